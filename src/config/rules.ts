@@ -1,0 +1,26 @@
+// Small zod builders whose messages name the rule, so every config error says what is allowed.
+import { z } from 'zod';
+
+export function integer(min: number, max: number) {
+  return z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`);
+}
+
+export function number(min: number, max: number) {
+  return z.coerce
+    .number({ error: `must be a number from ${min} to ${max}` })
+    .min(min, `must be a number from ${min} to ${max}`)
+    .max(max, `must be a number from ${min} to ${max}`);
+}
+
+export function boolean() {
+  return z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], {
+      error: 'must be true or false',
+    })
+    .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+}
+

@@ -1,0 +1,33 @@
+// Settings of the process itself: network, storage locations, logging, limits, shutdown.
+import { z } from 'zod';
+import { integer, number } from '../rules.js';
+
+export const serverSettings = {
+  host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  port: integer(1, 65_535).default(8420),
+  dataDir: z.string().min(1, 'must not be empty').default('./.engram'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (leave unset for the embedded SQLite store)')
+    .optional(),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  redisKeyPrefix: z.string().min(1).max(64).default('engram:'),
+  redisCommandTimeoutMs: integer(10, 60_000).default(500),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** "key:tenant,key2:tenant2". Unset: no authentication, every request is tenant "default". */
+  apiKeys: z.string().min(1, 'must not be empty').optional(),
+  bodyLimitBytes: integer(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
+  requestTimeoutMs: integer(100, 600_000).default(30_000),
+  rateLimitPerMinute: integer(0, 10_000_000).default(6000),
+  shutdownTimeoutMs: integer(100, 120_000).default(10_000),
+  pgPoolMax: integer(1, 200).default(10),
+  pgConnectTimeoutMs: integer(100, 120_000).default(5_000),
+  pgStatementTimeoutMs: integer(100, 3_600_000).default(30_000),
+  heartbeatStaleMs: integer(1_000, 3_600_000).default(60_000),
+  jobLeaseMs: integer(1_000, 3_600_000).default(60_000),
+  jobMaxAttempts: integer(1, 100).default(5),
+  jobBackoffBaseMs: integer(1, 3_600_000).default(1_000),
+  jobBackoffMaxMs: integer(1, 86_400_000).default(60_000),
+  workerConcurrency: integer(1, 64).default(2),
+  workerPollMs: number(10, 60_000).default(250),
+};
