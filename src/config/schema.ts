@@ -55,4 +55,4 @@ export function envNameOf(key: string): string {
   return `ENGRAM_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-export const CONFIG_KEYS = Object.keys(configSchema.innerType().shape) as ConfigKey[];
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
