@@ -1,0 +1,44 @@
+// The benchmark harness's vocabulary: a suite measures, the runner prints and saves.
+
+export interface Measurement {
+  /** What was measured, e.g. "POST /v1/search @10k chunks". */
+  name: string;
+  unit: string;
+  /** Repeated samples; the runner reports their median and p95. */
+  samples?: number[];
+  /** A single figure (a rate or a total) when samples do not apply. */
+  value?: number;
+  /** The same thing measured by the baseline in the same run, for a ratio. */
+  baseline?: { name: string; value: number };
+  note?: string;
+}
+
+export interface BenchContext {
+  /** Smaller sizes for a quick check (`npm run bench -- --quick`). */
+  quick: boolean;
+  log(message: string): void;
+}
+
+export interface BenchSuite {
+  name: string;
+  description: string;
+  run(context: BenchContext): Promise<Measurement[]>;
+}
+
+export function quantile(samples: number[], q: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/** Runs `fn` `count` times and returns each duration in milliseconds. */
+export async function timeEach(count: number, fn: (index: number) => Promise<unknown> | unknown): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = process.hrtime.bigint();
+    await fn(i);
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return samples;
+}

@@ -1,0 +1,31 @@
+// Foundation tables of the embedded store: the job queue.
+import type { Migration } from '../../migration.js';
+
+export const foundationMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'jobs',
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        key TEXT,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'completed', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL,
+        run_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_token TEXT,
+        lease_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX jobs_queue_key ON jobs (queue, key) WHERE key IS NOT NULL;
+      CREATE INDEX jobs_due ON jobs (queue, state, run_at);
+      CREATE INDEX jobs_lease ON jobs (queue, state, lease_until);
+    `,
+  },
+];

@@ -1,0 +1,5 @@
+// Every migration of the embedded store, collected from one file per capability.
+import type { Migration } from '../../migration.js';
+import { foundationMigrations } from './foundation.js';
+
+export const sqliteMigrations: Migration[] = [...foundationMigrations];
