@@ -12,6 +12,10 @@ export const ingestSettings = {
   embedderApiKey: z.string().min(1, 'must not be empty').optional(),
   embedderBatchSize: integer(1, 2048).default(64),
   embedderThreads: integer(1, 64).default(1),
+  /** Asked of the server (OpenAI text-embedding-3 can shorten vectors); otherwise learned. */
+  embedderDimensions: integer(1, 65_536).optional(),
+  /** Vectors kept in the in-process content-hash cache (0 turns it off); 512-d ≈ 2 KiB each. */
+  embedderCacheEntries: integer(0, 10_000_000).default(10_000),
   extractor: z.enum(['local', 'openai']).default('local'),
   llmUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
   llmApiKey: z.string().min(1, 'must not be empty').optional(),

@@ -1,0 +1,30 @@
+// Chat-model port: one structured (JSON) completion, validated against the caller's zod schema.
+// Used by the openai extractor, summariser and intent classifier.
+import type { z } from 'zod';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompleteJsonOptions {
+  /** Name of the schema sent to the model (letters, digits, `_` and `-`), e.g. `extraction`. */
+  schemaName: string;
+  signal?: AbortSignal;
+  /** Upper bound on the reply's tokens. */
+  maxOutputTokens?: number;
+  /** Defaults to 0: extraction wants the same answer twice. */
+  temperature?: number;
+}
+
+export interface ChatModel {
+  /** e.g. `openai:gpt-4o-mini`. */
+  readonly id: string;
+  /**
+   * Asks for JSON matching `schema` and returns it parsed and validated. Output that is not
+   * valid JSON or fails validation gets one repair request; a second failure throws
+   * `PROVIDER_FAILED` with the validation issues in `details.issues`.
+   */
+  completeJson<T>(schema: z.ZodType<T>, messages: ChatMessage[], options: CompleteJsonOptions): Promise<T>;
+  close(): Promise<void>;
+}
