@@ -1,5 +1,6 @@
 // Every migration of the PostgreSQL store, collected from one file per capability.
 import type { Migration } from '../../migration.js';
 import { foundationMigrations } from './foundation.js';
+import { memoryMigrations } from './memory.js';
 
-export const postgresMigrations: Migration[] = [...foundationMigrations];
+export const postgresMigrations: Migration[] = [...foundationMigrations, ...memoryMigrations];

@@ -1,5 +1,6 @@
 // Every migration of the embedded store, collected from one file per capability.
 import type { Migration } from '../../migration.js';
 import { foundationMigrations } from './foundation.js';
+import { memoryMigrations } from './memory.js';
 
-export const sqliteMigrations: Migration[] = [...foundationMigrations];
+export const sqliteMigrations: Migration[] = [...foundationMigrations, ...memoryMigrations];

@@ -1,0 +1,58 @@
+// Memory tables of the PostgreSQL store: sessions and every recallable memory item, with a
+// tsvector (GIN) for full-text search and a pgvector column. The HNSW index needs a fixed
+// dimension, so the store creates one partial index per dimension when it first stores vectors.
+import type { Migration } from '../../migration.js';
+
+export const memoryMigrations: Migration[] = [
+  {
+    version: 200,
+    name: 'memory sessions, memories, full-text and vectors',
+    sql: `
+      CREATE TABLE memory_sessions (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        user_id TEXT,
+        agent_id TEXT,
+        metadata JSONB NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        last_active_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        turn_count INTEGER NOT NULL DEFAULT 0,
+        distilled_through INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX memory_sessions_user ON memory_sessions (tenant_id, user_id, last_active_at);
+      CREATE INDEX memory_sessions_expiry ON memory_sessions (expires_at);
+
+      CREATE TABLE memories (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('turn', 'episode', 'promoted')),
+        tier TEXT NOT NULL CHECK (tier IN ('working', 'episodic', 'semantic')),
+        user_id TEXT,
+        session_id TEXT,
+        agent_id TEXT,
+        speaker TEXT,
+        text TEXT NOT NULL,
+        text_search TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
+        seq INTEGER,
+        occurred_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        salience DOUBLE PRECISION NOT NULL DEFAULT 0,
+        salience_updated_at BIGINT NOT NULL,
+        source JSONB NOT NULL DEFAULT '{}',
+        metadata JSONB NOT NULL DEFAULT '{}',
+        promoted_id TEXT,
+        embedder_id TEXT,
+        embedding_dim INTEGER,
+        embedding vector,
+        inserted BIGSERIAL
+      );
+      CREATE INDEX memories_session ON memories (tenant_id, session_id, seq);
+      CREATE INDEX memories_user_time ON memories (tenant_id, user_id, occurred_at);
+      CREATE INDEX memories_unembedded ON memories (inserted) WHERE embedder_id IS NULL;
+      CREATE INDEX memories_promotion ON memories (salience) WHERE tier = 'episodic' AND promoted_id IS NULL;
+      CREATE INDEX memories_text_search ON memories USING gin (text_search);
+    `,
+  },
+];

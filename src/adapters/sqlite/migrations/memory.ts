@@ -1,0 +1,74 @@
+// Memory tables of the embedded store: sessions, every recallable memory item, its FTS5 index
+// and its vectors (compared by brute force with sqlite-vec's distance function).
+import type { Migration } from '../../migration.js';
+
+export const memoryMigrations: Migration[] = [
+  {
+    version: 200,
+    name: 'memory sessions, memories, full-text and vectors',
+    sql: `
+      CREATE TABLE memory_sessions (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        user_id TEXT,
+        agent_id TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        last_active_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        turn_count INTEGER NOT NULL DEFAULT 0,
+        distilled_through INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX memory_sessions_user ON memory_sessions (tenant_id, user_id, last_active_at);
+      CREATE INDEX memory_sessions_expiry ON memory_sessions (expires_at);
+
+      CREATE TABLE memories (
+        pk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        tenant_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('turn', 'episode', 'promoted')),
+        tier TEXT NOT NULL CHECK (tier IN ('working', 'episodic', 'semantic')),
+        user_id TEXT,
+        session_id TEXT,
+        agent_id TEXT,
+        speaker TEXT,
+        text TEXT NOT NULL,
+        seq INTEGER,
+        occurred_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        salience REAL NOT NULL DEFAULT 0,
+        salience_updated_at INTEGER NOT NULL,
+        source TEXT NOT NULL DEFAULT '{}',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        promoted_id TEXT,
+        embedder_id TEXT
+      );
+      CREATE INDEX memories_session ON memories (tenant_id, session_id, seq);
+      CREATE INDEX memories_user_time ON memories (tenant_id, user_id, occurred_at);
+      CREATE INDEX memories_unembedded ON memories (pk) WHERE embedder_id IS NULL;
+      CREATE INDEX memories_promotion ON memories (salience) WHERE tier = 'episodic' AND promoted_id IS NULL;
+
+      CREATE VIRTUAL TABLE memories_fts USING fts5(
+        text, content = 'memories', content_rowid = 'pk', tokenize = 'porter unicode61'
+      );
+      CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts (rowid, text) VALUES (new.pk, new.text);
+      END;
+      CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.pk, old.text);
+      END;
+      CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.pk, old.text);
+        INSERT INTO memories_fts (rowid, text) VALUES (new.pk, new.text);
+      END;
+
+      CREATE TABLE memory_vectors (
+        memory_pk INTEGER PRIMARY KEY REFERENCES memories (pk) ON DELETE CASCADE,
+        tenant_id TEXT NOT NULL,
+        embedder_id TEXT NOT NULL,
+        vector BLOB NOT NULL
+      );
+    `,
+  },
+];
