@@ -1,0 +1,487 @@
+// PostgreSQL document store: documents and chunks in tables, text search on a tsvector column
+// (GIN, 'english' config), vectors in a pgvector table with an HNSW (cosine) index.
+import type pg from 'pg';
+import { AppError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { systemClock, type Clock } from '../../domain/clock.js';
+import {
+  METADATA_KEY,
+  decodeCursor,
+  documentNotFound,
+  embedderMismatch,
+  encodeCursor,
+  searchTerms,
+  type ChunkHit,
+  type ChunkInput,
+  type ChunkRecord,
+  type ChunkSearchInput,
+  type DocumentRecord,
+  type DocumentStatePatch,
+  type DocumentStore,
+  type VectorSpace,
+} from '../../ports/document-store.js';
+
+interface DocumentRow {
+  id: string;
+  tenant_id: string;
+  namespace: string;
+  content_hash: string;
+  title: string | null;
+  mime_type: string;
+  metadata: Record<string, unknown>;
+  size_bytes: number;
+  status: string;
+  stage: string | null;
+  attempts: number;
+  error: string | null;
+  chunk_count: number;
+  entity_count: number;
+  relation_count: number;
+  timings: DocumentRecord['timings'];
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+interface ChunkRow {
+  id: string;
+  tenant_id: string;
+  namespace: string;
+  document_id: string;
+  ordinal: number;
+  text: string;
+  heading_path: string[];
+  token_count: number;
+  start_offset: number;
+  end_offset: number;
+  content_hash: string;
+  has_vector: boolean;
+}
+
+type HitRow = ChunkRow & { document_title: string | null; score: number };
+
+const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, mime_type, metadata, size_bytes, status,
+  stage, attempts, error, chunk_count, entity_count, relation_count, timings, created_at, updated_at, started_at,
+  completed_at`;
+const CHUNK_COLUMNS = `c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
+  c.token_count, c.start_offset, c.end_offset, c.content_hash, c.has_vector`;
+
+export interface PostgresDocumentStoreOptions {
+  pool: pg.Pool;
+  clock?: Clock;
+  /** HNSW search breadth; higher finds more true neighbours, slower. */
+  efSearch?: number;
+}
+
+export function createPostgresDocumentStore(options: PostgresDocumentStoreOptions): DocumentStore {
+  const { pool } = options;
+  const clock = options.clock ?? systemClock;
+  const efSearch = options.efSearch ?? 64;
+  let vectorTableReady = false;
+
+  async function withTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function hasVectorTable(client: pg.Pool | pg.PoolClient = pool): Promise<boolean> {
+    if (vectorTableReady) return true;
+    const result = await client.query(`SELECT to_regclass('chunk_vectors') IS NOT NULL AS present`);
+    vectorTableReady = (result.rows[0] as { present: boolean }).present;
+    return vectorTableReady;
+  }
+
+  async function readSpace(client: pg.Pool | pg.PoolClient = pool): Promise<VectorSpace | undefined> {
+    const result = await client.query<{ embedder_id: string; dimension: number }>(
+      'SELECT embedder_id, dimension FROM vector_space WHERE id = 1',
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : { embedderId: row.embedder_id, dimension: row.dimension };
+  }
+
+  async function getDocument(client: pg.Pool | pg.PoolClient, tenantId: string, documentId: string) {
+    const result = await client.query<DocumentRow>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, documentId],
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : toDocument(row);
+  }
+
+  function filters(input: ChunkSearchInput, params: unknown[]): string {
+    const parts = [`c.tenant_id = $${params.push(input.tenantId)}`, `d.status = 'completed'`];
+    if (input.namespace !== undefined) parts.push(`c.namespace = $${params.push(input.namespace)}`);
+    if (input.documentIds !== undefined) parts.push(`c.document_id = ANY($${params.push(input.documentIds)}::text[])`);
+    const metadata = input.metadata ?? {};
+    for (const key of Object.keys(metadata)) {
+      if (!METADATA_KEY.test(key)) throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
+    }
+    if (Object.keys(metadata).length > 0) parts.push(`d.metadata @> $${params.push(JSON.stringify(metadata))}::jsonb`);
+    return parts.join(' AND ');
+  }
+
+  const store: DocumentStore = {
+    async createDocument(input) {
+      const inserted = await pool.query<DocumentRow>(
+        `INSERT INTO documents (id, tenant_id, namespace, content_hash, title, mime_type, metadata, content,
+           size_bytes, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10)
+         ON CONFLICT (tenant_id, namespace, content_hash) DO NOTHING
+         RETURNING ${DOCUMENT_COLUMNS}`,
+        [
+          input.id,
+          input.tenantId,
+          input.namespace,
+          input.contentHash,
+          input.title,
+          input.mimeType,
+          JSON.stringify(input.metadata),
+          input.content,
+          Buffer.byteLength(input.content, 'utf8'),
+          input.now,
+        ],
+      );
+      const row = inserted.rows[0];
+      if (row !== undefined) return { document: toDocument(row), created: true };
+      const existing = await pool.query<DocumentRow>(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND namespace = $2 AND content_hash = $3`,
+        [input.tenantId, input.namespace, input.contentHash],
+      );
+      const found = existing.rows[0];
+      if (found === undefined) throw new AppError('CONFLICT', 'The document was deleted while being stored; try again.', { retryable: true });
+      return { document: toDocument(found), created: false };
+    },
+
+    async getDocument(tenantId, documentId) {
+      return getDocument(pool, tenantId, documentId);
+    },
+
+    async getDocumentContent(tenantId, documentId) {
+      const result = await pool.query<{ content: string }>('SELECT content FROM documents WHERE tenant_id = $1 AND id = $2', [
+        tenantId,
+        documentId,
+      ]);
+      return result.rows[0]?.content;
+    },
+
+    async listDocuments(input) {
+      const params: unknown[] = [input.tenantId];
+      const parts = ['tenant_id = $1'];
+      if (input.namespace !== undefined) parts.push(`namespace = $${params.push(input.namespace)}`);
+      if (input.status !== undefined) parts.push(`status = $${params.push(input.status)}`);
+      if (input.cursor !== undefined) parts.push(`id < $${params.push(decodeCursor(input.cursor))}`);
+      const result = await pool.query<DocumentRow>(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${parts.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(input.limit + 1)}`,
+        params,
+      );
+      const items = result.rows.slice(0, input.limit).map(toDocument);
+      const last = items.at(-1);
+      return { items, nextCursor: result.rows.length > input.limit && last !== undefined ? encodeCursor(last.id) : null };
+    },
+
+    async updateDocument(tenantId, documentId, patch: DocumentStatePatch) {
+      const params: unknown[] = [patch.now];
+      const sets = ['updated_at = $1'];
+      const column = (name: string, value: unknown) => sets.push(`${name} = $${params.push(value)}`);
+      if (patch.status !== undefined) column('status', patch.status);
+      if (patch.stage !== undefined) column('stage', patch.stage);
+      if (patch.attempts !== undefined) column('attempts', patch.attempts);
+      if (patch.error !== undefined) column('error', patch.error);
+      if (patch.chunkCount !== undefined) column('chunk_count', patch.chunkCount);
+      if (patch.entityCount !== undefined) column('entity_count', patch.entityCount);
+      if (patch.relationCount !== undefined) column('relation_count', patch.relationCount);
+      if (patch.timings !== undefined) column('timings', JSON.stringify(patch.timings));
+      if (patch.startedAt !== undefined) column('started_at', patch.startedAt);
+      if (patch.completedAt !== undefined) column('completed_at', patch.completedAt);
+      const result = await pool.query<DocumentRow>(
+        `UPDATE documents SET ${sets.join(', ')} WHERE tenant_id = $${params.push(tenantId)} AND id = $${params.push(documentId)}
+         RETURNING ${DOCUMENT_COLUMNS}`,
+        params,
+      );
+      const row = result.rows[0];
+      if (row === undefined) throw documentNotFound(documentId);
+      return toDocument(row);
+    },
+
+    async deleteDocument(tenantId, documentId) {
+      return withTransaction(async (client) => {
+        const counts = await client.query<{ chunks: number; vectors: number }>(
+          `SELECT count(*)::int AS chunks, count(*) FILTER (WHERE has_vector)::int AS vectors
+           FROM chunks WHERE tenant_id = $1 AND document_id = $2`,
+          [tenantId, documentId],
+        );
+        // chunk_vectors rows go with their chunks (ON DELETE CASCADE), chunks with the document.
+        const deleted = await client.query('DELETE FROM documents WHERE tenant_id = $1 AND id = $2', [tenantId, documentId]);
+        if (deleted.rowCount === 0) return false;
+        const row = counts.rows[0] ?? { chunks: 0, vectors: 0 };
+        return { chunks: row.chunks, vectors: row.vectors };
+      });
+    },
+
+    async replaceChunks(tenantId, documentId, chunks: ChunkInput[]) {
+      await withTransaction(async (client) => {
+        const document = await client.query<{ namespace: string }>(
+          'SELECT namespace FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+          [tenantId, documentId],
+        );
+        const namespace = document.rows[0]?.namespace;
+        if (namespace === undefined) throw documentNotFound(documentId);
+        if (chunks.length > 0) {
+          // One statement for the whole list; a changed chunk loses its vector and tsvector.
+          const changed = await client.query<{ id: string }>(
+            `INSERT INTO chunks (id, tenant_id, namespace, document_id, ordinal, text, heading_path, token_count,
+               start_offset, end_offset, content_hash)
+             SELECT x.id, $1, $2, $3, x.ordinal, x.text, x.heading_path, x.token_count, x.start_offset, x.end_offset,
+               x.content_hash
+             FROM jsonb_to_recordset($4::jsonb) AS x (id text, ordinal int, text text, heading_path jsonb,
+               token_count int, start_offset int, end_offset int, content_hash text)
+             ON CONFLICT (document_id, ordinal) DO UPDATE SET text = excluded.text,
+               heading_path = excluded.heading_path, token_count = excluded.token_count,
+               start_offset = excluded.start_offset, end_offset = excluded.end_offset,
+               content_hash = excluded.content_hash, has_vector = false, tsv = NULL
+             WHERE chunks.content_hash <> excluded.content_hash
+             RETURNING chunks.id`,
+            [
+              tenantId,
+              namespace,
+              documentId,
+              JSON.stringify(
+                chunks.map((chunk) => ({
+                  id: newId('chk'),
+                  ordinal: chunk.ordinal,
+                  text: chunk.text,
+                  heading_path: chunk.headingPath,
+                  token_count: chunk.tokenCount,
+                  start_offset: chunk.startOffset,
+                  end_offset: chunk.endOffset,
+                  content_hash: chunk.contentHash,
+                })),
+              ),
+            ],
+          );
+          if (changed.rows.length > 0 && (await hasVectorTable(client))) {
+            await client.query('DELETE FROM chunk_vectors WHERE chunk_id = ANY($1::text[])', [changed.rows.map((r) => r.id)]);
+          }
+        }
+        await client.query('DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2 AND ordinal >= $3', [
+          tenantId,
+          documentId,
+          chunks.length,
+        ]);
+      });
+    },
+
+    async listChunks(tenantId, documentId) {
+      const result = await pool.query<ChunkRow>(
+        `SELECT ${CHUNK_COLUMNS} FROM chunks c WHERE c.tenant_id = $1 AND c.document_id = $2 ORDER BY c.ordinal`,
+        [tenantId, documentId],
+      );
+      return result.rows.map(toChunk);
+    },
+
+    async getVectorSpace() {
+      return readSpace();
+    },
+
+    async bindVectorSpace(space) {
+      if (!Number.isInteger(space.dimension) || space.dimension < 1 || space.dimension > 8192) {
+        throw new AppError('INVALID_STATE', `Embedder ${space.embedderId} reports dimension ${space.dimension}.`);
+      }
+      const current = await readSpace();
+      if (current?.embedderId === space.embedderId && current.dimension === space.dimension && (await hasVectorTable())) {
+        return;
+      }
+      await withTransaction(async (client) => {
+        // Serialise first binds across processes sharing the schema.
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('engram-vector-space:' || current_schema()))`);
+        const recorded = await readSpace(client);
+        const present = (await client.query(`SELECT to_regclass('chunk_vectors') IS NOT NULL AS present`)).rows[0] as {
+          present: boolean;
+        };
+        if (recorded?.embedderId === space.embedderId && recorded.dimension === space.dimension && present.present) return;
+        if (recorded !== undefined) {
+          const held = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE has_vector');
+          const n = held.rows[0]?.n ?? 0;
+          if (n > 0) throw embedderMismatch(recorded, space, n);
+        }
+        await client.query('DROP TABLE IF EXISTS chunk_vectors');
+        await client.query(
+          `CREATE TABLE chunk_vectors (
+             chunk_id TEXT PRIMARY KEY REFERENCES chunks (id) ON DELETE CASCADE,
+             tenant_id TEXT NOT NULL,
+             embedding vector(${space.dimension}) NOT NULL
+           )`,
+        );
+        await client.query('CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding vector_cosine_ops)');
+        await client.query(
+          `INSERT INTO vector_space (id, embedder_id, dimension, created_at) VALUES (1, $1, $2, $3)
+           ON CONFLICT (id) DO UPDATE SET embedder_id = excluded.embedder_id, dimension = excluded.dimension,
+             created_at = excluded.created_at`,
+          [space.embedderId, space.dimension, clock.now()],
+        );
+      });
+      vectorTableReady = true;
+    },
+
+    async upsertVectors(tenantId, vectors) {
+      if (vectors.length === 0) return;
+      const space = await readSpace();
+      if (space === undefined || !(await hasVectorTable())) {
+        throw new AppError('INVALID_STATE', 'No embedder is bound to this store yet: call bindVectorSpace first.');
+      }
+      for (const { vector } of vectors) {
+        if (vector.length !== space.dimension) {
+          throw new AppError(
+            'EMBEDDER_MISMATCH',
+            `Vector of length ${vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
+          );
+        }
+      }
+      await withTransaction(async (client) => {
+        // Only chunks of this tenant that still exist receive a vector.
+        const written = await client.query<{ chunk_id: string }>(
+          `INSERT INTO chunk_vectors (chunk_id, tenant_id, embedding)
+           SELECT c.id, c.tenant_id, x.embedding::vector
+           FROM unnest($2::text[], $3::text[]) AS x (chunk_id, embedding)
+           JOIN chunks c ON c.id = x.chunk_id AND c.tenant_id = $1
+           ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding
+           RETURNING chunk_id`,
+          [tenantId, vectors.map((v) => v.chunkId), vectors.map((v) => toVectorLiteral(v.vector))],
+        );
+        await client.query('UPDATE chunks SET has_vector = true WHERE tenant_id = $1 AND id = ANY($2::text[])', [
+          tenantId,
+          written.rows.map((row) => row.chunk_id),
+        ]);
+      });
+    },
+
+    async indexDocument(tenantId, documentId) {
+      await pool.query(
+        `UPDATE chunks SET tsv = setweight(to_tsvector('english', coalesce(
+             (SELECT string_agg(h, ' / ') FROM jsonb_array_elements_text(heading_path) AS h), '')), 'B')
+           || to_tsvector('english', text)
+         WHERE tenant_id = $1 AND document_id = $2 AND tsv IS NULL`,
+        [tenantId, documentId],
+      );
+    },
+
+    async searchText(input) {
+      const terms = searchTerms(input.query);
+      if (terms.length === 0 || input.limit <= 0) return [];
+      const params: unknown[] = [terms.join(' | ')];
+      const where = filters(input, params);
+      const result = await pool.query<HitRow>(
+        `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, ts_rank_cd(c.tsv, q) AS score
+         FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('english', $1) AS q
+         WHERE c.tsv @@ q AND ${where}
+         ORDER BY score DESC, c.id LIMIT $${params.push(input.limit)}`,
+        params,
+      );
+      return result.rows.map(toHit);
+    },
+
+    async searchVector(input) {
+      const space = await readSpace();
+      if (space === undefined || !(await hasVectorTable()) || input.limit <= 0) return [];
+      if (input.vector.length !== space.dimension) {
+        throw new AppError(
+          'EMBEDDER_MISMATCH',
+          `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
+        );
+      }
+      return withTransaction(async (client) => {
+        // HNSW filters after the scan; an iterative scan keeps going until enough rows pass.
+        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, input.limit)}`);
+        await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+        const params: unknown[] = [toVectorLiteral(input.vector)];
+        const where = filters(input, params);
+        const result = await client.query<HitRow>(
+          `SELECT * FROM (
+             SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
+             FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
+             WHERE v.tenant_id = c.tenant_id AND ${where}
+             ORDER BY v.embedding <=> $1::vector LIMIT $${params.push(input.limit)}
+           ) hits ORDER BY score DESC`,
+          params,
+        );
+        return result.rows.map(toHit);
+      });
+    },
+
+    async countChunks(tenantId) {
+      const result = await pool.query<{ chunks: number; vectors: number; indexed: number }>(
+        `SELECT count(*)::int AS chunks, count(*) FILTER (WHERE has_vector)::int AS vectors,
+           count(*) FILTER (WHERE tsv IS NOT NULL)::int AS indexed
+         FROM chunks WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      return result.rows[0] ?? { chunks: 0, vectors: 0, indexed: 0 };
+    },
+
+    async close() {
+      // The pool belongs to whoever opened it.
+    },
+  };
+  return store;
+}
+
+function toVectorLiteral(vector: Float32Array): string {
+  return `[${Array.from(vector).join(',')}]`;
+}
+
+function toDocument(row: DocumentRow): DocumentRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    namespace: row.namespace,
+    contentHash: row.content_hash,
+    title: row.title,
+    mimeType: row.mime_type as DocumentRecord['mimeType'],
+    metadata: row.metadata,
+    sizeBytes: row.size_bytes,
+    status: row.status as DocumentRecord['status'],
+    stage: row.stage as DocumentRecord['stage'],
+    attempts: row.attempts,
+    error: row.error,
+    chunkCount: row.chunk_count,
+    entityCount: row.entity_count,
+    relationCount: row.relation_count,
+    timings: row.timings,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    startedAt: row.started_at === null ? null : Number(row.started_at),
+    completedAt: row.completed_at === null ? null : Number(row.completed_at),
+  };
+}
+
+function toChunk(row: ChunkRow): ChunkRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    namespace: row.namespace,
+    documentId: row.document_id,
+    ordinal: row.ordinal,
+    text: row.text,
+    headingPath: row.heading_path,
+    tokenCount: row.token_count,
+    startOffset: row.start_offset,
+    endOffset: row.end_offset,
+    contentHash: row.content_hash,
+    hasVector: row.has_vector,
+  };
+}
+
+function toHit(row: HitRow, index: number): ChunkHit {
+  return { chunk: toChunk(row), documentTitle: row.document_title, rank: index + 1, score: Number(row.score) };
+}

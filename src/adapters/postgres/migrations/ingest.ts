@@ -1,0 +1,67 @@
+// Ingestion tables of the PostgreSQL store: documents, chunks with a tsvector (GIN) and the
+// record of which embedder's vectors the store holds. The pgvector table and its HNSW index are
+// created on first use by the adapter, because the dimension comes from the embedder.
+import type { Migration } from '../../migration.js';
+
+export const ingestMigrations: Migration[] = [
+  {
+    version: 100,
+    name: 'documents-and-chunks',
+    sql: `
+      CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        title TEXT,
+        mime_type TEXT NOT NULL,
+        metadata JSONB NOT NULL DEFAULT '{}',
+        content TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'completed', 'failed')),
+        stage TEXT CHECK (stage IN ('chunk', 'embed', 'extract', 'index')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        chunk_count INTEGER NOT NULL DEFAULT 0,
+        entity_count INTEGER NOT NULL DEFAULT 0,
+        relation_count INTEGER NOT NULL DEFAULT 0,
+        timings JSONB NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        started_at BIGINT,
+        completed_at BIGINT
+      );
+      CREATE UNIQUE INDEX documents_content ON documents (tenant_id, namespace, content_hash);
+      CREATE INDEX documents_list ON documents (tenant_id, id);
+      CREATE INDEX documents_status ON documents (tenant_id, status, id);
+
+      CREATE TABLE chunks (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        heading_path JSONB NOT NULL DEFAULT '[]',
+        token_count INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        has_vector BOOLEAN NOT NULL DEFAULT false,
+        -- NULL until the index stage: only indexed chunks are found by text.
+        tsv TSVECTOR,
+        UNIQUE (document_id, ordinal)
+      );
+      CREATE INDEX chunks_document ON chunks (tenant_id, document_id, ordinal);
+      CREATE INDEX chunks_tsv ON chunks USING GIN (tsv);
+
+      -- One row: the vector space of the whole schema (shared by every tenant, hence no tenant_id).
+      CREATE TABLE vector_space (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        embedder_id TEXT NOT NULL,
+        dimension INTEGER NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,71 @@
+// Ingestion tables of the embedded store: documents, chunks, the chunks' full-text index and
+// the record of which embedder's vectors the store holds. The vec0 vector table is created on
+// first use by the adapter, because its dimension comes from the embedder, not from a migration.
+import type { Migration } from '../../migration.js';
+
+export const ingestMigrations: Migration[] = [
+  {
+    version: 100,
+    name: 'documents-and-chunks',
+    sql: `
+      CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        title TEXT,
+        mime_type TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        content TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'completed', 'failed')),
+        stage TEXT CHECK (stage IN ('chunk', 'embed', 'extract', 'index')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        chunk_count INTEGER NOT NULL DEFAULT 0,
+        entity_count INTEGER NOT NULL DEFAULT 0,
+        relation_count INTEGER NOT NULL DEFAULT 0,
+        timings TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        started_at INTEGER,
+        completed_at INTEGER
+      );
+      CREATE UNIQUE INDEX documents_content ON documents (tenant_id, namespace, content_hash);
+      CREATE INDEX documents_list ON documents (tenant_id, id);
+      CREATE INDEX documents_status ON documents (tenant_id, status, id);
+
+      CREATE TABLE chunks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        tenant_id TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        heading_path TEXT NOT NULL DEFAULT '[]',
+        token_count INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        has_vector INTEGER NOT NULL DEFAULT 0,
+        indexed INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (document_id, ordinal)
+      );
+      CREATE INDEX chunks_document ON chunks (tenant_id, document_id, ordinal);
+
+      -- Own-content FTS5 table keyed by chunks.seq: an external-content table would need the
+      -- exact old text to delete a row, which a re-chunked retry no longer has.
+      CREATE VIRTUAL TABLE chunks_fts USING fts5 (text, headings, tokenize = 'porter unicode61');
+
+      -- One row: the vector space of the whole file. It has no tenant_id on purpose: the vec0
+      -- table's dimension is shared by every tenant of the store.
+      CREATE TABLE vector_space (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        embedder_id TEXT NOT NULL,
+        dimension INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,215 @@
+// Document store port: documents with a status that tells the truth, their chunks, the chunks'
+// vectors, and full-text + vector search over the chunks of completed documents.
+// Adapters: SQLite (FTS5 + sqlite-vec) and PostgreSQL (tsvector + pgvector HNSW).
+import { AppError } from '../domain/errors.js';
+
+export type DocumentStatus = 'pending' | 'processing' | 'completed' | 'failed';
+export type PipelineStage = 'chunk' | 'embed' | 'extract' | 'index';
+export type DocumentMimeType = 'text/plain' | 'text/markdown' | 'text/html';
+
+/** Milliseconds spent in each stage of the last run (and in the whole run, `total`). */
+export type StageTimings = Partial<Record<PipelineStage | 'total', number>>;
+
+export interface DocumentRecord {
+  id: string;
+  tenantId: string;
+  namespace: string;
+  contentHash: string;
+  title: string | null;
+  mimeType: DocumentMimeType;
+  metadata: Record<string, unknown>;
+  sizeBytes: number;
+  status: DocumentStatus;
+  /** The stage running now (processing), that failed (failed, or pending a retry), or null. */
+  stage: PipelineStage | null;
+  /** Pipeline runs since the document was submitted or last retried. */
+  attempts: number;
+  error: string | null;
+  chunkCount: number;
+  entityCount: number;
+  relationCount: number;
+  timings: StageTimings;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+}
+
+export interface NewDocument {
+  id: string;
+  tenantId: string;
+  namespace: string;
+  contentHash: string;
+  content: string;
+  title: string | null;
+  mimeType: DocumentMimeType;
+  metadata: Record<string, unknown>;
+  now: number;
+}
+
+/** Fields the pipeline moves; anything left out keeps its value. */
+export interface DocumentStatePatch {
+  status?: DocumentStatus;
+  stage?: PipelineStage | null;
+  attempts?: number;
+  error?: string | null;
+  chunkCount?: number;
+  entityCount?: number;
+  relationCount?: number;
+  timings?: StageTimings;
+  startedAt?: number | null;
+  completedAt?: number | null;
+  now: number;
+}
+
+export interface ChunkInput {
+  ordinal: number;
+  text: string;
+  headingPath: string[];
+  tokenCount: number;
+  /** Offsets (UTF-16 code units) into the document's chunkable text. */
+  startOffset: number;
+  endOffset: number;
+  contentHash: string;
+}
+
+export interface ChunkRecord extends ChunkInput {
+  id: string;
+  tenantId: string;
+  namespace: string;
+  documentId: string;
+  hasVector: boolean;
+}
+
+export interface ChunkVector {
+  chunkId: string;
+  vector: Float32Array;
+}
+
+/** The embedding model whose vectors the store holds. */
+export interface VectorSpace {
+  embedderId: string;
+  dimension: number;
+}
+
+export interface ListDocumentsInput {
+  tenantId: string;
+  namespace?: string;
+  status?: DocumentStatus;
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ChunkSearchInput {
+  tenantId: string;
+  namespace?: string;
+  limit: number;
+  /** Only chunks of documents whose metadata has these exact top-level values. */
+  metadata?: Record<string, string | number | boolean>;
+  documentIds?: string[];
+}
+
+export interface ChunkHit {
+  chunk: ChunkRecord;
+  documentTitle: string | null;
+  /** 1-based rank in this list. */
+  rank: number;
+  /** Full text: the engine's relevance (higher is better). Vector: cosine similarity. */
+  score: number;
+}
+
+export interface DeletedDocument {
+  chunks: number;
+  vectors: number;
+}
+
+export interface DocumentStore {
+  /** Stores a new document, or returns the one with the same content hash in the namespace. */
+  createDocument(input: NewDocument): Promise<{ document: DocumentRecord; created: boolean }>;
+  getDocument(tenantId: string, documentId: string): Promise<DocumentRecord | undefined>;
+  getDocumentContent(tenantId: string, documentId: string): Promise<string | undefined>;
+  /** Newest first; a cursor stays valid while documents are added. */
+  listDocuments(input: ListDocumentsInput): Promise<Page<DocumentRecord>>;
+  /** Throws DOCUMENT_NOT_FOUND when the document is gone. */
+  updateDocument(tenantId: string, documentId: string, patch: DocumentStatePatch): Promise<DocumentRecord>;
+  /** Removes the document, its chunks, vectors and index rows. False when it did not exist. */
+  deleteDocument(tenantId: string, documentId: string): Promise<DeletedDocument | false>;
+
+  /**
+   * Upserts chunks by (document, ordinal) and removes ordinals past the new list. A chunk whose
+   * text changed loses its vector and index row, so later stages redo exactly that chunk.
+   */
+  replaceChunks(tenantId: string, documentId: string, chunks: ChunkInput[]): Promise<void>;
+  listChunks(tenantId: string, documentId: string): Promise<ChunkRecord[]>;
+
+  /** The recorded vector space, if any vector was ever written. */
+  getVectorSpace(): Promise<VectorSpace | undefined>;
+  /**
+   * Records the space on first use. A store holding vectors of another space refuses with
+   * EMBEDDER_MISMATCH naming both; an empty store switches to the new space.
+   */
+  bindVectorSpace(space: VectorSpace): Promise<void>;
+  /** Upserts vectors by chunk; the space must be bound. */
+  upsertVectors(tenantId: string, vectors: ChunkVector[]): Promise<void>;
+  /** Makes the document's chunks findable by full-text search (idempotent). */
+  indexDocument(tenantId: string, documentId: string): Promise<void>;
+
+  /** Full-text search over chunks of completed documents. Empty for a query without words. */
+  searchText(input: ChunkSearchInput & { query: string }): Promise<ChunkHit[]>;
+  /** Nearest chunks of completed documents by cosine similarity. */
+  searchVector(input: ChunkSearchInput & { vector: Float32Array }): Promise<ChunkHit[]>;
+  /** Chunks in the store (for counts in tests, benches and health). */
+  countChunks(tenantId: string): Promise<{ chunks: number; vectors: number; indexed: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The words of a search query, lower-cased, de-duplicated, at most `max`: what both adapters
+ * hand their full-text engine (as an OR of terms), so no user syntax reaches FTS5 or tsquery.
+ */
+export function searchTerms(query: string, max = 32): string[] {
+  const seen = new Set<string>();
+  for (const match of query.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+    seen.add(match[0]);
+    if (seen.size >= max) break;
+  }
+  return [...seen];
+}
+
+/** Metadata filter keys are plain names, so adapters can place them in JSON paths safely. */
+export const METADATA_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+// Shared by the adapters, so both backends speak the same cursors and errors.
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[a-z]+_[0-9a-z]+$/.test(id)) throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
+  return id;
+}
+
+export function documentNotFound(documentId: string): AppError {
+  return new AppError('DOCUMENT_NOT_FOUND', `Document ${documentId} does not exist (or was deleted).`, {
+    details: { documentId },
+  });
+}
+
+export function embedderMismatch(recorded: VectorSpace, wanted: VectorSpace, vectors: number): AppError {
+  return new AppError(
+    'EMBEDDER_MISMATCH',
+    `This store holds ${vectors} vectors from embedder ${recorded.embedderId} (dimension ${recorded.dimension}), ` +
+      `but the configured embedder is ${wanted.embedderId} (dimension ${wanted.dimension}). Mixing them would ` +
+      `make search meaningless: set ENGRAM_EMBEDDER back, or use a fresh data directory / database (or delete ` +
+      `every document) before switching.`,
+    { details: { stored: recorded, configured: wanted } },
+  );
+}

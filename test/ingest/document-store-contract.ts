@@ -1,0 +1,263 @@
+// The one contract every DocumentStore adapter passes: dedup by content, truthful state, chunk
+// upserts by (document, ordinal), vector-space binding, search and delete without orphans.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/domain/errors.js';
+import { sha256Hex } from '../../src/domain/hashing.js';
+import { newId } from '../../src/domain/ids.js';
+import type { ChunkInput, DocumentStore, NewDocument } from '../../src/ports/document-store.js';
+
+export interface StoreFixture {
+  store: DocumentStore;
+  close(): Promise<void>;
+}
+
+const NOW = Date.UTC(2026, 0, 1);
+
+export function newDocument(tenantId: string, content: string, extra: Partial<NewDocument> = {}): NewDocument {
+  return {
+    id: newId('doc'),
+    tenantId,
+    namespace: 'default',
+    contentHash: sha256Hex(content),
+    content,
+    title: null,
+    mimeType: 'text/markdown',
+    metadata: {},
+    now: NOW,
+    ...extra,
+  };
+}
+
+export function chunkInputs(texts: string[], headingPath: string[] = []): ChunkInput[] {
+  let offset = 0;
+  return texts.map((text, ordinal) => {
+    const chunk = {
+      ordinal,
+      text,
+      headingPath,
+      tokenCount: text.split(/\s+/).length,
+      startOffset: offset,
+      endOffset: offset + text.length,
+      contentHash: sha256Hex(`${headingPath.join('/')}\n${text}`),
+    };
+    offset += text.length + 1;
+    return chunk;
+  });
+}
+
+/** A unit vector of dimension `dimension` pointing mostly along axis `axis`. */
+export function axisVector(dimension: number, axis: number, tilt = 0): Float32Array {
+  const vector = new Float32Array(dimension);
+  vector[axis % dimension] = 1;
+  vector[(axis + 1) % dimension] = tilt;
+  const norm = Math.hypot(...vector);
+  return vector.map((x) => x / norm);
+}
+
+async function complete(store: DocumentStore, tenantId: string, documentId: string): Promise<void> {
+  await store.indexDocument(tenantId, documentId);
+  await store.updateDocument(tenantId, documentId, { status: 'completed', stage: null, now: NOW + 1 });
+}
+
+export function describeDocumentStore(name: string, open: () => Promise<StoreFixture | undefined>): void {
+  describe(`DocumentStore contract: ${name}`, () => {
+    let fixture: StoreFixture | undefined;
+    let store: DocumentStore;
+    const tenant = `t_${Math.random().toString(36).slice(2, 8)}`;
+
+    beforeAll(async () => {
+      fixture = await open();
+      if (fixture !== undefined) store = fixture.store;
+    });
+    afterAll(async () => {
+      await fixture?.close();
+    });
+
+    const test = (title: string, body: () => Promise<void>) =>
+      it(title, async (context) => {
+        if (fixture === undefined) {
+          context.skip(`${name} is not available`);
+          return;
+        }
+        await body();
+      });
+
+    test('stores a document once per content hash and namespace', async () => {
+      const first = await store.createDocument(newDocument(tenant, 'same content'));
+      const again = await store.createDocument(newDocument(tenant, 'same content'));
+      const elsewhere = await store.createDocument(newDocument(tenant, 'same content', { namespace: 'other' }));
+      const otherTenant = await store.createDocument(newDocument(`${tenant}x`, 'same content'));
+      expect(first.created).toBe(true);
+      expect(again).toMatchObject({ created: false, document: { id: first.document.id } });
+      expect(elsewhere.created).toBe(true);
+      expect(otherTenant.created).toBe(true);
+      expect(first.document).toMatchObject({ status: 'pending', stage: null, attempts: 0, sizeBytes: 12 });
+      expect(await store.getDocumentContent(tenant, first.document.id)).toBe('same content');
+      expect(await store.getDocument(`${tenant}x`, first.document.id)).toBeUndefined();
+    });
+
+    test('records state changes and reports a missing document', async () => {
+      const { document } = await store.createDocument(newDocument(tenant, 'state', { metadata: { team: 'a' } }));
+      const updated = await store.updateDocument(tenant, document.id, {
+        status: 'failed',
+        stage: 'embed',
+        attempts: 3,
+        error: 'boom',
+        timings: { chunk: 5 },
+        now: NOW + 10,
+      });
+      expect(updated).toMatchObject({
+        status: 'failed',
+        stage: 'embed',
+        attempts: 3,
+        error: 'boom',
+        timings: { chunk: 5 },
+        metadata: { team: 'a' },
+        updatedAt: NOW + 10,
+      });
+      await expect(store.updateDocument(tenant, 'doc_missing', { status: 'completed', now: NOW })).rejects.toMatchObject({
+        code: 'DOCUMENT_NOT_FOUND',
+      });
+    });
+
+    test('pages through documents newest first with a cursor and filters', async () => {
+      const pageTenant = `${tenant}_pages`;
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const { document } = await store.createDocument(
+          newDocument(pageTenant, `doc ${i}`, { id: newId('doc', NOW + i), namespace: i % 2 === 0 ? 'even' : 'odd' }),
+        );
+        ids.push(document.id);
+      }
+      const first = await store.listDocuments({ tenantId: pageTenant, limit: 2 });
+      expect(first.items.map((d) => d.id)).toEqual([ids[4], ids[3]]);
+      const second = await store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: first.nextCursor! });
+      expect(second.items.map((d) => d.id)).toEqual([ids[2], ids[1]]);
+      const third = await store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: second.nextCursor! });
+      expect(third).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+      const even = await store.listDocuments({ tenantId: pageTenant, namespace: 'even', limit: 10 });
+      expect(even.items).toHaveLength(3);
+      await store.updateDocument(pageTenant, ids[1]!, { status: 'failed', now: NOW });
+      const failed = await store.listDocuments({ tenantId: pageTenant, status: 'failed', limit: 10 });
+      expect(failed.items.map((d) => d.id)).toEqual([ids[1]]);
+      await expect(store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: 'not-a-cursor!' })).rejects.toBeInstanceOf(
+        AppError,
+      );
+    });
+
+    test('upserts chunks by (document, ordinal): a replay never duplicates, a change drops only what changed', async () => {
+      const { document } = await store.createDocument(newDocument(tenant, 'chunked'));
+      await store.bindVectorSpace({ embedderId: 'test:axis-8', dimension: 8 });
+      const chunks = chunkInputs(['alpha one', 'beta two', 'gamma three']);
+      await store.replaceChunks(tenant, document.id, chunks);
+      await store.replaceChunks(tenant, document.id, chunks);
+      const stored = await store.listChunks(tenant, document.id);
+      expect(stored.map((c) => [c.ordinal, c.text])).toEqual([
+        [0, 'alpha one'],
+        [1, 'beta two'],
+        [2, 'gamma three'],
+      ]);
+      await store.upsertVectors(
+        tenant,
+        stored.map((chunk, i) => ({ chunkId: chunk.id, vector: axisVector(8, i) })),
+      );
+      await store.upsertVectors(tenant, [{ chunkId: stored[0]!.id, vector: axisVector(8, 0) }]);
+      expect(await store.countChunks(tenant)).toMatchObject({ vectors: 3 });
+
+      await store.replaceChunks(tenant, document.id, chunkInputs(['alpha one', 'beta CHANGED']));
+      const after = await store.listChunks(tenant, document.id);
+      expect(after.map((c) => [c.ordinal, c.text, c.hasVector])).toEqual([
+        [0, 'alpha one', true],
+        [1, 'beta CHANGED', false],
+      ]);
+      expect(after[0]!.id).toBe(stored[0]!.id);
+      expect(await store.countChunks(tenant)).toMatchObject({ vectors: 1 });
+    });
+
+    test('refuses vectors of another embedder while vectors exist (EMBEDDER_MISMATCH names both)', async () => {
+      await store.bindVectorSpace({ embedderId: 'test:axis-8', dimension: 8 });
+      expect(await store.getVectorSpace()).toEqual({ embedderId: 'test:axis-8', dimension: 8 });
+      const refused = await store.bindVectorSpace({ embedderId: 'other:model-16', dimension: 16 }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'EMBEDDER_MISMATCH' });
+      expect((refused as Error).message).toContain('test:axis-8');
+      expect((refused as Error).message).toContain('other:model-16');
+      await expect(
+        store.searchVector({ tenantId: tenant, vector: axisVector(16, 0), limit: 3 }),
+      ).rejects.toMatchObject({ code: 'EMBEDDER_MISMATCH' });
+    });
+
+    test('finds chunks of completed documents only, by text and by vector, within the tenant', async () => {
+      const searchTenant = `${tenant}_search`;
+      await store.bindVectorSpace({ embedderId: 'test:axis-8', dimension: 8 });
+      const done = await store.createDocument(
+        newDocument(searchTenant, 'searchable', { title: 'Databases', metadata: { lang: 'en', public: true } }),
+      );
+      const pending = await store.createDocument(newDocument(searchTenant, 'not yet'));
+      const foreign = await store.createDocument(newDocument(`${searchTenant}_other`, 'searchable'));
+      for (const { document } of [done, pending, foreign]) {
+        await store.replaceChunks(
+          document.tenantId,
+          document.id,
+          chunkInputs(['Neo4j is a graph database running queries', 'PostgreSQL stores relational tables'], ['Databases']),
+        );
+        const chunks = await store.listChunks(document.tenantId, document.id);
+        await store.upsertVectors(
+          document.tenantId,
+          chunks.map((chunk, i) => ({ chunkId: chunk.id, vector: axisVector(8, i + 2) })),
+        );
+      }
+      await complete(store, searchTenant, done.document.id);
+      await complete(store, `${searchTenant}_other`, foreign.document.id);
+
+      const text = await store.searchText({ tenantId: searchTenant, query: 'graph running', limit: 5 });
+      expect(text.map((hit) => [hit.chunk.documentId, hit.chunk.ordinal, hit.rank])).toEqual([[done.document.id, 0, 1]]);
+      expect(text[0]!.score).toBeGreaterThan(0);
+      expect(text[0]!.documentTitle).toBe('Databases');
+      expect(await store.searchText({ tenantId: searchTenant, query: '"); DROP xyzzy -- *:', limit: 5 })).toEqual([]);
+      expect(await store.searchText({ tenantId: searchTenant, query: 'tables', limit: 5, namespace: 'nope' })).toEqual([]);
+      const filtered = await store.searchText({
+        tenantId: searchTenant,
+        query: 'tables',
+        limit: 5,
+        metadata: { lang: 'en', public: true },
+      });
+      expect(filtered).toHaveLength(1);
+      expect(
+        await store.searchText({ tenantId: searchTenant, query: 'tables', limit: 5, metadata: { lang: 'de' } }),
+      ).toEqual([]);
+
+      const vector = await store.searchVector({ tenantId: searchTenant, vector: axisVector(8, 3, 0.1), limit: 5 });
+      expect(vector.map((hit) => [hit.chunk.documentId, hit.chunk.ordinal])).toEqual([
+        [done.document.id, 1],
+        [done.document.id, 0],
+      ]);
+      expect(vector[0]!.score).toBeCloseTo(1 / Math.hypot(1, 0.1), 3);
+      const byDocument = await store.searchVector({
+        tenantId: searchTenant,
+        vector: axisVector(8, 3),
+        limit: 5,
+        documentIds: [pending.document.id],
+      });
+      expect(byDocument).toEqual([]);
+    });
+
+    test('delete removes the document, its chunks, vectors and index rows', async () => {
+      const deleteTenant = `${tenant}_delete`;
+      await store.bindVectorSpace({ embedderId: 'test:axis-8', dimension: 8 });
+      const { document } = await store.createDocument(newDocument(deleteTenant, 'to delete'));
+      await store.replaceChunks(deleteTenant, document.id, chunkInputs(['kept nowhere', 'gone soon']));
+      const chunks = await store.listChunks(deleteTenant, document.id);
+      await store.upsertVectors(deleteTenant, chunks.map((chunk, i) => ({ chunkId: chunk.id, vector: axisVector(8, i) })));
+      await complete(store, deleteTenant, document.id);
+      expect(await store.searchText({ tenantId: deleteTenant, query: 'soon', limit: 5 })).toHaveLength(1);
+
+      expect(await store.deleteDocument(deleteTenant, document.id)).toEqual({ chunks: 2, vectors: 2 });
+      expect(await store.deleteDocument(deleteTenant, document.id)).toBe(false);
+      expect(await store.getDocument(deleteTenant, document.id)).toBeUndefined();
+      expect(await store.listChunks(deleteTenant, document.id)).toEqual([]);
+      expect(await store.countChunks(deleteTenant)).toEqual({ chunks: 0, vectors: 0, indexed: 0 });
+      expect(await store.searchText({ tenantId: deleteTenant, query: 'soon', limit: 5 })).toEqual([]);
+      expect(await store.searchVector({ tenantId: deleteTenant, vector: axisVector(8, 0), limit: 5 })).toEqual([]);
+    });
+  });
+}
