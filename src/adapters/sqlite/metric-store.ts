@@ -1,0 +1,154 @@
+// Folded telemetry metrics in the embedded store. Exactly once: in ONE immediate transaction,
+// each event's id is inserted into telemetry_processed (INSERT OR IGNORE) and only events whose
+// row was new have their operations applied; the transaction commits both or neither. A crash
+// before commit leaves no trace (the event is redelivered and folded then); a crash after commit
+// but before the stream ack makes the redelivery find the id and skip it. Operations of a batch
+// are aggregated in memory first, so a batch costs one upsert per distinct field, not per event.
+import type { Clock } from '../../domain/clock.js';
+import type {
+  BucketFields,
+  EventFold,
+  FoldOp,
+  FoldResult,
+  MetricQuery,
+  MetricStore,
+  SessionFields,
+} from '../../ports/metric-store.js';
+import type { SqliteHandle } from './database.js';
+
+export interface SqliteMetricStoreOptions {
+  clock: Clock;
+}
+
+interface Pending {
+  kind: FoldOp['kind'];
+  value: number;
+}
+
+function combine(into: Map<string, Pending>, key: string, op: FoldOp): void {
+  const current = into.get(key);
+  if (current === undefined) into.set(key, { kind: op.kind, value: op.value });
+  else if (op.kind === 'add') current.value += op.value;
+  else if (op.kind === 'min') current.value = Math.min(current.value, op.value);
+  else current.value = Math.max(current.value, op.value);
+}
+
+const SEP = '\u0000';
+
+export function createSqliteMetricStore(db: SqliteHandle, options: SqliteMetricStoreOptions): MetricStore {
+  const markProcessed = db.prepare('INSERT OR IGNORE INTO telemetry_processed (tenant_id, event_id, processed_at) VALUES (?, ?, ?)');
+  const bucketSql = (update: string) =>
+    db.prepare(`INSERT INTO telemetry_buckets (tenant_id, minute, agent_id, tool, field, value) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (tenant_id, minute, agent_id, tool, field) DO UPDATE SET value = ${update}`);
+  const sessionSql = (update: string) =>
+    db.prepare(`INSERT INTO telemetry_sessions (tenant_id, session_id, agent_id, field, value) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (tenant_id, session_id, field) DO UPDATE SET value = ${update}`);
+  const updates = {
+    add: 'value + excluded.value',
+    min: 'min(value, excluded.value)',
+    max: 'max(value, excluded.value)',
+  } as const;
+  const bucketUpsert = {
+    add: bucketSql(updates.add),
+    min: bucketSql(updates.min),
+    max: bucketSql(updates.max),
+  };
+  const sessionUpsert = {
+    add: sessionSql(updates.add),
+    min: sessionSql(updates.min),
+    max: sessionSql(updates.max),
+  };
+  const markEnded = db.prepare(
+    'INSERT OR IGNORE INTO telemetry_session_ends (tenant_id, minute, session_id, agent_id) VALUES (?, ?, ?, ?)',
+  );
+
+  const foldAll = db.transaction((folds: EventFold[], now: number): FoldResult => {
+    const buckets = new Map<string, Pending>();
+    const sessions = new Map<string, Pending>();
+    let folded = 0;
+    for (const fold of folds) {
+      if (markProcessed.run(fold.tenantId, fold.eventId, now).changes === 0) continue;
+      folded += 1;
+      const bucketKey = [fold.tenantId, fold.minute, fold.agentId, fold.tool].join(SEP);
+      for (const op of fold.ops) combine(buckets, `${bucketKey}${SEP}${op.field}`, op);
+      const sessionKey = [fold.tenantId, fold.session.sessionId, fold.agentId].join(SEP);
+      for (const op of fold.session.ops) combine(sessions, `${sessionKey}${SEP}${op.field}`, op);
+      if (fold.session.endedMinute !== undefined) {
+        markEnded.run(fold.tenantId, fold.session.endedMinute, fold.session.sessionId, fold.agentId);
+      }
+    }
+    for (const [key, pending] of buckets) {
+      const [tenantId, minute, agentId, tool, field] = key.split(SEP);
+      bucketUpsert[pending.kind].run(tenantId, Number(minute), agentId, tool, field, pending.value);
+    }
+    for (const [key, pending] of sessions) {
+      const [tenantId, sessionId, agentId, field] = key.split(SEP);
+      sessionUpsert[pending.kind].run(tenantId, sessionId, agentId, field, pending.value);
+    }
+    return { folded, duplicates: folds.length - folded };
+  });
+
+  return {
+    async fold(folds) {
+      if (folds.length === 0) return { folded: 0, duplicates: 0 };
+      return foldAll.immediate(folds, options.clock.now());
+    },
+
+    async readBuckets(query: MetricQuery): Promise<BucketFields[]> {
+      const conditions = ['tenant_id = ?', 'minute BETWEEN ? AND ?'];
+      const params: Array<string | number> = [query.tenantId, query.fromMinute, query.toMinute];
+      if (query.agentId !== undefined) {
+        conditions.push('agent_id = ?');
+        params.push(query.agentId);
+      }
+      if (query.tool !== undefined) {
+        conditions.push(`(tool = '' OR tool = ?)`);
+        params.push(query.tool);
+      }
+      const rows = db
+        .prepare<unknown[], { minute: number; agent_id: string; tool: string; field: string; value: number }>(
+          `SELECT minute, agent_id, tool, field, value FROM telemetry_buckets WHERE ${conditions.join(' AND ')}`,
+        )
+        .all(...params);
+      const byBucket = new Map<string, BucketFields>();
+      for (const row of rows) {
+        const key = [row.minute, row.agent_id, row.tool].join(SEP);
+        let bucket = byBucket.get(key);
+        if (bucket === undefined) {
+          bucket = { agentId: row.agent_id, tool: row.tool, minute: row.minute, fields: {} };
+          byBucket.set(key, bucket);
+        }
+        bucket.fields[row.field] = row.value;
+      }
+      return [...byBucket.values()];
+    },
+
+    async readEndedSessions(query): Promise<SessionFields[]> {
+      const agentFilter = query.agentId === undefined ? '' : 'AND e.agent_id = ?';
+      const params: Array<string | number> = [query.tenantId, query.fromMinute, query.toMinute];
+      if (query.agentId !== undefined) params.push(query.agentId);
+      const rows = db
+        .prepare<unknown[], { session_id: string; agent_id: string; field: string; value: number }>(
+          `SELECT DISTINCT s.session_id, s.agent_id, s.field, s.value
+           FROM telemetry_session_ends e
+           JOIN telemetry_sessions s ON s.tenant_id = e.tenant_id AND s.session_id = e.session_id
+           WHERE e.tenant_id = ? AND e.minute BETWEEN ? AND ? ${agentFilter}`,
+        )
+        .all(...params);
+      const bySession = new Map<string, SessionFields>();
+      for (const row of rows) {
+        let session = bySession.get(row.session_id);
+        if (session === undefined) {
+          session = { sessionId: row.session_id, agentId: row.agent_id, fields: {} };
+          bySession.set(row.session_id, session);
+        }
+        session.fields[row.field] = row.value;
+      }
+      return [...bySession.values()];
+    },
+
+    async close() {
+      // The database handle belongs to whoever opened it.
+    },
+  };
+}

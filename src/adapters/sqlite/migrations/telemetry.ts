@@ -1,0 +1,70 @@
+// Telemetry tables of the embedded store: the event stream with consumer leases, its dead
+// letters, processed event ids (exactly-once folding), and the folded metric state.
+import type { Migration } from '../../migration.js';
+
+export const telemetryMigrations: Migration[] = [
+  {
+    version: 300,
+    name: 'telemetry_stream',
+    sql: `
+      CREATE TABLE telemetry_stream (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        appended_at INTEGER NOT NULL,
+        deliveries INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        last_error TEXT
+      );
+      CREATE INDEX telemetry_stream_owner ON telemetry_stream (lease_owner) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE telemetry_dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        original_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        error TEXT NOT NULL,
+        deliveries INTEGER NOT NULL,
+        failed_at INTEGER NOT NULL
+      );
+      CREATE INDEX telemetry_dead_letters_tenant ON telemetry_dead_letters (tenant_id, id);
+    `,
+  },
+  {
+    version: 301,
+    name: 'telemetry_metrics',
+    sql: `
+      CREATE TABLE telemetry_processed (
+        tenant_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        processed_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, event_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX telemetry_processed_at ON telemetry_processed (processed_at);
+      CREATE TABLE telemetry_buckets (
+        tenant_id TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        agent_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (tenant_id, minute, agent_id, tool, field)
+      ) WITHOUT ROWID;
+      CREATE TABLE telemetry_sessions (
+        tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (tenant_id, session_id, field)
+      ) WITHOUT ROWID;
+      CREATE TABLE telemetry_session_ends (
+        tenant_id TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        session_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, minute, session_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

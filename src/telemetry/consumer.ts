@@ -1,0 +1,188 @@
+// A telemetry consumer: one member of the consumer group. It reads batches (its own pending
+// entries first), folds them into the metric store, and acknowledges only after the fold is
+// stored. A janitor loop takes over entries idle past the lease (crashed or stuck consumers).
+// A failing entry is released for redelivery; once it has been delivered maxDeliveries times it
+// goes to the dead-letter list with its error. Guarantee: at-least-once delivery from the
+// stream + a fold that is idempotent by event id (see the metric store adapters) = each event
+// counted exactly once.
+import { errorMessage } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { EventStream, StreamEntry } from '../ports/event-stream.js';
+import type { EventFold, MetricStore } from '../ports/metric-store.js';
+import { parseEvent } from './events.js';
+import { foldOf } from './fold-ops.js';
+import { QuantileSketch } from './sketch.js';
+
+export interface TelemetryConsumerOptions {
+  stream: EventStream;
+  metrics: MetricStore;
+  /** Unique per process and loop (e.g. `host-pid-1`): the consumer-group member name. */
+  consumerName: string;
+  logger: Logger;
+  batchSize?: number;
+  blockMs?: number;
+  claimIdleMs: number;
+  maxDeliveries: number;
+  relativeAccuracy?: number;
+  /** Called after every pass, for heartbeats. */
+  onPass?: () => void;
+}
+
+export interface ConsumerCounters {
+  folded: number;
+  duplicates: number;
+  failedDeliveries: number;
+  deadLettered: number;
+}
+
+export interface TelemetryConsumer {
+  start(): void;
+  stop(): Promise<void>;
+  /** Folds whatever is ready now (tests and tools). */
+  drainOnce(): Promise<number>;
+  readonly counters: ConsumerCounters;
+}
+
+interface Parsed {
+  entry: StreamEntry;
+  fold: EventFold;
+}
+
+export function createTelemetryConsumer(options: TelemetryConsumerOptions): TelemetryConsumer {
+  const { stream, metrics, consumerName, maxDeliveries } = options;
+  const batchSize = options.batchSize ?? 500;
+  const blockMs = options.blockMs ?? 1000;
+  const logger = options.logger.child({ consumer: consumerName });
+  const sketch = new QuantileSketch(options.relativeAccuracy);
+  const counters: ConsumerCounters = { folded: 0, duplicates: 0, failedDeliveries: 0, deadLettered: 0 };
+  let stopping = false;
+  let loops: Array<Promise<void>> = [];
+  let wake: (() => void) | undefined;
+
+  async function fail(entry: StreamEntry, error: string): Promise<void> {
+    counters.failedDeliveries += 1;
+    if (entry.deliveries >= maxDeliveries) {
+      await stream.deadLetter(consumerName, entry, error);
+      counters.deadLettered += 1;
+      logger.warn({ entryId: entry.id, deliveries: entry.deliveries, error }, 'telemetry event dead-lettered');
+    } else {
+      await stream.release(consumerName, entry, error);
+    }
+  }
+
+  async function foldAndAck(batch: Parsed[]): Promise<void> {
+    const result = await metrics.fold(batch.map((item) => item.fold));
+    await stream.ack(
+      consumerName,
+      batch.map((item) => item.entry.id),
+    );
+    counters.folded += result.folded;
+    counters.duplicates += result.duplicates;
+  }
+
+  async function process(entries: StreamEntry[]): Promise<void> {
+    const good: Parsed[] = [];
+    for (const entry of entries) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(entry.payload);
+      } catch (error) {
+        await fail(entry, `invalid event: not JSON (${errorMessage(error)})`);
+        continue;
+      }
+      const parsed = parseEvent(raw);
+      if (!parsed.ok) {
+        await fail(entry, `invalid event: ${parsed.message}`);
+        continue;
+      }
+      good.push({ entry, fold: foldOf(entry.tenantId, parsed.event, sketch) });
+    }
+    if (good.length === 0) return;
+    try {
+      await foldAndAck(good);
+    } catch (error) {
+      if (stopping) throw error;
+      // Find the culprit: fold one by one, so one bad entry does not hold back the rest.
+      logger.warn({ err: error, entries: good.length }, 'telemetry batch fold failed; folding entries one by one');
+      for (const item of good) {
+        try {
+          await foldAndAck([item]);
+        } catch (single) {
+          await fail(item.entry, errorMessage(single));
+        }
+      }
+    }
+  }
+
+  async function readLoop(): Promise<void> {
+    while (!stopping) {
+      try {
+        const entries = await stream.read(consumerName, { count: batchSize, blockMs });
+        if (entries.length > 0) await process(entries);
+        options.onPass?.();
+      } catch (error) {
+        if (stopping) break;
+        logger.error({ err: error }, 'telemetry read failed; retrying');
+        await pause(500);
+      }
+    }
+  }
+
+  async function janitorLoop(): Promise<void> {
+    const intervalMs = Math.max(50, Math.floor(options.claimIdleMs / 2));
+    while (!stopping) {
+      await pause(intervalMs);
+      if (stopping) break;
+      try {
+        for (;;) {
+          const entries = await stream.claimIdle(consumerName, { idleMs: options.claimIdleMs, count: batchSize });
+          if (entries.length === 0 || stopping) break;
+          logger.debug({ entries: entries.length }, 'claimed idle telemetry entries');
+          await process(entries);
+        }
+      } catch (error) {
+        if (stopping) break;
+        logger.error({ err: error }, 'telemetry claim failed; retrying');
+      }
+    }
+  }
+
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      const previous = wake;
+      wake = () => {
+        previous?.();
+        done();
+      };
+    });
+  }
+
+  return {
+    counters,
+    start() {
+      if (loops.length > 0) return;
+      stopping = false;
+      loops = [readLoop(), janitorLoop()];
+    },
+    async stop() {
+      stopping = true;
+      wake?.();
+      await Promise.allSettled(loops);
+      loops = [];
+    },
+    async drainOnce() {
+      let total = 0;
+      for (;;) {
+        const entries = await stream.read(consumerName, { count: batchSize, blockMs: 0 });
+        if (entries.length === 0) return total;
+        total += entries.length;
+        await process(entries);
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// Telemetry events: one zod discriminated union gives validation, the TypeScript type and the
+// OpenAPI schema. Every event carries a client-made eventId, the idempotency key of folding.
+import { z } from 'zod';
+
+const MAX_ID = 200;
+const id = z
+  .string()
+  .min(1)
+  .max(MAX_ID)
+  .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+/** Milliseconds since the epoch, or an ISO-8601 string (normalised to milliseconds). */
+const timestamp = z.union([
+  z.number().int().min(0).max(8_640_000_000_000_000),
+  z.iso.datetime({ offset: true }).transform((value) => Date.parse(value)),
+]);
+const nonNegative = z.number().finite().min(0);
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const base = {
+  eventId: id,
+  ts: timestamp,
+  sessionId: id,
+  agentId: id,
+};
+
+export const modelCallEvent = z.object({
+  ...base,
+  type: z.literal('model_call'),
+  model: z.string().min(1).max(MAX_ID),
+  latencyMs: nonNegative,
+  inputTokens: count,
+  outputTokens: count,
+  cost: nonNegative.optional(),
+  /** Defaults to true; a failed call still has a latency and counts as a call. */
+  success: z.boolean().optional(),
+  /** e.g. `embedding` or `chat` for Engram's own calls. */
+  kind: z.string().max(40).optional(),
+});
+
+export const suggestionEvent = z.object({
+  ...base,
+  type: z.literal('suggestion'),
+  action: z.enum(['shown', 'accepted', 'rejected']),
+  latencyMs: nonNegative.optional(),
+});
+
+export const toolCallEvent = z.object({
+  ...base,
+  type: z.literal('tool_call'),
+  tool: z.string().min(1).max(MAX_ID),
+  success: z.boolean(),
+  durationMs: nonNegative,
+});
+
+export const sessionStartEvent = z.object({ ...base, type: z.literal('session_start') });
+export const sessionEndEvent = z.object({ ...base, type: z.literal('session_end') });
+
+export const telemetryEventSchema = z.discriminatedUnion('type', [
+  modelCallEvent,
+  suggestionEvent,
+  toolCallEvent,
+  sessionStartEvent,
+  sessionEndEvent,
+]);
+
+/** An event as clients send it (ts may be an ISO string). */
+export type TelemetryEventInput = z.input<typeof telemetryEventSchema>;
+/** An event after validation (ts in milliseconds). */
+export type TelemetryEvent = z.output<typeof telemetryEventSchema>;
+export type TelemetryEventType = TelemetryEvent['type'];
+
+export interface EventRejection {
+  index: number;
+  code: 'VALIDATION_FAILED' | 'INPUT_TOO_LARGE';
+  message: string;
+}
+
+/** Validates one event; the message names the first offending field. */
+export function parseEvent(raw: unknown): { ok: true; event: TelemetryEvent } | { ok: false; message: string } {
+  const result = telemetryEventSchema.safeParse(raw);
+  if (result.success) return { ok: true, event: result.data };
+  const issue = result.error.issues[0];
+  const path = issue === undefined || issue.path.length === 0 ? 'event' : issue.path.join('.');
+  return { ok: false, message: `${path}: ${issue?.message ?? 'invalid'}` };
+}
