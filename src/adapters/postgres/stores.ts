@@ -1,0 +1,32 @@
+// Builds every PostgreSQL-backed port on one pool.
+import type { Config } from '../../config/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Stores } from '../../ports/stores.js';
+import { openPostgres } from './database.js';
+import { createPostgresJobQueue } from './job-queue.js';
+
+export async function createPostgresStores(
+  config: Config & { databaseUrl: string },
+  clock: Clock,
+): Promise<Stores> {
+  const database = await openPostgres({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    poolMax: config.pgPoolMax,
+    connectTimeoutMs: config.pgConnectTimeoutMs,
+    statementTimeoutMs: config.pgStatementTimeoutMs,
+  });
+  const { pool } = database;
+  return {
+    backend: 'postgres',
+    jobQueue: createPostgresJobQueue(pool, clock, {
+      backoffBaseMs: config.jobBackoffBaseMs,
+      backoffMaxMs: config.jobBackoffMaxMs,
+      defaultMaxAttempts: config.jobMaxAttempts,
+    }),
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    close: () => database.close(),
+  };
+}

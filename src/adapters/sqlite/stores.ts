@@ -1,0 +1,28 @@
+// Builds every SQLite-backed port on one database file.
+import type { Config } from '../../config/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Stores } from '../../ports/stores.js';
+import { openSqlite } from './database.js';
+import { createSqliteJobQueue } from './job-queue.js';
+import { join, resolve } from 'node:path';
+
+export function sqlitePathFor(config: Config): string {
+  return resolve(join(config.dataDir, 'engram.db'));
+}
+
+export function createSqliteStores(config: Config, clock: Clock): Stores {
+  const database = openSqlite({ path: sqlitePathFor(config) });
+  const { db } = database;
+  return {
+    backend: 'sqlite',
+    jobQueue: createSqliteJobQueue(db, clock, {
+      backoffBaseMs: config.jobBackoffBaseMs,
+      backoffMaxMs: config.jobBackoffMaxMs,
+      defaultMaxAttempts: config.jobMaxAttempts,
+    }),
+    ping: async () => {
+      db.prepare('SELECT 1').get();
+    },
+    close: async () => database.close(),
+  };
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// The engram command. The only place that reads process.env and process.argv.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './commands/config.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerServeCommand } from './commands/serve.js';
+import { reportAndExit } from './exit.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command()
+  .name('engram')
+  .description('Memory and context server for AI agents.')
+  .version(pkg.version, '-v, --version')
+  .option('-c, --config <file>', 'JSON config file (ENGRAM_* environment variables win over it)')
+  .showHelpAfterError('(run engram --help for usage)')
+  .exitOverride();
+
+const env = process.env;
+registerServeCommand(program, env);
+registerMigrateCommand(program, env);
+registerConfigCommand(program, env);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  reportAndExit(error);
+});

@@ -1,0 +1,62 @@
+// The HTTP error handler: every failure becomes {error: {code, message, requestId}} with the
+// status from STATUS_OF. A 5xx never shows internals; the log line has them, under the same id.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { EngramApp } from './engram-app.js';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, isAppError, type ErrorCode } from '../domain/errors.js';
+import { STATUS_OF } from './error-status.js';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; requestId: string; details?: Record<string, unknown> };
+}
+
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const problems = error.validation.map((issue) => {
+      const where = `${error.validationContext ?? 'request'}${issue.instancePath.replace(/\//g, '.')}`;
+      return `${where}: ${issue.message ?? 'is invalid'}`;
+    });
+    return new AppError('VALIDATION_FAILED', `Invalid request: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('INPUT_TOO_LARGE', `Request body is larger than the limit. ${fastifyError.message ?? ''}`.trim());
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('VALIDATION_FAILED', 'Unsupported Content-Type: send application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('VALIDATION_FAILED', `Request body is not valid JSON: ${fastifyError.message ?? ''}`);
+    default:
+      break;
+  }
+  if (fastifyError.statusCode === 429) return new AppError('RATE_LIMITED', fastifyError.message ?? 'Too many requests.');
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new AppError('VALIDATION_FAILED', fastifyError.message ?? 'Bad request.');
+  }
+  return new AppError('INTERNAL', 'Internal error. Report the requestId to the operator.', { cause: error });
+}
+
+export function installErrorHandler(app: EngramApp): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appError = toAppError(error);
+    const status = STATUS_OF[appError.code];
+    if (status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
+    else request.log.info({ code: appError.code, message: appError.message }, 'request rejected');
+    const body: ErrorBody = { error: { code: appError.code, message: appError.message, requestId: request.id } };
+    if (status < 500 && appError.details !== undefined) body.error.details = appError.details;
+    if (appError.code === 'RATE_LIMITED' && appError.details?.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(appError.details.retryAfterSeconds));
+    }
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}. See /docs.`, requestId: request.id },
+    };
+    return reply.status(404).send(body);
+  });
+}

@@ -1,0 +1,24 @@
+// The one table from AppError codes to HTTP status codes.
+import type { ErrorCode } from '../domain/errors.js';
+
+export const STATUS_OF: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  INPUT_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  DOCUMENT_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  ENTITY_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_STATE: 409,
+  EMBEDDER_MISMATCH: 409,
+  UNKNOWN_TOKENIZER: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  TIMEOUT: 504,
+  UNAVAILABLE: 503,
+  PROVIDER_FAILED: 502,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+};

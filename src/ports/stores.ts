@@ -1,0 +1,11 @@
+// Stores: every port the SQL backend provides, built together by one adapter factory per backend
+// (adapters/sqlite/stores.ts, adapters/postgres/stores.ts). Capabilities add their store here.
+import type { JobQueue } from './job-queue.js';
+
+export interface Stores {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly jobQueue: JobQueue;
+  /** Throws when the database cannot answer; used by /ready. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
