@@ -9,5 +9,6 @@ export default defineConfig({
     // Suites share one PostgreSQL server and one Redis; each uses its own schema or key prefix.
     fileParallelism: true,
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
