@@ -80,6 +80,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         url: config.redisUrl,
         keyPrefix: config.redisKeyPrefix,
         commandTimeoutMs: config.redisCommandTimeoutMs,
+        onConnectionError: (error) => logger.warn({ err: error }, 'Redis connection error'),
       });
       redis = connection;
       releasers.push(() => closeRedis(connection));

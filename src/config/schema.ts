@@ -52,7 +52,8 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigKey = keyof Config;
 
 export function envNameOf(key: string): string {
-  return `ENGRAM_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+  const snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2');
+  return `ENGRAM_${snake.toUpperCase()}`;
 }
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];

@@ -1,0 +1,52 @@
+// The runtime on the distributed backends: PostgreSQL store and Redis, and what /ready says
+// when Redis is gone.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import type { EngramApp } from '../../src/http/engram-app.js';
+import { postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+
+let pgUp = false;
+let redisUp = false;
+beforeAll(async () => {
+  pgUp = await postgresAvailable();
+  redisUp = await redisAvailable();
+});
+
+let fixture: TestRuntime | undefined;
+let app: EngramApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  await fixture?.dispose();
+  app = undefined;
+  fixture = undefined;
+});
+
+describe('runtime on PostgreSQL and Redis', () => {
+  it('migrates a fresh schema and reports ready', async (context) => {
+    if (!pgUp || !redisUp) context.skip();
+    fixture = await createTestRuntime({
+      backend: 'postgres',
+      env: { ENGRAM_REDIS_URL: REDIS_URL, ENGRAM_REDIS_KEY_PREFIX: `${uniqueName('test')}:` },
+    });
+    app = await buildApp(fixture.runtime);
+    const ready = await app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['postgres', 'redis', 'background-jobs']),
+    );
+  });
+
+  it('reports 503 naming Redis when Redis does not answer', async (context) => {
+    if (!pgUp) context.skip();
+    fixture = await createTestRuntime({
+      backend: 'postgres',
+      env: { ENGRAM_REDIS_URL: 'redis://127.0.0.1:1', ENGRAM_REDIS_COMMAND_TIMEOUT_MS: '200', ENGRAM_RATE_LIMIT_PER_MINUTE: '0' },
+    });
+    app = await buildApp(fixture.runtime);
+    const ready = await app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks).toContainEqual(expect.objectContaining({ name: 'redis', ok: false }));
+    expect(ready.json().checks).toContainEqual(expect.objectContaining({ name: 'postgres', ok: true }));
+  });
+});
