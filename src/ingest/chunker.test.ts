@@ -1,0 +1,126 @@
+// Property tests of the chunker: no text lost, every chunk within budget, stable ordinals.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chunkDocument, chunkText, type Chunk } from './chunker.js';
+import { parseBlocks } from './markdown-blocks.js';
+import { createTokenCounter } from './token-counter.js';
+
+const countTokens = createTokenCounter('o200k_base');
+
+const word = fc.oneof(
+  fc.constantFrom('graph', 'Neo4j', 'memory', 'token', 'the', 'a', 'database', 'über', '東京', '😀', 'x'),
+  fc.string({ minLength: 1, maxLength: 12 }).map((s) => s.replace(/\s/g, '') || 'w'),
+  fc.constantFrom('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '<|endoftext|>'),
+);
+const sentence = fc.array(word, { minLength: 1, maxLength: 40 }).map((words) => `${words.join(' ')}.`);
+const paragraph = fc.array(sentence, { minLength: 1, maxLength: 8 }).map((s) => s.join(' '));
+const block = fc.oneof(
+  { weight: 5, arbitrary: paragraph },
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 1, max: 4 }), sentence).map(([level, s]) => `${'#'.repeat(level)} ${s}`) },
+  { weight: 2, arbitrary: fc.array(sentence, { minLength: 1, maxLength: 6 }).map((items) => items.map((s) => `- ${s}`).join('\n')) },
+  { weight: 1, arbitrary: fc.array(sentence, { minLength: 1, maxLength: 6 }).map((lines) => `\`\`\`ts\n${lines.join('\n')}\n\`\`\``) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
+);
+const markdownDocument = fc.array(block, { minLength: 0, maxLength: 25 }).map((blocks) => blocks.join('\n\n'));
+const options = fc.record({
+  chunkTokens: fc.integer({ min: 32, max: 160 }),
+  overlap: fc.constantFrom(0, 0.15, 0.3, 0.5),
+});
+
+function assertChunksCover(text: string, chunks: Chunk[]): void {
+  const covered = new Uint8Array(text.length);
+  for (const chunk of chunks) {
+    expect(chunk.text).toBe(text.slice(chunk.startOffset, chunk.endOffset));
+    covered.fill(1, chunk.startOffset, chunk.endOffset);
+  }
+  for (let i = 0; i < text.length; i += 1) {
+    if (covered[i] === 0 && /\S/.test(text[i]!)) {
+      throw new Error(`character ${JSON.stringify(text[i])} at ${i} is in no chunk`);
+    }
+  }
+}
+
+describe('chunker', () => {
+  it('loses no text: every non-whitespace character is inside a chunk, and chunk text is the exact slice', () => {
+    fc.assert(
+      fc.property(markdownDocument, options, (text, opts) => {
+        const chunks = chunkText(text, true, { ...opts, countTokens });
+        assertChunksCover(text, chunks);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps every chunk within the token budget, counted on its exact text', () => {
+    fc.assert(
+      fc.property(markdownDocument, options, (text, opts) => {
+        for (const chunk of chunkText(text, true, { ...opts, countTokens })) {
+          expect(chunk.tokenCount).toBe(countTokens(chunk.text));
+          expect(chunk.tokenCount).toBeLessThanOrEqual(opts.chunkTokens);
+          expect(chunk.text.trim()).not.toBe('');
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('numbers chunks 0..n-1 in document order, the same way every time, and appending a section keeps earlier chunks', () => {
+    fc.assert(
+      fc.property(markdownDocument, options, paragraph, (text, opts, extra) => {
+        const chunks = chunkText(text, true, { ...opts, countTokens });
+        expect(chunks.map((c) => c.ordinal)).toEqual(chunks.map((_, i) => i));
+        for (let i = 1; i < chunks.length; i += 1) {
+          expect(chunks[i]!.startOffset).toBeGreaterThanOrEqual(chunks[i - 1]!.startOffset);
+          expect(chunks[i]!.endOffset).toBeGreaterThan(chunks[i - 1]!.endOffset);
+        }
+        expect(chunkText(text, true, { ...opts, countTokens })).toEqual(chunks);
+        // A trailing heading with nothing under it joins the next section, so it may move.
+        if (parseBlocks(text, true).at(-1)?.kind === 'heading') return;
+        const longer = chunkText(`${text}\n\n# Appendix\n\n${extra}`, true, { ...opts, countTokens });
+        expect(longer.slice(0, Math.max(0, chunks.length - 1))).toEqual(chunks.slice(0, -1));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('overlaps consecutive chunks of a section by at most the overlap budget', () => {
+    const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} talks about graphs and memory.`).join(' ');
+    const chunks = chunkText(text, true, { chunkTokens: 64, overlap: 0.25, countTokens });
+    expect(chunks.length).toBeGreaterThan(3);
+    for (let i = 1; i < chunks.length; i += 1) {
+      const shared = chunks[i - 1]!.endOffset - chunks[i]!.startOffset;
+      expect(shared).toBeGreaterThan(0);
+      expect(countTokens(text.slice(chunks[i]!.startOffset, chunks[i - 1]!.endOffset))).toBeLessThanOrEqual(16);
+      expect(chunks[i]!.text).toMatch(/^Sentence number/);
+    }
+  });
+
+  it('keeps heading paths and starts a chunk at each heading', () => {
+    const text = '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two\n\n## Use\n\nCall it.\n\n### Deep\n\nMore.';
+    const chunks = chunkText(text, true, { chunkTokens: 400, overlap: 0.15, countTokens });
+    expect(chunks.map((c) => [c.headingPath, c.text])).toEqual([
+      [['Guide', 'Install'], '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two'],
+      [['Guide', 'Use'], '## Use\n\nCall it.'],
+      [['Guide', 'Use', 'Deep'], '### Deep\n\nMore.'],
+    ]);
+  });
+
+  it('reads HTML as text with its headings, lists and paragraphs, dropping scripts and styles', () => {
+    const html = `<html><head><title>x</title><style>p{color:red}</style></head><body>
+      <h1>Neo4j &amp; friends</h1><p>Graph <b>databases</b> store&nbsp;nodes.</p>
+      <script>alert("no")</script><ul><li>Cypher</li><li>Bolt</li></ul><h2>Pricing</h2><p>Free tier.</p></body></html>`;
+    const { text, chunks } = chunkDocument(html, 'text/html', { chunkTokens: 400, overlap: 0.15, countTokens });
+    expect(text).toBe('# Neo4j & friends\n\nGraph databases store nodes.\n\n- Cypher\n- Bolt\n\n## Pricing\n\nFree tier.');
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Neo4j & friends'], ['Neo4j & friends', 'Pricing']]);
+  });
+
+  it('treats plain text as paragraphs, not Markdown', () => {
+    const { chunks } = chunkDocument('# not a heading\n\nplain words', 'text/plain', {
+      chunkTokens: 400,
+      overlap: 0,
+      countTokens,
+    });
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.headingPath).toEqual([]);
+  });
+});

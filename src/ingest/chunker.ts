@@ -1,0 +1,202 @@
+// Structure-aware chunker sized in tokens. Blocks (headings, code, list items, paragraphs) are
+// packed greedily into chunks of at most `chunkTokens`; a block too big for one chunk is split at
+// sentences, then words, then characters. A heading starts a new chunk, and every chunk keeps
+// its heading path. Consecutive chunks of one section overlap by up to `overlap` × chunkTokens,
+// cut at a sentence (or word) start. Each chunk's text is an exact slice of the chunkable text,
+// so offsets are true and no text is lost; its token count is measured on that exact slice.
+import { sha256Hex } from '../domain/hashing.js';
+import type { DocumentMimeType } from '../ports/document-store.js';
+import { htmlToText } from './html-text.js';
+import { parseBlocks, type Block } from './markdown-blocks.js';
+import type { TokenCounter } from './token-counter.js';
+
+export interface ChunkerOptions {
+  chunkTokens: number;
+  /** Fraction of chunkTokens repeated from the previous chunk of the same section (0–0.5). */
+  overlap: number;
+  countTokens: TokenCounter;
+}
+
+export interface Chunk {
+  ordinal: number;
+  text: string;
+  headingPath: string[];
+  tokenCount: number;
+  startOffset: number;
+  endOffset: number;
+  contentHash: string;
+}
+
+export interface ChunkedDocument {
+  /** The text the offsets point into: the content itself, or the visible text of HTML. */
+  text: string;
+  chunks: Chunk[];
+}
+
+interface Unit {
+  start: number;
+  end: number;
+}
+
+interface Section {
+  headingPath: string[];
+  units: Unit[];
+  /** True when the section holds nothing but its heading. */
+  headingOnly: boolean;
+}
+
+export function chunkableText(content: string, mimeType: DocumentMimeType): string {
+  return mimeType === 'text/html' ? htmlToText(content) : content;
+}
+
+export function chunkDocument(content: string, mimeType: DocumentMimeType, options: ChunkerOptions): ChunkedDocument {
+  const text = chunkableText(content, mimeType);
+  return { text, chunks: chunkText(text, mimeType !== 'text/plain', options) };
+}
+
+export function chunkText(text: string, markdown: boolean, options: ChunkerOptions): Chunk[] {
+  const budget = options.chunkTokens;
+  const overlapTokens = Math.floor(budget * options.overlap);
+  const count = (start: number, end: number) => options.countTokens(text.slice(start, end));
+  const chunks: Chunk[] = [];
+
+  const emit = (start: number, end: number, headingPath: string[], tokenCount: number) => {
+    const slice = text.slice(start, end);
+    chunks.push({
+      ordinal: chunks.length,
+      text: slice,
+      headingPath,
+      tokenCount,
+      startOffset: start,
+      endOffset: end,
+      contentHash: sha256Hex(`${headingPath.join('\u0000')}\u0001${slice}`),
+    });
+  };
+
+  // A section that holds only its heading (a title right before a subheading) joins the next one.
+  let carried: Unit[] = [];
+  const sections = toSections(parseBlocks(text, markdown));
+  for (const [index, section] of sections.entries()) {
+    if (section.headingOnly && index < sections.length - 1) {
+      carried.push(...section.units);
+      continue;
+    }
+    const units = [...carried, ...section.units].flatMap((unit) => fitUnit(text, unit, budget, count));
+    carried = [];
+    packSection(units, section.headingPath);
+  }
+
+  function packSection(units: Unit[], headingPath: string[]): void {
+    let i = 0;
+    let previous: Unit | undefined;
+    while (i < units.length) {
+      let start = units[i]!.start;
+      if (previous !== undefined && overlapTokens > 0) {
+        start = overlapStart(text, previous, overlapTokens, count) ?? start;
+      }
+      let j = i + 1;
+      let tokens = count(start, units[i]!.end);
+      if (tokens > budget) {
+        start = units[i]!.start; // the overlap and this unit do not fit together: drop the overlap
+        tokens = count(start, units[i]!.end);
+      }
+      // Grow while the exact slice stays within budget.
+      while (j < units.length) {
+        const next = count(start, units[j]!.end);
+        if (next > budget) break;
+        tokens = next;
+        j += 1;
+      }
+      emit(start, units[j - 1]!.end, headingPath, tokens);
+      previous = { start, end: units[j - 1]!.end };
+      i = j;
+    }
+  }
+
+  return chunks;
+}
+
+function toSections(blocks: Block[]): Section[] {
+  const sections: Section[] = [];
+  let current: Section | undefined;
+  for (const block of blocks) {
+    if (block.kind === 'heading' || current === undefined) {
+      current = { headingPath: block.headingPath, units: [], headingOnly: block.kind === 'heading' };
+      sections.push(current);
+    } else {
+      current.headingOnly = false;
+    }
+    current.units.push({ start: block.start, end: block.end });
+  }
+  return sections;
+}
+
+/** Splits a unit over budget at sentences, then words, then characters. */
+function fitUnit(text: string, unit: Unit, budget: number, count: (s: number, e: number) => number): Unit[] {
+  if (count(unit.start, unit.end) <= budget) return [unit];
+  for (const pattern of [/(?<=[.!?。！？])\s+|\n+/g, /\s+/g]) {
+    const pieces = splitAt(text, unit, pattern);
+    if (pieces.length > 1) return pieces.flatMap((piece) => fitUnit(text, piece, budget, count));
+  }
+  return splitByCharacters(text, unit, budget, count);
+}
+
+function splitAt(text: string, unit: Unit, pattern: RegExp): Unit[] {
+  const slice = text.slice(unit.start, unit.end);
+  const pieces: Unit[] = [];
+  let last = 0;
+  for (const match of slice.matchAll(pattern)) {
+    if (match.index > last) pieces.push({ start: unit.start + last, end: unit.start + match.index });
+    last = match.index + match[0].length;
+  }
+  if (last < slice.length) pieces.push({ start: unit.start + last, end: unit.end });
+  return pieces;
+}
+
+function splitByCharacters(text: string, unit: Unit, budget: number, count: (s: number, e: number) => number): Unit[] {
+  const pieces: Unit[] = [];
+  let start = unit.start;
+  while (start < unit.end) {
+    // Largest end with count(start, end) <= budget, never splitting a surrogate pair.
+    let low = start + 1;
+    let high = unit.end;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (count(start, mid) <= budget) low = mid;
+      else high = mid - 1;
+    }
+    let end = low;
+    if (end < unit.end && isLowSurrogate(text.charCodeAt(end)) && end - 1 > start) end -= 1;
+    pieces.push({ start, end });
+    start = end;
+  }
+  return pieces;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
+ * Where the next chunk starts so it repeats the end of `previous`: the earliest sentence start
+ * (else word start) inside it whose tail fits in `maxTokens`. Undefined when nothing fits.
+ */
+function overlapStart(
+  text: string,
+  previous: Unit,
+  maxTokens: number,
+  count: (s: number, e: number) => number,
+): number | undefined {
+  for (const pattern of [/(?<=[.!?。！？])\s+(?=\S)|\n+(?=\S)/g, /\s+(?=\S)/g]) {
+    const starts = splitAt(text, previous, pattern)
+      .map((piece) => piece.start)
+      .filter((start) => start > previous.start);
+    let best: number | undefined;
+    for (let k = starts.length - 1; k >= 0; k -= 1) {
+      if (count(starts[k]!, previous.end) > maxTokens) break;
+      best = starts[k];
+    }
+    if (best !== undefined) return best;
+  }
+  return undefined;
+}
