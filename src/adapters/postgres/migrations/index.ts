@@ -1,6 +1,7 @@
 // Every migration of the PostgreSQL store, collected from one file per capability.
 import type { Migration } from '../../migration.js';
 import { foundationMigrations } from './foundation.js';
+import { graphMigrations } from './graph.js';
 import { memoryMigrations } from './memory.js';
 
-export const postgresMigrations: Migration[] = [...foundationMigrations, ...memoryMigrations];
+export const postgresMigrations: Migration[] = [...foundationMigrations, ...graphMigrations, ...memoryMigrations];

@@ -1,0 +1,78 @@
+// Knowledge-graph tables of the PostgreSQL store: entities, aliases, mentions, relations and the
+// sources (chunks) that support each relation.
+import type { Migration } from '../../migration.js';
+
+export const graphMigrations: Migration[] = [
+  {
+    version: 150,
+    name: 'graph',
+    sql: `
+      CREATE TABLE graph_entities (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        type_class TEXT NOT NULL,
+        key TEXT NOT NULL,
+        embedder_id TEXT,
+        embedding vector,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        UNIQUE (tenant_id, type_class, key)
+      );
+      CREATE TABLE graph_aliases (
+        tenant_id TEXT NOT NULL,
+        entity_id TEXT NOT NULL REFERENCES graph_entities (id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        key TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        type_class TEXT NOT NULL,
+        method TEXT NOT NULL,
+        score DOUBLE PRECISION NOT NULL,
+        document_id TEXT NOT NULL,
+        chunk_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (entity_id, alias)
+      );
+      CREATE INDEX graph_aliases_key ON graph_aliases (tenant_id, type_class, key);
+      CREATE INDEX graph_aliases_prefix ON graph_aliases (tenant_id, type_class, prefix);
+      CREATE INDEX graph_aliases_search ON graph_aliases (tenant_id, key);
+      CREATE TABLE graph_mentions (
+        tenant_id TEXT NOT NULL,
+        entity_id TEXT NOT NULL REFERENCES graph_entities (id) ON DELETE CASCADE,
+        document_id TEXT NOT NULL,
+        chunk_id TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        type TEXT NOT NULL,
+        method TEXT NOT NULL,
+        score DOUBLE PRECISION NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, document_id, chunk_id, entity_id, surface)
+      );
+      CREATE INDEX graph_mentions_entity ON graph_mentions (tenant_id, entity_id);
+      CREATE TABLE graph_relations (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        subject_id TEXT NOT NULL REFERENCES graph_entities (id) ON DELETE CASCADE,
+        predicate TEXT NOT NULL,
+        object_id TEXT NOT NULL REFERENCES graph_entities (id) ON DELETE CASCADE,
+        valid_at BIGINT NOT NULL,
+        invalid_at BIGINT,
+        invalidated_by TEXT,
+        created_at BIGINT NOT NULL,
+        UNIQUE (tenant_id, subject_id, predicate, object_id)
+      );
+      CREATE INDEX graph_relations_object ON graph_relations (tenant_id, object_id);
+      CREATE INDEX graph_relations_invalidated_by ON graph_relations (tenant_id, invalidated_by);
+      CREATE TABLE graph_relation_sources (
+        tenant_id TEXT NOT NULL,
+        relation_id TEXT NOT NULL REFERENCES graph_relations (id) ON DELETE CASCADE,
+        document_id TEXT NOT NULL,
+        chunk_id TEXT NOT NULL,
+        sentence TEXT NOT NULL,
+        PRIMARY KEY (relation_id, chunk_id)
+      );
+      CREATE INDEX graph_relation_sources_document ON graph_relation_sources (tenant_id, document_id);
+    `,
+  },
+];

@@ -1,0 +1,283 @@
+// The knowledge-graph service: turns extracted mentions and relations into resolved entities and
+// facts (with validity intervals), removes what a deleted document alone supported, and answers
+// the graph queries of the API and the facts wanted by recall.
+import { AppError } from '../domain/errors.js';
+import type { Clock } from '../domain/clock.js';
+import { newId } from '../domain/ids.js';
+import type { Logger } from '../domain/logger.js';
+import type { Embedder } from '../ports/embedder.js';
+import type { ChunkText, EntityType, ExtractedMention, Extractor } from '../ports/extractor.js';
+import type {
+  EntityDetail,
+  EntityRecord,
+  GraphStore,
+  Neighborhood,
+  NewMention,
+  RelationRecord,
+  RemovedGraph,
+  ResolutionMethod,
+} from '../ports/graph-store.js';
+import { createEntityResolver, resolutionKey, type Resolution } from './entity-resolver.js';
+import { factText } from './fact-text.js';
+import { normalizeName } from './names.js';
+import { isSingleValued, normalizePredicate } from './predicates.js';
+
+export const MAX_NEIGHBORHOOD_DEPTH = 3;
+
+export interface GraphServiceOptions {
+  store: GraphStore;
+  extractor: Extractor;
+  clock: Clock;
+  logger: Logger;
+  /** Name embeddings for resolution; without one, resolution uses names only. */
+  embedder?: Embedder;
+  entityFuzzyThreshold: number;
+  entityEmbeddingThreshold: number;
+  /** Entities a neighbourhood returns at most (relations: four times as many). */
+  maxNeighborhoodEntities?: number;
+  maxMentionsPerEntity?: number;
+}
+
+export interface ExtractInput {
+  tenantId: string;
+  documentId: string;
+  chunks: ChunkText[];
+  signal?: AbortSignal;
+}
+
+export interface ExtractResult {
+  mentions: number;
+  entities: number;
+  relations: number;
+  /** Older facts this extraction superseded (their invalid_at was set). */
+  invalidated: number;
+}
+
+export interface Fact {
+  id: string;
+  text: string;
+  subject: { id: string; name: string };
+  predicate: string;
+  object: { id: string; name: string };
+  validAt: number;
+  invalidAt: number | null;
+  score: number;
+}
+
+export interface NeighborhoodInput {
+  tenantId: string;
+  /** An entity id, or a name resolved to the best matching entity. */
+  entity: string;
+  depth: number;
+  limit?: number;
+  includeInvalid?: boolean;
+}
+
+const QUERY_STOPWORDS = new Set([
+  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'did', 'do', 'does', 'for', 'from', 'has', 'have', 'how', 'in', 'is',
+  'it', 'of', 'on', 'or', 'the', 'to', 'was', 'were', 'what', 'when', 'where', 'which', 'who', 'whom', 'why', 'with',
+]);
+
+/** A crude suffix stripper, enough for "work" to find "works at" and "founder" not to find "found". */
+function stem(word: string): string {
+  if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
+  if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  return word;
+}
+
+export function createGraphService(options: GraphServiceOptions) {
+  const { store, clock, logger } = options;
+  const maxEntities = options.maxNeighborhoodEntities ?? 50;
+  const maxMentions = options.maxMentionsPerEntity ?? 50;
+  const resolver = createEntityResolver({
+    store,
+    clock,
+    fuzzyThreshold: options.entityFuzzyThreshold,
+    embeddingThreshold: options.entityEmbeddingThreshold,
+    ...(options.embedder === undefined ? {} : { embedder: options.embedder }),
+  });
+
+  function mentionMethod(resolution: Resolution, surface: string): ResolutionMethod {
+    if (surface === resolution.entity.name) return resolution.method === 'new' ? 'new' : 'exact';
+    return resolution.method === 'new' || resolution.method === 'exact' ? 'normalized' : resolution.method;
+  }
+
+  /**
+   * "Newer wins" among the facts of a single-valued predicate: current facts that began before
+   * this one end where it begins; if a later fact is already known, this one is history and ends
+   * where the next one begins. Returns how many facts were superseded.
+   */
+  async function supersede(tenantId: string, fact: RelationRecord): Promise<number> {
+    const others = (await store.relationsOf(tenantId, fact.subjectId, fact.predicate)).filter(
+      (other) => other.id !== fact.id && other.objectId !== fact.objectId,
+    );
+    let invalidated = 0;
+    const next = others.filter((other) => other.validAt > fact.validAt).sort((a, b) => a.validAt - b.validAt)[0];
+    if (next !== undefined) {
+      await store.invalidateRelation(tenantId, fact.id, next.validAt, next.id);
+      invalidated++;
+    }
+    for (const other of others) {
+      if (other.invalidAt !== null || other.validAt > fact.validAt) continue;
+      await store.invalidateRelation(tenantId, other.id, fact.validAt, fact.id);
+      invalidated++;
+    }
+    return invalidated;
+  }
+
+  async function extract(input: ExtractInput): Promise<ExtractResult> {
+    const { tenantId, documentId } = input;
+    if (input.chunks.length === 0) return { mentions: 0, entities: 0, relations: 0, invalidated: 0 };
+    const extraction = await options.extractor.extract(input.chunks, input.signal === undefined ? {} : { signal: input.signal });
+    const chunkIds = new Set(input.chunks.map((chunk) => chunk.id));
+    const mentions: ExtractedMention[] = extraction.mentions.filter((m) => chunkIds.has(m.chunkId));
+    // Relation endpoints are mentions too, even when an extractor forgot to list them.
+    for (const relation of extraction.relations) {
+      if (!chunkIds.has(relation.chunkId)) continue;
+      mentions.push({ surface: relation.subject, type: relation.subjectType, chunkId: relation.chunkId });
+      mentions.push({ surface: relation.object, type: relation.objectType, chunkId: relation.chunkId });
+    }
+    const resolutions = await resolver.resolveAll(tenantId, mentions, input.signal);
+    const resolutionOf = (surface: string, type: EntityType): Resolution | undefined => {
+      const { typeClass, key } = resolutionKey({ surface, type });
+      return resolutions.get(`${typeClass}:${key}`);
+    };
+    const now = clock.now();
+    const seen = new Set<string>();
+    const rows: NewMention[] = [];
+    for (const mention of mentions) {
+      const resolution = resolutionOf(mention.surface, mention.type);
+      if (resolution === undefined) continue;
+      const id = `${mention.chunkId}\u0000${resolution.entity.id}\u0000${mention.surface}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      rows.push({
+        entityId: resolution.entity.id,
+        documentId,
+        chunkId: mention.chunkId,
+        surface: mention.surface,
+        type: mention.type,
+        method: mentionMethod(resolution, mention.surface),
+        score: resolution.score,
+        createdAt: now,
+        aliasKey: resolution.key,
+      });
+    }
+    await store.saveMentions(tenantId, rows);
+
+    let relations = 0;
+    let invalidated = 0;
+    for (const extracted of extraction.relations) {
+      if (!chunkIds.has(extracted.chunkId)) continue;
+      const { key: predicate, inverse } = normalizePredicate(extracted.predicate);
+      const first = resolutionOf(extracted.subject, extracted.subjectType);
+      const second = resolutionOf(extracted.object, extracted.objectType);
+      const [subject, object] = inverse ? [second, first] : [first, second];
+      if (subject === undefined || object === undefined || predicate === '' || subject.entity.id === object.entity.id) continue;
+      const validAt = extracted.validAt ?? now;
+      const { relation, created } = await store.upsertRelation(tenantId, {
+        id: newId('rel', now),
+        subjectId: subject.entity.id,
+        predicate,
+        objectId: object.entity.id,
+        validAt,
+        createdAt: now,
+        source: { documentId, chunkId: extracted.chunkId, sentence: extracted.sentence.slice(0, 2000) },
+      });
+      relations++;
+      let fact = relation;
+      // Asserted again after being superseded, with a date after the supersession: current again.
+      if (!created && relation.invalidAt !== null && extracted.validAt !== undefined && extracted.validAt > relation.invalidAt) {
+        await store.reviveRelation(tenantId, relation.id, extracted.validAt);
+        fact = { ...relation, validAt: extracted.validAt, invalidAt: null, invalidatedBy: null };
+      } else if (!created) {
+        continue;
+      }
+      if (isSingleValued(predicate)) invalidated += await supersede(tenantId, fact);
+    }
+    const entities = new Set(rows.map((row) => row.entityId)).size;
+    logger.debug({ tenantId, documentId, mentions: rows.length, entities, relations, invalidated }, 'graph extracted');
+    return { mentions: rows.length, entities, relations, invalidated };
+  }
+
+  async function removeDocument(tenantId: string, documentId: string): Promise<RemovedGraph> {
+    const removed = await store.removeDocument(tenantId, documentId);
+    logger.debug({ tenantId, documentId, ...removed }, 'graph of document removed');
+    return removed;
+  }
+
+  async function searchEntities(input: { tenantId: string; query: string; limit?: number }): Promise<EntityRecord[]> {
+    const key = normalizeName(input.query);
+    if (key === '') return [];
+    return store.searchEntities(input.tenantId, key, Math.min(Math.max(input.limit ?? 20, 1), 100));
+  }
+
+  async function getEntity(tenantId: string, entityId: string): Promise<EntityDetail> {
+    const detail = await store.getEntity(tenantId, entityId, maxMentions);
+    if (detail === null) throw new AppError('ENTITY_NOT_FOUND', `No entity with id "${entityId}" in this tenant`);
+    return detail;
+  }
+
+  async function neighborhood(input: NeighborhoodInput): Promise<Neighborhood & { center: EntityRecord }> {
+    if (!Number.isInteger(input.depth) || input.depth < 1 || input.depth > MAX_NEIGHBORHOOD_DEPTH) {
+      throw new AppError('VALIDATION_FAILED', `depth must be a whole number from 1 to ${MAX_NEIGHBORHOOD_DEPTH}`, {
+        details: { depth: input.depth, max: MAX_NEIGHBORHOOD_DEPTH },
+      });
+    }
+    const limit = Math.min(Math.max(input.limit ?? maxEntities, 1), maxEntities);
+    let center = (await store.getEntity(input.tenantId, input.entity, 0))?.entity;
+    if (center === undefined) center = (await searchEntities({ tenantId: input.tenantId, query: input.entity, limit: 1 }))[0];
+    if (center === undefined) throw new AppError('ENTITY_NOT_FOUND', `No entity with id or name "${input.entity}" in this tenant`);
+    const result = await store.neighborhood(input.tenantId, {
+      entityId: center.id,
+      depth: input.depth,
+      maxEntities: limit,
+      maxRelations: limit * 4,
+      includeInvalid: input.includeInvalid ?? false,
+    });
+    return { center, ...result };
+  }
+
+  /**
+   * Facts whose subject or object matches the query's words, as text for recall: entities are
+   * found by name (whole query, then each word), their facts scored by the share of query words
+   * they contain; superseded facts count half.
+   */
+  async function searchFacts(input: { tenantId: string; query: string; k: number; includeInvalid?: boolean }): Promise<Fact[]> {
+    const key = normalizeName(input.query);
+    const words = [...new Set(key.split(' ').filter((word) => word.length > 1 && !QUERY_STOPWORDS.has(word)).map(stem))];
+    if (words.length === 0) return [];
+    const entityIds = new Set<string>();
+    for (const probe of [key, ...words]) {
+      for (const entity of await store.searchEntities(input.tenantId, probe, 10)) entityIds.add(entity.id);
+      if (entityIds.size >= 50) break;
+    }
+    const k = Math.min(Math.max(input.k, 1), 100);
+    const facts = await store.factsOf(input.tenantId, [...entityIds], k * 10);
+    const scored: Fact[] = [];
+    for (const fact of facts) {
+      if (fact.invalidAt !== null && input.includeInvalid === false) continue;
+      const text = factText(fact);
+      const haystack = ` ${normalizeName(`${fact.subjectName} ${fact.predicate} ${fact.objectName}`).split(' ').map(stem).join(' ')} `;
+      const matched = words.filter((word) => haystack.includes(` ${word} `)).length;
+      const score = (matched / words.length) * (fact.invalidAt === null ? 1 : 0.5);
+      if (score === 0) continue;
+      scored.push({
+        id: fact.id,
+        text,
+        subject: { id: fact.subjectId, name: fact.subjectName },
+        predicate: fact.predicate,
+        object: { id: fact.objectId, name: fact.objectName },
+        validAt: fact.validAt,
+        invalidAt: fact.invalidAt,
+        score,
+      });
+    }
+    return scored.sort((a, b) => b.score - a.score || b.validAt - a.validAt).slice(0, k);
+  }
+
+  return { extract, removeDocument, searchEntities, getEntity, neighborhood, searchFacts, countDocument: store.countDocument.bind(store) };
+}
+
+export type GraphService = ReturnType<typeof createGraphService>;

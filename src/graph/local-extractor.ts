@@ -1,0 +1,258 @@
+// The offline extractor: compromise's part-of-speech tags give names (people, organisations,
+// places, products/topics), dates and values; a relation is read from a sentence where two names
+// are linked by a verb phrase ("Alice Smith joined Globex" → Alice Smith —join→ Globex). No model,
+// no network, deterministic: re-extracting a chunk gives the same result.
+import nlp from 'compromise';
+import type { ChunkText, EntityType, Extraction, ExtractedMention, ExtractedRelation, Extractor } from '../ports/extractor.js';
+import { parseDate } from './dates.js';
+
+interface TermJson {
+  text: string;
+  post: string;
+  normal: string;
+  tags: string[];
+  id: string;
+  offset: { start: number; length: number };
+}
+
+interface SentenceJson {
+  text: string;
+  terms: TermJson[];
+}
+
+interface VerbJson {
+  terms: { id: string }[];
+  verb: { root: string; auxiliary: string; infinitive: string; grammar: { passive?: boolean; copula?: boolean } };
+}
+
+interface Span {
+  start: number; // index of the first term in the sentence
+  end: number; // index after the last term
+  surface: string;
+  type: EntityType;
+}
+
+interface VerbRole {
+  role: 'root' | 'auxiliary';
+  lemma: string;
+}
+
+const NAME_BLOCKERS = new Set(['Pronoun', 'Determiner', 'Actor', 'Adjective', 'Demonym', 'Verb', 'Preposition', 'Conjunction', 'QuestionWord']);
+const DATE_TAGS = ['Date', 'Month', 'WeekDay', 'Year'];
+const VALUE_TAGS = ['Money', 'Percent', 'Value'];
+const MAX_PREDICATE_TERMS = 8;
+
+export function createLocalExtractor(): Extractor {
+  return {
+    id: 'local:compromise',
+    async extract(chunks: ChunkText[]): Promise<Extraction> {
+      const mentions: ExtractedMention[] = [];
+      const relations: ExtractedRelation[] = [];
+      for (const chunk of chunks) {
+        const result = extractChunk(chunk);
+        mentions.push(...result.mentions);
+        relations.push(...result.relations);
+      }
+      return { mentions, relations };
+    },
+  };
+}
+
+function has(term: TermJson, ...tags: string[]): boolean {
+  return tags.some((tag) => term.tags.includes(tag));
+}
+
+function isCapitalised(text: string): boolean {
+  return /^\p{Lu}/u.test(text);
+}
+
+/** "Neo4j", "iPhone", "GPT4": letters mixed with digits or inner capitals — product-like names. */
+function looksLikeProduct(text: string): boolean {
+  return (/\p{L}/u.test(text) && /\d/.test(text)) || /^\p{Ll}+\p{Lu}/u.test(text);
+}
+
+function strongType(term: TermJson): EntityType | undefined {
+  if (has(term, 'Person')) return 'person';
+  if (has(term, 'Organization')) return 'organization';
+  if (has(term, 'Place')) return 'place';
+  return undefined;
+}
+
+function isNameTerm(term: TermJson, index: number, knownNames: Set<string>): boolean {
+  if (strongType(term) !== undefined) return true;
+  if (has(term, ...NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
+  if (has(term, ...DATE_TAGS, ...VALUE_TAGS)) return false;
+  if (looksLikeProduct(term.text)) return true;
+  if (has(term, 'ProperNoun', 'Acronym')) return true;
+  if (!has(term, 'Noun') || !isCapitalised(term.text)) return false;
+  // A capitalised noun opening a sentence is usually just capitalised; accept it only when the
+  // same word appears as a name elsewhere in the chunk.
+  return index > 0 || knownNames.has(term.normal);
+}
+
+function isNameContinuation(term: TermJson): boolean {
+  return isCapitalised(term.text) && has(term, 'Noun') && !has(term, ...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS) && !breaksAfter(term);
+}
+
+/** Punctuation after a term ends a name: "Redmond, Washington" is two places. */
+function breaksAfter(term: TermJson): boolean {
+  const post = term.post.trim();
+  if (post === '') return false;
+  if (post === '.' && has(term, 'Abbreviation')) return false;
+  return true;
+}
+
+function spanType(terms: TermJson[]): EntityType {
+  for (const term of terms) {
+    const type = strongType(term);
+    if (type !== undefined) return type;
+  }
+  return terms.some((term) => looksLikeProduct(term.text) || has(term, 'Value')) ? 'product' : 'topic';
+}
+
+function surfaceOf(text: string, terms: TermJson[], sentenceEnds: boolean): string {
+  const first = terms[0]!;
+  const last = terms[terms.length - 1]!;
+  let end = last.offset.start + last.offset.length;
+  // "Neo4j Inc. released": the period belongs to the name; at the end of a sentence it is the sentence's.
+  if (has(last, 'Abbreviation') && text[end] === '.' && !sentenceEnds) end += 1;
+  return text.slice(first.offset.start, end);
+}
+
+function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Span[] {
+  const spans: Span[] = [];
+  let i = 0;
+  while (i < terms.length) {
+    const term = terms[i]!;
+    const isDate = has(term, ...DATE_TAGS);
+    const isValue = !isDate && has(term, ...VALUE_TAGS);
+    if (isDate || isValue) {
+      let j = i + 1;
+      while (j < terms.length && !breaksAfter(terms[j - 1]!) && has(terms[j]!, ...(isDate ? [...DATE_TAGS, 'Value'] : VALUE_TAGS))) j++;
+      // "June 4, 2018": the comma inside a date does not end it.
+      if (isDate && j < terms.length && has(terms[j]!, 'Year') && terms[j - 1]!.post.trim() === ',') j++;
+      const spanTerms = terms.slice(i, j);
+      spans.push({ start: i, end: j, surface: surfaceOf(text, spanTerms, j === terms.length), type: isDate ? 'date' : 'value' });
+      i = j;
+      continue;
+    }
+    if (!isNameTerm(term, i, knownNames)) {
+      i++;
+      continue;
+    }
+    // "Satya Nadella" opening a sentence: "Satya" alone was not known as a name, "Nadella" is.
+    while (i > (spans.at(-1)?.end ?? 0) && isNameContinuation(terms[i - 1]!)) i--;
+    let j = i + 1;
+    while (j < terms.length && !breaksAfter(terms[j - 1]!)) {
+      const next = terms[j]!;
+      const a = strongType(terms[j - 1]!);
+      const b = strongType(next);
+      if (a !== undefined && b !== undefined && a !== b) break;
+      const version = has(next, 'Value') && !has(next, ...DATE_TAGS) && !has(next, 'Money', 'Percent');
+      if (!isNameTerm(next, j, knownNames) && !version && !has(next, 'Abbreviation')) break;
+      j++;
+    }
+    const spanTerms = terms.slice(i, j);
+    spans.push({ start: i, end: j, surface: surfaceOf(text, spanTerms, j === terms.length), type: spanType(spanTerms) });
+    i = j;
+  }
+  return spans;
+}
+
+/** The predicate between two names: verbs as infinitives, passives as "be <participle>", nouns and prepositions kept. */
+function predicateOf(between: TermJson[], verbs: Map<string, VerbRole>): string | undefined {
+  if (between.length === 0 || between.length > MAX_PREDICATE_TERMS) return undefined;
+  const words: string[] = [];
+  let hasVerb = false;
+  for (const term of between) {
+    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord')) return undefined;
+    if (breaksAfter(term) && term !== between[between.length - 1]) return undefined;
+    const verb = verbs.get(term.id);
+    if (verb !== undefined) {
+      if (verb.role === 'auxiliary') continue;
+      hasVerb = true;
+      words.push(verb.lemma);
+      continue;
+    }
+    if (has(term, 'Verb')) {
+      hasVerb = true;
+      words.push(term.normal);
+      continue;
+    }
+    if (has(term, 'Determiner', 'Adverb', 'Adjective')) continue;
+    words.push(term.normal);
+  }
+  if (!hasVerb || words.length === 0) return undefined;
+  return words.join(' ');
+}
+
+function verbRoles(doc: ReturnType<typeof nlp>): Map<string, VerbRole> {
+  const roles = new Map<string, VerbRole>();
+  for (const phrase of doc.verbs().json() as VerbJson[]) {
+    const { verb } = phrase;
+    const rootTerm = phrase.terms[phrase.terms.length - 1];
+    if (rootTerm === undefined) continue;
+    let lemma: string;
+    if (verb.grammar.copula === true) lemma = 'be';
+    else if (verb.grammar.passive === true) lemma = `be ${verb.root.toLowerCase()}`;
+    else lemma = (verb.infinitive || verb.root).toLowerCase();
+    for (const term of phrase.terms) roles.set(term.id, term === rootTerm ? { role: 'root', lemma } : { role: 'auxiliary', lemma: '' });
+  }
+  return roles;
+}
+
+export function extractChunk(chunk: ChunkText): Extraction {
+  const doc = nlp(chunk.text);
+  const sentences = doc.json({ offset: true }) as SentenceJson[];
+  const verbs = verbRoles(doc);
+  const knownNames = new Set<string>();
+  for (const sentence of sentences) {
+    for (const span of findSpans(chunk.text, sentence.terms, knownNames)) {
+      if (span.type !== 'date' && span.type !== 'value') for (const t of sentence.terms.slice(span.start, span.end)) knownNames.add(t.normal);
+    }
+  }
+  const mentions: ExtractedMention[] = [];
+  const relations: ExtractedRelation[] = [];
+  for (const sentence of sentences) {
+    const spans = findSpans(chunk.text, sentence.terms, knownNames);
+    for (const span of spans) mentions.push({ surface: span.surface, type: span.type, chunkId: chunk.id });
+    const dateSpans = spans.filter((span) => span.type === 'date');
+    const sentenceText = sentence.text.trim();
+    let coordinated: Span[] = [];
+    for (let k = 0; k + 1 < spans.length; k++) {
+      const subject = spans[k]!;
+      const object = spans[k + 1]!;
+      const between = sentence.terms.slice(subject.end, object.start);
+      if (subject.type === 'date' || subject.type === 'value') {
+        coordinated = [];
+        continue;
+      }
+      // "Alice and Bob founded Acme": both are subjects of what follows Bob.
+      if (between.length === 1 && has(between[0]!, 'Conjunction') && object.type === subject.type) {
+        coordinated.push(subject);
+        continue;
+      }
+      const predicate = predicateOf(between, verbs);
+      if (predicate === undefined) {
+        coordinated = [];
+        continue;
+      }
+      const dateSpan = dateSpans.find((span) => span !== object);
+      const validAt = dateSpan === undefined ? undefined : parseDate(dateSpan.surface);
+      for (const each of [...coordinated, subject]) {
+        relations.push({
+          subject: each.surface,
+          subjectType: each.type,
+          object: object.surface,
+          objectType: object.type,
+          predicate,
+          chunkId: chunk.id,
+          sentence: sentenceText,
+          ...(validAt === undefined ? {} : { validAt }),
+        });
+      }
+      coordinated = [];
+    }
+  }
+  return { mentions, relations };
+}

@@ -1,0 +1,69 @@
+// Predicates: a verb phrase becomes a normalised key, a few well-known phrasings map to one
+// canonical predicate, and a predicate is single-valued (one object at a time per subject) only
+// when this table says so. Unknown predicates are multi-valued: "Alice knows Bob" never
+// contradicts "Alice knows Carol". Being conservative here is the point — a wrong "single-valued"
+// would invalidate true facts, while a missed one only leaves two facts both marked current.
+
+interface InverseRule {
+  /** Lemmatised phrasings of the inverse ("Acme hired Alice" is "Alice works at Acme"). */
+  phrasings: string[];
+  key: string;
+}
+
+const INVERSES: InverseRule[] = [{ key: 'works at', phrasings: ['hire', 'employ', 'recruit'] }];
+
+interface PredicateRule {
+  /** The canonical key, which is also how the fact reads: "Alice works at Acme". */
+  key: string;
+  /** Lemmatised phrasings (verbs in the infinitive, determiners dropped) that mean the same. */
+  phrasings: string[];
+  singleValued: boolean;
+}
+
+const RULES: PredicateRule[] = [
+  {
+    key: 'works at',
+    phrasings: ['work at', 'work for', 'join', 'be employed by', 'be employed at', 'be hired by'],
+    singleValued: true,
+  },
+  { key: 'lives in', phrasings: ['live in', 'reside in', 'move to', 'relocate to', 'be based in'], singleValued: true },
+  {
+    key: 'is headquartered in',
+    phrasings: ['be headquartered in', 'be headquarter in', 'headquarter in', 'be located in', 'move headquarters to', 'move its headquarters to'],
+    singleValued: true,
+  },
+  { key: 'is ceo of', phrasings: ['be ceo of', 'be the ceo of', 'become ceo of', 'become the ceo of'], singleValued: true },
+  { key: 'is married to', phrasings: ['be married to', 'marry'], singleValued: true },
+  { key: 'reports to', phrasings: ['report to'], singleValued: true },
+  { key: 'is owned by', phrasings: ['be owned by', 'be acquired by', 'be bought by'], singleValued: true },
+  { key: 'acquired', phrasings: ['acquire', 'buy', 'purchase'], singleValued: false },
+  { key: 'founded', phrasings: ['found', 'co found', 'cofound', 'start', 'establish', 'create'], singleValued: false },
+];
+
+const BY_PHRASING = new Map<string, PredicateRule>();
+for (const rule of RULES) {
+  BY_PHRASING.set(rule.key, rule);
+  for (const phrasing of rule.phrasings) BY_PHRASING.set(phrasing, rule);
+}
+
+const INVERSE_BY_PHRASING = new Map<string, string>();
+for (const rule of INVERSES) for (const phrasing of rule.phrasings) INVERSE_BY_PHRASING.set(phrasing, rule.key);
+
+/**
+ * The canonical key of a lemmatised verb phrase (lower case, single spaces, no punctuation),
+ * and whether subject and object swap to read it ("hire" → inverse of "works at").
+ */
+export function normalizePredicate(lemmatised: string): { key: string; inverse: boolean } {
+  const key = lemmatised
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+    .replace(/\s+/g, ' ');
+  const inverse = INVERSE_BY_PHRASING.get(key);
+  if (inverse !== undefined) return { key: inverse, inverse: true };
+  return { key: BY_PHRASING.get(key)?.key ?? key, inverse: false };
+}
+
+export function isSingleValued(predicateKey: string): boolean {
+  return BY_PHRASING.get(predicateKey)?.singleValued === true;
+}
