@@ -1,0 +1,47 @@
+// Memory stores for the service and HTTP suites: a temp SQLite file, or a fresh PostgreSQL schema.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPostgres } from '../../src/adapters/postgres/database.js';
+import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import type { MemoryStore } from '../../src/ports/memory-store.js';
+import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueName } from '../support/backends.js';
+
+export interface MemoryBackend {
+  store: MemoryStore;
+  close(): Promise<void>;
+}
+
+export const MEMORY_BACKENDS: Array<{ name: 'sqlite' | 'postgres'; open(): Promise<MemoryBackend | undefined> }> = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
+      const database = openSqlite({ path: join(dir, 'engram.db') });
+      return {
+        store: new SqliteMemoryStore(database.db),
+        close: async () => {
+          database.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      if (!(await postgresAvailable())) return undefined;
+      const schema = uniqueName('memsvc');
+      const database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 4 });
+      return {
+        store: new PostgresMemoryStore(database.pool),
+        close: async () => {
+          await database.close();
+          await dropSchema(schema);
+        },
+      };
+    },
+  },
+];
