@@ -4,6 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Stores } from '../../ports/stores.js';
 import { openPostgres } from './database.js';
 import { createPostgresJobQueue } from './job-queue.js';
+import { PostgresMemoryStore } from './memory-store.js';
 
 export async function createPostgresStores(
   config: Config & { databaseUrl: string },
@@ -24,6 +25,7 @@ export async function createPostgresStores(
       backoffMaxMs: config.jobBackoffMaxMs,
       defaultMaxAttempts: config.jobMaxAttempts,
     }),
+    memoryStore: new PostgresMemoryStore(pool),
     ping: async () => {
       await pool.query('SELECT 1');
     },

@@ -4,6 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Stores } from '../../ports/stores.js';
 import { openSqlite } from './database.js';
 import { createSqliteJobQueue } from './job-queue.js';
+import { SqliteMemoryStore } from './memory-store.js';
 import { join, resolve } from 'node:path';
 
 export function sqlitePathFor(config: Config): string {
@@ -20,6 +21,7 @@ export function createSqliteStores(config: Config, clock: Clock): Stores {
       backoffMaxMs: config.jobBackoffMaxMs,
       defaultMaxAttempts: config.jobMaxAttempts,
     }),
+    memoryStore: new SqliteMemoryStore(db),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },
