@@ -1,0 +1,241 @@
+// Folded telemetry metrics in Redis hashes, shared by every worker process.
+//
+// Keys (under the connection's keyPrefix; tenant, agent, tool and session ids URI-encoded):
+//   tm:<tenant>:b:<minute>:<agent>:<tool>  hash: field → number (counters, sketch buckets, min/max)
+//   tm:<tenant>:i:<minute>                 hash: "<agent>:<tool>" → 1, the buckets of that minute
+//   tm:<tenant>:seen:<minute>              hash: eventId → 1, events already folded (TTL)
+//   tm:<tenant>:s:<session>                hash: session fields + agent
+//   tm:<tenant>:se:<minute>                hash: sessionId → agentId, sessions that ended then
+// Values are hash FIELDS keyed by identity (event id, bucket key, session id), never sorted-set
+// members made of values, so equal values never collapse.
+//
+// Exactly once: one Lua script per batch does, for each event, HSETNX of its id in the seen
+// hash and — only when that set was new — applies the event's operations. Redis runs a script
+// atomically (no other command interleaves, and a script's writes are all-or-nothing with respect
+// to other clients), so "marked processed" and "folded" can never be observed apart: a worker
+// killed before the script ran leaves nothing (the entry is redelivered and folded then), one
+// killed after it but before XACK leaves the id marked (the redelivery is skipped). Marks live
+// for the dedup TTL, which must exceed the longest redelivery delay (lease + restarts); a dead
+// letter was never folded, so replaying it after the TTL is still counted once.
+import type { Redis } from 'ioredis';
+import type {
+  BucketFields,
+  EventFold,
+  FoldResult,
+  MetricQuery,
+  MetricStore,
+  SessionFields,
+} from '../../ports/metric-store.js';
+
+export interface RedisMetricStoreOptions {
+  redis: Redis;
+  dedupTtlSeconds: number;
+  retentionSeconds: number;
+}
+
+const FOLD_SCRIPT = `
+local dedupTtl = ARGV[1]
+local keepTtl = ARGV[2]
+local n = tonumber(ARGV[3])
+local p = 4
+local folded = 0
+local agg = {}
+local strings = {}
+local seen = {}
+local function combine(k, op, f, v)
+  local fields = agg[k]
+  if not fields then fields = {}; agg[k] = fields end
+  local e = fields[f]
+  if not e then fields[f] = {op, v}
+  elseif op == 'add' then e[2] = e[2] + v
+  elseif op == 'min' then if v < e[2] then e[2] = v end
+  else if v > e[2] then e[2] = v end end
+end
+local function put(k, f, v)
+  local fields = strings[k]
+  if not fields then fields = {}; strings[k] = fields end
+  fields[f] = v
+end
+for i = 1, n do
+  local seenIdx = tonumber(ARGV[p])
+  local fresh = redis.call('HSETNX', KEYS[seenIdx], ARGV[p + 1], '1') == 1
+  seen[seenIdx] = true
+  local indexIdx = tonumber(ARGV[p + 2])
+  local indexField = ARGV[p + 3]
+  local bucketIdx = tonumber(ARGV[p + 4])
+  local nOps = tonumber(ARGV[p + 5])
+  p = p + 6
+  if fresh then
+    folded = folded + 1
+    put(indexIdx, indexField, '1')
+    for j = 1, nOps do
+      combine(bucketIdx, ARGV[p], ARGV[p + 1], tonumber(ARGV[p + 2]))
+      p = p + 3
+    end
+  else
+    p = p + 3 * nOps
+  end
+  local sessionIdx = tonumber(ARGV[p])
+  local agent = ARGV[p + 1]
+  local nSessionOps = tonumber(ARGV[p + 2])
+  p = p + 3
+  if fresh then
+    put(sessionIdx, 'agent', agent)
+    for j = 1, nSessionOps do
+      combine(sessionIdx, ARGV[p], ARGV[p + 1], tonumber(ARGV[p + 2]))
+      p = p + 3
+    end
+  else
+    p = p + 3 * nSessionOps
+  end
+  local endIdx = tonumber(ARGV[p])
+  local sessionId = ARGV[p + 1]
+  p = p + 2
+  if fresh and endIdx > 0 then put(endIdx, sessionId, agent) end
+end
+for k, fields in pairs(agg) do
+  local key = KEYS[k]
+  for f, e in pairs(fields) do
+    local v = string.format('%.17g', e[2])
+    if e[1] == 'add' then
+      redis.call('HINCRBYFLOAT', key, f, v)
+    else
+      local current = redis.call('HGET', key, f)
+      if not current or (e[1] == 'min' and e[2] < tonumber(current)) or (e[1] == 'max' and e[2] > tonumber(current)) then
+        redis.call('HSET', key, f, v)
+      end
+    end
+  end
+  redis.call('EXPIRE', key, keepTtl)
+end
+for k, fields in pairs(strings) do
+  local key = KEYS[k]
+  for f, v in pairs(fields) do
+    if f == 'agent' then redis.call('HSETNX', key, f, v) else redis.call('HSET', key, f, v) end
+  end
+  redis.call('EXPIRE', key, keepTtl)
+end
+for k in pairs(seen) do redis.call('EXPIRE', KEYS[k], dedupTtl) end
+return folded
+`;
+
+const enc = encodeURIComponent;
+
+function keysOf(tenantId: string) {
+  const t = `tm:${enc(tenantId)}`;
+  return {
+    bucket: (minute: number, agentId: string, tool: string) => `${t}:b:${minute}:${enc(agentId)}:${enc(tool)}`,
+    index: (minute: number) => `${t}:i:${minute}`,
+    seen: (minute: number) => `${t}:seen:${minute}`,
+    session: (sessionId: string) => `${t}:s:${enc(sessionId)}`,
+    ended: (minute: number) => `${t}:se:${minute}`,
+  };
+}
+
+function numbers(raw: Record<string, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [field, value] of Object.entries(raw)) {
+    const n = Number(value);
+    if (!Number.isNaN(n)) out[field] = n;
+  }
+  return out;
+}
+
+type FoldCommand = (numKeys: number, ...args: string[]) => Promise<number>;
+
+export function createRedisMetricStore(options: RedisMetricStoreOptions): MetricStore {
+  const { redis } = options;
+  const commandName = 'engramTelemetryFold';
+  if (!(commandName in redis)) redis.defineCommand(commandName, { lua: FOLD_SCRIPT });
+  const foldCommand = (redis as unknown as Record<string, FoldCommand>)[commandName]!.bind(redis);
+
+  function pipelineValues<T>(results: Array<[Error | null, unknown]> | null): T[] {
+    return (results ?? []).map(([error, value]) => {
+      if (error !== null) throw error;
+      return value as T;
+    });
+  }
+
+  return {
+    async fold(folds: EventFold[]): Promise<FoldResult> {
+      if (folds.length === 0) return { folded: 0, duplicates: 0 };
+      const keys: string[] = [];
+      const keyIndex = new Map<string, number>();
+      const indexOf = (key: string) => {
+        let index = keyIndex.get(key);
+        if (index === undefined) {
+          keys.push(key);
+          index = keys.length;
+          keyIndex.set(key, index);
+        }
+        return String(index);
+      };
+      const args: string[] = [String(options.dedupTtlSeconds), String(options.retentionSeconds), String(folds.length)];
+      for (const fold of folds) {
+        const k = keysOf(fold.tenantId);
+        args.push(
+          indexOf(k.seen(fold.minute)),
+          fold.eventId,
+          indexOf(k.index(fold.minute)),
+          `${enc(fold.agentId)}:${enc(fold.tool)}`,
+          indexOf(k.bucket(fold.minute, fold.agentId, fold.tool)),
+          String(fold.ops.length),
+        );
+        for (const op of fold.ops) args.push(op.kind, op.field, String(op.value));
+        args.push(indexOf(k.session(fold.session.sessionId)), fold.agentId, String(fold.session.ops.length));
+        for (const op of fold.session.ops) args.push(op.kind, op.field, String(op.value));
+        const ended = fold.session.endedMinute;
+        args.push(ended === undefined ? '0' : indexOf(k.ended(ended)), fold.session.sessionId);
+      }
+      const folded = Number(await foldCommand(keys.length, ...keys, ...args));
+      return { folded, duplicates: folds.length - folded };
+    },
+
+    async readBuckets(query: MetricQuery): Promise<BucketFields[]> {
+      const k = keysOf(query.tenantId);
+      const minutes: number[] = [];
+      for (let minute = query.fromMinute; minute <= query.toMinute; minute += 1) minutes.push(minute);
+      const indexPipeline = redis.pipeline();
+      for (const minute of minutes) indexPipeline.hgetall(k.index(minute));
+      const indexes = pipelineValues<Record<string, string>>(await indexPipeline.exec());
+      const wanted: Array<{ minute: number; agentId: string; tool: string }> = [];
+      indexes.forEach((index, i) => {
+        for (const field of Object.keys(index)) {
+          const [agentPart = '', toolPart = ''] = field.split(':');
+          const agentId = decodeURIComponent(agentPart);
+          const tool = decodeURIComponent(toolPart);
+          if (query.agentId !== undefined && agentId !== query.agentId) continue;
+          if (query.tool !== undefined && tool !== '' && tool !== query.tool) continue;
+          wanted.push({ minute: minutes[i]!, agentId, tool });
+        }
+      });
+      if (wanted.length === 0) return [];
+      const bucketPipeline = redis.pipeline();
+      for (const w of wanted) bucketPipeline.hgetall(k.bucket(w.minute, w.agentId, w.tool));
+      const rows = pipelineValues<Record<string, string>>(await bucketPipeline.exec());
+      return wanted.map((w, i) => ({ ...w, fields: numbers(rows[i]!) }));
+    },
+
+    async readEndedSessions(query): Promise<SessionFields[]> {
+      const k = keysOf(query.tenantId);
+      const endPipeline = redis.pipeline();
+      for (let minute = query.fromMinute; minute <= query.toMinute; minute += 1) endPipeline.hgetall(k.ended(minute));
+      const sessions = new Map<string, string>();
+      for (const ended of pipelineValues<Record<string, string>>(await endPipeline.exec())) {
+        for (const [sessionId, agentId] of Object.entries(ended)) {
+          if (query.agentId === undefined || agentId === query.agentId) sessions.set(sessionId, agentId);
+        }
+      }
+      if (sessions.size === 0) return [];
+      const ids = [...sessions.keys()];
+      const sessionPipeline = redis.pipeline();
+      for (const id of ids) sessionPipeline.hgetall(k.session(id));
+      const rows = pipelineValues<Record<string, string>>(await sessionPipeline.exec());
+      return ids.map((sessionId, i) => ({ sessionId, agentId: sessions.get(sessionId)!, fields: numbers(rows[i]!) }));
+    },
+
+    async close() {
+      // The connection belongs to whoever opened it.
+    },
+  };
+}
