@@ -38,7 +38,10 @@ async function handle(request: EmbedRequest): Promise<EmbedResponse> {
     loadMs = performance.now() - started;
   }
   const loaded = await model;
-  const raw = await loaded.embed(request.texts);
+  // A text with no tokens (only "" after NFKC) breaks the model's sparse input: a trailing
+  // one silently drops its row, a lone one throws. It gets the vector of a single space.
+  const raw = await loaded.embed(request.texts.map((text) => (text.normalize('NFKC').length === 0 ? ' ' : text)));
+  if (raw.length !== request.texts.length) throw new Error(`model returned ${raw.length} vectors for ${request.texts.length} texts`);
   const vectors = raw.map((vector) => l2Normalise(vector));
   return loadMs === undefined
     ? { type: 'result', requestId: request.requestId, vectors }

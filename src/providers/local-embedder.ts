@@ -122,6 +122,9 @@ export function createLocalEmbedder(options: LocalEmbedderOptions): LocalEmbedde
     if (batch === undefined || batch.requestId !== response.requestId) return;
     slot.batch = undefined;
     const latencyMs = performance.now() - batch.startedAt;
+    if (response.type === 'result' && response.vectors.length !== batch.parts.length) {
+      response = { type: 'error', requestId: response.requestId, message: `${response.vectors.length} vectors for ${batch.parts.length} texts` };
+    }
     if (response.type === 'error') {
       const error = new AppError('PROVIDER_FAILED', `local embedder failed: ${response.message}`, { retryable: false });
       record({ latencyMs, items: batch.parts.length, success: false, error: error.message });
@@ -223,8 +226,9 @@ function startWorkerThread(): Worker {
   const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx')), 'esm/api/index.mjs')).href;
   const entry = new URL('./local-embedder-worker.ts', import.meta.url).href;
   const bootstrap =
-    "const { workerData } = require('node:worker_threads');" +
-    'import(workerData.tsxApi).then((tsx) => { tsx.register(); return import(workerData.entry); });';
+    // Only dynamic import(): the eval runs as CommonJS or, under --input-type=module, as ESM.
+    "import('node:worker_threads').then(({ workerData }) => import(workerData.tsxApi)" +
+    '.then((tsx) => { tsx.register(); return import(workerData.entry); }));';
   return new Worker(bootstrap, { eval: true, name, workerData: { tsxApi, entry } });
 }
 
