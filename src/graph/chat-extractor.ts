@@ -1,0 +1,126 @@
+// The `openai` extractor: asks a chat model (any OpenAI-compatible server, through the chat-model
+// port) for the entities and relations of each chunk as JSON matching a zod schema. The port
+// validates the reply and asks once for a repair; what still fails fails the job with the issues.
+import { z } from 'zod';
+import type { ChatModel } from '../ports/chat-model.js';
+import {
+  ENTITY_TYPES,
+  type ChunkText,
+  type EntityType,
+  type ExtractedMention,
+  type ExtractedRelation,
+  type Extraction,
+  type Extractor,
+} from '../ports/extractor.js';
+import { parseDate } from './dates.js';
+
+/** What the model must return for one chunk. Every field is required (strict structured-output servers want that). */
+export const extractionSchema = z.object({
+  entities: z
+    .array(
+      z.object({
+        name: z.string().min(1).max(200).describe('The name as written in the text'),
+        type: z.enum(ENTITY_TYPES),
+      }),
+    )
+    .max(200),
+  relations: z
+    .array(
+      z.object({
+        subject: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
+        predicate: z.string().min(1).max(100).describe('Short verb phrase, verbs in the base form: "work at", "found", "acquire", "be headquartered in"'),
+        object: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
+        validFrom: z.string().max(40).nullable().describe('ISO date (YYYY-MM-DD) from which the text says the fact holds, or null'),
+        evidence: z.string().max(1000).describe('The sentence the relation was read from, quoted'),
+      }),
+    )
+    .max(200),
+});
+
+export type ChunkExtractionReply = z.infer<typeof extractionSchema>;
+
+const SYSTEM_PROMPT = [
+  'You extract a knowledge graph from text.',
+  `Entity types: ${ENTITY_TYPES.join(', ')} (organization for companies and institutions; product for software, devices and other products; topic for other named things).`,
+  'List every named entity, date and notable value once, with its name exactly as written.',
+  'List relations stated by the text between two listed entities: subject, a short predicate with verbs in the base form, object.',
+  'Set validFrom only when the text gives the date from which a relation holds.',
+  'Reply with one JSON object and nothing else.',
+].join('\n');
+
+export interface ChatExtractorOptions {
+  chatModel: ChatModel;
+  /** Chunks sent to the model at once. */
+  concurrency?: number;
+  /** Reply budget per chunk. */
+  maxOutputTokens?: number;
+}
+
+export function createChatExtractor(options: ChatExtractorOptions): Extractor {
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+
+  async function extractOne(chunk: ChunkText, signal?: AbortSignal): Promise<Extraction> {
+    const reply = await options.chatModel.completeJson(
+      extractionSchema,
+      [
+        { role: 'system', content: SYSTEM_PROMPT },
+        { role: 'user', content: chunk.text },
+      ],
+      {
+        schemaName: 'knowledge_graph_extraction',
+        maxOutputTokens: options.maxOutputTokens ?? 2000,
+        ...(signal === undefined ? {} : { signal }),
+      },
+    );
+    return fromReply(chunk, reply);
+  }
+
+  return {
+    id: `llm:${options.chatModel.id}`,
+    async extract(chunks, extractOptions) {
+      const results: Extraction[] = new Array<Extraction>(chunks.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < chunks.length) {
+          const index = next++;
+          results[index] = await extractOne(chunks[index]!, extractOptions?.signal);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+      return {
+        mentions: results.flatMap((r) => r.mentions),
+        relations: results.flatMap((r) => r.relations),
+      };
+    },
+  };
+}
+
+/** Turns one validated reply into mentions and relations; relation endpoints take their listed type. */
+export function fromReply(chunk: ChunkText, reply: ChunkExtractionReply): Extraction {
+  const typeOf = new Map<string, EntityType>();
+  const mentions: ExtractedMention[] = [];
+  for (const entity of reply.entities) {
+    const name = entity.name.trim();
+    if (name === '') continue;
+    if (!typeOf.has(name.toLowerCase())) typeOf.set(name.toLowerCase(), entity.type);
+    mentions.push({ surface: name, type: entity.type, chunkId: chunk.id });
+  }
+  const relations: ExtractedRelation[] = [];
+  for (const relation of reply.relations) {
+    const subject = relation.subject.trim();
+    const object = relation.object.trim();
+    if (subject === '' || object === '') continue;
+    const validAt = relation.validFrom === null ? undefined : parseDate(relation.validFrom);
+    relations.push({
+      subject,
+      subjectType: typeOf.get(subject.toLowerCase()) ?? 'topic',
+      object,
+      objectType: typeOf.get(object.toLowerCase()) ?? 'topic',
+      predicate: relation.predicate,
+      chunkId: chunk.id,
+      sentence: relation.evidence,
+      ...(validAt === undefined ? {} : { validAt }),
+    });
+  }
+  return { mentions, relations };
+}

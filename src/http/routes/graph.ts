@@ -1,0 +1,149 @@
+// Knowledge-graph endpoints: entity search, one entity with its aliases, facts and mentions, and
+// the neighbourhood of an entity (depth ≤ 3, size capped).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ENTITY_TYPES } from '../../ports/extractor.js';
+import type { EntityRecord, RelationWithNames } from '../../ports/graph-store.js';
+import { factText } from '../../graph/fact-text.js';
+import { MAX_NEIGHBORHOOD_DEPTH, type GraphService } from '../../graph/graph-service.js';
+
+export const MAX_ENTITY_QUERY_CHARS = 500;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const entitySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.enum(ENTITY_TYPES),
+  mentionCount: z.number(),
+  createdAt: z.string(),
+});
+
+const factSchema = z.object({
+  id: z.string(),
+  text: z.string().describe('The fact as a sentence, e.g. "Alice Smith works at Acme Corp (since 2021-01-01)".'),
+  subject: z.object({ id: z.string(), name: z.string() }),
+  predicate: z.string(),
+  object: z.object({ id: z.string(), name: z.string() }),
+  validAt: z.string().describe('When the fact became true: the date the text states, else when it was first extracted.'),
+  invalidAt: z.string().nullable().describe('When a newer contradicting fact replaced it; null while current.'),
+  invalidatedBy: z.string().nullable(),
+});
+
+function entityResponse(entity: EntityRecord): z.infer<typeof entitySchema> {
+  return { id: entity.id, name: entity.name, type: entity.type, mentionCount: entity.mentionCount, createdAt: iso(entity.createdAt) };
+}
+
+function factResponse(fact: RelationWithNames): z.infer<typeof factSchema> {
+  return {
+    id: fact.id,
+    text: factText(fact),
+    subject: { id: fact.subjectId, name: fact.subjectName },
+    predicate: fact.predicate,
+    object: { id: fact.objectId, name: fact.objectName },
+    validAt: iso(fact.validAt),
+    invalidAt: fact.invalidAt === null ? null : iso(fact.invalidAt),
+    invalidatedBy: fact.invalidatedBy,
+  };
+}
+
+export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/v1/entities',
+      {
+        schema: {
+          tags: ['graph'],
+          summary: 'Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored).',
+          querystring: z.object({
+            query: z.string().min(1).max(MAX_ENTITY_QUERY_CHARS),
+            limit: z.coerce.number().int().min(1).max(100).default(20),
+          }),
+          response: { 200: z.object({ entities: z.array(entitySchema) }) },
+        },
+      },
+      async (request) => {
+        const entities = await graph.searchEntities({ tenantId: request.tenantId, query: request.query.query, limit: request.query.limit });
+        return { entities: entities.map(entityResponse) };
+      },
+    );
+
+    app.get(
+      '/v1/entities/:id',
+      {
+        schema: {
+          tags: ['graph'],
+          summary: 'One entity: its aliases (with how each was matched), its facts (current and superseded) and where it is mentioned.',
+          params: z.object({ id: z.string().min(1).max(200) }),
+          response: {
+            200: z.object({
+              entity: entitySchema,
+              aliases: z.array(
+                z.object({
+                  alias: z.string(),
+                  method: z.enum(['new', 'exact', 'normalized', 'fuzzy', 'embedding']),
+                  score: z.number(),
+                  documentId: z.string(),
+                  chunkId: z.string(),
+                }),
+              ),
+              facts: z.array(factSchema),
+              mentions: z.array(z.object({ documentId: z.string(), chunkId: z.string(), surface: z.string(), type: z.enum(ENTITY_TYPES) })),
+              mentionsTruncated: z.boolean(),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const detail = await graph.getEntity(request.tenantId, request.params.id);
+        return {
+          entity: entityResponse(detail.entity),
+          aliases: detail.aliases.map((a) => ({ alias: a.alias, method: a.method, score: a.score, documentId: a.documentId, chunkId: a.chunkId })),
+          facts: detail.facts.map(factResponse),
+          mentions: detail.mentions.map((m) => ({ documentId: m.documentId, chunkId: m.chunkId, surface: m.surface, type: m.type })),
+          mentionsTruncated: detail.mentionsTruncated,
+        };
+      },
+    );
+
+    app.get(
+      '/v1/graph/neighborhood',
+      {
+        schema: {
+          tags: ['graph'],
+          summary: `Entities within \`depth\` relations (1–${MAX_NEIGHBORHOOD_DEPTH}) of an entity, nearest first, and the relations among them; capped in size.`,
+          querystring: z.object({
+            entity: z.string().min(1).max(MAX_ENTITY_QUERY_CHARS).describe('An entity id, or a name (the best match is used).'),
+            depth: z.coerce.number().int().min(1).max(MAX_NEIGHBORHOOD_DEPTH).default(1),
+            limit: z.coerce.number().int().min(1).max(200).optional().describe('Most entities returned (the server caps it).'),
+            includeInvalid: z.enum(['true', 'false']).default('false').describe('Also walk superseded facts.'),
+          }),
+          response: {
+            200: z.object({
+              center: entitySchema,
+              entities: z.array(entitySchema.extend({ depth: z.number() })),
+              relations: z.array(factSchema),
+              truncated: z.boolean().describe('True when the size cap cut the result.'),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const { query } = request;
+        const result = await graph.neighborhood({
+          tenantId: request.tenantId,
+          entity: query.entity,
+          depth: query.depth,
+          includeInvalid: query.includeInvalid === 'true',
+          ...(query.limit === undefined ? {} : { limit: query.limit }),
+        });
+        return {
+          center: entityResponse(result.center),
+          entities: result.entities.map((e) => ({ ...entityResponse(e), depth: e.depth })),
+          relations: result.relations.map(factResponse),
+          truncated: result.truncated,
+        };
+      },
+    );
+  };
+}
