@@ -33,7 +33,7 @@ export function quantile(samples: number[], q: number): number {
 }
 
 /** Runs `fn` `count` times and returns each duration in milliseconds. */
-export async function timeEach(count: number, fn: (index: number) => Promise<unknown> | unknown): Promise<number[]> {
+export async function timeEach(count: number, fn: (index: number) => unknown): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < count; i += 1) {
     const start = process.hrtime.bigint();

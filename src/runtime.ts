@@ -21,7 +21,7 @@ export interface BackgroundTask {
 export interface ReadinessCheck {
   name: string;
   /** Resolves when healthy; throws with a message that says what is wrong. */
-  check(): Promise<void>;
+  check: () => Promise<void>;
 }
 
 export interface Runtime {

@@ -23,6 +23,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   const { config } = runtime;
   const app = Fastify({
+    // Widened to Fastify's logger type so the instance type matches EngramApp everywhere.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,

@@ -48,9 +48,8 @@ export function installErrorHandler(app: EngramApp): void {
     else request.log.info({ code: appError.code, message: appError.message }, 'request rejected');
     const body: ErrorBody = { error: { code: appError.code, message: appError.message, requestId: request.id } };
     if (status < 500 && appError.details !== undefined) body.error.details = appError.details;
-    if (appError.code === 'RATE_LIMITED' && appError.details?.retryAfterSeconds !== undefined) {
-      void reply.header('retry-after', String(appError.details.retryAfterSeconds));
-    }
+    const retryAfter = appError.details?.retryAfterSeconds;
+    if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

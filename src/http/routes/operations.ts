@@ -33,9 +33,9 @@ export function operationsRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
       async (_request, reply) => {
         const checks = await Promise.all(
-          runtime.readiness.map(async ({ name, check }) => {
+          runtime.readiness.map(async ({ name, check: run }) => {
             try {
-              await withTimeout(check(), 2_000, `${name} did not answer within 2 s`);
+              await withTimeout(run(), 2_000, `${name} did not answer within 2 s`);
               return { name, ok: true };
             } catch (error) {
               return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
