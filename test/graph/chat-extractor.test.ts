@@ -30,6 +30,12 @@ const GOOD = {
   ],
 };
 
+interface SentBody {
+  model: string;
+  response_format: { type: string; json_schema: { name: string; schema: { properties: Record<string, unknown> } } };
+  messages: unknown[];
+}
+
 describe('openai extractor over the chat-completions wire format', () => {
   let dir: string;
   let database: SqliteDatabase;
@@ -69,7 +75,7 @@ describe('openai extractor over the chat-completions wire format', () => {
     const result = await graph.extract({ tenantId: 't1', documentId: 'd1', chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }] });
     expect(result).toMatchObject({ relations: 2, entities: 4 });
 
-    const sent = server.requests.slice(before) as (RecordedRequest & { body: Record<string, any> })[];
+    const sent = server.requests.slice(before) as (RecordedRequest & { body: SentBody })[];
     expect(sent).toHaveLength(2);
     expect(sent[0]!.path).toBe('/v1/chat/completions');
     expect(sent[0]!.body.model).toBe('fake-llm');
