@@ -1,6 +1,8 @@
 // The engram command as a user runs it: exit codes, config check, migrate, and a graceful
 // shutdown that finishes in-flight requests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +41,23 @@ describe('engram CLI', () => {
     const result = await runCli(['frobnicate'], {});
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('serves from the built package like `npm start`, creating ./.engram in the working directory', async () => {
+    const built = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    expect(existsSync(built), 'dist/ is missing: `npm test` builds it; run `npm run build`').toBe(true);
+    const cwd = mkdtempSync(join(dir, 'start-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [built, 'serve'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ENGRAM_PORT: String(port), ENGRAM_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = collect(child);
+    await waitForHttp(`http://127.0.0.1:${port}/health`);
+    expect(existsSync(join(cwd, '.engram', 'engram.db'))).toBe(true);
+    child.kill('SIGINT');
+    expect((await exited).code).toBe(0);
   });
 
   it('finishes 50 in-flight requests on SIGTERM, then exits 0', async () => {
