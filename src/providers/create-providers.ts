@@ -1,6 +1,7 @@
 // Chooses the embedder and chat model from the configuration. runtime.ts calls these once and
 // closes what they return; nothing here keeps a module-level instance.
 import type { Config } from '../config/schema.js';
+import { AppError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { ChatModel } from '../ports/chat-model.js';
 import type { Embedder, ModelCallRecorder } from '../ports/embedder.js';
@@ -39,7 +40,9 @@ export function createEmbedder(config: EmbedderConfig, deps: ProviderDeps): Embe
   let embedder: Embedder;
   if (config.embedder === 'openai') {
     // The config schema already requires a URL for openai; this guards direct callers.
-    if (config.embedderUrl === undefined) throw new Error('ENGRAM_EMBEDDER_URL is required when ENGRAM_EMBEDDER=openai');
+    if (config.embedderUrl === undefined) {
+      throw new AppError('CONFIG_INVALID', 'ENGRAM_EMBEDDER_URL is required when ENGRAM_EMBEDDER=openai');
+    }
     embedder = createOpenAiEmbedder({
       baseUrl: config.embedderUrl,
       model: config.embedderModel,
