@@ -45,7 +45,9 @@ function loadTimeLogger(onLoad: (ms: number) => void) {
 export const embedSuite: BenchSuite = {
   name: 'embed',
   description: 'local embedder (USE lite, worker threads): load time, texts/s short and long, 1 and 2 threads',
-  async run({ quick, log }) {
+  async run(context) {
+    const { quick } = context;
+    const log = (message: string) => context.log(message);
     const measurements: Measurement[] = [];
     const shortCount = quick ? 64 : 320;
     const longCount = quick ? 16 : 64;
