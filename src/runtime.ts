@@ -11,6 +11,12 @@ import { systemClock, type Clock } from './domain/clock.js';
 import type { Logger } from './domain/logger.js';
 import { createHeartbeats, type Heartbeats } from './jobs/heartbeats.js';
 import type { Stores } from './ports/stores.js';
+import type { ChatModel } from './ports/chat-model.js';
+import type { Embedder } from './ports/embedder.js';
+import { createChatModel, createEmbedder } from './providers/create-providers.js';
+import { createChatDistiller } from './memory/distill/chat-distiller.js';
+import { createMemoryJobs } from './memory/memory-jobs.js';
+import { createMemoryService, type MemoryService } from './memory/memory-service.js';
 
 /** Something that runs in the background of `engram serve` / `engram worker`. */
 export interface BackgroundTask {
@@ -34,6 +40,11 @@ export interface Runtime {
   readonly stores: Stores;
   readonly redis: Redis | undefined;
   readonly readiness: ReadinessCheck[];
+  /** The configured embedder (shared by ingestion and memory); threads start on first use. */
+  readonly embedder: Embedder;
+  /** The configured chat model, or undefined without ENGRAM_LLM_URL. */
+  readonly chatModel: ChatModel | undefined;
+  readonly memory: MemoryService;
   /** Starts workers and periodic jobs (embedded `serve`, and `worker`); API-only nodes skip it. */
   startBackground(): void;
   close(): Promise<void>;
@@ -92,6 +103,22 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       });
     }
 
+    const embedder = createEmbedder(config, { logger });
+    releasers.push(() => embedder.close());
+    const chatModel = createChatModel(config, { logger });
+    if (chatModel !== undefined) releasers.push(() => chatModel.close());
+
+    const memory = createMemoryService({
+      store: stores.memoryStore,
+      embedder,
+      distiller: config.summariser === 'openai' && chatModel !== undefined ? createChatDistiller(chatModel) : undefined,
+      settings: config,
+      clock,
+      logger,
+    });
+    releasers.push(() => memory.close());
+    background.push(createMemoryJobs({ service: memory, heartbeats, logger }));
+
     readiness.push({
       name: 'background-jobs',
       check: async () => {
@@ -112,6 +139,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       stores,
       redis,
       readiness,
+      embedder,
+      chatModel,
+      memory,
       startBackground() {
         if (started) return;
         started = true;

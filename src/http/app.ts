@@ -16,6 +16,7 @@ import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestMetrics } from './request-metrics.js';
+import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -81,5 +82,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(operationsRoutes(runtime));
+  await app.register(memoryRoutes(runtime.memory));
   return app;
 }
