@@ -84,6 +84,22 @@ describe('local embedder (USE lite in worker threads)', () => {
   });
 });
 
+describe('local embedder queue', () => {
+  it('lets a one-text call ride in the next batch instead of waiting behind a large call', async () => {
+    const embedder = createLocalEmbedder({ logger: createSilentLogger(), threads: 1, batchSize: 2 });
+    try {
+      const finished: string[] = [];
+      const large = embedder.embed(TEXTS).then(() => finished.push('large'));
+      const small = embedder.embed(['a short query']).then(() => finished.push('small'));
+      await Promise.all([large, small]);
+      // 12 texts in batches of 2: the query shares the second batch, the large call needs six.
+      expect(finished).toEqual(['small', 'large']);
+    } finally {
+      await embedder.close();
+    }
+  });
+});
+
 describe('local embedder close()', () => {
   it('stops every thread and rejects pending and later calls', async () => {
     const embedder = createLocalEmbedder({ logger: createSilentLogger(), threads: 2, batchSize: 2 });
