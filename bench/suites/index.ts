@@ -1,4 +1,5 @@
 // Every benchmark suite, in the order `npm run bench` runs them.
 import type { BenchSuite } from '../harness.js';
+import { queueSuite } from './queue.js';
 
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [queueSuite];

@@ -54,6 +54,37 @@ function toJob(row: JobRow): Job {
 export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: JobQueueOptions): JobQueue {
   const byId = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
   const byKey = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND key = ?');
+  const restart = db.prepare(
+    `UPDATE jobs SET state = 'queued', payload = ?, attempts = 0, max_attempts = ?, run_at = ?,
+       lease_owner = NULL, lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
+     WHERE id = ?`,
+  );
+  const insert = db.prepare(
+    `INSERT INTO jobs (id, tenant_id, queue, key, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
+  );
+  const dueJobs = db.prepare<[string, number, string, number, number], JobRow>(
+    `SELECT * FROM jobs
+     WHERE (queue = ? AND state = 'queued' AND run_at <= ?)
+        OR (queue = ? AND state = 'running' AND lease_until < ?)
+     ORDER BY run_at LIMIT ?`,
+  );
+  const markDead = db.prepare(
+    `UPDATE jobs SET state = 'dead', lease_token = NULL, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
+  );
+  const markRunning = db.prepare(
+    `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_token = ?, lease_until = ?,
+       updated_at = ? WHERE id = ?`,
+  );
+  const markRetry = db.prepare(
+    `UPDATE jobs SET state = 'queued', run_at = ?, lease_token = NULL, lease_until = NULL, last_error = ?, updated_at = ?
+     WHERE id = ?`,
+  );
+  const markCompleted = db.prepare(
+    `UPDATE jobs SET state = 'completed', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
+     WHERE id = ? AND lease_token = ? AND state = 'running'`,
+  );
+  const renewLease = db.prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_token = ? AND state = 'running'`);
 
   const enqueue = db.transaction((job: NewJob): { job: Job; created: boolean } => {
     const now = clock.now();
@@ -63,49 +94,28 @@ export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: Jo
       const existing = byKey.get(job.queue, job.key);
       if (existing !== undefined) {
         if (existing.state === 'queued' || existing.state === 'running') return { job: toJob(existing), created: false };
-        db.prepare(
-          `UPDATE jobs SET state = 'queued', payload = ?, attempts = 0, max_attempts = ?, run_at = ?,
-             lease_owner = NULL, lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
-           WHERE id = ?`,
-        ).run(payload, maxAttempts, job.runAt ?? now, now, existing.id);
+        restart.run(payload, maxAttempts, job.runAt ?? now, now, existing.id);
         return { job: toJob(byId.get(existing.id)!), created: true };
       }
     }
     const id = newId('job', now);
-    db.prepare(
-      `INSERT INTO jobs (id, tenant_id, queue, key, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
-    ).run(id, job.tenantId, job.queue, job.key ?? null, payload, maxAttempts, job.runAt ?? now, now, now);
+    insert.run(id, job.tenantId, job.queue, job.key ?? null, payload, maxAttempts, job.runAt ?? now, now, now);
     return { job: toJob(byId.get(id)!), created: true };
   });
 
   const claim = db.transaction((queue: string, workerId: string, limit: number, leaseMs: number): ClaimedJob[] => {
     const now = clock.now();
-    const due = db
-      .prepare<[string, number, string, number, number], JobRow>(
-        `SELECT * FROM jobs
-         WHERE (queue = ? AND state = 'queued' AND run_at <= ?)
-            OR (queue = ? AND state = 'running' AND lease_until < ?)
-         ORDER BY run_at LIMIT ?`,
-      )
-      .all(queue, now, queue, now, limit);
+    const due = dueJobs.all(queue, now, queue, now, limit);
     const claimed: ClaimedJob[] = [];
     for (const row of due) {
       if (row.state === 'running' && row.attempts >= row.max_attempts) {
         // The last holder died (lease expired) on its final attempt: no attempts are left.
-        db.prepare(`UPDATE jobs SET state = 'dead', lease_token = NULL, last_error = ?, updated_at = ? WHERE id = ?`).run(
-          `lease expired on attempt ${row.attempts} of ${row.max_attempts} (worker stopped or stalled)`,
-          now,
-          row.id,
-        );
+        markDead.run(`lease expired on attempt ${row.attempts} of ${row.max_attempts} (worker stopped or stalled)`, now, row.id);
         continue;
       }
       const leaseToken = randomBytes(12).toString('hex');
       const leaseUntil = now + leaseMs;
-      db.prepare(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_token = ?, lease_until = ?,
-           updated_at = ? WHERE id = ?`,
-      ).run(workerId, leaseToken, leaseUntil, now, row.id);
+      markRunning.run(workerId, leaseToken, leaseUntil, now, row.id);
       claimed.push({ ...toJob(byId.get(row.id)!), leaseToken, leaseUntil });
     }
     return claimed;
@@ -117,16 +127,11 @@ export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: Jo
     if (row === undefined || row.lease_token !== job.leaseToken || row.state !== 'running') return 'lease-lost';
     const dead = !failure.retryable || row.attempts >= row.max_attempts;
     if (dead) {
-      db.prepare(
-        `UPDATE jobs SET state = 'dead', lease_token = NULL, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
-      ).run(failure.message, now, job.id);
+      markDead.run(failure.message, now, job.id);
       return 'dead';
     }
     const runAt = now + backoffDelayMs(row.attempts, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs });
-    db.prepare(
-      `UPDATE jobs SET state = 'queued', run_at = ?, lease_token = NULL, lease_until = NULL, last_error = ?, updated_at = ?
-       WHERE id = ?`,
-    ).run(runAt, failure.message, now, job.id);
+    markRetry.run(runAt, failure.message, now, job.id);
     return 'retrying';
   });
 
@@ -134,20 +139,13 @@ export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: Jo
     enqueue: async (job) => enqueue.immediate(job),
     claim: async ({ queue, workerId, limit, leaseMs }) => claim.immediate(queue, workerId, limit, leaseMs),
     complete: async (job) => {
-      const result = db
-        .prepare(
-          `UPDATE jobs SET state = 'completed', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
-           WHERE id = ? AND lease_token = ? AND state = 'running'`,
-        )
-        .run(clock.now(), job.id, job.leaseToken);
+      const result = markCompleted.run(clock.now(), job.id, job.leaseToken);
       return result.changes === 1;
     },
     fail: async (job, failure) => fail.immediate(job, failure),
     extendLease: async (job, leaseMs) => {
       const leaseUntil = clock.now() + leaseMs;
-      const result = db
-        .prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_token = ? AND state = 'running'`)
-        .run(leaseUntil, job.id, job.leaseToken);
+      const result = renewLease.run(leaseUntil, job.id, job.leaseToken);
       if (result.changes === 1) job.leaseUntil = leaseUntil;
       return result.changes === 1;
     },
