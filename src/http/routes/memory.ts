@@ -53,6 +53,7 @@ export const memoryItemSchema = z.object({
   salience: z.number().describe('Current salience (decayed), 0–1.'),
   source: z.object({ turnIds: z.array(z.string()).optional(), memoryId: z.string().optional() }),
   metadata: metadataSchema,
+  promotedId: z.string().nullable().describe('Set once this episodic item was promoted: the id of its semantic copy.'),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -87,6 +88,7 @@ export function memoryItemResponse(item: MemoryItem, salience: number): z.infer<
     salience,
     source: item.source,
     metadata: item.metadata,
+    promotedId: item.promotedId,
   };
 }
 

@@ -1,0 +1,134 @@
+// Sessions, turns, distillation and citations end to end through the HTTP API, on SQLite and
+// PostgreSQL, with the real runtime (and its real local embedder) and tenant isolation by API key.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import type { EngramApp } from '../../src/http/engram-app.js';
+import { postgresAvailable } from '../support/backends.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+
+const ACME = { authorization: 'Bearer key-for-acme-0123456789' };
+const UMBRELLA = { authorization: 'Bearer key-for-umbrella-012345' };
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`memory over HTTP on ${backend}`, () => {
+    let test: TestRuntime | undefined;
+    let app: EngramApp;
+
+    beforeAll(async () => {
+      if (backend === 'postgres' && !(await postgresAvailable())) return;
+      test = await createTestRuntime({
+        backend,
+        env: {
+          ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella',
+          ENGRAM_WM_MAX_TURNS: '3',
+          ENGRAM_EM_DISTILL_EVERY_N_TURNS: '2',
+          ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '0.5',
+        },
+      });
+      app = await buildApp(test.runtime);
+    }, 60_000);
+    afterAll(async () => {
+      if (test === undefined) return;
+      await app.close();
+      await test.dispose();
+    });
+
+    it('runs a session: turns, working memory, distillation, citations, promotion, delete', async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const created = await app.inject({ method: 'POST', url: '/v1/sessions', headers: ACME, payload: { userId: 'caroline', agentId: 'helper' } });
+      expect(created.statusCode).toBe(201);
+      const session = created.json<{ id: string; userId: string; turnCount: number }>();
+      expect(session).toMatchObject({ userId: 'caroline', turnCount: 0 });
+
+      const single = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${session.id}/turns`,
+        headers: ACME,
+        payload: { speaker: 'Caroline', content: 'I went to a support group yesterday.', at: '2023-05-08T13:56:00Z' },
+      });
+      expect(single.statusCode).toBe(201);
+      const batch = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${session.id}/turns`,
+        headers: ACME,
+        payload: {
+          turns: [
+            { speaker: 'Melanie', content: 'How was it? Did you meet anyone new?', at: Date.UTC(2023, 4, 8, 14) },
+            { speaker: 'Caroline', content: 'Yes, I met Jolene, a counselor from Boston.' },
+            { speaker: 'Melanie', content: 'I painted a lake sunrise last week.' },
+            { speaker: 'Caroline', content: 'Lovely! Send me a photo.' },
+          ],
+        },
+      });
+      expect(batch.statusCode).toBe(201);
+      expect(batch.json<{ turns: Array<{ seq: number }> }>().turns.map((turn) => turn.seq)).toEqual([2, 3, 4, 5]);
+
+      const wm = await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: ACME });
+      expect(wm.statusCode).toBe(200);
+      const body = wm.json<{ session: { turnCount: number }; workingMemory: Array<{ text: string; tier: string; occurredAt: string }> }>();
+      expect(body.session.turnCount).toBe(5);
+      expect(body.workingMemory.map((turn) => turn.text)).toEqual([
+        'Yes, I met Jolene, a counselor from Boston.',
+        'I painted a lake sunrise last week.',
+        'Lovely! Send me a photo.',
+      ]);
+
+      // Turns 1–2 left working memory: a full window, distilled in the background.
+      await test.runtime.memory.settle();
+      const distilled = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/distill`, headers: ACME, payload: { includeWorking: true } });
+      expect(distilled.statusCode).toBe(200);
+      const episodes = distilled.json<{ episodes: Array<{ id: string; kind: string; source: { turnIds: string[] } }> }>().episodes;
+      expect(episodes.length).toBeGreaterThan(0);
+      expect(episodes.every((episode) => episode.kind === 'episode' && episode.source.turnIds.length > 0)).toBe(true);
+      const episodeId = episodes[0]!.id;
+
+      const cited = await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: ACME, payload: { ids: [episodeId, 'mem_nope'] } });
+      expect(cited.statusCode).toBe(200);
+      expect(cited.json()).toEqual({ updated: [{ id: episodeId, salience: expect.closeTo(0.3, 6) }], unknownIds: ['mem_nope'] });
+      await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: ACME, payload: { ids: [episodeId] } });
+      expect(await test.runtime.memory.promoteDue()).toBe(1);
+      const original = await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: ACME });
+      const promotedId = original.json<{ promotedId: string }>().promotedId;
+      const promoted = await app.inject({ method: 'GET', url: `/v1/memories/${promotedId}`, headers: ACME });
+      expect(promoted.json()).toMatchObject({ tier: 'semantic', kind: 'promoted', source: { memoryId: episodeId } });
+
+      // Another tenant sees none of it.
+      expect((await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: UMBRELLA })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: UMBRELLA })).statusCode).toBe(404);
+      const foreign = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/turns`, headers: UMBRELLA, payload: { speaker: 'x', content: 'y' } });
+      expect(foreign.statusCode).toBe(404);
+      expect(foreign.json()).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
+      const foreignCite = await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: UMBRELLA, payload: { ids: [episodeId] } });
+      expect(foreignCite.json()).toEqual({ updated: [], unknownIds: [episodeId] });
+      const listed = await app.inject({ method: 'GET', url: '/v1/sessions?userId=caroline', headers: UMBRELLA });
+      expect(listed.json()).toEqual({ sessions: [] });
+
+      expect((await app.inject({ method: 'DELETE', url: `/v1/sessions/${session.id}`, headers: UMBRELLA })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'DELETE', url: `/v1/sessions/${session.id}`, headers: ACME })).statusCode).toBe(204);
+      expect((await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: ACME })).statusCode).toBe(404);
+      // What was distilled stays.
+      expect((await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: ACME })).statusCode).toBe(200);
+      await test.runtime.memory.settle();
+    }, 60_000);
+
+    it('validates input and bounds batch size', async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const session = (await app.inject({ method: 'POST', url: '/v1/sessions', headers: ACME, payload: {} })).json<{ id: string }>();
+      const empty = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/turns`, headers: ACME, payload: { speaker: 'a', content: '' } });
+      expect(empty.statusCode).toBe(400);
+      const tooMany = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${session.id}/turns`,
+        headers: ACME,
+        payload: { turns: Array.from({ length: 501 }, () => ({ speaker: 'a', content: 'b' })) },
+      });
+      expect(tooMany.statusCode).toBe(400);
+      const badTime = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/turns`, headers: ACME, payload: { speaker: 'a', content: 'b', at: 'last tuesday' } });
+      expect(badTime.statusCode).toBe(400);
+      const noIds = await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: ACME, payload: { ids: [] } });
+      expect(noIds.statusCode).toBe(400);
+      expect((await app.inject({ method: 'POST', url: '/v1/sessions/ses_missing/distill', headers: ACME, payload: {} })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'POST', url: '/v1/sessions', payload: {} })).statusCode).toBe(401);
+    });
+  });
+}
