@@ -12,11 +12,12 @@ import { createSilentLogger } from '../../src/domain/logger.js';
 import type { MetricStore } from '../../src/ports/metric-store.js';
 import { createTelemetryConsumer } from '../../src/telemetry/consumer.js';
 import { createTelemetryService, type TelemetryService } from '../../src/telemetry/service.js';
-import { dropRedisPrefix, redisAvailable, uniqueName } from '../support/backends.js';
+import { dropRedisPrefix, dropSchema, postgresAvailable, redisAvailable, uniqueName } from '../support/backends.js';
 import { openTelemetryBackend, type BackendSpec, type TelemetryBackend } from './backends.js';
 import { exactQuantile, generateEvents } from './generate.js';
 
 const hasRedis = await redisAvailable();
+const hasPostgres = await postgresAvailable();
 const CLAIM_IDLE_MS = 400;
 const ALPHA = 0.01;
 
@@ -108,6 +109,15 @@ const backends: Array<{ name: string; available: boolean; make: () => BackendSpe
       const prefix = `${uniqueName('engram_test_telemetry')}:`;
       cleanups.push(() => dropRedisPrefix(prefix));
       return { kind: 'redis', prefix };
+    },
+  },
+  {
+    name: 'PostgreSQL tables (no Redis)',
+    available: hasPostgres,
+    make: () => {
+      const schema = uniqueName('engram_test_telemetry');
+      cleanups.push(() => dropSchema(schema));
+      return { kind: 'postgres', schema, leaseMs: CLAIM_IDLE_MS };
     },
   },
 ];

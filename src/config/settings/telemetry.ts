@@ -1,10 +1,25 @@
-// Settings of agent telemetry: stream bounds, deliveries before dead-lettering, dedup window.
+// Settings of agent telemetry: batch bounds, stream bounds, leases, deliveries before
+// dead-lettering, the dedup window and metric retention.
 import { integer } from '../rules.js';
 
 export const telemetrySettings = {
+  /** Deliveries of a failing event before it moves to the dead-letter list. */
   telemetryMaxDeliveries: integer(1, 100).default(3),
   telemetryBatchMaxEvents: integer(1, 100_000).default(1000),
-  telemetryDedupTtlSeconds: integer(60, 31_536_000).default(7 * 24 * 3600),
+  telemetryBatchMaxBytes: integer(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /**
+   * How long folded event ids are remembered, so a redelivered or resent event is not counted
+   * again. Must exceed the longest redelivery delay (lease + worker restarts) and client retries.
+   */
+  telemetryDedupTtlSeconds: integer(60, 31_536_000).default(24 * 3600),
+  /** How long folded per-minute metrics are kept (Redis key TTL; SQL rows pruned). */
+  telemetryRetentionSeconds: integer(3600, 31_536_000).default(8 * 24 * 3600),
+  /** Approximate cap of the Redis stream (MAXLEN ~); keep it above any backlog you expect. */
   telemetryStreamMaxLen: integer(1000, 1_000_000_000).default(1_000_000),
+  /** An entry delivered but not acknowledged for this long is taken over by another worker. */
   telemetryClaimIdleMs: integer(100, 3_600_000).default(30_000),
+  /** Consumers per worker process (each is one consumer-group member). */
+  telemetryConsumers: integer(1, 64).default(1),
+  /** Entries read per batch. */
+  telemetryReadCount: integer(1, 10_000).default(500),
 };

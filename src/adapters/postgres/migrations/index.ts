@@ -3,5 +3,6 @@ import type { Migration } from '../../migration.js';
 import { foundationMigrations } from './foundation.js';
 import { graphMigrations } from './graph.js';
 import { memoryMigrations } from './memory.js';
+import { telemetryMigrations } from './telemetry.js';
 
-export const postgresMigrations: Migration[] = [...foundationMigrations, ...graphMigrations, ...memoryMigrations];
+export const postgresMigrations: Migration[] = [...foundationMigrations, ...graphMigrations, ...memoryMigrations, ...telemetryMigrations];

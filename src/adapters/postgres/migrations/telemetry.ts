@@ -1,0 +1,70 @@
+// Telemetry tables of the PostgreSQL store (used when no Redis is configured): the event stream
+// with consumer leases, dead letters, processed event ids and the folded metric state.
+import type { Migration } from '../../migration.js';
+
+export const telemetryMigrations: Migration[] = [
+  {
+    version: 300,
+    name: 'telemetry_stream',
+    sql: `
+      CREATE TABLE telemetry_stream (
+        id BIGSERIAL PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        appended_at BIGINT NOT NULL,
+        deliveries INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        last_error TEXT
+      );
+      CREATE INDEX telemetry_stream_owner ON telemetry_stream (lease_owner) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE telemetry_dead_letters (
+        id BIGSERIAL PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        original_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        error TEXT NOT NULL,
+        deliveries INTEGER NOT NULL,
+        failed_at BIGINT NOT NULL
+      );
+      CREATE INDEX telemetry_dead_letters_tenant ON telemetry_dead_letters (tenant_id, id);
+    `,
+  },
+  {
+    version: 301,
+    name: 'telemetry_metrics',
+    sql: `
+      CREATE TABLE telemetry_processed (
+        tenant_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        processed_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, event_id)
+      );
+      CREATE INDEX telemetry_processed_at ON telemetry_processed (processed_at);
+      CREATE TABLE telemetry_buckets (
+        tenant_id TEXT NOT NULL,
+        minute BIGINT NOT NULL,
+        agent_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (tenant_id, minute, agent_id, tool, field)
+      );
+      CREATE TABLE telemetry_sessions (
+        tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (tenant_id, session_id, field)
+      );
+      CREATE TABLE telemetry_session_ends (
+        tenant_id TEXT NOT NULL,
+        minute BIGINT NOT NULL,
+        session_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, minute, session_id)
+      );
+    `,
+  },
+];

@@ -1,0 +1,40 @@
+// The distributed telemetry ports: Redis Streams for events, Redis hashes for folded metrics.
+import type { Redis } from 'ioredis';
+import type { EventStream } from '../../ports/event-stream.js';
+import type { MetricStore } from '../../ports/metric-store.js';
+import type { RedisOptions } from './connection.js';
+import { createRedisEventStream } from './event-stream.js';
+import { createRedisMetricStore } from './metric-store.js';
+
+export interface RedisTelemetryOptions {
+  /** The shared connection; its owner closes it. */
+  redis: Redis;
+  /** For the consumers' own blocking connections (closed with the stream). */
+  blockingOptions: RedisOptions;
+  streamMaxLen: number;
+  dedupTtlSeconds: number;
+  retentionSeconds: number;
+}
+
+export async function createRedisTelemetry(
+  options: RedisTelemetryOptions,
+): Promise<{ stream: EventStream; metrics: MetricStore; close(): Promise<void> }> {
+  const stream = await createRedisEventStream({
+    redis: options.redis,
+    blockingOptions: options.blockingOptions,
+    maxLen: options.streamMaxLen,
+  });
+  const metrics = createRedisMetricStore({
+    redis: options.redis,
+    dedupTtlSeconds: options.dedupTtlSeconds,
+    retentionSeconds: options.retentionSeconds,
+  });
+  return {
+    stream,
+    metrics,
+    close: async () => {
+      await stream.close();
+      await metrics.close();
+    },
+  };
+}
