@@ -19,7 +19,8 @@
 // (L) Line break. If T[c-1] is \r or \n and T[c] is neither whitespace nor '/', c is a piece
 //     boundary. The only alternatives that can hold a line break are whitespace runs (which cannot
 //     take T[c]) and the punctuation alternative ` ?[^\s\p{L}\p{N}]+[\r\n]*` (o200k: `[\r\n/]*`),
-//     whose line breaks are its tail, which cannot take T[c] either ('/' is excluded for o200k).
+//     whose line breaks are its tail, which cannot take T[c] either — except '/' in o200k, whose
+//     tail is `[\r\n/]*`: the tokenizer names such characters in glueAfterLineBreak.
 //     A whitespace-only alternative other than `\s*[\r\n]+` cannot reach T[c-1]: that one would
 //     have matched first at the same start.
 // (E) Word end. If X ends with a letter or digit (\p{L}, \p{N}) and Y starts with whitespace, |X| is
@@ -52,16 +53,17 @@ function lastCodePoint(text: string): string {
 
 /** Line-break rule: may `separator + next` start a new, independently encoded unit? */
 export function cutsBefore(tokenizer: Tokenizer, separator: string, next: string): boolean {
-  if (tokenizer.boundaryRule !== 'line-break') return false;
+  const rule = tokenizer.boundaryRule;
+  if (rule.kind !== 'line-break') return false;
   const last = separator.at(-1);
   if (last !== '\n' && last !== '\r') return false;
   const first = String.fromCodePoint(next.codePointAt(0) ?? 0x20);
-  return first !== '/' && !WHITESPACE.test(first);
+  return !rule.glueAfterLineBreak.includes(first) && !WHITESPACE.test(first);
 }
 
 /** Word-end rule: is encode(item) a prefix of encode(item + separator)? */
 export function itemIsPrefixOfUnit(tokenizer: Tokenizer, item: string, separator: string): boolean {
-  if (tokenizer.boundaryRule !== 'line-break' || item === '' || separator === '') return false;
+  if (tokenizer.boundaryRule.kind !== 'line-break' || item === '' || separator === '') return false;
   const firstOfSeparator = String.fromCodePoint(separator.codePointAt(0) ?? 0x41);
   return LETTER_OR_DIGIT.test(lastCodePoint(item)) && WHITESPACE.test(firstOfSeparator);
 }

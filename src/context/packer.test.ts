@@ -215,6 +215,9 @@ describe('tokenizer registry', () => {
   it('gives each tokenizer a version that pins the vocabulary file', () => {
     expect(registry.get('llama3').version).toMatch(/sha256:[0-9a-f]{64}/);
     expect(registry.get('llama3').version).not.toBe(registry.get('qwen3').version);
-    expect(registry.get('llama3').boundaryRule).toBe('line-break');
+    expect(registry.get('llama3').boundaryRule).toEqual({
+      kind: 'line-break',
+      glueAfterLineBreak: '',
+    });
   });
 });

@@ -41,7 +41,11 @@ function byteLengthTable(encoding: GptEncoding): (id: number) => number {
   };
 }
 
-function createGptTokenizer(id: 'o200k_base' | 'cl100k_base', encoding: GptEncoding): Tokenizer {
+function createGptTokenizer(
+  id: 'o200k_base' | 'cl100k_base',
+  encoding: GptEncoding,
+  glueAfterLineBreak: string,
+): Tokenizer {
   const tokenByteLength = byteLengthTable(encoding);
   const probe = 'Token-exact context: 漢字, emoji 😀 and café.\n\n';
   const probeBytes = encoding
@@ -56,7 +60,7 @@ function createGptTokenizer(id: 'o200k_base' | 'cl100k_base', encoding: GptEncod
     id,
     // The plain-text mode is part of the version: the same text would encode differently with specials.
     version: `gpt-tokenizer@${packageVersion}+plain`,
-    boundaryRule: 'line-break',
+    boundaryRule: { kind: 'line-break', glueAfterLineBreak },
     encode: (text) => encoding.encode(text, PLAIN_TEXT),
     decode: (ids) => encoding.decode(ids),
     count: (text) => encoding.countTokens(text, PLAIN_TEXT),
@@ -66,9 +70,9 @@ function createGptTokenizer(id: 'o200k_base' | 'cl100k_base', encoding: GptEncod
 }
 
 export function createO200kTokenizer(): Tokenizer {
-  return createGptTokenizer('o200k_base', o200k);
+  return createGptTokenizer('o200k_base', o200k, '/');
 }
 
 export function createCl100kTokenizer(): Tokenizer {
-  return createGptTokenizer('cl100k_base', cl100k);
+  return createGptTokenizer('cl100k_base', cl100k, '');
 }

@@ -66,7 +66,7 @@ interface TokenizerJson {
 
 function boundaryRuleOf(json: TokenizerJson): BoundaryRule {
   const pre = json.pre_tokenizer;
-  if (pre?.type !== 'Sequence' || pre.pretokenizers?.length !== 2) return 'none';
+  if (pre?.type !== 'Sequence' || pre.pretokenizers?.length !== 2) return { kind: 'none' };
   const [split, byteLevel] = pre.pretokenizers;
   const splitOk =
     split?.type === 'Split' &&
@@ -80,7 +80,9 @@ function boundaryRuleOf(json: TokenizerJson): BoundaryRule {
     byteLevel.add_prefix_space === false;
   const normalizerOk =
     json.normalizer === null || json.normalizer === undefined || json.normalizer.type === 'NFC';
-  return splitOk && byteLevelOk && normalizerOk ? 'line-break' : 'none';
+  return splitOk && byteLevelOk && normalizerOk
+    ? { kind: 'line-break', glueAfterLineBreak: '' }
+    : { kind: 'none' };
 }
 
 export function loadHfTokenizer(id: string, path: string): Tokenizer {

@@ -2,14 +2,17 @@
 // tokenizer shares. A tokenizer's `id` + `version` go into every token-cache key.
 
 /** How the packer may assemble token IDs from independently encoded pieces (see boundary-rules.ts). */
+/** How the packer may assemble token IDs from independently encoded pieces (see boundary-rules.ts). */
 export type BoundaryRule =
   /**
    * The pre-tokenizer is one of the GPT-4-family split regexes (cl100k, o200k, Llama 3, Qwen 2/3),
-   * for which a line break followed by a non-space character is always a piece boundary.
+   * for which a line break followed by a character that is neither whitespace nor in
+   * `glueAfterLineBreak` is always a piece boundary ('/' for o200k, whose punctuation pieces may
+   * continue with `[\r\n/]*`).
    */
-  | 'line-break'
+  | { kind: 'line-break'; glueAfterLineBreak: string }
   /** Nothing is proven: the packer encodes the whole text. */
-  | 'none';
+  | { kind: 'none' };
 
 export interface Tokenizer {
   /** The name users pass (`o200k_base`, or the name given in ENGRAM_TOKENIZERS). */

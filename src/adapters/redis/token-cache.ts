@@ -1,0 +1,209 @@
+// Redis token cache: values are packed uint32 token IDs with the namespace's TTL (refreshed on
+// read), and the app — not Redis's maxmemory — bounds the bytes: every entry's size is accounted
+// in a counter, an LRU sorted set orders entries by last use, and a write that takes the total
+// over the budget evicts the least recently used entries in the same Lua script.
+//
+// Every call runs under a timeout and a circuit breaker. A failing call answers "miss" (reads) or
+// is dropped (writes); after `breakerThreshold` consecutive failures the breaker opens and calls
+// skip Redis entirely until a trial call after `breakerHalfOpenAfterMs` succeeds. A Redis outage
+// makes Engram tokenize locally — slower, never broken.
+//
+// Layout under the connection's key prefix (a standalone server: the script touches value keys it
+// derives from LRU members, which Redis Cluster would not allow):
+//   tc:v:<key>      packed token IDs (string, PX = namespace TTL)
+//   tc:lru          sorted set  <key> → last use (ms)
+//   tc:size         hash        <key> → accounted bytes
+//   tc:bytes        accounted bytes of all entries in tc:lru
+//   tc:evictions    entries evicted for the budget
+// An entry that expired by TTL stays accounted until the LRU pops it, so the accounted total is
+// never below what is really stored.
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  CircuitState,
+  handleAll,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/logger.js';
+import {
+  packTokenIds,
+  ttlSecondsFor,
+  unpackTokenIds,
+  type BreakerState,
+  type TokenCache,
+  type TokenCacheStats,
+  type TokenCacheTtls,
+} from '../../ports/token-cache.js';
+
+/** Per-entry bookkeeping charged on top of the value: LRU member, size field, key overhead. */
+const ENTRY_OVERHEAD_BYTES = 160;
+
+const SET_SCRIPT = `
+local now = ARGV[1]
+local maxBytes = tonumber(ARGV[2])
+local ttl = ARGV[3]
+local overhead = tonumber(ARGV[4])
+local valuePrefix = ARGV[5]
+for i = 6, #ARGV, 2 do
+  local member = ARGV[i]
+  local value = ARGV[i + 1]
+  local size = string.len(value) + overhead + 3 * string.len(member)
+  local old = redis.call('HGET', KEYS[2], member)
+  if old then redis.call('DECRBY', KEYS[3], old) end
+  redis.call('SET', valuePrefix .. member, value, 'PX', ttl)
+  redis.call('HSET', KEYS[2], member, size)
+  redis.call('ZADD', KEYS[1], now, member)
+  redis.call('INCRBY', KEYS[3], size)
+end
+local total = tonumber(redis.call('GET', KEYS[3]) or '0')
+local evicted = 0
+while total > maxBytes do
+  local popped = redis.call('ZPOPMIN', KEYS[1], 1)
+  if #popped == 0 then
+    redis.call('SET', KEYS[3], 0)
+    break
+  end
+  local member = popped[1]
+  local size = tonumber(redis.call('HGET', KEYS[2], member) or '0')
+  redis.call('HDEL', KEYS[2], member)
+  evicted = evicted + redis.call('DEL', valuePrefix .. member)
+  total = redis.call('DECRBY', KEYS[3], size)
+end
+if evicted > 0 then redis.call('INCRBY', KEYS[4], evicted) end
+return evicted
+`;
+
+export interface RedisTokenCacheOptions extends TokenCacheTtls {
+  /** A connection of its own, opened fail-fast (no offline queue); the caller closes it. */
+  redis: Redis;
+  maxBytes: number;
+  /** Upper bound of one cache call, on top of the connection's command timeout. */
+  callTimeoutMs: number;
+  breakerThreshold?: number;
+  breakerHalfOpenAfterMs?: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+const LRU_KEY = 'tc:lru';
+const SIZE_KEY = 'tc:size';
+const BYTES_KEY = 'tc:bytes';
+const EVICTIONS_KEY = 'tc:evictions';
+const VALUE_PREFIX = 'tc:v:';
+
+function breakerStateOf(state: CircuitState): BreakerState {
+  if (state === CircuitState.Closed) return 'closed';
+  if (state === CircuitState.HalfOpen) return 'half-open';
+  return 'open';
+}
+
+export interface RedisTokenCache extends TokenCache {
+  /** Current breaker state, without touching Redis. */
+  breakerState(): BreakerState;
+}
+
+export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTokenCache {
+  const { redis, clock, logger } = options;
+  const valuePrefix = `${redis.options.keyPrefix ?? ''}${VALUE_PREFIX}`;
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5),
+  });
+  const policy = wrap(breaker, timeout(options.callTimeoutMs, TimeoutStrategy.Aggressive));
+  let errors = 0;
+  let lastStats = { entries: 0, bytes: 0, evictions: 0 };
+  breaker.onStateChange((state) => {
+    logger.warn({ breaker: breakerStateOf(state) }, 'token cache: Redis circuit breaker changed state');
+  });
+
+  /** Runs `call` under the breaker; failures are logged, counted and answered by `fallback`. */
+  async function guarded<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await policy.execute(call);
+    } catch (error) {
+      errors += 1;
+      if (breaker.state === CircuitState.Closed) {
+        logger.debug({ err: error, what }, 'token cache: Redis call failed, computing locally');
+      }
+      return fallback;
+    }
+  }
+
+  return {
+    async getMany(keys, { namespace }) {
+      if (keys.length === 0) return [];
+      const ttlMs = ttlSecondsFor(options, namespace) * 1000;
+      const misses = keys.map(() => undefined);
+      return guarded(
+        'getMany',
+        async () => {
+          const pipeline = redis.pipeline();
+          for (const key of keys) pipeline.getexBuffer(`${VALUE_PREFIX}${key}`, 'PX', ttlMs);
+          // XX: refresh the LRU position of entries that exist, never add members for misses.
+          const now = clock.now();
+          pipeline.zadd(LRU_KEY, 'XX', ...keys.flatMap((key) => [now, key]));
+          const results = (await pipeline.exec()) ?? [];
+          return keys.map((_key, index) => {
+            const [error, value] = results[index] ?? [new Error('no reply'), null];
+            if (error !== null) throw error;
+            return value instanceof Buffer ? unpackTokenIds(value) : undefined;
+          });
+        },
+        misses,
+      );
+    },
+
+    async setMany(entries, { namespace }) {
+      const fitting = entries.filter((entry) => entry.ids.length * 4 + ENTRY_OVERHEAD_BYTES <= options.maxBytes);
+      if (fitting.length === 0) return;
+      const ttlMs = ttlSecondsFor(options, namespace) * 1000;
+      await guarded(
+        'setMany',
+        async () => {
+          const args: Array<string | number | Buffer> = [
+            clock.now(),
+            options.maxBytes,
+            ttlMs,
+            ENTRY_OVERHEAD_BYTES,
+            valuePrefix,
+          ];
+          for (const entry of fitting) args.push(entry.key, packTokenIds(entry.ids));
+          await redis.eval(SET_SCRIPT, 4, LRU_KEY, SIZE_KEY, BYTES_KEY, EVICTIONS_KEY, ...args);
+        },
+        undefined,
+      );
+    },
+
+    async stats(): Promise<TokenCacheStats> {
+      lastStats = await guarded(
+        'stats',
+        async () => {
+          const [entries, bytes, evictions] = await Promise.all([
+            redis.zcard(LRU_KEY),
+            redis.get(BYTES_KEY),
+            redis.get(EVICTIONS_KEY),
+          ]);
+          return { entries, bytes: Number(bytes ?? 0), evictions: Number(evictions ?? 0) };
+        },
+        lastStats,
+      );
+      return {
+        backend: 'redis',
+        ...lastStats,
+        maxBytes: options.maxBytes,
+        errors,
+        breaker: breakerStateOf(breaker.state),
+      };
+    },
+
+    breakerState: () => breakerStateOf(breaker.state),
+
+    async close() {
+      // The connection belongs to whoever opened it.
+    },
+  };
+}

@@ -1,0 +1,217 @@
+// ContextService: recall for a query, then pack the recalled items into a token budget for a
+// named tokenizer, returning the text and its exact token IDs (see packer.ts for the invariants).
+// Recall belongs to the memory capability and is injected as a function.
+import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
+import type { Clock } from '../domain/clock.js';
+import { AppError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import { trimWhitespace } from './boundary-rules.js';
+import { DEFAULT_SEPARATOR, packContext, type PackedItem } from './packer.js';
+import type { TokenIdSource } from './token-id-source.js';
+import type { TokenizerRegistry } from './tokenizers/registry.js';
+
+export type ContextRecall = (input: {
+  tenantId: string;
+  query: string;
+  sessionId?: string;
+  userId?: string;
+  namespace?: string;
+  k: number;
+}) => Promise<Array<{ id: string; text: string; score: number }>>;
+
+export interface BuildContextInput {
+  tenantId: string;
+  query: string;
+  sessionId?: string | undefined;
+  userId?: string | undefined;
+  namespace?: string | undefined;
+  tokenizer: string;
+  maxTokens: number;
+  separator?: string | undefined;
+}
+
+export interface BuiltContext {
+  text: string;
+  tokenIds: number[];
+  tokenCount: number;
+  items: PackedItem[];
+  truncated: boolean;
+  tokenizer: { id: string; version: string };
+  cache: { hits: number; misses: number };
+  timings: { recallMs: number; packMs: number };
+}
+
+export interface WarmInput {
+  tenantId: string;
+  namespace: string;
+  tokenizers: string[];
+  texts: string[];
+  separator?: string | undefined;
+}
+
+export interface WarmResult {
+  texts: number;
+  entries: number;
+  alreadyCached: number;
+  tokenized: number;
+  attempts: number;
+}
+
+export interface ContextService {
+  build(input: BuildContextInput): Promise<BuiltContext>;
+  /** Pre-fills the token cache for texts (both their unit and their last-item form). */
+  warm(input: WarmInput): Promise<WarmResult>;
+  tokenizerNames(): string[];
+}
+
+export interface ContextServiceOptions {
+  recall: ContextRecall;
+  tokenizers: TokenizerRegistry;
+  tokenIds: TokenIdSource;
+  clock: Clock;
+  logger: Logger;
+  /** Namespace (for the cache TTL) of requests that name none. */
+  defaultNamespace?: string;
+  warmAttempts?: number;
+}
+
+export const MAX_TOKENS_LIMIT = 200_000;
+
+/** How many items to ask recall for: enough to fill the budget with short memories. */
+export function recallDepth(maxTokens: number): number {
+  return Math.min(200, Math.max(10, Math.ceil(maxTokens / 40)));
+}
+
+export function createContextService(options: ContextServiceOptions): ContextService {
+  const { tokenizers, tokenIds, logger } = options;
+  const defaultNamespace = options.defaultNamespace ?? 'default';
+  const now = () => performance.now();
+
+  return {
+    tokenizerNames: () => tokenizers.names(),
+
+    async build(input) {
+      if (
+        !Number.isInteger(input.maxTokens) ||
+        input.maxTokens < 1 ||
+        input.maxTokens > MAX_TOKENS_LIMIT
+      ) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `maxTokens must be a whole number from 1 to ${MAX_TOKENS_LIMIT}.`,
+        );
+      }
+      const tokenizer = tokenizers.get(input.tokenizer); // UNKNOWN_TOKENIZER before any recall work
+      const namespace = input.namespace ?? defaultNamespace;
+      const recallStarted = now();
+      const recalled = await options.recall({
+        tenantId: input.tenantId,
+        query: input.query,
+        k: recallDepth(input.maxTokens),
+        ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+        ...(input.userId === undefined ? {} : { userId: input.userId }),
+        ...(input.namespace === undefined ? {} : { namespace: input.namespace }),
+      });
+      const recallMs = now() - recallStarted;
+
+      const packStarted = now();
+      let hits = 0;
+      let misses = 0;
+      const packed = await packContext(
+        {
+          items: recalled.map((item) => ({ id: item.id, text: item.text })),
+          tokenizer,
+          maxTokens: input.maxTokens,
+          separator: input.separator ?? DEFAULT_SEPARATOR,
+        },
+        async (texts) => {
+          const result = await tokenIds.encodeMany(tokenizer, texts, {
+            tenantId: input.tenantId,
+            namespace,
+          });
+          hits += result.hits;
+          misses += result.misses;
+          return result.ids;
+        },
+      );
+      const packMs = now() - packStarted;
+      logger.debug(
+        {
+          tenant: input.tenantId,
+          tokenizer: tokenizer.id,
+          tokens: packed.tokenCount,
+          items: packed.items.length,
+          hits,
+          misses,
+        },
+        'context built',
+      );
+      return {
+        text: packed.text,
+        tokenIds: packed.tokenIds,
+        tokenCount: packed.tokenCount,
+        items: packed.items,
+        truncated: packed.truncated,
+        tokenizer: { id: tokenizer.id, version: tokenizer.version },
+        cache: { hits, misses },
+        timings: { recallMs: round(recallMs), packMs: round(packMs) },
+      };
+    },
+
+    async warm(input) {
+      const separator = input.separator ?? DEFAULT_SEPARATOR;
+      const policy = retry(handleAll, {
+        maxAttempts: Math.max(0, (options.warmAttempts ?? 5) - 1),
+        backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }),
+      });
+      let entries = 0;
+      let alreadyCached = 0;
+      let tokenized = 0;
+      let attempts = 0;
+      for (const name of input.tokenizers) {
+        const tokenizer = tokenizers.get(name);
+        const canonicalSeparator = tokenizer.canonicalize(separator);
+        // The keys build() looks up: each item followed by the separator, and each item alone
+        // (the last item of a context, when its IDs cannot be cut from the unit's).
+        const units = new Set<string>();
+        for (const text of input.texts) {
+          const item = trimWhitespace(tokenizer.canonicalize(text));
+          if (item === '') continue;
+          units.add(item + canonicalSeparator);
+          units.add(item);
+        }
+        const scope = { tenantId: input.tenantId, namespace: input.namespace };
+        const texts = [...units];
+        entries += texts.length;
+        for (let start = 0; start < texts.length; start += 256) {
+          const batch = texts.slice(start, start + 256);
+          let firstAttempt = true;
+          await policy.execute(async () => {
+            attempts += 1;
+            const result = await tokenIds.encodeMany(tokenizer, batch, scope);
+            if (firstAttempt) {
+              alreadyCached += result.hits;
+              tokenized += result.misses;
+              firstAttempt = false;
+            }
+            await tokenIds.flush();
+            // A cache that failed answered "miss" and dropped the write: check, and try again.
+            const check = await tokenIds.encodeMany(tokenizer, batch, scope);
+            if (check.misses > 0) {
+              throw new AppError(
+                'UNAVAILABLE',
+                `token cache kept ${check.hits} of ${batch.length} entries`,
+                { retryable: true },
+              );
+            }
+          });
+        }
+      }
+      return { texts: input.texts.length, entries, alreadyCached, tokenized, attempts };
+    },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
