@@ -17,6 +17,8 @@ import { createChatModel, createEmbedder } from './providers/create-providers.js
 import { createChatDistiller } from './memory/distill/chat-distiller.js';
 import { createMemoryJobs } from './memory/memory-jobs.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
+import { createConfiguredGraphService } from './graph/create-graph-service.js';
+import type { GraphService } from './graph/graph-service.js';
 
 /** Something that runs in the background of `engram serve` / `engram worker`. */
 export interface BackgroundTask {
@@ -45,6 +47,8 @@ export interface Runtime {
   /** The configured chat model, or undefined without ENGRAM_LLM_URL. */
   readonly chatModel: ChatModel | undefined;
   readonly memory: MemoryService;
+  /** Knowledge graph: extraction (called by the ingest pipeline), resolution, graph queries, facts for recall. */
+  readonly graph: GraphService;
   /** Starts workers and periodic jobs (embedded `serve`, and `worker`); API-only nodes skip it. */
   startBackground(): void;
   close(): Promise<void>;
@@ -108,6 +112,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const chatModel = createChatModel(config, { logger });
     if (chatModel !== undefined) releasers.push(() => chatModel.close());
 
+    const graph = createConfiguredGraphService({ config, store: stores.graphStore, embedder, chatModel, clock, logger });
+
     const memory = createMemoryService({
       store: stores.memoryStore,
       embedder,
@@ -142,6 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       embedder,
       chatModel,
       memory,
+      graph,
       startBackground() {
         if (started) return;
         started = true;

@@ -2,12 +2,13 @@
 // ("Neo4j Inc." → "neo4j"), when Jaro-Winkler similarity to an alias key reaches the fuzzy
 // threshold ("Microsft" → "Microsoft"), or when its name embedding is close enough to an
 // entity's (only with an embedder). Otherwise it becomes a new entity. Only names of one type
-// class (person, place, thing, date, value) are ever merged; dates and values only by exact key.
+// class (person, place, thing, date, value) are ever merged; dates and values only by exact key,
+// people never by embedding.
 import { newId } from '../domain/ids.js';
 import type { Clock } from '../domain/clock.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { EntityType } from '../ports/extractor.js';
-import type { EntityRecord, GraphStore, ResolutionMethod } from '../ports/graph-store.js';
+import type { EntityCandidate, EntityRecord, GraphStore, ResolutionMethod } from '../ports/graph-store.js';
 import { blockingPrefix, moreSpecificType, nameSimilarity, normalizeName, typeClassOf, type TypeClass } from './names.js';
 
 export interface ResolverOptions {
@@ -33,6 +34,12 @@ export interface Resolution {
 }
 
 const EXACT_ONLY: ReadonlySet<TypeClass> = new Set(['date', 'value']);
+/**
+ * Embeddings help with organisations, products and places ("IBM" / "International Business
+ * Machines") but not with people: measured with the local USE-lite model, "Alice Smith" ~
+ * "Alice Jones" scores 0.916 while "IBM" ~ "International Business Machines" scores 0.528.
+ */
+const EMBEDDABLE: ReadonlySet<TypeClass> = new Set(['thing', 'place']);
 
 export function resolutionKey(name: NameToResolve): { typeClass: TypeClass; key: string } {
   return { typeClass: typeClassOf(name.type), key: normalizeName(name.surface, name.type) };
@@ -42,15 +49,7 @@ export function createEntityResolver(options: ResolverOptions) {
   const { store } = options;
   const maxCandidates = options.maxFuzzyCandidates ?? 200;
 
-  async function byKey(tenantId: string, typeClass: TypeClass, key: string, surface: string): Promise<Resolution | undefined> {
-    const found = await store.findEntitiesByKeys(tenantId, typeClass, [key]);
-    const best = found.sort((a, b) => b.entity.mentionCount - a.entity.mentionCount)[0];
-    if (best === undefined) return undefined;
-    return { entity: best.entity, key, method: best.entity.name === surface ? 'exact' : 'normalized', score: 1 };
-  }
-
-  async function byFuzzy(tenantId: string, typeClass: TypeClass, key: string): Promise<Resolution | undefined> {
-    const candidates = await store.findEntityCandidates(tenantId, typeClass, blockingPrefix(key), maxCandidates);
+  function bestFuzzy(candidates: EntityCandidate[], key: string): Resolution | undefined {
     let best: Resolution | undefined;
     for (const candidate of candidates) {
       for (const aliasKey of candidate.aliasKeys) {
@@ -63,46 +62,82 @@ export function createEntityResolver(options: ResolverOptions) {
     return best;
   }
 
-  async function byEmbedding(tenantId: string, typeClass: TypeClass, key: string, vector: Float32Array): Promise<Resolution | undefined> {
-    const embedder = options.embedder;
-    if (embedder === undefined) return undefined;
-    const [nearest] = await store.nearestEntities(tenantId, { typeClass, embedderId: embedder.id, vector, limit: 1 });
-    if (nearest === undefined || nearest.similarity < options.embeddingThreshold) return undefined;
-    return { entity: nearest.entity, key, method: 'embedding', score: nearest.similarity };
-  }
-
   /**
-   * Resolves names in order, so a name created early in the batch is found by later ones. Names
-   * unresolved by key and fuzzy match are embedded in one batch.
+   * Resolves a batch of names with few round trips: one exact-key lookup per type class, one
+   * fuzzy-candidate read per blocking prefix, one embedding call for what is still unmatched.
+   * Names are then settled in order, so an entity created for an early name is found by a later one.
    */
   async function resolveAll(tenantId: string, names: NameToResolve[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
-    const resolved = new Map<string, Resolution>();
-    const pending: { name: NameToResolve; typeClass: TypeClass; key: string; id: string }[] = [];
+    interface Item {
+      id: string;
+      name: NameToResolve;
+      typeClass: TypeClass;
+      key: string;
+    }
+    const items = new Map<string, Item>();
     for (const name of names) {
       const { typeClass, key } = resolutionKey(name);
       const id = `${typeClass}:${key}`;
-      if (key === '' || resolved.has(id) || pending.some((p) => p.id === id)) continue;
-      const match = (await byKey(tenantId, typeClass, key, name.surface)) ?? (EXACT_ONLY.has(typeClass) ? undefined : await byFuzzy(tenantId, typeClass, key));
-      if (match !== undefined) resolved.set(id, match);
-      else pending.push({ name, typeClass, key, id });
+      if (key !== '' && !items.has(id)) items.set(id, { id, name, typeClass, key });
     }
+
+    // Entities already holding one of the keys, per type class; the most mentioned wins a tie.
+    const known = new Map<string, EntityRecord>();
+    const classes = new Set([...items.values()].map((item) => item.typeClass));
+    for (const typeClass of classes) {
+      const keys = [...items.values()].filter((item) => item.typeClass === typeClass).map((item) => item.key);
+      const found = await store.findEntitiesByKeys(tenantId, typeClass, keys);
+      for (const candidate of found.sort((a, b) => a.entity.mentionCount - b.entity.mentionCount)) {
+        for (const aliasKey of candidate.aliasKeys) known.set(`${typeClass}:${aliasKey}`, candidate.entity);
+      }
+    }
+
+    const prefixCache = new Map<string, EntityCandidate[]>();
+    const fuzzyCandidates = async (item: Item): Promise<EntityCandidate[]> => {
+      const cacheKey = `${item.typeClass}:${blockingPrefix(item.key)}`;
+      let candidates = prefixCache.get(cacheKey);
+      if (candidates === undefined) {
+        candidates = await store.findEntityCandidates(tenantId, item.typeClass, blockingPrefix(item.key), maxCandidates);
+        prefixCache.set(cacheKey, candidates);
+      }
+      return candidates;
+    };
+    const byKeyOrFuzzy = async (item: Item): Promise<Resolution | undefined> => {
+      const entity = known.get(item.id);
+      if (entity !== undefined) return { entity, key: item.key, method: entity.name === item.name.surface ? 'exact' : 'normalized', score: 1 };
+      if (EXACT_ONLY.has(item.typeClass)) return undefined;
+      return bestFuzzy(await fuzzyCandidates(item), item.key);
+    };
+
+    const resolved = new Map<string, Resolution>();
+    const pending: Item[] = [];
+    for (const item of items.values()) {
+      const match = await byKeyOrFuzzy(item);
+      if (match !== undefined) resolved.set(item.id, match);
+      else pending.push(item);
+    }
+
     const embedder = options.embedder;
-    const embeddable = pending.filter((p) => !EXACT_ONLY.has(p.typeClass));
+    const embeddable = pending.filter((item) => EMBEDDABLE.has(item.typeClass));
     const vectors = new Map<string, Float32Array>();
     if (embedder !== undefined && embeddable.length > 0) {
       const embedded = await embedder.embed(
-        embeddable.map((p) => p.name.surface),
+        embeddable.map((item) => item.name.surface),
         signal === undefined ? {} : { signal },
       );
-      embeddable.forEach((p, i) => vectors.set(p.id, embedded[i]!));
+      embeddable.forEach((item, i) => vectors.set(item.id, embedded[i]!));
     }
+
     for (const item of pending) {
       const vector = vectors.get(item.id);
       // Earlier names of this batch may have created what this one matches.
-      const match =
-        (await byKey(tenantId, item.typeClass, item.key, item.name.surface)) ??
-        (EXACT_ONLY.has(item.typeClass) ? undefined : await byFuzzy(tenantId, item.typeClass, item.key)) ??
-        (vector === undefined ? undefined : await byEmbedding(tenantId, item.typeClass, item.key, vector));
+      let match = await byKeyOrFuzzy(item);
+      if (match === undefined && vector !== undefined && embedder !== undefined) {
+        const [nearest] = await store.nearestEntities(tenantId, { typeClass: item.typeClass, embedderId: embedder.id, vector, limit: 1 });
+        if (nearest !== undefined && nearest.similarity >= options.embeddingThreshold) {
+          match = { entity: nearest.entity, key: item.key, method: 'embedding', score: nearest.similarity };
+        }
+      }
       if (match !== undefined) {
         resolved.set(item.id, match);
         continue;
@@ -117,8 +152,11 @@ export function createEntityResolver(options: ResolverOptions) {
         createdAt: now,
       });
       if (vector !== undefined && embedder !== undefined) await store.setEntityEmbedding(tenantId, entity.id, embedder.id, vector);
+      known.set(item.id, entity);
+      prefixCache.get(`${item.typeClass}:${blockingPrefix(item.key)}`)?.push({ entity, aliasKeys: [item.key] });
       resolved.set(item.id, { entity, key: item.key, method: 'new', score: 1 });
     }
+
     // A more specific label seen for a known entity wins: a "topic" later named as an organisation.
     for (const name of names) {
       const { typeClass, key } = resolutionKey(name);

@@ -3,7 +3,7 @@
 // are linked by a verb phrase ("Alice Smith joined Globex" → Alice Smith —join→ Globex). No model,
 // no network, deterministic: re-extracting a chunk gives the same result.
 import nlp from 'compromise';
-import type { ChunkText, EntityType, Extraction, ExtractedMention, ExtractedRelation, Extractor } from '../ports/extractor.js';
+import type { ChunkText, EntityType, Extraction, ExtractedMention, ExtractedRelation, ExtractOptions, Extractor } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
 
 interface TermJson {
@@ -45,10 +45,13 @@ const MAX_PREDICATE_TERMS = 8;
 export function createLocalExtractor(): Extractor {
   return {
     id: 'local:compromise',
-    async extract(chunks: ChunkText[]): Promise<Extraction> {
+    async extract(chunks: ChunkText[], options?: ExtractOptions): Promise<Extraction> {
       const mentions: ExtractedMention[] = [];
       const relations: ExtractedRelation[] = [];
-      for (const chunk of chunks) {
+      for (const [index, chunk] of chunks.entries()) {
+        // Tagging is synchronous CPU work: let other requests and timers in between chunks.
+        if (index > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        options?.signal?.throwIfAborted();
         const result = extractChunk(chunk);
         mentions.push(...result.mentions);
         relations.push(...result.relations);

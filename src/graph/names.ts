@@ -47,7 +47,7 @@ export function normalizeName(name: string, type?: EntityType): string {
     .trim()
     .split(' ')
     .filter((word) => word.length > 0);
-  if (words.length > 1 && words[0] === 'the') words.shift();
+  while (words.length > 1 && words[0] === 'the') words.shift();
   if (type !== 'person' && type !== 'date' && type !== 'value') {
     while (words.length > 1 && CORPORATE_SUFFIXES.has(words[words.length - 1]!)) words.pop();
   }
@@ -96,7 +96,9 @@ export function jaroWinkler(a: string, b: string): number {
 /**
  * Fuzzy similarity of two keys. Short keys are where edit-distance measures lie ("ibm" vs
  * "ibn"), so keys under 4 characters only ever match exactly. Two names that differ only in a
- * number ("Neo4j 4" vs "Neo4j 5", "iPhone 14" vs "iPhone 15") are different things.
+ * number ("Neo4j 4" vs "Neo4j 5", "iPhone 14" vs "iPhone 15") are different things. Names of
+ * several words match word by word, the weakest pair deciding: "Henry Young" and "Henry Cole"
+ * share a first name, not an identity, though their whole strings score 0.9.
  */
 export function nameSimilarity(a: string, b: string): number {
   if (a === b) return 1;
@@ -104,5 +106,20 @@ export function nameSimilarity(a: string, b: string): number {
   const digitsA = a.match(/\d+/g)?.join(' ') ?? '';
   const digitsB = b.match(/\d+/g)?.join(' ') ?? '';
   if (digitsA !== digitsB) return 0;
-  return jaroWinkler(a, b);
+  const wordsA = a.split(' ');
+  const wordsB = b.split(' ');
+  if (wordsA.length === wordsB.length && wordsA.length > 1) {
+    let weakest = 1;
+    for (let i = 0; i < wordsA.length; i++) {
+      const x = wordsA[i]!;
+      const y = wordsB[i]!;
+      weakest = Math.min(weakest, x === y ? 1 : Math.min(x.length, y.length) < 4 ? 0 : jaroWinkler(x, y));
+    }
+    return weakest;
+  }
+  // Different word counts ("open ai" / "openai"): compare without spaces, and only names of similar length.
+  const joinedA = wordsA.join('');
+  const joinedB = wordsB.join('');
+  if (Math.min(joinedA.length, joinedB.length) / Math.max(joinedA.length, joinedB.length) < 0.8) return 0;
+  return jaroWinkler(joinedA, joinedB);
 }

@@ -16,6 +16,7 @@ import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestMetrics } from './request-metrics.js';
+import { graphRoutes } from './routes/graph.js';
 import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
 
@@ -83,5 +84,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
 
   await app.register(operationsRoutes(runtime));
   await app.register(memoryRoutes(runtime.memory));
+  await app.register(graphRoutes(runtime.graph));
   return app;
 }

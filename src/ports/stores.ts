@@ -1,11 +1,13 @@
 // Stores: every port the SQL backend provides, built together by one adapter factory per backend
 // (adapters/sqlite/stores.ts, adapters/postgres/stores.ts). Capabilities add their store here.
+import type { GraphStore } from './graph-store.js';
 import type { JobQueue } from './job-queue.js';
 import type { MemoryStore } from './memory-store.js';
 
 export interface Stores {
   readonly backend: 'sqlite' | 'postgres';
   readonly jobQueue: JobQueue;
+  readonly graphStore: GraphStore;
   readonly memoryStore: MemoryStore;
   /** Throws when the database cannot answer; used by /ready. */
   ping(): Promise<void>;

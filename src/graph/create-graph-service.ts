@@ -1,0 +1,42 @@
+// Builds the graph service from configuration: the offline extractor by default, the chat-model
+// extractor with ENGRAM_EXTRACTOR=openai. Name embeddings join entity resolution only with an
+// `openai` embedder: the local USE-lite model scores unrelated names too close (see entity-resolver).
+import type { Config } from '../config/schema.js';
+import { AppError } from '../domain/errors.js';
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../domain/logger.js';
+import type { ChatModel } from '../ports/chat-model.js';
+import type { Embedder } from '../ports/embedder.js';
+import type { GraphStore } from '../ports/graph-store.js';
+import { createChatExtractor } from './chat-extractor.js';
+import { createGraphService, type GraphService } from './graph-service.js';
+import { createLocalExtractor } from './local-extractor.js';
+
+export interface GraphServiceDeps {
+  config: Pick<Config, 'extractor' | 'embedder' | 'entityFuzzyThreshold' | 'entityEmbeddingThreshold'>;
+  store: GraphStore;
+  embedder: Embedder;
+  chatModel: ChatModel | undefined;
+  clock: Clock;
+  logger: Logger;
+}
+
+export function createConfiguredGraphService(deps: GraphServiceDeps): GraphService {
+  const { config } = deps;
+  let extractor;
+  if (config.extractor === 'openai') {
+    if (deps.chatModel === undefined) throw new AppError('CONFIG_INVALID', 'ENGRAM_EXTRACTOR=openai needs ENGRAM_LLM_URL');
+    extractor = createChatExtractor({ chatModel: deps.chatModel });
+  } else {
+    extractor = createLocalExtractor();
+  }
+  return createGraphService({
+    store: deps.store,
+    extractor,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'graph' }),
+    entityFuzzyThreshold: config.entityFuzzyThreshold,
+    entityEmbeddingThreshold: config.entityEmbeddingThreshold,
+    ...(config.embedder === 'openai' ? { embedder: deps.embedder } : {}),
+  });
+}

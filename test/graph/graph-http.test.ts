@@ -1,0 +1,101 @@
+// The graph endpoints end to end through the real runtime and HTTP app, on SQLite and
+// PostgreSQL, with tenant isolation by API key.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import type { EngramApp } from '../../src/http/engram-app.js';
+import { postgresAvailable } from '../support/backends.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+
+const ACME = { authorization: 'Bearer key-for-acme-0123456789' };
+const UMBRELLA = { authorization: 'Bearer key-for-umbrella-012345' };
+
+const TEXT = [
+  'Neo4j Inc. hired Alice Smith in 2019. Emil Eifrem founded Neo4j in Sweden.',
+  'In 2022, Alice Smith joined Globex Corporation. Globex Corporation is headquartered in Berlin.',
+  'Many teams run neo4j in production.',
+];
+
+interface EntityBody {
+  id: string;
+  name: string;
+  type: string;
+  mentionCount: number;
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`graph over HTTP on ${backend}`, () => {
+    let test: TestRuntime | undefined;
+    let app: EngramApp;
+
+    beforeAll(async () => {
+      if (backend === 'postgres' && !(await postgresAvailable())) return;
+      test = await createTestRuntime({
+        backend,
+        env: { ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella' },
+      });
+      app = await buildApp(test.runtime);
+      await test.runtime.graph.extract({
+        tenantId: 'acme',
+        documentId: 'doc-1',
+        chunks: TEXT.map((text, ordinal) => ({ id: `chunk-${ordinal}`, ordinal, text })),
+      });
+    }, 60_000);
+    afterAll(async () => {
+      if (test === undefined) return;
+      await app.close();
+      await test.dispose();
+    });
+
+    it('searches entities, shows one with aliases, facts and mentions, and walks its neighbourhood', async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const search = await app.inject({ method: 'GET', url: '/v1/entities?query=NEO4J', headers: ACME });
+      expect(search.statusCode).toBe(200);
+      const entities = search.json<{ entities: EntityBody[] }>().entities;
+      expect(entities).toHaveLength(1);
+      expect(entities[0]).toMatchObject({ name: 'Neo4j Inc.', type: 'organization', mentionCount: 3 });
+
+      const detail = await app.inject({ method: 'GET', url: `/v1/entities/${entities[0]!.id}`, headers: ACME });
+      expect(detail.statusCode).toBe(200);
+      const body = detail.json<{
+        aliases: { alias: string; method: string }[];
+        facts: { text: string; invalidAt: string | null }[];
+        mentions: { chunkId: string; surface: string }[];
+      }>();
+      expect(body.aliases.map((a) => a.alias).sort()).toEqual(['Neo4j', 'Neo4j Inc.', 'neo4j']);
+      expect(body.facts.map((f) => f.text).sort()).toEqual([
+        'Alice Smith works at Neo4j Inc. (from 2019-01-01 until 2022-01-01)',
+        expect.stringMatching(/^Emil Eifrem founded Neo4j Inc\. \(since \d{4}-\d{2}-\d{2}\)$/),
+      ]);
+      expect(body.mentions.map((m) => `${m.chunkId}:${m.surface}`).sort()).toEqual(['chunk-0:Neo4j', 'chunk-0:Neo4j Inc.', 'chunk-2:neo4j']);
+
+      const near = await app.inject({ method: 'GET', url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=2', headers: ACME });
+      expect(near.statusCode).toBe(200);
+      const hood = near.json<{ center: EntityBody; entities: (EntityBody & { depth: number })[]; relations: { text: string }[]; truncated: boolean }>();
+      expect(hood.center.name).toBe('Alice Smith');
+      expect(hood.entities.map((e) => `${e.name}@${e.depth}`).sort()).toEqual(['Alice Smith@0', 'Berlin@2', 'Globex Corporation@1']);
+      expect(hood.truncated).toBe(false);
+      const withHistory = await app.inject({
+        method: 'GET',
+        url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=2&includeInvalid=true',
+        headers: ACME,
+      });
+      expect(withHistory.json<{ entities: EntityBody[] }>().entities.map((e) => e.name)).toEqual(
+        expect.arrayContaining(['Neo4j Inc.', 'Emil Eifrem']),
+      );
+    });
+
+    it('rejects a depth over 3, reports unknown entities as 404, and keeps tenants apart', async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const deep = await app.inject({ method: 'GET', url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=4', headers: ACME });
+      expect(deep.statusCode).toBe(400);
+      const missing = await app.inject({ method: 'GET', url: '/v1/entities/ent_nope', headers: ACME });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json<{ error: { code: string } }>().error.code).toBe('ENTITY_NOT_FOUND');
+      const id = (await app.inject({ method: 'GET', url: '/v1/entities?query=Alice', headers: ACME })).json<{ entities: EntityBody[] }>().entities[0]!.id;
+      expect((await app.inject({ method: 'GET', url: `/v1/entities/${id}`, headers: UMBRELLA })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/v1/entities?query=Alice', headers: UMBRELLA })).json()).toEqual({ entities: [] });
+      const tooLong = await app.inject({ method: 'GET', url: `/v1/entities?query=${'x'.repeat(501)}`, headers: ACME });
+      expect(tooLong.statusCode).toBe(400);
+    });
+  });
+}
