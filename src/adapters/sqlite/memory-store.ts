@@ -12,6 +12,7 @@ import type {
   Session,
 } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { BinaryVectorIndex } from './memory-vector-index.js';
 
 interface MemoryRow {
   pk: number;
@@ -171,8 +172,61 @@ function vectorBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
+function blobVector(blob: Buffer): Float32Array {
+  // Copy: a Buffer's offset need not be 4-byte aligned.
+  return new Float32Array(new Uint8Array(blob).buffer);
+}
+
+/** Exact scoring looks at this many candidates from the binary index (at least). */
+const MIN_CANDIDATES = 800;
+const CANDIDATES_PER_RESULT = 8;
+
 export class SqliteMemoryStore implements MemoryStore {
+  private readonly vectorIndexes = new Map<string, BinaryVectorIndex>();
+
   constructor(private readonly db: SqliteHandle) {}
+
+  /** The binary index of a tenant's vectors from one embedder, caught up with the table. */
+  private vectorIndex(tenantId: string, embedderId: string, dimension: number): BinaryVectorIndex {
+    const key = `${tenantId}\u0000${embedderId}`;
+    let index = this.vectorIndexes.get(key);
+    if (index === undefined || index.dimension !== dimension || index.wantsRebuild) {
+      const sample = (
+        this.db
+          .prepare('SELECT vector FROM memory_vectors WHERE tenant_id = ? AND embedder_id = ? ORDER BY memory_pk DESC LIMIT 10000')
+          .all(tenantId, embedderId) as Array<{ vector: Buffer }>
+      )
+        .map((row) => blobVector(row.vector))
+        .filter((vector) => vector.length === dimension);
+      index = new BinaryVectorIndex(dimension, sample);
+      this.vectorIndexes.set(key, index);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT v.memory_pk AS pk, v.vector, m.user_id, m.session_id, m.kind, m.occurred_at FROM memory_vectors v
+         JOIN memories m ON m.pk = v.memory_pk
+         WHERE v.memory_pk > ? AND v.tenant_id = ? AND v.embedder_id = ? ORDER BY v.memory_pk`,
+      )
+      .all(index.maxPk, tenantId, embedderId) as Array<{
+      pk: number;
+      vector: Buffer;
+      user_id: string | null;
+      session_id: string | null;
+      kind: string;
+      occurred_at: number;
+    }>;
+    for (const row of rows) {
+      index.add({
+        pk: row.pk,
+        userId: row.user_id,
+        sessionId: row.session_id,
+        kind: row.kind,
+        occurredAt: row.occurred_at,
+        vector: blobVector(row.vector),
+      });
+    }
+    return index;
+  }
 
   async createSession(session: NewSession): Promise<Session> {
     this.db
@@ -400,16 +454,43 @@ export class SqliteMemoryStore implements MemoryStore {
     input: MemoryScope & { vector: Float32Array; embedderId: string; k: number },
   ): Promise<MemoryHit[]> {
     if (input.k <= 0) return [];
+    const index = this.vectorIndex(input.tenantId, input.embedderId, input.vector.length);
+    const limit = Math.max(MIN_CANDIDATES, input.k * CANDIDATES_PER_RESULT);
+    const { pks, matched } = index.candidates(
+      input.vector,
+      {
+        ...(input.userId === undefined ? {} : { userId: input.userId }),
+        ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+        ...(input.kinds === undefined ? {} : { kinds: input.kinds }),
+        ...(input.timeRange?.from === undefined ? {} : { from: input.timeRange.from }),
+        ...(input.timeRange?.to === undefined ? {} : { to: input.timeRange.to }),
+      },
+      limit,
+    );
     const scope = scopeClauses(input);
-    const rows = this.db
+    const blob = vectorBlob(input.vector);
+    let rows = this.db
       .prepare(
-        `SELECT ${MEMORY_COLUMNS}, 1 - vec_distance_cosine(v.vector, ?) AS score FROM memory_vectors v
-         JOIN memories m ON m.pk = v.memory_pk
-         WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
+        // CROSS JOIN fixes the join order: start from the candidates, never scan the scope.
+        `SELECT ${MEMORY_COLUMNS}, 1 - vec_distance_cosine(v.vector, ?) AS score FROM json_each(?) c
+         CROSS JOIN memory_vectors v ON v.memory_pk = c.value
+         CROSS JOIN memories m ON m.pk = v.memory_pk
+         WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql}
+         ORDER BY score DESC, m.pk LIMIT ?`,
       )
-      .all(vectorBlob(input.vector), input.embedderId, input.tenantId, ...scope.params, input.k) as Array<
+      .all(blob, JSON.stringify([...new Set(pks)]), input.embedderId, input.tenantId, ...scope.params, input.k) as Array<
       MemoryRow & { score: number }
     >;
+    if (rows.length < input.k && matched > pks.length) {
+      // The mutable filters (tier) removed too many candidates: score the whole scope exactly.
+      rows = this.db
+        .prepare(
+          `SELECT ${MEMORY_COLUMNS}, 1 - vec_distance_cosine(v.vector, ?) AS score FROM memory_vectors v
+           JOIN memories m ON m.pk = v.memory_pk
+           WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
+        )
+        .all(blob, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<MemoryRow & { score: number }>;
+    }
     return rows.map((row, index) => ({ memory: toMemory(row), rank: index + 1, score: row.score }));
   }
 
@@ -433,18 +514,28 @@ export class SqliteMemoryStore implements MemoryStore {
     embedderId: string,
     vectors: Array<{ memoryId: string; vector: Float32Array }>,
   ): Promise<void> {
-    const find = this.db.prepare('SELECT pk FROM memories WHERE tenant_id = ? AND id = ?');
+    const find = this.db.prepare(
+      'SELECT pk, user_id, session_id, kind, occurred_at FROM memories WHERE tenant_id = ? AND id = ?',
+    );
     const upsert = this.db.prepare(
       `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector) VALUES (?, ?, ?, ?)
        ON CONFLICT (memory_pk) DO UPDATE SET embedder_id = excluded.embedder_id, vector = excluded.vector`,
     );
     const mark = this.db.prepare('UPDATE memories SET embedder_id = ? WHERE pk = ?');
+    const index = this.vectorIndexes.get(`${tenantId}\u0000${embedderId}`);
     this.db.transaction(() => {
       for (const { memoryId, vector } of vectors) {
-        const row = find.get(tenantId, memoryId) as { pk: number } | undefined;
+        const row = find.get(tenantId, memoryId) as
+          | { pk: number; user_id: string | null; session_id: string | null; kind: string; occurred_at: number }
+          | undefined;
         if (row === undefined) continue;
         upsert.run(row.pk, tenantId, embedderId, vectorBlob(vector));
         mark.run(embedderId, row.pk);
+        // Rows above maxPk are picked up by the next search; older ones (re-embedded, or written
+        // out of order) must be added here or the index would never see them.
+        if (index !== undefined && row.pk <= index.maxPk) {
+          index.add({ pk: row.pk, userId: row.user_id, sessionId: row.session_id, kind: row.kind, occurredAt: row.occurred_at, vector });
+        }
       }
     }).immediate();
   }
