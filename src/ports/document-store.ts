@@ -136,6 +136,11 @@ export interface DocumentStore {
   getDocumentContent(tenantId: string, documentId: string): Promise<string | undefined>;
   /** Newest first; a cursor stays valid while documents are added. */
   listDocuments(input: ListDocumentsInput): Promise<Page<DocumentRecord>>;
+  /**
+   * Maintenance, across tenants: pending or processing documents not updated since
+   * `updatedBefore` (a crash between storing and queueing, or a job that died), oldest first.
+   */
+  listStalled(input: { updatedBefore: number; limit: number }): Promise<DocumentRecord[]>;
   /** Throws DOCUMENT_NOT_FOUND when the document is gone. */
   updateDocument(tenantId: string, documentId: string, patch: DocumentStatePatch): Promise<DocumentRecord>;
   /** Removes the document, its chunks, vectors and index rows. False when it did not exist. */

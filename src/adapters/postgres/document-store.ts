@@ -190,6 +190,15 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       return { items, nextCursor: result.rows.length > input.limit && last !== undefined ? encodeCursor(last.id) : null };
     },
 
+    async listStalled(input) {
+      const result = await pool.query<DocumentRow>(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('pending', 'processing') AND updated_at < $1
+         ORDER BY updated_at LIMIT $2`,
+        [input.updatedBefore, input.limit],
+      );
+      return result.rows.map(toDocument);
+    },
+
     async updateDocument(tenantId, documentId, patch: DocumentStatePatch) {
       const params: unknown[] = [patch.now];
       const sets = ['updated_at = $1'];

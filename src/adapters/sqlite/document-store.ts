@@ -199,6 +199,16 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       return { items, nextCursor: rows.length > input.limit && last !== undefined ? encodeCursor(last.id) : null };
     },
 
+    async listStalled(input) {
+      const rows = db
+        .prepare(
+          `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('pending', 'processing') AND updated_at < ?
+           ORDER BY updated_at LIMIT ?`,
+        )
+        .all(input.updatedBefore, input.limit) as DocumentRow[];
+      return rows.map(toDocument);
+    },
+
     async updateDocument(tenantId, documentId, patch: DocumentStatePatch) {
       const sets: string[] = ['updated_at = ?'];
       const params: unknown[] = [patch.now];

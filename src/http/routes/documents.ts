@@ -1,0 +1,285 @@
+// Document endpoints: submit (202 once stored), status, list, chunks, retry, delete, and hybrid
+// chunk search (POST /v1/search). Limits are enforced by the service, whose 4xx names the limit.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ChunkRecord, DocumentRecord } from '../../ports/document-store.js';
+import type { IngestService, SubmitDocument } from '../../ingest/ingest-service.js';
+
+const namespaceSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'use 1–128 letters, digits, ".", "_", ":" or "-"')
+  .describe('Defaults to "default". Documents, dedup and search are scoped to it.');
+const idParams = z.object({ id: z.string().min(1).max(200) });
+const statusSchema = z.enum(['pending', 'processing', 'completed', 'failed']);
+const stageSchema = z.enum(['chunk', 'embed', 'extract', 'index']);
+
+const documentInput = z.object({
+  content: z.string().describe('The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES.'),
+  title: z.string().max(1000).optional(),
+  mimeType: z.enum(['text/plain', 'text/markdown', 'text/html']).default('text/markdown'),
+  namespace: namespaceSchema.optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const submittedSchema = z.object({
+  id: z.string(),
+  status: statusSchema,
+  created: z.boolean().describe('False: the same content already existed in the namespace; this is that document.'),
+});
+
+export const documentSchema = z.object({
+  id: z.string(),
+  namespace: z.string(),
+  title: z.string().nullable(),
+  mimeType: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  sizeBytes: z.number(),
+  contentHash: z.string(),
+  status: statusSchema,
+  stage: stageSchema.nullable().describe('Running stage (processing), failed stage (failed, or pending a retry).'),
+  attempts: z.number(),
+  error: z.string().nullable(),
+  counts: z.object({ chunks: z.number(), entities: z.number(), relations: z.number() }),
+  timings: z.record(z.string(), z.number()).describe('Milliseconds per stage of the last run, and total.'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+});
+
+const chunkSchema = z.object({
+  id: z.string(),
+  ordinal: z.number(),
+  text: z.string(),
+  headingPath: z.array(z.string()),
+  tokenCount: z.number(),
+  startOffset: z.number(),
+  endOffset: z.number(),
+  embedded: z.boolean(),
+});
+
+const hitSchema = z.object({
+  chunkId: z.string(),
+  documentId: z.string(),
+  documentTitle: z.string().nullable(),
+  namespace: z.string(),
+  ordinal: z.number(),
+  text: z.string(),
+  headingPath: z.array(z.string()),
+  tokenCount: z.number(),
+  score: z.number().describe('Reciprocal rank fusion score (higher is better).'),
+  scores: z.object({
+    text: z.object({ rank: z.number(), score: z.number() }).nullable(),
+    vector: z.object({ rank: z.number(), similarity: z.number() }).nullable(),
+    rrf: z.number(),
+  }),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function documentResponse(document: DocumentRecord): z.infer<typeof documentSchema> {
+  return {
+    id: document.id,
+    namespace: document.namespace,
+    title: document.title,
+    mimeType: document.mimeType,
+    metadata: document.metadata,
+    sizeBytes: document.sizeBytes,
+    contentHash: document.contentHash,
+    status: document.status,
+    stage: document.stage,
+    attempts: document.attempts,
+    error: document.error,
+    counts: { chunks: document.chunkCount, entities: document.entityCount, relations: document.relationCount },
+    timings: document.timings,
+    createdAt: iso(document.createdAt)!,
+    updatedAt: iso(document.updatedAt)!,
+    startedAt: iso(document.startedAt),
+    completedAt: iso(document.completedAt),
+  };
+}
+
+function chunkResponse(chunk: ChunkRecord): z.infer<typeof chunkSchema> {
+  return {
+    id: chunk.id,
+    ordinal: chunk.ordinal,
+    text: chunk.text,
+    headingPath: chunk.headingPath,
+    tokenCount: chunk.tokenCount,
+    startOffset: chunk.startOffset,
+    endOffset: chunk.endOffset,
+    embedded: chunk.hasVector,
+  };
+}
+
+function toSubmit(input: z.infer<typeof documentInput>): SubmitDocument {
+  return {
+    content: input.content,
+    mimeType: input.mimeType,
+    title: input.title,
+    namespace: input.namespace,
+    metadata: input.metadata,
+  };
+}
+
+export function documentRoutes(services: { ingest: IngestService }): FastifyPluginAsyncZod {
+  const { ingest } = services;
+  return async (app) => {
+    app.post(
+      '/v1/documents',
+      {
+        schema: {
+          tags: ['documents'],
+          summary:
+            'Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST). Answers 202 once it is stored; the pipeline runs in the background.',
+          body: z.union([documentInput, z.object({ documents: z.array(documentInput).min(1) })]),
+          response: { 202: z.union([submittedSchema, z.object({ documents: z.array(submittedSchema) })]) },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const submitted = (result: { document: DocumentRecord; created: boolean }) => ({
+          id: result.document.id,
+          status: result.document.status,
+          created: result.created,
+        });
+        if ('documents' in body) {
+          const results = await ingest.submitMany(request.tenantId, body.documents.map(toSubmit));
+          return reply.status(202).send({ documents: results.map(submitted) });
+        }
+        const result = await ingest.submit(request.tenantId, toSubmit(body));
+        return reply.status(202).send(submitted(result));
+      },
+    );
+
+    app.get(
+      '/v1/documents',
+      {
+        schema: {
+          tags: ['documents'],
+          summary: 'Documents, newest first; pass nextCursor back as cursor for the next page.',
+          querystring: z.object({
+            status: statusSchema.optional(),
+            namespace: namespaceSchema.optional(),
+            cursor: z.string().max(500).optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+          response: { 200: z.object({ documents: z.array(documentSchema), nextCursor: z.string().nullable() }) },
+        },
+      },
+      async (request) => {
+        const { status, namespace, cursor, limit } = request.query;
+        const page = await ingest.list({
+          tenantId: request.tenantId,
+          limit,
+          ...(status === undefined ? {} : { status }),
+          ...(namespace === undefined ? {} : { namespace }),
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        return { documents: page.items.map(documentResponse), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/v1/documents/:id',
+      {
+        schema: {
+          tags: ['documents'],
+          summary: 'A document: status, current or failed stage, attempts, error, counts and timings.',
+          params: idParams,
+          response: { 200: documentSchema },
+        },
+      },
+      async (request) => documentResponse(await ingest.get(request.tenantId, request.params.id)),
+    );
+
+    app.get(
+      '/v1/documents/:id/chunks',
+      {
+        schema: {
+          tags: ['documents'],
+          summary: "A document's chunks in order, with heading paths and token counts.",
+          params: idParams,
+          response: { 200: z.object({ chunks: z.array(chunkSchema) }) },
+        },
+      },
+      async (request) => ({
+        chunks: (await ingest.listChunks(request.tenantId, request.params.id)).map(chunkResponse),
+      }),
+    );
+
+    app.post(
+      '/v1/documents/:id/retry',
+      {
+        schema: {
+          tags: ['documents'],
+          summary: 'Run the pipeline again for a failed document (stages already done are kept).',
+          params: idParams,
+          response: { 202: documentSchema },
+        },
+      },
+      async (request, reply) => {
+        const document = await ingest.retry(request.tenantId, request.params.id);
+        return reply.status(202).send(documentResponse(document));
+      },
+    );
+
+    app.delete(
+      '/v1/documents/:id',
+      {
+        schema: {
+          tags: ['documents'],
+          summary: 'Delete a document with its chunks, vectors and graph mentions (and entities nothing else supports).',
+          params: idParams,
+          response: { 200: z.object({ id: z.string(), deleted: z.literal(true), chunks: z.number(), vectors: z.number() }) },
+        },
+      },
+      async (request) => {
+        const removed = await ingest.delete(request.tenantId, request.params.id);
+        return { id: request.params.id, deleted: true as const, ...removed };
+      },
+    );
+
+    app.post(
+      '/v1/search',
+      {
+        schema: {
+          tags: ['documents'],
+          summary: 'Hybrid search over chunks of completed documents: full text + vector, fused by reciprocal rank fusion.',
+          body: z.object({
+            query: z.string().min(1).describe('Length limited by ENGRAM_MAX_QUERY_CHARS.'),
+            k: z.number().int().min(1).default(10).describe('Hits wanted; at most ENGRAM_MAX_SEARCH_K.'),
+            namespace: namespaceSchema.optional(),
+            filters: z
+              .object({
+                metadata: z
+                  .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.union([z.string(), z.number(), z.boolean()]))
+                  .optional()
+                  .describe('Exact matches on top-level document metadata.'),
+                documentIds: z.array(z.string().min(1).max(200)).max(1000).optional(),
+              })
+              .optional(),
+          }),
+          response: { 200: z.object({ hits: z.array(hitSchema), degraded: z.string().optional() }) },
+        },
+      },
+      async (request) => {
+        const { query, k, namespace, filters } = request.body;
+        const result = await ingest.searchChunks({
+          tenantId: request.tenantId,
+          query,
+          k,
+          namespace,
+          filters: filters === undefined ? undefined : stripUndefined(filters),
+        });
+        return result;
+      },
+    );
+  };
+}
+
+function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

@@ -1,0 +1,220 @@
+// The ingestion service: what the HTTP routes, the CLI and the MCP server call. It stores a
+// document durably, queues its pipeline job, answers status and lists, retries, deletes (with its
+// graph), and searches chunks. Limits are checked here so every entry point enforces them.
+import type { Clock } from '../domain/clock.js';
+import { AppError } from '../domain/errors.js';
+import { sha256Hex } from '../domain/hashing.js';
+import { newId } from '../domain/ids.js';
+import type { Logger } from '../domain/logger.js';
+import type {
+  DeletedDocument,
+  DocumentMimeType,
+  DocumentRecord,
+  DocumentStatus,
+  DocumentStore,
+  Page,
+} from '../ports/document-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { ChunkSearchResult, DocumentSearch, SearchChunksInput } from './hybrid-search.js';
+import { INGEST_QUEUE, type IngestJobPayload, type RemoveGraphFn } from './pipeline.js';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+export interface IngestLimits {
+  maxDocumentBytes: number;
+  maxDocumentsPerRequest: number;
+  maxQueryChars: number;
+  maxSearchK: number;
+}
+
+export interface SubmitDocument {
+  content: string;
+  title?: string | undefined;
+  mimeType: DocumentMimeType;
+  namespace?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+export interface SubmitResult {
+  document: DocumentRecord;
+  /** False when the same content already existed in the namespace. */
+  created: boolean;
+}
+
+export interface IngestServiceOptions {
+  store: DocumentStore;
+  jobQueue: JobQueue;
+  search: DocumentSearch;
+  limits: IngestLimits;
+  clock: Clock;
+  logger: Logger;
+  /** Attempts a document's job gets before it is failed for good. */
+  maxAttempts: number;
+  removeGraph?: RemoveGraphFn | undefined;
+}
+
+export interface IngestService {
+  readonly limits: IngestLimits;
+  submit(tenantId: string, input: SubmitDocument): Promise<SubmitResult>;
+  submitMany(tenantId: string, inputs: SubmitDocument[]): Promise<SubmitResult[]>;
+  get(tenantId: string, documentId: string): Promise<DocumentRecord>;
+  list(input: { tenantId: string; namespace?: string; status?: DocumentStatus; cursor?: string; limit: number }): Promise<
+    Page<DocumentRecord>
+  >;
+  listChunks: DocumentStore['listChunks'];
+  retry(tenantId: string, documentId: string): Promise<DocumentRecord>;
+  delete(tenantId: string, documentId: string): Promise<DeletedDocument>;
+  searchChunks(input: SearchChunksInput): Promise<ChunkSearchResult>;
+  /** Queues documents left pending (a crash between store and enqueue) or stuck processing. */
+  recoverStalled(olderThanMs: number): Promise<number>;
+}
+
+export function createIngestService(options: IngestServiceOptions): IngestService {
+  const { store, jobQueue, limits, clock } = options;
+
+  async function enqueue(document: DocumentRecord): Promise<void> {
+    const payload: IngestJobPayload = { documentId: document.id };
+    // The key makes this idempotent: a live job for the document is returned, not duplicated.
+    await jobQueue.enqueue({
+      tenantId: document.tenantId,
+      queue: INGEST_QUEUE,
+      key: `${document.tenantId}:${document.id}`,
+      payload,
+      maxAttempts: options.maxAttempts,
+    });
+  }
+
+  function validate(input: SubmitDocument, index?: number): void {
+    const where = index === undefined ? 'The document' : `Document ${index}`;
+    const bytes = Buffer.byteLength(input.content, 'utf8');
+    if (bytes > limits.maxDocumentBytes) {
+      throw new AppError(
+        'INPUT_TOO_LARGE',
+        `${where} has ${bytes} bytes; the limit is ${limits.maxDocumentBytes} bytes (ENGRAM_MAX_DOCUMENT_BYTES). Split it into smaller documents.`,
+        { details: { limit: limits.maxDocumentBytes, actual: bytes, index } },
+      );
+    }
+    if (input.content.trim() === '') {
+      throw new AppError('VALIDATION_FAILED', `${where} is empty: send some text in "content".`, { details: { index } });
+    }
+  }
+
+  async function submitOne(tenantId: string, input: SubmitDocument): Promise<SubmitResult> {
+    const namespace = input.namespace ?? DEFAULT_NAMESPACE;
+    const now = clock.now();
+    const { document, created } = await store.createDocument({
+      id: newId('doc', now),
+      tenantId,
+      namespace,
+      contentHash: sha256Hex(input.content),
+      content: input.content,
+      title: input.title ?? null,
+      mimeType: input.mimeType,
+      metadata: input.metadata ?? {},
+      now,
+    });
+    // The same content again re-queues a document still pending, in case the first submission
+    // died between storing and queueing; a live job is not duplicated.
+    if (created || document.status === 'pending') await enqueue(document);
+    return { document, created };
+  }
+
+  async function get(tenantId: string, documentId: string): Promise<DocumentRecord> {
+    const document = await store.getDocument(tenantId, documentId);
+    if (document === undefined) {
+      throw new AppError('DOCUMENT_NOT_FOUND', `Document ${documentId} does not exist (or was deleted).`, {
+        details: { documentId },
+      });
+    }
+    return document;
+  }
+
+  return {
+    limits,
+
+    async submit(tenantId, input) {
+      validate(input);
+      return submitOne(tenantId, input);
+    },
+
+    async submitMany(tenantId, inputs) {
+      if (inputs.length > limits.maxDocumentsPerRequest) {
+        throw new AppError(
+          'INPUT_TOO_LARGE',
+          `${inputs.length} documents in one request; the limit is ${limits.maxDocumentsPerRequest} (ENGRAM_MAX_DOCUMENTS_PER_REQUEST). Send them in smaller batches.`,
+          { details: { limit: limits.maxDocumentsPerRequest, actual: inputs.length } },
+        );
+      }
+      inputs.forEach((input, index) => validate(input, index));
+      const results: SubmitResult[] = [];
+      for (const input of inputs) results.push(await submitOne(tenantId, input));
+      return results;
+    },
+
+    get,
+
+    async list(input) {
+      return store.listDocuments(input);
+    },
+
+    async listChunks(tenantId, documentId) {
+      await get(tenantId, documentId);
+      return store.listChunks(tenantId, documentId);
+    },
+
+    async retry(tenantId, documentId) {
+      const document = await get(tenantId, documentId);
+      if (document.status === 'completed') {
+        throw new AppError('INVALID_STATE', `Document ${documentId} is already completed; there is nothing to retry.`);
+      }
+      if (document.status === 'failed') {
+        const reset = await store.updateDocument(tenantId, documentId, {
+          status: 'pending',
+          attempts: 0,
+          now: clock.now(),
+        });
+        await enqueue(reset);
+        return reset;
+      }
+      // Pending or processing: make sure a job exists (idempotent), change nothing else.
+      await enqueue(document);
+      return document;
+    },
+
+    async delete(tenantId, documentId) {
+      const deleted = await store.deleteDocument(tenantId, documentId);
+      if (deleted === false) {
+        throw new AppError('DOCUMENT_NOT_FOUND', `Document ${documentId} does not exist (or was deleted).`, {
+          details: { documentId },
+        });
+      }
+      await options.removeGraph?.(tenantId, documentId);
+      return deleted;
+    },
+
+    async searchChunks(input) {
+      const query = input.query.trim();
+      if (query === '') throw new AppError('VALIDATION_FAILED', 'The search query is empty.');
+      if (query.length > limits.maxQueryChars) {
+        throw new AppError(
+          'INPUT_TOO_LARGE',
+          `The query has ${query.length} characters; the limit is ${limits.maxQueryChars} (ENGRAM_MAX_QUERY_CHARS).`,
+          { details: { limit: limits.maxQueryChars, actual: query.length } },
+        );
+      }
+      if (!Number.isInteger(input.k) || input.k < 1 || input.k > limits.maxSearchK) {
+        throw new AppError('VALIDATION_FAILED', `k must be a whole number from 1 to ${limits.maxSearchK} (ENGRAM_MAX_SEARCH_K).`, {
+          details: { limit: limits.maxSearchK, actual: input.k },
+        });
+      }
+      return options.search.searchChunks({ ...input, query });
+    },
+
+    async recoverStalled(olderThanMs) {
+      const stalled = await store.listStalled({ updatedBefore: clock.now() - olderThanMs, limit: 1000 });
+      for (const document of stalled) await enqueue(document);
+      if (stalled.length > 0) options.logger.info({ documents: stalled.length }, 're-queued stalled documents');
+      return stalled.length;
+    },
+  };
+}

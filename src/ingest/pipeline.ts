@@ -1,0 +1,205 @@
+// The ingestion pipeline: chunk → embed → extract → index, run by a job worker for one document.
+// Every stage is idempotent (chunks upserted by document and ordinal, vectors only for chunks
+// without one, index rows rebuilt per chunk), so a retry or a killed worker resumes without
+// duplicates. The document row always says where the document is: processing + stage while a
+// stage runs, pending + stage + error while a retry waits, failed + stage + error when no retry
+// is left (or the error is permanent), completed + counts + timings at the end.
+import type { Clock } from '../domain/clock.js';
+import { AppError, errorMessage, isAppError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { DocumentStore, PipelineStage, StageTimings } from '../ports/document-store.js';
+import type { Embedder } from '../ports/embedder.js';
+import { chunkDocument } from './chunker.js';
+import type { TokenCounter } from './token-counter.js';
+
+export const INGEST_QUEUE = 'ingest';
+export const PIPELINE_STAGES: readonly PipelineStage[] = ['chunk', 'embed', 'extract', 'index'];
+
+/** What the knowledge-graph service offers the extract stage (it must upsert, so reruns are safe). */
+export type ExtractFn = (input: {
+  tenantId: string;
+  documentId: string;
+  chunks: { id: string; ordinal: number; text: string }[];
+  signal?: AbortSignal;
+}) => Promise<{ entities: number; relations: number }>;
+
+/** Drops a document's mentions and the entities and relations nothing else supports. */
+export type RemoveGraphFn = (tenantId: string, documentId: string) => Promise<unknown>;
+
+export interface IngestJobPayload {
+  documentId: string;
+}
+
+export interface PipelineRun {
+  tenantId: string;
+  documentId: string;
+  /** This run's attempt number (1-based) and how many the queue allows. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export interface IngestPipelineOptions {
+  store: DocumentStore;
+  embedder: Embedder;
+  extract?: ExtractFn | undefined;
+  removeGraph?: RemoveGraphFn | undefined;
+  countTokens: TokenCounter;
+  chunkTokens: number;
+  chunkOverlap: number;
+  /** Chunks per embedder call; each batch is stored before the next, so a crash loses one batch at most. */
+  embedBatchSize: number;
+  clock: Clock;
+  logger: Logger;
+  /** Runs before each stage; tests use it to fail or stall a stage. */
+  beforeStage?: (stage: PipelineStage, run: PipelineRun) => Promise<void> | void;
+}
+
+export type PipelineOutcome = 'completed' | 'already-completed' | 'deleted';
+
+export interface IngestPipeline {
+  run(run: PipelineRun, signal?: AbortSignal): Promise<PipelineOutcome>;
+}
+
+/** Same rule as the job worker: a permanent AppError fails at once, anything else may be retried. */
+export function isTransient(error: unknown): boolean {
+  if (!isAppError(error)) return true;
+  return error.retryable || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT';
+}
+
+/** The text a chunk is embedded as: its headings give a short passage its context. */
+export function embeddingText(chunk: { headingPath: string[]; text: string }): string {
+  return chunk.headingPath.length === 0 ? chunk.text : `${chunk.headingPath.join(' > ')}\n\n${chunk.text}`;
+}
+
+export function createIngestPipeline(options: IngestPipelineOptions): IngestPipeline {
+  const { store, embedder, clock } = options;
+
+  async function chunkStage(run: PipelineRun): Promise<number> {
+    const document = await store.getDocument(run.tenantId, run.documentId);
+    const content = await store.getDocumentContent(run.tenantId, run.documentId);
+    if (document === undefined || content === undefined) throw gone(run.documentId);
+    const { chunks } = chunkDocument(content, document.mimeType, {
+      chunkTokens: options.chunkTokens,
+      overlap: options.chunkOverlap,
+      countTokens: options.countTokens,
+    });
+    await store.replaceChunks(run.tenantId, run.documentId, chunks);
+    return chunks.length;
+  }
+
+  async function embedStage(run: PipelineRun, signal: AbortSignal | undefined): Promise<void> {
+    const missing = (await store.listChunks(run.tenantId, run.documentId)).filter((chunk) => !chunk.hasVector);
+    for (let i = 0; i < missing.length; i += options.embedBatchSize) {
+      signal?.throwIfAborted();
+      const batch = missing.slice(i, i + options.embedBatchSize);
+      const vectors = await embedder.embed(batch.map(embeddingText), signal === undefined ? {} : { signal });
+      if (vectors.length !== batch.length) {
+        throw new AppError('PROVIDER_FAILED', `Embedder ${embedder.id} returned ${vectors.length} vectors for ${batch.length} texts.`, {
+          retryable: true,
+        });
+      }
+      // Throws EMBEDDER_MISMATCH (permanent) when the store holds another embedder's vectors.
+      await store.bindVectorSpace({ embedderId: embedder.id, dimension: vectors[0]!.length });
+      await store.upsertVectors(
+        run.tenantId,
+        batch.map((chunk, j) => ({ chunkId: chunk.id, vector: vectors[j]! })),
+      );
+    }
+  }
+
+  async function extractStage(run: PipelineRun, signal: AbortSignal | undefined): Promise<{ entities: number; relations: number }> {
+    if (options.extract === undefined) return { entities: 0, relations: 0 };
+    const chunks = await store.listChunks(run.tenantId, run.documentId);
+    const result = await options.extract({
+      tenantId: run.tenantId,
+      documentId: run.documentId,
+      chunks: chunks.map((chunk) => ({ id: chunk.id, ordinal: chunk.ordinal, text: chunk.text })),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    // Deleted while we extracted: take back what we just added, so nothing is orphaned.
+    if ((await store.getDocument(run.tenantId, run.documentId)) === undefined) {
+      await options.removeGraph?.(run.tenantId, run.documentId);
+      throw gone(run.documentId);
+    }
+    return result;
+  }
+
+  return {
+    async run(run, signal) {
+      const logger = options.logger.child({ tenant: run.tenantId, documentId: run.documentId, attempt: run.attempt });
+      const document = await store.getDocument(run.tenantId, run.documentId);
+      if (document === undefined) return 'deleted';
+      if (document.status === 'completed') return 'already-completed';
+
+      const started = clock.now();
+      const timings: StageTimings = {};
+      const counts = { chunkCount: document.chunkCount, entityCount: 0, relationCount: 0 };
+      let stage: PipelineStage = 'chunk';
+      try {
+        await store.updateDocument(run.tenantId, run.documentId, {
+          status: 'processing',
+          stage,
+          attempts: document.attempts + 1,
+          error: null,
+          startedAt: started,
+          completedAt: null,
+          now: started,
+        });
+        for (stage of PIPELINE_STAGES) {
+          signal?.throwIfAborted();
+          const stageStart = clock.now();
+          if (stage !== 'chunk') await store.updateDocument(run.tenantId, run.documentId, { stage, now: stageStart });
+          await options.beforeStage?.(stage, run);
+          if (stage === 'chunk') counts.chunkCount = await chunkStage(run);
+          else if (stage === 'embed') await embedStage(run, signal);
+          else if (stage === 'extract') {
+            const extracted = await extractStage(run, signal);
+            counts.entityCount = extracted.entities;
+            counts.relationCount = extracted.relations;
+          } else await store.indexDocument(run.tenantId, run.documentId);
+          timings[stage] = clock.now() - stageStart;
+        }
+        const finished = clock.now();
+        timings.total = finished - started;
+        await store.updateDocument(run.tenantId, run.documentId, {
+          status: 'completed',
+          stage: null,
+          error: null,
+          ...counts,
+          timings,
+          completedAt: finished,
+          now: finished,
+        });
+        logger.info({ chunks: counts.chunkCount, ms: timings.total }, 'document ingested');
+        return 'completed';
+      } catch (error) {
+        if (isAppError(error) && error.code === 'DOCUMENT_NOT_FOUND') {
+          logger.info('document deleted while being ingested; stopping');
+          return 'deleted';
+        }
+        if (signal?.aborted === true) {
+          // Lease lost or worker stopping: another worker owns the document's row now.
+          logger.warn({ stage }, 'ingestion abandoned');
+          throw error;
+        }
+        const final = !isTransient(error) || run.attempt >= run.maxAttempts;
+        const message = errorMessage(error).slice(0, 2000);
+        logger.warn({ err: error, stage, final }, final ? 'ingestion failed' : 'ingestion stage failed; will retry');
+        await store
+          .updateDocument(run.tenantId, run.documentId, {
+            status: final ? 'failed' : 'pending',
+            stage,
+            error: message,
+            timings,
+            now: clock.now(),
+          })
+          .catch((updateError: unknown) => logger.warn({ err: updateError }, 'could not record the failure on the document'));
+        throw error;
+      }
+    },
+  };
+}
+
+function gone(documentId: string): AppError {
+  return new AppError('DOCUMENT_NOT_FOUND', `Document ${documentId} was deleted.`);
+}
