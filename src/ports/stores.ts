@@ -1,5 +1,6 @@
 // Stores: every port the SQL backend provides, built together by one adapter factory per backend
 // (adapters/sqlite/stores.ts, adapters/postgres/stores.ts). Capabilities add their store here.
+import type { DocumentStore } from './document-store.js';
 import type { GraphStore } from './graph-store.js';
 import type { JobQueue } from './job-queue.js';
 import type { MemoryStore } from './memory-store.js';
@@ -7,6 +8,7 @@ import type { MemoryStore } from './memory-store.js';
 export interface Stores {
   readonly backend: 'sqlite' | 'postgres';
   readonly jobQueue: JobQueue;
+  readonly documentStore: DocumentStore;
   readonly graphStore: GraphStore;
   readonly memoryStore: MemoryStore;
   /** Throws when the database cannot answer; used by /ready. */

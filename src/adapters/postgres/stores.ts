@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Stores } from '../../ports/stores.js';
 import { openPostgres } from './database.js';
+import { createPostgresDocumentStore } from './document-store.js';
 import { createPostgresGraphStore } from './graph-store.js';
 import { createPostgresJobQueue } from './job-queue.js';
 import { PostgresMemoryStore } from './memory-store.js';
@@ -27,6 +28,7 @@ export async function createPostgresStores(
       defaultMaxAttempts: config.jobMaxAttempts,
     }),
     memoryStore: new PostgresMemoryStore(pool),
+    documentStore: createPostgresDocumentStore({ pool, clock }),
     graphStore: createPostgresGraphStore(pool),
     ping: async () => {
       await pool.query('SELECT 1');

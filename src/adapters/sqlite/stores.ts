@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Stores } from '../../ports/stores.js';
 import { openSqlite } from './database.js';
+import { createSqliteDocumentStore } from './document-store.js';
 import { createSqliteGraphStore } from './graph-store.js';
 import { createSqliteJobQueue } from './job-queue.js';
 import { SqliteMemoryStore } from './memory-store.js';
@@ -23,6 +24,7 @@ export function createSqliteStores(config: Config, clock: Clock): Stores {
       defaultMaxAttempts: config.jobMaxAttempts,
     }),
     memoryStore: new SqliteMemoryStore(db),
+    documentStore: createSqliteDocumentStore({ db, clock }),
     graphStore: createSqliteGraphStore(db),
     ping: async () => {
       db.prepare('SELECT 1').get();

@@ -23,4 +23,10 @@ export const ingestSettings = {
   providerTimeoutMs: integer(100, 600_000).default(30_000),
   entityFuzzyThreshold: number(0, 1).default(0.88),
   entityEmbeddingThreshold: number(0, 1).default(0.9),
+  /** Documents one POST /v1/documents (or one `engram ingest` submission) may carry. */
+  maxDocumentsPerRequest: integer(1, 10_000).default(100),
+  /** Characters a search query may have. */
+  maxQueryChars: integer(16, 100_000).default(2_000),
+  /** Hits one search may return. */
+  maxSearchK: integer(1, 1_000).default(100),
 };
