@@ -1,0 +1,260 @@
+// The LoCoMo recall evaluation: ingests each conversation's turns (only the turns, with each
+// session's date) through MemoryService as a user's agent would — one user per conversation, one
+// session per LoCoMo session, distilled when the session ends — then asks every non-adversarial
+// question through RecallService and measures evidence recall@k: the share of a question's
+// evidence turns found among the turns behind the top-k recalled items.
+import type { MemoryService } from '../memory/memory-service.js';
+import type { RecallItem, RecallService } from '../memory/recall/recall-service.js';
+import { words } from '../memory/recall/text-analysis.js';
+import { Bm25Index } from './bm25.js';
+import type { LocomoConversation } from './locomo-data.js';
+
+export const CATEGORY_NAMES: Record<number, string> = {
+  1: 'multi-hop',
+  2: 'temporal',
+  3: 'open-domain',
+  4: 'single-hop',
+};
+
+export interface RecallAtK {
+  questions: number;
+  /** k → mean recall@k. */
+  recall: Record<number, number>;
+}
+
+export interface LocomoEvalReport {
+  conversations: string[];
+  ks: number[];
+  overall: RecallAtK;
+  byCategory: Record<string, RecallAtK>;
+  byConversation: Record<string, RecallAtK>;
+  /** Plain BM25 over the turns (no stemming, no stopwords), measured in the same run. */
+  baseline?: { overall: RecallAtK; byCategory: Record<string, RecallAtK> };
+  /** Mean number of distinct turns behind the top max(ks) items (episodes cover several). */
+  turnsBehindTopK: Record<number, number>;
+  latencyMs: { p50: number; p95: number; max: number; count: number };
+  ingest: { turns: number; seconds: number; memories: number };
+  skipped: { adversarial: number; noEvidence: number };
+}
+
+export interface LocomoEvalOptions {
+  memory: MemoryService;
+  recall: RecallService;
+  tenantId?: string;
+  ks?: number[];
+  baseline?: 'bm25';
+  /** Called as work progresses, for a progress bar. */
+  onProgress?: (event: {
+    phase: 'ingest' | 'recall';
+    conversation: string;
+    done: number;
+    total: number;
+  }) => void;
+  now?: () => number;
+}
+
+class Accumulator {
+  private readonly sums = new Map<string, { n: number; at: Map<number, number> }>();
+  constructor(private readonly ks: number[]) {}
+  add(key: string, k: number, value: number, countQuestion: boolean): void {
+    let s = this.sums.get(key);
+    if (!s) this.sums.set(key, (s = { n: 0, at: new Map() }));
+    if (countQuestion) s.n += 1;
+    s.at.set(k, (s.at.get(k) ?? 0) + value);
+  }
+  get(key: string): RecallAtK {
+    const s = this.sums.get(key);
+    const recall: Record<number, number> = {};
+    for (const k of this.ks) recall[k] = s && s.n > 0 ? (s.at.get(k) ?? 0) / s.n : 0;
+    return { questions: s?.n ?? 0, recall };
+  }
+  keys(): string[] {
+    return [...this.sums.keys()];
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+function turnsBehind(item: RecallItem): string[] {
+  return item.kind === 'turn' ? [item.id] : (item.source.turnIds ?? []);
+}
+
+function recallAt(evidence: string[], rankedTurnSets: string[][], k: number): number {
+  const seen = new Set(rankedTurnSets.slice(0, k).flat());
+  return evidence.filter((e) => seen.has(e)).length / evidence.length;
+}
+
+export async function runLocomoEval(
+  conversations: LocomoConversation[],
+  options: LocomoEvalOptions,
+): Promise<LocomoEvalReport> {
+  const ks = [...new Set(options.ks ?? [5, 10, 25])].sort((a, b) => a - b);
+  const maxK = ks[ks.length - 1]!;
+  const tenantId = options.tenantId ?? 'default';
+  const now = options.now ?? (() => performance.now());
+  const acc = new Accumulator(ks);
+  const base = new Accumulator(ks);
+  const latencies: number[] = [];
+  const behind = new Map<number, number>();
+  let questionsAsked = 0;
+  const skipped = { adversarial: 0, noEvidence: 0 };
+  let turnCount = 0;
+  let ingestMs = 0;
+
+  for (const conv of conversations) {
+    const userId = `locomo-${conv.name}`;
+    // Ingest: one session per LoCoMo session, turns with their times, distilled when it ends.
+    const started = now();
+    const diaOfMemory = new Map<string, string>();
+    const turnTexts: Array<{ diaId: string; text: string }> = [];
+    let done = 0;
+    for (const s of conv.sessions) {
+      if (s.turns.length === 0) continue;
+      const session = await options.memory.createSession(tenantId, {
+        userId,
+        metadata: { locomo: conv.name, session: s.index },
+      });
+      const { turns } = await options.memory.addTurns(
+        tenantId,
+        session.id,
+        s.turns.map((t) => ({ speaker: t.speaker, content: t.content, at: t.at.getTime() })),
+      );
+      turns.forEach((m, i) => diaOfMemory.set(m.id, s.turns[i]!.diaId));
+      for (const t of s.turns) turnTexts.push({ diaId: t.diaId, text: t.content });
+      await options.memory.distillSession(tenantId, session.id, { includeWorking: true });
+      done += s.turns.length;
+      options.onProgress?.({
+        phase: 'ingest',
+        conversation: conv.name,
+        done,
+        total: conv.sessions.reduce((a, x) => a + x.turns.length, 0),
+      });
+    }
+    await options.memory.settle();
+    ingestMs += now() - started;
+    turnCount += turnTexts.length;
+
+    let bm25: Bm25Index | undefined;
+    if (options.baseline === 'bm25') {
+      bm25 = new Bm25Index();
+      for (const t of turnTexts) bm25.add(words(t.text));
+    }
+
+    const asked = conv.questions.filter((q) => {
+      if (q.category === 5) skipped.adversarial += 1;
+      else if (q.evidence.length === 0) skipped.noEvidence += 1;
+      else return true;
+      return false;
+    });
+    let qi = 0;
+    for (const q of asked) {
+      const t0 = now();
+      const result = await options.recall.recall({ tenantId, userId, query: q.question, k: maxK });
+      latencies.push(now() - t0);
+      const ranked = result.items.map((item) =>
+        turnsBehind(item).map((id) => diaOfMemory.get(id) ?? id),
+      );
+      const category = CATEGORY_NAMES[q.category] ?? `category-${q.category}`;
+      questionsAsked += 1;
+      for (const k of ks) {
+        const r = recallAt(q.evidence, ranked, k);
+        for (const key of ['overall', `cat:${category}`, `conv:${conv.name}`])
+          acc.add(key, k, r, k === ks[0]);
+      }
+      behind.set(maxK, (behind.get(maxK) ?? 0) + new Set(ranked.flat()).size);
+      for (const k of ks)
+        if (k !== maxK)
+          behind.set(k, (behind.get(k) ?? 0) + new Set(ranked.slice(0, k).flat()).size);
+      if (bm25) {
+        const scores = [...bm25.score(words(q.question)).entries()].sort(
+          (a, b) => b[1] - a[1] || a[0] - b[0],
+        );
+        const bRanked = scores.slice(0, maxK).map(([d]) => [turnTexts[d]!.diaId]);
+        for (const k of ks) {
+          const r = recallAt(q.evidence, bRanked, k);
+          for (const key of ['overall', `cat:${category}`]) base.add(key, k, r, k === ks[0]);
+        }
+      }
+      qi += 1;
+      options.onProgress?.({
+        phase: 'recall',
+        conversation: conv.name,
+        done: qi,
+        total: asked.length,
+      });
+    }
+  }
+
+  const byPrefix = (a: Accumulator, prefix: string): Record<string, RecallAtK> => {
+    const out: Record<string, RecallAtK> = {};
+    for (const key of a
+      .keys()
+      .filter((x) => x.startsWith(prefix))
+      .sort())
+      out[key.slice(prefix.length)] = a.get(key);
+    return out;
+  };
+  latencies.sort((a, b) => a - b);
+  const memories = await options.memory.store.countMemories({ tenantId });
+  const report: LocomoEvalReport = {
+    conversations: conversations.map((c) => c.name),
+    ks,
+    overall: acc.get('overall'),
+    byCategory: byPrefix(acc, 'cat:'),
+    byConversation: byPrefix(acc, 'conv:'),
+    turnsBehindTopK: Object.fromEntries(
+      ks.map((k) => [k, questionsAsked > 0 ? (behind.get(k) ?? 0) / questionsAsked : 0]),
+    ),
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      max: latencies[latencies.length - 1] ?? 0,
+      count: latencies.length,
+    },
+    ingest: { turns: turnCount, seconds: ingestMs / 1000, memories },
+    skipped,
+  };
+  if (options.baseline === 'bm25')
+    report.baseline = { overall: base.get('overall'), byCategory: byPrefix(base, 'cat:') };
+  return report;
+}
+
+/** The report as a plain-text table. */
+export function formatLocomoReport(r: LocomoEvalReport): string {
+  const head = [
+    '',
+    'questions',
+    ...r.ks.map((k) => `R@${k}`),
+    ...(r.baseline ? r.ks.map((k) => `bm25 R@${k}`) : []),
+  ];
+  const rows: string[][] = [head];
+  const row = (label: string, x: RecallAtK, b?: RecallAtK) => [
+    label,
+    String(x.questions),
+    ...r.ks.map((k) => (x.recall[k] ?? 0).toFixed(3)),
+    ...(r.baseline ? r.ks.map((k) => (b?.recall[k] ?? 0).toFixed(3)) : []),
+  ];
+  rows.push(row('overall', r.overall, r.baseline?.overall));
+  for (const [name, x] of Object.entries(r.byCategory))
+    rows.push(row(`  ${name}`, x, r.baseline?.byCategory[name]));
+  for (const [name, x] of Object.entries(r.byConversation)) rows.push(row(`  ${name}`, x));
+  const widths = head.map((_, i) => Math.max(...rows.map((x) => (x[i] ?? '').length)));
+  const lines = rows.map((x) =>
+    x.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+  );
+  lines.push('');
+  lines.push(
+    `turns behind the top k items: ${r.ks.map((k) => `${k}→${(r.turnsBehindTopK[k] ?? 0).toFixed(1)}`).join(', ')}`,
+  );
+  lines.push(
+    `recall latency: p50 ${r.latencyMs.p50.toFixed(1)} ms, p95 ${r.latencyMs.p95.toFixed(1)} ms (${r.latencyMs.count} queries, query embedding included)`,
+  );
+  lines.push(
+    `ingested ${r.ingest.turns} turns (${r.ingest.memories} memories with episodes) in ${r.ingest.seconds.toFixed(1)} s; skipped ${r.skipped.adversarial} adversarial and ${r.skipped.noEvidence} evidence-less questions`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,232 @@
+// Fusion: turns per-list evidence about candidate memories into one score each. Pure functions over
+// a few hundred candidates, so they are cheap and testable. The signals, each a general idea
+// measured on LoCoMo (see src/eval/lab/):
+// - weighted score fusion of full-text relevance and vector similarity, each scaled by the best
+//   score in its list (better than reciprocal rank fusion when one list is much stronger; RRF
+//   stays available as `fusion: 'rrf'`);
+// - speaker match: a query that names a participant favours what that participant said;
+// - neighbour credit: in a dialogue the answer often sits next to the turn that matches
+//   (question, then reply), so a turn takes a share of its best adjacent turn's score;
+// - session evidence: a session whose turns match well as a whole lifts all of its turns;
+// - episode evidence: an episode (a distilled window of turns) that matches lifts its turns;
+// - then salience, recency, a named time, and per-tier intent weights.
+
+export type FusionMode = 'score' | 'rrf';
+
+export interface FusionWeights {
+  fusion: FusionMode;
+  text: number;
+  vector: number;
+  /** Multiplier (1 + speaker) when the query names the item's speaker. */
+  speaker: number;
+  neighbour: number;
+  session: number;
+  /** How many of a session's best turns make its score. */
+  sessionTop: number;
+  episode: number;
+  salience: number;
+  recency: number;
+  /** Multiplier (1 + time) for items inside a time the query names. */
+  time: number;
+  rrfK: number;
+}
+
+export const DEFAULT_WEIGHTS: FusionWeights = {
+  fusion: 'score',
+  text: 1,
+  vector: 0.5,
+  speaker: 0.5,
+  neighbour: 0.5,
+  session: 0.3,
+  sessionTop: 3,
+  episode: 0.4,
+  salience: 0.1,
+  recency: 0.05,
+  time: 0.5,
+  rrfK: 60,
+};
+
+export interface Candidate {
+  id: string;
+  /** Scores are scaled within a group (memories, chunks, facts: their engines' scales differ). */
+  group: string;
+  /** Raw full-text relevance (higher is better), when the text search found it. */
+  text?: number;
+  /** 1-based rank in the text list. */
+  textRank?: number;
+  /** Cosine similarity, when the vector search found it. */
+  vector?: number;
+  vectorRank?: number;
+  /** Grouping for session evidence and neighbour credit (null: none). */
+  sessionId: string | null;
+  /** Position in the session, for adjacency. */
+  seq: number | null;
+  speaker: string | null;
+  /** Turns behind an episode or promoted item, for episode evidence. */
+  turnIds: string[];
+  isEpisode: boolean;
+  salience: number;
+  /** Recency in [0, 1] (1 = now). */
+  recency: number;
+  /** Inside the time the query names (undefined when it names none). */
+  inTime?: boolean;
+  /** Per-tier weight from the intent. */
+  tierWeight: number;
+}
+
+export interface ScoreBreakdown {
+  text: number;
+  vector: number;
+  /** Text and vector combined, before context signals. */
+  base: number;
+  speaker: number;
+  neighbour: number;
+  session: number;
+  episode: number;
+  salience: number;
+  recency: number;
+  time: number;
+  fused: number;
+}
+
+function maxOf(values: Iterable<number>): number {
+  let m = 0;
+  for (const v of values) if (v > m) m = v;
+  return m;
+}
+
+/** Base relevance of each candidate from the text and vector lists. */
+export function baseScores(
+  cands: Candidate[],
+  w: FusionWeights,
+): { text: number[]; vector: number[]; base: number[] } {
+  const text: number[] = [];
+  const vector: number[] = [];
+  if (w.fusion === 'rrf') {
+    for (const c of cands) {
+      text.push(c.textRank === undefined ? 0 : 1 / (w.rrfK + c.textRank));
+      vector.push(c.vectorRank === undefined ? 0 : 1 / (w.rrfK + c.vectorRank));
+    }
+    // Scale so the best possible item (rank 1 in both) has base = text + vector weights.
+    const top = 1 / (w.rrfK + 1);
+    return {
+      text: text.map((t) => t / top),
+      vector: vector.map((v) => v / top),
+      base: cands.map((_, i) => (w.text * text[i]! + w.vector * vector[i]!) / top),
+    };
+  }
+  const maxText = new Map<string, number>();
+  const maxVec = new Map<string, number>();
+  for (const c of cands) {
+    maxText.set(c.group, Math.max(maxText.get(c.group) ?? 0, c.text ?? 0));
+    maxVec.set(c.group, Math.max(maxVec.get(c.group) ?? 0, c.vector ?? 0));
+  }
+  for (const c of cands) {
+    const mt = maxText.get(c.group) ?? 0;
+    const mv = maxVec.get(c.group) ?? 0;
+    text.push(mt > 0 ? Math.max(0, c.text ?? 0) / mt : 0);
+    vector.push(mv > 0 ? Math.max(0, c.vector ?? 0) / mv : 0);
+  }
+  return { text, vector, base: cands.map((_, i) => w.text * text[i]! + w.vector * vector[i]!) };
+}
+
+/** Participant names the query mentions, matched against candidates' speakers (case-insensitive). */
+export function namedSpeakers(
+  queryWords: ReadonlySet<string>,
+  speakers: Iterable<string | null>,
+): Set<string> {
+  const named = new Set<string>();
+  for (const s of speakers) {
+    if (s === null) continue;
+    const parts = s
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((p) => p.length > 1);
+    if (parts.some((p) => queryWords.has(p))) named.add(s);
+  }
+  return named;
+}
+
+/** Fuses every signal; returns one breakdown per candidate, in input order. */
+export function fuse(
+  cands: Candidate[],
+  w: FusionWeights,
+  namedSpeakerSet: ReadonlySet<string>,
+): ScoreBreakdown[] {
+  const { text, vector, base } = baseScores(cands, w);
+  const speaker = cands.map((c) =>
+    c.speaker !== null && namedSpeakerSet.has(c.speaker) ? w.speaker : 0,
+  );
+  const withSpeaker = base.map((b, i) => b * (1 + speaker[i]!));
+
+  // Neighbour credit from adjacent turns of the same session.
+  const bySlot = new Map<string, number>();
+  cands.forEach((c, i) => {
+    if (c.sessionId !== null && c.seq !== null && !c.isEpisode)
+      bySlot.set(`${c.sessionId}#${c.seq}`, i);
+  });
+  const neighbour = cands.map((c) => {
+    if (w.neighbour === 0 || c.sessionId === null || c.seq === null || c.isEpisode) return 0;
+    const prev = bySlot.get(`${c.sessionId}#${c.seq - 1}`);
+    const next = bySlot.get(`${c.sessionId}#${c.seq + 1}`);
+    const best = Math.max(
+      prev === undefined ? 0 : withSpeaker[prev]!,
+      next === undefined ? 0 : withSpeaker[next]!,
+    );
+    return w.neighbour * best;
+  });
+
+  // Session evidence: the sum of a session's best turns, scaled by the best session.
+  const perSession = new Map<string, number[]>();
+  cands.forEach((c, i) => {
+    if (c.sessionId === null || c.isEpisode) return;
+    let list = perSession.get(c.sessionId);
+    if (!list) perSession.set(c.sessionId, (list = []));
+    list.push(withSpeaker[i]! + neighbour[i]!);
+  });
+  const sessionScore = new Map<string, number>();
+  for (const [s, list] of perSession) {
+    list.sort((a, b) => b - a);
+    sessionScore.set(
+      s,
+      list.slice(0, w.sessionTop).reduce((a, b) => a + b, 0),
+    );
+  }
+  const maxSession = maxOf(sessionScore.values());
+  const session = cands.map((c) =>
+    w.session === 0 || c.sessionId === null || c.isEpisode || maxSession === 0
+      ? 0
+      : (w.session * (sessionScore.get(c.sessionId) ?? 0)) / maxSession,
+  );
+
+  // Episode evidence: each turn takes the best score of the episodes it belongs to.
+  const episodeOfTurn = new Map<string, number>();
+  const maxEpisode = maxOf(cands.map((c, i) => (c.isEpisode ? base[i]! : 0)));
+  cands.forEach((c, i) => {
+    if (!c.isEpisode || maxEpisode === 0) return;
+    for (const t of c.turnIds)
+      episodeOfTurn.set(t, Math.max(episodeOfTurn.get(t) ?? 0, base[i]! / maxEpisode));
+  });
+  const episode = cands.map((c) => (c.isEpisode ? 0 : w.episode * (episodeOfTurn.get(c.id) ?? 0)));
+
+  return cands.map((c, i) => {
+    const relevance = withSpeaker[i]! + neighbour[i]! + session[i]! + episode[i]!;
+    const salience = w.salience * c.salience;
+    const recency = w.recency * c.recency;
+    const time = c.inTime === true ? w.time : 0;
+    const fused = (relevance + salience + recency) * (1 + time) * c.tierWeight;
+    return {
+      text: text[i]!,
+      vector: vector[i]!,
+      base: base[i]!,
+      speaker: speaker[i]!,
+      neighbour: neighbour[i]!,
+      session: session[i]!,
+      episode: episode[i]!,
+      salience,
+      recency,
+      time,
+      fused,
+    };
+  });
+}
