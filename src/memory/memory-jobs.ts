@@ -45,7 +45,8 @@ export function createMemoryJobs(options: {
           run: async () => {
             const episodes = await service.distillDue();
             const embedded = await service.embedPending();
-            if (episodes + embedded > 0) logger.debug({ episodes, embedded }, 'memory maintenance pass');
+            if (episodes + embedded > 0)
+              logger.debug({ episodes, embedded }, 'memory maintenance pass');
           },
         }),
         runEvery({
@@ -55,7 +56,8 @@ export function createMemoryJobs(options: {
           logger,
           run: async () => {
             const promoted = await service.promoteDue();
-            if (promoted > 0) logger.info({ promoted }, 'promoted salient memories to semantic memory');
+            if (promoted > 0)
+              logger.info({ promoted }, 'promoted salient memories to semantic memory');
           },
         }),
         runEvery({

@@ -75,7 +75,11 @@ export interface MemoryService {
   createSession(tenantId: string, input: CreateSessionInput): Promise<Session>;
   getSession(tenantId: string, sessionId: string): Promise<Session>;
   listSessions(tenantId: string, userId: string | null, limit?: number): Promise<Session[]>;
-  addTurns(tenantId: string, sessionId: string, turns: TurnInput[]): Promise<{ session: Session; turns: MemoryItem[] }>;
+  addTurns(
+    tenantId: string,
+    sessionId: string,
+    turns: TurnInput[],
+  ): Promise<{ session: Session; turns: MemoryItem[] }>;
   /** The last `wmMaxTurns` turns, oldest first. */
   workingMemory(tenantId: string, sessionId: string): Promise<WorkingMemory>;
   deleteSession(tenantId: string, sessionId: string, options?: { purge?: boolean }): Promise<void>;
@@ -83,7 +87,11 @@ export interface MemoryService {
    * Distils the session's undistilled turns outside working memory now (with `includeWorking`,
    * every undistilled turn). Returns the episodes created.
    */
-  distillSession(tenantId: string, sessionId: string, options?: { includeWorking?: boolean }): Promise<MemoryItem[]>;
+  distillSession(
+    tenantId: string,
+    sessionId: string,
+    options?: { includeWorking?: boolean },
+  ): Promise<MemoryItem[]>;
   /** Raises the salience of memories an agent used. */
   cite(tenantId: string, ids: string[]): Promise<CitedResult>;
   /** Current (decayed) salience of an item. */
@@ -116,29 +124,46 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
   async function requireSession(tenantId: string, sessionId: string): Promise<Session> {
     const session = await store.getSession(tenantId, sessionId);
     if (session === undefined || session.expiresAt <= clock.now()) {
-      throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired; create a new one.`);
+      throw new AppError(
+        'SESSION_NOT_FOUND',
+        `Session ${sessionId} does not exist or has expired; create a new one.`,
+      );
     }
     return session;
   }
 
-  async function distillWithFallback(turns: MemoryItem[]): Promise<{ texts: string[]; distillerId: string }> {
-    const input = turns.map((turn) => ({ speaker: turn.speaker, text: turn.text, occurredAt: turn.occurredAt }));
+  async function distillWithFallback(
+    turns: MemoryItem[],
+  ): Promise<{ texts: string[]; distillerId: string }> {
+    const input = turns.map((turn) => ({
+      speaker: turn.speaker,
+      text: turn.text,
+      occurredAt: turn.occurredAt,
+    }));
     if (distiller !== extractive) {
       try {
         const texts = await distiller.distill(input);
         if (texts.length > 0) return { texts, distillerId: distiller.id };
       } catch (error) {
-        logger.warn({ err: error, distiller: distiller.id }, 'distiller failed; using the extractive distiller');
+        logger.warn(
+          { err: error, distiller: distiller.id },
+          'distiller failed; using the extractive distiller',
+        );
       }
     }
     return { texts: await extractive.distill(input), distillerId: extractive.id };
   }
 
   /** Distils turns (after, through] of a session in windows of emDistillEveryNTurns. */
-  async function distillRange(session: Session, through: number, endWorking: boolean): Promise<MemoryItem[]> {
+  async function distillRange(
+    session: Session,
+    through: number,
+    endWorking: boolean,
+  ): Promise<MemoryItem[]> {
     const after = session.distilledThrough;
     if (through <= after && !endWorking) return [];
-    const turns = through > after ? await store.turnsInRange(session.tenantId, session.id, after, through) : [];
+    const turns =
+      through > after ? await store.turnsInRange(session.tenantId, session.id, after, through) : [];
     const episodes: NewMemory[] = [];
     const window = settings.emDistillEveryNTurns;
     for (let offset = 0; offset < turns.length; offset += window) {
@@ -232,7 +257,10 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       try {
         await distillIfDue(tenantId, sessionId);
       } catch (error) {
-        logger.error({ err: error, sessionId }, 'distillation failed; the maintenance job retries it');
+        logger.error(
+          { err: error, sessionId },
+          'distillation failed; the maintenance job retries it',
+        );
       }
     }
     try {
@@ -285,13 +313,20 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
     async addTurns(tenantId, sessionId, turns) {
       if (turns.length === 0) throw new AppError('VALIDATION_FAILED', 'Send at least one turn.');
       if (turns.length > MAX_TURNS_PER_CALL) {
-        throw new AppError('INPUT_TOO_LARGE', `At most ${MAX_TURNS_PER_CALL} turns per call; split the batch.`);
+        throw new AppError(
+          'INPUT_TOO_LARGE',
+          `At most ${MAX_TURNS_PER_CALL} turns per call; split the batch.`,
+        );
       }
       for (const turn of turns) {
         if (turn.content.length > MAX_TURN_CHARS) {
-          throw new AppError('INPUT_TOO_LARGE', `A turn holds at most ${MAX_TURN_CHARS} characters.`);
+          throw new AppError(
+            'INPUT_TOO_LARGE',
+            `A turn holds at most ${MAX_TURN_CHARS} characters.`,
+          );
         }
-        if (turn.content.trim() === '') throw new AppError('VALIDATION_FAILED', 'A turn needs non-empty content.');
+        if (turn.content.trim() === '')
+          throw new AppError('VALIDATION_FAILED', 'A turn needs non-empty content.');
       }
       const now = clock.now();
       const result = await store.appendTurns({
@@ -348,7 +383,10 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       const updates = found.map((memory) => ({
         id: memory.id,
         // Citing the same id twice in one call counts once: one use of a memory, one raise.
-        salience: citedSalience(decayedSalience(memory.salience, memory.salienceUpdatedAt, now, halfLifeMs), 1),
+        salience: citedSalience(
+          decayedSalience(memory.salience, memory.salienceUpdatedAt, now, halfLifeMs),
+          1,
+        ),
       }));
       const updatedIds = new Set(await store.setSalience(tenantId, updates, now));
       return {
@@ -419,7 +457,10 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
           // episodic memory; the session and its working-memory view go.
           await distillRange(session, session.turnCount, true);
         } catch (error) {
-          logger.warn({ err: errorMessage(error), sessionId: session.id }, 'could not distil an expired session; it is removed anyway');
+          logger.warn(
+            { err: errorMessage(error), sessionId: session.id },
+            'could not distil an expired session; it is removed anyway',
+          );
         }
         const stillExpired = await store.getSession(session.tenantId, session.id);
         if (stillExpired !== undefined && stillExpired.expiresAt <= clock.now()) {

@@ -5,7 +5,12 @@
 /** Share of the remaining distance to 1 that one citation adds: 0 → 0.3 → 0.51 → 0.66 → 0.76 → 0.83. */
 export const CITATION_BOOST = 0.3;
 
-export function decayedSalience(stored: number, updatedAtMs: number, nowMs: number, halfLifeMs: number): number {
+export function decayedSalience(
+  stored: number,
+  updatedAtMs: number,
+  nowMs: number,
+  halfLifeMs: number,
+): number {
   const elapsed = Math.max(0, nowMs - updatedAtMs);
   if (stored <= 0) return 0;
   return Math.min(1, stored * 2 ** (-elapsed / halfLifeMs));

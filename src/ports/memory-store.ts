@@ -162,7 +162,12 @@ export interface MemoryStore {
   /** The session's last `limit` turns, oldest first. */
   lastTurns(tenantId: string, sessionId: string, limit: number): Promise<MemoryItem[]>;
   /** Turns with afterSeq < seq ≤ throughSeq, oldest first. */
-  turnsInRange(tenantId: string, sessionId: string, afterSeq: number, throughSeq: number): Promise<MemoryItem[]>;
+  turnsInRange(
+    tenantId: string,
+    sessionId: string,
+    afterSeq: number,
+    throughSeq: number,
+  ): Promise<MemoryItem[]>;
   /**
    * Records distillation: only when the session's distilledThrough still equals `expectedThrough`
    * (another worker did not get there first), sets it to `through`, inserts the episodes
@@ -179,14 +184,22 @@ export interface MemoryStore {
     now: number;
   }): Promise<boolean>;
   /** Sessions whose undistilled turns outside working memory reach `minTurns`. */
-  sessionsDueForDistillation(input: { wmMaxTurns: number; minTurns: number; limit: number }): Promise<Session[]>;
+  sessionsDueForDistillation(input: {
+    wmMaxTurns: number;
+    minTurns: number;
+    limit: number;
+  }): Promise<Session[]>;
   /** Sessions (of every tenant) with expiresAt ≤ now. */
   expiredSessions(now: number, limit: number): Promise<Session[]>;
   /**
    * Deletes the session row and its working-tier turns; with `purge`, every memory of the session
    * (turns, episodes, promoted items). Returns false when it did not exist.
    */
-  deleteSession(tenantId: string, sessionId: string, options?: { purge?: boolean }): Promise<boolean>;
+  deleteSession(
+    tenantId: string,
+    sessionId: string,
+    options?: { purge?: boolean },
+  ): Promise<boolean>;
 
   // Memories
   /** Inserts items; an existing id is left unchanged (idempotent retries). */
@@ -200,24 +213,39 @@ export interface MemoryStore {
   getNeighbors(tenantId: string, memoryId: string, window: number): Promise<MemoryItem[]>;
   searchText(input: MemoryScope & { query: string; k: number }): Promise<MemoryHit[]>;
   /** `vector` must be L2-normalised and come from `embedderId`. */
-  searchVector(input: MemoryScope & { vector: Float32Array; embedderId: string; k: number }): Promise<MemoryHit[]>;
+  searchVector(
+    input: MemoryScope & { vector: Float32Array; embedderId: string; k: number },
+  ): Promise<MemoryHit[]>;
   countMemories(scope: MemoryScope): Promise<number>;
 
   // Vectors (background)
   /** Items (of every tenant) without a vector, oldest first. */
   listUnembedded(limit: number): Promise<Array<Pick<MemoryItem, 'id' | 'tenantId' | 'text'>>>;
-  putVectors(tenantId: string, embedderId: string, vectors: Array<{ memoryId: string; vector: Float32Array }>): Promise<void>;
+  putVectors(
+    tenantId: string,
+    embedderId: string,
+    vectors: Array<{ memoryId: string; vector: Float32Array }>,
+  ): Promise<void>;
 
   // Salience and promotion
   /**
    * Sets salience values (already decayed and raised by the caller) with their timestamp, in one
    * transaction. Unknown ids are ignored; returns the ids updated.
    */
-  setSalience(tenantId: string, updates: Array<{ id: string; salience: number }>, now: number): Promise<string[]>;
+  setSalience(
+    tenantId: string,
+    updates: Array<{ id: string; salience: number }>,
+    now: number,
+  ): Promise<string[]>;
   /** EM items (tier episodic, not yet promoted) whose stored salience is ≥ minStored, all tenants. */
   promotionCandidates(minStored: number, limit: number): Promise<MemoryItem[]>;
   /** Inserts the semantic copy and marks the original promoted, atomically; false if already promoted. */
-  recordPromotion(tenantId: string, originalId: string, promoted: NewMemory, now: number): Promise<boolean>;
+  recordPromotion(
+    tenantId: string,
+    originalId: string,
+    promoted: NewMemory,
+    now: number,
+  ): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -14,7 +14,10 @@ export interface MemoryBackend {
   close(): Promise<void>;
 }
 
-export const MEMORY_BACKENDS: Array<{ name: 'sqlite' | 'postgres'; open(): Promise<MemoryBackend | undefined> }> = [
+export const MEMORY_BACKENDS: Array<{
+  name: 'sqlite' | 'postgres';
+  open(): Promise<MemoryBackend | undefined>;
+}> = [
   {
     name: 'sqlite',
     async open() {

@@ -2,7 +2,10 @@
 // deterministic and instant, so tests exercise the vector path without loading a model.
 import type { Embedder } from '../../src/ports/embedder.js';
 
-export function createHashingEmbedder(dimension = 64, id = 'test:hashing-64'): Embedder & { calls: number; texts: number } {
+export function createHashingEmbedder(
+  dimension = 64,
+  id = 'test:hashing-64',
+): Embedder & { calls: number; texts: number } {
   const embedder = {
     id,
     dimension,
@@ -16,7 +19,8 @@ export function createHashingEmbedder(dimension = 64, id = 'test:hashing-64'): E
         for (const word of text.toLowerCase().split(/[^a-z0-9]+/)) {
           if (word === '') continue;
           let hash = 2166136261;
-          for (let i = 0; i < word.length; i += 1) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619);
+          for (let i = 0; i < word.length; i += 1)
+            hash = Math.imul(hash ^ word.charCodeAt(i), 16777619);
           vector[(hash >>> 0) % dimension]! += 1;
         }
         const norm = Math.hypot(...vector) || 1;

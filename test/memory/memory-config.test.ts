@@ -30,19 +30,40 @@ describe('memory settings', () => {
 
   it.each([
     [{ ENGRAM_WM_MAX_TURNS: '0' }, 'ENGRAM_WM_MAX_TURNS="0": must be a whole number from 1 to 100'],
-    [{ ENGRAM_WM_MAX_TURNS: '101' }, 'ENGRAM_WM_MAX_TURNS="101": must be a whole number from 1 to 100'],
+    [
+      { ENGRAM_WM_MAX_TURNS: '101' },
+      'ENGRAM_WM_MAX_TURNS="101": must be a whole number from 1 to 100',
+    ],
     [{ ENGRAM_WM_MAX_TURNS: 'ten' }, 'ENGRAM_WM_MAX_TURNS="ten"'],
-    [{ ENGRAM_EM_DISTILL_EVERY_N_TURNS: '0' }, 'ENGRAM_EM_DISTILL_EVERY_N_TURNS="0": must be a whole number from 1 to 50'],
-    [{ ENGRAM_WM_MAX_TURNS: '100', ENGRAM_EM_DISTILL_EVERY_N_TURNS: '51' }, 'ENGRAM_EM_DISTILL_EVERY_N_TURNS="51": must be a whole number from 1 to 50'],
-    [{ ENGRAM_WM_MAX_TURNS: '4', ENGRAM_EM_DISTILL_EVERY_N_TURNS: '5' }, 'ENGRAM_EM_DISTILL_EVERY_N_TURNS="5": must not exceed ENGRAM_WM_MAX_TURNS (4)'],
-    [{ ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '1.01' }, 'ENGRAM_PROMOTION_SALIENCE_THRESHOLD="1.01": must be a number from 0 to 1'],
-    [{ ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '-0.5' }, 'ENGRAM_PROMOTION_SALIENCE_THRESHOLD="-0.5": must be a number from 0 to 1'],
+    [
+      { ENGRAM_EM_DISTILL_EVERY_N_TURNS: '0' },
+      'ENGRAM_EM_DISTILL_EVERY_N_TURNS="0": must be a whole number from 1 to 50',
+    ],
+    [
+      { ENGRAM_WM_MAX_TURNS: '100', ENGRAM_EM_DISTILL_EVERY_N_TURNS: '51' },
+      'ENGRAM_EM_DISTILL_EVERY_N_TURNS="51": must be a whole number from 1 to 50',
+    ],
+    [
+      { ENGRAM_WM_MAX_TURNS: '4', ENGRAM_EM_DISTILL_EVERY_N_TURNS: '5' },
+      'ENGRAM_EM_DISTILL_EVERY_N_TURNS="5": must not exceed ENGRAM_WM_MAX_TURNS (4)',
+    ],
+    [
+      { ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '1.01' },
+      'ENGRAM_PROMOTION_SALIENCE_THRESHOLD="1.01": must be a number from 0 to 1',
+    ],
+    [
+      { ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '-0.5' },
+      'ENGRAM_PROMOTION_SALIENCE_THRESHOLD="-0.5": must be a number from 0 to 1',
+    ],
   ])('rejects %j', (env, message) => {
     expect(problems(env)).toContain(message);
   });
 
   it('reports every bad memory setting at once', () => {
-    const message = problems({ ENGRAM_WM_MAX_TURNS: '0', ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '2' });
+    const message = problems({
+      ENGRAM_WM_MAX_TURNS: '0',
+      ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '2',
+    });
     expect(message).toContain('ENGRAM_WM_MAX_TURNS');
     expect(message).toContain('ENGRAM_PROMOTION_SALIENCE_THRESHOLD');
   });

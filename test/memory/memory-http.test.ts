@@ -35,7 +35,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('runs a session: turns, working memory, distillation, citations, promotion, delete', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
-      const created = await app.inject({ method: 'POST', url: '/v1/sessions', headers: ACME, payload: { userId: 'caroline', agentId: 'helper' } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: ACME,
+        payload: { userId: 'caroline', agentId: 'helper' },
+      });
       expect(created.statusCode).toBe(201);
       const session = created.json<{ id: string; userId: string; turnCount: number }>();
       expect(session).toMatchObject({ userId: 'caroline', turnCount: 0 });
@@ -44,7 +49,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         method: 'POST',
         url: `/v1/sessions/${session.id}/turns`,
         headers: ACME,
-        payload: { speaker: 'Caroline', content: 'I went to a support group yesterday.', at: '2023-05-08T13:56:00Z' },
+        payload: {
+          speaker: 'Caroline',
+          content: 'I went to a support group yesterday.',
+          at: '2023-05-08T13:56:00Z',
+        },
       });
       expect(single.statusCode).toBe(201);
       const batch = await app.inject({
@@ -53,7 +62,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         headers: ACME,
         payload: {
           turns: [
-            { speaker: 'Melanie', content: 'How was it? Did you meet anyone new?', at: Date.UTC(2023, 4, 8, 14) },
+            {
+              speaker: 'Melanie',
+              content: 'How was it? Did you meet anyone new?',
+              at: Date.UTC(2023, 4, 8, 14),
+            },
             { speaker: 'Caroline', content: 'Yes, I met Jolene, a counselor from Boston.' },
             { speaker: 'Melanie', content: 'I painted a lake sunrise last week.' },
             { speaker: 'Caroline', content: 'Lovely! Send me a photo.' },
@@ -61,11 +74,20 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         },
       });
       expect(batch.statusCode).toBe(201);
-      expect(batch.json<{ turns: Array<{ seq: number }> }>().turns.map((turn) => turn.seq)).toEqual([2, 3, 4, 5]);
+      expect(batch.json<{ turns: Array<{ seq: number }> }>().turns.map((turn) => turn.seq)).toEqual(
+        [2, 3, 4, 5],
+      );
 
-      const wm = await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: ACME });
+      const wm = await app.inject({
+        method: 'GET',
+        url: `/v1/sessions/${session.id}`,
+        headers: ACME,
+      });
       expect(wm.statusCode).toBe(200);
-      const body = wm.json<{ session: { turnCount: number }; workingMemory: Array<{ text: string; tier: string; occurredAt: string }> }>();
+      const body = wm.json<{
+        session: { turnCount: number };
+        workingMemory: Array<{ text: string; tier: string; occurredAt: string }>;
+      }>();
       expect(body.session.turnCount).toBe(5);
       expect(body.workingMemory.map((turn) => turn.text)).toEqual([
         'Yes, I met Jolene, a counselor from Boston.',
@@ -75,46 +97,126 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
       // Turns 1–2 left working memory: a full window, distilled in the background.
       await test.runtime.memory.settle();
-      const distilled = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/distill`, headers: ACME, payload: { includeWorking: true } });
+      const distilled = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${session.id}/distill`,
+        headers: ACME,
+        payload: { includeWorking: true },
+      });
       expect(distilled.statusCode).toBe(200);
-      const episodes = distilled.json<{ episodes: Array<{ id: string; kind: string; source: { turnIds: string[] } }> }>().episodes;
+      const episodes = distilled.json<{
+        episodes: Array<{ id: string; kind: string; source: { turnIds: string[] } }>;
+      }>().episodes;
       expect(episodes.length).toBeGreaterThan(0);
-      expect(episodes.every((episode) => episode.kind === 'episode' && episode.source.turnIds.length > 0)).toBe(true);
+      expect(
+        episodes.every(
+          (episode) => episode.kind === 'episode' && episode.source.turnIds.length > 0,
+        ),
+      ).toBe(true);
       const episodeId = episodes[0]!.id;
 
-      const cited = await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: ACME, payload: { ids: [episodeId, 'mem_nope'] } });
+      const cited = await app.inject({
+        method: 'POST',
+        url: '/v1/memories/cited',
+        headers: ACME,
+        payload: { ids: [episodeId, 'mem_nope'] },
+      });
       expect(cited.statusCode).toBe(200);
-      expect(cited.json()).toEqual({ updated: [{ id: episodeId, salience: expect.closeTo(0.3, 6) }], unknownIds: ['mem_nope'] });
-      await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: ACME, payload: { ids: [episodeId] } });
+      expect(cited.json()).toEqual({
+        updated: [{ id: episodeId, salience: expect.closeTo(0.3, 6) }],
+        unknownIds: ['mem_nope'],
+      });
+      await app.inject({
+        method: 'POST',
+        url: '/v1/memories/cited',
+        headers: ACME,
+        payload: { ids: [episodeId] },
+      });
       expect(await test.runtime.memory.promoteDue()).toBe(1);
-      const original = await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: ACME });
+      const original = await app.inject({
+        method: 'GET',
+        url: `/v1/memories/${episodeId}`,
+        headers: ACME,
+      });
       const promotedId = original.json<{ promotedId: string }>().promotedId;
-      const promoted = await app.inject({ method: 'GET', url: `/v1/memories/${promotedId}`, headers: ACME });
-      expect(promoted.json()).toMatchObject({ tier: 'semantic', kind: 'promoted', source: { memoryId: episodeId } });
+      const promoted = await app.inject({
+        method: 'GET',
+        url: `/v1/memories/${promotedId}`,
+        headers: ACME,
+      });
+      expect(promoted.json()).toMatchObject({
+        tier: 'semantic',
+        kind: 'promoted',
+        source: { memoryId: episodeId },
+      });
 
       // Another tenant sees none of it.
-      expect((await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: UMBRELLA })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: UMBRELLA })).statusCode).toBe(404);
-      const foreign = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/turns`, headers: UMBRELLA, payload: { speaker: 'x', content: 'y' } });
+      expect(
+        (await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: UMBRELLA }))
+          .statusCode,
+      ).toBe(404);
+      expect(
+        (await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: UMBRELLA }))
+          .statusCode,
+      ).toBe(404);
+      const foreign = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${session.id}/turns`,
+        headers: UMBRELLA,
+        payload: { speaker: 'x', content: 'y' },
+      });
       expect(foreign.statusCode).toBe(404);
       expect(foreign.json()).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
-      const foreignCite = await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: UMBRELLA, payload: { ids: [episodeId] } });
+      const foreignCite = await app.inject({
+        method: 'POST',
+        url: '/v1/memories/cited',
+        headers: UMBRELLA,
+        payload: { ids: [episodeId] },
+      });
       expect(foreignCite.json()).toEqual({ updated: [], unknownIds: [episodeId] });
-      const listed = await app.inject({ method: 'GET', url: '/v1/sessions?userId=caroline', headers: UMBRELLA });
+      const listed = await app.inject({
+        method: 'GET',
+        url: '/v1/sessions?userId=caroline',
+        headers: UMBRELLA,
+      });
       expect(listed.json()).toEqual({ sessions: [] });
 
-      expect((await app.inject({ method: 'DELETE', url: `/v1/sessions/${session.id}`, headers: UMBRELLA })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'DELETE', url: `/v1/sessions/${session.id}`, headers: ACME })).statusCode).toBe(204);
-      expect((await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: ACME })).statusCode).toBe(404);
+      expect(
+        (
+          await app.inject({
+            method: 'DELETE',
+            url: `/v1/sessions/${session.id}`,
+            headers: UMBRELLA,
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect(
+        (await app.inject({ method: 'DELETE', url: `/v1/sessions/${session.id}`, headers: ACME }))
+          .statusCode,
+      ).toBe(204);
+      expect(
+        (await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: ACME }))
+          .statusCode,
+      ).toBe(404);
       // What was distilled stays.
-      expect((await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: ACME })).statusCode).toBe(200);
+      expect(
+        (await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: ACME }))
+          .statusCode,
+      ).toBe(200);
       await test.runtime.memory.settle();
     }, 60_000);
 
     it('validates input and bounds batch size', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
-      const session = (await app.inject({ method: 'POST', url: '/v1/sessions', headers: ACME, payload: {} })).json<{ id: string }>();
-      const empty = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/turns`, headers: ACME, payload: { speaker: 'a', content: '' } });
+      const session = (
+        await app.inject({ method: 'POST', url: '/v1/sessions', headers: ACME, payload: {} })
+      ).json<{ id: string }>();
+      const empty = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${session.id}/turns`,
+        headers: ACME,
+        payload: { speaker: 'a', content: '' },
+      });
       expect(empty.statusCode).toBe(400);
       const tooMany = await app.inject({
         method: 'POST',
@@ -123,12 +225,33 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         payload: { turns: Array.from({ length: 501 }, () => ({ speaker: 'a', content: 'b' })) },
       });
       expect(tooMany.statusCode).toBe(400);
-      const badTime = await app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/turns`, headers: ACME, payload: { speaker: 'a', content: 'b', at: 'last tuesday' } });
+      const badTime = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${session.id}/turns`,
+        headers: ACME,
+        payload: { speaker: 'a', content: 'b', at: 'last tuesday' },
+      });
       expect(badTime.statusCode).toBe(400);
-      const noIds = await app.inject({ method: 'POST', url: '/v1/memories/cited', headers: ACME, payload: { ids: [] } });
+      const noIds = await app.inject({
+        method: 'POST',
+        url: '/v1/memories/cited',
+        headers: ACME,
+        payload: { ids: [] },
+      });
       expect(noIds.statusCode).toBe(400);
-      expect((await app.inject({ method: 'POST', url: '/v1/sessions/ses_missing/distill', headers: ACME, payload: {} })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'POST', url: '/v1/sessions', payload: {} })).statusCode).toBe(401);
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/v1/sessions/ses_missing/distill',
+            headers: ACME,
+            payload: {},
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect(
+        (await app.inject({ method: 'POST', url: '/v1/sessions', payload: {} })).statusCode,
+      ).toBe(401);
     });
   });
 }

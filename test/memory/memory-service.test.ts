@@ -6,7 +6,11 @@ import { createSilentLogger } from '../../src/domain/logger.js';
 import { createHeartbeats } from '../../src/jobs/heartbeats.js';
 import type { Distiller } from '../../src/memory/distill/distiller.js';
 import { createMemoryJobs } from '../../src/memory/memory-jobs.js';
-import { createMemoryService, type MemoryService, type MemorySettings } from '../../src/memory/memory-service.js';
+import {
+  createMemoryService,
+  type MemoryService,
+  type MemorySettings,
+} from '../../src/memory/memory-service.js';
 import { MEMORY_BACKENDS, type MemoryBackend } from './backends.js';
 import { createHashingEmbedder } from './hashing-embedder.js';
 
@@ -68,17 +72,34 @@ for (const backend of MEMORY_BACKENDS) {
     it('keeps the last wmMaxTurns turns as working memory and every turn as its own memory', async (ctx) => {
       if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
       const { service, clock } = make();
-      const session = await service.createSession('t1', { userId: 'caroline', agentId: 'bot', metadata: { app: 'x' } });
+      const session = await service.createSession('t1', {
+        userId: 'caroline',
+        agentId: 'bot',
+        metadata: { app: 'x' },
+      });
       const added = await service.addTurns('t1', session.id, turns(0, 6, clock.now() - 1000));
       expect(added.turns.map((turn) => turn.seq)).toEqual([1, 2, 3, 4, 5, 6]);
       // Searchable by text as soon as addTurns returns, before any vector exists.
-      const hits = await service.store.searchText({ tenantId: 't1', userId: 'caroline', query: 'support group', k: 3 });
+      const hits = await service.store.searchText({
+        tenantId: 't1',
+        userId: 'caroline',
+        query: 'support group',
+        k: 3,
+      });
       expect(hits[0]?.memory.text).toContain('support group');
       const wm = await service.workingMemory('t1', session.id);
       expect(wm.turns.map((turn) => turn.seq)).toEqual([3, 4, 5, 6]);
-      expect(wm.session).toMatchObject({ turnCount: 6, userId: 'caroline', agentId: 'bot', metadata: { app: 'x' } });
+      expect(wm.session).toMatchObject({
+        turnCount: 6,
+        userId: 'caroline',
+        agentId: 'bot',
+        metadata: { app: 'x' },
+      });
       expect(wm.turns.every((turn) => turn.tier === 'working')).toBe(true);
-      const older = await service.store.getByIds('t1', added.turns.slice(0, 2).map((turn) => turn.id));
+      const older = await service.store.getByIds(
+        't1',
+        added.turns.slice(0, 2).map((turn) => turn.id),
+      );
       expect(older.map((turn) => turn.tier)).toEqual(['episodic', 'episodic']);
       await service.settle();
     });
@@ -94,7 +115,13 @@ for (const backend of MEMORY_BACKENDS) {
       const added = await service.addTurns('t1', session.id, turns(5, 6, at + 60_000)); // turns 1–2 left WM
       await service.settle();
       expect((await service.getSession('t1', session.id)).distilledThrough).toBe(2);
-      const episodes = await service.store.searchText({ tenantId: 't1', sessionId: session.id, kinds: ['episode'], query: 'support group', k: 5 });
+      const episodes = await service.store.searchText({
+        tenantId: 't1',
+        sessionId: session.id,
+        kinds: ['episode'],
+        query: 'support group',
+        k: 5,
+      });
       expect(episodes).toHaveLength(1);
       const episode = episodes[0]!.memory;
       const firstTwo = await service.store.turnsInRange('t1', session.id, 0, 2);
@@ -111,8 +138,16 @@ for (const backend of MEMORY_BACKENDS) {
       expect(episode.embedderId).toBe(embedder.id);
       // Every turn and episode got a vector in the background, in batches.
       const [vector] = await embedder.embed(['support group yesterday']);
-      const byVector = await service.store.searchVector({ tenantId: 't1', sessionId: session.id, vector: vector!, embedderId: embedder.id, k: 10 });
-      expect(byVector.map((hit) => hit.memory.id)).toEqual(expect.arrayContaining([episode.id, firstTwo[0]!.id, added.turns[0]!.id]));
+      const byVector = await service.store.searchVector({
+        tenantId: 't1',
+        sessionId: session.id,
+        vector: vector!,
+        embedderId: embedder.id,
+        k: 10,
+      });
+      expect(byVector.map((hit) => hit.memory.id)).toEqual(
+        expect.arrayContaining([episode.id, firstTwo[0]!.id, added.turns[0]!.id]),
+      );
       expect(embedder.calls).toBeLessThan(embedder.texts);
 
       // The distill endpoint's call: turns outside WM now, then everything with includeWorking.
@@ -131,7 +166,10 @@ for (const backend of MEMORY_BACKENDS) {
         id: 'openai:test',
         async distill(input) {
           if (fail) throw new Error('model down');
-          return [`Summary of ${input.length} turns`, 'Caroline went to a support group on 7 May 2023.'];
+          return [
+            `Summary of ${input.length} turns`,
+            'Caroline went to a support group on 7 May 2023.',
+          ];
         },
       };
       const { service, clock } = make({ distiller: chat });
@@ -142,7 +180,10 @@ for (const backend of MEMORY_BACKENDS) {
       fail = false;
       await service.addTurns('t1', session.id, turns(2, 4, clock.now()));
       const episodes = await service.distillSession('t1', session.id, { includeWorking: true });
-      expect(episodes.map((episode) => episode.text)).toEqual(['Summary of 2 turns', 'Caroline went to a support group on 7 May 2023.']);
+      expect(episodes.map((episode) => episode.text)).toEqual([
+        'Summary of 2 turns',
+        'Caroline went to a support group on 7 May 2023.',
+      ]);
       expect(episodes.every((episode) => episode.metadata.distiller === 'openai:test')).toBe(true);
       await service.settle();
     });
@@ -161,11 +202,18 @@ for (const backend of MEMORY_BACKENDS) {
       const [decayed] = await service.store.getByIds('t2', [oldTurn.id]);
       expect(service.salienceOf(decayed!)).toBeCloseTo(0.15, 6);
       for (let i = 0; i < 6; i += 1) await service.cite('t2', [oldTurn.id, newest!.id]);
-      expect(service.salienceOf((await service.store.getByIds('t2', [oldTurn.id]))[0]!)).toBeGreaterThan(0.8);
+      expect(
+        service.salienceOf((await service.store.getByIds('t2', [oldTurn.id]))[0]!),
+      ).toBeGreaterThan(0.8);
 
       expect(await service.promoteDue()).toBe(1); // the working-memory turn is not EM: not promoted
       expect(await service.promoteDue()).toBe(0);
-      const semantic = await service.store.searchText({ tenantId: 't2', tiers: ['semantic'], query: 'support group', k: 5 });
+      const semantic = await service.store.searchText({
+        tenantId: 't2',
+        tiers: ['semantic'],
+        query: 'support group',
+        k: 5,
+      });
       expect(semantic).toHaveLength(1);
       expect(semantic[0]!.memory).toMatchObject({
         kind: 'promoted',
@@ -200,17 +248,34 @@ for (const backend of MEMORY_BACKENDS) {
       clock.advance(SETTINGS.sessionTtlSeconds * 1000 - 1);
       await service.addTurns('t3', live.id, turns(3, 4, clock.now()));
       clock.advance(2);
-      await expect(service.addTurns('t3', session.id, turns(3, 4, clock.now()))).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      await expect(
+        service.addTurns('t3', session.id, turns(3, 4, clock.now())),
+      ).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
       jobs.start();
       try {
-        await expect.poll(async () => (await service.store.getSession('t3', session.id)) === undefined, { timeout: 5000 }).toBe(true);
-        await expect.poll(() => heartbeats.snapshot().filter((beat) => beat.name.startsWith('memory-')).length).toBe(3);
+        await expect
+          .poll(async () => (await service.store.getSession('t3', session.id)) === undefined, {
+            timeout: 5000,
+          })
+          .toBe(true);
+        await expect
+          .poll(
+            () => heartbeats.snapshot().filter((beat) => beat.name.startsWith('memory-')).length,
+          )
+          .toBe(3);
       } finally {
         await jobs.stop();
       }
-      await expect(service.workingMemory('t3', session.id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      await expect(service.workingMemory('t3', session.id)).rejects.toMatchObject({
+        code: 'SESSION_NOT_FOUND',
+      });
       expect((await service.workingMemory('t3', live.id)).turns).toHaveLength(1);
-      const left = await service.store.searchText({ tenantId: 't3', sessionId: session.id, query: 'support group counseling', k: 10 });
+      const left = await service.store.searchText({
+        tenantId: 't3',
+        sessionId: session.id,
+        query: 'support group counseling',
+        k: 10,
+      });
       expect(left.length).toBeGreaterThan(0);
       expect(left.every((hit) => hit.memory.tier === 'episodic')).toBe(true);
       expect(left.some((hit) => hit.memory.kind === 'episode')).toBe(true);
@@ -221,30 +286,65 @@ for (const backend of MEMORY_BACKENDS) {
       const { service, clock } = make();
       const alice = await service.createSession('tenant-a', { userId: 'alice' });
       const bob = await service.createSession('tenant-a', { userId: 'bob' });
-      const { turns: aliceTurns } = await service.addTurns('tenant-a', alice.id, turns(0, 2, clock.now()));
+      const { turns: aliceTurns } = await service.addTurns(
+        'tenant-a',
+        alice.id,
+        turns(0, 2, clock.now()),
+      );
       await service.addTurns('tenant-a', bob.id, turns(2, 4, clock.now()));
       await service.settle();
-      await expect(service.workingMemory('tenant-b', alice.id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-      await expect(service.addTurns('tenant-b', alice.id, turns(0, 1, clock.now()))).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-      await expect(service.deleteSession('tenant-b', alice.id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-      await expect(service.distillSession('tenant-b', alice.id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-      expect((await service.cite('tenant-b', [aliceTurns[0]!.id])).unknownIds).toEqual([aliceTurns[0]!.id]);
-      expect(await service.store.searchText({ tenantId: 'tenant-b', query: 'support group', k: 10 })).toEqual([]);
-      const bobs = await service.store.searchText({ tenantId: 'tenant-a', userId: 'bob', query: 'support group counseling painted sunrise', k: 10 });
+      await expect(service.workingMemory('tenant-b', alice.id)).rejects.toMatchObject({
+        code: 'SESSION_NOT_FOUND',
+      });
+      await expect(
+        service.addTurns('tenant-b', alice.id, turns(0, 1, clock.now())),
+      ).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      await expect(service.deleteSession('tenant-b', alice.id)).rejects.toMatchObject({
+        code: 'SESSION_NOT_FOUND',
+      });
+      await expect(service.distillSession('tenant-b', alice.id)).rejects.toMatchObject({
+        code: 'SESSION_NOT_FOUND',
+      });
+      expect((await service.cite('tenant-b', [aliceTurns[0]!.id])).unknownIds).toEqual([
+        aliceTurns[0]!.id,
+      ]);
+      expect(
+        await service.store.searchText({ tenantId: 'tenant-b', query: 'support group', k: 10 }),
+      ).toEqual([]);
+      const bobs = await service.store.searchText({
+        tenantId: 'tenant-a',
+        userId: 'bob',
+        query: 'support group counseling painted sunrise',
+        k: 10,
+      });
       expect(bobs.length).toBeGreaterThan(0);
       expect(bobs.every((hit) => hit.memory.userId === 'bob')).toBe(true);
       const [vector] = await service.embedder!.embed(['support group']);
-      const vectorHits = await service.store.searchVector({ tenantId: 'tenant-a', sessionId: bob.id, vector: vector!, embedderId: service.embedder!.id, k: 10 });
+      const vectorHits = await service.store.searchVector({
+        tenantId: 'tenant-a',
+        sessionId: bob.id,
+        vector: vector!,
+        embedderId: service.embedder!.id,
+        k: 10,
+      });
       expect(vectorHits.every((hit) => hit.memory.sessionId === bob.id)).toBe(true);
-      expect((await service.listSessions('tenant-a', 'alice')).map((s) => s.id)).toEqual([alice.id]);
+      expect((await service.listSessions('tenant-a', 'alice')).map((s) => s.id)).toEqual([
+        alice.id,
+      ]);
       expect(await service.listSessions('tenant-b', 'alice')).toEqual([]);
     });
 
     it('adds thousands of turns in one call and embeds them in batches', async (ctx) => {
       if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
-      const { service, clock, embedder } = make({ settings: { wmMaxTurns: 10, emDistillEveryNTurns: 5 } });
+      const { service, clock, embedder } = make({
+        settings: { wmMaxTurns: 10, emDistillEveryNTurns: 5 },
+      });
       const session = await service.createSession('t4', { userId: 'bulk' });
-      const many = Array.from({ length: 1000 }, (_, i) => ({ speaker: i % 2 === 0 ? 'a' : 'b', content: `message number ${i} about topic ${i % 37}`, at: clock.now() + i }));
+      const many = Array.from({ length: 1000 }, (_, i) => ({
+        speaker: i % 2 === 0 ? 'a' : 'b',
+        content: `message number ${i} about topic ${i % 37}`,
+        at: clock.now() + i,
+      }));
       const result = await service.addTurns('t4', session.id, many);
       expect(result.session.turnCount).toBe(1000);
       await service.settle();

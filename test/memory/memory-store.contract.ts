@@ -20,7 +20,10 @@ function turn(text: string, speaker = 'ann', at = T0): NewTurn {
   return { id: newId('mem'), speaker, text, occurredAt: at };
 }
 
-export function describeMemoryStore(name: string, makeStore: () => Promise<StoreFixture | undefined>): void {
+export function describeMemoryStore(
+  name: string,
+  makeStore: () => Promise<StoreFixture | undefined>,
+): void {
   describe(`MemoryStore contract: ${name}`, () => {
     let fixture: StoreFixture | undefined;
     let store: MemoryStore;
@@ -34,7 +37,15 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
     });
 
     async function session(tenantId: string, userId: string | null, id = newId('ses')) {
-      return store.createSession({ id, tenantId, userId, agentId: 'bot', metadata: { a: 1 }, createdAt: T0, expiresAt: T0 + DAY });
+      return store.createSession({
+        id,
+        tenantId,
+        userId,
+        agentId: 'bot',
+        metadata: { a: 1 },
+        createdAt: T0,
+        expiresAt: T0 + DAY,
+      });
     }
 
     it('creates, reads and lists sessions per tenant and user', async (ctx) => {
@@ -81,19 +92,41 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
         ttlMs: DAY,
         wmMaxTurns: 3,
       });
-      expect(second.session).toMatchObject({ turnCount: 7, lastActiveAt: T0 + 2000, expiresAt: T0 + 2000 + DAY });
+      expect(second.session).toMatchObject({
+        turnCount: 7,
+        lastActiveAt: T0 + 2000,
+        expiresAt: T0 + 2000 + DAY,
+      });
       const last = await store.lastTurns('t-turns', s.id, 3);
       expect(last.map((t) => t.text)).toEqual(['turn number 5', 'turn number 6', 'turn number 7']);
-      expect(last.every((t) => t.tier === 'working' && t.userId === 'u1' && t.agentId === 'bot')).toBe(true);
+      expect(
+        last.every((t) => t.tier === 'working' && t.userId === 'u1' && t.agentId === 'bot'),
+      ).toBe(true);
       const older = await store.turnsInRange('t-turns', s.id, 0, 4);
       expect(older.map((t) => t.tier)).toEqual(['episodic', 'episodic', 'episodic', 'episodic']);
       await expect(
-        store.appendTurns({ tenantId: 't-other', sessionId: s.id, turns: [turn('x')], now: T0, ttlMs: DAY, wmMaxTurns: 3 }),
+        store.appendTurns({
+          tenantId: 't-other',
+          sessionId: s.id,
+          turns: [turn('x')],
+          now: T0,
+          ttlMs: DAY,
+          wmMaxTurns: 3,
+        }),
       ).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
       await expect(
-        store.appendTurns({ tenantId: 't-turns', sessionId: s.id, turns: [turn('x')], now: T0 + 3 * DAY, ttlMs: DAY, wmMaxTurns: 3 }),
+        store.appendTurns({
+          tenantId: 't-turns',
+          sessionId: s.id,
+          turns: [turn('x')],
+          now: T0 + 3 * DAY,
+          ttlMs: DAY,
+          wmMaxTurns: 3,
+        }),
       ).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-      expect((await store.expiredSessions(T0 + 3 * DAY, 100)).some((x) => x.id === s.id)).toBe(true);
+      expect((await store.expiredSessions(T0 + 3 * DAY, 100)).some((x) => x.id === s.id)).toBe(
+        true,
+      );
       expect((await store.expiredSessions(T0 + 3000, 100)).some((x) => x.id === s.id)).toBe(false);
     });
 
@@ -109,11 +142,20 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
         ttlMs: DAY,
         wmMaxTurns: 10,
       });
-      await store.appendTurns({ tenantId: 't-nb', sessionId: other.id, turns: [turn('elsewhere')], now: T0, ttlMs: DAY, wmMaxTurns: 10 });
+      await store.appendTurns({
+        tenantId: 't-nb',
+        sessionId: other.id,
+        turns: [turn('elsewhere')],
+        now: T0,
+        ttlMs: DAY,
+        wmMaxTurns: 10,
+      });
       const neighbours = await store.getNeighbors('t-nb', turns[2]!.id, 1);
       expect(neighbours.map((t) => t.text)).toEqual(['two', 'four']);
       expect(await store.getNeighbors('t-other', turns[2]!.id, 1)).toEqual([]);
-      expect((await store.getByIds('t-nb', [turns[4]!.id, 'nope', turns[0]!.id])).map((t) => t.text)).toEqual(['five', 'one']);
+      expect(
+        (await store.getByIds('t-nb', [turns[4]!.id, 'nope', turns[0]!.id])).map((t) => t.text),
+      ).toEqual(['five', 'one']);
       expect(await store.getByIds('t-other', [turns[0]!.id])).toEqual([]);
     });
 
@@ -123,27 +165,61 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
       const b = await session('t-fts', 'bob');
       const c = await session('t-fts-2', 'alice');
       const add = (tenantId: string, sessionId: string, texts: string[], at = T0) =>
-        store.appendTurns({ tenantId, sessionId, turns: texts.map((text) => turn(text, 'x', at)), now: T0, ttlMs: DAY, wmMaxTurns: 10 });
-      await add('t-fts', a.id, ['I adopted a puppy named Rex last week', 'The weather was nice'], T0);
+        store.appendTurns({
+          tenantId,
+          sessionId,
+          turns: texts.map((text) => turn(text, 'x', at)),
+          now: T0,
+          ttlMs: DAY,
+          wmMaxTurns: 10,
+        });
+      await add(
+        't-fts',
+        a.id,
+        ['I adopted a puppy named Rex last week', 'The weather was nice'],
+        T0,
+      );
       await add('t-fts', a.id, ['Rex the puppy loves running on the beach'], T0 + 10 * DAY);
       await add('t-fts', b.id, ['Bob has a puppy too'], T0);
       await add('t-fts-2', c.id, ['A puppy in another tenant'], T0);
 
-      const hits = await store.searchText({ tenantId: 't-fts', userId: 'alice', query: 'What is the name of the puppy?', k: 10 });
-      expect(hits.map((h) => h.memory.text).sort()).toEqual(['I adopted a puppy named Rex last week', 'Rex the puppy loves running on the beach']);
+      const hits = await store.searchText({
+        tenantId: 't-fts',
+        userId: 'alice',
+        query: 'What is the name of the puppy?',
+        k: 10,
+      });
+      expect(hits.map((h) => h.memory.text).sort()).toEqual([
+        'I adopted a puppy named Rex last week',
+        'Rex the puppy loves running on the beach',
+      ]);
       expect(hits.map((h) => h.rank)).toEqual([1, 2]);
       expect(hits[0]!.score).toBeGreaterThanOrEqual(hits[1]!.score);
       // "adopted" matches "adopt" through the stemmer.
-      expect((await store.searchText({ tenantId: 't-fts', query: 'adopting', k: 5 })).map((h) => h.memory.text)).toEqual([
-        'I adopted a puppy named Rex last week',
-      ]);
+      expect(
+        (await store.searchText({ tenantId: 't-fts', query: 'adopting', k: 5 })).map(
+          (h) => h.memory.text,
+        ),
+      ).toEqual(['I adopted a puppy named Rex last week']);
       const tenantWide = await store.searchText({ tenantId: 't-fts', query: 'puppy', k: 10 });
       expect(tenantWide).toHaveLength(3);
       expect(tenantWide.every((h) => h.memory.tenantId === 't-fts')).toBe(true);
-      expect(await store.searchText({ tenantId: 't-fts', sessionId: b.id, query: 'puppy', k: 10 })).toHaveLength(1);
-      expect(await store.searchText({ tenantId: 't-fts', userId: null, query: 'puppy', k: 10 })).toHaveLength(0);
-      expect(await store.searchText({ tenantId: 't-fts', tiers: ['semantic'], query: 'puppy', k: 10 })).toHaveLength(0);
-      const late = await store.searchText({ tenantId: 't-fts', userId: 'alice', query: 'puppy', k: 10, timeRange: { from: T0 + DAY } });
+      expect(
+        await store.searchText({ tenantId: 't-fts', sessionId: b.id, query: 'puppy', k: 10 }),
+      ).toHaveLength(1);
+      expect(
+        await store.searchText({ tenantId: 't-fts', userId: null, query: 'puppy', k: 10 }),
+      ).toHaveLength(0);
+      expect(
+        await store.searchText({ tenantId: 't-fts', tiers: ['semantic'], query: 'puppy', k: 10 }),
+      ).toHaveLength(0);
+      const late = await store.searchText({
+        tenantId: 't-fts',
+        userId: 'alice',
+        query: 'puppy',
+        k: 10,
+        timeRange: { from: T0 + DAY },
+      });
       expect(late.map((h) => h.memory.text)).toEqual(['Rex the puppy loves running on the beach']);
       expect(await store.searchText({ tenantId: 't-fts', query: 'the of ?!', k: 10 })).toEqual([]);
       expect(await store.countMemories({ tenantId: 't-fts', userId: 'alice' })).toBe(3);
@@ -161,23 +237,63 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
         ttlMs: DAY,
         wmMaxTurns: 10,
       });
-      const bob = await store.appendTurns({ tenantId: 't-vec', sessionId: b.id, turns: [turn('bob north')], now: T0, ttlMs: DAY, wmMaxTurns: 10 });
+      const bob = await store.appendTurns({
+        tenantId: 't-vec',
+        sessionId: b.id,
+        turns: [turn('bob north')],
+        now: T0,
+        ttlMs: DAY,
+        wmMaxTurns: 10,
+      });
       const pending = await store.listUnembedded(10_000);
-      expect(pending.filter((p) => p.tenantId === 't-vec').map((p) => p.text)).toEqual(['north', 'east', 'north-east', 'bob north']);
+      expect(pending.filter((p) => p.tenantId === 't-vec').map((p) => p.text)).toEqual([
+        'north',
+        'east',
+        'north-east',
+        'bob north',
+      ]);
       await store.putVectors('t-vec', 'emb-a', [
         { memoryId: turns[0]!.id, vector: unit([1, 0, 0]) },
         { memoryId: turns[1]!.id, vector: unit([0, 1, 0]) },
         { memoryId: turns[2]!.id, vector: unit([1, 1, 0]) },
         { memoryId: bob.turns[0]!.id, vector: unit([1, 0, 0]) },
       ]);
-      expect((await store.listUnembedded(10_000)).filter((p) => p.tenantId === 't-vec')).toEqual([]);
-      const hits = await store.searchVector({ tenantId: 't-vec', userId: 'alice', vector: unit([1, 0.1, 0]), embedderId: 'emb-a', k: 2 });
+      expect((await store.listUnembedded(10_000)).filter((p) => p.tenantId === 't-vec')).toEqual(
+        [],
+      );
+      const hits = await store.searchVector({
+        tenantId: 't-vec',
+        userId: 'alice',
+        vector: unit([1, 0.1, 0]),
+        embedderId: 'emb-a',
+        k: 2,
+      });
       expect(hits.map((h) => h.memory.text)).toEqual(['north', 'north-east']);
       expect(hits[0]!.score).toBeGreaterThan(0.99);
       expect(hits[0]!.memory.embedderId).toBe('emb-a');
-      expect(await store.searchVector({ tenantId: 't-vec', vector: unit([1, 0, 0]), embedderId: 'emb-b', k: 5 })).toEqual([]);
-      expect(await store.searchVector({ tenantId: 't-vec-other', vector: unit([1, 0, 0]), embedderId: 'emb-a', k: 5 })).toEqual([]);
-      const bobs = await store.searchVector({ tenantId: 't-vec', sessionId: b.id, vector: unit([0, 1, 0]), embedderId: 'emb-a', k: 5 });
+      expect(
+        await store.searchVector({
+          tenantId: 't-vec',
+          vector: unit([1, 0, 0]),
+          embedderId: 'emb-b',
+          k: 5,
+        }),
+      ).toEqual([]);
+      expect(
+        await store.searchVector({
+          tenantId: 't-vec-other',
+          vector: unit([1, 0, 0]),
+          embedderId: 'emb-a',
+          k: 5,
+        }),
+      ).toEqual([]);
+      const bobs = await store.searchVector({
+        tenantId: 't-vec',
+        sessionId: b.id,
+        vector: unit([0, 1, 0]),
+        embedderId: 'emb-a',
+        k: 5,
+      });
       expect(bobs.map((h) => h.memory.text)).toEqual(['bob north']);
     });
 
@@ -192,7 +308,11 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
         ttlMs: DAY,
         wmMaxTurns: 3,
       });
-      const due = await store.sessionsDueForDistillation({ wmMaxTurns: 3, minTurns: 3, limit: 100 });
+      const due = await store.sessionsDueForDistillation({
+        wmMaxTurns: 3,
+        minTurns: 3,
+        limit: 100,
+      });
       expect(due.map((x) => x.id)).toContain(s.id);
       const episode: NewMemory = {
         id: newId('mem'),
@@ -207,12 +327,38 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
         occurredAt: T0,
         source: { turnIds: turns.slice(0, 3).map((t) => t.id) },
       };
-      expect(await store.recordDistillation({ tenantId: 't-dist', sessionId: s.id, expectedThrough: 0, through: 3, episodes: [episode], now: T0 })).toBe(true);
-      expect(await store.recordDistillation({ tenantId: 't-dist', sessionId: s.id, expectedThrough: 0, through: 3, episodes: [episode], now: T0 })).toBe(false);
+      expect(
+        await store.recordDistillation({
+          tenantId: 't-dist',
+          sessionId: s.id,
+          expectedThrough: 0,
+          through: 3,
+          episodes: [episode],
+          now: T0,
+        }),
+      ).toBe(true);
+      expect(
+        await store.recordDistillation({
+          tenantId: 't-dist',
+          sessionId: s.id,
+          expectedThrough: 0,
+          through: 3,
+          episodes: [episode],
+          now: T0,
+        }),
+      ).toBe(false);
       expect((await store.getSession('t-dist', s.id))?.distilledThrough).toBe(3);
-      expect((await store.sessionsDueForDistillation({ wmMaxTurns: 3, minTurns: 3, limit: 100 })).map((x) => x.id)).not.toContain(s.id);
+      expect(
+        (await store.sessionsDueForDistillation({ wmMaxTurns: 3, minTurns: 3, limit: 100 })).map(
+          (x) => x.id,
+        ),
+      ).not.toContain(s.id);
       const [stored] = await store.getByIds('t-dist', [episode.id]);
-      expect(stored).toMatchObject({ kind: 'episode', tier: 'episodic', source: { turnIds: turns.slice(0, 3).map((t) => t.id) } });
+      expect(stored).toMatchObject({
+        kind: 'episode',
+        tier: 'episodic',
+        source: { turnIds: turns.slice(0, 3).map((t) => t.id) },
+      });
 
       expect(await store.deleteSession('t-other', s.id)).toBe(false);
       expect(await store.deleteSession('t-dist', s.id)).toBe(true);
@@ -221,7 +367,14 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
       expect(left.map((m) => m.text)).toEqual(['a1 a2 a3', 'a1', 'a2', 'a3']);
 
       const p = await session('t-dist', 'u1');
-      await store.appendTurns({ tenantId: 't-dist', sessionId: p.id, turns: [turn('gone')], now: T0, ttlMs: DAY, wmMaxTurns: 0 });
+      await store.appendTurns({
+        tenantId: 't-dist',
+        sessionId: p.id,
+        turns: [turn('gone')],
+        now: T0,
+        ttlMs: DAY,
+        wmMaxTurns: 0,
+      });
       expect(await store.deleteSession('t-dist', p.id, { purge: true })).toBe(true);
       expect(await store.countMemories({ tenantId: 't-dist', sessionId: p.id })).toBe(0);
     });
@@ -239,7 +392,16 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
       });
       const [blue, fine] = turns as [(typeof turns)[0], (typeof turns)[0]];
       await store.putVectors('t-sal', 'emb-a', [{ memoryId: blue.id, vector: unit([0, 0, 1]) }]);
-      expect(await store.setSalience('t-sal', [{ id: blue.id, salience: 0.9 }, { id: 'missing', salience: 1 }], T0 + 5)).toEqual([blue.id]);
+      expect(
+        await store.setSalience(
+          't-sal',
+          [
+            { id: blue.id, salience: 0.9 },
+            { id: 'missing', salience: 1 },
+          ],
+          T0 + 5,
+        ),
+      ).toEqual([blue.id]);
       expect(await store.setSalience('t-other', [{ id: fine.id, salience: 1 }], T0)).toEqual([]);
       const [updated] = await store.getByIds('t-sal', [blue.id]);
       expect(updated).toMatchObject({ salience: 0.9, salienceUpdatedAt: T0 + 5 });
@@ -261,12 +423,25 @@ export function describeMemoryStore(name: string, makeStore: () => Promise<Store
         source: { memoryId: blue.id, turnIds: [blue.id] },
       };
       expect(await store.recordPromotion('t-sal', blue.id, copy, T0 + 10)).toBe(true);
-      expect(await store.recordPromotion('t-sal', blue.id, { ...copy, id: newId('mem') }, T0 + 10)).toBe(false);
+      expect(
+        await store.recordPromotion('t-sal', blue.id, { ...copy, id: newId('mem') }, T0 + 10),
+      ).toBe(false);
       expect((await store.promotionCandidates(0.8, 1000)).map((c) => c.id)).not.toContain(blue.id);
       const [original, promoted] = await store.getByIds('t-sal', [blue.id, copy.id]);
       expect(original?.promotedId).toBe(copy.id);
-      expect(promoted).toMatchObject({ kind: 'promoted', tier: 'semantic', source: { memoryId: blue.id }, embedderId: 'emb-a' });
-      const semantic = await store.searchVector({ tenantId: 't-sal', tiers: ['semantic'], vector: unit([0, 0, 1]), embedderId: 'emb-a', k: 5 });
+      expect(promoted).toMatchObject({
+        kind: 'promoted',
+        tier: 'semantic',
+        source: { memoryId: blue.id },
+        embedderId: 'emb-a',
+      });
+      const semantic = await store.searchVector({
+        tenantId: 't-sal',
+        tiers: ['semantic'],
+        vector: unit([0, 0, 1]),
+        embedderId: 'emb-a',
+        k: 5,
+      });
       expect(semantic.map((h) => h.memory.id)).toEqual([copy.id]);
     });
   });

@@ -1,6 +1,11 @@
 // Runs the MemoryStore contract against the PostgreSQL adapter in a fresh schema.
 import { describeMemoryStore } from '../../../test/memory/memory-store.contract.js';
-import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueName } from '../../../test/support/backends.js';
+import {
+  dropSchema,
+  POSTGRES_URL,
+  postgresAvailable,
+  uniqueName,
+} from '../../../test/support/backends.js';
 import { openPostgres } from './database.js';
 import { PostgresMemoryStore } from './memory-store.js';
 

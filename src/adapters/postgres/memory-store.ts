@@ -108,7 +108,11 @@ function vectorLiteral(vector: Float32Array): string {
 }
 
 /** Multi-row INSERT … ON CONFLICT DO NOTHING for memory items. */
-function insertMemoriesSql(tenantId: string, items: NewMemory[], now: number): { text: string; values: unknown[] } {
+function insertMemoriesSql(
+  tenantId: string,
+  items: NewMemory[],
+  now: number,
+): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const tuples = items.map((item) => {
     const row = [
@@ -149,13 +153,20 @@ class ScopeBuilder {
   add(scope: MemoryScope): string {
     this.clauses.push(`m.tenant_id = ${this.param(scope.tenantId)}`);
     if (scope.userId !== undefined) {
-      this.clauses.push(scope.userId === null ? 'm.user_id IS NULL' : `m.user_id = ${this.param(scope.userId)}`);
+      this.clauses.push(
+        scope.userId === null ? 'm.user_id IS NULL' : `m.user_id = ${this.param(scope.userId)}`,
+      );
     }
-    if (scope.sessionId !== undefined) this.clauses.push(`m.session_id = ${this.param(scope.sessionId)}`);
-    if (scope.tiers !== undefined) this.clauses.push(`m.tier = ANY(${this.param(scope.tiers)}::text[])`);
-    if (scope.kinds !== undefined) this.clauses.push(`m.kind = ANY(${this.param(scope.kinds)}::text[])`);
-    if (scope.timeRange?.from !== undefined) this.clauses.push(`m.occurred_at >= ${this.param(scope.timeRange.from)}`);
-    if (scope.timeRange?.to !== undefined) this.clauses.push(`m.occurred_at < ${this.param(scope.timeRange.to)}`);
+    if (scope.sessionId !== undefined)
+      this.clauses.push(`m.session_id = ${this.param(scope.sessionId)}`);
+    if (scope.tiers !== undefined)
+      this.clauses.push(`m.tier = ANY(${this.param(scope.tiers)}::text[])`);
+    if (scope.kinds !== undefined)
+      this.clauses.push(`m.kind = ANY(${this.param(scope.kinds)}::text[])`);
+    if (scope.timeRange?.from !== undefined)
+      this.clauses.push(`m.occurred_at >= ${this.param(scope.timeRange.from)}`);
+    if (scope.timeRange?.to !== undefined)
+      this.clauses.push(`m.occurred_at < ${this.param(scope.timeRange.to)}`);
     return this.clauses.join(' AND ');
   }
 }
@@ -200,10 +211,10 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   async getSession(tenantId: string, sessionId: string): Promise<Session | undefined> {
-    const result = await this.pool.query<SessionRow>('SELECT * FROM memory_sessions WHERE tenant_id = $1 AND id = $2', [
-      tenantId,
-      sessionId,
-    ]);
+    const result = await this.pool.query<SessionRow>(
+      'SELECT * FROM memory_sessions WHERE tenant_id = $1 AND id = $2',
+      [tenantId, sessionId],
+    );
     const row = result.rows[0];
     return row === undefined ? undefined : toSession(row);
   }
@@ -226,7 +237,10 @@ export class PostgresMemoryStore implements MemoryStore {
       );
       const row = found.rows[0];
       if (row === undefined || Number(row.expires_at) <= now) {
-        throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired.`);
+        throw new AppError(
+          'SESSION_NOT_FOUND',
+          `Session ${sessionId} does not exist or has expired.`,
+        );
       }
       const turnCount = row.turn_count + turns.length;
       const workingFrom = turnCount - wmMaxTurns;
@@ -247,7 +261,11 @@ export class PostgresMemoryStore implements MemoryStore {
         };
       });
       for (let offset = 0; offset < items.length; offset += MAX_ROWS_PER_INSERT) {
-        const insert = insertMemoriesSql(tenantId, items.slice(offset, offset + MAX_ROWS_PER_INSERT), now);
+        const insert = insertMemoriesSql(
+          tenantId,
+          items.slice(offset, offset + MAX_ROWS_PER_INSERT),
+          now,
+        );
         await client.query(insert.text, insert.values);
       }
       await client.query(
@@ -289,7 +307,12 @@ export class PostgresMemoryStore implements MemoryStore {
     return result.rows.reverse().map(toMemory);
   }
 
-  async turnsInRange(tenantId: string, sessionId: string, afterSeq: number, throughSeq: number): Promise<MemoryItem[]> {
+  async turnsInRange(
+    tenantId: string,
+    sessionId: string,
+    afterSeq: number,
+    throughSeq: number,
+  ): Promise<MemoryItem[]> {
     const result = await this.pool.query<MemoryRow>(
       `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = $1 AND m.session_id = $2 AND m.kind = 'turn'
        AND m.seq > $3 AND m.seq <= $4 ORDER BY m.seq`,
@@ -298,7 +321,9 @@ export class PostgresMemoryStore implements MemoryStore {
     return result.rows.map(toMemory);
   }
 
-  async recordDistillation(input: Parameters<MemoryStore['recordDistillation']>[0]): Promise<boolean> {
+  async recordDistillation(
+    input: Parameters<MemoryStore['recordDistillation']>[0],
+  ): Promise<boolean> {
     return this.transaction(async (client) => {
       const claimed = await client.query(
         'UPDATE memory_sessions SET distilled_through = $1 WHERE tenant_id = $2 AND id = $3 AND distilled_through = $4',
@@ -319,7 +344,11 @@ export class PostgresMemoryStore implements MemoryStore {
     });
   }
 
-  async sessionsDueForDistillation(input: { wmMaxTurns: number; minTurns: number; limit: number }): Promise<Session[]> {
+  async sessionsDueForDistillation(input: {
+    wmMaxTurns: number;
+    minTurns: number;
+    limit: number;
+  }): Promise<Session[]> {
     const result = await this.pool.query<SessionRow>(
       `SELECT * FROM memory_sessions WHERE turn_count - $1 - distilled_through >= $2 ORDER BY last_active_at LIMIT $3`,
       [input.wmMaxTurns, input.minTurns, input.limit],
@@ -335,12 +364,16 @@ export class PostgresMemoryStore implements MemoryStore {
     return result.rows.map(toSession);
   }
 
-  async deleteSession(tenantId: string, sessionId: string, options: { purge?: boolean } = {}): Promise<boolean> {
+  async deleteSession(
+    tenantId: string,
+    sessionId: string,
+    options: { purge?: boolean } = {},
+  ): Promise<boolean> {
     return this.transaction(async (client) => {
-      const deleted = await client.query('DELETE FROM memory_sessions WHERE tenant_id = $1 AND id = $2', [
-        tenantId,
-        sessionId,
-      ]);
+      const deleted = await client.query(
+        'DELETE FROM memory_sessions WHERE tenant_id = $1 AND id = $2',
+        [tenantId, sessionId],
+      );
       await client.query(
         options.purge === true
           ? 'DELETE FROM memories WHERE tenant_id = $1 AND session_id = $2'
@@ -355,7 +388,11 @@ export class PostgresMemoryStore implements MemoryStore {
     if (items.length === 0) return;
     await this.transaction(async (client) => {
       for (let offset = 0; offset < items.length; offset += MAX_ROWS_PER_INSERT) {
-        const insert = insertMemoriesSql(tenantId, items.slice(offset, offset + MAX_ROWS_PER_INSERT), now);
+        const insert = insertMemoriesSql(
+          tenantId,
+          items.slice(offset, offset + MAX_ROWS_PER_INSERT),
+          now,
+        );
         await client.query(insert.text, insert.values);
       }
     });
@@ -395,7 +432,11 @@ export class PostgresMemoryStore implements MemoryStore {
        WHERE m.text_search @@ q AND ${where} ORDER BY score DESC, m.id LIMIT ${limit}`,
       scope.values,
     );
-    return result.rows.map((row, index) => ({ memory: toMemory(row), rank: index + 1, score: row.score }));
+    return result.rows.map((row, index) => ({
+      memory: toMemory(row),
+      rank: index + 1,
+      score: row.score,
+    }));
   }
 
   async searchVector(
@@ -422,7 +463,11 @@ export class PostgresMemoryStore implements MemoryStore {
     });
     // relaxed_order may return rows slightly out of order.
     rows.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : 1));
-    return rows.map((row, index) => ({ memory: toMemory(row), rank: index + 1, score: 1 - row.distance }));
+    return rows.map((row, index) => ({
+      memory: toMemory(row),
+      rank: index + 1,
+      score: 1 - row.distance,
+    }));
   }
 
   async countMemories(scope: MemoryScope): Promise<number> {
@@ -435,7 +480,9 @@ export class PostgresMemoryStore implements MemoryStore {
     return Number(result.rows[0]?.n ?? 0);
   }
 
-  async listUnembedded(limit: number): Promise<Array<Pick<MemoryItem, 'id' | 'tenantId' | 'text'>>> {
+  async listUnembedded(
+    limit: number,
+  ): Promise<Array<Pick<MemoryItem, 'id' | 'tenantId' | 'text'>>> {
     const result = await this.pool.query<{ id: string; tenant_id: string; text: string }>(
       'SELECT id, tenant_id, text FROM memories WHERE embedder_id IS NULL ORDER BY inserted LIMIT $1',
       [limit],
@@ -452,7 +499,11 @@ export class PostgresMemoryStore implements MemoryStore {
       );
     } catch (error) {
       // Two processes creating the same index at once: the loser sees a duplicate; fine.
-      if ((error as { code?: string }).code !== '23505' && (error as { code?: string }).code !== '42P07') throw error;
+      if (
+        (error as { code?: string }).code !== '23505' &&
+        (error as { code?: string }).code !== '42P07'
+      )
+        throw error;
     }
     this.indexedDimensions.add(dim);
   }
@@ -484,7 +535,11 @@ export class PostgresMemoryStore implements MemoryStore {
     );
   }
 
-  async setSalience(tenantId: string, updates: Array<{ id: string; salience: number }>, now: number): Promise<string[]> {
+  async setSalience(
+    tenantId: string,
+    updates: Array<{ id: string; salience: number }>,
+    now: number,
+  ): Promise<string[]> {
     if (updates.length === 0) return [];
     const result = await this.pool.query<{ id: string }>(
       `UPDATE memories m SET salience = u.salience, salience_updated_at = $2
@@ -505,7 +560,12 @@ export class PostgresMemoryStore implements MemoryStore {
     return result.rows.map(toMemory);
   }
 
-  async recordPromotion(tenantId: string, originalId: string, promoted: NewMemory, now: number): Promise<boolean> {
+  async recordPromotion(
+    tenantId: string,
+    originalId: string,
+    promoted: NewMemory,
+    now: number,
+  ): Promise<boolean> {
     return this.transaction(async (client) => {
       const marked = await client.query(
         'UPDATE memories SET promoted_id = $1 WHERE tenant_id = $2 AND id = $3 AND promoted_id IS NULL',

@@ -21,7 +21,9 @@ describeMemoryStore('sqlite', async () => {
 
 describe('ftsQuery', () => {
   it('keeps content words as quoted OR terms and drops stop words and syntax', () => {
-    expect(ftsQuery('What did Caroline "research" (NEAR) -x?')).toBe('"caroline" OR "research" OR "near" OR "x"');
+    expect(ftsQuery('What did Caroline "research" (NEAR) -x?')).toBe(
+      '"caroline" OR "research" OR "near" OR "x"',
+    );
     expect(ftsQuery('what is it?')).toBe('');
   });
 });
@@ -29,7 +31,7 @@ describe('ftsQuery', () => {
 describe('SQLite vector search through the binary index', () => {
   function randomUnit(dimension: number, seed: number): Float32Array {
     let state = seed;
-    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
     const vector = Float32Array.from({ length: dimension }, next);
     const norm = Math.hypot(...vector);
     return vector.map((value) => value / norm);
@@ -47,40 +49,107 @@ describe('SQLite vector search through the binary index', () => {
       await store.insertMemories(
         't',
         vectors.map((_, i) => ({
-          id: `m${i}`, kind: 'turn' as const, tier: 'episodic' as const, userId: `u${i % 3}`, sessionId: `s${i % 30}`,
-          agentId: null, speaker: null, text: `item ${i}`, seq: i, occurredAt: i,
+          id: `m${i}`,
+          kind: 'turn' as const,
+          tier: 'episodic' as const,
+          userId: `u${i % 3}`,
+          sessionId: `s${i % 30}`,
+          agentId: null,
+          speaker: null,
+          text: `item ${i}`,
+          seq: i,
+          occurredAt: i,
         })),
         0,
       );
-      await store.putVectors('t', 'e', vectors.map((vector, i) => ({ memoryId: `m${i}`, vector })));
+      await store.putVectors(
+        't',
+        'e',
+        vectors.map((vector, i) => ({ memoryId: `m${i}`, vector })),
+      );
       const exact = (query: Float32Array, filter: (i: number) => boolean, k: number) =>
         vectors
-          .map((vector, i) => ({ i, score: vector.reduce((sum, value, d) => sum + value * query[d]!, 0) }))
+          .map((vector, i) => ({
+            i,
+            score: vector.reduce((sum, value, d) => sum + value * query[d]!, 0),
+          }))
           .filter(({ i }) => filter(i))
           .sort((a, b) => b.score - a.score)
           .slice(0, k)
           .map(({ i }) => `m${i}`);
       // A stored vector is its own nearest neighbour; results agree with brute force.
       for (const target of [5, 1234, 2999]) {
-        const hits = await store.searchVector({ tenantId: 't', vector: vectors[target]!, embedderId: 'e', k: 10 });
+        const hits = await store.searchVector({
+          tenantId: 't',
+          vector: vectors[target]!,
+          embedderId: 'e',
+          k: 10,
+        });
         expect(hits[0]!.memory.id).toBe(`m${target}`);
         const truth = exact(vectors[target]!, () => true, 10);
-        expect(hits.filter((hit) => truth.includes(hit.memory.id)).length).toBeGreaterThanOrEqual(8);
+        expect(hits.filter((hit) => truth.includes(hit.memory.id)).length).toBeGreaterThanOrEqual(
+          8,
+        );
       }
       // Scope filters are exact (user 1 only, a time window).
       const query = randomUnit(64, 99_999);
-      const scoped = await store.searchVector({ tenantId: 't', userId: 'u1', timeRange: { from: 100, to: 400 }, vector: query, embedderId: 'e', k: 5 });
-      expect(scoped.map((hit) => hit.memory.id)).toEqual(exact(query, (i) => i % 3 === 1 && i >= 100 && i < 400, 5));
+      const scoped = await store.searchVector({
+        tenantId: 't',
+        userId: 'u1',
+        timeRange: { from: 100, to: 400 },
+        vector: query,
+        embedderId: 'e',
+        k: 5,
+      });
+      expect(scoped.map((hit) => hit.memory.id)).toEqual(
+        exact(query, (i) => i % 3 === 1 && i >= 100 && i < 400, 5),
+      );
       // A tier filter applied after the index still fills k (falls back to an exact scan).
-      await store.insertMemories('t', [{ id: 'sem', kind: 'promoted', tier: 'semantic', userId: 'u1', sessionId: null, agentId: null, speaker: null, text: 'x', seq: null, occurredAt: 5 }], 0);
+      await store.insertMemories(
+        't',
+        [
+          {
+            id: 'sem',
+            kind: 'promoted',
+            tier: 'semantic',
+            userId: 'u1',
+            sessionId: null,
+            agentId: null,
+            speaker: null,
+            text: 'x',
+            seq: null,
+            occurredAt: 5,
+          },
+        ],
+        0,
+      );
       await writer.putVectors('t', 'e', [{ memoryId: 'sem', vector: randomUnit(64, 7) }]);
-      const semantic = await store.searchVector({ tenantId: 't', tiers: ['semantic'], vector: query, embedderId: 'e', k: 3 });
+      const semantic = await store.searchVector({
+        tenantId: 't',
+        tiers: ['semantic'],
+        vector: query,
+        embedderId: 'e',
+        k: 3,
+      });
       expect(semantic.map((hit) => hit.memory.id)).toEqual(['sem']);
       // Re-embedding an old row through another connection and this one.
       await store.putVectors('t', 'e', [{ memoryId: 'm7', vector: query }]);
-      expect((await store.searchVector({ tenantId: 't', vector: query, embedderId: 'e', k: 1 }))[0]!.memory.id).toBe('m7');
-      expect(await store.searchVector({ tenantId: 't', userId: 'nobody', vector: query, embedderId: 'e', k: 3 })).toEqual([]);
-      expect(await store.searchVector({ tenantId: 'other', vector: query, embedderId: 'e', k: 3 })).toEqual([]);
+      expect(
+        (await store.searchVector({ tenantId: 't', vector: query, embedderId: 'e', k: 1 }))[0]!
+          .memory.id,
+      ).toBe('m7');
+      expect(
+        await store.searchVector({
+          tenantId: 't',
+          userId: 'nobody',
+          vector: query,
+          embedderId: 'e',
+          k: 3,
+        }),
+      ).toEqual([]);
+      expect(
+        await store.searchVector({ tenantId: 'other', vector: query, embedderId: 'e', k: 3 }),
+      ).toEqual([]);
     } finally {
       other.close();
       database.close();

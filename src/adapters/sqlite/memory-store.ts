@@ -60,9 +60,11 @@ const INSERT_MEMORY = `INSERT OR IGNORE INTO memories (id, tenant_id, kind, tier
 
 /** Small English stop list: question words would otherwise dominate OR queries. */
 const STOP_WORDS = new Set(
-  ('a an and are as at be been but by can could did do does for from had has have he her hers him his how i if in ' +
+  (
+    'a an and are as at be been but by can could did do does for from had has have he her hers him his how i if in ' +
     'into is it its me my no not of on or our she so than that the their them then there these they this to ' +
-    'was we were what when where which who whom why will with would you your yours').split(' '),
+    'was we were what when where which who whom why will with would you your yours'
+  ).split(' '),
 );
 
 /** A natural-language query as an FTS5 OR query of its quoted terms; empty when nothing is left. */
@@ -193,7 +195,9 @@ export class SqliteMemoryStore implements MemoryStore {
     if (index === undefined || index.dimension !== dimension || index.wantsRebuild) {
       const sample = (
         this.db
-          .prepare('SELECT vector FROM memory_vectors WHERE tenant_id = ? AND embedder_id = ? ORDER BY memory_pk DESC LIMIT 10000')
+          .prepare(
+            'SELECT vector FROM memory_vectors WHERE tenant_id = ? AND embedder_id = ? ORDER BY memory_pk DESC LIMIT 10000',
+          )
           .all(tenantId, embedderId) as Array<{ vector: Buffer }>
       )
         .map((row) => blobVector(row.vector))
@@ -276,7 +280,10 @@ export class SqliteMemoryStore implements MemoryStore {
         .prepare('SELECT * FROM memory_sessions WHERE tenant_id = ? AND id = ?')
         .get(tenantId, sessionId) as SessionRow | undefined;
       if (row === undefined || row.expires_at <= now) {
-        throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired.`);
+        throw new AppError(
+          'SESSION_NOT_FOUND',
+          `Session ${sessionId} does not exist or has expired.`,
+        );
       }
       const turnCount = row.turn_count + turns.length;
       const workingFrom = turnCount - wmMaxTurns;
@@ -319,7 +326,12 @@ export class SqliteMemoryStore implements MemoryStore {
              AND tier = 'working' AND seq <= ?`,
         )
         .run(tenantId, sessionId, workingFrom);
-      const session = toSession({ ...row, turn_count: turnCount, last_active_at: now, expires_at: now + ttlMs });
+      const session = toSession({
+        ...row,
+        turn_count: turnCount,
+        last_active_at: now,
+        expires_at: now + ttlMs,
+      });
       return { session, turns: stored };
     });
     return run.immediate();
@@ -335,7 +347,12 @@ export class SqliteMemoryStore implements MemoryStore {
     return rows.reverse().map(toMemory);
   }
 
-  async turnsInRange(tenantId: string, sessionId: string, afterSeq: number, throughSeq: number): Promise<MemoryItem[]> {
+  async turnsInRange(
+    tenantId: string,
+    sessionId: string,
+    afterSeq: number,
+    throughSeq: number,
+  ): Promise<MemoryItem[]> {
     const rows = this.db
       .prepare(
         `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.session_id = ? AND m.kind = 'turn'
@@ -345,7 +362,9 @@ export class SqliteMemoryStore implements MemoryStore {
     return rows.map(toMemory);
   }
 
-  async recordDistillation(input: Parameters<MemoryStore['recordDistillation']>[0]): Promise<boolean> {
+  async recordDistillation(
+    input: Parameters<MemoryStore['recordDistillation']>[0],
+  ): Promise<boolean> {
     const insert = this.db.prepare(INSERT_MEMORY);
     const run = this.db.transaction((): boolean => {
       const claimed = this.db
@@ -354,7 +373,8 @@ export class SqliteMemoryStore implements MemoryStore {
         )
         .run(input.through, input.tenantId, input.sessionId, input.expectedThrough);
       if (claimed.changes === 0) return false;
-      for (const episode of input.episodes) insert.run(memoryParams(input.tenantId, episode, input.now));
+      for (const episode of input.episodes)
+        insert.run(memoryParams(input.tenantId, episode, input.now));
       if (input.endWorking === true) {
         this.db
           .prepare(
@@ -367,7 +387,11 @@ export class SqliteMemoryStore implements MemoryStore {
     return run.immediate();
   }
 
-  async sessionsDueForDistillation(input: { wmMaxTurns: number; minTurns: number; limit: number }): Promise<Session[]> {
+  async sessionsDueForDistillation(input: {
+    wmMaxTurns: number;
+    minTurns: number;
+    limit: number;
+  }): Promise<Session[]> {
     const rows = this.db
       .prepare(
         `SELECT * FROM memory_sessions WHERE turn_count - ? - distilled_through >= ? ORDER BY last_active_at LIMIT ?`,
@@ -383,16 +407,24 @@ export class SqliteMemoryStore implements MemoryStore {
     return rows.map(toSession);
   }
 
-  async deleteSession(tenantId: string, sessionId: string, options: { purge?: boolean } = {}): Promise<boolean> {
+  async deleteSession(
+    tenantId: string,
+    sessionId: string,
+    options: { purge?: boolean } = {},
+  ): Promise<boolean> {
     const run = this.db.transaction((): boolean => {
       const deleted = this.db
         .prepare('DELETE FROM memory_sessions WHERE tenant_id = ? AND id = ?')
         .run(tenantId, sessionId);
       if (options.purge === true) {
-        this.db.prepare('DELETE FROM memories WHERE tenant_id = ? AND session_id = ?').run(tenantId, sessionId);
+        this.db
+          .prepare('DELETE FROM memories WHERE tenant_id = ? AND session_id = ?')
+          .run(tenantId, sessionId);
       } else {
         this.db
-          .prepare(`DELETE FROM memories WHERE tenant_id = ? AND session_id = ? AND tier = 'working'`)
+          .prepare(
+            `DELETE FROM memories WHERE tenant_id = ? AND session_id = ? AND tier = 'working'`,
+          )
           .run(tenantId, sessionId);
       }
       return deleted.changes > 0;
@@ -425,14 +457,21 @@ export class SqliteMemoryStore implements MemoryStore {
   async getNeighbors(tenantId: string, memoryId: string, window: number): Promise<MemoryItem[]> {
     const center = this.db
       .prepare('SELECT id, session_id, seq FROM memories WHERE tenant_id = ? AND id = ?')
-      .get(tenantId, memoryId) as { id: string; session_id: string | null; seq: number | null } | undefined;
+      .get(tenantId, memoryId) as
+      { id: string; session_id: string | null; seq: number | null } | undefined;
     if (center?.session_id == null || center.seq === null || window <= 0) return [];
     const rows = this.db
       .prepare(
         `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.session_id = ? AND m.kind = 'turn'
          AND m.seq BETWEEN ? AND ? AND m.id <> ? ORDER BY m.seq`,
       )
-      .all(tenantId, center.session_id, center.seq - window, center.seq + window, center.id) as MemoryRow[];
+      .all(
+        tenantId,
+        center.session_id,
+        center.seq - window,
+        center.seq + window,
+        center.id,
+      ) as MemoryRow[];
     return rows.map(toMemory);
   }
 
@@ -478,9 +517,14 @@ export class SqliteMemoryStore implements MemoryStore {
          WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql}
          ORDER BY score DESC, m.pk LIMIT ?`,
       )
-      .all(blob, JSON.stringify([...new Set(pks)]), input.embedderId, input.tenantId, ...scope.params, input.k) as Array<
-      MemoryRow & { score: number }
-    >;
+      .all(
+        blob,
+        JSON.stringify([...new Set(pks)]),
+        input.embedderId,
+        input.tenantId,
+        ...scope.params,
+        input.k,
+      ) as Array<MemoryRow & { score: number }>;
     if (rows.length < input.k && matched > pks.length) {
       // The mutable filters (tier) removed too many candidates: score the whole scope exactly.
       rows = this.db
@@ -489,22 +533,30 @@ export class SqliteMemoryStore implements MemoryStore {
            JOIN memories m ON m.pk = v.memory_pk
            WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
         )
-        .all(blob, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<MemoryRow & { score: number }>;
+        .all(blob, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<
+        MemoryRow & { score: number }
+      >;
     }
     return rows.map((row, index) => ({ memory: toMemory(row), rank: index + 1, score: row.score }));
   }
 
   async countMemories(scope: MemoryScope): Promise<number> {
     const where = scopeClauses(scope);
-    const row = this.db.prepare(`SELECT count(*) AS n FROM memories m WHERE ${where.sql}`).get(...where.params) as {
+    const row = this.db
+      .prepare(`SELECT count(*) AS n FROM memories m WHERE ${where.sql}`)
+      .get(...where.params) as {
       n: number;
     };
     return row.n;
   }
 
-  async listUnembedded(limit: number): Promise<Array<Pick<MemoryItem, 'id' | 'tenantId' | 'text'>>> {
+  async listUnembedded(
+    limit: number,
+  ): Promise<Array<Pick<MemoryItem, 'id' | 'tenantId' | 'text'>>> {
     const rows = this.db
-      .prepare('SELECT id, tenant_id, text FROM memories WHERE embedder_id IS NULL ORDER BY pk LIMIT ?')
+      .prepare(
+        'SELECT id, tenant_id, text FROM memories WHERE embedder_id IS NULL ORDER BY pk LIMIT ?',
+      )
       .all(limit) as Array<{ id: string; tenant_id: string; text: string }>;
     return rows.map((row) => ({ id: row.id, tenantId: row.tenant_id, text: row.text }));
   }
@@ -523,30 +575,53 @@ export class SqliteMemoryStore implements MemoryStore {
     );
     const mark = this.db.prepare('UPDATE memories SET embedder_id = ? WHERE pk = ?');
     const index = this.vectorIndexes.get(`${tenantId}\u0000${embedderId}`);
-    this.db.transaction(() => {
-      for (const { memoryId, vector } of vectors) {
-        const row = find.get(tenantId, memoryId) as
-          | { pk: number; user_id: string | null; session_id: string | null; kind: string; occurred_at: number }
-          | undefined;
-        if (row === undefined) continue;
-        upsert.run(row.pk, tenantId, embedderId, vectorBlob(vector));
-        mark.run(embedderId, row.pk);
-        // Rows above maxPk are picked up by the next search; older ones (re-embedded, or written
-        // out of order) must be added here or the index would never see them.
-        if (index !== undefined && row.pk <= index.maxPk) {
-          index.add({ pk: row.pk, userId: row.user_id, sessionId: row.session_id, kind: row.kind, occurredAt: row.occurred_at, vector });
+    this.db
+      .transaction(() => {
+        for (const { memoryId, vector } of vectors) {
+          const row = find.get(tenantId, memoryId) as
+            | {
+                pk: number;
+                user_id: string | null;
+                session_id: string | null;
+                kind: string;
+                occurred_at: number;
+              }
+            | undefined;
+          if (row === undefined) continue;
+          upsert.run(row.pk, tenantId, embedderId, vectorBlob(vector));
+          mark.run(embedderId, row.pk);
+          // Rows above maxPk are picked up by the next search; older ones (re-embedded, or written
+          // out of order) must be added here or the index would never see them.
+          if (index !== undefined && row.pk <= index.maxPk) {
+            index.add({
+              pk: row.pk,
+              userId: row.user_id,
+              sessionId: row.session_id,
+              kind: row.kind,
+              occurredAt: row.occurred_at,
+              vector,
+            });
+          }
         }
-      }
-    }).immediate();
+      })
+      .immediate();
   }
 
-  async setSalience(tenantId: string, updates: Array<{ id: string; salience: number }>, now: number): Promise<string[]> {
+  async setSalience(
+    tenantId: string,
+    updates: Array<{ id: string; salience: number }>,
+    now: number,
+  ): Promise<string[]> {
     const update = this.db.prepare(
       'UPDATE memories SET salience = ?, salience_updated_at = ? WHERE tenant_id = ? AND id = ?',
     );
-    return this.db.transaction(() =>
-      updates.flatMap((item) => (update.run(item.salience, now, tenantId, item.id).changes > 0 ? [item.id] : [])),
-    ).immediate();
+    return this.db
+      .transaction(() =>
+        updates.flatMap((item) =>
+          update.run(item.salience, now, tenantId, item.id).changes > 0 ? [item.id] : [],
+        ),
+      )
+      .immediate();
   }
 
   async promotionCandidates(minStored: number, limit: number): Promise<MemoryItem[]> {
@@ -559,31 +634,40 @@ export class SqliteMemoryStore implements MemoryStore {
     return rows.map(toMemory);
   }
 
-  async recordPromotion(tenantId: string, originalId: string, promoted: NewMemory, now: number): Promise<boolean> {
+  async recordPromotion(
+    tenantId: string,
+    originalId: string,
+    promoted: NewMemory,
+    now: number,
+  ): Promise<boolean> {
     const insert = this.db.prepare(INSERT_MEMORY);
-    return this.db.transaction((): boolean => {
-      const marked = this.db
-        .prepare(`UPDATE memories SET promoted_id = ? WHERE tenant_id = ? AND id = ? AND promoted_id IS NULL`)
-        .run(promoted.id, tenantId, originalId);
-      if (marked.changes === 0) return false;
-      insert.run(memoryParams(tenantId, promoted, now));
-      // The copy keeps the original's vector, so it is searchable by meaning at once.
-      this.db
-        .prepare(
-          `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector)
+    return this.db
+      .transaction((): boolean => {
+        const marked = this.db
+          .prepare(
+            `UPDATE memories SET promoted_id = ? WHERE tenant_id = ? AND id = ? AND promoted_id IS NULL`,
+          )
+          .run(promoted.id, tenantId, originalId);
+        if (marked.changes === 0) return false;
+        insert.run(memoryParams(tenantId, promoted, now));
+        // The copy keeps the original's vector, so it is searchable by meaning at once.
+        this.db
+          .prepare(
+            `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector)
            SELECT c.pk, v.tenant_id, v.embedder_id, v.vector FROM memory_vectors v
            JOIN memories o ON o.pk = v.memory_pk JOIN memories c ON c.id = ?
            WHERE o.tenant_id = ? AND o.id = ?`,
-        )
-        .run(promoted.id, tenantId, originalId);
-      this.db
-        .prepare(
-          `UPDATE memories SET embedder_id = (SELECT embedder_id FROM memory_vectors WHERE memory_pk = memories.pk)
+          )
+          .run(promoted.id, tenantId, originalId);
+        this.db
+          .prepare(
+            `UPDATE memories SET embedder_id = (SELECT embedder_id FROM memory_vectors WHERE memory_pk = memories.pk)
            WHERE tenant_id = ? AND id = ?`,
-        )
-        .run(tenantId, promoted.id);
-      return true;
-    }).immediate();
+          )
+          .run(tenantId, promoted.id);
+        return true;
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

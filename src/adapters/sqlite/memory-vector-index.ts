@@ -59,7 +59,8 @@ export class BinaryVectorIndex {
     this.words = Math.ceil(dimension / 32);
     this.bits = new Uint32Array(this.capacity * this.words);
     this.mean = new Float32Array(dimension);
-    for (const vector of sample) for (let d = 0; d < dimension; d += 1) this.mean[d]! += vector[d]! / sample.length;
+    for (const vector of sample)
+      for (let d = 0; d < dimension; d += 1) this.mean[d]! += vector[d]! / sample.length;
     this.sizeAtMean = sample.length;
   }
 
@@ -85,7 +86,11 @@ export class BinaryVectorIndex {
 
   private grow(): void {
     this.capacity *= 2;
-    const grow = <T extends Int32Array | Uint8Array | Float64Array | Uint32Array>(old: T, make: (n: number) => T, per = 1): T => {
+    const grow = <T extends Int32Array | Uint8Array | Float64Array | Uint32Array>(
+      old: T,
+      make: (n: number) => T,
+      per = 1,
+    ): T => {
       const next = make(this.capacity * per);
       next.set(old);
       return next;
@@ -130,7 +135,11 @@ export class BinaryVectorIndex {
    * particular order, and how many entries matched the filter (when that is ≤ limit, every match
    * is returned and the search is exact).
    */
-  candidates(query: Float32Array, filter: IndexFilter, limit: number): { pks: number[]; matched: number } {
+  candidates(
+    query: Float32Array,
+    filter: IndexFilter,
+    limit: number,
+  ): { pks: number[]; matched: number } {
     const q = this.signBits(query);
     const user = filter.userId === undefined ? undefined : this.lookup(filter.userId);
     const session = filter.sessionId === undefined ? undefined : this.lookup(filter.sessionId);

@@ -39,7 +39,9 @@ export const sessionSchema = z.object({
 });
 
 export const memoryItemSchema = z.object({
-  id: z.string().describe('Citation id: send it to POST /v1/memories/cited when the agent used it.'),
+  id: z
+    .string()
+    .describe('Citation id: send it to POST /v1/memories/cited when the agent used it.'),
   kind: z.enum(['turn', 'episode', 'promoted']),
   tier: z.enum(['working', 'episodic', 'semantic']),
   userId: z.string().nullable(),
@@ -53,7 +55,10 @@ export const memoryItemSchema = z.object({
   salience: z.number().describe('Current salience (decayed), 0–1.'),
   source: z.object({ turnIds: z.array(z.string()).optional(), memoryId: z.string().optional() }),
   metadata: metadataSchema,
-  promotedId: z.string().nullable().describe('Set once this episodic item was promoted: the id of its semantic copy.'),
+  promotedId: z
+    .string()
+    .nullable()
+    .describe('Set once this episodic item was promoted: the id of its semantic copy.'),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -72,7 +77,10 @@ export function sessionResponse(session: Session): z.infer<typeof sessionSchema>
   };
 }
 
-export function memoryItemResponse(item: MemoryItem, salience: number): z.infer<typeof memoryItemSchema> {
+export function memoryItemResponse(
+  item: MemoryItem,
+  salience: number,
+): z.infer<typeof memoryItemSchema> {
   return {
     id: item.id,
     kind: item.kind,
@@ -96,7 +104,8 @@ const sessionParams = z.object({ id: idSchema });
 
 export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
   return async (app) => {
-    const item = (memoryItem: MemoryItem) => memoryItemResponse(memoryItem, memory.salienceOf(memoryItem));
+    const item = (memoryItem: MemoryItem) =>
+      memoryItemResponse(memoryItem, memory.salienceOf(memoryItem));
 
     app.post(
       '/v1/sessions',
@@ -105,7 +114,11 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
           tags: ['memory'],
           summary: 'Start a session (a conversation whose turns become memory).',
           body: z
-            .object({ userId: idSchema.optional(), agentId: idSchema.optional(), metadata: metadataSchema.optional() })
+            .object({
+              userId: idSchema.optional(),
+              agentId: idSchema.optional(),
+              metadata: metadataSchema.optional(),
+            })
             .default({}),
           response: { 201: sessionSchema },
         },
@@ -122,12 +135,19 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
         schema: {
           tags: ['memory'],
           summary: "A user's sessions, most recently active first.",
-          querystring: z.object({ userId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+          querystring: z.object({
+            userId: idSchema.optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
           response: { 200: z.object({ sessions: z.array(sessionSchema) }) },
         },
       },
       async (request) => {
-        const sessions = await memory.listSessions(request.tenantId, request.query.userId ?? null, request.query.limit);
+        const sessions = await memory.listSessions(
+          request.tenantId,
+          request.query.userId ?? null,
+          request.query.limit,
+        );
         return { sessions: sessions.map(sessionResponse) };
       },
     );
@@ -137,13 +157,23 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['memory'],
-          summary: 'Add one turn, or a batch as {turns: [...]}. Stored and searchable by text on return.',
+          summary:
+            'Add one turn, or a batch as {turns: [...]}. Stored and searchable by text on return.',
           params: sessionParams,
-          body: z.union([turnSchema, z.object({ turns: z.array(turnSchema).min(1).max(MAX_TURNS_PER_REQUEST) })]),
+          body: z.union([
+            turnSchema,
+            z.object({ turns: z.array(turnSchema).min(1).max(MAX_TURNS_PER_REQUEST) }),
+          ]),
           response: {
             201: z.object({
               session: sessionSchema,
-              turns: z.array(z.object({ id: z.string(), seq: z.number().nullable(), tier: z.enum(['working', 'episodic']) })),
+              turns: z.array(
+                z.object({
+                  id: z.string(),
+                  seq: z.number().nullable(),
+                  tier: z.enum(['working', 'episodic']),
+                }),
+              ),
             }),
           },
         },
@@ -163,7 +193,11 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
         );
         return reply.status(201).send({
           session: sessionResponse(result.session),
-          turns: result.turns.map((turn) => ({ id: turn.id, seq: turn.seq, tier: turn.tier === 'working' ? 'working' as const : 'episodic' as const })),
+          turns: result.turns.map((turn) => ({
+            id: turn.id,
+            seq: turn.seq,
+            tier: turn.tier === 'working' ? ('working' as const) : ('episodic' as const),
+          })),
         });
       },
     );
@@ -173,9 +207,11 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['memory'],
-          summary: "The session and its working memory (its last turns, oldest first).",
+          summary: 'The session and its working memory (its last turns, oldest first).',
           params: sessionParams,
-          response: { 200: z.object({ session: sessionSchema, workingMemory: z.array(memoryItemSchema) }) },
+          response: {
+            200: z.object({ session: sessionSchema, workingMemory: z.array(memoryItemSchema) }),
+          },
         },
       },
       async (request) => {
@@ -189,14 +225,17 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['memory'],
-          summary: 'End a session: its working memory goes, episodic memory stays (purge=true removes everything).',
+          summary:
+            'End a session: its working memory goes, episodic memory stays (purge=true removes everything).',
           params: sessionParams,
           querystring: z.object({ purge: z.enum(['true', 'false']).default('false') }),
           response: { 204: z.null().describe('Deleted') },
         },
       },
       async (request, reply) => {
-        await memory.deleteSession(request.tenantId, request.params.id, { purge: request.query.purge === 'true' });
+        await memory.deleteSession(request.tenantId, request.params.id, {
+          purge: request.query.purge === 'true',
+        });
         return reply.status(204).send(null);
       },
     );
@@ -206,9 +245,12 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['memory'],
-          summary: 'Distil the turns that left working memory into episodes now (includeWorking: all turns).',
+          summary:
+            'Distil the turns that left working memory into episodes now (includeWorking: all turns).',
           params: sessionParams,
-          body: z.object({ includeWorking: z.boolean().default(false) }).default({ includeWorking: false }),
+          body: z
+            .object({ includeWorking: z.boolean().default(false) })
+            .default({ includeWorking: false }),
           response: { 200: z.object({ episodes: z.array(memoryItemSchema) }) },
         },
       },
@@ -232,7 +274,8 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       },
       async (request) => {
         const [found] = await memory.store.getByIds(request.tenantId, [request.params.id]);
-        if (found === undefined) throw new AppError('NOT_FOUND', `Memory ${request.params.id} does not exist.`);
+        if (found === undefined)
+          throw new AppError('NOT_FOUND', `Memory ${request.params.id} does not exist.`);
         return item(found);
       },
     );
@@ -242,7 +285,8 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['memory'],
-          summary: 'Report the memories an agent used: each one gains salience (salient episodes get promoted).',
+          summary:
+            'Report the memories an agent used: each one gains salience (salient episodes get promoted).',
           body: z.object({ ids: z.array(idSchema).min(1).max(MAX_CITED_IDS) }),
           response: {
             200: z.object({

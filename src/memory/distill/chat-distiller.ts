@@ -31,9 +31,15 @@ export function createChatDistiller(model: ChatModel): Distiller {
           { role: 'system', content: INSTRUCTIONS },
           { role: 'user', content: transcript },
         ],
-        { schemaName: 'episode', maxOutputTokens: 600, ...(options.signal === undefined ? {} : { signal: options.signal }) },
+        {
+          schemaName: 'episode',
+          maxOutputTokens: 600,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        },
       );
-      return [result.summary, ...result.facts].map((text) => text.trim()).filter((text) => text !== '');
+      return [result.summary, ...result.facts]
+        .map((text) => text.trim())
+        .filter((text) => text !== '');
     },
   };
 }

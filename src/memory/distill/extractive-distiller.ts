@@ -6,12 +6,13 @@ import { anchorRelativeDates, formatDay } from './relative-dates.js';
 import type { DistillTurn, Distiller } from './distiller.js';
 
 const STOP_WORDS = new Set(
-  ('a about after again all also am an and any are as at be because been before being but by can could did do does ' +
+  (
+    'a about after again all also am an and any are as at be because been before being but by can could did do does ' +
     'doing just for from get got had has have having he her here hers him his how i if in into is it its me more most ' +
     'my no not now of oh on once only or other our out over own really same she so some such than that the their ' +
     'them then there these they this those to too very was we well were what when where which while who whom why ' +
-    'will with would yeah yes you your yours wow great thanks thank lol haha hey hi cool awesome nice sure okay ok')
-    .split(' '),
+    'will with would yeah yes you your yours wow great thanks thank lol haha hey hi cool awesome nice sure okay ok'
+  ).split(' '),
 );
 
 export interface ExtractiveOptions {
@@ -56,7 +57,13 @@ export function salientTokens(text: string): string[] {
     const previous = index === 0 ? '' : words[index - 1]!;
     const sentenceStart = index === 0 || /[.!?]$/.test(previous);
     if (/\d/.test(word)) found.push(word);
-    else if (/^\p{Lu}/u.test(word) && !sentenceStart && word !== 'I' && !STOP_WORDS.has(word.toLowerCase())) found.push(word);
+    else if (
+      /^\p{Lu}/u.test(word) &&
+      !sentenceStart &&
+      word !== 'I' &&
+      !STOP_WORDS.has(word.toLowerCase())
+    )
+      found.push(word);
   });
   return found;
 }
@@ -71,12 +78,20 @@ export function createExtractiveDistiller(options: ExtractiveOptions = {}): Dist
       const sentences: Sentence[] = [];
       for (const turn of turns) {
         for (const text of splitSentences(turn.text)) {
-          sentences.push({ index: sentences.length, speaker: turn.speaker, at: turn.occurredAt, text, words: contentWords(text), score: 0 });
+          sentences.push({
+            index: sentences.length,
+            speaker: turn.speaker,
+            at: turn.occurredAt,
+            text,
+            words: contentWords(text),
+            score: 0,
+          });
         }
       }
       const frequency = new Map<string, number>();
       for (const sentence of sentences) {
-        for (const word of new Set(sentence.words)) frequency.set(word, (frequency.get(word) ?? 0) + 1);
+        for (const word of new Set(sentence.words))
+          frequency.set(word, (frequency.get(word) ?? 0) + 1);
       }
       for (const sentence of sentences) {
         const unique = new Set(sentence.words);
@@ -88,7 +103,9 @@ export function createExtractiveDistiller(options: ExtractiveOptions = {}): Dist
       const target = Math.max(1, Math.ceil(sentences.length * keepRatio));
       const chosen = new Set<number>();
       let words = 0;
-      for (const sentence of [...sentences].sort((a, b) => b.score - a.score || a.index - b.index)) {
+      for (const sentence of [...sentences].sort(
+        (a, b) => b.score - a.score || a.index - b.index,
+      )) {
         if (chosen.size >= target) break;
         const length = sentence.text.split(/\s+/).length;
         if (chosen.size > 0 && words + length > maxWords) continue;
@@ -100,19 +117,28 @@ export function createExtractiveDistiller(options: ExtractiveOptions = {}): Dist
       let lastSpeaker: string | null | undefined;
       for (const sentence of kept) {
         const text = anchorRelativeDates(sentence.text, sentence.at);
-        parts.push(sentence.speaker !== null && sentence.speaker !== lastSpeaker ? `${sentence.speaker}: ${text}` : text);
+        parts.push(
+          sentence.speaker !== null && sentence.speaker !== lastSpeaker
+            ? `${sentence.speaker}: ${text}`
+            : text,
+        );
         lastSpeaker = sentence.speaker;
       }
       const keptText = parts.join(' ');
       const dropped = new Set<string>();
       for (const sentence of sentences) {
         if (chosen.has(sentence.index)) continue;
-        for (const token of salientTokens(sentence.text)) if (!keptText.includes(token)) dropped.add(token);
+        for (const token of salientTokens(sentence.text))
+          if (!keptText.includes(token)) dropped.add(token);
       }
       const first = turns[0]!.occurredAt;
       const last = turns[turns.length - 1]!.occurredAt;
-      const when = formatDay(first) === formatDay(last) ? formatDay(first) : `${formatDay(first)} – ${formatDay(last)}`;
-      const also = dropped.size > 0 ? ` Also mentioned: ${[...dropped].slice(0, 20).join(', ')}.` : '';
+      const when =
+        formatDay(first) === formatDay(last)
+          ? formatDay(first)
+          : `${formatDay(first)} – ${formatDay(last)}`;
+      const also =
+        dropped.size > 0 ? ` Also mentioned: ${[...dropped].slice(0, 20).join(', ')}.` : '';
       return [`[${when}] ${keptText}${also}`];
     },
   };

@@ -2,8 +2,18 @@
 // episode stays true when read months later and its dates can be searched.
 
 const MONTHS = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
 const DAY_MS = 86_400_000;
 
@@ -18,8 +28,20 @@ function formatMonth(year: number, month: number): string {
 }
 
 const NUMBER_WORDS: Record<string, number> = {
-  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  few: 3, couple: 2,
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  few: 3,
+  couple: 2,
 };
 
 type Resolver = (match: RegExpExecArray, at: number) => string | undefined;
@@ -30,14 +52,23 @@ const RULES: Array<[RegExp, Resolver]> = [
   [/\btomorrow\b/gi, (_m, at) => formatDay(at + DAY_MS)],
   [/\blast (week|weekend)\b/gi, (_m, at) => `week of ${formatDay(at - 7 * DAY_MS)}`],
   [/\bnext (week|weekend)\b/gi, (_m, at) => `week of ${formatDay(at + 7 * DAY_MS)}`],
-  [/\blast month\b/gi, (_m, at) => formatMonth(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth() - 1)],
-  [/\bnext month\b/gi, (_m, at) => formatMonth(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth() + 1)],
+  [
+    /\blast month\b/gi,
+    (_m, at) => formatMonth(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth() - 1),
+  ],
+  [
+    /\bnext month\b/gi,
+    (_m, at) => formatMonth(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth() + 1),
+  ],
   [/\blast year\b/gi, (_m, at) => String(new Date(at).getUTCFullYear() - 1)],
   [/\bnext year\b/gi, (_m, at) => String(new Date(at).getUTCFullYear() + 1)],
   [
     /\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of) (day|week|month|year)s? ago\b/gi,
     (match, at) => {
-      const countWord = match[1]!.toLowerCase().replace(/^a (few|couple of)$/, '$1').replace(' of', '');
+      const countWord = match[1]!
+        .toLowerCase()
+        .replace(/^a (few|couple of)$/, '$1')
+        .replace(' of', '');
       const count = /^\d+$/.test(countWord) ? Number(countWord) : NUMBER_WORDS[countWord];
       if (count === undefined || count > 100) return undefined;
       const unit = match[2]!.toLowerCase();
@@ -56,7 +87,10 @@ export function anchorRelativeDates(text: string, at: number): string {
   for (const [pattern, resolve] of RULES) {
     out = out.replace(pattern, (...args: unknown[]) => {
       const whole = args[0] as string;
-      const match = Object.assign([...(args.slice(0, -2) as string[])], { index: 0, input: '' }) as unknown as RegExpExecArray;
+      const match = Object.assign([...(args.slice(0, -2) as string[])], {
+        index: 0,
+        input: '',
+      }) as unknown as RegExpExecArray;
       const absolute = resolve(match, at);
       return absolute === undefined ? whole : `${whole} (${absolute})`;
     });
