@@ -19,6 +19,11 @@ import { createMemoryJobs } from './memory/memory-jobs.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
 import { createConfiguredGraphService } from './graph/create-graph-service.js';
 import type { GraphService } from './graph/graph-service.js';
+import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
+import { createIngestService, type IngestService } from './ingest/ingest-service.js';
+import { createIngestWorker } from './ingest/ingest-worker.js';
+import { createIngestPipeline } from './ingest/pipeline.js';
+import { createTokenCounter } from './ingest/token-counter.js';
 
 /** Something that runs in the background of `engram serve` / `engram worker`. */
 export interface BackgroundTask {
@@ -49,6 +54,10 @@ export interface Runtime {
   readonly memory: MemoryService;
   /** Knowledge graph: extraction (called by the ingest pipeline), resolution, graph queries, facts for recall. */
   readonly graph: GraphService;
+  /** Knowledge ingestion: documents, their pipeline jobs, status, delete, hybrid chunk search. */
+  readonly ingest: IngestService;
+  /** Hybrid (full-text + vector, RRF) search over ingested chunks: the semantic tier of recall. */
+  readonly documentSearch: DocumentSearch;
   /** Starts workers and periodic jobs (embedded `serve`, and `worker`); API-only nodes skip it. */
   startBackground(): void;
   close(): Promise<void>;
@@ -114,6 +123,42 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
 
     const graph = createConfiguredGraphService({ config, store: stores.graphStore, embedder, chatModel, clock, logger });
 
+    const documentSearch = createDocumentSearch({ store: stores.documentStore, embedder, logger });
+    const removeGraph = (tenantId: string, documentId: string) => graph.removeDocument(tenantId, documentId);
+    const ingest = createIngestService({
+      store: stores.documentStore,
+      jobQueue: stores.jobQueue,
+      search: documentSearch,
+      limits: config,
+      clock,
+      logger,
+      maxAttempts: config.jobMaxAttempts,
+      removeGraph,
+    });
+    background.push(
+      createIngestWorker({
+        jobQueue: stores.jobQueue,
+        pipeline: createIngestPipeline({
+          store: stores.documentStore,
+          embedder,
+          extract: (input) => graph.extract(input),
+          removeGraph,
+          countTokens: createTokenCounter('o200k_base'),
+          chunkTokens: config.chunkTokens,
+          chunkOverlap: config.chunkOverlap,
+          embedBatchSize: config.embedderBatchSize,
+          clock,
+          logger,
+        }),
+        service: ingest,
+        heartbeats,
+        logger,
+        concurrency: config.workerConcurrency,
+        leaseMs: config.jobLeaseMs,
+        pollMs: config.workerPollMs,
+      }),
+    );
+
     const memory = createMemoryService({
       store: stores.memoryStore,
       embedder,
@@ -149,6 +194,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       chatModel,
       memory,
       graph,
+      ingest,
+      documentSearch,
       startBackground() {
         if (started) return;
         started = true;

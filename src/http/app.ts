@@ -16,6 +16,7 @@ import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestMetrics } from './request-metrics.js';
+import { documentRoutes } from './routes/documents.js';
 import { graphRoutes } from './routes/graph.js';
 import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
@@ -85,5 +86,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   await app.register(operationsRoutes(runtime));
   await app.register(memoryRoutes(runtime.memory));
   await app.register(graphRoutes(runtime.graph));
+  await app.register(documentRoutes({ ingest: runtime.ingest }));
   return app;
 }
