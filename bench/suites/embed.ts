@@ -44,7 +44,8 @@ function loadTimeLogger(onLoad: (ms: number) => void) {
 
 export const embedSuite: BenchSuite = {
   name: 'embed',
-  description: 'local embedder (USE lite, worker threads): load time, texts/s short and long, 1 and 2 threads',
+  description:
+    'local embedder (USE lite, worker threads): load time, texts/s short and long, 1 and 2 threads',
   async run(context) {
     const { quick } = context;
     const log = (message: string) => context.log(message);
@@ -54,17 +55,26 @@ export const embedSuite: BenchSuite = {
 
     for (const threads of [1, 2]) {
       const loads: number[] = [];
-      const embedder = createLocalEmbedder({ threads, batchSize: 16, logger: loadTimeLogger((ms) => loads.push(ms)) });
+      const embedder = createLocalEmbedder({
+        threads,
+        logger: loadTimeLogger((ms) => loads.push(ms)),
+      });
       try {
         // First call starts every thread and loads the model in each (threads × 1 text).
         const started = performance.now();
         await embedder.embed(Array.from({ length: threads }, (_, i) => `warm up ${i}`));
         const firstCallMs = performance.now() - started;
         if (threads === 1) {
-          measurements.push({ name: 'first embed incl. thread start + model load (1 thread)', unit: 'ms', value: firstCallMs });
+          measurements.push({
+            name: 'first embed incl. thread start + model load (1 thread)',
+            unit: 'ms',
+            value: firstCallMs,
+          });
           measurements.push({ name: 'model load inside a thread', unit: 'ms', samples: loads });
         }
-        log(`${threads} thread(s): first call ${firstCallMs.toFixed(0)} ms, in-thread loads ${loads.map((l) => l.toFixed(0)).join(', ')} ms`);
+        log(
+          `${threads} thread(s): first call ${firstCallMs.toFixed(0)} ms, in-thread loads ${loads.map((l) => l.toFixed(0)).join(', ')} ms`,
+        );
         // One warm-up batch per thread so WASM kernels are compiled before timing.
         await embedder.embed(makeTexts(16 * threads, 10, 7));
 
@@ -81,8 +91,16 @@ export const embedSuite: BenchSuite = {
           // where wall-clock rates drop because other processes hold the cores.
           const cpu = process.cpuUsage(cpu0);
           const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-          measurements.push({ name: `${label}, ${threads} thread(s), batch 16`, unit: 'texts/s', value: count / seconds });
-          measurements.push({ name: `${label}, ${threads} thread(s), per CPU-second`, unit: 'texts/cpu-s', value: count / cpuSeconds });
+          measurements.push({
+            name: `${label}, ${threads} thread(s)`,
+            unit: 'texts/s',
+            value: count / seconds,
+          });
+          measurements.push({
+            name: `${label}, ${threads} thread(s), per CPU-second`,
+            unit: 'texts/cpu-s',
+            value: count / cpuSeconds,
+          });
           log(
             `${label}, ${threads} thread(s): ${(count / seconds).toFixed(1)} texts/s wall, ` +
               `${(count / cpuSeconds).toFixed(1)} texts per CPU-second, CPU use ${((cpuSeconds / seconds) * 100).toFixed(0)} %`,
@@ -97,7 +115,11 @@ export const embedSuite: BenchSuite = {
           samples.push(performance.now() - t0);
         }
         measurements.push({ name: `one 8-word query, ${threads} thread(s)`, unit: 'ms', samples });
-        measurements.push({ name: `process RSS with ${threads} thread(s) loaded`, unit: 'MB', value: process.memoryUsage().rss / 2 ** 20 });
+        measurements.push({
+          name: `process RSS with ${threads} thread(s) loaded`,
+          unit: 'MB',
+          value: process.memoryUsage().rss / 2 ** 20,
+        });
 
         if (threads === 1) {
           const cached = createCachedEmbedder(embedder, { maxEntries: 10_000 });
@@ -106,7 +128,11 @@ export const embedSuite: BenchSuite = {
           const t0 = performance.now();
           const rounds = 50;
           for (let i = 0; i < rounds; i++) await cached.embed(texts);
-          measurements.push({ name: 'cache hits (10-word texts)', unit: 'texts/s', value: (rounds * texts.length) / ((performance.now() - t0) / 1000) });
+          measurements.push({
+            name: 'cache hits (10-word texts)',
+            unit: 'texts/s',
+            value: (rounds * texts.length) / ((performance.now() - t0) / 1000),
+          });
         }
       } finally {
         await embedder.close();

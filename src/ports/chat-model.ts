@@ -25,6 +25,10 @@ export interface ChatModel {
    * valid JSON or fails validation gets one repair request; a second failure throws
    * `PROVIDER_FAILED` with the validation issues in `details.issues`.
    */
-  completeJson<T>(schema: z.ZodType<T>, messages: ChatMessage[], options: CompleteJsonOptions): Promise<T>;
+  completeJson<T>(
+    schema: z.ZodType<T>,
+    messages: ChatMessage[],
+    options: CompleteJsonOptions,
+  ): Promise<T>;
   close(): Promise<void>;
 }

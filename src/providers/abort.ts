@@ -4,5 +4,8 @@
 export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
-  return new DOMException(typeof reason === 'string' ? reason : 'The operation was aborted', 'AbortError');
+  return new DOMException(
+    typeof reason === 'string' ? reason : 'The operation was aborted',
+    'AbortError',
+  );
 }

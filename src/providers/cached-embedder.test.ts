@@ -36,10 +36,13 @@ describe('cached embedder', () => {
   it('computes once for 50 concurrent identical calls', async () => {
     const inner = countingEmbedder();
     const cached = createCachedEmbedder(inner, { maxEntries: 100 });
-    const results = await Promise.all(Array.from({ length: 50 }, () => cached.embed(['the same text'])));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => cached.embed(['the same text'])),
+    );
     expect(inner.calls()).toBe(1);
     expect(inner.computed).toEqual(['the same text']);
-    for (const [vector] of results) expect(Array.from(vector!)).toEqual(Array.from(results[0]![0]!));
+    for (const [vector] of results)
+      expect(Array.from(vector!)).toEqual(Array.from(results[0]![0]!));
     expect(cached.stats()).toMatchObject({ entries: 1, misses: 1, shared: 49 });
   });
 
@@ -50,7 +53,9 @@ describe('cached embedder', () => {
     const vectors = await cached.embed(['b', 'c', 'c', 'a', 'd']);
     expect(inner.computed).toEqual(['a', 'b', 'c', 'd']);
     expect(vectors.map((v) => Math.round(v[0]! * 1000))).toEqual(
-      ['b', 'c', 'c', 'a', 'd'].map((t) => Math.round(l2Normalise([t.length + 1, 'test:counting'.length, 1])[0]! * 1000)),
+      ['b', 'c', 'c', 'a', 'd'].map((t) =>
+        Math.round(l2Normalise([t.length + 1, 'test:counting'.length, 1])[0]! * 1000),
+      ),
     );
     expect(vectors).toHaveLength(5);
   });

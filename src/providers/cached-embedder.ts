@@ -15,7 +15,10 @@ export interface CachedEmbedder extends Embedder {
   stats(): { entries: number; hits: number; misses: number; shared: number };
 }
 
-export function createCachedEmbedder(inner: Embedder, options: CachedEmbedderOptions): CachedEmbedder {
+export function createCachedEmbedder(
+  inner: Embedder,
+  options: CachedEmbedderOptions,
+): CachedEmbedder {
   const cache = new LRUCache<string, Float32Array>({ max: Math.max(1, options.maxEntries) });
   /** Vectors being computed now, by key; a second caller awaits the first one's promise. */
   const inflight = new Map<string, Promise<Float32Array>>();
@@ -82,7 +85,9 @@ export function createCachedEmbedder(inner: Embedder, options: CachedEmbedderOpt
     }
 
     const all = Promise.all(pending);
-    const vectors = await (embedOptions.signal === undefined ? all : raceAbort(all, embedOptions.signal));
+    const vectors = await (embedOptions.signal === undefined
+      ? all
+      : raceAbort(all, embedOptions.signal));
     // Copies: the cached vector must not change if a caller writes into its result.
     return vectors.map((vector) => vector.slice());
   }

@@ -54,13 +54,22 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   );
   let lastFailure = '';
   breaker.onBreak(() => {
-    options.logger.warn({ target: options.target, lastFailure }, 'model server failing: circuit breaker opened');
+    options.logger.warn(
+      { target: options.target, lastFailure },
+      'model server failing: circuit breaker opened',
+    );
   });
   breaker.onReset(() => {
-    options.logger.info({ target: options.target }, 'model server answering again: circuit breaker closed');
+    options.logger.info(
+      { target: options.target },
+      'model server answering again: circuit breaker closed',
+    );
   });
 
-  async function runAttempt<T>(attempt: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+  async function runAttempt<T>(
+    attempt: (signal: AbortSignal) => Promise<T>,
+    outer?: AbortSignal,
+  ): Promise<T> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -74,11 +83,15 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     } catch (error) {
       if (outer?.aborted) throw abortError(outer);
       if (timedOut) {
-        throw new AppError('PROVIDER_FAILED', `${options.target} did not answer within ${options.timeoutMs} ms (ENGRAM_PROVIDER_TIMEOUT_MS)`, {
-          cause: error,
-          retryable: true,
-          details: { reason: 'timeout', timeoutMs: options.timeoutMs },
-        });
+        throw new AppError(
+          'PROVIDER_FAILED',
+          `${options.target} did not answer within ${options.timeoutMs} ms (ENGRAM_PROVIDER_TIMEOUT_MS)`,
+          {
+            cause: error,
+            retryable: true,
+            details: { reason: 'timeout', timeoutMs: options.timeoutMs },
+          },
+        );
       }
       throw error;
     } finally {
@@ -110,15 +123,24 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           if (error.retryable) lastFailure = error.message;
           if (!error.retryable || attemptNo >= maxAttempts) {
             if (error.retryable && maxAttempts > 1) {
-              throw new AppError(error.code, `${error.message} (gave up after ${attemptNo} attempts)`, {
-                cause: error.cause ?? error,
-                retryable: true,
-                details: { ...error.details, attempts: attemptNo },
-              });
+              throw new AppError(
+                error.code,
+                `${error.message} (gave up after ${attemptNo} attempts)`,
+                {
+                  cause: error.cause ?? error,
+                  retryable: true,
+                  details: { ...error.details, attempts: attemptNo },
+                },
+              );
             }
             throw error;
           }
-          const delayMs = backoffDelayMs(attemptNo, backoffBaseMs, backoffMaxMs, retryAfterOf(error));
+          const delayMs = backoffDelayMs(
+            attemptNo,
+            backoffBaseMs,
+            backoffMaxMs,
+            retryAfterOf(error),
+          );
           options.logger.debug(
             { target: options.target, attempt: attemptNo, delayMs, error: errorMessage(error) },
             'model call failed; retrying',
@@ -131,7 +153,12 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
 }
 
 /** Full jitter (AWS architecture blog): uniform in [0, min(max, base·2^(n-1))]; a server's Retry-After wins when larger. */
-export function backoffDelayMs(attemptNo: number, baseMs: number, maxMs: number, retryAfterMs?: number): number {
+export function backoffDelayMs(
+  attemptNo: number,
+  baseMs: number,
+  maxMs: number,
+  retryAfterMs?: number,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** (attemptNo - 1));
   const jittered = Math.random() * ceiling;
   return retryAfterMs === undefined ? jittered : Math.min(maxMs, Math.max(jittered, retryAfterMs));

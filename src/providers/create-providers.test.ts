@@ -4,7 +4,11 @@ import { configSchema } from '../config/schema.js';
 import { createSilentLogger } from '../domain/logger.js';
 import type { ModelCall } from '../ports/embedder.js';
 import { createChatModel, createEmbedder } from './create-providers.js';
-import { embeddingsReply, startFakeOpenAiServer, type FakeOpenAiServer } from './fake-openai-server.js';
+import {
+  embeddingsReply,
+  startFakeOpenAiServer,
+  type FakeOpenAiServer,
+} from './fake-openai-server.js';
 
 const logger = createSilentLogger();
 let server: FakeOpenAiServer | undefined;
@@ -24,8 +28,15 @@ describe('createEmbedder / createChatModel', () => {
   });
 
   it('builds the openai embedder, cached, with the recorder wired in', async () => {
-    server = await startFakeOpenAiServer((request) => embeddingsReply((request.body as { input: string[] }).input));
-    const config = configSchema.parse({ embedder: 'openai', embedderUrl: server.url, embedderModel: 'nomic-embed-text', embedderBatchSize: 2 });
+    server = await startFakeOpenAiServer((request) =>
+      embeddingsReply((request.body as { input: string[] }).input),
+    );
+    const config = configSchema.parse({
+      embedder: 'openai',
+      embedderUrl: server.url,
+      embedderModel: 'nomic-embed-text',
+      embedderBatchSize: 2,
+    });
     const calls: ModelCall[] = [];
     const embedder = createEmbedder(config, { logger, recordCall: (c) => calls.push(c) });
     expect(embedder.id).toBe('openai:nomic-embed-text');

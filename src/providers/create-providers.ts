@@ -16,7 +16,7 @@ export interface ProviderDeps {
   recordCall?: ModelCallRecorder | undefined;
 }
 
-/** Texts per local model call: larger batches gain nothing measurable and make a queued query wait longer. */
+/** Texts per local model call: past 32, short texts gain nothing measurable (see local-embedder.ts). */
 const LOCAL_MAX_BATCH = 32;
 
 export type EmbedderConfig = Pick<
@@ -32,7 +32,10 @@ export type EmbedderConfig = Pick<
   | 'providerTimeoutMs'
 >;
 
-export type ChatModelConfig = Pick<Config, 'llmUrl' | 'llmApiKey' | 'llmModel' | 'providerTimeoutMs'>;
+export type ChatModelConfig = Pick<
+  Config,
+  'llmUrl' | 'llmApiKey' | 'llmModel' | 'providerTimeoutMs'
+>;
 
 /** The configured embedder, behind the content-hash cache unless ENGRAM_EMBEDDER_CACHE_ENTRIES=0. */
 export function createEmbedder(config: EmbedderConfig, deps: ProviderDeps): Embedder {
@@ -41,7 +44,10 @@ export function createEmbedder(config: EmbedderConfig, deps: ProviderDeps): Embe
   if (config.embedder === 'openai') {
     // The config schema already requires a URL for openai; this guards direct callers.
     if (config.embedderUrl === undefined) {
-      throw new AppError('CONFIG_INVALID', 'ENGRAM_EMBEDDER_URL is required when ENGRAM_EMBEDDER=openai');
+      throw new AppError(
+        'CONFIG_INVALID',
+        'ENGRAM_EMBEDDER_URL is required when ENGRAM_EMBEDDER=openai',
+      );
     }
     embedder = createOpenAiEmbedder({
       baseUrl: config.embedderUrl,
@@ -61,11 +67,16 @@ export function createEmbedder(config: EmbedderConfig, deps: ProviderDeps): Embe
       recordCall: deps.recordCall,
     });
   }
-  return config.embedderCacheEntries > 0 ? createCachedEmbedder(embedder, { maxEntries: config.embedderCacheEntries }) : embedder;
+  return config.embedderCacheEntries > 0
+    ? createCachedEmbedder(embedder, { maxEntries: config.embedderCacheEntries })
+    : embedder;
 }
 
 /** The configured chat model, or undefined when no ENGRAM_LLM_URL is set (offline defaults). */
-export function createChatModel(config: ChatModelConfig, deps: ProviderDeps): ChatModel | undefined {
+export function createChatModel(
+  config: ChatModelConfig,
+  deps: ProviderDeps,
+): ChatModel | undefined {
   if (config.llmUrl === undefined) return undefined;
   return createOpenAiChatModel({
     baseUrl: config.llmUrl,

@@ -11,7 +11,10 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export type FakeReply = { status?: number; json?: unknown; text?: string; headers?: Record<string, string> } | 'hang' | 'drop';
+export type FakeReply =
+  | { status?: number; json?: unknown; text?: string; headers?: Record<string, string> }
+  | 'hang'
+  | 'drop';
 
 export interface FakeOpenAiServer {
   /** Base URL ending in /v1, as users configure it. */
@@ -36,7 +39,12 @@ export async function startFakeOpenAiServer(
       } catch {
         // keep the raw text
       }
-      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+      };
       requests.push(recorded);
       void Promise.resolve(handler(recorded, requests.length - 1)).then((reply) => {
         if (reply === 'hang') return;
@@ -45,7 +53,10 @@ export async function startFakeOpenAiServer(
           return;
         }
         const payload = reply.text ?? JSON.stringify(reply.json ?? {});
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+        res.writeHead(reply.status ?? 200, {
+          'content-type': 'application/json',
+          ...reply.headers,
+        });
         res.end(payload);
       });
     });
@@ -75,12 +86,26 @@ export function fakeEmbedding(text: string): number[] {
 }
 
 export function embeddingsReply(texts: string[], options: { reverse?: boolean } = {}): FakeReply {
-  const data = texts.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text) }));
+  const data = texts.map((text, index) => ({
+    object: 'embedding',
+    index,
+    embedding: fakeEmbedding(text),
+  }));
   if (options.reverse) data.reverse();
-  return { json: { object: 'list', data, model: 'fake', usage: { prompt_tokens: texts.length * 3, total_tokens: texts.length * 3 } } };
+  return {
+    json: {
+      object: 'list',
+      data,
+      model: 'fake',
+      usage: { prompt_tokens: texts.length * 3, total_tokens: texts.length * 3 },
+    },
+  };
 }
 
-export function chatReply(content: string, usage = { prompt_tokens: 20, completion_tokens: 5 }): FakeReply {
+export function chatReply(
+  content: string,
+  usage = { prompt_tokens: 20, completion_tokens: 5 },
+): FakeReply {
   return {
     json: {
       id: 'chatcmpl-1',

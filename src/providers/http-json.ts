@@ -17,7 +17,10 @@ export interface PostJsonRequest {
 const SNIPPET_CHARS = 300;
 
 export async function postJson(request: PostJsonRequest): Promise<unknown> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+  };
   if (request.apiKey !== undefined) headers['authorization'] = `Bearer ${request.apiKey}`;
   let response: Response;
   try {
@@ -28,21 +31,29 @@ export async function postJson(request: PostJsonRequest): Promise<unknown> {
       signal: request.signal,
     });
   } catch (error) {
-    throw new AppError('PROVIDER_FAILED', `could not reach ${request.target}: ${redact(networkReason(error), request.apiKey)}`, {
-      cause: error,
-      retryable: true,
-      details: { reason: 'network' },
-    });
+    throw new AppError(
+      'PROVIDER_FAILED',
+      `could not reach ${request.target}: ${redact(networkReason(error), request.apiKey)}`,
+      {
+        cause: error,
+        retryable: true,
+        details: { reason: 'network' },
+      },
+    );
   }
   let text: string;
   try {
     text = await response.text();
   } catch (error) {
-    throw new AppError('PROVIDER_FAILED', `${request.target} broke off its answer: ${redact(networkReason(error), request.apiKey)}`, {
-      cause: error,
-      retryable: true,
-      details: { reason: 'network', status: response.status },
-    });
+    throw new AppError(
+      'PROVIDER_FAILED',
+      `${request.target} broke off its answer: ${redact(networkReason(error), request.apiKey)}`,
+      {
+        cause: error,
+        retryable: true,
+        details: { reason: 'network', status: response.status },
+      },
+    );
   }
   if (!response.ok) {
     const status = response.status;
@@ -57,10 +68,14 @@ export async function postJson(request: PostJsonRequest): Promise<unknown> {
     const details: Record<string, unknown> = { reason: 'http_status', status };
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     if (retryAfterMs !== undefined) details['retryAfterMs'] = retryAfterMs;
-    throw new AppError('PROVIDER_FAILED', `${request.target} answered HTTP ${status}${hint}${snippet ? `: ${snippet}` : ''}`, {
-      retryable: transient,
-      details,
-    });
+    throw new AppError(
+      'PROVIDER_FAILED',
+      `${request.target} answered HTTP ${status}${hint}${snippet ? `: ${snippet}` : ''}`,
+      {
+        retryable: transient,
+        details,
+      },
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -96,7 +111,9 @@ export function redact(text: string, secret: string | undefined): string {
 function networkReason(error: unknown): string {
   // undici puts the useful part (ECONNREFUSED, ECONNRESET) in cause.
   const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
-  return cause === undefined ? errorMessage(error) : `${errorMessage(error)} (${errorMessage(cause)})`;
+  return cause === undefined
+    ? errorMessage(error)
+    : `${errorMessage(error)} (${errorMessage(cause)})`;
 }
 
 function parseRetryAfter(value: string | null): number | undefined {

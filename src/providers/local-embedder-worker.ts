@@ -40,8 +40,11 @@ async function handle(request: EmbedRequest): Promise<EmbedResponse> {
   const loaded = await model;
   // A text with no tokens (only "" after NFKC) breaks the model's sparse input: a trailing
   // one silently drops its row, a lone one throws. It gets the vector of a single space.
-  const raw = await loaded.embed(request.texts.map((text) => (text.normalize('NFKC').length === 0 ? ' ' : text)));
-  if (raw.length !== request.texts.length) throw new Error(`model returned ${raw.length} vectors for ${request.texts.length} texts`);
+  const raw = await loaded.embed(
+    request.texts.map((text) => (text.normalize('NFKC').length === 0 ? ' ' : text)),
+  );
+  if (raw.length !== request.texts.length)
+    throw new Error(`model returned ${raw.length} vectors for ${request.texts.length} texts`);
   const vectors = raw.map((vector) => l2Normalise(vector));
   return loadMs === undefined
     ? { type: 'result', requestId: request.requestId, vectors }
@@ -53,14 +56,19 @@ if (port === null) throw new Error('local-embedder-worker must run in a worker t
 port.on('message', (request: EmbedRequest) => {
   handle(request).then(
     (response) => {
-      const transfer = response.type === 'result' ? response.vectors.map((v) => v.buffer as ArrayBuffer) : [];
+      const transfer =
+        response.type === 'result' ? response.vectors.map((v) => v.buffer as ArrayBuffer) : [];
       port.postMessage(response, transfer);
     },
     (error: unknown) => {
       // A failed load is kept: every later batch reports the same cause instead of retrying a
       // broken install in a loop.
       const message = error instanceof Error ? error.message : String(error);
-      port.postMessage({ type: 'error', requestId: request.requestId, message } satisfies EmbedResponse);
+      port.postMessage({
+        type: 'error',
+        requestId: request.requestId,
+        message,
+      } satisfies EmbedResponse);
     },
   );
 });

@@ -7,7 +7,12 @@ import { AppError } from '../domain/errors.js';
 import { createSilentLogger } from '../domain/logger.js';
 import type { ModelCall } from '../ports/embedder.js';
 import { dot } from './l2-normalise.js';
-import { createLocalEmbedder, LOCAL_EMBEDDER_ID, truncateForModel, type LocalEmbedder } from './local-embedder.js';
+import {
+  createLocalEmbedder,
+  LOCAL_EMBEDDER_ID,
+  truncateForModel,
+  type LocalEmbedder,
+} from './local-embedder.js';
 
 const TEXTS = [
   'The cat sat on the mat.',
@@ -25,20 +30,32 @@ const TEXTS = [
 ];
 
 const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((max, x, i) => Math.max(max, Math.abs(x - b[i]!)), 0);
+const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((max, x, i) => Math.max(max, Math.abs(x - b[i]!)), 0);
 
 describe('local embedder (USE lite in worker threads)', () => {
   let embedder: LocalEmbedder;
   const calls: ModelCall[] = [];
   beforeAll(() => {
-    embedder = createLocalEmbedder({ logger: createSilentLogger(), threads: 2, batchSize: 5, recordCall: (c) => calls.push(c) });
+    embedder = createLocalEmbedder({
+      logger: createSilentLogger(),
+      threads: 2,
+      batchSize: 5,
+      recordCall: (c) => calls.push(c),
+    });
   });
   afterAll(async () => {
     await embedder.close();
   });
 
   it('gives 512-d unit vectors where a paraphrase is closer than an unrelated sentence', async () => {
-    const [cat, kitten, revenue, reset, forgot] = await embedder.embed([TEXTS[0]!, TEXTS[1]!, TEXTS[2]!, TEXTS[4]!, TEXTS[5]!]);
+    const [cat, kitten, revenue, reset, forgot] = await embedder.embed([
+      TEXTS[0]!,
+      TEXTS[1]!,
+      TEXTS[2]!,
+      TEXTS[4]!,
+      TEXTS[5]!,
+    ]);
     expect(embedder.id).toBe(LOCAL_EMBEDDER_ID);
     expect(embedder.dimension).toBe(512);
     for (const v of [cat!, kitten!, revenue!, reset!, forgot!]) {
@@ -48,12 +65,19 @@ describe('local embedder (USE lite in worker threads)', () => {
     }
     expect(dot(cat!, kitten!)).toBeGreaterThan(dot(cat!, revenue!) + 0.2);
     expect(dot(reset!, forgot!)).toBeGreaterThan(dot(reset!, kitten!) + 0.2);
-    expect(calls.at(-1)).toMatchObject({ kind: 'embedding', provider: 'local', model: 'use-lite-512', success: true });
+    expect(calls.at(-1)).toMatchObject({
+      kind: 'embedding',
+      provider: 'local',
+      model: 'use-lite-512',
+      success: true,
+    });
   });
 
   it('gives the same vectors in one batch, concurrently and one by one', async () => {
     const batched = await embedder.embed(TEXTS);
-    const concurrent = (await Promise.all(TEXTS.map((text) => embedder.embed([text])))).map(([v]) => v!);
+    const concurrent = (await Promise.all(TEXTS.map((text) => embedder.embed([text])))).map(
+      ([v]) => v!,
+    );
     const oneByOne: Float32Array[] = [];
     for (const text of TEXTS) oneByOne.push((await embedder.embed([text]))[0]!);
     TEXTS.forEach((_, i) => {
@@ -76,7 +100,10 @@ describe('local embedder (USE lite in worker threads)', () => {
 
   it('drops a call whose signal aborts while others complete', async () => {
     const controller = new AbortController();
-    const big = embedder.embed(Array.from({ length: 30 }, (_, i) => `${TEXTS[i % TEXTS.length]!} (${i})`), { signal: controller.signal });
+    const big = embedder.embed(
+      Array.from({ length: 30 }, (_, i) => `${TEXTS[i % TEXTS.length]!} (${i})`),
+      { signal: controller.signal },
+    );
     const small = embedder.embed(['still answered']);
     controller.abort();
     await expect(big).rejects.toMatchObject({ name: 'AbortError' });
@@ -86,7 +113,11 @@ describe('local embedder (USE lite in worker threads)', () => {
 
 describe('local embedder queue', () => {
   it('lets a one-text call ride in the next batch instead of waiting behind a large call', async () => {
-    const embedder = createLocalEmbedder({ logger: createSilentLogger(), threads: 1, batchSize: 2 });
+    const embedder = createLocalEmbedder({
+      logger: createSilentLogger(),
+      threads: 1,
+      batchSize: 2,
+    });
     try {
       const finished: string[] = [];
       const large = embedder.embed(TEXTS).then(() => finished.push('large'));
@@ -98,14 +129,38 @@ describe('local embedder queue', () => {
       await embedder.close();
     }
   });
+
+  it('caps a batch by characters as well as by count', async () => {
+    const calls: ModelCall[] = [];
+    const embedder = createLocalEmbedder({
+      logger: createSilentLogger(),
+      threads: 1,
+      batchSize: 8,
+      maxBatchChars: 60,
+      recordCall: (c) => calls.push(c),
+    });
+    try {
+      await embedder.embed([TEXTS[0]!, TEXTS[1]!, TEXTS[2]!, 'x'.repeat(100), 'ok', 'ok']);
+      // 23 + 32 chars fit in 60; 39 goes next; the 100-char text goes alone; then the two short ones.
+      expect(calls.map((c) => c.items)).toEqual([2, 1, 1, 2]);
+    } finally {
+      await embedder.close();
+    }
+  });
 });
 
 describe('local embedder close()', () => {
   it('stops every thread and rejects pending and later calls', async () => {
-    const embedder = createLocalEmbedder({ logger: createSilentLogger(), threads: 2, batchSize: 2 });
+    const embedder = createLocalEmbedder({
+      logger: createSilentLogger(),
+      threads: 2,
+      batchSize: 2,
+    });
     await embedder.embed(['warm up', 'both threads', 'with a few', 'texts each']);
     expect(embedder.stats().threads).toBe(2);
-    const pending = embedder.embed(Array.from({ length: 20 }, (_, i) => `pending text ${i}`)).catch((error: unknown) => error);
+    const pending = embedder
+      .embed(Array.from({ length: 20 }, (_, i) => `pending text ${i}`))
+      .catch((error: unknown) => error);
     await embedder.close();
     expect(embedder.stats()).toEqual({ threads: 0, queuedTexts: 0 });
     expect(await pending).toMatchObject({ code: 'UNAVAILABLE' });
@@ -135,12 +190,24 @@ process.stdout.write(JSON.stringify({ count: vectors.length, dimension: vectors[
 
 describe('local embedder in a separate process', () => {
   if (!canIsolateNetwork) {
-    console.warn('SKIPPED network isolation: `unshare -rn` is not permitted here; the child runs with the network');
+    console.warn(
+      'SKIPPED network isolation: `unshare -rn` is not permitted here; the child runs with the network',
+    );
   }
   it(`loads ${canIsolateNetwork ? 'with no network at all' : '(network isolation unavailable)'} and the process exits by itself after close()`, async () => {
     const command = canIsolateNetwork ? 'unshare' : process.execPath;
-    const args = [...(canIsolateNetwork ? ['-rn', process.execPath] : []), '--import', 'tsx', '--input-type=module', '-e', script];
-    const child = spawn(command, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [
+      ...(canIsolateNetwork ? ['-rn', process.execPath] : []),
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ];
+    const child = spawn(command, args, {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -161,13 +228,17 @@ describe('truncateForModel', () => {
 
   it('returns a prefix no longer than the limit that never ends in half a surrogate pair', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.integer({ min: 1, max: 200 }), (text, max) => {
-        const cut = truncateForModel(text, max);
-        expect(cut.length).toBeLessThanOrEqual(max);
-        expect(text.startsWith(cut)).toBe(true);
-        expect(/[\uD800-\uDBFF]$/.test(cut)).toBe(false);
-        if (text.length <= max) expect(cut).toBe(text);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.integer({ min: 1, max: 200 }),
+        (text, max) => {
+          const cut = truncateForModel(text, max);
+          expect(cut.length).toBeLessThanOrEqual(max);
+          expect(text.startsWith(cut)).toBe(true);
+          expect(/[\uD800-\uDBFF]$/.test(cut)).toBe(false);
+          if (text.length <= max) expect(cut).toBe(text);
+        },
+      ),
     );
   });
 });

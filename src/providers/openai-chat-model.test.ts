@@ -5,19 +5,32 @@ import { AppError } from '../domain/errors.js';
 import { createSilentLogger } from '../domain/logger.js';
 import type { ChatMessage } from '../ports/chat-model.js';
 import type { ModelCall } from '../ports/embedder.js';
-import { chatReply, startFakeOpenAiServer, type FakeOpenAiServer, type FakeReply, type RecordedRequest } from './fake-openai-server.js';
+import {
+  chatReply,
+  startFakeOpenAiServer,
+  type FakeOpenAiServer,
+  type FakeReply,
+  type RecordedRequest,
+} from './fake-openai-server.js';
 import { createOpenAiChatModel, type OpenAiChatModelOptions } from './openai-chat-model.js';
 
 const API_KEY = 'sk-chat-9d8c7b6a5f4e';
 
 const entities = z.object({
-  entities: z.array(z.object({ name: z.string().min(1), type: z.enum(['person', 'organisation', 'place']) })),
+  entities: z.array(
+    z.object({ name: z.string().min(1), type: z.enum(['person', 'organisation', 'place']) }),
+  ),
 });
 const messages: ChatMessage[] = [
   { role: 'system', content: 'Extract entities.' },
   { role: 'user', content: 'Ada Lovelace worked with Charles Babbage in London.' },
 ];
-const valid = { entities: [{ name: 'Ada Lovelace', type: 'person' }, { name: 'London', type: 'place' }] };
+const valid = {
+  entities: [
+    { name: 'Ada Lovelace', type: 'person' },
+    { name: 'London', type: 'place' },
+  ],
+};
 
 let server: FakeOpenAiServer | undefined;
 afterEach(async () => {
@@ -25,7 +38,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: (request: RecordedRequest, index: number) => FakeReply): Promise<FakeOpenAiServer> {
+async function serve(
+  handler: (request: RecordedRequest, index: number) => FakeReply,
+): Promise<FakeOpenAiServer> {
   server = await startFakeOpenAiServer(handler);
   return server;
 }
@@ -51,13 +66,21 @@ async function failureOf(promise: Promise<unknown>): Promise<AppError> {
   return error as AppError;
 }
 
-type ChatBody = { model: string; messages: ChatMessage[]; response_format: { type: string; json_schema: { name: string; schema: Record<string, unknown> } } };
+type ChatBody = {
+  model: string;
+  messages: ChatMessage[];
+  response_format: { type: string; json_schema: { name: string; schema: Record<string, unknown> } };
+};
 
 describe('OpenAI-compatible chat model', () => {
   it('asks for the schema as json_schema and returns the validated object', async () => {
     const { url, requests } = await serve(() => chatReply(JSON.stringify(valid)));
     const calls: ModelCall[] = [];
-    const result = await modelFor(url, { recordCall: (c) => calls.push(c) }).completeJson(entities, messages, { schemaName: 'entities' });
+    const result = await modelFor(url, { recordCall: (c) => calls.push(c) }).completeJson(
+      entities,
+      messages,
+      { schemaName: 'entities' },
+    );
 
     expect(result).toEqual(valid);
     expect(requests).toHaveLength(1);
@@ -68,15 +91,27 @@ describe('OpenAI-compatible chat model', () => {
     expect(body.messages).toEqual(messages);
     expect(body.response_format.type).toBe('json_schema');
     expect(body.response_format.json_schema.name).toBe('entities');
-    expect(body.response_format.json_schema.schema).toMatchObject({ type: 'object', required: ['entities'] });
+    expect(body.response_format.json_schema.schema).toMatchObject({
+      type: 'object',
+      required: ['entities'],
+    });
     expect(calls).toEqual([
-      expect.objectContaining({ kind: 'chat', provider: 'openai', model: 'gpt-test', success: true, inputTokens: 20, outputTokens: 5 }),
+      expect.objectContaining({
+        kind: 'chat',
+        provider: 'openai',
+        model: 'gpt-test',
+        success: true,
+        inputTokens: 20,
+        outputTokens: 5,
+      }),
     ]);
   });
 
   it('repairs an invalid reply once, showing the model its reply and what is wrong', async () => {
     const invalid = JSON.stringify({ entities: [{ name: 'Ada Lovelace', type: 'human' }] });
-    const { url, requests } = await serve((_r, index) => chatReply(index === 0 ? invalid : JSON.stringify(valid)));
+    const { url, requests } = await serve((_r, index) =>
+      chatReply(index === 0 ? invalid : JSON.stringify(valid)),
+    );
 
     const result = await modelFor(url).completeJson(entities, messages, { schemaName: 'entities' });
 
@@ -90,33 +125,52 @@ describe('OpenAI-compatible chat model', () => {
   });
 
   it('repairs a reply that is not JSON at all', async () => {
-    const { url, requests } = await serve((_r, index) => chatReply(index === 0 ? 'Sure! Here are the entities: Ada, London' : JSON.stringify(valid)));
-    await expect(modelFor(url).completeJson(entities, messages, { schemaName: 'entities' })).resolves.toEqual(valid);
+    const { url, requests } = await serve((_r, index) =>
+      chatReply(index === 0 ? 'Sure! Here are the entities: Ada, London' : JSON.stringify(valid)),
+    );
+    await expect(
+      modelFor(url).completeJson(entities, messages, { schemaName: 'entities' }),
+    ).resolves.toEqual(valid);
     expect((requests[1]!.body as ChatBody).messages[3]!.content).toMatch(/not valid JSON/);
   });
 
   it('fails clearly when the repaired reply is still invalid, after exactly two requests', async () => {
     const { url, requests } = await serve(() => chatReply('{"entities": "none"}'));
-    const error = await failureOf(modelFor(url).completeJson(entities, messages, { schemaName: 'entities' }));
+    const error = await failureOf(
+      modelFor(url).completeJson(entities, messages, { schemaName: 'entities' }),
+    );
     expect(requests).toHaveLength(2);
     expect(error.code).toBe('PROVIDER_FAILED');
-    expect(error.message).toMatch(/does not match schema "entities", even after one repair request/);
+    expect(error.message).toMatch(
+      /does not match schema "entities", even after one repair request/,
+    );
     expect(error.details?.['issues']).toEqual([expect.stringContaining('entities')]);
   });
 
   it('accepts JSON wrapped in a code fence', async () => {
     const { url } = await serve(() => chatReply('```json\n' + JSON.stringify(valid) + '\n```'));
-    await expect(modelFor(url).completeJson(entities, messages, { schemaName: 'entities' })).resolves.toEqual(valid);
+    await expect(
+      modelFor(url).completeJson(entities, messages, { schemaName: 'entities' }),
+    ).resolves.toEqual(valid);
   });
 
   it('retries a 502 like the embedder, and fails a 400 at once without the key in the message', async () => {
-    const retrying = await serve((_r, index) => (index === 0 ? { status: 502, text: 'bad gateway' } : chatReply(JSON.stringify(valid))));
-    await expect(modelFor(retrying.url).completeJson(entities, messages, { schemaName: 'entities' })).resolves.toEqual(valid);
+    const retrying = await serve((_r, index) =>
+      index === 0 ? { status: 502, text: 'bad gateway' } : chatReply(JSON.stringify(valid)),
+    );
+    await expect(
+      modelFor(retrying.url).completeJson(entities, messages, { schemaName: 'entities' }),
+    ).resolves.toEqual(valid);
     expect(retrying.requests).toHaveLength(2);
     await retrying.close();
 
-    const rejecting = await serve(() => ({ status: 400, json: { error: { message: `model not found (key ${API_KEY})` } } }));
-    const error = await failureOf(modelFor(rejecting.url).completeJson(entities, messages, { schemaName: 'entities' }));
+    const rejecting = await serve(() => ({
+      status: 400,
+      json: { error: { message: `model not found (key ${API_KEY})` } },
+    }));
+    const error = await failureOf(
+      modelFor(rejecting.url).completeJson(entities, messages, { schemaName: 'entities' }),
+    );
     expect(rejecting.requests).toHaveLength(1);
     expect(error.message).toContain('HTTP 400');
     expect(error.message).not.toContain(API_KEY);
@@ -126,9 +180,14 @@ describe('OpenAI-compatible chat model', () => {
     const { url, requests } = await serve(() => 'hang');
     const model = modelFor(url, { timeoutMs: 100, maxAttempts: 1, breakerThreshold: 2 });
     for (let i = 0; i < 2; i++) {
-      expect((await failureOf(model.completeJson(entities, messages, { schemaName: 'entities' }))).message).toMatch(/did not answer within 100 ms/);
+      expect(
+        (await failureOf(model.completeJson(entities, messages, { schemaName: 'entities' })))
+          .message,
+      ).toMatch(/did not answer within 100 ms/);
     }
-    const error = await failureOf(model.completeJson(entities, messages, { schemaName: 'entities' }));
+    const error = await failureOf(
+      model.completeJson(entities, messages, { schemaName: 'entities' }),
+    );
     expect(error.message).toMatch(/circuit breaker open/);
     expect(requests).toHaveLength(2);
   });

@@ -28,12 +28,18 @@ const completionResponse = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullable().optional(), refusal: z.string().nullable().optional() }),
+        message: z.object({
+          content: z.string().nullable().optional(),
+          refusal: z.string().nullable().optional(),
+        }),
         finish_reason: z.string().nullable().optional(),
       }),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() }).partial().optional(),
+  usage: z
+    .object({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() })
+    .partial()
+    .optional(),
 });
 
 const MAX_ISSUES_SHOWN = 8;
@@ -47,13 +53,24 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
     logger: options.logger,
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
-    ...(options.breakerThreshold === undefined ? {} : { breakerThreshold: options.breakerThreshold }),
-    ...(options.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: options.breakerHalfOpenAfterMs }),
+    ...(options.breakerThreshold === undefined
+      ? {}
+      : { breakerThreshold: options.breakerThreshold }),
+    ...(options.breakerHalfOpenAfterMs === undefined
+      ? {}
+      : { breakerHalfOpenAfterMs: options.breakerHalfOpenAfterMs }),
   });
   const id = `openai:${options.model}`;
   let closed = false;
 
-  function record(call: { latencyMs: number; items: number; success: boolean; inputTokens?: number; outputTokens?: number; error?: string }) {
+  function record(call: {
+    latencyMs: number;
+    items: number;
+    success: boolean;
+    inputTokens?: number;
+    outputTokens?: number;
+    error?: string;
+  }) {
     if (options.recordCall === undefined) return;
     try {
       options.recordCall({ kind: 'chat', provider: 'openai', model: options.model, ...call });
@@ -63,7 +80,11 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
   }
 
   /** One completion (with retries); returns the reply's text. */
-  async function complete(messages: ChatMessage[], responseFormat: unknown, opts: CompleteJsonOptions): Promise<string> {
+  async function complete(
+    messages: ChatMessage[],
+    responseFormat: unknown,
+    opts: CompleteJsonOptions,
+  ): Promise<string> {
     const body: Record<string, unknown> = {
       model: options.model,
       messages,
@@ -74,14 +95,26 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
     const started = performance.now();
     try {
       const raw = await policy.execute(
-        (signal) => postJson({ url, body, apiKey: options.apiKey, apiKeySetting: 'ENGRAM_LLM_API_KEY', target, signal }),
+        (signal) =>
+          postJson({
+            url,
+            body,
+            apiKey: options.apiKey,
+            apiKeySetting: 'ENGRAM_LLM_API_KEY',
+            target,
+            signal,
+          }),
         opts.signal,
       );
       const parsed = completionResponse.safeParse(raw);
       if (!parsed.success) {
-        throw new AppError('PROVIDER_FAILED', `${target} answered without a valid chat completion (expected {choices: [{message}]})`, {
-          details: { reason: 'bad_response', issues: parsed.error.issues.slice(0, 5) },
-        });
+        throw new AppError(
+          'PROVIDER_FAILED',
+          `${target} answered without a valid chat completion (expected {choices: [{message}]})`,
+          {
+            details: { reason: 'bad_response', issues: parsed.error.issues.slice(0, 5) },
+          },
+        );
       }
       const usage = parsed.data.usage;
       record({
@@ -89,23 +122,37 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
         items: messages.length,
         success: true,
         ...(usage?.prompt_tokens === undefined ? {} : { inputTokens: usage.prompt_tokens }),
-        ...(usage?.completion_tokens === undefined ? {} : { outputTokens: usage.completion_tokens }),
+        ...(usage?.completion_tokens === undefined
+          ? {}
+          : { outputTokens: usage.completion_tokens }),
       });
       const choice = parsed.data.choices[0]!;
       if (choice.message.refusal) {
-        throw new AppError('PROVIDER_FAILED', `${target} refused: ${choice.message.refusal.slice(0, 200)}`, {
-          details: { reason: 'refusal' },
-        });
+        throw new AppError(
+          'PROVIDER_FAILED',
+          `${target} refused: ${choice.message.refusal.slice(0, 200)}`,
+          {
+            details: { reason: 'refusal' },
+          },
+        );
       }
       const content = choice.message.content ?? '';
       if (choice.finish_reason === 'length') {
         // Cut off mid-JSON: validation will fail; say why so the fix (a larger budget) is obvious.
-        options.logger.warn({ target, schema: opts.schemaName }, 'chat reply cut off at the token limit');
+        options.logger.warn(
+          { target, schema: opts.schemaName },
+          'chat reply cut off at the token limit',
+        );
       }
       return content;
     } catch (error) {
       if (!(error instanceof AppError && error.details?.['reason'] === 'refusal')) {
-        record({ latencyMs: performance.now() - started, items: messages.length, success: false, error: shortReason(error) });
+        record({
+          latencyMs: performance.now() - started,
+          items: messages.length,
+          success: false,
+          error: shortReason(error),
+        });
       }
       throw error;
     }
@@ -113,7 +160,11 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
 
   return {
     id,
-    async completeJson<T>(schema: z.ZodType<T>, messages: ChatMessage[], opts: CompleteJsonOptions): Promise<T> {
+    async completeJson<T>(
+      schema: z.ZodType<T>,
+      messages: ChatMessage[],
+      opts: CompleteJsonOptions,
+    ): Promise<T> {
       if (closed) throw new AppError('UNAVAILABLE', `chat model ${id} is closed`);
       const responseFormat = {
         type: 'json_schema',
@@ -122,7 +173,10 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
       const first = await complete(messages, responseFormat, opts);
       const firstCheck = check(schema, first);
       if (firstCheck.ok) return firstCheck.value;
-      options.logger.debug({ target, schema: opts.schemaName, issues: firstCheck.issues }, 'chat reply failed validation; asking for a repair');
+      options.logger.debug(
+        { target, schema: opts.schemaName, issues: firstCheck.issues },
+        'chat reply failed validation; asking for a repair',
+      );
       const repairMessages: ChatMessage[] = [
         ...messages,
         { role: 'assistant', content: first },
@@ -140,7 +194,14 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
         'PROVIDER_FAILED',
         `${target} returned output that does not match schema "${opts.schemaName}", even after one repair request: ` +
           secondCheck.issues.slice(0, 3).join('; '),
-        { details: { reason: 'invalid_output', schemaName: opts.schemaName, issues: secondCheck.issues, output: second.slice(0, 500) } },
+        {
+          details: {
+            reason: 'invalid_output',
+            schemaName: opts.schemaName,
+            issues: secondCheck.issues,
+            output: second.slice(0, 500),
+          },
+        },
       );
     },
     async close() {
@@ -156,7 +217,12 @@ function check<T>(schema: z.ZodType<T>, content: string): CheckResult<T> {
   try {
     json = JSON.parse(stripCodeFence(content));
   } catch (error) {
-    return { ok: false, issues: [`not valid JSON (${error instanceof Error ? error.message : 'parse error'}): ${content.slice(0, 80)}`] };
+    return {
+      ok: false,
+      issues: [
+        `not valid JSON (${error instanceof Error ? error.message : 'parse error'}): ${content.slice(0, 80)}`,
+      ],
+    };
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
@@ -164,7 +230,9 @@ function check<T>(schema: z.ZodType<T>, content: string): CheckResult<T> {
     ok: false,
     issues: parsed.error.issues
       .slice(0, MAX_ISSUES_SHOWN)
-      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`),
+      .map(
+        (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+      ),
   };
 }
 
@@ -177,7 +245,10 @@ function stripCodeFence(content: string): string {
 /** JSON Schema of what the model must produce (the schema's input side), without `$schema`. */
 function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   try {
-    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+      io: 'input',
+      unrepresentable: 'any',
+    }) as Record<string, unknown>;
     return rest;
   } catch {
     // Some schemas (e.g. with cycles the converter cannot name) have no JSON Schema form;

@@ -34,7 +34,10 @@ const embeddingsResponse = z.object({
   data: z
     .array(z.object({ index: z.number().int().nonnegative(), embedding: z.array(z.number()) }))
     .min(0),
-  usage: z.object({ prompt_tokens: z.number().optional(), total_tokens: z.number().optional() }).partial().optional(),
+  usage: z
+    .object({ prompt_tokens: z.number().optional(), total_tokens: z.number().optional() })
+    .partial()
+    .optional(),
 });
 
 export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
@@ -46,15 +49,28 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
     logger: options.logger,
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
-    ...(options.breakerThreshold === undefined ? {} : { breakerThreshold: options.breakerThreshold }),
-    ...(options.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: options.breakerHalfOpenAfterMs }),
+    ...(options.breakerThreshold === undefined
+      ? {}
+      : { breakerThreshold: options.breakerThreshold }),
+    ...(options.breakerHalfOpenAfterMs === undefined
+      ? {}
+      : { breakerHalfOpenAfterMs: options.breakerHalfOpenAfterMs }),
   });
   const concurrency = Math.max(1, options.concurrency ?? 2);
   let dimension = options.dimensions;
   let closed = false;
-  const id = options.dimensions === undefined ? `openai:${options.model}` : `openai:${options.model}:${options.dimensions}d`;
+  const id =
+    options.dimensions === undefined
+      ? `openai:${options.model}`
+      : `openai:${options.model}:${options.dimensions}d`;
 
-  function record(call: { latencyMs: number; items: number; success: boolean; inputTokens?: number; error?: string }) {
+  function record(call: {
+    latencyMs: number;
+    items: number;
+    success: boolean;
+    inputTokens?: number;
+    error?: string;
+  }) {
     if (options.recordCall === undefined) return;
     try {
       options.recordCall({ kind: 'embedding', provider: 'openai', model: options.model, ...call });
@@ -70,15 +86,32 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
     try {
       const raw = await policy.execute(
         (attemptSignal) =>
-          postJson({ url, body, apiKey: options.apiKey, apiKeySetting: 'ENGRAM_EMBEDDER_API_KEY', target, signal: attemptSignal }),
+          postJson({
+            url,
+            body,
+            apiKey: options.apiKey,
+            apiKeySetting: 'ENGRAM_EMBEDDER_API_KEY',
+            target,
+            signal: attemptSignal,
+          }),
         signal,
       );
       const vectors = parseResponse(raw, texts.length);
       const tokens = readTokens(raw);
-      record({ latencyMs: performance.now() - started, items: texts.length, success: true, ...(tokens === undefined ? {} : { inputTokens: tokens }) });
+      record({
+        latencyMs: performance.now() - started,
+        items: texts.length,
+        success: true,
+        ...(tokens === undefined ? {} : { inputTokens: tokens }),
+      });
       return vectors;
     } catch (error) {
-      record({ latencyMs: performance.now() - started, items: texts.length, success: false, error: shortReason(error) });
+      record({
+        latencyMs: performance.now() - started,
+        items: texts.length,
+        success: false,
+        error: shortReason(error),
+      });
       throw error;
     }
   }
@@ -86,26 +119,40 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
   function parseResponse(raw: unknown, expected: number): Float32Array[] {
     const parsed = embeddingsResponse.safeParse(raw);
     if (!parsed.success) {
-      throw new AppError('PROVIDER_FAILED', `${target} answered without a valid embeddings list (expected {data: [{index, embedding}]})`, {
-        details: { reason: 'bad_response', issues: parsed.error.issues.slice(0, 5) },
-      });
+      throw new AppError(
+        'PROVIDER_FAILED',
+        `${target} answered without a valid embeddings list (expected {data: [{index, embedding}]})`,
+        {
+          details: { reason: 'bad_response', issues: parsed.error.issues.slice(0, 5) },
+        },
+      );
     }
     const rows = parsed.data.data;
     if (rows.length !== expected) {
-      throw new AppError('PROVIDER_FAILED', `${target} returned ${rows.length} embeddings for ${expected} texts`, {
-        details: { reason: 'bad_response' },
-      });
+      throw new AppError(
+        'PROVIDER_FAILED',
+        `${target} returned ${rows.length} embeddings for ${expected} texts`,
+        {
+          details: { reason: 'bad_response' },
+        },
+      );
     }
     const out = new Array<Float32Array | undefined>(expected);
     for (const row of rows) {
       if (row.index >= expected || out[row.index] !== undefined) {
-        throw new AppError('PROVIDER_FAILED', `${target} returned embedding index ${row.index} twice or out of range`, {
-          details: { reason: 'bad_response' },
-        });
+        throw new AppError(
+          'PROVIDER_FAILED',
+          `${target} returned embedding index ${row.index} twice or out of range`,
+          {
+            details: { reason: 'bad_response' },
+          },
+        );
       }
       if (dimension === undefined) {
         if (row.embedding.length === 0) {
-          throw new AppError('PROVIDER_FAILED', `${target} returned an empty embedding`, { details: { reason: 'bad_response' } });
+          throw new AppError('PROVIDER_FAILED', `${target} returned an empty embedding`, {
+            details: { reason: 'bad_response' },
+          });
         }
         dimension = row.embedding.length;
         options.logger.info({ target, dimension }, 'embedding dimension learned from the server');
@@ -138,7 +185,8 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       if (closed) throw new AppError('UNAVAILABLE', `embedder ${id} is closed`);
       if (texts.length === 0) return [];
       const batches: string[][] = [];
-      for (let i = 0; i < texts.length; i += options.batchSize) batches.push(texts.slice(i, i + options.batchSize));
+      for (let i = 0; i < texts.length; i += options.batchSize)
+        batches.push(texts.slice(i, i + options.batchSize));
       const results = new Array<Float32Array[]>(batches.length);
       // A small pool, not Promise.all over every batch: a 10k-text call must not open 160
       // requests at once, and a failure stops the rest instead of running them for nothing.
@@ -165,13 +213,15 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
 }
 
 function readTokens(raw: unknown): number | undefined {
-  const usage = (raw as { usage?: { prompt_tokens?: unknown; total_tokens?: unknown } } | null)?.usage;
+  const usage = (raw as { usage?: { prompt_tokens?: unknown; total_tokens?: unknown } } | null)
+    ?.usage;
   const value = usage?.prompt_tokens ?? usage?.total_tokens;
   return typeof value === 'number' ? value : undefined;
 }
 
 export function shortReason(error: unknown): string {
   if (error instanceof AppError) return `${error.code}: ${error.message}`.slice(0, 300);
-  if (error instanceof Error) return error.name === 'AbortError' ? 'aborted' : error.message.slice(0, 300);
+  if (error instanceof Error)
+    return error.name === 'AbortError' ? 'aborted' : error.message.slice(0, 300);
   return 'unknown error';
 }
