@@ -24,6 +24,18 @@ import { createIngestService, type IngestService } from './ingest/ingest-service
 import { createIngestWorker } from './ingest/ingest-worker.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
 import { createTokenCounter } from './ingest/token-counter.js';
+import { openPostgres } from './adapters/postgres/database.js';
+import { createPostgresTelemetry } from './adapters/postgres/telemetry-ports.js';
+import { createRedisTelemetry } from './adapters/redis/telemetry-ports.js';
+import { sqlitePathFor } from './adapters/sqlite/stores.js';
+import { openSqliteTelemetry } from './adapters/sqlite/telemetry-ports.js';
+import type { EventStream } from './ports/event-stream.js';
+import type { MetricStore } from './ports/metric-store.js';
+import { parseApiKeys } from './http/auth.js';
+import { createModelCallRecorder } from './telemetry/model-calls.js';
+import { registerTelemetryGauges } from './telemetry/prometheus.js';
+import { createTelemetryService, type TelemetryService } from './telemetry/service.js';
+import { createTelemetryWorkers } from './telemetry/workers.js';
 
 /** Something that runs in the background of `engram serve` / `engram worker`. */
 export interface BackgroundTask {
@@ -58,6 +70,8 @@ export interface Runtime {
   readonly ingest: IngestService;
   /** Hybrid (full-text + vector, RRF) search over ingested chunks: the semantic tier of recall. */
   readonly documentSearch: DocumentSearch;
+  /** Agent telemetry: event batches in, exact shared metrics out (stream + consumers). */
+  readonly telemetry: TelemetryService;
   /** Starts workers and periodic jobs (embedded `serve`, and `worker`); API-only nodes skip it. */
   startBackground(): void;
   close(): Promise<void>;
@@ -116,9 +130,35 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       });
     }
 
-    const embedder = createEmbedder(config, { logger });
+    const telemetryPorts = await openTelemetryPorts(config, clock, redis);
+    releasers.push(() => telemetryPorts.close());
+    const telemetry = createTelemetryService({
+      stream: telemetryPorts.stream,
+      metrics: telemetryPorts.metrics,
+      clock,
+      batchMaxEvents: config.telemetryBatchMaxEvents,
+    });
+    const tenants = [...new Set(parseApiKeys(config.apiKeys).values())];
+    registerTelemetryGauges({ registry: metrics, service: telemetry, tenants: () => (tenants.length > 0 ? tenants : ['default']) });
+    // Engram's own embedding and LLM calls become model_call events of agent "engram".
+    const modelCalls = createModelCallRecorder({ service: telemetry, clock, logger });
+    releasers.push(() => modelCalls.close());
+    background.push(
+      createTelemetryWorkers({
+        stream: telemetryPorts.stream,
+        metrics: telemetryPorts.metrics,
+        logger,
+        heartbeats,
+        consumers: config.telemetryConsumers,
+        readCount: config.telemetryReadCount,
+        claimIdleMs: config.telemetryClaimIdleMs,
+        maxDeliveries: config.telemetryMaxDeliveries,
+      }),
+    );
+
+    const embedder = createEmbedder(config, { logger, recordCall: modelCalls.record });
     releasers.push(() => embedder.close());
-    const chatModel = createChatModel(config, { logger });
+    const chatModel = createChatModel(config, { logger, recordCall: modelCalls.record });
     if (chatModel !== undefined) releasers.push(() => chatModel.close());
 
     const graph = createConfiguredGraphService({ config, store: stores.graphStore, embedder, chatModel, clock, logger });
@@ -194,6 +234,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       chatModel,
       memory,
       graph,
+      telemetry,
       ingest,
       documentSearch,
       startBackground() {
@@ -207,4 +248,33 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     await close();
     throw error;
   }
+}
+
+/** Telemetry's stream and metric state: Redis when configured, else tables of the SQL store. */
+async function openTelemetryPorts(
+  config: Config,
+  clock: Clock,
+  redis: Redis | undefined,
+): Promise<{ stream: EventStream; metrics: MetricStore; close(): Promise<void> }> {
+  if (redis !== undefined && config.redisUrl !== undefined) {
+    return createRedisTelemetry({
+      redis,
+      blockingOptions: { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs },
+      streamMaxLen: config.telemetryStreamMaxLen,
+      dedupTtlSeconds: config.telemetryDedupTtlSeconds,
+      retentionSeconds: config.telemetryRetentionSeconds,
+    });
+  }
+  if (config.databaseUrl !== undefined) {
+    const database = await openPostgres({ url: config.databaseUrl, schema: config.databaseSchema, poolMax: 4 });
+    const ports = createPostgresTelemetry(database.pool, { clock, leaseMs: config.telemetryClaimIdleMs });
+    return {
+      ...ports,
+      close: async () => {
+        await ports.close();
+        await database.close();
+      },
+    };
+  }
+  return openSqliteTelemetry({ path: sqlitePathFor(config), clock, leaseMs: config.telemetryClaimIdleMs });
 }

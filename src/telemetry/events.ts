@@ -7,7 +7,7 @@ const id = z
   .string()
   .min(1)
   .max(MAX_ID)
-  .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+  .refine((value) => !/[\p{Cc}]/u.test(value), 'must not contain control characters');
 /** Milliseconds since the epoch, or an ISO-8601 string (normalised to milliseconds). */
 const timestamp = z.union([
   z.number().int().min(0).max(8_640_000_000_000_000),

@@ -49,7 +49,7 @@ function spawnWorker(backend: BackendSpec, consumer: string, extra: Record<strin
   });
   const output: string[] = [];
   const listeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output.push(...chunk.split('\n').filter((line) => line.length > 0));
     for (const listener of listeners) listener();
   });
