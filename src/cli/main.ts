@@ -3,8 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
+import { registerDocumentsCommand } from './commands/documents.js';
+import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { reportAndExit } from './exit.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,8 +22,11 @@ const program = new Command()
 
 const env = process.env;
 registerServeCommand(program, env);
+registerWorkerCommand(program, env);
 registerMigrateCommand(program, env);
 registerConfigCommand(program, env);
+registerIngestCommand(program, env);
+registerDocumentsCommand(program, env);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode);

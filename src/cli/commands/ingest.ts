@@ -1,0 +1,198 @@
+// `engram ingest PATH|GLOB…`: ingests files into the local store (the data dir, or
+// ENGRAM_DATABASE_URL) through the same runtime and services as `engram serve`, running the
+// pipeline in this process with a progress bar, then prints a summary table. A running server on
+// the same store is fine: both claim work from the same durable queue.
+import { readFile, stat } from 'node:fs/promises';
+import { extname, relative, resolve } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { glob } from 'tinyglobby';
+import { errorMessage } from '../../domain/errors.js';
+import { createLogger } from '../../domain/logger.js';
+import type { DocumentMimeType, DocumentRecord } from '../../ports/document-store.js';
+import { createRuntime } from '../../runtime.js';
+import { loadCommandConfig, type Env } from '../load.js';
+import { printTable } from './documents.js';
+
+const MIME_BY_EXTENSION: Record<string, DocumentMimeType> = {
+  '.md': 'text/markdown',
+  '.markdown': 'text/markdown',
+  '.mdx': 'text/markdown',
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.txt': 'text/plain',
+  '.text': 'text/plain',
+  '.rst': 'text/plain',
+};
+
+interface FileOutcome {
+  path: string;
+  documentId?: string;
+  note: string;
+  document?: DocumentRecord;
+  error?: string;
+}
+
+export async function expandPaths(patterns: string[]): Promise<string[]> {
+  const files = new Set<string>();
+  for (const pattern of patterns) {
+    const info = await stat(pattern).catch(() => undefined);
+    if (info?.isDirectory() === true) {
+      for (const file of await glob('**/*.{md,markdown,mdx,html,htm,txt,text,rst}', {
+        cwd: pattern,
+        absolute: true,
+      })) {
+        files.add(file);
+      }
+    } else if (info?.isFile() === true) {
+      files.add(resolve(pattern));
+    } else {
+      for (const file of await glob(pattern, { absolute: true, onlyFiles: true })) files.add(file);
+    }
+  }
+  return [...files].sort();
+}
+
+export function registerIngestCommand(program: Command, env: Env): void {
+  program
+    .command('ingest')
+    .description(
+      'Ingest files (Markdown, HTML, text) into the local store and wait until each is processed',
+    )
+    .argument(
+      '<paths...>',
+      'files, directories or globs (quote globs so the shell leaves them alone)',
+    )
+    .option('-n, --namespace <name>', 'namespace for the documents', 'default')
+    .option(
+      '--no-wait',
+      'store and queue the documents, then exit (a running `engram serve` processes them)',
+    )
+    .option('--tenant <id>', 'tenant the documents belong to', 'default')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (
+        patterns: string[],
+        options: { namespace: string; wait: boolean; json?: boolean; tenant: string },
+        command: Command,
+      ) => {
+        const config = loadCommandConfig(command, env);
+        // Progress bar and table on the terminal; logs only when asked for.
+        const logger = createLogger(
+          env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
+          process.stderr,
+        );
+        const files = await expandPaths(patterns);
+        if (files.length === 0) {
+          console.error(`engram: no files match ${patterns.join(' ')}`);
+          process.exitCode = 2;
+          return;
+        }
+        const runtime = await createRuntime(config, { logger });
+        try {
+          if (options.wait) runtime.startBackground();
+          const outcomes: FileOutcome[] = [];
+          for (const path of files) {
+            const shown = relative(process.cwd(), path) || path;
+            const mimeType = MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? 'text/plain';
+            try {
+              const content = await readFile(path, 'utf8');
+              const { document, created } = await runtime.ingest.submit(options.tenant, {
+                content,
+                mimeType,
+                title: shown,
+                namespace: options.namespace,
+                metadata: { path: shown },
+              });
+              outcomes.push({
+                path: shown,
+                documentId: document.id,
+                note: created ? 'new' : 'same content',
+                document,
+              });
+            } catch (error) {
+              outcomes.push({ path: shown, note: 'rejected', error: errorMessage(error) });
+            }
+          }
+          if (options.wait) await waitWithProgress(runtime.ingest, options.tenant, outcomes);
+          report(outcomes, options.json === true);
+          if (
+            outcomes.some(
+              (outcome) => outcome.error !== undefined || outcome.document?.status === 'failed',
+            )
+          ) {
+            process.exitCode = 1;
+          }
+        } finally {
+          await runtime.close();
+        }
+      },
+    );
+}
+
+async function waitWithProgress(
+  ingest: { get(tenantId: string, id: string): Promise<DocumentRecord> },
+  tenantId: string,
+  outcomes: FileOutcome[],
+): Promise<void> {
+  const tracked = outcomes.filter((outcome) => outcome.documentId !== undefined);
+  const bar = new SingleBar(
+    {
+      format:
+        'ingesting [{bar}] {value}/{total} documents | {chunks} chunks | {eta_formatted} left',
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  bar.start(tracked.length, 0, { chunks: 0 });
+  const done = (outcome: FileOutcome) =>
+    outcome.document?.status === 'completed' || outcome.document?.status === 'failed';
+  for (;;) {
+    for (const outcome of tracked) {
+      if (!done(outcome)) outcome.document = await ingest.get(tenantId, outcome.documentId!);
+    }
+    const finished = tracked.filter(done);
+    bar.update(finished.length, {
+      chunks: finished.reduce((sum, o) => sum + (o.document?.chunkCount ?? 0), 0),
+    });
+    if (finished.length === tracked.length) break;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+  bar.stop();
+}
+
+function report(outcomes: FileOutcome[], json: boolean): void {
+  if (json) {
+    console.log(
+      JSON.stringify(
+        outcomes.map((o) => ({
+          path: o.path,
+          id: o.documentId,
+          note: o.note,
+          status: o.document?.status,
+          chunks: o.document?.chunkCount,
+          error: o.error ?? o.document?.error,
+        })),
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  printTable(
+    ['file', 'document', 'status', 'chunks', 'entities', 'relations', 'ms', 'note'],
+    outcomes.map((o) => [
+      o.path,
+      o.documentId ?? '',
+      o.document?.status ?? 'rejected',
+      String(o.document?.chunkCount ?? ''),
+      String(o.document?.entityCount ?? ''),
+      String(o.document?.relationCount ?? ''),
+      o.document?.timings.total === undefined ? '' : String(o.document.timings.total),
+      o.error ?? o.document?.error ?? o.note,
+    ]),
+  );
+  const completed = outcomes.filter((o) => o.document?.status === 'completed').length;
+  const chunks = outcomes.reduce((sum, o) => sum + (o.document?.chunkCount ?? 0), 0);
+  console.log(`\n${completed} of ${outcomes.length} documents completed, ${chunks} chunks.`);
+}
