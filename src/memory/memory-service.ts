@@ -120,6 +120,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
   let again = false;
   let closed = false;
   const dueSessions = new Map<string, { tenantId: string; sessionId: string }>();
+  const sessionLocks = new Map<string, Promise<unknown>>();
 
   async function requireSession(tenantId: string, sessionId: string): Promise<Session> {
     const session = await store.getSession(tenantId, sessionId);
@@ -159,7 +160,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
     session: Session,
     through: number,
     endWorking: boolean,
-  ): Promise<MemoryItem[]> {
+  ): Promise<MemoryItem[] | undefined> {
     const after = session.distilledThrough;
     if (through <= after && !endWorking) return [];
     const turns =
@@ -202,7 +203,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       endWorking,
       now,
     });
-    if (!recorded) return [];
+    if (!recorded) return undefined;
     return episodes.map((episode) => ({
       ...episode,
       tenantId: session.tenantId,
@@ -223,12 +224,43 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
     return session.distilledThrough + windows * settings.emDistillEveryNTurns;
   }
 
+  /**
+   * Distils a session up to `target(session)` (re-read after a lost race with another worker),
+   * one distillation per session at a time in this process. Returns the episodes created.
+   */
+  async function distillTo(
+    tenantId: string,
+    sessionId: string,
+    target: (session: Session) => number,
+    endWorking: boolean,
+  ): Promise<MemoryItem[]> {
+    const key = `${tenantId}\u0000${sessionId}`;
+    const previous = sessionLocks.get(key) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const session = await store.getSession(tenantId, sessionId);
+        if (session === undefined) return [];
+        const through = target(session);
+        if (through <= session.distilledThrough && !endWorking) return [];
+        const episodes = await distillRange(session, through, endWorking);
+        if (episodes !== undefined) return episodes;
+      }
+      throw new AppError(
+        'CONFLICT',
+        `Session ${sessionId} is being distilled elsewhere; try again.`,
+        { retryable: true },
+      );
+    });
+    const settled = run.catch(() => undefined);
+    sessionLocks.set(key, settled);
+    void settled.then(() => {
+      if (sessionLocks.get(key) === settled) sessionLocks.delete(key);
+    });
+    return run;
+  }
+
   async function distillIfDue(tenantId: string, sessionId: string): Promise<number> {
-    const session = await store.getSession(tenantId, sessionId);
-    if (session === undefined) return 0;
-    const through = dueThrough(session);
-    if (through <= session.distilledThrough) return 0;
-    return (await distillRange(session, through, false)).length;
+    return (await distillTo(tenantId, sessionId, dueThrough, false)).length;
   }
 
   async function embedPending(limit = 10_000): Promise<number> {
@@ -363,12 +395,17 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
     },
 
     async distillSession(tenantId, sessionId, distillOptions = {}) {
-      const session = await requireSession(tenantId, sessionId);
+      await requireSession(tenantId, sessionId);
       const includeWorking = distillOptions.includeWorking === true;
-      const through = includeWorking
-        ? session.turnCount
-        : Math.max(session.distilledThrough, session.turnCount - settings.wmMaxTurns);
-      const episodes = await distillRange(session, through, false);
+      const episodes = await distillTo(
+        tenantId,
+        sessionId,
+        (session) =>
+          includeWorking
+            ? session.turnCount
+            : Math.max(session.distilledThrough, session.turnCount - settings.wmMaxTurns),
+        false,
+      );
       if (backgroundOnWrite && episodes.length > 0) kick();
       return episodes;
     },
@@ -408,7 +445,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       let episodes = 0;
       for (const session of sessions) {
         if (closed) break;
-        episodes += (await distillRange(session, dueThrough(session), false)).length;
+        episodes += (await distillTo(session.tenantId, session.id, dueThrough, false)).length;
       }
       return episodes;
     },
@@ -455,7 +492,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
         try {
           // The session ends: what is left of its working memory is distilled and kept as
           // episodic memory; the session and its working-memory view go.
-          await distillRange(session, session.turnCount, true);
+          await distillTo(session.tenantId, session.id, (current) => current.turnCount, true);
         } catch (error) {
           logger.warn(
             { err: errorMessage(error), sessionId: session.id },

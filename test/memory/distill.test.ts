@@ -58,7 +58,9 @@ describe('extractive distiller', () => {
     // Names and numbers survive even when their sentence is dropped.
     expect(episode).toMatch(/Jolene/);
     expect(episode).toMatch(/5/);
-    expect(episode.indexOf('support group yesterday')).toBeLessThan(episode.indexOf('counseling'));
+    expect(episode!.indexOf('support group yesterday')).toBeLessThan(
+      episode!.indexOf('counseling'),
+    );
   });
 
   it('returns nothing for no turns and one episode for one turn', async () => {

@@ -159,6 +159,26 @@ for (const backend of MEMORY_BACKENDS) {
       await service.settle();
     });
 
+    it('distils every turn exactly once when the distill call races the background pass', async (ctx) => {
+      if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const { service, clock } = make();
+      const session = await service.createSession('t1', { userId: 'race' });
+      const { turns: added } = await service.addTurns('t1', session.id, turns(0, 8, clock.now()));
+      // The background pass (turns 1–4 are due) and this call run at the same time.
+      await service.distillSession('t1', session.id, { includeWorking: true });
+      await service.settle();
+      const hits = await service.store.searchText({
+        tenantId: 't1',
+        sessionId: session.id,
+        kinds: ['episode'],
+        query: lines.join(' '),
+        k: 100,
+      });
+      const covered = hits.flatMap((hit) => hit.memory.source.turnIds ?? []);
+      expect(covered.sort()).toEqual(added.map((turn) => turn.id).sort());
+      expect((await service.getSession('t1', session.id)).distilledThrough).toBe(8);
+    });
+
     it('falls back to the extractive distiller when the configured one fails, and uses it when it works', async (ctx) => {
       if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
       let fail = true;
