@@ -49,7 +49,9 @@ async function makeApp() {
     logger,
   });
   const app = Fastify({
-    loggerInstance: logger,
+    // Widened to Fastify's logger type, as in buildApp, so the instance is an EngramApp.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: logger as FastifyBaseLogger,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
