@@ -1,5 +1,6 @@
 // Every benchmark suite, in the order `npm run bench` runs them.
 import type { BenchSuite } from '../harness.js';
+import { graphSuite } from './graph.js';
 import { queueSuite } from './queue.js';
 
-export const suites: BenchSuite[] = [queueSuite];
+export const suites: BenchSuite[] = [queueSuite, graphSuite];

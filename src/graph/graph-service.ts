@@ -13,6 +13,7 @@ import type {
   GraphStore,
   Neighborhood,
   NewMention,
+  NewRelation,
   RelationRecord,
   RemovedGraph,
   ResolutionMethod,
@@ -166,8 +167,7 @@ export function createGraphService(options: GraphServiceOptions) {
     }
     await store.saveMentions(tenantId, rows);
 
-    let relations = 0;
-    let invalidated = 0;
+    const batch: (NewRelation & { statedValidAt: number | undefined })[] = [];
     for (const extracted of extraction.relations) {
       if (!chunkIds.has(extracted.chunkId)) continue;
       const { key: predicate, inverse } = normalizePredicate(extracted.predicate);
@@ -175,27 +175,35 @@ export function createGraphService(options: GraphServiceOptions) {
       const second = resolutionOf(extracted.object, extracted.objectType);
       const [subject, object] = inverse ? [second, first] : [first, second];
       if (subject === undefined || object === undefined || predicate === '' || subject.entity.id === object.entity.id) continue;
-      const validAt = extracted.validAt ?? now;
-      const { relation, created } = await store.upsertRelation(tenantId, {
+      batch.push({
         id: newId('rel', now),
         subjectId: subject.entity.id,
         predicate,
         objectId: object.entity.id,
-        validAt,
+        validAt: extracted.validAt ?? now,
         createdAt: now,
         source: { documentId, chunkId: extracted.chunkId, sentence: extracted.sentence.slice(0, 2000) },
+        statedValidAt: extracted.validAt,
       });
-      relations++;
+    }
+    const upserted = await store.upsertRelations(
+      tenantId,
+      batch.map(({ statedValidAt: _stated, ...relation }) => relation),
+    );
+    let invalidated = 0;
+    for (const [index, { relation, created }] of upserted.entries()) {
+      const stated = batch[index]!.statedValidAt;
       let fact = relation;
       // Asserted again after being superseded, with a date after the supersession: current again.
-      if (!created && relation.invalidAt !== null && extracted.validAt !== undefined && extracted.validAt > relation.invalidAt) {
-        await store.reviveRelation(tenantId, relation.id, extracted.validAt);
-        fact = { ...relation, validAt: extracted.validAt, invalidAt: null, invalidatedBy: null };
+      if (!created && relation.invalidAt !== null && stated !== undefined && stated > relation.invalidAt) {
+        await store.reviveRelation(tenantId, relation.id, stated);
+        fact = { ...relation, validAt: stated, invalidAt: null, invalidatedBy: null };
       } else if (!created) {
         continue;
       }
-      if (isSingleValued(predicate)) invalidated += await supersede(tenantId, fact);
+      if (isSingleValued(fact.predicate)) invalidated += await supersede(tenantId, fact);
     }
+    const relations = new Set(upserted.map((u) => u.relation.id)).size;
     const entities = new Set(rows.map((row) => row.entityId)).size;
     logger.debug({ tenantId, documentId, mentions: rows.length, entities, relations, invalidated }, 'graph extracted');
     return { mentions: rows.length, entities, relations, invalidated };

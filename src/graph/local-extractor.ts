@@ -20,21 +20,11 @@ interface SentenceJson {
   terms: TermJson[];
 }
 
-interface VerbJson {
-  terms: { id: string }[];
-  verb: { root: string; auxiliary: string; infinitive: string; grammar: { passive?: boolean; copula?: boolean } };
-}
-
 interface Span {
   start: number; // index of the first term in the sentence
   end: number; // index after the last term
   surface: string;
   type: EntityType;
-}
-
-interface VerbRole {
-  role: 'root' | 'auxiliary';
-  lemma: string;
 }
 
 const NAME_BLOCKERS = new Set(['Pronoun', 'Determiner', 'Actor', 'Adjective', 'Demonym', 'Verb', 'Preposition', 'Conjunction', 'QuestionWord']);
@@ -162,24 +152,57 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
   return spans;
 }
 
-/** The predicate between two names: verbs as infinitives, passives as "be <participle>", nouns and prepositions kept. */
-function predicateOf(between: TermJson[], verbs: Map<string, VerbRole>): string | undefined {
+interface VerbMethods {
+  methods(): { two: { transform: { verb: { toInfinitive(this: void, word: string, model: unknown, tense: string): string } } } };
+  model(): unknown;
+}
+
+const verbTools = nlp as unknown as VerbMethods;
+const toInfinitive = verbTools.methods().two.transform.verb.toInfinitive;
+const verbModel = verbTools.model();
+const infinitives = new Map<string, string>();
+const BE_FORMS = new Set(['is', 'was', 'are', 'were', 'be', 'been', 'being', "'s", "'re"]);
+const TENSES = ['Gerund', 'PastTense', 'PresentTense', 'Participle', 'Infinitive'];
+
+/** A verb's infinitive from its tagged tense ("joined" → "join"), cached; compromise's conjugator, without re-parsing. */
+function infinitiveOf(term: TermJson): string {
+  const tense = TENSES.find((t) => term.tags.includes(t)) ?? 'PresentTense';
+  const cacheKey = `${term.normal}|${tense}`;
+  let lemma = infinitives.get(cacheKey);
+  if (lemma === undefined) {
+    lemma = tense === 'Infinitive' ? term.normal : toInfinitive(term.normal, verbModel, tense) || term.normal;
+    if (infinitives.size < 50_000) infinitives.set(cacheKey, lemma);
+  }
+  return lemma;
+}
+
+/**
+ * The predicate between two names: verbs as infinitives, a copula as "be", passives as
+ * "be <participle>" ("was acquired by" → "be acquired by"), nouns and prepositions kept,
+ * determiners, adverbs and adjectives dropped. A negation ("does not work at") yields nothing:
+ * a denied relation is not a fact.
+ */
+function predicateOf(between: TermJson[]): string | undefined {
   if (between.length === 0 || between.length > MAX_PREDICATE_TERMS) return undefined;
   const words: string[] = [];
   let hasVerb = false;
+  let passive = false;
   for (const term of between) {
-    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord')) return undefined;
+    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord', 'Negative')) return undefined;
     if (breaksAfter(term) && term !== between[between.length - 1]) return undefined;
-    const verb = verbs.get(term.id);
-    if (verb !== undefined) {
-      if (verb.role === 'auxiliary') continue;
-      hasVerb = true;
-      words.push(verb.lemma);
+    if (has(term, 'Preposition', 'Particle')) {
+      words.push(term.normal);
       continue;
     }
     if (has(term, 'Verb')) {
+      if (has(term, 'Auxiliary', 'Modal')) {
+        if (has(term, 'Passive') || BE_FORMS.has(term.normal)) passive = true;
+        continue;
+      }
       hasVerb = true;
-      words.push(term.normal);
+      if (has(term, 'Copula')) words.push('be');
+      else if (has(term, 'Passive') || (passive && has(term, 'PastTense', 'Participle'))) words.push(`be ${term.normal}`);
+      else words.push(infinitiveOf(term));
       continue;
     }
     if (has(term, 'Determiner', 'Adverb', 'Adjective')) continue;
@@ -189,25 +212,9 @@ function predicateOf(between: TermJson[], verbs: Map<string, VerbRole>): string 
   return words.join(' ');
 }
 
-function verbRoles(doc: ReturnType<typeof nlp>): Map<string, VerbRole> {
-  const roles = new Map<string, VerbRole>();
-  for (const phrase of doc.verbs().json() as VerbJson[]) {
-    const { verb } = phrase;
-    const rootTerm = phrase.terms[phrase.terms.length - 1];
-    if (rootTerm === undefined) continue;
-    let lemma: string;
-    if (verb.grammar.copula === true) lemma = 'be';
-    else if (verb.grammar.passive === true) lemma = `be ${verb.root.toLowerCase()}`;
-    else lemma = (verb.infinitive || verb.root).toLowerCase();
-    for (const term of phrase.terms) roles.set(term.id, term === rootTerm ? { role: 'root', lemma } : { role: 'auxiliary', lemma: '' });
-  }
-  return roles;
-}
-
 export function extractChunk(chunk: ChunkText): Extraction {
   const doc = nlp(chunk.text);
   const sentences = doc.json({ offset: true }) as SentenceJson[];
-  const verbs = verbRoles(doc);
   const knownNames = new Set<string>();
   for (const sentence of sentences) {
     for (const span of findSpans(chunk.text, sentence.terms, knownNames)) {
@@ -235,7 +242,7 @@ export function extractChunk(chunk: ChunkText): Extraction {
         coordinated.push(subject);
         continue;
       }
-      const predicate = predicateOf(between, verbs);
+      const predicate = predicateOf(between);
       if (predicate === undefined) {
         coordinated = [];
         continue;

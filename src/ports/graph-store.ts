@@ -145,8 +145,11 @@ export interface GraphStore {
   setEntityType(tenantId: string, entityId: string, type: EntityType): Promise<void>;
   /** Upserts mentions and the aliases they introduce; existing rows are left as they are. */
   saveMentions(tenantId: string, mentions: NewMention[]): Promise<void>;
-  /** Inserts the relation (or finds it by subject, predicate, object) and records its source. */
-  upsertRelation(tenantId: string, relation: NewRelation): Promise<{ relation: RelationRecord; created: boolean }>;
+  /**
+   * Inserts each relation (or finds it by subject, predicate, object) and records its source, all
+   * in one transaction; answers in input order, `created` false for relations that existed.
+   */
+  upsertRelations(tenantId: string, relations: NewRelation[]): Promise<{ relation: RelationRecord; created: boolean }[]>;
   /** Every relation (current and superseded) of a subject and predicate, oldest valid_at first. */
   relationsOf(tenantId: string, subjectId: string, predicate: string): Promise<RelationRecord[]>;
   invalidateRelation(tenantId: string, relationId: string, invalidAt: number, invalidatedBy: string): Promise<void>;

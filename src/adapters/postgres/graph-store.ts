@@ -9,6 +9,7 @@ import type {
   GraphStore,
   Neighborhood,
   NewMention,
+  NewRelation,
   RelationRecord,
   RelationWithNames,
   RemovedGraph,
@@ -260,25 +261,51 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
       });
     },
 
-    async upsertRelation(tenantId, relation) {
+    async upsertRelations(tenantId, relations) {
+      if (relations.length === 0) return [];
+      const column = <T>(get: (relation: NewRelation) => T) => relations.map(get);
       return transaction(async (client) => {
-        const inserted = await client.query(
+        // Three statements for the whole batch: insert the new, read back all, record every source.
+        const inserted = await client.query<{ id: string }>(
           `INSERT INTO graph_relations (id, tenant_id, subject_id, predicate, object_id, valid_at, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, subject_id, predicate, object_id) DO NOTHING`,
-          [relation.id, tenantId, relation.subjectId, relation.predicate, relation.objectId, relation.validAt, relation.createdAt],
+            SELECT DISTINCT ON (subject_id, predicate, object_id) id, $1, subject_id, predicate, object_id, valid_at, created_at
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+              AS n(id, subject_id, predicate, object_id, valid_at, created_at)
+            ON CONFLICT (tenant_id, subject_id, predicate, object_id) DO NOTHING RETURNING id`,
+          [
+            tenantId,
+            column((r) => r.id),
+            column((r) => r.subjectId),
+            column((r) => r.predicate),
+            column((r) => r.objectId),
+            column((r) => r.validAt),
+            column((r) => r.createdAt),
+          ],
         );
-        const row = (
-          await client.query<RelationRow>(
-            `SELECT * FROM graph_relations WHERE tenant_id = $1 AND subject_id = $2 AND predicate = $3 AND object_id = $4`,
-            [tenantId, relation.subjectId, relation.predicate, relation.objectId],
-          )
-        ).rows[0]!;
+        const createdIds = new Set(inserted.rows.map((row) => row.id));
+        const rows = await client.query<RelationRow>(
+          `SELECT r.* FROM graph_relations r
+            JOIN unnest($2::text[], $3::text[], $4::text[]) AS k(subject_id, predicate, object_id)
+              ON r.subject_id = k.subject_id AND r.predicate = k.predicate AND r.object_id = k.object_id
+            WHERE r.tenant_id = $1`,
+          [tenantId, column((r) => r.subjectId), column((r) => r.predicate), column((r) => r.objectId)],
+        );
+        const byKey = new Map(rows.rows.map((row) => [`${row.subject_id}\u0000${row.predicate}\u0000${row.object_id}`, row]));
+        const found = relations.map((r) => byKey.get(`${r.subjectId}\u0000${r.predicate}\u0000${r.objectId}`)!);
         await client.query(
           `INSERT INTO graph_relation_sources (tenant_id, relation_id, document_id, chunk_id, sentence)
-            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-          [tenantId, row.id, relation.source.documentId, relation.source.chunkId, relation.source.sentence],
+            SELECT DISTINCT ON (relation_id, chunk_id) $1, relation_id, document_id, chunk_id, sentence
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS s(relation_id, document_id, chunk_id, sentence)
+            ON CONFLICT DO NOTHING`,
+          [tenantId, found.map((row) => row.id), column((r) => r.source.documentId), column((r) => r.source.chunkId), column((r) => r.source.sentence)],
         );
-        return { relation: toRelation(row), created: (inserted.rowCount ?? 0) > 0 };
+        // A relation new in this batch counts as created once: for its first occurrence.
+        const seen = new Set<string>();
+        return found.map((row) => {
+          const created = createdIds.has(row.id) && !seen.has(row.id);
+          seen.add(row.id);
+          return { relation: toRelation(row), created };
+        });
       });
     },
 
@@ -372,9 +399,13 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
         `WITH RECURSIVE walk(id, depth) AS (
             SELECT $2::text, 0
             UNION
-            SELECT CASE WHEN r.subject_id = w.id THEN r.object_id ELSE r.subject_id END, w.depth + 1
-            FROM walk w JOIN graph_relations r ON r.tenant_id = $1 AND (r.subject_id = w.id OR r.object_id = w.id)
-            WHERE w.depth < $3 AND ($4 OR r.invalid_at IS NULL))
+            SELECT n.id, w.depth + 1 FROM walk w CROSS JOIN LATERAL (
+              SELECT r.object_id AS id FROM graph_relations r
+              WHERE r.tenant_id = $1 AND r.subject_id = w.id AND ($4 OR r.invalid_at IS NULL)
+              UNION ALL
+              SELECT r.subject_id FROM graph_relations r
+              WHERE r.tenant_id = $1 AND r.object_id = w.id AND ($4 OR r.invalid_at IS NULL)) n
+            WHERE w.depth < $3)
           SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w JOIN graph_entities e ON e.id = w.id AND e.tenant_id = $1
           GROUP BY e.id ORDER BY depth, mention_count DESC, e.id LIMIT $5`,
         [tenantId, query.entityId, query.depth, query.includeInvalid, query.maxEntities + 1],

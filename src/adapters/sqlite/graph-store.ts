@@ -1,6 +1,6 @@
 // SQLite adapter of the graph-store port. Name embeddings live in a BLOB column compared with
 // sqlite-vec's vec_distance_cosine (brute force per tenant and type class); the neighbourhood
-// is one recursive CTE.
+// is one recursive CTE whose step follows relations out and in through their own indexes.
 import type { EntityType } from '../../ports/extractor.js';
 import type {
   AliasRecord,
@@ -121,19 +121,21 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
     }
   });
 
-  const upsertRelation = db.transaction((tenantId: string, relation: NewRelation) => {
-    const inserted = db
-      .prepare(`INSERT INTO graph_relations (id, tenant_id, subject_id, predicate, object_id, valid_at, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, subject_id, predicate, object_id) DO NOTHING`)
-      .run(relation.id, tenantId, relation.subjectId, relation.predicate, relation.objectId, relation.validAt, relation.createdAt);
-    const row = db
-      .prepare(`SELECT * FROM graph_relations WHERE tenant_id = ? AND subject_id = ? AND predicate = ? AND object_id = ?`)
-      .get(tenantId, relation.subjectId, relation.predicate, relation.objectId) as RelationRow;
-    db.prepare(`INSERT INTO graph_relation_sources (tenant_id, relation_id, document_id, chunk_id, sentence)
-        VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-      .run(tenantId, row.id, relation.source.documentId, relation.source.chunkId, relation.source.sentence);
-    return { relation: toRelation(row), created: inserted.changes > 0 };
-  });
+  const insertRelation = db.prepare(`INSERT INTO graph_relations (id, tenant_id, subject_id, predicate, object_id, valid_at, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, subject_id, predicate, object_id) DO NOTHING`);
+  const selectRelation = db.prepare(`SELECT * FROM graph_relations WHERE tenant_id = ? AND subject_id = ? AND predicate = ? AND object_id = ?`);
+  const insertSource = db.prepare(`INSERT INTO graph_relation_sources (tenant_id, relation_id, document_id, chunk_id, sentence)
+    VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+  const upsertRelations = db.transaction((tenantId: string, relations: NewRelation[]) =>
+    relations.map((relation) => {
+      const inserted = insertRelation.run(
+        relation.id, tenantId, relation.subjectId, relation.predicate, relation.objectId, relation.validAt, relation.createdAt,
+      );
+      const row = selectRelation.get(tenantId, relation.subjectId, relation.predicate, relation.objectId) as RelationRow;
+      insertSource.run(tenantId, row.id, relation.source.documentId, relation.source.chunkId, relation.source.sentence);
+      return { relation: toRelation(row), created: inserted.changes > 0 };
+    }),
+  );
 
   const removeDocument = db.transaction((tenantId: string, documentId: string): RemovedGraph => {
     const json = (ids: string[]) => JSON.stringify(ids);
@@ -241,8 +243,8 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
       saveMentions(tenantId, mentions);
     },
 
-    async upsertRelation(tenantId, relation) {
-      return upsertRelation(tenantId, relation);
+    async upsertRelations(tenantId, relations) {
+      return upsertRelations(tenantId, relations);
     },
 
     async relationsOf(tenantId, subjectId, predicate) {
@@ -334,9 +336,11 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
         .prepare(`WITH RECURSIVE walk(id, depth) AS (
             SELECT @start, 0
             UNION
-            SELECT CASE WHEN r.subject_id = w.id THEN r.object_id ELSE r.subject_id END, w.depth + 1
-            FROM walk w JOIN graph_relations r ON r.tenant_id = @tenantId AND (r.subject_id = w.id OR r.object_id = w.id)
-            WHERE w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL))
+            SELECT r.object_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r
+            WHERE r.tenant_id = @tenantId AND r.subject_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL)
+            UNION
+            SELECT r.subject_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r
+            WHERE r.tenant_id = @tenantId AND r.object_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL))
           SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w JOIN graph_entities e ON e.id = w.id AND e.tenant_id = @tenantId
           GROUP BY e.id ORDER BY depth, mention_count DESC, e.id LIMIT @cap`)
         .all({ tenantId, start: query.entityId, depth: query.depth, all, cap: query.maxEntities + 1 }) as (EntityRow & { depth: number })[];

@@ -1,0 +1,149 @@
+// Knowledge-graph throughput and query latency: the offline extractor alone, extraction with
+// resolution and storage on SQLite and PostgreSQL, then entity search, fact search and 2-hop
+// neighbourhoods on the graph that built. The corpus is generated from sentence templates over
+// name lists (seeded, so every run reads the same text).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openPostgres } from '../../src/adapters/postgres/database.js';
+import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { createSilentLogger } from '../../src/domain/logger.js';
+import { createGraphService } from '../../src/graph/graph-service.js';
+import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import type { ChunkText } from '../../src/ports/extractor.js';
+import type { GraphStore } from '../../src/ports/graph-store.js';
+import { timeEach, type BenchContext, type BenchSuite, type Measurement } from '../harness.js';
+
+const POSTGRES_URL = process.env.ENGRAM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const FIRST = ['Alice', 'Bob', 'Carol', 'David', 'Emma', 'Frank', 'Grace', 'Henry', 'Irene', 'James', 'Karen', 'Liam', 'Maria', 'Nathan', 'Olivia', 'Peter', 'Rachel', 'Samuel', 'Teresa', 'Victor'];
+const LAST = ['Smith', 'Johnson', 'Brown', 'Miller', 'Davis', 'Garcia', 'Wilson', 'Moore', 'Taylor', 'Anderson', 'Thomas', 'Jackson', 'White', 'Harris', 'Martin'];
+const ORGS = ['Acme Corp', 'Globex Corporation', 'Initech', 'Umbrella Corporation', 'Stark Industries', 'Wayne Enterprises', 'Hooli', 'Pied Piper', 'Vandelay Industries', 'Soylent Corp', 'Cyberdyne Systems', 'Tyrell Corporation', 'Wonka Industries', 'Oscorp', 'Aperture Science'];
+const PLACES = ['Berlin', 'Paris', 'London', 'Madrid', 'Boston', 'Chicago', 'Toronto', 'Sydney', 'Tokyo', 'Seattle', 'Denver', 'Austin'];
+const PRODUCTS = ['Neo4j', 'PostgreSQL', 'Redis', 'Kafka', 'Kubernetes', 'Terraform', 'Grafana', 'Elasticsearch'];
+
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function corpus(chunks: number, seed = 42): ChunkText[] {
+  const random = prng(seed);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+  const person = () => `${pick(FIRST)} ${pick(LAST)}`;
+  const templates = [
+    () => `In ${2000 + Math.floor(random() * 25)}, ${person()} joined ${pick(ORGS)}.`,
+    () => `${person()} works at ${pick(ORGS)} as an engineer.`,
+    () => `${pick(ORGS)} is headquartered in ${pick(PLACES)}.`,
+    () => `${pick(ORGS)} acquired ${pick(ORGS)} for $${1 + Math.floor(random() * 90)} million.`,
+    () => `${person()} lives in ${pick(PLACES)}.`,
+    () => `The team at ${pick(ORGS)} runs ${pick(PRODUCTS)} in production.`,
+    () => `${person()} founded ${pick(ORGS)} in ${pick(PLACES)}.`,
+    () => `${person()} knows ${person()} from university.`,
+    () => `Our quarterly review covered hiring, budgets and the roadmap for next year.`,
+  ];
+  return Array.from({ length: chunks }, (_, i) => ({
+    id: `chunk-${i}`,
+    ordinal: i % 10,
+    text: Array.from({ length: 12 }, () => pick(templates)()).join(' '),
+  }));
+}
+
+async function measureStore(label: string, store: GraphStore, chunks: ChunkText[], context: BenchContext): Promise<Measurement[]> {
+  const graph = createGraphService({
+    store,
+    extractor: createLocalExtractor(),
+    clock: systemClock,
+    logger: createSilentLogger(),
+    entityFuzzyThreshold: 0.88,
+    entityEmbeddingThreshold: 0.9,
+  });
+  const tenantId = 'bench';
+  const perDocument = 10;
+  const started = performance.now();
+  let relations = 0;
+  for (let i = 0; i < chunks.length; i += perDocument) {
+    const result = await graph.extract({ tenantId, documentId: `doc-${i / perDocument}`, chunks: chunks.slice(i, i + perDocument) });
+    relations += result.relations;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const reextractStart = performance.now();
+  await graph.extract({ tenantId, documentId: 'doc-0', chunks: chunks.slice(0, perDocument) });
+  const reextractMs = performance.now() - reextractStart;
+  const people = FIRST.flatMap((f) => LAST.map((l) => `${f} ${l}`));
+  const entityCount = (await graph.searchEntities({ tenantId, query: 'a', limit: 100 })).length;
+  context.log(`${label}: ${chunks.length} chunks, ${relations} relation assertions in ${seconds.toFixed(1)} s`);
+  const queries = context.quick ? 50 : 200;
+  const search = await timeEach(queries, (i) => graph.searchEntities({ tenantId, query: people[i % people.length]!.split(' ')[1]! }));
+  const facts = await timeEach(queries, (i) => graph.searchFacts({ tenantId, query: `Where does ${people[i % people.length]} work?`, k: 10 }));
+  const hood = await timeEach(queries, (i) => graph.neighborhood({ tenantId, entity: ORGS[i % ORGS.length]!, depth: 2 }));
+  const removeStart = performance.now();
+  await graph.removeDocument(tenantId, 'doc-1');
+  const removeMs = performance.now() - removeStart;
+  return [
+    { name: `${label}: extract + resolve + store (10-chunk documents)`, unit: 'chunks/s', value: chunks.length / seconds },
+    { name: `${label}: re-extract a 10-chunk document (no-op upserts)`, unit: 'ms', value: reextractMs },
+    { name: `${label}: GET /v1/entities search (service)`, unit: 'ms', samples: search, note: `${entityCount >= 100 ? '100+' : entityCount} entities match "a"` },
+    { name: `${label}: searchFacts k=10`, unit: 'ms', samples: facts },
+    { name: `${label}: neighbourhood depth 2 (cap 50)`, unit: 'ms', samples: hood },
+    { name: `${label}: removeDocument (10 chunks)`, unit: 'ms', value: removeMs },
+  ];
+}
+
+export const graphSuite: BenchSuite = {
+  name: 'graph',
+  description: 'offline extraction, resolution and graph queries on the embedded and the PostgreSQL store',
+  async run(context) {
+    const chunks = corpus(context.quick ? 200 : 2000);
+    const bytes = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.text), 0);
+    const results: Measurement[] = [];
+
+    const extractor = createLocalExtractor();
+    const started = performance.now();
+    const extraction = await extractor.extract(chunks);
+    const seconds = (performance.now() - started) / 1000;
+    context.log(`corpus: ${chunks.length} chunks, ${(bytes / 1024).toFixed(0)} KiB; ${extraction.mentions.length} mentions, ${extraction.relations.length} relations`);
+    results.push(
+      { name: 'local extractor (compromise) alone', unit: 'chunks/s', value: chunks.length / seconds },
+      { name: 'local extractor (compromise) alone', unit: 'KiB/s', value: bytes / 1024 / seconds },
+    );
+
+    const dir = mkdtempSync(join(tmpdir(), 'engram-bench-graph-'));
+    const sqlite = openSqlite({ path: join(dir, 'graph.db') });
+    try {
+      results.push(...(await measureStore('sqlite', createSqliteGraphStore(sqlite.db), chunks, context)));
+    } finally {
+      sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const schema = `bench_graph_${process.pid}`;
+    try {
+      const postgres = await openPostgres({ url: POSTGRES_URL, schema });
+      try {
+        results.push(...(await measureStore('postgres', createPostgresGraphStore(postgres.pool), chunks, context)));
+      } finally {
+        await postgres.close();
+      }
+    } catch (error) {
+      context.log(`postgres skipped: ${String(error)}`);
+    } finally {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect().then(
+        async () => {
+          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await client.end();
+        },
+        () => undefined,
+      );
+    }
+    return results;
+  },
+};
