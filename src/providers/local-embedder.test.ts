@@ -151,12 +151,15 @@ describe('local embedder queue', () => {
 
 describe('local embedder close()', () => {
   it('stops every thread and rejects pending and later calls', async () => {
+    const calls: ModelCall[] = [];
     const embedder = createLocalEmbedder({
       logger: createSilentLogger(),
       threads: 2,
-      batchSize: 2,
+      recordCall: (c) => calls.push(c),
     });
+    // Four texts and two idle threads: two batches of two, so both threads start.
     await embedder.embed(['warm up', 'both threads', 'with a few', 'texts each']);
+    expect(calls.map((c) => c.items)).toEqual([2, 2]);
     expect(embedder.stats().threads).toBe(2);
     const pending = embedder
       .embed(Array.from({ length: 20 }, (_, i) => `pending text ${i}`))

@@ -183,11 +183,16 @@ export function createLocalEmbedder(options: LocalEmbedderOptions): LocalEmbedde
     for (const slot of slots) {
       if (waiting.length === 0) return;
       if (slot.batch !== undefined) continue;
+      // Share what is queued among the idle threads: 20 texts and two idle threads make two
+      // batches of 10, not one of 20 while the other thread sits idle.
+      const idle = slots.filter((s) => s.batch === undefined).length;
+      const queued = waiting.reduce((sum, job) => sum + job.texts.length - job.nextIndex, 0);
+      const limit = Math.min(batchSize, Math.ceil(queued / idle));
       const parts: Array<{ job: Job; index: number }> = [];
       const texts: string[] = [];
       let chars = 0;
       let turn = 0;
-      while (parts.length < batchSize && waiting.length > 0) {
+      while (parts.length < limit && waiting.length > 0) {
         turn %= waiting.length;
         const job = waiting[turn]!;
         const text = truncateForModel(job.texts[job.nextIndex]!, maxChars);
