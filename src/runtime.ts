@@ -17,6 +17,8 @@ import { createChatModel, createEmbedder } from './providers/create-providers.js
 import { createChatDistiller } from './memory/distill/chat-distiller.js';
 import { createMemoryJobs } from './memory/memory-jobs.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
+import { createConfiguredRecallService } from './memory/recall/create-recall-service.js';
+import type { RecallService } from './memory/recall/recall-service.js';
 import { createConfiguredGraphService } from './graph/create-graph-service.js';
 import type { GraphService } from './graph/graph-service.js';
 import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
@@ -64,6 +66,8 @@ export interface Runtime {
   /** The configured chat model, or undefined without ENGRAM_LLM_URL. */
   readonly chatModel: ChatModel | undefined;
   readonly memory: MemoryService;
+  /** Intent-aware hybrid recall over every tier (memories, chunks, graph facts). */
+  readonly recall: RecallService;
   /** Knowledge graph: extraction (called by the ingest pipeline), resolution, graph queries, facts for recall. */
   readonly graph: GraphService;
   /** Knowledge ingestion: documents, their pipeline jobs, status, delete, hybrid chunk search. */
@@ -208,6 +212,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       logger,
     });
     releasers.push(() => memory.close());
+    const recall = createConfiguredRecallService({
+      config,
+      store: stores.memoryStore,
+      embedder,
+      chatModel,
+      documentSearch,
+      graph,
+      clock,
+      logger,
+    });
     background.push(createMemoryJobs({ service: memory, heartbeats, logger }));
 
     readiness.push({
@@ -233,6 +247,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       embedder,
       chatModel,
       memory,
+      recall,
       graph,
       telemetry,
       ingest,

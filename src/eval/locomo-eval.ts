@@ -33,6 +33,8 @@ export interface LocomoEvalReport {
   /** Mean number of distinct turns behind the top max(ks) items (episodes cover several). */
   turnsBehindTopK: Record<number, number>;
   latencyMs: { p50: number; p95: number; max: number; count: number };
+  /** Mean time per recall phase, as RecallService reports it. */
+  phaseMeansMs: Record<string, number>;
   ingest: { turns: number; seconds: number; memories: number };
   skipped: { adversarial: number; noEvidence: number };
 }
@@ -100,6 +102,7 @@ export async function runLocomoEval(
   const base = new Accumulator(ks);
   const latencies: number[] = [];
   const behind = new Map<number, number>();
+  const phases = new Map<string, number>();
   let questionsAsked = 0;
   const skipped = { adversarial: 0, noEvidence: 0 };
   let turnCount = 0;
@@ -155,6 +158,7 @@ export async function runLocomoEval(
       const t0 = now();
       const result = await options.recall.recall({ tenantId, userId, query: q.question, k: maxK });
       latencies.push(now() - t0);
+      for (const [phase, ms] of Object.entries(result.timingsMs)) phases.set(phase, (phases.get(phase) ?? 0) + ms);
       const ranked = result.items.map((item) =>
         turnsBehind(item).map((id) => diaOfMemory.get(id) ?? id),
       );
@@ -215,6 +219,7 @@ export async function runLocomoEval(
       max: latencies[latencies.length - 1] ?? 0,
       count: latencies.length,
     },
+    phaseMeansMs: Object.fromEntries([...phases].map(([p, ms]) => [p, Math.round((ms / Math.max(1, latencies.length)) * 100) / 100])),
     ingest: { turns: turnCount, seconds: ingestMs / 1000, memories },
     skipped,
   };
@@ -252,6 +257,11 @@ export function formatLocomoReport(r: LocomoEvalReport): string {
   );
   lines.push(
     `recall latency: p50 ${r.latencyMs.p50.toFixed(1)} ms, p95 ${r.latencyMs.p95.toFixed(1)} ms (${r.latencyMs.count} queries, query embedding included)`,
+  );
+  lines.push(
+    `mean per recall phase: ${Object.entries(r.phaseMeansMs)
+      .map(([p, ms]) => `${p} ${ms.toFixed(1)} ms`)
+      .join(', ')}`,
   );
   lines.push(
     `ingested ${r.ingest.turns} turns (${r.ingest.memories} memories with episodes) in ${r.ingest.seconds.toFixed(1)} s; skipped ${r.skipped.adversarial} adversarial and ${r.skipped.noEvidence} evidence-less questions`,

@@ -20,6 +20,7 @@ import { documentRoutes } from './routes/documents.js';
 import { graphRoutes } from './routes/graph.js';
 import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
+import { recallRoutes } from './routes/recall.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -86,6 +87,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
 
   await app.register(operationsRoutes(runtime));
   await app.register(memoryRoutes(runtime.memory));
+  await app.register(recallRoutes(runtime.recall));
   await app.register(graphRoutes(runtime.graph));
   await app.register(documentRoutes({ ingest: runtime.ingest }));
   await app.register(telemetryRoutes(runtime.telemetry, { batchMaxBytes: config.telemetryBatchMaxBytes }));

@@ -116,6 +116,8 @@ export interface RecallResult {
   time?: { text: string; from?: number; to?: number; monthOfYear?: number };
   /** Set when a source could not be searched (e.g. the embedder is down); the rest still answered. */
   degraded?: string[];
+  /** Where the time went: embedding the query, searching, fetching neighbours, fusing. */
+  timingsMs: { embed: number; search: number; neighbours: number; fuse: number; total: number };
 }
 
 export interface RecallTuning {
@@ -236,6 +238,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         ...(req.timeRange === undefined ? {} : { timeRange: req.timeRange }),
       };
       const n = tuning.candidatesPerList;
+      const t0 = performance.now();
 
       const intentPromise = classifier.classify(query, req.signal);
       let vector: Float32Array | undefined;
@@ -247,6 +250,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
           logger.warn({ err: error }, 'query embedding failed; recalling by text only');
         }
       }
+      const t1 = performance.now();
       const [intent, vectorHits, firstTextHits] = await Promise.all([
         intentPromise,
         vector && embedder
@@ -376,7 +380,9 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       }
 
       // Neighbour turns of the best candidates, so a reply next to a matching turn can surface.
+      const t2 = performance.now();
       await fetchNeighbours(entries, tuning, scope, entryFor);
+      const t3 = performance.now();
 
       const memories = [...entries.values()].filter((e) => e.cand.group === 'memory');
       const newest = memories.reduce((m, e) => Math.max(m, e.item.occurredAt ?? 0), 0);
@@ -409,7 +415,19 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         ...e.item,
         score: { ...s, textRank: e.textRank, vectorRank: e.vectorRank },
       }));
-      const result: RecallResult = { items, intent: intent.intent };
+      const t4 = performance.now();
+      const ms = (x: number) => Math.round(x * 100) / 100;
+      const result: RecallResult = {
+        items,
+        intent: intent.intent,
+        timingsMs: {
+          embed: ms(t1 - t0),
+          search: ms(t2 - t1),
+          neighbours: ms(t3 - t2),
+          fuse: ms(t4 - t3),
+          total: ms(t4 - t0),
+        },
+      };
       if (mention) {
         result.time = {
           text: mention.text,
