@@ -9,6 +9,7 @@
 // vector.
 import type { Clock } from '../domain/clock.js';
 import { AppError, errorMessage } from '../domain/errors.js';
+import { sha256Hex } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
 import type { Embedder } from '../ports/embedder.js';
@@ -41,6 +42,11 @@ export interface MemoryServiceOptions {
 }
 
 export interface TurnInput {
+  /**
+   * The caller's id for this turn (e.g. its message id). Sending the same turn again (a retry)
+   * then returns the stored turn instead of adding it twice.
+   */
+  id?: string | undefined;
   speaker: string;
   content: string;
   /** When it was said, ms since epoch; defaults to now. */
@@ -104,6 +110,11 @@ export interface MemoryService {
   /** Waits until this process's background distillation and embedding have caught up. */
   settle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The memory id of a caller-identified turn: stable, so a retried turn maps to the same row. */
+export function turnIdFor(tenantId: string, sessionId: string, clientTurnId: string): string {
+  return `mem_t${sha256Hex(`${tenantId}\u0000${sessionId}\u0000${clientTurnId}`).slice(0, 31)}`;
 }
 
 export function createMemoryService(options: MemoryServiceOptions): MemoryService {
@@ -365,7 +376,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
         tenantId,
         sessionId,
         turns: turns.map((turn) => ({
-          id: newId('mem', now),
+          id: turn.id === undefined ? newId('mem', now) : turnIdFor(tenantId, sessionId, turn.id),
           speaker: turn.speaker,
           text: turn.content,
           occurredAt: turn.at ?? now,

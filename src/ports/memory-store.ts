@@ -148,7 +148,9 @@ export interface MemoryStore {
   listSessions(tenantId: string, userId: string | null, limit?: number): Promise<Session[]>;
   /**
    * Appends turns (seq continues the session's count), refreshes lastActiveAt/expiresAt, and moves
-   * turns older than the last `wmMaxTurns` to tier episodic — one transaction. Throws
+   * turns older than the last `wmMaxTurns` to tier episodic — one transaction. A turn whose id
+   * the session already holds is not added again: it is returned as stored (idempotent retries,
+   * see `turnIdFor`). Throws
    * SESSION_NOT_FOUND when the session does not exist (or expired before `now`).
    */
   appendTurns(input: {

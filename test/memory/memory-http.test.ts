@@ -95,6 +95,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         'Lovely! Send me a photo.',
       ]);
 
+      // A retried turn with the caller's id is stored once.
+      const retried = { speaker: 'Melanie', content: 'Will do, tomorrow.', id: 'msg-6' };
+      const url = `/v1/sessions/${session.id}/turns`;
+      const firstTry = await app.inject({ method: 'POST', url, headers: ACME, payload: retried });
+      const secondTry = await app.inject({ method: 'POST', url, headers: ACME, payload: retried });
+      expect(secondTry.statusCode).toBe(201);
+      expect(secondTry.json<{ turns: unknown[] }>().turns).toEqual(
+        firstTry.json<{ turns: unknown[] }>().turns,
+      );
+      expect(secondTry.json<{ session: { turnCount: number } }>().session.turnCount).toBe(6);
+
       // Turns 1–2 left working memory: a full window, distilled in the background.
       await test.runtime.memory.settle();
       const distilled = await app.inject({

@@ -130,6 +130,28 @@ export function describeMemoryStore(
       expect((await store.expiredSessions(T0 + 3000, 100)).some((x) => x.id === s.id)).toBe(false);
     });
 
+    it('does not add a turn twice when a batch is retried', async (ctx) => {
+      if (fixture === undefined) return ctx.skip();
+      const s = await session('t-retry', 'u1');
+      const a = { id: newId('mem'), speaker: 'x', text: 'first', occurredAt: T0 };
+      const b = { id: newId('mem'), speaker: 'x', text: 'second', occurredAt: T0 };
+      const c = { id: newId('mem'), speaker: 'x', text: 'third', occurredAt: T0 };
+      const input = { tenantId: 't-retry', sessionId: s.id, now: T0, ttlMs: DAY, wmMaxTurns: 10 };
+      await store.appendTurns({ ...input, turns: [a, b] });
+      const again = await store.appendTurns({ ...input, turns: [b, c, c] });
+      expect(again.turns.map((t) => [t.id, t.seq])).toEqual([
+        [b.id, 2],
+        [c.id, 3],
+        [c.id, 3],
+      ]);
+      expect(again.session.turnCount).toBe(3);
+      expect((await store.lastTurns('t-retry', s.id, 10)).map((t) => t.text)).toEqual([
+        'first',
+        'second',
+        'third',
+      ]);
+    });
+
     it('finds neighbours within the same session by position', async (ctx) => {
       if (fixture === undefined) return ctx.skip();
       const s = await session('t-nb', 'u1');

@@ -242,9 +242,22 @@ export class PostgresMemoryStore implements MemoryStore {
           `Session ${sessionId} does not exist or has expired.`,
         );
       }
-      const turnCount = row.turn_count + turns.length;
+      // A retried turn (same id) is returned as stored, not added again.
+      const existingRows = await client.query<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = $1 AND m.session_id = $2 AND m.kind = 'turn'
+         AND m.id = ANY($3::text[])`,
+        [tenantId, sessionId, turns.map((turn) => turn.id)],
+      );
+      const existing = new Map(existingRows.rows.map((found) => [found.id, toMemory(found)]));
+      const seen = new Set<string>();
+      const fresh = turns.filter((turn) => {
+        if (existing.has(turn.id) || seen.has(turn.id)) return false;
+        seen.add(turn.id);
+        return true;
+      });
+      const turnCount = row.turn_count + fresh.length;
       const workingFrom = turnCount - wmMaxTurns;
-      const items: NewMemory[] = turns.map((turn, index) => {
+      const items: NewMemory[] = fresh.map((turn, index) => {
         const seq = row.turn_count + index + 1;
         return {
           id: turn.id,
@@ -283,7 +296,7 @@ export class PostgresMemoryStore implements MemoryStore {
         last_active_at: String(now),
         expires_at: String(now + ttlMs),
       });
-      const stored: MemoryItem[] = items.map((item) => ({
+      const added: MemoryItem[] = items.map((item) => ({
         ...item,
         tenantId,
         createdAt: now,
@@ -294,7 +307,8 @@ export class PostgresMemoryStore implements MemoryStore {
         promotedId: null,
         embedderId: null,
       }));
-      return { session, turns: stored };
+      const byId = new Map([...existing, ...added.map((item) => [item.id, item] as const)]);
+      return { session, turns: turns.flatMap((turn) => byId.get(turn.id) ?? []) };
     });
   }
 

@@ -285,9 +285,27 @@ export class SqliteMemoryStore implements MemoryStore {
           `Session ${sessionId} does not exist or has expired.`,
         );
       }
-      const turnCount = row.turn_count + turns.length;
+      // A retried turn (same id) is returned as stored, not added again.
+      const existing = new Map<string, MemoryItem>();
+      for (let offset = 0; offset < turns.length; offset += 500) {
+        const ids = turns.slice(offset, offset + 500).map((turn) => turn.id);
+        const rows = this.db
+          .prepare(
+            `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.session_id = ? AND m.kind = 'turn'
+             AND m.id IN (${ids.map(() => '?').join(', ')})`,
+          )
+          .all(tenantId, sessionId, ...ids) as MemoryRow[];
+        for (const found of rows) existing.set(found.id, toMemory(found));
+      }
+      const seen = new Set<string>();
+      const fresh = turns.filter((turn) => {
+        if (existing.has(turn.id) || seen.has(turn.id)) return false;
+        seen.add(turn.id);
+        return true;
+      });
+      const turnCount = row.turn_count + fresh.length;
       const workingFrom = turnCount - wmMaxTurns;
-      const stored: MemoryItem[] = turns.map((turn, index) => {
+      const added: MemoryItem[] = fresh.map((turn, index) => {
         const seq = row.turn_count + index + 1;
         const item: NewMemory = {
           id: turn.id,
@@ -315,6 +333,8 @@ export class SqliteMemoryStore implements MemoryStore {
           embedderId: null,
         };
       });
+      const byId = new Map([...existing, ...added.map((item) => [item.id, item] as const)]);
+      const stored = turns.flatMap((turn) => byId.get(turn.id) ?? []);
       this.db
         .prepare(
           `UPDATE memory_sessions SET turn_count = ?, last_active_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`,

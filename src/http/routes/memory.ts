@@ -20,6 +20,14 @@ function toMs(value: number | string): number {
 }
 
 const turnSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'Your id for this turn: sending it again (a retry) returns the stored turn, never a duplicate.',
+    ),
   speaker: z.string().min(1).max(200),
   content: z.string().min(1).max(MAX_TURN_CHARS),
   at: timeSchema.optional(),
@@ -185,6 +193,7 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
           request.tenantId,
           request.params.id,
           turns.map((turn) => ({
+            id: turn.id,
             speaker: turn.speaker,
             content: turn.content,
             at: turn.at === undefined ? undefined : toMs(turn.at),
