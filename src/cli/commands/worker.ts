@@ -1,0 +1,52 @@
+// `engram worker`: the background work of a distributed deployment as its own process — the
+// telemetry consumers (one consumer-group member each) and every other background job — with no
+// HTTP API. Run any number of them beside `engram serve --role api`. SIGTERM/SIGINT finish the
+// batch in hand (acknowledged only once folded) and exit.
+import type { Command } from 'commander';
+import { createRuntime } from '../../runtime.js';
+import { createCommandLogger, loadCommandConfig, type Env } from '../load.js';
+
+export function registerWorkerCommand(program: Command, env: Env): void {
+  program
+    .command('worker')
+    .description('Run background workers (telemetry consumers, jobs) without the HTTP API')
+    .action(async (_options: unknown, command: Command) => {
+      const config = loadCommandConfig(command, env);
+      const logger = createCommandLogger(config, false);
+      const runtime = await createRuntime(config, { logger });
+      runtime.startBackground();
+      logger.info(
+        {
+          store: runtime.stores.backend,
+          stream: config.redisUrl === undefined ? runtime.stores.backend : 'redis',
+          telemetryConsumers: config.telemetryConsumers,
+        },
+        'engram worker running',
+      );
+
+      let shuttingDown = false;
+      const shutdown = (signal: string) => {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        logger.info({ signal }, 'worker shutting down: finishing the batches in hand');
+        const force = setTimeout(() => {
+          logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+          process.exit(1);
+        }, config.shutdownTimeoutMs);
+        force.unref();
+        runtime
+          .close()
+          .then(() => {
+            logger.info('worker stopped');
+            logger.flush();
+            process.exitCode = 0;
+          })
+          .catch((error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          });
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+}
