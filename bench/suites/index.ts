@@ -2,5 +2,6 @@
 import type { BenchSuite } from '../harness.js';
 import { graphSuite } from './graph.js';
 import { queueSuite } from './queue.js';
+import { telemetrySuite } from './telemetry.js';
 
-export const suites: BenchSuite[] = [queueSuite, graphSuite];
+export const suites: BenchSuite[] = [queueSuite, graphSuite, telemetrySuite];

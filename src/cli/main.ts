@@ -7,6 +7,7 @@ import { registerDocumentsCommand } from './commands/documents.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { reportAndExit } from './exit.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -21,6 +22,7 @@ const program = new Command()
 
 const env = process.env;
 registerServeCommand(program, env);
+registerWorkerCommand(program, env);
 registerMigrateCommand(program, env);
 registerConfigCommand(program, env);
 registerIngestCommand(program, env);
