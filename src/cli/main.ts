@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDocumentsCommand } from './commands/documents.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -27,6 +28,7 @@ registerMigrateCommand(program, env);
 registerConfigCommand(program, env);
 registerIngestCommand(program, env);
 registerDocumentsCommand(program, env);
+registerEvalCommand(program, env);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode);
