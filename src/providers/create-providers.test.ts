@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.js';
 import { createSilentLogger } from '../domain/logger.js';
 import type { ModelCall } from '../ports/embedder.js';
-import { createChatModel, createEmbedder } from './create-providers.js';
+import { createChatModel, createEmbedder, resolveDimension } from './create-providers.js';
 import {
   embeddingsReply,
   startFakeOpenAiServer,
@@ -45,6 +45,20 @@ describe('createEmbedder / createChatModel', () => {
     expect(server.requests).toHaveLength(2);
     expect(calls.map((c) => c.items)).toEqual([2, 1]);
     await embedder.close();
+  });
+
+  it('resolves a learned dimension with one probe request, a known one with none', async () => {
+    server = await startFakeOpenAiServer((request) =>
+      embeddingsReply((request.body as { input: string[] }).input),
+    );
+    const config = configSchema.parse({ embedder: 'openai', embedderUrl: server.url });
+    const embedder = createEmbedder(config, { logger });
+    await expect(resolveDimension(embedder)).resolves.toBe(4);
+    await expect(resolveDimension(embedder)).resolves.toBe(4);
+    expect(server.requests).toHaveLength(1);
+    const local = createEmbedder(configSchema.parse({}), { logger });
+    await expect(resolveDimension(local)).resolves.toBe(512);
+    await Promise.all([embedder.close(), local.close()]);
   });
 
   it('builds a chat model when an LLM URL is set', () => {

@@ -1,7 +1,7 @@
 // Chooses the embedder and chat model from the configuration. runtime.ts calls these once and
 // closes what they return; nothing here keeps a module-level instance.
 import type { Config } from '../config/schema.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { ChatModel } from '../ports/chat-model.js';
 import type { Embedder, ModelCallRecorder } from '../ports/embedder.js';
@@ -86,4 +86,19 @@ export function createChatModel(
     logger: deps.logger.child({ component: 'chat-model' }),
     recordCall: deps.recordCall,
   });
+}
+
+/**
+ * The embedder's dimension, embedding one probe text first when it is only learned from a
+ * response (an openai embedder without ENGRAM_EMBEDDER_DIMENSIONS). For startup code that must
+ * size a vector column before any document arrives.
+ */
+export async function resolveDimension(embedder: Embedder, signal?: AbortSignal): Promise<number> {
+  try {
+    return embedder.dimension;
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'INVALID_STATE') throw error;
+  }
+  await embedder.embed(['dimension probe'], signal === undefined ? {} : { signal });
+  return embedder.dimension;
 }
