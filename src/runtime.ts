@@ -16,6 +16,7 @@ import type { Embedder } from './ports/embedder.js';
 import { createChatModel, createEmbedder } from './providers/create-providers.js';
 import { createChatDistiller } from './memory/distill/chat-distiller.js';
 import { createMemoryJobs } from './memory/memory-jobs.js';
+import { createMemoryMetrics } from './memory/memory-metrics.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
 import { createConfiguredRecallService } from './memory/recall/create-recall-service.js';
 import type { RecallService } from './memory/recall/recall-service.js';
@@ -157,6 +158,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         readCount: config.telemetryReadCount,
         claimIdleMs: config.telemetryClaimIdleMs,
         maxDeliveries: config.telemetryMaxDeliveries,
+        retention: {
+          clock,
+          dedupTtlSeconds: config.telemetryDedupTtlSeconds,
+          retentionSeconds: config.telemetryRetentionSeconds,
+        },
       }),
     );
 
@@ -210,6 +216,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       settings: config,
       clock,
       logger,
+      metrics: createMemoryMetrics(metrics),
     });
     releasers.push(() => memory.close());
     const recall = createConfiguredRecallService({

@@ -16,6 +16,7 @@ import type { Embedder } from '../ports/embedder.js';
 import type { MemoryItem, MemoryStore, NewMemory, Session } from '../ports/memory-store.js';
 import type { Distiller } from './distill/distiller.js';
 import { createExtractiveDistiller } from './distill/extractive-distiller.js';
+import { noMemoryMetrics, type MemoryMetrics } from './memory-metrics.js';
 import { citedSalience, decayedSalience } from './salience.js';
 
 export interface MemorySettings {
@@ -39,6 +40,7 @@ export interface MemoryServiceOptions {
   backgroundOnWrite?: boolean;
   /** Texts per embedder call. */
   embedBatchSize?: number;
+  metrics?: MemoryMetrics | undefined;
 }
 
 export interface TurnInput {
@@ -126,6 +128,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
   const embedBatchSize = options.embedBatchSize ?? 64;
   const halfLifeMs = settings.salienceHalfLifeHours * 3_600_000;
   const ttlMs = settings.sessionTtlSeconds * 1000;
+  const metrics = options.metrics ?? noMemoryMetrics;
 
   let pump: Promise<void> | undefined;
   let again = false;
@@ -215,6 +218,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       now,
     });
     if (!recorded) return undefined;
+    for (const episode of episodes) metrics.episodesCreated(String(episode.metadata?.distiller), 1);
     return episodes.map((episode) => ({
       ...episode,
       tenantId: session.tenantId,
@@ -289,6 +293,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       });
       for (const [tenantId, list] of byTenant) await store.putVectors(tenantId, embedder.id, list);
       done += pending.length;
+      metrics.memoriesEmbedded(pending.length);
     }
     return done;
   }
@@ -300,6 +305,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       try {
         await distillIfDue(tenantId, sessionId);
       } catch (error) {
+        metrics.distillFailures();
         logger.error(
           { err: error, sessionId },
           'distillation failed; the maintenance job retries it',
@@ -392,6 +398,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
         }
         kick();
       }
+      metrics.turnsAdded(result.added);
       return result;
     },
 
@@ -437,6 +444,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
         ),
       }));
       const updatedIds = new Set(await store.setSalience(tenantId, updates, now));
+      metrics.citations(updatedIds.size);
       return {
         updated: updates.filter((update) => updatedIds.has(update.id)),
         unknownIds: unique.filter((id) => !updatedIds.has(id)),
@@ -492,6 +500,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
         };
         if (await store.recordPromotion(memory.tenantId, memory.id, copy, now)) promoted += 1;
       }
+      metrics.promotions(promoted);
       return promoted;
     },
 
@@ -516,6 +525,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
           removed += 1;
         }
       }
+      metrics.sessionsExpired(removed);
       return removed;
     },
 

@@ -137,7 +137,10 @@ export interface MemoryHit {
 
 export interface AppendTurnsResult {
   session: Session;
+  /** One per input turn, in input order (a retried turn as first stored). */
   turns: MemoryItem[];
+  /** How many turns were new (the rest were retries). */
+  added: number;
 }
 
 export interface MemoryStore {

@@ -209,6 +209,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         (await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: ACME }))
           .statusCode,
       ).toBe(404);
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toContain('engram_memory_turns_added_total 6');
+      expect(metrics).toContain('engram_memory_promotions_total 1');
+      expect(metrics).toMatch(
+        /engram_memory_episodes_created_total\{distiller="extractive-v1"\} [1-9]/,
+      );
       // What was distilled stays.
       expect(
         (await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: ACME }))

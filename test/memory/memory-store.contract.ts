@@ -145,6 +145,7 @@ export function describeMemoryStore(
         [c.id, 3],
       ]);
       expect(again.session.turnCount).toBe(3);
+      expect(again.added).toBe(1);
       expect((await store.lastTurns('t-retry', s.id, 10)).map((t) => t.text)).toEqual([
         'first',
         'second',

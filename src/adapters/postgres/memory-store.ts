@@ -308,7 +308,11 @@ export class PostgresMemoryStore implements MemoryStore {
         embedderId: null,
       }));
       const byId = new Map([...existing, ...added.map((item) => [item.id, item] as const)]);
-      return { session, turns: turns.flatMap((turn) => byId.get(turn.id) ?? []) };
+      return {
+        session,
+        turns: turns.flatMap((turn) => byId.get(turn.id) ?? []),
+        added: added.length,
+      };
     });
   }
 

@@ -352,7 +352,7 @@ export class SqliteMemoryStore implements MemoryStore {
         last_active_at: now,
         expires_at: now + ttlMs,
       });
-      return { session, turns: stored };
+      return { session, turns: stored, added: added.length };
     });
     return run.immediate();
   }
