@@ -33,6 +33,7 @@ export interface Resolution {
   score: number;
 }
 
+const PERSON_FUZZY_THRESHOLD = 0.95;
 const EXACT_ONLY: ReadonlySet<TypeClass> = new Set(['date', 'value']);
 /**
  * Embeddings help with organisations, products and places ("IBM" / "International Business
@@ -49,12 +50,14 @@ export function createEntityResolver(options: ResolverOptions) {
   const { store } = options;
   const maxCandidates = options.maxFuzzyCandidates ?? 200;
 
-  function bestFuzzy(candidates: EntityCandidate[], key: string): Resolution | undefined {
+  function bestFuzzy(candidates: EntityCandidate[], key: string, typeClass: TypeClass): Resolution | undefined {
+    // One letter apart is often another person ("Smith" / "Smyth" scores 0.89): people need more.
+    const threshold = typeClass === 'person' ? Math.max(options.fuzzyThreshold, PERSON_FUZZY_THRESHOLD) : options.fuzzyThreshold;
     let best: Resolution | undefined;
     for (const candidate of candidates) {
       for (const aliasKey of candidate.aliasKeys) {
         const score = nameSimilarity(key, aliasKey);
-        if (score >= options.fuzzyThreshold && (best === undefined || score > best.score)) {
+        if (score >= threshold && (best === undefined || score > best.score)) {
           best = { entity: candidate.entity, key, method: 'fuzzy', score };
         }
       }
@@ -106,7 +109,7 @@ export function createEntityResolver(options: ResolverOptions) {
       const entity = known.get(item.id);
       if (entity !== undefined) return { entity, key: item.key, method: entity.name === item.name.surface ? 'exact' : 'normalized', score: 1 };
       if (EXACT_ONLY.has(item.typeClass)) return undefined;
-      return bestFuzzy(await fuzzyCandidates(item), item.key);
+      return bestFuzzy(await fuzzyCandidates(item), item.key, item.typeClass);
     };
 
     const resolved = new Map<string, Resolution>();

@@ -5,6 +5,7 @@
 import nlp from 'compromise';
 import type { ChunkText, EntityType, Extraction, ExtractedMention, ExtractedRelation, ExtractOptions, Extractor } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
+import { normalizePredicate } from './predicates.js';
 
 interface TermJson {
   text: string;
@@ -31,6 +32,17 @@ const NAME_BLOCKERS = new Set(['Pronoun', 'Determiner', 'Actor', 'Adjective', 'D
 const DATE_TAGS = ['Date', 'Month', 'WeekDay', 'Year'];
 const VALUE_TAGS = ['Money', 'Percent', 'Value'];
 const MAX_PREDICATE_TERMS = 8;
+/** Longer "predicates" are clauses ("is a graph database system developed by"), not relations. */
+const MAX_PREDICATE_WORDS = 4;
+const CORPORATE_FORMS = new Set(['inc', 'ltd', 'llc', 'corp', 'co', 'plc', 'gmbh', 'ag', 'sa', 'llp']);
+const POSSESSIVES = new Set(['its', 'their', 'his', 'her']);
+/** Words the tagger sometimes folds into a name ("Inc. The company") that never are one. */
+const FUNCTION_WORDS = new Set(['the', 'a', 'an', 'he', 'she', 'it', 'they', 'we', 'i', 'you', 'this', 'that', 'these', 'those', 'its', 'their', 'our', 'his', 'her']);
+const NAME_PARTICLES = new Set(['of', 'de', 'da', 'del', 'van', 'von', 'der', 'den', 'du', 'la', 'le', 'y', '&']);
+/** Subjects of these predicates are people, whatever the tagger thought ("Satya Nadella is the CEO of"). */
+const PERSON_PREDICATES = new Set(['works at', 'lives in', 'is ceo of', 'is married to', 'reports to', 'be born in']);
+const PERSON_PRONOUNS = new Set(['he', 'she']);
+const ORGANIZATION_NOUNS = new Set(['company', 'firm', 'startup', 'organization', 'organisation', 'business']);
 
 export function createLocalExtractor(): Extractor {
   return {
@@ -72,6 +84,9 @@ function strongType(term: TermJson): EntityType | undefined {
 }
 
 function isNameTerm(term: TermJson, index: number, knownNames: Set<string>): boolean {
+  // Names are written capitalised or product-like ("neo4j", "iPhone"); pronouns and articles never are names.
+  if (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)) return false;
+  if (!(isCapitalised(term.text) || looksLikeProduct(term.text))) return false;
   if (strongType(term) !== undefined) return true;
   if (has(term, ...NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
   if (has(term, ...DATE_TAGS, ...VALUE_TAGS)) return false;
@@ -91,7 +106,6 @@ function isNameContinuation(term: TermJson): boolean {
 function breaksAfter(term: TermJson): boolean {
   const post = term.post.trim();
   if (post === '') return false;
-  if (post === '.' && has(term, 'Abbreviation')) return false;
   return true;
 }
 
@@ -142,9 +156,14 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       const b = strongType(next);
       if (a !== undefined && b !== undefined && a !== b) break;
       const version = has(next, 'Value') && !has(next, ...DATE_TAGS) && !has(next, 'Money', 'Percent');
-      if (!isNameTerm(next, j, knownNames) && !version && !has(next, 'Abbreviation')) break;
-      j++;
+      // "University of Paris", "Ludwig van Beethoven": a lowercase particle between two name words.
+      const particle =
+        NAME_PARTICLES.has(next.text) && j + 1 < terms.length && !breaksAfter(next) && isNameTerm(terms[j + 1]!, j + 1, knownNames);
+      if (!isNameTerm(next, j, knownNames) && !version && !particle && !has(next, 'Abbreviation')) break;
+      j += particle ? 2 : 1;
     }
+    // "Neo4j, Inc.": a legal form after a comma still belongs to the name.
+    if (j < terms.length && terms[j - 1]!.post.trim() === ',' && CORPORATE_FORMS.has(terms[j]!.normal.replace(/\.$/, ''))) j++;
     const spanTerms = terms.slice(i, j);
     spans.push({ start: i, end: j, surface: surfaceOf(text, spanTerms, j === terms.length), type: spanType(spanTerms) });
     i = j;
@@ -188,12 +207,14 @@ function predicateOf(between: TermJson[]): string | undefined {
   let hasVerb = false;
   let passive = false;
   for (const term of between) {
-    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord', 'Negative')) return undefined;
+    if (POSSESSIVES.has(term.normal)) continue;
     if (breaksAfter(term) && term !== between[between.length - 1]) return undefined;
-    if (has(term, 'Preposition', 'Particle')) {
+    // compromise tags "to" as a conjunction at times ("moved to Paris").
+    if (has(term, 'Preposition', 'Particle') || term.normal === 'to') {
       words.push(term.normal);
       continue;
     }
+    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord', 'Negative')) return undefined;
     if (has(term, 'Verb')) {
       if (has(term, 'Auxiliary', 'Modal')) {
         if (has(term, 'Passive') || BE_FORMS.has(term.normal)) passive = true;
@@ -208,13 +229,48 @@ function predicateOf(between: TermJson[]): string | undefined {
     if (has(term, 'Determiner', 'Adverb', 'Adjective')) continue;
     words.push(term.normal);
   }
-  if (!hasVerb || words.length === 0) return undefined;
+  if (!hasVerb || words.length === 0 || words.length > MAX_PREDICATE_WORDS) return undefined;
   return words.join(' ');
+}
+
+/** "He", "She", "It", "The company" opening a sentence: how many terms, and whom they may mean. */
+function leadingReference(terms: TermJson[]): { length: number; refers: 'person' | 'organization' } | undefined {
+  const first = terms[0]?.normal;
+  if (first === undefined) return undefined;
+  if (PERSON_PRONOUNS.has(first)) return { length: 1, refers: 'person' };
+  if (first === 'it') return { length: 1, refers: 'organization' };
+  if (first === 'the' && ORGANIZATION_NOUNS.has(terms[1]?.normal ?? '')) return { length: 2, refers: 'organization' };
+  return undefined;
+}
+
+/**
+ * compromise keeps "Acme Corp. She left." as one sentence (an abbreviation's period is not an
+ * end); a capitalised pronoun or article after such a period starts a new one.
+ */
+function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
+  const out: SentenceJson[] = [];
+  for (const sentence of parsed) {
+    let from = 0;
+    for (let i = 1; i <= sentence.terms.length; i++) {
+      const previous = sentence.terms[i - 1]!;
+      const term = sentence.terms[i];
+      const boundary =
+        term === undefined ||
+        (previous.post.trim().startsWith('.') && isCapitalised(term.text) && (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)));
+      if (!boundary) continue;
+      const terms = sentence.terms.slice(from, i);
+      const first = terms[0]!;
+      const lastTerm = terms[terms.length - 1]!;
+      out.push({ text: text.slice(first.offset.start, lastTerm.offset.start + lastTerm.offset.length + lastTerm.post.trimEnd().length), terms });
+      from = i;
+    }
+  }
+  return out;
 }
 
 export function extractChunk(chunk: ChunkText): Extraction {
   const doc = nlp(chunk.text);
-  const sentences = doc.json({ offset: true }) as SentenceJson[];
+  const sentences = splitSentences(chunk.text, (doc.json({ offset: true }) as SentenceJson[]).filter((s) => s.terms.length > 0));
   const knownNames = new Set<string>();
   for (const sentence of sentences) {
     for (const span of findSpans(chunk.text, sentence.terms, knownNames)) {
@@ -223,11 +279,37 @@ export function extractChunk(chunk: ChunkText): Extraction {
   }
   const mentions: ExtractedMention[] = [];
   const relations: ExtractedRelation[] = [];
+  const retyped = new Map<string, EntityType>();
+  // The last person and organisation named, for a sentence that opens with "She" or "The company".
+  const last: Partial<Record<'person' | 'organization', Span>> = {};
   for (const sentence of sentences) {
     const spans = findSpans(chunk.text, sentence.terms, knownNames);
     for (const span of spans) mentions.push({ surface: span.surface, type: span.type, chunkId: chunk.id });
     const dateSpans = spans.filter((span) => span.type === 'date');
     const sentenceText = sentence.text.trim();
+    const add = (subject: Span, predicate: string, object: Span) => {
+      const dateSpan = dateSpans.find((span) => span !== object);
+      const validAt = dateSpan === undefined ? undefined : parseDate(dateSpan.surface);
+      if (subject.type === 'topic' && PERSON_PREDICATES.has(normalizePredicate(predicate).key)) retyped.set(subject.surface, 'person');
+      relations.push({
+        subject: subject.surface,
+        subjectType: subject.type,
+        object: object.surface,
+        objectType: object.type,
+        predicate,
+        chunkId: chunk.id,
+        sentence: sentenceText,
+        ...(validAt === undefined ? {} : { validAt }),
+      });
+    };
+
+    const reference = leadingReference(sentence.terms);
+    const antecedent = reference === undefined ? undefined : last[reference.refers];
+    if (reference !== undefined && antecedent !== undefined && spans[0] !== undefined && spans[0].start >= reference.length) {
+      const predicate = predicateOf(sentence.terms.slice(reference.length, spans[0].start));
+      if (predicate !== undefined) add(antecedent, predicate, spans[0]);
+    }
+
     let coordinated: Span[] = [];
     for (let k = 0; k + 1 < spans.length; k++) {
       const subject = spans[k]!;
@@ -243,26 +325,18 @@ export function extractChunk(chunk: ChunkText): Extraction {
         continue;
       }
       const predicate = predicateOf(between);
-      if (predicate === undefined) {
-        coordinated = [];
-        continue;
-      }
-      const dateSpan = dateSpans.find((span) => span !== object);
-      const validAt = dateSpan === undefined ? undefined : parseDate(dateSpan.surface);
-      for (const each of [...coordinated, subject]) {
-        relations.push({
-          subject: each.surface,
-          subjectType: each.type,
-          object: object.surface,
-          objectType: object.type,
-          predicate,
-          chunkId: chunk.id,
-          sentence: sentenceText,
-          ...(validAt === undefined ? {} : { validAt }),
-        });
-      }
+      if (predicate !== undefined) for (const each of [...coordinated, subject]) add(each, predicate, object);
       coordinated = [];
     }
+    for (const span of spans) {
+      const type = retyped.get(span.surface) ?? span.type;
+      if (type === 'person' || type === 'organization') last[type] = { ...span, type };
+    }
   }
-  return { mentions, relations };
+  if (retyped.size === 0) return { mentions, relations };
+  const typeOf = (surface: string, type: EntityType) => (type === 'topic' ? (retyped.get(surface) ?? type) : type);
+  return {
+    mentions: mentions.map((m) => ({ ...m, type: typeOf(m.surface, m.type) })),
+    relations: relations.map((r) => ({ ...r, subjectType: typeOf(r.subject, r.subjectType), objectType: typeOf(r.object, r.objectType) })),
+  };
 }

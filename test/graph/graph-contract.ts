@@ -170,8 +170,10 @@ export function describeGraphStore(name: string, open: () => Promise<GraphBacken
       );
       expect(ibm.facts).toHaveLength(2);
       // Different types never merge: a person named like a company stays a person.
-      await withEmbedder.extract({ tenantId: t, documentId: 'd3', chunks: [chunk('c3', 'Alice Smith met Bob Jones.')] });
+      await withEmbedder.extract({ tenantId: t, documentId: 'd3', chunks: [chunk('c3', 'Alice Smith met Bob Jones. Alice Smyth met Carol King.')] });
       expect((await withEmbedder.searchEntities({ tenantId: t, query: 'Bob Jones' })).map((e) => e.type)).toEqual(['person']);
+      // People need a closer match than things: "Smyth" is not a typo of "Smith".
+      expect((await withEmbedder.searchEntities({ tenantId: t, query: 'Alice' })).map((e) => e.name).sort()).toEqual(['Alice Smith', 'Alice Smyth']);
     });
 
     it('re-extracting the same chunks never duplicates an entity, alias, mention or relation', async (ctx) => {
