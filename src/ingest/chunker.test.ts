@@ -8,20 +8,54 @@ import { createTokenCounter } from './token-counter.js';
 const countTokens = createTokenCounter('o200k_base');
 
 const word = fc.oneof(
-  fc.constantFrom('graph', 'Neo4j', 'memory', 'token', 'the', 'a', 'database', 'über', '東京', '😀', 'x'),
+  fc.constantFrom(
+    'graph',
+    'Neo4j',
+    'memory',
+    'token',
+    'the',
+    'a',
+    'database',
+    'über',
+    '東京',
+    '😀',
+    'x',
+  ),
   fc.string({ minLength: 1, maxLength: 12 }).map((s) => s.replace(/\s/g, '') || 'w'),
-  fc.constantFrom('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '<|endoftext|>'),
+  fc.constantFrom(
+    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    '<|endoftext|>',
+  ),
 );
-const sentence = fc.array(word, { minLength: 1, maxLength: 40 }).map((words) => `${words.join(' ')}.`);
+const sentence = fc
+  .array(word, { minLength: 1, maxLength: 40 })
+  .map((words) => `${words.join(' ')}.`);
 const paragraph = fc.array(sentence, { minLength: 1, maxLength: 8 }).map((s) => s.join(' '));
 const block = fc.oneof(
   { weight: 5, arbitrary: paragraph },
-  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 1, max: 4 }), sentence).map(([level, s]) => `${'#'.repeat(level)} ${s}`) },
-  { weight: 2, arbitrary: fc.array(sentence, { minLength: 1, maxLength: 6 }).map((items) => items.map((s) => `- ${s}`).join('\n')) },
-  { weight: 1, arbitrary: fc.array(sentence, { minLength: 1, maxLength: 6 }).map((lines) => `\`\`\`ts\n${lines.join('\n')}\n\`\`\``) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 4 }), sentence)
+      .map(([level, s]) => `${'#'.repeat(level)} ${s}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(sentence, { minLength: 1, maxLength: 6 })
+      .map((items) => items.map((s) => `- ${s}`).join('\n')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(sentence, { minLength: 1, maxLength: 6 })
+      .map((lines) => `\`\`\`ts\n${lines.join('\n')}\n\`\`\``),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
 );
-const markdownDocument = fc.array(block, { minLength: 0, maxLength: 25 }).map((blocks) => blocks.join('\n\n'));
+const markdownDocument = fc
+  .array(block, { minLength: 0, maxLength: 25 })
+  .map((blocks) => blocks.join('\n\n'));
 const options = fc.record({
   chunkTokens: fc.integer({ min: 32, max: 160 }),
   overlap: fc.constantFrom(0, 0.15, 0.3, 0.5),
@@ -76,7 +110,10 @@ describe('chunker', () => {
         expect(chunkText(text, true, { ...opts, countTokens })).toEqual(chunks);
         // A trailing heading with nothing under it joins the next section, so it may move.
         if (parseBlocks(text, true).at(-1)?.kind === 'heading') return;
-        const longer = chunkText(`${text}\n\n# Appendix\n\n${extra}`, true, { ...opts, countTokens });
+        const longer = chunkText(`${text}\n\n# Appendix\n\n${extra}`, true, {
+          ...opts,
+          countTokens,
+        });
         expect(longer.slice(0, Math.max(0, chunks.length - 1))).toEqual(chunks.slice(0, -1));
       }),
       { numRuns: 40 },
@@ -84,19 +121,25 @@ describe('chunker', () => {
   });
 
   it('overlaps consecutive chunks of a section by at most the overlap budget', () => {
-    const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} talks about graphs and memory.`).join(' ');
+    const text = Array.from(
+      { length: 60 },
+      (_, i) => `Sentence number ${i} talks about graphs and memory.`,
+    ).join(' ');
     const chunks = chunkText(text, true, { chunkTokens: 64, overlap: 0.25, countTokens });
     expect(chunks.length).toBeGreaterThan(3);
     for (let i = 1; i < chunks.length; i += 1) {
       const shared = chunks[i - 1]!.endOffset - chunks[i]!.startOffset;
       expect(shared).toBeGreaterThan(0);
-      expect(countTokens(text.slice(chunks[i]!.startOffset, chunks[i - 1]!.endOffset))).toBeLessThanOrEqual(16);
+      expect(
+        countTokens(text.slice(chunks[i]!.startOffset, chunks[i - 1]!.endOffset)),
+      ).toBeLessThanOrEqual(16);
       expect(chunks[i]!.text).toMatch(/^Sentence number/);
     }
   });
 
   it('keeps heading paths and starts a chunk at each heading', () => {
-    const text = '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two\n\n## Use\n\nCall it.\n\n### Deep\n\nMore.';
+    const text =
+      '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two\n\n## Use\n\nCall it.\n\n### Deep\n\nMore.';
     const chunks = chunkText(text, true, { chunkTokens: 400, overlap: 0.15, countTokens });
     expect(chunks.map((c) => [c.headingPath, c.text])).toEqual([
       [['Guide', 'Install'], '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two'],
@@ -109,9 +152,18 @@ describe('chunker', () => {
     const html = `<html><head><title>x</title><style>p{color:red}</style></head><body>
       <h1>Neo4j &amp; friends</h1><p>Graph <b>databases</b> store&nbsp;nodes.</p>
       <script>alert("no")</script><ul><li>Cypher</li><li>Bolt</li></ul><h2>Pricing</h2><p>Free tier.</p></body></html>`;
-    const { text, chunks } = chunkDocument(html, 'text/html', { chunkTokens: 400, overlap: 0.15, countTokens });
-    expect(text).toBe('# Neo4j & friends\n\nGraph databases store nodes.\n\n- Cypher\n- Bolt\n\n## Pricing\n\nFree tier.');
-    expect(chunks.map((c) => c.headingPath)).toEqual([['Neo4j & friends'], ['Neo4j & friends', 'Pricing']]);
+    const { text, chunks } = chunkDocument(html, 'text/html', {
+      chunkTokens: 400,
+      overlap: 0.15,
+      countTokens,
+    });
+    expect(text).toBe(
+      '# Neo4j & friends\n\nGraph databases store nodes.\n\n- Cypher\n- Bolt\n\n## Pricing\n\nFree tier.',
+    );
+    expect(chunks.map((c) => c.headingPath)).toEqual([
+      ['Neo4j & friends'],
+      ['Neo4j & friends', 'Pricing'],
+    ]);
   });
 
   it('treats plain text as paragraphs, not Markdown', () => {

@@ -49,7 +49,11 @@ export function chunkableText(content: string, mimeType: DocumentMimeType): stri
   return mimeType === 'text/html' ? htmlToText(content) : content;
 }
 
-export function chunkDocument(content: string, mimeType: DocumentMimeType, options: ChunkerOptions): ChunkedDocument {
+export function chunkDocument(
+  content: string,
+  mimeType: DocumentMimeType,
+  options: ChunkerOptions,
+): ChunkedDocument {
   const text = chunkableText(content, mimeType);
   return { text, chunks: chunkText(text, mimeType !== 'text/plain', options) };
 }
@@ -81,7 +85,9 @@ export function chunkText(text: string, markdown: boolean, options: ChunkerOptio
       carried.push(...section.units);
       continue;
     }
-    const units = [...carried, ...section.units].flatMap((unit) => fitUnit(text, unit, budget, count));
+    const units = [...carried, ...section.units].flatMap((unit) =>
+      fitUnit(text, unit, budget, count),
+    );
     carried = [];
     packSection(units, section.headingPath);
   }
@@ -121,7 +127,11 @@ function toSections(blocks: Block[]): Section[] {
   let current: Section | undefined;
   for (const block of blocks) {
     if (block.kind === 'heading' || current === undefined) {
-      current = { headingPath: block.headingPath, units: [], headingOnly: block.kind === 'heading' };
+      current = {
+        headingPath: block.headingPath,
+        units: [],
+        headingOnly: block.kind === 'heading',
+      };
       sections.push(current);
     } else {
       current.headingOnly = false;
@@ -132,7 +142,12 @@ function toSections(blocks: Block[]): Section[] {
 }
 
 /** Splits a unit over budget at sentences, then words, then characters. */
-function fitUnit(text: string, unit: Unit, budget: number, count: (s: number, e: number) => number): Unit[] {
+function fitUnit(
+  text: string,
+  unit: Unit,
+  budget: number,
+  count: (s: number, e: number) => number,
+): Unit[] {
   if (count(unit.start, unit.end) <= budget) return [unit];
   for (const pattern of [/(?<=[.!?。！？])\s+|\n+/g, /\s+/g]) {
     const pieces = splitAt(text, unit, pattern);
@@ -146,14 +161,20 @@ function splitAt(text: string, unit: Unit, pattern: RegExp): Unit[] {
   const pieces: Unit[] = [];
   let last = 0;
   for (const match of slice.matchAll(pattern)) {
-    if (match.index > last) pieces.push({ start: unit.start + last, end: unit.start + match.index });
+    if (match.index > last)
+      pieces.push({ start: unit.start + last, end: unit.start + match.index });
     last = match.index + match[0].length;
   }
   if (last < slice.length) pieces.push({ start: unit.start + last, end: unit.end });
   return pieces;
 }
 
-function splitByCharacters(text: string, unit: Unit, budget: number, count: (s: number, e: number) => number): Unit[] {
+function splitByCharacters(
+  text: string,
+  unit: Unit,
+  budget: number,
+  count: (s: number, e: number) => number,
+): Unit[] {
   const pieces: Unit[] = [];
   let start = unit.start;
   while (start < unit.end) {

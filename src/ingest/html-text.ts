@@ -5,23 +5,76 @@
 const DROPPED = /<(script|style|head|noscript|template|svg)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
 const COMMENT = /<!--[\s\S]*?-->/g;
 const BLOCK_TAGS = new Set([
-  'p', 'div', 'section', 'article', 'aside', 'header', 'footer', 'nav', 'main', 'blockquote', 'table', 'thead',
-  'tbody', 'tfoot', 'tr', 'ul', 'ol', 'dl', 'dt', 'dd', 'figure', 'figcaption', 'form', 'fieldset', 'address',
-  'hr', 'details', 'summary', 'body', 'html', 'caption',
+  'p',
+  'div',
+  'section',
+  'article',
+  'aside',
+  'header',
+  'footer',
+  'nav',
+  'main',
+  'blockquote',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'tr',
+  'ul',
+  'ol',
+  'dl',
+  'dt',
+  'dd',
+  'figure',
+  'figcaption',
+  'form',
+  'fieldset',
+  'address',
+  'hr',
+  'details',
+  'summary',
+  'body',
+  'html',
+  'caption',
 ]);
 const CELL_TAGS = new Set(['td', 'th']);
 
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', hellip: '…',
-  lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', copy: '©', reg: '®', trade: '™', euro: '€', middot: '·',
-  bull: '•', laquo: '«', raquo: '»', times: '×', deg: '°',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  middot: '·',
+  bull: '•',
+  laquo: '«',
+  raquo: '»',
+  times: '×',
+  deg: '°',
 };
 
 export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,8});/gi, (whole, body: string) => {
     if (body[0] === '#') {
-      const code = body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number.parseInt(body.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      const code =
+        body[1] === 'x' || body[1] === 'X'
+          ? Number.parseInt(body.slice(2), 16)
+          : Number.parseInt(body.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff
+        ? String.fromCodePoint(code)
+        : whole;
     }
     return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
   });
@@ -67,7 +120,12 @@ export function htmlToText(html: string): string {
   return out
     .join('')
     .split('\n')
-    .map((line) => line.replace(/[ \t]+$/, '').replace(/^ (?=\S)/, '').replace(/^(#{1,6}|-) {2,}/, '$1 '))
+    .map((line) =>
+      line
+        .replace(/[ \t]+$/, '')
+        .replace(/^ (?=\S)/, '')
+        .replace(/^(#{1,6}|-) {2,}/, '$1 '),
+    )
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();

@@ -14,7 +14,8 @@ export interface SearchChunksInput {
   /** Skips embedding the query when the caller already has its vector (same embedder). */
   queryVector?: Float32Array | undefined;
   k: number;
-  filters?: { metadata?: Record<string, string | number | boolean>; documentIds?: string[] } | undefined;
+  filters?:
+    { metadata?: Record<string, string | number | boolean>; documentIds?: string[] } | undefined;
 }
 
 export interface ChunkSearchHit {
@@ -47,7 +48,11 @@ export interface DocumentSearch {
   searchChunks(input: SearchChunksInput): Promise<ChunkSearchResult>;
 }
 
-export function createDocumentSearch(options: { store: DocumentStore; embedder: Embedder; logger: Logger }): DocumentSearch {
+export function createDocumentSearch(options: {
+  store: DocumentStore;
+  embedder: Embedder;
+  logger: Logger;
+}): DocumentSearch {
   const { store, embedder } = options;
 
   async function queryVector(input: SearchChunksInput): Promise<Float32Array | undefined> {
@@ -74,7 +79,9 @@ export function createDocumentSearch(options: { store: DocumentStore; embedder: 
         limit: candidates,
         ...(input.namespace === undefined ? {} : { namespace: input.namespace }),
         ...(input.filters?.metadata === undefined ? {} : { metadata: input.filters.metadata }),
-        ...(input.filters?.documentIds === undefined ? {} : { documentIds: input.filters.documentIds }),
+        ...(input.filters?.documentIds === undefined
+          ? {}
+          : { documentIds: input.filters.documentIds }),
       };
       let degraded: string | undefined;
       const vectorHits = (async (): Promise<ChunkHit[]> => {
@@ -84,12 +91,18 @@ export function createDocumentSearch(options: { store: DocumentStore; embedder: 
         } catch (error) {
           if (error instanceof AppError && error.code === 'EMBEDDER_MISMATCH') throw error;
           degraded = `vector search skipped: ${errorMessage(error)}`;
-          options.logger.warn({ err: error }, 'query embedding failed; answering with full-text search only');
+          options.logger.warn(
+            { err: error },
+            'query embedding failed; answering with full-text search only',
+          );
           return [];
         }
         return vector === undefined ? [] : store.searchVector({ ...base, vector });
       })();
-      const [textList, vectorList] = await Promise.all([store.searchText({ ...base, query: input.query }), vectorHits]);
+      const [textList, vectorList] = await Promise.all([
+        store.searchText({ ...base, query: input.query }),
+        vectorHits,
+      ]);
       const hits = fuse(textList, vectorList).slice(0, input.k);
       return degraded === undefined ? { hits } : { hits, degraded };
     },

@@ -58,9 +58,13 @@ export interface IngestService {
   submit(tenantId: string, input: SubmitDocument): Promise<SubmitResult>;
   submitMany(tenantId: string, inputs: SubmitDocument[]): Promise<SubmitResult[]>;
   get(tenantId: string, documentId: string): Promise<DocumentRecord>;
-  list(input: { tenantId: string; namespace?: string; status?: DocumentStatus; cursor?: string; limit: number }): Promise<
-    Page<DocumentRecord>
-  >;
+  list(input: {
+    tenantId: string;
+    namespace?: string;
+    status?: DocumentStatus;
+    cursor?: string;
+    limit: number;
+  }): Promise<Page<DocumentRecord>>;
   listChunks: DocumentStore['listChunks'];
   retry(tenantId: string, documentId: string): Promise<DocumentRecord>;
   delete(tenantId: string, documentId: string): Promise<DeletedDocument>;
@@ -95,7 +99,9 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
       );
     }
     if (input.content.trim() === '') {
-      throw new AppError('VALIDATION_FAILED', `${where} is empty: send some text in "content".`, { details: { index } });
+      throw new AppError('VALIDATION_FAILED', `${where} is empty: send some text in "content".`, {
+        details: { index },
+      });
     }
   }
 
@@ -122,9 +128,13 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
   async function get(tenantId: string, documentId: string): Promise<DocumentRecord> {
     const document = await store.getDocument(tenantId, documentId);
     if (document === undefined) {
-      throw new AppError('DOCUMENT_NOT_FOUND', `Document ${documentId} does not exist (or was deleted).`, {
-        details: { documentId },
-      });
+      throw new AppError(
+        'DOCUMENT_NOT_FOUND',
+        `Document ${documentId} does not exist (or was deleted).`,
+        {
+          details: { documentId },
+        },
+      );
     }
     return document;
   }
@@ -165,7 +175,10 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     async retry(tenantId, documentId) {
       const document = await get(tenantId, documentId);
       if (document.status === 'completed') {
-        throw new AppError('INVALID_STATE', `Document ${documentId} is already completed; there is nothing to retry.`);
+        throw new AppError(
+          'INVALID_STATE',
+          `Document ${documentId} is already completed; there is nothing to retry.`,
+        );
       }
       if (document.status === 'failed') {
         const reset = await store.updateDocument(tenantId, documentId, {
@@ -184,9 +197,13 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     async delete(tenantId, documentId) {
       const deleted = await store.deleteDocument(tenantId, documentId);
       if (deleted === false) {
-        throw new AppError('DOCUMENT_NOT_FOUND', `Document ${documentId} does not exist (or was deleted).`, {
-          details: { documentId },
-        });
+        throw new AppError(
+          'DOCUMENT_NOT_FOUND',
+          `Document ${documentId} does not exist (or was deleted).`,
+          {
+            details: { documentId },
+          },
+        );
       }
       await options.removeGraph?.(tenantId, documentId);
       return deleted;
@@ -203,17 +220,25 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
         );
       }
       if (!Number.isInteger(input.k) || input.k < 1 || input.k > limits.maxSearchK) {
-        throw new AppError('VALIDATION_FAILED', `k must be a whole number from 1 to ${limits.maxSearchK} (ENGRAM_MAX_SEARCH_K).`, {
-          details: { limit: limits.maxSearchK, actual: input.k },
-        });
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `k must be a whole number from 1 to ${limits.maxSearchK} (ENGRAM_MAX_SEARCH_K).`,
+          {
+            details: { limit: limits.maxSearchK, actual: input.k },
+          },
+        );
       }
       return options.search.searchChunks({ ...input, query });
     },
 
     async recoverStalled(olderThanMs) {
-      const stalled = await store.listStalled({ updatedBefore: clock.now() - olderThanMs, limit: 1000 });
+      const stalled = await store.listStalled({
+        updatedBefore: clock.now() - olderThanMs,
+        limit: 1000,
+      });
       for (const document of stalled) await enqueue(document);
-      if (stalled.length > 0) options.logger.info({ documents: stalled.length }, 're-queued stalled documents');
+      if (stalled.length > 0)
+        options.logger.info({ documents: stalled.length }, 're-queued stalled documents');
       return stalled.length;
     },
   };

@@ -34,10 +34,18 @@ export function createIngestWorker(options: IngestWorkerOptions): JobWorker {
     handle: async (job, signal) => {
       const payload = job.payload as Partial<IngestJobPayload> | null;
       if (typeof payload?.documentId !== 'string') {
-        throw new AppError('VALIDATION_FAILED', `Ingest job ${job.id} has no documentId in its payload.`);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Ingest job ${job.id} has no documentId in its payload.`,
+        );
       }
       await options.pipeline.run(
-        { tenantId: job.tenantId, documentId: payload.documentId, attempt: job.attempts, maxAttempts: job.maxAttempts },
+        {
+          tenantId: job.tenantId,
+          documentId: payload.documentId,
+          attempt: job.attempts,
+          maxAttempts: job.maxAttempts,
+        },
         signal,
       );
     },

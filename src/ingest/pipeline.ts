@@ -68,7 +68,9 @@ export function isTransient(error: unknown): boolean {
 
 /** The text a chunk is embedded as: its headings give a short passage its context. */
 export function embeddingText(chunk: { headingPath: string[]; text: string }): string {
-  return chunk.headingPath.length === 0 ? chunk.text : `${chunk.headingPath.join(' > ')}\n\n${chunk.text}`;
+  return chunk.headingPath.length === 0
+    ? chunk.text
+    : `${chunk.headingPath.join(' > ')}\n\n${chunk.text}`;
 }
 
 export function createIngestPipeline(options: IngestPipelineOptions): IngestPipeline {
@@ -88,15 +90,24 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   }
 
   async function embedStage(run: PipelineRun, signal: AbortSignal | undefined): Promise<void> {
-    const missing = (await store.listChunks(run.tenantId, run.documentId)).filter((chunk) => !chunk.hasVector);
+    const missing = (await store.listChunks(run.tenantId, run.documentId)).filter(
+      (chunk) => !chunk.hasVector,
+    );
     for (let i = 0; i < missing.length; i += options.embedBatchSize) {
       signal?.throwIfAborted();
       const batch = missing.slice(i, i + options.embedBatchSize);
-      const vectors = await embedder.embed(batch.map(embeddingText), signal === undefined ? {} : { signal });
+      const vectors = await embedder.embed(
+        batch.map(embeddingText),
+        signal === undefined ? {} : { signal },
+      );
       if (vectors.length !== batch.length) {
-        throw new AppError('PROVIDER_FAILED', `Embedder ${embedder.id} returned ${vectors.length} vectors for ${batch.length} texts.`, {
-          retryable: true,
-        });
+        throw new AppError(
+          'PROVIDER_FAILED',
+          `Embedder ${embedder.id} returned ${vectors.length} vectors for ${batch.length} texts.`,
+          {
+            retryable: true,
+          },
+        );
       }
       // Throws EMBEDDER_MISMATCH (permanent) when the store holds another embedder's vectors.
       await store.bindVectorSpace({ embedderId: embedder.id, dimension: vectors[0]!.length });
@@ -107,7 +118,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     }
   }
 
-  async function extractStage(run: PipelineRun, signal: AbortSignal | undefined): Promise<{ entities: number; relations: number }> {
+  async function extractStage(
+    run: PipelineRun,
+    signal: AbortSignal | undefined,
+  ): Promise<{ entities: number; relations: number }> {
     if (options.extract === undefined) return { entities: 0, relations: 0 };
     const chunks = await store.listChunks(run.tenantId, run.documentId);
     const result = await options.extract({
@@ -126,7 +140,11 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
   return {
     async run(run, signal) {
-      const logger = options.logger.child({ tenant: run.tenantId, documentId: run.documentId, attempt: run.attempt });
+      const logger = options.logger.child({
+        tenant: run.tenantId,
+        documentId: run.documentId,
+        attempt: run.attempt,
+      });
       const document = await store.getDocument(run.tenantId, run.documentId);
       if (document === undefined) return 'deleted';
       if (document.status === 'completed') return 'already-completed';
@@ -148,7 +166,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         for (stage of PIPELINE_STAGES) {
           signal?.throwIfAborted();
           const stageStart = clock.now();
-          if (stage !== 'chunk') await store.updateDocument(run.tenantId, run.documentId, { stage, now: stageStart });
+          if (stage !== 'chunk')
+            await store.updateDocument(run.tenantId, run.documentId, { stage, now: stageStart });
           await options.beforeStage?.(stage, run);
           if (stage === 'chunk') counts.chunkCount = await chunkStage(run);
           else if (stage === 'embed') await embedStage(run, signal);
@@ -184,7 +203,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         }
         const final = !isTransient(error) || run.attempt >= run.maxAttempts;
         const message = errorMessage(error).slice(0, 2000);
-        logger.warn({ err: error, stage, final }, final ? 'ingestion failed' : 'ingestion stage failed; will retry');
+        logger.warn(
+          { err: error, stage, final },
+          final ? 'ingestion failed' : 'ingestion stage failed; will retry',
+        );
         await store
           .updateDocument(run.tenantId, run.documentId, {
             status: final ? 'failed' : 'pending',
@@ -193,7 +215,9 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
             timings,
             now: clock.now(),
           })
-          .catch((updateError: unknown) => logger.warn({ err: updateError }, 'could not record the failure on the document'));
+          .catch((updateError: unknown) =>
+            logger.warn({ err: updateError }, 'could not record the failure on the document'),
+          );
         throw error;
       }
     },

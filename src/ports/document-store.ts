@@ -142,7 +142,11 @@ export interface DocumentStore {
    */
   listStalled(input: { updatedBefore: number; limit: number }): Promise<DocumentRecord[]>;
   /** Throws DOCUMENT_NOT_FOUND when the document is gone. */
-  updateDocument(tenantId: string, documentId: string, patch: DocumentStatePatch): Promise<DocumentRecord>;
+  updateDocument(
+    tenantId: string,
+    documentId: string,
+    patch: DocumentStatePatch,
+  ): Promise<DocumentRecord>;
   /** Removes the document, its chunks, vectors and index rows. False when it did not exist. */
   deleteDocument(tenantId: string, documentId: string): Promise<DeletedDocument | false>;
 
@@ -174,17 +178,26 @@ export interface DocumentStore {
   close(): Promise<void>;
 }
 
+/** Words too common to rank by; dropped from queries unless nothing else is left. */
+const STOPWORDS = new Set(
+  (
+    'a an and are as at be been but by can could did do does for from had has have how i if in into is it its ' +
+    'me my no not of on or our she he so than that the their them then there these they this those to too us ' +
+    'was we were what when where which who whom why will with would you your'
+  ).split(' '),
+);
+
 /**
- * The words of a search query, lower-cased, de-duplicated, at most `max`: what both adapters
- * hand their full-text engine (as an OR of terms), so no user syntax reaches FTS5 or tsquery.
+ * The words of a search query, lower-cased, de-duplicated, common words dropped, at most `max`:
+ * what both adapters hand their full-text engine (as an OR of terms), so no user syntax reaches
+ * FTS5 or tsquery.
  */
 export function searchTerms(query: string, max = 32): string[] {
   const seen = new Set<string>();
-  for (const match of query.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
-    seen.add(match[0]);
-    if (seen.size >= max) break;
-  }
-  return [...seen];
+  for (const match of query.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) seen.add(match[0]);
+  const words = [...seen];
+  const meaningful = words.filter((word) => !STOPWORDS.has(word));
+  return (meaningful.length > 0 ? meaningful : words).slice(0, max);
 }
 
 /** Metadata filter keys are plain names, so adapters can place them in JSON paths safely. */
@@ -198,17 +211,26 @@ export function encodeCursor(id: string): string {
 
 export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z]+_[0-9a-z]+$/.test(id)) throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
+  if (!/^[a-z]+_[0-9a-z]+$/.test(id))
+    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
   return id;
 }
 
 export function documentNotFound(documentId: string): AppError {
-  return new AppError('DOCUMENT_NOT_FOUND', `Document ${documentId} does not exist (or was deleted).`, {
-    details: { documentId },
-  });
+  return new AppError(
+    'DOCUMENT_NOT_FOUND',
+    `Document ${documentId} does not exist (or was deleted).`,
+    {
+      details: { documentId },
+    },
+  );
 }
 
-export function embedderMismatch(recorded: VectorSpace, wanted: VectorSpace, vectors: number): AppError {
+export function embedderMismatch(
+  recorded: VectorSpace,
+  wanted: VectorSpace,
+  vectors: number,
+): AppError {
   return new AppError(
     'EMBEDDER_MISMATCH',
     `This store holds ${vectors} vectors from embedder ${recorded.embedderId} (dimension ${recorded.dimension}), ` +

@@ -13,7 +13,11 @@ export interface StoreFixture {
 
 const NOW = Date.UTC(2026, 0, 1);
 
-export function newDocument(tenantId: string, content: string, extra: Partial<NewDocument> = {}): NewDocument {
+export function newDocument(
+  tenantId: string,
+  content: string,
+  extra: Partial<NewDocument> = {},
+): NewDocument {
   return {
     id: newId('doc'),
     tenantId,
@@ -56,10 +60,17 @@ export function axisVector(dimension: number, axis: number, tilt = 0): Float32Ar
 
 async function complete(store: DocumentStore, tenantId: string, documentId: string): Promise<void> {
   await store.indexDocument(tenantId, documentId);
-  await store.updateDocument(tenantId, documentId, { status: 'completed', stage: null, now: NOW + 1 });
+  await store.updateDocument(tenantId, documentId, {
+    status: 'completed',
+    stage: null,
+    now: NOW + 1,
+  });
 }
 
-export function describeDocumentStore(name: string, open: () => Promise<StoreFixture | undefined>): void {
+export function describeDocumentStore(
+  name: string,
+  open: () => Promise<StoreFixture | undefined>,
+): void {
   describe(`DocumentStore contract: ${name}`, () => {
     let fixture: StoreFixture | undefined;
     let store: DocumentStore;
@@ -85,19 +96,28 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
     test('stores a document once per content hash and namespace', async () => {
       const first = await store.createDocument(newDocument(tenant, 'same content'));
       const again = await store.createDocument(newDocument(tenant, 'same content'));
-      const elsewhere = await store.createDocument(newDocument(tenant, 'same content', { namespace: 'other' }));
+      const elsewhere = await store.createDocument(
+        newDocument(tenant, 'same content', { namespace: 'other' }),
+      );
       const otherTenant = await store.createDocument(newDocument(`${tenant}x`, 'same content'));
       expect(first.created).toBe(true);
       expect(again).toMatchObject({ created: false, document: { id: first.document.id } });
       expect(elsewhere.created).toBe(true);
       expect(otherTenant.created).toBe(true);
-      expect(first.document).toMatchObject({ status: 'pending', stage: null, attempts: 0, sizeBytes: 12 });
+      expect(first.document).toMatchObject({
+        status: 'pending',
+        stage: null,
+        attempts: 0,
+        sizeBytes: 12,
+      });
       expect(await store.getDocumentContent(tenant, first.document.id)).toBe('same content');
       expect(await store.getDocument(`${tenant}x`, first.document.id)).toBeUndefined();
     });
 
     test('records state changes and reports a missing document', async () => {
-      const { document } = await store.createDocument(newDocument(tenant, 'state', { metadata: { team: 'a' } }));
+      const { document } = await store.createDocument(
+        newDocument(tenant, 'state', { metadata: { team: 'a' } }),
+      );
       const updated = await store.updateDocument(tenant, document.id, {
         status: 'failed',
         stage: 'embed',
@@ -115,7 +135,9 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
         metadata: { team: 'a' },
         updatedAt: NOW + 10,
       });
-      await expect(store.updateDocument(tenant, 'doc_missing', { status: 'completed', now: NOW })).rejects.toMatchObject({
+      await expect(
+        store.updateDocument(tenant, 'doc_missing', { status: 'completed', now: NOW }),
+      ).rejects.toMatchObject({
         code: 'DOCUMENT_NOT_FOUND',
       });
     });
@@ -125,24 +147,43 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
       const ids: string[] = [];
       for (let i = 0; i < 5; i += 1) {
         const { document } = await store.createDocument(
-          newDocument(pageTenant, `doc ${i}`, { id: newId('doc', NOW + i), namespace: i % 2 === 0 ? 'even' : 'odd' }),
+          newDocument(pageTenant, `doc ${i}`, {
+            id: newId('doc', NOW + i),
+            namespace: i % 2 === 0 ? 'even' : 'odd',
+          }),
         );
         ids.push(document.id);
       }
       const first = await store.listDocuments({ tenantId: pageTenant, limit: 2 });
       expect(first.items.map((d) => d.id)).toEqual([ids[4], ids[3]]);
-      const second = await store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: first.nextCursor! });
+      const second = await store.listDocuments({
+        tenantId: pageTenant,
+        limit: 2,
+        cursor: first.nextCursor!,
+      });
       expect(second.items.map((d) => d.id)).toEqual([ids[2], ids[1]]);
-      const third = await store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: second.nextCursor! });
+      const third = await store.listDocuments({
+        tenantId: pageTenant,
+        limit: 2,
+        cursor: second.nextCursor!,
+      });
       expect(third).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
-      const even = await store.listDocuments({ tenantId: pageTenant, namespace: 'even', limit: 10 });
+      const even = await store.listDocuments({
+        tenantId: pageTenant,
+        namespace: 'even',
+        limit: 10,
+      });
       expect(even.items).toHaveLength(3);
       await store.updateDocument(pageTenant, ids[1]!, { status: 'failed', now: NOW });
-      const failed = await store.listDocuments({ tenantId: pageTenant, status: 'failed', limit: 10 });
+      const failed = await store.listDocuments({
+        tenantId: pageTenant,
+        status: 'failed',
+        limit: 10,
+      });
       expect(failed.items.map((d) => d.id)).toEqual([ids[1]]);
-      await expect(store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: 'not-a-cursor!' })).rejects.toBeInstanceOf(
-        AppError,
-      );
+      await expect(
+        store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: 'not-a-cursor!' }),
+      ).rejects.toBeInstanceOf(AppError);
     });
 
     test('upserts chunks by (document, ordinal): a replay never duplicates, a change drops only what changed', async () => {
@@ -177,7 +218,9 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
     test('refuses vectors of another embedder while vectors exist (EMBEDDER_MISMATCH names both)', async () => {
       await store.bindVectorSpace({ embedderId: 'test:axis-8', dimension: 8 });
       expect(await store.getVectorSpace()).toEqual({ embedderId: 'test:axis-8', dimension: 8 });
-      const refused = await store.bindVectorSpace({ embedderId: 'other:model-16', dimension: 16 }).catch((e: unknown) => e);
+      const refused = await store
+        .bindVectorSpace({ embedderId: 'other:model-16', dimension: 16 })
+        .catch((e: unknown) => e);
       expect(refused).toMatchObject({ code: 'EMBEDDER_MISMATCH' });
       expect((refused as Error).message).toContain('test:axis-8');
       expect((refused as Error).message).toContain('other:model-16');
@@ -190,15 +233,23 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
       const searchTenant = `${tenant}_search`;
       await store.bindVectorSpace({ embedderId: 'test:axis-8', dimension: 8 });
       const done = await store.createDocument(
-        newDocument(searchTenant, 'searchable', { title: 'Databases', metadata: { lang: 'en', public: true } }),
+        newDocument(searchTenant, 'searchable', {
+          title: 'Databases',
+          metadata: { lang: 'en', public: true },
+        }),
       );
       const pending = await store.createDocument(newDocument(searchTenant, 'not yet'));
-      const foreign = await store.createDocument(newDocument(`${searchTenant}_other`, 'searchable'));
+      const foreign = await store.createDocument(
+        newDocument(`${searchTenant}_other`, 'searchable'),
+      );
       for (const { document } of [done, pending, foreign]) {
         await store.replaceChunks(
           document.tenantId,
           document.id,
-          chunkInputs(['Neo4j is a graph database running queries', 'PostgreSQL stores relational tables'], ['Databases']),
+          chunkInputs(
+            ['Neo4j is a graph database running queries', 'PostgreSQL stores relational tables'],
+            ['Databases'],
+          ),
         );
         const chunks = await store.listChunks(document.tenantId, document.id);
         await store.upsertVectors(
@@ -209,12 +260,27 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
       await complete(store, searchTenant, done.document.id);
       await complete(store, `${searchTenant}_other`, foreign.document.id);
 
-      const text = await store.searchText({ tenantId: searchTenant, query: 'graph running', limit: 5 });
-      expect(text.map((hit) => [hit.chunk.documentId, hit.chunk.ordinal, hit.rank])).toEqual([[done.document.id, 0, 1]]);
+      const text = await store.searchText({
+        tenantId: searchTenant,
+        query: 'graph running',
+        limit: 5,
+      });
+      expect(text.map((hit) => [hit.chunk.documentId, hit.chunk.ordinal, hit.rank])).toEqual([
+        [done.document.id, 0, 1],
+      ]);
       expect(text[0]!.score).toBeGreaterThan(0);
       expect(text[0]!.documentTitle).toBe('Databases');
-      expect(await store.searchText({ tenantId: searchTenant, query: '"); DROP xyzzy -- *:', limit: 5 })).toEqual([]);
-      expect(await store.searchText({ tenantId: searchTenant, query: 'tables', limit: 5, namespace: 'nope' })).toEqual([]);
+      expect(
+        await store.searchText({ tenantId: searchTenant, query: '"); DROP xyzzy -- *:', limit: 5 }),
+      ).toEqual([]);
+      expect(
+        await store.searchText({
+          tenantId: searchTenant,
+          query: 'tables',
+          limit: 5,
+          namespace: 'nope',
+        }),
+      ).toEqual([]);
       const filtered = await store.searchText({
         tenantId: searchTenant,
         query: 'tables',
@@ -223,10 +289,19 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
       });
       expect(filtered).toHaveLength(1);
       expect(
-        await store.searchText({ tenantId: searchTenant, query: 'tables', limit: 5, metadata: { lang: 'de' } }),
+        await store.searchText({
+          tenantId: searchTenant,
+          query: 'tables',
+          limit: 5,
+          metadata: { lang: 'de' },
+        }),
       ).toEqual([]);
 
-      const vector = await store.searchVector({ tenantId: searchTenant, vector: axisVector(8, 3, 0.1), limit: 5 });
+      const vector = await store.searchVector({
+        tenantId: searchTenant,
+        vector: axisVector(8, 3, 0.1),
+        limit: 5,
+      });
       expect(vector.map((hit) => [hit.chunk.documentId, hit.chunk.ordinal])).toEqual([
         [done.document.id, 1],
         [done.document.id, 0],
@@ -241,23 +316,95 @@ export function describeDocumentStore(name: string, open: () => Promise<StoreFix
       expect(byDocument).toEqual([]);
     });
 
+    test('lists pending and processing documents not touched since a time, across tenants', async () => {
+      const stalledTenant = `${tenant}_stalled`;
+      const old = await store.createDocument(
+        newDocument(stalledTenant, 'old pending', { now: 1_000 }),
+      );
+      const busy = await store.createDocument(
+        newDocument(`${stalledTenant}2`, 'old processing', { now: 1_000 }),
+      );
+      await store.updateDocument(`${stalledTenant}2`, busy.document.id, {
+        status: 'processing',
+        stage: 'embed',
+        now: 2_000,
+      });
+      const done = await store.createDocument(
+        newDocument(stalledTenant, 'old completed', { now: 1_000 }),
+      );
+      await store.updateDocument(stalledTenant, done.document.id, {
+        status: 'completed',
+        now: 2_000,
+      });
+      await store.createDocument(
+        newDocument(stalledTenant, 'fresh pending', { now: NOW + 100_000 }),
+      );
+      const stalled = await store.listStalled({ updatedBefore: 5_000, limit: 10 });
+      expect(stalled.map((d) => d.id)).toEqual([old.document.id, busy.document.id]);
+    });
+
     test('delete removes the document, its chunks, vectors and index rows', async () => {
       const deleteTenant = `${tenant}_delete`;
       await store.bindVectorSpace({ embedderId: 'test:axis-8', dimension: 8 });
       const { document } = await store.createDocument(newDocument(deleteTenant, 'to delete'));
-      await store.replaceChunks(deleteTenant, document.id, chunkInputs(['kept nowhere', 'gone soon']));
+      await store.replaceChunks(
+        deleteTenant,
+        document.id,
+        chunkInputs(['kept nowhere', 'gone soon']),
+      );
       const chunks = await store.listChunks(deleteTenant, document.id);
-      await store.upsertVectors(deleteTenant, chunks.map((chunk, i) => ({ chunkId: chunk.id, vector: axisVector(8, i) })));
+      await store.upsertVectors(
+        deleteTenant,
+        chunks.map((chunk, i) => ({ chunkId: chunk.id, vector: axisVector(8, i) })),
+      );
       await complete(store, deleteTenant, document.id);
-      expect(await store.searchText({ tenantId: deleteTenant, query: 'soon', limit: 5 })).toHaveLength(1);
+      expect(
+        await store.searchText({ tenantId: deleteTenant, query: 'soon', limit: 5 }),
+      ).toHaveLength(1);
 
-      expect(await store.deleteDocument(deleteTenant, document.id)).toEqual({ chunks: 2, vectors: 2 });
+      expect(await store.deleteDocument(deleteTenant, document.id)).toEqual({
+        chunks: 2,
+        vectors: 2,
+      });
       expect(await store.deleteDocument(deleteTenant, document.id)).toBe(false);
       expect(await store.getDocument(deleteTenant, document.id)).toBeUndefined();
       expect(await store.listChunks(deleteTenant, document.id)).toEqual([]);
       expect(await store.countChunks(deleteTenant)).toEqual({ chunks: 0, vectors: 0, indexed: 0 });
-      expect(await store.searchText({ tenantId: deleteTenant, query: 'soon', limit: 5 })).toEqual([]);
-      expect(await store.searchVector({ tenantId: deleteTenant, vector: axisVector(8, 0), limit: 5 })).toEqual([]);
+      expect(await store.searchText({ tenantId: deleteTenant, query: 'soon', limit: 5 })).toEqual(
+        [],
+      );
+      expect(
+        await store.searchVector({ tenantId: deleteTenant, vector: axisVector(8, 0), limit: 5 }),
+      ).toEqual([]);
+    });
+
+    test('an empty store switches to a new embedder; its vectors then use the new dimension', async () => {
+      const switchTenant = `${tenant}_switch`;
+      // Remove every vector, so nothing would be mixed.
+      for (const t of [tenant, `${tenant}_search`, `${tenant}_search_other`]) {
+        let page = await store.listDocuments({ tenantId: t, limit: 100 });
+        for (const d of page.items) await store.deleteDocument(t, d.id);
+        page = await store.listDocuments({ tenantId: t, limit: 100 });
+        expect(page.items).toEqual([]);
+      }
+      await store.bindVectorSpace({ embedderId: 'other:model-16', dimension: 16 });
+      expect(await store.getVectorSpace()).toEqual({ embedderId: 'other:model-16', dimension: 16 });
+      const { document } = await store.createDocument(newDocument(switchTenant, 'switched'));
+      await store.replaceChunks(switchTenant, document.id, chunkInputs(['sixteen dims']));
+      const [chunk] = await store.listChunks(switchTenant, document.id);
+      await store.upsertVectors(switchTenant, [{ chunkId: chunk!.id, vector: axisVector(16, 5) }]);
+      await complete(store, switchTenant, document.id);
+      const hits = await store.searchVector({
+        tenantId: switchTenant,
+        vector: axisVector(16, 5),
+        limit: 3,
+      });
+      expect(hits.map((hit) => hit.chunk.id)).toEqual([chunk!.id]);
+      await expect(
+        store.upsertVectors(switchTenant, [{ chunkId: chunk!.id, vector: axisVector(8, 1) }]),
+      ).rejects.toMatchObject({
+        code: 'EMBEDDER_MISMATCH',
+      });
     });
   });
 }

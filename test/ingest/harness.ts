@@ -5,7 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Migration } from '../../src/adapters/migration.js';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
@@ -41,7 +45,8 @@ import type { JobQueue } from '../../src/ports/job-queue.js';
 import { POSTGRES_URL, dropSchema, postgresAvailable, uniqueName } from '../support/backends.js';
 
 /** Where a child process finds the same store: a SQLite file or a PostgreSQL schema. */
-export type BackendLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
+export type BackendLocation =
+  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
 
 export interface Backend {
   location: BackendLocation;
@@ -62,7 +67,10 @@ function withGraph(base: Migration[], graph: Migration[]): Migration[] {
 
 export async function openBackend(location: BackendLocation): Promise<Backend> {
   if (location.kind === 'sqlite') {
-    const database = openSqlite({ path: location.path, migrations: withGraph(sqliteMigrations, sqliteGraphMigrations) });
+    const database = openSqlite({
+      path: location.path,
+      migrations: withGraph(sqliteMigrations, sqliteGraphMigrations),
+    });
     return {
       location,
       store: createSqliteDocumentStore({ db: database.db }),
@@ -87,9 +95,9 @@ export async function openBackend(location: BackendLocation): Promise<Backend> {
 }
 
 /** A fresh location, or undefined when the backend is not available here (the suite skips loudly). */
-export async function freshLocation(kind: BackendLocation['kind']): Promise<
-  { location: BackendLocation; destroy(): Promise<void> } | undefined
-> {
+export async function freshLocation(
+  kind: BackendLocation['kind'],
+): Promise<{ location: BackendLocation; destroy(): Promise<void> } | undefined> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'engram-ingest-'));
     return {
@@ -125,7 +133,8 @@ export async function buildStack(
     entityFuzzyThreshold: 0.88,
     entityEmbeddingThreshold: 0.9,
   });
-  const removeGraph = (tenantId: string, documentId: string) => graph.removeDocument(tenantId, documentId);
+  const removeGraph = (tenantId: string, documentId: string) =>
+    graph.removeDocument(tenantId, documentId);
   const pipeline = createIngestPipeline({
     store: backend.store,
     embedder,
@@ -143,7 +152,12 @@ export async function buildStack(
     store: backend.store,
     jobQueue: backend.jobQueue,
     search: createDocumentSearch({ store: backend.store, embedder, logger }),
-    limits: { maxDocumentBytes: 64 * 1024, maxDocumentsPerRequest: 5, maxQueryChars: 200, maxSearchK: 50 },
+    limits: {
+      maxDocumentBytes: 64 * 1024,
+      maxDocumentsPerRequest: 5,
+      maxQueryChars: 200,
+      maxSearchK: 50,
+    },
     clock,
     logger,
     maxAttempts: 3,
@@ -206,7 +220,9 @@ export function sampleMarkdown(topic: string, sections = 4): string {
         `The ${topic} team stores graph data in Neo4j and relational data in PostgreSQL. Section ${s + 1} explains ` +
         `how the ${topic} service keeps its memory consistent across workers, retries and restarts.`,
     );
-    parts.push(`- Step one for part ${s + 1}: check the ${topic} queue.\n- Step two: verify chunk ordinals.\n- Step three: search.`);
+    parts.push(
+      `- Step one for part ${s + 1}: check the ${topic} queue.\n- Step two: verify chunk ordinals.\n- Step three: search.`,
+    );
   }
   return parts.join('\n\n');
 }

@@ -84,15 +84,31 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       const submitted = await submit(sampleMarkdown('ingestion'));
       expect(submitted).toMatchObject({ status: 'pending', created: true });
       await waitForStatus(stack.service, TENANT, submitted.id, ['completed', 'failed']);
-      const response = await stack.app.inject({ method: 'GET', url: `/v1/documents/${submitted.id}` });
+      const response = await stack.app.inject({
+        method: 'GET',
+        url: `/v1/documents/${submitted.id}`,
+      });
       const document = response.json();
-      expect(document).toMatchObject({ status: 'completed', stage: null, error: null, attempts: 1 });
+      expect(document).toMatchObject({
+        status: 'completed',
+        stage: null,
+        error: null,
+        attempts: 1,
+      });
       expect(document.counts.chunks).toBeGreaterThan(2);
       expect(document.counts.entities).toBeGreaterThan(0);
       expect(document.counts.relations).toBeGreaterThan(0);
-      expect(Object.keys(document.timings).sort()).toEqual(['chunk', 'embed', 'extract', 'index', 'total']);
+      expect(Object.keys(document.timings).sort()).toEqual([
+        'chunk',
+        'embed',
+        'extract',
+        'index',
+        'total',
+      ]);
 
-      const chunks = (await stack.app.inject({ method: 'GET', url: `/v1/documents/${submitted.id}/chunks` })).json().chunks;
+      const chunks = (
+        await stack.app.inject({ method: 'GET', url: `/v1/documents/${submitted.id}/chunks` })
+      ).json().chunks;
       expect(chunks).toHaveLength(document.counts.chunks);
       expect(chunks.every((chunk: { embedded: boolean }) => chunk.embedded)).toBe(true);
       expect(chunks[1].headingPath[0]).toBe('ingestion handbook');
@@ -126,7 +142,9 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       const [again, elsewhere] = batch.json().documents;
       expect(again).toMatchObject({ id: first.id, created: false });
       expect(elsewhere.created).toBe(true);
-      const listed = (await stack.app.inject({ method: 'GET', url: '/v1/documents?namespace=default&limit=500' })).json();
+      const listed = (
+        await stack.app.inject({ method: 'GET', url: '/v1/documents?namespace=default&limit=500' })
+      ).json();
       expect(listed.documents.filter((d: { id: string }) => d.id === first.id)).toHaveLength(1);
       await waitForStatus(stack.service, TENANT, first.id, ['completed']);
       await waitForStatus(stack.service, TENANT, elsewhere.id, ['completed']);
@@ -165,17 +183,30 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       const before = await backend.store.countChunks(TENANT);
       const removed = await stack.app.inject({ method: 'DELETE', url: `/v1/documents/${id}` });
       expect(removed.statusCode).toBe(200);
-      expect(removed.json()).toEqual({ id, deleted: true, chunks: document.chunkCount, vectors: document.chunkCount });
+      expect(removed.json()).toEqual({
+        id,
+        deleted: true,
+        chunks: document.chunkCount,
+        vectors: document.chunkCount,
+      });
       const after = await backend.store.countChunks(TENANT);
       expect(after).toEqual({
         chunks: before.chunks - document.chunkCount,
         vectors: before.vectors - document.chunkCount,
         indexed: before.indexed - document.chunkCount,
       });
-      expect((await stack.app.inject({ method: 'GET', url: `/v1/documents/${id}` })).statusCode).toBe(404);
-      expect((await stack.app.inject({ method: 'DELETE', url: `/v1/documents/${id}` })).statusCode).toBe(404);
+      expect(
+        (await stack.app.inject({ method: 'GET', url: `/v1/documents/${id}` })).statusCode,
+      ).toBe(404);
+      expect(
+        (await stack.app.inject({ method: 'DELETE', url: `/v1/documents/${id}` })).statusCode,
+      ).toBe(404);
       const hits = (
-        await stack.app.inject({ method: 'POST', url: '/v1/search', payload: { query: 'deletion queue', k: 50 } })
+        await stack.app.inject({
+          method: 'POST',
+          url: '/v1/search',
+          payload: { query: 'deletion queue', k: 50 },
+        })
       ).json().hits;
       expect(hits.filter((hit: { documentId: string }) => hit.documentId === id)).toEqual([]);
       const mentions = await backend.graphStore.removeDocument(TENANT, id);
@@ -191,7 +222,9 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
         env: { ...process.env, ENGRAM_TEST_LOCATION: JSON.stringify(backend.location) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, signal) => resolve(signal)),
+      );
       try {
         await new Promise<void>((resolve, reject) => {
           let output = '';
@@ -199,11 +232,15 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
             output += data.toString();
             if (output.includes('MID-EMBED')) resolve();
           });
-          child.once('exit', () => reject(new Error(`child exited before the middle of the document: ${output}`)));
+          child.once('exit', () =>
+            reject(new Error(`child exited before the middle of the document: ${output}`)),
+          );
         });
         const middle = await stack.service.get(TENANT, id);
         expect(middle).toMatchObject({ status: 'processing', stage: 'embed' });
-        const partial = (await backend.store.listChunks(TENANT, id)).filter((chunk) => chunk.hasVector).length;
+        const partial = (await backend.store.listChunks(TENANT, id)).filter(
+          (chunk) => chunk.hasVector,
+        ).length;
         expect(partial).toBeGreaterThan(0);
       } finally {
         child.kill('SIGKILL');
@@ -218,7 +255,11 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       expect(chunks).toHaveLength(done.chunkCount);
       expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(chunks.length);
       expect(chunks.every((chunk) => chunk.hasVector)).toBe(true);
-      const hits = await stack.service.searchChunks({ tenantId: TENANT, query: 'crash queue ordinals', k: 50 });
+      const hits = await stack.service.searchChunks({
+        tenantId: TENANT,
+        query: 'crash queue ordinals',
+        k: 50,
+      });
       const ordinals = hits.hits.filter((hit) => hit.documentId === id).map((hit) => hit.ordinal);
       expect(new Set(ordinals).size).toBe(ordinals.length);
     });
@@ -238,13 +279,25 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       });
       expect(batch.statusCode).toBe(413);
       expect(batch.json().error.message).toContain('limit is 5');
-      const query = await stack.app.inject({ method: 'POST', url: '/v1/search', payload: { query: 'q'.repeat(201) } });
+      const query = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/search',
+        payload: { query: 'q'.repeat(201) },
+      });
       expect(query.statusCode).toBe(413);
       expect(query.json().error.message).toContain('limit is 200');
-      const k = await stack.app.inject({ method: 'POST', url: '/v1/search', payload: { query: 'q', k: 51 } });
+      const k = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/search',
+        payload: { query: 'q', k: 51 },
+      });
       expect(k.statusCode).toBe(400);
       expect(k.json().error.message).toContain('50');
-      const empty = await stack.app.inject({ method: 'POST', url: '/v1/documents', payload: { content: '   ' } });
+      const empty = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/documents',
+        payload: { content: '   ' },
+      });
       expect(empty.statusCode).toBe(400);
     });
   });

@@ -102,15 +102,23 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     return vectorTableReady;
   }
 
-  async function readSpace(client: pg.Pool | pg.PoolClient = pool): Promise<VectorSpace | undefined> {
+  async function readSpace(
+    client: pg.Pool | pg.PoolClient = pool,
+  ): Promise<VectorSpace | undefined> {
     const result = await client.query<{ embedder_id: string; dimension: number }>(
       'SELECT embedder_id, dimension FROM vector_space WHERE id = 1',
     );
     const row = result.rows[0];
-    return row === undefined ? undefined : { embedderId: row.embedder_id, dimension: row.dimension };
+    return row === undefined
+      ? undefined
+      : { embedderId: row.embedder_id, dimension: row.dimension };
   }
 
-  async function getDocument(client: pg.Pool | pg.PoolClient, tenantId: string, documentId: string) {
+  async function getDocument(
+    client: pg.Pool | pg.PoolClient,
+    tenantId: string,
+    documentId: string,
+  ) {
     const result = await client.query<DocumentRow>(
       `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2`,
       [tenantId, documentId],
@@ -122,12 +130,15 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
   function filters(input: ChunkSearchInput, params: unknown[]): string {
     const parts = [`c.tenant_id = $${params.push(input.tenantId)}`, `d.status = 'completed'`];
     if (input.namespace !== undefined) parts.push(`c.namespace = $${params.push(input.namespace)}`);
-    if (input.documentIds !== undefined) parts.push(`c.document_id = ANY($${params.push(input.documentIds)}::text[])`);
+    if (input.documentIds !== undefined)
+      parts.push(`c.document_id = ANY($${params.push(input.documentIds)}::text[])`);
     const metadata = input.metadata ?? {};
     for (const key of Object.keys(metadata)) {
-      if (!METADATA_KEY.test(key)) throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
+      if (!METADATA_KEY.test(key))
+        throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
     }
-    if (Object.keys(metadata).length > 0) parts.push(`d.metadata @> $${params.push(JSON.stringify(metadata))}::jsonb`);
+    if (Object.keys(metadata).length > 0)
+      parts.push(`d.metadata @> $${params.push(JSON.stringify(metadata))}::jsonb`);
     return parts.join(' AND ');
   }
 
@@ -159,7 +170,10 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
         [input.tenantId, input.namespace, input.contentHash],
       );
       const found = existing.rows[0];
-      if (found === undefined) throw new AppError('CONFLICT', 'The document was deleted while being stored; try again.', { retryable: true });
+      if (found === undefined)
+        throw new AppError('CONFLICT', 'The document was deleted while being stored; try again.', {
+          retryable: true,
+        });
       return { document: toDocument(found), created: false };
     },
 
@@ -168,10 +182,10 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async getDocumentContent(tenantId, documentId) {
-      const result = await pool.query<{ content: string }>('SELECT content FROM documents WHERE tenant_id = $1 AND id = $2', [
-        tenantId,
-        documentId,
-      ]);
+      const result = await pool.query<{ content: string }>(
+        'SELECT content FROM documents WHERE tenant_id = $1 AND id = $2',
+        [tenantId, documentId],
+      );
       return result.rows[0]?.content;
     },
 
@@ -180,14 +194,19 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       const parts = ['tenant_id = $1'];
       if (input.namespace !== undefined) parts.push(`namespace = $${params.push(input.namespace)}`);
       if (input.status !== undefined) parts.push(`status = $${params.push(input.status)}`);
-      if (input.cursor !== undefined) parts.push(`id < $${params.push(decodeCursor(input.cursor))}`);
+      if (input.cursor !== undefined)
+        parts.push(`id < $${params.push(decodeCursor(input.cursor))}`);
       const result = await pool.query<DocumentRow>(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${parts.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(input.limit + 1)}`,
         params,
       );
       const items = result.rows.slice(0, input.limit).map(toDocument);
       const last = items.at(-1);
-      return { items, nextCursor: result.rows.length > input.limit && last !== undefined ? encodeCursor(last.id) : null };
+      return {
+        items,
+        nextCursor:
+          result.rows.length > input.limit && last !== undefined ? encodeCursor(last.id) : null,
+      };
     },
 
     async listStalled(input) {
@@ -202,7 +221,8 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     async updateDocument(tenantId, documentId, patch: DocumentStatePatch) {
       const params: unknown[] = [patch.now];
       const sets = ['updated_at = $1'];
-      const column = (name: string, value: unknown) => sets.push(`${name} = $${params.push(value)}`);
+      const column = (name: string, value: unknown) =>
+        sets.push(`${name} = $${params.push(value)}`);
       if (patch.status !== undefined) column('status', patch.status);
       if (patch.stage !== undefined) column('stage', patch.stage);
       if (patch.attempts !== undefined) column('attempts', patch.attempts);
@@ -231,7 +251,10 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
           [tenantId, documentId],
         );
         // chunk_vectors rows go with their chunks (ON DELETE CASCADE), chunks with the document.
-        const deleted = await client.query('DELETE FROM documents WHERE tenant_id = $1 AND id = $2', [tenantId, documentId]);
+        const deleted = await client.query(
+          'DELETE FROM documents WHERE tenant_id = $1 AND id = $2',
+          [tenantId, documentId],
+        );
         if (deleted.rowCount === 0) return false;
         const row = counts.rows[0] ?? { chunks: 0, vectors: 0 };
         return { chunks: row.chunks, vectors: row.vectors };
@@ -280,14 +303,15 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
             ],
           );
           if (changed.rows.length > 0 && (await hasVectorTable(client))) {
-            await client.query('DELETE FROM chunk_vectors WHERE chunk_id = ANY($1::text[])', [changed.rows.map((r) => r.id)]);
+            await client.query('DELETE FROM chunk_vectors WHERE chunk_id = ANY($1::text[])', [
+              changed.rows.map((r) => r.id),
+            ]);
           }
         }
-        await client.query('DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2 AND ordinal >= $3', [
-          tenantId,
-          documentId,
-          chunks.length,
-        ]);
+        await client.query(
+          'DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2 AND ordinal >= $3',
+          [tenantId, documentId, chunks.length],
+        );
       });
     },
 
@@ -305,22 +329,40 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
 
     async bindVectorSpace(space) {
       if (!Number.isInteger(space.dimension) || space.dimension < 1 || space.dimension > 8192) {
-        throw new AppError('INVALID_STATE', `Embedder ${space.embedderId} reports dimension ${space.dimension}.`);
+        throw new AppError(
+          'INVALID_STATE',
+          `Embedder ${space.embedderId} reports dimension ${space.dimension}.`,
+        );
       }
       const current = await readSpace();
-      if (current?.embedderId === space.embedderId && current.dimension === space.dimension && (await hasVectorTable())) {
+      if (
+        current?.embedderId === space.embedderId &&
+        current.dimension === space.dimension &&
+        (await hasVectorTable())
+      ) {
         return;
       }
       await withTransaction(async (client) => {
         // Serialise first binds across processes sharing the schema.
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('engram-vector-space:' || current_schema()))`);
+        await client.query(
+          `SELECT pg_advisory_xact_lock(hashtext('engram-vector-space:' || current_schema()))`,
+        );
         const recorded = await readSpace(client);
-        const present = (await client.query(`SELECT to_regclass('chunk_vectors') IS NOT NULL AS present`)).rows[0] as {
+        const present = (
+          await client.query(`SELECT to_regclass('chunk_vectors') IS NOT NULL AS present`)
+        ).rows[0] as {
           present: boolean;
         };
-        if (recorded?.embedderId === space.embedderId && recorded.dimension === space.dimension && present.present) return;
+        if (
+          recorded?.embedderId === space.embedderId &&
+          recorded.dimension === space.dimension &&
+          present.present
+        )
+          return;
         if (recorded !== undefined) {
-          const held = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE has_vector');
+          const held = await client.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM chunks WHERE has_vector',
+          );
           const n = held.rows[0]?.n ?? 0;
           if (n > 0) throw embedderMismatch(recorded, space, n);
         }
@@ -332,7 +374,9 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
              embedding vector(${space.dimension}) NOT NULL
            )`,
         );
-        await client.query('CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding vector_cosine_ops)');
+        await client.query(
+          'CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding vector_cosine_ops)',
+        );
         await client.query(
           `INSERT INTO vector_space (id, embedder_id, dimension, created_at) VALUES (1, $1, $2, $3)
            ON CONFLICT (id) DO UPDATE SET embedder_id = excluded.embedder_id, dimension = excluded.dimension,
@@ -347,7 +391,10 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       if (vectors.length === 0) return;
       const space = await readSpace();
       if (space === undefined || !(await hasVectorTable())) {
-        throw new AppError('INVALID_STATE', 'No embedder is bound to this store yet: call bindVectorSpace first.');
+        throw new AppError(
+          'INVALID_STATE',
+          'No embedder is bound to this store yet: call bindVectorSpace first.',
+        );
       }
       for (const { vector } of vectors) {
         if (vector.length !== space.dimension) {
@@ -368,10 +415,10 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
            RETURNING chunk_id`,
           [tenantId, vectors.map((v) => v.chunkId), vectors.map((v) => toVectorLiteral(v.vector))],
         );
-        await client.query('UPDATE chunks SET has_vector = true WHERE tenant_id = $1 AND id = ANY($2::text[])', [
-          tenantId,
-          written.rows.map((row) => row.chunk_id),
-        ]);
+        await client.query(
+          'UPDATE chunks SET has_vector = true WHERE tenant_id = $1 AND id = ANY($2::text[])',
+          [tenantId, written.rows.map((row) => row.chunk_id)],
+        );
       });
     },
 
@@ -492,5 +539,10 @@ function toChunk(row: ChunkRow): ChunkRecord {
 }
 
 function toHit(row: HitRow, index: number): ChunkHit {
-  return { chunk: toChunk(row), documentTitle: row.document_title, rank: index + 1, score: Number(row.score) };
+  return {
+    chunk: toChunk(row),
+    documentTitle: row.document_title,
+    rank: index + 1,
+    score: Number(row.score),
+  };
 }

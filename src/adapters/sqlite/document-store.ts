@@ -92,9 +92,10 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
   function readSpace(): VectorSpace | undefined {
     const row = db.prepare('SELECT embedder_id, dimension FROM vector_space WHERE id = 1').get() as
-      | { embedder_id: string; dimension: number }
-      | undefined;
-    return row === undefined ? undefined : { embedderId: row.embedder_id, dimension: row.dimension };
+      { embedder_id: string; dimension: number } | undefined;
+    return row === undefined
+      ? undefined
+      : { embedderId: row.embedder_id, dimension: row.dimension };
   }
 
   function getDocumentSync(tenantId: string, documentId: string): DocumentRecord | undefined {
@@ -107,7 +108,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
   function dropChunkDerivatives(seqs: number[]): number {
     if (seqs.length === 0) return 0;
     const deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
-    const deleteVector = hasVectorTable() ? db.prepare('DELETE FROM chunk_vectors WHERE rowid = ?') : undefined;
+    const deleteVector = hasVectorTable()
+      ? db.prepare('DELETE FROM chunk_vectors WHERE rowid = ?')
+      : undefined;
     let vectors = 0;
     for (const seq of seqs) {
       deleteFts.run(seq);
@@ -129,7 +132,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       params.push(JSON.stringify(input.documentIds));
     }
     for (const [key, value] of Object.entries(input.metadata ?? {})) {
-      if (!METADATA_KEY.test(key)) throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
+      if (!METADATA_KEY.test(key))
+        throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
       parts.push(`json_extract(d.metadata, '$.${key}') = ?`);
       params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
     }
@@ -140,7 +144,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     async createDocument(input: NewDocument) {
       const insert = db.transaction(() => {
         const existing = db
-          .prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND namespace = ? AND content_hash = ?`)
+          .prepare(
+            `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND namespace = ? AND content_hash = ?`,
+          )
           .get(input.tenantId, input.namespace, input.contentHash) as DocumentRow | undefined;
         if (existing !== undefined) return { document: toDocument(existing), created: false };
         db.prepare(
@@ -170,9 +176,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async getDocumentContent(tenantId, documentId) {
-      const row = db.prepare('SELECT content FROM documents WHERE tenant_id = ? AND id = ?').get(tenantId, documentId) as
-        | { content: string }
-        | undefined;
+      const row = db
+        .prepare('SELECT content FROM documents WHERE tenant_id = ? AND id = ?')
+        .get(tenantId, documentId) as { content: string } | undefined;
       return row?.content;
     },
 
@@ -192,11 +198,16 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         params.push(decodeCursor(input.cursor));
       }
       const rows = db
-        .prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${parts.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+        .prepare(
+          `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${parts.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+        )
         .all(...params, input.limit + 1) as DocumentRow[];
       const items = rows.slice(0, input.limit).map(toDocument);
       const last = items.at(-1);
-      return { items, nextCursor: rows.length > input.limit && last !== undefined ? encodeCursor(last.id) : null };
+      return {
+        items,
+        nextCursor: rows.length > input.limit && last !== undefined ? encodeCursor(last.id) : null,
+      };
     },
 
     async listStalled(input) {
@@ -236,13 +247,20 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     async deleteDocument(tenantId, documentId): Promise<DeletedDocument | false> {
       const remove = db.transaction(() => {
         const seqs = (
-          db.prepare('SELECT seq FROM chunks WHERE tenant_id = ? AND document_id = ?').all(tenantId, documentId) as {
+          db
+            .prepare('SELECT seq FROM chunks WHERE tenant_id = ? AND document_id = ?')
+            .all(tenantId, documentId) as {
             seq: number;
           }[]
         ).map((row) => row.seq);
         const vectors = dropChunkDerivatives(seqs);
-        db.prepare('DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?').run(tenantId, documentId);
-        const deleted = db.prepare('DELETE FROM documents WHERE tenant_id = ? AND id = ?').run(tenantId, documentId);
+        db.prepare('DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?').run(
+          tenantId,
+          documentId,
+        );
+        const deleted = db
+          .prepare('DELETE FROM documents WHERE tenant_id = ? AND id = ?')
+          .run(tenantId, documentId);
         return deleted.changes === 0 ? (false as const) : { chunks: seqs.length, vectors };
       });
       return remove.immediate();
@@ -256,7 +274,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         if (document === undefined) throw documentNotFound(documentId);
         const existing = new Map<number, { seq: number; content_hash: string }>();
         for (const row of db
-          .prepare('SELECT seq, ordinal, content_hash FROM chunks WHERE tenant_id = ? AND document_id = ?')
+          .prepare(
+            'SELECT seq, ordinal, content_hash FROM chunks WHERE tenant_id = ? AND document_id = ?',
+          )
           .all(tenantId, documentId) as { seq: number; ordinal: number; content_hash: string }[]) {
           existing.set(row.ordinal, row);
         }
@@ -300,7 +320,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
             );
           }
         }
-        const stale = [...existing.entries()].filter(([ordinal]) => ordinal >= chunks.length).map(([, row]) => row.seq);
+        const stale = [...existing.entries()]
+          .filter(([ordinal]) => ordinal >= chunks.length)
+          .map(([, row]) => row.seq);
         dropChunkDerivatives([...changed, ...stale]);
         const deleteChunk = db.prepare('DELETE FROM chunks WHERE seq = ?');
         for (const seq of stale) deleteChunk.run(seq);
@@ -323,17 +345,27 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
     async bindVectorSpace(space: VectorSpace) {
       if (!Number.isInteger(space.dimension) || space.dimension < 1 || space.dimension > 8192) {
-        throw new AppError('INVALID_STATE', `Embedder ${space.embedderId} reports dimension ${space.dimension}.`);
+        throw new AppError(
+          'INVALID_STATE',
+          `Embedder ${space.embedderId} reports dimension ${space.dimension}.`,
+        );
       }
       const current = readSpace();
-      if (current !== undefined && current.embedderId === space.embedderId && current.dimension === space.dimension) {
+      if (
+        current !== undefined &&
+        current.embedderId === space.embedderId &&
+        current.dimension === space.dimension
+      ) {
         return;
       }
       const bind = db.transaction(() => {
         const recorded = readSpace();
-        if (recorded?.embedderId === space.embedderId && recorded.dimension === space.dimension) return;
+        if (recorded?.embedderId === space.embedderId && recorded.dimension === space.dimension)
+          return;
         if (recorded !== undefined) {
-          const held = db.prepare('SELECT count(*) AS n FROM chunks WHERE has_vector = 1').get() as { n: number };
+          const held = db
+            .prepare('SELECT count(*) AS n FROM chunks WHERE has_vector = 1')
+            .get() as { n: number };
           if (held.n > 0) throw embedderMismatch(recorded, space, held.n);
         }
         db.exec('DROP TABLE IF EXISTS chunk_vectors');
@@ -355,12 +387,17 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       if (vectors.length === 0) return;
       const space = readSpace();
       if (space === undefined || !hasVectorTable()) {
-        throw new AppError('INVALID_STATE', 'No embedder is bound to this store yet: call bindVectorSpace first.');
+        throw new AppError(
+          'INVALID_STATE',
+          'No embedder is bound to this store yet: call bindVectorSpace first.',
+        );
       }
       const write = db.transaction(() => {
         const find = db.prepare('SELECT seq, namespace FROM chunks WHERE tenant_id = ? AND id = ?');
         const remove = db.prepare('DELETE FROM chunk_vectors WHERE rowid = ?');
-        const insert = db.prepare('INSERT INTO chunk_vectors (rowid, tenant_id, namespace, embedding) VALUES (?, ?, ?, ?)');
+        const insert = db.prepare(
+          'INSERT INTO chunk_vectors (rowid, tenant_id, namespace, embedding) VALUES (?, ?, ?, ?)',
+        );
         const mark = db.prepare('UPDATE chunks SET has_vector = 1 WHERE seq = ?');
         for (const { chunkId, vector } of vectors) {
           if (vector.length !== space.dimension) {
@@ -369,7 +406,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
               `Vector of length ${vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
             );
           }
-          const chunk = find.get(tenantId, chunkId) as { seq: number; namespace: string } | undefined;
+          const chunk = find.get(tenantId, chunkId) as
+            { seq: number; namespace: string } | undefined;
           if (chunk === undefined) continue; // re-chunked or deleted meanwhile: nothing to attach to
           remove.run(BigInt(chunk.seq));
           insert.run(BigInt(chunk.seq), tenantId, chunk.namespace, vector);
@@ -382,10 +420,14 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     async indexDocument(tenantId, documentId) {
       const index = db.transaction(() => {
         const rows = db
-          .prepare('SELECT seq, text, heading_path FROM chunks WHERE tenant_id = ? AND document_id = ? AND indexed = 0')
+          .prepare(
+            'SELECT seq, text, heading_path FROM chunks WHERE tenant_id = ? AND document_id = ? AND indexed = 0',
+          )
           .all(tenantId, documentId) as { seq: number; text: string; heading_path: string }[];
         const remove = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
-        const insert = db.prepare('INSERT INTO chunks_fts (rowid, text, headings) VALUES (?, ?, ?)');
+        const insert = db.prepare(
+          'INSERT INTO chunks_fts (rowid, text, headings) VALUES (?, ?, ?)',
+        );
         const mark = db.prepare('UPDATE chunks SET indexed = 1 WHERE seq = ?');
         for (const row of rows) {
           remove.run(row.seq);
@@ -401,15 +443,31 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       if (terms.length === 0 || input.limit <= 0) return [];
       const match = terms.map((term) => `"${term}"`).join(' OR ');
       const where = filters(input);
-      // bm25() is lower-is-better; negate it so every score in Engram is higher-is-better.
-      const rows = db
-        .prepare(
-          `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, -bm25(chunks_fts) AS score
-           FROM chunks_fts f JOIN chunks c ON c.seq = f.rowid JOIN documents d ON d.id = c.document_id
-           WHERE chunks_fts MATCH ? AND ${where.sql}
-           ORDER BY bm25(chunks_fts) LIMIT ?`,
-        )
-        .all(match, ...where.params, input.limit) as (ChunkRow & { document_title: string | null; score: number })[];
+      // Rank inside FTS5 first and join only the best candidates: joining every match before
+      // sorting costs more than the ranking itself. When filters drop too many candidates, the
+      // full join answers instead.
+      const candidates = Math.max(64, input.limit * 4);
+      const select = (source: string) =>
+        db
+          .prepare(
+            `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, -f.score AS score
+             FROM ${source} f JOIN chunks c ON c.seq = f.rowid JOIN documents d ON d.id = c.document_id
+             WHERE ${where.sql}
+             ORDER BY f.score, c.seq LIMIT ?`,
+          )
+          .all(match, ...where.params, input.limit) as (ChunkRow & {
+          document_title: string | null;
+          score: number;
+        })[];
+      // bm25() is lower-is-better; negated so every score in Engram is higher-is-better.
+      let rows = select(
+        `(SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ${candidates})`,
+      );
+      if (rows.length < input.limit) {
+        rows = select(
+          `(SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?)`,
+        );
+      }
       return rows.map((row, index): ChunkHit => ({
         chunk: toChunk(row),
         documentTitle: row.document_title,
@@ -445,7 +503,10 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
            WHERE ${where.sql}
            ORDER BY knn.distance LIMIT ?`,
         )
-        .all(...knnParams, ...where.params, input.limit) as (ChunkRow & { document_title: string | null; score: number })[];
+        .all(...knnParams, ...where.params, input.limit) as (ChunkRow & {
+        document_title: string | null;
+        score: number;
+      })[];
       return rows.map((row, index): ChunkHit => ({
         chunk: toChunk(row),
         documentTitle: row.document_title,

@@ -24,7 +24,9 @@ const documentInput = z.object({
 const submittedSchema = z.object({
   id: z.string(),
   status: statusSchema,
-  created: z.boolean().describe('False: the same content already existed in the namespace; this is that document.'),
+  created: z
+    .boolean()
+    .describe('False: the same content already existed in the namespace; this is that document.'),
 });
 
 export const documentSchema = z.object({
@@ -36,11 +38,15 @@ export const documentSchema = z.object({
   sizeBytes: z.number(),
   contentHash: z.string(),
   status: statusSchema,
-  stage: stageSchema.nullable().describe('Running stage (processing), failed stage (failed, or pending a retry).'),
+  stage: stageSchema
+    .nullable()
+    .describe('Running stage (processing), failed stage (failed, or pending a retry).'),
   attempts: z.number(),
   error: z.string().nullable(),
   counts: z.object({ chunks: z.number(), entities: z.number(), relations: z.number() }),
-  timings: z.record(z.string(), z.number()).describe('Milliseconds per stage of the last run, and total.'),
+  timings: z
+    .record(z.string(), z.number())
+    .describe('Milliseconds per stage of the last run, and total.'),
   createdAt: z.string(),
   updatedAt: z.string(),
   startedAt: z.string().nullable(),
@@ -90,7 +96,11 @@ export function documentResponse(document: DocumentRecord): z.infer<typeof docum
     stage: document.stage,
     attempts: document.attempts,
     error: document.error,
-    counts: { chunks: document.chunkCount, entities: document.entityCount, relations: document.relationCount },
+    counts: {
+      chunks: document.chunkCount,
+      entities: document.entityCount,
+      relations: document.relationCount,
+    },
     timings: document.timings,
     createdAt: iso(document.createdAt)!,
     updatedAt: iso(document.updatedAt)!,
@@ -133,7 +143,9 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
           summary:
             'Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST). Answers 202 once it is stored; the pipeline runs in the background.',
           body: z.union([documentInput, z.object({ documents: z.array(documentInput).min(1) })]),
-          response: { 202: z.union([submittedSchema, z.object({ documents: z.array(submittedSchema) })]) },
+          response: {
+            202: z.union([submittedSchema, z.object({ documents: z.array(submittedSchema) })]),
+          },
         },
       },
       async (request, reply) => {
@@ -164,7 +176,12 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
             cursor: z.string().max(500).optional(),
             limit: z.coerce.number().int().min(1).max(500).default(50),
           }),
-          response: { 200: z.object({ documents: z.array(documentSchema), nextCursor: z.string().nullable() }) },
+          response: {
+            200: z.object({
+              documents: z.array(documentSchema),
+              nextCursor: z.string().nullable(),
+            }),
+          },
         },
       },
       async (request) => {
@@ -185,7 +202,8 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
       {
         schema: {
           tags: ['documents'],
-          summary: 'A document: status, current or failed stage, attempts, error, counts and timings.',
+          summary:
+            'A document: status, current or failed stage, attempts, error, counts and timings.',
           params: idParams,
           response: { 200: documentSchema },
         },
@@ -229,9 +247,17 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
       {
         schema: {
           tags: ['documents'],
-          summary: 'Delete a document with its chunks, vectors and graph mentions (and entities nothing else supports).',
+          summary:
+            'Delete a document with its chunks, vectors and graph mentions (and entities nothing else supports).',
           params: idParams,
-          response: { 200: z.object({ id: z.string(), deleted: z.literal(true), chunks: z.number(), vectors: z.number() }) },
+          response: {
+            200: z.object({
+              id: z.string(),
+              deleted: z.literal(true),
+              chunks: z.number(),
+              vectors: z.number(),
+            }),
+          },
         },
       },
       async (request) => {
@@ -245,22 +271,33 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
       {
         schema: {
           tags: ['documents'],
-          summary: 'Hybrid search over chunks of completed documents: full text + vector, fused by reciprocal rank fusion.',
+          summary:
+            'Hybrid search over chunks of completed documents: full text + vector, fused by reciprocal rank fusion.',
           body: z.object({
             query: z.string().min(1).describe('Length limited by ENGRAM_MAX_QUERY_CHARS.'),
-            k: z.number().int().min(1).default(10).describe('Hits wanted; at most ENGRAM_MAX_SEARCH_K.'),
+            k: z
+              .number()
+              .int()
+              .min(1)
+              .default(10)
+              .describe('Hits wanted; at most ENGRAM_MAX_SEARCH_K.'),
             namespace: namespaceSchema.optional(),
             filters: z
               .object({
                 metadata: z
-                  .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.union([z.string(), z.number(), z.boolean()]))
+                  .record(
+                    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+                    z.union([z.string(), z.number(), z.boolean()]),
+                  )
                   .optional()
                   .describe('Exact matches on top-level document metadata.'),
                 documentIds: z.array(z.string().min(1).max(200)).max(1000).optional(),
               })
               .optional(),
           }),
-          response: { 200: z.object({ hits: z.array(hitSchema), degraded: z.string().optional() }) },
+          response: {
+            200: z.object({ hits: z.array(hitSchema), degraded: z.string().optional() }),
+          },
         },
       },
       async (request) => {

@@ -1,0 +1,444 @@
+// Ingestion: pipeline throughput (chunks/s, MB/s) over a generated Markdown corpus (≥ 5 MB),
+// with embedding excluded (a constant-vector embedder) and with the default local embedder (on a
+// slice of the corpus: USE lite embeds a few chunks per second), and p50/p95 of POST /v1/search
+// at 10k and 100k chunks. The search store is topped up with synthetic chunks and random unit
+// vectors written straight through the DocumentStore port, which saves hours of embedding and
+// does not change what a search costs. The extract stage runs the graph's local extractor.
+// Backend: SQLite, or PostgreSQL with
+// ENGRAM_BENCH_DATABASE_URL. The pipeline runs stage by stage in this process (no queue).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { openPostgres } from '../../src/adapters/postgres/database.js';
+import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
+import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
+import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
+import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
+import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { sha256Hex } from '../../src/domain/hashing.js';
+import { newId } from '../../src/domain/ids.js';
+import { createSilentLogger } from '../../src/domain/logger.js';
+import { createGraphService } from '../../src/graph/graph-service.js';
+import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import { installAuth, parseApiKeys } from '../../src/http/auth.js';
+import type { EngramApp } from '../../src/http/engram-app.js';
+import { installErrorHandler } from '../../src/http/error-handler.js';
+import { documentRoutes } from '../../src/http/routes/documents.js';
+import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
+import { createIngestService } from '../../src/ingest/ingest-service.js';
+import { createIngestPipeline } from '../../src/ingest/pipeline.js';
+import { createTokenCounter } from '../../src/ingest/token-counter.js';
+import type { ChunkInput, DocumentStore } from '../../src/ports/document-store.js';
+import type { Embedder } from '../../src/ports/embedder.js';
+import type { GraphStore } from '../../src/ports/graph-store.js';
+import type { JobQueue } from '../../src/ports/job-queue.js';
+import {
+  createLocalEmbedder,
+  LOCAL_EMBEDDER_DIMENSION,
+  LOCAL_EMBEDDER_ID,
+} from '../../src/providers/local-embedder.js';
+import { timeEach, type BenchSuite, type Measurement } from '../harness.js';
+
+const TENANT = 'default';
+const MB = 1024 * 1024;
+
+const VOCABULARY = (
+  'memory server stores documents chunks facts agents context users projects meetings invoices databases graphs ' +
+  'sessions tools errors latency tokens budgets models prompts answers engineers deploy services machines cores ' +
+  'customers questions orders payments shipping delays refunds passwords accounts reports revenue growth planning ' +
+  'hiring retrieval embeddings vectors index queue worker lease retry backoff tenant namespace cluster replica ' +
+  'snapshot migration schema transaction cache eviction tokenizer budget summary episode salience promotion'
+).split(' ');
+const NAMES = [
+  'Alice Johnson',
+  'Acme Corporation',
+  'Neo4j',
+  'PostgreSQL',
+  'Berlin',
+  'Lisbon',
+  'Redis',
+  'Bob Smith',
+];
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sentence(next: () => number): string {
+  const words = Array.from(
+    { length: 8 + Math.floor(next() * 18) },
+    () => VOCABULARY[Math.floor(next() * VOCABULARY.length)]!,
+  );
+  if (next() < 0.3)
+    words.splice(Math.floor(next() * words.length), 0, NAMES[Math.floor(next() * NAMES.length)]!);
+  const text = words.join(' ');
+  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
+}
+
+/** One Markdown document of about `bytes`: headings, paragraphs, lists and code. */
+function markdownDocument(index: number, bytes: number): string {
+  const next = random(index + 1);
+  const parts = [`# Handbook ${index}: ${VOCABULARY[index % VOCABULARY.length]!}`];
+  let size = parts[0]!.length;
+  let section = 0;
+  while (size < bytes) {
+    let part: string;
+    const roll = next();
+    if (roll < 0.08) part = `## Section ${++section}: ${sentence(next).slice(0, 40)}`;
+    else if (roll < 0.12) part = `### Detail ${section}.${Math.floor(next() * 9)}`;
+    else if (roll < 0.22)
+      part = Array.from({ length: 3 + Math.floor(next() * 5) }, () => `- ${sentence(next)}`).join(
+        '\n',
+      );
+    else if (roll < 0.26)
+      part = `\`\`\`ts\nconst ${VOCABULARY[Math.floor(next() * VOCABULARY.length)]!} = await store.get(${index});\n\`\`\``;
+    else part = Array.from({ length: 2 + Math.floor(next() * 6) }, () => sentence(next)).join(' ');
+    parts.push(part);
+    size += part.length + 2;
+  }
+  return parts.join('\n\n');
+}
+
+export function generateCorpus(totalBytes: number, documentBytes = 64 * 1024): string[] {
+  const documents: string[] = [];
+  let size = 0;
+  while (size < totalBytes) {
+    const document = markdownDocument(documents.length, documentBytes);
+    documents.push(document);
+    size += Buffer.byteLength(document);
+  }
+  return documents;
+}
+
+/** Embedding excluded: every text gets the same unit vector at no cost. */
+function constantEmbedder(): Embedder {
+  const vector = new Float32Array(LOCAL_EMBEDDER_DIMENSION).fill(
+    1 / Math.sqrt(LOCAL_EMBEDDER_DIMENSION),
+  );
+  return {
+    id: LOCAL_EMBEDDER_ID,
+    dimension: LOCAL_EMBEDDER_DIMENSION,
+    embed: async (texts) => texts.map(() => vector.slice()),
+    close: async () => undefined,
+  };
+}
+
+interface BenchStore {
+  store: DocumentStore;
+  jobQueue: JobQueue;
+  graphStore: GraphStore;
+  close(): Promise<void>;
+}
+
+async function openStore(label: string): Promise<BenchStore> {
+  const url = process.env.ENGRAM_BENCH_DATABASE_URL;
+  const queueOptions = { backoffBaseMs: 100, backoffMaxMs: 1000, defaultMaxAttempts: 3 };
+  if (url !== undefined) {
+    const schema = `bench_ingest_${label}_${Date.now().toString(36)}`;
+    const database = await openPostgres({ url, schema, poolMax: 4, statementTimeoutMs: 600_000 });
+    return {
+      store: createPostgresDocumentStore({ pool: database.pool }),
+      jobQueue: createPostgresJobQueue(database.pool, systemClock, queueOptions),
+      graphStore: createPostgresGraphStore(database.pool),
+      close: async () => {
+        await database.pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+        await database.close();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), `engram-bench-ingest-${label}-`));
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  return {
+    store: createSqliteDocumentStore({ db: database.db }),
+    jobQueue: createSqliteJobQueue(database.db, systemClock, queueOptions),
+    graphStore: createSqliteGraphStore(database.db),
+    close: async () => {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function runPipeline(
+  documents: string[],
+  embedder: Embedder,
+  label: string,
+  withGraph = true,
+): Promise<{ chunks: number; bytes: number; seconds: number; stageMs: Record<string, number> }> {
+  const bench = await openStore(label);
+  try {
+    const graph = createGraphService({
+      store: bench.graphStore,
+      extractor: createLocalExtractor(),
+      clock: systemClock,
+      logger: createSilentLogger(),
+      entityFuzzyThreshold: 0.88,
+      entityEmbeddingThreshold: 0.9,
+    });
+    const pipeline = createIngestPipeline({
+      store: bench.store,
+      embedder,
+      extract: withGraph ? (input) => graph.extract(input) : undefined,
+      countTokens: createTokenCounter('o200k_base'),
+      chunkTokens: 400,
+      chunkOverlap: 0.15,
+      embedBatchSize: 32,
+      clock: systemClock,
+      logger: createSilentLogger(),
+    });
+    let chunks = 0;
+    let bytes = 0;
+    const stageMs: Record<string, number> = {};
+    const started = process.hrtime.bigint();
+    for (const content of documents) {
+      const { document } = await bench.store.createDocument({
+        id: newId('doc'),
+        tenantId: TENANT,
+        namespace: 'bench',
+        contentHash: sha256Hex(content),
+        content,
+        title: null,
+        mimeType: 'text/markdown',
+        metadata: {},
+        now: Date.now(),
+      });
+      await pipeline.run({ tenantId: TENANT, documentId: document.id, attempt: 1, maxAttempts: 1 });
+      const done = await bench.store.getDocument(TENANT, document.id);
+      chunks += done?.chunkCount ?? 0;
+      bytes += Buffer.byteLength(content);
+      for (const [stage, ms] of Object.entries(done?.timings ?? {}))
+        stageMs[stage] = (stageMs[stage] ?? 0) + ms;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { chunks, bytes, seconds, stageMs };
+  } finally {
+    await bench.close();
+  }
+}
+
+function randomUnitVector(next: () => number, dimension: number): Float32Array {
+  const vector = new Float32Array(dimension);
+  let norm = 0;
+  for (let i = 0; i < dimension; i += 1) {
+    const x = next() * 2 - 1;
+    vector[i] = x;
+    norm += x * x;
+  }
+  norm = Math.sqrt(norm);
+  for (let i = 0; i < dimension; i += 1) vector[i]! /= norm;
+  return vector;
+}
+
+/** Adds synthetic completed documents of 100 chunks each until the tenant holds `target` chunks. */
+
+async function fillTo(
+  store: DocumentStore,
+  target: number,
+  log: (m: string) => void,
+): Promise<void> {
+  const next = random(42);
+  let have = (await store.countChunks(TENANT)).chunks;
+  const started = Date.now();
+  await store.bindVectorSpace({
+    embedderId: LOCAL_EMBEDDER_ID,
+    dimension: LOCAL_EMBEDDER_DIMENSION,
+  });
+  while (have < target) {
+    const count = Math.min(100, target - have);
+    const texts = Array.from({ length: count }, () =>
+      Array.from({ length: 12 }, () => sentence(next)).join(' '),
+    );
+    const content = texts.join('\n\n');
+    const { document } = await store.createDocument({
+      id: newId('doc'),
+      tenantId: TENANT,
+      namespace: 'bench',
+      contentHash: sha256Hex(`${have}:${content}`),
+      content,
+      title: `synthetic ${have}`,
+      mimeType: 'text/markdown',
+      metadata: {},
+      now: Date.now(),
+    });
+    let offset = 0;
+    const chunks: ChunkInput[] = texts.map((text, ordinal) => {
+      const chunk = {
+        ordinal,
+        text,
+        headingPath: ['Synthetic'],
+        tokenCount: 0,
+        startOffset: offset,
+        endOffset: offset + text.length,
+        contentHash: sha256Hex(text),
+      };
+      offset += text.length + 2;
+      return chunk;
+    });
+    await store.replaceChunks(TENANT, document.id, chunks);
+    const stored = await store.listChunks(TENANT, document.id);
+    await store.upsertVectors(
+      TENANT,
+      stored.map((chunk) => ({
+        chunkId: chunk.id,
+        vector: randomUnitVector(next, LOCAL_EMBEDDER_DIMENSION),
+      })),
+    );
+    await store.indexDocument(TENANT, document.id);
+    await store.updateDocument(TENANT, document.id, {
+      status: 'completed',
+      chunkCount: count,
+      now: Date.now(),
+    });
+    have += count;
+  }
+  log(`  store holds ${have} chunks (filled in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+async function searchApp(bench: BenchStore, embedder: Embedder): Promise<EngramApp> {
+  const logger = createSilentLogger();
+  const service = createIngestService({
+    store: bench.store,
+    jobQueue: bench.jobQueue,
+    search: createDocumentSearch({ store: bench.store, embedder, logger }),
+    limits: {
+      maxDocumentBytes: 5 * MB,
+      maxDocumentsPerRequest: 100,
+      maxQueryChars: 2000,
+      maxSearchK: 100,
+    },
+    clock: systemClock,
+    logger,
+    maxAttempts: 3,
+  });
+  const app = Fastify().withTypeProvider<ZodTypeProvider>() as unknown as EngramApp;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  installAuth(app, parseApiKeys(undefined));
+  await app.register(documentRoutes({ ingest: service }));
+  await app.ready();
+  return app;
+}
+
+export const ingestSuite: BenchSuite = {
+  name: 'ingest',
+  description:
+    'ingestion pipeline chunks/s and MB/s (with and without embedding), POST /v1/search p50/p95 at 10k and 100k chunks',
+  async run(context) {
+    const quick = context.quick;
+    const log = (message: string) => context.log(message);
+    const measurements: Measurement[] = [];
+    const backend = process.env.ENGRAM_BENCH_DATABASE_URL === undefined ? 'sqlite' : 'postgres';
+    const corpus = generateCorpus(quick ? 0.5 * MB : 5.1 * MB);
+    const corpusBytes = corpus.reduce((sum, d) => sum + Buffer.byteLength(d), 0);
+    log(
+      `corpus: ${corpus.length} Markdown documents, ${(corpusBytes / MB).toFixed(2)} MB; backend ${backend}`,
+    );
+
+    // 1. Pipeline with embedding excluded, over the whole corpus: with graph extraction (the
+    //    default pipeline) and without it (chunk + store + index only).
+    for (const withGraph of [true, false]) {
+      const fast = await runPipeline(corpus, constantEmbedder(), 'noembed', withGraph);
+      log(
+        `pipeline without embedding${withGraph ? '' : ' or extraction'}: ${fast.chunks} chunks in ${fast.seconds.toFixed(1)} s; stage ms ${JSON.stringify(fast.stageMs)}`,
+      );
+      const name = withGraph
+        ? 'pipeline, embedding excluded'
+        : 'pipeline, embedding and extraction excluded';
+      const note = `${(fast.bytes / MB).toFixed(2)} MB, ${fast.chunks} chunks, ${backend}${withGraph ? ', local graph extraction' : ''}`;
+      measurements.push(
+        { name, unit: 'chunks/s', value: fast.chunks / fast.seconds, note },
+        { name, unit: 'MB/s', value: fast.bytes / MB / fast.seconds, note },
+      );
+    }
+
+    // 2. Pipeline with the default embedder (USE lite, 1 thread), on a slice of the corpus.
+    const embedder = createLocalEmbedder({
+      logger: createSilentLogger(),
+      threads: 1,
+      batchSize: 32,
+    });
+    try {
+      await embedder.embed(['warm up the model']);
+      const slice = corpus.slice(0, quick ? 1 : 4);
+      const slow = await runPipeline(slice, embedder, 'embed');
+      log(
+        `pipeline with local embedder: ${slow.chunks} chunks in ${slow.seconds.toFixed(1)} s; stage ms ${JSON.stringify(slow.stageMs)}`,
+      );
+      const slowNote = `${(slow.bytes / MB).toFixed(2)} MB slice, ${slow.chunks} chunks, USE lite 1 thread, graph extraction, ${backend}`;
+      measurements.push(
+        {
+          name: 'pipeline, default embedder',
+          unit: 'chunks/s',
+          value: slow.chunks / slow.seconds,
+          note: slowNote,
+        },
+        {
+          name: 'pipeline, default embedder',
+          unit: 'MB/s',
+          value: slow.bytes / MB / slow.seconds,
+          note: slowNote,
+        },
+      );
+
+      // 3. Search latency through the HTTP route at 10k and 100k chunks (query embedded each time).
+      const bench = await openStore('search');
+      try {
+        const app = await searchApp(bench, embedder);
+        const queries = Array.from({ length: quick ? 20 : 100 }, (_, i) => {
+          const next = random(1000 + i);
+          return sentence(next)
+            .split(' ')
+            .slice(0, 4 + (i % 5))
+            .join(' ');
+        });
+        for (const size of quick ? [10_000] : [10_000, 100_000]) {
+          await fillTo(bench.store, size, log);
+          await app.inject({
+            method: 'POST',
+            url: '/v1/search',
+            payload: { query: 'warm up', k: 10 },
+          });
+          let hits = 0;
+          const samples = await timeEach(queries.length, async (i) => {
+            const response = await app.inject({
+              method: 'POST',
+              url: '/v1/search',
+              payload: { query: queries[i], k: 10 },
+            });
+            if (response.statusCode !== 200) throw new Error(`search failed: ${response.body}`);
+            hits += response.json<{ hits: unknown[] }>().hits.length;
+          });
+          measurements.push({
+            name: `POST /v1/search @${size / 1000}k chunks`,
+            unit: 'ms',
+            samples,
+            note: `${backend}, k=10, hybrid, query embedded by USE lite, avg ${(hits / queries.length).toFixed(1)} hits`,
+          });
+        }
+        await app.close();
+      } finally {
+        await bench.close();
+      }
+    } finally {
+      await embedder.close();
+    }
+    return measurements;
+  },
+};
