@@ -1,7 +1,8 @@
 // Every benchmark suite, in the order `npm run bench` runs them.
 import type { BenchSuite } from '../harness.js';
 import { graphSuite } from './graph.js';
+import { ingestSuite } from './ingest.js';
 import { queueSuite } from './queue.js';
 import { telemetrySuite } from './telemetry.js';
 
-export const suites: BenchSuite[] = [queueSuite, graphSuite, telemetrySuite];
+export const suites: BenchSuite[] = [queueSuite, graphSuite, ingestSuite, telemetrySuite];
