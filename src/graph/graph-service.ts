@@ -105,26 +105,37 @@ export function createGraphService(options: GraphServiceOptions) {
   }
 
   /**
-   * "Newer wins" among the facts of a single-valued predicate: current facts that began before
-   * this one end where it begins; if a later fact is already known, this one is history and ends
-   * where the next one begins. Returns how many facts were superseded.
+   * "Newer wins" among the facts of single-valued predicates, for a batch of new (or revived)
+   * facts: current facts that began before a new one end where it begins; a new fact older than
+   * one already known is history at once and ends where the next one begins. Facts are settled in
+   * order of validity, so facts of one batch supersede each other correctly. Returns how many
+   * facts were superseded.
    */
-  async function supersede(tenantId: string, fact: RelationRecord): Promise<number> {
-    const others = (await store.relationsOf(tenantId, fact.subjectId, fact.predicate)).filter(
-      (other) => other.id !== fact.id && other.objectId !== fact.objectId,
-    );
-    let invalidated = 0;
-    const next = others.filter((other) => other.validAt > fact.validAt).sort((a, b) => a.validAt - b.validAt)[0];
-    if (next !== undefined) {
-      await store.invalidateRelation(tenantId, fact.id, next.validAt, next.id);
-      invalidated++;
+  async function supersede(tenantId: string, facts: RelationRecord[]): Promise<number> {
+    if (facts.length === 0) return 0;
+    const pairKey = (r: { subjectId: string; predicate: string }) => `${r.subjectId}\u0000${r.predicate}`;
+    const pairs = new Map(facts.map((f) => [pairKey(f), { subjectId: f.subjectId, predicate: f.predicate }]));
+    const state = new Map<string, RelationRecord>();
+    for (const relation of await store.relationsOf(tenantId, [...pairs.values()])) state.set(relation.id, relation);
+    for (const fact of facts) state.set(fact.id, fact);
+    const changes = new Map<string, { id: string; invalidAt: number; invalidatedBy: string }>();
+    const end = (relation: RelationRecord, at: number, by: string) => {
+      state.set(relation.id, { ...relation, invalidAt: at, invalidatedBy: by });
+      changes.set(relation.id, { id: relation.id, invalidAt: at, invalidatedBy: by });
+    };
+    for (const newFact of [...facts].sort((a, b) => a.validAt - b.validAt)) {
+      const fact = state.get(newFact.id)!;
+      const others = [...state.values()].filter(
+        (other) => pairKey(other) === pairKey(fact) && other.id !== fact.id && other.objectId !== fact.objectId,
+      );
+      const next = others.filter((other) => other.validAt > fact.validAt).sort((a, b) => a.validAt - b.validAt)[0];
+      if (next !== undefined) end(fact, next.validAt, next.id);
+      for (const other of others) {
+        if (other.invalidAt === null && other.validAt <= fact.validAt) end(other, fact.validAt, fact.id);
+      }
     }
-    for (const other of others) {
-      if (other.invalidAt !== null || other.validAt > fact.validAt) continue;
-      await store.invalidateRelation(tenantId, other.id, fact.validAt, fact.id);
-      invalidated++;
-    }
-    return invalidated;
+    await store.invalidateRelations(tenantId, [...changes.values()]);
+    return changes.size;
   }
 
   async function extract(input: ExtractInput): Promise<ExtractResult> {
@@ -190,7 +201,7 @@ export function createGraphService(options: GraphServiceOptions) {
       tenantId,
       batch.map(({ statedValidAt: _stated, ...relation }) => relation),
     );
-    let invalidated = 0;
+    const news: RelationRecord[] = [];
     for (const [index, { relation, created }] of upserted.entries()) {
       const stated = batch[index]!.statedValidAt;
       let fact = relation;
@@ -201,8 +212,9 @@ export function createGraphService(options: GraphServiceOptions) {
       } else if (!created) {
         continue;
       }
-      if (isSingleValued(fact.predicate)) invalidated += await supersede(tenantId, fact);
+      if (isSingleValued(fact.predicate)) news.push(fact);
     }
+    const invalidated = await supersede(tenantId, news);
     const relations = new Set(upserted.map((u) => u.relation.id)).size;
     const entities = new Set(rows.map((row) => row.entityId)).size;
     logger.debug({ tenantId, documentId, mentions: rows.length, entities, relations, invalidated }, 'graph extracted');

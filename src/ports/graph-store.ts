@@ -150,9 +150,10 @@ export interface GraphStore {
    * in one transaction; answers in input order, `created` false for relations that existed.
    */
   upsertRelations(tenantId: string, relations: NewRelation[]): Promise<{ relation: RelationRecord; created: boolean }[]>;
-  /** Every relation (current and superseded) of a subject and predicate, oldest valid_at first. */
-  relationsOf(tenantId: string, subjectId: string, predicate: string): Promise<RelationRecord[]>;
-  invalidateRelation(tenantId: string, relationId: string, invalidAt: number, invalidatedBy: string): Promise<void>;
+  /** Every relation (current and superseded) with one of these subject-predicate pairs, oldest valid_at first. */
+  relationsOf(tenantId: string, pairs: { subjectId: string; predicate: string }[]): Promise<RelationRecord[]>;
+  /** Ends relations: each gets its invalid_at and the relation that replaced it. */
+  invalidateRelations(tenantId: string, updates: { id: string; invalidAt: number; invalidatedBy: string }[]): Promise<void>;
   /** Makes a superseded relation current again from `validAt` (the text asserted it anew). */
   reviveRelation(tenantId: string, relationId: string, validAt: number): Promise<void>;
   /**

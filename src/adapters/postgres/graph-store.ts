@@ -309,21 +309,26 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
       });
     },
 
-    async relationsOf(tenantId, subjectId, predicate) {
+    async relationsOf(tenantId, pairs) {
+      if (pairs.length === 0) return [];
       const rows = await pool.query<RelationRow>(
-        `SELECT * FROM graph_relations WHERE tenant_id = $1 AND subject_id = $2 AND predicate = $3 ORDER BY valid_at, id`,
-        [tenantId, subjectId, predicate],
+        `SELECT r.* FROM graph_relations r
+          JOIN (SELECT DISTINCT * FROM unnest($2::text[], $3::text[]) AS p(subject_id, predicate)) p
+            ON r.subject_id = p.subject_id AND r.predicate = p.predicate
+          WHERE r.tenant_id = $1 ORDER BY r.valid_at, r.id`,
+        [tenantId, pairs.map((p) => p.subjectId), pairs.map((p) => p.predicate)],
       );
       return rows.rows.map(toRelation);
     },
 
-    async invalidateRelation(tenantId, relationId, invalidAt, invalidatedBy) {
-      await pool.query(`UPDATE graph_relations SET invalid_at = $1, invalidated_by = $2 WHERE tenant_id = $3 AND id = $4`, [
-        invalidAt,
-        invalidatedBy,
-        tenantId,
-        relationId,
-      ]);
+    async invalidateRelations(tenantId, updates) {
+      if (updates.length === 0) return;
+      await pool.query(
+        `UPDATE graph_relations r SET invalid_at = u.invalid_at, invalidated_by = u.invalidated_by
+          FROM unnest($2::text[], $3::bigint[], $4::text[]) AS u(id, invalid_at, invalidated_by)
+          WHERE r.tenant_id = $1 AND r.id = u.id`,
+        [tenantId, updates.map((u) => u.id), updates.map((u) => u.invalidAt), updates.map((u) => u.invalidatedBy)],
+      );
     },
 
     async reviveRelation(tenantId, relationId, validAt) {

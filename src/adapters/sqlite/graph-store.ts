@@ -137,6 +137,11 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
     }),
   );
 
+  const invalidate = db.prepare(`UPDATE graph_relations SET invalid_at = ?, invalidated_by = ? WHERE tenant_id = ? AND id = ?`);
+  const invalidateRelations = db.transaction((tenantId: string, updates: { id: string; invalidAt: number; invalidatedBy: string }[]) => {
+    for (const update of updates) invalidate.run(update.invalidAt, update.invalidatedBy, tenantId, update.id);
+  });
+
   const removeDocument = db.transaction((tenantId: string, documentId: string): RemovedGraph => {
     const json = (ids: string[]) => JSON.stringify(ids);
     const touchedRelations = (db
@@ -247,20 +252,18 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
       return upsertRelations(tenantId, relations);
     },
 
-    async relationsOf(tenantId, subjectId, predicate) {
+    async relationsOf(tenantId, pairs) {
+      if (pairs.length === 0) return [];
       const rows = db
-        .prepare(`SELECT * FROM graph_relations WHERE tenant_id = ? AND subject_id = ? AND predicate = ? ORDER BY valid_at, id`)
-        .all(tenantId, subjectId, predicate) as RelationRow[];
+        .prepare(`SELECT r.* FROM json_each(?) p CROSS JOIN graph_relations r
+          WHERE r.tenant_id = ? AND r.subject_id = json_extract(p.value, '$[0]') AND r.predicate = json_extract(p.value, '$[1]')
+          ORDER BY r.valid_at, r.id`)
+        .all(JSON.stringify(pairs.map((p) => [p.subjectId, p.predicate])), tenantId) as RelationRow[];
       return rows.map(toRelation);
     },
 
-    async invalidateRelation(tenantId, relationId, invalidAt, invalidatedBy) {
-      db.prepare(`UPDATE graph_relations SET invalid_at = ?, invalidated_by = ? WHERE tenant_id = ? AND id = ?`).run(
-        invalidAt,
-        invalidatedBy,
-        tenantId,
-        relationId,
-      );
+    async invalidateRelations(tenantId, updates) {
+      invalidateRelations(tenantId, updates);
     },
 
     async reviveRelation(tenantId, relationId, validAt) {
