@@ -158,7 +158,8 @@ export async function runLocomoEval(
       const t0 = now();
       const result = await options.recall.recall({ tenantId, userId, query: q.question, k: maxK });
       latencies.push(now() - t0);
-      for (const [phase, ms] of Object.entries(result.timingsMs)) phases.set(phase, (phases.get(phase) ?? 0) + ms);
+      for (const [phase, ms] of Object.entries(result.timingsMs))
+        phases.set(phase, (phases.get(phase) ?? 0) + ms);
       const ranked = result.items.map((item) =>
         turnsBehind(item).map((id) => diaOfMemory.get(id) ?? id),
       );
@@ -219,7 +220,12 @@ export async function runLocomoEval(
       max: latencies[latencies.length - 1] ?? 0,
       count: latencies.length,
     },
-    phaseMeansMs: Object.fromEntries([...phases].map(([p, ms]) => [p, Math.round((ms / Math.max(1, latencies.length)) * 100) / 100])),
+    phaseMeansMs: Object.fromEntries(
+      [...phases].map(([p, ms]) => [
+        p,
+        Math.round((ms / Math.max(1, latencies.length)) * 100) / 100,
+      ]),
+    ),
     ingest: { turns: turnCount, seconds: ingestMs / 1000, memories },
     skipped,
   };

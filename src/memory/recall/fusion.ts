@@ -24,6 +24,8 @@ export interface FusionWeights {
   /** How many of a session's best turns make its score. */
   sessionTop: number;
   episode: number;
+  /** Multiplier of episodes and promoted items as results themselves (they stand for several turns). */
+  episodeItem: number;
   salience: number;
   recency: number;
   /** Multiplier (1 + time) for items inside a time the query names. */
@@ -40,6 +42,7 @@ export const DEFAULT_WEIGHTS: FusionWeights = {
   session: 0.3,
   sessionTop: 3,
   episode: 0.4,
+  episodeItem: 1,
   salience: 0.1,
   recency: 0.05,
   time: 0.5,
@@ -214,7 +217,11 @@ export function fuse(
     const salience = w.salience * c.salience;
     const recency = w.recency * c.recency;
     const time = c.inTime === true ? w.time : 0;
-    const fused = (relevance + salience + recency) * (1 + time) * c.tierWeight;
+    const fused =
+      (relevance + salience + recency) *
+      (1 + time) *
+      c.tierWeight *
+      (c.isEpisode && c.group === 'memory' ? w.episodeItem : 1);
     return {
       text: text[i]!,
       vector: vector[i]!,

@@ -199,6 +199,15 @@ function memoryEntry(m: MemoryItem, salience: number): Entry {
   };
 }
 
+/**
+ * The full-text query: content words only (the store's OR query would otherwise spend its
+ * ranking on words like "kind", "things" or "really"); the words as given when none is left.
+ */
+function textQuery(query: string): string {
+  const kept = words(query).filter((w) => terms(w).length > 0);
+  return kept.length > 0 ? kept.join(' ') : query;
+}
+
 /** Words of the query without the named participants' names (they match speakers, not text). */
 function withoutNames(query: string, named: ReadonlySet<string>): string | undefined {
   const nameParts = new Set([...named].flatMap((n) => words(n)));
@@ -251,25 +260,30 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         }
       }
       const t1 = performance.now();
-      const [intent, vectorHits, firstTextHits] = await Promise.all([
+      const [intent, vectorHits] = await Promise.all([
         intentPromise,
         vector && embedder
           ? store.searchVector({ ...scope, vector, embedderId: embedder.id, k: n })
           : Promise.resolve([]),
-        store.searchText({ ...scope, query, k: n }),
       ]);
 
       // Participants named in the query match the speaker field; in the text they mostly match
-      // greetings addressed to them, so the text search runs again without them.
+      // greetings addressed to them, so the text search leaves them out (speakers are known from
+      // the vector hits, or from a first text search without an embedder).
       const queryWords = new Set(words(query));
+      let firstTextHits: MemoryHit[] = [];
+      if (vectorHits.length === 0) {
+        firstTextHits = await store.searchText({ ...scope, query: textQuery(query), k: n });
+      }
       const named = namedSpeakers(
         queryWords,
         [...vectorHits, ...firstTextHits].map((h) => h.memory.speaker),
       );
-      let textHits: MemoryHit[] = firstTextHits;
       const stripped = named.size > 0 ? withoutNames(query, named) : undefined;
-      if (stripped !== undefined)
-        textHits = await store.searchText({ ...scope, query: stripped, k: n });
+      let textHits: MemoryHit[] = firstTextHits;
+      if (vectorHits.length > 0 || stripped !== undefined) {
+        textHits = await store.searchText({ ...scope, query: textQuery(stripped ?? query), k: n });
+      }
 
       const entries = new Map<string, Entry>();
       const salienceOf = (m: MemoryItem) =>
