@@ -6,15 +6,8 @@ import nlp from 'compromise';
 import type { ChunkText, EntityType, Extraction, ExtractedMention, ExtractedRelation, ExtractOptions, Extractor } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
 import { normalizePredicate } from './predicates.js';
-
-interface TermJson {
-  text: string;
-  post: string;
-  normal: string;
-  tags: string[];
-  id: string;
-  offset: { start: number; length: number };
-}
+import { breaksAfter, has, isCapitalised, type TermJson } from './tagged-terms.js';
+import { predicateOf } from './verb-phrase.js';
 
 interface SentenceJson {
   text: string;
@@ -31,11 +24,7 @@ interface Span {
 const NAME_BLOCKERS = new Set(['Pronoun', 'Determiner', 'Actor', 'Adjective', 'Demonym', 'Verb', 'Preposition', 'Conjunction', 'QuestionWord']);
 const DATE_TAGS = ['Date', 'Month', 'WeekDay', 'Year'];
 const VALUE_TAGS = ['Money', 'Percent', 'Value'];
-const MAX_PREDICATE_TERMS = 8;
-/** Longer "predicates" are clauses ("is a graph database system developed by"), not relations. */
-const MAX_PREDICATE_WORDS = 4;
 const CORPORATE_FORMS = new Set(['inc', 'ltd', 'llc', 'corp', 'co', 'plc', 'gmbh', 'ag', 'sa', 'llp']);
-const POSSESSIVES = new Set(['its', 'their', 'his', 'her']);
 /** Words the tagger sometimes folds into a name ("Inc. The company") that never are one. */
 const FUNCTION_WORDS = new Set(['the', 'a', 'an', 'he', 'she', 'it', 'they', 'we', 'i', 'you', 'this', 'that', 'these', 'those', 'its', 'their', 'our', 'his', 'her']);
 const NAME_PARTICLES = new Set(['of', 'de', 'da', 'del', 'van', 'von', 'der', 'den', 'du', 'la', 'le', 'y', '&']);
@@ -61,14 +50,6 @@ export function createLocalExtractor(): Extractor {
       return { mentions, relations };
     },
   };
-}
-
-function has(term: TermJson, ...tags: string[]): boolean {
-  return tags.some((tag) => term.tags.includes(tag));
-}
-
-function isCapitalised(text: string): boolean {
-  return /^\p{Lu}/u.test(text);
 }
 
 /** "Neo4j", "iPhone", "GPT4": letters mixed with digits or inner capitals — product-like names. */
@@ -100,13 +81,6 @@ function isNameTerm(term: TermJson, index: number, knownNames: Set<string>): boo
 
 function isNameContinuation(term: TermJson): boolean {
   return isCapitalised(term.text) && has(term, 'Noun') && !has(term, ...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS) && !breaksAfter(term);
-}
-
-/** Punctuation after a term ends a name: "Redmond, Washington" is two places. */
-function breaksAfter(term: TermJson): boolean {
-  const post = term.post.trim();
-  if (post === '') return false;
-  return true;
 }
 
 function spanType(terms: TermJson[]): EntityType {
@@ -169,68 +143,6 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
     i = j;
   }
   return spans;
-}
-
-interface VerbMethods {
-  methods(): { two: { transform: { verb: { toInfinitive(this: void, word: string, model: unknown, tense: string): string } } } };
-  model(): unknown;
-}
-
-const verbTools = nlp as unknown as VerbMethods;
-const toInfinitive = verbTools.methods().two.transform.verb.toInfinitive;
-const verbModel = verbTools.model();
-const infinitives = new Map<string, string>();
-const BE_FORMS = new Set(['is', 'was', 'are', 'were', 'be', 'been', 'being', "'s", "'re"]);
-const TENSES = ['Gerund', 'PastTense', 'PresentTense', 'Participle', 'Infinitive'];
-
-/** A verb's infinitive from its tagged tense ("joined" → "join"), cached; compromise's conjugator, without re-parsing. */
-function infinitiveOf(term: TermJson): string {
-  const tense = TENSES.find((t) => term.tags.includes(t)) ?? 'PresentTense';
-  const cacheKey = `${term.normal}|${tense}`;
-  let lemma = infinitives.get(cacheKey);
-  if (lemma === undefined) {
-    lemma = tense === 'Infinitive' ? term.normal : toInfinitive(term.normal, verbModel, tense) || term.normal;
-    if (infinitives.size < 50_000) infinitives.set(cacheKey, lemma);
-  }
-  return lemma;
-}
-
-/**
- * The predicate between two names: verbs as infinitives, a copula as "be", passives as
- * "be <participle>" ("was acquired by" → "be acquired by"), nouns and prepositions kept,
- * determiners, adverbs and adjectives dropped. A negation ("does not work at") yields nothing:
- * a denied relation is not a fact.
- */
-function predicateOf(between: TermJson[]): string | undefined {
-  if (between.length === 0 || between.length > MAX_PREDICATE_TERMS) return undefined;
-  const words: string[] = [];
-  let hasVerb = false;
-  let passive = false;
-  for (const term of between) {
-    if (POSSESSIVES.has(term.normal)) continue;
-    if (breaksAfter(term) && term !== between[between.length - 1]) return undefined;
-    // compromise tags "to" as a conjunction at times ("moved to Paris").
-    if (has(term, 'Preposition', 'Particle') || term.normal === 'to') {
-      words.push(term.normal);
-      continue;
-    }
-    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord', 'Negative')) return undefined;
-    if (has(term, 'Verb')) {
-      if (has(term, 'Auxiliary', 'Modal')) {
-        if (has(term, 'Passive') || BE_FORMS.has(term.normal)) passive = true;
-        continue;
-      }
-      hasVerb = true;
-      if (has(term, 'Copula')) words.push('be');
-      else if (has(term, 'Passive') || (passive && has(term, 'PastTense', 'Participle'))) words.push(`be ${term.normal}`);
-      else words.push(infinitiveOf(term));
-      continue;
-    }
-    if (has(term, 'Determiner', 'Adverb', 'Adjective')) continue;
-    words.push(term.normal);
-  }
-  if (!hasVerb || words.length === 0 || words.length > MAX_PREDICATE_WORDS) return undefined;
-  return words.join(' ');
 }
 
 /** "He", "She", "It", "The company" opening a sentence: how many terms, and whom they may mean. */
