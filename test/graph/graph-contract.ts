@@ -194,6 +194,22 @@ export function describeGraphStore(name: string, open: () => Promise<GraphBacken
       expect(await graph.countDocument(t, 'doc-1')).toEqual({ entities: before.entities, relations: before.relations });
     });
 
+    it('concurrent extractions naming the same entities create each entity once', async (ctx) => {
+      if (backend === undefined) return ctx.skip('backend not reachable');
+      const t = tenant();
+      const texts = [
+        'Alice Smith works at Acme Corp.',
+        'Acme Corp acquired Initech. Alice Smith knows Bob Jones.',
+        'Bob Jones lives in Paris. Acme Corp. is headquartered in Paris.',
+        'Neo4j Inc. hired Bob Jones. Alice Smith met the team at Acme Corp.',
+      ];
+      await Promise.all(texts.map((text, i) => graph.extract({ tenantId: t, documentId: `doc-${i}`, chunks: [chunk(`c-${i}`, text)] })));
+      for (const name of ['Alice Smith', 'Acme Corp', 'Bob Jones', 'Paris']) {
+        expect((await graph.searchEntities({ tenantId: t, query: name })).filter((e) => e.name.startsWith(name.split(' ')[0]!))).toHaveLength(1);
+      }
+      expect((await backend.tables(t)).orphans).toBe(0);
+    });
+
     it('a newer contradicting fact sets the older one\'s invalid_at; removing the newer one restores it', async (ctx) => {
       if (backend === undefined) return ctx.skip('backend not reachable');
       const t = tenant();
