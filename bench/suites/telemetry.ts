@@ -26,7 +26,8 @@ interface RunResult {
 }
 
 function batchesOf(count: number, runId: string): string[] {
-  const { events } = generateEvents(count, { seed: 42, nowMs: Date.now(), spanMs: 10 * 60_000, prefix: runId });
+  // Live traffic: event times within the last minute or so (sessions end 60 s after they start).
+  const { events } = generateEvents(count, { seed: 42, nowMs: Date.now(), spanMs: 3 * 60_000, prefix: runId });
   const bodies: string[] = [];
   for (let i = 0; i < events.length; i += BATCH) bodies.push(JSON.stringify({ events: events.slice(i, i + BATCH) }));
   return bodies;
@@ -59,7 +60,7 @@ async function drive(
   const deadline = Date.now() + 300_000;
   while (folded < expectedFolded && Date.now() < deadline) {
     folded = (await runtime.telemetry.summary('default', { window: '1h' })).events;
-    if (folded < expectedFolded) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (folded < expectedFolded) await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   const seconds = (performance.now() - start) / 1000;
   log(`${accepted} accepted, ${folded} folded in ${seconds.toFixed(1)} s (POSTs done at ${((posted - start) / 1000).toFixed(1)} s)`);
@@ -98,7 +99,7 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 }
 
 function xaddCeiling(key: string, requests: number, pipeline: number): number {
-  const payload = JSON.stringify(JSON.parse(batchesOf(1, 'ceiling')[0]!).events[0]);
+  const payload = JSON.stringify((JSON.parse(batchesOf(1, 'ceiling')[0]!) as { events: unknown[] }).events[0]);
   const out = execFileSync(
     'redis-benchmark',
     ['-u', REDIS_URL, '-q', '-n', String(requests), '-c', '50', '-P', String(pipeline), 'XADD', key, 'MAXLEN', '~', '1000000', '*', 't', 'default', 'e', payload],
@@ -126,9 +127,9 @@ async function distributed(context: BenchContext, total: number): Promise<Measur
     workers.push(startWorker(env), startWorker(env));
     // Warm up: workers connected and consuming, JIT warm.
     const warm = batchesOf(2000, `warm-${Date.now()}`);
-    await drive(api.url, api.runtime, warm, 2000, 2000, context.log);
+    await drive(api.url, api.runtime, warm, 2000, 2000, (m) => context.log(m));
     const bodies = batchesOf(total, `run-${Date.now()}`);
-    const result = await drive(api.url, api.runtime, bodies, total, total + 2000, context.log);
+    const result = await drive(api.url, api.runtime, bodies, total, total + 2000, (m) => context.log(m));
     return [
       {
         name: 'redis: POST /v1/events → folded (API + 2 worker processes)',
@@ -156,8 +157,8 @@ async function embedded(context: BenchContext, total: number): Promise<Measureme
   const dataDir = mkdtempSync(join(tmpdir(), 'engram-bench-telemetry-'));
   const api = await startApi({ ENGRAM_DATA_DIR: dataDir, ENGRAM_RATE_LIMIT_PER_MINUTE: '0' }, true);
   try {
-    await drive(api.url, api.runtime, batchesOf(2000, `warm-${Date.now()}`), 2000, 2000, context.log);
-    const result = await drive(api.url, api.runtime, batchesOf(total, `run-${Date.now()}`), total, total + 2000, context.log);
+    await drive(api.url, api.runtime, batchesOf(2000, `warm-${Date.now()}`), 2000, 2000, (m) => context.log(m));
+    const result = await drive(api.url, api.runtime, batchesOf(total, `run-${Date.now()}`), total, total + 2000, (m) => context.log(m));
     return [
       {
         name: 'embedded: POST /v1/events → folded (SQLite, in-process consumer)',

@@ -65,5 +65,10 @@ export interface MetricStore {
   readBuckets(query: MetricQuery): Promise<BucketFields[]>;
   /** Sessions that ended in the minute range. */
   readEndedSessions(query: Omit<MetricQuery, 'tool'>): Promise<SessionFields[]>;
+  /**
+   * Forgets processed ids marked before `processedBeforeMs` and metrics of minutes before
+   * `minuteBefore` (SQL stores; Redis keys expire by TTL). Returns the rows removed.
+   */
+  prune(input: { processedBeforeMs: number; minuteBefore: number }): Promise<number>;
   close(): Promise<void>;
 }

@@ -2,11 +2,14 @@
 // it in-process, `engram worker` runs it on its own. Each consumer is a consumer-group member
 // named host-pid-n and beats a heartbeat after every pass, so /ready notices a stuck one.
 import { hostname } from 'node:os';
+import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import type { Heartbeats } from '../jobs/heartbeats.js';
+import { runEvery, type PeriodicJob } from '../jobs/periodic.js';
 import type { EventStream } from '../ports/event-stream.js';
 import type { MetricStore } from '../ports/metric-store.js';
 import { createTelemetryConsumer, type TelemetryConsumer } from './consumer.js';
+import { minuteOf } from './fold-ops.js';
 
 export interface TelemetryWorkersOptions {
   stream: EventStream;
@@ -18,13 +21,30 @@ export interface TelemetryWorkersOptions {
   claimIdleMs: number;
   maxDeliveries: number;
   relativeAccuracy?: number;
+  /** Forget processed ids after dedupTtlSeconds and metrics after retentionSeconds (hourly). */
+  retention: { clock: Clock; dedupTtlSeconds: number; retentionSeconds: number; intervalMs?: number };
 }
 
 export function createTelemetryWorkers(options: TelemetryWorkersOptions): { start(): void; stop(): Promise<void> } {
   let running: Array<{ name: string; consumer: TelemetryConsumer }> = [];
+  let pruner: PeriodicJob | undefined;
   return {
     start() {
       if (running.length > 0) return;
+      const { clock, dedupTtlSeconds, retentionSeconds } = options.retention;
+      pruner = runEvery({
+        name: 'telemetry-prune',
+        intervalMs: options.retention.intervalMs ?? 3_600_000,
+        heartbeats: options.heartbeats,
+        logger: options.logger,
+        run: async () => {
+          const now = clock.now();
+          await options.metrics.prune({
+            processedBeforeMs: now - dedupTtlSeconds * 1000,
+            minuteBefore: minuteOf(now - retentionSeconds * 1000),
+          });
+        },
+      });
       for (let i = 1; i <= options.consumers; i += 1) {
         const name = `${hostname()}-${process.pid}-${i}`;
         const beat = `telemetry-consumer-${i}`;
@@ -47,7 +67,8 @@ export function createTelemetryWorkers(options: TelemetryWorkersOptions): { star
     async stop() {
       const stopping = running;
       running = [];
-      await Promise.all(stopping.map((r) => r.consumer.stop()));
+      await Promise.all([...stopping.map((r) => r.consumer.stop()), pruner?.stop()]);
+      pruner = undefined;
       for (const r of stopping) options.heartbeats.unregister(r.name);
     },
   };

@@ -168,6 +168,20 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
       return [...bySession.values()];
     },
 
+    async prune({ processedBeforeMs, minuteBefore }) {
+      const result = await pool.query<{ removed: string }>(
+        `WITH p AS (DELETE FROM telemetry_processed WHERE processed_at < $1 RETURNING 1),
+              b AS (DELETE FROM telemetry_buckets WHERE minute < $2 RETURNING 1),
+              e AS (DELETE FROM telemetry_session_ends WHERE minute < $2 RETURNING 1),
+              s AS (DELETE FROM telemetry_sessions WHERE (tenant_id, session_id) IN (
+                      SELECT tenant_id, session_id FROM telemetry_sessions WHERE field = 'last' AND value < $3)
+                    RETURNING 1)
+         SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM b) + (SELECT count(*) FROM e) + (SELECT count(*) FROM s) AS removed`,
+        [processedBeforeMs, minuteBefore, minuteBefore * 60_000],
+      );
+      return Number(result.rows[0]?.removed ?? 0);
+    },
+
     async close() {
       // The pool belongs to whoever opened it.
     },

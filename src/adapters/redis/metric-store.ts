@@ -93,27 +93,34 @@ for i = 1, n do
   p = p + 2
   if fresh and endIdx > 0 then put(endIdx, sessionId, agent) end
 end
+-- A bucket always gets 'ev' and a session always gets 'first': when that field is new, so is
+-- the key, and only then is its TTL set (one EXPIRE per key's life, not per batch).
 for k, fields in pairs(agg) do
   local key = KEYS[k]
+  local created = false
   for f, e in pairs(fields) do
     local v = string.format('%.17g', e[2])
     if e[1] == 'add' then
-      redis.call('HINCRBYFLOAT', key, f, v)
+      local total = redis.call('HINCRBYFLOAT', key, f, v)
+      if f == 'ev' and tonumber(total) == e[2] then created = true end
     else
       local current = redis.call('HGET', key, f)
-      if not current or (e[1] == 'min' and e[2] < tonumber(current)) or (e[1] == 'max' and e[2] > tonumber(current)) then
+      if not current then
+        if f == 'first' then created = true end
+        redis.call('HSET', key, f, v)
+      elseif (e[1] == 'min' and e[2] < tonumber(current)) or (e[1] == 'max' and e[2] > tonumber(current)) then
         redis.call('HSET', key, f, v)
       end
     end
   end
-  redis.call('EXPIRE', key, keepTtl)
+  if created then redis.call('EXPIRE', key, keepTtl) end
 end
 for k, fields in pairs(strings) do
   local key = KEYS[k]
   for f, v in pairs(fields) do
     if f == 'agent' then redis.call('HSETNX', key, f, v) else redis.call('HSET', key, f, v) end
   end
-  redis.call('EXPIRE', key, keepTtl)
+  if not agg[k] then redis.call('EXPIRE', key, keepTtl) end
 end
 for k in pairs(seen) do redis.call('EXPIRE', KEYS[k], dedupTtl) end
 return folded
@@ -232,6 +239,11 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
       for (const id of ids) sessionPipeline.hgetall(k.session(id));
       const rows = pipelineValues<Record<string, string>>(await sessionPipeline.exec());
       return ids.map((sessionId, i) => ({ sessionId, agentId: sessions.get(sessionId)!, fields: numbers(rows[i]!) }));
+    },
+
+    async prune() {
+      // Every key carries a TTL (dedup ids, retention for metrics): Redis forgets by itself.
+      return 0;
     },
 
     async close() {

@@ -147,6 +147,22 @@ export function createSqliteMetricStore(db: SqliteHandle, options: SqliteMetricS
       return [...bySession.values()];
     },
 
+    async prune({ processedBeforeMs, minuteBefore }) {
+      const run = db.transaction(() => {
+        let removed = db.prepare('DELETE FROM telemetry_processed WHERE processed_at < ?').run(processedBeforeMs).changes;
+        removed += db.prepare('DELETE FROM telemetry_buckets WHERE minute < ?').run(minuteBefore).changes;
+        removed += db.prepare('DELETE FROM telemetry_session_ends WHERE minute < ?').run(minuteBefore).changes;
+        removed += db
+          .prepare(
+            `DELETE FROM telemetry_sessions WHERE (tenant_id, session_id) IN (
+               SELECT tenant_id, session_id FROM telemetry_sessions WHERE field = 'last' AND value < ?)`,
+          )
+          .run(minuteBefore * 60_000).changes;
+        return removed;
+      });
+      return run.immediate();
+    },
+
     async close() {
       // The database handle belongs to whoever opened it.
     },
