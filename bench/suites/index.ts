@@ -3,6 +3,7 @@ import type { BenchSuite } from '../harness.js';
 import { graphSuite } from './graph.js';
 import { ingestSuite } from './ingest.js';
 import { queueSuite } from './queue.js';
+import { recallSuite } from './recall.js';
 import { telemetrySuite } from './telemetry.js';
 
-export const suites: BenchSuite[] = [queueSuite, graphSuite, ingestSuite, telemetrySuite];
+export const suites: BenchSuite[] = [queueSuite, graphSuite, ingestSuite, telemetrySuite, recallSuite];
