@@ -68,7 +68,29 @@ export function itemIsPrefixOfUnit(tokenizer: Tokenizer, item: string, separator
   return LETTER_OR_DIGIT.test(lastCodePoint(item)) && WHITESPACE.test(firstOfSeparator);
 }
 
-/** Trailing/leading whitespace, in the union of both regex dialects. */
+/** Is this UTF-16 unit whitespace in JavaScript's \s or Oniguruma's? (All are single units.) */
+function isWhitespaceUnit(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0x85) return false;
+  return (
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** Leading and trailing whitespace removed, in the union of both regex dialects (a scan, no regex). */
 export function trimWhitespace(text: string): string {
-  return text.replace(/^[\s\u0085]+|[\s\u0085]+$/gu, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isWhitespaceUnit(text.charCodeAt(start))) start += 1;
+  while (end > start && isWhitespaceUnit(text.charCodeAt(end - 1))) end -= 1;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }

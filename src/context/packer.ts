@@ -55,18 +55,15 @@ export interface PackInput {
 }
 
 export const DEFAULT_SEPARATOR = '\n\n';
+const FILL_SLACK = 0.02;
+const MIN_FILL_SLACK_TOKENS = 8;
+const MAX_ROUNDS = 4;
 
 interface Candidate {
   id: string;
   text: string;
   unitText: string;
   unitIds: number[];
-}
-
-function sumLengths(lists: readonly number[][]): number {
-  let total = 0;
-  for (const list of lists) total += list.length;
-  return total;
 }
 
 export async function packContext(
@@ -76,33 +73,46 @@ export async function packContext(
   const { tokenizer, maxTokens } = input;
   const separator = tokenizer.canonicalize(input.separator ?? DEFAULT_SEPARATOR);
   const dropped: PackedContext['dropped'] = [];
-  const usable: Array<{ id: string; text: string }> = [];
-  for (const item of input.items) {
-    const text = trimWhitespace(tokenizer.canonicalize(item.text));
-    if (text === '') dropped.push({ id: item.id, reason: 'empty' });
-    else usable.push({ id: item.id, text });
-  }
-  const unitTexts = usable.map((item) => item.text + separator);
-  const unitIds = await encodeMany(unitTexts);
-  const candidates: Candidate[] = usable.map((item, index) => ({
-    ...item,
-    unitText: unitTexts[index]!,
-    unitIds: unitIds[index]!,
-  }));
-
-  // Greedy by unit length: a unit counts the item plus its separator, which bounds the item's
-  // cost as the last one too (the separator is left off the end), so rarely more than a token is
-  // left unused. The exact count is checked after assembly below.
+  // Candidates are fetched in rounds sized to what the budget still needs (about five characters
+  // a token, at least four items), so an 8k budget over 200 recalled items looks up ~30, not 200.
+  // Selection is greedy by unit length: a unit counts the item plus its separator, which bounds
+  // the item's cost as the last one too (the separator is left off the end), so rarely more than
+  // a token is left unused. The exact count is checked after assembly below. Filling stops when
+  // less than FILL_SLACK of the budget is left or after MAX_ROUNDS lookups.
   const selected: Candidate[] = [];
   let budgetUsed = 0;
-  for (const candidate of candidates) {
-    if (budgetUsed + candidate.unitIds.length <= maxTokens) {
-      selected.push(candidate);
-      budgetUsed += candidate.unitIds.length;
-    } else {
-      dropped.push({ id: candidate.id, reason: 'budget' });
+  let next = 0;
+  for (let round = 0; next < input.items.length; round += 1) {
+    const remaining = maxTokens - budgetUsed;
+    if (round === MAX_ROUNDS) break;
+    if (round > 0 && remaining < Math.max(MIN_FILL_SLACK_TOKENS, maxTokens * FILL_SLACK)) break;
+    const batch: Array<{ id: string; text: string }> = [];
+    let chars = 0;
+    while (next < input.items.length && (batch.length < 4 || chars < remaining * 5)) {
+      const item = input.items[next]!;
+      next += 1;
+      const text = trimWhitespace(tokenizer.canonicalize(item.text));
+      if (text === '') {
+        dropped.push({ id: item.id, reason: 'empty' });
+        continue;
+      }
+      batch.push({ id: item.id, text });
+      chars += text.length;
     }
+    if (batch.length === 0) break;
+    const unitTexts = batch.map((item) => item.text + separator);
+    const unitIds = await encodeMany(unitTexts);
+    batch.forEach((item, index) => {
+      const candidate = { ...item, unitText: unitTexts[index]!, unitIds: unitIds[index]! };
+      if (budgetUsed + candidate.unitIds.length <= maxTokens) {
+        selected.push(candidate);
+        budgetUsed += candidate.unitIds.length;
+      } else {
+        dropped.push({ id: candidate.id, reason: 'budget' });
+      }
+    });
   }
+  for (const item of input.items.slice(next)) dropped.push({ id: item.id, reason: 'budget' });
 
   for (;;) {
     const assembled = await assemble(selected, separator, tokenizer, encodeMany);
@@ -195,11 +205,8 @@ async function assemble(
       parts[at] = encoded[i]!;
     });
   }
-  const tokenIds = new Array<number>(sumLengths(parts));
-  let offset = 0;
-  for (const part of parts) {
-    for (const id of part) tokenIds[offset++] = id;
-  }
+  // concat copies native arrays fastest; the result is a fresh array (cached parts stay shared).
+  const tokenIds = parts.length === 1 ? parts[0]!.slice() : ([] as number[]).concat(...parts);
   return { text, tokenIds };
 }
 
@@ -229,6 +236,8 @@ function spansOf(
   tokenizer: Tokenizer,
 ): PackedItem[] | number {
   const separatorBytes = Buffer.byteLength(separator);
+  // Widened spans end inside the separator; in an ASCII separator every byte ends a character.
+  const separatorIsAscii = separatorBytes === separator.length;
   const spans: PackedItem[] = [];
   let token = 0;
   let tokenByteStart = 0; // byte offset where tokenIds[token] starts
@@ -255,6 +264,7 @@ function spansOf(
     // A span that does not sit exactly on the item must still start and end on whole characters:
     // check by decoding (rare: only where the tokenizer glued the item to the separator).
     if (
+      !separatorIsAscii &&
       (tokenByteStart !== itemByteStart || endByte !== itemByteEnd) &&
       tokenizer.decode(tokenIds.slice(tokenStart, end)).includes('\uFFFD') &&
       !item.text.includes('\uFFFD')

@@ -23,20 +23,23 @@ function byteLengthTable(encoding: GptEncoding): (id: number) => number {
     encoding as unknown as { bytePairEncodingCoreProcessor?: { bytePairRankDecoder?: unknown } }
   ).bytePairEncodingCoreProcessor;
   const decoder = core?.bytePairRankDecoder;
-  const cache = new Map<number, number>();
   const textEncoder = new TextEncoder();
   if (!Array.isArray(decoder)) {
     // Fallback: decode the token alone. Exact for every token whose bytes are valid UTF-8.
     return (id) => textEncoder.encode(encoding.decode([id])).length;
   }
+  // One table for the whole vocabulary, built once: lookups sit on the packer's hot path.
   const entries = decoder as Array<string | ArrayLike<number> | undefined>;
+  const table = new Uint16Array(entries.length);
+  entries.forEach((entry, rank) => {
+    if (entry !== undefined) {
+      table[rank] = typeof entry === 'string' ? textEncoder.encode(entry).length : entry.length;
+    }
+  });
   return (id) => {
-    let length = cache.get(id);
-    if (length !== undefined) return length;
-    const entry = entries[id];
-    if (entry === undefined) throw new Error(`token ${id} is not in the vocabulary`);
-    length = typeof entry === 'string' ? textEncoder.encode(entry).length : entry.length;
-    cache.set(id, length);
+    const length = table[id];
+    if (length === undefined || length === 0)
+      throw new Error(`token ${id} is not in the vocabulary`);
     return length;
   };
 }

@@ -122,7 +122,6 @@ export function loadHfTokenizer(id: string, path: string): Tokenizer {
   );
   const nfc = json.normalizer?.type === 'NFC';
   const fileHash = createHash('sha256').update(raw).digest('hex');
-  const byteLengths = new Map<number, number>();
   return {
     id,
     version: `@huggingface/tokenizers@${packageVersion}+sha256:${fileHash}+plain`,
@@ -135,13 +134,10 @@ export function loadHfTokenizer(id: string, path: string): Tokenizer {
       }),
     count: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length,
     tokenByteLength: (tokenId) => {
-      const known = byteLengths.get(tokenId);
-      if (known !== undefined) return known;
-      // Byte-level vocabularies spell every byte as one character.
+      // Byte-level vocabularies spell every byte as one character (an array lookup inside).
       const token = tokenizer.id_to_token(tokenId);
       if (token === undefined)
         throw new Error(`token ${tokenId} is not in the vocabulary of ${id}`);
-      byteLengths.set(tokenId, token.length);
       return token.length;
     },
     canonicalize: nfc ? (text) => toWellFormed(text).normalize('NFC') : toWellFormed,

@@ -37,9 +37,14 @@ export interface Tokenizer {
   canonicalize(text: string): string;
 }
 
+type WellFormedString = string & { isWellFormed?: () => boolean; toWellFormed?: () => string };
+
 /** Lone surrogates replaced by U+FFFD (String.prototype.toWellFormed, which ES2023 typings lack). */
 export function toWellFormed(text: string): string {
-  // Fast path: most text has no surrogates at all.
+  const native = text as WellFormedString;
+  if (native.isWellFormed !== undefined && native.toWellFormed !== undefined) {
+    return native.isWellFormed() ? text : native.toWellFormed();
+  }
   if (!/[\uD800-\uDFFF]/.test(text)) return text;
   return text.replace(
     /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
