@@ -157,3 +157,47 @@ describe('SQLite vector search through the binary index', () => {
     }
   });
 });
+
+describe('SQLite full-text search on a large store', () => {
+  it('lets common terms weigh in without selecting every memory that holds them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
+    const database = openSqlite({ path: join(dir, 'engram.db') });
+    try {
+      const store = new SqliteMemoryStore(database.db);
+      const item = (i: number, text: string) => ({
+        id: `m${i}`,
+        kind: 'turn' as const,
+        tier: 'episodic' as const,
+        userId: 'u',
+        sessionId: 's',
+        agentId: null,
+        speaker: null,
+        text,
+        seq: i,
+        occurredAt: i,
+      });
+      const filler = Array.from({ length: 600 }, (_, i) =>
+        item(i, `went hiking with friends, day ${i}`),
+      );
+      await store.insertMemories(
+        't',
+        [...filler, item(600, 'went to the pottery class'), item(601, 'pottery')],
+        0,
+      );
+      const hits = await store.searchText({
+        tenantId: 't',
+        userId: 'u',
+        query: 'pottery hiking went',
+        k: 10,
+      });
+      expect(hits.map((hit) => hit.memory.id).sort()).toEqual(['m600', 'm601']);
+      // A query of common terms only still finds them.
+      expect(await store.searchText({ tenantId: 't', query: 'hiking friends', k: 5 })).toHaveLength(
+        5,
+      );
+    } finally {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

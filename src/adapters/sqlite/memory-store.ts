@@ -11,6 +11,7 @@ import type {
   NewSession,
   Session,
 } from '../../ports/memory-store.js';
+import { LRUCache } from 'lru-cache';
 import type { SqliteHandle } from './database.js';
 import { BinaryVectorIndex } from './memory-vector-index.js';
 
@@ -67,16 +68,35 @@ const STOP_WORDS = new Set(
   ).split(' '),
 );
 
-/** A natural-language query as an FTS5 OR query of its quoted terms; empty when nothing is left. */
-export function ftsQuery(query: string): string {
+/** The content words of a natural-language query (lower case, no stop words, at most 64). */
+export function ftsTerms(query: string): string[] {
   const terms = new Set<string>();
   for (const raw of query.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
     if (raw === '' || STOP_WORDS.has(raw)) continue;
     terms.add(raw);
     if (terms.size >= 64) break;
   }
-  return [...terms].map((term) => `"${term}"`).join(' OR ');
+  return [...terms];
 }
+
+/** A natural-language query as an FTS5 OR query of its quoted terms; empty when nothing is left. */
+export function ftsQuery(query: string): string {
+  return orOf(ftsTerms(query));
+}
+
+function orOf(terms: string[]): string {
+  return terms.map((term) => `"${term}"`).join(' OR ');
+}
+
+/**
+ * A term in more than this share of all memories (and at least COMMON_MIN_DF of them) does not
+ * select candidates on its own: it still adds its BM25 weight to memories that match a rarer
+ * query term. Scoring every memory that contains "go" or a speaker's name is what made wide OR
+ * queries slow on large stores; such terms carry little weight (low IDF) anyway.
+ */
+const COMMON_SHARE = 0.05;
+const COMMON_MIN_DF = 500;
+const STATS_TTL_MS = 10 * 60_000;
 
 function toMemory(row: MemoryRow): MemoryItem {
   return {
@@ -185,6 +205,47 @@ const CANDIDATES_PER_RESULT = 8;
 
 export class SqliteMemoryStore implements MemoryStore {
   private readonly vectorIndexes = new Map<string, BinaryVectorIndex>();
+  /** Document frequencies of query terms (all tenants), refreshed after STATS_TTL_MS. */
+  private readonly documentFrequencies = new LRUCache<string, number>({
+    max: 20_000,
+    ttl: STATS_TTL_MS,
+  });
+  private corpus: { size: number; at: number } | undefined;
+
+  private corpusSize(): number {
+    const now = Date.now();
+    if (this.corpus === undefined || now - this.corpus.at > STATS_TTL_MS) {
+      const row = this.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number };
+      this.corpus = { size: row.n, at: now };
+    }
+    return this.corpus.size;
+  }
+
+  private documentFrequency(term: string): number {
+    let count = this.documentFrequencies.get(term);
+    if (count === undefined) {
+      const row = this.db
+        .prepare('SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH ?')
+        .get(`"${term}"`) as { n: number };
+      count = row.n;
+      this.documentFrequencies.set(term, count);
+    }
+    return count;
+  }
+
+  /** The FTS5 expression for a query: all terms score, common terms do not select on their own. */
+  private matchExpression(query: string): string {
+    const terms = ftsTerms(query);
+    if (terms.length <= 1) return orOf(terms);
+    const threshold = Math.max(COMMON_MIN_DF, COMMON_SHARE * this.corpusSize());
+    const frequencies = new Map(terms.map((term) => [term, this.documentFrequency(term)]));
+    let selective = terms.filter((term) => frequencies.get(term)! <= threshold);
+    if (selective.length === 0) {
+      selective = [...terms].sort((a, b) => frequencies.get(a)! - frequencies.get(b)!).slice(0, 2);
+    }
+    if (selective.length === terms.length) return orOf(terms);
+    return `(${orOf(selective)}) AND (${orOf(terms)})`;
+  }
 
   constructor(private readonly db: SqliteHandle) {}
 
@@ -496,17 +557,36 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async searchText(input: MemoryScope & { query: string; k: number }): Promise<MemoryHit[]> {
-    const match = ftsQuery(input.query);
+    const match = this.matchExpression(input.query);
     if (match === '' || input.k <= 0) return [];
     const scope = scopeClauses(input);
-    const rows = this.db
+    // Rank on (pk, score) only, then read the k winners: sorting every match with its text and
+    // JSON columns is what made wide OR queries slow.
+    const ranked = this.db
       .prepare(
-        `SELECT ${MEMORY_COLUMNS}, -bm25(memories_fts) AS score FROM memories_fts
+        `SELECT m.pk, -bm25(memories_fts) AS score FROM memories_fts
          JOIN memories m ON m.pk = memories_fts.rowid
          WHERE memories_fts MATCH ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
       )
-      .all(match, ...scope.params, input.k) as Array<MemoryRow & { score: number }>;
-    return rows.map((row, index) => ({ memory: toMemory(row), rank: index + 1, score: row.score }));
+      .all(match, ...scope.params, input.k) as Array<{ pk: number; score: number }>;
+    return this.hitsOf(ranked);
+  }
+
+  /** Memory hits for ranked (pk, score) pairs, in their order. */
+  private hitsOf(ranked: Array<{ pk: number; score: number }>): MemoryHit[] {
+    if (ranked.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT ${MEMORY_COLUMNS} FROM json_each(?) c CROSS JOIN memories m ON m.pk = c.value`,
+      )
+      .all(JSON.stringify(ranked.map((row) => row.pk))) as MemoryRow[];
+    const byPk = new Map(rows.map((row) => [row.pk, row]));
+    return ranked
+      .flatMap((entry) => {
+        const row = byPk.get(entry.pk);
+        return row === undefined ? [] : [{ memory: toMemory(row), rank: 0, score: entry.score }];
+      })
+      .map((hit, index) => ({ ...hit, rank: index + 1 }));
   }
 
   async searchVector(
@@ -528,10 +608,10 @@ export class SqliteMemoryStore implements MemoryStore {
     );
     const scope = scopeClauses(input);
     const blob = vectorBlob(input.vector);
-    let rows = this.db
+    let ranked = this.db
       .prepare(
         // CROSS JOIN fixes the join order: start from the candidates, never scan the scope.
-        `SELECT ${MEMORY_COLUMNS}, 1 - vec_distance_cosine(v.vector, ?) AS score FROM json_each(?) c
+        `SELECT m.pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM json_each(?) c
          CROSS JOIN memory_vectors v ON v.memory_pk = c.value
          CROSS JOIN memories m ON m.pk = v.memory_pk
          WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql}
@@ -544,20 +624,21 @@ export class SqliteMemoryStore implements MemoryStore {
         input.tenantId,
         ...scope.params,
         input.k,
-      ) as Array<MemoryRow & { score: number }>;
-    if (rows.length < input.k && matched > pks.length) {
+      ) as Array<{ pk: number; score: number }>;
+    if (ranked.length < input.k && matched > pks.length) {
       // The mutable filters (tier) removed too many candidates: score the whole scope exactly.
-      rows = this.db
+      ranked = this.db
         .prepare(
-          `SELECT ${MEMORY_COLUMNS}, 1 - vec_distance_cosine(v.vector, ?) AS score FROM memory_vectors v
+          `SELECT m.pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM memory_vectors v
            JOIN memories m ON m.pk = v.memory_pk
            WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
         )
-        .all(blob, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<
-        MemoryRow & { score: number }
-      >;
+        .all(blob, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<{
+        pk: number;
+        score: number;
+      }>;
     }
-    return rows.map((row, index) => ({ memory: toMemory(row), rank: index + 1, score: row.score }));
+    return this.hitsOf(ranked);
   }
 
   async countMemories(scope: MemoryScope): Promise<number> {

@@ -30,11 +30,12 @@ const MISSING = -2;
 /** Below this many vectors the mean is a poor centre: rebuild once the index has grown 4×. */
 const STABLE_MEAN_SIZE = 10_000;
 
-function popcount(value: number): number {
-  let v = value - ((value >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
+/** Bits set in each 16-bit value: two lookups per word beat the bit-twiddling popcount in V8. */
+const POPCOUNT_16 = (() => {
+  const table = new Uint8Array(65_536);
+  for (let i = 1; i < 65_536; i += 1) table[i] = (i & 1) + table[i >>> 1]!;
+  return table;
+})();
 
 export class BinaryVectorIndex {
   readonly words: number;
@@ -159,15 +160,23 @@ export class BinaryVectorIndex {
     const matchedAt = new Int32Array(this.size);
     const histogram = new Uint32Array(this.dimension + 1);
     let matched = 0;
-    for (let i = 0; i < this.size; i += 1) {
-      if (user !== undefined && this.users[i] !== user) continue;
-      if (session !== undefined && this.sessions[i] !== session) continue;
-      if (((1 << this.kinds[i]!) & kindMask) === 0) continue;
-      const time = this.times[i]!;
+    // Locals, not fields, in the hot loop.
+    const { bits, users, sessions, kinds, times, size } = this;
+    const anyUser = user === undefined;
+    const anySession = session === undefined;
+    const table = POPCOUNT_16;
+    for (let i = 0; i < size; i += 1) {
+      if (!anyUser && users[i] !== user) continue;
+      if (!anySession && sessions[i] !== session) continue;
+      if (((1 << kinds[i]!) & kindMask) === 0) continue;
+      const time = times[i]!;
       if (time < from || time >= to) continue;
       let distance = 0;
       const base = i * words;
-      for (let w = 0; w < words; w += 1) distance += popcount((this.bits[base + w]! ^ q[w]!) >>> 0);
+      for (let w = 0; w < words; w += 1) {
+        const x = bits[base + w]! ^ q[w]!;
+        distance += table[x & 0xffff]! + table[x >>> 16]!;
+      }
       distances[matched] = distance;
       matchedAt[matched] = i;
       histogram[distance]! += 1;
