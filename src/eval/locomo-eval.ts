@@ -32,6 +32,10 @@ export interface LocomoEvalReport {
   baseline?: { overall: RecallAtK; byCategory: Record<string, RecallAtK> };
   /** Mean number of distinct turns behind the top max(ks) items (episodes cover several). */
   turnsBehindTopK: Record<number, number>;
+  /** Mean number of words in the top k items' texts (what an agent would read). */
+  wordsInTopK: Record<number, number>;
+  /** Recall when the ranked list is cut at k distinct turns instead of k items. */
+  atKTurns: { overall: RecallAtK; byCategory: Record<string, RecallAtK> };
   latencyMs: { p50: number; p95: number; max: number; count: number };
   /** Mean time per recall phase, as RecallService reports it. */
   phaseMeansMs: Record<string, number>;
@@ -102,6 +106,7 @@ export async function runLocomoEval(
   const base = new Accumulator(ks);
   const latencies: number[] = [];
   const behind = new Map<number, number>();
+  const wordsBehind = new Map<number, number>();
   const phases = new Map<string, number>();
   let questionsAsked = 0;
   const skipped = { adversarial: 0, noEvidence: 0 };
@@ -170,6 +175,21 @@ export async function runLocomoEval(
         for (const key of ['overall', `cat:${category}`, `conv:${conv.name}`])
           acc.add(key, k, r, k === ks[0]);
       }
+      // The same list cut at k distinct turns instead of k items: a fair figure when items are
+      // episodes that stand for several turns each.
+      const firstTurns = [...new Set(ranked.flat())];
+      for (const k of ks) {
+        const r = recallAt(
+          q.evidence,
+          firstTurns.slice(0, k).map((t) => [t]),
+          k,
+        );
+        for (const key of ['tb:overall', `tb:cat:${category}`]) acc.add(key, k, r, k === ks[0]);
+        const wordsTop = result.items
+          .slice(0, k)
+          .reduce((a, item) => a + item.text.split(/\s+/).length, 0);
+        wordsBehind.set(k, (wordsBehind.get(k) ?? 0) + wordsTop);
+      }
       behind.set(maxK, (behind.get(maxK) ?? 0) + new Set(ranked.flat()).size);
       for (const k of ks)
         if (k !== maxK)
@@ -211,6 +231,10 @@ export async function runLocomoEval(
     overall: acc.get('overall'),
     byCategory: byPrefix(acc, 'cat:'),
     byConversation: byPrefix(acc, 'conv:'),
+    wordsInTopK: Object.fromEntries(
+      ks.map((k) => [k, questionsAsked > 0 ? (wordsBehind.get(k) ?? 0) / questionsAsked : 0]),
+    ),
+    atKTurns: { overall: acc.get('tb:overall'), byCategory: byPrefix(acc, 'tb:cat:') },
     turnsBehindTopK: Object.fromEntries(
       ks.map((k) => [k, questionsAsked > 0 ? (behind.get(k) ?? 0) / questionsAsked : 0]),
     ),
@@ -253,11 +277,16 @@ export function formatLocomoReport(r: LocomoEvalReport): string {
   for (const [name, x] of Object.entries(r.byCategory))
     rows.push(row(`  ${name}`, x, r.baseline?.byCategory[name]));
   for (const [name, x] of Object.entries(r.byConversation)) rows.push(row(`  ${name}`, x));
+  rows.push(row('cut at k turns', r.atKTurns.overall));
+  for (const [name, x] of Object.entries(r.atKTurns.byCategory)) rows.push(row(`  ${name}`, x));
   const widths = head.map((_, i) => Math.max(...rows.map((x) => (x[i] ?? '').length)));
   const lines = rows.map((x) =>
     x.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
   );
   lines.push('');
+  lines.push(
+    `words in the top k items: ${r.ks.map((k) => `${k}→${(r.wordsInTopK[k] ?? 0).toFixed(0)}`).join(', ')}`,
+  );
   lines.push(
     `turns behind the top k items: ${r.ks.map((k) => `${k}→${(r.turnsBehindTopK[k] ?? 0).toFixed(1)}`).join(', ')}`,
   );

@@ -34,6 +34,7 @@ export interface LabParams {
   windowSize: number; // consecutive turns per simulated episode
   windowBoost: number; // turn credit from its episode's text score
   windowItems: number; // weight of episodes as ranked items themselves (0 = turns only)
+  stripNamesVec: boolean; // embed the query without participants' names
 }
 
 export const BASE: LabParams = {
@@ -64,6 +65,7 @@ export const BASE: LabParams = {
   windowSize: 5,
   windowBoost: 0,
   windowItems: 0,
+  stripNamesVec: false,
 };
 
 interface Prepared {
@@ -212,7 +214,16 @@ export function rank(p: Prepared, question: string, P: LabParams): number[] {
   if (P.candidates > 0)
     text = new Map([...text.entries()].sort((a, b) => b[1] - a[1]).slice(0, P.candidates));
   const tn = normMax(text, n);
-  const qv = p.qvecs.get(question)!;
+  let qv = p.qvecs.get(question)!;
+  if (P.stripNamesVec) {
+    const names = new Set(p.conv.speakers.flatMap((sp) => words(sp)));
+    const v = vecCache.get(
+      words(question)
+        .filter((w) => !names.has(w))
+        .join(' '),
+    );
+    if (v) qv = v;
+  }
   const cos = new Float64Array(n);
   const vv = P.speakerVecs ? p.spVecs : p.vecs;
   for (let i = 0; i < n; i++) cos[i] = dot(qv, vv[i]!);

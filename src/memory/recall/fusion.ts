@@ -23,6 +23,8 @@ export interface FusionWeights {
   session: number;
   /** How many of a session's best turns make its score. */
   sessionTop: number;
+  /** Episodes count towards their session's score too (window-level evidence). */
+  sessionEpisodes: boolean;
   episode: number;
   /** Multiplier of episodes and promoted items as results themselves (they stand for several turns). */
   episodeItem: number;
@@ -41,6 +43,7 @@ export const DEFAULT_WEIGHTS: FusionWeights = {
   neighbour: 0.5,
   session: 0.3,
   sessionTop: 3,
+  sessionEpisodes: false,
   episode: 0.4,
   episodeItem: 1,
   salience: 0.1,
@@ -182,7 +185,7 @@ export function fuse(
   // Session evidence: the sum of a session's best turns, scaled by the best session.
   const perSession = new Map<string, number[]>();
   cands.forEach((c, i) => {
-    if (c.sessionId === null || c.isEpisode) return;
+    if (c.sessionId === null || (c.isEpisode && !w.sessionEpisodes)) return;
     let list = perSession.get(c.sessionId);
     if (!list) perSession.set(c.sessionId, (list = []));
     list.push(withSpeaker[i]! + neighbour[i]!);

@@ -23,17 +23,46 @@ export interface IntentResult {
   tierWeights: Record<MemoryTier, number>;
   /** Multiplies the recency weight of fusion. */
   recencyBoost: number;
+  /**
+   * Multiplies the weight of episodes as results: a question about many events (a list, "what
+   * kinds of…") is better served by summaries that each cover several turns.
+   */
+  episodeBoost: number;
   source: 'rules' | 'model' | 'cache';
 }
 
 /** What each intent means for the tiers: the working tier is now, episodic is what happened, semantic is what is known. */
 export const INTENT_PROFILES: Record<Intent, Omit<IntentResult, 'intent' | 'source'>> = {
-  recent: { tierWeights: { working: 1.3, episodic: 1, semantic: 0.8 }, recencyBoost: 4 },
-  temporal: { tierWeights: { working: 1, episodic: 1.1, semantic: 0.8 }, recencyBoost: 1 },
-  knowledge: { tierWeights: { working: 0.8, episodic: 0.9, semantic: 1.3 }, recencyBoost: 0.5 },
-  preference: { tierWeights: { working: 1, episodic: 1.1, semantic: 1.1 }, recencyBoost: 1 },
-  aggregate: { tierWeights: { working: 1, episodic: 1.1, semantic: 1 }, recencyBoost: 0.5 },
-  general: { tierWeights: { working: 1, episodic: 1, semantic: 1 }, recencyBoost: 1 },
+  recent: {
+    tierWeights: { working: 1.3, episodic: 1, semantic: 0.8 },
+    recencyBoost: 4,
+    episodeBoost: 1,
+  },
+  temporal: {
+    tierWeights: { working: 1, episodic: 1.1, semantic: 0.8 },
+    recencyBoost: 1,
+    episodeBoost: 1,
+  },
+  knowledge: {
+    tierWeights: { working: 0.8, episodic: 0.9, semantic: 1.3 },
+    recencyBoost: 0.5,
+    episodeBoost: 1,
+  },
+  preference: {
+    tierWeights: { working: 1, episodic: 1.1, semantic: 1.1 },
+    recencyBoost: 1,
+    episodeBoost: 1,
+  },
+  aggregate: {
+    tierWeights: { working: 1, episodic: 1.1, semantic: 1 },
+    recencyBoost: 0.5,
+    episodeBoost: 1.5,
+  },
+  general: {
+    tierWeights: { working: 1, episodic: 1, semantic: 1 },
+    recencyBoost: 1,
+    episodeBoost: 1,
+  },
 };
 
 interface Rule {

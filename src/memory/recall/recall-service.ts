@@ -405,6 +405,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       const weights: FusionWeights = {
         ...tuning.weights,
         recency: tuning.weights.recency * intent.recencyBoost,
+        episodeItem: tuning.weights.episodeItem * intent.episodeBoost,
       };
       const list = [...entries.values()];
       for (const e of list) {
