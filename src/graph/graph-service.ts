@@ -37,6 +37,7 @@ export interface GraphServiceOptions {
   /** Entities a neighbourhood returns at most (relations: four times as many). */
   maxNeighborhoodEntities?: number;
   maxMentionsPerEntity?: number;
+  maxFactsPerEntity?: number;
 }
 
 export interface ExtractInput {
@@ -90,7 +91,7 @@ function stem(word: string): string {
 export function createGraphService(options: GraphServiceOptions) {
   const { store, clock, logger } = options;
   const maxEntities = options.maxNeighborhoodEntities ?? 50;
-  const maxMentions = options.maxMentionsPerEntity ?? 50;
+  const entityLimits = { mentions: options.maxMentionsPerEntity ?? 50, facts: options.maxFactsPerEntity ?? 200 };
   const resolver = createEntityResolver({
     store,
     clock,
@@ -234,7 +235,7 @@ export function createGraphService(options: GraphServiceOptions) {
   }
 
   async function getEntity(tenantId: string, entityId: string): Promise<EntityDetail> {
-    const detail = await store.getEntity(tenantId, entityId, maxMentions);
+    const detail = await store.getEntity(tenantId, entityId, entityLimits);
     if (detail === null) throw new AppError('ENTITY_NOT_FOUND', `No entity with id "${entityId}" in this tenant`);
     return detail;
   }
@@ -246,7 +247,7 @@ export function createGraphService(options: GraphServiceOptions) {
       });
     }
     const limit = Math.min(Math.max(input.limit ?? maxEntities, 1), maxEntities);
-    let center = (await store.getEntity(input.tenantId, input.entity, 0))?.entity;
+    let center = (await store.getEntity(input.tenantId, input.entity, { mentions: 0, facts: 0 }))?.entity;
     if (center === undefined) center = (await searchEntities({ tenantId: input.tenantId, query: input.entity, limit: 1 }))[0];
     if (center === undefined) throw new AppError('ENTITY_NOT_FOUND', `No entity with id or name "${input.entity}" in this tenant`);
     const result = await store.neighborhood(input.tenantId, {

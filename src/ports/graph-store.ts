@@ -102,6 +102,8 @@ export interface EntityDetail {
   mentions: MentionRecord[];
   /** True when mentions were capped at the requested limit. */
   mentionsTruncated: boolean;
+  /** True when facts were capped at the requested limit. */
+  factsTruncated: boolean;
 }
 
 export interface NeighborhoodEntity extends EntityRecord {
@@ -164,7 +166,8 @@ export interface GraphStore {
   removeDocument(tenantId: string, documentId: string): Promise<RemovedGraph>;
   /** Entities whose name or alias key matches `key` exactly, by prefix, or by substring, in that order. */
   searchEntities(tenantId: string, key: string, limit: number): Promise<EntityRecord[]>;
-  getEntity(tenantId: string, entityId: string, maxMentions: number): Promise<EntityDetail | null>;
+  /** The entity with its aliases, and its facts and mentions up to the given limits. */
+  getEntity(tenantId: string, entityId: string, limits: { mentions: number; facts: number }): Promise<EntityDetail | null>;
   neighborhood(tenantId: string, query: NeighborhoodQuery): Promise<Neighborhood>;
   /** Facts touching any of the entities, current first then newest, at most `limit`. */
   factsOf(tenantId: string, entityIds: string[], limit: number): Promise<RelationWithNames[]>;

@@ -300,6 +300,20 @@ export function describeGraphStore(name: string, open: () => Promise<GraphBacken
       expect(capped.entities).toHaveLength(25);
       expect(capped.truncated).toBe(true);
       expect(capped.entities[0]).toMatchObject({ name: 'Anna Lee', depth: 0 });
+      const capping = createGraphService({
+        store: backend.store,
+        extractor: createLocalExtractor(),
+        clock,
+        logger: createSilentLogger(),
+        entityFuzzyThreshold: 0.88,
+        entityEmbeddingThreshold: 0.9,
+        maxFactsPerEntity: 10,
+        maxMentionsPerEntity: 1,
+      });
+      const anna = await capping.getEntity(t, capped.center.id);
+      expect(anna).toMatchObject({ factsTruncated: true, mentionsTruncated: true });
+      expect(anna.facts).toHaveLength(10);
+      expect(anna.mentions).toHaveLength(1);
       const small = await graph.neighborhood({ tenantId: t, entity: capped.center.id, depth: 2, limit: 5 });
       expect(small.entities).toHaveLength(5);
       expect(small.relations.length).toBeLessThanOrEqual(20);

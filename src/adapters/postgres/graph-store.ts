@@ -355,7 +355,8 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
       return rows.rows.map(toEntity);
     },
 
-    async getEntity(tenantId, entityId, maxMentions) {
+    async getEntity(tenantId, entityId, limits) {
+      const maxMentions = limits.mentions;
       const row = (await pool.query<EntityRow>(`SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = $1 AND e.id = $2`, [tenantId, entityId]))
         .rows[0];
       if (row === undefined) return null;
@@ -365,8 +366,9 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
       );
       const facts = await pool.query<RelationRow>(
         `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
-          WHERE r.tenant_id = $1 AND (r.subject_id = $2 OR r.object_id = $2) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id`,
-        [tenantId, entityId],
+          WHERE r.tenant_id = $1 AND (r.subject_id = $2 OR r.object_id = $2) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id
+          LIMIT $3`,
+        [tenantId, entityId, limits.facts + 1],
       );
       const mentions = await pool.query<{
         entity_id: string; document_id: string; chunk_id: string; surface: string; type: string; method: string; score: number; created_at: string;
@@ -384,7 +386,8 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
           documentId: a.document_id,
           chunkId: a.chunk_id,
         })),
-        facts: facts.rows.map(toNamedRelation),
+        facts: facts.rows.slice(0, limits.facts).map(toNamedRelation),
+        factsTruncated: facts.rows.length > limits.facts,
         mentions: mentions.rows.slice(0, maxMentions).map((m) => ({
           entityId: m.entity_id,
           documentId: m.document_id,

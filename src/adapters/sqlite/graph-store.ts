@@ -290,7 +290,8 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
       return rows.map(toEntity);
     },
 
-    async getEntity(tenantId, entityId, maxMentions) {
+    async getEntity(tenantId, entityId, limits) {
+      const maxMentions = limits.mentions;
       const row = db.prepare(`SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id = ?`).get(tenantId, entityId) as
         | EntityRow
         | undefined;
@@ -300,8 +301,8 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
         .all(tenantId, entityId) as { alias: string; key: string; method: string; score: number; document_id: string; chunk_id: string }[];
       const facts = db
         .prepare(`SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
-          WHERE r.tenant_id = ? AND (r.subject_id = ? OR r.object_id = ?) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id`)
-        .all(tenantId, entityId, entityId) as RelationRow[];
+          WHERE r.tenant_id = ? AND (r.subject_id = ? OR r.object_id = ?) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`)
+        .all(tenantId, entityId, entityId, limits.facts + 1) as RelationRow[];
       const mentions = db
         .prepare(`SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`)
         .all(tenantId, entityId, maxMentions + 1) as {
@@ -317,7 +318,8 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
           documentId: a.document_id,
           chunkId: a.chunk_id,
         })),
-        facts: facts.map(toNamedRelation),
+        facts: facts.slice(0, limits.facts).map(toNamedRelation),
+        factsTruncated: facts.length > limits.facts,
         mentions: mentions.slice(0, maxMentions).map((m): MentionRecord => ({
           entityId: m.entity_id,
           documentId: m.document_id,
@@ -339,10 +341,10 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
         .prepare(`WITH RECURSIVE walk(id, depth) AS (
             SELECT @start, 0
             UNION
-            SELECT r.object_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r
+            SELECT r.object_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r INDEXED BY graph_relations_subject
             WHERE r.tenant_id = @tenantId AND r.subject_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL)
             UNION
-            SELECT r.subject_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r
+            SELECT r.subject_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r INDEXED BY graph_relations_object
             WHERE r.tenant_id = @tenantId AND r.object_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL))
           SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w JOIN graph_entities e ON e.id = w.id AND e.tenant_id = @tenantId
           GROUP BY e.id ORDER BY depth, mention_count DESC, e.id LIMIT @cap`)

@@ -90,6 +90,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
               facts: z.array(factSchema),
               mentions: z.array(z.object({ documentId: z.string(), chunkId: z.string(), surface: z.string(), type: z.enum(ENTITY_TYPES) })),
               mentionsTruncated: z.boolean(),
+              factsTruncated: z.boolean(),
             }),
           },
         },
@@ -102,6 +103,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
           facts: detail.facts.map(factResponse),
           mentions: detail.mentions.map((m) => ({ documentId: m.documentId, chunkId: m.chunkId, surface: m.surface, type: m.type })),
           mentionsTruncated: detail.mentionsTruncated,
+          factsTruncated: detail.factsTruncated,
         };
       },
     );

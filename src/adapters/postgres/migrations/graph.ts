@@ -75,4 +75,11 @@ export const graphMigrations: Migration[] = [
       CREATE INDEX graph_relation_sources_document ON graph_relation_sources (tenant_id, document_id);
     `,
   },
+  {
+    version: 151,
+    name: 'graph relations by subject',
+    // The neighbourhood walk follows relations from both ends; each end gets its own index so the
+    // planner never falls back to scanning a tenant's relations (SQLite did, without ANALYZE stats).
+    sql: `CREATE INDEX graph_relations_subject ON graph_relations (tenant_id, subject_id);`,
+  },
 ];
