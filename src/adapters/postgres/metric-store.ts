@@ -150,10 +150,10 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
         agentFilter = `AND e.agent_id = $${params.length}`;
       }
       const result = await pool.query<{ session_id: string; agent_id: string; field: string; value: number }>(
-        `SELECT DISTINCT s.session_id, s.agent_id, s.field, s.value
-         FROM telemetry_session_ends e
-         JOIN telemetry_sessions s ON s.tenant_id = e.tenant_id AND s.session_id = e.session_id
-         WHERE e.tenant_id = $1 AND e.minute BETWEEN $2 AND $3 ${agentFilter}`,
+        `SELECT session_id, agent_id, field, value FROM telemetry_sessions
+         WHERE tenant_id = $1 AND session_id IN (
+           SELECT e.session_id FROM telemetry_session_ends e
+           WHERE e.tenant_id = $1 AND e.minute BETWEEN $2 AND $3 ${agentFilter})`,
         params,
       );
       const bySession = new Map<string, SessionFields>();

@@ -129,12 +129,12 @@ export function createSqliteMetricStore(db: SqliteHandle, options: SqliteMetricS
       if (query.agentId !== undefined) params.push(query.agentId);
       const rows = db
         .prepare<unknown[], { session_id: string; agent_id: string; field: string; value: number }>(
-          `SELECT DISTINCT s.session_id, s.agent_id, s.field, s.value
-           FROM telemetry_session_ends e
-           JOIN telemetry_sessions s ON s.tenant_id = e.tenant_id AND s.session_id = e.session_id
-           WHERE e.tenant_id = ? AND e.minute BETWEEN ? AND ? ${agentFilter}`,
+          `SELECT session_id, agent_id, field, value FROM telemetry_sessions
+           WHERE tenant_id = ? AND session_id IN (
+             SELECT e.session_id FROM telemetry_session_ends e
+             WHERE e.tenant_id = ? AND e.minute BETWEEN ? AND ? ${agentFilter})`,
         )
-        .all(...params);
+        .all(query.tenantId, ...params);
       const bySession = new Map<string, SessionFields>();
       for (const row of rows) {
         let session = bySession.get(row.session_id);
