@@ -477,9 +477,16 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
       // Stored salience only falls with time, so stored ≥ threshold is a cheap pre-filter.
       const candidates = await store.promotionCandidates(threshold, limit);
       let promoted = 0;
+      const faded = new Map<string, Array<{ id: string; salience: number }>>();
       for (const memory of candidates) {
         const current = decayedSalience(memory.salience, memory.salienceUpdatedAt, now, halfLifeMs);
-        if (current < threshold) continue;
+        if (current < threshold) {
+          // Store the decayed value so faded items leave the candidate list for good.
+          const list = faded.get(memory.tenantId) ?? [];
+          list.push({ id: memory.id, salience: current });
+          faded.set(memory.tenantId, list);
+          continue;
+        }
         const copy: NewMemory = {
           id: newId('mem', now),
           kind: 'promoted',
@@ -500,6 +507,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
         };
         if (await store.recordPromotion(memory.tenantId, memory.id, copy, now)) promoted += 1;
       }
+      for (const [tenantId, updates] of faded) await store.setSalience(tenantId, updates, now);
       metrics.promotions(promoted);
       return promoted;
     },

@@ -249,6 +249,10 @@ for (const backend of MEMORY_BACKENDS) {
       for (let i = 0; i < 6; i += 1) await service.cite('t2', [target.id]);
       clock.advance(48 * HOUR);
       expect(await service.promoteDue()).toBe(0);
+      // …and its decayed value is stored, so it no longer comes up as a candidate.
+      expect((await service.store.promotionCandidates(0.8, 1000)).map((m) => m.id)).not.toContain(
+        target.id,
+      );
       expect(more).toHaveLength(2);
     });
 
