@@ -18,6 +18,25 @@ export const DEFAULT_MEMORY_JOB_INTERVALS: MemoryJobIntervals = {
   expiryMs: 60_000,
 };
 
+/** Batches one pass may run before yielding to the next interval (a backlog drains quickly). */
+const MAX_BATCHES_PER_PASS = 20;
+const PROMOTION_BATCH = 500;
+const EXPIRY_BATCH = 100;
+
+async function drain(
+  pass: () => Promise<number>,
+  batch: number,
+  signal: AbortSignal,
+): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < MAX_BATCHES_PER_PASS && !signal.aborted; i += 1) {
+    const done = await pass();
+    total += done;
+    if (done < batch) break;
+  }
+  return total;
+}
+
 export interface MemoryJobs {
   start(): void;
   stop(): Promise<void>;
@@ -54,8 +73,12 @@ export function createMemoryJobs(options: {
           intervalMs: intervals.promotionMs,
           heartbeats,
           logger,
-          run: async () => {
-            const promoted = await service.promoteDue();
+          run: async (signal) => {
+            const promoted = await drain(
+              () => service.promoteDue(PROMOTION_BATCH),
+              PROMOTION_BATCH,
+              signal,
+            );
             if (promoted > 0)
               logger.info({ promoted }, 'promoted salient memories to semantic memory');
           },
@@ -65,8 +88,12 @@ export function createMemoryJobs(options: {
           intervalMs: intervals.expiryMs,
           heartbeats,
           logger,
-          run: async () => {
-            const removed = await service.expireSessions();
+          run: async (signal) => {
+            const removed = await drain(
+              () => service.expireSessions(EXPIRY_BATCH),
+              EXPIRY_BATCH,
+              signal,
+            );
             if (removed > 0) logger.info({ removed }, 'removed expired sessions');
           },
         }),
