@@ -268,6 +268,7 @@ export function describeGraphStore(name: string, open: () => Promise<GraphBacken
       expect(acmeDetail.entity.name).toBe('Acme Inc.');
       expect(acmeDetail.aliases.map((a) => a.alias)).toEqual(['Acme Inc.']);
       expect(acmeDetail.mentions.every((m) => m.documentId === 'two')).toBe(true);
+      expect(acmeDetail.entity.mentionCount).toBe(acmeDetail.mentions.length);
       expect((await backend.tables(t)).orphans).toBe(0);
 
       await graph.removeDocument(t, 'two');

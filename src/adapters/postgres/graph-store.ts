@@ -39,8 +39,15 @@ interface RelationRow {
   object_name?: string;
 }
 
-const ENTITY_COLUMNS = `e.id, e.name, e.type, e.key, e.created_at, e.updated_at,
-  (SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = e.tenant_id AND m.entity_id = e.id) AS mention_count`;
+const ENTITY_COLUMNS = `e.id, e.name, e.type, e.key, e.created_at, e.updated_at, e.mention_count`;
+
+/**
+ * Recounts the mentions of some entities. Run after the writing transaction commits, so with
+ * concurrent writers the last recount sees every committed mention.
+ */
+const RECOUNT = `UPDATE graph_entities AS e SET mention_count = (
+    SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = e.tenant_id AND m.entity_id = e.id)
+  WHERE e.tenant_id = $1 AND e.id = ANY($2::text[])`;
 
 const RELATION_COLUMNS = `r.id, r.subject_id, r.predicate, r.object_id, r.valid_at, r.invalid_at, r.invalidated_by, r.created_at,
   s.name AS subject_name, o.name AS object_name`;
@@ -118,7 +125,33 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
     }));
   }
 
-  async function removeDocument(client: pg.PoolClient, tenantId: string, documentId: string): Promise<RemovedGraph> {
+  async function insertMentions(tenantId: string, mentions: NewMention[]): Promise<void> {
+    const column = <K extends keyof NewMention>(key: K) => mentions.map((m) => m[key]);
+    await transaction(async (client) => {
+      await client.query(
+        `INSERT INTO graph_mentions (tenant_id, entity_id, document_id, chunk_id, surface, type, method, score, created_at)
+          SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::bigint[])
+          ON CONFLICT DO NOTHING`,
+        [tenantId, column('entityId'), column('documentId'), column('chunkId'), column('surface'), column('type'), column('method'), column('score'), column('createdAt')],
+      );
+      await client.query(
+        `INSERT INTO graph_aliases (tenant_id, entity_id, alias, key, prefix, type_class, method, score, document_id, chunk_id, created_at)
+          SELECT DISTINCT ON (m.entity_id, m.surface) $1, m.entity_id, m.surface, m.key, substr(m.key, 1, 2), e.type_class, m.method, m.score,
+            m.document_id, m.chunk_id, m.created_at
+          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::bigint[])
+            AS m(entity_id, surface, key, document_id, chunk_id, score, method, created_at)
+          JOIN graph_entities e ON e.tenant_id = $1 AND e.id = m.entity_id
+          ON CONFLICT (entity_id, alias) DO NOTHING`,
+        [tenantId, column('entityId'), column('surface'), column('aliasKey'), column('documentId'), column('chunkId'), column('score'), column('method'), column('createdAt')],
+      );
+    });
+  }
+
+  async function removeDocument(
+    client: pg.PoolClient,
+    tenantId: string,
+    documentId: string,
+  ): Promise<{ removed: RemovedGraph; touchedEntities: string[] }> {
     const touchedRelations = (
       await client.query<{ relation_id: string }>(
         `SELECT DISTINCT relation_id FROM graph_relation_sources WHERE tenant_id = $1 AND document_id = $2`,
@@ -180,7 +213,7 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
           AND EXISTS (SELECT 1 FROM graph_aliases a WHERE a.entity_id = e.id)`,
       [tenantId, touchedEntities],
     );
-    return { mentions, relations, entities };
+    return { removed: { mentions, relations, entities }, touchedEntities };
   }
 
   return {
@@ -240,25 +273,8 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
 
     async saveMentions(tenantId, mentions: NewMention[]) {
       if (mentions.length === 0) return;
-      const column = <K extends keyof NewMention>(key: K) => mentions.map((m) => m[key]);
-      await transaction(async (client) => {
-        await client.query(
-          `INSERT INTO graph_mentions (tenant_id, entity_id, document_id, chunk_id, surface, type, method, score, created_at)
-            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::bigint[])
-            ON CONFLICT DO NOTHING`,
-          [tenantId, column('entityId'), column('documentId'), column('chunkId'), column('surface'), column('type'), column('method'), column('score'), column('createdAt')],
-        );
-        await client.query(
-          `INSERT INTO graph_aliases (tenant_id, entity_id, alias, key, prefix, type_class, method, score, document_id, chunk_id, created_at)
-            SELECT DISTINCT ON (m.entity_id, m.surface) $1, m.entity_id, m.surface, m.key, substr(m.key, 1, 2), e.type_class, m.method, m.score,
-              m.document_id, m.chunk_id, m.created_at
-            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::bigint[])
-              AS m(entity_id, surface, key, document_id, chunk_id, score, method, created_at)
-            JOIN graph_entities e ON e.tenant_id = $1 AND e.id = m.entity_id
-            ON CONFLICT (entity_id, alias) DO NOTHING`,
-          [tenantId, column('entityId'), column('surface'), column('aliasKey'), column('documentId'), column('chunkId'), column('score'), column('method'), column('createdAt')],
-        );
-      });
+      await insertMentions(tenantId, mentions);
+      await pool.query(RECOUNT, [tenantId, [...new Set(mentions.map((m) => m.entityId))]]);
     },
 
     async upsertRelations(tenantId, relations) {
@@ -339,7 +355,9 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
     },
 
     async removeDocument(tenantId, documentId) {
-      return transaction((client) => removeDocument(client, tenantId, documentId));
+      const { removed, touchedEntities } = await transaction((client) => removeDocument(client, tenantId, documentId));
+      await pool.query(RECOUNT, [tenantId, touchedEntities]);
+      return removed;
     },
 
     async searchEntities(tenantId, key, limit) {

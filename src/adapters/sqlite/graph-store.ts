@@ -43,8 +43,12 @@ interface RelationRow {
   object_name?: string;
 }
 
-const ENTITY_COLUMNS = `e.id, e.name, e.type, e.key, e.created_at, e.updated_at,
-  (SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = e.tenant_id AND m.entity_id = e.id) AS mention_count`;
+const ENTITY_COLUMNS = `e.id, e.name, e.type, e.key, e.created_at, e.updated_at, e.mention_count`;
+
+/** Recounts the mentions of some entities (after mentions were added or removed). */
+const RECOUNT = `UPDATE graph_entities AS e SET mention_count = (
+    SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = e.tenant_id AND m.entity_id = e.id)
+  WHERE e.tenant_id = ? AND e.id IN (SELECT value FROM json_each(?))`;
 
 const RELATION_COLUMNS = `r.id, r.subject_id, r.predicate, r.object_id, r.valid_at, r.invalid_at, r.invalidated_by, r.created_at,
   s.name AS subject_name, o.name AS object_name`;
@@ -113,12 +117,14 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
     VALUES (@tenantId, @entityId, @documentId, @chunkId, @surface, @type, @method, @score, @createdAt)
     ON CONFLICT DO NOTHING`);
 
+  const recount = db.prepare(RECOUNT);
   const saveMentions = db.transaction((tenantId: string, mentions: NewMention[]) => {
     for (const mention of mentions) {
       const params = { tenantId, ...mention };
       insertMention.run(params);
       insertAlias.run(params);
     }
+    recount.run(tenantId, JSON.stringify([...new Set(mentions.map((m) => m.entityId))]));
   });
 
   const insertRelation = db.prepare(`INSERT INTO graph_relations (id, tenant_id, subject_id, predicate, object_id, valid_at, created_at)
@@ -183,6 +189,7 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
     const entities = db
       .prepare(`DELETE FROM graph_entities WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
       .run(tenantId, json(orphanEntities)).changes;
+    recount.run(tenantId, json(touchedEntities));
     // An entity whose display name lost its last mention takes its most-mentioned remaining alias.
     db.prepare(`UPDATE graph_entities AS e SET name = (
           SELECT a.alias FROM graph_aliases a WHERE a.entity_id = e.id

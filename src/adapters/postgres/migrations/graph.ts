@@ -82,4 +82,15 @@ export const graphMigrations: Migration[] = [
     // planner never falls back to scanning a tenant's relations (SQLite did, without ANALYZE stats).
     sql: `CREATE INDEX graph_relations_subject ON graph_relations (tenant_id, subject_id);`,
   },
+  {
+    version: 152,
+    name: 'graph entity mention counts',
+    // Kept on the entity so search and neighbourhoods can order by it without counting mentions
+    // per row (that count was most of a 2-hop neighbourhood's time on PostgreSQL).
+    sql: `
+      ALTER TABLE graph_entities ADD COLUMN mention_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE graph_entities SET mention_count = (
+        SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = graph_entities.tenant_id AND m.entity_id = graph_entities.id);
+    `,
+  },
 ];
