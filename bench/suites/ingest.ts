@@ -91,6 +91,50 @@ function sentence(next: () => number): string {
   return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
 }
 
+/** Pseudo-words: synthetic text needs a Zipf-like vocabulary, or every query term matches every chunk. */
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ru',
+  'te',
+  'shi',
+  'no',
+  'va',
+  'de',
+  'po',
+  'zu',
+  'ri',
+  'an',
+  'el',
+  'or',
+  'us',
+];
+const ZIPF_WORDS = Array.from({ length: 20_000 }, (_, i) => {
+  let word = '';
+  let n = i + 1;
+  while (n > 0) {
+    word += SYLLABLES[n % SYLLABLES.length]!;
+    n = Math.floor(n / SYLLABLES.length);
+  }
+  return word;
+});
+/** Rank ~ Zipf(1) over ZIPF_WORDS, by inverting the harmonic CDF approximately. */
+function zipfWord(next: () => number): string {
+  const rank = Math.min(
+    ZIPF_WORDS.length - 1,
+    Math.floor(Math.exp(next() * Math.log(ZIPF_WORDS.length + 1))) - 1,
+  );
+  return ZIPF_WORDS[Math.max(0, rank)]!;
+}
+
+function syntheticSentence(next: () => number): string {
+  const words = Array.from({ length: 8 + Math.floor(next() * 18) }, () =>
+    next() < 0.3 ? VOCABULARY[Math.floor(next() * VOCABULARY.length)]! : zipfWord(next),
+  );
+  return `${words.join(' ')}.`;
+}
+
 /** One Markdown document of about `bytes`: headings, paragraphs, lists and code. */
 function markdownDocument(index: number, bytes: number): string {
   const next = random(index + 1);
@@ -262,7 +306,7 @@ async function fillTo(
   while (have < target) {
     const count = Math.min(100, target - have);
     const texts = Array.from({ length: count }, () =>
-      Array.from({ length: 12 }, () => sentence(next)).join(' '),
+      Array.from({ length: 12 }, () => syntheticSentence(next)).join(' '),
     );
     const content = texts.join('\n\n');
     const { document } = await store.createDocument({
@@ -353,7 +397,9 @@ export const ingestSuite: BenchSuite = {
 
     // 1. Pipeline with embedding excluded, over the whole corpus: with graph extraction (the
     //    default pipeline) and without it (chunk + store + index only).
-    for (const withGraph of [true, false]) {
+    // ENGRAM_BENCH_INGEST_PARTS=pipeline|search runs one half (both by default).
+    const parts = process.env.ENGRAM_BENCH_INGEST_PARTS ?? 'pipeline,search';
+    for (const withGraph of parts.includes('pipeline') ? [true, false] : []) {
       const fast = await runPipeline(corpus, constantEmbedder(), 'noembed', withGraph);
       log(
         `pipeline without embedding${withGraph ? '' : ' or extraction'}: ${fast.chunks} chunks in ${fast.seconds.toFixed(1)} s; stage ms ${JSON.stringify(fast.stageMs)}`,
@@ -377,36 +423,42 @@ export const ingestSuite: BenchSuite = {
     try {
       await embedder.embed(['warm up the model']);
       const slice = corpus.slice(0, quick ? 1 : 4);
-      const slow = await runPipeline(slice, embedder, 'embed');
+      const slow = parts.includes('pipeline')
+        ? await runPipeline(slice, embedder, 'embed')
+        : { chunks: 0, bytes: 0, seconds: 1, stageMs: {} };
       log(
         `pipeline with local embedder: ${slow.chunks} chunks in ${slow.seconds.toFixed(1)} s; stage ms ${JSON.stringify(slow.stageMs)}`,
       );
       const slowNote = `${(slow.bytes / MB).toFixed(2)} MB slice, ${slow.chunks} chunks, USE lite 1 thread, graph extraction, ${backend}`;
-      measurements.push(
-        {
-          name: 'pipeline, default embedder',
-          unit: 'chunks/s',
-          value: slow.chunks / slow.seconds,
-          note: slowNote,
-        },
-        {
-          name: 'pipeline, default embedder',
-          unit: 'MB/s',
-          value: slow.bytes / MB / slow.seconds,
-          note: slowNote,
-        },
-      );
+      if (slow.chunks > 0)
+        measurements.push(
+          {
+            name: 'pipeline, default embedder',
+            unit: 'chunks/s',
+            value: slow.chunks / slow.seconds,
+            note: slowNote,
+          },
+          {
+            name: 'pipeline, default embedder',
+            unit: 'MB/s',
+            value: slow.bytes / MB / slow.seconds,
+            note: slowNote,
+          },
+        );
 
       // 3. Search latency through the HTTP route at 10k and 100k chunks (query embedded each time).
       const bench = await openStore('search');
       try {
         const app = await searchApp(bench, embedder);
+        // Questions of 3–7 words: one or two corpus terms, the rest mid-frequency words.
         const queries = Array.from({ length: quick ? 20 : 100 }, (_, i) => {
           const next = random(1000 + i);
-          return sentence(next)
-            .split(' ')
-            .slice(0, 4 + (i % 5))
-            .join(' ');
+          const words = Array.from({ length: 3 + (i % 5) }, (_, j) =>
+            j < 1 + (i % 2)
+              ? VOCABULARY[Math.floor(next() * VOCABULARY.length)]!
+              : ZIPF_WORDS[50 + Math.floor(next() * 5000)]!,
+          );
+          return `what about ${words.join(' ')}?`;
         });
         for (const size of quick ? [10_000] : [10_000, 100_000]) {
           await fillTo(bench.store, size, log);
@@ -431,6 +483,31 @@ export const ingestSuite: BenchSuite = {
             samples,
             note: `${backend}, k=10, hybrid, query embedded by USE lite, avg ${(hits / queries.length).toFixed(1)} hits`,
           });
+          // Where the time goes: each part alone, same queries (candidates = 30 as in a k=10 search).
+          const vectors = await embedder.embed(queries);
+          measurements.push(
+            {
+              name: `  full-text part @${size / 1000}k`,
+              unit: 'ms',
+              samples: await timeEach(queries.length, (i) =>
+                bench.store.searchText({ tenantId: TENANT, query: queries[i]!, limit: 30 }),
+              ),
+            },
+            {
+              name: `  vector part @${size / 1000}k`,
+              unit: 'ms',
+              samples: await timeEach(queries.length, (i) =>
+                bench.store.searchVector({ tenantId: TENANT, vector: vectors[i]!, limit: 30 }),
+              ),
+            },
+            {
+              name: `  query embedding`,
+              unit: 'ms',
+              samples: await timeEach(Math.min(20, queries.length), (i) =>
+                embedder.embed([`${queries[i]!} ${size}`]),
+              ),
+            },
+          );
         }
         await app.close();
       } finally {
