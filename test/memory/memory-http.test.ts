@@ -223,6 +223,23 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await test.runtime.memory.settle();
     }, 60_000);
 
+    it('documents the memory endpoints in the OpenAPI document', async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const docs = await app.inject({ method: 'GET', url: '/docs/json' });
+      expect(docs.statusCode).toBe(200);
+      const paths = Object.keys(docs.json<{ paths: Record<string, unknown> }>().paths);
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          '/v1/sessions',
+          '/v1/sessions/{id}',
+          '/v1/sessions/{id}/turns',
+          '/v1/sessions/{id}/distill',
+          '/v1/memories/{id}',
+          '/v1/memories/cited',
+        ]),
+      );
+    });
+
     it('validates input and bounds batch size', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
       const session = (
