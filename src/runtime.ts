@@ -7,6 +7,7 @@ import { createPostgresStores } from './adapters/postgres/stores.js';
 import { closeRedis, openRedis } from './adapters/redis/connection.js';
 import { createSqliteStores } from './adapters/sqlite/stores.js';
 import type { Config } from './config/schema.js';
+import { AppError } from './domain/errors.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Logger } from './domain/logger.js';
 import { createHeartbeats, type Heartbeats } from './jobs/heartbeats.js';
@@ -39,6 +40,13 @@ import { createModelCallRecorder } from './telemetry/model-calls.js';
 import { registerTelemetryGauges } from './telemetry/prometheus.js';
 import { createTelemetryService, type TelemetryService } from './telemetry/service.js';
 import { createTelemetryWorkers } from './telemetry/workers.js';
+import { createMemoryTokenCache } from './adapters/memory/token-cache.js';
+import { createRedisTokenCache } from './adapters/redis/token-cache.js';
+import { parseNamespaceTtls } from './context/cache-settings.js';
+import { createContextService, type ContextService } from './context/context-service.js';
+import { createTokenIdSource, type TokenIdSource } from './context/token-id-source.js';
+import { createTokenizerRegistry, parseTokenizerPaths } from './context/tokenizers/registry.js';
+import type { TokenCache } from './ports/token-cache.js';
 
 /** Something that runs in the background of `engram serve` / `engram worker`. */
 export interface BackgroundTask {
@@ -69,6 +77,9 @@ export interface Runtime {
   readonly memory: MemoryService;
   /** Intent-aware hybrid recall over every tier (memories, chunks, graph facts). */
   readonly recall: RecallService;
+  /** Token-exact context (POST /v1/context) and its token cache's stats. */
+  readonly context: ContextService;
+  readonly tokenIds: TokenIdSource;
   /** Knowledge graph: extraction (called by the ingest pipeline), resolution, graph queries, facts for recall. */
   readonly graph: GraphService;
   /** Knowledge ingestion: documents, their pipeline jobs, status, delete, hybrid chunk search. */
@@ -231,6 +242,27 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     });
     background.push(createMemoryJobs({ service: memory, heartbeats, logger }));
 
+    const tokenCache = openTokenCache(config, { clock, logger });
+    releasers.push(() => tokenCache.close());
+    const tokenIds = createTokenIdSource({ cache: tokenCache, clock, logger, metrics });
+    releasers.push(() => tokenIds.flush());
+    const context = createContextService({
+      recall: async (input) => {
+        const result = await recall.recall({
+          tenantId: input.tenantId,
+          query: input.query,
+          k: input.k,
+          ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+          ...(input.userId === undefined ? {} : { userId: input.userId }),
+        });
+        return result.items.map((item) => ({ id: item.id, text: item.text, score: item.score.fused }));
+      },
+      tokenizers: createTokenizerRegistry({ tokenizerPaths: parseTokenizerPaths(config.tokenizers) }),
+      tokenIds,
+      clock,
+      logger,
+    });
+
     readiness.push({
       name: 'background-jobs',
       check: async () => {
@@ -255,6 +287,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       chatModel,
       memory,
       recall,
+      context,
+      tokenIds,
       graph,
       telemetry,
       ingest,
@@ -299,4 +333,38 @@ async function openTelemetryPorts(
     };
   }
   return openSqliteTelemetry({ path: sqlitePathFor(config), clock, leaseMs: config.telemetryClaimIdleMs });
+}
+
+/**
+ * The token cache: Redis (its own fail-fast connection, so a Redis outage fails cache calls at
+ * once and the breaker falls back to local tokenization) when configured, else in process.
+ */
+function openTokenCache(config: Config, deps: { clock: Clock; logger: Logger }): TokenCache & { close(): Promise<void> } {
+  const ttls = {
+    defaultTtlSeconds: config.tokenCacheTtlSeconds,
+    namespaceTtlSeconds: parseNamespaceTtls(config.tokenCacheNamespaceTtls),
+  };
+  const useRedis = config.tokenCacheBackend === 'redis' || (config.tokenCacheBackend === 'auto' && config.redisUrl !== undefined);
+  if (!useRedis) return createMemoryTokenCache({ ...ttls, maxBytes: config.tokenCacheMaxBytes });
+  if (config.redisUrl === undefined) {
+    throw new AppError('CONFIG_INVALID', 'ENGRAM_TOKEN_CACHE_BACKEND=redis needs ENGRAM_REDIS_URL.');
+  }
+  const connection = openRedis({
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    commandTimeoutMs: Math.min(config.redisCommandTimeoutMs, config.tokenCacheTimeoutMs),
+    failFast: true,
+    onConnectionError: (error) => deps.logger.warn({ err: error }, 'token cache: Redis connection error'),
+  });
+  const cache = createRedisTokenCache({
+    ...ttls,
+    redis: connection,
+    maxBytes: config.tokenCacheMaxBytes,
+    callTimeoutMs: config.tokenCacheTimeoutMs,
+    breakerThreshold: config.tokenCacheBreakerThreshold,
+    breakerHalfOpenAfterMs: config.tokenCacheBreakerHalfOpenMs,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+  return { ...cache, close: () => closeRedis(connection) };
 }

@@ -1,9 +1,10 @@
 // Every benchmark suite, in the order `npm run bench` runs them.
 import type { BenchSuite } from '../harness.js';
+import { contextSuite } from './context.js';
 import { graphSuite } from './graph.js';
 import { ingestSuite } from './ingest.js';
 import { queueSuite } from './queue.js';
 import { recallSuite } from './recall.js';
 import { telemetrySuite } from './telemetry.js';
 
-export const suites: BenchSuite[] = [queueSuite, graphSuite, ingestSuite, telemetrySuite, recallSuite];
+export const suites: BenchSuite[] = [queueSuite, graphSuite, ingestSuite, telemetrySuite, recallSuite, contextSuite];

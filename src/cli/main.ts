@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
+import { registerContextCommand } from './commands/context.js';
 import { registerDocumentsCommand } from './commands/documents.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerIngestCommand } from './commands/ingest.js';
@@ -28,6 +29,7 @@ registerMigrateCommand(program, env);
 registerConfigCommand(program, env);
 registerIngestCommand(program, env);
 registerDocumentsCommand(program, env);
+registerContextCommand(program, env);
 registerEvalCommand(program, env);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -17,6 +17,7 @@ import { installAuth, parseApiKeys } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { documentRoutes } from './routes/documents.js';
+import { contextRoutes } from './routes/context.js';
 import { graphRoutes } from './routes/graph.js';
 import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
@@ -91,5 +92,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   await app.register(graphRoutes(runtime.graph));
   await app.register(documentRoutes({ ingest: runtime.ingest }));
   await app.register(telemetryRoutes(runtime.telemetry, { batchMaxBytes: config.telemetryBatchMaxBytes }));
+  await app.register(contextRoutes(runtime.context, runtime.tokenIds));
   return app;
 }
