@@ -140,6 +140,37 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     return { sql: parts.join(' AND '), params };
   }
 
+  /**
+   * FTS5 ranks every row that matches any term, so one term found in most chunks makes a query
+   * cost a scan of the index. Like BM25's own IDF would, such terms barely move the ranking of
+   * chunks holding the rarer terms; they are dropped from the query when rarer terms are left.
+   * Document frequencies are cached for a minute.
+   */
+  const frequencies = new Map<string, { docs: number; at: number }>();
+  let totalRows = { count: 0, at: -Infinity };
+  function selectiveTerms(terms: string[]): string[] {
+    if (terms.length < 2) return terms;
+    const now = clock.now();
+    if (now - totalRows.at > 60_000) {
+      const row = db.prepare('SELECT count(*) AS n FROM chunks WHERE indexed = 1').get() as {
+        n: number;
+      };
+      totalRows = { count: row.n, at: now };
+    }
+    if (totalRows.count < 5_000) return terms; // small stores: ranking everything is cheap
+    const count = db.prepare('SELECT count(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?');
+    const common = terms.filter((term) => {
+      let cached = frequencies.get(term);
+      if (cached === undefined || now - cached.at > 60_000) {
+        cached = { docs: (count.get(`"${term}"`) as { n: number }).n, at: now };
+        if (frequencies.size > 10_000) frequencies.clear();
+        frequencies.set(term, cached);
+      }
+      return cached.docs > totalRows.count * 0.1;
+    });
+    return common.length === terms.length ? terms : terms.filter((term) => !common.includes(term));
+  }
+
   const store: DocumentStore = {
     async createDocument(input: NewDocument) {
       const insert = db.transaction(() => {
@@ -439,7 +470,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async searchText(input) {
-      const terms = searchTerms(input.query);
+      const terms = selectiveTerms(searchTerms(input.query));
       if (terms.length === 0 || input.limit <= 0) return [];
       const match = terms.map((term) => `"${term}"`).join(' OR ');
       const where = filters(input);
