@@ -35,6 +35,8 @@ export interface LabParams {
   windowBoost: number; // turn credit from its episode's text score
   windowItems: number; // weight of episodes as ranked items themselves (0 = turns only)
   stripNamesVec: boolean; // embed the query without participants' names
+  firstPerson: number; // boost for first-person statements by the named speaker
+  rocchio: number; // vector PRF: q + rocchio * mean(top-3 fused turns' vectors), second pass
 }
 
 export const BASE: LabParams = {
@@ -66,6 +68,8 @@ export const BASE: LabParams = {
   windowBoost: 0,
   windowItems: 0,
   stripNamesVec: false,
+  firstPerson: 0,
+  rocchio: 0,
 };
 
 interface Prepared {
@@ -181,6 +185,29 @@ function normMax(m: Map<number, number>, n: number): Float64Array {
 export let lastMixed: number[][] | undefined;
 
 export function rank(p: Prepared, question: string, P: LabParams): number[] {
+  if (P.rocchio > 0) {
+    const first = rankOnce(p, question, { ...P, rocchio: 0 }, undefined);
+    const qv0 = p.qvecs.get(question)!;
+    const v = new Float32Array(qv0);
+    for (const d of first.slice(0, 3))
+      for (let i = 0; i < v.length; i++) v[i]! += (P.rocchio / 3) * p.vecs[d]![i]!;
+    const nn = Math.sqrt(v.reduce((a, x) => a + x * x, 0)) || 1;
+    return rankOnce(
+      p,
+      question,
+      P,
+      v.map((x) => x / nn),
+    );
+  }
+  return rankOnce(p, question, P, undefined);
+}
+
+function rankOnce(
+  p: Prepared,
+  question: string,
+  P: LabParams,
+  qvOverride: Float32Array | undefined,
+): number[] {
   const n = p.turns.length;
   const idx = p.bm.get(`${P.stemmed}/${P.speakerInText}`)!;
   let qt = analyse(question, P.stemmed);
@@ -214,7 +241,7 @@ export function rank(p: Prepared, question: string, P: LabParams): number[] {
   if (P.candidates > 0)
     text = new Map([...text.entries()].sort((a, b) => b[1] - a[1]).slice(0, P.candidates));
   const tn = normMax(text, n);
-  let qv = p.qvecs.get(question)!;
+  let qv = qvOverride ?? p.qvecs.get(question)!;
   if (P.stripNamesVec) {
     const names = new Set(p.conv.speakers.flatMap((sp) => words(sp)));
     const v = vecCache.get(
@@ -254,8 +281,16 @@ export function rank(p: Prepared, question: string, P: LabParams): number[] {
   }
   if (P.speakerBoost > 0) {
     const qw = new Set(words(question));
-    for (let i = 0; i < n; i++)
-      if (qw.has(p.turns[i]!.speaker.toLowerCase())) fused[i]! *= 1 + P.speakerBoost;
+    for (let i = 0; i < n; i++) {
+      if (!qw.has(p.turns[i]!.speaker.toLowerCase())) continue;
+      fused[i]! *= 1 + P.speakerBoost;
+      if (P.firstPerson > 0) {
+        const fp = words(p.turns[i]!.content).filter((w) =>
+          ['i', 'my', 'me', "i'm", "i've", 'we', 'our'].includes(w),
+        ).length;
+        fused[i]! *= 1 + P.firstPerson * Math.min(1, fp / 2);
+      }
+    }
   }
   if (P.neighbour > 0) {
     const base = fused;
