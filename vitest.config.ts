@@ -9,6 +9,7 @@ export default defineConfig({
     // Suites share one PostgreSQL server and one Redis; each uses its own schema or key prefix.
     fileParallelism: true,
     maxWorkers: 2,
+    globalSetup: ['./test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -2,12 +2,11 @@
 // shutdown that finishes in-flight requests.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collect, freePort, runCli, spawnCli, waitForHttp } from '../support/cli.js';
+import { CLI_PATH, collect, freePort, runCli, spawnCli, waitForHttp } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,8 +43,7 @@ describe('engram CLI', () => {
   });
 
   it('serves from the built package like `npm start`, creating ./.engram in the working directory', async () => {
-    const built = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-    expect(existsSync(built), 'dist/ is missing: `npm test` builds it; run `npm run build`').toBe(true);
+    const built = CLI_PATH;
     const cwd = mkdtempSync(join(dir, 'start-'));
     const port = await freePort();
     const child = spawn(process.execPath, [built, 'serve'], {

@@ -1,12 +1,13 @@
-// Runs the engram CLI from source as a real child process.
+// Runs the built engram CLI (dist/, as `npm start` does) as a real child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** Built by `npm test` (and by test/support/global-setup.ts when sources are newer). */
+export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI_PATH, ...args], {
+  return spawn(process.execPath, [CLI_PATH, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
