@@ -20,7 +20,6 @@ function add(field: string, value: number): FoldOp {
 
 function sketchOps(sketch: QuantileSketch, prefix: SketchName, value: number): FoldOp[] {
   const ops: FoldOp[] = [
-    add(`${prefix}.c`, 1),
     add(`${prefix}.s`, value),
     { field: `${prefix}.lo`, kind: 'min', value },
     { field: `${prefix}.hi`, kind: 'max', value },
@@ -72,8 +71,6 @@ export function foldOf(tenantId: string, event: TelemetryEvent, sketch: Quantile
 
 /** Adds a bucket's folded sketch fields to `into`. */
 export function addSketchFields(into: QuantileSketch, prefix: SketchName, fields: Record<string, number>): void {
-  const count = fields[`${prefix}.c`] ?? 0;
-  if (count === 0) return;
   const part = new QuantileSketch(into.alpha);
   const start = `${prefix}.`;
   for (const [field, n] of Object.entries(fields)) {
@@ -83,6 +80,7 @@ export function addSketchFields(into: QuantileSketch, prefix: SketchName, fields
     else if (rest.startsWith('p')) part.addBucket(1, Number(rest.slice(1)), n);
     else if (rest.startsWith('n')) part.addBucket(-1, Number(rest.slice(1)), n);
   }
+  if (part.count === 0) return;
   part.setAggregates(fields[`${prefix}.s`] ?? 0, fields[`${prefix}.lo`] ?? 0, fields[`${prefix}.hi`] ?? 0);
   into.merge(part);
 }

@@ -18,8 +18,9 @@ export interface SketchState {
   alpha: number;
   count: number;
   sum: number;
-  min: number;
-  max: number;
+  /** Null when empty (JSON has no infinities). */
+  min: number | null;
+  max: number | null;
   zeros: number;
   /** Bucket key → count, for positive values. */
   positive: Record<string, number>;
@@ -108,6 +109,7 @@ export class QuantileSketch {
 
   merge(other: QuantileSketch): this {
     if (other.alpha !== this.alpha) throw new RangeError('cannot merge sketches of different accuracy');
+    if (other.total === 0) return this;
     for (const [key, n] of other.positiveBuckets) this.positiveBuckets.set(key, (this.positiveBuckets.get(key) ?? 0) + n);
     for (const [key, n] of other.negativeBuckets) this.negativeBuckets.set(key, (this.negativeBuckets.get(key) ?? 0) + n);
     this.zeroCount += other.zeroCount;
@@ -158,8 +160,8 @@ export class QuantileSketch {
       alpha: this.alpha,
       count: this.total,
       sum: this.sumValue,
-      min: this.minValue,
-      max: this.maxValue,
+      min: this.total === 0 ? null : this.minValue,
+      max: this.total === 0 ? null : this.maxValue,
       zeros: this.zeroCount,
       positive: Object.fromEntries([...this.positiveBuckets].map(([k, n]) => [String(k), n])),
       negative: Object.fromEntries([...this.negativeBuckets].map(([k, n]) => [String(k), n])),
@@ -171,7 +173,9 @@ export class QuantileSketch {
     for (const [key, n] of Object.entries(state.positive)) sketch.addBucket(1, Number(key), n);
     for (const [key, n] of Object.entries(state.negative)) sketch.addBucket(-1, Number(key), n);
     sketch.addZeros(state.zeros);
-    sketch.setAggregates(state.sum, state.min, state.max);
+    if (sketch.total > 0) {
+      sketch.setAggregates(state.sum, state.min ?? Number.POSITIVE_INFINITY, state.max ?? Number.NEGATIVE_INFINITY);
+    }
     return sketch;
   }
 }

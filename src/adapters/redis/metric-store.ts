@@ -33,22 +33,36 @@ export interface RedisMetricStoreOptions {
   retentionSeconds: number;
 }
 
+// ARGV: dedupTtl, keepTtl, then three sections (headers keep per-event arguments few):
+//   buckets:  n, then per bucket  bucketKeyIdx, indexKeyIdx, indexField
+//   sessions: n, then per session sessionKeyIdx, agentId
+//   events:   n, then per event   seenKeyIdx, eventId, bucketNo, nOps, op×(opField, value),
+//                                 sessionNo, nSessionOps, op×(opField, value), endedKeyIdx [, sessionId]
+// An opField is the field name after one character saying how to fold: + add, < min, > max.
 const FOLD_SCRIPT = `
 local dedupTtl = ARGV[1]
 local keepTtl = ARGV[2]
-local n = tonumber(ARGV[3])
-local p = 4
+local p = 3
+local buckets = {}
+local nb = tonumber(ARGV[p]); p = p + 1
+for i = 1, nb do buckets[i] = {tonumber(ARGV[p]), tonumber(ARGV[p + 1]), ARGV[p + 2]}; p = p + 3 end
+local sessions = {}
+local ns = tonumber(ARGV[p]); p = p + 1
+for i = 1, ns do sessions[i] = {tonumber(ARGV[p]), ARGV[p + 1]}; p = p + 2 end
+local n = tonumber(ARGV[p]); p = p + 1
 local folded = 0
 local agg = {}
 local strings = {}
 local seen = {}
-local function combine(k, op, f, v)
+local function combine(k, spec, v)
+  local op = string.sub(spec, 1, 1)
+  local f = string.sub(spec, 2)
   local fields = agg[k]
   if not fields then fields = {}; agg[k] = fields end
   local e = fields[f]
   if not e then fields[f] = {op, v}
-  elseif op == 'add' then e[2] = e[2] + v
-  elseif op == 'min' then if v < e[2] then e[2] = v end
+  elseif op == '+' then e[2] = e[2] + v
+  elseif op == '<' then if v < e[2] then e[2] = v end
   else if v > e[2] then e[2] = v end end
 end
 local function put(k, f, v)
@@ -60,38 +74,31 @@ for i = 1, n do
   local seenIdx = tonumber(ARGV[p])
   local fresh = redis.call('HSETNX', KEYS[seenIdx], ARGV[p + 1], '1') == 1
   seen[seenIdx] = true
-  local indexIdx = tonumber(ARGV[p + 2])
-  local indexField = ARGV[p + 3]
-  local bucketIdx = tonumber(ARGV[p + 4])
-  local nOps = tonumber(ARGV[p + 5])
-  p = p + 6
+  local b = buckets[tonumber(ARGV[p + 2])]
+  local nOps = tonumber(ARGV[p + 3])
+  p = p + 4
   if fresh then
     folded = folded + 1
-    put(indexIdx, indexField, '1')
-    for j = 1, nOps do
-      combine(bucketIdx, ARGV[p], ARGV[p + 1], tonumber(ARGV[p + 2]))
-      p = p + 3
-    end
+    put(b[2], b[3], '1')
+    for j = 1, nOps do combine(b[1], ARGV[p], tonumber(ARGV[p + 1])); p = p + 2 end
   else
-    p = p + 3 * nOps
+    p = p + 2 * nOps
   end
-  local sessionIdx = tonumber(ARGV[p])
-  local agent = ARGV[p + 1]
-  local nSessionOps = tonumber(ARGV[p + 2])
-  p = p + 3
+  local s = sessions[tonumber(ARGV[p])]
+  local nSessionOps = tonumber(ARGV[p + 1])
+  p = p + 2
   if fresh then
-    put(sessionIdx, 'agent', agent)
-    for j = 1, nSessionOps do
-      combine(sessionIdx, ARGV[p], ARGV[p + 1], tonumber(ARGV[p + 2]))
-      p = p + 3
-    end
+    put(s[1], 'agent', s[2])
+    for j = 1, nSessionOps do combine(s[1], ARGV[p], tonumber(ARGV[p + 1])); p = p + 2 end
   else
-    p = p + 3 * nSessionOps
+    p = p + 2 * nSessionOps
   end
   local endIdx = tonumber(ARGV[p])
-  local sessionId = ARGV[p + 1]
-  p = p + 2
-  if fresh and endIdx > 0 then put(endIdx, sessionId, agent) end
+  p = p + 1
+  if endIdx > 0 then
+    if fresh then put(endIdx, ARGV[p], s[2]) end
+    p = p + 1
+  end
 end
 -- A bucket always gets 'ev' and a session always gets 'first': when that field is new, so is
 -- the key, and only then is its TTL set (one EXPIRE per key's life, not per batch).
@@ -100,7 +107,7 @@ for k, fields in pairs(agg) do
   local created = false
   for f, e in pairs(fields) do
     local v = string.format('%.17g', e[2])
-    if e[1] == 'add' then
+    if e[1] == '+' then
       local total = redis.call('HINCRBYFLOAT', key, f, v)
       if f == 'ev' and tonumber(total) == e[2] then created = true end
     else
@@ -108,7 +115,7 @@ for k, fields in pairs(agg) do
       if not current then
         if f == 'first' then created = true end
         redis.call('HSET', key, f, v)
-      elseif (e[1] == 'min' and e[2] < tonumber(current)) or (e[1] == 'max' and e[2] > tonumber(current)) then
+      elseif (e[1] == '<' and e[2] < tonumber(current)) or (e[1] == '>' and e[2] > tonumber(current)) then
         redis.call('HSET', key, f, v)
       end
     end
@@ -127,6 +134,7 @@ return folded
 `;
 
 const enc = encodeURIComponent;
+const OP_MARK = { add: '+', min: '<', max: '>' } as const;
 
 function keysOf(tenantId: string) {
   const t = `tm:${enc(tenantId)}`;
@@ -167,33 +175,64 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
     async fold(folds: EventFold[]): Promise<FoldResult> {
       if (folds.length === 0) return { folded: 0, duplicates: 0 };
       const keys: string[] = [];
-      const keyIndex = new Map<string, number>();
+      const keyIndex = new Map<string, string>();
       const indexOf = (key: string) => {
         let index = keyIndex.get(key);
         if (index === undefined) {
           keys.push(key);
-          index = keys.length;
+          index = String(keys.length);
           keyIndex.set(key, index);
         }
-        return String(index);
+        return index;
       };
-      const args: string[] = [String(options.dedupTtlSeconds), String(options.retentionSeconds), String(folds.length)];
+      const tenants = new Map<string, ReturnType<typeof keysOf>>();
+      const bucketNo = new Map<string, string>();
+      const bucketArgs: string[] = [];
+      const sessionNo = new Map<string, string>();
+      const sessionArgs: string[] = [];
+      const eventArgs: string[] = [];
       for (const fold of folds) {
-        const k = keysOf(fold.tenantId);
-        args.push(
-          indexOf(k.seen(fold.minute)),
-          fold.eventId,
-          indexOf(k.index(fold.minute)),
-          `${enc(fold.agentId)}:${enc(fold.tool)}`,
-          indexOf(k.bucket(fold.minute, fold.agentId, fold.tool)),
-          String(fold.ops.length),
-        );
-        for (const op of fold.ops) args.push(op.kind, op.field, String(op.value));
-        args.push(indexOf(k.session(fold.session.sessionId)), fold.agentId, String(fold.session.ops.length));
-        for (const op of fold.session.ops) args.push(op.kind, op.field, String(op.value));
+        let k = tenants.get(fold.tenantId);
+        if (k === undefined) {
+          k = keysOf(fold.tenantId);
+          tenants.set(fold.tenantId, k);
+        }
+        const bucketId = `${fold.tenantId}\u0000${fold.minute}\u0000${fold.agentId}\u0000${fold.tool}`;
+        let bucket = bucketNo.get(bucketId);
+        if (bucket === undefined) {
+          bucketArgs.push(
+            indexOf(k.bucket(fold.minute, fold.agentId, fold.tool)),
+            indexOf(k.index(fold.minute)),
+            `${enc(fold.agentId)}:${enc(fold.tool)}`,
+          );
+          bucket = String(bucketNo.size + 1);
+          bucketNo.set(bucketId, bucket);
+        }
+        const sessionId = `${fold.tenantId}\u0000${fold.session.sessionId}`;
+        let session = sessionNo.get(sessionId);
+        if (session === undefined) {
+          sessionArgs.push(indexOf(k.session(fold.session.sessionId)), fold.agentId);
+          session = String(sessionNo.size + 1);
+          sessionNo.set(sessionId, session);
+        }
+        eventArgs.push(indexOf(k.seen(fold.minute)), fold.eventId, bucket, String(fold.ops.length));
+        for (const op of fold.ops) eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
+        eventArgs.push(session, String(fold.session.ops.length));
+        for (const op of fold.session.ops) eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
         const ended = fold.session.endedMinute;
-        args.push(ended === undefined ? '0' : indexOf(k.ended(ended)), fold.session.sessionId);
+        if (ended === undefined) eventArgs.push('0');
+        else eventArgs.push(indexOf(k.ended(ended)), fold.session.sessionId);
       }
+      const args = [
+        String(options.dedupTtlSeconds),
+        String(options.retentionSeconds),
+        String(bucketNo.size),
+        ...bucketArgs,
+        String(sessionNo.size),
+        ...sessionArgs,
+        String(folds.length),
+        ...eventArgs,
+      ];
       const folded = Number(await foldCommand(keys.length, ...keys, ...args));
       return { folded, duplicates: folds.length - folded };
     },
