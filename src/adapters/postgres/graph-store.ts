@@ -181,9 +181,10 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
     ).rows.map((r) => r.id);
     const doomed = (
       await client.query<{ id: string }>(
-        `SELECT r.id FROM graph_relations r WHERE r.tenant_id = $1 AND (
-          (r.id = ANY($2::text[]) AND NOT EXISTS (SELECT 1 FROM graph_relation_sources s WHERE s.relation_id = r.id))
-          OR r.subject_id = ANY($3::text[]) OR r.object_id = ANY($3::text[]))`,
+        `SELECT r.id FROM graph_relations r WHERE r.tenant_id = $1 AND r.id = ANY($2::text[])
+            AND NOT EXISTS (SELECT 1 FROM graph_relation_sources s WHERE s.relation_id = r.id)
+          UNION SELECT r.id FROM graph_relations r WHERE r.tenant_id = $1 AND r.subject_id = ANY($3::text[])
+          UNION SELECT r.id FROM graph_relations r WHERE r.tenant_id = $1 AND r.object_id = ANY($3::text[])`,
         [tenantId, touchedRelations, orphanEntities],
       )
     ).rows.map((r) => r.id);

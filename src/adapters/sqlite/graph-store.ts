@@ -167,10 +167,11 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
           AND NOT EXISTS (SELECT 1 FROM graph_mentions m WHERE m.tenant_id = e.tenant_id AND m.entity_id = e.id)`)
       .all(tenantId, json(touchedEntities)) as { id: string }[]).map((r) => r.id);
     const doomed = (db
-      .prepare(`SELECT r.id FROM graph_relations r WHERE r.tenant_id = ? AND (
-          (r.id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM graph_relation_sources s WHERE s.relation_id = r.id))
-          OR r.subject_id IN (SELECT value FROM json_each(?)) OR r.object_id IN (SELECT value FROM json_each(?)))`)
-      .all(tenantId, json(touchedRelations), json(orphanEntities), json(orphanEntities)) as { id: string }[]).map((r) => r.id);
+      .prepare(`SELECT r.id FROM graph_relations r WHERE r.tenant_id = @tenantId AND r.id IN (SELECT value FROM json_each(@touched))
+            AND NOT EXISTS (SELECT 1 FROM graph_relation_sources s WHERE s.relation_id = r.id)
+          UNION SELECT r.id FROM graph_relations r WHERE r.tenant_id = @tenantId AND r.subject_id IN (SELECT value FROM json_each(@orphans))
+          UNION SELECT r.id FROM graph_relations r WHERE r.tenant_id = @tenantId AND r.object_id IN (SELECT value FROM json_each(@orphans))`)
+      .all({ tenantId, touched: json(touchedRelations), orphans: json(orphanEntities) }) as { id: string }[]).map((r) => r.id);
     // A fact superseded only by a removed fact is current again — unless another surviving,
     // newer fact for the same subject and predicate supersedes it.
     db.prepare(`UPDATE graph_relations AS r SET
