@@ -26,6 +26,7 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/logger.js';
@@ -117,13 +118,26 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   let errors = 0;
   let lastStats = { entries: 0, bytes: 0, evictions: 0 };
   breaker.onStateChange((state) => {
-    logger.warn({ breaker: breakerStateOf(state) }, 'token cache: Redis circuit breaker changed state');
+    logger.warn(
+      { breaker: breakerStateOf(state) },
+      'token cache: Redis circuit breaker changed state',
+    );
   });
 
-  /** Runs `call` under the breaker; failures are logged, counted and answered by `fallback`. */
+  /**
+   * Runs `call` under the breaker; failures are logged, counted and answered by `fallback`. A
+   * fail-fast connection refuses commands until connected, so a call waits for it — within the
+   * call's timeout — instead of failing while the first connection is still being made.
+   */
   async function guarded<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
     try {
-      return await policy.execute(call);
+      return await policy.execute(async ({ signal }) => {
+        if (redis.status !== 'ready') {
+          if (redis.status === 'end') throw new Error('the token cache connection is closed');
+          await once(redis, 'ready', { signal });
+        }
+        return call();
+      });
     } catch (error) {
       errors += 1;
       if (breaker.state === CircuitState.Closed) {
@@ -158,7 +172,9 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
     },
 
     async setMany(entries, { namespace }) {
-      const fitting = entries.filter((entry) => entry.ids.length * 4 + ENTRY_OVERHEAD_BYTES <= options.maxBytes);
+      const fitting = entries.filter(
+        (entry) => entry.ids.length * 4 + ENTRY_OVERHEAD_BYTES <= options.maxBytes,
+      );
       if (fitting.length === 0) return;
       const ttlMs = ttlSecondsFor(options, namespace) * 1000;
       await guarded(
