@@ -1,10 +1,11 @@
 // Every benchmark suite, in the order `npm run bench` runs them.
 import type { BenchSuite } from '../harness.js';
 import { contextSuite } from './context.js';
+import { embedSuite } from './embed.js';
 import { graphSuite } from './graph.js';
 import { ingestSuite } from './ingest.js';
 import { queueSuite } from './queue.js';
 import { recallSuite } from './recall.js';
 import { telemetrySuite } from './telemetry.js';
 
-export const suites: BenchSuite[] = [queueSuite, graphSuite, ingestSuite, telemetrySuite, recallSuite, contextSuite];
+export const suites: BenchSuite[] = [queueSuite, embedSuite, graphSuite, ingestSuite, telemetrySuite, recallSuite, contextSuite];

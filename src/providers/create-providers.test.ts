@@ -8,7 +8,7 @@ import {
   embeddingsReply,
   startFakeOpenAiServer,
   type FakeOpenAiServer,
-} from './fake-openai-server.js';
+} from '../../test/support/fake-openai-server.js';
 
 const logger = createSilentLogger();
 let server: FakeOpenAiServer | undefined;

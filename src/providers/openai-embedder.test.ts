@@ -9,7 +9,7 @@ import {
   startFakeOpenAiServer,
   type FakeOpenAiServer,
   type FakeReply,
-} from './fake-openai-server.js';
+} from '../../test/support/fake-openai-server.js';
 import { l2Normalise } from './l2-normalise.js';
 import { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './openai-embedder.js';
 

@@ -12,7 +12,7 @@ import { isAppError } from '../../src/domain/errors.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createChatExtractor } from '../../src/graph/chat-extractor.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
-import { chatReply, startFakeOpenAiServer, type FakeOpenAiServer, type RecordedRequest } from '../../src/providers/fake-openai-server.js';
+import { chatReply, startFakeOpenAiServer, type FakeOpenAiServer, type RecordedRequest } from '../support/fake-openai-server.js';
 import { createOpenAiChatModel } from '../../src/providers/openai-chat-model.js';
 
 const PARAGRAPH = 'Neo4j Inc. was founded by Emil Eifrem. In March 2023, Emil Eifrem joined Acme Robotics as an adviser.';

@@ -9,7 +9,7 @@ import {
   embeddingsReply,
   startFakeOpenAiServer,
   type FakeOpenAiServer,
-} from '../../src/providers/fake-openai-server.js';
+} from '../support/fake-openai-server.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
 describe('openai summariser', () => {
