@@ -98,7 +98,7 @@ export interface EntityDetail {
   entity: EntityRecord;
   aliases: AliasRecord[];
   /** Facts where the entity is subject or object, current and superseded, newest first. */
-  facts: RelationWithNames[];
+  facts: (RelationWithNames & { sources: RelationSource[] })[];
   mentions: MentionRecord[];
   /** True when mentions were capped at the requested limit. */
   mentionsTruncated: boolean;

@@ -108,6 +108,7 @@ export function describeGraphStore(name: string, open: () => Promise<GraphBacken
       const detail = await graph.getEntity(t, alice.id);
       expect(detail.facts.map((f) => `${f.subjectName}|${f.predicate}|${f.objectName}`)).toEqual(['Alice Smith|works at|Acme Corp']);
       expect(detail.mentions).toEqual([expect.objectContaining({ documentId: 'doc-1', chunkId: 'c1', surface: 'Alice Smith' })]);
+      expect(detail.facts[0]!.sources).toEqual([{ documentId: 'doc-1', chunkId: 'c1', sentence: 'Alice Smith works at Acme Corp as an engineer.' }]);
 
       const facts = await graph.searchFacts({ tenantId: t, query: 'Who acquired GitHub?', k: 5 });
       expect(facts[0]).toMatchObject({ text: 'Microsoft acquired GitHub (since 2018-06-04)', predicate: 'acquired' });

@@ -58,13 +58,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       expect(detail.statusCode).toBe(200);
       const body = detail.json<{
         aliases: { alias: string; method: string }[];
-        facts: { text: string; invalidAt: string | null }[];
+        facts: { text: string; invalidAt: string | null; sources: { documentId: string; chunkId: string; sentence: string }[] }[];
         mentions: { chunkId: string; surface: string }[];
       }>();
       expect(body.aliases.map((a) => a.alias).sort()).toEqual(['Neo4j', 'Neo4j Inc.', 'neo4j']);
       expect(body.facts.map((f) => f.text).sort()).toEqual([
         'Alice Smith works at Neo4j Inc. (from 2019-01-01 until 2022-01-01)',
         expect.stringMatching(/^Emil Eifrem founded Neo4j Inc\. \(since \d{4}-\d{2}-\d{2}\)$/),
+      ]);
+      expect(body.facts.find((f) => f.text.startsWith('Alice'))!.sources).toEqual([
+        { documentId: 'doc-1', chunkId: 'chunk-0', sentence: 'Neo4j Inc. hired Alice Smith in 2019.' },
       ]);
       expect(body.mentions.map((m) => `${m.chunkId}:${m.surface}`).sort()).toEqual(['chunk-0:Neo4j', 'chunk-0:Neo4j Inc.', 'chunk-2:neo4j']);
 

@@ -11,6 +11,7 @@ import type {
   NewMention,
   NewRelation,
   RelationRecord,
+  RelationSource,
   RelationWithNames,
   RemovedGraph,
   ResolutionMethod,
@@ -81,6 +82,26 @@ function toRelation(row: RelationRow): RelationRecord {
 
 function toNamedRelation(row: RelationRow): RelationWithNames {
   return { ...toRelation(row), subjectName: row.subject_name ?? '', objectName: row.object_name ?? '' };
+}
+
+interface SourceRow {
+  relation_id: string;
+  document_id: string;
+  chunk_id: string;
+  sentence: string;
+}
+
+/** Evidence per relation, at most MAX_SOURCES_PER_FACT each: a fact repeated in 1,000 chunks needs no 1,000 quotes. */
+const MAX_SOURCES_PER_FACT = 5;
+
+function groupSources(rows: SourceRow[]): Map<string, RelationSource[]> {
+  const grouped = new Map<string, RelationSource[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.relation_id) ?? [];
+    if (list.length < MAX_SOURCES_PER_FACT) list.push({ documentId: row.document_id, chunkId: row.chunk_id, sentence: row.sentence });
+    grouped.set(row.relation_id, list);
+  }
+  return grouped;
 }
 
 function vectorLiteral(vector: Float32Array): string {
@@ -389,6 +410,15 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
           LIMIT $3`,
         [tenantId, entityId, limits.facts + 1],
       );
+      const sources = groupSources(
+        (
+          await pool.query<SourceRow>(
+            `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+              WHERE tenant_id = $1 AND relation_id = ANY($2::text[]) ORDER BY relation_id, document_id, chunk_id`,
+            [tenantId, facts.rows.map((f) => f.id)],
+          )
+        ).rows,
+      );
       const mentions = await pool.query<{
         entity_id: string; document_id: string; chunk_id: string; surface: string; type: string; method: string; score: number; created_at: string;
       }>(
@@ -405,7 +435,7 @@ export function createPostgresGraphStore(pool: pg.Pool): GraphStore {
           documentId: a.document_id,
           chunkId: a.chunk_id,
         })),
-        facts: facts.rows.slice(0, limits.facts).map(toNamedRelation),
+        facts: facts.rows.slice(0, limits.facts).map((row) => ({ ...toNamedRelation(row), sources: sources.get(row.id) ?? [] })),
         factsTruncated: facts.rows.length > limits.facts,
         mentions: mentions.rows.slice(0, maxMentions).map((m) => ({
           entityId: m.entity_id,

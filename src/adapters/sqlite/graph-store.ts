@@ -14,6 +14,7 @@ import type {
   NewMention,
   NewRelation,
   RelationRecord,
+  RelationSource,
   RelationWithNames,
   RemovedGraph,
   ResolutionMethod,
@@ -82,6 +83,26 @@ function toRelation(row: RelationRow): RelationRecord {
 
 function toNamedRelation(row: RelationRow): RelationWithNames {
   return { ...toRelation(row), subjectName: row.subject_name ?? '', objectName: row.object_name ?? '' };
+}
+
+interface SourceRow {
+  relation_id: string;
+  document_id: string;
+  chunk_id: string;
+  sentence: string;
+}
+
+/** Evidence per relation, at most MAX_SOURCES_PER_FACT each: a fact repeated in 1,000 chunks needs no 1,000 quotes. */
+const MAX_SOURCES_PER_FACT = 5;
+
+function groupSources(rows: SourceRow[]): Map<string, RelationSource[]> {
+  const grouped = new Map<string, RelationSource[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.relation_id) ?? [];
+    if (list.length < MAX_SOURCES_PER_FACT) list.push({ documentId: row.document_id, chunkId: row.chunk_id, sentence: row.sentence });
+    grouped.set(row.relation_id, list);
+  }
+  return grouped;
 }
 
 function vectorBlob(vector: Float32Array): Buffer {
@@ -311,6 +332,12 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
         .prepare(`SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
           WHERE r.tenant_id = ? AND (r.subject_id = ? OR r.object_id = ?) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`)
         .all(tenantId, entityId, entityId, limits.facts + 1) as RelationRow[];
+      const sources = groupSources(
+        db
+          .prepare(`SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+            WHERE tenant_id = ? AND relation_id IN (SELECT value FROM json_each(?)) ORDER BY relation_id, document_id, chunk_id`)
+          .all(tenantId, JSON.stringify(facts.map((f) => f.id))) as SourceRow[],
+      );
       const mentions = db
         .prepare(`SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`)
         .all(tenantId, entityId, maxMentions + 1) as {
@@ -326,7 +353,7 @@ export function createSqliteGraphStore(db: SqliteHandle): GraphStore {
           documentId: a.document_id,
           chunkId: a.chunk_id,
         })),
-        facts: facts.slice(0, limits.facts).map(toNamedRelation),
+        facts: facts.slice(0, limits.facts).map((row) => ({ ...toNamedRelation(row), sources: sources.get(row.id) ?? [] })),
         factsTruncated: facts.length > limits.facts,
         mentions: mentions.slice(0, maxMentions).map((m): MentionRecord => ({
           entityId: m.entity_id,

@@ -87,7 +87,13 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
                   chunkId: z.string(),
                 }),
               ),
-              facts: z.array(factSchema),
+              facts: z.array(
+                factSchema.extend({
+                  sources: z
+                    .array(z.object({ documentId: z.string(), chunkId: z.string(), sentence: z.string() }))
+                    .describe('Where the fact was read (up to 5).'),
+                }),
+              ),
               mentions: z.array(z.object({ documentId: z.string(), chunkId: z.string(), surface: z.string(), type: z.enum(ENTITY_TYPES) })),
               mentionsTruncated: z.boolean(),
               factsTruncated: z.boolean(),
@@ -100,7 +106,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
         return {
           entity: entityResponse(detail.entity),
           aliases: detail.aliases.map((a) => ({ alias: a.alias, method: a.method, score: a.score, documentId: a.documentId, chunkId: a.chunkId })),
-          facts: detail.facts.map(factResponse),
+          facts: detail.facts.map((fact) => ({ ...factResponse(fact), sources: fact.sources })),
           mentions: detail.mentions.map((m) => ({ documentId: m.documentId, chunkId: m.chunkId, surface: m.surface, type: m.type })),
           mentionsTruncated: detail.mentionsTruncated,
           factsTruncated: detail.factsTruncated,
