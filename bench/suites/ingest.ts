@@ -187,6 +187,8 @@ interface BenchStore {
   store: DocumentStore;
   jobQueue: JobQueue;
   graphStore: GraphStore;
+  /** Fresh planner statistics after a bulk fill (PostgreSQL; autovacuum would do it later). */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -200,6 +202,9 @@ async function openStore(label: string): Promise<BenchStore> {
       store: createPostgresDocumentStore({ pool: database.pool }),
       jobQueue: createPostgresJobQueue(database.pool, systemClock, queueOptions),
       graphStore: createPostgresGraphStore(database.pool),
+      analyze: async () => {
+        await database.pool.query('ANALYZE chunk_vectors; ANALYZE chunks; ANALYZE documents');
+      },
       close: async () => {
         await database.pool.query(`DROP SCHEMA "${schema}" CASCADE`);
         await database.close();
@@ -212,6 +217,7 @@ async function openStore(label: string): Promise<BenchStore> {
     store: createSqliteDocumentStore({ db: database.db }),
     jobQueue: createSqliteJobQueue(database.db, systemClock, queueOptions),
     graphStore: createSqliteGraphStore(database.db),
+    analyze: async () => undefined,
     close: async () => {
       database.close();
       rmSync(dir, { recursive: true, force: true });
@@ -462,6 +468,7 @@ export const ingestSuite: BenchSuite = {
         });
         for (const size of quick ? [10_000] : [10_000, 100_000]) {
           await fillTo(bench.store, size, log);
+          await bench.analyze();
           await app.inject({
             method: 'POST',
             url: '/v1/search',

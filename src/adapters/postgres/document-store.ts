@@ -435,16 +435,29 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     async searchText(input) {
       const terms = searchTerms(input.query);
       if (terms.length === 0 || input.limit <= 0) return [];
-      const params: unknown[] = [terms.join(' | ')];
-      const where = filters(input, params);
-      const result = await pool.query<HitRow>(
-        `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, ts_rank_cd(c.tsv, q) AS score
-         FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('english', $1) AS q
-         WHERE c.tsv @@ q AND ${where}
-         ORDER BY score DESC, c.id LIMIT $${params.push(input.limit)}`,
-        params,
-      );
-      return result.rows.map(toHit);
+      // Rank the tenant's matches first and join only the best candidates (as in SQLite); when
+      // filters drop too many of them, the full join answers instead.
+      const run = async (candidates: number | null) => {
+        const params: unknown[] = [terms.join(' | '), input.tenantId];
+        const where = filters(input, params);
+        const cap = candidates === null ? '' : `LIMIT ${candidates}`;
+        const result = await pool.query<HitRow>(
+          `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, r.score
+           FROM (
+             SELECT x.id, ts_rank_cd(x.tsv, q) AS score
+             FROM chunks x, to_tsquery('english', $1) AS q
+             WHERE x.tenant_id = $2 AND x.tsv @@ q
+             ORDER BY score DESC, x.id ${cap}
+           ) r JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
+           WHERE ${where}
+           ORDER BY r.score DESC, c.id LIMIT $${params.push(input.limit)}`,
+          params,
+        );
+        return result.rows;
+      };
+      let rows = await run(Math.max(64, input.limit * 4));
+      if (rows.length < input.limit) rows = await run(null);
+      return rows.map(toHit);
     },
 
     async searchVector(input) {
@@ -456,19 +469,24 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
           `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
         );
       }
+      // The nearest vectors of the tenant come from the HNSW index alone (an inner query the
+      // planner cannot turn into a join-then-sort); the status, namespace and metadata filters
+      // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
+      const candidates = Math.min(1000, Math.max(64, input.limit * 4));
       return withTransaction(async (client) => {
-        // HNSW filters after the scan; an iterative scan keeps going until enough rows pass.
-        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, input.limit)}`);
+        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, candidates)}`);
         await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-        const params: unknown[] = [toVectorLiteral(input.vector)];
+        const params: unknown[] = [toVectorLiteral(input.vector), input.tenantId];
         const where = filters(input, params);
         const result = await client.query<HitRow>(
-          `SELECT * FROM (
-             SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
-             FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
-             WHERE v.tenant_id = c.tenant_id AND ${where}
-             ORDER BY v.embedding <=> $1::vector LIMIT $${params.push(input.limit)}
-           ) hits ORDER BY score DESC`,
+          `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
+           FROM (
+             SELECT v.chunk_id, v.embedding <=> $1::vector AS distance
+             FROM chunk_vectors v WHERE v.tenant_id = $2
+             ORDER BY v.embedding <=> $1::vector LIMIT ${candidates}
+           ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
+           WHERE ${where}
+           ORDER BY knn.distance, c.id LIMIT $${params.push(input.limit)}`,
           params,
         );
         return result.rows.map(toHit);
