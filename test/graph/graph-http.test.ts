@@ -87,6 +87,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       );
     });
 
+    it('documents the graph endpoints in the OpenAPI description', async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const spec = await app.inject({ method: 'GET', url: '/docs/json' });
+      expect(spec.statusCode).toBe(200);
+      const paths = Object.keys(spec.json<{ paths: Record<string, unknown> }>().paths);
+      expect(paths).toEqual(expect.arrayContaining(['/v1/entities', '/v1/entities/{id}', '/v1/graph/neighborhood']));
+    });
+
     it('rejects a depth over 3, reports unknown entities as 404, and keeps tenants apart', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
       const deep = await app.inject({ method: 'GET', url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=4', headers: ACME });
