@@ -23,6 +23,7 @@ export interface EventFold {
   ops: FoldOp[];
   session: {
     sessionId: string;
+    /** Empty for events that do not change session state. */
     ops: FoldOp[];
     /** Set by session_end: the session is listed under this minute for window queries. */
     endedMinute?: number;

@@ -31,10 +31,10 @@ function sketchOps(sketch: QuantileSketch, prefix: SketchName, value: number): F
 
 export function foldOf(tenantId: string, event: TelemetryEvent, sketch: QuantileSketch): EventFold {
   const ops: FoldOp[] = [add('ev', 1)];
-  const sessionOps: FoldOp[] = [
-    { field: 'first', kind: 'min', value: event.ts },
-    { field: 'last', kind: 'max', value: event.ts },
-  ];
+  // Session state (start, end, tool count, last activity for pruning) is touched only by the
+  // events that change it; model calls and suggestions leave it alone (most events, least work).
+  const sessionOps: FoldOp[] = [];
+  const last: FoldOp = { field: 'last', kind: 'max', value: event.ts };
   let tool = '';
   let endedMinute: number | undefined;
   switch (event.type) {
@@ -52,15 +52,15 @@ export function foldOf(tenantId: string, event: TelemetryEvent, sketch: Quantile
       tool = event.tool;
       ops.push(add('tc.n', 1), add('tc.ok', event.success ? 1 : 0));
       ops.push(...sketchOps(sketch, 'tc.d', event.durationMs));
-      sessionOps.push(add('tools', 1));
+      sessionOps.push(add('tools', 1), last);
       break;
     case 'session_start':
       ops.push(add('ss.n', 1));
-      sessionOps.push({ field: 'start', kind: 'min', value: event.ts });
+      sessionOps.push({ field: 'start', kind: 'min', value: event.ts }, last);
       break;
     case 'session_end':
       ops.push(add('se.n', 1));
-      sessionOps.push({ field: 'end', kind: 'max', value: event.ts });
+      sessionOps.push({ field: 'end', kind: 'max', value: event.ts }, last);
       endedMinute = minuteOf(event.ts);
       break;
   }

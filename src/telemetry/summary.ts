@@ -140,7 +140,7 @@ export function computeFigures(buckets: BucketFields[], sessions: SessionFields[
   let paceCount = 0;
   for (const session of sessions) {
     const end = session.fields['end'];
-    const start = session.fields['start'] ?? session.fields['first'];
+    const start = session.fields['start'];
     if (end === undefined || start === undefined || end < start) continue;
     const durationMs = end - start;
     durationTotal += durationMs;

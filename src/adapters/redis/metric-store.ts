@@ -37,7 +37,8 @@ export interface RedisMetricStoreOptions {
 //   buckets:  n, then per bucket  bucketKeyIdx, indexKeyIdx, indexField
 //   sessions: n, then per session sessionKeyIdx, agentId
 //   events:   n, then per event   seenKeyIdx, eventId, bucketNo, nOps, op×(opField, value),
-//                                 sessionNo, nSessionOps, op×(opField, value), endedKeyIdx [, sessionId]
+//                                 sessionNo (0: no session change) [, nSessionOps, op×(opField, value),
+//                                 endedKeyIdx [, sessionId]]
 // An opField is the field name after one character saying how to fold: + add, < min, > max.
 const FOLD_SCRIPT = `
 local dedupTtl = ARGV[1]
@@ -84,23 +85,27 @@ for i = 1, n do
   else
     p = p + 2 * nOps
   end
-  local s = sessions[tonumber(ARGV[p])]
-  local nSessionOps = tonumber(ARGV[p + 1])
-  p = p + 2
-  if fresh then
-    put(s[1], 'agent', s[2])
-    for j = 1, nSessionOps do combine(s[1], ARGV[p], tonumber(ARGV[p + 1])); p = p + 2 end
-  else
-    p = p + 2 * nSessionOps
-  end
-  local endIdx = tonumber(ARGV[p])
+  local sessionNo = tonumber(ARGV[p])
   p = p + 1
-  if endIdx > 0 then
-    if fresh then put(endIdx, ARGV[p], s[2]) end
+  if sessionNo > 0 then
+    local s = sessions[sessionNo]
+    local nSessionOps = tonumber(ARGV[p])
     p = p + 1
+    if fresh then
+      put(s[1], 'agent', s[2])
+      for j = 1, nSessionOps do combine(s[1], ARGV[p], tonumber(ARGV[p + 1])); p = p + 2 end
+    else
+      p = p + 2 * nSessionOps
+    end
+    local endIdx = tonumber(ARGV[p])
+    p = p + 1
+    if endIdx > 0 then
+      if fresh then put(endIdx, ARGV[p], s[2]) end
+      p = p + 1
+    end
   end
 end
--- A bucket always gets 'ev' and a session always gets 'first': when that field is new, so is
+-- A bucket always gets 'ev' and a session always gets 'last': when that field is new, so is
 -- the key, and only then is its TTL set (one EXPIRE per key's life, not per batch).
 for k, fields in pairs(agg) do
   local key = KEYS[k]
@@ -113,7 +118,7 @@ for k, fields in pairs(agg) do
     else
       local current = redis.call('HGET', key, f)
       if not current then
-        if f == 'first' then created = true end
+        if f == 'last' then created = true end
         redis.call('HSET', key, f, v)
       elseif (e[1] == '<' and e[2] < tonumber(current)) or (e[1] == '>' and e[2] > tonumber(current)) then
         redis.call('HSET', key, f, v)
@@ -208,6 +213,12 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
           bucket = String(bucketNo.size + 1);
           bucketNo.set(bucketId, bucket);
         }
+        eventArgs.push(indexOf(k.seen(fold.minute)), fold.eventId, bucket, String(fold.ops.length));
+        for (const op of fold.ops) eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
+        if (fold.session.ops.length === 0) {
+          eventArgs.push('0');
+          continue;
+        }
         const sessionId = `${fold.tenantId}\u0000${fold.session.sessionId}`;
         let session = sessionNo.get(sessionId);
         if (session === undefined) {
@@ -215,8 +226,6 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
           session = String(sessionNo.size + 1);
           sessionNo.set(sessionId, session);
         }
-        eventArgs.push(indexOf(k.seen(fold.minute)), fold.eventId, bucket, String(fold.ops.length));
-        for (const op of fold.ops) eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
         eventArgs.push(session, String(fold.session.ops.length));
         for (const op of fold.session.ops) eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
         const ended = fold.session.endedMinute;
