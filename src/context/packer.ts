@@ -55,7 +55,7 @@ export interface PackInput {
 }
 
 export const DEFAULT_SEPARATOR = '\n\n';
-const FILL_SLACK = 0.02;
+const FILL_SLACK = 0.05;
 const MIN_FILL_SLACK_TOKENS = 8;
 const MAX_ROUNDS = 4;
 
@@ -73,7 +73,7 @@ export async function packContext(
   const { tokenizer, maxTokens } = input;
   const separator = tokenizer.canonicalize(input.separator ?? DEFAULT_SEPARATOR);
   const dropped: PackedContext['dropped'] = [];
-  // Candidates are fetched in rounds sized to what the budget still needs (about five characters
+  // Candidates are fetched in rounds sized to what the budget still needs (about six characters
   // a token, at least four items), so an 8k budget over 200 recalled items looks up ~30, not 200.
   // Selection is greedy by unit length: a unit counts the item plus its separator, which bounds
   // the item's cost as the last one too (the separator is left off the end), so rarely more than
@@ -88,7 +88,7 @@ export async function packContext(
     if (round > 0 && remaining < Math.max(MIN_FILL_SLACK_TOKENS, maxTokens * FILL_SLACK)) break;
     const batch: Array<{ id: string; text: string }> = [];
     let chars = 0;
-    while (next < input.items.length && (batch.length < 4 || chars < remaining * 5)) {
+    while (next < input.items.length && (batch.length < 4 || chars < remaining * 6)) {
       const item = input.items[next]!;
       next += 1;
       const text = trimWhitespace(tokenizer.canonicalize(item.text));

@@ -78,6 +78,23 @@ if evicted > 0 then redis.call('INCRBY', KEYS[4], evicted) end
 return evicted
 `;
 
+const GET_SCRIPT = `
+local out = {}
+for i = 2, #KEYS do
+  local value = redis.call('GET', KEYS[i])
+  if value then
+    redis.call('PEXPIRE', KEYS[i], ARGV[1])
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[i + 1])
+    out[i - 1] = value
+  else
+    out[i - 1] = false
+  end
+end
+return out
+`;
+
+const GET_COMMAND = 'engramTokenCacheGet';
+
 export interface RedisTokenCacheOptions extends TokenCacheTtls {
   /** A connection of its own, opened fail-fast (no offline queue); the caller closes it. */
   redis: Redis;
@@ -110,6 +127,15 @@ export interface RedisTokenCache extends TokenCache {
 export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTokenCache {
   const { redis, clock, logger } = options;
   const valuePrefix = `${redis.options.keyPrefix ?? ''}${VALUE_PREFIX}`;
+  // EVALSHA with a fall-back to EVAL, by ioredis; the Buffer variant keeps values binary.
+  if (!(GET_COMMAND in redis)) redis.defineCommand(GET_COMMAND, { lua: GET_SCRIPT });
+  const getScript = (...args: Array<string | number>) =>
+    (
+      redis as unknown as Record<
+        string,
+        (...a: Array<string | number>) => Promise<Array<Buffer | null>>
+      >
+    )[`${GET_COMMAND}Buffer`]!(...args);
   const breaker = circuitBreaker(handleAll, {
     halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000,
     breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5),
@@ -155,15 +181,17 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
       return guarded(
         'getMany',
         async () => {
-          const pipeline = redis.pipeline();
-          for (const key of keys) pipeline.getexBuffer(`${VALUE_PREFIX}${key}`, 'PX', ttlMs);
-          // XX: refresh the LRU position of entries that exist, never add members for misses.
-          const now = clock.now();
-          pipeline.zadd(LRU_KEY, 'XX', ...keys.flatMap((key) => [now, key]));
-          const results = (await pipeline.exec()) ?? [];
+          // One command: GET, refresh TTL, refresh LRU position (XX: never add a miss).
+          const replies = await getScript(
+            keys.length + 1,
+            LRU_KEY,
+            ...keys.map((key) => `${VALUE_PREFIX}${key}`),
+            ttlMs,
+            clock.now(),
+            ...keys,
+          );
           return keys.map((_key, index) => {
-            const [error, value] = results[index] ?? [new Error('no reply'), null];
-            if (error !== null) throw error;
+            const value = replies[index];
             return value instanceof Buffer ? unpackTokenIds(value) : undefined;
           });
         },
