@@ -151,7 +151,8 @@ async function backends(context: BenchContext): Promise<Backend[]> {
         do {
           const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
           cursor = next;
-          if (keys.length > 0) await redis.call('DEL', ...keys); // raw names: bypass keyPrefix
+          // SCAN returns full names; DEL adds the connection's key prefix again, so strip it.
+          if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(prefix.length)));
         } while (cursor !== '0');
         await closeRedis(redis);
       },
