@@ -110,24 +110,34 @@ describe.each(ALL_TEST_TOKENIZERS)('ContextService with %s', (name) => {
     }
   });
 
-  it('shares one tokenization among 100 concurrent identical requests', async () => {
-    const { service, tokenIds } = makeService({
-      memories: ['The only memory about the engine, repeated by nobody.'],
-    });
-    const results = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        service.build({ tenantId: 't1', query: 'engine', tokenizer: name, maxTokens: 500 }),
-      ),
-    );
-    await tokenIds.flush();
-    const stats = await tokenIds.stats();
-    // One unit ("memory" + separator) and, the memory ending in ".", its last-item form.
-    expect(stats.tokenizations).toBe(2);
-    expect(new Set(results.map((result) => result.tokenIds.join(','))).size).toBe(1);
-    expect(results[0]!.tokenIds).toEqual(
-      tokenizer.encode('The only memory about the engine, repeated by nobody.'),
-    );
-  });
+  it.each([
+    [
+      'a memory ending in a letter: one text',
+      'The only memory about the engine, repeated by nobody',
+      1,
+    ],
+    // Ending in "." its IDs cannot be cut from "memory\n\n" (".\n\n" is one token): the unit
+    // and the memory alone are two texts, each tokenized once.
+    [
+      'a memory ending in punctuation: two texts',
+      'The only memory about the engine, repeated by nobody.',
+      2,
+    ],
+  ])(
+    'shares one tokenization per text among 100 concurrent identical requests (%s)',
+    async (_case, text, texts) => {
+      const { service, tokenIds } = makeService({ memories: [text] });
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          service.build({ tenantId: 't1', query: 'engine', tokenizer: name, maxTokens: 500 }),
+        ),
+      );
+      await tokenIds.flush();
+      expect((await tokenIds.stats()).tokenizations).toBe(texts);
+      expect(new Set(results.map((result) => result.tokenIds.join(','))).size).toBe(1);
+      expect(results[0]!.tokenIds).toEqual(tokenizer.encode(text));
+    },
+  );
 });
 
 describe('ContextService', () => {
