@@ -158,7 +158,11 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       totalRows = { count: row.n, at: now };
     }
     if (totalRows.count < 5_000) return terms; // small stores: ranking everything is cheap
-    const count = db.prepare('SELECT count(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?');
+    // Counting stops past the threshold, so a very common term costs no more than a rare one.
+    const threshold = Math.floor(totalRows.count * 0.1);
+    const count = db.prepare(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ${threshold + 1})`,
+    );
     const common = terms.filter((term) => {
       let cached = frequencies.get(term);
       if (cached === undefined || now - cached.at > 60_000) {
@@ -166,7 +170,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         if (frequencies.size > 10_000) frequencies.clear();
         frequencies.set(term, cached);
       }
-      return cached.docs > totalRows.count * 0.1;
+      return cached.docs > threshold;
     });
     return common.length === terms.length ? terms : terms.filter((term) => !common.includes(term));
   }
