@@ -271,7 +271,7 @@ export function formatLocomoReport(r: LocomoEvalReport): string {
     label,
     String(x.questions),
     ...r.ks.map((k) => (x.recall[k] ?? 0).toFixed(3)),
-    ...(r.baseline ? r.ks.map((k) => (b?.recall[k] ?? 0).toFixed(3)) : []),
+    ...(r.baseline ? r.ks.map((k) => (b ? (b.recall[k] ?? 0).toFixed(3) : '')) : []),
   ];
   rows.push(row('overall', r.overall, r.baseline?.overall));
   for (const [name, x] of Object.entries(r.byCategory))
