@@ -23,9 +23,15 @@ export interface TokenCacheStats {
 
 export interface TokenCache {
   /** One result per key, in order; undefined is a miss. Never throws. */
-  getMany(keys: readonly string[], options: TokenCacheOptions): Promise<Array<number[] | undefined>>;
+  getMany(
+    keys: readonly string[],
+    options: TokenCacheOptions,
+  ): Promise<Array<number[] | undefined>>;
   /** Best effort; never throws. */
-  setMany(entries: ReadonlyArray<{ key: string; ids: readonly number[] }>, options: TokenCacheOptions): Promise<void>;
+  setMany(
+    entries: ReadonlyArray<{ key: string; ids: readonly number[] }>,
+    options: TokenCacheOptions,
+  ): Promise<void>;
   stats(): Promise<TokenCacheStats>;
   close(): Promise<void>;
 }
