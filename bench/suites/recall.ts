@@ -208,15 +208,21 @@ async function measureSize(
           k: 10,
           ...(userId ? { userId } : {}),
         });
+      const phases = new Map<string, number>();
       const samples = await timeEach(queries, async (i) => {
         current = i;
-        await recall.recall({
+        const result = await recall.recall({
           tenantId,
           query: queryTexts[i]!,
           k: 10,
           ...(userId ? { userId } : {}),
         });
+        for (const [phase, ms] of Object.entries(result.timingsMs))
+          phases.set(phase, (phases.get(phase) ?? 0) + ms);
       });
+      context.log(
+        `${scope} scope @${total}: mean per phase ${[...phases].map(([p, ms]) => `${p} ${(ms / queries).toFixed(1)}`).join(', ')} ms`,
+      );
       const brute = await timeEach(queries, (i) =>
         bruteForce(queryTexts[i]!, queryVectors[i]!, inScope, 10),
       );
