@@ -474,8 +474,15 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       .map((e, i) => ({ e, s: quick[i]!.base }))
       .sort((a, b) => b.s - a.s)
       .slice(0, t.neighbourFetch);
+    // Skip turns whose both neighbours are candidates already (one look-up saved each).
+    const slots = new Set(turns.map((e) => `${e.cand.sessionId}#${e.cand.seq}`));
+    const missing = best.filter(({ e }) => {
+      const { sessionId, seq } = e.cand;
+      if (sessionId === null || seq === null) return false;
+      return !slots.has(`${sessionId}#${seq - 1}`) || !slots.has(`${sessionId}#${seq + 1}`);
+    });
     const fetched = await Promise.all(
-      best.map(({ e }) => store.getNeighbors(scope.tenantId, e.item.id, 1)),
+      missing.map(({ e }) => store.getNeighbors(scope.tenantId, e.item.id, 1)),
     );
     for (const list of fetched) {
       for (const m of list) {
