@@ -74,11 +74,22 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
   const claimCursor = new Map<string, string>();
   let closed = false;
 
-  try {
-    // ioredis does not prefix XGROUP's key (it sits after a subcommand): prefix it here.
-    await redis.call('XGROUP', 'CREATE', `${redis.options.keyPrefix ?? ''}${streamKey}`, group, '0', 'MKSTREAM');
-  } catch (error) {
-    if (!String(error).includes('BUSYGROUP')) throw error;
+  // The group is created on first use, not here, so a process whose Redis is down at start
+  // still starts (and /ready says what is wrong) instead of failing to boot.
+  let groupReady: Promise<void> | undefined;
+  function ensureGroup(): Promise<void> {
+    groupReady ??= (async () => {
+      try {
+        // ioredis does not prefix XGROUP's key (it sits after a subcommand): prefix it here.
+        await redis.call('XGROUP', 'CREATE', `${redis.options.keyPrefix ?? ''}${streamKey}`, group, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!String(error).includes('BUSYGROUP')) throw error;
+      }
+    })().catch((error: unknown) => {
+      groupReady = undefined;
+      throw error;
+    });
+    return groupReady;
   }
 
   function connectionOf(consumer: string): Redis {
@@ -165,6 +176,7 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
     },
 
     async read(consumer, { count, blockMs }: ReadOptions) {
+      await ensureGroup();
       if (!started.has(consumer)) {
         started.add(consumer);
         resumeFrom.set(consumer, '0');
@@ -182,6 +194,7 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
     },
 
     async claimIdle(consumer, { idleMs, count }) {
+      await ensureGroup();
       let cursor = claimCursor.get(consumer) ?? '0-0';
       let claimed: RawEntry[] = [];
       for (let round = 0; round < 10 && claimed.length === 0; round += 1) {
@@ -277,6 +290,7 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
     },
 
     async stats(): Promise<StreamStats> {
+      await ensureGroup();
       const [length, pending, dead] = (await redis
         .pipeline()
         .call('XLEN', streamKey)
