@@ -144,10 +144,32 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
    * FTS5 ranks every row that matches any term, so one term found in most chunks makes a query
    * cost a scan of the index. Like BM25's own IDF would, such terms barely move the ranking of
    * chunks holding the rarer terms; they are dropped from the query when rarer terms are left.
-   * Document frequencies are cached for a minute.
+   * Frequencies come from the fts5vocab table by stem; the stems from a per-connection temp FTS5
+   * table with the same tokenizer, so they match what the index holds.
    */
-  const frequencies = new Map<string, { docs: number; at: number }>();
   let totalRows = { count: 0, at: -Infinity };
+  let stemmerReady = false;
+  function stems(words: string[]): Map<string, string> {
+    if (!stemmerReady) {
+      db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.ingest_query_words USING fts5 (w, tokenize = 'porter unicode61');
+        CREATE VIRTUAL TABLE IF NOT EXISTS temp.ingest_query_words_vocab USING fts5vocab (temp, ingest_query_words, 'instance');`);
+      stemmerReady = true;
+    }
+    const byRow = new Map<number, string>();
+    db.transaction(() => {
+      db.prepare('DELETE FROM temp.ingest_query_words').run();
+      const insert = db.prepare('INSERT INTO temp.ingest_query_words (rowid, w) VALUES (?, ?)');
+      words.forEach((word, i) => insert.run(i + 1, word));
+      for (const row of db.prepare('SELECT term, doc FROM temp.ingest_query_words_vocab').all() as {
+        term: string;
+        doc: number;
+      }[]) {
+        byRow.set(row.doc, row.term);
+      }
+    })();
+    return new Map(words.map((word, i) => [word, byRow.get(i + 1) ?? word]));
+  }
+
   function selectiveTerms(terms: string[]): string[] {
     if (terms.length < 2) return terms;
     const now = clock.now();
@@ -158,19 +180,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       totalRows = { count: row.n, at: now };
     }
     if (totalRows.count < 5_000) return terms; // small stores: ranking everything is cheap
-    // Counting stops past the threshold, so a very common term costs no more than a rare one.
-    const threshold = Math.floor(totalRows.count * 0.1);
-    const count = db.prepare(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ${threshold + 1})`,
-    );
+    const threshold = totalRows.count * 0.1;
+    const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
+    const stemOf = stems(terms);
     const common = terms.filter((term) => {
-      let cached = frequencies.get(term);
-      if (cached === undefined || now - cached.at > 60_000) {
-        cached = { docs: (count.get(`"${term}"`) as { n: number }).n, at: now };
-        if (frequencies.size > 10_000) frequencies.clear();
-        frequencies.set(term, cached);
-      }
-      return cached.docs > threshold;
+      const row = frequency.get(stemOf.get(term)) as { doc: number } | undefined;
+      return (row?.doc ?? 0) > threshold;
     });
     return common.length === terms.length ? terms : terms.filter((term) => !common.includes(term));
   }

@@ -68,4 +68,10 @@ export const ingestMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 101,
+    name: 'chunk-term-frequencies',
+    // Document frequency per (stemmed) term, read by search to skip terms found almost everywhere.
+    sql: `CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab (chunks_fts, 'row');`,
+  },
 ];
