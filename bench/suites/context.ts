@@ -18,7 +18,7 @@ import { createMemoryTokenCache } from '../../src/adapters/memory/token-cache.js
 import { closeRedis, openRedis } from '../../src/adapters/redis/connection.js';
 import { createRedisTokenCache } from '../../src/adapters/redis/token-cache.js';
 import { createContextService, type ContextRecall } from '../../src/context/context-service.js';
-import { createTestTokenizerRegistry } from '../../src/context/test-tokenizers.js';
+import { createTestTokenizerRegistry } from '../../test/support/test-tokenizers.js';
 import { createTokenIdSource } from '../../src/context/token-id-source.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';

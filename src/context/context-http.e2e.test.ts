@@ -15,7 +15,7 @@ import {
   ALL_TEST_TOKENIZERS,
   createTestTokenizerRegistry,
   TEST_TOKENIZER_PATHS,
-} from './test-tokenizers.js';
+} from '../../test/support/test-tokenizers.js';
 
 const ACME = { authorization: 'Bearer key-for-acme-0123456789' };
 const UMBRELLA = { authorization: 'Bearer key-for-umbrella-012345' };

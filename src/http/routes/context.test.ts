@@ -9,7 +9,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryTokenCache } from '../../adapters/memory/token-cache.js';
 import { createContextService } from '../../context/context-service.js';
-import { createTestTokenizerRegistry } from '../../context/test-tokenizers.js';
+import { createTestTokenizerRegistry } from '../../../test/support/test-tokenizers.js';
 import { createTokenIdSource } from '../../context/token-id-source.js';
 import { systemClock } from '../../domain/clock.js';
 import { createSilentLogger } from '../../domain/logger.js';
