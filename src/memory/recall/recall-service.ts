@@ -117,7 +117,15 @@ export interface RecallResult {
   /** Set when a source could not be searched (e.g. the embedder is down); the rest still answered. */
   degraded?: string[];
   /** Where the time went: embedding the query, searching, fetching neighbours, fusing. */
-  timingsMs: { embed: number; search: number; neighbours: number; fuse: number; total: number };
+  timingsMs: {
+    embed: number;
+    /** Both index searches (and the semantic tier's); `vectorSearch` is the vector part. */
+    search: number;
+    vectorSearch: number;
+    neighbours: number;
+    fuse: number;
+    total: number;
+  };
 }
 
 export interface RecallTuning {
@@ -271,6 +279,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       // greetings addressed to them, so the text search leaves them out (speakers are known from
       // the vector hits, or from a first text search without an embedder).
       const queryWords = new Set(words(query));
+      const tVector = performance.now();
       let firstTextHits: MemoryHit[] = [];
       if (vectorHits.length === 0) {
         firstTextHits = await store.searchText({ ...scope, query: textQuery(query), k: n });
@@ -437,6 +446,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         intent: intent.intent,
         timingsMs: {
           embed: ms(t1 - t0),
+          vectorSearch: ms(tVector - t1),
           search: ms(t2 - t1),
           neighbours: ms(t3 - t2),
           fuse: ms(t4 - t3),
