@@ -51,5 +51,5 @@ it('engram worker folds the stream and exits 0 on SIGTERM', async () => {
   expect(output).toContain('engram worker running');
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
-  expect(output).toContain('worker stopped');
+  expect(output).toContain('shutdown complete');
 });

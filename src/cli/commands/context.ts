@@ -2,27 +2,8 @@
 // and show the token cache's stats — through the same runtime and services as `engram serve`.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createLogger } from '../../domain/logger.js';
-import { createRuntime, type Runtime } from '../../runtime.js';
-import { loadCommandConfig, type Env } from '../load.js';
-
-async function withRuntime(
-  command: Command,
-  env: Env,
-  work: (runtime: Runtime) => Promise<void>,
-): Promise<void> {
-  const config = loadCommandConfig(command, env);
-  const logger = createLogger(
-    env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
-    process.stderr,
-  );
-  const runtime = await createRuntime(config, { logger });
-  try {
-    await work(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
+import type { Runtime } from '../../runtime.js';
+import { withRuntime, type Env } from '../load.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

@@ -1,11 +1,8 @@
 // `engram mcp`: the MCP server over stdio, for agent hosts that spawn their tools.
 // stdout carries the protocol, so logs go to stderr.
 import type { Command } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { DEFAULT_TENANT } from '../../http/auth.js';
-import { createMcpServer } from '../../mcp/server.js';
-import { createRuntime } from '../../runtime.js';
-import { createCommandLogger, loadCommandConfig, type Env } from '../load.js';
+import { createCommandLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
 
 export function registerMcpCommand(program: Command, env: Env, version: string): void {
   program
@@ -16,7 +13,9 @@ export function registerMcpCommand(program: Command, env: Env, version: string):
     .action(async (options: { tenant: string; background: boolean }, command: Command) => {
       const config = loadCommandConfig(command, env);
       const logger = createCommandLogger(config, true);
-      const runtime = await createRuntime(config, { logger });
+      const runtime = await openRuntime(config, logger);
+      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+      const { createMcpServer } = await import('../../mcp/server.js');
       if (options.background) runtime.startBackground();
       const server = createMcpServer(runtime, { tenantId: options.tenant, version });
       const transport = new StdioServerTransport();

@@ -1,9 +1,7 @@
 // `engram serve`: the HTTP API, and in embedded mode (or --role all) the background workers too.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { buildApp } from '../../http/app.js';
-import { createRuntime } from '../../runtime.js';
-import { createCommandLogger, loadCommandConfig, type Env } from '../load.js';
+import { closeOnSignals, createCommandLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
 
 export function registerServeCommand(program: Command, env: Env): void {
   program
@@ -17,34 +15,14 @@ export function registerServeCommand(program: Command, env: Env): void {
     .action(async (options: { role: 'all' | 'api' }, command: Command) => {
       const config = loadCommandConfig(command, env);
       const logger = createCommandLogger(config, false);
-      const runtime = await createRuntime(config, { logger });
+      const runtime = await openRuntime(config, logger);
+      const { buildApp } = await import('../../http/app.js');
       const app = await buildApp(runtime);
       if (options.role === 'all') runtime.startBackground();
-
-      let shuttingDown = false;
-      const shutdown = (signal: string) => {
-        if (shuttingDown) return;
-        shuttingDown = true;
-        logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        const force = setTimeout(() => {
-          logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-          process.exit(1);
-        }, config.shutdownTimeoutMs);
-        force.unref();
-        (async () => {
-          await app.close();
-          await runtime.close();
-          logger.info('shutdown complete');
-          logger.flush();
-          process.exitCode = 0;
-        })().catch((error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        });
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
-
+      closeOnSignals(logger, config.shutdownTimeoutMs, async () => {
+        await app.close();
+        await runtime.close();
+      });
       try {
         await app.listen({ host: config.host, port: config.port });
       } catch (error) {

@@ -3,8 +3,7 @@
 // HTTP API. Run any number of them beside `engram serve --role api`. SIGTERM/SIGINT finish the
 // batch in hand (acknowledged only once folded) and exit.
 import type { Command } from 'commander';
-import { createRuntime } from '../../runtime.js';
-import { createCommandLogger, loadCommandConfig, type Env } from '../load.js';
+import { closeOnSignals, createCommandLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
 
 export function registerWorkerCommand(program: Command, env: Env): void {
   program
@@ -13,7 +12,7 @@ export function registerWorkerCommand(program: Command, env: Env): void {
     .action(async (_options: unknown, command: Command) => {
       const config = loadCommandConfig(command, env);
       const logger = createCommandLogger(config, false);
-      const runtime = await createRuntime(config, { logger });
+      const runtime = await openRuntime(config, logger);
       runtime.startBackground();
       logger.info(
         {
@@ -24,29 +23,6 @@ export function registerWorkerCommand(program: Command, env: Env): void {
         'engram worker running',
       );
 
-      let shuttingDown = false;
-      const shutdown = (signal: string) => {
-        if (shuttingDown) return;
-        shuttingDown = true;
-        logger.info({ signal }, 'worker shutting down: finishing the batches in hand');
-        const force = setTimeout(() => {
-          logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-          process.exit(1);
-        }, config.shutdownTimeoutMs);
-        force.unref();
-        runtime
-          .close()
-          .then(() => {
-            logger.info('worker stopped');
-            logger.flush();
-            process.exitCode = 0;
-          })
-          .catch((error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          });
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      closeOnSignals(logger, config.shutdownTimeoutMs, () => runtime.close());
     });
 }
