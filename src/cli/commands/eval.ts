@@ -10,8 +10,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../domain/logger.js';
 import { loadLocomoFile } from '../../eval/locomo-data.js';
 import { formatLocomoReport, runLocomoEval } from '../../eval/locomo-eval.js';
-import { createRuntime } from '../../runtime.js';
-import { loadCommandConfig, type Env } from '../load.js';
+import { loadCommandConfig, openRuntime, type Env } from '../load.js';
 import { expandPaths } from './ingest.js';
 
 function parseKs(value: string): number[] {
@@ -64,7 +63,7 @@ export function registerEvalCommand(program: Command, env: Env): void {
           env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : configured.logLevel,
           process.stderr,
         );
-        const runtime = await createRuntime(config, { logger });
+        const runtime = await openRuntime(config, logger);
         const bar =
           process.stderr.isTTY && options.json !== true
             ? new SingleBar(
