@@ -1,0 +1,226 @@
+// SQLite graph store, entities and aliases: the lookups entity resolution needs (by alias key,
+// by key prefix, by name embedding through sqlite-vec's vec_distance_cosine, brute force per
+// tenant and type class), entity writes, mentions with the aliases they introduce, name search
+// and an entity's detail.
+import type {
+  EntityCandidate,
+  EntityDetail,
+  NewEntity,
+  NewMention,
+} from '../../ports/graph-store.js';
+import {
+  ENTITY_COLUMNS,
+  RELATION_COLUMNS,
+  RELATION_JOINS,
+  toAlias,
+  toEntity,
+  toMention,
+  toNamedRelation,
+  type AliasRow,
+  type EntityRow,
+  type MentionRow,
+  type RelationRow,
+} from '../graph-rows.js';
+import type { GraphEntitiesPart } from '../graph-store-parts.js';
+import { groupSources, type SourceRow } from '../graph-sources.js';
+import { likeEscape } from '../like-pattern.js';
+import type { SqliteHandle } from './database.js';
+import { vectorBlob } from './vector-blob.js';
+
+/** Recounts the mentions of some entities (after mentions were added or removed). */
+export const RECOUNT = `UPDATE graph_entities AS e SET mention_count = (
+    SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = e.tenant_id AND m.entity_id = e.id)
+  WHERE e.tenant_id = ? AND e.id IN (SELECT value FROM json_each(?))`;
+
+export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
+  const candidatesFor = (tenantId: string, entityIds: string[]): EntityCandidate[] => {
+    if (entityIds.length === 0) return [];
+    const entities = db
+      .prepare(
+        `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id IN (SELECT value FROM json_each(?)) ORDER BY e.created_at, e.id`,
+      )
+      .all(tenantId, JSON.stringify(entityIds)) as EntityRow[];
+    const aliases = db
+      .prepare(
+        `SELECT entity_id, key FROM graph_aliases WHERE tenant_id = ? AND entity_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(tenantId, JSON.stringify(entityIds)) as { entity_id: string; key: string }[];
+    return entities.map((row) => ({
+      entity: toEntity(row),
+      aliasKeys: [
+        ...new Set([row.key, ...aliases.filter((a) => a.entity_id === row.id).map((a) => a.key)]),
+      ],
+    }));
+  };
+
+  const insertAlias = db.prepare(`INSERT INTO graph_aliases
+      (tenant_id, entity_id, alias, key, prefix, type_class, method, score, document_id, chunk_id, created_at)
+    SELECT @tenantId, @entityId, @surface, @aliasKey, substr(@aliasKey, 1, 2), e.type_class, @method, @score, @documentId, @chunkId, @createdAt
+    FROM graph_entities e WHERE e.tenant_id = @tenantId AND e.id = @entityId
+    ON CONFLICT (entity_id, alias) DO NOTHING`);
+  const insertMention = db.prepare(`INSERT INTO graph_mentions
+      (tenant_id, entity_id, document_id, chunk_id, surface, type, method, score, created_at)
+    VALUES (@tenantId, @entityId, @documentId, @chunkId, @surface, @type, @method, @score, @createdAt)
+    ON CONFLICT DO NOTHING`);
+
+  const recount = db.prepare(RECOUNT);
+  const saveMentions = db.transaction((tenantId: string, mentions: NewMention[]) => {
+    for (const mention of mentions) {
+      const params = { tenantId, ...mention };
+      insertMention.run(params);
+      insertAlias.run(params);
+    }
+    recount.run(tenantId, JSON.stringify([...new Set(mentions.map((m) => m.entityId))]));
+  });
+
+  return {
+    async findEntitiesByKeys(tenantId, typeClass, keys) {
+      if (keys.length === 0) return [];
+      const ids = db
+        .prepare(
+          `SELECT DISTINCT entity_id FROM graph_aliases WHERE tenant_id = ? AND type_class = ? AND key IN (SELECT value FROM json_each(?))
+          UNION SELECT id FROM graph_entities WHERE tenant_id = ? AND type_class = ? AND key IN (SELECT value FROM json_each(?))`,
+        )
+        .all(
+          tenantId,
+          typeClass,
+          JSON.stringify(keys),
+          tenantId,
+          typeClass,
+          JSON.stringify(keys),
+        ) as { entity_id: string }[];
+      return candidatesFor(
+        tenantId,
+        ids.map((r) => r.entity_id),
+      );
+    },
+
+    async findEntityCandidates(tenantId, typeClass, prefix, limit) {
+      const ids = db
+        .prepare(
+          `SELECT DISTINCT entity_id FROM graph_aliases WHERE tenant_id = ? AND type_class = ? AND prefix = ? LIMIT ?`,
+        )
+        .all(tenantId, typeClass, prefix, limit) as { entity_id: string }[];
+      return candidatesFor(
+        tenantId,
+        ids.map((r) => r.entity_id),
+      );
+    },
+
+    async nearestEntities(tenantId, query) {
+      const rows = db
+        .prepare(
+          `SELECT ${ENTITY_COLUMNS}, vec_distance_cosine(e.embedding, ?) AS distance FROM graph_entities e
+          WHERE e.tenant_id = ? AND e.type_class = ? AND e.embedder_id = ? AND e.embedding IS NOT NULL
+          ORDER BY distance LIMIT ?`,
+        )
+        .all(
+          vectorBlob(query.vector),
+          tenantId,
+          query.typeClass,
+          query.embedderId,
+          query.limit,
+        ) as (EntityRow & { distance: number })[];
+      return rows.map((row) => ({ entity: toEntity(row), similarity: 1 - row.distance }));
+    },
+
+    async createEntity(tenantId, entity: NewEntity) {
+      db.prepare(
+        `INSERT INTO graph_entities (id, tenant_id, name, type, type_class, key, created_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, type_class, key) DO NOTHING`,
+      ).run(
+        entity.id,
+        tenantId,
+        entity.name,
+        entity.type,
+        entity.typeClass,
+        entity.key,
+        entity.createdAt,
+        entity.createdAt,
+      );
+      const row = db
+        .prepare(
+          `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.type_class = ? AND e.key = ?`,
+        )
+        .get(tenantId, entity.typeClass, entity.key) as EntityRow;
+      return toEntity(row);
+    },
+
+    async setEntityEmbedding(tenantId, entityId, embedderId, vector) {
+      db.prepare(
+        `UPDATE graph_entities SET embedder_id = ?, embedding = ? WHERE tenant_id = ? AND id = ?`,
+      ).run(embedderId, vectorBlob(vector), tenantId, entityId);
+    },
+
+    async setEntityType(tenantId, entityId, type) {
+      db.prepare(`UPDATE graph_entities SET type = ? WHERE tenant_id = ? AND id = ?`).run(
+        type,
+        tenantId,
+        entityId,
+      );
+    },
+
+    async saveMentions(tenantId, mentions) {
+      saveMentions(tenantId, mentions);
+    },
+
+    async searchEntities(tenantId, key, limit) {
+      const pattern = likeEscape(key);
+      const rows = db
+        .prepare(
+          `WITH hits AS (
+            SELECT entity_id, MIN(CASE WHEN key = @key THEN 0 WHEN key LIKE @prefix ESCAPE '\\' THEN 1 ELSE 2 END) AS rank
+            FROM graph_aliases WHERE tenant_id = @tenantId AND key LIKE @infix ESCAPE '\\' GROUP BY entity_id)
+          SELECT ${ENTITY_COLUMNS}, h.rank FROM hits h JOIN graph_entities e ON e.id = h.entity_id AND e.tenant_id = @tenantId
+          ORDER BY h.rank, mention_count DESC, e.name LIMIT @limit`,
+        )
+        .all({ tenantId, key, prefix: `${pattern}%`, infix: `%${pattern}%`, limit }) as EntityRow[];
+      return rows.map(toEntity);
+    },
+
+    async getEntity(tenantId, entityId, limits) {
+      const maxMentions = limits.mentions;
+      const row = db
+        .prepare(
+          `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id = ?`,
+        )
+        .get(tenantId, entityId) as EntityRow | undefined;
+      if (row === undefined) return null;
+      const aliases = db
+        .prepare(
+          `SELECT alias, key, method, score, document_id, chunk_id FROM graph_aliases WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, alias`,
+        )
+        .all(tenantId, entityId) as AliasRow[];
+      const facts = db
+        .prepare(
+          `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
+          WHERE r.tenant_id = ? AND (r.subject_id = ? OR r.object_id = ?) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`,
+        )
+        .all(tenantId, entityId, entityId, limits.facts + 1) as RelationRow[];
+      const sources = groupSources(
+        db
+          .prepare(
+            `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+            WHERE tenant_id = ? AND relation_id IN (SELECT value FROM json_each(?)) ORDER BY relation_id, document_id, chunk_id`,
+          )
+          .all(tenantId, JSON.stringify(facts.map((f) => f.id))) as SourceRow[],
+      );
+      const mentions = db
+        .prepare(
+          `SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`,
+        )
+        .all(tenantId, entityId, maxMentions + 1) as MentionRow[];
+      const detail: EntityDetail = {
+        entity: toEntity(row),
+        aliases: aliases.map(toAlias),
+        facts: facts
+          .slice(0, limits.facts)
+          .map((row) => ({ ...toNamedRelation(row), sources: sources.get(row.id) ?? [] })),
+        factsTruncated: facts.length > limits.facts,
+        mentions: mentions.slice(0, maxMentions).map(toMention),
+        mentionsTruncated: mentions.length > maxMentions,
+      };
+      return detail;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// SQLite graph store, neighbourhood: one recursive CTE whose step follows relations out and in
+// through their own indexes (pinned with INDEXED BY), then the relations among the entities reached.
+import type { Neighborhood } from '../../ports/graph-store.js';
+import {
+  ENTITY_COLUMNS,
+  RELATION_COLUMNS,
+  RELATION_JOINS,
+  toEntity,
+  toNamedRelation,
+  type EntityRow,
+  type RelationRow,
+} from '../graph-rows.js';
+import type { GraphNeighbourhoodPart } from '../graph-store-parts.js';
+import type { SqliteHandle } from './database.js';
+
+export function createSqliteGraphNeighbourhood(db: SqliteHandle): GraphNeighbourhoodPart {
+  return {
+    async neighborhood(tenantId, query): Promise<Neighborhood> {
+      const all = query.includeInvalid ? 1 : 0;
+      const reached = db
+        .prepare(
+          `WITH RECURSIVE walk(id, depth) AS (
+            SELECT @start, 0
+            UNION
+            SELECT r.object_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r INDEXED BY graph_relations_subject
+            WHERE r.tenant_id = @tenantId AND r.subject_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL)
+            UNION
+            SELECT r.subject_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r INDEXED BY graph_relations_object
+            WHERE r.tenant_id = @tenantId AND r.object_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL))
+          SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w JOIN graph_entities e ON e.id = w.id AND e.tenant_id = @tenantId
+          GROUP BY e.id ORDER BY depth, mention_count DESC, e.id LIMIT @cap`,
+        )
+        .all({
+          tenantId,
+          start: query.entityId,
+          depth: query.depth,
+          all,
+          cap: query.maxEntities + 1,
+        }) as (EntityRow & { depth: number })[];
+      const kept = reached.slice(0, query.maxEntities);
+      const ids = JSON.stringify(kept.map((row) => row.id));
+      const relations = db
+        .prepare(
+          `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
+          WHERE r.tenant_id = ? AND r.subject_id IN (SELECT value FROM json_each(?)) AND r.object_id IN (SELECT value FROM json_each(?))
+            AND (? = 1 OR r.invalid_at IS NULL)
+          ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`,
+        )
+        .all(tenantId, ids, ids, all, query.maxRelations + 1) as RelationRow[];
+      return {
+        entities: kept.map((row) => ({ ...toEntity(row), depth: Number(row.depth) })),
+        relations: relations.slice(0, query.maxRelations).map(toNamedRelation),
+        truncated: reached.length > query.maxEntities || relations.length > query.maxRelations,
+      };
+    },
+  };
+}
