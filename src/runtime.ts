@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from './metrics-registry.js';
 import { createPostgresStores } from './adapters/postgres/stores.js';
 import { closeRedis, openRedis } from './adapters/redis/connection.js';
+import { createRedisJobQueue } from './adapters/redis/job-queue.js';
 import { createSqliteStores } from './adapters/sqlite/stores.js';
 import type { Config } from './config/schema.js';
 import { AppError } from './domain/errors.js';
@@ -146,6 +147,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       });
     }
 
+    // Background jobs: Redis when configured (shared by every API node and worker), else the
+    // SQL store's own job table.
+    const jobQueue =
+      redis === undefined
+        ? stores.jobQueue
+        : createRedisJobQueue(redis, clock, {
+            backoffBaseMs: config.jobBackoffBaseMs,
+            backoffMaxMs: config.jobBackoffMaxMs,
+            defaultMaxAttempts: config.jobMaxAttempts,
+          });
+
     const telemetryPorts = await openTelemetryPorts(config, clock, redis);
     releasers.push(() => telemetryPorts.close());
     const telemetry = createTelemetryService({
@@ -188,7 +200,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const removeGraph = (tenantId: string, documentId: string) => graph.removeDocument(tenantId, documentId);
     const ingest = createIngestService({
       store: stores.documentStore,
-      jobQueue: stores.jobQueue,
+      jobQueue,
       search: documentSearch,
       limits: config,
       clock,
@@ -198,7 +210,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     });
     background.push(
       createIngestWorker({
-        jobQueue: stores.jobQueue,
+        jobQueue,
         pipeline: createIngestPipeline({
           store: stores.documentStore,
           embedder,

@@ -3,7 +3,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
-import { postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
+import { dropRedisPrefix, postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
 let pgUp = false;
@@ -35,6 +35,31 @@ describe('runtime on PostgreSQL and Redis', () => {
     expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual(
       expect.arrayContaining(['postgres', 'redis', 'background-jobs']),
     );
+  });
+
+  it('runs ingestion jobs through the Redis job queue to completion', async (context) => {
+    if (!pgUp || !redisUp) context.skip();
+    const prefix = `${uniqueName('test')}:`;
+    fixture = await createTestRuntime({
+      backend: 'postgres',
+      env: { ENGRAM_REDIS_URL: REDIS_URL, ENGRAM_REDIS_KEY_PREFIX: prefix, ENGRAM_WORKER_POLL_MS: '20' },
+    });
+    app = await buildApp(fixture.runtime);
+    fixture.runtime.startBackground();
+    const submitted = await app.inject({
+      method: 'POST',
+      url: '/v1/documents',
+      payload: { content: '# Redis\n\nAda Lovelace worked with Charles Babbage in London.', mimeType: 'text/markdown' },
+    });
+    expect(submitted.statusCode).toBe(202);
+    const id = submitted.json().id as string;
+    let status = '';
+    for (let i = 0; i < 600 && status !== 'completed' && status !== 'failed'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await app.inject({ method: 'GET', url: `/v1/documents/${id}` })).json().status as string;
+    }
+    expect(status).toBe('completed');
+    await dropRedisPrefix(prefix);
   });
 
   it('reports 503 naming Redis when Redis does not answer', async (context) => {
