@@ -1,4 +1,4 @@
-// The JobQueue contract on SQLite and PostgreSQL.
+// The JobQueue contract on every adapter: SQLite, PostgreSQL and Redis.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,9 @@ import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
-import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueName } from '../support/backends.js';
+import { closeRedis, openRedis } from '../../src/adapters/redis/connection.js';
+import { createRedisJobQueue } from '../../src/adapters/redis/job-queue.js';
+import { dropRedisPrefix, dropSchema, POSTGRES_URL, postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
 import { describeJobQueue } from '../contracts/job-queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-jobs-'));
@@ -19,8 +21,10 @@ describeJobQueue('sqlite', async (clock, options) => {
 });
 
 let pgUp = false;
+let redisUp = false;
 beforeAll(async () => {
   pgUp = await postgresAvailable();
+  redisUp = await redisAvailable();
 });
 
 describeJobQueue(
@@ -37,4 +41,20 @@ describeJobQueue(
     };
   },
   () => pgUp,
+);
+
+describeJobQueue(
+  'redis',
+  async (clock, options) => {
+    const prefix = `${uniqueName('engram_test_jobs')}:`;
+    const redis = openRedis({ url: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 5000 });
+    return {
+      queue: createRedisJobQueue(redis, clock, options),
+      close: async () => {
+        await closeRedis(redis);
+        await dropRedisPrefix(prefix);
+      },
+    };
+  },
+  () => redisUp,
 );
