@@ -1,6 +1,6 @@
-// PostgreSQL memory store: sessions and memory items, full-text via tsvector/GIN (ts_rank over an
-// OR query), vectors via pgvector with one partial HNSW index per dimension (cosine) and
-// iterative scans so scope filters still fill k.
+// PostgreSQL memory store: sessions and memory items (row CRUD). Full-text search is in
+// memory-text-search.ts (tsvector/GIN, ts_rank over an OR query); vectors and their per-dimension
+// HNSW indexes in memory-vector-search.ts; row shapes in memory-rows.ts.
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type {
@@ -13,184 +13,31 @@ import type {
   NewSession,
   Session,
 } from '../../ports/memory-store.js';
+import {
+  insertMemoriesSql,
+  MAX_ROWS_PER_INSERT,
+  MEMORY_COLUMNS,
+  toMemory,
+  toSession,
+  type MemoryRow,
+  type SessionRow,
+} from './memory-rows.js';
+import { ScopeBuilder } from './memory-scope.js';
+import { searchMemoryText } from './memory-text-search.js';
+import { PostgresMemoryVectors } from './memory-vector-search.js';
+import { withTransaction } from './transaction.js';
 
-interface MemoryRow {
-  id: string;
-  tenant_id: string;
-  kind: MemoryItem['kind'];
-  tier: MemoryItem['tier'];
-  user_id: string | null;
-  session_id: string | null;
-  agent_id: string | null;
-  speaker: string | null;
-  text: string;
-  seq: number | null;
-  occurred_at: string;
-  created_at: string;
-  salience: number;
-  salience_updated_at: string;
-  source: MemoryItem['source'];
-  metadata: Record<string, unknown>;
-  promoted_id: string | null;
-  embedder_id: string | null;
-}
-
-interface SessionRow {
-  tenant_id: string;
-  id: string;
-  user_id: string | null;
-  agent_id: string | null;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  last_active_at: string;
-  expires_at: string;
-  turn_count: number;
-  distilled_through: number;
-}
-
-const MEMORY_COLUMNS = `m.id, m.tenant_id, m.kind, m.tier, m.user_id, m.session_id, m.agent_id, m.speaker, m.text,
-  m.seq, m.occurred_at, m.created_at, m.salience, m.salience_updated_at, m.source, m.metadata, m.promoted_id,
-  m.embedder_id`;
-
-const INSERT_COLUMNS = `(id, tenant_id, kind, tier, user_id, session_id, agent_id, speaker, text, seq, occurred_at,
-  created_at, salience, salience_updated_at, source, metadata)`;
-
-/** A natural-language query as a to_tsquery OR expression; the english config drops stop words. */
-export function tsQuery(query: string): string {
-  const terms = new Set<string>();
-  for (const raw of query.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-    if (raw !== '') terms.add(raw);
-    if (terms.size >= 64) break;
-  }
-  return [...terms].join(' | ');
-}
-
-function toMemory(row: MemoryRow): MemoryItem {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    kind: row.kind,
-    tier: row.tier,
-    userId: row.user_id,
-    sessionId: row.session_id,
-    agentId: row.agent_id,
-    speaker: row.speaker,
-    text: row.text,
-    seq: row.seq,
-    occurredAt: Number(row.occurred_at),
-    createdAt: Number(row.created_at),
-    salience: row.salience,
-    salienceUpdatedAt: Number(row.salience_updated_at),
-    source: row.source,
-    metadata: row.metadata,
-    promotedId: row.promoted_id,
-    embedderId: row.embedder_id,
-  };
-}
-
-function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    userId: row.user_id,
-    agentId: row.agent_id,
-    metadata: row.metadata,
-    createdAt: Number(row.created_at),
-    lastActiveAt: Number(row.last_active_at),
-    expiresAt: Number(row.expires_at),
-    turnCount: row.turn_count,
-    distilledThrough: row.distilled_through,
-  };
-}
-
-function vectorLiteral(vector: Float32Array): string {
-  return `[${Array.from(vector).join(',')}]`;
-}
-
-/** Multi-row INSERT … ON CONFLICT DO NOTHING for memory items. */
-function insertMemoriesSql(
-  tenantId: string,
-  items: NewMemory[],
-  now: number,
-): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const tuples = items.map((item) => {
-    const row = [
-      item.id,
-      tenantId,
-      item.kind,
-      item.tier,
-      item.userId,
-      item.sessionId,
-      item.agentId,
-      item.speaker,
-      item.text,
-      item.seq,
-      item.occurredAt,
-      now,
-      item.salience ?? 0,
-      now,
-      JSON.stringify(item.source ?? {}),
-      JSON.stringify(item.metadata ?? {}),
-    ];
-    const base = values.length;
-    values.push(...row);
-    return `(${row.map((_, index) => `$${base + index + 1}`).join(', ')})`;
-  });
-  return {
-    text: `INSERT INTO memories ${INSERT_COLUMNS} VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`,
-    values,
-  };
-}
-
-class ScopeBuilder {
-  readonly clauses: string[] = [];
-  constructor(readonly values: unknown[]) {}
-  param(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-  add(scope: MemoryScope): string {
-    this.clauses.push(`m.tenant_id = ${this.param(scope.tenantId)}`);
-    if (scope.userId !== undefined) {
-      this.clauses.push(
-        scope.userId === null ? 'm.user_id IS NULL' : `m.user_id = ${this.param(scope.userId)}`,
-      );
-    }
-    if (scope.sessionId !== undefined)
-      this.clauses.push(`m.session_id = ${this.param(scope.sessionId)}`);
-    if (scope.tiers !== undefined)
-      this.clauses.push(`m.tier = ANY(${this.param(scope.tiers)}::text[])`);
-    if (scope.kinds !== undefined)
-      this.clauses.push(`m.kind = ANY(${this.param(scope.kinds)}::text[])`);
-    if (scope.timeRange?.from !== undefined)
-      this.clauses.push(`m.occurred_at >= ${this.param(scope.timeRange.from)}`);
-    if (scope.timeRange?.to !== undefined)
-      this.clauses.push(`m.occurred_at < ${this.param(scope.timeRange.to)}`);
-    return this.clauses.join(' AND ');
-  }
-}
-
-const MAX_ROWS_PER_INSERT = 2000;
+export { tsQuery } from './memory-text-search.js';
 
 export class PostgresMemoryStore implements MemoryStore {
-  private readonly indexedDimensions = new Set<number>();
+  private readonly vectors: PostgresMemoryVectors;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    this.vectors = new PostgresMemoryVectors(pool);
+  }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return withTransaction(this.pool, work);
   }
 
   async createSession(session: NewSession): Promise<Session> {
@@ -439,53 +286,13 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   async searchText(input: MemoryScope & { query: string; k: number }): Promise<MemoryHit[]> {
-    const query = tsQuery(input.query);
-    if (query === '' || input.k <= 0) return [];
-    const scope = new ScopeBuilder([query]);
-    const where = scope.add(input);
-    const limit = scope.param(input.k);
-    const result = await this.pool.query<MemoryRow & { score: number }>(
-      `SELECT ${MEMORY_COLUMNS}, ts_rank(m.text_search, q, 1) AS score
-       FROM memories m, to_tsquery('english', $1) q
-       WHERE m.text_search @@ q AND ${where} ORDER BY score DESC, m.id LIMIT ${limit}`,
-      scope.values,
-    );
-    return result.rows.map((row, index) => ({
-      memory: toMemory(row),
-      rank: index + 1,
-      score: row.score,
-    }));
+    return searchMemoryText(this.pool, input);
   }
 
   async searchVector(
     input: MemoryScope & { vector: Float32Array; embedderId: string; k: number },
   ): Promise<MemoryHit[]> {
-    if (input.k <= 0) return [];
-    const dim = input.vector.length;
-    if (!Number.isInteger(dim) || dim < 1 || dim > 16_000) return [];
-    const scope = new ScopeBuilder([vectorLiteral(input.vector), input.embedderId]);
-    const where = scope.add(input);
-    const limit = scope.param(input.k);
-    const distance = `m.embedding::vector(${dim}) <=> $1::vector(${dim})`;
-    const rows = await this.transaction(async (client) => {
-      // pgvector 0.8: keep scanning the HNSW graph until k rows pass the scope filter.
-      await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, input.k * 2))}`);
-      const result = await client.query<MemoryRow & { distance: number }>(
-        `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
-         WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}
-         ORDER BY ${distance} LIMIT ${limit}`,
-        scope.values,
-      );
-      return result.rows;
-    });
-    // relaxed_order may return rows slightly out of order.
-    rows.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : 1));
-    return rows.map((row, index) => ({
-      memory: toMemory(row),
-      rank: index + 1,
-      score: 1 - row.distance,
-    }));
+    return this.vectors.search(input);
   }
 
   async countMemories(scope: MemoryScope): Promise<number> {
@@ -508,49 +315,12 @@ export class PostgresMemoryStore implements MemoryStore {
     return result.rows.map((row) => ({ id: row.id, tenantId: row.tenant_id, text: row.text }));
   }
 
-  private async ensureVectorIndex(dim: number): Promise<void> {
-    if (this.indexedDimensions.has(dim)) return;
-    try {
-      await this.pool.query(
-        `CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_${dim} ON memories
-         USING hnsw ((embedding::vector(${dim})) vector_cosine_ops) WHERE embedding_dim = ${dim}`,
-      );
-    } catch (error) {
-      // Two processes creating the same index at once: the loser sees a duplicate; fine.
-      if (
-        (error as { code?: string }).code !== '23505' &&
-        (error as { code?: string }).code !== '42P07'
-      )
-        throw error;
-    }
-    this.indexedDimensions.add(dim);
-  }
-
   async putVectors(
     tenantId: string,
     embedderId: string,
     vectors: Array<{ memoryId: string; vector: Float32Array }>,
   ): Promise<void> {
-    if (vectors.length === 0) return;
-    const dims = new Set(vectors.map((item) => item.vector.length));
-    for (const dim of dims) {
-      if (!Number.isInteger(dim) || dim < 1 || dim > 16_000) {
-        throw new AppError('EMBEDDER_MISMATCH', `Vector dimension ${dim} is not supported.`);
-      }
-      await this.ensureVectorIndex(dim);
-    }
-    await this.pool.query(
-      `UPDATE memories m SET embedding = u.vector::vector, embedding_dim = u.dim, embedder_id = $2
-       FROM unnest($3::text[], $4::text[], $5::int[]) AS u(id, vector, dim)
-       WHERE m.tenant_id = $1 AND m.id = u.id`,
-      [
-        tenantId,
-        embedderId,
-        vectors.map((item) => item.memoryId),
-        vectors.map((item) => vectorLiteral(item.vector)),
-        vectors.map((item) => item.vector.length),
-      ],
-    );
+    return this.vectors.putVectors(tenantId, embedderId, vectors);
   }
 
   async setSalience(

@@ -1,0 +1,92 @@
+// PostgreSQL memory store, vectors: pgvector in an untyped column with one partial HNSW index per
+// dimension (cosine), created on first use; searches scan iteratively so scope filters still
+// fill k.
+import type pg from 'pg';
+import { AppError } from '../../domain/errors.js';
+import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
+import { MEMORY_COLUMNS, toMemory, type MemoryRow } from './memory-rows.js';
+import { ScopeBuilder } from './memory-scope.js';
+import { vectorLiteral } from './pgvector.js';
+import { withTransaction } from './transaction.js';
+
+export class PostgresMemoryVectors {
+  private readonly indexedDimensions = new Set<number>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async search(
+    input: MemoryScope & { vector: Float32Array; embedderId: string; k: number },
+  ): Promise<MemoryHit[]> {
+    if (input.k <= 0) return [];
+    const dim = input.vector.length;
+    if (!Number.isInteger(dim) || dim < 1 || dim > 16_000) return [];
+    const scope = new ScopeBuilder([vectorLiteral(input.vector), input.embedderId]);
+    const where = scope.add(input);
+    const limit = scope.param(input.k);
+    const distance = `m.embedding::vector(${dim}) <=> $1::vector(${dim})`;
+    const rows = await withTransaction(this.pool, async (client) => {
+      // pgvector 0.8: keep scanning the HNSW graph until k rows pass the scope filter.
+      await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, input.k * 2))}`);
+      const result = await client.query<MemoryRow & { distance: number }>(
+        `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
+         WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}
+         ORDER BY ${distance} LIMIT ${limit}`,
+        scope.values,
+      );
+      return result.rows;
+    });
+    // relaxed_order may return rows slightly out of order.
+    rows.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : 1));
+    return rows.map((row, index) => ({
+      memory: toMemory(row),
+      rank: index + 1,
+      score: 1 - row.distance,
+    }));
+  }
+
+  private async ensureVectorIndex(dim: number): Promise<void> {
+    if (this.indexedDimensions.has(dim)) return;
+    try {
+      await this.pool.query(
+        `CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_${dim} ON memories
+         USING hnsw ((embedding::vector(${dim})) vector_cosine_ops) WHERE embedding_dim = ${dim}`,
+      );
+    } catch (error) {
+      // Two processes creating the same index at once: the loser sees a duplicate; fine.
+      if (
+        (error as { code?: string }).code !== '23505' &&
+        (error as { code?: string }).code !== '42P07'
+      )
+        throw error;
+    }
+    this.indexedDimensions.add(dim);
+  }
+
+  async putVectors(
+    tenantId: string,
+    embedderId: string,
+    vectors: Array<{ memoryId: string; vector: Float32Array }>,
+  ): Promise<void> {
+    if (vectors.length === 0) return;
+    const dims = new Set(vectors.map((item) => item.vector.length));
+    for (const dim of dims) {
+      if (!Number.isInteger(dim) || dim < 1 || dim > 16_000) {
+        throw new AppError('EMBEDDER_MISMATCH', `Vector dimension ${dim} is not supported.`);
+      }
+      await this.ensureVectorIndex(dim);
+    }
+    await this.pool.query(
+      `UPDATE memories m SET embedding = u.vector::vector, embedding_dim = u.dim, embedder_id = $2
+       FROM unnest($3::text[], $4::text[], $5::int[]) AS u(id, vector, dim)
+       WHERE m.tenant_id = $1 AND m.id = u.id`,
+      [
+        tenantId,
+        embedderId,
+        vectors.map((item) => item.memoryId),
+        vectors.map((item) => vectorLiteral(item.vector)),
+        vectors.map((item) => item.vector.length),
+      ],
+    );
+  }
+}
