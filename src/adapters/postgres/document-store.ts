@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
+import { withTransaction } from './transaction.js';
 import {
   METADATA_KEY,
   decodeCursor,
@@ -79,21 +80,6 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
   const clock = options.clock ?? systemClock;
   const efSearch = options.efSearch ?? 64;
   let vectorTableReady = false;
-
-  async function withTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
 
   async function hasVectorTable(client: pg.Pool | pg.PoolClient = pool): Promise<boolean> {
     if (vectorTableReady) return true;
@@ -244,7 +230,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async deleteDocument(tenantId, documentId) {
-      return withTransaction(async (client) => {
+      return withTransaction(pool, async (client) => {
         const counts = await client.query<{ chunks: number; vectors: number }>(
           `SELECT count(*)::int AS chunks, count(*) FILTER (WHERE has_vector)::int AS vectors
            FROM chunks WHERE tenant_id = $1 AND document_id = $2`,
@@ -262,7 +248,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async replaceChunks(tenantId, documentId, chunks: ChunkInput[]) {
-      await withTransaction(async (client) => {
+      await withTransaction(pool, async (client) => {
         const document = await client.query<{ namespace: string }>(
           'SELECT namespace FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
           [tenantId, documentId],
@@ -342,7 +328,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       ) {
         return;
       }
-      await withTransaction(async (client) => {
+      await withTransaction(pool, async (client) => {
         // Serialise first binds across processes sharing the schema.
         await client.query(
           `SELECT pg_advisory_xact_lock(hashtext('engram-vector-space:' || current_schema()))`,
@@ -404,7 +390,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
           );
         }
       }
-      await withTransaction(async (client) => {
+      await withTransaction(pool, async (client) => {
         // Only chunks of this tenant that still exist receive a vector.
         const written = await client.query<{ chunk_id: string }>(
           `INSERT INTO chunk_vectors (chunk_id, tenant_id, embedding)
@@ -473,7 +459,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       // planner cannot turn into a join-then-sort); the status, namespace and metadata filters
       // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
       const candidates = Math.min(1000, Math.max(64, input.limit * 4));
-      return withTransaction(async (client) => {
+      return withTransaction(pool, async (client) => {
         await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, candidates)}`);
         await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
         const params: unknown[] = [toVectorLiteral(input.vector), input.tenantId];

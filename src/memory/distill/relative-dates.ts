@@ -1,21 +1,7 @@
 // Anchors relative time words to the turn's date ("yesterday" → "yesterday (7 May 2023)"), so an
 // episode stays true when read months later and its dates can be searched.
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-const DAY_MS = 86_400_000;
+import { DAY_MS, MONTH_NAMES as MONTHS, NUMBER_WORDS } from '../../domain/calendar-words.js';
 
 export function formatDay(ms: number): string {
   const date = new Date(ms);
@@ -27,22 +13,6 @@ function formatMonth(year: number, month: number): string {
   return `${MONTHS[normalised.getUTCMonth()]!} ${normalised.getUTCFullYear()}`;
 }
 
-const NUMBER_WORDS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  few: 3,
-  couple: 2,
-};
 
 type Resolver = (match: RegExpExecArray, at: number) => string | undefined;
 

@@ -3,6 +3,8 @@
 // now, or the newest stored memory's time when the caller asks so). A month without a year
 // ("in June") matches that month of any year. All times are UTC.
 
+import { DAY_MS, MONTH_NAMES, NUMBER_WORDS } from '../../domain/calendar-words.js';
+
 export interface TimeWindow {
   /** Inclusive, ms since epoch. */
   from: number;
@@ -18,21 +20,7 @@ export interface TimeMention {
   monthOfYear?: number;
 }
 
-const DAY_MS = 86_400_000;
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
+const MONTHS = MONTH_NAMES.map((name) => name.toLowerCase());
 const MONTH_RE =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 const UNIT_MS: Record<string, number> = {
@@ -40,22 +28,6 @@ const UNIT_MS: Record<string, number> = {
   week: 7 * DAY_MS,
   month: 30 * DAY_MS,
   year: 365 * DAY_MS,
-};
-const NUMBER_WORDS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  couple: 2,
-  few: 3,
 };
 
 function monthIndex(word: string): number {
