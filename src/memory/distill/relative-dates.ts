@@ -13,7 +13,6 @@ function formatMonth(year: number, month: number): string {
   return `${MONTHS[normalised.getUTCMonth()]!} ${normalised.getUTCFullYear()}`;
 }
 
-
 type Resolver = (match: RegExpExecArray, at: number) => string | undefined;
 
 const RULES: Array<[RegExp, Resolver]> = [
