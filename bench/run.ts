@@ -10,10 +10,13 @@ async function main(): Promise<void> {
   const wanted = args.filter((arg) => !arg.startsWith('--'));
   const unknown = wanted.filter((name) => !suites.some((suite) => suite.name === name));
   if (unknown.length > 0) {
-    console.error(`Unknown suite(s): ${unknown.join(', ')}. Known: ${suites.map((s) => s.name).join(', ')}`);
+    console.error(
+      `Unknown suite(s): ${unknown.join(', ')}. Known: ${suites.map((s) => s.name).join(', ')}`,
+    );
     process.exit(2);
   }
-  const selected: BenchSuite[] = wanted.length === 0 ? suites : suites.filter((s) => wanted.includes(s.name));
+  const selected: BenchSuite[] =
+    wanted.length === 0 ? suites : suites.filter((s) => wanted.includes(s.name));
   const report: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     node: process.version,
@@ -32,7 +35,10 @@ async function main(): Promise<void> {
     };
   }
   mkdirSync('bench-results', { recursive: true });
-  const file = join('bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(
+    'bench-results',
+    `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
   writeFileSync(file, JSON.stringify(report, null, 2));
   console.log(`\nSaved ${file}`);
 }
@@ -49,23 +55,35 @@ function summarise(m: Measurement) {
     p95,
     value: m.value,
     baseline: m.baseline,
-    ratioToBaseline: m.baseline !== undefined && headline !== undefined ? m.baseline.value / headline : undefined,
+    ratioToBaseline:
+      m.baseline !== undefined && headline !== undefined ? m.baseline.value / headline : undefined,
     note: m.note,
   };
 }
 
 function printTable(measurements: Measurement[]): void {
-  const rows = measurements.map(summarise).map((s) => [
-    s.name,
-    s.unit,
-    s.runs === undefined ? '' : String(s.runs),
-    format(s.p50 ?? s.value),
-    format(s.p95),
-    s.baseline === undefined ? '' : `${s.baseline.name}: ${format(s.baseline.value)}`,
-    s.ratioToBaseline === undefined ? '' : `${s.ratioToBaseline.toFixed(2)}×`,
-    s.note ?? '',
-  ]);
-  const header = ['measurement', 'unit', 'runs', 'median/value', 'p95', 'baseline', 'baseline÷this', 'note'];
+  const rows = measurements
+    .map(summarise)
+    .map((s) => [
+      s.name,
+      s.unit,
+      s.runs === undefined ? '' : String(s.runs),
+      format(s.p50 ?? s.value),
+      format(s.p95),
+      s.baseline === undefined ? '' : `${s.baseline.name}: ${format(s.baseline.value)}`,
+      s.ratioToBaseline === undefined ? '' : `${s.ratioToBaseline.toFixed(2)}×`,
+      s.note ?? '',
+    ]);
+  const header = [
+    'measurement',
+    'unit',
+    'runs',
+    'median/value',
+    'p95',
+    'baseline',
+    'baseline÷this',
+    'note',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(header));

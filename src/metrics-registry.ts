@@ -3,7 +3,11 @@
 // them); their per-type twins (nodejs_active_handles{type=…} etc.) carry the same information.
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
-const MISNAMED_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const MISNAMED_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();

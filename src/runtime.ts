@@ -167,7 +167,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       batchMaxEvents: config.telemetryBatchMaxEvents,
     });
     const tenants = [...new Set(parseApiKeys(config.apiKeys).values())];
-    registerTelemetryGauges({ registry: metrics, service: telemetry, tenants: () => (tenants.length > 0 ? tenants : ['default']) });
+    registerTelemetryGauges({
+      registry: metrics,
+      service: telemetry,
+      tenants: () => (tenants.length > 0 ? tenants : ['default']),
+    });
     // Engram's own embedding and LLM calls become model_call events of agent "engram".
     const modelCalls = createModelCallRecorder({ service: telemetry, clock, logger });
     releasers.push(() => modelCalls.close());
@@ -194,10 +198,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const chatModel = createChatModel(config, { logger, recordCall: modelCalls.record });
     if (chatModel !== undefined) releasers.push(() => chatModel.close());
 
-    const graph = createConfiguredGraphService({ config, store: stores.graphStore, embedder, chatModel, clock, logger });
+    const graph = createConfiguredGraphService({
+      config,
+      store: stores.graphStore,
+      embedder,
+      chatModel,
+      clock,
+      logger,
+    });
 
     const documentSearch = createDocumentSearch({ store: stores.documentStore, embedder, logger });
-    const removeGraph = (tenantId: string, documentId: string) => graph.removeDocument(tenantId, documentId);
+    const removeGraph = (tenantId: string, documentId: string) =>
+      graph.removeDocument(tenantId, documentId);
     const ingest = createIngestService({
       store: stores.documentStore,
       jobQueue,
@@ -235,7 +247,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const memory = createMemoryService({
       store: stores.memoryStore,
       embedder,
-      distiller: config.summariser === 'openai' && chatModel !== undefined ? createChatDistiller(chatModel) : undefined,
+      distiller:
+        config.summariser === 'openai' && chatModel !== undefined
+          ? createChatDistiller(chatModel)
+          : undefined,
       settings: config,
       clock,
       logger,
@@ -267,9 +282,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
           ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
           ...(input.userId === undefined ? {} : { userId: input.userId }),
         });
-        return result.items.map((item) => ({ id: item.id, text: item.text, score: item.score.fused }));
+        return result.items.map((item) => ({
+          id: item.id,
+          text: item.text,
+          score: item.score.fused,
+        }));
       },
-      tokenizers: createTokenizerRegistry({ tokenizerPaths: parseTokenizerPaths(config.tokenizers) }),
+      tokenizers: createTokenizerRegistry({
+        tokenizerPaths: parseTokenizerPaths(config.tokenizers),
+      }),
       tokenIds,
       clock,
       logger,
@@ -280,7 +301,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       check: async () => {
         const stale = heartbeats.snapshot().filter((beat) => !beat.fresh);
         if (stale.length > 0) {
-          throw new Error(`stale: ${stale.map((beat) => `${beat.name} (${Math.round(beat.ageMs / 1000)} s ago)`).join(', ')}`);
+          throw new Error(
+            `stale: ${stale.map((beat) => `${beat.name} (${Math.round(beat.ageMs / 1000)} s ago)`).join(', ')}`,
+          );
         }
       },
     });
@@ -327,15 +350,26 @@ async function openTelemetryPorts(
   if (redis !== undefined && config.redisUrl !== undefined) {
     return createRedisTelemetry({
       redis,
-      blockingOptions: { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs },
+      blockingOptions: {
+        url: config.redisUrl,
+        keyPrefix: config.redisKeyPrefix,
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+      },
       streamMaxLen: config.telemetryStreamMaxLen,
       dedupTtlSeconds: config.telemetryDedupTtlSeconds,
       retentionSeconds: config.telemetryRetentionSeconds,
     });
   }
   if (config.databaseUrl !== undefined) {
-    const database = await openPostgres({ url: config.databaseUrl, schema: config.databaseSchema, poolMax: 4 });
-    const ports = createPostgresTelemetry(database.pool, { clock, leaseMs: config.telemetryClaimIdleMs });
+    const database = await openPostgres({
+      url: config.databaseUrl,
+      schema: config.databaseSchema,
+      poolMax: 4,
+    });
+    const ports = createPostgresTelemetry(database.pool, {
+      clock,
+      leaseMs: config.telemetryClaimIdleMs,
+    });
     return {
       ...ports,
       close: async () => {
@@ -344,29 +378,42 @@ async function openTelemetryPorts(
       },
     };
   }
-  return openSqliteTelemetry({ path: sqlitePathFor(config), clock, leaseMs: config.telemetryClaimIdleMs });
+  return openSqliteTelemetry({
+    path: sqlitePathFor(config),
+    clock,
+    leaseMs: config.telemetryClaimIdleMs,
+  });
 }
 
 /**
  * The token cache: Redis (its own fail-fast connection, so a Redis outage fails cache calls at
  * once and the breaker falls back to local tokenization) when configured, else in process.
  */
-function openTokenCache(config: Config, deps: { clock: Clock; logger: Logger }): TokenCache & { close(): Promise<void> } {
+function openTokenCache(
+  config: Config,
+  deps: { clock: Clock; logger: Logger },
+): TokenCache & { close(): Promise<void> } {
   const ttls = {
     defaultTtlSeconds: config.tokenCacheTtlSeconds,
     namespaceTtlSeconds: parseNamespaceTtls(config.tokenCacheNamespaceTtls),
   };
-  const useRedis = config.tokenCacheBackend === 'redis' || (config.tokenCacheBackend === 'auto' && config.redisUrl !== undefined);
+  const useRedis =
+    config.tokenCacheBackend === 'redis' ||
+    (config.tokenCacheBackend === 'auto' && config.redisUrl !== undefined);
   if (!useRedis) return createMemoryTokenCache({ ...ttls, maxBytes: config.tokenCacheMaxBytes });
   if (config.redisUrl === undefined) {
-    throw new AppError('CONFIG_INVALID', 'ENGRAM_TOKEN_CACHE_BACKEND=redis needs ENGRAM_REDIS_URL.');
+    throw new AppError(
+      'CONFIG_INVALID',
+      'ENGRAM_TOKEN_CACHE_BACKEND=redis needs ENGRAM_REDIS_URL.',
+    );
   }
   const connection = openRedis({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: Math.min(config.redisCommandTimeoutMs, config.tokenCacheTimeoutMs),
     failFast: true,
-    onConnectionError: (error) => deps.logger.warn({ err: error }, 'token cache: Redis connection error'),
+    onConnectionError: (error) =>
+      deps.logger.warn({ err: error }, 'token cache: Redis connection error'),
   });
   const cache = createRedisTokenCache({
     ...ttls,

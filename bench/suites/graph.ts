@@ -18,13 +18,89 @@ import type { ChunkText } from '../../src/ports/extractor.js';
 import type { GraphStore } from '../../src/ports/graph-store.js';
 import { timeEach, type BenchContext, type BenchSuite, type Measurement } from '../harness.js';
 
-const POSTGRES_URL = process.env.ENGRAM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env.ENGRAM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const FIRST = ['Alice', 'Bob', 'Carol', 'David', 'Emma', 'Frank', 'Grace', 'Henry', 'Irene', 'James', 'Karen', 'Liam', 'Maria', 'Nathan', 'Olivia', 'Peter', 'Rachel', 'Samuel', 'Teresa', 'Victor'];
-const LAST = ['Smith', 'Johnson', 'Brown', 'Miller', 'Davis', 'Garcia', 'Wilson', 'Moore', 'Taylor', 'Anderson', 'Thomas', 'Jackson', 'White', 'Harris', 'Martin'];
-const ORGS = ['Acme Corp', 'Globex Corporation', 'Initech', 'Umbrella Corporation', 'Stark Industries', 'Wayne Enterprises', 'Hooli', 'Pied Piper', 'Vandelay Industries', 'Soylent Corp', 'Cyberdyne Systems', 'Tyrell Corporation', 'Wonka Industries', 'Oscorp', 'Aperture Science'];
-const PLACES = ['Berlin', 'Paris', 'London', 'Madrid', 'Boston', 'Chicago', 'Toronto', 'Sydney', 'Tokyo', 'Seattle', 'Denver', 'Austin'];
-const PRODUCTS = ['Neo4j', 'PostgreSQL', 'Redis', 'Kafka', 'Kubernetes', 'Terraform', 'Grafana', 'Elasticsearch'];
+const FIRST = [
+  'Alice',
+  'Bob',
+  'Carol',
+  'David',
+  'Emma',
+  'Frank',
+  'Grace',
+  'Henry',
+  'Irene',
+  'James',
+  'Karen',
+  'Liam',
+  'Maria',
+  'Nathan',
+  'Olivia',
+  'Peter',
+  'Rachel',
+  'Samuel',
+  'Teresa',
+  'Victor',
+];
+const LAST = [
+  'Smith',
+  'Johnson',
+  'Brown',
+  'Miller',
+  'Davis',
+  'Garcia',
+  'Wilson',
+  'Moore',
+  'Taylor',
+  'Anderson',
+  'Thomas',
+  'Jackson',
+  'White',
+  'Harris',
+  'Martin',
+];
+const ORGS = [
+  'Acme Corp',
+  'Globex Corporation',
+  'Initech',
+  'Umbrella Corporation',
+  'Stark Industries',
+  'Wayne Enterprises',
+  'Hooli',
+  'Pied Piper',
+  'Vandelay Industries',
+  'Soylent Corp',
+  'Cyberdyne Systems',
+  'Tyrell Corporation',
+  'Wonka Industries',
+  'Oscorp',
+  'Aperture Science',
+];
+const PLACES = [
+  'Berlin',
+  'Paris',
+  'London',
+  'Madrid',
+  'Boston',
+  'Chicago',
+  'Toronto',
+  'Sydney',
+  'Tokyo',
+  'Seattle',
+  'Denver',
+  'Austin',
+];
+const PRODUCTS = [
+  'Neo4j',
+  'PostgreSQL',
+  'Redis',
+  'Kafka',
+  'Kubernetes',
+  'Terraform',
+  'Grafana',
+  'Elasticsearch',
+];
 
 function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -56,7 +132,12 @@ function corpus(chunks: number, seed = 42): ChunkText[] {
   }));
 }
 
-async function measureStore(label: string, store: GraphStore, chunks: ChunkText[], context: BenchContext): Promise<Measurement[]> {
+async function measureStore(
+  label: string,
+  store: GraphStore,
+  chunks: ChunkText[],
+  context: BenchContext,
+): Promise<Measurement[]> {
   const graph = createGraphService({
     store,
     extractor: createLocalExtractor(),
@@ -70,7 +151,11 @@ async function measureStore(label: string, store: GraphStore, chunks: ChunkText[
   const started = performance.now();
   let relations = 0;
   for (let i = 0; i < chunks.length; i += perDocument) {
-    const result = await graph.extract({ tenantId, documentId: `doc-${i / perDocument}`, chunks: chunks.slice(i, i + perDocument) });
+    const result = await graph.extract({
+      tenantId,
+      documentId: `doc-${i / perDocument}`,
+      chunks: chunks.slice(i, i + perDocument),
+    });
     relations += result.relations;
   }
   const seconds = (performance.now() - started) / 1000;
@@ -79,16 +164,37 @@ async function measureStore(label: string, store: GraphStore, chunks: ChunkText[
   const reextractMs = performance.now() - reextractStart;
   const people = FIRST.flatMap((f) => LAST.map((l) => `${f} ${l}`));
   const entityCount = (await graph.searchEntities({ tenantId, query: 'a', limit: 100 })).length;
-  context.log(`${label}: ${chunks.length} chunks, ${relations} relation assertions in ${seconds.toFixed(1)} s`);
+  context.log(
+    `${label}: ${chunks.length} chunks, ${relations} relation assertions in ${seconds.toFixed(1)} s`,
+  );
   const queries = context.quick ? 50 : 200;
-  const search = await timeEach(queries, (i) => graph.searchEntities({ tenantId, query: people[i % people.length]!.split(' ')[1]! }));
-  const facts = await timeEach(queries, (i) => graph.searchFacts({ tenantId, query: `Where does ${people[i % people.length]} work?`, k: 10 }));
-  const hood = await timeEach(queries, (i) => graph.neighborhood({ tenantId, entity: ORGS[i % ORGS.length]!, depth: 2 }));
+  const search = await timeEach(queries, (i) =>
+    graph.searchEntities({ tenantId, query: people[i % people.length]!.split(' ')[1]! }),
+  );
+  const facts = await timeEach(queries, (i) =>
+    graph.searchFacts({ tenantId, query: `Where does ${people[i % people.length]} work?`, k: 10 }),
+  );
+  const hood = await timeEach(queries, (i) =>
+    graph.neighborhood({ tenantId, entity: ORGS[i % ORGS.length]!, depth: 2 }),
+  );
   const removals = await timeEach(5, (i) => graph.removeDocument(tenantId, `doc-${i + 1}`));
   return [
-    { name: `${label}: extract + resolve + store (10-chunk documents)`, unit: 'chunks/s', value: chunks.length / seconds },
-    { name: `${label}: re-extract a 10-chunk document (no-op upserts)`, unit: 'ms', value: reextractMs },
-    { name: `${label}: GET /v1/entities search (service)`, unit: 'ms', samples: search, note: `${entityCount >= 100 ? '100+' : entityCount} entities match "a"` },
+    {
+      name: `${label}: extract + resolve + store (10-chunk documents)`,
+      unit: 'chunks/s',
+      value: chunks.length / seconds,
+    },
+    {
+      name: `${label}: re-extract a 10-chunk document (no-op upserts)`,
+      unit: 'ms',
+      value: reextractMs,
+    },
+    {
+      name: `${label}: GET /v1/entities search (service)`,
+      unit: 'ms',
+      samples: search,
+      note: `${entityCount >= 100 ? '100+' : entityCount} entities match "a"`,
+    },
     { name: `${label}: searchFacts k=10`, unit: 'ms', samples: facts },
     { name: `${label}: neighbourhood depth 2 (cap 50)`, unit: 'ms', samples: hood },
     { name: `${label}: removeDocument (10 chunks)`, unit: 'ms', samples: removals },
@@ -97,7 +203,8 @@ async function measureStore(label: string, store: GraphStore, chunks: ChunkText[
 
 export const graphSuite: BenchSuite = {
   name: 'graph',
-  description: 'offline extraction, resolution and graph queries on the embedded and the PostgreSQL store',
+  description:
+    'offline extraction, resolution and graph queries on the embedded and the PostgreSQL store',
   async run(context) {
     const chunks = corpus(context.quick ? 200 : 2000);
     const bytes = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.text), 0);
@@ -107,19 +214,33 @@ export const graphSuite: BenchSuite = {
     const extraction = await extractor.extract(chunks.slice(0, 50)); // warm-up: lexicon, JIT
     const slices = 5;
     const size = Math.ceil(chunks.length / slices);
-    const rates = await timeEach(slices, (i) => extractor.extract(chunks.slice(i * size, (i + 1) * size)));
+    const rates = await timeEach(slices, (i) =>
+      extractor.extract(chunks.slice(i * size, (i + 1) * size)),
+    );
     const perSlice = chunks.slice(0, size);
     const sliceBytes = perSlice.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.text), 0);
-    context.log(`corpus: ${chunks.length} chunks, ${(bytes / 1024).toFixed(0)} KiB; warm-up found ${extraction.mentions.length} mentions, ${extraction.relations.length} relations in 50 chunks`);
+    context.log(
+      `corpus: ${chunks.length} chunks, ${(bytes / 1024).toFixed(0)} KiB; warm-up found ${extraction.mentions.length} mentions, ${extraction.relations.length} relations in 50 chunks`,
+    );
     results.push(
-      { name: 'local extractor (compromise) alone', unit: 'chunks/s', samples: rates.map((ms) => size / (ms / 1000)) },
-      { name: 'local extractor (compromise) alone', unit: 'KiB/s', samples: rates.map((ms) => sliceBytes / 1024 / (ms / 1000)) },
+      {
+        name: 'local extractor (compromise) alone',
+        unit: 'chunks/s',
+        samples: rates.map((ms) => size / (ms / 1000)),
+      },
+      {
+        name: 'local extractor (compromise) alone',
+        unit: 'KiB/s',
+        samples: rates.map((ms) => sliceBytes / 1024 / (ms / 1000)),
+      },
     );
 
     const dir = mkdtempSync(join(tmpdir(), 'engram-bench-graph-'));
     const sqlite = openSqlite({ path: join(dir, 'graph.db') });
     try {
-      results.push(...(await measureStore('sqlite', createSqliteGraphStore(sqlite.db), chunks, context)));
+      results.push(
+        ...(await measureStore('sqlite', createSqliteGraphStore(sqlite.db), chunks, context)),
+      );
     } finally {
       sqlite.close();
       rmSync(dir, { recursive: true, force: true });
@@ -129,7 +250,14 @@ export const graphSuite: BenchSuite = {
     try {
       const postgres = await openPostgres({ url: POSTGRES_URL, schema });
       try {
-        results.push(...(await measureStore('postgres', createPostgresGraphStore(postgres.pool), chunks, context)));
+        results.push(
+          ...(await measureStore(
+            'postgres',
+            createPostgresGraphStore(postgres.pool),
+            chunks,
+            context,
+          )),
+        );
       } finally {
         await postgres.close();
       }

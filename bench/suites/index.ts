@@ -8,4 +8,12 @@ import { queueSuite } from './queue.js';
 import { recallSuite } from './recall.js';
 import { telemetrySuite } from './telemetry.js';
 
-export const suites: BenchSuite[] = [queueSuite, embedSuite, graphSuite, ingestSuite, telemetrySuite, recallSuite, contextSuite];
+export const suites: BenchSuite[] = [
+  queueSuite,
+  embedSuite,
+  graphSuite,
+  ingestSuite,
+  telemetrySuite,
+  recallSuite,
+  contextSuite,
+];

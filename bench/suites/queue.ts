@@ -11,21 +11,33 @@ import { systemClock } from '../../src/domain/clock.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { BenchSuite, Measurement } from '../harness.js';
 
-const POSTGRES_URL = process.env.ENGRAM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env.ENGRAM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const options = { backoffBaseMs: 1000, backoffMaxMs: 60_000, defaultMaxAttempts: 5 };
 
-async function measure(label: string, queue: JobQueue, jobs: number, rounds: number): Promise<Measurement[]> {
+async function measure(
+  label: string,
+  queue: JobQueue,
+  jobs: number,
+  rounds: number,
+): Promise<Measurement[]> {
   const enqueueRates: number[] = [];
   const drainRates: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     const name = `bench-${round}`;
     let start = performance.now();
-    for (let i = 0; i < jobs; i += 1) await queue.enqueue({ tenantId: 'bench', queue: name, payload: { i } });
+    for (let i = 0; i < jobs; i += 1)
+      await queue.enqueue({ tenantId: 'bench', queue: name, payload: { i } });
     enqueueRates.push(jobs / ((performance.now() - start) / 1000));
     start = performance.now();
     let done = 0;
     while (done < jobs) {
-      const claimed = await queue.claim({ queue: name, workerId: 'bench', limit: 50, leaseMs: 60_000 });
+      const claimed = await queue.claim({
+        queue: name,
+        workerId: 'bench',
+        limit: 50,
+        leaseMs: 60_000,
+      });
       await Promise.all(claimed.map((job) => queue.complete(job)));
       done += claimed.length;
     }
@@ -47,7 +59,14 @@ export const queueSuite: BenchSuite = {
     const dir = mkdtempSync(join(tmpdir(), 'engram-bench-queue-'));
     const sqlite = openSqlite({ path: join(dir, 'queue.db') });
     try {
-      results.push(...(await measure('sqlite', createSqliteJobQueue(sqlite.db, systemClock, options), jobs, rounds)));
+      results.push(
+        ...(await measure(
+          'sqlite',
+          createSqliteJobQueue(sqlite.db, systemClock, options),
+          jobs,
+          rounds,
+        )),
+      );
     } finally {
       sqlite.close();
       rmSync(dir, { recursive: true, force: true });
@@ -56,7 +75,14 @@ export const queueSuite: BenchSuite = {
     try {
       const postgres = await openPostgres({ url: POSTGRES_URL, schema });
       try {
-        results.push(...(await measure('postgres', createPostgresJobQueue(postgres.pool, systemClock, options), jobs, rounds)));
+        results.push(
+          ...(await measure(
+            'postgres',
+            createPostgresJobQueue(postgres.pool, systemClock, options),
+            jobs,
+            rounds,
+          )),
+        );
       } finally {
         await postgres.close();
         const client = new pg.Client({ connectionString: POSTGRES_URL });

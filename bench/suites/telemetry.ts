@@ -27,9 +27,15 @@ interface RunResult {
 
 function batchesOf(count: number, runId: string): string[] {
   // Live traffic: event times within the last minute or so (sessions end 60 s after they start).
-  const { events } = generateEvents(count, { seed: 42, nowMs: Date.now(), spanMs: 3 * 60_000, prefix: runId });
+  const { events } = generateEvents(count, {
+    seed: 42,
+    nowMs: Date.now(),
+    spanMs: 3 * 60_000,
+    prefix: runId,
+  });
   const bodies: string[] = [];
-  for (let i = 0; i < events.length; i += BATCH) bodies.push(JSON.stringify({ events: events.slice(i, i + BATCH) }));
+  for (let i = 0; i < events.length; i += BATCH)
+    bodies.push(JSON.stringify({ events: events.slice(i, i + BATCH) }));
   return bodies;
 }
 
@@ -48,9 +54,14 @@ async function drive(
   const clients = Array.from({ length: CLIENTS }, async () => {
     while (next < bodies.length) {
       const body = bodies[next++]!;
-      const response = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       const answer = (await response.json()) as { accepted: number; rejected: unknown[] };
-      if (response.status !== 202 || answer.rejected.length > 0) throw new Error(`POST /v1/events → ${response.status}`);
+      if (response.status !== 202 || answer.rejected.length > 0)
+        throw new Error(`POST /v1/events → ${response.status}`);
       accepted += answer.accepted;
     }
   });
@@ -63,12 +74,23 @@ async function drive(
     if (folded < expectedFolded) await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   const seconds = (performance.now() - start) / 1000;
-  log(`${accepted} accepted, ${folded} folded in ${seconds.toFixed(1)} s (POSTs done at ${((posted - start) / 1000).toFixed(1)} s)`);
-  if (folded !== expectedFolded) throw new Error(`expected ${expectedFolded} folded events, found ${folded}`);
-  return { rate: count / seconds, events: count, seconds, postRate: count / ((posted - start) / 1000) };
+  log(
+    `${accepted} accepted, ${folded} folded in ${seconds.toFixed(1)} s (POSTs done at ${((posted - start) / 1000).toFixed(1)} s)`,
+  );
+  if (folded !== expectedFolded)
+    throw new Error(`expected ${expectedFolded} folded events, found ${folded}`);
+  return {
+    rate: count / seconds,
+    events: count,
+    seconds,
+    postRate: count / ((posted - start) / 1000),
+  };
 }
 
-async function startApi(env: Record<string, string>, background: boolean): Promise<{ runtime: Runtime; url: string; close(): Promise<void> }> {
+async function startApi(
+  env: Record<string, string>,
+  background: boolean,
+): Promise<{ runtime: Runtime; url: string; close(): Promise<void> }> {
   const config = loadConfig({ env: { ENGRAM_LOG_LEVEL: 'silent', ...env } });
   const runtime = await createRuntime(config, { logger: createSilentLogger() });
   const app = await buildApp(runtime);
@@ -99,10 +121,32 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 }
 
 function xaddCeiling(key: string, requests: number, pipeline: number): number {
-  const payload = JSON.stringify((JSON.parse(batchesOf(1, 'ceiling')[0]!) as { events: unknown[] }).events[0]);
+  const payload = JSON.stringify(
+    (JSON.parse(batchesOf(1, 'ceiling')[0]!) as { events: unknown[] }).events[0],
+  );
   const out = execFileSync(
     'redis-benchmark',
-    ['-u', REDIS_URL, '-q', '-n', String(requests), '-c', '50', '-P', String(pipeline), 'XADD', key, 'MAXLEN', '~', '1000000', '*', 't', 'default', 'e', payload],
+    [
+      '-u',
+      REDIS_URL,
+      '-q',
+      '-n',
+      String(requests),
+      '-c',
+      '50',
+      '-P',
+      String(pipeline),
+      'XADD',
+      key,
+      'MAXLEN',
+      '~',
+      '1000000',
+      '*',
+      't',
+      'default',
+      'e',
+      payload,
+    ],
     { encoding: 'utf8' },
   );
   const match = /([\d.]+) requests per second/.exec(out);
@@ -114,7 +158,13 @@ async function distributed(context: BenchContext, total: number): Promise<Measur
   const prefix = `engram_bench_telemetry_${process.pid}:`;
   const dataDir = mkdtempSync(join(tmpdir(), 'engram-bench-telemetry-'));
   const admin = new Redis(REDIS_URL);
-  const env = { ENGRAM_REDIS_URL: REDIS_URL, ENGRAM_REDIS_KEY_PREFIX: prefix, ENGRAM_DATA_DIR: dataDir, ENGRAM_RATE_LIMIT_PER_MINUTE: '0', ENGRAM_REDIS_COMMAND_TIMEOUT_MS: '10000' };
+  const env = {
+    ENGRAM_REDIS_URL: REDIS_URL,
+    ENGRAM_REDIS_KEY_PREFIX: prefix,
+    ENGRAM_DATA_DIR: dataDir,
+    ENGRAM_RATE_LIMIT_PER_MINUTE: '0',
+    ENGRAM_REDIS_COMMAND_TIMEOUT_MS: '10000',
+  };
   const ceilingKey = `${prefix}ceiling`;
   const workers: ChildProcess[] = [];
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
@@ -122,14 +172,18 @@ async function distributed(context: BenchContext, total: number): Promise<Measur
     const ceiling = xaddCeiling(ceilingKey, context.quick ? 50_000 : 200_000, 100);
     const unpipelined = xaddCeiling(ceilingKey, context.quick ? 20_000 : 100_000, 1);
     await admin.del(ceilingKey);
-    context.log(`redis-benchmark XADD: ${ceiling.toFixed(0)}/s pipelined (-P 100), ${unpipelined.toFixed(0)}/s unpipelined`);
+    context.log(
+      `redis-benchmark XADD: ${ceiling.toFixed(0)}/s pipelined (-P 100), ${unpipelined.toFixed(0)}/s unpipelined`,
+    );
     api = await startApi(env, false);
     workers.push(startWorker(env), startWorker(env));
     // Warm up: workers connected and consuming, JIT warm.
     const warm = batchesOf(2000, `warm-${Date.now()}`);
     await drive(api.url, api.runtime, warm, 2000, 2000, (m) => context.log(m));
     const bodies = batchesOf(total, `run-${Date.now()}`);
-    const result = await drive(api.url, api.runtime, bodies, total, total + 2000, (m) => context.log(m));
+    const result = await drive(api.url, api.runtime, bodies, total, total + 2000, (m) =>
+      context.log(m),
+    );
     return [
       {
         name: 'redis: POST /v1/events → folded (API + 2 worker processes)',
@@ -157,8 +211,17 @@ async function embedded(context: BenchContext, total: number): Promise<Measureme
   const dataDir = mkdtempSync(join(tmpdir(), 'engram-bench-telemetry-'));
   const api = await startApi({ ENGRAM_DATA_DIR: dataDir, ENGRAM_RATE_LIMIT_PER_MINUTE: '0' }, true);
   try {
-    await drive(api.url, api.runtime, batchesOf(2000, `warm-${Date.now()}`), 2000, 2000, (m) => context.log(m));
-    const result = await drive(api.url, api.runtime, batchesOf(total, `run-${Date.now()}`), total, total + 2000, (m) => context.log(m));
+    await drive(api.url, api.runtime, batchesOf(2000, `warm-${Date.now()}`), 2000, 2000, (m) =>
+      context.log(m),
+    );
+    const result = await drive(
+      api.url,
+      api.runtime,
+      batchesOf(total, `run-${Date.now()}`),
+      total,
+      total + 2000,
+      (m) => context.log(m),
+    );
     return [
       {
         name: 'embedded: POST /v1/events → folded (SQLite, in-process consumer)',
@@ -175,10 +238,16 @@ async function embedded(context: BenchContext, total: number): Promise<Measureme
 
 export const telemetrySuite: BenchSuite = {
   name: 'telemetry',
-  description: 'events/s end to end (POST → folded metrics): Redis + 2 worker processes vs the XADD ceiling; embedded',
+  description:
+    'events/s end to end (POST → folded metrics): Redis + 2 worker processes vs the XADD ceiling; embedded',
   async run(context) {
     const total = context.quick ? 20_000 : 200_000;
-    context.log(`load average before the run: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
+    context.log(
+      `load average before the run: ${(await import('node:os'))
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${(await import('node:os')).cpus().length} cores`,
+    );
     return [...(await distributed(context, total)), ...(await embedded(context, total))];
   },
 };

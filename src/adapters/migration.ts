@@ -11,7 +11,9 @@ export function sortedMigrations(migrations: Migration[]): Migration[] {
   for (const migration of migrations) {
     const other = seen.get(migration.version);
     if (other !== undefined) {
-      throw new Error(`Migrations ${other} and ${migration.name} share version ${migration.version}`);
+      throw new Error(
+        `Migrations ${other} and ${migration.name} share version ${migration.version}`,
+      );
     }
     seen.set(migration.version, migration.name);
   }

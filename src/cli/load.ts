@@ -27,9 +27,16 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
  * For one-shot commands (ingest, documents, context, eval): a runtime without background work,
  * closed when `work` ends. Logs only warnings unless ENGRAM_LOG_LEVEL asks for more.
  */
-export async function withRuntime(command: Command, env: Env, work: (runtime: Runtime) => Promise<void>): Promise<void> {
+export async function withRuntime(
+  command: Command,
+  env: Env,
+  work: (runtime: Runtime) => Promise<void>,
+): Promise<void> {
   const config = loadCommandConfig(command, env);
-  const logger = createLogger(env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel, process.stderr);
+  const logger = createLogger(
+    env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
+    process.stderr,
+  );
   const runtime = await openRuntime(config, logger);
   try {
     await work(runtime);
@@ -42,7 +49,11 @@ export async function withRuntime(command: Command, env: Env, work: (runtime: Ru
  * SIGTERM/SIGINT run `close` once; if it has not finished within `timeoutMs` the process exits 1.
  * A clean close leaves no handle open, so the process then ends on its own with exit code 0.
  */
-export function closeOnSignals(logger: Logger, timeoutMs: number, close: () => Promise<void>): void {
+export function closeOnSignals(
+  logger: Logger,
+  timeoutMs: number,
+  close: () => Promise<void>,
+): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

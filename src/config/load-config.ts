@@ -37,7 +37,10 @@ export function loadConfig(sources: ConfigSources): Config {
       problems.push({
         setting: key === '' ? '(config)' : envNameOf(key),
         value: key === '' ? undefined : raw[key],
-        rule: issue.code === 'unrecognized_keys' ? `unknown keys ${issue.keys.join(', ')} in the config file` : issue.message,
+        rule:
+          issue.code === 'unrecognized_keys'
+            ? `unknown keys ${issue.keys.join(', ')} in the config file`
+            : issue.message,
       });
     }
   }
@@ -50,7 +53,8 @@ export function loadConfig(sources: ConfigSources): Config {
 function readConfigFile(filePath: string | undefined): Record<string, unknown> {
   const path = resolve(filePath ?? 'engram.config.json');
   if (!existsSync(path)) {
-    if (filePath !== undefined) throw new AppError('CONFIG_INVALID', `Config file ${path} does not exist.`);
+    if (filePath !== undefined)
+      throw new AppError('CONFIG_INVALID', `Config file ${path} does not exist.`);
     return {};
   }
   let parsed: unknown;
@@ -82,7 +86,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     const value = config[key];
     if (value === undefined) continue;
     if (SECRET_KEY.test(key)) out[envNameOf(key)] = '***';
-    else if (typeof value === 'string' && /^\w+:\/\//.test(value)) out[envNameOf(key)] = maskUrlPassword(value);
+    else if (typeof value === 'string' && /^\w+:\/\//.test(value))
+      out[envNameOf(key)] = maskUrlPassword(value);
     else out[envNameOf(key)] = value;
   }
   return out;

@@ -23,4 +23,3 @@ export function boolean() {
     })
     .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
 }
-

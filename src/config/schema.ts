@@ -31,7 +31,10 @@ export const configSchema = z
         message: 'is required when ENGRAM_EMBEDDER=openai',
       });
     }
-    const needsLlm = config.extractor === 'openai' || config.summariser === 'openai' || config.intentClassifier === 'openai';
+    const needsLlm =
+      config.extractor === 'openai' ||
+      config.summariser === 'openai' ||
+      config.intentClassifier === 'openai';
     if (needsLlm && config.llmUrl === undefined) {
       ctx.addIssue({
         code: 'custom',

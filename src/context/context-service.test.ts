@@ -6,7 +6,10 @@ import { createMemoryTokenCache } from '../adapters/memory/token-cache.js';
 import { systemClock } from '../domain/clock.js';
 import { createSilentLogger } from '../domain/logger.js';
 import { createContextService, type ContextRecall } from './context-service.js';
-import { ALL_TEST_TOKENIZERS, createTestTokenizerRegistry } from '../../test/support/test-tokenizers.js';
+import {
+  ALL_TEST_TOKENIZERS,
+  createTestTokenizerRegistry,
+} from '../../test/support/test-tokenizers.js';
 import { createTokenIdSource } from './token-id-source.js';
 
 const registry = createTestTokenizerRegistry();

@@ -4,7 +4,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { trimWhitespace } from './boundary-rules.js';
 import { packContext, type PackItem } from './packer.js';
-import { ALL_TEST_TOKENIZERS, createTestTokenizerRegistry } from '../../test/support/test-tokenizers.js';
+import {
+  ALL_TEST_TOKENIZERS,
+  createTestTokenizerRegistry,
+} from '../../test/support/test-tokenizers.js';
 import type { Tokenizer } from './tokenizers/tokenizer.js';
 
 const registry = createTestTokenizerRegistry();

@@ -28,9 +28,19 @@ export const extractionSchema = z.object({
     .array(
       z.object({
         subject: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
-        predicate: z.string().min(1).max(100).describe('Short verb phrase, verbs in the base form: "work at", "found", "acquire", "be headquartered in"'),
+        predicate: z
+          .string()
+          .min(1)
+          .max(100)
+          .describe(
+            'Short verb phrase, verbs in the base form: "work at", "found", "acquire", "be headquartered in"',
+          ),
         object: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
-        validFrom: z.string().max(40).nullable().describe('ISO date (YYYY-MM-DD) from which the text says the fact holds, or null'),
+        validFrom: z
+          .string()
+          .max(40)
+          .nullable()
+          .describe('ISO date (YYYY-MM-DD) from which the text says the fact holds, or null'),
         evidence: z.string().max(1000).describe('The sentence the relation was read from, quoted'),
       }),
     )

@@ -13,7 +13,10 @@ import { createGraphService, type GraphService } from './graph-service.js';
 import { createLocalExtractor } from './local-extractor.js';
 
 export interface GraphServiceDeps {
-  config: Pick<Config, 'extractor' | 'embedder' | 'entityFuzzyThreshold' | 'entityEmbeddingThreshold'>;
+  config: Pick<
+    Config,
+    'extractor' | 'embedder' | 'entityFuzzyThreshold' | 'entityEmbeddingThreshold'
+  >;
   store: GraphStore;
   embedder: Embedder;
   chatModel: ChatModel | undefined;
@@ -25,7 +28,8 @@ export function createConfiguredGraphService(deps: GraphServiceDeps): GraphServi
   const { config } = deps;
   let extractor;
   if (config.extractor === 'openai') {
-    if (deps.chatModel === undefined) throw new AppError('CONFIG_INVALID', 'ENGRAM_EXTRACTOR=openai needs ENGRAM_LLM_URL');
+    if (deps.chatModel === undefined)
+      throw new AppError('CONFIG_INVALID', 'ENGRAM_EXTRACTOR=openai needs ENGRAM_LLM_URL');
     extractor = createChatExtractor({ chatModel: deps.chatModel });
   } else {
     extractor = createLocalExtractor();

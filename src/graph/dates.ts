@@ -2,8 +2,18 @@
 // UTC milliseconds, so a fact can carry when it became true rather than when it was ingested.
 
 const MONTHS = [
-  'january', 'february', 'march', 'april', 'may', 'june',
-  'july', 'august', 'september', 'october', 'november', 'december',
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
 ];
 
 function monthIndex(word: string): number {
@@ -21,7 +31,8 @@ export function parseDate(text: string): number | undefined {
   const iso = /\b(\d{4})-(\d{2})-(\d{2})\b/.exec(text);
   if (iso) {
     const [year, month, day] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
-    if (validYear(year) && month >= 1 && month <= 12 && day >= 1 && day <= 31) return Date.UTC(year, month - 1, day);
+    if (validYear(year) && month >= 1 && month <= 12 && day >= 1 && day <= 31)
+      return Date.UTC(year, month - 1, day);
   }
   const monthDayYear = /\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b/.exec(text);
   if (monthDayYear) {

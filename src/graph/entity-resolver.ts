@@ -8,8 +8,20 @@ import { newId } from '../domain/ids.js';
 import type { Clock } from '../domain/clock.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { EntityType } from '../ports/extractor.js';
-import type { EntityCandidate, EntityRecord, GraphStore, ResolutionMethod } from '../ports/graph-store.js';
-import { blockingPrefix, moreSpecificType, nameSimilarity, normalizeName, typeClassOf, type TypeClass } from './names.js';
+import type {
+  EntityCandidate,
+  EntityRecord,
+  GraphStore,
+  ResolutionMethod,
+} from '../ports/graph-store.js';
+import {
+  blockingPrefix,
+  moreSpecificType,
+  nameSimilarity,
+  normalizeName,
+  typeClassOf,
+  type TypeClass,
+} from './names.js';
 
 export interface ResolverOptions {
   store: GraphStore;
@@ -50,9 +62,16 @@ export function createEntityResolver(options: ResolverOptions) {
   const { store } = options;
   const maxCandidates = options.maxFuzzyCandidates ?? 200;
 
-  function bestFuzzy(candidates: EntityCandidate[], key: string, typeClass: TypeClass): Resolution | undefined {
+  function bestFuzzy(
+    candidates: EntityCandidate[],
+    key: string,
+    typeClass: TypeClass,
+  ): Resolution | undefined {
     // One letter apart is often another person ("Smith" / "Smyth" scores 0.89): people need more.
-    const threshold = typeClass === 'person' ? Math.max(options.fuzzyThreshold, PERSON_FUZZY_THRESHOLD) : options.fuzzyThreshold;
+    const threshold =
+      typeClass === 'person'
+        ? Math.max(options.fuzzyThreshold, PERSON_FUZZY_THRESHOLD)
+        : options.fuzzyThreshold;
     let best: Resolution | undefined;
     for (const candidate of candidates) {
       for (const aliasKey of candidate.aliasKeys) {
@@ -70,7 +89,11 @@ export function createEntityResolver(options: ResolverOptions) {
    * fuzzy-candidate read per blocking prefix, one embedding call for what is still unmatched.
    * Names are then settled in order, so an entity created for an early name is found by a later one.
    */
-  async function resolveAll(tenantId: string, names: NameToResolve[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
+  async function resolveAll(
+    tenantId: string,
+    names: NameToResolve[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, Resolution>> {
     interface Item {
       id: string;
       name: NameToResolve;
@@ -88,10 +111,13 @@ export function createEntityResolver(options: ResolverOptions) {
     const known = new Map<string, EntityRecord>();
     const classes = new Set([...items.values()].map((item) => item.typeClass));
     for (const typeClass of classes) {
-      const keys = [...items.values()].filter((item) => item.typeClass === typeClass).map((item) => item.key);
+      const keys = [...items.values()]
+        .filter((item) => item.typeClass === typeClass)
+        .map((item) => item.key);
       const found = await store.findEntitiesByKeys(tenantId, typeClass, keys);
       for (const candidate of found.sort((a, b) => a.entity.mentionCount - b.entity.mentionCount)) {
-        for (const aliasKey of candidate.aliasKeys) known.set(`${typeClass}:${aliasKey}`, candidate.entity);
+        for (const aliasKey of candidate.aliasKeys)
+          known.set(`${typeClass}:${aliasKey}`, candidate.entity);
       }
     }
 
@@ -100,14 +126,25 @@ export function createEntityResolver(options: ResolverOptions) {
       const cacheKey = `${item.typeClass}:${blockingPrefix(item.key)}`;
       let candidates = prefixCache.get(cacheKey);
       if (candidates === undefined) {
-        candidates = await store.findEntityCandidates(tenantId, item.typeClass, blockingPrefix(item.key), maxCandidates);
+        candidates = await store.findEntityCandidates(
+          tenantId,
+          item.typeClass,
+          blockingPrefix(item.key),
+          maxCandidates,
+        );
         prefixCache.set(cacheKey, candidates);
       }
       return candidates;
     };
     const byKeyOrFuzzy = async (item: Item): Promise<Resolution | undefined> => {
       const entity = known.get(item.id);
-      if (entity !== undefined) return { entity, key: item.key, method: entity.name === item.name.surface ? 'exact' : 'normalized', score: 1 };
+      if (entity !== undefined)
+        return {
+          entity,
+          key: item.key,
+          method: entity.name === item.name.surface ? 'exact' : 'normalized',
+          score: 1,
+        };
       if (EXACT_ONLY.has(item.typeClass)) return undefined;
       return bestFuzzy(await fuzzyCandidates(item), item.key, item.typeClass);
     };
@@ -136,9 +173,19 @@ export function createEntityResolver(options: ResolverOptions) {
       // Earlier names of this batch may have created what this one matches.
       let match = await byKeyOrFuzzy(item);
       if (match === undefined && vector !== undefined && embedder !== undefined) {
-        const [nearest] = await store.nearestEntities(tenantId, { typeClass: item.typeClass, embedderId: embedder.id, vector, limit: 1 });
+        const [nearest] = await store.nearestEntities(tenantId, {
+          typeClass: item.typeClass,
+          embedderId: embedder.id,
+          vector,
+          limit: 1,
+        });
         if (nearest !== undefined && nearest.similarity >= options.embeddingThreshold) {
-          match = { entity: nearest.entity, key: item.key, method: 'embedding', score: nearest.similarity };
+          match = {
+            entity: nearest.entity,
+            key: item.key,
+            method: 'embedding',
+            score: nearest.similarity,
+          };
         }
       }
       if (match !== undefined) {
@@ -154,9 +201,12 @@ export function createEntityResolver(options: ResolverOptions) {
         key: item.key,
         createdAt: now,
       });
-      if (vector !== undefined && embedder !== undefined) await store.setEntityEmbedding(tenantId, entity.id, embedder.id, vector);
+      if (vector !== undefined && embedder !== undefined)
+        await store.setEntityEmbedding(tenantId, entity.id, embedder.id, vector);
       known.set(item.id, entity);
-      prefixCache.get(`${item.typeClass}:${blockingPrefix(item.key)}`)?.push({ entity, aliasKeys: [item.key] });
+      prefixCache
+        .get(`${item.typeClass}:${blockingPrefix(item.key)}`)
+        ?.push({ entity, aliasKeys: [item.key] });
       resolved.set(item.id, { entity, key: item.key, method: 'new', score: 1 });
     }
 

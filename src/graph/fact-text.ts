@@ -26,6 +26,9 @@ function day(ms: number): string {
 }
 
 export function factText(fact: RelationWithNames): string {
-  const validity = fact.invalidAt === null ? `(since ${day(fact.validAt)})` : `(from ${day(fact.validAt)} until ${day(fact.invalidAt)})`;
+  const validity =
+    fact.invalidAt === null
+      ? `(since ${day(fact.validAt)})`
+      : `(from ${day(fact.validAt)} until ${day(fact.invalidAt)})`;
   return `${fact.subjectName} ${predicateLabel(fact.predicate)} ${fact.objectName} ${validity}`;
 }

@@ -76,8 +76,40 @@ export interface NeighborhoodInput {
 }
 
 const QUERY_STOPWORDS = new Set([
-  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'did', 'do', 'does', 'for', 'from', 'has', 'have', 'how', 'in', 'is',
-  'it', 'of', 'on', 'or', 'the', 'to', 'was', 'were', 'what', 'when', 'where', 'which', 'who', 'whom', 'why', 'with',
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'by',
+  'did',
+  'do',
+  'does',
+  'for',
+  'from',
+  'has',
+  'have',
+  'how',
+  'in',
+  'is',
+  'it',
+  'of',
+  'on',
+  'or',
+  'the',
+  'to',
+  'was',
+  'were',
+  'what',
+  'when',
+  'where',
+  'which',
+  'who',
+  'whom',
+  'why',
+  'with',
 ]);
 
 /** A crude suffix stripper, enough for "work" to find "works at" and "founder" not to find "found". */
@@ -91,7 +123,10 @@ function stem(word: string): string {
 export function createGraphService(options: GraphServiceOptions) {
   const { store, clock, logger } = options;
   const maxEntities = options.maxNeighborhoodEntities ?? 50;
-  const entityLimits = { mentions: options.maxMentionsPerEntity ?? 50, facts: options.maxFactsPerEntity ?? 200 };
+  const entityLimits = {
+    mentions: options.maxMentionsPerEntity ?? 50,
+    facts: options.maxFactsPerEntity ?? 200,
+  };
   const resolver = createEntityResolver({
     store,
     clock,
@@ -102,7 +137,9 @@ export function createGraphService(options: GraphServiceOptions) {
 
   function mentionMethod(resolution: Resolution, surface: string): ResolutionMethod {
     if (surface === resolution.entity.name) return resolution.method === 'new' ? 'new' : 'exact';
-    return resolution.method === 'new' || resolution.method === 'exact' ? 'normalized' : resolution.method;
+    return resolution.method === 'new' || resolution.method === 'exact'
+      ? 'normalized'
+      : resolution.method;
   }
 
   /**
@@ -114,10 +151,14 @@ export function createGraphService(options: GraphServiceOptions) {
    */
   async function supersede(tenantId: string, facts: RelationRecord[]): Promise<number> {
     if (facts.length === 0) return 0;
-    const pairKey = (r: { subjectId: string; predicate: string }) => `${r.subjectId}\u0000${r.predicate}`;
-    const pairs = new Map(facts.map((f) => [pairKey(f), { subjectId: f.subjectId, predicate: f.predicate }]));
+    const pairKey = (r: { subjectId: string; predicate: string }) =>
+      `${r.subjectId}\u0000${r.predicate}`;
+    const pairs = new Map(
+      facts.map((f) => [pairKey(f), { subjectId: f.subjectId, predicate: f.predicate }]),
+    );
     const state = new Map<string, RelationRecord>();
-    for (const relation of await store.relationsOf(tenantId, [...pairs.values()])) state.set(relation.id, relation);
+    for (const relation of await store.relationsOf(tenantId, [...pairs.values()]))
+      state.set(relation.id, relation);
     for (const fact of facts) state.set(fact.id, fact);
     const changes = new Map<string, { id: string; invalidAt: number; invalidatedBy: string }>();
     const end = (relation: RelationRecord, at: number, by: string) => {
@@ -127,12 +168,18 @@ export function createGraphService(options: GraphServiceOptions) {
     for (const newFact of [...facts].sort((a, b) => a.validAt - b.validAt)) {
       const fact = state.get(newFact.id)!;
       const others = [...state.values()].filter(
-        (other) => pairKey(other) === pairKey(fact) && other.id !== fact.id && other.objectId !== fact.objectId,
+        (other) =>
+          pairKey(other) === pairKey(fact) &&
+          other.id !== fact.id &&
+          other.objectId !== fact.objectId,
       );
-      const next = others.filter((other) => other.validAt > fact.validAt).sort((a, b) => a.validAt - b.validAt)[0];
+      const next = others
+        .filter((other) => other.validAt > fact.validAt)
+        .sort((a, b) => a.validAt - b.validAt)[0];
       if (next !== undefined) end(fact, next.validAt, next.id);
       for (const other of others) {
-        if (other.invalidAt === null && other.validAt <= fact.validAt) end(other, fact.validAt, fact.id);
+        if (other.invalidAt === null && other.validAt <= fact.validAt)
+          end(other, fact.validAt, fact.id);
       }
     }
     await store.invalidateRelations(tenantId, [...changes.values()]);
@@ -141,15 +188,27 @@ export function createGraphService(options: GraphServiceOptions) {
 
   async function extract(input: ExtractInput): Promise<ExtractResult> {
     const { tenantId, documentId } = input;
-    if (input.chunks.length === 0) return { mentions: 0, entities: 0, relations: 0, invalidated: 0 };
-    const extraction = await options.extractor.extract(input.chunks, input.signal === undefined ? {} : { signal: input.signal });
+    if (input.chunks.length === 0)
+      return { mentions: 0, entities: 0, relations: 0, invalidated: 0 };
+    const extraction = await options.extractor.extract(
+      input.chunks,
+      input.signal === undefined ? {} : { signal: input.signal },
+    );
     const chunkIds = new Set(input.chunks.map((chunk) => chunk.id));
     const mentions: ExtractedMention[] = extraction.mentions.filter((m) => chunkIds.has(m.chunkId));
     // Relation endpoints are mentions too, even when an extractor forgot to list them.
     for (const relation of extraction.relations) {
       if (!chunkIds.has(relation.chunkId)) continue;
-      mentions.push({ surface: relation.subject, type: relation.subjectType, chunkId: relation.chunkId });
-      mentions.push({ surface: relation.object, type: relation.objectType, chunkId: relation.chunkId });
+      mentions.push({
+        surface: relation.subject,
+        type: relation.subjectType,
+        chunkId: relation.chunkId,
+      });
+      mentions.push({
+        surface: relation.object,
+        type: relation.objectType,
+        chunkId: relation.chunkId,
+      });
     }
     const resolutions = await resolver.resolveAll(tenantId, mentions, input.signal);
     const resolutionOf = (surface: string, type: EntityType): Resolution | undefined => {
@@ -186,7 +245,13 @@ export function createGraphService(options: GraphServiceOptions) {
       const first = resolutionOf(extracted.subject, extracted.subjectType);
       const second = resolutionOf(extracted.object, extracted.objectType);
       const [subject, object] = inverse ? [second, first] : [first, second];
-      if (subject === undefined || object === undefined || predicate === '' || subject.entity.id === object.entity.id) continue;
+      if (
+        subject === undefined ||
+        object === undefined ||
+        predicate === '' ||
+        subject.entity.id === object.entity.id
+      )
+        continue;
       batch.push({
         id: newId('rel', now),
         subjectId: subject.entity.id,
@@ -194,7 +259,11 @@ export function createGraphService(options: GraphServiceOptions) {
         objectId: object.entity.id,
         validAt: extracted.validAt ?? now,
         createdAt: now,
-        source: { documentId, chunkId: extracted.chunkId, sentence: extracted.sentence.slice(0, 2000) },
+        source: {
+          documentId,
+          chunkId: extracted.chunkId,
+          sentence: extracted.sentence.slice(0, 2000),
+        },
         statedValidAt: extracted.validAt,
       });
     }
@@ -207,7 +276,12 @@ export function createGraphService(options: GraphServiceOptions) {
       const stated = batch[index]!.statedValidAt;
       let fact = relation;
       // Asserted again after being superseded, with a date after the supersession: current again.
-      if (!created && relation.invalidAt !== null && stated !== undefined && stated > relation.invalidAt) {
+      if (
+        !created &&
+        relation.invalidAt !== null &&
+        stated !== undefined &&
+        stated > relation.invalidAt
+      ) {
         await store.reviveRelation(tenantId, relation.id, stated);
         fact = { ...relation, validAt: stated, invalidAt: null, invalidatedBy: null };
       } else if (!created) {
@@ -218,7 +292,10 @@ export function createGraphService(options: GraphServiceOptions) {
     const invalidated = await supersede(tenantId, news);
     const relations = new Set(upserted.map((u) => u.relation.id)).size;
     const entities = new Set(rows.map((row) => row.entityId)).size;
-    logger.debug({ tenantId, documentId, mentions: rows.length, entities, relations, invalidated }, 'graph extracted');
+    logger.debug(
+      { tenantId, documentId, mentions: rows.length, entities, relations, invalidated },
+      'graph extracted',
+    );
     return { mentions: rows.length, entities, relations, invalidated };
   }
 
@@ -228,7 +305,11 @@ export function createGraphService(options: GraphServiceOptions) {
     return removed;
   }
 
-  async function searchEntities(input: { tenantId: string; query: string; limit?: number }): Promise<EntityRecord[]> {
+  async function searchEntities(input: {
+    tenantId: string;
+    query: string;
+    limit?: number;
+  }): Promise<EntityRecord[]> {
     const key = normalizeName(input.query);
     if (key === '') return [];
     return store.searchEntities(input.tenantId, key, Math.min(Math.max(input.limit ?? 20, 1), 100));
@@ -236,20 +317,35 @@ export function createGraphService(options: GraphServiceOptions) {
 
   async function getEntity(tenantId: string, entityId: string): Promise<EntityDetail> {
     const detail = await store.getEntity(tenantId, entityId, entityLimits);
-    if (detail === null) throw new AppError('ENTITY_NOT_FOUND', `No entity with id "${entityId}" in this tenant`);
+    if (detail === null)
+      throw new AppError('ENTITY_NOT_FOUND', `No entity with id "${entityId}" in this tenant`);
     return detail;
   }
 
-  async function neighborhood(input: NeighborhoodInput): Promise<Neighborhood & { center: EntityRecord }> {
+  async function neighborhood(
+    input: NeighborhoodInput,
+  ): Promise<Neighborhood & { center: EntityRecord }> {
     if (!Number.isInteger(input.depth) || input.depth < 1 || input.depth > MAX_NEIGHBORHOOD_DEPTH) {
-      throw new AppError('VALIDATION_FAILED', `depth must be a whole number from 1 to ${MAX_NEIGHBORHOOD_DEPTH}`, {
-        details: { depth: input.depth, max: MAX_NEIGHBORHOOD_DEPTH },
-      });
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `depth must be a whole number from 1 to ${MAX_NEIGHBORHOOD_DEPTH}`,
+        {
+          details: { depth: input.depth, max: MAX_NEIGHBORHOOD_DEPTH },
+        },
+      );
     }
     const limit = Math.min(Math.max(input.limit ?? maxEntities, 1), maxEntities);
-    let center = (await store.getEntity(input.tenantId, input.entity, { mentions: 0, facts: 0 }))?.entity;
-    if (center === undefined) center = (await searchEntities({ tenantId: input.tenantId, query: input.entity, limit: 1 }))[0];
-    if (center === undefined) throw new AppError('ENTITY_NOT_FOUND', `No entity with id or name "${input.entity}" in this tenant`);
+    let center = (await store.getEntity(input.tenantId, input.entity, { mentions: 0, facts: 0 }))
+      ?.entity;
+    if (center === undefined)
+      center = (
+        await searchEntities({ tenantId: input.tenantId, query: input.entity, limit: 1 })
+      )[0];
+    if (center === undefined)
+      throw new AppError(
+        'ENTITY_NOT_FOUND',
+        `No entity with id or name "${input.entity}" in this tenant`,
+      );
     const result = await store.neighborhood(input.tenantId, {
       entityId: center.id,
       depth: input.depth,
@@ -265,13 +361,26 @@ export function createGraphService(options: GraphServiceOptions) {
    * found by name (whole query, then each word), their facts scored by the share of query words
    * they contain; superseded facts count half.
    */
-  async function searchFacts(input: { tenantId: string; query: string; k: number; includeInvalid?: boolean }): Promise<Fact[]> {
+  async function searchFacts(input: {
+    tenantId: string;
+    query: string;
+    k: number;
+    includeInvalid?: boolean;
+  }): Promise<Fact[]> {
     const key = normalizeName(input.query);
-    const words = [...new Set(key.split(' ').filter((word) => word.length > 1 && !QUERY_STOPWORDS.has(word)).map(stem))];
+    const words = [
+      ...new Set(
+        key
+          .split(' ')
+          .filter((word) => word.length > 1 && !QUERY_STOPWORDS.has(word))
+          .map(stem),
+      ),
+    ];
     if (words.length === 0) return [];
     const entityIds = new Set<string>();
     for (const probe of [key, ...words]) {
-      for (const entity of await store.searchEntities(input.tenantId, probe, 10)) entityIds.add(entity.id);
+      for (const entity of await store.searchEntities(input.tenantId, probe, 10))
+        entityIds.add(entity.id);
       if (entityIds.size >= 50) break;
     }
     const k = Math.min(Math.max(input.k, 1), 100);
@@ -298,7 +407,15 @@ export function createGraphService(options: GraphServiceOptions) {
     return scored.sort((a, b) => b.score - a.score || b.validAt - a.validAt).slice(0, k);
   }
 
-  return { extract, removeDocument, searchEntities, getEntity, neighborhood, searchFacts, countDocument: store.countDocument.bind(store) };
+  return {
+    extract,
+    removeDocument,
+    searchEntities,
+    getEntity,
+    neighborhood,
+    searchFacts,
+    countDocument: store.countDocument.bind(store),
+  };
 }
 
 export type GraphService = ReturnType<typeof createGraphService>;

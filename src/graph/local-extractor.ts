@@ -3,7 +3,15 @@
 // are linked by a verb phrase ("Alice Smith joined Globex" → Alice Smith —join→ Globex). No model,
 // no network, deterministic: re-extracting a chunk gives the same result.
 import nlp from 'compromise';
-import type { ChunkText, EntityType, Extraction, ExtractedMention, ExtractedRelation, ExtractOptions, Extractor } from '../ports/extractor.js';
+import type {
+  ChunkText,
+  EntityType,
+  Extraction,
+  ExtractedMention,
+  ExtractedRelation,
+  ExtractOptions,
+  Extractor,
+} from '../ports/extractor.js';
 import { parseDate } from './dates.js';
 import { normalizePredicate } from './predicates.js';
 import { breaksAfter, has, isCapitalised, type TermJson } from './tagged-terms.js';
@@ -21,17 +29,86 @@ interface Span {
   type: EntityType;
 }
 
-const NAME_BLOCKERS = new Set(['Pronoun', 'Determiner', 'Actor', 'Adjective', 'Demonym', 'Verb', 'Preposition', 'Conjunction', 'QuestionWord']);
+const NAME_BLOCKERS = new Set([
+  'Pronoun',
+  'Determiner',
+  'Actor',
+  'Adjective',
+  'Demonym',
+  'Verb',
+  'Preposition',
+  'Conjunction',
+  'QuestionWord',
+]);
 const DATE_TAGS = ['Date', 'Month', 'WeekDay', 'Year'];
 const VALUE_TAGS = ['Money', 'Percent', 'Value'];
-const CORPORATE_FORMS = new Set(['inc', 'ltd', 'llc', 'corp', 'co', 'plc', 'gmbh', 'ag', 'sa', 'llp']);
+const CORPORATE_FORMS = new Set([
+  'inc',
+  'ltd',
+  'llc',
+  'corp',
+  'co',
+  'plc',
+  'gmbh',
+  'ag',
+  'sa',
+  'llp',
+]);
 /** Words the tagger sometimes folds into a name ("Inc. The company") that never are one. */
-const FUNCTION_WORDS = new Set(['the', 'a', 'an', 'he', 'she', 'it', 'they', 'we', 'i', 'you', 'this', 'that', 'these', 'those', 'its', 'their', 'our', 'his', 'her']);
-const NAME_PARTICLES = new Set(['of', 'de', 'da', 'del', 'van', 'von', 'der', 'den', 'du', 'la', 'le', 'y', '&']);
+const FUNCTION_WORDS = new Set([
+  'the',
+  'a',
+  'an',
+  'he',
+  'she',
+  'it',
+  'they',
+  'we',
+  'i',
+  'you',
+  'this',
+  'that',
+  'these',
+  'those',
+  'its',
+  'their',
+  'our',
+  'his',
+  'her',
+]);
+const NAME_PARTICLES = new Set([
+  'of',
+  'de',
+  'da',
+  'del',
+  'van',
+  'von',
+  'der',
+  'den',
+  'du',
+  'la',
+  'le',
+  'y',
+  '&',
+]);
 /** Subjects of these predicates are people, whatever the tagger thought ("Satya Nadella is the CEO of"). */
-const PERSON_PREDICATES = new Set(['works at', 'lives in', 'is ceo of', 'is married to', 'reports to', 'be born in']);
+const PERSON_PREDICATES = new Set([
+  'works at',
+  'lives in',
+  'is ceo of',
+  'is married to',
+  'reports to',
+  'be born in',
+]);
 const PERSON_PRONOUNS = new Set(['he', 'she']);
-const ORGANIZATION_NOUNS = new Set(['company', 'firm', 'startup', 'organization', 'organisation', 'business']);
+const ORGANIZATION_NOUNS = new Set([
+  'company',
+  'firm',
+  'startup',
+  'organization',
+  'organisation',
+  'business',
+]);
 
 export function createLocalExtractor(): Extractor {
   return {
@@ -80,7 +157,12 @@ function isNameTerm(term: TermJson, index: number, knownNames: Set<string>): boo
 }
 
 function isNameContinuation(term: TermJson): boolean {
-  return isCapitalised(term.text) && has(term, 'Noun') && !has(term, ...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS) && !breaksAfter(term);
+  return (
+    isCapitalised(term.text) &&
+    has(term, 'Noun') &&
+    !has(term, ...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS) &&
+    !breaksAfter(term)
+  );
 }
 
 function spanType(terms: TermJson[]): EntityType {
@@ -88,7 +170,9 @@ function spanType(terms: TermJson[]): EntityType {
     const type = strongType(term);
     if (type !== undefined) return type;
   }
-  return terms.some((term) => looksLikeProduct(term.text) || has(term, 'Value')) ? 'product' : 'topic';
+  return terms.some((term) => looksLikeProduct(term.text) || has(term, 'Value'))
+    ? 'product'
+    : 'topic';
 }
 
 function surfaceOf(text: string, terms: TermJson[], sentenceEnds: boolean): string {
@@ -109,11 +193,22 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
     const isValue = !isDate && has(term, ...VALUE_TAGS);
     if (isDate || isValue) {
       let j = i + 1;
-      while (j < terms.length && !breaksAfter(terms[j - 1]!) && has(terms[j]!, ...(isDate ? [...DATE_TAGS, 'Value'] : VALUE_TAGS))) j++;
+      while (
+        j < terms.length &&
+        !breaksAfter(terms[j - 1]!) &&
+        has(terms[j]!, ...(isDate ? [...DATE_TAGS, 'Value'] : VALUE_TAGS))
+      )
+        j++;
       // "June 4, 2018": the comma inside a date does not end it.
-      if (isDate && j < terms.length && has(terms[j]!, 'Year') && terms[j - 1]!.post.trim() === ',') j++;
+      if (isDate && j < terms.length && has(terms[j]!, 'Year') && terms[j - 1]!.post.trim() === ',')
+        j++;
       const spanTerms = terms.slice(i, j);
-      spans.push({ start: i, end: j, surface: surfaceOf(text, spanTerms, j === terms.length), type: isDate ? 'date' : 'value' });
+      spans.push({
+        start: i,
+        end: j,
+        surface: surfaceOf(text, spanTerms, j === terms.length),
+        type: isDate ? 'date' : 'value',
+      });
       i = j;
       continue;
     }
@@ -129,29 +224,47 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       const a = strongType(terms[j - 1]!);
       const b = strongType(next);
       if (a !== undefined && b !== undefined && a !== b) break;
-      const version = has(next, 'Value') && !has(next, ...DATE_TAGS) && !has(next, 'Money', 'Percent');
+      const version =
+        has(next, 'Value') && !has(next, ...DATE_TAGS) && !has(next, 'Money', 'Percent');
       // "University of Paris", "Ludwig van Beethoven": a lowercase particle between two name words.
       const particle =
-        NAME_PARTICLES.has(next.text) && j + 1 < terms.length && !breaksAfter(next) && isNameTerm(terms[j + 1]!, j + 1, knownNames);
-      if (!isNameTerm(next, j, knownNames) && !version && !particle && !has(next, 'Abbreviation')) break;
+        NAME_PARTICLES.has(next.text) &&
+        j + 1 < terms.length &&
+        !breaksAfter(next) &&
+        isNameTerm(terms[j + 1]!, j + 1, knownNames);
+      if (!isNameTerm(next, j, knownNames) && !version && !particle && !has(next, 'Abbreviation'))
+        break;
       j += particle ? 2 : 1;
     }
     // "Neo4j, Inc.": a legal form after a comma still belongs to the name.
-    if (j < terms.length && terms[j - 1]!.post.trim() === ',' && CORPORATE_FORMS.has(terms[j]!.normal.replace(/\.$/, ''))) j++;
+    if (
+      j < terms.length &&
+      terms[j - 1]!.post.trim() === ',' &&
+      CORPORATE_FORMS.has(terms[j]!.normal.replace(/\.$/, ''))
+    )
+      j++;
     const spanTerms = terms.slice(i, j);
-    spans.push({ start: i, end: j, surface: surfaceOf(text, spanTerms, j === terms.length), type: spanType(spanTerms) });
+    spans.push({
+      start: i,
+      end: j,
+      surface: surfaceOf(text, spanTerms, j === terms.length),
+      type: spanType(spanTerms),
+    });
     i = j;
   }
   return spans;
 }
 
 /** "He", "She", "It", "The company" opening a sentence: how many terms, and whom they may mean. */
-function leadingReference(terms: TermJson[]): { length: number; refers: 'person' | 'organization' } | undefined {
+function leadingReference(
+  terms: TermJson[],
+): { length: number; refers: 'person' | 'organization' } | undefined {
   const first = terms[0]?.normal;
   if (first === undefined) return undefined;
   if (PERSON_PRONOUNS.has(first)) return { length: 1, refers: 'person' };
   if (first === 'it') return { length: 1, refers: 'organization' };
-  if (first === 'the' && ORGANIZATION_NOUNS.has(terms[1]?.normal ?? '')) return { length: 2, refers: 'organization' };
+  if (first === 'the' && ORGANIZATION_NOUNS.has(terms[1]?.normal ?? ''))
+    return { length: 2, refers: 'organization' };
   return undefined;
 }
 
@@ -168,12 +281,20 @@ function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
       const term = sentence.terms[i];
       const boundary =
         term === undefined ||
-        (previous.post.trim().startsWith('.') && isCapitalised(term.text) && (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)));
+        (previous.post.trim().startsWith('.') &&
+          isCapitalised(term.text) &&
+          (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)));
       if (!boundary) continue;
       const terms = sentence.terms.slice(from, i);
       const first = terms[0]!;
       const lastTerm = terms[terms.length - 1]!;
-      out.push({ text: text.slice(first.offset.start, lastTerm.offset.start + lastTerm.offset.length + lastTerm.post.trimEnd().length), terms });
+      out.push({
+        text: text.slice(
+          first.offset.start,
+          lastTerm.offset.start + lastTerm.offset.length + lastTerm.post.trimEnd().length,
+        ),
+        terms,
+      });
       from = i;
     }
   }
@@ -182,11 +303,15 @@ function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
 
 export function extractChunk(chunk: ChunkText): Extraction {
   const doc = nlp(chunk.text);
-  const sentences = splitSentences(chunk.text, (doc.json({ offset: true }) as SentenceJson[]).filter((s) => s.terms.length > 0));
+  const sentences = splitSentences(
+    chunk.text,
+    (doc.json({ offset: true }) as SentenceJson[]).filter((s) => s.terms.length > 0),
+  );
   const knownNames = new Set<string>();
   for (const sentence of sentences) {
     for (const span of findSpans(chunk.text, sentence.terms, knownNames)) {
-      if (span.type !== 'date' && span.type !== 'value') for (const t of sentence.terms.slice(span.start, span.end)) knownNames.add(t.normal);
+      if (span.type !== 'date' && span.type !== 'value')
+        for (const t of sentence.terms.slice(span.start, span.end)) knownNames.add(t.normal);
     }
   }
   const mentions: ExtractedMention[] = [];
@@ -196,13 +321,15 @@ export function extractChunk(chunk: ChunkText): Extraction {
   const last: Partial<Record<'person' | 'organization', Span>> = {};
   for (const sentence of sentences) {
     const spans = findSpans(chunk.text, sentence.terms, knownNames);
-    for (const span of spans) mentions.push({ surface: span.surface, type: span.type, chunkId: chunk.id });
+    for (const span of spans)
+      mentions.push({ surface: span.surface, type: span.type, chunkId: chunk.id });
     const dateSpans = spans.filter((span) => span.type === 'date');
     const sentenceText = sentence.text.trim();
     const add = (subject: Span, predicate: string, object: Span) => {
       const dateSpan = dateSpans.find((span) => span !== object);
       const validAt = dateSpan === undefined ? undefined : parseDate(dateSpan.surface);
-      if (subject.type === 'topic' && PERSON_PREDICATES.has(normalizePredicate(predicate).key)) retyped.set(subject.surface, 'person');
+      if (subject.type === 'topic' && PERSON_PREDICATES.has(normalizePredicate(predicate).key))
+        retyped.set(subject.surface, 'person');
       relations.push({
         subject: subject.surface,
         subjectType: subject.type,
@@ -217,7 +344,12 @@ export function extractChunk(chunk: ChunkText): Extraction {
 
     const reference = leadingReference(sentence.terms);
     const antecedent = reference === undefined ? undefined : last[reference.refers];
-    if (reference !== undefined && antecedent !== undefined && spans[0] !== undefined && spans[0].start >= reference.length) {
+    if (
+      reference !== undefined &&
+      antecedent !== undefined &&
+      spans[0] !== undefined &&
+      spans[0].start >= reference.length
+    ) {
       const predicate = predicateOf(sentence.terms.slice(reference.length, spans[0].start));
       if (predicate !== undefined) add(antecedent, predicate, spans[0]);
     }
@@ -237,7 +369,8 @@ export function extractChunk(chunk: ChunkText): Extraction {
         continue;
       }
       const predicate = predicateOf(between);
-      if (predicate !== undefined) for (const each of [...coordinated, subject]) add(each, predicate, object);
+      if (predicate !== undefined)
+        for (const each of [...coordinated, subject]) add(each, predicate, object);
       coordinated = [];
     }
     for (const span of spans) {
@@ -246,9 +379,14 @@ export function extractChunk(chunk: ChunkText): Extraction {
     }
   }
   if (retyped.size === 0) return { mentions, relations };
-  const typeOf = (surface: string, type: EntityType) => (type === 'topic' ? (retyped.get(surface) ?? type) : type);
+  const typeOf = (surface: string, type: EntityType) =>
+    type === 'topic' ? (retyped.get(surface) ?? type) : type;
   return {
     mentions: mentions.map((m) => ({ ...m, type: typeOf(m.surface, m.type) })),
-    relations: relations.map((r) => ({ ...r, subjectType: typeOf(r.subject, r.subjectType), objectType: typeOf(r.object, r.objectType) })),
+    relations: relations.map((r) => ({
+      ...r,
+      subjectType: typeOf(r.subject, r.subjectType),
+      objectType: typeOf(r.object, r.objectType),
+    })),
   };
 }

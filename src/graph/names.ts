@@ -4,9 +4,35 @@ import type { EntityType } from '../ports/extractor.js';
 
 /** Legal-form suffixes dropped from organisation-like names: "Neo4j Inc." → "neo4j". */
 const CORPORATE_SUFFIXES = new Set([
-  'inc', 'incorporated', 'corp', 'corporation', 'co', 'company', 'ltd', 'limited', 'llc', 'llp', 'lp',
-  'plc', 'gmbh', 'ag', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'oy', 'ab', 'as', 'kk', 'pty',
-  'pte', 'holdings', 'group',
+  'inc',
+  'incorporated',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'ltd',
+  'limited',
+  'llc',
+  'llp',
+  'lp',
+  'plc',
+  'gmbh',
+  'ag',
+  'sa',
+  'sas',
+  'sarl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'oy',
+  'ab',
+  'as',
+  'kk',
+  'pty',
+  'pte',
+  'holdings',
+  'group',
 ]);
 
 /** Types that may be one entity under different labels: NLP taggers confuse an organisation with its product. */
@@ -25,7 +51,13 @@ export function typeClassOf(type: EntityType): TypeClass {
 
 /** When one entity is seen under several types of a class, the more specific label wins. */
 const TYPE_PRECEDENCE: Record<EntityType, number> = {
-  organization: 3, product: 2, topic: 1, person: 1, place: 1, date: 1, value: 1,
+  organization: 3,
+  product: 2,
+  topic: 1,
+  person: 1,
+  place: 1,
+  date: 1,
+  value: 1,
 };
 
 export function moreSpecificType(current: EntityType, seen: EntityType): EntityType {
@@ -87,7 +119,8 @@ export function jaroWinkler(a: string, b: string): number {
     if (a[i] !== b[k]) transpositions++;
     k++;
   }
-  const jaro = (matches / a.length + matches / b.length + (matches - transpositions / 2) / matches) / 3;
+  const jaro =
+    (matches / a.length + matches / b.length + (matches - transpositions / 2) / matches) / 3;
   let prefix = 0;
   while (prefix < 4 && prefix < a.length && prefix < b.length && a[prefix] === b[prefix]) prefix++;
   return jaro + prefix * 0.1 * (1 - jaro);
@@ -113,13 +146,17 @@ export function nameSimilarity(a: string, b: string): number {
     for (let i = 0; i < wordsA.length; i++) {
       const x = wordsA[i]!;
       const y = wordsB[i]!;
-      weakest = Math.min(weakest, x === y ? 1 : Math.min(x.length, y.length) < 4 ? 0 : jaroWinkler(x, y));
+      weakest = Math.min(
+        weakest,
+        x === y ? 1 : Math.min(x.length, y.length) < 4 ? 0 : jaroWinkler(x, y),
+      );
     }
     return weakest;
   }
   // Different word counts ("open ai" / "openai"): compare without spaces, and only names of similar length.
   const joinedA = wordsA.join('');
   const joinedB = wordsB.join('');
-  if (Math.min(joinedA.length, joinedB.length) / Math.max(joinedA.length, joinedB.length) < 0.8) return 0;
+  if (Math.min(joinedA.length, joinedB.length) / Math.max(joinedA.length, joinedB.length) < 0.8)
+    return 0;
   return jaroWinkler(joinedA, joinedB);
 }

@@ -26,18 +26,41 @@ const RULES: PredicateRule[] = [
     phrasings: ['work at', 'work for', 'join', 'be employed by', 'be employed at', 'be hired by'],
     singleValued: true,
   },
-  { key: 'lives in', phrasings: ['live in', 'reside in', 'move to', 'relocate to', 'be based in'], singleValued: true },
   {
-    key: 'is headquartered in',
-    phrasings: ['be headquartered in', 'be headquarter in', 'headquarter in', 'be located in', 'move headquarters to', 'move its headquarters to'],
+    key: 'lives in',
+    phrasings: ['live in', 'reside in', 'move to', 'relocate to', 'be based in'],
     singleValued: true,
   },
-  { key: 'is ceo of', phrasings: ['be ceo of', 'be the ceo of', 'become ceo of', 'become the ceo of'], singleValued: true },
+  {
+    key: 'is headquartered in',
+    phrasings: [
+      'be headquartered in',
+      'be headquarter in',
+      'headquarter in',
+      'be located in',
+      'move headquarters to',
+      'move its headquarters to',
+    ],
+    singleValued: true,
+  },
+  {
+    key: 'is ceo of',
+    phrasings: ['be ceo of', 'be the ceo of', 'become ceo of', 'become the ceo of'],
+    singleValued: true,
+  },
   { key: 'is married to', phrasings: ['be married to', 'marry'], singleValued: true },
   { key: 'reports to', phrasings: ['report to'], singleValued: true },
-  { key: 'is owned by', phrasings: ['be owned by', 'be acquired by', 'be bought by'], singleValued: true },
+  {
+    key: 'is owned by',
+    phrasings: ['be owned by', 'be acquired by', 'be bought by'],
+    singleValued: true,
+  },
   { key: 'acquired', phrasings: ['acquire', 'buy', 'purchase'], singleValued: false },
-  { key: 'founded', phrasings: ['found', 'co found', 'cofound', 'start', 'establish', 'create'], singleValued: false },
+  {
+    key: 'founded',
+    phrasings: ['found', 'co found', 'cofound', 'start', 'establish', 'create'],
+    singleValued: false,
+  },
 ];
 
 const BY_PHRASING = new Map<string, PredicateRule>();
@@ -47,7 +70,8 @@ for (const rule of RULES) {
 }
 
 const INVERSE_BY_PHRASING = new Map<string, string>();
-for (const rule of INVERSES) for (const phrasing of rule.phrasings) INVERSE_BY_PHRASING.set(phrasing, rule.key);
+for (const rule of INVERSES)
+  for (const phrasing of rule.phrasings) INVERSE_BY_PHRASING.set(phrasing, rule.key);
 
 /**
  * The canonical key of a lemmatised verb phrase (lower case, single spaces, no punctuation),

@@ -9,7 +9,13 @@ const MAX_PREDICATE_WORDS = 4;
 const POSSESSIVES = new Set(['its', 'their', 'his', 'her']);
 
 interface VerbMethods {
-  methods(): { two: { transform: { verb: { toInfinitive(this: void, word: string, model: unknown, tense: string): string } } } };
+  methods(): {
+    two: {
+      transform: {
+        verb: { toInfinitive(this: void, word: string, model: unknown, tense: string): string };
+      };
+    };
+  };
   model(): unknown;
 }
 
@@ -26,7 +32,10 @@ function infinitiveOf(term: TermJson): string {
   const cacheKey = `${term.normal}|${tense}`;
   let lemma = infinitives.get(cacheKey);
   if (lemma === undefined) {
-    lemma = tense === 'Infinitive' ? term.normal : toInfinitive(term.normal, verbModel, tense) || term.normal;
+    lemma =
+      tense === 'Infinitive'
+        ? term.normal
+        : toInfinitive(term.normal, verbModel, tense) || term.normal;
     if (infinitives.size < 50_000) infinitives.set(cacheKey, lemma);
   }
   return lemma;
@@ -51,7 +60,8 @@ export function predicateOf(between: TermJson[]): string | undefined {
       words.push(term.normal);
       continue;
     }
-    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord', 'Negative')) return undefined;
+    if (term.normal === '' || has(term, 'Conjunction', 'Pronoun', 'QuestionWord', 'Negative'))
+      return undefined;
     if (has(term, 'Verb')) {
       if (has(term, 'Auxiliary', 'Modal')) {
         if (has(term, 'Passive') || BE_FORMS.has(term.normal)) passive = true;
@@ -59,7 +69,8 @@ export function predicateOf(between: TermJson[]): string | undefined {
       }
       hasVerb = true;
       if (has(term, 'Copula')) words.push('be');
-      else if (has(term, 'Passive') || (passive && has(term, 'PastTense', 'Participle'))) words.push(`be ${term.normal}`);
+      else if (has(term, 'Passive') || (passive && has(term, 'PastTense', 'Participle')))
+        words.push(`be ${term.normal}`);
       else words.push(infinitiveOf(term));
       continue;
     }

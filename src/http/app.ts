@@ -60,13 +60,18 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
       timeWindow: 60_000,
       // Shared across API nodes when Redis is configured; per process otherwise.
       ...(runtime.redis === undefined ? {} : { redis: runtime.redis, nameSpace: 'ratelimit:' }),
-      keyGenerator: (request) => (request.url.startsWith('/v1/') ? `tenant:${request.tenantId}` : `ip:${request.ip}`),
+      keyGenerator: (request) =>
+        request.url.startsWith('/v1/') ? `tenant:${request.tenantId}` : `ip:${request.ip}`,
       allowList: (request) => !request.url.startsWith('/v1/'),
       skipOnError: true,
       errorResponseBuilder: (_request, context) =>
-        new AppError('RATE_LIMITED', `Rate limit of ${context.max} requests per minute reached; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
-          details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
-        }),
+        new AppError(
+          'RATE_LIMITED',
+          `Rate limit of ${context.max} requests per minute reached; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+          {
+            details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+          },
+        ),
     });
   }
 
@@ -91,7 +96,9 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   await app.register(recallRoutes(runtime.recall));
   await app.register(graphRoutes(runtime.graph));
   await app.register(documentRoutes({ ingest: runtime.ingest }));
-  await app.register(telemetryRoutes(runtime.telemetry, { batchMaxBytes: config.telemetryBatchMaxBytes }));
+  await app.register(
+    telemetryRoutes(runtime.telemetry, { batchMaxBytes: config.telemetryBatchMaxBytes }),
+  );
   await app.register(contextRoutes(runtime.context, runtime.tokenIds));
   return app;
 }

@@ -17,7 +17,10 @@ const TENANT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 export function parseApiKeys(spec: string | undefined): Map<string, string> {
   const keys = new Map<string, string>();
   if (spec === undefined) return keys;
-  for (const pair of spec.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const pair of spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const separator = pair.lastIndexOf(':');
     const key = pair.slice(0, separator);
     const tenant = pair.slice(separator + 1);
@@ -34,7 +37,8 @@ export function parseApiKeys(spec: string | undefined): Map<string, string> {
 
 function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (typeof header === 'string' && header.toLowerCase().startsWith('bearer ')) return header.slice(7).trim();
+  if (typeof header === 'string' && header.toLowerCase().startsWith('bearer '))
+    return header.slice(7).trim();
   const apiKey = request.headers['x-api-key'];
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
@@ -55,7 +59,10 @@ export function installAuth(app: EngramApp, keys: Map<string, string>): void {
     if (keys.size === 0 || !request.url.startsWith('/v1/')) return;
     const presented = presentedKey(request);
     if (presented === undefined || presented === '') {
-      throw new AppError('UNAUTHORIZED', 'Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".');
+      throw new AppError(
+        'UNAUTHORIZED',
+        'Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".',
+      );
     }
     const tenant = findTenant(keys, presented);
     if (tenant === undefined) throw new AppError('UNAUTHORIZED', 'Unknown API key.');

@@ -24,20 +24,33 @@ export function toAppError(error: unknown): AppError {
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('INPUT_TOO_LARGE', `Request body is larger than the limit. ${fastifyError.message ?? ''}`.trim());
+      return new AppError(
+        'INPUT_TOO_LARGE',
+        `Request body is larger than the limit. ${fastifyError.message ?? ''}`.trim(),
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('VALIDATION_FAILED', 'Unsupported Content-Type: send application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AppError('VALIDATION_FAILED', `Request body is not valid JSON: ${fastifyError.message ?? ''}`);
+      return new AppError(
+        'VALIDATION_FAILED',
+        `Request body is not valid JSON: ${fastifyError.message ?? ''}`,
+      );
     default:
       break;
   }
-  if (fastifyError.statusCode === 429) return new AppError('RATE_LIMITED', fastifyError.message ?? 'Too many requests.');
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+  if (fastifyError.statusCode === 429)
+    return new AppError('RATE_LIMITED', fastifyError.message ?? 'Too many requests.');
+  if (
+    typeof fastifyError.statusCode === 'number' &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  ) {
     return new AppError('VALIDATION_FAILED', fastifyError.message ?? 'Bad request.');
   }
-  return new AppError('INTERNAL', 'Internal error. Report the requestId to the operator.', { cause: error });
+  return new AppError('INTERNAL', 'Internal error. Report the requestId to the operator.', {
+    cause: error,
+  });
 }
 
 export function installErrorHandler(app: EngramApp): void {
@@ -46,15 +59,22 @@ export function installErrorHandler(app: EngramApp): void {
     const status = STATUS_OF[appError.code];
     if (status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
     else request.log.info({ code: appError.code, message: appError.message }, 'request rejected');
-    const body: ErrorBody = { error: { code: appError.code, message: appError.message, requestId: request.id } };
+    const body: ErrorBody = {
+      error: { code: appError.code, message: appError.message, requestId: request.id },
+    };
     if (status < 500 && appError.details !== undefined) body.error.details = appError.details;
     const retryAfter = appError.details?.retryAfterSeconds;
-    if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number')
+      void reply.header('retry-after', String(retryAfter));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     const body: ErrorBody = {
-      error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}. See /docs.`, requestId: request.id },
+      error: {
+        code: 'NOT_FOUND',
+        message: `No route ${request.method} ${request.url}. See /docs.`,
+        requestId: request.id,
+      },
     };
     return reply.status(404).send(body);
   });

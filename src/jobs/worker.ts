@@ -42,26 +42,35 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     const jobLogger = logger.child({ jobId: job.id, tenant: job.tenantId, attempt: job.attempts });
     const abort = new AbortController();
     // Renew the lease at a third of its length so a slow job is never handed to another worker.
-    const renew = setInterval(() => {
-      options.jobQueue.extendLease(job, options.leaseMs).then(
-        (held) => {
-          if (!held) {
-            jobLogger.warn('lease lost while running; abandoning the job');
-            abort.abort();
-          }
-        },
-        (error: unknown) => jobLogger.warn({ err: error }, 'lease renewal failed'),
-      );
-    }, Math.max(10, Math.floor(options.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        options.jobQueue.extendLease(job, options.leaseMs).then(
+          (held) => {
+            if (!held) {
+              jobLogger.warn('lease lost while running; abandoning the job');
+              abort.abort();
+            }
+          },
+          (error: unknown) => jobLogger.warn({ err: error }, 'lease renewal failed'),
+        );
+      },
+      Math.max(10, Math.floor(options.leaseMs / 3)),
+    );
     try {
       await options.handle(job, abort.signal);
-      if (!(await options.jobQueue.complete(job))) jobLogger.warn('job finished after its lease was lost');
+      if (!(await options.jobQueue.complete(job)))
+        jobLogger.warn('job finished after its lease was lost');
     } catch (error) {
-      const retryable = isAppError(error) ? error.retryable || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT' : true;
+      const retryable = isAppError(error)
+        ? error.retryable || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT'
+        : true;
       const outcome = await options.jobQueue
         .fail(job, { message: errorMessage(error), retryable })
         .catch((failError: unknown) => {
-          jobLogger.error({ err: failError }, 'could not record the job failure; its lease will expire');
+          jobLogger.error(
+            { err: failError },
+            'could not record the job failure; its lease will expire',
+          );
           return 'unrecorded';
         });
       jobLogger.warn({ err: error, outcome }, 'job failed');
@@ -93,7 +102,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       }
       if (claimed.length === 0 || running.size >= options.concurrency) {
         // Idle, or full: wait for the poll interval or for a slot to free up.
-        await Promise.race([sleep(options.pollMs, stopping.signal), ...(running.size >= options.concurrency ? running : [])]);
+        await Promise.race([
+          sleep(options.pollMs, stopping.signal),
+          ...(running.size >= options.concurrency ? running : []),
+        ]);
       }
     }
   }
@@ -102,7 +114,10 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     workerId,
     start() {
       if (loop !== undefined) return;
-      options.heartbeats.register(options.name, options.staleAfterMs ?? Math.max(30_000, options.pollMs * 20));
+      options.heartbeats.register(
+        options.name,
+        options.staleAfterMs ?? Math.max(30_000, options.pollMs * 20),
+      );
       loop = pollLoop();
       logger.debug('worker started');
     },

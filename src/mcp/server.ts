@@ -22,7 +22,9 @@ async function answer(work: () => Promise<unknown>): Promise<CallToolResult> {
   try {
     return ok(await work());
   } catch (error) {
-    const message = isAppError(error) ? `${error.code}: ${error.message}` : `INTERNAL: ${errorMessage(error)}`;
+    const message = isAppError(error)
+      ? `${error.code}: ${error.message}`
+      : `INTERNAL: ${errorMessage(error)}`;
     return { content: [{ type: 'text', text: message }], isError: true };
   }
 }
@@ -41,7 +43,13 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
         sessionId: z.string().max(100).optional(),
         userId: z.string().max(200).optional(),
         turns: z
-          .array(z.object({ speaker: text.max(200), content: text.max(32_000), at: z.string().datetime().optional() }))
+          .array(
+            z.object({
+              speaker: text.max(200),
+              content: text.max(32_000),
+              at: z.string().datetime().optional(),
+            }),
+          )
           .min(1)
           .max(100),
       },
@@ -50,7 +58,9 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       answer(async () => {
         const session =
           input.sessionId === undefined
-            ? await runtime.memory.createSession(tenantId, { ...(input.userId === undefined ? {} : { userId: input.userId }) })
+            ? await runtime.memory.createSession(tenantId, {
+                ...(input.userId === undefined ? {} : { userId: input.userId }),
+              })
             : await runtime.memory.getSession(tenantId, input.sessionId);
         const added = await runtime.memory.addTurns(
           tenantId,
@@ -87,7 +97,12 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
           ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
           ...(input.userId === undefined ? {} : { userId: input.userId }),
         });
-        return result.items.map((item) => ({ id: item.id, tier: item.tier, text: item.text, occurredAt: item.occurredAt }));
+        return result.items.map((item) => ({
+          id: item.id,
+          tier: item.tier,
+          text: item.text,
+          occurredAt: item.occurredAt,
+        }));
       }),
   );
 
@@ -125,7 +140,11 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
           ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
           ...(input.userId === undefined ? {} : { userId: input.userId }),
         });
-        return { text: built.text, tokenCount: built.tokenCount, itemIds: built.items.map((item) => item.id) };
+        return {
+          text: built.text,
+          tokenCount: built.tokenCount,
+          itemIds: built.items.map((item) => item.id),
+        };
       }),
   );
 
@@ -158,7 +177,8 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
     'document_status',
     {
       title: 'Document status',
-      description: 'Where a document is in its pipeline: pending, processing (stage), completed (counts) or failed (stage, error).',
+      description:
+        'Where a document is in its pipeline: pending, processing (stage), completed (counts) or failed (stage, error).',
       inputSchema: { id: z.string().min(1).max(100) },
     },
     async (input) => answer(() => runtime.ingest.get(tenantId, input.id)),

@@ -1,7 +1,15 @@
 // Extractor port: finds entity mentions and relations in chunks of text. Every mention and
 // relation names the chunk it came from, so the graph keeps its provenance.
 
-export const ENTITY_TYPES = ['person', 'organization', 'place', 'product', 'topic', 'date', 'value'] as const;
+export const ENTITY_TYPES = [
+  'person',
+  'organization',
+  'place',
+  'product',
+  'topic',
+  'date',
+  'value',
+] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 export interface ChunkText {

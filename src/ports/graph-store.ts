@@ -133,9 +133,18 @@ export interface RemovedGraph {
 
 export interface GraphStore {
   /** Entities of a type class with an alias whose key is one of `keys`. */
-  findEntitiesByKeys(tenantId: string, typeClass: string, keys: string[]): Promise<EntityCandidate[]>;
+  findEntitiesByKeys(
+    tenantId: string,
+    typeClass: string,
+    keys: string[],
+  ): Promise<EntityCandidate[]>;
   /** Entities of a type class with an alias key starting with `prefix`, at most `limit`. */
-  findEntityCandidates(tenantId: string, typeClass: string, prefix: string, limit: number): Promise<EntityCandidate[]>;
+  findEntityCandidates(
+    tenantId: string,
+    typeClass: string,
+    prefix: string,
+    limit: number,
+  ): Promise<EntityCandidate[]>;
   /** Nearest entities of a type class by cosine similarity of name embeddings from `embedderId`. */
   nearestEntities(
     tenantId: string,
@@ -143,7 +152,12 @@ export interface GraphStore {
   ): Promise<{ entity: EntityRecord; similarity: number }[]>;
   /** Creates the entity, or returns the one already holding (tenant, typeClass, key). */
   createEntity(tenantId: string, entity: NewEntity): Promise<EntityRecord>;
-  setEntityEmbedding(tenantId: string, entityId: string, embedderId: string, vector: Float32Array): Promise<void>;
+  setEntityEmbedding(
+    tenantId: string,
+    entityId: string,
+    embedderId: string,
+    vector: Float32Array,
+  ): Promise<void>;
   setEntityType(tenantId: string, entityId: string, type: EntityType): Promise<void>;
   /** Upserts mentions and the aliases they introduce; existing rows are left as they are. */
   saveMentions(tenantId: string, mentions: NewMention[]): Promise<void>;
@@ -151,11 +165,20 @@ export interface GraphStore {
    * Inserts each relation (or finds it by subject, predicate, object) and records its source, all
    * in one transaction; answers in input order, `created` false for relations that existed.
    */
-  upsertRelations(tenantId: string, relations: NewRelation[]): Promise<{ relation: RelationRecord; created: boolean }[]>;
+  upsertRelations(
+    tenantId: string,
+    relations: NewRelation[],
+  ): Promise<{ relation: RelationRecord; created: boolean }[]>;
   /** Every relation (current and superseded) with one of these subject-predicate pairs, oldest valid_at first. */
-  relationsOf(tenantId: string, pairs: { subjectId: string; predicate: string }[]): Promise<RelationRecord[]>;
+  relationsOf(
+    tenantId: string,
+    pairs: { subjectId: string; predicate: string }[],
+  ): Promise<RelationRecord[]>;
   /** Ends relations: each gets its invalid_at and the relation that replaced it. */
-  invalidateRelations(tenantId: string, updates: { id: string; invalidAt: number; invalidatedBy: string }[]): Promise<void>;
+  invalidateRelations(
+    tenantId: string,
+    updates: { id: string; invalidAt: number; invalidatedBy: string }[],
+  ): Promise<void>;
   /** Makes a superseded relation current again from `validAt` (the text asserted it anew). */
   reviveRelation(tenantId: string, relationId: string, validAt: number): Promise<void>;
   /**
@@ -167,10 +190,17 @@ export interface GraphStore {
   /** Entities whose name or alias key matches `key` exactly, by prefix, or by substring, in that order. */
   searchEntities(tenantId: string, key: string, limit: number): Promise<EntityRecord[]>;
   /** The entity with its aliases, and its facts and mentions up to the given limits. */
-  getEntity(tenantId: string, entityId: string, limits: { mentions: number; facts: number }): Promise<EntityDetail | null>;
+  getEntity(
+    tenantId: string,
+    entityId: string,
+    limits: { mentions: number; facts: number },
+  ): Promise<EntityDetail | null>;
   neighborhood(tenantId: string, query: NeighborhoodQuery): Promise<Neighborhood>;
   /** Facts touching any of the entities, current first then newest, at most `limit`. */
   factsOf(tenantId: string, entityIds: string[], limit: number): Promise<RelationWithNames[]>;
   /** Entities and relations that a document supports, for its status counts. */
-  countDocument(tenantId: string, documentId: string): Promise<{ entities: number; relations: number }>;
+  countDocument(
+    tenantId: string,
+    documentId: string,
+  ): Promise<{ entities: number; relations: number }>;
 }

@@ -49,7 +49,12 @@ export type FailOutcome = 'retrying' | 'dead' | 'lease-lost';
 export interface JobQueue {
   enqueue(job: NewJob): Promise<{ job: Job; created: boolean }>;
   /** Claims up to `limit` due jobs (and jobs whose lease expired) for `leaseMs`. */
-  claim(input: { queue: string; workerId: string; limit: number; leaseMs: number }): Promise<ClaimedJob[]>;
+  claim(input: {
+    queue: string;
+    workerId: string;
+    limit: number;
+    leaseMs: number;
+  }): Promise<ClaimedJob[]>;
   /** False when the lease was lost (expired and taken by another worker). */
   complete(job: ClaimedJob): Promise<boolean>;
   fail(job: ClaimedJob, failure: JobFailure): Promise<FailOutcome>;

@@ -54,7 +54,12 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
   const blockMs = options.blockMs ?? 1000;
   const logger = options.logger.child({ consumer: consumerName });
   const sketch = new QuantileSketch(options.relativeAccuracy);
-  const counters: ConsumerCounters = { folded: 0, duplicates: 0, failedDeliveries: 0, deadLettered: 0 };
+  const counters: ConsumerCounters = {
+    folded: 0,
+    duplicates: 0,
+    failedDeliveries: 0,
+    deadLettered: 0,
+  };
   let stopping = false;
   let loops: Array<Promise<void>> = [];
   let wake: (() => void) | undefined;
@@ -64,7 +69,10 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
     if (entry.deliveries >= maxDeliveries) {
       await stream.deadLetter(consumerName, entry, error);
       counters.deadLettered += 1;
-      logger.warn({ entryId: entry.id, deliveries: entry.deliveries, error }, 'telemetry event dead-lettered');
+      logger.warn(
+        { entryId: entry.id, deliveries: entry.deliveries, error },
+        'telemetry event dead-lettered',
+      );
     } else {
       await stream.release(consumerName, entry, error);
     }
@@ -103,7 +111,10 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
     } catch (error) {
       if (stopping) throw error;
       // Find the culprit: fold one by one, so one bad entry does not hold back the rest.
-      logger.warn({ err: error, entries: good.length }, 'telemetry batch fold failed; folding entries one by one');
+      logger.warn(
+        { err: error, entries: good.length },
+        'telemetry batch fold failed; folding entries one by one',
+      );
       for (const item of good) {
         try {
           await foldAndAck([item]);
@@ -135,7 +146,10 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
       if (stopping) break;
       try {
         for (;;) {
-          const entries = await stream.claimIdle(consumerName, { idleMs: options.claimIdleMs, count: batchSize });
+          const entries = await stream.claimIdle(consumerName, {
+            idleMs: options.claimIdleMs,
+            count: batchSize,
+          });
           if (entries.length === 0 || stopping) break;
           logger.debug({ entries: entries.length }, 'claimed idle telemetry entries');
           await process(entries);

@@ -10,12 +10,28 @@ const anyValue = fc.oneof(
   fc.double(),
   fc.constantFrom(0, 1.5, 1e300, Number.MAX_SAFE_INTEGER + 2, 1_700_000_000_000, -0),
   fc.string({ maxLength: 3 }),
-  fc.constantFrom('', 'a', 'x'.repeat(201), 'bad\u0000id', 'shown', 'accepted', 'rejected', '2026-01-01T00:00:00Z'),
+  fc.constantFrom(
+    '',
+    'a',
+    'x'.repeat(201),
+    'bad\u0000id',
+    'shown',
+    'accepted',
+    'rejected',
+    '2026-01-01T00:00:00Z',
+  ),
 );
 
 const candidate = fc.record(
   {
-    type: fc.constantFrom('model_call', 'suggestion', 'tool_call', 'session_start', 'session_end', 'nope'),
+    type: fc.constantFrom(
+      'model_call',
+      'suggestion',
+      'tool_call',
+      'session_start',
+      'session_end',
+      'nope',
+    ),
     eventId: anyValue,
     ts: anyValue,
     sessionId: anyValue,
@@ -52,11 +68,33 @@ describe('event validation', () => {
   });
 
   it('names the offending field', () => {
-    const result = parseEvent({ type: 'tool_call', eventId: 'e', ts: 1, sessionId: 's', agentId: 'a', tool: 't', durationMs: 1 });
+    const result = parseEvent({
+      type: 'tool_call',
+      eventId: 'e',
+      ts: 1,
+      sessionId: 's',
+      agentId: 'a',
+      tool: 't',
+      durationMs: 1,
+    });
     expect(result).toEqual({ ok: false, message: expect.stringMatching(/^success: /) as unknown });
-    expect(parseEvent({ type: 'session_start', eventId: 'e', ts: '2026-01-01T00:00:00Z', sessionId: 's', agentId: 'a' })).toEqual({
+    expect(
+      parseEvent({
+        type: 'session_start',
+        eventId: 'e',
+        ts: '2026-01-01T00:00:00Z',
+        sessionId: 's',
+        agentId: 'a',
+      }),
+    ).toEqual({
       ok: true,
-      event: { type: 'session_start', eventId: 'e', ts: Date.UTC(2026, 0, 1), sessionId: 's', agentId: 'a' },
+      event: {
+        type: 'session_start',
+        eventId: 'e',
+        ts: Date.UTC(2026, 0, 1),
+        sessionId: 's',
+        agentId: 'a',
+      },
     });
   });
 });

@@ -78,7 +78,9 @@ export interface EventRejection {
 const CONTROL = /[\p{Cc}]/u;
 
 function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID && !CONTROL.test(value);
+  return (
+    typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID && !CONTROL.test(value)
+  );
 }
 function isName(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length >= 1 && value.length <= max;
@@ -87,7 +89,12 @@ function isNonNegative(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= 0 &&
+    value <= Number.MAX_SAFE_INTEGER
+  );
 }
 
 /**
@@ -101,12 +108,19 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
   const r = raw as Record<string, unknown>;
   const { eventId, ts, sessionId, agentId } = r;
   if (!isId(eventId) || !isId(sessionId) || !isId(agentId)) return undefined;
-  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > 8_640_000_000_000_000) return undefined;
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > 8_640_000_000_000_000)
+    return undefined;
   const base = { eventId, ts, sessionId, agentId };
   switch (r.type) {
     case 'model_call': {
       const { model, latencyMs, inputTokens, outputTokens, cost, success, kind } = r;
-      if (!isName(model, MAX_ID) || !isNonNegative(latencyMs) || !isCount(inputTokens) || !isCount(outputTokens)) return undefined;
+      if (
+        !isName(model, MAX_ID) ||
+        !isNonNegative(latencyMs) ||
+        !isCount(inputTokens) ||
+        !isCount(outputTokens)
+      )
+        return undefined;
       if (cost !== undefined && !isNonNegative(cost)) return undefined;
       if (success !== undefined && typeof success !== 'boolean') return undefined;
       if (kind !== undefined && (typeof kind !== 'string' || kind.length > 40)) return undefined;
@@ -126,11 +140,17 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
       const { action, latencyMs } = r;
       if (action !== 'shown' && action !== 'accepted' && action !== 'rejected') return undefined;
       if (latencyMs !== undefined && !isNonNegative(latencyMs)) return undefined;
-      return { ...base, type: 'suggestion', action, ...(latencyMs === undefined ? {} : { latencyMs }) };
+      return {
+        ...base,
+        type: 'suggestion',
+        action,
+        ...(latencyMs === undefined ? {} : { latencyMs }),
+      };
     }
     case 'tool_call': {
       const { tool, success, durationMs } = r;
-      if (!isName(tool, MAX_ID) || typeof success !== 'boolean' || !isNonNegative(durationMs)) return undefined;
+      if (!isName(tool, MAX_ID) || typeof success !== 'boolean' || !isNonNegative(durationMs))
+        return undefined;
       return { ...base, type: 'tool_call', tool, success, durationMs };
     }
     case 'session_start':
@@ -143,7 +163,9 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
 }
 
 /** Validates one event; the message names the first offending field. */
-export function parseEvent(raw: unknown): { ok: true; event: TelemetryEvent } | { ok: false; message: string } {
+export function parseEvent(
+  raw: unknown,
+): { ok: true; event: TelemetryEvent } | { ok: false; message: string } {
   const fast = fastParseEvent(raw);
   if (fast !== undefined) return { ok: true, event: fast };
   const result = telemetryEventSchema.safeParse(raw);

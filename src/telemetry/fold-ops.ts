@@ -66,11 +66,23 @@ export function foldOf(tenantId: string, event: TelemetryEvent, sketch: Quantile
   }
   const session: EventFold['session'] = { sessionId: event.sessionId, ops: sessionOps };
   if (endedMinute !== undefined) session.endedMinute = endedMinute;
-  return { tenantId, eventId: event.eventId, agentId: event.agentId, tool, minute: minuteOf(event.ts), ops, session };
+  return {
+    tenantId,
+    eventId: event.eventId,
+    agentId: event.agentId,
+    tool,
+    minute: minuteOf(event.ts),
+    ops,
+    session,
+  };
 }
 
 /** Adds a bucket's folded sketch fields to `into`. */
-export function addSketchFields(into: QuantileSketch, prefix: SketchName, fields: Record<string, number>): void {
+export function addSketchFields(
+  into: QuantileSketch,
+  prefix: SketchName,
+  fields: Record<string, number>,
+): void {
   const part = new QuantileSketch(into.alpha);
   const start = `${prefix}.`;
   for (const [field, n] of Object.entries(fields)) {
@@ -81,6 +93,10 @@ export function addSketchFields(into: QuantileSketch, prefix: SketchName, fields
     else if (rest.startsWith('n')) part.addBucket(-1, Number(rest.slice(1)), n);
   }
   if (part.count === 0) return;
-  part.setAggregates(fields[`${prefix}.s`] ?? 0, fields[`${prefix}.lo`] ?? 0, fields[`${prefix}.hi`] ?? 0);
+  part.setAggregates(
+    fields[`${prefix}.s`] ?? 0,
+    fields[`${prefix}.lo`] ?? 0,
+    fields[`${prefix}.hi`] ?? 0,
+  );
   into.merge(part);
 }

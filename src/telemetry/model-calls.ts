@@ -26,7 +26,11 @@ export interface BufferedModelCallRecorder {
   close(): Promise<void>;
 }
 
-export function modelCallEvent(call: ModelCall, ids: { agentId: string; sessionId: string }, ts: number): TelemetryEventInput {
+export function modelCallEvent(
+  call: ModelCall,
+  ids: { agentId: string; sessionId: string },
+  ts: number,
+): TelemetryEventInput {
   return {
     type: 'model_call',
     eventId: newId('mcall', ts),
@@ -42,9 +46,14 @@ export function modelCallEvent(call: ModelCall, ids: { agentId: string; sessionI
   };
 }
 
-export function createModelCallRecorder(options: ModelCallRecorderOptions): BufferedModelCallRecorder {
+export function createModelCallRecorder(
+  options: ModelCallRecorderOptions,
+): BufferedModelCallRecorder {
   const tenantId = options.tenantId ?? 'default';
-  const ids = { agentId: options.agentId ?? 'engram', sessionId: options.sessionId ?? `engram-${process.pid}` };
+  const ids = {
+    agentId: options.agentId ?? 'engram',
+    sessionId: options.sessionId ?? `engram-${process.pid}`,
+  };
   const maxBuffered = options.maxBuffered ?? 500;
   let buffer: TelemetryEventInput[] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -59,7 +68,10 @@ export function createModelCallRecorder(options: ModelCallRecorderOptions): Buff
       try {
         await options.service.ingest(tenantId, batch);
       } catch (error) {
-        options.logger.warn({ err: error, calls: batch.length }, 'could not record model calls in telemetry');
+        options.logger.warn(
+          { err: error, calls: batch.length },
+          'could not record model calls in telemetry',
+        );
       }
     });
     return flushing;

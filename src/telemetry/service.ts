@@ -46,7 +46,10 @@ export interface TelemetryService {
   readonly relativeAccuracy: number;
   ingest(tenantId: string, events: unknown[]): Promise<IngestResult>;
   summary(tenantId: string, filter: MetricFilter): Promise<Summary>;
-  series(tenantId: string, filter: MetricFilter & { step: StepName }): Promise<{ step: StepName; points: SeriesPoint[] }>;
+  series(
+    tenantId: string,
+    filter: MetricFilter & { step: StepName },
+  ): Promise<{ step: StepName; points: SeriesPoint[] }>;
   deadLetters(tenantId: string, limit: number): Promise<DeadLetter[]>;
   replayDeadLetters(tenantId: string, ids?: string[]): Promise<number>;
   streamStats(): Promise<StreamStats>;
@@ -94,7 +97,11 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
         }
         const payload = JSON.stringify(parsed.event);
         if (Buffer.byteLength(payload) > eventMaxBytes) {
-          rejected.push({ index, code: 'INPUT_TOO_LARGE', message: `event is larger than ${eventMaxBytes} bytes` });
+          rejected.push({
+            index,
+            code: 'INPUT_TOO_LARGE',
+            message: `event is larger than ${eventMaxBytes} bytes`,
+          });
           return;
         }
         entries.push({ tenantId, payload });
@@ -102,10 +109,14 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
       try {
         await stream.append(entries);
       } catch (error) {
-        throw new AppError('UNAVAILABLE', 'The telemetry stream is not accepting events; retry the batch later.', {
-          cause: error,
-          retryable: true,
-        });
+        throw new AppError(
+          'UNAVAILABLE',
+          'The telemetry stream is not accepting events; retry the batch later.',
+          {
+            cause: error,
+            retryable: true,
+          },
+        );
       }
       return { accepted: entries.length, rejected };
     },
@@ -133,7 +144,10 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
     async series(tenantId, filter) {
       const q = query(tenantId, filter);
       const buckets = await metrics.readBuckets(q);
-      return { step: filter.step, points: computeSeries(buckets, q.fromMinute, q.toMinute, STEPS[filter.step], alpha) };
+      return {
+        step: filter.step,
+        points: computeSeries(buckets, q.fromMinute, q.toMinute, STEPS[filter.step], alpha),
+      };
     },
 
     deadLetters: (tenantId, limit) => stream.listDeadLetters(tenantId, limit),

@@ -39,24 +39,29 @@ describe('QuantileSketch', () => {
 
   it('merging sketches equals one sketch of all values', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(value, { maxLength: 100 }), { minLength: 1, maxLength: 6 }), (parts) => {
-        const merged = new QuantileSketch(ALPHA);
-        const whole = new QuantileSketch(ALPHA);
-        for (const part of parts) {
-          const sketch = new QuantileSketch(ALPHA);
-          for (const v of part) {
-            sketch.add(v);
-            whole.add(v);
+      fc.property(
+        fc.array(fc.array(value, { maxLength: 100 }), { minLength: 1, maxLength: 6 }),
+        (parts) => {
+          const merged = new QuantileSketch(ALPHA);
+          const whole = new QuantileSketch(ALPHA);
+          for (const part of parts) {
+            const sketch = new QuantileSketch(ALPHA);
+            for (const v of part) {
+              sketch.add(v);
+              whole.add(v);
+            }
+            merged.merge(
+              QuantileSketch.fromState(JSON.parse(JSON.stringify(sketch.toState())) as never),
+            );
           }
-          merged.merge(QuantileSketch.fromState(JSON.parse(JSON.stringify(sketch.toState())) as never));
-        }
-        expect(merged.count).toBe(whole.count);
-        for (const q of QS) expect(merged.quantile(q)).toBe(whole.quantile(q));
-        if (whole.count > 0) {
-          expect(merged.min).toBe(whole.min);
-          expect(merged.max).toBe(whole.max);
-        }
-      }),
+          expect(merged.count).toBe(whole.count);
+          for (const q of QS) expect(merged.quantile(q)).toBe(whole.quantile(q));
+          if (whole.count > 0) {
+            expect(merged.min).toBe(whole.min);
+            expect(merged.max).toBe(whole.max);
+          }
+        },
+      ),
     );
   });
 

@@ -41,7 +41,8 @@ export class QuantileSketch {
   private maxValue = Number.NEGATIVE_INFINITY;
 
   constructor(alpha: number = DEFAULT_RELATIVE_ACCURACY) {
-    if (!(alpha > 0 && alpha < 1)) throw new RangeError(`relative accuracy must be in (0, 1), got ${alpha}`);
+    if (!(alpha > 0 && alpha < 1))
+      throw new RangeError(`relative accuracy must be in (0, 1), got ${alpha}`);
     this.alpha = alpha;
     this.gamma = (1 + alpha) / (1 - alpha);
     this.logGamma = Math.log(this.gamma);
@@ -108,10 +109,13 @@ export class QuantileSketch {
   }
 
   merge(other: QuantileSketch): this {
-    if (other.alpha !== this.alpha) throw new RangeError('cannot merge sketches of different accuracy');
+    if (other.alpha !== this.alpha)
+      throw new RangeError('cannot merge sketches of different accuracy');
     if (other.total === 0) return this;
-    for (const [key, n] of other.positiveBuckets) this.positiveBuckets.set(key, (this.positiveBuckets.get(key) ?? 0) + n);
-    for (const [key, n] of other.negativeBuckets) this.negativeBuckets.set(key, (this.negativeBuckets.get(key) ?? 0) + n);
+    for (const [key, n] of other.positiveBuckets)
+      this.positiveBuckets.set(key, (this.positiveBuckets.get(key) ?? 0) + n);
+    for (const [key, n] of other.negativeBuckets)
+      this.negativeBuckets.set(key, (this.negativeBuckets.get(key) ?? 0) + n);
     this.zeroCount += other.zeroCount;
     this.total += other.total;
     this.sumValue += other.sumValue;
@@ -174,7 +178,11 @@ export class QuantileSketch {
     for (const [key, n] of Object.entries(state.negative)) sketch.addBucket(-1, Number(key), n);
     sketch.addZeros(state.zeros);
     if (sketch.total > 0) {
-      sketch.setAggregates(state.sum, state.min ?? Number.POSITIVE_INFINITY, state.max ?? Number.NEGATIVE_INFINITY);
+      sketch.setAggregates(
+        state.sum,
+        state.min ?? Number.POSITIVE_INFINITY,
+        state.max ?? Number.NEGATIVE_INFINITY,
+      );
     }
     return sketch;
   }

@@ -70,7 +70,8 @@ function finite(value: number): number | null {
 }
 
 export function latencyFigures(sketch: QuantileSketch): LatencyFigures {
-  if (sketch.count === 0) return { count: 0, p50: null, p95: null, p99: null, min: null, max: null, mean: null };
+  if (sketch.count === 0)
+    return { count: 0, p50: null, p95: null, p99: null, min: null, max: null, mean: null };
   return {
     count: sketch.count,
     p50: finite(sketch.quantile(0.5)),
@@ -95,7 +96,10 @@ export function productivityScore(
   const parts: Array<[number, number | null]> = [
     [PRODUCTIVITY_WEIGHTS.acceptance, acceptanceRate],
     [PRODUCTIVITY_WEIGHTS.toolSuccess, toolSuccessRate],
-    [PRODUCTIVITY_WEIGHTS.pace, toolsPerMinute === null ? null : toolsPerMinute / (toolsPerMinute + 1)],
+    [
+      PRODUCTIVITY_WEIGHTS.pace,
+      toolsPerMinute === null ? null : toolsPerMinute / (toolsPerMinute + 1),
+    ],
   ];
   let weight = 0;
   let total = 0;
@@ -107,7 +111,11 @@ export function productivityScore(
   return weight === 0 ? null : (100 * total) / weight;
 }
 
-export function computeFigures(buckets: BucketFields[], sessions: SessionFields[], alpha: number): MetricFigures {
+export function computeFigures(
+  buckets: BucketFields[],
+  sessions: SessionFields[],
+  alpha: number,
+): MetricFigures {
   const sum = (field: string) => buckets.reduce((acc, b) => acc + (b.fields[field] ?? 0), 0);
   const sketchOf = (name: SketchName, rows: BucketFields[]) => {
     const sketch = new QuantileSketch(alpha);
@@ -125,7 +133,13 @@ export function computeFigures(buckets: BucketFields[], sessions: SessionFields[
     .map(([tool, rows]) => {
       const calls = rows.reduce((acc, b) => acc + (b.fields['tc.n'] ?? 0), 0);
       const successes = rows.reduce((acc, b) => acc + (b.fields['tc.ok'] ?? 0), 0);
-      return { tool, calls, successes, successRate: ratio(successes, calls), durationMs: latencyFigures(sketchOf('tc.d', rows)) };
+      return {
+        tool,
+        calls,
+        successes,
+        successRate: ratio(successes, calls),
+        durationMs: latencyFigures(sketchOf('tc.d', rows)),
+      };
     })
     .sort((a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool));
 

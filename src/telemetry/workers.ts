@@ -22,10 +22,18 @@ export interface TelemetryWorkersOptions {
   maxDeliveries: number;
   relativeAccuracy?: number;
   /** Forget processed ids after dedupTtlSeconds and metrics after retentionSeconds (hourly). */
-  retention: { clock: Clock; dedupTtlSeconds: number; retentionSeconds: number; intervalMs?: number };
+  retention: {
+    clock: Clock;
+    dedupTtlSeconds: number;
+    retentionSeconds: number;
+    intervalMs?: number;
+  };
 }
 
-export function createTelemetryWorkers(options: TelemetryWorkersOptions): { start(): void; stop(): Promise<void> } {
+export function createTelemetryWorkers(options: TelemetryWorkersOptions): {
+  start(): void;
+  stop(): Promise<void>;
+} {
   let running: Array<{ name: string; consumer: TelemetryConsumer }> = [];
   let pruner: PeriodicJob | undefined;
   return {
@@ -57,7 +65,9 @@ export function createTelemetryWorkers(options: TelemetryWorkersOptions): { star
           batchSize: options.readCount,
           claimIdleMs: options.claimIdleMs,
           maxDeliveries: options.maxDeliveries,
-          ...(options.relativeAccuracy === undefined ? {} : { relativeAccuracy: options.relativeAccuracy }),
+          ...(options.relativeAccuracy === undefined
+            ? {}
+            : { relativeAccuracy: options.relativeAccuracy }),
           onPass: () => options.heartbeats.beat(beat),
         });
         consumer.start();

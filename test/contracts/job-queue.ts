@@ -10,11 +10,18 @@ export interface JobQueueFixture {
   close(): Promise<void>;
 }
 
-export type MakeJobQueue = (clock: ManualClock, options: JobQueueOptions) => Promise<JobQueueFixture>;
+export type MakeJobQueue = (
+  clock: ManualClock,
+  options: JobQueueOptions,
+) => Promise<JobQueueFixture>;
 
 const options: JobQueueOptions = { backoffBaseMs: 1000, backoffMaxMs: 8000, defaultMaxAttempts: 3 };
 
-export function describeJobQueue(name: string, make: MakeJobQueue, enabled: () => boolean = () => true): void {
+export function describeJobQueue(
+  name: string,
+  make: MakeJobQueue,
+  enabled: () => boolean = () => true,
+): void {
   describe(`JobQueue contract: ${name}`, () => {
     let clock: ManualClock;
     let fixture: JobQueueFixture | undefined;
@@ -32,13 +39,19 @@ export function describeJobQueue(name: string, make: MakeJobQueue, enabled: () =
     });
 
     it('runs a job once: enqueue, claim, complete', async () => {
-      const { job, created } = await queue.enqueue({ tenantId: 't1', queue: 'q', payload: { n: 1 } });
+      const { job, created } = await queue.enqueue({
+        tenantId: 't1',
+        queue: 'q',
+        payload: { n: 1 },
+      });
       expect(created).toBe(true);
       const claimed = await queue.claim({ queue: 'q', workerId: 'w1', limit: 10, leaseMs: 5000 });
       expect(claimed.map((c) => c.id)).toEqual([job.id]);
       expect(claimed[0]!.payload).toEqual({ n: 1 });
       expect(claimed[0]!.attempts).toBe(1);
-      expect(await queue.claim({ queue: 'q', workerId: 'w2', limit: 10, leaseMs: 5000 })).toEqual([]);
+      expect(await queue.claim({ queue: 'q', workerId: 'w2', limit: 10, leaseMs: 5000 })).toEqual(
+        [],
+      );
       expect(await queue.complete(claimed[0]!)).toBe(true);
       expect((await queue.get('t1', job.id))?.state).toBe('completed');
       expect(await queue.counts('q')).toEqual({ queued: 0, running: 0, completed: 1, dead: 0 });
@@ -51,7 +64,12 @@ export function describeJobQueue(name: string, make: MakeJobQueue, enabled: () =
       expect(again.job.id).toBe(first.job.id);
       const [claimed] = await queue.claim({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000 });
       await queue.complete(claimed!);
-      const restarted = await queue.enqueue({ tenantId: 't1', queue: 'q', key: 'doc-1', payload: 3 });
+      const restarted = await queue.enqueue({
+        tenantId: 't1',
+        queue: 'q',
+        key: 'doc-1',
+        payload: 3,
+      });
       expect(restarted.created).toBe(true);
       expect(restarted.job.state).toBe('queued');
       expect(restarted.job.attempts).toBe(0);
@@ -59,10 +77,17 @@ export function describeJobQueue(name: string, make: MakeJobQueue, enabled: () =
     });
 
     it('does not run a job before its time', async () => {
-      await queue.enqueue({ tenantId: 't1', queue: 'q', payload: null, runAt: clock.now() + 10_000 });
+      await queue.enqueue({
+        tenantId: 't1',
+        queue: 'q',
+        payload: null,
+        runAt: clock.now() + 10_000,
+      });
       expect(await queue.claim({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000 })).toEqual([]);
       clock.advance(10_000);
-      expect(await queue.claim({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000 })).toHaveLength(1);
+      expect(
+        await queue.claim({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000 }),
+      ).toHaveLength(1);
     });
 
     it('retries a retryable failure with backoff, then dead-letters it', async () => {
@@ -74,13 +99,17 @@ export function describeJobQueue(name: string, make: MakeJobQueue, enabled: () =
         expect(outcome).toBe(attempt < 3 ? 'retrying' : 'dead');
         if (attempt < 3) {
           // Backoff: not due at once, due after the ceiling for this attempt.
-          expect(await queue.claim({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000 })).toEqual([]);
+          expect(await queue.claim({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000 })).toEqual(
+            [],
+          );
           clock.advance(1000 * 2 ** (attempt - 1));
         }
       }
       const dead = await queue.get('t1', job.id);
       expect(dead).toMatchObject({ state: 'dead', attempts: 3, lastError: 'boom 3' });
-      expect((await queue.list({ queue: 'q', state: 'dead', limit: 10 })).map((j) => j.id)).toEqual([job.id]);
+      expect((await queue.list({ queue: 'q', state: 'dead', limit: 10 })).map((j) => j.id)).toEqual(
+        [job.id],
+      );
       const requeued = await queue.requeue('t1', job.id);
       expect(requeued).toMatchObject({ state: 'queued', attempts: 0 });
     });
@@ -97,7 +126,9 @@ export function describeJobQueue(name: string, make: MakeJobQueue, enabled: () =
       clock.advance(500);
       expect(await queue.extendLease(first!, 1000)).toBe(true);
       clock.advance(999);
-      expect(await queue.claim({ queue: 'q', workerId: 'w2', limit: 1, leaseMs: 1000 })).toEqual([]);
+      expect(await queue.claim({ queue: 'q', workerId: 'w2', limit: 1, leaseMs: 1000 })).toEqual(
+        [],
+      );
       clock.advance(2);
       const [second] = await queue.claim({ queue: 'q', workerId: 'w2', limit: 1, leaseMs: 1000 });
       expect(second?.attempts).toBe(2);
@@ -107,19 +138,29 @@ export function describeJobQueue(name: string, make: MakeJobQueue, enabled: () =
     });
 
     it('dead-letters a job whose holders keep dying', async () => {
-      const { job } = await queue.enqueue({ tenantId: 't1', queue: 'q', payload: null, maxAttempts: 2 });
+      const { job } = await queue.enqueue({
+        tenantId: 't1',
+        queue: 'q',
+        payload: null,
+        maxAttempts: 2,
+      });
       await queue.claim({ queue: 'q', workerId: 'w1', limit: 1, leaseMs: 1000 });
       clock.advance(1001);
       await queue.claim({ queue: 'q', workerId: 'w2', limit: 1, leaseMs: 1000 });
       clock.advance(1001);
-      expect(await queue.claim({ queue: 'q', workerId: 'w3', limit: 1, leaseMs: 1000 })).toEqual([]);
+      expect(await queue.claim({ queue: 'q', workerId: 'w3', limit: 1, leaseMs: 1000 })).toEqual(
+        [],
+      );
       expect((await queue.get('t1', job.id))?.state).toBe('dead');
     });
 
     it('hands each job to exactly one of many concurrent claimers', async () => {
-      for (let i = 0; i < 40; i += 1) await queue.enqueue({ tenantId: 't1', queue: 'q', payload: i });
+      for (let i = 0; i < 40; i += 1)
+        await queue.enqueue({ tenantId: 't1', queue: 'q', payload: i });
       const batches = await Promise.all(
-        Array.from({ length: 8 }, (_, w) => queue.claim({ queue: 'q', workerId: `w${w}`, limit: 10, leaseMs: 5000 })),
+        Array.from({ length: 8 }, (_, w) =>
+          queue.claim({ queue: 'q', workerId: `w${w}`, limit: 10, leaseMs: 5000 }),
+        ),
       );
       const ids = batches.flat().map((job) => job.id);
       expect(new Set(ids).size).toBe(ids.length);

@@ -3,7 +3,13 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
-import { dropRedisPrefix, postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
+import {
+  dropRedisPrefix,
+  postgresAvailable,
+  REDIS_URL,
+  redisAvailable,
+  uniqueName,
+} from '../support/backends.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
 let pgUp = false;
@@ -42,21 +48,29 @@ describe('runtime on PostgreSQL and Redis', () => {
     const prefix = `${uniqueName('test')}:`;
     fixture = await createTestRuntime({
       backend: 'postgres',
-      env: { ENGRAM_REDIS_URL: REDIS_URL, ENGRAM_REDIS_KEY_PREFIX: prefix, ENGRAM_WORKER_POLL_MS: '20' },
+      env: {
+        ENGRAM_REDIS_URL: REDIS_URL,
+        ENGRAM_REDIS_KEY_PREFIX: prefix,
+        ENGRAM_WORKER_POLL_MS: '20',
+      },
     });
     app = await buildApp(fixture.runtime);
     fixture.runtime.startBackground();
     const submitted = await app.inject({
       method: 'POST',
       url: '/v1/documents',
-      payload: { content: '# Redis\n\nAda Lovelace worked with Charles Babbage in London.', mimeType: 'text/markdown' },
+      payload: {
+        content: '# Redis\n\nAda Lovelace worked with Charles Babbage in London.',
+        mimeType: 'text/markdown',
+      },
     });
     expect(submitted.statusCode).toBe(202);
     const id = submitted.json().id as string;
     let status = '';
     for (let i = 0; i < 600 && status !== 'completed' && status !== 'failed'; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await app.inject({ method: 'GET', url: `/v1/documents/${id}` })).json().status as string;
+      status = (await app.inject({ method: 'GET', url: `/v1/documents/${id}` })).json()
+        .status as string;
     }
     expect(status).toBe('completed');
     await dropRedisPrefix(prefix);
@@ -66,12 +80,20 @@ describe('runtime on PostgreSQL and Redis', () => {
     if (!pgUp) context.skip();
     fixture = await createTestRuntime({
       backend: 'postgres',
-      env: { ENGRAM_REDIS_URL: 'redis://127.0.0.1:1', ENGRAM_REDIS_COMMAND_TIMEOUT_MS: '200', ENGRAM_RATE_LIMIT_PER_MINUTE: '0' },
+      env: {
+        ENGRAM_REDIS_URL: 'redis://127.0.0.1:1',
+        ENGRAM_REDIS_COMMAND_TIMEOUT_MS: '200',
+        ENGRAM_RATE_LIMIT_PER_MINUTE: '0',
+      },
     });
     app = await buildApp(fixture.runtime);
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json().checks).toContainEqual(expect.objectContaining({ name: 'redis', ok: false }));
-    expect(ready.json().checks).toContainEqual(expect.objectContaining({ name: 'postgres', ok: true }));
+    expect(ready.json().checks).toContainEqual(
+      expect.objectContaining({ name: 'redis', ok: false }),
+    );
+    expect(ready.json().checks).toContainEqual(
+      expect.objectContaining({ name: 'postgres', ok: true }),
+    );
   });
 });

@@ -13,11 +13,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('engram CLI', () => {
   it('exits 2 naming every bad setting', async () => {
-    const result = await runCli(['serve'], { ENGRAM_PORT: 'abc', ENGRAM_WM_MAX_TURNS: '0', ENGRAM_DATA_DIR: dir });
+    const result = await runCli(['serve'], {
+      ENGRAM_PORT: 'abc',
+      ENGRAM_WM_MAX_TURNS: '0',
+      ENGRAM_DATA_DIR: dir,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('ENGRAM_PORT');
     expect(result.stderr).toContain('ENGRAM_WM_MAX_TURNS');
-    expect(result.stderr.trim().split('\n')[0]).toMatch(/^engram: Invalid configuration \(2 problems\)/);
+    expect(result.stderr.trim().split('\n')[0]).toMatch(
+      /^engram: Invalid configuration \(2 problems\)/,
+    );
   });
 
   it('prints the version, checks config with secrets masked, and migrates', async () => {

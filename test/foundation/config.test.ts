@@ -35,7 +35,11 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad setting in one message with its name, value and rule', () => {
-    const message = problemsOf({ ENGRAM_PORT: 'abc', ENGRAM_WM_MAX_TURNS: '0', ENGRAM_LOG_LEVEL: 'loud' });
+    const message = problemsOf({
+      ENGRAM_PORT: 'abc',
+      ENGRAM_WM_MAX_TURNS: '0',
+      ENGRAM_LOG_LEVEL: 'loud',
+    });
     expect(message).toContain('3 problems');
     expect(message).toContain('ENGRAM_PORT="abc": must be a whole number from 1 to 65535');
     expect(message).toContain('ENGRAM_WM_MAX_TURNS="0": must be a whole number from 1 to 100');
@@ -46,8 +50,14 @@ describe('loadConfig', () => {
     [{ ENGRAM_WM_MAX_TURNS: '101' }, 'ENGRAM_WM_MAX_TURNS'],
     [{ ENGRAM_WM_MAX_TURNS: '2.5' }, 'ENGRAM_WM_MAX_TURNS'],
     [{ ENGRAM_EM_DISTILL_EVERY_N_TURNS: '0' }, 'ENGRAM_EM_DISTILL_EVERY_N_TURNS'],
-    [{ ENGRAM_EM_DISTILL_EVERY_N_TURNS: '51', ENGRAM_WM_MAX_TURNS: '100' }, 'ENGRAM_EM_DISTILL_EVERY_N_TURNS'],
-    [{ ENGRAM_EM_DISTILL_EVERY_N_TURNS: '8', ENGRAM_WM_MAX_TURNS: '6' }, 'must not exceed ENGRAM_WM_MAX_TURNS (6)'],
+    [
+      { ENGRAM_EM_DISTILL_EVERY_N_TURNS: '51', ENGRAM_WM_MAX_TURNS: '100' },
+      'ENGRAM_EM_DISTILL_EVERY_N_TURNS',
+    ],
+    [
+      { ENGRAM_EM_DISTILL_EVERY_N_TURNS: '8', ENGRAM_WM_MAX_TURNS: '6' },
+      'must not exceed ENGRAM_WM_MAX_TURNS (6)',
+    ],
     [{ ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '1.5' }, 'ENGRAM_PROMOTION_SALIENCE_THRESHOLD'],
     [{ ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '-0.1' }, 'ENGRAM_PROMOTION_SALIENCE_THRESHOLD'],
     [{ ENGRAM_DATABASE_URL: 'mysql://x' }, 'must start with postgres://'],
@@ -58,9 +68,17 @@ describe('loadConfig', () => {
 
   it('accepts the memory settings at their bounds', () => {
     const config = loadConfig({
-      env: { ENGRAM_WM_MAX_TURNS: '50', ENGRAM_EM_DISTILL_EVERY_N_TURNS: '50', ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '0' },
+      env: {
+        ENGRAM_WM_MAX_TURNS: '50',
+        ENGRAM_EM_DISTILL_EVERY_N_TURNS: '50',
+        ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '0',
+      },
     });
-    expect(config).toMatchObject({ wmMaxTurns: 50, emDistillEveryNTurns: 50, promotionSalienceThreshold: 0 });
+    expect(config).toMatchObject({
+      wmMaxTurns: 50,
+      emDistillEveryNTurns: 50,
+      promotionSalienceThreshold: 0,
+    });
   });
 
   it('reads a JSON file, with environment variables winning', () => {
@@ -75,7 +93,9 @@ describe('loadConfig', () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ nope');
     expect(() => loadConfig({ env: {}, filePath: file })).toThrow(/not valid JSON/);
-    expect(() => loadConfig({ env: {}, filePath: join(dir, 'missing.json') })).toThrow(/does not exist/);
+    expect(() => loadConfig({ env: {}, filePath: join(dir, 'missing.json') })).toThrow(
+      /does not exist/,
+    );
     writeFileSync(file, JSON.stringify({ portt: 1 }));
     expect(() => loadConfig({ env: {}, filePath: file })).toThrow(/unknown keys portt/);
   });

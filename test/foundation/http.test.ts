@@ -11,7 +11,10 @@ import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 let fixture: TestRuntime | undefined;
 let app: EngramApp | undefined;
 
-async function start(env: Record<string, string> = {}, clock = createManualClock()): Promise<EngramApp> {
+async function start(
+  env: Record<string, string> = {},
+  clock = createManualClock(),
+): Promise<EngramApp> {
   fixture = await createTestRuntime({ env, clock });
   app = await buildApp(fixture.runtime);
   // A route of the test's own, to exercise validation, limits and error mapping.
@@ -41,17 +44,32 @@ describe('HTTP service', () => {
     expect(made.statusCode).toBe(200);
     expect(made.json()).toMatchObject({ status: 'ok' });
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const given = await server.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'req-42' } });
+    const given = await server.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'req-42' },
+    });
     expect(given.headers['x-request-id']).toBe('req-42');
-    const unsafe = await server.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'a b\u0000' } });
+    const unsafe = await server.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'a b\u0000' },
+    });
     expect(unsafe.headers['x-request-id']).not.toBe('a b\u0000');
   });
 
   it('maps errors to one envelope and hides internals on 5xx', async () => {
     const server = await start();
-    const invalid = await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'x'.repeat(11) } });
+    const invalid = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'x'.repeat(11) },
+    });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.json().error).toMatchObject({ code: 'VALIDATION_FAILED', requestId: invalid.headers['x-request-id'] });
+    expect(invalid.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      requestId: invalid.headers['x-request-id'],
+    });
     expect(invalid.json().error.message).toContain('body.text');
     const notJson = await server.inject({
       method: 'POST',
@@ -61,10 +79,21 @@ describe('HTTP service', () => {
     });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().error.code).toBe('VALIDATION_FAILED');
-    const missing = await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'gone' } });
+    const missing = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'gone' },
+    });
     expect(missing.statusCode).toBe(404);
-    expect(missing.json().error).toMatchObject({ code: 'DOCUMENT_NOT_FOUND', message: 'No document d1.' });
-    const crash = await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'boom' } });
+    expect(missing.json().error).toMatchObject({
+      code: 'DOCUMENT_NOT_FOUND',
+      message: 'No document d1.',
+    });
+    const crash = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'boom' },
+    });
     expect(crash.statusCode).toBe(500);
     expect(crash.json().error.code).toBe('INTERNAL');
     expect(crash.body).not.toContain('secret internals');
@@ -75,14 +104,24 @@ describe('HTTP service', () => {
 
   it('refuses a body over the limit with 413 and says so', async () => {
     const server = await start({ ENGRAM_BODY_LIMIT_BYTES: '2048' });
-    const response = await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'x'.repeat(5000) } });
+    const response = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'x'.repeat(5000) },
+    });
     expect(response.statusCode).toBe(413);
     expect(response.json().error.code).toBe('INPUT_TOO_LARGE');
   });
 
   it('requires an API key when keys are configured and scopes the request to its tenant', async () => {
-    const server = await start({ ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella' });
-    const none = await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'hi' } });
+    const server = await start({
+      ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella',
+    });
+    const none = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'hi' },
+    });
     expect(none.statusCode).toBe(401);
     expect(none.json().error.code).toBe('UNAUTHORIZED');
     const wrong = await server.inject({
@@ -114,10 +153,17 @@ describe('HTTP service', () => {
     const server = await start({ ENGRAM_RATE_LIMIT_PER_MINUTE: '3' });
     const codes: number[] = [];
     for (let i = 0; i < 4; i += 1) {
-      codes.push((await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'hi' } })).statusCode);
+      codes.push(
+        (await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'hi' } }))
+          .statusCode,
+      );
     }
     expect(codes).toEqual([200, 200, 200, 429]);
-    const limited = await server.inject({ method: 'POST', url: '/v1/test/echo', payload: { text: 'hi' } });
+    const limited = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'hi' },
+    });
     expect(limited.json().error.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await server.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
@@ -133,7 +179,9 @@ describe('HTTP service', () => {
     clock.advance(10_001);
     const stale = await server.inject({ method: 'GET', url: '/ready' });
     expect(stale.statusCode).toBe(503);
-    expect(stale.json().checks).toContainEqual(expect.objectContaining({ name: 'background-jobs', ok: false }));
+    expect(stale.json().checks).toContainEqual(
+      expect.objectContaining({ name: 'background-jobs', ok: false }),
+    );
     expect(JSON.stringify(stale.json())).toContain('worker:test');
     fixture!.runtime.heartbeats.beat('worker:test');
     expect((await server.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
@@ -145,7 +193,9 @@ describe('HTTP service', () => {
     const metrics = await server.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toContain('text/plain');
-    expect(metrics.body).toMatch(/engram_http_request_duration_seconds_count\{method="POST",route="\/v1\/test\/echo",status="200"\} 1/);
+    expect(metrics.body).toMatch(
+      /engram_http_request_duration_seconds_count\{method="POST",route="\/v1\/test\/echo",status="200"\} 1/,
+    );
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
   });
 

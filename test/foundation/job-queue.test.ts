@@ -9,7 +9,15 @@ import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { closeRedis, openRedis } from '../../src/adapters/redis/connection.js';
 import { createRedisJobQueue } from '../../src/adapters/redis/job-queue.js';
-import { dropRedisPrefix, dropSchema, POSTGRES_URL, postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
+import {
+  dropRedisPrefix,
+  dropSchema,
+  POSTGRES_URL,
+  postgresAvailable,
+  REDIS_URL,
+  redisAvailable,
+  uniqueName,
+} from '../support/backends.js';
 import { describeJobQueue } from '../contracts/job-queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-jobs-'));
@@ -17,7 +25,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeJobQueue('sqlite', async (clock, options) => {
   const database = openSqlite({ path: join(dir, `${uniqueName('q')}.db`) });
-  return { queue: createSqliteJobQueue(database.db, clock, options), close: async () => database.close() };
+  return {
+    queue: createSqliteJobQueue(database.db, clock, options),
+    close: async () => database.close(),
+  };
 });
 
 let pgUp = false;

@@ -24,9 +24,16 @@ afterEach(async () => {
   database = undefined;
 });
 
-function setup(handle: JobHandler, concurrency = 2): { queue: JobQueue; heartbeats: ReturnType<typeof createHeartbeats> } {
+function setup(
+  handle: JobHandler,
+  concurrency = 2,
+): { queue: JobQueue; heartbeats: ReturnType<typeof createHeartbeats> } {
   database = openSqlite({ path: join(dir, `${Math.random().toString(36).slice(2)}.db`) });
-  const queue = createSqliteJobQueue(database.db, systemClock, { backoffBaseMs: 1, backoffMaxMs: 5, defaultMaxAttempts: 3 });
+  const queue = createSqliteJobQueue(database.db, systemClock, {
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+    defaultMaxAttempts: 3,
+  });
   const heartbeats = createHeartbeats(systemClock);
   worker = createJobWorker({
     name: 'worker:test',
@@ -56,11 +63,16 @@ describe('job worker', () => {
     const { queue, heartbeats } = setup(async (job) => {
       seen.push(job.payload);
     });
-    for (let i = 0; i < 20; i += 1) await queue.enqueue({ tenantId: 't', queue: 'test', payload: i });
+    for (let i = 0; i < 20; i += 1)
+      await queue.enqueue({ tenantId: 't', queue: 'test', payload: i });
     worker!.start();
     await until(async () => (await queue.counts('test')).completed === 20);
-    expect([...seen].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(heartbeats.snapshot()).toContainEqual(expect.objectContaining({ name: 'worker:test', fresh: true }));
+    expect([...seen].sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    expect(heartbeats.snapshot()).toContainEqual(
+      expect.objectContaining({ name: 'worker:test', fresh: true }),
+    );
   });
 
   it('retries a failing job with backoff and dead-letters it after its attempts', async () => {
@@ -73,7 +85,10 @@ describe('job worker', () => {
     worker!.start();
     await until(async () => (await queue.get('t', job.id))?.state === 'dead');
     expect(calls).toBe(3);
-    expect(await queue.get('t', job.id)).toMatchObject({ attempts: 3, lastError: 'flaky dependency' });
+    expect(await queue.get('t', job.id)).toMatchObject({
+      attempts: 3,
+      lastError: 'flaky dependency',
+    });
   });
 
   it('fails a permanent error at once', async () => {

@@ -12,10 +12,16 @@ import { isAppError } from '../../src/domain/errors.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createChatExtractor } from '../../src/graph/chat-extractor.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
-import { chatReply, startFakeOpenAiServer, type FakeOpenAiServer, type RecordedRequest } from '../support/fake-openai-server.js';
+import {
+  chatReply,
+  startFakeOpenAiServer,
+  type FakeOpenAiServer,
+  type RecordedRequest,
+} from '../support/fake-openai-server.js';
 import { createOpenAiChatModel } from '../../src/providers/openai-chat-model.js';
 
-const PARAGRAPH = 'Neo4j Inc. was founded by Emil Eifrem. In March 2023, Emil Eifrem joined Acme Robotics as an adviser.';
+const PARAGRAPH =
+  'Neo4j Inc. was founded by Emil Eifrem. In March 2023, Emil Eifrem joined Acme Robotics as an adviser.';
 
 const GOOD = {
   entities: [
@@ -25,14 +31,29 @@ const GOOD = {
     { name: 'March 2023', type: 'date' },
   ],
   relations: [
-    { subject: 'Emil Eifrem', predicate: 'found', object: 'Neo4j Inc.', validFrom: null, evidence: 'Neo4j Inc. was founded by Emil Eifrem.' },
-    { subject: 'Emil Eifrem', predicate: 'join', object: 'Acme Robotics', validFrom: '2023-03-01', evidence: 'In March 2023, Emil Eifrem joined Acme Robotics as an adviser.' },
+    {
+      subject: 'Emil Eifrem',
+      predicate: 'found',
+      object: 'Neo4j Inc.',
+      validFrom: null,
+      evidence: 'Neo4j Inc. was founded by Emil Eifrem.',
+    },
+    {
+      subject: 'Emil Eifrem',
+      predicate: 'join',
+      object: 'Acme Robotics',
+      validFrom: '2023-03-01',
+      evidence: 'In March 2023, Emil Eifrem joined Acme Robotics as an adviser.',
+    },
   ],
 };
 
 interface SentBody {
   model: string;
-  response_format: { type: string; json_schema: { name: string; schema: { properties: Record<string, unknown> } } };
+  response_format: {
+    type: string;
+    json_schema: { name: string; schema: { properties: Record<string, unknown> } };
+  };
   messages: unknown[];
 }
 
@@ -54,7 +75,13 @@ describe('openai extractor over the chat-completions wire format', () => {
   });
 
   const build = () => {
-    const chatModel = createOpenAiChatModel({ baseUrl: server.url, model: 'fake-llm', timeoutMs: 5_000, logger: createSilentLogger(), maxAttempts: 1 });
+    const chatModel = createOpenAiChatModel({
+      baseUrl: server.url,
+      model: 'fake-llm',
+      timeoutMs: 5_000,
+      logger: createSilentLogger(),
+      maxAttempts: 1,
+    });
     const graph = createGraphService({
       store: createSqliteGraphStore(database.db),
       extractor: createChatExtractor({ chatModel }),
@@ -72,21 +99,40 @@ describe('openai extractor over the chat-completions wire format', () => {
     // The first reply lacks `evidence`: zod rejects it and the model is asked for a repair.
     const broken = { ...GOOD, relations: GOOD.relations.map(({ evidence: _e, ...rest }) => rest) };
     replies = [JSON.stringify(broken), JSON.stringify(GOOD)];
-    const result = await graph.extract({ tenantId: 't1', documentId: 'd1', chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }] });
+    const result = await graph.extract({
+      tenantId: 't1',
+      documentId: 'd1',
+      chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }],
+    });
     expect(result).toMatchObject({ relations: 2, entities: 4 });
 
     const sent = server.requests.slice(before) as (RecordedRequest & { body: SentBody })[];
     expect(sent).toHaveLength(2);
     expect(sent[0]!.path).toBe('/v1/chat/completions');
     expect(sent[0]!.body.model).toBe('fake-llm');
-    expect(sent[0]!.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'knowledge_graph_extraction' } });
-    expect(Object.keys(sent[0]!.body.response_format.json_schema.schema.properties)).toEqual(['entities', 'relations']);
+    expect(sent[0]!.body.response_format).toMatchObject({
+      type: 'json_schema',
+      json_schema: { name: 'knowledge_graph_extraction' },
+    });
+    expect(Object.keys(sent[0]!.body.response_format.json_schema.schema.properties)).toEqual([
+      'entities',
+      'relations',
+    ]);
     expect(sent[0]!.body.messages.at(-1)).toEqual({ role: 'user', content: PARAGRAPH });
     expect(JSON.stringify(sent[1]!.body.messages.at(-1))).toContain('evidence');
 
     const emil = (await graph.searchEntities({ tenantId: 't1', query: 'emil eifrem' }))[0]!;
-    const facts = (await graph.getEntity('t1', emil.id)).facts.map((f) => [f.predicate, f.objectName, new Date(f.validAt).toISOString().slice(0, 10)]);
-    expect(facts).toEqual(expect.arrayContaining([['works at', 'Acme Robotics', '2023-03-01'], ['founded', 'Neo4j Inc.', expect.any(String)]]));
+    const facts = (await graph.getEntity('t1', emil.id)).facts.map((f) => [
+      f.predicate,
+      f.objectName,
+      new Date(f.validAt).toISOString().slice(0, 10),
+    ]);
+    expect(facts).toEqual(
+      expect.arrayContaining([
+        ['works at', 'Acme Robotics', '2023-03-01'],
+        ['founded', 'Neo4j Inc.', expect.any(String)],
+      ]),
+    );
     // "Neo4j" from the offline extractor or a later chunk would resolve to the same entity.
     const neo4j = await graph.searchEntities({ tenantId: 't1', query: 'Neo4j' });
     expect(neo4j.map((e) => e.name)).toEqual(['Neo4j Inc.']);
@@ -94,10 +140,21 @@ describe('openai extractor over the chat-completions wire format', () => {
 
   it('fails with PROVIDER_FAILED and the validation issues when the model never produces valid output', async () => {
     const { graph } = build();
-    replies = ['not json at all', JSON.stringify({ entities: [{ name: 'X', type: 'spaceship' }], relations: [] })];
-    const error = await graph.extract({ tenantId: 't2', documentId: 'd1', chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }] }).catch((e: unknown) => e);
+    replies = [
+      'not json at all',
+      JSON.stringify({ entities: [{ name: 'X', type: 'spaceship' }], relations: [] }),
+    ];
+    const error = await graph
+      .extract({
+        tenantId: 't2',
+        documentId: 'd1',
+        chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }],
+      })
+      .catch((e: unknown) => e);
     expect(isAppError(error) && error.code).toBe('PROVIDER_FAILED');
-    expect(isAppError(error) && JSON.stringify(error.details?.['issues'])).toContain('entities.0.type');
+    expect(isAppError(error) && JSON.stringify(error.details?.['issues'])).toContain(
+      'entities.0.type',
+    );
     expect(await graph.searchEntities({ tenantId: 't2', query: 'Emil' })).toEqual([]);
   });
 });

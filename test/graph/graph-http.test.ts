@@ -48,17 +48,33 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('searches entities, shows one with aliases, facts and mentions, and walks its neighbourhood', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
-      const search = await app.inject({ method: 'GET', url: '/v1/entities?query=NEO4J', headers: ACME });
+      const search = await app.inject({
+        method: 'GET',
+        url: '/v1/entities?query=NEO4J',
+        headers: ACME,
+      });
       expect(search.statusCode).toBe(200);
       const entities = search.json<{ entities: EntityBody[] }>().entities;
       expect(entities).toHaveLength(1);
-      expect(entities[0]).toMatchObject({ name: 'Neo4j Inc.', type: 'organization', mentionCount: 3 });
+      expect(entities[0]).toMatchObject({
+        name: 'Neo4j Inc.',
+        type: 'organization',
+        mentionCount: 3,
+      });
 
-      const detail = await app.inject({ method: 'GET', url: `/v1/entities/${entities[0]!.id}`, headers: ACME });
+      const detail = await app.inject({
+        method: 'GET',
+        url: `/v1/entities/${entities[0]!.id}`,
+        headers: ACME,
+      });
       expect(detail.statusCode).toBe(200);
       const body = detail.json<{
         aliases: { alias: string; method: string }[];
-        facts: { text: string; invalidAt: string | null; sources: { documentId: string; chunkId: string; sentence: string }[] }[];
+        facts: {
+          text: string;
+          invalidAt: string | null;
+          sources: { documentId: string; chunkId: string; sentence: string }[];
+        }[];
         mentions: { chunkId: string; surface: string }[];
       }>();
       expect(body.aliases.map((a) => a.alias).sort()).toEqual(['Neo4j', 'Neo4j Inc.', 'neo4j']);
@@ -67,15 +83,36 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect.stringMatching(/^Emil Eifrem founded Neo4j Inc\. \(since \d{4}-\d{2}-\d{2}\)$/),
       ]);
       expect(body.facts.find((f) => f.text.startsWith('Alice'))!.sources).toEqual([
-        { documentId: 'doc-1', chunkId: 'chunk-0', sentence: 'Neo4j Inc. hired Alice Smith in 2019.' },
+        {
+          documentId: 'doc-1',
+          chunkId: 'chunk-0',
+          sentence: 'Neo4j Inc. hired Alice Smith in 2019.',
+        },
       ]);
-      expect(body.mentions.map((m) => `${m.chunkId}:${m.surface}`).sort()).toEqual(['chunk-0:Neo4j', 'chunk-0:Neo4j Inc.', 'chunk-2:neo4j']);
+      expect(body.mentions.map((m) => `${m.chunkId}:${m.surface}`).sort()).toEqual([
+        'chunk-0:Neo4j',
+        'chunk-0:Neo4j Inc.',
+        'chunk-2:neo4j',
+      ]);
 
-      const near = await app.inject({ method: 'GET', url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=2', headers: ACME });
+      const near = await app.inject({
+        method: 'GET',
+        url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=2',
+        headers: ACME,
+      });
       expect(near.statusCode).toBe(200);
-      const hood = near.json<{ center: EntityBody; entities: (EntityBody & { depth: number })[]; relations: { text: string }[]; truncated: boolean }>();
+      const hood = near.json<{
+        center: EntityBody;
+        entities: (EntityBody & { depth: number })[];
+        relations: { text: string }[];
+        truncated: boolean;
+      }>();
       expect(hood.center.name).toBe('Alice Smith');
-      expect(hood.entities.map((e) => `${e.name}@${e.depth}`).sort()).toEqual(['Alice Smith@0', 'Berlin@2', 'Globex Corporation@1']);
+      expect(hood.entities.map((e) => `${e.name}@${e.depth}`).sort()).toEqual([
+        'Alice Smith@0',
+        'Berlin@2',
+        'Globex Corporation@1',
+      ]);
       expect(hood.truncated).toBe(false);
       const withHistory = await app.inject({
         method: 'GET',
@@ -92,20 +129,43 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const spec = await app.inject({ method: 'GET', url: '/docs/json' });
       expect(spec.statusCode).toBe(200);
       const paths = Object.keys(spec.json<{ paths: Record<string, unknown> }>().paths);
-      expect(paths).toEqual(expect.arrayContaining(['/v1/entities', '/v1/entities/{id}', '/v1/graph/neighborhood']));
+      expect(paths).toEqual(
+        expect.arrayContaining(['/v1/entities', '/v1/entities/{id}', '/v1/graph/neighborhood']),
+      );
     });
 
     it('rejects a depth over 3, reports unknown entities as 404, and keeps tenants apart', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
-      const deep = await app.inject({ method: 'GET', url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=4', headers: ACME });
+      const deep = await app.inject({
+        method: 'GET',
+        url: '/v1/graph/neighborhood?entity=Alice%20Smith&depth=4',
+        headers: ACME,
+      });
       expect(deep.statusCode).toBe(400);
-      const missing = await app.inject({ method: 'GET', url: '/v1/entities/ent_nope', headers: ACME });
+      const missing = await app.inject({
+        method: 'GET',
+        url: '/v1/entities/ent_nope',
+        headers: ACME,
+      });
       expect(missing.statusCode).toBe(404);
       expect(missing.json<{ error: { code: string } }>().error.code).toBe('ENTITY_NOT_FOUND');
-      const id = (await app.inject({ method: 'GET', url: '/v1/entities?query=Alice', headers: ACME })).json<{ entities: EntityBody[] }>().entities[0]!.id;
-      expect((await app.inject({ method: 'GET', url: `/v1/entities/${id}`, headers: UMBRELLA })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'GET', url: '/v1/entities?query=Alice', headers: UMBRELLA })).json()).toEqual({ entities: [] });
-      const tooLong = await app.inject({ method: 'GET', url: `/v1/entities?query=${'x'.repeat(501)}`, headers: ACME });
+      const id = (
+        await app.inject({ method: 'GET', url: '/v1/entities?query=Alice', headers: ACME })
+      ).json<{ entities: EntityBody[] }>().entities[0]!.id;
+      expect(
+        (await app.inject({ method: 'GET', url: `/v1/entities/${id}`, headers: UMBRELLA }))
+          .statusCode,
+      ).toBe(404);
+      expect(
+        (
+          await app.inject({ method: 'GET', url: '/v1/entities?query=Alice', headers: UMBRELLA })
+        ).json(),
+      ).toEqual({ entities: [] });
+      const tooLong = await app.inject({
+        method: 'GET',
+        url: `/v1/entities?query=${'x'.repeat(501)}`,
+        headers: ACME,
+      });
       expect(tooLong.statusCode).toBe(400);
     });
   });

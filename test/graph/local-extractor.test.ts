@@ -15,10 +15,15 @@ const CURIE =
   'In 1903, Marie Curie won the Nobel Prize in Physics with Pierre Curie and Henri Becquerel.';
 const NEGATION = 'Alice Smith works at Acme Corp. She does not work at Initech.';
 
-const day = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().slice(0, 10));
+const day = (ms: number | undefined) =>
+  ms === undefined ? undefined : new Date(ms).toISOString().slice(0, 10);
 const triples = (extraction: Extraction) =>
-  extraction.relations.map((r) => [r.subject, r.predicate, r.object, day(r.validAt)].filter((x) => x !== undefined).join(' | '));
-const named = (extraction: Extraction, type: string) => [...new Set(extraction.mentions.filter((m) => m.type === type).map((m) => m.surface))];
+  extraction.relations.map((r) =>
+    [r.subject, r.predicate, r.object, day(r.validAt)].filter((x) => x !== undefined).join(' | '),
+  );
+const named = (extraction: Extraction, type: string) => [
+  ...new Set(extraction.mentions.filter((m) => m.type === type).map((m) => m.surface)),
+];
 
 describe('local extractor (compromise)', () => {
   const extractor = createLocalExtractor();
@@ -29,11 +34,25 @@ describe('local extractor (compromise)', () => {
       { id: 'curie', ordinal: 1, text: CURIE },
     ]);
     expect(named(result, 'person')).toEqual(
-      expect.arrayContaining(['Satya Nadella', 'Steve Ballmer', 'Bill Gates', 'Paul Allen', 'Marie Curie', 'Pierre Curie', 'Henri Becquerel']),
+      expect.arrayContaining([
+        'Satya Nadella',
+        'Steve Ballmer',
+        'Bill Gates',
+        'Paul Allen',
+        'Marie Curie',
+        'Pierre Curie',
+        'Henri Becquerel',
+      ]),
     );
-    expect(named(result, 'organization')).toEqual(expect.arrayContaining(['Microsoft', 'University of Paris']));
-    expect(named(result, 'place')).toEqual(expect.arrayContaining(['Redmond', 'Washington', 'Warsaw', 'Paris']));
-    expect(named(result, 'date')).toEqual(expect.arrayContaining(['February 2014', '2016', '1975', '1891', '1903']));
+    expect(named(result, 'organization')).toEqual(
+      expect.arrayContaining(['Microsoft', 'University of Paris']),
+    );
+    expect(named(result, 'place')).toEqual(
+      expect.arrayContaining(['Redmond', 'Washington', 'Warsaw', 'Paris']),
+    );
+    expect(named(result, 'date')).toEqual(
+      expect.arrayContaining(['February 2014', '2016', '1975', '1891', '1903']),
+    );
     expect(named(result, 'value')).toEqual(['$26.2 billion']);
     expect(triples(result)).toEqual([
       'Satya Nadella | become ceo of | Microsoft | 2014-02-01',
@@ -47,7 +66,10 @@ describe('local extractor (compromise)', () => {
       'Marie Curie | win | Nobel Prize | 1903-01-01',
     ]);
     const acquisition = result.relations.find((r) => r.object === 'LinkedIn')!;
-    expect(acquisition).toMatchObject({ chunkId: 'ms', sentence: 'Microsoft acquired LinkedIn for $26.2 billion in 2016.' });
+    expect(acquisition).toMatchObject({
+      chunkId: 'ms',
+      sentence: 'Microsoft acquired LinkedIn for $26.2 billion in 2016.',
+    });
   });
 
   it('keeps a legal form with its name, splits after an abbreviation, and ignores denied relations', async () => {
@@ -55,12 +77,19 @@ describe('local extractor (compromise)', () => {
       { id: 'neo', ordinal: 0, text: NEO4J },
       { id: 'neg', ordinal: 1, text: NEGATION },
     ]);
-    expect(named(result, 'organization')).toEqual(expect.arrayContaining(['Neo4j, Inc', 'Neo4j Inc.', 'Acme Corp']));
+    expect(named(result, 'organization')).toEqual(
+      expect.arrayContaining(['Neo4j, Inc', 'Neo4j Inc.', 'Acme Corp']),
+    );
     expect(triples(result)).toEqual(
-      expect.arrayContaining(['Neo4j Inc. | move headquarters to | San Mateo | 2011-01-01', 'Alice Smith | work at | Acme Corp']),
+      expect.arrayContaining([
+        'Neo4j Inc. | move headquarters to | San Mateo | 2011-01-01',
+        'Alice Smith | work at | Acme Corp',
+      ]),
     );
     expect(triples(result).some((t) => t.includes('Initech'))).toBe(false);
-    expect(result.mentions.some((m) => ['The', 'She', 'The company'].includes(m.surface))).toBe(false);
+    expect(result.mentions.some((m) => ['The', 'She', 'The company'].includes(m.surface))).toBe(
+      false,
+    );
   });
 
   it('gives the same answer twice', async () => {

@@ -8,7 +8,14 @@ import { isSingleValued, normalizePredicate } from '../../src/graph/predicates.j
 
 describe('entity names', () => {
   it('normalises case, punctuation, whitespace, a leading "the" and corporate suffixes', () => {
-    for (const variant of ['Neo4j', 'neo4j', 'Neo4j Inc.', 'NEO4J, Inc', '  Neo4j   Incorporated ', 'The Neo4j Company']) {
+    for (const variant of [
+      'Neo4j',
+      'neo4j',
+      'Neo4j Inc.',
+      'NEO4J, Inc',
+      '  Neo4j   Incorporated ',
+      'The Neo4j Company',
+    ]) {
       expect(normalizeName(variant, 'organization')).toBe('neo4j');
     }
     expect(normalizeName('Société Générale S.A.', 'organization')).toBe('societe generale s a');
@@ -21,10 +28,14 @@ describe('entity names', () => {
 
   it('normalising twice changes nothing', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), fc.constantFrom('organization', 'person', 'place', 'topic' as const), (name, type) => {
-        const once = normalizeName(name, type);
-        expect(normalizeName(once, type)).toBe(once);
-      }),
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        fc.constantFrom('organization', 'person', 'place', 'topic' as const),
+        (name, type) => {
+          const once = normalizeName(name, type);
+          expect(normalizeName(once, type)).toBe(once);
+        },
+      ),
     );
   });
 
@@ -59,9 +70,15 @@ describe('predicates', () => {
     expect(normalizePredicate('join')).toEqual({ key: 'works at', inverse: false });
     expect(normalizePredicate('work for')).toEqual({ key: 'works at', inverse: false });
     expect(normalizePredicate('hire')).toEqual({ key: 'works at', inverse: true });
-    expect(normalizePredicate('be headquartered in')).toEqual({ key: 'is headquartered in', inverse: false });
+    expect(normalizePredicate('be headquartered in')).toEqual({
+      key: 'is headquartered in',
+      inverse: false,
+    });
     expect(normalizePredicate('Be  CEO of')).toEqual({ key: 'is ceo of', inverse: false });
-    expect(normalizePredicate('collaborate with')).toEqual({ key: 'collaborate with', inverse: false });
+    expect(normalizePredicate('collaborate with')).toEqual({
+      key: 'collaborate with',
+      inverse: false,
+    });
   });
 
   it('treats only listed predicates as single-valued', () => {

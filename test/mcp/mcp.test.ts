@@ -36,7 +36,15 @@ describe('engram mcp', () => {
   it('lists its tools with input schemas', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
-      ['cite', 'document_status', 'get_context', 'ingest_document', 'recall', 'remember', 'search_documents'].sort(),
+      [
+        'cite',
+        'document_status',
+        'get_context',
+        'ingest_document',
+        'recall',
+        'remember',
+        'search_documents',
+      ].sort(),
     );
     expect(tools.find((tool) => tool.name === 'recall')?.inputSchema.required).toContain('query');
   });
@@ -48,7 +56,10 @@ describe('engram mcp', () => {
         arguments: {
           userId: 'ada',
           turns: [
-            { speaker: 'ada', content: 'My sister Grace moved to Lisbon last spring to teach mathematics.' },
+            {
+              speaker: 'ada',
+              content: 'My sister Grace moved to Lisbon last spring to teach mathematics.',
+            },
             { speaker: 'agent', content: 'That sounds exciting! Does she like Portugal?' },
             { speaker: 'ada', content: 'She loves it, especially the custard tarts in Belem.' },
           ],
@@ -58,7 +69,10 @@ describe('engram mcp', () => {
     expect(remembered.turnIds).toHaveLength(3);
 
     const recalled = parse(
-      await client.callTool({ name: 'recall', arguments: { query: 'Where did Grace move?', userId: 'ada', k: 3 } }),
+      await client.callTool({
+        name: 'recall',
+        arguments: { query: 'Where did Grace move?', userId: 'ada', k: 3 },
+      }),
     ) as Array<{ id: string; text: string }>;
     expect(recalled[0]?.text).toContain('Lisbon');
 
@@ -68,7 +82,12 @@ describe('engram mcp', () => {
     const context = parse(
       await client.callTool({
         name: 'get_context',
-        arguments: { query: 'Grace Lisbon', userId: 'ada', tokenizer: 'cl100k_base', maxTokens: 200 },
+        arguments: {
+          query: 'Grace Lisbon',
+          userId: 'ada',
+          tokenizer: 'cl100k_base',
+          maxTokens: 200,
+        },
       }),
     ) as { text: string; tokenCount: number };
     expect(context.text).toContain('Lisbon');
@@ -76,7 +95,10 @@ describe('engram mcp', () => {
   });
 
   it('answers bad input with a readable tool error', async () => {
-    const missing = await client.callTool({ name: 'document_status', arguments: { id: 'doc_nope' } });
+    const missing = await client.callTool({
+      name: 'document_status',
+      arguments: { id: 'doc_nope' },
+    });
     expect(missing.isError).toBe(true);
     expect((missing.content as Array<{ text: string }>)[0]!.text).toMatch(/NOT_FOUND/);
     const unknownSession = await client.callTool({
@@ -94,7 +116,9 @@ describe('engram mcp', () => {
       }),
     ) as { id: string; status: string };
     expect(submitted.status).toBe('pending');
-    const status = parse(await client.callTool({ name: 'document_status', arguments: { id: submitted.id } })) as {
+    const status = parse(
+      await client.callTool({ name: 'document_status', arguments: { id: submitted.id } }),
+    ) as {
       id: string;
     };
     expect(status.id).toBe(submitted.id);

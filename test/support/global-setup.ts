@@ -18,5 +18,7 @@ function newestSourceMs(dir: string): number {
 export default function setup(): void {
   const built = 'dist/cli/main.js';
   if (existsSync(built) && statSync(built).mtimeMs >= newestSourceMs('src')) return;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
 }

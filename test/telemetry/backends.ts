@@ -25,11 +25,20 @@ export interface TelemetryBackend {
 
 export async function openTelemetryBackend(spec: BackendSpec): Promise<TelemetryBackend> {
   if (spec.kind === 'sqlite') {
-    return openSqliteTelemetry({ path: spec.path, clock: systemClock, leaseMs: spec.leaseMs, pollMs: 20 });
+    return openSqliteTelemetry({
+      path: spec.path,
+      clock: systemClock,
+      leaseMs: spec.leaseMs,
+      pollMs: 20,
+    });
   }
   if (spec.kind === 'postgres') {
     const database = await openPostgres({ url: POSTGRES_URL, schema: spec.schema, poolMax: 4 });
-    const ports = createPostgresTelemetry(database.pool, { clock: systemClock, leaseMs: spec.leaseMs, pollMs: 20 });
+    const ports = createPostgresTelemetry(database.pool, {
+      clock: systemClock,
+      leaseMs: spec.leaseMs,
+      pollMs: 20,
+    });
     return {
       ...ports,
       close: async () => {
@@ -38,7 +47,11 @@ export async function openTelemetryBackend(spec: BackendSpec): Promise<Telemetry
       },
     };
   }
-  const options: RedisOptions = { url: spec.url ?? REDIS_URL, keyPrefix: spec.prefix, commandTimeoutMs: 10_000 };
+  const options: RedisOptions = {
+    url: spec.url ?? REDIS_URL,
+    keyPrefix: spec.prefix,
+    commandTimeoutMs: 10_000,
+  };
   const redis = openRedis(options);
   const ports = await createRedisTelemetry({
     redis,

@@ -36,7 +36,10 @@ export function random(seed: number): () => number {
 
 const TOOLS = ['search', 'edit', 'run_tests', 'read_file'];
 
-export function generateEvents(count: number, options: { seed: number; nowMs: number; spanMs: number; prefix: string }): Generated {
+export function generateEvents(
+  count: number,
+  options: { seed: number; nowMs: number; spanMs: number; prefix: string },
+): Generated {
   const rand = random(options.seed);
   const events: TelemetryEventInput[] = [];
   const expected: Generated['expected'] = {
@@ -68,16 +71,31 @@ export function generateEvents(count: number, options: { seed: number; nowMs: nu
     const roll = rand();
     expected.events += 1;
     if (i < sessions) {
-      events.push({ ...base, ts: options.nowMs - options.spanMs + session * 10, type: 'session_start' });
+      events.push({
+        ...base,
+        ts: options.nowMs - options.spanMs + session * 10,
+        type: 'session_start',
+      });
       expected.sessionsStarted += 1;
     } else if (i < 2 * sessions) {
-      events.push({ ...base, ts: options.nowMs - options.spanMs + session * 10 + 60_000, type: 'session_end' });
+      events.push({
+        ...base,
+        ts: options.nowMs - options.spanMs + session * 10 + 60_000,
+        type: 'session_end',
+      });
       expected.sessionsEnded += 1;
     } else if (roll < 0.4) {
       const latencyMs = Math.round(Math.exp(4 + rand() * 3) * 100) / 100;
       const inputTokens = Math.floor(rand() * 2000);
       const outputTokens = Math.floor(rand() * 500);
-      events.push({ ...base, type: 'model_call', model: 'gpt-x', latencyMs, inputTokens, outputTokens });
+      events.push({
+        ...base,
+        type: 'model_call',
+        model: 'gpt-x',
+        latencyMs,
+        inputTokens,
+        outputTokens,
+      });
       expected.modelCalls += 1;
       expected.inputTokens += inputTokens;
       expected.outputTokens += outputTokens;

@@ -26,7 +26,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -51,7 +55,9 @@ const modes: Array<{ name: string; available: boolean; env: () => Record<string,
 for (const mode of modes) {
   describe.skipIf(!mode.available)(`telemetry HTTP API — ${mode.name}`, () => {
     it('accepts a batch, rejects the bad event alone, and reports folded figures', async () => {
-      fixture = await createTestRuntime({ env: { ...mode.env(), ENGRAM_TELEMETRY_BATCH_MAX_EVENTS: '5' } });
+      fixture = await createTestRuntime({
+        env: { ...mode.env(), ENGRAM_TELEMETRY_BATCH_MAX_EVENTS: '5' },
+      });
       app = await buildApp(fixture.runtime);
       fixture.runtime.startBackground();
       const now = Date.now();
@@ -62,8 +68,24 @@ for (const mode of modes) {
         payload: {
           events: [
             { ...base, type: 'session_start', eventId: 'e1', ts: now - 120_000 },
-            { ...base, type: 'tool_call', eventId: 'e2', ts: now - 60_000, tool: 'grep', success: true, durationMs: -1 },
-            { ...base, type: 'tool_call', eventId: 'e3', ts: now - 60_000, tool: 'grep', success: true, durationMs: 40 },
+            {
+              ...base,
+              type: 'tool_call',
+              eventId: 'e2',
+              ts: now - 60_000,
+              tool: 'grep',
+              success: true,
+              durationMs: -1,
+            },
+            {
+              ...base,
+              type: 'tool_call',
+              eventId: 'e3',
+              ts: now - 60_000,
+              tool: 'grep',
+              success: true,
+              durationMs: 40,
+            },
             { ...base, type: 'suggestion', eventId: 'e4', ts: now - 30_000, action: 'accepted' },
             { ...base, type: 'session_end', eventId: 'e5', ts: now },
           ],
@@ -72,11 +94,18 @@ for (const mode of modes) {
       expect(posted.statusCode).toBe(202);
       expect(posted.json().accepted).toBe(4);
       expect(posted.json().rejected).toEqual([
-        { index: 1, code: 'VALIDATION_FAILED', message: expect.stringMatching(/^durationMs: /) as unknown },
+        {
+          index: 1,
+          code: 'VALIDATION_FAILED',
+          message: expect.stringMatching(/^durationMs: /) as unknown,
+        },
       ]);
 
       const summary = await until(
-        async () => (await app!.inject({ method: 'GET', url: '/v1/metrics/summary?window=5m&agentId=coder' })).json<Summary>(),
+        async () =>
+          (
+            await app!.inject({ method: 'GET', url: '/v1/metrics/summary?window=5m&agentId=coder' })
+          ).json<Summary>(),
         (body: Summary) => body.events === 4,
       );
       expect(summary).toMatchObject({
@@ -90,22 +119,35 @@ for (const mode of modes) {
       expect(Math.abs(summary.tools.durationMs.p50! - 40)).toBeLessThanOrEqual(0.4);
       // 100 × (0.4·1 + 0.4·1 + 0.2·(0.5/1.5)) / 1
       expect(summary.productivityScore).toBeCloseTo(100 * (0.8 + 0.2 * (0.5 / 1.5)), 9);
-      const otherAgent = (await app.inject({ method: 'GET', url: '/v1/metrics/summary?window=5m&agentId=nobody' })).json();
+      const otherAgent = (
+        await app.inject({ method: 'GET', url: '/v1/metrics/summary?window=5m&agentId=nobody' })
+      ).json();
       expect(otherAgent.events).toBe(0);
 
-      const series = await app.inject({ method: 'GET', url: '/v1/metrics/series?window=5m&step=1m' });
+      const series = await app.inject({
+        method: 'GET',
+        url: '/v1/metrics/series?window=5m&step=1m',
+      });
       expect(series.statusCode).toBe(200);
       expect(series.json().points).toHaveLength(5);
-      expect(series.json().points.reduce((acc: number, p: { events: number }) => acc + p.events, 0)).toBe(4);
+      expect(
+        series.json().points.reduce((acc: number, p: { events: number }) => acc + p.events, 0),
+      ).toBe(4);
 
       const dlq = await app.inject({ method: 'GET', url: '/v1/telemetry/dlq' });
       expect(dlq.json()).toEqual({ deadLetters: [] });
-      const replay = await app.inject({ method: 'POST', url: '/v1/telemetry/dlq/replay', payload: {} });
+      const replay = await app.inject({
+        method: 'POST',
+        url: '/v1/telemetry/dlq/replay',
+        payload: {},
+      });
       expect(replay.json()).toEqual({ replayed: 0 });
 
       const scraped = await app.inject({ method: 'GET', url: '/metrics' });
       expect(scraped.body).toContain('engram_telemetry_events{tenant="default",window="5m"} 4');
-      expect(scraped.body).toContain('engram_telemetry_acceptance_rate{tenant="default",window="5m"} 1');
+      expect(scraped.body).toContain(
+        'engram_telemetry_acceptance_rate{tenant="default",window="5m"} 1',
+      );
 
       const tooMany = await app.inject({
         method: 'POST',
@@ -122,16 +164,46 @@ for (const mode of modes) {
 
 describe('recordModelCall', () => {
   it("turns Engram's own model calls into model_call events", async () => {
-    const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'engram-mc-'));
-    const backend = await openTelemetryBackend({ kind: 'sqlite', path: `${dir}/engram.db`, leaseMs: 1000 });
+    const dir = (await import('node:fs')).mkdtempSync(
+      (await import('node:path')).join((await import('node:os')).tmpdir(), 'engram-mc-'),
+    );
+    const backend = await openTelemetryBackend({
+      kind: 'sqlite',
+      path: `${dir}/engram.db`,
+      leaseMs: 1000,
+    });
     cleanups.push(async () => {
       await backend.close();
       (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
     });
-    const service = createTelemetryService({ stream: backend.stream, metrics: backend.metrics, clock: systemClock, batchMaxEvents: 100 });
-    const recorder = createModelCallRecorder({ service, clock: systemClock, logger: createSilentLogger() });
-    recorder.record({ kind: 'embedding', provider: 'local', model: 'use-lite', latencyMs: 12.5, items: 3, success: true });
-    recorder.record({ kind: 'chat', provider: 'openai', model: 'gpt', latencyMs: 800, inputTokens: 100, outputTokens: 20, success: false });
+    const service = createTelemetryService({
+      stream: backend.stream,
+      metrics: backend.metrics,
+      clock: systemClock,
+      batchMaxEvents: 100,
+    });
+    const recorder = createModelCallRecorder({
+      service,
+      clock: systemClock,
+      logger: createSilentLogger(),
+    });
+    recorder.record({
+      kind: 'embedding',
+      provider: 'local',
+      model: 'use-lite',
+      latencyMs: 12.5,
+      items: 3,
+      success: true,
+    });
+    recorder.record({
+      kind: 'chat',
+      provider: 'openai',
+      model: 'gpt',
+      latencyMs: 800,
+      inputTokens: 100,
+      outputTokens: 20,
+      success: false,
+    });
     await recorder.close();
     const consumer = createTelemetryConsumer({
       stream: backend.stream,
@@ -143,7 +215,12 @@ describe('recordModelCall', () => {
     });
     await consumer.drainOnce();
     const summary = await service.summary('default', { window: '5m', agentId: 'engram' });
-    expect(summary.modelCalls).toMatchObject({ count: 2, errors: 1, inputTokens: 100, outputTokens: 20 });
+    expect(summary.modelCalls).toMatchObject({
+      count: 2,
+      errors: 1,
+      inputTokens: 100,
+      outputTokens: 20,
+    });
     expect(summary.modelCalls.latencyMs.max).toBe(800);
   });
 });

@@ -47,7 +47,10 @@ describe.skipIf(!hasRedis)('Redis metric store keys', () => {
   });
 
   it('gives every metric key a TTL', async () => {
-    await backend.metrics.fold([fold('t1', toolCall('e1')), fold('t1', { type: 'session_end', eventId: 'e2', ts: NOW, sessionId: 's', agentId: 'a' })]);
+    await backend.metrics.fold([
+      fold('t1', toolCall('e1')),
+      fold('t1', { type: 'session_end', eventId: 'e2', ts: NOW, sessionId: 's', agentId: 'a' }),
+    ]);
     await backend.metrics.fold([fold('t1', toolCall('e3'))]);
     const raw = new Redis(REDIS_URL);
     try {
@@ -63,12 +66,23 @@ describe.skipIf(!hasRedis)('Redis metric store keys', () => {
 describe('SQL metric store pruning', () => {
   it('forgets processed ids and old minutes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-prune-'));
-    const backend = await openTelemetryBackend({ kind: 'sqlite', path: join(dir, 'engram.db'), leaseMs: 1000 });
+    const backend = await openTelemetryBackend({
+      kind: 'sqlite',
+      path: join(dir, 'engram.db'),
+      leaseMs: 1000,
+    });
     try {
       await backend.metrics.fold([fold('t', toolCall('old', 120)), fold('t', toolCall('new', 1))]);
-      const removed = await backend.metrics.prune({ processedBeforeMs: Date.now() + 1, minuteBefore: minuteOf(NOW) - 60 });
+      const removed = await backend.metrics.prune({
+        processedBeforeMs: Date.now() + 1,
+        minuteBefore: minuteOf(NOW) - 60,
+      });
       expect(removed).toBeGreaterThan(0);
-      const left = await backend.metrics.readBuckets({ tenantId: 't', fromMinute: 0, toMinute: minuteOf(NOW) });
+      const left = await backend.metrics.readBuckets({
+        tenantId: 't',
+        fromMinute: 0,
+        toMinute: minuteOf(NOW),
+      });
       expect(left.map((b) => b.minute)).toEqual([minuteOf(NOW) - 1]);
       // Processed ids were forgotten, so the same event folds again: the dedup window is the TTL.
       expect((await backend.metrics.fold([fold('t', toolCall('new', 1))])).folded).toBe(1);
@@ -82,7 +96,11 @@ describe('SQL metric store pruning', () => {
 describe('exactly-once folding (property)', () => {
   it('replaying any subset of events, in any order, never double-counts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-prop-'));
-    const backend = await openTelemetryBackend({ kind: 'sqlite', path: join(dir, 'engram.db'), leaseMs: 1000 });
+    const backend = await openTelemetryBackend({
+      kind: 'sqlite',
+      path: join(dir, 'engram.db'),
+      leaseMs: 1000,
+    });
     let run = 0;
     try {
       await fc.assert(
@@ -92,10 +110,17 @@ describe('exactly-once folding (property)', () => {
           async (durations, replays) => {
             run += 1;
             const tenant = `t${run}`;
-            const folds = durations.map((d, i) => fold(tenant, { ...toolCall(`e${i}`), durationMs: d }));
+            const folds = durations.map((d, i) =>
+              fold(tenant, { ...toolCall(`e${i}`), durationMs: d }),
+            );
             await backend.metrics.fold(folds);
-            for (const replay of replays) await backend.metrics.fold(replay.map((i) => folds[i % folds.length]!));
-            const [bucket] = await backend.metrics.readBuckets({ tenantId: tenant, fromMinute: minuteOf(NOW), toMinute: minuteOf(NOW) });
+            for (const replay of replays)
+              await backend.metrics.fold(replay.map((i) => folds[i % folds.length]!));
+            const [bucket] = await backend.metrics.readBuckets({
+              tenantId: tenant,
+              fromMinute: minuteOf(NOW),
+              toMinute: minuteOf(NOW),
+            });
             expect(bucket!.fields['tc.n']).toBe(durations.length);
             expect(bucket!.fields['ev']).toBe(durations.length);
             expect(bucket!.fields['tc.d.s']).toBe(durations.reduce((a, b) => a + b, 0));

@@ -17,13 +17,29 @@ afterEach(async () => {
 it('engram worker folds the stream and exits 0 on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'engram-worker-cmd-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const backend = await openTelemetryBackend({ kind: 'sqlite', path: join(dataDir, 'engram.db'), leaseMs: 1000 });
+  const backend = await openTelemetryBackend({
+    kind: 'sqlite',
+    path: join(dataDir, 'engram.db'),
+    leaseMs: 1000,
+  });
   cleanups.push(() => backend.close());
-  const service = createTelemetryService({ stream: backend.stream, metrics: backend.metrics, clock: systemClock, batchMaxEvents: 100 });
+  const service = createTelemetryService({
+    stream: backend.stream,
+    metrics: backend.metrics,
+    clock: systemClock,
+    batchMaxEvents: 100,
+  });
   const now = Date.now();
   await service.ingest(
     'default',
-    Array.from({ length: 50 }, (_, i) => ({ type: 'suggestion', eventId: `e${i}`, ts: now, sessionId: 's', agentId: 'a', action: i % 5 === 0 ? 'rejected' : 'accepted' })),
+    Array.from({ length: 50 }, (_, i) => ({
+      type: 'suggestion',
+      eventId: `e${i}`,
+      ts: now,
+      sessionId: 's',
+      agentId: 'a',
+      action: i % 5 === 0 ? 'rejected' : 'accepted',
+    })),
   );
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {

@@ -12,7 +12,13 @@ import { createSilentLogger } from '../../src/domain/logger.js';
 import type { MetricStore } from '../../src/ports/metric-store.js';
 import { createTelemetryConsumer } from '../../src/telemetry/consumer.js';
 import { createTelemetryService, type TelemetryService } from '../../src/telemetry/service.js';
-import { dropRedisPrefix, dropSchema, postgresAvailable, redisAvailable, uniqueName } from '../support/backends.js';
+import {
+  dropRedisPrefix,
+  dropSchema,
+  postgresAvailable,
+  redisAvailable,
+  uniqueName,
+} from '../support/backends.js';
 import { openTelemetryBackend, type BackendSpec, type TelemetryBackend } from './backends.js';
 import { exactQuantile, generateEvents } from './generate.js';
 
@@ -41,12 +47,20 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function spawnWorker(backend: BackendSpec, consumer: string, extra: Record<string, unknown> = {}): Worker {
+function spawnWorker(
+  backend: BackendSpec,
+  consumer: string,
+  extra: Record<string, unknown> = {},
+): Worker {
   const options = { backend, consumer, claimIdleMs: CLAIM_IDLE_MS, maxDeliveries: 3, ...extra };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/telemetry/worker-process.ts', JSON.stringify(options)], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/telemetry/worker-process.ts', JSON.stringify(options)],
+    {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const output: string[] = [];
   const listeners = new Set<() => void>();
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -67,7 +81,9 @@ function spawnWorker(backend: BackendSpec, consumer: string, extra: Record<strin
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`worker ${consumer} did not print "${text}" (output: ${output.join(' | ')})`));
+          reject(
+            new Error(`worker ${consumer} did not print "${text}" (output: ${output.join(' | ')})`),
+          );
         }, timeoutMs);
         listeners.add(check);
         check();
@@ -77,7 +93,11 @@ function spawnWorker(backend: BackendSpec, consumer: string, extra: Record<strin
   return worker;
 }
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -89,7 +109,9 @@ async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, ti
 
 function within(estimate: number | null, exact: number): void {
   expect(estimate).not.toBeNull();
-  expect(Math.abs(estimate! - exact)).toBeLessThanOrEqual(ALPHA * Math.abs(exact) * (1 + 1e-9) + 1e-9);
+  expect(Math.abs(estimate! - exact)).toBeLessThanOrEqual(
+    ALPHA * Math.abs(exact) * (1 + 1e-9) + 1e-9,
+  );
 }
 
 const backends: Array<{ name: string; available: boolean; make: () => BackendSpec }> = [
@@ -122,7 +144,9 @@ const backends: Array<{ name: string; available: boolean; make: () => BackendSpe
   },
 ];
 
-async function setUp(make: () => BackendSpec): Promise<{ spec: BackendSpec; backend: TelemetryBackend; service: TelemetryService }> {
+async function setUp(
+  make: () => BackendSpec,
+): Promise<{ spec: BackendSpec; backend: TelemetryBackend; service: TelemetryService }> {
   const spec = make();
   const backend = await openTelemetryBackend(spec);
   cleanups.push(() => backend.close());
@@ -139,36 +163,63 @@ for (const { name, available, make } of backends) {
   describe.skipIf(!available)(`telemetry end to end — ${name}`, () => {
     it('three worker processes fold one stream: every count exact, every quantile within the bound', async () => {
       const { spec, service } = await setUp(make);
-      const { events, expected } = generateEvents(3000, { seed: 7, nowMs: Date.now(), spanMs: 30 * 60_000, prefix: 'e' });
+      const { events, expected } = generateEvents(3000, {
+        seed: 7,
+        nowMs: Date.now(),
+        spanMs: 30 * 60_000,
+        prefix: 'e',
+      });
       // A client retry resends a batch: same event ids, which must count once.
-      const batches = [events.slice(0, 1000), events.slice(1000, 2000), events.slice(2000), events.slice(500, 900)];
+      const batches = [
+        events.slice(0, 1000),
+        events.slice(1000, 2000),
+        events.slice(2000),
+        events.slice(500, 900),
+      ];
       const workers = [spawnWorker(spec, 'w1'), spawnWorker(spec, 'w2'), spawnWorker(spec, 'w3')];
       await Promise.all(workers.map((worker) => worker.waitFor('ready')));
-      for (const batch of batches) expect((await service.ingest('default', batch)).rejected).toEqual([]);
+      for (const batch of batches)
+        expect((await service.ingest('default', batch)).rejected).toEqual([]);
 
       const summary = await until(
         () => service.summary('default', { window: '1h' }),
         (s) => s.events >= expected.events,
       );
       // Let every worker finish its last batch, then read once more: nothing may be counted twice.
-      await until(() => service.streamStats(), (stats) => stats.pending === 0);
+      await until(
+        () => service.streamStats(),
+        (stats) => stats.pending === 0,
+      );
       const final = await service.summary('default', { window: '1h' });
       expect(final.events).toBe(expected.events);
       expect(summary.events).toBe(expected.events);
       expect(final.modelCalls.count).toBe(expected.modelCalls);
       expect(final.modelCalls.inputTokens).toBe(expected.inputTokens);
       expect(final.modelCalls.outputTokens).toBe(expected.outputTokens);
-      expect(final.suggestions).toMatchObject({ shown: expected.shown, accepted: expected.accepted, rejected: expected.rejected });
-      expect(final.suggestions.acceptanceRate).toBeCloseTo(expected.accepted / (expected.accepted + expected.rejected), 12);
+      expect(final.suggestions).toMatchObject({
+        shown: expected.shown,
+        accepted: expected.accepted,
+        rejected: expected.rejected,
+      });
+      expect(final.suggestions.acceptanceRate).toBeCloseTo(
+        expected.accepted / (expected.accepted + expected.rejected),
+        12,
+      );
       expect(final.tools.calls).toBe(expected.toolCalls);
       expect(final.tools.successes).toBe(expected.toolSuccesses);
       for (const tool of final.tools.byTool) {
-        expect({ calls: tool.calls, successes: tool.successes }).toEqual(expected.byTool[tool.tool]);
+        expect({ calls: tool.calls, successes: tool.successes }).toEqual(
+          expected.byTool[tool.tool],
+        );
       }
       expect(final.sessions.started).toBe(expected.sessionsStarted);
       expect(final.sessions.ended).toBe(expected.sessionsEnded);
       expect(final.sessions.meanDurationMs).toBe(60_000);
-      for (const [q, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) {
+      for (const [q, key] of [
+        [0.5, 'p50'],
+        [0.95, 'p95'],
+        [0.99, 'p99'],
+      ] as const) {
         within(final.modelCalls.latencyMs[key], exactQuantile(expected.modelLatencies, q));
         within(final.tools.durationMs[key], exactQuantile(expected.toolDurations, q));
       }
@@ -178,11 +229,18 @@ for (const { name, available, make } of backends) {
 
     it('dead-letters a poison entry after 3 deliveries with its error; replay delivers it again', async () => {
       const { spec, backend, service } = await setUp(make);
-      const [poisonId] = await backend.stream.append([{ tenantId: 'default', payload: '{"type":"tool_call","eventId":"p1"}' }]);
-      await service.ingest('default', [{ type: 'session_start', eventId: 'ok-1', ts: Date.now(), sessionId: 's', agentId: 'a' }]);
+      const [poisonId] = await backend.stream.append([
+        { tenantId: 'default', payload: '{"type":"tool_call","eventId":"p1"}' },
+      ]);
+      await service.ingest('default', [
+        { type: 'session_start', eventId: 'ok-1', ts: Date.now(), sessionId: 's', agentId: 'a' },
+      ]);
       spawnWorker(spec, 'w1');
       spawnWorker(spec, 'w2');
-      const dead = await until(() => service.deadLetters('default', 10), (list) => list.length > 0);
+      const dead = await until(
+        () => service.deadLetters('default', 10),
+        (list) => list.length > 0,
+      );
       expect(dead).toHaveLength(1);
       expect(dead[0]).toMatchObject({ originalId: poisonId, deliveries: 3, tenantId: 'default' });
       expect(dead[0]!.error).toMatch(/^invalid event: /);
@@ -193,7 +251,10 @@ for (const { name, available, make } of backends) {
       expect(await service.replayDeadLetters('default', [dead[0]!.id])).toBe(1);
       expect(await service.deadLetters('default', 10)).toEqual([]);
       // Still poison: it is delivered again three times and comes back with a fresh original id.
-      const again = await until(() => service.deadLetters('default', 10), (list) => list.length > 0);
+      const again = await until(
+        () => service.deadLetters('default', 10),
+        (list) => list.length > 0,
+      );
       expect(again).toHaveLength(1);
       expect(again[0]!.originalId).not.toBe(poisonId);
       expect(again[0]!.deliveries).toBe(3);
@@ -201,7 +262,12 @@ for (const { name, available, make } of backends) {
 
     it('a worker SIGKILLed between fold and ack: nothing lost, nothing counted twice', async () => {
       const { spec, service } = await setUp(make);
-      const { events, expected } = generateEvents(1200, { seed: 11, nowMs: Date.now(), spanMs: 20 * 60_000, prefix: 'k' });
+      const { events, expected } = generateEvents(1200, {
+        seed: 11,
+        nowMs: Date.now(),
+        spanMs: 20 * 60_000,
+        prefix: 'k',
+      });
       await service.ingest('default', events.slice(0, 600));
       await service.ingest('default', events.slice(600));
       const victim = spawnWorker(spec, 'victim', { ackDelayMs: 60_000, batchSize: 300 });
@@ -215,8 +281,14 @@ for (const { name, available, make } of backends) {
 
       spawnWorker(spec, 'rescuer-1');
       spawnWorker(spec, 'rescuer-2');
-      await until(() => service.summary('default', { window: '1h' }), (s) => s.events >= expected.events);
-      await until(() => service.streamStats(), (stats) => stats.pending === 0);
+      await until(
+        () => service.summary('default', { window: '1h' }),
+        (s) => s.events >= expected.events,
+      );
+      await until(
+        () => service.streamStats(),
+        (stats) => stats.pending === 0,
+      );
       const final = await service.summary('default', { window: '1h' });
       expect(final.events).toBe(expected.events);
       expect(final.modelCalls.count).toBe(expected.modelCalls);
@@ -229,10 +301,35 @@ for (const { name, available, make } of backends) {
       const { backend, service } = await setUp(make);
       const now = Date.now();
       const result = await service.ingest('default', [
-        { type: 'tool_call', eventId: 'a', ts: now, sessionId: 's', agentId: 'x', tool: 'grep', success: true, durationMs: 12 },
-        { type: 'tool_call', eventId: 'b', ts: now, sessionId: 's', agentId: 'x', tool: 'grep', success: 'yes', durationMs: 12 },
+        {
+          type: 'tool_call',
+          eventId: 'a',
+          ts: now,
+          sessionId: 's',
+          agentId: 'x',
+          tool: 'grep',
+          success: true,
+          durationMs: 12,
+        },
+        {
+          type: 'tool_call',
+          eventId: 'b',
+          ts: now,
+          sessionId: 's',
+          agentId: 'x',
+          tool: 'grep',
+          success: 'yes',
+          durationMs: 12,
+        },
         { type: 'teleport', eventId: 'c', ts: now, sessionId: 's', agentId: 'x' },
-        { type: 'suggestion', eventId: 'd', ts: new Date(now).toISOString(), sessionId: 's', agentId: 'x', action: 'accepted' },
+        {
+          type: 'suggestion',
+          eventId: 'd',
+          ts: new Date(now).toISOString(),
+          sessionId: 's',
+          agentId: 'x',
+          action: 'accepted',
+        },
       ]);
       expect(result.accepted).toBe(2);
       expect(result.rejected).toHaveLength(2);
@@ -280,9 +377,15 @@ for (const { name, available, make } of backends) {
         maxDeliveries: 3,
       });
       broken.start();
-      const dead = await until(() => service.deadLetters('default', 10), (list) => list.length === 2);
+      const dead = await until(
+        () => service.deadLetters('default', 10),
+        (list) => list.length === 2,
+      );
       await broken.stop();
-      expect(dead.map((d) => d.error)).toEqual(['metric store unavailable', 'metric store unavailable']);
+      expect(dead.map((d) => d.error)).toEqual([
+        'metric store unavailable',
+        'metric store unavailable',
+      ]);
 
       expect(await service.replayDeadLetters('default')).toBe(2);
       // A client retry of the same events arrives too; each event still counts once.
@@ -308,9 +411,18 @@ describe('telemetry windows', () => {
     const clock = createManualClock(Date.UTC(2026, 0, 1, 12));
     const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const backend = await openTelemetryBackend({ kind: 'sqlite', path: join(dir, 'engram.db'), leaseMs: 1000 });
+    const backend = await openTelemetryBackend({
+      kind: 'sqlite',
+      path: join(dir, 'engram.db'),
+      leaseMs: 1000,
+    });
     cleanups.push(() => backend.close());
-    const service = createTelemetryService({ stream: backend.stream, metrics: backend.metrics, clock, batchMaxEvents: 10 });
+    const service = createTelemetryService({
+      stream: backend.stream,
+      metrics: backend.metrics,
+      clock,
+      batchMaxEvents: 10,
+    });
     const at = (minutesAgo: number, id: string) => ({
       type: 'tool_call' as const,
       eventId: id,
@@ -337,6 +449,8 @@ describe('telemetry windows', () => {
     expect((await service.summary('other', { window: '24h' })).tools.calls).toBe(0);
     const series = await service.series('default', { window: '1h', step: '5m' });
     expect(series.points.reduce((acc, p) => acc + p.toolCalls, 0)).toBe(2);
-    await expect(service.ingest('default', new Array(11).fill({}))).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE' });
+    await expect(service.ingest('default', new Array(11).fill({}))).rejects.toMatchObject({
+      code: 'INPUT_TOO_LARGE',
+    });
   });
 });

@@ -38,7 +38,11 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
   // that would crash the process. The next query reports the problem instead.
   pool.on('error', () => undefined);
   try {
-    const appliedNow = await migratePostgres(pool, schema, options.migrations ?? postgresMigrations);
+    const appliedNow = await migratePostgres(
+      pool,
+      schema,
+      options.migrations ?? postgresMigrations,
+    );
     return { pool, schema, appliedNow, close: () => pool.end() };
   } catch (error) {
     await pool.end();
@@ -46,7 +50,11 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
   }
 }
 
-export async function migratePostgres(pool: pg.Pool, schema: string, migrations: Migration[]): Promise<number[]> {
+export async function migratePostgres(
+  pool: pg.Pool,
+  schema: string,
+  migrations: Migration[],
+): Promise<number[]> {
   const client = await pool.connect();
   const appliedNow: number[] = [];
   try {
@@ -72,9 +80,12 @@ export async function migratePostgres(pool: pg.Pool, schema: string, migrations:
           appliedNow.push(migration.version);
         } catch (error) {
           await client.query('ROLLBACK');
-          throw new Error(`Migration ${migration.version} (${migration.name}) failed: ${String(error)}`, {
-            cause: error,
-          });
+          throw new Error(
+            `Migration ${migration.version} (${migration.name}) failed: ${String(error)}`,
+            {
+              cause: error,
+            },
+          );
         }
       }
     } finally {

@@ -1,6 +1,11 @@
 // Runs the DocumentStore contract on a fresh PostgreSQL schema (pgvector).
 import { describeDocumentStore } from '../../../test/ingest/document-store-contract.js';
-import { POSTGRES_URL, dropSchema, postgresAvailable, uniqueName } from '../../../test/support/backends.js';
+import {
+  POSTGRES_URL,
+  dropSchema,
+  postgresAvailable,
+  uniqueName,
+} from '../../../test/support/backends.js';
 import { openPostgres } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 

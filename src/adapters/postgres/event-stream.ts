@@ -3,7 +3,13 @@
 // with their delivery count raised. New rows are found by polling.
 import type pg from 'pg';
 import type { Clock } from '../../domain/clock.js';
-import type { DeadLetter, EventStream, ReadOptions, StreamEntry, StreamStats } from '../../ports/event-stream.js';
+import type {
+  DeadLetter,
+  EventStream,
+  ReadOptions,
+  StreamEntry,
+  StreamStats,
+} from '../../ports/event-stream.js';
 
 export interface PostgresEventStreamOptions {
   clock: Clock;
@@ -32,7 +38,12 @@ const RETURNING = 'RETURNING s.id, s.tenant_id, s.payload, s.deliveries';
 
 function toEntries(rows: StreamRow[]): StreamEntry[] {
   return rows
-    .map((row) => ({ id: String(row.id), tenantId: row.tenant_id, payload: row.payload, deliveries: row.deliveries }))
+    .map((row) => ({
+      id: String(row.id),
+      tenantId: row.tenant_id,
+      payload: row.payload,
+      deliveries: row.deliveries,
+    }))
     .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
 }
 
@@ -48,13 +59,21 @@ function toDead(row: DeadRow): DeadLetter {
   };
 }
 
-export function createPostgresEventStream(pool: pg.Pool, options: PostgresEventStreamOptions): EventStream {
+export function createPostgresEventStream(
+  pool: pg.Pool,
+  options: PostgresEventStreamOptions,
+): EventStream {
   const { clock, leaseMs } = options;
   const pollMs = options.pollMs ?? 100;
   const resumed = new Set<string>();
   let closed = false;
 
-  async function claim(where: string, params: unknown[], owner: string, count: number): Promise<StreamEntry[]> {
+  async function claim(
+    where: string,
+    params: unknown[],
+    owner: string,
+    count: number,
+  ): Promise<StreamEntry[]> {
     const now = clock.now();
     const result = await pool.query<StreamRow>(
       `UPDATE telemetry_stream s SET lease_owner = $1, lease_until = $2, deliveries = s.deliveries + 1
@@ -84,18 +103,31 @@ export function createPostgresEventStream(pool: pg.Pool, options: PostgresEventS
       }
       const deadline = Date.now() + blockMs;
       for (;;) {
-        const rows = await claim('lease_until IS NULL OR lease_until <= $4', [clock.now()], consumer, count);
+        const rows = await claim(
+          'lease_until IS NULL OR lease_until <= $4',
+          [clock.now()],
+          consumer,
+          count,
+        );
         if (rows.length > 0 || closed || Date.now() >= deadline) return rows;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))),
+        );
       }
     },
 
     async claimIdle(consumer, { idleMs, count }) {
-      return claim('lease_owner IS NOT NULL AND lease_until <= $4', [clock.now() + leaseMs - idleMs], consumer, count);
+      return claim(
+        'lease_owner IS NOT NULL AND lease_until <= $4',
+        [clock.now() + leaseMs - idleMs],
+        consumer,
+        count,
+      );
     },
 
     async ack(_consumer, ids) {
-      if (ids.length > 0) await pool.query('DELETE FROM telemetry_stream WHERE id = ANY($1::bigint[])', [ids]);
+      if (ids.length > 0)
+        await pool.query('DELETE FROM telemetry_stream WHERE id = ANY($1::bigint[])', [ids]);
     },
 
     async release(consumer, entry, error) {
@@ -150,7 +182,11 @@ export function createPostgresEventStream(pool: pg.Pool, options: PostgresEventS
                (SELECT count(*) FROM telemetry_stream WHERE lease_owner IS NOT NULL) AS pending,
                (SELECT count(*) FROM telemetry_dead_letters) AS dead`);
       const row = result.rows[0]!;
-      return { length: Number(row.length), pending: Number(row.pending), deadLetters: Number(row.dead) };
+      return {
+        length: Number(row.length),
+        pending: Number(row.pending),
+        deadLetters: Number(row.dead),
+      };
     },
 
     async close() {

@@ -1,6 +1,11 @@
 // The graph contract on PostgreSQL (a fresh schema per suite).
 import { describeGraphStore, type GraphTables } from '../../../test/graph/graph-contract.js';
-import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueName } from '../../../test/support/backends.js';
+import {
+  dropSchema,
+  POSTGRES_URL,
+  postgresAvailable,
+  uniqueName,
+} from '../../../test/support/backends.js';
 import { openPostgres } from './database.js';
 import { createPostgresGraphStore } from './graph-store.js';
 

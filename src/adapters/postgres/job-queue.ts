@@ -50,7 +50,11 @@ function toJob(row: JobRow): Job {
   };
 }
 
-export function createPostgresJobQueue(pool: pg.Pool, clock: Clock, options: JobQueueOptions): JobQueue {
+export function createPostgresJobQueue(
+  pool: pg.Pool,
+  clock: Clock,
+  options: JobQueueOptions,
+): JobQueue {
   return {
     enqueue: async (job) => {
       const now = clock.now();
@@ -78,7 +82,10 @@ export function createPostgresJobQueue(pool: pg.Pool, clock: Clock, options: Job
         [newId('job', now), job.tenantId, job.queue, job.key, payload, maxAttempts, runAt, now],
       );
       if (upserted.rows[0] !== undefined) return { job: toJob(upserted.rows[0]), created: true };
-      const live = await pool.query<JobRow>('SELECT * FROM jobs WHERE queue = $1 AND key = $2', [job.queue, job.key]);
+      const live = await pool.query<JobRow>('SELECT * FROM jobs WHERE queue = $1 AND key = $2', [
+        job.queue,
+        job.key,
+      ]);
       return { job: toJob(live.rows[0]!), created: false };
     },
 
@@ -96,7 +103,11 @@ export function createPostgresJobQueue(pool: pg.Pool, clock: Clock, options: Job
           if (row.state === 'running' && row.attempts >= row.max_attempts) {
             await client.query(
               `UPDATE jobs SET state = 'dead', lease_token = NULL, last_error = $2, updated_at = $3 WHERE id = $1`,
-              [row.id, `lease expired on attempt ${row.attempts} of ${row.max_attempts} (worker stopped or stalled)`, now],
+              [
+                row.id,
+                `lease expired on attempt ${row.attempts} of ${row.max_attempts} (worker stopped or stalled)`,
+                now,
+              ],
             );
             continue;
           }
@@ -124,9 +135,12 @@ export function createPostgresJobQueue(pool: pg.Pool, clock: Clock, options: Job
     fail: async (job, failure): Promise<FailOutcome> =>
       withTransaction(pool, async (client) => {
         const now = clock.now();
-        const current = await client.query<JobRow>('SELECT * FROM jobs WHERE id = $1 FOR UPDATE', [job.id]);
+        const current = await client.query<JobRow>('SELECT * FROM jobs WHERE id = $1 FOR UPDATE', [
+          job.id,
+        ]);
         const row = current.rows[0];
-        if (row === undefined || row.lease_token !== job.leaseToken || row.state !== 'running') return 'lease-lost';
+        if (row === undefined || row.lease_token !== job.leaseToken || row.state !== 'running')
+          return 'lease-lost';
         if (!failure.retryable || row.attempts >= row.max_attempts) {
           await client.query(
             `UPDATE jobs SET state = 'dead', lease_token = NULL, lease_until = NULL, last_error = $2, updated_at = $3
@@ -135,7 +149,12 @@ export function createPostgresJobQueue(pool: pg.Pool, clock: Clock, options: Job
           );
           return 'dead';
         }
-        const runAt = now + backoffDelayMs(row.attempts, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs });
+        const runAt =
+          now +
+          backoffDelayMs(row.attempts, {
+            baseMs: options.backoffBaseMs,
+            maxMs: options.backoffMaxMs,
+          });
         await client.query(
           `UPDATE jobs SET state = 'queued', run_at = $2, lease_token = NULL, lease_until = NULL, last_error = $3,
              updated_at = $4 WHERE id = $1`,
@@ -155,7 +174,10 @@ export function createPostgresJobQueue(pool: pg.Pool, clock: Clock, options: Job
     },
 
     get: async (tenantId, jobId) => {
-      const result = await pool.query<JobRow>('SELECT * FROM jobs WHERE id = $1 AND tenant_id = $2', [jobId, tenantId]);
+      const result = await pool.query<JobRow>(
+        'SELECT * FROM jobs WHERE id = $1 AND tenant_id = $2',
+        [jobId, tenantId],
+      );
       return result.rows[0] === undefined ? undefined : toJob(result.rows[0]);
     },
 
@@ -176,9 +198,15 @@ export function createPostgresJobQueue(pool: pg.Pool, clock: Clock, options: Job
         [jobId, tenantId, now],
       );
       if (updated.rows[0] !== undefined) return toJob(updated.rows[0]);
-      const current = await pool.query<JobRow>('SELECT * FROM jobs WHERE id = $1 AND tenant_id = $2', [jobId, tenantId]);
+      const current = await pool.query<JobRow>(
+        'SELECT * FROM jobs WHERE id = $1 AND tenant_id = $2',
+        [jobId, tenantId],
+      );
       if (current.rows[0] === undefined) throw new AppError('JOB_NOT_FOUND', `No job ${jobId}.`);
-      throw new AppError('INVALID_STATE', `Job ${jobId} is ${current.rows[0].state}; only dead jobs can be requeued.`);
+      throw new AppError(
+        'INVALID_STATE',
+        `Job ${jobId} is ${current.rows[0].state}; only dead jobs can be requeued.`,
+      );
     },
 
     counts: async (queue) => {

@@ -68,7 +68,9 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
         }
       }
       for (const kind of ['add', 'min', 'max'] as const) {
-        const rows = [...buckets].filter(([, p]) => p.kind === kind).sort(([a], [b]) => (a < b ? -1 : 1));
+        const rows = [...buckets]
+          .filter(([, p]) => p.kind === kind)
+          .sort(([a], [b]) => (a < b ? -1 : 1));
         if (rows.length > 0) {
           const cols = rows.map(([key]) => key.split(SEP));
           await client.query(
@@ -85,14 +87,22 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
             ],
           );
         }
-        const sessionRows = [...sessions].filter(([, p]) => p.kind === kind).sort(([a], [b]) => (a < b ? -1 : 1));
+        const sessionRows = [...sessions]
+          .filter(([, p]) => p.kind === kind)
+          .sort(([a], [b]) => (a < b ? -1 : 1));
         if (sessionRows.length > 0) {
           const cols = sessionRows.map(([key]) => key.split(SEP));
           await client.query(
             `INSERT INTO telemetry_sessions (tenant_id, session_id, agent_id, field, value)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[])
              ON CONFLICT (tenant_id, session_id, field) DO UPDATE SET value = ${UPDATE[kind]('telemetry_sessions')}`,
-            [cols.map((c) => c[0]), cols.map((c) => c[1]), cols.map((c) => c[2]), cols.map((c) => c[3]), sessionRows.map(([, p]) => p.value)],
+            [
+              cols.map((c) => c[0]),
+              cols.map((c) => c[1]),
+              cols.map((c) => c[2]),
+              cols.map((c) => c[3]),
+              sessionRows.map(([, p]) => p.value),
+            ],
           );
         }
       }
@@ -101,7 +111,12 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
         await client.query(
           `INSERT INTO telemetry_session_ends (tenant_id, minute, session_id, agent_id)
            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
-          [cols.map((c) => c[0]), cols.map((c) => c[1]), cols.map((c) => c[2]), cols.map((c) => c[3])],
+          [
+            cols.map((c) => c[0]),
+            cols.map((c) => c[1]),
+            cols.map((c) => c[2]),
+            cols.map((c) => c[3]),
+          ],
         );
       }
       await client.query('COMMIT');
@@ -119,7 +134,8 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
 
     async readBuckets(query: MetricQuery): Promise<BucketFields[]> {
       const params: unknown[] = [query.tenantId, query.fromMinute, query.toMinute];
-      let sql = 'SELECT minute, agent_id, tool, field, value FROM telemetry_buckets WHERE tenant_id = $1 AND minute BETWEEN $2 AND $3';
+      let sql =
+        'SELECT minute, agent_id, tool, field, value FROM telemetry_buckets WHERE tenant_id = $1 AND minute BETWEEN $2 AND $3';
       if (query.agentId !== undefined) {
         params.push(query.agentId);
         sql += ` AND agent_id = $${params.length}`;
@@ -128,13 +144,24 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
         params.push(query.tool);
         sql += ` AND (tool = '' OR tool = $${params.length})`;
       }
-      const result = await pool.query<{ minute: string; agent_id: string; tool: string; field: string; value: number }>(sql, params);
+      const result = await pool.query<{
+        minute: string;
+        agent_id: string;
+        tool: string;
+        field: string;
+        value: number;
+      }>(sql, params);
       const byBucket = new Map<string, BucketFields>();
       for (const row of result.rows) {
         const key = [row.minute, row.agent_id, row.tool].join(SEP);
         let bucket = byBucket.get(key);
         if (bucket === undefined) {
-          bucket = { agentId: row.agent_id, tool: row.tool, minute: Number(row.minute), fields: {} };
+          bucket = {
+            agentId: row.agent_id,
+            tool: row.tool,
+            minute: Number(row.minute),
+            fields: {},
+          };
           byBucket.set(key, bucket);
         }
         bucket.fields[row.field] = row.value;
@@ -149,7 +176,12 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
         params.push(query.agentId);
         agentFilter = `AND e.agent_id = $${params.length}`;
       }
-      const result = await pool.query<{ session_id: string; agent_id: string; field: string; value: number }>(
+      const result = await pool.query<{
+        session_id: string;
+        agent_id: string;
+        field: string;
+        value: number;
+      }>(
         `SELECT session_id, agent_id, field, value FROM telemetry_sessions
          WHERE tenant_id = $1 AND session_id IN (
            SELECT e.session_id FROM telemetry_session_ends e

@@ -61,7 +61,9 @@ function toDead(raw: RawEntry): DeadLetter {
   };
 }
 
-export async function createRedisEventStream(options: RedisEventStreamOptions): Promise<EventStream> {
+export async function createRedisEventStream(
+  options: RedisEventStreamOptions,
+): Promise<EventStream> {
   const { redis, maxLen } = options;
   const streamKey = options.streamKey ?? 'telemetry:stream';
   const group = options.group ?? 'telemetry-folders';
@@ -81,7 +83,14 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
     groupReady ??= (async () => {
       try {
         // ioredis does not prefix XGROUP's key (it sits after a subcommand): prefix it here.
-        await redis.call('XGROUP', 'CREATE', `${redis.options.keyPrefix ?? ''}${streamKey}`, group, '0', 'MKSTREAM');
+        await redis.call(
+          'XGROUP',
+          'CREATE',
+          `${redis.options.keyPrefix ?? ''}${streamKey}`,
+          group,
+          '0',
+          'MKSTREAM',
+        );
       } catch (error) {
         if (!String(error).includes('BUSYGROUP')) throw error;
       }
@@ -129,9 +138,17 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
     for (;;) {
       const from = resumeFrom.get(consumer);
       if (from === undefined) return undefined;
-      const reply = (await redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), 'STREAMS', streamKey, from)) as
-        | Array<[string, RawEntry[]]>
-        | null;
+      const reply = (await redis.call(
+        'XREADGROUP',
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        String(count),
+        'STREAMS',
+        streamKey,
+        from,
+      )) as Array<[string, RawEntry[]]> | null;
       const raw = reply?.[0]?.[1] ?? [];
       if (raw.length === 0) {
         resumeFrom.delete(consumer);
@@ -146,9 +163,9 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
   const started = new Set<string>();
   const appendName = 'engramTelemetryAppend';
   if (!(appendName in redis)) redis.defineCommand(appendName, { lua: APPEND_SCRIPT });
-  const appendCommand = (redis as unknown as Record<string, (numKeys: number, ...args: string[]) => Promise<unknown[]>>)[
-    appendName
-  ]!.bind(redis);
+  const appendCommand = (
+    redis as unknown as Record<string, (numKeys: number, ...args: string[]) => Promise<unknown[]>>
+  )[appendName]!.bind(redis);
 
   async function listDeadLetters(tenantId: string, limit: number): Promise<DeadLetter[]> {
     const found: DeadLetter[] = [];
@@ -187,10 +204,16 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
       const args = ['GROUP', group, consumer, 'COUNT', String(count)];
       if (blockMs > 0) args.push('BLOCK', String(blockMs));
       const connection = blockMs > 0 ? connectionOf(consumer) : redis;
-      const reply = (await connection.call('XREADGROUP', ...args, 'STREAMS', streamKey, '>')) as
-        | Array<[string, RawEntry[]]>
-        | null;
-      return (reply?.[0]?.[1] ?? []).filter((entry) => entry[1] !== null).map((entry) => toEntry(entry, 1));
+      const reply = (await connection.call(
+        'XREADGROUP',
+        ...args,
+        'STREAMS',
+        streamKey,
+        '>',
+      )) as Array<[string, RawEntry[]]> | null;
+      return (reply?.[0]?.[1] ?? [])
+        .filter((entry) => entry[1] !== null)
+        .map((entry) => toEntry(entry, 1));
     },
 
     async claimIdle(consumer, { idleMs, count }) {
@@ -280,7 +303,18 @@ export async function createRedisEventStream(options: RedisEventStreamOptions): 
       for (const dead of targets) {
         const reply = await redis
           .multi()
-          .call('XADD', streamKey, 'MAXLEN', '~', String(maxLen), '*', 't', dead.tenantId, 'e', dead.payload)
+          .call(
+            'XADD',
+            streamKey,
+            'MAXLEN',
+            '~',
+            String(maxLen),
+            '*',
+            't',
+            dead.tenantId,
+            'e',
+            dead.payload,
+          )
           .call('XDEL', deadKey, dead.id)
           .exec();
         const failure = reply?.find(([err]) => err !== null)?.[0];

@@ -10,7 +10,14 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import { newId } from '../../domain/ids.js';
-import type { ClaimedJob, FailOutcome, Job, JobQueue, JobQueueOptions, JobState } from '../../ports/job-queue.js';
+import type {
+  ClaimedJob,
+  FailOutcome,
+  Job,
+  JobQueue,
+  JobQueueOptions,
+  JobState,
+} from '../../ports/job-queue.js';
 
 // Keys are built inside the scripts (a claim touches jobs it finds), so the connection's key
 // prefix is passed as ARGV[1]. Layout: jq:job:<id>, jq:<queue>:due|leases|state:<s>|key:<key>.
@@ -163,13 +170,19 @@ function toJob(raw: Record<string, string>): Job {
   };
 }
 
-export function createRedisJobQueue(redis: Redis, clock: Clock, options: JobQueueOptions): JobQueue {
+export function createRedisJobQueue(
+  redis: Redis,
+  clock: Clock,
+  options: JobQueueOptions,
+): JobQueue {
   for (const [name, lua] of Object.entries(SCRIPTS)) {
     if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys: 0 });
   }
   const prefix = redis.options.keyPrefix ?? '';
   const run = (name: ScriptName, ...args: Array<string | number>) =>
-    (redis as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<unknown>>)[name](prefix, ...args);
+    (redis as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<unknown>>)[
+      name
+    ](prefix, ...args);
 
   async function read(id: string): Promise<Job | undefined> {
     const raw = await redis.hgetall(`jq:job:${id}`);
@@ -200,7 +213,8 @@ export function createRedisJobQueue(redis: Redis, clock: Clock, options: JobQueu
       const claimed: ClaimedJob[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const job = await read(flat[i]!);
-        if (job !== undefined) claimed.push({ ...job, leaseToken: flat[i + 1]!, leaseUntil: now + leaseMs });
+        if (job !== undefined)
+          claimed.push({ ...job, leaseToken: flat[i + 1]!, leaseUntil: now + leaseMs });
       }
       return claimed;
     },
@@ -242,7 +256,8 @@ export function createRedisJobQueue(redis: Redis, clock: Clock, options: JobQueu
         const ids = await redis.zrevrange(`jq:${queue}:state:${state}`, start, start + page - 1);
         for (const id of ids) {
           const job = await read(id);
-          if (job !== undefined && (tenantId === undefined || job.tenantId === tenantId)) found.push(job);
+          if (job !== undefined && (tenantId === undefined || job.tenantId === tenantId))
+            found.push(job);
           if (found.length >= limit) break;
         }
         if (ids.length < page) break;
@@ -254,7 +269,10 @@ export function createRedisJobQueue(redis: Redis, clock: Clock, options: JobQueu
       const outcome = (await run('jqRequeue', jobId, tenantId, clock.now())) as string;
       if (outcome === 'missing') throw new AppError('JOB_NOT_FOUND', `No job ${jobId}.`);
       if (outcome !== 'queued') {
-        throw new AppError('INVALID_STATE', `Job ${jobId} is ${outcome}; only dead jobs can be requeued.`);
+        throw new AppError(
+          'INVALID_STATE',
+          `Job ${jobId} is ${outcome}; only dead jobs can be requeued.`,
+        );
       }
       return (await read(jobId))!;
     },

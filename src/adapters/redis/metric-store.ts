@@ -144,7 +144,8 @@ const OP_MARK = { add: '+', min: '<', max: '>' } as const;
 function keysOf(tenantId: string) {
   const t = `tm:${enc(tenantId)}`;
   return {
-    bucket: (minute: number, agentId: string, tool: string) => `${t}:b:${minute}:${enc(agentId)}:${enc(tool)}`,
+    bucket: (minute: number, agentId: string, tool: string) =>
+      `${t}:b:${minute}:${enc(agentId)}:${enc(tool)}`,
     index: (minute: number) => `${t}:i:${minute}`,
     seen: (minute: number) => `${t}:seen:${minute}`,
     session: (sessionId: string) => `${t}:s:${enc(sessionId)}`,
@@ -227,7 +228,8 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
           sessionNo.set(sessionId, session);
         }
         eventArgs.push(session, String(fold.session.ops.length));
-        for (const op of fold.session.ops) eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
+        for (const op of fold.session.ops)
+          eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
         const ended = fold.session.endedMinute;
         if (ended === undefined) eventArgs.push('0');
         else eventArgs.push(indexOf(k.ended(ended)), fold.session.sessionId);
@@ -249,7 +251,8 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
     async readBuckets(query: MetricQuery): Promise<BucketFields[]> {
       const k = keysOf(query.tenantId);
       const minutes: number[] = [];
-      for (let minute = query.fromMinute; minute <= query.toMinute; minute += 1) minutes.push(minute);
+      for (let minute = query.fromMinute; minute <= query.toMinute; minute += 1)
+        minutes.push(minute);
       const indexPipeline = redis.pipeline();
       for (const minute of minutes) indexPipeline.hgetall(k.index(minute));
       const indexes = pipelineValues<Record<string, string>>(await indexPipeline.exec());
@@ -274,11 +277,13 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
     async readEndedSessions(query): Promise<SessionFields[]> {
       const k = keysOf(query.tenantId);
       const endPipeline = redis.pipeline();
-      for (let minute = query.fromMinute; minute <= query.toMinute; minute += 1) endPipeline.hgetall(k.ended(minute));
+      for (let minute = query.fromMinute; minute <= query.toMinute; minute += 1)
+        endPipeline.hgetall(k.ended(minute));
       const sessions = new Map<string, string>();
       for (const ended of pipelineValues<Record<string, string>>(await endPipeline.exec())) {
         for (const [sessionId, agentId] of Object.entries(ended)) {
-          if (query.agentId === undefined || agentId === query.agentId) sessions.set(sessionId, agentId);
+          if (query.agentId === undefined || agentId === query.agentId)
+            sessions.set(sessionId, agentId);
         }
       }
       if (sessions.size === 0) return [];
@@ -286,7 +291,11 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
       const sessionPipeline = redis.pipeline();
       for (const id of ids) sessionPipeline.hgetall(k.session(id));
       const rows = pipelineValues<Record<string, string>>(await sessionPipeline.exec());
-      return ids.map((sessionId, i) => ({ sessionId, agentId: sessions.get(sessionId)!, fields: numbers(rows[i]!) }));
+      return ids.map((sessionId, i) => ({
+        sessionId,
+        agentId: sessions.get(sessionId)!,
+        fields: numbers(rows[i]!),
+      }));
     },
 
     async prune() {

@@ -54,7 +54,9 @@ export function migrateSqlite(db: SqliteHandle, migrations: Migration[]): number
   const appliedNow: number[] = [];
   for (const migration of sortedMigrations(migrations)) {
     const apply = db.transaction(() => {
-      const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+      const done = db
+        .prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
+        .get(migration.version);
       if (done !== undefined) return false;
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(

@@ -39,7 +39,12 @@ interface DeadRow {
 }
 
 function toEntry(row: StreamRow): StreamEntry {
-  return { id: String(row.id), tenantId: row.tenant_id, payload: row.payload, deliveries: row.deliveries };
+  return {
+    id: String(row.id),
+    tenantId: row.tenant_id,
+    payload: row.payload,
+    deliveries: row.deliveries,
+  };
 }
 
 function toDead(row: DeadRow): DeadLetter {
@@ -54,10 +59,15 @@ function toDead(row: DeadRow): DeadLetter {
   };
 }
 
-export function createSqliteEventStream(db: SqliteHandle, options: SqliteEventStreamOptions): EventStream {
+export function createSqliteEventStream(
+  db: SqliteHandle,
+  options: SqliteEventStreamOptions,
+): EventStream {
   const { clock, leaseMs } = options;
   const pollMs = options.pollMs ?? 50;
-  const insert = db.prepare('INSERT INTO telemetry_stream (tenant_id, payload, appended_at) VALUES (?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO telemetry_stream (tenant_id, payload, appended_at) VALUES (?, ?, ?)',
+  );
   const claimFree = db.prepare<[string, number, number, number], StreamRow>(`
     UPDATE telemetry_stream SET lease_owner = ?, lease_until = ?, deliveries = deliveries + 1
     WHERE id IN (SELECT id FROM telemetry_stream WHERE lease_until IS NULL OR lease_until <= ? ORDER BY id LIMIT ?)
@@ -80,7 +90,9 @@ export function createSqliteEventStream(db: SqliteHandle, options: SqliteEventSt
   const listDead = db.prepare<[string, number], DeadRow>(
     'SELECT * FROM telemetry_dead_letters WHERE tenant_id = ? ORDER BY id LIMIT ?',
   );
-  const deadById = db.prepare<[string, number], DeadRow>('SELECT * FROM telemetry_dead_letters WHERE tenant_id = ? AND id = ?');
+  const deadById = db.prepare<[string, number], DeadRow>(
+    'SELECT * FROM telemetry_dead_letters WHERE tenant_id = ? AND id = ?',
+  );
   const removeDead = db.prepare('DELETE FROM telemetry_dead_letters WHERE id = ?');
   const counts = db.prepare<[], { length: number; pending: number; dead: number }>(`
     SELECT (SELECT count(*) FROM telemetry_stream) AS length,
@@ -94,7 +106,14 @@ export function createSqliteEventStream(db: SqliteHandle, options: SqliteEventSt
     for (const id of ids) remove.run(Number(id));
   });
   const moveToDead = db.transaction((entry: StreamEntry, error: string, now: number) => {
-    const row = insertDead.get(entry.tenantId, entry.id, entry.payload, error, entry.deliveries, now)!;
+    const row = insertDead.get(
+      entry.tenantId,
+      entry.id,
+      entry.payload,
+      error,
+      entry.deliveries,
+      now,
+    )!;
     remove.run(Number(entry.id));
     return row.id;
   });
@@ -118,15 +137,21 @@ export function createSqliteEventStream(db: SqliteHandle, options: SqliteEventSt
       if (!resumed.has(consumer)) {
         // Our own leases from an earlier run of this consumer come back first.
         resumed.add(consumer);
-        const own = db.transaction(() => claimOwn.all(clock.now() + leaseMs, consumer, count)).immediate();
+        const own = db
+          .transaction(() => claimOwn.all(clock.now() + leaseMs, consumer, count))
+          .immediate();
         if (own.length > 0) return own.map(toEntry);
       }
       const deadline = Date.now() + blockMs;
       for (;;) {
         const now = clock.now();
-        const rows = db.transaction(() => claimFree.all(consumer, now + leaseMs, now, count)).immediate();
+        const rows = db
+          .transaction(() => claimFree.all(consumer, now + leaseMs, now, count))
+          .immediate();
         if (rows.length > 0 || closed || Date.now() >= deadline) return rows.map(toEntry);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))),
+        );
       }
     },
 
@@ -170,7 +195,9 @@ export function createSqliteEventStream(db: SqliteHandle, options: SqliteEventSt
       const rows =
         ids === undefined
           ? listDead.all(tenantId, 1_000_000)
-          : ids.map((id) => deadById.get(tenantId, Number(id))).filter((row): row is DeadRow => row !== undefined);
+          : ids
+              .map((id) => deadById.get(tenantId, Number(id)))
+              .filter((row): row is DeadRow => row !== undefined);
       return replay.immediate(rows, clock.now());
     },
 

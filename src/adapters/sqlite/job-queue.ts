@@ -51,9 +51,15 @@ function toJob(row: JobRow): Job {
   };
 }
 
-export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: JobQueueOptions): JobQueue {
+export function createSqliteJobQueue(
+  db: SqliteHandle,
+  clock: Clock,
+  options: JobQueueOptions,
+): JobQueue {
   const byId = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
-  const byKey = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND key = ?');
+  const byKey = db.prepare<[string, string], JobRow>(
+    'SELECT * FROM jobs WHERE queue = ? AND key = ?',
+  );
   const restart = db.prepare(
     `UPDATE jobs SET state = 'queued', payload = ?, attempts = 0, max_attempts = ?, run_at = ?,
        lease_owner = NULL, lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
@@ -84,7 +90,9 @@ export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: Jo
     `UPDATE jobs SET state = 'completed', lease_token = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
      WHERE id = ? AND lease_token = ? AND state = 'running'`,
   );
-  const renewLease = db.prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_token = ? AND state = 'running'`);
+  const renewLease = db.prepare(
+    `UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_token = ? AND state = 'running'`,
+  );
 
   const enqueue = db.transaction((job: NewJob): { job: Job; created: boolean } => {
     const now = clock.now();
@@ -93,51 +101,72 @@ export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: Jo
     if (job.key !== undefined) {
       const existing = byKey.get(job.queue, job.key);
       if (existing !== undefined) {
-        if (existing.state === 'queued' || existing.state === 'running') return { job: toJob(existing), created: false };
+        if (existing.state === 'queued' || existing.state === 'running')
+          return { job: toJob(existing), created: false };
         restart.run(payload, maxAttempts, job.runAt ?? now, now, existing.id);
         return { job: toJob(byId.get(existing.id)!), created: true };
       }
     }
     const id = newId('job', now);
-    insert.run(id, job.tenantId, job.queue, job.key ?? null, payload, maxAttempts, job.runAt ?? now, now, now);
+    insert.run(
+      id,
+      job.tenantId,
+      job.queue,
+      job.key ?? null,
+      payload,
+      maxAttempts,
+      job.runAt ?? now,
+      now,
+      now,
+    );
     return { job: toJob(byId.get(id)!), created: true };
   });
 
-  const claim = db.transaction((queue: string, workerId: string, limit: number, leaseMs: number): ClaimedJob[] => {
-    const now = clock.now();
-    const due = dueJobs.all(queue, now, queue, now, limit);
-    const claimed: ClaimedJob[] = [];
-    for (const row of due) {
-      if (row.state === 'running' && row.attempts >= row.max_attempts) {
-        // The last holder died (lease expired) on its final attempt: no attempts are left.
-        markDead.run(`lease expired on attempt ${row.attempts} of ${row.max_attempts} (worker stopped or stalled)`, now, row.id);
-        continue;
+  const claim = db.transaction(
+    (queue: string, workerId: string, limit: number, leaseMs: number): ClaimedJob[] => {
+      const now = clock.now();
+      const due = dueJobs.all(queue, now, queue, now, limit);
+      const claimed: ClaimedJob[] = [];
+      for (const row of due) {
+        if (row.state === 'running' && row.attempts >= row.max_attempts) {
+          // The last holder died (lease expired) on its final attempt: no attempts are left.
+          markDead.run(
+            `lease expired on attempt ${row.attempts} of ${row.max_attempts} (worker stopped or stalled)`,
+            now,
+            row.id,
+          );
+          continue;
+        }
+        const leaseToken = randomBytes(12).toString('hex');
+        const leaseUntil = now + leaseMs;
+        markRunning.run(workerId, leaseToken, leaseUntil, now, row.id);
+        claimed.push({ ...toJob(byId.get(row.id)!), leaseToken, leaseUntil });
       }
-      const leaseToken = randomBytes(12).toString('hex');
-      const leaseUntil = now + leaseMs;
-      markRunning.run(workerId, leaseToken, leaseUntil, now, row.id);
-      claimed.push({ ...toJob(byId.get(row.id)!), leaseToken, leaseUntil });
-    }
-    return claimed;
-  });
+      return claimed;
+    },
+  );
 
   const fail = db.transaction((job: ClaimedJob, failure: JobFailure): FailOutcome => {
     const now = clock.now();
     const row = byId.get(job.id);
-    if (row === undefined || row.lease_token !== job.leaseToken || row.state !== 'running') return 'lease-lost';
+    if (row === undefined || row.lease_token !== job.leaseToken || row.state !== 'running')
+      return 'lease-lost';
     const dead = !failure.retryable || row.attempts >= row.max_attempts;
     if (dead) {
       markDead.run(failure.message, now, job.id);
       return 'dead';
     }
-    const runAt = now + backoffDelayMs(row.attempts, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs });
+    const runAt =
+      now +
+      backoffDelayMs(row.attempts, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs });
     markRetry.run(runAt, failure.message, now, job.id);
     return 'retrying';
   });
 
   return {
     enqueue: async (job) => enqueue.immediate(job),
-    claim: async ({ queue, workerId, limit, leaseMs }) => claim.immediate(queue, workerId, limit, leaseMs),
+    claim: async ({ queue, workerId, limit, leaseMs }) =>
+      claim.immediate(queue, workerId, limit, leaseMs),
     complete: async (job) => {
       const result = markCompleted.run(clock.now(), job.id, job.leaseToken);
       return result.changes === 1;
@@ -170,16 +199,22 @@ export function createSqliteJobQueue(db: SqliteHandle, clock: Clock, options: Jo
         )
         .run(now, now, jobId, tenantId);
       const row = byId.get(jobId);
-      if (row === undefined || row.tenant_id !== tenantId) throw new AppError('JOB_NOT_FOUND', `No job ${jobId}.`);
+      if (row === undefined || row.tenant_id !== tenantId)
+        throw new AppError('JOB_NOT_FOUND', `No job ${jobId}.`);
       if (result.changes === 0) {
-        throw new AppError('INVALID_STATE', `Job ${jobId} is ${row.state}; only dead jobs can be requeued.`);
+        throw new AppError(
+          'INVALID_STATE',
+          `Job ${jobId} is ${row.state}; only dead jobs can be requeued.`,
+        );
       }
       return toJob(row);
     },
     counts: async (queue) => {
       const counts: Record<JobState, number> = { queued: 0, running: 0, completed: 0, dead: 0 };
       const rows = db
-        .prepare<[string], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs WHERE queue = ? GROUP BY state')
+        .prepare<[string], { state: JobState; n: number }>(
+          'SELECT state, COUNT(*) AS n FROM jobs WHERE queue = ? GROUP BY state',
+        )
         .all(queue);
       for (const row of rows) counts[row.state] = row.n;
       return counts;

@@ -35,8 +35,13 @@ function combine(into: Map<string, Pending>, key: string, op: FoldOp): void {
 
 const SEP = '\u0000';
 
-export function createSqliteMetricStore(db: SqliteHandle, options: SqliteMetricStoreOptions): MetricStore {
-  const markProcessed = db.prepare('INSERT OR IGNORE INTO telemetry_processed (tenant_id, event_id, processed_at) VALUES (?, ?, ?)');
+export function createSqliteMetricStore(
+  db: SqliteHandle,
+  options: SqliteMetricStoreOptions,
+): MetricStore {
+  const markProcessed = db.prepare(
+    'INSERT OR IGNORE INTO telemetry_processed (tenant_id, event_id, processed_at) VALUES (?, ?, ?)',
+  );
   const bucketSql = (update: string) =>
     db.prepare(`INSERT INTO telemetry_buckets (tenant_id, minute, agent_id, tool, field, value) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (tenant_id, minute, agent_id, tool, field) DO UPDATE SET value = ${update}`);
@@ -74,7 +79,12 @@ export function createSqliteMetricStore(db: SqliteHandle, options: SqliteMetricS
       const sessionKey = [fold.tenantId, fold.session.sessionId, fold.agentId].join(SEP);
       for (const op of fold.session.ops) combine(sessions, `${sessionKey}${SEP}${op.field}`, op);
       if (fold.session.endedMinute !== undefined) {
-        markEnded.run(fold.tenantId, fold.session.endedMinute, fold.session.sessionId, fold.agentId);
+        markEnded.run(
+          fold.tenantId,
+          fold.session.endedMinute,
+          fold.session.sessionId,
+          fold.agentId,
+        );
       }
     }
     for (const [key, pending] of buckets) {
@@ -106,7 +116,10 @@ export function createSqliteMetricStore(db: SqliteHandle, options: SqliteMetricS
         params.push(query.tool);
       }
       const rows = db
-        .prepare<unknown[], { minute: number; agent_id: string; tool: string; field: string; value: number }>(
+        .prepare<
+          unknown[],
+          { minute: number; agent_id: string; tool: string; field: string; value: number }
+        >(
           `SELECT minute, agent_id, tool, field, value FROM telemetry_buckets WHERE ${conditions.join(' AND ')}`,
         )
         .all(...params);
@@ -149,9 +162,15 @@ export function createSqliteMetricStore(db: SqliteHandle, options: SqliteMetricS
 
     async prune({ processedBeforeMs, minuteBefore }) {
       const run = db.transaction(() => {
-        let removed = db.prepare('DELETE FROM telemetry_processed WHERE processed_at < ?').run(processedBeforeMs).changes;
-        removed += db.prepare('DELETE FROM telemetry_buckets WHERE minute < ?').run(minuteBefore).changes;
-        removed += db.prepare('DELETE FROM telemetry_session_ends WHERE minute < ?').run(minuteBefore).changes;
+        let removed = db
+          .prepare('DELETE FROM telemetry_processed WHERE processed_at < ?')
+          .run(processedBeforeMs).changes;
+        removed += db
+          .prepare('DELETE FROM telemetry_buckets WHERE minute < ?')
+          .run(minuteBefore).changes;
+        removed += db
+          .prepare('DELETE FROM telemetry_session_ends WHERE minute < ?')
+          .run(minuteBefore).changes;
         removed += db
           .prepare(
             `DELETE FROM telemetry_sessions WHERE (tenant_id, session_id) IN (

@@ -13,7 +13,12 @@ export interface TelemetryPorts {
   close(): Promise<void>;
 }
 
-export function openSqliteTelemetry(options: { path: string; clock: Clock; leaseMs: number; pollMs?: number }): TelemetryPorts {
+export function openSqliteTelemetry(options: {
+  path: string;
+  clock: Clock;
+  leaseMs: number;
+  pollMs?: number;
+}): TelemetryPorts {
   const database = openSqlite({ path: options.path });
   const stream = createSqliteEventStream(database.db, {
     clock: options.clock,

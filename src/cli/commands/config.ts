@@ -17,7 +17,9 @@ export function registerConfigCommand(program: Command, env: Env): void {
       }
       const width = Math.max(...Object.keys(effective).map((name) => name.length));
       for (const [name, value] of Object.entries(effective)) {
-        console.log(`${name.padEnd(width)}  ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+        console.log(
+          `${name.padEnd(width)}  ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+        );
       }
       console.log('\nConfiguration is valid.');
     });

@@ -7,9 +7,14 @@ import { createCommandLogger, loadCommandConfig, openRuntime, type Env } from '.
 export function registerMcpCommand(program: Command, env: Env, version: string): void {
   program
     .command('mcp')
-    .description('Serve the MCP protocol over stdio (tools: remember, recall, cite, get_context, ingest_document, …)')
+    .description(
+      'Serve the MCP protocol over stdio (tools: remember, recall, cite, get_context, ingest_document, …)',
+    )
     .option('--tenant <tenant>', 'the tenant this server acts for', DEFAULT_TENANT)
-    .option('--no-background', 'do not run background workers here (another engram process runs them)')
+    .option(
+      '--no-background',
+      'do not run background workers here (another engram process runs them)',
+    )
     .action(async (options: { tenant: string; background: boolean }, command: Command) => {
       const config = loadCommandConfig(command, env);
       const logger = createCommandLogger(config, true);

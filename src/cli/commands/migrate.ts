@@ -19,7 +19,10 @@ export function registerMigrateCommand(program: Command, env: Env): void {
         where = database.path;
         database.close();
       } else {
-        const database = await openPostgres({ url: config.databaseUrl, schema: config.databaseSchema });
+        const database = await openPostgres({
+          url: config.databaseUrl,
+          schema: config.databaseSchema,
+        });
         applied = database.appliedNow;
         where = `PostgreSQL schema ${config.databaseSchema}`;
         await database.close();

@@ -1,14 +1,23 @@
 // `engram serve`: the HTTP API, and in embedded mode (or --role all) the background workers too.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { closeOnSignals, createCommandLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
+import {
+  closeOnSignals,
+  createCommandLogger,
+  loadCommandConfig,
+  openRuntime,
+  type Env,
+} from '../load.js';
 
 export function registerServeCommand(program: Command, env: Env): void {
   program
     .command('serve')
     .description('Serve the HTTP API (embedded SQLite store unless ENGRAM_DATABASE_URL is set)')
     .addOption(
-      new Option('--role <role>', 'all: API and background workers; api: API only (run `engram worker` separately)')
+      new Option(
+        '--role <role>',
+        'all: API and background workers; api: API only (run `engram worker` separately)',
+      )
         .choices(['all', 'api'])
         .default('all'),
     )
@@ -30,7 +39,11 @@ export function registerServeCommand(program: Command, env: Env): void {
         throw error;
       }
       logger.info(
-        { url: `http://${config.host}:${config.port}`, store: runtime.stores.backend, role: options.role },
+        {
+          url: `http://${config.host}:${config.port}`,
+          store: runtime.stores.backend,
+          role: options.role,
+        },
         'engram is serving; API docs at /docs',
       );
     });

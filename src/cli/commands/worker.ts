@@ -3,7 +3,13 @@
 // HTTP API. Run any number of them beside `engram serve --role api`. SIGTERM/SIGINT finish the
 // batch in hand (acknowledged only once folded) and exit.
 import type { Command } from 'commander';
-import { closeOnSignals, createCommandLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
+import {
+  closeOnSignals,
+  createCommandLogger,
+  loadCommandConfig,
+  openRuntime,
+  type Env,
+} from '../load.js';
 
 export function registerWorkerCommand(program: Command, env: Env): void {
   program

@@ -8,14 +8,20 @@ export const serverSettings = {
   dataDir: z.string().min(1, 'must not be empty').default('./.engram'),
   databaseUrl: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (leave unset for the embedded SQLite store)')
+    .regex(
+      /^postgres(ql)?:\/\//,
+      'must start with postgres:// (leave unset for the embedded SQLite store)',
+    )
     .optional(),
   /** PostgreSQL schema holding Engram's tables (one database can hold several deployments). */
   databaseSchema: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)')
     .default('engram'),
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
   redisKeyPrefix: z.string().min(1).max(64).default('engram:'),
   redisCommandTimeoutMs: integer(10, 60_000).default(500),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -21,17 +21,32 @@ const entitySchema = z.object({
 
 const factSchema = z.object({
   id: z.string(),
-  text: z.string().describe('The fact as a sentence, e.g. "Alice Smith works at Acme Corp (since 2021-01-01)".'),
+  text: z
+    .string()
+    .describe('The fact as a sentence, e.g. "Alice Smith works at Acme Corp (since 2021-01-01)".'),
   subject: z.object({ id: z.string(), name: z.string() }),
   predicate: z.string(),
   object: z.object({ id: z.string(), name: z.string() }),
-  validAt: z.string().describe('When the fact became true: the date the text states, else when it was first extracted.'),
-  invalidAt: z.string().nullable().describe('When a newer contradicting fact replaced it; null while current.'),
+  validAt: z
+    .string()
+    .describe(
+      'When the fact became true: the date the text states, else when it was first extracted.',
+    ),
+  invalidAt: z
+    .string()
+    .nullable()
+    .describe('When a newer contradicting fact replaced it; null while current.'),
   invalidatedBy: z.string().nullable(),
 });
 
 function entityResponse(entity: EntityRecord): z.infer<typeof entitySchema> {
-  return { id: entity.id, name: entity.name, type: entity.type, mentionCount: entity.mentionCount, createdAt: iso(entity.createdAt) };
+  return {
+    id: entity.id,
+    name: entity.name,
+    type: entity.type,
+    mentionCount: entity.mentionCount,
+    createdAt: iso(entity.createdAt),
+  };
 }
 
 function factResponse(fact: RelationWithNames): z.infer<typeof factSchema> {
@@ -54,7 +69,8 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['graph'],
-          summary: 'Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored).',
+          summary:
+            'Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored).',
           querystring: z.object({
             query: z.string().min(1).max(MAX_ENTITY_QUERY_CHARS),
             limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -63,7 +79,11 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const entities = await graph.searchEntities({ tenantId: request.tenantId, query: request.query.query, limit: request.query.limit });
+        const entities = await graph.searchEntities({
+          tenantId: request.tenantId,
+          query: request.query.query,
+          limit: request.query.limit,
+        });
         return { entities: entities.map(entityResponse) };
       },
     );
@@ -73,7 +93,8 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['graph'],
-          summary: 'One entity: its aliases (with how each was matched), its facts (current and superseded) and where it is mentioned.',
+          summary:
+            'One entity: its aliases (with how each was matched), its facts (current and superseded) and where it is mentioned.',
           params: z.object({ id: z.string().min(1).max(200) }),
           response: {
             200: z.object({
@@ -90,11 +111,24 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
               facts: z.array(
                 factSchema.extend({
                   sources: z
-                    .array(z.object({ documentId: z.string(), chunkId: z.string(), sentence: z.string() }))
+                    .array(
+                      z.object({
+                        documentId: z.string(),
+                        chunkId: z.string(),
+                        sentence: z.string(),
+                      }),
+                    )
                     .describe('Where the fact was read (up to 5).'),
                 }),
               ),
-              mentions: z.array(z.object({ documentId: z.string(), chunkId: z.string(), surface: z.string(), type: z.enum(ENTITY_TYPES) })),
+              mentions: z.array(
+                z.object({
+                  documentId: z.string(),
+                  chunkId: z.string(),
+                  surface: z.string(),
+                  type: z.enum(ENTITY_TYPES),
+                }),
+              ),
               mentionsTruncated: z.boolean(),
               factsTruncated: z.boolean(),
             }),
@@ -105,9 +139,20 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
         const detail = await graph.getEntity(request.tenantId, request.params.id);
         return {
           entity: entityResponse(detail.entity),
-          aliases: detail.aliases.map((a) => ({ alias: a.alias, method: a.method, score: a.score, documentId: a.documentId, chunkId: a.chunkId })),
+          aliases: detail.aliases.map((a) => ({
+            alias: a.alias,
+            method: a.method,
+            score: a.score,
+            documentId: a.documentId,
+            chunkId: a.chunkId,
+          })),
           facts: detail.facts.map((fact) => ({ ...factResponse(fact), sources: fact.sources })),
-          mentions: detail.mentions.map((m) => ({ documentId: m.documentId, chunkId: m.chunkId, surface: m.surface, type: m.type })),
+          mentions: detail.mentions.map((m) => ({
+            documentId: m.documentId,
+            chunkId: m.chunkId,
+            surface: m.surface,
+            type: m.type,
+          })),
           mentionsTruncated: detail.mentionsTruncated,
           factsTruncated: detail.factsTruncated,
         };
@@ -121,10 +166,23 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
           tags: ['graph'],
           summary: `Entities within \`depth\` relations (1–${MAX_NEIGHBORHOOD_DEPTH}) of an entity, nearest first, and the relations among them; capped in size.`,
           querystring: z.object({
-            entity: z.string().min(1).max(MAX_ENTITY_QUERY_CHARS).describe('An entity id, or a name (the best match is used).'),
+            entity: z
+              .string()
+              .min(1)
+              .max(MAX_ENTITY_QUERY_CHARS)
+              .describe('An entity id, or a name (the best match is used).'),
             depth: z.coerce.number().int().min(1).max(MAX_NEIGHBORHOOD_DEPTH).default(1),
-            limit: z.coerce.number().int().min(1).max(200).optional().describe('Most entities returned (the server caps it).'),
-            includeInvalid: z.enum(['true', 'false']).default('false').describe('Also walk superseded facts.'),
+            limit: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(200)
+              .optional()
+              .describe('Most entities returned (the server caps it).'),
+            includeInvalid: z
+              .enum(['true', 'false'])
+              .default('false')
+              .describe('Also walk superseded facts.'),
           }),
           response: {
             200: z.object({

@@ -38,7 +38,11 @@ export function operationsRoutes(runtime: Runtime): FastifyPluginAsyncZod {
               await withTimeout(run(), 2_000, `${name} did not answer within 2 s`);
               return { name, ok: true };
             } catch (error) {
-              return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
+              return {
+                name,
+                ok: false,
+                error: error instanceof Error ? error.message : String(error),
+              };
             }
           }),
         );
@@ -49,7 +53,13 @@ export function operationsRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format).', hide: false } },
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics (text exposition format).',
+          hide: false,
+        },
+      },
       async (_request, reply) => {
         const body = await runtime.metrics.metrics();
         return reply.type(runtime.metrics.contentType).send(body);

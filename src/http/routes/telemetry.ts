@@ -2,7 +2,13 @@
 // the dead-letter list with replay.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { STEPS, WINDOWS, type StepName, type TelemetryService, type WindowName } from '../../telemetry/service.js';
+import {
+  STEPS,
+  WINDOWS,
+  type StepName,
+  type TelemetryService,
+  type WindowName,
+} from '../../telemetry/service.js';
 
 export interface TelemetryRouteOptions {
   /** Largest POST /v1/events body, bytes. */
@@ -34,7 +40,9 @@ const summarySchema = z.object({
   window: z.string(),
   from: z.string(),
   to: z.string(),
-  relativeError: z.number().describe('Every quantile is within this relative error of the exact value'),
+  relativeError: z
+    .number()
+    .describe('Every quantile is within this relative error of the exact value'),
   events: z.number(),
   modelCalls: z.object({
     count: z.number(),
@@ -98,7 +106,10 @@ const deadLetterSchema = z.object({
   failedAt: z.string(),
 });
 
-export function telemetryRoutes(service: TelemetryService, options: TelemetryRouteOptions): FastifyPluginAsyncZod {
+export function telemetryRoutes(
+  service: TelemetryService,
+  options: TelemetryRouteOptions,
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/v1/events',
@@ -115,7 +126,9 @@ export function telemetryRoutes(service: TelemetryService, options: TelemetryRou
           response: {
             202: z.object({
               accepted: z.number(),
-              rejected: z.array(z.object({ index: z.number(), code: z.string(), message: z.string() })),
+              rejected: z.array(
+                z.object({ index: z.number(), code: z.string(), message: z.string() }),
+              ),
             }),
           },
         },
@@ -131,7 +144,8 @@ export function telemetryRoutes(service: TelemetryService, options: TelemetryRou
       {
         schema: {
           tags: ['telemetry'],
-          summary: 'Latency quantiles, acceptance, tool usage, sessions and productivity over a window.',
+          summary:
+            'Latency quantiles, acceptance, tool usage, sessions and productivity over a window.',
           querystring: z.object(filterSchema),
           response: { 200: summarySchema },
         },
@@ -197,12 +211,14 @@ export function telemetryRoutes(service: TelemetryService, options: TelemetryRou
       {
         schema: {
           tags: ['telemetry'],
-          summary: 'Put dead letters back on the stream (all of the tenant\'s, or the ids given).',
+          summary: "Put dead letters back on the stream (all of the tenant's, or the ids given).",
           body: z.object({ ids: z.array(z.string().min(1)).max(10_000).optional() }).default({}),
           response: { 200: z.object({ replayed: z.number() }) },
         },
       },
-      async (request) => ({ replayed: await service.replayDeadLetters(request.tenantId, request.body.ids) }),
+      async (request) => ({
+        replayed: await service.replayDeadLetters(request.tenantId, request.body.ids),
+      }),
     );
   };
 }

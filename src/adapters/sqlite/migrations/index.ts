@@ -6,4 +6,10 @@ import { ingestMigrations } from './ingest.js';
 import { memoryMigrations } from './memory.js';
 import { telemetryMigrations } from './telemetry.js';
 
-export const sqliteMigrations: Migration[] = [...foundationMigrations, ...ingestMigrations, ...graphMigrations, ...memoryMigrations, ...telemetryMigrations];
+export const sqliteMigrations: Migration[] = [
+  ...foundationMigrations,
+  ...ingestMigrations,
+  ...graphMigrations,
+  ...memoryMigrations,
+  ...telemetryMigrations,
+];
