@@ -7,8 +7,9 @@ import { createPostgresStores } from './adapters/postgres/stores.js';
 import { closeRedis, openRedis } from './adapters/redis/connection.js';
 import { createRedisJobQueue } from './adapters/redis/job-queue.js';
 import { createSqliteStores } from './adapters/sqlite/stores.js';
+import { openTelemetryPorts } from './adapters/open-telemetry-ports.js';
+import { openTokenCache } from './adapters/open-token-cache.js';
 import type { Config } from './config/schema.js';
-import { AppError } from './domain/errors.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Logger } from './domain/logger.js';
 import { createHeartbeats, type Heartbeats } from './jobs/heartbeats.js';
@@ -29,25 +30,14 @@ import { createIngestService, type IngestService } from './ingest/ingest-service
 import { createIngestWorker } from './ingest/ingest-worker.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
 import { createTokenCounter } from './ingest/token-counter.js';
-import { openPostgres } from './adapters/postgres/database.js';
-import { createPostgresTelemetry } from './adapters/postgres/telemetry-ports.js';
-import { createRedisTelemetry } from './adapters/redis/telemetry-ports.js';
-import { sqlitePathFor } from './adapters/sqlite/stores.js';
-import { openSqliteTelemetry } from './adapters/sqlite/telemetry-ports.js';
-import type { EventStream } from './ports/event-stream.js';
-import type { MetricStore } from './ports/metric-store.js';
 import { parseApiKeys } from './http/auth.js';
 import { createModelCallRecorder } from './telemetry/model-calls.js';
 import { registerTelemetryGauges } from './telemetry/prometheus.js';
 import { createTelemetryService, type TelemetryService } from './telemetry/service.js';
 import { createTelemetryWorkers } from './telemetry/workers.js';
-import { createMemoryTokenCache } from './adapters/memory/token-cache.js';
-import { createRedisTokenCache } from './adapters/redis/token-cache.js';
-import { parseNamespaceTtls } from './context/cache-settings.js';
 import { createContextService, type ContextService } from './context/context-service.js';
 import { createTokenIdSource, type TokenIdSource } from './context/token-id-source.js';
 import { createTokenizerRegistry, parseTokenizerPaths } from './context/tokenizers/registry.js';
-import type { TokenCache } from './ports/token-cache.js';
 
 /** Something that runs in the background of `engram serve` / `engram worker`. */
 export interface BackgroundTask {
@@ -339,91 +329,4 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     await close();
     throw error;
   }
-}
-
-/** Telemetry's stream and metric state: Redis when configured, else tables of the SQL store. */
-async function openTelemetryPorts(
-  config: Config,
-  clock: Clock,
-  redis: Redis | undefined,
-): Promise<{ stream: EventStream; metrics: MetricStore; close(): Promise<void> }> {
-  if (redis !== undefined && config.redisUrl !== undefined) {
-    return createRedisTelemetry({
-      redis,
-      blockingOptions: {
-        url: config.redisUrl,
-        keyPrefix: config.redisKeyPrefix,
-        commandTimeoutMs: config.redisCommandTimeoutMs,
-      },
-      streamMaxLen: config.telemetryStreamMaxLen,
-      dedupTtlSeconds: config.telemetryDedupTtlSeconds,
-      retentionSeconds: config.telemetryRetentionSeconds,
-    });
-  }
-  if (config.databaseUrl !== undefined) {
-    const database = await openPostgres({
-      url: config.databaseUrl,
-      schema: config.databaseSchema,
-      poolMax: 4,
-    });
-    const ports = createPostgresTelemetry(database.pool, {
-      clock,
-      leaseMs: config.telemetryClaimIdleMs,
-    });
-    return {
-      ...ports,
-      close: async () => {
-        await ports.close();
-        await database.close();
-      },
-    };
-  }
-  return openSqliteTelemetry({
-    path: sqlitePathFor(config),
-    clock,
-    leaseMs: config.telemetryClaimIdleMs,
-  });
-}
-
-/**
- * The token cache: Redis (its own fail-fast connection, so a Redis outage fails cache calls at
- * once and the breaker falls back to local tokenization) when configured, else in process.
- */
-function openTokenCache(
-  config: Config,
-  deps: { clock: Clock; logger: Logger },
-): TokenCache & { close(): Promise<void> } {
-  const ttls = {
-    defaultTtlSeconds: config.tokenCacheTtlSeconds,
-    namespaceTtlSeconds: parseNamespaceTtls(config.tokenCacheNamespaceTtls),
-  };
-  const useRedis =
-    config.tokenCacheBackend === 'redis' ||
-    (config.tokenCacheBackend === 'auto' && config.redisUrl !== undefined);
-  if (!useRedis) return createMemoryTokenCache({ ...ttls, maxBytes: config.tokenCacheMaxBytes });
-  if (config.redisUrl === undefined) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      'ENGRAM_TOKEN_CACHE_BACKEND=redis needs ENGRAM_REDIS_URL.',
-    );
-  }
-  const connection = openRedis({
-    url: config.redisUrl,
-    keyPrefix: config.redisKeyPrefix,
-    commandTimeoutMs: Math.min(config.redisCommandTimeoutMs, config.tokenCacheTimeoutMs),
-    failFast: true,
-    onConnectionError: (error) =>
-      deps.logger.warn({ err: error }, 'token cache: Redis connection error'),
-  });
-  const cache = createRedisTokenCache({
-    ...ttls,
-    redis: connection,
-    maxBytes: config.tokenCacheMaxBytes,
-    callTimeoutMs: config.tokenCacheTimeoutMs,
-    breakerThreshold: config.tokenCacheBreakerThreshold,
-    breakerHalfOpenAfterMs: config.tokenCacheBreakerHalfOpenMs,
-    clock: deps.clock,
-    logger: deps.logger,
-  });
-  return { ...cache, close: () => closeRedis(connection) };
 }
