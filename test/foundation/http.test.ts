@@ -1,5 +1,6 @@
 // The HTTP service's own behaviour: request ids, the error envelope, limits, auth, rate limits,
 // health, readiness and metrics — through the real app on a real SQLite store.
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createManualClock } from '../../src/domain/clock.js';
@@ -197,6 +198,27 @@ describe('HTTP service', () => {
       /engram_http_request_duration_seconds_count\{method="POST",route="\/v1\/test\/echo",status="200"\} 1/,
     );
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('exposes metrics that promtool accepts without a problem', async (context) => {
+    const promtool = spawnSync('promtool', ['--version']);
+    if (promtool.error !== undefined) {
+      if (process.env.CI === 'true')
+        throw new Error('promtool is missing: run scripts/setup-tools.sh');
+      console.warn(
+        '\n!!! SKIPPING promtool check: promtool is not installed (scripts/setup-tools.sh) !!!\n',
+      );
+      context.skip();
+    }
+    const server = await start();
+    await server.inject({ method: 'GET', url: '/health' });
+    const metrics = await server.inject({ method: 'GET', url: '/metrics' });
+    const checked = spawnSync('promtool', ['check', 'metrics'], {
+      input: metrics.body,
+      encoding: 'utf8',
+    });
+    expect(`${checked.stdout}${checked.stderr}`).toBe('');
+    expect(checked.status).toBe(0);
   });
 
   it('serves the OpenAPI document and its UI', async () => {
