@@ -1,6 +1,8 @@
 // SQLite memory store, full-text search: BM25 over FTS5 (porter). Query words become an OR query
 // of their quoted terms; terms common across the store (document frequencies cached) add score
-// but do not select candidates on their own.
+// but do not select candidates on their own. FTS rowids carry tenant and user bits above the pk
+// (migration 201), so a MATCH only visits the scope's rowid range: a user with 1,000 memories among
+// 100k no longer pays for the other 99k. BM25 statistics stay store-wide, so scores are unchanged.
 import { LRUCache } from 'lru-cache';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
@@ -45,6 +47,37 @@ function orOf(terms: string[]): string {
 const COMMON_SHARE = 0.05;
 const COMMON_MIN_DF = 500;
 const STATS_TTL_MS = 10 * 60_000;
+
+/** FTS rowid layout (see migrations/memory.ts): tenant number, user number, memory pk. */
+const TENANT_SHIFT = 49n;
+const TENANT_NUMBERS = 16384n;
+const USER_SHIFT = 33n;
+const USER_NUMBERS = 65536n;
+const PK_MASK = (1n << USER_SHIFT) - 1n;
+
+/** The inclusive FTS rowid range of a scope; undefined when the tenant or user has no memories. */
+function scopeRowids(
+  db: SqliteHandle,
+  scope: MemoryScope,
+): { from: bigint; to: bigint } | undefined {
+  const tenant = db
+    .prepare('SELECT n FROM memory_fts_tenants WHERE tenant_id = ?')
+    .safeIntegers()
+    .get(scope.tenantId) as { n: bigint } | undefined;
+  if (tenant === undefined) return undefined;
+  const tenantBase = (tenant.n % TENANT_NUMBERS) << TENANT_SHIFT;
+  if (scope.userId === undefined) {
+    return { from: tenantBase, to: tenantBase + (1n << TENANT_SHIFT) - 1n };
+  }
+  const user = db
+    .prepare('SELECT n FROM memory_fts_users WHERE tenant_id = ? AND user_key = ?')
+    .safeIntegers()
+    .get(scope.tenantId, scope.userId === null ? '' : `u${scope.userId}`) as
+    { n: bigint } | undefined;
+  if (user === undefined) return undefined;
+  const from = tenantBase | ((user.n % USER_NUMBERS) << USER_SHIFT);
+  return { from, to: from + PK_MASK };
+}
 
 export class SqliteMemoryTextSearch {
   /** Document frequencies of query terms (all tenants), refreshed after STATS_TTL_MS. */
@@ -94,16 +127,23 @@ export class SqliteMemoryTextSearch {
   search(input: MemoryScope & { query: string; k: number }): MemoryHit[] {
     const match = this.matchExpression(input.query);
     if (match === '' || input.k <= 0) return [];
+    const rowids = scopeRowids(this.db, input);
+    if (rowids === undefined) return [];
     const scope = scopeClauses(input);
     // Rank on (pk, score) only, then read the k winners: sorting every match with its text and
-    // JSON columns is what made wide OR queries slow.
+    // JSON columns is what made wide OR queries slow. CROSS JOIN keeps FTS5 outermost, where it
+    // takes the rowid range; the scope clauses still decide (rowid numbers wrap).
     const ranked = this.db
       .prepare(
         `SELECT m.pk, -bm25(memories_fts) AS score FROM memories_fts
-         JOIN memories m ON m.pk = memories_fts.rowid
-         WHERE memories_fts MATCH ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
+         CROSS JOIN memories m ON m.pk = (memories_fts.rowid & ${PK_MASK})
+         WHERE memories_fts MATCH ? AND memories_fts.rowid >= ? AND memories_fts.rowid <= ? AND ${scope.sql}
+         ORDER BY score DESC, m.pk LIMIT ?`,
       )
-      .all(match, ...scope.params, input.k) as Array<{ pk: number; score: number }>;
+      .all(match, rowids.from, rowids.to, ...scope.params, input.k) as Array<{
+      pk: number;
+      score: number;
+    }>;
     return hitsOf(this.db, ranked);
   }
 }

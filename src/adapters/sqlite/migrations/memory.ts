@@ -2,6 +2,28 @@
 // and its vectors (compared by brute force with sqlite-vec's distance function).
 import type { Migration } from '../../migration.js';
 
+/**
+ * Full-text rowid of a memory (v201): scope bits above the memory's pk, so FTS5 can restrict a
+ * MATCH to one tenant's or user's rowid range before it ranks. Tenant and user numbers come from
+ * the memory_fts_tenants / memory_fts_users tables and wrap; a wrapped collision only adds
+ * candidates that the scope filter then drops. pks stay below 2^33. Migration 201 is built from
+ * these helpers: never change them (add a migration), and keep memory-text-search.ts in step.
+ */
+function ftsRowid(row: 'new' | 'old'): string {
+  const tenant = `(SELECT n FROM memory_fts_tenants WHERE tenant_id = ${row}.tenant_id)`;
+  const user = `(SELECT n FROM memory_fts_users WHERE tenant_id = ${row}.tenant_id AND user_key = ${userKey(row)})`;
+  return `(((${tenant} % 16384) << 49) | ((${user} % 65536) << 33) | ${row}.pk)`;
+}
+
+function userKey(row: string): string {
+  return `(CASE WHEN ${row}.user_id IS NULL THEN '' ELSE 'u' || ${row}.user_id END)`;
+}
+
+function registerScope(row: 'new'): string {
+  return `INSERT OR IGNORE INTO memory_fts_tenants (tenant_id) VALUES (${row}.tenant_id);
+        INSERT OR IGNORE INTO memory_fts_users (tenant_id, user_key) VALUES (${row}.tenant_id, ${userKey(row)});`;
+}
+
 export const memoryMigrations: Migration[] = [
   {
     version: 200,
@@ -69,6 +91,48 @@ export const memoryMigrations: Migration[] = [
         embedder_id TEXT NOT NULL,
         vector BLOB NOT NULL
       );
+    `,
+  },
+  {
+    version: 201,
+    name: 'memory full-text rowids carry tenant and user, so MATCH is restricted to a scope',
+    sql: `
+      DROP TRIGGER memories_fts_insert;
+      DROP TRIGGER memories_fts_delete;
+      DROP TRIGGER memories_fts_update;
+      DROP TABLE memories_fts;
+
+      CREATE TABLE memory_fts_tenants (n INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE);
+      CREATE TABLE memory_fts_users (
+        n INTEGER PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        UNIQUE (tenant_id, user_key)
+      );
+      -- Contentless: the rowid is not memories.pk, so FTS5 cannot read text back from memories;
+      -- deletes pass the old text, which is all FTS5 needs.
+      CREATE VIRTUAL TABLE memories_fts USING fts5(
+        text, content = '', tokenize = 'porter unicode61'
+      );
+
+      INSERT OR IGNORE INTO memory_fts_tenants (tenant_id)
+        SELECT DISTINCT tenant_id FROM memories ORDER BY tenant_id;
+      INSERT OR IGNORE INTO memory_fts_users (tenant_id, user_key)
+        SELECT DISTINCT new.tenant_id, ${userKey('new')} FROM memories new ORDER BY 1, 2;
+      INSERT INTO memories_fts (rowid, text) SELECT ${ftsRowid('new')}, new.text FROM memories new;
+
+      CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+        ${registerScope('new')}
+        INSERT INTO memories_fts (rowid, text) VALUES (${ftsRowid('new')}, new.text);
+      END;
+      CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', ${ftsRowid('old')}, old.text);
+      END;
+      CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, tenant_id, user_id ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', ${ftsRowid('old')}, old.text);
+        ${registerScope('new')}
+        INSERT INTO memories_fts (rowid, text) VALUES (${ftsRowid('new')}, new.text);
+      END;
     `,
   },
 ];
