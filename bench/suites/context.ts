@@ -1,8 +1,9 @@
 // Token-exact context: p50/p95 of building a 2k- and an 8k-token context with a warm and a cold
-// token cache, in process and with Redis, beside tokenizing the same text from scratch in the same
-// run. Recall is a fixed in-memory list (its time is reported on its own line); the corpus is real
-// prose: paragraphs of the READMEs in node_modules. Run with `npm run bench -- context`, or alone
-// with `npx tsx bench/suites/context.ts [--quick]`.
+// token cache — in process, with Redis, and with Redis behind an in-process tier (redis+local,
+// what openTokenCache builds by default with Redis) — beside tokenizing the same text from scratch
+// in the same run. Recall is a fixed in-memory list (its time is reported on its own line); the
+// corpus is real prose: paragraphs of the READMEs in node_modules. Run with
+// `npm run bench -- context`, or alone with `npx tsx bench/suites/context.ts [--quick]`.
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import {
 import { createMemoryTokenCache } from '../../src/adapters/memory/token-cache.js';
 import { closeRedis, openRedis } from '../../src/adapters/redis/connection.js';
 import { createRedisTokenCache } from '../../src/adapters/redis/token-cache.js';
+import { createTieredTokenCache } from '../../src/adapters/tiered-token-cache.js';
 import { createContextService, type ContextRecall } from '../../src/context/context-service.js';
 import { createTestTokenizerRegistry } from '../../test/support/test-tokenizers.js';
 import { createTokenIdSource } from '../../src/context/token-id-source.js';
@@ -135,28 +137,38 @@ async function backends(context: BenchContext): Promise<Backend[]> {
         setTimeout(() => reject(new Error('no Redis within 3 s')), 3000),
       ),
     ]);
-    list.push({
-      label: 'redis',
-      cache: createRedisTokenCache({
-        redis,
-        maxBytes: 256 << 20,
-        defaultTtlSeconds: 3600,
-        namespaceTtlSeconds: new Map(),
-        callTimeoutMs: 500,
-        clock: systemClock,
-        logger,
-      }),
-      close: async () => {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          // SCAN returns full names; DEL adds the connection's key prefix again, so strip it.
-          if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(prefix.length)));
-        } while (cursor !== '0');
-        await closeRedis(redis);
-      },
+    const shared = createRedisTokenCache({
+      redis,
+      maxBytes: 256 << 20,
+      defaultTtlSeconds: 3600,
+      namespaceTtlSeconds: new Map(),
+      callTimeoutMs: 500,
+      clock: systemClock,
+      logger,
     });
+    list.push(
+      { label: 'redis', cache: shared, close: async () => {} },
+      {
+        label: 'redis+local',
+        // The default of ENGRAM_TOKEN_CACHE_LOCAL_MAX_BYTES.
+        cache: createTieredTokenCache({
+          shared,
+          localMaxBytes: 8 << 20,
+          defaultTtlSeconds: 3600,
+          namespaceTtlSeconds: new Map(),
+        }),
+        close: async () => {
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+            cursor = next;
+            // SCAN returns full names; DEL adds the connection's key prefix again, so strip it.
+            if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(prefix.length)));
+          } while (cursor !== '0');
+          await closeRedis(redis);
+        },
+      },
+    );
   } catch (error) {
     context.log(`Redis not reachable at ${REDIS_URL} (${String(error)}): Redis rows skipped`);
     await closeRedis(redis);

@@ -1,4 +1,5 @@
-// Chooses the token cache from config: Redis (bounded by the app, behind a breaker) or in process.
+// Chooses the token cache from config: Redis (bounded by the app, behind a breaker, with a small
+// in-process tier in front unless ENGRAM_TOKEN_CACHE_LOCAL_MAX_BYTES=0) or in process.
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { AppError } from '../domain/errors.js';
@@ -8,10 +9,12 @@ import { parseNamespaceTtls } from '../context/cache-settings.js';
 import { createMemoryTokenCache } from './memory/token-cache.js';
 import { closeRedis, openRedis } from './redis/connection.js';
 import { createRedisTokenCache } from './redis/token-cache.js';
+import { createTieredTokenCache } from './tiered-token-cache.js';
 
 /**
  * The token cache: Redis (its own fail-fast connection, so a Redis outage fails cache calls at
- * once and the breaker falls back to local tokenization) when configured, else in process.
+ * once and the breaker falls back to local tokenization) when configured, else in process. With
+ * Redis, an in-process tier answers warm lookups without a round trip.
  */
 export function openTokenCache(
   config: Config,
@@ -49,5 +52,19 @@ export function openTokenCache(
     clock: deps.clock,
     logger: deps.logger,
   });
-  return { ...cache, close: () => closeRedis(connection) };
+  if (config.tokenCacheLocalMaxBytes === 0) {
+    return { ...cache, close: () => closeRedis(connection) };
+  }
+  const tiered = createTieredTokenCache({
+    ...ttls,
+    shared: cache,
+    localMaxBytes: config.tokenCacheLocalMaxBytes,
+  });
+  return {
+    ...tiered,
+    close: async () => {
+      await tiered.close();
+      await closeRedis(connection);
+    },
+  };
 }

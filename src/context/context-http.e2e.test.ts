@@ -143,9 +143,15 @@ for (const backend of ['memory', 'redis'] as const) {
         backend,
         breaker: backend === 'redis' ? 'closed' : 'none',
       });
+      // With Redis, an in-process tier sits in front: the repeated request was answered there.
+      const tiers = stats.json<{ tiers?: { localHits: number } }>().tiers;
+      if (backend === 'redis') expect(tiers?.localHits).toBeGreaterThan(0);
+      else expect(tiers).toBeUndefined();
       const metrics = await app.inject({ method: 'GET', url: '/metrics' });
       expect(metrics.body).toContain('engram_context_token_cache_hits_total');
       expect(metrics.body).toContain('engram_context_token_cache_lookup_seconds_bucket');
+      if (backend === 'redis')
+        expect(metrics.body).toMatch(/engram_context_token_cache_tier_hits\{tier="local"\} [1-9]/);
     });
   });
 }

@@ -201,6 +201,27 @@ export function createTokenIdSource(options: TokenIdSourceOptions): TokenIdSourc
     (stats) => stats.errors,
   );
   new Gauge({
+    name: 'engram_context_token_cache_tier_hits',
+    help: 'Keys answered by each tier of a tiered token cache: local (process memory, no Redis call) or redis (cumulative, this process).',
+    labelNames: ['tier'],
+    registers,
+    async collect() {
+      const { tiers } = await readCacheStats();
+      if (tiers === undefined) return;
+      this.set({ tier: 'local' }, tiers.localHits);
+      this.set({ tier: 'redis' }, tiers.redisHits);
+    },
+  });
+  new Gauge({
+    name: 'engram_context_token_cache_local_bytes',
+    help: 'Bytes held by the in-process tier in front of Redis.',
+    registers,
+    async collect() {
+      const { tiers } = await readCacheStats();
+      if (tiers !== undefined) this.set(tiers.local.bytes);
+    },
+  });
+  new Gauge({
     name: 'engram_context_token_cache_breaker_state',
     help: 'Circuit breaker of the token cache: 1 for the current state.',
     labelNames: ['state'],

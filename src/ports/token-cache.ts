@@ -19,6 +19,16 @@ export interface TokenCacheStats {
   /** Calls that failed or timed out (they counted as misses / dropped writes). */
   errors: number;
   breaker: BreakerState;
+  /** Set by a tiered cache (in-process tier in front of Redis); the fields above are Redis's. */
+  tiers?: TokenCacheTierStats;
+}
+
+export interface TokenCacheTierStats {
+  /** Keys answered from process memory, without a Redis call. */
+  localHits: number;
+  /** Keys the in-process tier missed and Redis answered. */
+  redisHits: number;
+  local: { entries: number; bytes: number; maxBytes: number; evictions: number };
 }
 
 export interface TokenCache {

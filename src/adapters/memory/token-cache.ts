@@ -1,5 +1,6 @@
 // In-process token cache: an LRU bounded in bytes (4 bytes a token plus per-entry overhead),
-// with the namespace's TTL, refreshed on read.
+// with the namespace's TTL, refreshed on read (unless `refreshOnRead: false`, for a tier that
+// must go back to its backing store now and then).
 import { LRUCache } from 'lru-cache';
 import {
   ttlSecondsFor,
@@ -18,11 +19,14 @@ interface Entry {
 
 export interface MemoryTokenCacheOptions extends TokenCacheTtls {
   maxBytes: number;
+  /** false: an entry lives its TTL from the write, however often it is read. Default true. */
+  refreshOnRead?: boolean;
 }
 
 export function createMemoryTokenCache(options: MemoryTokenCacheOptions): TokenCache {
   let evictions = 0;
   const enabled = options.maxBytes > 0;
+  const refreshOnRead = options.refreshOnRead ?? true;
   const lru = new LRUCache<string, Entry>({
     maxSize: Math.max(options.maxBytes, 1),
     sizeCalculation: (entry, key) => entry.ids.length * 4 + key.length * 2 + ENTRY_OVERHEAD_BYTES,
@@ -36,10 +40,11 @@ export function createMemoryTokenCache(options: MemoryTokenCacheOptions): TokenC
     async getMany(keys, { namespace }) {
       const ttlMs = ttlSecondsFor(options, namespace) * 1000;
       return keys.map((key) => {
-        const entry = lru.get(key);
+        const entry = lru.get(key, { updateAgeOnGet: refreshOnRead });
         if (entry === undefined) return undefined;
         // A hit refreshes the entry to the reading namespace's TTL.
-        if (entry.ttlMs !== ttlMs) lru.set(key, { ids: entry.ids, ttlMs }, { ttl: ttlMs });
+        if (refreshOnRead && entry.ttlMs !== ttlMs)
+          lru.set(key, { ids: entry.ids, ttlMs }, { ttl: ttlMs });
         return entry.ids;
       });
     },

@@ -22,6 +22,11 @@ function validWith(parse: (value: string) => unknown) {
 export const contextSettings = {
   /** Byte budget of the token cache (in process, or in Redis, accounted by Engram). 0 disables it. */
   tokenCacheMaxBytes: integer(0, 64 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /**
+   * With Redis: byte budget of a small in-process cache in front of it, so warm requests skip
+   * the Redis round trip. 0 disables it (every lookup goes to Redis).
+   */
+  tokenCacheLocalMaxBytes: integer(0, 64 * 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   tokenCacheTtlSeconds: integer(1, 31_536_000).default(24 * 3600),
   /** JSON object of namespace → TTL seconds, e.g. {"docs":604800}. */
   tokenCacheNamespaceTtls: z.string().optional().superRefine(validWith(parseNamespaceTtls)),

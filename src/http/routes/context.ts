@@ -71,6 +71,21 @@ export const contextStatsSchema = z.object({
   evictions: z.number(),
   errors: z.number(),
   breaker: z.enum(['closed', 'open', 'half-open', 'none']),
+  tiers: z
+    .object({
+      localHits: z.number().describe('Keys answered from process memory, without a Redis call.'),
+      redisHits: z.number().describe('Keys the in-process tier missed and Redis answered.'),
+      local: z.object({
+        entries: z.number(),
+        bytes: z.number(),
+        maxBytes: z.number(),
+        evictions: z.number(),
+      }),
+    })
+    .optional()
+    .describe(
+      'With Redis and an in-process tier in front of it; the other fields are Redis figures.',
+    ),
   hitLatencyMs: latencySchema,
   missLatencyMs: latencySchema,
   tokenizers: z.array(z.string()),
