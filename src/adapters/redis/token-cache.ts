@@ -43,8 +43,22 @@ import {
 /** Per-entry bookkeeping charged on top of the value: LRU member, size field, key overhead. */
 const ENTRY_OVERHEAD_BYTES = 160;
 
+/**
+ * LRU positions are a logical clock: never below the caller's time, always above every other
+ * position, so entries touched within one millisecond still keep their order.
+ */
+const NEXT_POSITION_LUA = `
+local function nextPosition(now)
+  local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  local last = top[2] and tonumber(top[2]) or 0
+  local wanted = tonumber(now)
+  if wanted > last then return wanted end
+  return last + 1
+end
+`;
+
 const SET_SCRIPT = `
-local now = ARGV[1]
+${NEXT_POSITION_LUA}local now = ARGV[1]
 local maxBytes = tonumber(ARGV[2])
 local ttl = ARGV[3]
 local overhead = tonumber(ARGV[4])
@@ -57,7 +71,7 @@ for i = 6, #ARGV, 2 do
   if old then redis.call('DECRBY', KEYS[3], old) end
   redis.call('SET', valuePrefix .. member, value, 'PX', ttl)
   redis.call('HSET', KEYS[2], member, size)
-  redis.call('ZADD', KEYS[1], now, member)
+  redis.call('ZADD', KEYS[1], nextPosition(now), member)
   redis.call('INCRBY', KEYS[3], size)
 end
 local total = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -79,12 +93,12 @@ return evicted
 `;
 
 const GET_SCRIPT = `
-local out = {}
+${NEXT_POSITION_LUA}local out = {}
 for i = 2, #KEYS do
   local value = redis.call('GET', KEYS[i])
   if value then
     redis.call('PEXPIRE', KEYS[i], ARGV[1])
-    redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[i + 1])
+    redis.call('ZADD', KEYS[1], 'XX', nextPosition(ARGV[2]), ARGV[i + 1])
     out[i - 1] = value
   else
     out[i - 1] = false
