@@ -10,6 +10,7 @@ import type { ModelCallRecorder } from '../ports/embedder.js';
 import { createCallPolicy } from './call-policy.js';
 import { joinUrl, postJson, printableUrl } from './http-json.js';
 import { shortReason } from './openai-embedder.js';
+import { openAiCallRecorder } from './openai-call-recorder.js';
 
 export interface OpenAiChatModelOptions {
   baseUrl: string;
@@ -47,37 +48,11 @@ const MAX_ISSUES_SHOWN = 8;
 export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatModel {
   const url = joinUrl(options.baseUrl, 'chat/completions');
   const target = `chat model server ${printableUrl(url)} (model ${options.model})`;
-  const policy = createCallPolicy({
-    target,
-    timeoutMs: options.timeoutMs,
-    logger: options.logger,
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
-    ...(options.breakerThreshold === undefined
-      ? {}
-      : { breakerThreshold: options.breakerThreshold }),
-    ...(options.breakerHalfOpenAfterMs === undefined
-      ? {}
-      : { breakerHalfOpenAfterMs: options.breakerHalfOpenAfterMs }),
-  });
+  const policy = createCallPolicy({ ...options, target });
   const id = `openai:${options.model}`;
   let closed = false;
 
-  function record(call: {
-    latencyMs: number;
-    items: number;
-    success: boolean;
-    inputTokens?: number;
-    outputTokens?: number;
-    error?: string;
-  }) {
-    if (options.recordCall === undefined) return;
-    try {
-      options.recordCall({ kind: 'chat', provider: 'openai', model: options.model, ...call });
-    } catch (error) {
-      options.logger.warn({ err: error }, 'model call recorder threw; ignored');
-    }
-  }
+  const record = openAiCallRecorder('chat', options);
 
   /** One completion (with retries); returns the reply's text. */
   async function complete(

@@ -9,6 +9,7 @@ import type { EmbedOptions, Embedder, ModelCallRecorder } from '../ports/embedde
 import { createCallPolicy, type CallPolicy } from './call-policy.js';
 import { joinUrl, postJson, printableUrl } from './http-json.js';
 import { l2Normalise } from './l2-normalise.js';
+import { openAiCallRecorder } from './openai-call-recorder.js';
 
 export interface OpenAiEmbedderOptions {
   /** e.g. `https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`. */
@@ -43,19 +44,7 @@ const embeddingsResponse = z.object({
 export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
   const url = joinUrl(options.baseUrl, 'embeddings');
   const target = `embedding server ${printableUrl(url)} (model ${options.model})`;
-  const policy: CallPolicy = createCallPolicy({
-    target,
-    timeoutMs: options.timeoutMs,
-    logger: options.logger,
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
-    ...(options.breakerThreshold === undefined
-      ? {}
-      : { breakerThreshold: options.breakerThreshold }),
-    ...(options.breakerHalfOpenAfterMs === undefined
-      ? {}
-      : { breakerHalfOpenAfterMs: options.breakerHalfOpenAfterMs }),
-  });
+  const policy: CallPolicy = createCallPolicy({ ...options, target });
   const concurrency = Math.max(1, options.concurrency ?? 2);
   let dimension = options.dimensions;
   let closed = false;
@@ -64,20 +53,7 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       ? `openai:${options.model}`
       : `openai:${options.model}:${options.dimensions}d`;
 
-  function record(call: {
-    latencyMs: number;
-    items: number;
-    success: boolean;
-    inputTokens?: number;
-    error?: string;
-  }) {
-    if (options.recordCall === undefined) return;
-    try {
-      options.recordCall({ kind: 'embedding', provider: 'openai', model: options.model, ...call });
-    } catch (error) {
-      options.logger.warn({ err: error }, 'model call recorder threw; ignored');
-    }
-  }
+  const record = openAiCallRecorder('embedding', options);
 
   async function embedBatch(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const body: Record<string, unknown> = { model: options.model, input: texts };
