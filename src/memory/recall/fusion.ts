@@ -1,6 +1,6 @@
 // Fusion: turns per-list evidence about candidate memories into one score each. Pure functions over
 // a few hundred candidates, so they are cheap and testable. The signals, each a general idea
-// measured on LoCoMo (see src/eval/lab/):
+// measured on LoCoMo (see bench/lab/):
 // - weighted score fusion of full-text relevance and vector similarity, each scaled by the best
 //   score in its list (better than reciprocal rank fusion when one list is much stronger; RRF
 //   stays available as `fusion: 'rrf'`);

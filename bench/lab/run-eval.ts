@@ -1,21 +1,21 @@
 // Lab runner: the real evaluation (SQLite in a temp dir, MemoryService, RecallService) with a
 // disk-backed vector cache in front of the local embedder, so repeated runs skip the model.
-// Run: npx tsx src/eval/lab/run-eval.ts [conv-26 …]   (tuning overrides as JSON in LAB_TUNING)
+// Run: npx tsx bench/lab/run-eval.ts [conv-26 …]   (tuning overrides as JSON in LAB_TUNING)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../adapters/sqlite/database.js';
-import { SqliteMemoryStore } from '../../adapters/sqlite/memory-store.js';
-import { systemClock } from '../../domain/clock.js';
-import { createLogger } from '../../domain/logger.js';
-import type { Embedder } from '../../ports/embedder.js';
-import { createLocalEmbedder } from '../../providers/local-embedder.js';
-import { createMemoryService } from '../../memory/memory-service.js';
-import { createIntentClassifier } from '../../memory/recall/intent.js';
-import { createRecallService, type RecallTuning } from '../../memory/recall/recall-service.js';
-import { DEFAULT_WEIGHTS } from '../../memory/recall/fusion.js';
-import { loadLocomoFile } from '../locomo-data.js';
-import { formatLocomoReport, runLocomoEval } from '../locomo-eval.js';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { createLogger } from '../../src/domain/logger.js';
+import type { Embedder } from '../../src/ports/embedder.js';
+import { createLocalEmbedder } from '../../src/providers/local-embedder.js';
+import { createMemoryService } from '../../src/memory/memory-service.js';
+import { createIntentClassifier } from '../../src/memory/recall/intent.js';
+import { createRecallService, type RecallTuning } from '../../src/memory/recall/recall-service.js';
+import { DEFAULT_WEIGHTS } from '../../src/memory/recall/fusion.js';
+import { loadLocomoFile } from '../../src/eval/locomo-data.js';
+import { formatLocomoReport, runLocomoEval } from '../../src/eval/locomo-eval.js';
 import { CACHE_PATH, loadVectorCache } from './embed-cache.js';
 
 const logger = createLogger('warn');

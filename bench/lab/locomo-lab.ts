@@ -1,10 +1,14 @@
 // Ranking lab (research, not shipped behaviour): measures evidence recall@5/10/25 per LoCoMo
 // category for ranking ideas over an in-memory index, using cached USE-lite vectors.
-// Run: npx tsx src/eval/lab/locomo-lab.ts
-import { loadLocomoFile, type LocomoConversation, type LocomoTurn } from '../locomo-data.js';
-import { Bm25Index } from '../bm25.js';
+// Run: npx tsx bench/lab/locomo-lab.ts
+import {
+  loadLocomoFile,
+  type LocomoConversation,
+  type LocomoTurn,
+} from '../../src/eval/locomo-data.js';
+import { Bm25Index } from '../../src/eval/bm25.js';
 import { loadVectorCache } from './embed-cache.js';
-import { terms, words } from '../../memory/recall/text-analysis.js';
+import { terms, words } from '../../src/memory/recall/text-analysis.js';
 
 export interface LabParams {
   stemmed: boolean;
