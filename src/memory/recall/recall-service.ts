@@ -12,121 +12,42 @@ import type { Embedder } from '../../ports/embedder.js';
 import type {
   MemoryHit,
   MemoryItem,
-  MemoryKind,
   MemoryScope,
   MemoryStore,
   MemoryTier,
-  TimeRange,
 } from '../../ports/memory-store.js';
 import { decayedSalience } from '../salience.js';
+import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
+import type { IntentClassifier } from './intent.js';
 import {
-  DEFAULT_WEIGHTS,
-  fuse,
-  namedSpeakers,
-  type Candidate,
-  type FusionWeights,
-  type ScoreBreakdown,
-} from './fusion.js';
-import type { IntentClassifier, IntentResult } from './intent.js';
-import { terms, words } from './text-analysis.js';
+  chunkEntry,
+  factEntry,
+  fetchNeighbours,
+  memoryEntry,
+  textQuery,
+  withoutNames,
+  type Entry,
+} from './recall-candidates.js';
+import type { RecallRequest, RecallResult, SearchChunks, SearchFacts } from './recall-types.js';
+import { words } from './text-analysis.js';
 import { inTimeMention, parseTimeMention } from './time-expressions.js';
+
+export type {
+  ChunkCandidate,
+  FactCandidate,
+  RecallItem,
+  RecallKind,
+  RecallRequest,
+  RecallResult,
+  RecallScore,
+  RecallSource,
+  SearchChunks,
+  SearchFacts,
+} from './recall-types.js';
 
 export const MAX_QUERY_CHARS = 2_000;
 export const MAX_K = 100;
 const ALL_TIERS: readonly MemoryTier[] = ['working', 'episodic', 'semantic'];
-
-/** An ingested chunk, as the ingestion capability's search returns it. */
-export interface ChunkCandidate {
-  chunkId: string;
-  documentId: string;
-  text: string;
-  textScore?: number;
-  textRank?: number;
-  vectorScore?: number;
-  vectorRank?: number;
-}
-
-/** A graph fact, as the graph capability's search returns it. */
-export interface FactCandidate {
-  id: string;
-  text: string;
-  entityIds: string[];
-  score: number;
-  validAt: number;
-}
-
-export type SearchChunks = (input: {
-  tenantId: string;
-  query: string;
-  queryVector?: Float32Array;
-  k: number;
-}) => Promise<ChunkCandidate[]>;
-export type SearchFacts = (input: {
-  tenantId: string;
-  query: string;
-  k: number;
-}) => Promise<FactCandidate[]>;
-
-export interface RecallRequest {
-  tenantId: string;
-  query: string;
-  /** Only this session's memories. */
-  sessionId?: string | undefined;
-  /** Only this user's memories (null: only memories without a user). Omitted: the whole tenant. */
-  userId?: string | null | undefined;
-  k: number;
-  tiers?: MemoryTier[] | undefined;
-  /** A hard filter on when memories happened (ms since epoch). */
-  timeRange?: TimeRange | undefined;
-  signal?: AbortSignal | undefined;
-}
-
-export type RecallKind = MemoryKind | 'chunk' | 'fact';
-
-export interface RecallSource {
-  turnIds?: string[];
-  memoryId?: string;
-  sessionId?: string | null;
-  documentId?: string;
-  chunkId?: string;
-  entityIds?: string[];
-}
-
-export interface RecallScore extends ScoreBreakdown {
-  textRank: number | null;
-  vectorRank: number | null;
-}
-
-export interface RecallItem {
-  /** Citation id: send it to `POST /v1/memories/cited` when the agent uses the item. */
-  id: string;
-  tier: MemoryTier;
-  kind: RecallKind;
-  text: string;
-  occurredAt: number | null;
-  speaker: string | null;
-  source: RecallSource;
-  score: RecallScore;
-}
-
-export interface RecallResult {
-  items: RecallItem[];
-  intent: IntentResult['intent'];
-  /** The time the query named, if any, as [from, to) or a month of any year. */
-  time?: { text: string; from?: number; to?: number; monthOfYear?: number };
-  /** Set when a source could not be searched (e.g. the embedder is down); the rest still answered. */
-  degraded?: string[];
-  /** Where the time went: embedding the query, searching, fetching neighbours, fusing. */
-  timingsMs: {
-    embed: number;
-    /** Both index searches (and the semantic tier's); `vectorSearch` is the vector part. */
-    search: number;
-    vectorSearch: number;
-    neighbours: number;
-    fuse: number;
-    total: number;
-  };
-}
 
 export interface RecallTuning {
   weights: FusionWeights;
@@ -165,63 +86,6 @@ export interface RecallServiceOptions {
 
 export interface RecallService {
   recall(request: RecallRequest): Promise<RecallResult>;
-}
-
-interface Entry {
-  cand: Candidate;
-  item: Omit<RecallItem, 'score'>;
-  textRank: number | null;
-  vectorRank: number | null;
-}
-
-function memoryEntry(m: MemoryItem, salience: number): Entry {
-  const turnIds = m.kind === 'turn' ? [m.id] : (m.source.turnIds ?? []);
-  return {
-    cand: {
-      id: m.id,
-      group: 'memory',
-      sessionId: m.sessionId,
-      seq: m.seq,
-      speaker: m.speaker,
-      turnIds,
-      isEpisode: m.kind !== 'turn',
-      salience,
-      recency: 0,
-      tierWeight: 1,
-    },
-    item: {
-      id: m.id,
-      tier: m.tier,
-      kind: m.kind,
-      text: m.text,
-      occurredAt: m.occurredAt,
-      speaker: m.speaker,
-      source: {
-        sessionId: m.sessionId,
-        ...(m.kind === 'turn' ? {} : { turnIds: m.source.turnIds ?? [] }),
-        ...(m.source.memoryId === undefined ? {} : { memoryId: m.source.memoryId }),
-      },
-    },
-    textRank: null,
-    vectorRank: null,
-  };
-}
-
-/**
- * The full-text query: content words only (the store's OR query would otherwise spend its
- * ranking on words like "kind", "things" or "really"); the words as given when none is left.
- */
-function textQuery(query: string): string {
-  const kept = words(query).filter((w) => terms(w).length > 0);
-  return kept.length > 0 ? kept.join(' ') : query;
-}
-
-/** Words of the query without the named participants' names (they match speakers, not text). */
-function withoutNames(query: string, named: ReadonlySet<string>): string | undefined {
-  const nameParts = new Set([...named].flatMap((n) => words(n)));
-  const kept = words(query).filter((w) => !nameParts.has(w));
-  const content = kept.filter((w) => terms(w).length > 0);
-  return content.length > 0 && kept.length < words(query).length ? kept.join(' ') : undefined;
 }
 
 export function createRecallService(options: RecallServiceOptions): RecallService {
@@ -340,71 +204,15 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
                 })
             : Promise.resolve([]),
         ]);
-        for (const c of chunks) {
-          entries.set(`chunk:${c.chunkId}`, {
-            cand: {
-              id: c.chunkId,
-              group: 'chunk',
-              sessionId: null,
-              seq: null,
-              speaker: null,
-              turnIds: [],
-              isEpisode: false,
-              salience: 0,
-              recency: 0,
-              tierWeight: 1,
-              ...(c.textScore === undefined ? {} : { text: c.textScore }),
-              ...(c.textRank === undefined ? {} : { textRank: c.textRank }),
-              ...(c.vectorScore === undefined ? {} : { vector: c.vectorScore }),
-              ...(c.vectorRank === undefined ? {} : { vectorRank: c.vectorRank }),
-            },
-            item: {
-              id: c.chunkId,
-              tier: 'semantic',
-              kind: 'chunk',
-              text: c.text,
-              occurredAt: null,
-              speaker: null,
-              source: { documentId: c.documentId, chunkId: c.chunkId },
-            },
-            textRank: c.textRank ?? null,
-            vectorRank: c.vectorRank ?? null,
-          });
-        }
+        for (const c of chunks) entries.set(`chunk:${c.chunkId}`, chunkEntry(c));
         facts.forEach((f, i) => {
-          entries.set(`fact:${f.id}`, {
-            cand: {
-              id: f.id,
-              group: 'fact',
-              text: f.score,
-              textRank: i + 1,
-              sessionId: null,
-              seq: null,
-              speaker: null,
-              turnIds: [],
-              isEpisode: false,
-              salience: 0,
-              recency: 0,
-              tierWeight: 1,
-            },
-            item: {
-              id: f.id,
-              tier: 'semantic',
-              kind: 'fact',
-              text: f.text,
-              occurredAt: f.validAt,
-              speaker: null,
-              source: { entityIds: f.entityIds },
-            },
-            textRank: i + 1,
-            vectorRank: null,
-          });
+          entries.set(`fact:${f.id}`, factEntry(f, i));
         });
       }
 
       // Neighbour turns of the best candidates, so a reply next to a matching turn can surface.
       const t2 = performance.now();
-      await fetchNeighbours(entries, tuning, scope, entryFor);
+      await fetchNeighbours(store, entries, tuning, scope, entryFor);
       const t3 = performance.now();
 
       const memories = [...entries.values()].filter((e) => e.cand.group === 'memory');
@@ -464,54 +272,6 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       return result;
     },
   };
-
-  async function fetchNeighbours(
-    entries: Map<string, Entry>,
-    t: RecallTuning,
-    scope: MemoryScope,
-    entryFor: (m: MemoryItem) => Entry,
-  ): Promise<void> {
-    if (t.neighbourFetch <= 0 || t.weights.neighbour === 0) return;
-    const turns = [...entries.values()].filter(
-      (e) => e.cand.group === 'memory' && e.item.kind === 'turn',
-    );
-    const quick = fuse(
-      turns.map((e) => e.cand),
-      { ...t.weights, neighbour: 0, session: 0, episode: 0 },
-      new Set(),
-    );
-    const best = turns
-      .map((e, i) => ({ e, s: quick[i]!.base }))
-      .sort((a, b) => b.s - a.s)
-      .slice(0, t.neighbourFetch);
-    // Skip turns whose both neighbours are candidates already (one look-up saved each).
-    const slots = new Set(turns.map((e) => `${e.cand.sessionId}#${e.cand.seq}`));
-    const missing = best.filter(({ e }) => {
-      const { sessionId, seq } = e.cand;
-      if (sessionId === null || seq === null) return false;
-      return !slots.has(`${sessionId}#${seq - 1}`) || !slots.has(`${sessionId}#${seq + 1}`);
-    });
-    const fetched = await Promise.all(
-      missing.map(({ e }) => store.getNeighbors(scope.tenantId, e.item.id, 1)),
-    );
-    for (const list of fetched) {
-      for (const m of list) {
-        if (entries.has(m.id) || !inScope(m, scope)) continue;
-        entryFor(m);
-      }
-    }
-  }
-}
-
-/** getNeighbors looks up by id; scope filters still apply to what it adds. */
-function inScope(m: MemoryItem, scope: MemoryScope): boolean {
-  if (m.tenantId !== scope.tenantId) return false;
-  if (scope.userId !== undefined && m.userId !== scope.userId) return false;
-  if (scope.sessionId !== undefined && m.sessionId !== scope.sessionId) return false;
-  if (scope.tiers !== undefined && !scope.tiers.includes(m.tier)) return false;
-  if (scope.timeRange?.from !== undefined && m.occurredAt < scope.timeRange.from) return false;
-  if (scope.timeRange?.to !== undefined && m.occurredAt >= scope.timeRange.to) return false;
-  return true;
 }
 
 /**
