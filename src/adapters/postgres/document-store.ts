@@ -6,67 +6,25 @@ import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { withTransaction } from './transaction.js';
 import {
-  METADATA_KEY,
+  CHUNK_COLUMNS,
+  DOCUMENT_COLUMNS,
+  toChunk,
+  toDocument,
+  toVectorLiteral,
+  type ChunkRow,
+  type DocumentRow,
+} from './document-rows.js';
+import { searchText, searchVector } from './document-search.js';
+import {
   decodeCursor,
   documentNotFound,
   embedderMismatch,
   encodeCursor,
-  searchTerms,
-  type ChunkHit,
   type ChunkInput,
-  type ChunkRecord,
-  type ChunkSearchInput,
-  type DocumentRecord,
   type DocumentStatePatch,
   type DocumentStore,
   type VectorSpace,
 } from '../../ports/document-store.js';
-
-interface DocumentRow {
-  id: string;
-  tenant_id: string;
-  namespace: string;
-  content_hash: string;
-  title: string | null;
-  mime_type: string;
-  metadata: Record<string, unknown>;
-  size_bytes: number;
-  status: string;
-  stage: string | null;
-  attempts: number;
-  error: string | null;
-  chunk_count: number;
-  entity_count: number;
-  relation_count: number;
-  timings: DocumentRecord['timings'];
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-}
-
-interface ChunkRow {
-  id: string;
-  tenant_id: string;
-  namespace: string;
-  document_id: string;
-  ordinal: number;
-  text: string;
-  heading_path: string[];
-  token_count: number;
-  start_offset: number;
-  end_offset: number;
-  content_hash: string;
-  has_vector: boolean;
-}
-
-type HitRow = ChunkRow & { document_title: string | null; score: number };
-
-const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, mime_type, metadata, size_bytes, status,
-  stage, attempts, error, chunk_count, entity_count, relation_count, timings, created_at, updated_at, started_at,
-  completed_at`;
-const CHUNK_COLUMNS = `c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
-  c.token_count, c.start_offset, c.end_offset, c.content_hash, c.has_vector`;
 
 export interface PostgresDocumentStoreOptions {
   pool: pg.Pool;
@@ -111,21 +69,6 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     );
     const row = result.rows[0];
     return row === undefined ? undefined : toDocument(row);
-  }
-
-  function filters(input: ChunkSearchInput, params: unknown[]): string {
-    const parts = [`c.tenant_id = $${params.push(input.tenantId)}`, `d.status = 'completed'`];
-    if (input.namespace !== undefined) parts.push(`c.namespace = $${params.push(input.namespace)}`);
-    if (input.documentIds !== undefined)
-      parts.push(`c.document_id = ANY($${params.push(input.documentIds)}::text[])`);
-    const metadata = input.metadata ?? {};
-    for (const key of Object.keys(metadata)) {
-      if (!METADATA_KEY.test(key))
-        throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
-    }
-    if (Object.keys(metadata).length > 0)
-      parts.push(`d.metadata @> $${params.push(JSON.stringify(metadata))}::jsonb`);
-    return parts.join(' AND ');
   }
 
   const store: DocumentStore = {
@@ -419,64 +362,11 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async searchText(input) {
-      const terms = searchTerms(input.query);
-      if (terms.length === 0 || input.limit <= 0) return [];
-      // Rank the tenant's matches first and join only the best candidates (as in SQLite); when
-      // filters drop too many of them, the full join answers instead.
-      const run = async (candidates: number | null) => {
-        const params: unknown[] = [terms.join(' | '), input.tenantId];
-        const where = filters(input, params);
-        const cap = candidates === null ? '' : `LIMIT ${candidates}`;
-        const result = await pool.query<HitRow>(
-          `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, r.score
-           FROM (
-             SELECT x.id, ts_rank_cd(x.tsv, q) AS score
-             FROM chunks x, to_tsquery('english', $1) AS q
-             WHERE x.tenant_id = $2 AND x.tsv @@ q
-             ORDER BY score DESC, x.id ${cap}
-           ) r JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
-           WHERE ${where}
-           ORDER BY r.score DESC, c.id LIMIT $${params.push(input.limit)}`,
-          params,
-        );
-        return result.rows;
-      };
-      let rows = await run(Math.max(64, input.limit * 4));
-      if (rows.length < input.limit) rows = await run(null);
-      return rows.map(toHit);
+      return searchText(pool, input);
     },
 
     async searchVector(input) {
-      const space = await readSpace();
-      if (space === undefined || !(await hasVectorTable()) || input.limit <= 0) return [];
-      if (input.vector.length !== space.dimension) {
-        throw new AppError(
-          'EMBEDDER_MISMATCH',
-          `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
-        );
-      }
-      // The nearest vectors of the tenant come from the HNSW index alone (an inner query the
-      // planner cannot turn into a join-then-sort); the status, namespace and metadata filters
-      // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
-      const candidates = Math.min(1000, Math.max(64, input.limit * 4));
-      return withTransaction(pool, async (client) => {
-        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, candidates)}`);
-        await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-        const params: unknown[] = [toVectorLiteral(input.vector), input.tenantId];
-        const where = filters(input, params);
-        const result = await client.query<HitRow>(
-          `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
-           FROM (
-             SELECT v.chunk_id, v.embedding <=> $1::vector AS distance
-             FROM chunk_vectors v WHERE v.tenant_id = $2
-             ORDER BY v.embedding <=> $1::vector LIMIT ${candidates}
-           ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
-           WHERE ${where}
-           ORDER BY knn.distance, c.id LIMIT $${params.push(input.limit)}`,
-          params,
-        );
-        return result.rows.map(toHit);
-      });
+      return searchVector({ pool, efSearch, readSpace, hasVectorTable }, input);
     },
 
     async countChunks(tenantId) {
@@ -494,59 +384,4 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
   };
   return store;
-}
-
-function toVectorLiteral(vector: Float32Array): string {
-  return `[${Array.from(vector).join(',')}]`;
-}
-
-function toDocument(row: DocumentRow): DocumentRecord {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    namespace: row.namespace,
-    contentHash: row.content_hash,
-    title: row.title,
-    mimeType: row.mime_type as DocumentRecord['mimeType'],
-    metadata: row.metadata,
-    sizeBytes: row.size_bytes,
-    status: row.status as DocumentRecord['status'],
-    stage: row.stage as DocumentRecord['stage'],
-    attempts: row.attempts,
-    error: row.error,
-    chunkCount: row.chunk_count,
-    entityCount: row.entity_count,
-    relationCount: row.relation_count,
-    timings: row.timings,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    startedAt: row.started_at === null ? null : Number(row.started_at),
-    completedAt: row.completed_at === null ? null : Number(row.completed_at),
-  };
-}
-
-function toChunk(row: ChunkRow): ChunkRecord {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    namespace: row.namespace,
-    documentId: row.document_id,
-    ordinal: row.ordinal,
-    text: row.text,
-    headingPath: row.heading_path,
-    tokenCount: row.token_count,
-    startOffset: row.start_offset,
-    endOffset: row.end_offset,
-    contentHash: row.content_hash,
-    hasVector: row.has_vector,
-  };
-}
-
-function toHit(row: HitRow, index: number): ChunkHit {
-  return {
-    chunk: toChunk(row),
-    documentTitle: row.document_title,
-    rank: index + 1,
-    score: Number(row.score),
-  };
 }

@@ -1,0 +1,104 @@
+// Full-text (tsvector) and vector (pgvector HNSW) chunk search for the PostgreSQL document store.
+import type pg from 'pg';
+import { AppError } from '../../domain/errors.js';
+import { withTransaction } from './transaction.js';
+import {
+  METADATA_KEY,
+  searchTerms,
+  type ChunkHit,
+  type ChunkSearchInput,
+  type DocumentStore,
+  type VectorSpace,
+} from '../../ports/document-store.js';
+import { CHUNK_COLUMNS, toHit, toVectorLiteral, type HitRow } from './document-rows.js';
+
+type TextSearchInput = Parameters<DocumentStore['searchText']>[0];
+type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
+
+/** What vector search needs from the store: its pool, HNSW breadth and vector-space probes. */
+export interface VectorSearchContext {
+  pool: pg.Pool;
+  efSearch: number;
+  readSpace: () => Promise<VectorSpace | undefined>;
+  hasVectorTable: () => Promise<boolean>;
+}
+
+function filters(input: ChunkSearchInput, params: unknown[]): string {
+  const parts = [`c.tenant_id = $${params.push(input.tenantId)}`, `d.status = 'completed'`];
+  if (input.namespace !== undefined) parts.push(`c.namespace = $${params.push(input.namespace)}`);
+  if (input.documentIds !== undefined)
+    parts.push(`c.document_id = ANY($${params.push(input.documentIds)}::text[])`);
+  const metadata = input.metadata ?? {};
+  for (const key of Object.keys(metadata)) {
+    if (!METADATA_KEY.test(key))
+      throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
+  }
+  if (Object.keys(metadata).length > 0)
+    parts.push(`d.metadata @> $${params.push(JSON.stringify(metadata))}::jsonb`);
+  return parts.join(' AND ');
+}
+
+export async function searchText(pool: pg.Pool, input: TextSearchInput): Promise<ChunkHit[]> {
+  const terms = searchTerms(input.query);
+  if (terms.length === 0 || input.limit <= 0) return [];
+  // Rank the tenant's matches first and join only the best candidates (as in SQLite); when
+  // filters drop too many of them, the full join answers instead.
+  const run = async (candidates: number | null) => {
+    const params: unknown[] = [terms.join(' | '), input.tenantId];
+    const where = filters(input, params);
+    const cap = candidates === null ? '' : `LIMIT ${candidates}`;
+    const result = await pool.query<HitRow>(
+      `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, r.score
+       FROM (
+         SELECT x.id, ts_rank_cd(x.tsv, q) AS score
+         FROM chunks x, to_tsquery('english', $1) AS q
+         WHERE x.tenant_id = $2 AND x.tsv @@ q
+         ORDER BY score DESC, x.id ${cap}
+       ) r JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
+       WHERE ${where}
+       ORDER BY r.score DESC, c.id LIMIT $${params.push(input.limit)}`,
+      params,
+    );
+    return result.rows;
+  };
+  let rows = await run(Math.max(64, input.limit * 4));
+  if (rows.length < input.limit) rows = await run(null);
+  return rows.map(toHit);
+}
+
+export async function searchVector(
+  context: VectorSearchContext,
+  input: VectorSearchInput,
+): Promise<ChunkHit[]> {
+  const { pool, efSearch, readSpace, hasVectorTable } = context;
+  const space = await readSpace();
+  if (space === undefined || !(await hasVectorTable()) || input.limit <= 0) return [];
+  if (input.vector.length !== space.dimension) {
+    throw new AppError(
+      'EMBEDDER_MISMATCH',
+      `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
+    );
+  }
+  // The nearest vectors of the tenant come from the HNSW index alone (an inner query the
+  // planner cannot turn into a join-then-sort); the status, namespace and metadata filters
+  // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
+  const candidates = Math.min(1000, Math.max(64, input.limit * 4));
+  return withTransaction(pool, async (client) => {
+    await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, candidates)}`);
+    await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+    const params: unknown[] = [toVectorLiteral(input.vector), input.tenantId];
+    const where = filters(input, params);
+    const result = await client.query<HitRow>(
+      `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
+       FROM (
+         SELECT v.chunk_id, v.embedding <=> $1::vector AS distance
+         FROM chunk_vectors v WHERE v.tenant_id = $2
+         ORDER BY v.embedding <=> $1::vector LIMIT ${candidates}
+       ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
+       WHERE ${where}
+       ORDER BY knn.distance, c.id LIMIT $${params.push(input.limit)}`,
+      params,
+    );
+    return result.rows.map(toHit);
+  });
+}
