@@ -4,16 +4,11 @@ import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import {
-  METADATA_KEY,
   decodeCursor,
   documentNotFound,
   embedderMismatch,
   encodeCursor,
-  searchTerms,
-  type ChunkHit,
   type ChunkInput,
-  type ChunkRecord,
-  type ChunkSearchInput,
   type ChunkVector,
   type DeletedDocument,
   type DocumentRecord,
@@ -25,53 +20,15 @@ import {
   type VectorSpace,
 } from '../../ports/document-store.js';
 import type { SqliteHandle } from './database.js';
-
-interface DocumentRow {
-  id: string;
-  tenant_id: string;
-  namespace: string;
-  content_hash: string;
-  title: string | null;
-  mime_type: string;
-  metadata: string;
-  size_bytes: number;
-  status: string;
-  stage: string | null;
-  attempts: number;
-  error: string | null;
-  chunk_count: number;
-  entity_count: number;
-  relation_count: number;
-  timings: string;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-}
-
-interface ChunkRow {
-  seq: number;
-  id: string;
-  tenant_id: string;
-  namespace: string;
-  document_id: string;
-  ordinal: number;
-  text: string;
-  heading_path: string;
-  token_count: number;
-  start_offset: number;
-  end_offset: number;
-  content_hash: string;
-  has_vector: number;
-}
-
-const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, mime_type, metadata, size_bytes, status,
-  stage, attempts, error, chunk_count, entity_count, relation_count, timings, created_at, updated_at, started_at,
-  completed_at`;
-const CHUNK_COLUMNS = `c.seq, c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
-  c.token_count, c.start_offset, c.end_offset, c.content_hash, c.has_vector`;
-/** vec0 returns at most this many neighbours per query. */
-const VEC_MAX_K = 4096;
+import {
+  CHUNK_COLUMNS,
+  DOCUMENT_COLUMNS,
+  toChunk,
+  toDocument,
+  type ChunkRow,
+  type DocumentRow,
+} from './document-rows.js';
+import { createSqliteDocumentSearch } from './document-search.js';
 
 export interface SqliteDocumentStoreOptions {
   db: SqliteHandle;
@@ -119,76 +76,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     return vectors;
   }
 
-  /** WHERE fragments shared by both searches, over chunks c joined with documents d. */
-  function filters(input: ChunkSearchInput): { sql: string; params: unknown[] } {
-    const parts = [`c.tenant_id = ?`, `d.status = 'completed'`];
-    const params: unknown[] = [input.tenantId];
-    if (input.namespace !== undefined) {
-      parts.push('c.namespace = ?');
-      params.push(input.namespace);
-    }
-    if (input.documentIds !== undefined) {
-      parts.push(`c.document_id IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(input.documentIds));
-    }
-    for (const [key, value] of Object.entries(input.metadata ?? {})) {
-      if (!METADATA_KEY.test(key))
-        throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
-      parts.push(`json_extract(d.metadata, '$.${key}') = ?`);
-      params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
-    }
-    return { sql: parts.join(' AND '), params };
-  }
-
-  /**
-   * FTS5 ranks every row that matches any term, so one term found in most chunks makes a query
-   * cost a scan of the index. Like BM25's own IDF would, such terms barely move the ranking of
-   * chunks holding the rarer terms; they are dropped from the query when rarer terms are left.
-   * Frequencies come from the fts5vocab table by stem; the stems from a per-connection temp FTS5
-   * table with the same tokenizer, so they match what the index holds.
-   */
-  let totalRows = { count: 0, at: -Infinity };
-  let stemmerReady = false;
-  function stems(words: string[]): Map<string, string> {
-    if (!stemmerReady) {
-      db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.ingest_query_words USING fts5 (w, tokenize = 'porter unicode61');
-        CREATE VIRTUAL TABLE IF NOT EXISTS temp.ingest_query_words_vocab USING fts5vocab (temp, ingest_query_words, 'instance');`);
-      stemmerReady = true;
-    }
-    const byRow = new Map<number, string>();
-    db.transaction(() => {
-      db.prepare('DELETE FROM temp.ingest_query_words').run();
-      const insert = db.prepare('INSERT INTO temp.ingest_query_words (rowid, w) VALUES (?, ?)');
-      words.forEach((word, i) => insert.run(i + 1, word));
-      for (const row of db.prepare('SELECT term, doc FROM temp.ingest_query_words_vocab').all() as {
-        term: string;
-        doc: number;
-      }[]) {
-        byRow.set(row.doc, row.term);
-      }
-    })();
-    return new Map(words.map((word, i) => [word, byRow.get(i + 1) ?? word]));
-  }
-
-  function selectiveTerms(terms: string[]): string[] {
-    if (terms.length < 2) return terms;
-    const now = clock.now();
-    if (now - totalRows.at > 60_000) {
-      const row = db.prepare('SELECT count(*) AS n FROM chunks WHERE indexed = 1').get() as {
-        n: number;
-      };
-      totalRows = { count: row.n, at: now };
-    }
-    if (totalRows.count < 5_000) return terms; // small stores: ranking everything is cheap
-    const threshold = totalRows.count * 0.1;
-    const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
-    const stemOf = stems(terms);
-    const common = terms.filter((term) => {
-      const row = frequency.get(stemOf.get(term)) as { doc: number } | undefined;
-      return (row?.doc ?? 0) > threshold;
-    });
-    return common.length === terms.length ? terms : terms.filter((term) => !common.includes(term));
-  }
+  const search = createSqliteDocumentSearch({ db, clock, readSpace, hasVectorTable });
 
   const store: DocumentStore = {
     async createDocument(input: NewDocument) {
@@ -488,82 +376,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       index.immediate();
     },
 
-    async searchText(input) {
-      const terms = selectiveTerms(searchTerms(input.query));
-      if (terms.length === 0 || input.limit <= 0) return [];
-      const match = terms.map((term) => `"${term}"`).join(' OR ');
-      const where = filters(input);
-      // Rank inside FTS5 first and join only the best candidates: joining every match before
-      // sorting costs more than the ranking itself. When filters drop too many candidates, the
-      // full join answers instead.
-      const candidates = Math.max(64, input.limit * 4);
-      const select = (source: string) =>
-        db
-          .prepare(
-            `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, -f.score AS score
-             FROM ${source} f JOIN chunks c ON c.seq = f.rowid JOIN documents d ON d.id = c.document_id
-             WHERE ${where.sql}
-             ORDER BY f.score, c.seq LIMIT ?`,
-          )
-          .all(match, ...where.params, input.limit) as (ChunkRow & {
-          document_title: string | null;
-          score: number;
-        })[];
-      // bm25() is lower-is-better; negated so every score in Engram is higher-is-better.
-      let rows = select(
-        `(SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ${candidates})`,
-      );
-      if (rows.length < input.limit) {
-        rows = select(
-          `(SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?)`,
-        );
-      }
-      return rows.map((row, index): ChunkHit => ({
-        chunk: toChunk(row),
-        documentTitle: row.document_title,
-        rank: index + 1,
-        score: row.score,
-      }));
-    },
-
-    async searchVector(input) {
-      const space = readSpace();
-      if (space === undefined || !hasVectorTable() || input.limit <= 0) return [];
-      if (input.vector.length !== space.dimension) {
-        throw new AppError(
-          'EMBEDDER_MISMATCH',
-          `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
-        );
-      }
-      // vec0 finds neighbours before the status and metadata filters apply: ask for more than
-      // needed so pending documents and filtered-out chunks rarely starve the result.
-      const k = Math.min(VEC_MAX_K, Math.max(64, input.limit * 4));
-      const where = filters(input);
-      const namespaceFilter = input.namespace === undefined ? '' : 'AND namespace = ?';
-      const knnParams: unknown[] = [input.vector, k, input.tenantId];
-      if (input.namespace !== undefined) knnParams.push(input.namespace);
-      const rows = db
-        .prepare(
-          `WITH knn AS (
-             SELECT rowid, distance FROM chunk_vectors
-             WHERE embedding MATCH ? AND k = ? AND tenant_id = ? ${namespaceFilter}
-           )
-           SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
-           FROM knn JOIN chunks c ON c.seq = knn.rowid JOIN documents d ON d.id = c.document_id
-           WHERE ${where.sql}
-           ORDER BY knn.distance LIMIT ?`,
-        )
-        .all(...knnParams, ...where.params, input.limit) as (ChunkRow & {
-        document_title: string | null;
-        score: number;
-      })[];
-      return rows.map((row, index): ChunkHit => ({
-        chunk: toChunk(row),
-        documentTitle: row.document_title,
-        rank: index + 1,
-        score: row.score,
-      }));
-    },
+    searchText: search.searchText,
+    searchVector: search.searchVector,
 
     async countChunks(tenantId) {
       const row = db
@@ -580,46 +394,4 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
   };
   return store;
-}
-
-function toDocument(row: DocumentRow): DocumentRecord {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    namespace: row.namespace,
-    contentHash: row.content_hash,
-    title: row.title,
-    mimeType: row.mime_type as DocumentRecord['mimeType'],
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    sizeBytes: row.size_bytes,
-    status: row.status as DocumentRecord['status'],
-    stage: row.stage as DocumentRecord['stage'],
-    attempts: row.attempts,
-    error: row.error,
-    chunkCount: row.chunk_count,
-    entityCount: row.entity_count,
-    relationCount: row.relation_count,
-    timings: JSON.parse(row.timings) as DocumentRecord['timings'],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    startedAt: row.started_at,
-    completedAt: row.completed_at,
-  };
-}
-
-function toChunk(row: ChunkRow): ChunkRecord {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    namespace: row.namespace,
-    documentId: row.document_id,
-    ordinal: row.ordinal,
-    text: row.text,
-    headingPath: JSON.parse(row.heading_path) as string[],
-    tokenCount: row.token_count,
-    startOffset: row.start_offset,
-    endOffset: row.end_offset,
-    contentHash: row.content_hash,
-    hasVector: row.has_vector === 1,
-  };
 }

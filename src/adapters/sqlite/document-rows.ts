@@ -1,0 +1,89 @@
+// SQLite document store, rows: document and chunk row shapes, column lists and record mappers.
+import type { ChunkRecord, DocumentRecord } from '../../ports/document-store.js';
+
+export interface DocumentRow {
+  id: string;
+  tenant_id: string;
+  namespace: string;
+  content_hash: string;
+  title: string | null;
+  mime_type: string;
+  metadata: string;
+  size_bytes: number;
+  status: string;
+  stage: string | null;
+  attempts: number;
+  error: string | null;
+  chunk_count: number;
+  entity_count: number;
+  relation_count: number;
+  timings: string;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+}
+
+export interface ChunkRow {
+  seq: number;
+  id: string;
+  tenant_id: string;
+  namespace: string;
+  document_id: string;
+  ordinal: number;
+  text: string;
+  heading_path: string;
+  token_count: number;
+  start_offset: number;
+  end_offset: number;
+  content_hash: string;
+  has_vector: number;
+}
+
+export const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, mime_type, metadata, size_bytes, status,
+  stage, attempts, error, chunk_count, entity_count, relation_count, timings, created_at, updated_at, started_at,
+  completed_at`;
+export const CHUNK_COLUMNS = `c.seq, c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
+  c.token_count, c.start_offset, c.end_offset, c.content_hash, c.has_vector`;
+
+export function toDocument(row: DocumentRow): DocumentRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    namespace: row.namespace,
+    contentHash: row.content_hash,
+    title: row.title,
+    mimeType: row.mime_type as DocumentRecord['mimeType'],
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    sizeBytes: row.size_bytes,
+    status: row.status as DocumentRecord['status'],
+    stage: row.stage as DocumentRecord['stage'],
+    attempts: row.attempts,
+    error: row.error,
+    chunkCount: row.chunk_count,
+    entityCount: row.entity_count,
+    relationCount: row.relation_count,
+    timings: JSON.parse(row.timings) as DocumentRecord['timings'],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+  };
+}
+
+export function toChunk(row: ChunkRow): ChunkRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    namespace: row.namespace,
+    documentId: row.document_id,
+    ordinal: row.ordinal,
+    text: row.text,
+    headingPath: JSON.parse(row.heading_path) as string[],
+    tokenCount: row.token_count,
+    startOffset: row.start_offset,
+    endOffset: row.end_offset,
+    contentHash: row.content_hash,
+    hasVector: row.has_vector === 1,
+  };
+}
