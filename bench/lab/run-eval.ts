@@ -1,41 +1,19 @@
 // Lab runner: the real evaluation (SQLite in a temp dir, MemoryService, RecallService) with a
 // disk-backed vector cache in front of the local embedder, so repeated runs skip the model.
-// Run: npx tsx bench/lab/run-eval.ts [conv-26 …]   (tuning overrides as JSON in LAB_TUNING)
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
-import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+// Run: npx tsx bench/lab/run-eval.ts [conv-26 …]   (tuning overrides as JSON in LAB_TUNING;
+// LAB_JSON=file writes the report, LAB_MISSES=file one line per question with its evidence ranks)
+import { writeFileSync } from 'node:fs';
 import { systemClock } from '../../src/domain/clock.js';
-import { createLogger } from '../../src/domain/logger.js';
-import type { Embedder } from '../../src/ports/embedder.js';
-import { createLocalEmbedder } from '../../src/providers/local-embedder.js';
-import { createMemoryService } from '../../src/memory/memory-service.js';
 import { createIntentClassifier } from '../../src/memory/recall/intent.js';
 import { createRecallService, type RecallTuning } from '../../src/memory/recall/recall-service.js';
 import { DEFAULT_WEIGHTS } from '../../src/memory/recall/fusion.js';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
-import { formatLocomoReport, runLocomoEval } from '../../src/eval/locomo-eval.js';
-import { CACHE_PATH, loadVectorCache } from './embed-cache.js';
-
-const logger = createLogger('warn');
-const cache = loadVectorCache();
-let dirty = false;
-const inner = createLocalEmbedder({ logger, threads: 1, batchSize: 32 });
-const embedder: Embedder = {
-  id: inner.id,
-  dimension: 512,
-  async embed(texts) {
-    const missing = [...new Set(texts.filter((t) => !cache.has(t)))];
-    if (missing.length > 0) {
-      const vecs = await inner.embed(missing);
-      missing.forEach((t, i) => cache.set(t, vecs[i]!));
-      dirty = true;
-    }
-    return texts.map((t) => cache.get(t)!);
-  },
-  close: () => inner.close(),
-};
+import {
+  formatLocomoReport,
+  runLocomoEval,
+  type QuestionOutcome,
+} from '../../src/eval/locomo-eval.js';
+import { openLab } from './lab-runtime.js';
 
 const names = process.argv.slice(2);
 const files = (
@@ -44,49 +22,53 @@ const files = (
 const overrides = JSON.parse(process.env['LAB_TUNING'] ?? '{}') as Partial<RecallTuning> & {
   w?: Partial<typeof DEFAULT_WEIGHTS>;
 };
-const tuning: Partial<RecallTuning> = {
-  ...overrides,
-  weights: { ...DEFAULT_WEIGHTS, ...(overrides.w ?? {}) },
-};
-const dir = mkdtempSync(join(tmpdir(), 'engram-lab-'));
-const database = openSqlite({ path: join(dir, 'engram.db') });
-const store = new SqliteMemoryStore(database.db);
-const memory = createMemoryService({
-  store,
-  embedder,
-  clock: systemClock,
-  logger,
-  settings: {
-    wmMaxTurns: 10,
-    emDistillEveryNTurns: 5,
-    promotionSalienceThreshold: 0.8,
-    salienceHalfLifeHours: 168,
-    sessionTtlSeconds: 7 * 86400,
-  },
-});
+const lab = openLab();
 const recall = createRecallService({
-  store,
-  embedder,
+  store: lab.store,
+  embedder: lab.embedder,
   clock: systemClock,
-  logger,
+  logger: lab.logger,
   salienceHalfLifeHours: 168,
   classifier: createIntentClassifier({ mode: 'rules', cacheSize: 1000 }),
-  tuning,
+  tuning: { ...overrides, weights: { ...DEFAULT_WEIGHTS, ...(overrides.w ?? {}) } },
 });
 try {
   const convs = await Promise.all(files.map((f) => loadLocomoFile(f)));
-  const report = await runLocomoEval(convs, { memory, recall, baseline: 'bm25' });
+  const outcomes: QuestionOutcome[] = [];
+  const report = await runLocomoEval(convs, {
+    memory: lab.memory,
+    recall,
+    baseline: 'bm25',
+    onQuestion: (o) => outcomes.push(o),
+  });
   process.stdout.write(`${formatLocomoReport(report)}\n`);
   if (process.env['LAB_JSON'])
     writeFileSync(process.env['LAB_JSON'], JSON.stringify(report, null, 2));
+  if (process.env['LAB_MISSES']) writeFileSync(process.env['LAB_MISSES'], missLines(outcomes));
 } finally {
-  await memory.close();
-  await embedder.close();
-  database.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (dirty) {
-    const out: Record<string, number[]> = {};
-    for (const [k, v] of cache) out[k] = Array.from(v, (x) => Math.round(x * 1e6) / 1e6);
-    writeFileSync(CACHE_PATH, JSON.stringify(out));
-  }
+  await lab.close();
+}
+
+function missLines(outcomes: QuestionOutcome[]): string {
+  return outcomes
+    .map((o) => {
+      const top = o.ranked.slice(0, 10).flat();
+      return JSON.stringify({
+        conv: o.conversation,
+        cat: o.category,
+        q: o.question,
+        found: o.evidence.filter((e) => top.includes(e)).length / o.evidence.length,
+        evidence: o.evidence.map((e) => ({
+          id: e,
+          rank: o.ranked.findIndex((r) => r.includes(e)) + 1,
+        })),
+        top: o.items.slice(0, 10).map((it, i) => ({
+          ids: o.ranked[i],
+          kind: it.kind,
+          text: it.text.slice(0, 200),
+          score: Math.round(it.score.fused * 1000) / 1000,
+        })),
+      });
+    })
+    .join('\n');
 }

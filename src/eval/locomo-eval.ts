@@ -57,6 +57,20 @@ export interface LocomoEvalOptions {
     total: number;
   }) => void;
   now?: () => number;
+  /** Conversations already ingested (ingestLocomo) into `memory`: skips ingestion. */
+  ingested?: IngestedLocomo[];
+  /** Called after each question with what was recalled (evidence ids are LoCoMo dia_ids). */
+  onQuestion?: (outcome: QuestionOutcome) => void;
+}
+
+export interface QuestionOutcome {
+  conversation: string;
+  question: string;
+  category: string;
+  evidence: string[];
+  /** The dia_ids behind each recalled item, best first. */
+  ranked: string[][];
+  items: RecallItem[];
 }
 
 class Accumulator {
@@ -94,6 +108,54 @@ function recallAt(evidence: string[], rankedTurnSets: string[][], k: number): nu
   return evidence.filter((e) => seen.has(e)).length / evidence.length;
 }
 
+/** One conversation as ingested: which LoCoMo turn each stored memory is, and the turns' texts. */
+export interface IngestedLocomo {
+  conv: LocomoConversation;
+  diaOfMemory: Map<string, string>;
+  turnTexts: Array<{ diaId: string; text: string }>;
+  ingestMs: number;
+}
+
+/**
+ * Ingests each conversation's turns as its own user: one session per LoCoMo session, turns with
+ * their times, distilled when the session ends.
+ */
+export async function ingestLocomo(
+  conversations: LocomoConversation[],
+  options: Pick<LocomoEvalOptions, 'memory' | 'onProgress' | 'now'> & { tenantId: string },
+): Promise<IngestedLocomo[]> {
+  const now = options.now ?? (() => performance.now());
+  const out: IngestedLocomo[] = [];
+  for (const conv of conversations) {
+    const userId = `locomo-${conv.name}`;
+    const started = now();
+    const diaOfMemory = new Map<string, string>();
+    const turnTexts: Array<{ diaId: string; text: string }> = [];
+    const total = conv.sessions.reduce((a, x) => a + x.turns.length, 0);
+    let done = 0;
+    for (const s of conv.sessions) {
+      if (s.turns.length === 0) continue;
+      const session = await options.memory.createSession(options.tenantId, {
+        userId,
+        metadata: { locomo: conv.name, session: s.index },
+      });
+      const { turns } = await options.memory.addTurns(
+        options.tenantId,
+        session.id,
+        s.turns.map((t) => ({ speaker: t.speaker, content: t.content, at: t.at.getTime() })),
+      );
+      turns.forEach((m, i) => diaOfMemory.set(m.id, s.turns[i]!.diaId));
+      for (const t of s.turns) turnTexts.push({ diaId: t.diaId, text: t.content });
+      await options.memory.distillSession(options.tenantId, session.id, { includeWorking: true });
+      done += s.turns.length;
+      options.onProgress?.({ phase: 'ingest', conversation: conv.name, done, total });
+    }
+    await options.memory.settle();
+    out.push({ conv, diaOfMemory, turnTexts, ingestMs: now() - started });
+  }
+  return out;
+}
+
 export async function runLocomoEval(
   conversations: LocomoConversation[],
   options: LocomoEvalOptions,
@@ -113,38 +175,18 @@ export async function runLocomoEval(
   let turnCount = 0;
   let ingestMs = 0;
 
-  for (const conv of conversations) {
-    const userId = `locomo-${conv.name}`;
-    // Ingest: one session per LoCoMo session, turns with their times, distilled when it ends.
-    const started = now();
-    const diaOfMemory = new Map<string, string>();
-    const turnTexts: Array<{ diaId: string; text: string }> = [];
-    let done = 0;
-    for (const s of conv.sessions) {
-      if (s.turns.length === 0) continue;
-      const session = await options.memory.createSession(tenantId, {
-        userId,
-        metadata: { locomo: conv.name, session: s.index },
-      });
-      const { turns } = await options.memory.addTurns(
-        tenantId,
-        session.id,
-        s.turns.map((t) => ({ speaker: t.speaker, content: t.content, at: t.at.getTime() })),
-      );
-      turns.forEach((m, i) => diaOfMemory.set(m.id, s.turns[i]!.diaId));
-      for (const t of s.turns) turnTexts.push({ diaId: t.diaId, text: t.content });
-      await options.memory.distillSession(tenantId, session.id, { includeWorking: true });
-      done += s.turns.length;
-      options.onProgress?.({
-        phase: 'ingest',
-        conversation: conv.name,
-        done,
-        total: conv.sessions.reduce((a, x) => a + x.turns.length, 0),
-      });
-    }
-    await options.memory.settle();
-    ingestMs += now() - started;
+  const ingested =
+    options.ingested ??
+    (await ingestLocomo(conversations, {
+      memory: options.memory,
+      tenantId,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      now,
+    }));
+  for (const { conv, diaOfMemory, turnTexts, ingestMs: ms } of ingested) {
+    ingestMs += ms;
     turnCount += turnTexts.length;
+    const userId = `locomo-${conv.name}`;
 
     let bm25: Bm25Index | undefined;
     if (options.baseline === 'bm25') {
@@ -169,6 +211,14 @@ export async function runLocomoEval(
         turnsBehind(item).map((id) => diaOfMemory.get(id) ?? id),
       );
       const category = CATEGORY_NAMES[q.category] ?? `category-${q.category}`;
+      options.onQuestion?.({
+        conversation: conv.name,
+        question: q.question,
+        category,
+        evidence: q.evidence,
+        ranked,
+        items: result.items,
+      });
       questionsAsked += 1;
       for (const k of ks) {
         const r = recallAt(q.evidence, ranked, k);

@@ -11,6 +11,7 @@ import {
   type Candidate,
 } from '../../src/memory/recall/fusion.js';
 import { classifyByRules, createIntentClassifier } from '../../src/memory/recall/intent.js';
+import { questionShare } from '../../src/memory/recall/recall-candidates.js';
 import { porterStem } from '../../src/memory/recall/porter-stemmer.js';
 import { terms } from '../../src/memory/recall/text-analysis.js';
 import { inTimeMention, parseTimeMention } from '../../src/memory/recall/time-expressions.js';
@@ -33,10 +34,10 @@ function cand(id: string, over: Partial<Candidate> = {}): Candidate {
 
 const PLAIN = {
   ...DEFAULT_WEIGHTS,
-  speaker: 0,
+  question: 0,
   neighbour: 0,
-  session: 0,
-  episode: 0,
+  answer: 0,
+  speaker: 0,
   salience: 0,
   recency: 0,
   time: 0,
@@ -93,13 +94,13 @@ describe('fusion', () => {
     );
   });
 
-  it('gives neighbour, session, speaker, episode and time credit as weighted', () => {
-    const w = { ...PLAIN, neighbour: 0.5, session: 0.2, speaker: 0.5, episode: 0.4, time: 0.5 };
+  it('gives question, neighbour, answer, speaker and time credit as weighted', () => {
+    const w = { ...PLAIN, question: 0.5, neighbour: 0.5, answer: 1, speaker: 0.5, time: 0.5 };
     const cands = [
-      cand('q', { seq: 1, text: 10, speaker: 'Ann' }),
-      cand('reply', { seq: 2, speaker: 'Bob', inTime: true }),
-      cand('other', { seq: 1, sessionId: 's2', text: 5 }),
-      cand('ep', { isEpisode: true, seq: 2, turnIds: ['q', 'reply'], text: 2 }),
+      cand('ask', { seq: 1, text: 10, speaker: 'Bob', questionShare: 1 }),
+      cand('reply', { seq: 2, text: 1, speaker: 'Ann', inTime: true }),
+      cand('tell', { seq: 1, sessionId: 's2', text: 10, speaker: 'Bob' }),
+      cand('ep', { isEpisode: true, seq: 2, turnIds: ['ask', 'reply'], text: 5 }),
     ];
     const s = fuse(
       cands,
@@ -109,14 +110,28 @@ describe('fusion', () => {
         cands.map((c) => c.speaker),
       ),
     );
-    expect(s[0]!.speaker).toBe(0.5);
-    expect(s[0]!.base).toBe(1);
-    expect(s[1]!.neighbour).toBeCloseTo(0.5 * 1.5); // half of the speaker-boosted neighbour
-    expect(s[1]!.episode).toBeCloseTo(0.4); // its episode is the best episode
+    // A question counts half; a statement with the same words counts fully.
+    expect(s[0]!.question).toBe(0.5);
+    expect(s[0]!.fused).toBeCloseTo(0.5 + 0.5 * 0.1);
+    expect(s[2]!.fused).toBeCloseTo(1);
+    // The reply takes half of its question's own score, doubled because it answers a question,
+    // then the named speaker's boost applies to both parts, then the named time.
+    expect(s[1]!.neighbour).toBeCloseTo(0.5 * 0.5 * 2);
+    expect(s[1]!.speaker).toBe(0.5);
     expect(s[1]!.time).toBe(0.5);
-    expect(s[1]!.fused).toBeCloseTo((0.75 + s[1]!.session + 0.4) * 1.5);
-    expect(s[2]!.session).toBeLessThan(s[0]!.session);
+    expect(s[1]!.fused).toBeCloseTo((0.1 + 0.5) * 1.5 * 1.5);
+    expect(s[1]!.fused).toBeGreaterThan(s[0]!.fused);
+    // Episodes neither give nor take neighbour credit.
     expect(s[3]!.neighbour).toBe(0);
+  });
+});
+
+describe('question share', () => {
+  it('counts the sentences that ask, leaving a shared photo caption aside', () => {
+    expect(questionShare('How was the trip? We loved it. The kids too!')).toBeCloseTo(1 / 3);
+    expect(questionShare('Look at this! [shares a photo: what a view?]')).toBe(0);
+    expect(questionShare('Where did you go?')).toBe(1);
+    expect(questionShare('...')).toBe(0);
   });
 });
 

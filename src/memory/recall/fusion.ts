@@ -1,15 +1,19 @@
 // Fusion: turns per-list evidence about candidate memories into one score each. Pure functions over
 // a few hundred candidates, so they are cheap and testable. The signals, each a general idea
-// measured on LoCoMo (see bench/lab/):
+// measured on LoCoMo (see bench/lab/ and the eval's ablation in the README):
 // - weighted score fusion of full-text relevance and vector similarity, each scaled by the best
 //   score in its list (better than reciprocal rank fusion when one list is much stronger; RRF
 //   stays available as `fusion: 'rrf'`);
-// - speaker match: a query that names a participant favours what that participant said;
-// - neighbour credit: in a dialogue the answer often sits next to the turn that matches
-//   (question, then reply), so a turn takes a share of its best adjacent turn's score;
-// - session evidence: a session whose turns match well as a whole lifts all of its turns;
-// - episode evidence: an episode (a distilled window of turns) that matches lifts its turns;
+// - questions hold fewer facts than statements: the question part of a turn counts less;
+// - neighbour credit: in a dialogue the answer sits next to the turn that matches, so a turn takes
+//   a share of its best adjacent turn's score, a larger share when the turn before it asked a
+//   question (it is the reply);
+// - speaker match: a query that names a participant favours what that participant said,
+//   including replies that matched through their neighbour;
 // - then salience, recency, a named time, and per-tier intent weights.
+// Two ideas measured and left out: session-level evidence (a session's best turns lifting all of
+// them) and episode evidence (an episode lifting its turns) stopped helping once replies took
+// credit from their questions.
 
 export type FusionMode = 'score' | 'rrf';
 
@@ -17,15 +21,14 @@ export interface FusionWeights {
   fusion: FusionMode;
   text: number;
   vector: number;
+  /** Share of relevance a turn loses in proportion to the share of its sentences that are questions. */
+  question: number;
+  /** Share of the best adjacent turn's relevance a turn takes. */
+  neighbour: number;
+  /** Extra share (× the question share) a reply takes from the turn before it. */
+  answer: number;
   /** Multiplier (1 + speaker) when the query names the item's speaker. */
   speaker: number;
-  neighbour: number;
-  session: number;
-  /** How many of a session's best turns make its score. */
-  sessionTop: number;
-  /** Episodes count towards their session's score too (window-level evidence). */
-  sessionEpisodes: boolean;
-  episode: number;
   /** Multiplier of episodes and promoted items as results themselves (they stand for several turns). */
   episodeItem: number;
   salience: number;
@@ -39,12 +42,10 @@ export const DEFAULT_WEIGHTS: FusionWeights = {
   fusion: 'score',
   text: 1,
   vector: 0.5,
-  speaker: 0.5,
+  question: 0.5,
   neighbour: 0.5,
-  session: 0.3,
-  sessionTop: 3,
-  sessionEpisodes: false,
-  episode: 0.4,
+  answer: 1.5,
+  speaker: 0.75,
   episodeItem: 1,
   salience: 0.1,
   recency: 0.05,
@@ -63,12 +64,14 @@ export interface Candidate {
   /** Cosine similarity, when the vector search found it. */
   vector?: number;
   vectorRank?: number;
-  /** Grouping for session evidence and neighbour credit (null: none). */
+  /** Session, for neighbour credit (null: none). */
   sessionId: string | null;
   /** Position in the session, for adjacency. */
   seq: number | null;
   speaker: string | null;
-  /** Turns behind an episode or promoted item, for episode evidence. */
+  /** Share of the text's sentences that are questions, 0–1. */
+  questionShare?: number;
+  /** Turns behind an episode or promoted item. */
   turnIds: string[];
   isEpisode: boolean;
   salience: number;
@@ -85,20 +88,14 @@ export interface ScoreBreakdown {
   vector: number;
   /** Text and vector combined, before context signals. */
   base: number;
-  speaker: number;
+  /** Share of the base lost to the question part of the text. */
+  question: number;
   neighbour: number;
-  session: number;
-  episode: number;
+  speaker: number;
   salience: number;
   recency: number;
   time: number;
   fused: number;
-}
-
-function maxOf(values: Iterable<number>): number {
-  let m = 0;
-  for (const v of values) if (v > m) m = v;
-  return m;
 }
 
 /** Base relevance of each candidate from the text and vector lists. */
@@ -160,10 +157,8 @@ export function fuse(
   namedSpeakerSet: ReadonlySet<string>,
 ): ScoreBreakdown[] {
   const { text, vector, base } = baseScores(cands, w);
-  const speaker = cands.map((c) =>
-    c.speaker !== null && namedSpeakerSet.has(c.speaker) ? w.speaker : 0,
-  );
-  const withSpeaker = base.map((b, i) => b * (1 + speaker[i]!));
+  const question = cands.map((c) => w.question * (c.questionShare ?? 0));
+  const own = base.map((b, i) => b * (1 - question[i]!));
 
   // Neighbour credit from adjacent turns of the same session.
   const bySlot = new Map<string, number>();
@@ -175,48 +170,17 @@ export function fuse(
     if (w.neighbour === 0 || c.sessionId === null || c.seq === null || c.isEpisode) return 0;
     const prev = bySlot.get(`${c.sessionId}#${c.seq - 1}`);
     const next = bySlot.get(`${c.sessionId}#${c.seq + 1}`);
-    const best = Math.max(
-      prev === undefined ? 0 : withSpeaker[prev]!,
-      next === undefined ? 0 : withSpeaker[next]!,
-    );
-    return w.neighbour * best;
+    const fromPrev =
+      prev === undefined ? 0 : own[prev]! * (1 + w.answer * (cands[prev]!.questionShare ?? 0));
+    const fromNext = next === undefined ? 0 : own[next]!;
+    return w.neighbour * Math.max(fromPrev, fromNext);
   });
-
-  // Session evidence: the sum of a session's best turns, scaled by the best session.
-  const perSession = new Map<string, number[]>();
-  cands.forEach((c, i) => {
-    if (c.sessionId === null || (c.isEpisode && !w.sessionEpisodes)) return;
-    let list = perSession.get(c.sessionId);
-    if (!list) perSession.set(c.sessionId, (list = []));
-    list.push(withSpeaker[i]! + neighbour[i]!);
-  });
-  const sessionScore = new Map<string, number>();
-  for (const [s, list] of perSession) {
-    list.sort((a, b) => b - a);
-    sessionScore.set(
-      s,
-      list.slice(0, w.sessionTop).reduce((a, b) => a + b, 0),
-    );
-  }
-  const maxSession = maxOf(sessionScore.values());
-  const session = cands.map((c) =>
-    w.session === 0 || c.sessionId === null || c.isEpisode || maxSession === 0
-      ? 0
-      : (w.session * (sessionScore.get(c.sessionId) ?? 0)) / maxSession,
+  const speaker = cands.map((c) =>
+    c.speaker !== null && namedSpeakerSet.has(c.speaker) ? w.speaker : 0,
   );
 
-  // Episode evidence: each turn takes the best score of the episodes it belongs to.
-  const episodeOfTurn = new Map<string, number>();
-  const maxEpisode = maxOf(cands.map((c, i) => (c.isEpisode ? base[i]! : 0)));
-  cands.forEach((c, i) => {
-    if (!c.isEpisode || maxEpisode === 0) return;
-    for (const t of c.turnIds)
-      episodeOfTurn.set(t, Math.max(episodeOfTurn.get(t) ?? 0, base[i]! / maxEpisode));
-  });
-  const episode = cands.map((c) => (c.isEpisode ? 0 : w.episode * (episodeOfTurn.get(c.id) ?? 0)));
-
   return cands.map((c, i) => {
-    const relevance = withSpeaker[i]! + neighbour[i]! + session[i]! + episode[i]!;
+    const relevance = (own[i]! + neighbour[i]!) * (1 + speaker[i]!);
     const salience = w.salience * c.salience;
     const recency = w.recency * c.recency;
     const time = c.inTime === true ? w.time : 0;
@@ -229,10 +193,9 @@ export function fuse(
       text: text[i]!,
       vector: vector[i]!,
       base: base[i]!,
-      speaker: speaker[i]!,
+      question: question[i]!,
       neighbour: neighbour[i]!,
-      session: session[i]!,
-      episode: episode[i]!,
+      speaker: speaker[i]!,
       salience,
       recency,
       time,

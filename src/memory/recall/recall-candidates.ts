@@ -21,6 +21,7 @@ export function memoryEntry(m: MemoryItem, salience: number): Entry {
       sessionId: m.sessionId,
       seq: m.seq,
       speaker: m.speaker,
+      questionShare: m.kind === 'turn' ? questionShare(m.text) : 0,
       turnIds,
       isEpisode: m.kind !== 'turn',
       salience,
@@ -43,6 +44,17 @@ export function memoryEntry(m: MemoryItem, salience: number): Entry {
     textRank: null,
     vectorRank: null,
   };
+}
+
+/** Share of a text's sentences that end in a question mark (a shared photo's caption aside). */
+export function questionShare(text: string): number {
+  const sentences = text
+    .replace(/\[shares a photo:[^\]]*\]/g, ' ')
+    .split(/(?<=[.!?])\s+/)
+    .map((x) => x.trim())
+    .filter((x) => /[\p{L}\p{N}]/u.test(x));
+  if (sentences.length === 0) return 0;
+  return sentences.filter((x) => x.endsWith('?')).length / sentences.length;
 }
 
 /** An ingested chunk as a semantic-tier entry. */
@@ -140,7 +152,7 @@ export async function fetchNeighbours(
   );
   const quick = fuse(
     turns.map((e) => e.cand),
-    { ...t.weights, neighbour: 0, session: 0, episode: 0 },
+    { ...t.weights, neighbour: 0 },
     new Set(),
   );
   const best = turns

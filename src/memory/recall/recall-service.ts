@@ -65,7 +65,7 @@ export interface RecallTuning {
 
 export const DEFAULT_TUNING: RecallTuning = {
   weights: DEFAULT_WEIGHTS,
-  candidatesPerList: 100,
+  candidatesPerList: 200,
   neighbourFetch: 20,
   recencyHalfLifeMs: 30 * 86_400_000,
   timeSlackMs: 14 * 86_400_000,
