@@ -1,6 +1,7 @@
 // RecallService on SQLite and PostgreSQL, through MemoryService as an agent would use it: ids and
 // score breakdowns, strict scoping (tenant, user, session), time-aware recall (a hard timeRange and
-// a time named in the query), speaker-aware ranking, episodes covering their turns, and k.
+// a time named in the query), speaker-aware ranking, replies credited from the questions they
+// answer, episodes covering their turns, and k.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
@@ -185,6 +186,28 @@ for (const backend of MEMORY_BACKENDS) {
       expect(result.items[0]!.text).toContain('adoption agencies');
       expect(result.items[0]!.score.speaker).toBeGreaterThan(0);
       expect(result.intent).toBe('general');
+    });
+
+    it('ranks the reply to a matching question above the question itself', async (ctx) => {
+      if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
+      // Only Caroline's question shares words with the query; Melanie's reply holds the answer.
+      const result = await recall.recall({
+        tenantId: 't1',
+        userId: 'u1',
+        query: 'Did Melanie’s kids enjoy the hike?',
+        k: 10,
+        tiers: ['working'],
+      });
+      const texts = result.items.map((item) => item.text);
+      const reply = texts.indexOf(juneTurns[2][1]);
+      const question = texts.indexOf(juneTurns[1][1]);
+      expect(reply).toBeGreaterThanOrEqual(0);
+      expect(question).toBeGreaterThanOrEqual(0);
+      expect(reply).toBeLessThan(question);
+      const replyScore = result.items[reply]!.score;
+      expect(replyScore.neighbour).toBeGreaterThan(0);
+      expect(replyScore.speaker).toBeGreaterThan(0);
+      expect(result.items[question]!.score.question).toBeGreaterThan(0);
     });
 
     it('rejects empty and oversized queries and a bad k', async (ctx) => {
