@@ -11,13 +11,25 @@ import { createLogger, type Logger } from '../../src/domain/logger.js';
 import type { Embedder } from '../../src/ports/embedder.js';
 import { createLocalEmbedder } from '../../src/providers/local-embedder.js';
 import { createMemoryService, type MemoryService } from '../../src/memory/memory-service.js';
+import { DEFAULT_WEIGHTS, type FusionWeights } from '../../src/memory/recall/fusion.js';
+import { createIntentClassifier } from '../../src/memory/recall/intent.js';
+import {
+  createRecallService,
+  type RecallService,
+  type RecallTuning,
+} from '../../src/memory/recall/recall-service.js';
 import { CACHE_PATH, loadVectorCache } from './embed-cache.js';
+
+/** Recall tuning as the lab writes it: weights under `w` override the defaults one by one. */
+export type LabTuning = Partial<RecallTuning> & { w?: Partial<FusionWeights> };
 
 export interface Lab {
   logger: Logger;
   store: SqliteMemoryStore;
   embedder: Embedder;
   memory: MemoryService;
+  /** A RecallService over the lab's store with this tuning. */
+  recall(tuning: LabTuning): RecallService;
   close(): Promise<void>;
 }
 
@@ -61,6 +73,16 @@ export function openLab(): Lab {
     store,
     embedder,
     memory,
+    recall: (tuning) =>
+      createRecallService({
+        store,
+        embedder,
+        clock: systemClock,
+        logger,
+        salienceHalfLifeHours: 168,
+        classifier: createIntentClassifier({ mode: 'rules', cacheSize: 1000 }),
+        tuning: { ...tuning, weights: { ...DEFAULT_WEIGHTS, ...(tuning.w ?? {}) } },
+      }),
     async close() {
       await memory.close();
       await embedder.close();

@@ -3,35 +3,21 @@
 // Run: npx tsx bench/lab/run-eval.ts [conv-26 …]   (tuning overrides as JSON in LAB_TUNING;
 // LAB_JSON=file writes the report, LAB_MISSES=file one line per question with its evidence ranks)
 import { writeFileSync } from 'node:fs';
-import { systemClock } from '../../src/domain/clock.js';
-import { createIntentClassifier } from '../../src/memory/recall/intent.js';
-import { createRecallService, type RecallTuning } from '../../src/memory/recall/recall-service.js';
-import { DEFAULT_WEIGHTS } from '../../src/memory/recall/fusion.js';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import {
   formatLocomoReport,
   runLocomoEval,
   type QuestionOutcome,
 } from '../../src/eval/locomo-eval.js';
-import { openLab } from './lab-runtime.js';
+import { openLab, type LabTuning } from './lab-runtime.js';
 
 const names = process.argv.slice(2);
 const files = (
   names.length > 0 ? names : ['conv-26', 'conv-30', 'conv-41', 'conv-42', 'conv-43']
 ).map((n) => `/work/shared/data/locomo/${n}.json`);
-const overrides = JSON.parse(process.env['LAB_TUNING'] ?? '{}') as Partial<RecallTuning> & {
-  w?: Partial<typeof DEFAULT_WEIGHTS>;
-};
+const overrides = JSON.parse(process.env['LAB_TUNING'] ?? '{}') as LabTuning;
 const lab = openLab();
-const recall = createRecallService({
-  store: lab.store,
-  embedder: lab.embedder,
-  clock: systemClock,
-  logger: lab.logger,
-  salienceHalfLifeHours: 168,
-  classifier: createIntentClassifier({ mode: 'rules', cacheSize: 1000 }),
-  tuning: { ...overrides, weights: { ...DEFAULT_WEIGHTS, ...(overrides.w ?? {}) } },
-});
+const recall = lab.recall(overrides);
 try {
   const convs = await Promise.all(files.map((f) => loadLocomoFile(f)));
   const outcomes: QuestionOutcome[] = [];

@@ -2,15 +2,10 @@
 // then evaluates every tuning in a JSON array file against the real RecallService.
 // Run: npx tsx bench/lab/tune.ts tunings.json [conv-26 …]
 import { readFileSync } from 'node:fs';
-import { createIntentClassifier } from '../../src/memory/recall/intent.js';
-import { createRecallService, type RecallTuning } from '../../src/memory/recall/recall-service.js';
-import { DEFAULT_WEIGHTS } from '../../src/memory/recall/fusion.js';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import { ingestLocomo, runLocomoEval } from '../../src/eval/locomo-eval.js';
-import { systemClock } from '../../src/domain/clock.js';
-import { openLab } from './lab-runtime.js';
+import { openLab, type LabTuning } from './lab-runtime.js';
 
-type LabTuning = Partial<RecallTuning> & { w?: Partial<typeof DEFAULT_WEIGHTS> };
 const [file, ...names] = process.argv.slice(2);
 const tunings = JSON.parse(readFileSync(file!, 'utf8')) as LabTuning[];
 const lab = openLab();
@@ -22,15 +17,7 @@ try {
   );
   const ingested = await ingestLocomo(convs, { memory: lab.memory, tenantId: 'default' });
   for (const t of tunings) {
-    const recall = createRecallService({
-      store: lab.store,
-      embedder: lab.embedder,
-      clock: systemClock,
-      logger: lab.logger,
-      salienceHalfLifeHours: 168,
-      classifier: createIntentClassifier({ mode: 'rules', cacheSize: 1000 }),
-      tuning: { ...t, weights: { ...DEFAULT_WEIGHTS, ...(t.w ?? {}) } },
-    });
+    const recall = lab.recall(t);
     const cut = new Map<string, number[]>();
     let budgetSum = 0;
     let budgetN = 0;

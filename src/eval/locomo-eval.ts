@@ -36,6 +36,11 @@ export interface LocomoEvalReport {
   wordsInTopK: Record<number, number>;
   /** Recall when the ranked list is cut at k distinct turns instead of k items. */
   atKTurns: { overall: RecallAtK; byCategory: Record<string, RecallAtK> };
+  /**
+   * Recall when the list is read up to k × WORDS_PER_SLOT words: the same reading budget for
+   * every ranking, so a list of longer items gains nothing by being longer.
+   */
+  withinWords: { overall: RecallAtK; byCategory: Record<string, RecallAtK> };
   latencyMs: { p50: number; p95: number; max: number; count: number };
   /** Mean time per recall phase, as RecallService reports it. */
   phaseMeansMs: Record<string, number>;
@@ -101,6 +106,25 @@ function percentile(sorted: number[], p: number): number {
 
 function turnsBehind(item: RecallItem): string[] {
   return item.kind === 'turn' ? [item.id] : (item.source.turnIds ?? []);
+}
+
+/** Words an agent reads per result slot in the word-budget figure (a LoCoMo turn averages ~30). */
+export const WORDS_PER_SLOT = 40;
+
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter((w) => w !== '').length;
+}
+
+/** The turns of the leading items whose texts fit in `budget` words together. */
+function withinWords(items: RecallItem[], ranked: string[][], budget: number): string[][] {
+  const out: string[][] = [];
+  let used = 0;
+  for (const [i, item] of items.entries()) {
+    used += wordCount(item.text);
+    if (used > budget) break;
+    out.push(ranked[i]!);
+  }
+  return out;
 }
 
 function recallAt(evidence: string[], rankedTurnSets: string[][], k: number): number {
@@ -235,9 +259,11 @@ export async function runLocomoEval(
           k,
         );
         for (const key of ['tb:overall', `tb:cat:${category}`]) acc.add(key, k, r, k === ks[0]);
-        const wordsTop = result.items
-          .slice(0, k)
-          .reduce((a, item) => a + item.text.split(/\s+/).length, 0);
+        const read = withinWords(result.items, ranked, k * WORDS_PER_SLOT);
+        const readRecall = recallAt(q.evidence, read, read.length);
+        for (const key of ['wb:overall', `wb:cat:${category}`])
+          acc.add(key, k, readRecall, k === ks[0]);
+        const wordsTop = result.items.slice(0, k).reduce((a, item) => a + wordCount(item.text), 0);
         wordsBehind.set(k, (wordsBehind.get(k) ?? 0) + wordsTop);
       }
       behind.set(maxK, (behind.get(maxK) ?? 0) + new Set(ranked.flat()).size);
@@ -285,6 +311,7 @@ export async function runLocomoEval(
       ks.map((k) => [k, questionsAsked > 0 ? (wordsBehind.get(k) ?? 0) / questionsAsked : 0]),
     ),
     atKTurns: { overall: acc.get('tb:overall'), byCategory: byPrefix(acc, 'tb:cat:') },
+    withinWords: { overall: acc.get('wb:overall'), byCategory: byPrefix(acc, 'wb:cat:') },
     turnsBehindTopK: Object.fromEntries(
       ks.map((k) => [k, questionsAsked > 0 ? (behind.get(k) ?? 0) / questionsAsked : 0]),
     ),
@@ -329,6 +356,8 @@ export function formatLocomoReport(r: LocomoEvalReport): string {
   for (const [name, x] of Object.entries(r.byConversation)) rows.push(row(`  ${name}`, x));
   rows.push(row('cut at k turns', r.atKTurns.overall));
   for (const [name, x] of Object.entries(r.atKTurns.byCategory)) rows.push(row(`  ${name}`, x));
+  rows.push(row(`cut at ${WORDS_PER_SLOT}·k words`, r.withinWords.overall));
+  for (const [name, x] of Object.entries(r.withinWords.byCategory)) rows.push(row(`  ${name}`, x));
   const widths = head.map((_, i) => Math.max(...rows.map((x) => (x[i] ?? '').length)));
   const lines = rows.map((x) =>
     x.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),

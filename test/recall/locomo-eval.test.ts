@@ -122,8 +122,12 @@ describe('LoCoMo evaluation', () => {
           kinds: ['turn'],
         }),
       ).toBe(4);
+      // Every text here is short, so a 200-word reading budget holds all five items.
+      expect(report.withinWords.overall.recall[5]).toBe(report.overall.recall[5]);
+      expect(report.withinWords.overall.questions).toBe(3);
       const table = formatLocomoReport(report);
       expect(table).toMatch(/overall\s+3\s+/);
+      expect(table).toContain('cut at 40·k words');
       expect(table).toContain('multi-hop');
     } finally {
       await memory.close();

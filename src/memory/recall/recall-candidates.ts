@@ -46,10 +46,9 @@ export function memoryEntry(m: MemoryItem, salience: number): Entry {
   };
 }
 
-/** Share of a text's sentences that end in a question mark (a shared photo's caption aside). */
+/** Share of a text's sentences that end in a question mark. */
 export function questionShare(text: string): number {
   const sentences = text
-    .replace(/\[shares a photo:[^\]]*\]/g, ' ')
     .split(/(?<=[.!?])\s+/)
     .map((x) => x.trim())
     .filter((x) => /[\p{L}\p{N}]/u.test(x));
