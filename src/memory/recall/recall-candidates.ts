@@ -1,6 +1,6 @@
 // Recall candidate gathering: Entry construction per source, query shaping and neighbour fetching.
 import type { MemoryItem, MemoryScope, MemoryStore } from '../../ports/memory-store.js';
-import { fuse, type Candidate } from './fusion.js';
+import { baseScores, type Candidate } from './fusion.js';
 import type { RecallTuning } from './recall-service.js';
 import type { ChunkCandidate, FactCandidate, RecallItem } from './recall-types.js';
 import { terms, words } from './text-analysis.js';
@@ -149,13 +149,12 @@ export async function fetchNeighbours(
   const turns = [...entries.values()].filter(
     (e) => e.cand.group === 'memory' && e.item.kind === 'turn',
   );
-  const quick = fuse(
+  const { base } = baseScores(
     turns.map((e) => e.cand),
-    { ...t.weights, neighbour: 0 },
-    new Set(),
+    t.weights,
   );
   const best = turns
-    .map((e, i) => ({ e, s: quick[i]!.base }))
+    .map((e, i) => ({ e, s: base[i]! }))
     .sort((a, b) => b.s - a.s)
     .slice(0, t.neighbourFetch);
   // Skip turns whose both neighbours are candidates already (one look-up saved each).
