@@ -19,8 +19,6 @@ try {
   for (const t of tunings) {
     const recall = lab.recall(t);
     const cut = new Map<string, number[]>();
-    let budgetSum = 0;
-    let budgetN = 0;
     const r = await runLocomoEval(convs, {
       memory: lab.memory,
       recall,
@@ -29,15 +27,6 @@ try {
         const firstTurns = new Set([...new Set(o.ranked.flat())].slice(0, 10));
         const found = o.evidence.filter((e) => firstTurns.has(e)).length / o.evidence.length;
         cut.set(o.conversation, [...(cut.get(o.conversation) ?? []), found]);
-        // The same list read to a budget of 400 words (what an agent's context would hold).
-        const read = new Set<string>();
-        let used = 0;
-        o.items.forEach((item, i) => {
-          used += item.text.split(/\s+/).length;
-          if (used <= 400) for (const t of o.ranked[i] ?? []) read.add(t);
-        });
-        budgetSum += o.evidence.filter((e) => read.has(e)).length / o.evidence.length;
-        budgetN += 1;
       },
     });
     const conv = Object.values(r.byConversation).map((x) => (x.recall[10] ?? 0).toFixed(3));
@@ -46,7 +35,7 @@ try {
     );
     const cat = Object.values(r.byCategory).map((x) => (x.recall[10] ?? 0).toFixed(3));
     process.stdout.write(
-      `R@10 ${(r.overall.recall[10] ?? 0).toFixed(3)} R@5 ${(r.overall.recall[5] ?? 0).toFixed(3)} R@25 ${(r.overall.recall[25] ?? 0).toFixed(3)} turns@10 ${(r.atKTurns.overall.recall[10] ?? 0).toFixed(3)} words@10 ${(r.wordsInTopK[10] ?? 0).toFixed(0)} at400w ${(budgetSum / budgetN).toFixed(3)} | cat ${cat.join(' ')} | conv ${conv.join(' ')} | cut ${turnsCut.join(' ')} | ${JSON.stringify(t)}\n`,
+      `R@10 ${(r.overall.recall[10] ?? 0).toFixed(3)} R@5 ${(r.overall.recall[5] ?? 0).toFixed(3)} R@25 ${(r.overall.recall[25] ?? 0).toFixed(3)} turns@10 ${(r.atKTurns.overall.recall[10] ?? 0).toFixed(3)} words@10 ${(r.wordsInTopK[10] ?? 0).toFixed(0)} at400w ${(r.withinWords.overall.recall[10] ?? 0).toFixed(3)} | cat ${cat.join(' ')} | conv ${conv.join(' ')} | cut ${turnsCut.join(' ')} | ${JSON.stringify(t)}\n`,
     );
   }
 } finally {
