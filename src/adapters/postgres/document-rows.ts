@@ -47,10 +47,6 @@ export const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, 
 export const CHUNK_COLUMNS = `c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
   c.token_count, c.start_offset, c.end_offset, c.content_hash, c.has_vector`;
 
-export function toVectorLiteral(vector: Float32Array): string {
-  return `[${Array.from(vector).join(',')}]`;
-}
-
 export function toDocument(row: DocumentRow): DocumentRecord {
   return {
     id: row.id,

@@ -10,7 +10,8 @@ import {
   type DocumentStore,
   type VectorSpace,
 } from '../../ports/document-store.js';
-import { CHUNK_COLUMNS, toHit, toVectorLiteral, type HitRow } from './document-rows.js';
+import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
+import { vectorLiteral } from './pgvector.js';
 
 type TextSearchInput = Parameters<DocumentStore['searchText']>[0];
 type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
@@ -86,7 +87,7 @@ export async function searchVector(
   return withTransaction(pool, async (client) => {
     await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, candidates)}`);
     await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-    const params: unknown[] = [toVectorLiteral(input.vector), input.tenantId];
+    const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
     const where = filters(input, params);
     const result = await client.query<HitRow>(
       `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score

@@ -10,10 +10,10 @@ import {
   DOCUMENT_COLUMNS,
   toChunk,
   toDocument,
-  toVectorLiteral,
   type ChunkRow,
   type DocumentRow,
 } from './document-rows.js';
+import { vectorLiteral } from './pgvector.js';
 import { searchText, searchVector } from './document-search.js';
 import {
   decodeCursor,
@@ -342,7 +342,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
            JOIN chunks c ON c.id = x.chunk_id AND c.tenant_id = $1
            ON CONFLICT (chunk_id) DO UPDATE SET embedding = excluded.embedding
            RETURNING chunk_id`,
-          [tenantId, vectors.map((v) => v.chunkId), vectors.map((v) => toVectorLiteral(v.vector))],
+          [tenantId, vectors.map((v) => v.chunkId), vectors.map((v) => vectorLiteral(v.vector))],
         );
         await client.query(
           'UPDATE chunks SET has_vector = true WHERE tenant_id = $1 AND id = ANY($2::text[])',

@@ -15,6 +15,7 @@ import type {
   MetricStore,
   SessionFields,
 } from '../../ports/metric-store.js';
+import { withTransaction } from './transaction.js';
 
 interface Pending {
   kind: FoldOp['kind'];
@@ -40,9 +41,7 @@ const UPDATE = {
 export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock }): MetricStore {
   async function fold(folds: EventFold[]): Promise<FoldResult> {
     if (folds.length === 0) return { folded: 0, duplicates: 0 };
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(pool, async (client) => {
       const ids = [...new Set(folds.map((f) => `${f.tenantId}${SEP}${f.eventId}`))].sort();
       const inserted = await client.query<{ tenant_id: string; event_id: string }>(
         `INSERT INTO telemetry_processed (tenant_id, event_id, processed_at)
@@ -119,14 +118,8 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
           ],
         );
       }
-      await client.query('COMMIT');
       return { folded, duplicates: folds.length - folded };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   return {
