@@ -108,6 +108,7 @@ return out
 `;
 
 const GET_COMMAND = 'engramTokenCacheGet';
+const SET_COMMAND = 'engramTokenCacheSet';
 
 export interface RedisTokenCacheOptions extends TokenCacheTtls {
   /** A connection of its own, opened fail-fast (no offline queue); the caller closes it. */
@@ -143,6 +144,7 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
   const valuePrefix = `${redis.options.keyPrefix ?? ''}${VALUE_PREFIX}`;
   // EVALSHA with a fall-back to EVAL, by ioredis; the Buffer variant keeps values binary.
   if (!(GET_COMMAND in redis)) redis.defineCommand(GET_COMMAND, { lua: GET_SCRIPT });
+  if (!(SET_COMMAND in redis)) redis.defineCommand(SET_COMMAND, { lua: SET_SCRIPT });
   const getScript = (...args: Array<string | number>) =>
     (
       redis as unknown as Record<
@@ -150,6 +152,13 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
         (...a: Array<string | number>) => Promise<Array<Buffer | null>>
       >
     )[`${GET_COMMAND}Buffer`]!(...args);
+  const setScript = (...args: Array<string | number | Buffer>) =>
+    (
+      redis as unknown as Record<
+        string,
+        (...a: Array<string | number | Buffer>) => Promise<unknown>
+      >
+    )[SET_COMMAND]!(...args);
   const breaker = circuitBreaker(handleAll, {
     halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000,
     breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5),
@@ -230,7 +239,7 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
             valuePrefix,
           ];
           for (const entry of fitting) args.push(entry.key, packTokenIds(entry.ids));
-          await redis.eval(SET_SCRIPT, 4, LRU_KEY, SIZE_KEY, BYTES_KEY, EVICTIONS_KEY, ...args);
+          await setScript(4, LRU_KEY, SIZE_KEY, BYTES_KEY, EVICTIONS_KEY, ...args);
         },
         undefined,
       );
