@@ -7,6 +7,7 @@
 // counted exactly once.
 import { errorMessage } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
+import { sleep } from '../jobs/sleep.js';
 import type { EventStream, StreamEntry } from '../ports/event-stream.js';
 import type { EventFold, MetricStore } from '../ports/metric-store.js';
 import { parseEvent } from './events.js';
@@ -60,9 +61,14 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
     failedDeliveries: 0,
     deadLettered: 0,
   };
-  let stopping = false;
+  // One controller per start(); stop() aborts it, which ends every pause at once.
+  let controller = new AbortController();
   let loops: Array<Promise<void>> = [];
-  let wake: (() => void) | undefined;
+
+  // A function, not a cached flag: the signal changes under us while a loop awaits.
+  function stopping(): boolean {
+    return controller.signal.aborted;
+  }
 
   async function fail(entry: StreamEntry, error: string): Promise<void> {
     counters.failedDeliveries += 1;
@@ -109,7 +115,7 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
     try {
       await foldAndAck(good);
     } catch (error) {
-      if (stopping) throw error;
+      if (stopping()) throw error;
       // Find the culprit: fold one by one, so one bad entry does not hold back the rest.
       logger.warn(
         { err: error, entries: good.length },
@@ -126,13 +132,13 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
   }
 
   async function readLoop(): Promise<void> {
-    while (!stopping) {
+    while (!stopping()) {
       try {
         const entries = await stream.read(consumerName, { count: batchSize, blockMs });
         if (entries.length > 0) await process(entries);
         options.onPass?.();
       } catch (error) {
-        if (stopping) break;
+        if (stopping()) break;
         logger.error({ err: error }, 'telemetry read failed; retrying');
         await pause(500);
       }
@@ -141,51 +147,39 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
 
   async function janitorLoop(): Promise<void> {
     const intervalMs = Math.max(50, Math.floor(options.claimIdleMs / 2));
-    while (!stopping) {
+    while (!stopping()) {
       await pause(intervalMs);
-      if (stopping) break;
+      if (stopping()) break;
       try {
         for (;;) {
           const entries = await stream.claimIdle(consumerName, {
             idleMs: options.claimIdleMs,
             count: batchSize,
           });
-          if (entries.length === 0 || stopping) break;
+          if (entries.length === 0 || stopping()) break;
           logger.debug({ entries: entries.length }, 'claimed idle telemetry entries');
           await process(entries);
         }
       } catch (error) {
-        if (stopping) break;
+        if (stopping()) break;
         logger.error({ err: error }, 'telemetry claim failed; retrying');
       }
     }
   }
 
   function pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      const previous = wake;
-      wake = () => {
-        previous?.();
-        done();
-      };
-    });
+    return sleep(ms, controller.signal);
   }
 
   return {
     counters,
     start() {
       if (loops.length > 0) return;
-      stopping = false;
+      controller = new AbortController();
       loops = [readLoop(), janitorLoop()];
     },
     async stop() {
-      stopping = true;
-      wake?.();
+      controller.abort();
       await Promise.allSettled(loops);
       loops = [];
     },
