@@ -46,6 +46,12 @@ export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
 
+/** Worth retrying: anything but an AppError that says it is permanent. */
+export function isTransientError(error: unknown): boolean {
+  if (!isAppError(error)) return true;
+  return error.retryable || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT';
+}
+
 /** The message of any thrown value, for logs and stored error fields. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;

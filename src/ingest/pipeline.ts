@@ -5,7 +5,7 @@
 // stage runs, pending + stage + error while a retry waits, failed + stage + error when no retry
 // is left (or the error is permanent), completed + counts + timings at the end.
 import type { Clock } from '../domain/clock.js';
-import { AppError, errorMessage, isAppError } from '../domain/errors.js';
+import { AppError, errorMessage, isAppError, isTransientError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { DocumentStore, PipelineStage, StageTimings } from '../ports/document-store.js';
 import type { Embedder } from '../ports/embedder.js';
@@ -58,12 +58,6 @@ export type PipelineOutcome = 'completed' | 'already-completed' | 'deleted';
 
 export interface IngestPipeline {
   run(run: PipelineRun, signal?: AbortSignal): Promise<PipelineOutcome>;
-}
-
-/** Same rule as the job worker: a permanent AppError fails at once, anything else may be retried. */
-export function isTransient(error: unknown): boolean {
-  if (!isAppError(error)) return true;
-  return error.retryable || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT';
 }
 
 /** The text a chunk is embedded as: its headings give a short passage its context. */
@@ -201,7 +195,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           logger.warn({ stage }, 'ingestion abandoned');
           throw error;
         }
-        const final = !isTransient(error) || run.attempt >= run.maxAttempts;
+        const final = !isTransientError(error) || run.attempt >= run.maxAttempts;
         const message = errorMessage(error).slice(0, 2000);
         logger.warn(
           { err: error, stage, final },

@@ -1,7 +1,7 @@
 // A job worker: claims jobs from one queue, runs them with bounded concurrency, keeps their leases
 // alive while they run, and reports failures to the queue (retry with backoff, or dead).
 import { randomBytes } from 'node:crypto';
-import { errorMessage, isAppError } from '../domain/errors.js';
+import { errorMessage, isTransientError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { ClaimedJob, JobQueue } from '../ports/job-queue.js';
 import type { Heartbeats } from './heartbeats.js';
@@ -61,9 +61,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       if (!(await options.jobQueue.complete(job)))
         jobLogger.warn('job finished after its lease was lost');
     } catch (error) {
-      const retryable = isAppError(error)
-        ? error.retryable || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT'
-        : true;
+      const retryable = isTransientError(error);
       const outcome = await options.jobQueue
         .fail(job, { message: errorMessage(error), retryable })
         .catch((failError: unknown) => {
