@@ -18,6 +18,17 @@ export function createCommandLogger(config: Config, toStderr = true): Logger {
   return createLogger(config.logLevel, toStderr ? process.stderr : process.stdout);
 }
 
+/**
+ * For one-shot commands (ingest, documents, context, eval), whose own output is the point: only
+ * warnings unless ENGRAM_LOG_LEVEL asks for more.
+ */
+export function createOneShotLogger(config: Config, env: Env): Logger {
+  return createLogger(
+    env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
+    process.stderr,
+  );
+}
+
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const { createRuntime } = await import('../runtime.js');
   return createRuntime(config, { logger });
@@ -25,7 +36,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
 
 /**
  * For one-shot commands (ingest, documents, context, eval): a runtime without background work,
- * closed when `work` ends. Logs only warnings unless ENGRAM_LOG_LEVEL asks for more.
+ * closed when `work` ends, logging through `createOneShotLogger`.
  */
 export async function withRuntime(
   command: Command,
@@ -33,11 +44,7 @@ export async function withRuntime(
   work: (runtime: Runtime) => Promise<void>,
 ): Promise<void> {
   const config = loadCommandConfig(command, env);
-  const logger = createLogger(
-    env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
-    process.stderr,
-  );
-  const runtime = await openRuntime(config, logger);
+  const runtime = await openRuntime(config, createOneShotLogger(config, env));
   try {
     await work(runtime);
   } finally {

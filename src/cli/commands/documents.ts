@@ -2,10 +2,8 @@
 // dir, or ENGRAM_DATABASE_URL), through the same runtime and services as `engram serve`.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { createLogger } from '../../domain/logger.js';
 import type { DocumentRecord, DocumentStatus } from '../../ports/document-store.js';
-import { createRuntime, type Runtime } from '../../runtime.js';
-import { loadCommandConfig, type Env } from '../load.js';
+import { withRuntime, type Env } from '../load.js';
 
 export function printTable(header: string[], rows: string[][]): void {
   const clip = (cell: string) =>
@@ -20,24 +18,6 @@ export function printTable(header: string[], rows: string[][]): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of cells) console.log(line(row));
-}
-
-async function withRuntime(
-  command: Command,
-  env: Env,
-  work: (runtime: Runtime) => Promise<void>,
-): Promise<void> {
-  const config = loadCommandConfig(command, env);
-  const logger = createLogger(
-    env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
-    process.stderr,
-  );
-  const runtime = await createRuntime(config, { logger });
-  try {
-    await work(runtime);
-  } finally {
-    await runtime.close();
-  }
 }
 
 function describeState(document: DocumentRecord): string {

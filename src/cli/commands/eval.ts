@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { createLogger } from '../../domain/logger.js';
 import { loadLocomoFile } from '../../eval/locomo-data.js';
 import { formatLocomoReport, runLocomoEval } from '../../eval/locomo-eval.js';
-import { loadCommandConfig, openRuntime, type Env } from '../load.js';
+import { createOneShotLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
 import { expandPaths } from './ingest.js';
 
 function parseKs(value: string): number[] {
@@ -59,10 +58,7 @@ export function registerEvalCommand(program: Command, env: Env): void {
         // A fresh embedded store: the evaluation never touches the configured database or Redis.
         const { databaseUrl: _db, redisUrl: _redis, ...rest } = configured;
         const config = { ...rest, dataDir: dir };
-        const logger = createLogger(
-          env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : configured.logLevel,
-          process.stderr,
-        );
+        const logger = createOneShotLogger(configured, env);
         const runtime = await openRuntime(config, logger);
         const bar =
           process.stderr.isTTY && options.json !== true

@@ -8,10 +8,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { glob } from 'tinyglobby';
 import { errorMessage } from '../../domain/errors.js';
-import { createLogger } from '../../domain/logger.js';
 import type { DocumentMimeType, DocumentRecord } from '../../ports/document-store.js';
-import { createRuntime } from '../../runtime.js';
-import { loadCommandConfig, type Env } from '../load.js';
+import { createOneShotLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
 import { printTable } from './documents.js';
 
 const MIME_BY_EXTENSION: Record<string, DocumentMimeType> = {
@@ -78,17 +76,14 @@ export function registerIngestCommand(program: Command, env: Env): void {
       ) => {
         const config = loadCommandConfig(command, env);
         // Progress bar and table on the terminal; logs only when asked for.
-        const logger = createLogger(
-          env.ENGRAM_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
-          process.stderr,
-        );
+        const logger = createOneShotLogger(config, env);
         const files = await expandPaths(patterns);
         if (files.length === 0) {
           console.error(`engram: no files match ${patterns.join(' ')}`);
           process.exitCode = 2;
           return;
         }
-        const runtime = await createRuntime(config, { logger });
+        const runtime = await openRuntime(config, logger);
         try {
           if (options.wait) runtime.startBackground();
           const outcomes: FileOutcome[] = [];
