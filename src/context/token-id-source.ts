@@ -54,15 +54,6 @@ export interface TokenIdSourceOptions {
   metrics?: Registry;
 }
 
-/**
- * The cache key: tokenizer id, a hash of its version, a hash of the tenant, and SHA-256 of the
- * exact text. The tenant is part of the key so one tenant cannot probe (by timing) whether
- * another tenant's text is cached.
- */
-export function tokenCacheKey(tokenizer: Tokenizer, tenantId: string, text: string): string {
-  return `${tokenizerKeyPrefix(tokenizer)}${sha256Hex(tenantId).slice(0, 16)}:${sha256Hex(text)}`;
-}
-
 const keyPrefixes = new WeakMap<Tokenizer, string>();
 function tokenizerKeyPrefix(tokenizer: Tokenizer): string {
   let prefix = keyPrefixes.get(tokenizer);
@@ -239,6 +230,9 @@ export function createTokenIdSource(options: TokenIdSourceOptions): TokenIdSourc
 
   return {
     async encodeMany(tokenizer, texts, scope) {
+      // The cache key: tokenizer id, a hash of its version, a hash of the tenant, and SHA-256 of
+      // the exact text. The tenant is part of the key so one tenant cannot probe (by timing)
+      // whether another tenant's text is cached.
       const prefix = `${tokenizerKeyPrefix(tokenizer)}${tenantHashes.of(scope.tenantId).slice(0, 16)}:`;
       const keys = texts.map((text) => prefix + contentHashes.of(text));
       const flights = new Array<Flight>(keys.length);

@@ -1,20 +1,8 @@
 // Reads the date a sentence states ("in 2021", "on June 4, 2018", "March 2020", "2024-02-01") as
 // UTC milliseconds, so a fact can carry when it became true rather than when it was ingested.
+import { MONTH_NAMES } from '../domain/calendar-words.js';
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
+const MONTHS = MONTH_NAMES.map((month) => month.toLowerCase());
 
 function monthIndex(word: string): number {
   const lower = word.toLowerCase().replace(/\.$/, '');

@@ -5,7 +5,6 @@
 // does not count against the breaker, because the server is healthy — the request is wrong.
 import {
   BrokenCircuitError,
-  CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   handleWhen,
@@ -36,11 +35,10 @@ export interface CallPolicy {
    * gets a signal that aborts at the timeout or when the caller's signal aborts.
    */
   execute<T>(attempt: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
-  readonly breakerOpen: boolean;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 3;
-export const DEFAULT_BREAKER_THRESHOLD = 5;
+const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_BREAKER_THRESHOLD = 5;
 
 export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -101,9 +99,6 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   }
 
   return {
-    get breakerOpen() {
-      return breaker.state === CircuitState.Open;
-    },
     async execute(attempt, signal) {
       for (let attemptNo = 1; ; attemptNo++) {
         if (signal?.aborted) throw abortError(signal);
@@ -135,12 +130,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
             }
             throw error;
           }
-          const delayMs = backoffDelayMs(
-            attemptNo,
-            backoffBaseMs,
-            backoffMaxMs,
-            retryAfterOf(error),
-          );
+          const delayMs = retryDelayMs(attemptNo, backoffBaseMs, backoffMaxMs, retryAfterOf(error));
           options.logger.debug(
             { target: options.target, attempt: attemptNo, delayMs, error: errorMessage(error) },
             'model call failed; retrying',
@@ -153,7 +143,7 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
 }
 
 /** Full jitter (AWS architecture blog): uniform in [0, min(max, base·2^(n-1))]; a server's Retry-After wins when larger. */
-export function backoffDelayMs(
+function retryDelayMs(
   attemptNo: number,
   baseMs: number,
   maxMs: number,

@@ -1,12 +1,12 @@
 // Any Hugging Face byte-level BPE tokenizer.json from a local path, via @huggingface/tokenizers.
 // Added tokens (<|begin_of_text|>, <think>, …) are removed before loading, so text that looks like
 // a control token is encoded as the characters it is made of, never as the control token.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Tokenizer as HfTokenizerExport } from '@huggingface/tokenizers';
 import { AppError } from '../../domain/errors.js';
+import { sha256Hex } from '../../domain/hashing.js';
 import { toWellFormed, type BoundaryRule, type Tokenizer } from './tokenizer.js';
 
 /** The package hides package.json behind "exports": read it next to the resolved entry point. */
@@ -121,7 +121,7 @@ export function loadHfTokenizer(id: string, path: string): Tokenizer {
     { ...config, clean_up_tokenization_spaces: false, added_tokens_decoder: {} },
   );
   const nfc = json.normalizer?.type === 'NFC';
-  const fileHash = createHash('sha256').update(raw).digest('hex');
+  const fileHash = sha256Hex(raw);
   return {
     id,
     version: `@huggingface/tokenizers@${packageVersion}+sha256:${fileHash}+plain`,
