@@ -42,3 +42,12 @@ export async function timeEach(count: number, fn: (index: number) => unknown): P
   }
   return samples;
 }
+
+/** A small deterministic LCG, so synthetic corpora are the same on every run. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}

@@ -20,6 +20,7 @@ import { closeRedis, openRedis } from '../../src/adapters/redis/connection.js';
 import { createRedisTokenCache } from '../../src/adapters/redis/token-cache.js';
 import { createTieredTokenCache } from '../../src/adapters/tiered-token-cache.js';
 import { createContextService, type ContextRecall } from '../../src/context/context-service.js';
+import { REDIS_URL } from '../../test/support/backends.js';
 import { createTestTokenizerRegistry } from '../../test/support/test-tokenizers.js';
 import { createTokenIdSource } from '../../src/context/token-id-source.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -31,7 +32,6 @@ import type { TokenCache } from '../../src/ports/token-cache.js';
 import o200kEncoding from 'gpt-tokenizer/encoding/o200k_base';
 import { quantile, type BenchContext, type BenchSuite, type Measurement } from '../harness.js';
 
-const REDIS_URL = process.env.ENGRAM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createSilentLogger();
 
 /** Wall and CPU (user + system) milliseconds of each run: CPU time stays honest on a busy machine. */

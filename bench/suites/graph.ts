@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
@@ -16,10 +15,14 @@ import { createGraphService } from '../../src/graph/graph-service.js';
 import { createLocalExtractor } from '../../src/graph/local-extractor.js';
 import type { ChunkText } from '../../src/ports/extractor.js';
 import type { GraphStore } from '../../src/ports/graph-store.js';
-import { timeEach, type BenchContext, type BenchSuite, type Measurement } from '../harness.js';
-
-const POSTGRES_URL =
-  process.env.ENGRAM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { POSTGRES_URL, dropSchema } from '../../test/support/backends.js';
+import {
+  prng,
+  timeEach,
+  type BenchContext,
+  type BenchSuite,
+  type Measurement,
+} from '../harness.js';
 
 const FIRST = [
   'Alice',
@@ -101,14 +104,6 @@ const PRODUCTS = [
   'Grafana',
   'Elasticsearch',
 ];
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function corpus(chunks: number, seed = 42): ChunkText[] {
   const random = prng(seed);
@@ -264,14 +259,7 @@ export const graphSuite: BenchSuite = {
     } catch (error) {
       context.log(`postgres skipped: ${String(error)}`);
     } finally {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect().then(
-        async () => {
-          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-          await client.end();
-        },
-        () => undefined,
-      );
+      await dropSchema(schema).catch(() => undefined);
     }
     return results;
   },

@@ -46,6 +46,7 @@ import {
   LOCAL_EMBEDDER_DIMENSION,
   LOCAL_EMBEDDER_ID,
 } from '../../src/providers/local-embedder.js';
+import { random } from '../../test/telemetry/generate.js';
 import { timeEach, type BenchSuite, type Measurement } from '../harness.js';
 
 const TENANT = 'default';
@@ -68,17 +69,6 @@ const NAMES = [
   'Redis',
   'Bob Smith',
 ];
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sentence(next: () => number): string {
   const words = Array.from(

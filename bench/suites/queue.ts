@@ -2,17 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { systemClock } from '../../src/domain/clock.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
+import { POSTGRES_URL, dropSchema } from '../../test/support/backends.js';
 import type { BenchSuite, Measurement } from '../harness.js';
-
-const POSTGRES_URL =
-  process.env.ENGRAM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const options = { backoffBaseMs: 1000, backoffMaxMs: 60_000, defaultMaxAttempts: 5 };
 
 async function measure(
@@ -85,10 +82,7 @@ export const queueSuite: BenchSuite = {
         );
       } finally {
         await postgres.close();
-        const client = new pg.Client({ connectionString: POSTGRES_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
+        await dropSchema(schema);
       }
     } catch (error) {
       context.log(`PostgreSQL skipped: ${String(error)}`);

@@ -15,20 +15,18 @@ import { createRecallService } from '../../src/memory/recall/recall-service.js';
 import { terms } from '../../src/memory/recall/text-analysis.js';
 import type { Embedder } from '../../src/ports/embedder.js';
 import type { NewMemory } from '../../src/ports/memory-store.js';
-import { timeEach, type BenchContext, type BenchSuite, type Measurement } from '../harness.js';
+import {
+  prng,
+  timeEach,
+  type BenchContext,
+  type BenchSuite,
+  type Measurement,
+} from '../harness.js';
 
 const DIM = 512;
 const USERS = 100;
 const SESSIONS_PER_USER = 10;
 const EMBEDDER_ID = 'bench:random-512';
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function unitVector(random: () => number): Float32Array {
   const v = new Float32Array(DIM);

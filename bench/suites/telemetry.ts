@@ -11,10 +11,9 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { REDIS_URL, dropRedisPrefix } from '../../test/support/backends.js';
 import { generateEvents } from '../../test/telemetry/generate.js';
 import type { BenchContext, BenchSuite, Measurement } from '../harness.js';
-
-const REDIS_URL = process.env.ENGRAM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BATCH = 1000;
 const CLIENTS = 4;
 
@@ -196,12 +195,7 @@ async function distributed(context: BenchContext, total: number): Promise<Measur
   } finally {
     await Promise.all(workers.map(stopWorker));
     await api?.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await admin.del(...keys);
-    } while (cursor !== '0');
+    await dropRedisPrefix(prefix);
     admin.disconnect();
     rmSync(dataDir, { recursive: true, force: true });
   }
