@@ -22,11 +22,11 @@
 //   from a background step (`listUnembedded` + `putVectors`), so `searchVector` may miss the
 //   newest items for a moment.
 
-export type MemoryKind = 'turn' | 'episode' | 'promoted';
-export type MemoryTier = 'working' | 'episodic' | 'semantic';
+export const MEMORY_KINDS = ['turn', 'episode', 'promoted'] as const;
+export const MEMORY_TIERS = ['working', 'episodic', 'semantic'] as const;
 
-export const MEMORY_KINDS: readonly MemoryKind[] = ['turn', 'episode', 'promoted'];
-export const MEMORY_TIERS: readonly MemoryTier[] = ['working', 'episodic', 'semantic'];
+export type MemoryKind = (typeof MEMORY_KINDS)[number];
+export type MemoryTier = (typeof MEMORY_TIERS)[number];
 
 export interface MemorySource {
   /** Turns this item came from (an episode's turns; a promoted item's turns). */

@@ -2,7 +2,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import type { MemoryItem, Session } from '../../ports/memory-store.js';
+import {
+  MEMORY_KINDS,
+  MEMORY_TIERS,
+  type MemoryItem,
+  type Session,
+} from '../../ports/memory-store.js';
 import { MAX_CITED_IDS, MAX_TURN_CHARS, type MemoryService } from '../../memory/memory-service.js';
 
 /** Most turns one HTTP request may add (the service allows bigger batches for bulk loads). */
@@ -50,8 +55,8 @@ export const memoryItemSchema = z.object({
   id: z
     .string()
     .describe('Citation id: send it to POST /v1/memories/cited when the agent used it.'),
-  kind: z.enum(['turn', 'episode', 'promoted']),
-  tier: z.enum(['working', 'episodic', 'semantic']),
+  kind: z.enum(MEMORY_KINDS),
+  tier: z.enum(MEMORY_TIERS),
   userId: z.string().nullable(),
   sessionId: z.string().nullable(),
   agentId: z.string().nullable(),

@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import { MAX_K, MAX_QUERY_CHARS, type RecallService } from '../../memory/recall/recall-service.js';
+import { MEMORY_KINDS, MEMORY_TIERS } from '../../ports/memory-store.js';
 
-const tierSchema = z.enum(['working', 'episodic', 'semantic']);
+const tierSchema = z.enum(MEMORY_TIERS);
 const instant = z
   .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()])
   .describe('ISO 8601 time or ms since the epoch.');
@@ -50,7 +51,7 @@ const scoreSchema = z.object({
 const itemSchema = z.object({
   id: z.string().describe('Citation id.'),
   tier: tierSchema,
-  kind: z.enum(['turn', 'episode', 'promoted', 'chunk', 'fact']),
+  kind: z.enum([...MEMORY_KINDS, 'chunk', 'fact']),
   text: z.string(),
   occurredAt: z.string().nullable(),
   speaker: z.string().nullable(),

@@ -9,12 +9,12 @@ import type { Clock } from '../../domain/clock.js';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
 import type { Embedder } from '../../ports/embedder.js';
-import type {
-  MemoryHit,
-  MemoryItem,
-  MemoryScope,
-  MemoryStore,
-  MemoryTier,
+import {
+  MEMORY_TIERS,
+  type MemoryHit,
+  type MemoryItem,
+  type MemoryScope,
+  type MemoryStore,
 } from '../../ports/memory-store.js';
 import { decayedSalience } from '../salience.js';
 import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
@@ -47,7 +47,6 @@ export type {
 
 export const MAX_QUERY_CHARS = 2_000;
 export const MAX_K = 100;
-const ALL_TIERS: readonly MemoryTier[] = ['working', 'episodic', 'semantic'];
 
 export interface RecallTuning {
   weights: FusionWeights;
@@ -109,7 +108,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         throw new AppError('VALIDATION_FAILED', `k must be an integer from 1 to ${MAX_K}.`);
       }
       const now = clock.now();
-      const tiers = req.tiers && req.tiers.length > 0 ? [...new Set(req.tiers)] : [...ALL_TIERS];
+      const tiers = req.tiers && req.tiers.length > 0 ? [...new Set(req.tiers)] : [...MEMORY_TIERS];
       const degraded: string[] = [];
       const scope: MemoryScope = {
         tenantId: req.tenantId,
