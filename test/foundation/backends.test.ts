@@ -1,8 +1,6 @@
 // The runtime on the distributed backends: PostgreSQL store and Redis, and what /ready says
 // when Redis is gone.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import type { EngramApp } from '../../src/http/engram-app.js';
 import {
   dropRedisPrefix,
   postgresAvailable,
@@ -10,7 +8,7 @@ import {
   redisAvailable,
   uniqueName,
 } from '../support/backends.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
 
 let pgUp = false;
 let redisUp = false;
@@ -19,23 +17,20 @@ beforeAll(async () => {
   redisUp = await redisAvailable();
 });
 
-let fixture: TestRuntime | undefined;
-let app: EngramApp | undefined;
+let fixture: TestApp | undefined;
 afterEach(async () => {
-  await app?.close();
   await fixture?.dispose();
-  app = undefined;
   fixture = undefined;
 });
 
 describe('runtime on PostgreSQL and Redis', () => {
   it('migrates a fresh schema and reports ready', async (context) => {
     if (!pgUp || !redisUp) context.skip();
-    fixture = await createTestRuntime({
+    fixture = await createTestApp({
       backend: 'postgres',
       env: { ENGRAM_REDIS_URL: REDIS_URL, ENGRAM_REDIS_KEY_PREFIX: `${uniqueName('test')}:` },
     });
-    app = await buildApp(fixture.runtime);
+    const { app } = fixture;
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual(
@@ -46,7 +41,7 @@ describe('runtime on PostgreSQL and Redis', () => {
   it('runs ingestion jobs through the Redis job queue to completion', async (context) => {
     if (!pgUp || !redisUp) context.skip();
     const prefix = `${uniqueName('test')}:`;
-    fixture = await createTestRuntime({
+    fixture = await createTestApp({
       backend: 'postgres',
       env: {
         ENGRAM_REDIS_URL: REDIS_URL,
@@ -54,7 +49,7 @@ describe('runtime on PostgreSQL and Redis', () => {
         ENGRAM_WORKER_POLL_MS: '20',
       },
     });
-    app = await buildApp(fixture.runtime);
+    const { app } = fixture;
     fixture.runtime.startBackground();
     const submitted = await app.inject({
       method: 'POST',
@@ -78,7 +73,7 @@ describe('runtime on PostgreSQL and Redis', () => {
 
   it('reports 503 naming Redis when Redis does not answer', async (context) => {
     if (!pgUp) context.skip();
-    fixture = await createTestRuntime({
+    fixture = await createTestApp({
       backend: 'postgres',
       env: {
         ENGRAM_REDIS_URL: 'redis://127.0.0.1:1',
@@ -86,7 +81,7 @@ describe('runtime on PostgreSQL and Redis', () => {
         ENGRAM_RATE_LIMIT_PER_MINUTE: '0',
       },
     });
-    app = await buildApp(fixture.runtime);
+    const { app } = fixture;
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks).toContainEqual(

@@ -5,19 +5,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createManualClock } from '../../src/domain/clock.js';
 import { AppError } from '../../src/domain/errors.js';
-import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { createTestApp, TWO_TENANT_API_KEYS, type TestApp } from '../support/runtime.js';
 
-let fixture: TestRuntime | undefined;
-let app: EngramApp | undefined;
+let fixture: TestApp | undefined;
 
 async function start(
   env: Record<string, string> = {},
   clock = createManualClock(),
 ): Promise<EngramApp> {
-  fixture = await createTestRuntime({ env, clock });
-  app = await buildApp(fixture.runtime);
+  fixture = await createTestApp({ env, clock });
+  const { app } = fixture;
   // A route of the test's own, to exercise validation, limits and error mapping.
   app.post(
     '/v1/test/echo',
@@ -32,9 +30,7 @@ async function start(
 }
 
 afterEach(async () => {
-  await app?.close();
   await fixture?.dispose();
-  app = undefined;
   fixture = undefined;
 });
 
@@ -115,9 +111,7 @@ describe('HTTP service', () => {
   });
 
   it('requires an API key when keys are configured and scopes the request to its tenant', async () => {
-    const server = await start({
-      ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella',
-    });
+    const server = await start({ ENGRAM_API_KEYS: TWO_TENANT_API_KEYS });
     const none = await server.inject({
       method: 'POST',
       url: '/v1/test/echo',

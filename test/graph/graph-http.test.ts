@@ -1,13 +1,15 @@
 // The graph endpoints end to end through the real runtime and HTTP app, on SQLite and
 // PostgreSQL, with tenant isolation by API key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
 import { postgresAvailable } from '../support/backends.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-
-const ACME = { authorization: 'Bearer key-for-acme-0123456789' };
-const UMBRELLA = { authorization: 'Bearer key-for-umbrella-012345' };
+import {
+  ACME,
+  createTestApp,
+  TWO_TENANT_API_KEYS,
+  UMBRELLA,
+  type TestApp,
+} from '../support/runtime.js';
 
 const TEXT = [
   'Neo4j Inc. hired Alice Smith in 2019. Emil Eifrem founded Neo4j in Sweden.',
@@ -24,16 +26,13 @@ interface EntityBody {
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`graph over HTTP on ${backend}`, () => {
-    let test: TestRuntime | undefined;
+    let test: TestApp | undefined;
     let app: EngramApp;
 
     beforeAll(async () => {
       if (backend === 'postgres' && !(await postgresAvailable())) return;
-      test = await createTestRuntime({
-        backend,
-        env: { ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella' },
-      });
-      app = await buildApp(test.runtime);
+      test = await createTestApp({ backend, env: { ENGRAM_API_KEYS: TWO_TENANT_API_KEYS } });
+      app = test.app;
       await test.runtime.graph.extract({
         tenantId: 'acme',
         documentId: 'doc-1',
@@ -41,9 +40,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       });
     }, 60_000);
     afterAll(async () => {
-      if (test === undefined) return;
-      await app.close();
-      await test.dispose();
+      await test?.dispose();
     });
 
     it('searches entities, shows one with aliases, facts and mentions, and walks its neighbourhood', async (ctx) => {

@@ -10,19 +10,14 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Migration } from '../../src/adapters/migration.js';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
-import { graphMigrations as pgGraphMigrations } from '../../src/adapters/postgres/migrations/graph.js';
-import { postgresMigrations } from '../../src/adapters/postgres/migrations/index.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
 import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
-import { graphMigrations as sqliteGraphMigrations } from '../../src/adapters/sqlite/migrations/graph.js';
-import { sqliteMigrations } from '../../src/adapters/sqlite/migrations/index.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger, type Logger } from '../../src/domain/logger.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
@@ -59,18 +54,9 @@ export interface Backend {
 export const QUEUE_OPTIONS = { backoffBaseMs: 20, backoffMaxMs: 100, defaultMaxAttempts: 3 };
 export const CHUNK_TOKENS = 64;
 
-/** The graph's migrations, unless the shared index already carries them. */
-function withGraph(base: Migration[], graph: Migration[]): Migration[] {
-  const have = new Set(base.map((m) => m.version));
-  return [...base, ...graph.filter((m) => !have.has(m.version))];
-}
-
 export async function openBackend(location: BackendLocation): Promise<Backend> {
   if (location.kind === 'sqlite') {
-    const database = openSqlite({
-      path: location.path,
-      migrations: withGraph(sqliteMigrations, sqliteGraphMigrations),
-    });
+    const database = openSqlite({ path: location.path });
     return {
       location,
       store: createSqliteDocumentStore({ db: database.db }),
@@ -83,7 +69,6 @@ export async function openBackend(location: BackendLocation): Promise<Backend> {
     url: location.url,
     schema: location.schema,
     poolMax: 4,
-    migrations: withGraph(postgresMigrations, pgGraphMigrations),
   });
   return {
     location,

@@ -1,24 +1,22 @@
 // The ingestion capability as `engram serve` runs it: the real runtime (config → stores →
 // services → ingest worker) and buildApp, through HTTP. Guards the wiring in runtime.ts and app.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
 import { sampleMarkdown } from './harness.js';
 
 describe('ingestion through the runtime and buildApp (SQLite)', () => {
-  let test: TestRuntime;
+  let test: TestApp;
   let app: EngramApp;
 
   beforeAll(async () => {
-    test = await createTestRuntime({
+    test = await createTestApp({
       env: { ENGRAM_WORKER_POLL_MS: '20', ENGRAM_CHUNK_TOKENS: '128' },
     });
-    app = await buildApp(test.runtime);
+    app = test.app;
     test.runtime.startBackground();
   });
   afterAll(async () => {
-    await app?.close();
     await test?.dispose();
   });
 

@@ -2,7 +2,6 @@
 // to an OpenAI-compatible server (a real HTTP server speaking the wire format) and stores its
 // summary and facts as episodes linked to the turns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
 import {
   chatReply,
@@ -10,11 +9,11 @@ import {
   startFakeOpenAiServer,
   type FakeOpenAiServer,
 } from '../support/fake-openai-server.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
 
 describe('openai summariser', () => {
   let server: FakeOpenAiServer;
-  let test: TestRuntime;
+  let test: TestApp;
   let app: EngramApp;
 
   beforeAll(async () => {
@@ -29,7 +28,7 @@ describe('openai summariser', () => {
         }),
       );
     });
-    test = await createTestRuntime({
+    test = await createTestApp({
       env: {
         ENGRAM_SUMMARISER: 'openai',
         ENGRAM_LLM_URL: server.url,
@@ -39,10 +38,9 @@ describe('openai summariser', () => {
         ENGRAM_EM_DISTILL_EVERY_N_TURNS: '2',
       },
     });
-    app = await buildApp(test.runtime);
+    app = test.app;
   });
   afterAll(async () => {
-    await app.close();
     await test.dispose();
     await server.close();
   });

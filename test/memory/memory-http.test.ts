@@ -1,36 +1,36 @@
 // Sessions, turns, distillation and citations end to end through the HTTP API, on SQLite and
 // PostgreSQL, with the real runtime (and its real local embedder) and tenant isolation by API key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
 import { postgresAvailable } from '../support/backends.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-
-const ACME = { authorization: 'Bearer key-for-acme-0123456789' };
-const UMBRELLA = { authorization: 'Bearer key-for-umbrella-012345' };
+import {
+  ACME,
+  createTestApp,
+  TWO_TENANT_API_KEYS,
+  UMBRELLA,
+  type TestApp,
+} from '../support/runtime.js';
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`memory over HTTP on ${backend}`, () => {
-    let test: TestRuntime | undefined;
+    let test: TestApp | undefined;
     let app: EngramApp;
 
     beforeAll(async () => {
       if (backend === 'postgres' && !(await postgresAvailable())) return;
-      test = await createTestRuntime({
+      test = await createTestApp({
         backend,
         env: {
-          ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella',
+          ENGRAM_API_KEYS: TWO_TENANT_API_KEYS,
           ENGRAM_WM_MAX_TURNS: '3',
           ENGRAM_EM_DISTILL_EVERY_N_TURNS: '2',
           ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '0.5',
         },
       });
-      app = await buildApp(test.runtime);
+      app = test.app;
     }, 60_000);
     afterAll(async () => {
-      if (test === undefined) return;
-      await app.close();
-      await test.dispose();
+      await test?.dispose();
     });
 
     it('runs a session: turns, working memory, distillation, citations, promotion, delete', async (ctx) => {

@@ -2,13 +2,15 @@
 // turns in through the sessions API, recall with ids and score breakdowns, tenant isolation by API
 // key, and input limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
 import { postgresAvailable } from '../support/backends.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-
-const ACME = { authorization: 'Bearer key-for-acme-0123456789' };
-const UMBRELLA = { authorization: 'Bearer key-for-umbrella-012345' };
+import {
+  ACME,
+  createTestApp,
+  TWO_TENANT_API_KEYS,
+  UMBRELLA,
+  type TestApp,
+} from '../support/runtime.js';
 
 interface RecallBody {
   items: Array<{
@@ -25,16 +27,13 @@ interface RecallBody {
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`recall over HTTP on ${backend}`, () => {
-    let test: TestRuntime | undefined;
+    let test: TestApp | undefined;
     let app: EngramApp;
 
     beforeAll(async () => {
       if (backend === 'postgres' && !(await postgresAvailable())) return;
-      test = await createTestRuntime({
-        backend,
-        env: { ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella' },
-      });
-      app = await buildApp(test.runtime);
+      test = await createTestApp({ backend, env: { ENGRAM_API_KEYS: TWO_TENANT_API_KEYS } });
+      app = test.app;
       const created = await app.inject({
         method: 'POST',
         url: '/v1/sessions',
@@ -70,9 +69,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await test.runtime.memory.settle();
     }, 60_000);
     afterAll(async () => {
-      if (test === undefined) return;
-      await app.close();
-      await test.dispose();
+      await test?.dispose();
     });
 
     it('recalls with citation ids and score breakdowns, per tenant', async (ctx) => {

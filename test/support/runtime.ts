@@ -1,4 +1,5 @@
-// Builds a real runtime for tests: a fresh SQLite file (or PostgreSQL schema) and quiet logs.
+// Builds a real runtime for tests: a fresh SQLite file (or PostgreSQL schema) and quiet logs,
+// and optionally the HTTP app over it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +7,15 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
+import { buildApp } from '../../src/http/app.js';
+import type { EngramApp } from '../../src/http/engram-app.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { dropSchema, POSTGRES_URL, uniqueName } from './backends.js';
+
+/** Two tenants and their API keys, for tests of tenant isolation over HTTP. */
+export const TWO_TENANT_API_KEYS = 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella';
+export const ACME = { authorization: 'Bearer key-for-acme-0123456789' };
+export const UMBRELLA = { authorization: 'Bearer key-for-umbrella-012345' };
 
 export interface TestRuntime {
   runtime: Runtime;
@@ -44,6 +52,30 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });
       if (options.backend === 'postgres') await dropSchema(schema);
+    },
+  };
+}
+
+export interface TestApp extends TestRuntime {
+  app: EngramApp;
+}
+
+/** A test runtime with the HTTP app over it; `dispose` closes the app, then the runtime. */
+export async function createTestApp(options: TestRuntimeOptions = {}): Promise<TestApp> {
+  const test = await createTestRuntime(options);
+  let app: EngramApp;
+  try {
+    app = await buildApp(test.runtime);
+  } catch (error) {
+    await test.dispose();
+    throw error;
+  }
+  return {
+    ...test,
+    app,
+    async dispose() {
+      await app.close();
+      await test.dispose();
     },
   };
 }

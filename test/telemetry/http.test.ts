@@ -2,26 +2,21 @@
 // → GET /v1/metrics/summary, /v1/metrics/series, the dead-letter endpoints and /metrics gauges;
 // embedded (SQLite) and distributed (Redis) runtimes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import type { EngramApp } from '../../src/http/engram-app.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createTelemetryConsumer } from '../../src/telemetry/consumer.js';
 import { createModelCallRecorder } from '../../src/telemetry/model-calls.js';
 import { createTelemetryService, type Summary } from '../../src/telemetry/service.js';
 import { dropRedisPrefix, redisAvailable, REDIS_URL, uniqueName } from '../support/backends.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
 import { openTelemetryBackend } from './backends.js';
 
 const hasRedis = await redisAvailable();
-let fixture: TestRuntime | undefined;
-let app: EngramApp | undefined;
+let fixture: TestApp | undefined;
 const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
-  await app?.close();
   await fixture?.dispose();
-  app = undefined;
   fixture = undefined;
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -55,10 +50,10 @@ const modes: Array<{ name: string; available: boolean; env: () => Record<string,
 for (const mode of modes) {
   describe.skipIf(!mode.available)(`telemetry HTTP API — ${mode.name}`, () => {
     it('accepts a batch, rejects the bad event alone, and reports folded figures', async () => {
-      fixture = await createTestRuntime({
+      fixture = await createTestApp({
         env: { ...mode.env(), ENGRAM_TELEMETRY_BATCH_MAX_EVENTS: '5' },
       });
-      app = await buildApp(fixture.runtime);
+      const { app } = fixture;
       fixture.runtime.startBackground();
       const now = Date.now();
       const base = { sessionId: 's1', agentId: 'coder' };
@@ -104,7 +99,7 @@ for (const mode of modes) {
       const summary = await until(
         async () =>
           (
-            await app!.inject({ method: 'GET', url: '/v1/metrics/summary?window=5m&agentId=coder' })
+            await app.inject({ method: 'GET', url: '/v1/metrics/summary?window=5m&agentId=coder' })
           ).json<Summary>(),
         (body: Summary) => body.events === 4,
       );
