@@ -43,16 +43,19 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 
-function findTenant(keys: Map<string, string>, presented: string): string | undefined {
+function findTenant(
+  keys: ReadonlyArray<readonly [Buffer, string]>,
+  presented: string,
+): string | undefined {
   const given = Buffer.from(presented);
-  for (const [key, tenant] of keys) {
-    const expected = Buffer.from(key);
+  for (const [expected, tenant] of keys) {
     if (expected.length === given.length && timingSafeEqual(expected, given)) return tenant;
   }
   return undefined;
 }
 
 export function installAuth(app: EngramApp, keys: Map<string, string>): void {
+  const expected = [...keys].map(([key, tenant]) => [Buffer.from(key), tenant] as const);
   app.decorateRequest('tenantId', DEFAULT_TENANT);
   app.addHook('onRequest', async (request) => {
     request.tenantId = DEFAULT_TENANT;
@@ -64,7 +67,7 @@ export function installAuth(app: EngramApp, keys: Map<string, string>): void {
         'Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".',
       );
     }
-    const tenant = findTenant(keys, presented);
+    const tenant = findTenant(expected, presented);
     if (tenant === undefined) throw new AppError('UNAUTHORIZED', 'Unknown API key.');
     request.tenantId = tenant;
   });

@@ -27,8 +27,6 @@ import { searchMemoryText } from './memory-text-search.js';
 import { PostgresMemoryVectors } from './memory-vector-search.js';
 import { withTransaction } from './transaction.js';
 
-export { tsQuery } from './memory-text-search.js';
-
 export class PostgresMemoryStore implements MemoryStore {
   private readonly vectors: PostgresMemoryVectors;
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMemoryStore } from '../../../test/memory/memory-store.contract.js';
 import { openSqlite } from './database.js';
-import { ftsQuery, SqliteMemoryStore } from './memory-store.js';
+import { SqliteMemoryStore } from './memory-store.js';
+import { ftsQuery } from './memory-text-search.js';
 import { describe, expect, it } from 'vitest';
 
 describeMemoryStore('sqlite', async () => {

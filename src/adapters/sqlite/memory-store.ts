@@ -26,8 +26,6 @@ import { scopeClauses } from './memory-scope.js';
 import { SqliteMemoryTextSearch } from './memory-text-search.js';
 import { SqliteMemoryVectors } from './memory-vector-search.js';
 
-export { ftsQuery, ftsTerms } from './memory-text-search.js';
-
 export class SqliteMemoryStore implements MemoryStore {
   private readonly textSearch: SqliteMemoryTextSearch;
   private readonly vectors: SqliteMemoryVectors;
