@@ -12,6 +12,7 @@ import type { Logger } from '../domain/logger.js';
 import type { EmbedOptions, Embedder, ModelCallRecorder } from '../ports/embedder.js';
 import { abortError } from './abort.js';
 import type { EmbedRequest, EmbedResponse } from './local-embedder-worker.js';
+import { modelCallRecorder } from './model-call-recorder.js';
 
 export const LOCAL_EMBEDDER_ID = 'local:use-lite-512';
 export const LOCAL_EMBEDDER_DIMENSION = 512;
@@ -85,14 +86,11 @@ export function createLocalEmbedder(options: LocalEmbedderOptions): LocalEmbedde
   let nextRequestId = 1;
   let closed = false;
 
-  function record(call: { latencyMs: number; items: number; success: boolean; error?: string }) {
-    if (options.recordCall === undefined) return;
-    try {
-      options.recordCall({ kind: 'embedding', provider: 'local', model: MODEL_NAME, ...call });
-    } catch (error) {
-      logger.warn({ err: error }, 'model call recorder threw; ignored');
-    }
-  }
+  const record = modelCallRecorder('embedding', 'local', {
+    model: MODEL_NAME,
+    logger,
+    recordCall: options.recordCall,
+  });
 
   function settle(job: Job, error?: unknown) {
     if (job.settled) return;

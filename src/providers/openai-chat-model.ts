@@ -9,8 +9,7 @@ import type { ChatMessage, ChatModel, CompleteJsonOptions } from '../ports/chat-
 import type { ModelCallRecorder } from '../ports/embedder.js';
 import { createCallPolicy } from './call-policy.js';
 import { joinUrl, postJson, printableUrl } from './http-json.js';
-import { shortReason } from './openai-embedder.js';
-import { openAiCallRecorder } from './openai-call-recorder.js';
+import { modelCallRecorder, shortReason } from './model-call-recorder.js';
 
 export interface OpenAiChatModelOptions {
   baseUrl: string;
@@ -52,7 +51,7 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
   const id = `openai:${options.model}`;
   let closed = false;
 
-  const record = openAiCallRecorder('chat', options);
+  const record = modelCallRecorder('chat', 'openai', options);
 
   /** One completion (with retries); returns the reply's text. */
   async function complete(

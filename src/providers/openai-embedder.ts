@@ -9,7 +9,7 @@ import type { EmbedOptions, Embedder, ModelCallRecorder } from '../ports/embedde
 import { createCallPolicy, type CallPolicy } from './call-policy.js';
 import { joinUrl, postJson, printableUrl } from './http-json.js';
 import { l2Normalise } from './l2-normalise.js';
-import { openAiCallRecorder } from './openai-call-recorder.js';
+import { modelCallRecorder, shortReason } from './model-call-recorder.js';
 
 export interface OpenAiEmbedderOptions {
   /** e.g. `https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`. */
@@ -53,7 +53,7 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       ? `openai:${options.model}`
       : `openai:${options.model}:${options.dimensions}d`;
 
-  const record = openAiCallRecorder('embedding', options);
+  const record = modelCallRecorder('embedding', 'openai', options);
 
   async function embedBatch(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const body: Record<string, unknown> = { model: options.model, input: texts };
@@ -193,11 +193,4 @@ function readTokens(raw: unknown): number | undefined {
     ?.usage;
   const value = usage?.prompt_tokens ?? usage?.total_tokens;
   return typeof value === 'number' ? value : undefined;
-}
-
-export function shortReason(error: unknown): string {
-  if (error instanceof AppError) return `${error.code}: ${error.message}`.slice(0, 300);
-  if (error instanceof Error)
-    return error.name === 'AbortError' ? 'aborted' : error.message.slice(0, 300);
-  return 'unknown error';
 }
