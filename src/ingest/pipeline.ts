@@ -7,7 +7,12 @@
 import type { Clock } from '../domain/clock.js';
 import { AppError, errorMessage, isAppError, isTransientError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import type { DocumentStore, PipelineStage, StageTimings } from '../ports/document-store.js';
+import type {
+  DocumentMimeType,
+  DocumentStore,
+  PipelineStage,
+  StageTimings,
+} from '../ports/document-store.js';
 import type { Embedder } from '../ports/embedder.js';
 import { chunkDocument } from './chunker.js';
 import type { TokenCounter } from './token-counter.js';
@@ -70,11 +75,10 @@ export function embeddingText(chunk: { headingPath: string[]; text: string }): s
 export function createIngestPipeline(options: IngestPipelineOptions): IngestPipeline {
   const { store, embedder, clock } = options;
 
-  async function chunkStage(run: PipelineRun): Promise<number> {
-    const document = await store.getDocument(run.tenantId, run.documentId);
+  async function chunkStage(run: PipelineRun, mimeType: DocumentMimeType): Promise<number> {
     const content = await store.getDocumentContent(run.tenantId, run.documentId);
-    if (document === undefined || content === undefined) throw gone(run.documentId);
-    const { chunks } = chunkDocument(content, document.mimeType, {
+    if (content === undefined) throw gone(run.documentId);
+    const { chunks } = chunkDocument(content, mimeType, {
       chunkTokens: options.chunkTokens,
       overlap: options.chunkOverlap,
       countTokens: options.countTokens,
@@ -87,6 +91,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     const missing = (await store.listChunks(run.tenantId, run.documentId)).filter(
       (chunk) => !chunk.hasVector,
     );
+    let bound = false;
     for (let i = 0; i < missing.length; i += options.embedBatchSize) {
       signal?.throwIfAborted();
       const batch = missing.slice(i, i + options.embedBatchSize);
@@ -103,8 +108,12 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           },
         );
       }
-      // Throws EMBEDDER_MISMATCH (permanent) when the store holds another embedder's vectors.
-      await store.bindVectorSpace({ embedderId: embedder.id, dimension: vectors[0]!.length });
+      // Throws EMBEDDER_MISMATCH (permanent) when the store holds another embedder's vectors;
+      // once bound, the space cannot change under this run.
+      if (!bound) {
+        await store.bindVectorSpace({ embedderId: embedder.id, dimension: vectors[0]!.length });
+        bound = true;
+      }
       await store.upsertVectors(
         run.tenantId,
         batch.map((chunk, j) => ({ chunkId: chunk.id, vector: vectors[j]! })),
@@ -163,7 +172,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           if (stage !== 'chunk')
             await store.updateDocument(run.tenantId, run.documentId, { stage, now: stageStart });
           await options.beforeStage?.(stage, run);
-          if (stage === 'chunk') counts.chunkCount = await chunkStage(run);
+          if (stage === 'chunk') counts.chunkCount = await chunkStage(run, document.mimeType);
           else if (stage === 'embed') await embedStage(run, signal);
           else if (stage === 'extract') {
             const extracted = await extractStage(run, signal);
