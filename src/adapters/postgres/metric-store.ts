@@ -9,28 +9,21 @@ import type { Clock } from '../../domain/clock.js';
 import type {
   BucketFields,
   EventFold,
-  FoldOp,
   FoldResult,
   MetricQuery,
   MetricStore,
   SessionFields,
 } from '../../ports/metric-store.js';
+import {
+  combine,
+  groupBuckets,
+  groupSessions,
+  SEP,
+  type BucketRow,
+  type Pending,
+  type SessionRow,
+} from '../metric-rows.js';
 import { withTransaction } from './transaction.js';
-
-interface Pending {
-  kind: FoldOp['kind'];
-  value: number;
-}
-
-const SEP = '\u0000';
-
-function combine(into: Map<string, Pending>, key: string, op: FoldOp): void {
-  const current = into.get(key);
-  if (current === undefined) into.set(key, { kind: op.kind, value: op.value });
-  else if (op.kind === 'add') current.value += op.value;
-  else if (op.kind === 'min') current.value = Math.min(current.value, op.value);
-  else current.value = Math.max(current.value, op.value);
-}
 
 const UPDATE = {
   add: (table: string) => `${table}.value + excluded.value`,
@@ -137,29 +130,8 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
         params.push(query.tool);
         sql += ` AND (tool = '' OR tool = $${params.length})`;
       }
-      const result = await pool.query<{
-        minute: string;
-        agent_id: string;
-        tool: string;
-        field: string;
-        value: number;
-      }>(sql, params);
-      const byBucket = new Map<string, BucketFields>();
-      for (const row of result.rows) {
-        const key = [row.minute, row.agent_id, row.tool].join(SEP);
-        let bucket = byBucket.get(key);
-        if (bucket === undefined) {
-          bucket = {
-            agentId: row.agent_id,
-            tool: row.tool,
-            minute: Number(row.minute),
-            fields: {},
-          };
-          byBucket.set(key, bucket);
-        }
-        bucket.fields[row.field] = row.value;
-      }
-      return [...byBucket.values()];
+      const result = await pool.query<BucketRow & { minute: string }>(sql, params);
+      return groupBuckets(result.rows);
     },
 
     async readEndedSessions(query): Promise<SessionFields[]> {
@@ -169,28 +141,14 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
         params.push(query.agentId);
         agentFilter = `AND e.agent_id = $${params.length}`;
       }
-      const result = await pool.query<{
-        session_id: string;
-        agent_id: string;
-        field: string;
-        value: number;
-      }>(
+      const result = await pool.query<SessionRow>(
         `SELECT session_id, agent_id, field, value FROM telemetry_sessions
          WHERE tenant_id = $1 AND session_id IN (
            SELECT e.session_id FROM telemetry_session_ends e
            WHERE e.tenant_id = $1 AND e.minute BETWEEN $2 AND $3 ${agentFilter})`,
         params,
       );
-      const bySession = new Map<string, SessionFields>();
-      for (const row of result.rows) {
-        let session = bySession.get(row.session_id);
-        if (session === undefined) {
-          session = { sessionId: row.session_id, agentId: row.agent_id, fields: {} };
-          bySession.set(row.session_id, session);
-        }
-        session.fields[row.field] = row.value;
-      }
-      return [...bySession.values()];
+      return groupSessions(result.rows);
     },
 
     async prune({ processedBeforeMs, minuteBefore }) {

@@ -8,32 +8,25 @@ import type { Clock } from '../../domain/clock.js';
 import type {
   BucketFields,
   EventFold,
-  FoldOp,
   FoldResult,
   MetricQuery,
   MetricStore,
   SessionFields,
 } from '../../ports/metric-store.js';
+import {
+  combine,
+  groupBuckets,
+  groupSessions,
+  SEP,
+  type BucketRow,
+  type Pending,
+  type SessionRow,
+} from '../metric-rows.js';
 import type { SqliteHandle } from './database.js';
 
 export interface SqliteMetricStoreOptions {
   clock: Clock;
 }
-
-interface Pending {
-  kind: FoldOp['kind'];
-  value: number;
-}
-
-function combine(into: Map<string, Pending>, key: string, op: FoldOp): void {
-  const current = into.get(key);
-  if (current === undefined) into.set(key, { kind: op.kind, value: op.value });
-  else if (op.kind === 'add') current.value += op.value;
-  else if (op.kind === 'min') current.value = Math.min(current.value, op.value);
-  else current.value = Math.max(current.value, op.value);
-}
-
-const SEP = '\u0000';
 
 export function createSqliteMetricStore(
   db: SqliteHandle,
@@ -116,24 +109,11 @@ export function createSqliteMetricStore(
         params.push(query.tool);
       }
       const rows = db
-        .prepare<
-          unknown[],
-          { minute: number; agent_id: string; tool: string; field: string; value: number }
-        >(
+        .prepare<unknown[], BucketRow & { minute: number }>(
           `SELECT minute, agent_id, tool, field, value FROM telemetry_buckets WHERE ${conditions.join(' AND ')}`,
         )
         .all(...params);
-      const byBucket = new Map<string, BucketFields>();
-      for (const row of rows) {
-        const key = [row.minute, row.agent_id, row.tool].join(SEP);
-        let bucket = byBucket.get(key);
-        if (bucket === undefined) {
-          bucket = { agentId: row.agent_id, tool: row.tool, minute: row.minute, fields: {} };
-          byBucket.set(key, bucket);
-        }
-        bucket.fields[row.field] = row.value;
-      }
-      return [...byBucket.values()];
+      return groupBuckets(rows);
     },
 
     async readEndedSessions(query): Promise<SessionFields[]> {
@@ -141,23 +121,14 @@ export function createSqliteMetricStore(
       const params: Array<string | number> = [query.tenantId, query.fromMinute, query.toMinute];
       if (query.agentId !== undefined) params.push(query.agentId);
       const rows = db
-        .prepare<unknown[], { session_id: string; agent_id: string; field: string; value: number }>(
+        .prepare<unknown[], SessionRow>(
           `SELECT session_id, agent_id, field, value FROM telemetry_sessions
            WHERE tenant_id = ? AND session_id IN (
              SELECT e.session_id FROM telemetry_session_ends e
              WHERE e.tenant_id = ? AND e.minute BETWEEN ? AND ? ${agentFilter})`,
         )
         .all(query.tenantId, ...params);
-      const bySession = new Map<string, SessionFields>();
-      for (const row of rows) {
-        let session = bySession.get(row.session_id);
-        if (session === undefined) {
-          session = { sessionId: row.session_id, agentId: row.agent_id, fields: {} };
-          bySession.set(row.session_id, session);
-        }
-        session.fields[row.field] = row.value;
-      }
-      return [...bySession.values()];
+      return groupSessions(rows);
     },
 
     async prune({ processedBeforeMs, minuteBefore }) {
