@@ -4,12 +4,15 @@
 import type { EntityType } from '../ports/extractor.js';
 import type {
   AliasRecord,
+  EntityCandidate,
+  EntityDetail,
   EntityRecord,
   MentionRecord,
   RelationRecord,
   RelationWithNames,
   ResolutionMethod,
 } from '../ports/graph-store.js';
+import { groupSources, type SourceRow } from './graph-sources.js';
 
 export interface EntityRow {
   id: string;
@@ -115,5 +118,55 @@ export function toMention(row: MentionRow): MentionRecord {
     method: row.method as ResolutionMethod,
     score: Number(row.score),
     createdAt: Number(row.created_at),
+  };
+}
+
+/** Alias keys of entities, as selected for entity resolution. */
+export interface AliasKeyRow {
+  entity_id: string;
+  key: string;
+}
+
+/**
+ * Candidates in the order of `entityRows`, each with its own key then its alias keys (in row
+ * order, without duplicates). Aliases are grouped once, not scanned per entity.
+ */
+export function toCandidates(entityRows: EntityRow[], aliasRows: AliasKeyRow[]): EntityCandidate[] {
+  const keysByEntity = new Map<string, string[]>();
+  for (const alias of aliasRows) {
+    const keys = keysByEntity.get(alias.entity_id);
+    if (keys === undefined) keysByEntity.set(alias.entity_id, [alias.key]);
+    else keys.push(alias.key);
+  }
+  return entityRows.map((row) => ({
+    entity: toEntity(row),
+    aliasKeys: [...new Set([row.key, ...(keysByEntity.get(row.id) ?? [])])],
+  }));
+}
+
+/**
+ * An entity's detail from its rows. `facts` and `mentions` were fetched with one row beyond
+ * the limit, so an extra row marks the list as truncated.
+ */
+export function toEntityDetail(
+  rows: {
+    entity: EntityRow;
+    aliases: AliasRow[];
+    facts: RelationRow[];
+    sources: SourceRow[];
+    mentions: MentionRow[];
+  },
+  limits: { mentions: number; facts: number },
+): EntityDetail {
+  const sources = groupSources(rows.sources);
+  return {
+    entity: toEntity(rows.entity),
+    aliases: rows.aliases.map(toAlias),
+    facts: rows.facts
+      .slice(0, limits.facts)
+      .map((row) => ({ ...toNamedRelation(row), sources: sources.get(row.id) ?? [] })),
+    factsTruncated: rows.facts.length > limits.facts,
+    mentions: rows.mentions.slice(0, limits.mentions).map(toMention),
+    mentionsTruncated: rows.mentions.length > limits.mentions,
   };
 }

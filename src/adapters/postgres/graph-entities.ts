@@ -8,17 +8,17 @@ import {
   ENTITY_COLUMNS,
   RELATION_COLUMNS,
   RELATION_JOINS,
-  toAlias,
+  toCandidates,
   toEntity,
-  toMention,
-  toNamedRelation,
+  toEntityDetail,
+  type AliasKeyRow,
   type AliasRow,
   type EntityRow,
   type MentionRow,
   type RelationRow,
 } from '../graph-rows.js';
 import type { GraphEntitiesPart } from '../graph-store-parts.js';
-import { groupSources, type SourceRow } from '../graph-sources.js';
+import type { SourceRow } from '../graph-sources.js';
 import { likeEscape } from '../like-pattern.js';
 import { vectorLiteral } from './pgvector.js';
 import { withTransaction } from './transaction.js';
@@ -44,19 +44,11 @@ export function createPostgresGraphEntities(pool: pg.Pool): GraphEntitiesPart {
       `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = $1 AND e.id = ANY($2::text[]) ORDER BY e.created_at, e.id`,
       [tenantId, entityIds],
     );
-    const aliases = await db.query<{ entity_id: string; key: string }>(
+    const aliases = await db.query<AliasKeyRow>(
       `SELECT entity_id, key FROM graph_aliases WHERE tenant_id = $1 AND entity_id = ANY($2::text[])`,
       [tenantId, entityIds],
     );
-    return entities.rows.map((row) => ({
-      entity: toEntity(row),
-      aliasKeys: [
-        ...new Set([
-          row.key,
-          ...aliases.rows.filter((a) => a.entity_id === row.id).map((a) => a.key),
-        ]),
-      ],
-    }));
+    return toCandidates(entities.rows, aliases.rows);
   }
 
   async function insertMentions(tenantId: string, mentions: NewMention[]): Promise<void> {
@@ -197,7 +189,6 @@ export function createPostgresGraphEntities(pool: pg.Pool): GraphEntitiesPart {
     },
 
     async getEntity(tenantId, entityId, limits) {
-      const maxMentions = limits.mentions;
       const row = (
         await pool.query<EntityRow>(
           `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = $1 AND e.id = $2`,
@@ -215,29 +206,25 @@ export function createPostgresGraphEntities(pool: pg.Pool): GraphEntitiesPart {
           LIMIT $3`,
         [tenantId, entityId, limits.facts + 1],
       );
-      const sources = groupSources(
-        (
-          await pool.query<SourceRow>(
-            `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
-              WHERE tenant_id = $1 AND relation_id = ANY($2::text[]) ORDER BY relation_id, document_id, chunk_id`,
-            [tenantId, facts.rows.map((f) => f.id)],
-          )
-        ).rows,
+      const sources = await pool.query<SourceRow>(
+        `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+          WHERE tenant_id = $1 AND relation_id = ANY($2::text[]) ORDER BY relation_id, document_id, chunk_id`,
+        [tenantId, facts.rows.map((f) => f.id)],
       );
       const mentions = await pool.query<MentionRow>(
         `SELECT * FROM graph_mentions WHERE tenant_id = $1 AND entity_id = $2 ORDER BY created_at, document_id, chunk_id, surface LIMIT $3`,
-        [tenantId, entityId, maxMentions + 1],
+        [tenantId, entityId, limits.mentions + 1],
       );
-      return {
-        entity: toEntity(row),
-        aliases: aliases.rows.map(toAlias),
-        facts: facts.rows
-          .slice(0, limits.facts)
-          .map((row) => ({ ...toNamedRelation(row), sources: sources.get(row.id) ?? [] })),
-        factsTruncated: facts.rows.length > limits.facts,
-        mentions: mentions.rows.slice(0, maxMentions).map(toMention),
-        mentionsTruncated: mentions.rows.length > maxMentions,
-      };
+      return toEntityDetail(
+        {
+          entity: row,
+          aliases: aliases.rows,
+          facts: facts.rows,
+          sources: sources.rows,
+          mentions: mentions.rows,
+        },
+        limits,
+      );
     },
   };
 }

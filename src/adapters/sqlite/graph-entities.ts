@@ -2,27 +2,22 @@
 // by key prefix, by name embedding through sqlite-vec's vec_distance_cosine, brute force per
 // tenant and type class), entity writes, mentions with the aliases they introduce, name search
 // and an entity's detail.
-import type {
-  EntityCandidate,
-  EntityDetail,
-  NewEntity,
-  NewMention,
-} from '../../ports/graph-store.js';
+import type { EntityCandidate, NewEntity, NewMention } from '../../ports/graph-store.js';
 import {
   ENTITY_COLUMNS,
   RELATION_COLUMNS,
   RELATION_JOINS,
-  toAlias,
+  toCandidates,
   toEntity,
-  toMention,
-  toNamedRelation,
+  toEntityDetail,
+  type AliasKeyRow,
   type AliasRow,
   type EntityRow,
   type MentionRow,
   type RelationRow,
 } from '../graph-rows.js';
 import type { GraphEntitiesPart } from '../graph-store-parts.js';
-import { groupSources, type SourceRow } from '../graph-sources.js';
+import type { SourceRow } from '../graph-sources.js';
 import { likeEscape } from '../like-pattern.js';
 import type { SqliteHandle } from './database.js';
 import { vectorBlob } from './vector-blob.js';
@@ -44,13 +39,8 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
       .prepare(
         `SELECT entity_id, key FROM graph_aliases WHERE tenant_id = ? AND entity_id IN (SELECT value FROM json_each(?))`,
       )
-      .all(tenantId, JSON.stringify(entityIds)) as { entity_id: string; key: string }[];
-    return entities.map((row) => ({
-      entity: toEntity(row),
-      aliasKeys: [
-        ...new Set([row.key, ...aliases.filter((a) => a.entity_id === row.id).map((a) => a.key)]),
-      ],
-    }));
+      .all(tenantId, JSON.stringify(entityIds)) as AliasKeyRow[];
+    return toCandidates(entities, aliases);
   };
 
   const insertAlias = db.prepare(`INSERT INTO graph_aliases
@@ -179,7 +169,6 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
     },
 
     async getEntity(tenantId, entityId, limits) {
-      const maxMentions = limits.mentions;
       const row = db
         .prepare(
           `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id = ?`,
@@ -197,30 +186,18 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
           WHERE r.tenant_id = ? AND (r.subject_id = ? OR r.object_id = ?) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`,
         )
         .all(tenantId, entityId, entityId, limits.facts + 1) as RelationRow[];
-      const sources = groupSources(
-        db
-          .prepare(
-            `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+      const sources = db
+        .prepare(
+          `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
             WHERE tenant_id = ? AND relation_id IN (SELECT value FROM json_each(?)) ORDER BY relation_id, document_id, chunk_id`,
-          )
-          .all(tenantId, JSON.stringify(facts.map((f) => f.id))) as SourceRow[],
-      );
+        )
+        .all(tenantId, JSON.stringify(facts.map((f) => f.id))) as SourceRow[];
       const mentions = db
         .prepare(
           `SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`,
         )
-        .all(tenantId, entityId, maxMentions + 1) as MentionRow[];
-      const detail: EntityDetail = {
-        entity: toEntity(row),
-        aliases: aliases.map(toAlias),
-        facts: facts
-          .slice(0, limits.facts)
-          .map((row) => ({ ...toNamedRelation(row), sources: sources.get(row.id) ?? [] })),
-        factsTruncated: facts.length > limits.facts,
-        mentions: mentions.slice(0, maxMentions).map(toMention),
-        mentionsTruncated: mentions.length > maxMentions,
-      };
-      return detail;
+        .all(tenantId, entityId, limits.mentions + 1) as MentionRow[];
+      return toEntityDetail({ entity: row, aliases, facts, sources, mentions }, limits);
     },
   };
 }
