@@ -1,4 +1,5 @@
-// Memory stores for the service and HTTP suites: a temp SQLite file, or a fresh PostgreSQL schema.
+// Memory stores for the contract, service and HTTP suites: a temp SQLite file, or a fresh
+// PostgreSQL schema.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,37 +15,36 @@ export interface MemoryBackend {
   close(): Promise<void>;
 }
 
+export async function openSqliteMemoryBackend(): Promise<MemoryBackend> {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  return {
+    store: new SqliteMemoryStore(database.db),
+    close: async () => {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Undefined when no PostgreSQL server is reachable, so callers can skip. */
+export async function openPostgresMemoryBackend(): Promise<MemoryBackend | undefined> {
+  if (!(await postgresAvailable())) return undefined;
+  const schema = uniqueName('memory');
+  const database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 4 });
+  return {
+    store: new PostgresMemoryStore(database.pool),
+    close: async () => {
+      await database.close();
+      await dropSchema(schema);
+    },
+  };
+}
+
 export const MEMORY_BACKENDS: Array<{
   name: 'sqlite' | 'postgres';
   open(): Promise<MemoryBackend | undefined>;
 }> = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
-      const database = openSqlite({ path: join(dir, 'engram.db') });
-      return {
-        store: new SqliteMemoryStore(database.db),
-        close: async () => {
-          database.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      if (!(await postgresAvailable())) return undefined;
-      const schema = uniqueName('memsvc');
-      const database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 4 });
-      return {
-        store: new PostgresMemoryStore(database.pool),
-        close: async () => {
-          await database.close();
-          await dropSchema(schema);
-        },
-      };
-    },
-  },
+  { name: 'sqlite', open: openSqliteMemoryBackend },
+  { name: 'postgres', open: openPostgresMemoryBackend },
 ];

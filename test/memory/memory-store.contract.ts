@@ -2,11 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import type { MemoryStore, NewMemory, NewTurn } from '../../src/ports/memory-store.js';
-
-export interface StoreFixture {
-  store: MemoryStore;
-  close(): Promise<void>;
-}
+import type { MemoryBackend } from './backends.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
@@ -22,10 +18,10 @@ function turn(text: string, speaker = 'ann', at = T0): NewTurn {
 
 export function describeMemoryStore(
   name: string,
-  makeStore: () => Promise<StoreFixture | undefined>,
+  makeStore: () => Promise<MemoryBackend | undefined>,
 ): void {
   describe(`MemoryStore contract: ${name}`, () => {
-    let fixture: StoreFixture | undefined;
+    let fixture: MemoryBackend | undefined;
     let store: MemoryStore;
 
     beforeAll(async () => {

@@ -1,5 +1,8 @@
 // Builds the telemetry ports on one backend for tests and the benchmark: embedded (SQLite file),
 // distributed (Redis Streams + Redis hashes), or PostgreSQL tables.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresTelemetry } from '../../src/adapters/postgres/telemetry-ports.js';
@@ -68,4 +71,38 @@ export async function openTelemetryBackend(spec: BackendSpec): Promise<Telemetry
       await closeRedis(redis);
     },
   };
+}
+
+/** A SQLite telemetry backend in a fresh temp dir (exposed as `dir`); close() also removes it. */
+export async function openTempSqliteTelemetry(
+  leaseMs = 1000,
+): Promise<TelemetryBackend & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-'));
+  const backend = await openTelemetryBackend({
+    kind: 'sqlite',
+    path: join(dir, 'engram.db'),
+    leaseMs,
+  });
+  return {
+    ...backend,
+    dir,
+    close: async () => {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls probe until done(value) holds or timeoutMs passes, and returns the last value. */
+export async function until<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -9,7 +9,7 @@ import { createModelCallRecorder } from '../../src/telemetry/model-calls.js';
 import { createTelemetryService, type Summary } from '../../src/telemetry/service.js';
 import { dropRedisPrefix, redisAvailable, REDIS_URL, uniqueName } from '../support/backends.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { openTelemetryBackend } from './backends.js';
+import { openTempSqliteTelemetry, until } from './backends.js';
 
 const hasRedis = await redisAvailable();
 let fixture: TestApp | undefined;
@@ -20,19 +20,6 @@ afterEach(async () => {
   fixture = undefined;
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const modes: Array<{ name: string; available: boolean; env: () => Record<string, string> }> = [
   { name: 'embedded', available: true, env: () => ({}) },
@@ -102,6 +89,7 @@ for (const mode of modes) {
             await app.inject({ method: 'GET', url: '/v1/metrics/summary?window=5m&agentId=coder' })
           ).json<Summary>(),
         (body: Summary) => body.events === 4,
+        20_000,
       );
       expect(summary).toMatchObject({
         window: '5m',
@@ -159,18 +147,8 @@ for (const mode of modes) {
 
 describe('recordModelCall', () => {
   it("turns Engram's own model calls into model_call events", async () => {
-    const dir = (await import('node:fs')).mkdtempSync(
-      (await import('node:path')).join((await import('node:os')).tmpdir(), 'engram-mc-'),
-    );
-    const backend = await openTelemetryBackend({
-      kind: 'sqlite',
-      path: `${dir}/engram.db`,
-      leaseMs: 1000,
-    });
-    cleanups.push(async () => {
-      await backend.close();
-      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
-    });
+    const backend = await openTempSqliteTelemetry();
+    cleanups.push(() => backend.close());
     const service = createTelemetryService({
       stream: backend.stream,
       metrics: backend.metrics,

@@ -1,8 +1,5 @@
 // Metric-store housekeeping: Redis metric keys always carry a TTL (nothing leaks), SQL stores
 // prune processed ids and old minutes; and a property: replayed events never double-count.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuantileSketch } from '../../src/telemetry/sketch.js';
@@ -10,7 +7,11 @@ import { foldOf, minuteOf } from '../../src/telemetry/fold-ops.js';
 import { parseEvent, type TelemetryEventInput } from '../../src/telemetry/events.js';
 import { Redis } from 'ioredis';
 import { dropRedisPrefix, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
-import { openTelemetryBackend, type TelemetryBackend } from './backends.js';
+import {
+  openTelemetryBackend,
+  openTempSqliteTelemetry,
+  type TelemetryBackend,
+} from './backends.js';
 
 const hasRedis = await redisAvailable();
 const sketch = new QuantileSketch();
@@ -65,12 +66,7 @@ describe.skipIf(!hasRedis)('Redis metric store keys', () => {
 
 describe('SQL metric store pruning', () => {
   it('forgets processed ids and old minutes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-prune-'));
-    const backend = await openTelemetryBackend({
-      kind: 'sqlite',
-      path: join(dir, 'engram.db'),
-      leaseMs: 1000,
-    });
+    const backend = await openTempSqliteTelemetry();
     try {
       await backend.metrics.fold([fold('t', toolCall('old', 120)), fold('t', toolCall('new', 1))]);
       const removed = await backend.metrics.prune({
@@ -88,19 +84,13 @@ describe('SQL metric store pruning', () => {
       expect((await backend.metrics.fold([fold('t', toolCall('new', 1))])).folded).toBe(1);
     } finally {
       await backend.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
 describe('exactly-once folding (property)', () => {
   it('replaying any subset of events, in any order, never double-counts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-prop-'));
-    const backend = await openTelemetryBackend({
-      kind: 'sqlite',
-      path: join(dir, 'engram.db'),
-      leaseMs: 1000,
-    });
+    const backend = await openTempSqliteTelemetry();
     let run = 0;
     try {
       await fc.assert(
@@ -130,7 +120,6 @@ describe('exactly-once folding (property)', () => {
       );
     } finally {
       await backend.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,13 +1,10 @@
 // `engram worker` as a real process: it folds what `POST /v1/events` appended (embedded store
 // shared through the SQLite file) and stops cleanly on SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
 import { createTelemetryService } from '../../src/telemetry/service.js';
-import { openTelemetryBackend } from './backends.js';
+import { openTempSqliteTelemetry } from './backends.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -15,13 +12,7 @@ afterEach(async () => {
 });
 
 it('engram worker folds the stream and exits 0 on SIGTERM', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'engram-worker-cmd-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const backend = await openTelemetryBackend({
-    kind: 'sqlite',
-    path: join(dataDir, 'engram.db'),
-    leaseMs: 1000,
-  });
+  const backend = await openTempSqliteTelemetry();
   cleanups.push(() => backend.close());
   const service = createTelemetryService({
     stream: backend.stream,
@@ -43,7 +34,7 @@ it('engram worker folds the stream and exits 0 on SIGTERM', async () => {
   );
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
-    env: { ...process.env, ENGRAM_DATA_DIR: dataDir, ENGRAM_LOG_LEVEL: 'info' },
+    env: { ...process.env, ENGRAM_DATA_DIR: backend.dir, ENGRAM_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

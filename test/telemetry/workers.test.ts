@@ -19,7 +19,13 @@ import {
   redisAvailable,
   uniqueName,
 } from '../support/backends.js';
-import { openTelemetryBackend, type BackendSpec, type TelemetryBackend } from './backends.js';
+import {
+  openTelemetryBackend,
+  openTempSqliteTelemetry,
+  until,
+  type BackendSpec,
+  type TelemetryBackend,
+} from './backends.js';
 import { exactQuantile, generateEvents } from './generate.js';
 
 const hasRedis = await redisAvailable();
@@ -91,20 +97,6 @@ function spawnWorker(
   };
   running.push(worker);
   return worker;
-}
-
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function within(estimate: number | null, exact: number): void {
@@ -409,13 +401,7 @@ for (const { name, available, make } of backends) {
 describe('telemetry windows', () => {
   it('reads only the window asked for', async () => {
     const clock = createManualClock(Date.UTC(2026, 0, 1, 12));
-    const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const backend = await openTelemetryBackend({
-      kind: 'sqlite',
-      path: join(dir, 'engram.db'),
-      leaseMs: 1000,
-    });
+    const backend = await openTempSqliteTelemetry();
     cleanups.push(() => backend.close());
     const service = createTelemetryService({
       stream: backend.stream,

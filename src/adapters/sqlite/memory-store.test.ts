@@ -2,23 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqliteMemoryBackend } from '../../../test/memory/backends.js';
 import { describeMemoryStore } from '../../../test/memory/memory-store.contract.js';
 import { openSqlite } from './database.js';
 import { SqliteMemoryStore } from './memory-store.js';
 import { ftsQuery } from './memory-text-search.js';
 import { describe, expect, it } from 'vitest';
 
-describeMemoryStore('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
-  const database = openSqlite({ path: join(dir, 'engram.db') });
-  return {
-    store: new SqliteMemoryStore(database.db),
-    close: async () => {
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeMemoryStore('sqlite', openSqliteMemoryBackend);
 
 describe('ftsQuery', () => {
   it('keeps content words as quoted OR terms and drops stop words and syntax', () => {
