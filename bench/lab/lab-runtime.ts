@@ -1,7 +1,7 @@
 // Lab setup shared by run-eval.ts and tune.ts: a SQLite store in a temp dir, MemoryService with
 // the evaluation's settings, and the local embedder behind a disk-backed vector cache (so
 // repeated runs skip the model).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
@@ -18,7 +18,7 @@ import {
   type RecallService,
   type RecallTuning,
 } from '../../src/memory/recall/recall-service.js';
-import { CACHE_PATH, loadVectorCache } from './embed-cache.js';
+import { appendVectorCache, loadVectorCache } from './embed-cache.js';
 
 /** Recall tuning as the lab writes it: weights under `w` override the defaults one by one. */
 export type LabTuning = Partial<RecallTuning> & { w?: Partial<FusionWeights> };
@@ -36,7 +36,6 @@ export interface Lab {
 export function openLab(): Lab {
   const logger = createLogger('warn');
   const cache = loadVectorCache();
-  let dirty = false;
   const inner = createLocalEmbedder({ logger, threads: 1, batchSize: 32 });
   const embedder: Embedder = {
     id: inner.id,
@@ -46,7 +45,7 @@ export function openLab(): Lab {
       if (missing.length > 0) {
         const vecs = await inner.embed(missing);
         missing.forEach((t, i) => cache.set(t, vecs[i]!));
-        dirty = true;
+        appendVectorCache(cache, missing);
       }
       return texts.map((t) => cache.get(t)!);
     },
@@ -88,11 +87,6 @@ export function openLab(): Lab {
       await embedder.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
-      if (dirty) {
-        const out: Record<string, number[]> = {};
-        for (const [k, v] of cache) out[k] = Array.from(v, (x) => Math.round(x * 1e6) / 1e6);
-        writeFileSync(CACHE_PATH, JSON.stringify(out));
-      }
     },
   };
 }

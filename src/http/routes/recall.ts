@@ -64,6 +64,11 @@ const itemSchema = z.object({
     entityIds: z.array(z.string()).optional(),
   }),
   score: scoreSchema,
+  confidence: z
+    .number()
+    .describe(
+      'How likely this item holds what the query asks for (0–1), from absolute evidence (query–item vector similarity and the share of query terms it holds), calibrated on the development conversations. When even the best item is below ~0.3 there is probably nothing to find.',
+    ),
 });
 
 const recallOutput = z.object({

@@ -7,7 +7,7 @@ import { terms, words } from './text-analysis.js';
 
 export interface Entry {
   cand: Candidate;
-  item: Omit<RecallItem, 'score'>;
+  item: Omit<RecallItem, 'score' | 'confidence'>;
   textRank: number | null;
   vectorRank: number | null;
 }

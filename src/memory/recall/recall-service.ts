@@ -17,6 +17,13 @@ import {
   type MemoryStore,
 } from '../../ports/memory-store.js';
 import { decayedSalience } from '../salience.js';
+import {
+  confidence,
+  DEFAULT_CONFIDENCE,
+  queryTerms,
+  termCoverage,
+  type ConfidenceModel,
+} from './confidence.js';
 import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
 import type { IntentClassifier } from './intent.js';
 import {
@@ -60,6 +67,8 @@ export interface RecallTuning {
   timeSlackMs: number;
   /** Anchor relative times ("yesterday") at the newest candidate instead of now. */
   anchorAtNewest: boolean;
+  /** Maps an item's absolute evidence to its confidence (confidence.ts). */
+  confidence: ConfidenceModel;
 }
 
 export const DEFAULT_TUNING: RecallTuning = {
@@ -69,6 +78,7 @@ export const DEFAULT_TUNING: RecallTuning = {
   recencyHalfLifeMs: 30 * 86_400_000,
   timeSlackMs: 14 * 86_400_000,
   anchorAtNewest: false,
+  confidence: DEFAULT_CONFIDENCE,
 };
 
 export interface RecallServiceOptions {
@@ -242,9 +252,14 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         .map((e, i) => ({ e, s: scores[i]! }))
         .sort((a, b) => b.s.fused - a.s.fused || a.e.item.id.localeCompare(b.e.item.id));
 
+      const asked = queryTerms(query);
       const items = diversify(order, req.k).map(({ e, s }) => ({
         ...e.item,
         score: { ...s, textRank: e.textRank, vectorRank: e.vectorRank },
+        confidence: confidence(tuning.confidence, {
+          vector: e.cand.vector,
+          coverage: termCoverage(asked, e.item.text),
+        }),
       }));
       const t4 = performance.now();
       const ms = (x: number) => Math.round(x * 100) / 100;

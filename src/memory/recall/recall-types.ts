@@ -75,6 +75,11 @@ export interface RecallItem {
   speaker: string | null;
   source: RecallSource;
   score: RecallScore;
+  /**
+   * How likely the item is to hold what the query asks for, in [0, 1], from absolute evidence
+   * (not relative to the other items): low for every item means there is probably nothing to find.
+   */
+  confidence: number;
 }
 
 export interface RecallResult {

@@ -1,0 +1,168 @@
+// The BEAM evaluation on a tiny conversation in BEAM's own layout, written as folder files:
+// parsing (time anchors, the generation marker stripped, evidence objects flattened), ingestion
+// through MemoryService (roles as speakers, one session per batch), recall@k per ability, the
+// knowledge-update order, abstention AUROC, the BM25 column, and the printed table.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { createSilentLogger } from '../../src/domain/logger.js';
+import { loadBeamConversation, parseBeamDate } from '../../src/eval/beam-data.js';
+import { formatBeamReport, runBeamEval } from '../../src/eval/beam-eval.js';
+import { auroc } from '../../src/eval/recall-metrics.js';
+import { createMemoryService } from '../../src/memory/memory-service.js';
+import { createIntentClassifier } from '../../src/memory/recall/intent.js';
+import { createRecallService } from '../../src/memory/recall/recall-service.js';
+import { createHashingEmbedder } from '../memory/hashing-embedder.js';
+
+const chat = [
+  {
+    batch_number: 1,
+    turns: [
+      [
+        {
+          role: 'user',
+          id: 0,
+          time_anchor: 'March-15-2024',
+          index: '1,1',
+          question_type: 'main_question',
+          content: 'My first sprint ends on March 29, can you help me plan the backlog? ->-> 1,1',
+        },
+        { role: 'assistant', id: 1, content: 'Sure. Start with the login flow and the database.' },
+      ],
+      [
+        { role: 'user', id: 2, content: 'The login API answers in 800 ms under 20 requests.' },
+        { role: 'assistant', id: 3, content: 'Add an index on the users table to speed it up.' },
+      ],
+    ],
+  },
+  {
+    batch_number: 2,
+    turns: [
+      [
+        {
+          role: 'user',
+          id: 4,
+          time_anchor: 'April-02-2024',
+          content: 'Good news: the login API now answers in 250 ms under 20 requests. ->-> 2,1',
+        },
+        { role: 'assistant', id: 5, content: 'Great improvement on the login latency.' },
+      ],
+    ],
+  },
+];
+
+const questions = {
+  information_extraction: [
+    { question: 'When does my first sprint end?', answer: 'March 29', source_chat_ids: [0] },
+  ],
+  knowledge_update: [
+    {
+      question: 'What is the login API response time under 20 requests?',
+      answer: '250 ms',
+      source_chat_ids: { original_info: [2], updated_info: [4] },
+    },
+  ],
+  abstention: [{ question: 'What did my manager say about the budget?', ideal_response: 'none' }],
+  summarization: [{ question: 'Summarise the plan.', ideal_summary: 'x', source_chat_ids: null }],
+};
+
+const root = mkdtempSync(join(tmpdir(), 'engram-beam-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function writeConversation(): string {
+  const dir = join(root, '500K', '7');
+  mkdirSync(join(dir, 'probing_questions'), { recursive: true });
+  writeFileSync(join(dir, 'chat.json'), JSON.stringify(chat));
+  writeFileSync(
+    join(dir, 'probing_questions', 'probing_questions.json'),
+    JSON.stringify(questions),
+  );
+  return dir;
+}
+
+describe('BEAM evaluation', () => {
+  it('parses batches at their anchors, strips the marker and flattens evidence', async () => {
+    expect(parseBeamDate('March-15-2024').toISOString()).toBe('2024-03-15T00:00:00.000Z');
+    expect(() => parseBeamDate('15/03/2024')).toThrow(/time anchor/);
+    const conv = await loadBeamConversation(writeConversation());
+    expect(conv.name).toBe('beam-500K-7');
+    expect(conv.batches.map((b) => b.messages.map((m) => m.id))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5],
+    ]);
+    const first = conv.batches[0]!.messages[0]!;
+    expect(first.content).toBe(
+      'My first sprint ends on March 29, can you help me plan the backlog?',
+    );
+    expect(first.role).toBe('user');
+    expect(conv.batches[1]!.messages[0]!.at.toISOString()).toBe('2024-04-02T00:00:00.000Z');
+    const ku = conv.questions.find((q) => q.ability === 'knowledge_update')!;
+    expect(ku).toMatchObject({ ids: [2, 4], original: [2], updated: [4] });
+  });
+
+  it('AUROC is the chance a positive outscores a negative, ties half', () => {
+    expect(auroc([0.9, 0.8], [0.1, 0.2])).toBe(1);
+    expect(auroc([0.1], [0.9])).toBe(0);
+    expect(auroc([0.5], [0.5])).toBe(0.5);
+    expect(auroc([], [1])).toBeNaN();
+  });
+
+  it('ingests through MemoryService and reports recall, update order and abstention', async () => {
+    const conv = await loadBeamConversation(writeConversation());
+    const database = openSqlite({ path: join(root, 'engram.db') });
+    const store = new SqliteMemoryStore(database.db);
+    const embedder = createHashingEmbedder();
+    const logger = createSilentLogger();
+    const memory = createMemoryService({
+      store,
+      embedder,
+      clock: systemClock,
+      logger,
+      settings: {
+        wmMaxTurns: 10,
+        emDistillEveryNTurns: 5,
+        promotionSalienceThreshold: 0.8,
+        salienceHalfLifeHours: 168,
+        sessionTtlSeconds: 86_400,
+      },
+    });
+    const recall = createRecallService({
+      store,
+      embedder,
+      clock: systemClock,
+      logger,
+      salienceHalfLifeHours: 168,
+      classifier: createIntentClassifier({ mode: 'rules', cacheSize: 10 }),
+    });
+    try {
+      const report = await runBeamEval([conv], { memory, recall, ks: [1, 5], baseline: 'bm25' });
+      expect(report.overall.questions).toBe(2);
+      expect(report.skipped.noEvidence).toBe(1);
+      expect(report.byAbility['information_extraction']?.recall[5]).toBe(1);
+      expect(report.overall.recall[5]).toBe(1);
+      expect(report.baseline?.overall.questions).toBe(2);
+      expect(report.knowledgeUpdate.questions).toBe(1);
+      expect(report.abstention).toMatchObject({ answerable: 2, abstention: 1 });
+      expect(report.abstention.auroc).toBeGreaterThanOrEqual(0);
+      expect(report.tokensInTopK[1]).toBeGreaterThan(0);
+      expect(report.ingest.messages).toBe(6);
+      const turns = await store.countMemories({
+        tenantId: 'default',
+        userId: 'beam-500K-7',
+        kinds: ['turn'],
+      });
+      expect(turns).toBe(6);
+      const table = formatBeamReport(report);
+      expect(table).toMatch(/overall\s+2\s+/);
+      expect(table).toContain('knowledge update');
+      expect(table).toContain('abstention: AUROC');
+    } finally {
+      await memory.close();
+      database.close();
+    }
+  });
+});
