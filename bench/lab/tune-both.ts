@@ -11,6 +11,8 @@ import { loadBeamConversation } from '../../src/eval/beam-data.js';
 import { ingestBeam, runBeamEval, type BeamQuestionOutcome } from '../../src/eval/beam-eval.js';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import { ingestLocomo, runLocomoEval } from '../../src/eval/locomo-eval.js';
+import type { RecallItem } from '../../src/memory/recall/recall-service.js';
+import { fitConfidence, type LabeledItem } from './fit-confidence.js';
 import { openLab, type LabTuning } from './lab-runtime.js';
 
 const DATA = '/work/shared/data';
@@ -45,9 +47,24 @@ try {
   process.stderr.write(`ingested in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   for (const t of tunings) {
     const recall = lab.recall(t);
+    // Every top-10 item of every answerable question, labelled: is it evidence?
+    const labeled: LabeledItem[] = [];
+    const label = (items: RecallItem[], ranked: unknown[][], evidence: unknown[]) =>
+      items.slice(0, 10).forEach((item, i) =>
+        labeled.push({
+          similarity: item.score.similarity ?? 0,
+          coverage: item.score.coverage,
+          evidence: ranked[i]!.some((id) => evidence.includes(id)),
+        }),
+      );
     const lr =
       locomo.length > 0
-        ? await runLocomoEval(locomo, { memory: lab.memory, recall, ingested: locomoIngested })
+        ? await runLocomoEval(locomo, {
+            memory: lab.memory,
+            recall,
+            ingested: locomoIngested,
+            onQuestion: (o) => label(o.items, o.ranked, o.evidence),
+          })
         : undefined;
     const outcomes: BeamQuestionOutcome[] = [];
     const br = await runBeamEval(beam, {
@@ -55,8 +72,13 @@ try {
       recall,
       ingested: beamIngested,
       baseline: 'bm25',
-      onQuestion: (o) => outcomes.push(o),
+      onQuestion: (o) => {
+        outcomes.push(o);
+        label(o.items, o.ranked, o.question.ids);
+      },
     });
+    if (process.env['LAB_FIT'])
+      process.stdout.write(`confidence fit: ${JSON.stringify(fitConfidence(labeled))}\n`);
     const abilities = Object.entries(br.byAbility)
       .map(([a, x]) => `${a.slice(0, 6)} ${f3(x.recall[10])}`)
       .join(' ');

@@ -42,10 +42,20 @@ const scoreSchema = z.object({
   question: z.number().describe('Share of the base lost because the text asks rather than tells.'),
   neighbour: z.number().describe('Credit from the best adjacent turn (a reply from its question).'),
   speaker: z.number().describe('Boost when the query names who said it.'),
+  person: z
+    .number()
+    .describe(
+      'Boost when the query’s grammatical person matches the role: “my …” favours the user’s turns, “you …” the assistant’s.',
+    ),
   salience: z.number(),
   recency: z.number(),
   time: z.number(),
   fused: z.number(),
+  similarity: z
+    .number()
+    .nullable()
+    .describe('Cosine similarity of query and item vectors, unscaled (null: not a vector hit).'),
+  coverage: z.number().describe('Share of the query’s content terms the returned text holds.'),
 });
 
 const itemSchema = z.object({
@@ -62,6 +72,12 @@ const itemSchema = z.object({
     documentId: z.string().optional(),
     chunkId: z.string().optional(),
     entityIds: z.array(z.string()).optional(),
+    passage: z
+      .object({ start: z.number().int(), end: z.number().int() })
+      .optional()
+      .describe(
+        'Set when `text` is the passage of a long memory that best matches the query: character offsets [start, end) into the full text.',
+      ),
   }),
   score: scoreSchema,
   confidence: z

@@ -15,6 +15,8 @@
 // them) and episode evidence (an episode lifting its turns) stopped helping once replies took
 // credit from their questions.
 
+import type { TurnRole } from './roles.js';
+
 export type FusionMode = 'score' | 'rrf';
 
 export interface FusionWeights {
@@ -29,6 +31,21 @@ export interface FusionWeights {
   answer: number;
   /** Multiplier (1 + speaker) when the query names the item's speaker. */
   speaker: number;
+  /**
+   * Share of the question signal kept for a user's turns in a conversation with an assistant:
+   * there a question is a request that carries the user's facts ("my sprint ends on March 29,
+   * can you help me plan?"), not an inquiry to a peer.
+   */
+  userQuestion: number;
+  /**
+   * Multiplier (1 + person) for the user's turns when the query speaks in the first person
+   * ("my", "I"), and for the assistant's when it speaks in the second ("you recommended").
+   */
+  person: number;
+  /** Share of neighbour credit an assistant turn takes (its replies are long and generic). */
+  assistantNeighbour: number;
+  /** Share of neighbour credit a user turn (in a conversation with an assistant) takes. */
+  userNeighbour: number;
   /** Multiplier of episodes and promoted items as results themselves (they stand for several turns). */
   episodeItem: number;
   salience: number;
@@ -46,6 +63,10 @@ export const DEFAULT_WEIGHTS: FusionWeights = {
   neighbour: 0.5,
   answer: 1.5,
   speaker: 0.75,
+  userQuestion: 1,
+  person: 0,
+  assistantNeighbour: 1,
+  userNeighbour: 1,
   episodeItem: 1,
   salience: 0.1,
   recency: 0.05,
@@ -69,6 +90,8 @@ export interface Candidate {
   /** Position in the session, for adjacency. */
   seq: number | null;
   speaker: string | null;
+  /** The speaker's chat role, when the conversation has an assistant (roles.ts). */
+  role?: TurnRole | null;
   /** Share of the text's sentences that are questions, 0–1. */
   questionShare?: number;
   /** Turns behind an episode or promoted item. */
@@ -92,6 +115,8 @@ export interface ScoreBreakdown {
   question: number;
   neighbour: number;
   speaker: number;
+  /** Boost when the query's person matches the item's role (first person: the user's turns). */
+  person: number;
   salience: number;
   recency: number;
   time: number;
@@ -155,9 +180,12 @@ export function fuse(
   cands: Candidate[],
   w: FusionWeights,
   namedSpeakerSet: ReadonlySet<string>,
+  person: { first: boolean; second: boolean } = { first: false, second: false },
 ): ScoreBreakdown[] {
   const { text, vector, base } = baseScores(cands, w);
-  const question = cands.map((c) => w.question * (c.questionShare ?? 0));
+  const question = cands.map(
+    (c) => w.question * (c.questionShare ?? 0) * (c.role === 'user' ? w.userQuestion : 1),
+  );
   const own = base.map((b, i) => b * (1 - question[i]!));
 
   // Neighbour credit from adjacent turns of the same session.
@@ -173,14 +201,19 @@ export function fuse(
     const fromPrev =
       prev === undefined ? 0 : own[prev]! * (1 + w.answer * (cands[prev]!.questionShare ?? 0));
     const fromNext = next === undefined ? 0 : own[next]!;
-    return w.neighbour * Math.max(fromPrev, fromNext);
+    const share =
+      c.role === 'assistant' ? w.assistantNeighbour : c.role === 'user' ? w.userNeighbour : 1;
+    return w.neighbour * share * Math.max(fromPrev, fromNext);
   });
+  const personBoost = cands.map((c) =>
+    (person.first && c.role === 'user') || (person.second && c.role === 'assistant') ? w.person : 0,
+  );
   const speaker = cands.map((c) =>
     c.speaker !== null && namedSpeakerSet.has(c.speaker) ? w.speaker : 0,
   );
 
   return cands.map((c, i) => {
-    const relevance = (own[i]! + neighbour[i]!) * (1 + speaker[i]!);
+    const relevance = (own[i]! + neighbour[i]!) * (1 + speaker[i]!) * (1 + personBoost[i]!);
     const salience = w.salience * c.salience;
     const recency = w.recency * c.recency;
     const time = c.inTime === true ? w.time : 0;
@@ -196,6 +229,7 @@ export function fuse(
       question: question[i]!,
       neighbour: neighbour[i]!,
       speaker: speaker[i]!,
+      person: personBoost[i]!,
       salience,
       recency,
       time,

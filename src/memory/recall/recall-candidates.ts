@@ -3,6 +3,7 @@ import type { MemoryItem, MemoryScope, MemoryStore } from '../../ports/memory-st
 import { baseScores, type Candidate } from './fusion.js';
 import type { RecallTuning } from './recall-service.js';
 import type { ChunkCandidate, FactCandidate, RecallItem } from './recall-types.js';
+import { speakerRole } from './roles.js';
 import { terms, words } from './text-analysis.js';
 
 export interface Entry {
@@ -21,6 +22,7 @@ export function memoryEntry(m: MemoryItem, salience: number): Entry {
       sessionId: m.sessionId,
       seq: m.seq,
       speaker: m.speaker,
+      role: speakerRole(m.speaker),
       questionShare: m.kind === 'turn' ? questionShare(m.text) : 0,
       turnIds,
       isEpisode: m.kind !== 'turn',

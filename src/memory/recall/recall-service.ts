@@ -26,6 +26,9 @@ import {
 } from './confidence.js';
 import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
 import type { IntentClassifier } from './intent.js';
+import { bestPassage } from './passages.js';
+import { liftUpdates } from './updates.js';
+import { queryPerson } from './roles.js';
 import {
   chunkEntry,
   factEntry,
@@ -67,6 +70,8 @@ export interface RecallTuning {
   timeSlackMs: number;
   /** Anchor relative times ("yesterday") at the newest candidate instead of now. */
   anchorAtNewest: boolean;
+  /** How far below an earlier statement a newer restatement may score and still be lifted (updates.ts). */
+  update: number;
   /** Maps an item's absolute evidence to its confidence (confidence.ts). */
   confidence: ConfidenceModel;
 }
@@ -78,6 +83,7 @@ export const DEFAULT_TUNING: RecallTuning = {
   recencyHalfLifeMs: 30 * 86_400_000,
   timeSlackMs: 14 * 86_400_000,
   anchorAtNewest: false,
+  update: 0,
   confidence: DEFAULT_CONFIDENCE,
 };
 
@@ -247,20 +253,44 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         list.map((e) => e.cand),
         weights,
         named,
+        queryPerson(query),
+      );
+      const asked = queryTerms(query);
+      const lifted = liftUpdates(
+        list.map((e) => ({
+          speaker: e.item.speaker,
+          occurredAt: e.item.occurredAt,
+          text: e.item.text,
+          isTurn: e.item.kind === 'turn',
+        })),
+        scores.map((s) => s.fused),
+        asked,
+        tuning.update,
       );
       const order = list
-        .map((e, i) => ({ e, s: scores[i]! }))
+        .map((e, i) => ({ e, s: { ...scores[i]!, fused: lifted[i]! } }))
         .sort((a, b) => b.s.fused - a.s.fused || a.e.item.id.localeCompare(b.e.item.id));
 
-      const asked = queryTerms(query);
-      const items = diversify(order, req.k).map(({ e, s }) => ({
-        ...e.item,
-        score: { ...s, textRank: e.textRank, vectorRank: e.vectorRank },
-        confidence: confidence(tuning.confidence, {
-          vector: e.cand.vector,
-          coverage: termCoverage(asked, e.item.text),
-        }),
-      }));
+      const items = diversify(order, req.k).map(({ e, s }) => {
+        const passage = e.cand.group === 'memory' ? bestPassage(e.item.text, asked) : undefined;
+        const text = passage?.text ?? e.item.text;
+        const coverage = termCoverage(asked, text);
+        return {
+          ...e.item,
+          text,
+          source: passage
+            ? { ...e.item.source, passage: { start: passage.start, end: passage.end } }
+            : e.item.source,
+          score: {
+            ...s,
+            textRank: e.textRank,
+            vectorRank: e.vectorRank,
+            similarity: e.cand.vector ?? null,
+            coverage,
+          },
+          confidence: confidence(tuning.confidence, { vector: e.cand.vector, coverage }),
+        };
+      });
       const t4 = performance.now();
       const ms = (x: number) => Math.round(x * 100) / 100;
       const result: RecallResult = {

@@ -58,11 +58,20 @@ export interface RecallSource {
   documentId?: string;
   chunkId?: string;
   entityIds?: string[];
+  /**
+   * Set when `text` is one passage of a long memory (the one that best matches the query):
+   * character offsets [start, end) into the memory's full text.
+   */
+  passage?: { start: number; end: number };
 }
 
 export interface RecallScore extends ScoreBreakdown {
   textRank: number | null;
   vectorRank: number | null;
+  /** Cosine similarity of the query and item vectors (not scaled), null when not a vector hit. */
+  similarity: number | null;
+  /** Share of the query's content terms the returned text holds. */
+  coverage: number;
 }
 
 export interface RecallItem {

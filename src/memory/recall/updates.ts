@@ -1,0 +1,55 @@
+// Knowledge that changes: when a person states something again later ("the login API now answers
+// in 250 ms" after "it answers in 800 ms"), the newer statement is the current one. Among the best
+// candidates, a later turn by the same speaker that matches every query term an earlier one
+// matches (and at least two) is lifted just above it when its score is within `update` of it, so
+// a question about the current value finds the newer statement first while both stay in the list.
+import { terms } from './text-analysis.js';
+
+export interface UpdateCandidate {
+  speaker: string | null;
+  occurredAt: number | null;
+  text: string;
+  /** Turns only: episodes and other sources are left as they are. */
+  isTurn: boolean;
+}
+
+/** How many of the best candidates are compared pairwise. */
+export const UPDATE_WINDOW = 30;
+
+/**
+ * Fused scores after lifting newer restatements; `update` in [0, 1] is how far below the earlier
+ * statement a newer one may score and still be lifted (0 turns this off).
+ */
+export function liftUpdates(
+  cands: UpdateCandidate[],
+  fused: number[],
+  queryTerms: ReadonlySet<string>,
+  update: number,
+): number[] {
+  const out = [...fused];
+  if (update <= 0 || queryTerms.size < 2) return out;
+  const top = fused
+    .map((s, i) => ({ s, i }))
+    .filter(({ i }) => cands[i]!.isTurn && cands[i]!.speaker !== null)
+    .sort((a, b) => b.s - a.s)
+    .slice(0, UPDATE_WINDOW)
+    .map(({ i }) => ({
+      i,
+      matched: new Set(terms(cands[i]!.text).filter((t) => queryTerms.has(t))),
+    }));
+  // Oldest first, so a chain of updates lifts the newest above all before it.
+  top.sort((a, b) => (cands[a.i]!.occurredAt ?? 0) - (cands[b.i]!.occurredAt ?? 0));
+  for (const [ai, a] of top.entries()) {
+    if (a.matched.size < 2) continue;
+    const older = cands[a.i]!;
+    for (const b of top.slice(ai + 1)) {
+      const newer = cands[b.i]!;
+      if (newer.speaker !== older.speaker) continue;
+      if ((newer.occurredAt ?? 0) <= (older.occurredAt ?? 0)) continue;
+      if (![...a.matched].every((t) => b.matched.has(t))) continue;
+      if (out[b.i]! < out[a.i]! && out[b.i]! >= (1 - update) * out[a.i]!)
+        out[b.i] = out[a.i]! * 1.0001;
+    }
+  }
+  return out;
+}

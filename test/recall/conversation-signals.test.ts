@@ -1,0 +1,188 @@
+// The pure signals that read a conversation's structure: roles from speakers and the query's
+// grammatical person, passages of long messages, newer restatements lifted above older ones, and
+// the confidence model.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  confidence,
+  DEFAULT_CONFIDENCE,
+  queryTerms,
+  termCoverage,
+} from '../../src/memory/recall/confidence.js';
+import { DEFAULT_WEIGHTS, fuse, type Candidate } from '../../src/memory/recall/fusion.js';
+import {
+  bestPassage,
+  PASSAGE_MAX_WORDS,
+  passagesOf,
+  WHOLE_TEXT_MAX_WORDS,
+} from '../../src/memory/recall/passages.js';
+import { queryPerson, speakerRole } from '../../src/memory/recall/roles.js';
+import { liftUpdates } from '../../src/memory/recall/updates.js';
+
+const wordsIn = (text: string) => text.split(/\s+/).filter((w) => w !== '').length;
+
+describe('roles', () => {
+  it('reads chat roles from speakers and leaves people’s names alone', () => {
+    expect(speakerRole('assistant')).toBe('assistant');
+    expect(speakerRole(' User ')).toBe('user');
+    expect(speakerRole('Caroline')).toBeNull();
+    expect(speakerRole(null)).toBeNull();
+  });
+
+  it('reads the grammatical person of a query', () => {
+    expect(queryPerson('When does my first sprint end?')).toEqual({ first: true, second: false });
+    expect(queryPerson('How did you recommend fixing it?')).toEqual({
+      first: false,
+      second: true,
+    });
+    expect(queryPerson('When did Caroline move?')).toEqual({ first: false, second: false });
+  });
+
+  it('a user’s request keeps its weight when questions count less, and “my” favours the user', () => {
+    const cand = (id: string, role: 'user' | 'assistant', questionShare: number): Candidate => ({
+      id,
+      group: 'memory',
+      text: 1,
+      sessionId: 's',
+      seq: id === 'u' ? 1 : 2,
+      speaker: role,
+      role,
+      questionShare,
+      turnIds: [id],
+      isEpisode: false,
+      salience: 0,
+      recency: 0,
+      tierWeight: 1,
+    });
+    const w = { ...DEFAULT_WEIGHTS, userQuestion: 0, person: 0.5, neighbour: 0 };
+    const [user, assistant] = fuse(
+      [cand('u', 'user', 1), cand('a', 'assistant', 0)],
+      w,
+      new Set(),
+      {
+        first: true,
+        second: false,
+      },
+    );
+    expect(user!.question).toBe(0);
+    expect(user!.person).toBe(0.5);
+    expect(assistant!.person).toBe(0);
+    expect(user!.fused).toBeGreaterThan(assistant!.fused);
+  });
+});
+
+describe('passages', () => {
+  const paragraph = (n: number, word: string) => Array.from({ length: n }, () => word).join(' ');
+
+  it('cover the text in order, point into it, and stay within the word limit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 1, max: 300 }).map((n) => paragraph(n, 'alpha')),
+            fc.constant('```js\nconst x = 1;\n\nconst y = 2;\n```'),
+            fc.integer({ min: 1, max: 40 }).map((n) => `${paragraph(n, 'beta')}. Gamma delta!`),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        (parts) => {
+          const text = parts.join('\n\n');
+          const ps = passagesOf(text);
+          let at = 0;
+          for (const p of ps) {
+            expect(text.slice(p.start, p.end)).toBe(p.text);
+            expect(p.start).toBeGreaterThanOrEqual(at);
+            expect(text.slice(at, p.start).trim()).toBe('');
+            expect(wordsIn(p.text)).toBeLessThanOrEqual(PASSAGE_MAX_WORDS);
+            at = p.end;
+          }
+          expect(text.slice(at).trim()).toBe('');
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a long message answers with the passage that holds the query’s terms', () => {
+    const text = [
+      paragraph(100, 'setup'),
+      'The login API answers in 250 ms under twenty concurrent requests.',
+      paragraph(100, 'closing'),
+    ].join('\n\n');
+    expect(wordsIn(text)).toBeGreaterThan(WHOLE_TEXT_MAX_WORDS);
+    const best = bestPassage(text, queryTerms('How fast does the login API answer?'))!;
+    expect(best.text).toContain('login API answers in 250 ms');
+    expect(text.slice(best.start, best.end)).toBe(best.text);
+    expect(bestPassage('A short message about the login API.', queryTerms('login API'))).toBe(
+      undefined,
+    );
+  });
+});
+
+describe('updates', () => {
+  const turn = (speaker: string, occurredAt: number, text: string) => ({
+    speaker,
+    occurredAt,
+    text,
+    isTurn: true,
+  });
+  const asked = queryTerms('What is the login API response time?');
+
+  it('lifts a newer restatement by the same speaker just above the older one', () => {
+    const cands = [
+      turn('user', 1, 'The login API response time is 800 ms.'),
+      turn('user', 2, 'Now the login API response time is 250 ms.'),
+    ];
+    const lifted = liftUpdates(cands, [1, 0.8], asked, 0.5);
+    expect(lifted[1]).toBeGreaterThan(lifted[0]!);
+    expect(lifted[0]).toBe(1);
+  });
+
+  it('leaves other speakers, older restatements, weak matches and a zero weight alone', () => {
+    const older = turn('user', 1, 'The login API response time is 800 ms.');
+    expect(liftUpdates([older, turn('assistant', 2, older.text)], [1, 0.8], asked, 0.5)).toEqual([
+      1, 0.8,
+    ]);
+    expect(
+      liftUpdates(
+        [turn('user', 3, older.text), { ...older, occurredAt: 4 }],
+        [1, 0.8],
+        asked,
+        0.5,
+      )[1],
+    ).toBeGreaterThan(1);
+    expect(liftUpdates([older, turn('user', 2, older.text)], [1, 0.2], asked, 0.5)).toEqual([
+      1, 0.2,
+    ]);
+    expect(liftUpdates([older, turn('user', 2, older.text)], [1, 0.8], asked, 0)).toEqual([1, 0.8]);
+  });
+});
+
+describe('confidence', () => {
+  it('rises with similarity and coverage and stays in [0, 1]', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (vector, coverage) => {
+          const c = confidence(DEFAULT_CONFIDENCE, { vector, coverage });
+          expect(c).toBeGreaterThanOrEqual(0);
+          expect(c).toBeLessThanOrEqual(1);
+          expect(
+            confidence(DEFAULT_CONFIDENCE, { vector: vector + 0.5, coverage }),
+          ).toBeGreaterThanOrEqual(c);
+          expect(
+            confidence(DEFAULT_CONFIDENCE, { vector, coverage: Math.min(1, coverage + 0.5) }),
+          ).toBeGreaterThanOrEqual(c);
+        },
+      ),
+    );
+  });
+
+  it('coverage is the share of the query’s content terms the text holds', () => {
+    const asked = queryTerms('When does my first sprint end?');
+    expect(termCoverage(asked, 'My first sprint ends on March 29.')).toBe(1);
+    expect(termCoverage(asked, 'Nothing related.')).toBe(0);
+    expect(termCoverage(new Set(), 'anything')).toBe(1);
+  });
+});
