@@ -64,7 +64,8 @@ export function spellingsOf(path: string): string[] {
     for (const at of positions) {
       const char = segment[at];
       if (char === undefined) continue;
-      for (const lower of [false, true]) {
+      // Lower-case hex once (in the first segment) is enough: decoders treat both alike.
+      for (const lower of i === 0 ? [false, true] : [false]) {
         const encoded = segment.slice(0, at) + percent(char, lower) + segment.slice(at + 1);
         out.add(join(segments.map((s, j) => (j === i ? encoded : s))));
       }
@@ -131,11 +132,18 @@ describe('every registered route', () => {
     );
     const attempts = guarded.flatMap((route) => {
       const path = concrete(route.url);
-      return [path, ...spellingsOf(path)].map((target) => ({ route, target }));
+      const spellings = spellingsOf(path);
+      return [path, ...spellings].map((target) => ({
+        route,
+        target,
+        plain: target === path,
+        // A wrong key is tried on the plain path and on one other spelling per route.
+        tryWrongKey: target === path || target === spellings[0],
+      }));
     });
     const leaks: string[] = [];
     let reachedBySpelling = 0;
-    await inBatches(attempts, 16, async ({ route, target }) => {
+    await inBatches(attempts, 16, async ({ route, target, plain, tryWrongKey }) => {
       const body = bodyFor(route.method);
       // A HEAD answer has no body, so its 404 cannot say who gave it; it must still not be 2xx.
       const refused = (response: RawResponse) =>
@@ -146,17 +154,19 @@ describe('every registered route', () => {
       if (!refused(anonymous)) {
         leaks.push(`${route.method} ${target} → ${anonymous.status} without a key`);
       }
-      const wrongKey = await rawRequest(
-        port,
-        route.method,
-        target,
-        { authorization: 'Bearer wrong-key-0123456789abcdef' },
-        body,
-      );
-      if (!refused(wrongKey)) {
-        leaks.push(`${route.method} ${target} → ${wrongKey.status} with a wrong key`);
+      if (tryWrongKey) {
+        const wrongKey = await rawRequest(
+          port,
+          route.method,
+          target,
+          { authorization: 'Bearer wrong-key-0123456789abcdef' },
+          body,
+        );
+        if (!refused(wrongKey)) {
+          leaks.push(`${route.method} ${target} → ${wrongKey.status} with a wrong key`);
+        }
       }
-      if (target !== concrete(route.url) && route.method !== 'HEAD') {
+      if (!plain && route.method !== 'HEAD') {
         const keyed = await rawRequest(port, route.method, target, credentialFor(route), body);
         if (!unrouted(keyed)) reachedBySpelling += 1;
       }
