@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
+import { describeConfig, loadConfig } from '../../src/config/load-config.js';
 import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-config-edges-'));
@@ -57,6 +57,7 @@ describe('configuration edges', () => {
     expect(config.embedderApiKey).toBe('sk-pasted-key-0002');
     expect(config.apiKeys).toBe('key-for-acme-0123456789:acme');
     expect(config.metricsToken).toBe('metrics-token-0123456789');
+    expect(JSON.stringify(describeConfig(config))).not.toContain('metrics-token');
   });
 
   it('makes `engram config check` exit 2 for a short API key or a missing tokenizer file', async () => {
