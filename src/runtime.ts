@@ -161,6 +161,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       registry: metrics,
       service: telemetry,
       tenants: () => (tenants.length > 0 ? tenants : ['default']),
+      maxLabelValues: config.metricsMaxLabelValues,
     });
     // Engram's own embedding and LLM calls become model_call events of agent "engram".
     const modelCalls = createModelCallRecorder({ service: telemetry, clock, logger });

@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { CONFIG_KEYS, configSchema, envNameOf, type Config } from './schema.js';
 
+const SECRET_KEY = /apikey|password|secret|token$/i;
+
 export interface ConfigSources {
   env: Record<string, string | undefined>;
   /** Path of a JSON file with camelCase keys; environment variables win over it. */
@@ -36,7 +38,8 @@ export function loadConfig(sources: ConfigSources): Config {
       const key = String(issue.path[0] ?? '');
       problems.push({
         setting: key === '' ? '(config)' : envNameOf(key),
-        value: key === '' ? undefined : raw[key],
+        // A rejected secret is still a secret: the message names the setting, never its value.
+        value: key === '' ? undefined : SECRET_KEY.test(key) ? '***' : raw[key],
         rule:
           issue.code === 'unrecognized_keys'
             ? `unknown keys ${issue.keys.join(', ')} in the config file`
@@ -76,8 +79,6 @@ function formatProblems(problems: ConfigProblem[]): string {
   );
   return `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
-
-const SECRET_KEY = /apikey|password|secret|token$/i;
 
 /** The effective config with secrets masked, for `engram config check`. */
 export function describeConfig(config: Config): Record<string, unknown> {

@@ -23,3 +23,26 @@ export function boolean() {
     })
     .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
 }
+
+/**
+ * A secret (API key, token): trimmed once here, so a key pasted with a trailing newline is the
+ * key itself everywhere after — in the header sent, and in what redaction looks for.
+ */
+export function secret() {
+  return z.string().trim().min(1, 'must not be empty');
+}
+
+/** A setting whose value `parse` validates (throwing an Error whose message is the rule). */
+export function validWith(parse: (value: string) => unknown) {
+  return (value: string | undefined, ctx: z.RefinementCtx) => {
+    if (value === undefined) return;
+    try {
+      parse(value);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+}

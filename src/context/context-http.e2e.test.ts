@@ -42,6 +42,8 @@ for (const backend of ['memory', 'redis'] as const) {
       test = await createTestRuntime({
         env: {
           ENGRAM_API_KEYS: 'key-for-acme-0123456789:acme,key-for-umbrella-012345:umbrella',
+          // With API keys set, /metrics opens only with the metrics token.
+          ENGRAM_METRICS_TOKEN: 'metrics-token-0123456789',
           ENGRAM_TOKENIZERS: [...TEST_TOKENIZER_PATHS]
             .map(([name, path]) => `${name}=${path}`)
             .join(','),
@@ -147,7 +149,11 @@ for (const backend of ['memory', 'redis'] as const) {
       const tiers = stats.json<{ tiers?: { localHits: number } }>().tiers;
       if (backend === 'redis') expect(tiers?.localHits).toBeGreaterThan(0);
       else expect(tiers).toBeUndefined();
-      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: 'Bearer metrics-token-0123456789' },
+      });
       expect(metrics.body).toContain('engram_context_token_cache_hits_total');
       expect(metrics.body).toContain('engram_context_token_cache_lookup_seconds_bucket');
       if (backend === 'redis')

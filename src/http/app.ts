@@ -1,6 +1,5 @@
 // buildApp(runtime): the Fastify application, without listening. Tests call app.inject().
 import { randomUUID } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
@@ -10,11 +9,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { AppError } from '../domain/errors.js';
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRateLimit } from './rate-limit.js';
+import { installRouteAccess } from './route-access.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { documentRoutes } from './routes/documents.js';
 import { contextRoutes } from './routes/context.js';
@@ -50,30 +50,11 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  installAuth(app, parseApiKeys(config.apiKeys));
+  // Access is decided per registered route, so this must come before any route.
+  installRouteAccess(app);
+  installAuth(app, parseApiKeys(config.apiKeys), { metricsToken: config.metricsToken });
   installRequestMetrics(app, runtime.metrics);
-
-  if (config.rateLimitPerMinute > 0) {
-    await app.register(rateLimit, {
-      global: true,
-      max: config.rateLimitPerMinute,
-      timeWindow: 60_000,
-      // Shared across API nodes when Redis is configured; per process otherwise.
-      ...(runtime.redis === undefined ? {} : { redis: runtime.redis, nameSpace: 'ratelimit:' }),
-      keyGenerator: (request) =>
-        request.url.startsWith('/v1/') ? `tenant:${request.tenantId}` : `ip:${request.ip}`,
-      allowList: (request) => !request.url.startsWith('/v1/'),
-      skipOnError: true,
-      errorResponseBuilder: (_request, context) =>
-        new AppError(
-          'RATE_LIMITED',
-          `Rate limit of ${context.max} requests per minute reached; retry in ${Math.ceil(context.ttl / 1000)} s.`,
-          {
-            details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
-          },
-        ),
-    });
-  }
+  await installRateLimit(app, { perMinute: config.rateLimitPerMinute, redis: runtime.redis });
 
   await app.register(swagger, {
     openapi: {

@@ -1,38 +1,32 @@
-// API keys → tenants. With no keys configured every request is tenant "default" (the embedded,
-// single-user case); with keys, every /v1 request must present one (Authorization: Bearer or X-API-Key).
+// API keys → tenants, decided on the route a request matched (route-access.ts), never on the
+// raw URL. With no keys configured every request is tenant "default" (the embedded, single-user
+// case); with keys, every tenant route needs one (Authorization: Bearer or X-API-Key).
+// Two steps, so refused keys are rate limited too: `identify` (onRequest, never throws) says who
+// the caller is; the per-route rate limit (an onRequest hook of the route) counts the request
+// by tenant or by address; `guard` (preParsing, after every onRequest hook and before the body
+// is read) refuses a request whose route needs a key it did not bring.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { EngramApp } from './engram-app.js';
 import { AppError } from '../domain/errors.js';
+import { parseApiKeys } from '../config/api-keys.js';
+import { accessOfRequest } from './route-access.js';
+
+export { parseApiKeys };
 
 declare module 'fastify' {
   interface FastifyRequest {
     tenantId: string;
+    /** True once a tenant is established: a valid key, or no keys configured. */
+    authenticated: boolean;
   }
 }
 
 export const DEFAULT_TENANT = 'default';
-const TENANT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
-export function parseApiKeys(spec: string | undefined): Map<string, string> {
-  const keys = new Map<string, string>();
-  if (spec === undefined) return keys;
-  for (const pair of spec
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)) {
-    const separator = pair.lastIndexOf(':');
-    const key = pair.slice(0, separator);
-    const tenant = pair.slice(separator + 1);
-    if (separator <= 0 || key.length < 16 || !TENANT_NAME.test(tenant)) {
-      throw new AppError(
-        'CONFIG_INVALID',
-        'ENGRAM_API_KEYS must be "key:tenant" pairs separated by commas; keys at least 16 characters, tenants 1-64 of A-Z a-z 0-9 _ . -',
-      );
-    }
-    keys.set(key, tenant);
-  }
-  return keys;
+export interface AuthOptions {
+  /** Bearer token for /metrics (ENGRAM_METRICS_TOKEN). */
+  metricsToken?: string | undefined;
 }
 
 function presentedKey(request: FastifyRequest): string | undefined {
@@ -43,32 +37,70 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 
-function findTenant(
-  keys: ReadonlyArray<readonly [Buffer, string]>,
-  presented: string,
-): string | undefined {
+function matches(expected: Buffer, presented: string): boolean {
   const given = Buffer.from(presented);
-  for (const [expected, tenant] of keys) {
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return tenant;
-  }
-  return undefined;
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export function installAuth(app: EngramApp, keys: Map<string, string>): void {
-  const expected = [...keys].map(([key, tenant]) => [Buffer.from(key), tenant] as const);
+/** `apiKeys`: key → tenant (parseApiKeys); empty means no authentication. */
+export function installAuth(
+  app: EngramApp,
+  apiKeys: Map<string, string>,
+  options: AuthOptions = {},
+): void {
+  const keys = [...apiKeys].map(([key, tenant]) => [Buffer.from(key), tenant] as const);
+  const metricsToken =
+    options.metricsToken === undefined ? undefined : Buffer.from(options.metricsToken);
   app.decorateRequest('tenantId', DEFAULT_TENANT);
+  app.decorateRequest('authenticated', false);
+
   app.addHook('onRequest', async (request) => {
     request.tenantId = DEFAULT_TENANT;
-    if (keys.size === 0 || !request.url.startsWith('/v1/')) return;
+    request.authenticated = false;
+    if (accessOfRequest(request) !== 'tenant') return;
+    if (keys.length === 0) {
+      request.authenticated = true;
+      return;
+    }
     const presented = presentedKey(request);
-    if (presented === undefined || presented === '') {
+    if (presented === undefined || presented === '') return;
+    for (const [expected, tenant] of keys) {
+      if (matches(expected, presented)) {
+        request.tenantId = tenant;
+        request.authenticated = true;
+        return;
+      }
+    }
+  });
+
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const access = accessOfRequest(request);
+    if (access === 'tenant' && !request.authenticated) {
+      const presented = presentedKey(request);
       throw new AppError(
         'UNAUTHORIZED',
-        'Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".',
+        presented === undefined || presented === ''
+          ? 'Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>".'
+          : 'Unknown API key.',
       );
     }
-    const tenant = findTenant(expected, presented);
-    if (tenant === undefined) throw new AppError('UNAUTHORIZED', 'Unknown API key.');
-    request.tenantId = tenant;
+    if (access === 'metrics') {
+      if (metricsToken !== undefined) {
+        const presented = presentedKey(request);
+        if (presented === undefined || !matches(metricsToken, presented)) {
+          throw new AppError(
+            'UNAUTHORIZED',
+            'Metrics need ENGRAM_METRICS_TOKEN: send "Authorization: Bearer <token>".',
+          );
+        }
+      } else if (keys.length > 0) {
+        // Metrics show every tenant's figures, so no tenant's key opens them.
+        throw new AppError(
+          'UNAUTHORIZED',
+          'Metrics are closed while ENGRAM_API_KEYS is set: set ENGRAM_METRICS_TOKEN and send it as "Authorization: Bearer <token>".',
+        );
+      }
+    }
+    return payload;
   });
 }

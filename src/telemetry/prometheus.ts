@@ -1,6 +1,10 @@
 // The telemetry figures as Prometheus gauges on the registry passed in (the runtime's, exposed
 // at /metrics): each scrape computes the summary of the last `window` per tenant — the same
 // numbers as GET /v1/metrics/summary — plus the stream's backlog and dead letters.
+// Label values are bounded: a tenant sending ten thousand tool names must not make a scrape
+// megabytes long. Past `maxLabelValues` tenants (by events) or tools per tenant (by calls), the
+// rest are folded into the label value "other": counts are summed, success rates recomputed from
+// the sums; quantiles and other ratios, which cannot be merged from the summary, are left out.
 import { Gauge, type Registry } from 'prom-client';
 import type { StreamStats } from '../ports/event-stream.js';
 import type { Summary, TelemetryService, WindowName } from './service.js';
@@ -11,16 +15,75 @@ export interface TelemetryGaugeOptions {
   /** Tenants to report (the configured API-key tenants, or ["default"]). */
   tenants: () => string[];
   window?: WindowName;
+  /** Distinct tenants, and tools per tenant, reported before the rest become "other". */
+  maxLabelValues?: number;
+}
+
+export const OTHER_LABEL = 'other';
+const DEFAULT_MAX_LABEL_VALUES = 50;
+
+interface ToolCount {
+  tool: string;
+  calls: number;
+  successes: number;
+}
+
+/** The `max` tools with most calls, then one "other" holding the sums of the rest. */
+export function capTools(tools: readonly ToolCount[], max: number): ToolCount[] {
+  const ranked = [...tools].sort((a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool));
+  if (ranked.length <= max) return ranked;
+  const kept = new Map<string, ToolCount>();
+  const add = (tool: string, from: ToolCount) => {
+    const sum = kept.get(tool) ?? { tool, calls: 0, successes: 0 };
+    sum.calls += from.calls;
+    sum.successes += from.successes;
+    kept.set(tool, sum);
+  };
+  ranked.forEach((tool, rank) => add(rank < max ? tool.tool : OTHER_LABEL, tool));
+  return [...kept.values()];
 }
 
 interface Snapshot {
   at: number;
+  /** The reported tenants, most events first. */
   summaries: Array<[string, Summary]>;
+  /** Tenants past the cap, summed: only the additive figures. */
+  other: OtherTenants | undefined;
   stream: StreamStats;
+}
+
+interface OtherTenants {
+  events: number;
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  tools: ToolCount[];
+}
+
+function foldTenants(all: Array<[string, Summary]>, max: number) {
+  const ranked = [...all].sort((a, b) => b[1].events - a[1].events || a[0].localeCompare(b[0]));
+  if (ranked.length <= max) return { summaries: ranked, other: undefined };
+  const rest = ranked.slice(max);
+  const other: OtherTenants = {
+    events: 0,
+    modelCalls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    tools: [],
+  };
+  for (const [, s] of rest) {
+    other.events += s.events;
+    other.modelCalls += s.modelCalls.count;
+    other.inputTokens += s.modelCalls.inputTokens;
+    other.outputTokens += s.modelCalls.outputTokens;
+    other.tools.push(...s.tools.byTool);
+  }
+  return { summaries: ranked.slice(0, max), other };
 }
 
 export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
   const window = options.window ?? '5m';
+  const maxLabelValues = options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES;
   let cached: Promise<Snapshot> | undefined;
   let cachedAt = 0;
 
@@ -28,18 +91,21 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
     // One computation per scrape, shared by every gauge below.
     if (cached === undefined || Date.now() - cachedAt > 1000) {
       cachedAt = Date.now();
-      cached = (async () => ({
-        at: cachedAt,
-        summaries: await Promise.all(
+      cached = (async () => {
+        const all = await Promise.all(
           options
             .tenants()
             .map(
               async (tenant) =>
                 [tenant, await options.service.summary(tenant, { window })] as [string, Summary],
             ),
-        ),
-        stream: await options.service.streamStats(),
-      }))();
+        );
+        return {
+          at: cachedAt,
+          ...foldTenants(all, maxLabelValues),
+          stream: await options.service.streamStats(),
+        };
+      })();
       cached.catch(() => {
         cached = undefined;
       });
@@ -71,17 +137,35 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
     });
   }
 
+  type Setter = (l: Record<string, string>, v: number | null) => void;
   const perTenant =
-    (pick: (s: Summary) => number | null) =>
-    (set: (l: Record<string, string>, v: number | null) => void, snap: Snapshot) => {
+    (pick: (s: Summary) => number | null, pickOther?: (o: OtherTenants) => number) =>
+    (set: Setter, snap: Snapshot) => {
       for (const [tenant, s] of snap.summaries) set({ tenant, window }, pick(s));
+      if (snap.other !== undefined && pickOther !== undefined)
+        set({ tenant: OTHER_LABEL, window }, pickOther(snap.other));
     };
+  /** Each reported tenant's tools, capped, and the folded tenants' tools as tenant "other". */
+  const perTool = (set: Setter, snap: Snapshot, value: (t: ToolCount) => number | null) => {
+    const groups: Array<[string, readonly ToolCount[]]> = snap.summaries.map(([tenant, s]) => [
+      tenant,
+      s.tools.byTool,
+    ]);
+    if (snap.other !== undefined) groups.push([OTHER_LABEL, snap.other.tools]);
+    for (const [tenant, tools] of groups) {
+      for (const t of capTools(mergeTools(tools), maxLabelValues))
+        set({ tenant, window, tool: t.tool }, value(t));
+    }
+  };
 
   gauge(
     'engram_telemetry_events',
     'Events folded in the window',
     ['tenant', 'window'],
-    perTenant((s) => s.events),
+    perTenant(
+      (s) => s.events,
+      (o) => o.events,
+    ),
   );
   gauge(
     'engram_telemetry_model_latency_ms',
@@ -99,7 +183,10 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
     'engram_telemetry_model_calls',
     'Model calls in the window',
     ['tenant', 'window'],
-    perTenant((s) => s.modelCalls.count),
+    perTenant(
+      (s) => s.modelCalls.count,
+      (o) => o.modelCalls,
+    ),
   );
   gauge(
     'engram_telemetry_model_tokens',
@@ -109,6 +196,10 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
       for (const [tenant, s] of snap.summaries) {
         set({ tenant, window, direction: 'input' }, s.modelCalls.inputTokens);
         set({ tenant, window, direction: 'output' }, s.modelCalls.outputTokens);
+      }
+      if (snap.other !== undefined) {
+        set({ tenant: OTHER_LABEL, window, direction: 'input' }, snap.other.inputTokens);
+        set({ tenant: OTHER_LABEL, window, direction: 'output' }, snap.other.outputTokens);
       }
     },
   );
@@ -122,20 +213,16 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
     'engram_telemetry_tool_calls',
     'Tool calls in the window',
     ['tenant', 'window', 'tool'],
-    (set, snap) => {
-      for (const [tenant, s] of snap.summaries)
-        for (const t of s.tools.byTool) set({ tenant, window, tool: t.tool }, t.calls);
-    },
+    (set, snap) => perTool(set, snap, (t) => t.calls),
   );
   gauge(
     'engram_telemetry_tool_success_rate',
     'Successful / all tool calls',
     ['tenant', 'window', 'tool'],
     (set, snap) => {
-      for (const [tenant, s] of snap.summaries) {
+      for (const [tenant, s] of snap.summaries)
         set({ tenant, window, tool: '*' }, s.tools.successRate);
-        for (const t of s.tools.byTool) set({ tenant, window, tool: t.tool }, t.successRate);
-      }
+      perTool(set, snap, (t) => (t.calls > 0 ? t.successes / t.calls : null));
     },
   );
   gauge(
@@ -168,4 +255,16 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
   gauge('engram_telemetry_dead_letters', 'Entries in the dead-letter list', [], (set, snap) =>
     set({}, snap.stream.deadLetters),
   );
+}
+
+/** Sums tools of the same name (the folded tenants' lists repeat names). */
+function mergeTools(tools: readonly ToolCount[]): ToolCount[] {
+  const byName = new Map<string, ToolCount>();
+  for (const t of tools) {
+    const sum = byName.get(t.tool) ?? { tool: t.tool, calls: 0, successes: 0 };
+    sum.calls += t.calls;
+    sum.successes += t.successes;
+    byName.set(t.tool, sum);
+  }
+  return [...byName.values()];
 }

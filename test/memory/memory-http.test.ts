@@ -22,6 +22,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         backend,
         env: {
           ENGRAM_API_KEYS: TWO_TENANT_API_KEYS,
+          // With API keys set, /metrics opens only with the metrics token.
+          ENGRAM_METRICS_TOKEN: 'metrics-token-0123456789',
           ENGRAM_WM_MAX_TURNS: '3',
           ENGRAM_EM_DISTILL_EVERY_N_TURNS: '2',
           ENGRAM_PROMOTION_SALIENCE_THRESHOLD: '0.5',
@@ -209,7 +211,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         (await app.inject({ method: 'GET', url: `/v1/sessions/${session.id}`, headers: ACME }))
           .statusCode,
       ).toBe(404);
-      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (
+        await app.inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: { authorization: 'Bearer metrics-token-0123456789' },
+        })
+      ).body;
       expect(metrics).toContain('engram_memory_turns_added_total 6');
       expect(metrics).toContain('engram_memory_promotions_total 1');
       expect(metrics).toMatch(

@@ -3,21 +3,8 @@
 import { z } from 'zod';
 import { parseNamespaceTtls } from '../../context/cache-settings.js';
 import { parseTokenizerPaths } from '../../context/tokenizers/tokenizer-paths.js';
-import { integer } from '../rules.js';
-
-function validWith(parse: (value: string) => unknown) {
-  return (value: string | undefined, ctx: z.RefinementCtx) => {
-    if (value === undefined) return;
-    try {
-      parse(value);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-  };
-}
+import { integer, validWith } from '../rules.js';
+import { checkTokenizerFiles } from '../tokenizer-files.js';
 
 export const contextSettings = {
   /** Byte budget of the token cache (in process, or in Redis, accounted by Engram). 0 disables it. */
@@ -38,9 +25,9 @@ export const contextSettings = {
   tokenCacheBreakerThreshold: integer(1, 1000).default(5),
   /** How long the open breaker skips Redis before one trial call. */
   tokenCacheBreakerHalfOpenMs: integer(100, 600_000).default(5_000),
-  /** Comma-separated name=path pairs of Hugging Face tokenizer.json files. */
+  /** Comma-separated name=path pairs of Hugging Face tokenizer.json files (checked at start-up). */
   tokenizers: z
     .string()
     .optional()
-    .superRefine(validWith((value) => parseTokenizerPaths(value))),
+    .superRefine(validWith((value) => checkTokenizerFiles(parseTokenizerPaths(value)))),
 };

@@ -1,6 +1,6 @@
 // Settings of knowledge ingestion: chunking, providers (embedder, extractor) and limits.
 import { z } from 'zod';
-import { integer, number } from '../rules.js';
+import { integer, number, secret } from '../rules.js';
 
 export const ingestSettings = {
   chunkTokens: integer(32, 8192).default(400),
@@ -9,7 +9,7 @@ export const ingestSettings = {
   embedder: z.enum(['local', 'openai']).default('local'),
   embedderModel: z.string().min(1).default('text-embedding-3-small'),
   embedderUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
-  embedderApiKey: z.string().min(1, 'must not be empty').optional(),
+  embedderApiKey: secret().optional(),
   embedderBatchSize: integer(1, 2048).default(64),
   embedderThreads: integer(1, 64).default(1),
   /** Asked of the server (OpenAI text-embedding-3 can shorten vectors); otherwise learned. */
@@ -18,7 +18,7 @@ export const ingestSettings = {
   embedderCacheEntries: integer(0, 10_000_000).default(10_000),
   extractor: z.enum(['local', 'openai']).default('local'),
   llmUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
-  llmApiKey: z.string().min(1, 'must not be empty').optional(),
+  llmApiKey: secret().optional(),
   llmModel: z.string().min(1).default('gpt-4o-mini'),
   providerTimeoutMs: integer(100, 600_000).default(30_000),
   entityFuzzyThreshold: number(0, 1).default(0.88),

@@ -1,6 +1,7 @@
 // Settings of the process itself: network, storage locations, logging, limits, shutdown.
 import { z } from 'zod';
-import { integer, number } from '../rules.js';
+import { API_KEY_MIN_CHARS, parseApiKeys } from '../api-keys.js';
+import { integer, number, secret, validWith } from '../rules.js';
 
 export const serverSettings = {
   host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
@@ -26,7 +27,16 @@ export const serverSettings = {
   redisCommandTimeoutMs: integer(10, 60_000).default(500),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** "key:tenant,key2:tenant2". Unset: no authentication, every request is tenant "default". */
-  apiKeys: z.string().min(1, 'must not be empty').optional(),
+  apiKeys: secret().optional().superRefine(validWith(parseApiKeys)),
+  /**
+   * Bearer token that opens /metrics (every tenant's figures). Unset: /metrics is open without
+   * API keys and closed with them.
+   */
+  metricsToken: secret()
+    .min(API_KEY_MIN_CHARS, `must be at least ${API_KEY_MIN_CHARS} characters`)
+    .optional(),
+  /** Distinct values one label of a telemetry gauge may take at /metrics; the rest are "other". */
+  metricsMaxLabelValues: integer(1, 10_000).default(50),
   bodyLimitBytes: integer(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
   requestTimeoutMs: integer(100, 600_000).default(30_000),
   rateLimitPerMinute: integer(0, 10_000_000).default(6000),
