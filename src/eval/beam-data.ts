@@ -68,8 +68,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Message ids in a list, however deeply the release nests them. */
 function ids(value: unknown): number[] {
-  if (Array.isArray(value)) return value.filter((x): x is number => Number.isInteger(x));
+  if (Array.isArray(value))
+    return value.flatMap((x) => (Number.isInteger(x) ? [x as number] : ids(x)));
   return [];
 }
 

@@ -16,7 +16,7 @@ import {
   passagesOf,
   WHOLE_TEXT_MAX_WORDS,
 } from '../../src/memory/recall/passages.js';
-import { queryPerson, speakerRole } from '../../src/memory/recall/roles.js';
+import { speakerRole } from '../../src/memory/recall/roles.js';
 import { liftUpdates } from '../../src/memory/recall/updates.js';
 
 const wordsIn = (text: string) => text.split(/\s+/).filter((w) => w !== '').length;
@@ -29,16 +29,7 @@ describe('roles', () => {
     expect(speakerRole(null)).toBeNull();
   });
 
-  it('reads the grammatical person of a query', () => {
-    expect(queryPerson('When does my first sprint end?')).toEqual({ first: true, second: false });
-    expect(queryPerson('How did you recommend fixing it?')).toEqual({
-      first: false,
-      second: true,
-    });
-    expect(queryPerson('When did Caroline move?')).toEqual({ first: false, second: false });
-  });
-
-  it('a user’s request keeps its weight when questions count less, and “my” favours the user', () => {
+  it('a user’s request keeps its weight where questions count less; an assistant reply takes no neighbour credit', () => {
     const cand = (id: string, role: 'user' | 'assistant', questionShare: number): Candidate => ({
       id,
       group: 'memory',
@@ -54,20 +45,16 @@ describe('roles', () => {
       recency: 0,
       tierWeight: 1,
     });
-    const w = { ...DEFAULT_WEIGHTS, userQuestion: 0, person: 0.5, neighbour: 0 };
     const [user, assistant] = fuse(
       [cand('u', 'user', 1), cand('a', 'assistant', 0)],
-      w,
+      DEFAULT_WEIGHTS,
       new Set(),
-      {
-        first: true,
-        second: false,
-      },
     );
     expect(user!.question).toBe(0);
-    expect(user!.person).toBe(0.5);
-    expect(assistant!.person).toBe(0);
-    expect(user!.fused).toBeGreaterThan(assistant!.fused);
+    expect(assistant!.neighbour).toBe(0);
+    // A peer's question (a dialogue between people) still counts less.
+    const [peer] = fuse([{ ...cand('p', 'user', 1), role: null }], DEFAULT_WEIGHTS, new Set());
+    expect(peer!.question).toBeGreaterThan(0);
   });
 });
 

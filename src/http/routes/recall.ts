@@ -42,11 +42,6 @@ const scoreSchema = z.object({
   question: z.number().describe('Share of the base lost because the text asks rather than tells.'),
   neighbour: z.number().describe('Credit from the best adjacent turn (a reply from its question).'),
   speaker: z.number().describe('Boost when the query names who said it.'),
-  person: z
-    .number()
-    .describe(
-      'Boost when the query’s grammatical person matches the role: “my …” favours the user’s turns, “you …” the assistant’s.',
-    ),
   salience: z.number(),
   recency: z.number(),
   time: z.number(),

@@ -37,11 +37,6 @@ export interface FusionWeights {
    * can you help me plan?"), not an inquiry to a peer.
    */
   userQuestion: number;
-  /**
-   * Multiplier (1 + person) for the user's turns when the query speaks in the first person
-   * ("my", "I"), and for the assistant's when it speaks in the second ("you recommended").
-   */
-  person: number;
   /** Share of neighbour credit an assistant turn takes (its replies are long and generic). */
   assistantNeighbour: number;
   /** Share of neighbour credit a user turn (in a conversation with an assistant) takes. */
@@ -63,9 +58,8 @@ export const DEFAULT_WEIGHTS: FusionWeights = {
   neighbour: 0.5,
   answer: 1.5,
   speaker: 0.75,
-  userQuestion: 1,
-  person: 0,
-  assistantNeighbour: 1,
+  userQuestion: 0,
+  assistantNeighbour: 0,
   userNeighbour: 1,
   episodeItem: 1,
   salience: 0.1,
@@ -115,8 +109,6 @@ export interface ScoreBreakdown {
   question: number;
   neighbour: number;
   speaker: number;
-  /** Boost when the query's person matches the item's role (first person: the user's turns). */
-  person: number;
   salience: number;
   recency: number;
   time: number;
@@ -180,7 +172,6 @@ export function fuse(
   cands: Candidate[],
   w: FusionWeights,
   namedSpeakerSet: ReadonlySet<string>,
-  person: { first: boolean; second: boolean } = { first: false, second: false },
 ): ScoreBreakdown[] {
   const { text, vector, base } = baseScores(cands, w);
   const question = cands.map(
@@ -205,15 +196,12 @@ export function fuse(
       c.role === 'assistant' ? w.assistantNeighbour : c.role === 'user' ? w.userNeighbour : 1;
     return w.neighbour * share * Math.max(fromPrev, fromNext);
   });
-  const personBoost = cands.map((c) =>
-    (person.first && c.role === 'user') || (person.second && c.role === 'assistant') ? w.person : 0,
-  );
   const speaker = cands.map((c) =>
     c.speaker !== null && namedSpeakerSet.has(c.speaker) ? w.speaker : 0,
   );
 
   return cands.map((c, i) => {
-    const relevance = (own[i]! + neighbour[i]!) * (1 + speaker[i]!) * (1 + personBoost[i]!);
+    const relevance = (own[i]! + neighbour[i]!) * (1 + speaker[i]!);
     const salience = w.salience * c.salience;
     const recency = w.recency * c.recency;
     const time = c.inTime === true ? w.time : 0;
@@ -229,7 +217,6 @@ export function fuse(
       question: question[i]!,
       neighbour: neighbour[i]!,
       speaker: speaker[i]!,
-      person: personBoost[i]!,
       salience,
       recency,
       time,

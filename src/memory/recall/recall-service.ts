@@ -28,7 +28,6 @@ import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusi
 import type { IntentClassifier } from './intent.js';
 import { bestPassage } from './passages.js';
 import { liftUpdates } from './updates.js';
-import { queryPerson } from './roles.js';
 import {
   chunkEntry,
   factEntry,
@@ -253,7 +252,6 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         list.map((e) => e.cand),
         weights,
         named,
-        queryPerson(query),
       );
       const asked = queryTerms(query);
       const lifted = liftUpdates(
