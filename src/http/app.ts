@@ -14,7 +14,8 @@ import { AppError } from '../domain/errors.js';
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
-import { installErrorHandler } from './error-handler.js';
+import { installErrorHandler, sendFrameworkError } from './error-handler.js';
+import { installInputGuard } from './input-guard.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { documentRoutes } from './routes/documents.js';
 import { contextRoutes } from './routes/context.js';
@@ -42,6 +43,10 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Router-level rejections (a path that is not UTF-8) in the same envelope as every error;
+    // path parameters as long as the schemas allow (ids up to 200), longer ones refused as such.
+    frameworkErrors: sendFrameworkError,
+    routerOptions: { maxParamLength: 512 },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -52,6 +57,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   });
   installAuth(app, parseApiKeys(config.apiKeys));
   installRequestMetrics(app, runtime.metrics);
+  installInputGuard(app);
 
   if (config.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {

@@ -53,21 +53,48 @@ export function toAppError(error: unknown): AppError {
   });
 }
 
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  const status = STATUS_OF[appError.code];
+  if (status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
+  else request.log.info({ code: appError.code, message: appError.message }, 'request rejected');
+  const body: ErrorBody = {
+    error: { code: appError.code, message: appError.message, requestId: request.id },
+  };
+  if (status < 500 && appError.details !== undefined) body.error.details = appError.details;
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number')
+    void reply.header('retry-after', String(retryAfter));
+  return reply.header('x-request-id', request.id).status(status).send(body);
+}
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's `frameworkErrors`): a path
+ * whose percent-encoding is not UTF-8, a path parameter past the router's length limit.
+ */
+export function sendFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  let appError: AppError | FastifyError = error;
+  if (error.code === 'FST_ERR_BAD_URL')
+    appError = new AppError(
+      'INVALID_INPUT',
+      'Invalid input: the URL path holds a percent-encoding that is not UTF-8 text; percent-encode UTF-8 bytes only.',
+    );
+  else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    appError = new AppError(
+      'INPUT_TOO_LARGE',
+      'A path parameter is too long; ids are at most 200 characters.',
+    );
+  void sendError(appError, request, reply);
+}
+
 export function installErrorHandler(app: EngramApp): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(error);
-    const status = STATUS_OF[appError.code];
-    if (status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
-    else request.log.info({ code: appError.code, message: appError.message }, 'request rejected');
-    const body: ErrorBody = {
-      error: { code: appError.code, message: appError.message, requestId: request.id },
-    };
-    if (status < 500 && appError.details !== undefined) body.error.details = appError.details;
-    const retryAfter = appError.details?.retryAfterSeconds;
-    if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number')
-      void reply.header('retry-after', String(retryAfter));
-    return reply.status(status).send(body);
-  });
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
+    sendError(error, request, reply),
+  );
   app.setNotFoundHandler((request, reply) => {
     const body: ErrorBody = {
       error: {
