@@ -4,7 +4,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { EngramApp } from './engram-app.js';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, isAppError, type ErrorCode } from '../domain/errors.js';
+import { isDependencyUnavailable } from './dependency-errors.js';
 import { STATUS_OF } from './error-status.js';
+
+/** Retry-After for a 503 whose error does not name its own. */
+const DEFAULT_RETRY_AFTER_SECONDS = 2;
+/** 5xx codes whose details are written for the caller (what was stored, when to retry). */
+const CALLER_DETAILS = new Set<ErrorCode>(['UNAVAILABLE', 'TIMEOUT']);
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId: string; details?: Record<string, unknown> };
@@ -48,6 +54,17 @@ export function toAppError(error: unknown): AppError {
   ) {
     return new AppError('VALIDATION_FAILED', fastifyError.message ?? 'Bad request.');
   }
+  if (isDependencyUnavailable(error)) {
+    return new AppError(
+      'UNAVAILABLE',
+      'A storage or queue service did not answer in time; retry shortly.',
+      {
+        cause: error,
+        retryable: true,
+        details: { retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS },
+      },
+    );
+  }
   return new AppError('INTERNAL', 'Internal error. Report the requestId to the operator.', {
     cause: error,
   });
@@ -61,10 +78,16 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
   const body: ErrorBody = {
     error: { code: appError.code, message: appError.message, requestId: request.id },
   };
-  if (status < 500 && appError.details !== undefined) body.error.details = appError.details;
+  if ((status < 500 || CALLER_DETAILS.has(appError.code)) && appError.details !== undefined)
+    body.error.details = appError.details;
   const retryAfter = appError.details?.retryAfterSeconds;
   if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number')
     void reply.header('retry-after', String(retryAfter));
+  if (appError.code === 'UNAVAILABLE')
+    void reply.header(
+      'retry-after',
+      String(typeof retryAfter === 'number' ? retryAfter : DEFAULT_RETRY_AFTER_SECONDS),
+    );
   return reply.header('x-request-id', request.id).status(status).send(body);
 }
 
