@@ -35,6 +35,8 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
+    // The deadline of a request once routed: 504 TIMEOUT and request.signal aborted past it.
+    handlerTimeout: config.requestDeadlineMs,
     return503OnClosing: true,
     // Accept a caller's X-Request-ID when it is sane, otherwise make one; it is in every log line.
     requestIdHeader: false,
