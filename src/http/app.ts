@@ -37,7 +37,9 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     requestTimeout: config.requestTimeoutMs,
     // The deadline of a request once routed: 504 TIMEOUT and request.signal aborted past it.
     handlerTimeout: config.requestDeadlineMs,
-    return503OnClosing: true,
+    // While draining (src/http/drain.ts), requests already sent on open connections are served,
+    // not refused: the listener is closed, so no new connection brings more.
+    return503OnClosing: false,
     // Accept a caller's X-Request-ID when it is sane, otherwise make one; it is in every log line.
     requestIdHeader: false,
     genReqId: (request) => {
