@@ -23,8 +23,10 @@ export function installDrain(app: EngramApp): Drain {
     async drain(drainMs) {
       draining = true;
       const server = app.server;
-      // One turn of the event loop first: connections the kernel already accepted are taken in
-      // and served, instead of being reset when the listener closes.
+      // A full turn of the event loop first (a poll phase after the signal): connections the
+      // kernel already completed are taken in and served, instead of being reset when the
+      // listener closes. Connections still arriving after that are refused.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       await new Promise((resolve) => setImmediate(resolve));
       const reap = setInterval(() => server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
       let forcedConnections = false;
