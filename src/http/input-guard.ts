@@ -43,7 +43,9 @@ export function findInputProblem(
       if (problem !== undefined) return `${item.where} ${problem}`;
       continue;
     }
-    if (typeof item.value !== 'object' || item.value === null) continue;
+    // Binary bodies (a protobuf or octet-stream parser's Buffer) are bytes, not text or nesting.
+    if (typeof item.value !== 'object' || item.value === null || ArrayBuffer.isView(item.value))
+      continue;
     if (item.depth >= maxDepth)
       return `${item.where} is nested deeper than ${maxDepth} levels; flatten it`;
     if (Array.isArray(item.value)) {

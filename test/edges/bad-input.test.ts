@@ -2,6 +2,7 @@
 // surrogates, absurd nesting and foreign stream ids answer 400 in the error envelope, and
 // nothing of such a request is stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findInputProblem, MAX_INPUT_DEPTH } from '../../src/http/input-guard.js';
 import { postgresAvailable } from '../support/backends.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -228,3 +229,18 @@ describe.each(['sqlite', 'postgres'] as const)(
     );
   },
 );
+
+describe('the input guard', () => {
+  it('names where the problem is, and lets binary bodies and well-formed text through', () => {
+    expect(findInputProblem({ a: [{ b: 'x\u0000' }] }, 'body')).toBe(
+      'body.a[0].b contains a NUL character (\\u0000), which cannot be stored',
+    );
+    expect(findInputProblem({ 'odd key': '\ud83d' }, 'body')).toMatch(/^body\["odd key"\] /);
+    expect(findInputProblem(Buffer.from([0, 0xd8, 0]), 'body')).toBeUndefined();
+    expect(findInputProblem({ text: 'emoji 😀, accents é, CJK 漢字' }, 'body')).toBeUndefined();
+    let nested: unknown = 1;
+    for (let i = 0; i < MAX_INPUT_DEPTH; i += 1) nested = [nested];
+    expect(findInputProblem(nested, 'body')).toBeUndefined();
+    expect(findInputProblem([nested], 'body')).toMatch(/nested deeper than/);
+  });
+});
