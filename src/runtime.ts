@@ -270,6 +270,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
           tenantId: input.tenantId,
           query: input.query,
           k: input.k,
+          ...(input.signal === undefined ? {} : { signal: input.signal }),
           ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
           ...(input.userId === undefined ? {} : { userId: input.userId }),
         });

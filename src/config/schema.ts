@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { contextSettings } from './settings/context.js';
 import { ingestSettings } from './settings/ingest.js';
 import { memorySettings } from './settings/memory.js';
+import { requestSettings } from './settings/requests.js';
 import { serverSettings } from './settings/server.js';
 import { telemetrySettings } from './settings/telemetry.js';
 
 export const configSchema = z
   .object({
     ...serverSettings,
+    ...requestSettings,
     ...ingestSettings,
     ...memorySettings,
     ...contextSettings,

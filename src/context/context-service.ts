@@ -17,6 +17,8 @@ export type ContextRecall = (input: {
   userId?: string;
   namespace?: string;
   k: number;
+  /** The request's deadline: cancels the recall's provider calls. */
+  signal?: AbortSignal;
 }) => Promise<Array<{ id: string; text: string; score: number }>>;
 
 export interface BuildContextInput {
@@ -28,6 +30,8 @@ export interface BuildContextInput {
   tokenizer: string;
   maxTokens: number;
   separator?: string | undefined;
+  /** Aborts the recall behind the context (the request's deadline, or the client leaving). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface BuiltContext {
@@ -111,6 +115,7 @@ export function createContextService(options: ContextServiceOptions): ContextSer
         ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
         ...(input.userId === undefined ? {} : { userId: input.userId }),
         ...(input.namespace === undefined ? {} : { namespace: input.namespace }),
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
       });
       const recallMs = now() - recallStarted;
 

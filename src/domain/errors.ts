@@ -2,6 +2,7 @@
 
 export type ErrorCode =
   | 'VALIDATION_FAILED'
+  | 'INVALID_INPUT'
   | 'INPUT_TOO_LARGE'
   | 'NOT_FOUND'
   | 'DOCUMENT_NOT_FOUND'

@@ -12,7 +12,8 @@ import {
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
-import { installErrorHandler } from './error-handler.js';
+import { installErrorHandler, sendFrameworkError } from './error-handler.js';
+import { installInputGuard } from './input-guard.js';
 import { installRateLimit } from './rate-limit.js';
 import { installRouteAccess } from './route-access.js';
 import { installRequestMetrics } from './request-metrics.js';
@@ -34,7 +35,11 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
-    return503OnClosing: true,
+    // The deadline of a request once routed: 504 TIMEOUT and request.signal aborted past it.
+    handlerTimeout: config.requestDeadlineMs,
+    // While draining (src/http/drain.ts), requests already sent on open connections are served,
+    // not refused: the listener is closed, so no new connection brings more.
+    return503OnClosing: false,
     // Accept a caller's X-Request-ID when it is sane, otherwise make one; it is in every log line.
     requestIdHeader: false,
     genReqId: (request) => {
@@ -42,6 +47,10 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Router-level rejections (a path that is not UTF-8) in the same envelope as every error;
+    // path parameters as long as the schemas allow (ids up to 200), longer ones refused as such.
+    frameworkErrors: sendFrameworkError,
+    routerOptions: { maxParamLength: 512 },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -54,6 +63,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   installRouteAccess(app);
   installAuth(app, parseApiKeys(config.apiKeys), { metricsToken: config.metricsToken });
   installRequestMetrics(app, runtime.metrics);
+  installInputGuard(app);
   await installRateLimit(app, { perMinute: config.rateLimitPerMinute, redis: runtime.redis });
 
   await app.register(swagger, {

@@ -4,7 +4,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { EngramApp } from './engram-app.js';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, isAppError, type ErrorCode } from '../domain/errors.js';
+import { isDependencyUnavailable } from './dependency-errors.js';
 import { STATUS_OF } from './error-status.js';
+
+/** Retry-After for a 503 whose error does not name its own. */
+const DEFAULT_RETRY_AFTER_SECONDS = 2;
+/** 5xx codes whose details are written for the caller (what was stored, when to retry). */
+const CALLER_DETAILS = new Set<ErrorCode>(['UNAVAILABLE', 'TIMEOUT']);
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId: string; details?: Record<string, unknown> };
@@ -23,6 +29,12 @@ export function toAppError(error: unknown): AppError {
     });
   }
   switch (fastifyError.code) {
+    case 'FST_ERR_HANDLER_TIMEOUT':
+      return new AppError(
+        'TIMEOUT',
+        'The request did not finish within its deadline (ENGRAM_REQUEST_DEADLINE_MS) and was cancelled. A write may still have happened: retrying is safe (writes are idempotent); narrow a read.',
+        { retryable: true },
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(
         'INPUT_TOO_LARGE',
@@ -48,26 +60,70 @@ export function toAppError(error: unknown): AppError {
   ) {
     return new AppError('VALIDATION_FAILED', fastifyError.message ?? 'Bad request.');
   }
+  if (isDependencyUnavailable(error)) {
+    return new AppError(
+      'UNAVAILABLE',
+      'A storage or queue service did not answer in time; retry shortly.',
+      {
+        cause: error,
+        retryable: true,
+        details: { retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS },
+      },
+    );
+  }
   return new AppError('INTERNAL', 'Internal error. Report the requestId to the operator.', {
     cause: error,
   });
 }
 
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  const status = STATUS_OF[appError.code];
+  if (status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
+  else request.log.info({ code: appError.code, message: appError.message }, 'request rejected');
+  const body: ErrorBody = {
+    error: { code: appError.code, message: appError.message, requestId: request.id },
+  };
+  if ((status < 500 || CALLER_DETAILS.has(appError.code)) && appError.details !== undefined)
+    body.error.details = appError.details;
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number')
+    void reply.header('retry-after', String(retryAfter));
+  if (appError.code === 'UNAVAILABLE')
+    void reply.header(
+      'retry-after',
+      String(typeof retryAfter === 'number' ? retryAfter : DEFAULT_RETRY_AFTER_SECONDS),
+    );
+  return reply.header('x-request-id', request.id).status(status).send(body);
+}
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's `frameworkErrors`): a path
+ * whose percent-encoding is not UTF-8, a path parameter past the router's length limit.
+ */
+export function sendFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  let appError: AppError | FastifyError = error;
+  if (error.code === 'FST_ERR_BAD_URL')
+    appError = new AppError(
+      'INVALID_INPUT',
+      'Invalid input: the URL path holds a percent-encoding that is not UTF-8 text; percent-encode UTF-8 bytes only.',
+    );
+  else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    appError = new AppError(
+      'INPUT_TOO_LARGE',
+      'A path parameter is too long; ids are at most 200 characters.',
+    );
+  void sendError(appError, request, reply);
+}
+
 export function installErrorHandler(app: EngramApp): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(error);
-    const status = STATUS_OF[appError.code];
-    if (status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
-    else request.log.info({ code: appError.code, message: appError.message }, 'request rejected');
-    const body: ErrorBody = {
-      error: { code: appError.code, message: appError.message, requestId: request.id },
-    };
-    if (status < 500 && appError.details !== undefined) body.error.details = appError.details;
-    const retryAfter = appError.details?.retryAfterSeconds;
-    if (appError.code === 'RATE_LIMITED' && typeof retryAfter === 'number')
-      void reply.header('retry-after', String(retryAfter));
-    return reply.status(status).send(body);
-  });
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
+    sendError(error, request, reply),
+  );
   app.setNotFoundHandler((request, reply) => {
     const body: ErrorBody = {
       error: {

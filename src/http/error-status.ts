@@ -3,6 +3,7 @@ import type { ErrorCode } from '../domain/errors.js';
 
 export const STATUS_OF: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
+  INVALID_INPUT: 400,
   INPUT_TOO_LARGE: 413,
   NOT_FOUND: 404,
   DOCUMENT_NOT_FOUND: 404,

@@ -14,6 +14,8 @@ export interface SearchChunksInput {
   /** Skips embedding the query when the caller already has its vector (same embedder). */
   queryVector?: Float32Array | undefined;
   k: number;
+  /** Cancels the query's embedding (the request's deadline, or the client going away). */
+  signal?: AbortSignal | undefined;
   filters?:
     { metadata?: Record<string, string | number | boolean>; documentIds?: string[] } | undefined;
 }
@@ -67,7 +69,10 @@ export function createDocumentSearch(options: {
       );
     }
     if (input.queryVector !== undefined) return input.queryVector;
-    const [vector] = await embedder.embed([input.query]);
+    const [vector] = await embedder.embed(
+      [input.query],
+      input.signal === undefined ? {} : { signal: input.signal },
+    );
     return vector;
   }
 

@@ -19,6 +19,8 @@ import type { ChunkSearchResult, DocumentSearch, SearchChunksInput } from './hyb
 import { INGEST_QUEUE, type IngestJobPayload, type RemoveGraphFn } from './pipeline.js';
 
 export const DEFAULT_NAMESPACE = 'default';
+/** Retry-After advised when a stored document's job could not be queued. */
+const ENQUEUE_RETRY_AFTER_SECONDS = 5;
 
 export interface IngestLimits {
   maxDocumentBytes: number;
@@ -121,7 +123,27 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     });
     // The same content again re-queues a document still pending, in case the first submission
     // died between storing and queueing; a live job is not duplicated.
-    if (created || document.status === 'pending') await enqueue(document);
+    if (created || document.status === 'pending') {
+      try {
+        await enqueue(document);
+      } catch (error) {
+        // The document is stored: say so, so the caller neither gives up on it nor wonders.
+        throw new AppError(
+          'UNAVAILABLE',
+          `Document ${document.id} is stored but its processing could not be queued (the job queue did not answer); it stays pending. Send the same request again later: the same content returns this document and queues it.`,
+          {
+            cause: error,
+            retryable: true,
+            details: {
+              stored: true,
+              documentId: document.id,
+              status: document.status,
+              retryAfterSeconds: ENQUEUE_RETRY_AFTER_SECONDS,
+            },
+          },
+        );
+      }
+    }
     return { document, created };
   }
 
@@ -157,7 +179,30 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
       }
       inputs.forEach((input, index) => validate(input, index));
       const results: SubmitResult[] = [];
-      for (const input of inputs) results.push(await submitOne(tenantId, input));
+      for (const [index, input] of inputs.entries()) {
+        try {
+          results.push(await submitOne(tenantId, input));
+        } catch (error) {
+          if (!(error instanceof AppError) || error.details?.stored !== true) throw error;
+          // Documents before this one are stored and queued; those after it were not sent.
+          throw new AppError(
+            error.code,
+            `${error.message} Documents 0-${index} are stored; the rest were not.`,
+            {
+              cause: error.cause,
+              retryable: true,
+              details: {
+                ...error.details,
+                index,
+                storedIds: [
+                  ...results.map((result) => result.document.id),
+                  error.details.documentId,
+                ],
+              },
+            },
+          );
+        }
+      }
       return results;
     },
 

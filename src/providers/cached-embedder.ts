@@ -1,6 +1,7 @@
 // Content-hash cache in front of any embedder: identical texts are embedded once. The key is
 // the embedder id plus the SHA-256 of the text, so two embedders never share vectors, and
 // concurrent calls for the same text share one computation instead of racing to compute it.
+// A shared computation is cancelled only when every caller waiting on it has aborted.
 import { LRUCache } from 'lru-cache';
 import { sha256Hex } from '../domain/hashing.js';
 import type { EmbedOptions, Embedder } from '../ports/embedder.js';
@@ -21,7 +22,7 @@ export function createCachedEmbedder(
 ): CachedEmbedder {
   const cache = new LRUCache<string, Float32Array>({ max: Math.max(1, options.maxEntries) });
   /** Vectors being computed now, by key; a second caller awaits the first one's promise. */
-  const inflight = new Map<string, Promise<Float32Array>>();
+  const inflight = new Map<string, { promise: Promise<Float32Array>; run: Computation }>();
   let hits = 0;
   let misses = 0;
   let shared = 0;
@@ -32,6 +33,8 @@ export function createCachedEmbedder(
     const missingTexts: string[] = [];
     const missingKeys: string[] = [];
     const deferreds = new Map<string, { resolve(v: Float32Array): void; reject(e: Error): void }>();
+    const awaited = new Set<Computation>();
+    const run: Computation = { controller: new AbortController(), waiting: 0 };
 
     keys.forEach((key, i) => {
       const cached = cache.get(key);
@@ -43,7 +46,8 @@ export function createCachedEmbedder(
       const running = inflight.get(key);
       if (running !== undefined) {
         shared++;
-        pending[i] = running;
+        pending[i] = running.promise;
+        awaited.add(running.run);
         return;
       }
       misses++;
@@ -55,18 +59,20 @@ export function createCachedEmbedder(
       });
       // Shared promises may end up awaited by nobody (every caller aborted): never unhandled.
       promise.catch(() => undefined);
-      inflight.set(key, promise);
+      inflight.set(key, { promise, run });
+      awaited.add(run);
       deferreds.set(key, { resolve, reject });
       missingTexts.push(texts[i]!);
       missingKeys.push(key);
       pending[i] = promise;
     });
 
+    // The computation is shared, so one caller's abort must not fail the others: each caller
+    // stops waiting when its own signal aborts, and the computation is cancelled once nobody
+    // waits for it any more (a caller without a signal waits to the end).
+    const release = waitFor(awaited, embedOptions.signal);
     if (missingTexts.length > 0) {
-      // The computation is shared, so one caller's abort must not fail the others: it runs
-      // without the signal, and each caller stops waiting when its own signal aborts. A result
-      // nobody waits for still lands in the cache.
-      inner.embed(missingTexts).then(
+      inner.embed(missingTexts, { signal: run.controller.signal }).then(
         (vectors) => {
           missingKeys.forEach((key, j) => {
             const vector = vectors[j]!;
@@ -85,9 +91,14 @@ export function createCachedEmbedder(
     }
 
     const all = Promise.all(pending);
-    const vectors = await (embedOptions.signal === undefined
-      ? all
-      : raceAbort(all, embedOptions.signal));
+    let vectors: Float32Array[];
+    try {
+      vectors = await (embedOptions.signal === undefined
+        ? all
+        : raceAbort(all, embedOptions.signal));
+    } finally {
+      release();
+    }
     // Copies: the cached vector must not change if a caller writes into its result.
     return vectors.map((vector) => vector.slice());
   }
@@ -104,6 +115,33 @@ export function createCachedEmbedder(
       await inner.close();
     },
   };
+}
+
+/** A shared embedding call, and how many callers still wait for it. */
+interface Computation {
+  controller: AbortController;
+  waiting: number;
+}
+
+/**
+ * Counts the caller as waiting on each computation; when its signal aborts it stops waiting, and
+ * a computation nobody waits on is aborted. Returns the cleanup for when the caller is done.
+ */
+function waitFor(runs: Set<Computation>, signal: AbortSignal | undefined): () => void {
+  for (const run of runs) run.waiting++;
+  if (signal === undefined) return () => undefined;
+  const onAbort = () => {
+    for (const run of runs) {
+      run.waiting--;
+      if (run.waiting === 0) run.controller.abort(signal.reason);
+    }
+  };
+  if (signal.aborted) {
+    onAbort();
+    return () => undefined;
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

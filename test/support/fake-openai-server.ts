@@ -9,6 +9,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** True once the client gave up on it (closed the connection) before an answer was sent. */
+  abandoned: boolean;
 }
 
 export type FakeReply =
@@ -44,7 +46,11 @@ export async function startFakeOpenAiServer(
         path: req.url ?? '',
         headers: req.headers,
         body,
+        abandoned: false,
       };
+      res.on('close', () => {
+        if (!res.writableEnded) recorded.abandoned = true;
+      });
       requests.push(recorded);
       void Promise.resolve(handler(recorded, requests.length - 1)).then((reply) => {
         if (reply === 'hang') return;

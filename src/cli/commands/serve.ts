@@ -27,9 +27,17 @@ export function registerServeCommand(program: Command, env: Env): void {
       const runtime = await openRuntime(config, logger);
       const { buildApp } = await import('../../http/app.js');
       const app = await buildApp(runtime);
+      const { installDrain } = await import('../../http/drain.js');
+      const drain = installDrain(app);
       if (options.role === 'all') runtime.startBackground();
-      closeOnSignals(logger, config.shutdownTimeoutMs, async () => {
-        await app.close();
+      // Drain first (requests in flight finish), then the runtime closes in reverse order.
+      closeOnSignals(logger, config.shutdownDrainMs + config.shutdownTimeoutMs, async () => {
+        const { forcedConnections } = await drain.drain(config.shutdownDrainMs);
+        if (forcedConnections)
+          logger.warn(
+            { drainMs: config.shutdownDrainMs },
+            'connections still open after the drain period were closed',
+          );
         await runtime.close();
       });
       try {

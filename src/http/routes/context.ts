@@ -111,7 +111,8 @@ export function contextRoutes(
         // JSON.stringify serialises it. Error responses go through the error handler as usual.
         serializerCompiler: () => (data) => JSON.stringify(data),
       },
-      async (request) => context.build({ tenantId: request.tenantId, ...request.body }),
+      async (request) =>
+        context.build({ tenantId: request.tenantId, ...request.body, signal: request.signal }),
     );
 
     app.get(

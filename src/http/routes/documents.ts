@@ -307,6 +307,7 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
           query,
           k,
           namespace,
+          signal: request.signal,
           filters: filters === undefined ? undefined : stripUndefined(filters),
         });
         return result;

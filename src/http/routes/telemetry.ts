@@ -97,6 +97,17 @@ const pointSchema = z.object({
   toolSuccessRate: z.number().nullable(),
 });
 
+// A dead-letter id as the stores make them: a row number (SQLite, PostgreSQL) or a Redis stream
+// id ("ms-seq"); each part fits a signed 64-bit integer, so no store is asked about anything else.
+const INT64_MAX = 9_223_372_036_854_775_807n;
+const DEAD_LETTER_ID = /^\d{1,19}(?:-\d{1,19})?$/;
+export const deadLetterIdSchema = z
+  .string()
+  .refine(
+    (id) => DEAD_LETTER_ID.test(id) && id.split('-').every((part) => BigInt(part) <= INT64_MAX),
+    { message: 'must be a dead-letter id from GET /v1/telemetry/dlq' },
+  );
+
 const deadLetterSchema = z.object({
   id: z.string(),
   originalId: z.string(),
@@ -212,7 +223,7 @@ export function telemetryRoutes(
         schema: {
           tags: ['telemetry'],
           summary: "Put dead letters back on the stream (all of the tenant's, or the ids given).",
-          body: z.object({ ids: z.array(z.string().min(1)).max(10_000).optional() }).default({}),
+          body: z.object({ ids: z.array(deadLetterIdSchema).max(10_000).optional() }).default({}),
           response: { 200: z.object({ replayed: z.number() }) },
         },
       },
