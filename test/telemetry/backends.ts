@@ -59,7 +59,7 @@ export async function openTelemetryBackend(spec: BackendSpec): Promise<Telemetry
   const ports = await createRedisTelemetry({
     redis,
     blockingOptions: options,
-    streamMaxLen: 10_000_000,
+    streamMaxBacklog: 10_000_000,
     dedupTtlSeconds: 3600,
     retentionSeconds: 3600,
   });

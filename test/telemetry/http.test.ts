@@ -118,7 +118,7 @@ for (const mode of modes) {
       ).toBe(4);
 
       const dlq = await app.inject({ method: 'GET', url: '/v1/telemetry/dlq' });
-      expect(dlq.json()).toEqual({ deadLetters: [] });
+      expect(dlq.json()).toEqual({ deadLetters: [], nextCursor: null });
       const replay = await app.inject({
         method: 'POST',
         url: '/v1/telemetry/dlq/replay',
