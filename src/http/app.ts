@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError } from '../domain/errors.js';
+import { runForLazyTenant } from '../domain/tenant-scope.js';
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
@@ -49,6 +50,10 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   installErrorHandler(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // Everything a request runs (model calls included) is attributed to its tenant.
+  app.addHook('onRequest', (request, _reply, done) => {
+    runForLazyTenant(() => request.tenantId, done);
   });
   installAuth(app, parseApiKeys(config.apiKeys));
   installRequestMetrics(app, runtime.metrics);

@@ -203,7 +203,7 @@ for (const { name, available, open } of backends) {
                   const i = step.i % events.length;
                   sent.add(i);
                   const later = { ...events[i]!, ts: base + i + step.laterMinutes * 60_000 };
-                  await service.ingest(tenant, [later as TelemetryEventInput]);
+                  await service.ingest(tenant, [later]);
                   break;
                 }
                 case 'dieAfterRead':
