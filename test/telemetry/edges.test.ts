@@ -3,6 +3,9 @@
 // counts once; a backlog past its bound is refused (503 + Retry-After), never trimmed; the
 // dead-letter list refuses instead of trimming and pages with a cursor; Redis emptied under a
 // running worker (its group gone) folds new events again within seconds, without a log loop.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -28,12 +31,7 @@ import {
   uniqueName,
 } from '../support/backends.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import {
-  openTelemetryBackend,
-  openTempSqliteTelemetry,
-  until,
-  type TelemetryBackend,
-} from './backends.js';
+import { openTelemetryBackend, until, type TelemetryBackend } from './backends.js';
 
 const hasRedis = await redisAvailable();
 const hasPostgres = await postgresAvailable();
@@ -43,31 +41,53 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const backends: Array<{ name: string; available: boolean; open: () => Promise<TelemetryBackend> }> =
-  [
-    { name: 'SQLite', available: true, open: () => openTempSqliteTelemetry(200) },
-    {
-      name: 'Redis',
-      available: hasRedis,
-      open: async () => {
-        const prefix = `${uniqueName('engram_test_telemetry_edges')}:`;
-        cleanups.push(() => dropRedisPrefix(prefix));
-        return openTelemetryBackend({ kind: 'redis', prefix });
-      },
+type Open = (maxBacklog?: number) => Promise<TelemetryBackend>;
+const backends: Array<{ name: string; available: boolean; open: Open }> = [
+  {
+    name: 'SQLite',
+    available: true,
+    open: async (maxBacklog) => {
+      const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-'));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      return openTelemetryBackend({
+        kind: 'sqlite',
+        path: join(dir, 'engram.db'),
+        leaseMs: 200,
+        ...(maxBacklog === undefined ? {} : { maxBacklog }),
+      });
     },
-    {
-      name: 'PostgreSQL',
-      available: hasPostgres,
-      open: async () => {
-        const schema = uniqueName('engram_test_telemetry_edges');
-        cleanups.push(() => dropSchema(schema));
-        return openTelemetryBackend({ kind: 'postgres', schema, leaseMs: 200 });
-      },
+  },
+  {
+    name: 'Redis',
+    available: hasRedis,
+    open: async (maxBacklog) => {
+      const prefix = `${uniqueName('engram_test_telemetry_edges')}:`;
+      cleanups.push(() => dropRedisPrefix(prefix));
+      return openTelemetryBackend({
+        kind: 'redis',
+        prefix,
+        ...(maxBacklog === undefined ? {} : { maxBacklog }),
+      });
     },
-  ];
+  },
+  {
+    name: 'PostgreSQL',
+    available: hasPostgres,
+    open: async (maxBacklog) => {
+      const schema = uniqueName('engram_test_telemetry_edges');
+      cleanups.push(() => dropSchema(schema));
+      return openTelemetryBackend({
+        kind: 'postgres',
+        schema,
+        leaseMs: 200,
+        ...(maxBacklog === undefined ? {} : { maxBacklog }),
+      });
+    },
+  },
+];
 
-async function setUp(open: () => Promise<TelemetryBackend>) {
-  const backend = await open();
+async function setUp(open: Open, maxBacklog?: number) {
+  const backend = await open(maxBacklog);
   cleanups.push(() => backend.close());
   const service = createTelemetryService({
     stream: backend.stream,
@@ -195,6 +215,25 @@ for (const { name, available, open } of backends) {
       await service.ingest('default', restamped);
       await consumer().drainOnce();
       expect(await events(service, 'default')).toBe(200);
+    });
+
+    it('refuses a whole batch once the backlog is at its bound, and takes batches again once folded', async () => {
+      const { backend, service, consumer } = await setUp(open, 10);
+      const now = Date.now();
+      const batch = (tag: string, n: number) =>
+        Array.from({ length: n }, (_, i) => modelCall(`${tag}${i}`, now));
+      expect((await service.ingest('t', batch('a', 6))).accepted).toBe(6);
+      expect((await service.ingest('t', batch('b', 6))).accepted).toBe(6);
+      await expect(service.ingest('t', batch('c', 3))).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        details: { retryAfterSeconds: 2 },
+      });
+      expect((await backend.stream.stats()).length).toBe(12);
+      await consumer().drainOnce();
+      expect(await events(service, 't')).toBe(12);
+      expect((await service.ingest('t', batch('c', 3))).accepted).toBe(3);
+      await consumer().drainOnce();
+      expect(await events(service, 't')).toBe(15);
     });
 
     it('pages the dead-letter list with a cursor, one tenant only', async () => {

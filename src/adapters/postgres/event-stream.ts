@@ -182,6 +182,13 @@ export function createPostgresEventStream(
     },
 
     async replayDeadLetters(tenantId, ids) {
+      if (options.maxBacklog !== undefined) {
+        const span = await pool.query<{ span: string }>(
+          'SELECT coalesce(max(id) - min(id) + 1, 0) AS span FROM telemetry_stream',
+        );
+        const backlog = Number(span.rows[0]?.span ?? 0);
+        if (backlog >= options.maxBacklog) throw backlogFullError(backlog, options.maxBacklog);
+      }
       const filter = ids === undefined ? '' : 'AND id = ANY($3::bigint[])';
       const params: unknown[] = [tenantId, clock.now()];
       if (ids !== undefined) params.push(ids.filter((id) => /^\d+$/.test(id)));

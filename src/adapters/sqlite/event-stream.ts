@@ -108,11 +108,13 @@ export function createSqliteEventStream(
            (SELECT count(*) FROM telemetry_stream WHERE lease_owner IS NOT NULL) AS pending,
            (SELECT count(*) FROM telemetry_dead_letters) AS dead`);
 
+  function checkBacklog(): void {
+    if (options.maxBacklog === undefined) return;
+    const backlog = span.get()?.span ?? 0;
+    if (backlog >= options.maxBacklog) throw backlogFullError(backlog, options.maxBacklog);
+  }
   const appendAll = db.transaction((entries: NewStreamEntry[], now: number) => {
-    if (options.maxBacklog !== undefined) {
-      const backlog = span.get()?.span ?? 0;
-      if (backlog >= options.maxBacklog) throw backlogFullError(backlog, options.maxBacklog);
-    }
+    checkBacklog();
     return entries.map((entry) =>
       String(insert.run(entry.tenantId, entry.payload, now).lastInsertRowid),
     );
@@ -133,6 +135,7 @@ export function createSqliteEventStream(
     return row.id;
   });
   const replay = db.transaction((rows: DeadRow[], now: number) => {
+    if (rows.length > 0) checkBacklog();
     for (const row of rows) {
       insert.run(row.tenant_id, row.payload, now);
       removeDead.run(row.id);
