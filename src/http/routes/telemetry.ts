@@ -1,6 +1,7 @@
 // Telemetry endpoints: event batches in (POST /v1/events), metric summary and series out, and
 // the dead-letter list (cursor-paged) with replay. A stream whose backlog is at its bound
 // refuses a batch whole: 503 with Retry-After.
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isAppError } from '../../domain/errors.js';
@@ -108,6 +109,17 @@ const deadLetterSchema = z.object({
   failedAt: z.string(),
 });
 
+/** Runs `work`; a refusal that says when to come back (backlog at its bound) sets Retry-After. */
+async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const retryAfter = isAppError(error) ? error.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    throw error;
+  }
+}
+
 export function telemetryRoutes(
   service: TelemetryService,
   options: TelemetryRouteOptions,
@@ -136,14 +148,10 @@ export function telemetryRoutes(
         },
       },
       async (request, reply) => {
-        try {
-          const result = await service.ingest(request.tenantId, request.body.events);
-          return await reply.status(202).send(result);
-        } catch (error) {
-          const retryAfter = isAppError(error) ? error.details?.retryAfterSeconds : undefined;
-          if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-          throw error;
-        }
+        const result = await withRetryAfter(reply, () =>
+          service.ingest(request.tenantId, request.body.events),
+        );
+        return reply.status(202).send(result);
       },
     );
 
@@ -239,8 +247,10 @@ export function telemetryRoutes(
           response: { 200: z.object({ replayed: z.number() }) },
         },
       },
-      async (request) => ({
-        replayed: await service.replayDeadLetters(request.tenantId, request.body.ids),
+      async (request, reply) => ({
+        replayed: await withRetryAfter(reply, () =>
+          service.replayDeadLetters(request.tenantId, request.body.ids),
+        ),
       }),
     );
   };
