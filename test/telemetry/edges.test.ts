@@ -298,6 +298,44 @@ describe.skipIf(!hasRedis)('Redis stream: refuses instead of trimming', () => {
   });
 });
 
+describe.skipIf(!hasRedis)('Redis stream written by an older version', () => {
+  it('drops entries acknowledged but kept in the stream, so they are not counted as backlog', async () => {
+    const prefix = `${uniqueName('engram_test_telemetry_upgrade')}:`;
+    cleanups.push(() => dropRedisPrefix(prefix));
+    const raw = new Redis(REDIS_URL);
+    try {
+      // As the code before XDEL-on-ack left it: 5 entries, 3 delivered and acknowledged, 1 pending.
+      const key = `${prefix}telemetry:stream`;
+      await raw.call('XGROUP', 'CREATE', key, 'telemetry-folders', '0', 'MKSTREAM');
+      for (let i = 0; i < 5; i += 1) await raw.xadd(key, '*', 't', 't', 'e', String(i));
+      const read = (await raw.call(
+        'XREADGROUP',
+        'GROUP',
+        'telemetry-folders',
+        'old',
+        'COUNT',
+        '4',
+        'STREAMS',
+        key,
+        '>',
+      )) as Array<[string, Array<[string, string[]]>]>;
+      const ids = read[0]![1].map((entry) => entry[0]);
+      await raw.call('XACK', key, 'telemetry-folders', ids[0]!, ids[1]!, ids[3]!);
+    } finally {
+      raw.disconnect();
+    }
+    const options = { url: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 5000 };
+    const redis = openRedis(options);
+    cleanups.push(() => closeRedis(redis));
+    const stream = await createRedisEventStream({ redis, blockingOptions: options, maxBacklog: 4 });
+    cleanups.push(() => stream.close());
+    // Left: the pending entry (2), the acknowledged one after it (3, kept: it is above the oldest
+    // pending one) and the undelivered one (4).
+    expect(await stream.stats()).toEqual({ length: 3, pending: 1, deadLetters: 0 });
+    expect(await stream.append([{ tenantId: 't', payload: 'new' }])).toHaveLength(1);
+  });
+});
+
 const modes: Array<{ name: string; available: boolean; env: () => Record<string, string> }> = [
   { name: 'embedded', available: true, env: () => ({}) },
   {

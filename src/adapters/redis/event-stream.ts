@@ -160,12 +160,41 @@ export async function createRedisEventStream(
         );
       } catch (error) {
         if (!String(error).includes('BUSYGROUP')) throw error;
+        await dropAcknowledged();
       }
     })().catch((error: unknown) => {
       groupReady = undefined;
       throw error;
     });
     return groupReady;
+  }
+
+  /**
+   * Deletes the entries every consumer is done with: those below the oldest pending entry, or
+   * at most the group's last delivered id when nothing is pending. A stream written before acks
+   * deleted their entries (or by a crashed ack) would otherwise count them as backlog for good.
+   * Safe while others run: an entry acknowledged and delivered never becomes pending again.
+   */
+  async function dropAcknowledged(): Promise<void> {
+    // Like XGROUP, XINFO's key sits after a subcommand and is not prefixed by ioredis.
+    const groups = (await redis.call(
+      'XINFO',
+      'GROUPS',
+      `${redis.options.keyPrefix ?? ''}${streamKey}`,
+    )) as unknown[][];
+    const ours = groups
+      .map((raw) => fieldsOf(raw.map(String)))
+      .find((g) => g.get('name') === group);
+    const lastDelivered = ours?.get('last-delivered-id');
+    const summary = (await redis.call('XPENDING', streamKey, group)) as [number, string | null];
+    let threshold: string | undefined;
+    if (Number(summary[0]) > 0 && summary[1] !== null) threshold = summary[1];
+    else if (lastDelivered !== undefined && /^\d+-\d+$/.test(lastDelivered)) {
+      const [ms, seq] = lastDelivered.split('-') as [string, string];
+      threshold = `${ms}-${BigInt(seq) + 1n}`;
+    }
+    if (threshold !== undefined && threshold !== '0-1')
+      await redis.call('XTRIM', streamKey, 'MINID', threshold);
   }
 
   /**
