@@ -75,8 +75,9 @@ return #ids
 // Returns the dead letter's id, or false (refused: the list is full; nothing changed).
 const DEAD_LETTER_SCRIPT = `
 if redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[2]) then return false end
-local id = redis.call('XADD', KEYS[2], '*', 't', ARGV[4], 'e', ARGV[5], 'err', ARGV[6], 'at', ARGV[7], 'oid', ARGV[3], 'n', ARGV[8])
+-- XACK first: without the group (NOGROUP) the script fails before writing anything.
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+local id = redis.call('XADD', KEYS[2], '*', 't', ARGV[4], 'e', ARGV[5], 'err', ARGV[6], 'at', ARGV[7], 'oid', ARGV[3], 'n', ARGV[8])
 redis.call('XDEL', KEYS[1], ARGV[3])
 return id
 `;
