@@ -148,7 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
             defaultMaxAttempts: config.jobMaxAttempts,
           });
 
-    const telemetryPorts = await openTelemetryPorts(config, clock, redis);
+    const telemetryPorts = await openTelemetryPorts(config, clock, redis, logger);
     releasers.push(() => telemetryPorts.close());
     const telemetry = createTelemetryService({
       stream: telemetryPorts.stream,

@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../domain/logger.js';
 import type { EventStream } from '../ports/event-stream.js';
 import type { MetricStore } from '../ports/metric-store.js';
 import { openPostgres } from './postgres/database.js';
@@ -16,6 +17,7 @@ export async function openTelemetryPorts(
   config: Config,
   clock: Clock,
   redis: Redis | undefined,
+  logger?: Logger,
 ): Promise<{ stream: EventStream; metrics: MetricStore; close(): Promise<void> }> {
   if (redis !== undefined && config.redisUrl !== undefined) {
     return createRedisTelemetry({
@@ -25,7 +27,9 @@ export async function openTelemetryPorts(
         keyPrefix: config.redisKeyPrefix,
         commandTimeoutMs: config.redisCommandTimeoutMs,
       },
-      streamMaxLen: config.telemetryStreamMaxLen,
+      streamMaxBacklog: config.telemetryStreamMaxBacklog,
+      deadLetterMax: config.telemetryDeadLetterMax,
+      ...(logger === undefined ? {} : { logger: logger.child({ component: 'telemetry' }) }),
       dedupTtlSeconds: config.telemetryDedupTtlSeconds,
       retentionSeconds: config.telemetryRetentionSeconds,
     });
@@ -39,6 +43,7 @@ export async function openTelemetryPorts(
     const ports = createPostgresTelemetry(database.pool, {
       clock,
       leaseMs: config.telemetryClaimIdleMs,
+      maxBacklog: config.telemetryStreamMaxBacklog,
     });
     return {
       ...ports,
@@ -52,5 +57,6 @@ export async function openTelemetryPorts(
     path: sqlitePathFor(config),
     clock,
     leaseMs: config.telemetryClaimIdleMs,
+    maxBacklog: config.telemetryStreamMaxBacklog,
   });
 }

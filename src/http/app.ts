@@ -9,6 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { runForLazyTenant } from '../domain/tenant-scope.js';
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
@@ -61,6 +62,10 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   });
   // Access is decided per registered route, so this must come before any route.
   installRouteAccess(app);
+  // Everything a request runs (model calls included) is attributed to its tenant.
+  app.addHook('onRequest', (request, _reply, done) => {
+    runForLazyTenant(() => request.tenantId, done);
+  });
   installAuth(app, parseApiKeys(config.apiKeys), { metricsToken: config.metricsToken });
   installRequestMetrics(app, runtime.metrics);
   installInputGuard(app);

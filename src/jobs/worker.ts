@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { errorMessage, isTransientError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
+import { runForTenant } from '../domain/tenant-scope.js';
 import type { ClaimedJob, JobQueue } from '../ports/job-queue.js';
 import type { Heartbeats } from './heartbeats.js';
 import { sleep } from './sleep.js';
@@ -57,7 +58,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       Math.max(10, Math.floor(options.leaseMs / 3)),
     );
     try {
-      await options.handle(job, abort.signal);
+      await runForTenant(job.tenantId, () => options.handle(job, abort.signal));
       if (!(await options.jobQueue.complete(job)))
         jobLogger.warn('job finished after its lease was lost');
     } catch (error) {

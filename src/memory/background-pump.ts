@@ -2,6 +2,7 @@
 // distils the sessions marked due and embeds pending memories. Failures are logged and left to
 // the periodic maintenance job. `settle()` waits until the pump has nothing left.
 import type { Logger } from '../domain/logger.js';
+import { runForTenant } from '../domain/tenant-scope.js';
 import type { MemoryMetrics } from './memory-metrics.js';
 
 export interface BackgroundPumpOptions {
@@ -32,7 +33,7 @@ export function createBackgroundPump(options: BackgroundPumpOptions): Background
     dueSessions.clear();
     for (const { tenantId, sessionId } of sessions) {
       try {
-        await distillIfDue(tenantId, sessionId);
+        await runForTenant(tenantId, () => distillIfDue(tenantId, sessionId));
       } catch (error) {
         metrics.distillFailures();
         logger.error(

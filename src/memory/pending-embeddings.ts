@@ -1,5 +1,6 @@
 // Embedding of memories stored without a vector: batches of `embedBatchSize` texts per embedder
-// call, vectors written per tenant. Run by the background pump and the maintenance job.
+// call and tenant, vectors written per tenant. Run by the background pump and the maintenance job.
+import { runForTenant } from '../domain/tenant-scope.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { MemoryStore } from '../ports/memory-store.js';
 import type { MemoryMetrics } from './memory-metrics.js';
@@ -26,14 +27,20 @@ export function createPendingEmbeddings(
     while (done < limit && !isClosed()) {
       const pending = await store.listUnembedded(Math.min(embedBatchSize, limit - done));
       if (pending.length === 0) break;
-      const vectors = await embedder.embed(pending.map((item) => item.text));
-      const byTenant = new Map<string, Array<{ memoryId: string; vector: Float32Array }>>();
-      pending.forEach((item, index) => {
+      // One embedder call per tenant, run as that tenant's work: its model-call telemetry is theirs.
+      const byTenant = new Map<string, typeof pending>();
+      for (const item of pending) {
         const list = byTenant.get(item.tenantId) ?? [];
-        list.push({ memoryId: item.id, vector: vectors[index]! });
+        list.push(item);
         byTenant.set(item.tenantId, list);
-      });
-      for (const [tenantId, list] of byTenant) await store.putVectors(tenantId, embedder.id, list);
+      }
+      for (const [tenantId, items] of byTenant) {
+        const vectors = await runForTenant(tenantId, () =>
+          embedder.embed(items.map((item) => item.text)),
+        );
+        const list = items.map((item, index) => ({ memoryId: item.id, vector: vectors[index]! }));
+        await store.putVectors(tenantId, embedder.id, list);
+      }
       done += pending.length;
       metrics.memoriesEmbedded(pending.length);
     }

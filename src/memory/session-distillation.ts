@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
+import { runForTenant } from '../domain/tenant-scope.js';
 import type { MemoryItem, MemoryStore, NewMemory, Session } from '../ports/memory-store.js';
 import type { Distiller } from './distill/distiller.js';
 import { createExtractiveDistiller } from './distill/extractive-distiller.js';
@@ -185,7 +186,11 @@ export function createSessionDistillation(
     let episodes = 0;
     for (const session of sessions) {
       if (isClosed()) break;
-      episodes += (await distillTo(session.tenantId, session.id, dueThrough, false)).length;
+      // As that tenant's work: a model the distiller calls is the tenant's telemetry.
+      const distilled = await runForTenant(session.tenantId, () =>
+        distillTo(session.tenantId, session.id, dueThrough, false),
+      );
+      episodes += distilled.length;
     }
     return episodes;
   }

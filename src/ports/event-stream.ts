@@ -1,8 +1,11 @@
 // Event stream port: a durable, at-least-once log of telemetry events read by a consumer group.
 // Every delivery counts; an entry a consumer does not acknowledge comes back (to it on restart,
 // or to another consumer once idle past the lease), and after N deliveries the consumer moves it
-// to the dead-letter list with its error. Adapters: Redis Streams (distributed), a table in the
-// SQL store with consumer leases (embedded SQLite, PostgreSQL without Redis).
+// to the dead-letter list with its error. Nothing is ever dropped to make room: append refuses a
+// whole batch (AppError UNAVAILABLE, details.retryAfterSeconds) once the backlog of
+// unacknowledged entries has reached the adapter's bound, and a full dead-letter list refuses
+// new dead letters (the entry stays in the stream). Adapters: Redis Streams (distributed), a
+// table in the SQL store with consumer leases (embedded SQLite, PostgreSQL without Redis).
 
 export interface NewStreamEntry {
   tenantId: string;
@@ -29,8 +32,15 @@ export interface DeadLetter {
   failedAt: number;
 }
 
+/** One page of a tenant's dead letters, oldest first. */
+export interface DeadLetterPage {
+  deadLetters: DeadLetter[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
 export interface StreamStats {
-  /** Entries in the stream not yet acknowledged (SQL) or held in the stream (Redis, trimmed ~maxLen). */
+  /** The backlog: entries appended and not yet acknowledged (pending + undelivered). */
   length: number;
   /** Delivered and not yet acknowledged. */
   pending: number;
@@ -44,7 +54,10 @@ export interface ReadOptions {
 }
 
 export interface EventStream {
-  /** Appends durably (resolved = stored) and returns the new entries' ids, in order. */
+  /**
+   * Appends durably (resolved = stored) and returns the new entries' ids, in order. All or
+   * nothing: refused whole (UNAVAILABLE) while the backlog is at its bound.
+   */
   append(entries: NewStreamEntry[]): Promise<string[]>;
   /**
    * Entries for `consumer`: on its first read, its own unacknowledged entries from an earlier
@@ -57,9 +70,13 @@ export interface EventStream {
   ack(consumer: string, ids: string[]): Promise<void>;
   /** A failed delivery: the entry stays unacknowledged and is delivered again once idle past the lease. */
   release(consumer: string, entry: StreamEntry, error: string): Promise<void>;
-  /** Copies the entry to the dead-letter list with its error, then acknowledges it. */
+  /** Copies the entry to the dead-letter list with its error, then acknowledges it; throws (and changes nothing) when the list is full. */
   deadLetter(consumer: string, entry: StreamEntry, error: string): Promise<DeadLetter>;
-  listDeadLetters(tenantId: string, limit: number): Promise<DeadLetter[]>;
+  /** The tenant's dead letters after the one with id `after` (VALIDATION_FAILED if malformed). */
+  listDeadLetters(
+    tenantId: string,
+    page: { limit: number; after?: string },
+  ): Promise<DeadLetterPage>;
   /** Appends the tenant's dead letters (all, or those with the given ids) to the stream again and removes them from the list. */
   replayDeadLetters(tenantId: string, ids?: string[]): Promise<number>;
   stats(): Promise<StreamStats>;

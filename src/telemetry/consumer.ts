@@ -2,9 +2,11 @@
 // entries first), folds them into the metric store, and acknowledges only after the fold is
 // stored. A janitor loop takes over entries idle past the lease (crashed or stuck consumers).
 // A failing entry is released for redelivery; once it has been delivered maxDeliveries times it
-// goes to the dead-letter list with its error. Guarantee: at-least-once delivery from the
-// stream + a fold that is idempotent by event id (see the metric store adapters) = each event
-// counted exactly once.
+// goes to the dead-letter list with its error. An entry the store rejects as invalid (its fold
+// can never apply) is dead-lettered at once, alone: the rest of its batch folds. When the
+// dead-letter list refuses (full), the entry is released instead and stays in the stream, never
+// dropped. Guarantee: at-least-once delivery from the stream + a fold that is idempotent by
+// tenant and event id (see the metric store adapters) = each event counted exactly once.
 import { errorMessage } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { sleep } from '../jobs/sleep.js';
@@ -39,7 +41,7 @@ export interface ConsumerCounters {
 export interface TelemetryConsumer {
   start(): void;
   stop(): Promise<void>;
-  /** Folds whatever is ready now (tests and tools). */
+  /** Folds whatever is ready now, new entries and those idle past the lease (tests and tools). */
   drainOnce(): Promise<number>;
   readonly counters: ConsumerCounters;
 }
@@ -70,25 +72,41 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
     return controller.signal.aborted;
   }
 
-  async function fail(entry: StreamEntry, error: string): Promise<void> {
-    counters.failedDeliveries += 1;
-    if (entry.deliveries >= maxDeliveries) {
+  async function deadLetter(entry: StreamEntry, error: string): Promise<void> {
+    try {
       await stream.deadLetter(consumerName, entry, error);
-      counters.deadLettered += 1;
+    } catch (refusal) {
+      // The list is full (or unreachable): keep the entry in the stream rather than lose it.
       logger.warn(
-        { entryId: entry.id, deliveries: entry.deliveries, error },
-        'telemetry event dead-lettered',
+        { err: refusal, entryId: entry.id },
+        'could not dead-letter a telemetry event; it stays in the stream',
       );
-    } else {
       await stream.release(consumerName, entry, error);
+      return;
     }
+    counters.deadLettered += 1;
+    logger.warn(
+      { entryId: entry.id, deliveries: entry.deliveries, error },
+      'telemetry event dead-lettered',
+    );
+  }
+
+  async function fail(entry: StreamEntry, error: string, permanent = false): Promise<void> {
+    counters.failedDeliveries += 1;
+    if (permanent || entry.deliveries >= maxDeliveries) await deadLetter(entry, error);
+    else await stream.release(consumerName, entry, error);
   }
 
   async function foldAndAck(batch: Parsed[]): Promise<void> {
     const result = await metrics.fold(batch.map((item) => item.fold));
+    const rejected = new Set<number>();
+    for (const { index, error } of result.rejected) {
+      rejected.add(index);
+      await fail(batch[index]!.entry, error, true);
+    }
     await stream.ack(
       consumerName,
-      batch.map((item) => item.entry.id),
+      batch.filter((_, index) => !rejected.has(index)).map((item) => item.entry.id),
     );
     counters.folded += result.folded;
     counters.duplicates += result.duplicates;
@@ -187,6 +205,16 @@ export function createTelemetryConsumer(options: TelemetryConsumerOptions): Tele
       let total = 0;
       for (;;) {
         const entries = await stream.read(consumerName, { count: batchSize, blockMs: 0 });
+        if (entries.length === 0) break;
+        total += entries.length;
+        await process(entries);
+      }
+      // Then what crashed or stuck consumers hold past the lease.
+      for (;;) {
+        const entries = await stream.claimIdle(consumerName, {
+          idleMs: options.claimIdleMs,
+          count: batchSize,
+        });
         if (entries.length === 0) return total;
         total += entries.length;
         await process(entries);

@@ -8,7 +8,9 @@ const anyValue = fc.oneof(
   fc.boolean(),
   fc.integer({ min: -5, max: 5 }),
   fc.double(),
-  fc.constantFrom(0, 1.5, 1e300, Number.MAX_SAFE_INTEGER + 2, 1_700_000_000_000, -0),
+  fc.constantFrom(0, 1.5, 1e300, 1e308, Number.MAX_SAFE_INTEGER + 2, 1_700_000_000_000, -0),
+  // The documented ranges' edges: durations, token counts and cost.
+  fc.constantFrom(604_800_000, 604_800_001, 1e9, 1e9 + 1, 1e6, 1e6 + 0.5),
   fc.string({ maxLength: 3 }),
   fc.constantFrom(
     '',

@@ -1,20 +1,27 @@
 // Telemetry events: one zod discriminated union gives validation, the TypeScript type and the
 // OpenAPI schema. Every event carries a client-made eventId, the idempotency key of folding.
+// Every number has a documented upper bound (docs/telemetry.md), so no sum the workers fold can
+// overflow to Infinity: an out-of-range event is rejected at the API, never folded.
 import { z } from 'zod';
 
 const MAX_ID = 200;
-const id = z
-  .string()
-  .min(1)
-  .max(MAX_ID)
-  .refine((value) => !/[\p{Cc}]/u.test(value), 'must not contain control characters');
+/** Largest latencyMs / durationMs: one week. */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+/** Largest inputTokens / outputTokens of one call. */
+export const MAX_TOKENS = 1_000_000_000;
+/** Largest cost of one call. */
+export const MAX_COST = 1_000_000;
+const noControl = (value: string) => !/[\p{Cc}]/u.test(value);
+const id = z.string().min(1).max(MAX_ID).refine(noControl, 'must not contain control characters');
+const name = z.string().min(1).max(MAX_ID).refine(noControl, 'must not contain control characters');
 /** Milliseconds since the epoch, or an ISO-8601 string (normalised to milliseconds). */
 const timestamp = z.union([
   z.number().int().min(0).max(8_640_000_000_000_000),
   z.iso.datetime({ offset: true }).transform((value) => Date.parse(value)),
 ]);
-const nonNegative = z.number().finite().min(0);
-const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const duration = z.number().finite().min(0).max(MAX_DURATION_MS);
+const cost = z.number().finite().min(0).max(MAX_COST);
+const count = z.number().int().min(0).max(MAX_TOKENS);
 
 const base = {
   eventId: id,
@@ -26,11 +33,11 @@ const base = {
 export const modelCallEvent = z.object({
   ...base,
   type: z.literal('model_call'),
-  model: z.string().min(1).max(MAX_ID),
-  latencyMs: nonNegative,
+  model: name,
+  latencyMs: duration,
   inputTokens: count,
   outputTokens: count,
-  cost: nonNegative.optional(),
+  cost: cost.optional(),
   /** Defaults to true; a failed call still has a latency and counts as a call. */
   success: z.boolean().optional(),
   /** e.g. `embedding` or `chat` for Engram's own calls. */
@@ -41,15 +48,15 @@ export const suggestionEvent = z.object({
   ...base,
   type: z.literal('suggestion'),
   action: z.enum(['shown', 'accepted', 'rejected']),
-  latencyMs: nonNegative.optional(),
+  latencyMs: duration.optional(),
 });
 
 export const toolCallEvent = z.object({
   ...base,
   type: z.literal('tool_call'),
-  tool: z.string().min(1).max(MAX_ID),
+  tool: name,
   success: z.boolean(),
-  durationMs: nonNegative,
+  durationMs: duration,
 });
 
 export const sessionStartEvent = z.object({ ...base, type: z.literal('session_start') });
@@ -82,19 +89,11 @@ function isId(value: unknown): value is string {
     typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID && !CONTROL.test(value)
   );
 }
-function isName(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= max;
-}
-function isNonNegative(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+function isWithin(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= max;
 }
 function isCount(value: unknown): value is number {
-  return (
-    typeof value === 'number' &&
-    Number.isInteger(value) &&
-    value >= 0 &&
-    value <= Number.MAX_SAFE_INTEGER
-  );
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKENS;
 }
 
 /**
@@ -115,13 +114,13 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
     case 'model_call': {
       const { model, latencyMs, inputTokens, outputTokens, cost, success, kind } = r;
       if (
-        !isName(model, MAX_ID) ||
-        !isNonNegative(latencyMs) ||
+        !isId(model) ||
+        !isWithin(latencyMs, MAX_DURATION_MS) ||
         !isCount(inputTokens) ||
         !isCount(outputTokens)
       )
         return undefined;
-      if (cost !== undefined && !isNonNegative(cost)) return undefined;
+      if (cost !== undefined && !isWithin(cost, MAX_COST)) return undefined;
       if (success !== undefined && typeof success !== 'boolean') return undefined;
       if (kind !== undefined && (typeof kind !== 'string' || kind.length > 40)) return undefined;
       return {
@@ -139,7 +138,7 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
     case 'suggestion': {
       const { action, latencyMs } = r;
       if (action !== 'shown' && action !== 'accepted' && action !== 'rejected') return undefined;
-      if (latencyMs !== undefined && !isNonNegative(latencyMs)) return undefined;
+      if (latencyMs !== undefined && !isWithin(latencyMs, MAX_DURATION_MS)) return undefined;
       return {
         ...base,
         type: 'suggestion',
@@ -149,7 +148,7 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
     }
     case 'tool_call': {
       const { tool, success, durationMs } = r;
-      if (!isName(tool, MAX_ID) || typeof success !== 'boolean' || !isNonNegative(durationMs))
+      if (!isId(tool) || typeof success !== 'boolean' || !isWithin(durationMs, MAX_DURATION_MS))
         return undefined;
       return { ...base, type: 'tool_call', tool, success, durationMs };
     }

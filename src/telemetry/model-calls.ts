@@ -1,7 +1,10 @@
 // recordModelCall: Engram's own embedding and LLM calls become model_call events in its own
-// telemetry, so users see what memory costs them. Calls are buffered and appended in batches
-// (every flushMs or maxBuffered calls); recording never throws and never blocks the model call.
+// telemetry, so users see what memory costs them — each in the telemetry of the tenant the call
+// ran for (the tenant scope of the request, job or background step that made it; `tenantId`
+// outside every scope). Calls are buffered and appended in batches, one per tenant (every
+// flushMs or maxBuffered calls); recording never throws and never blocks the model call.
 import { newId } from '../domain/ids.js';
+import { currentTenant } from '../domain/tenant-scope.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import type { ModelCall, ModelCallRecorder } from '../ports/embedder.js';
@@ -12,6 +15,7 @@ export interface ModelCallRecorderOptions {
   service: TelemetryService;
   clock: Clock;
   logger: Logger;
+  /** The tenant of calls made outside any tenant scope (default `default`). */
   tenantId?: string;
   /** The agent the calls are attributed to. */
   agentId?: string;
@@ -49,13 +53,13 @@ export function modelCallEvent(
 export function createModelCallRecorder(
   options: ModelCallRecorderOptions,
 ): BufferedModelCallRecorder {
-  const tenantId = options.tenantId ?? 'default';
+  const fallbackTenant = options.tenantId ?? 'default';
   const ids = {
     agentId: options.agentId ?? 'engram',
     sessionId: options.sessionId ?? `engram-${process.pid}`,
   };
   const maxBuffered = options.maxBuffered ?? 500;
-  let buffer: TelemetryEventInput[] = [];
+  let buffer: Array<{ tenantId: string; event: TelemetryEventInput }> = [];
   let flushing: Promise<void> = Promise.resolve();
   const timer = setInterval(() => void flush(), options.flushMs ?? 1000);
   timer.unref();
@@ -64,14 +68,22 @@ export function createModelCallRecorder(
     if (buffer.length === 0) return flushing;
     const batch = buffer;
     buffer = [];
+    const byTenant = new Map<string, TelemetryEventInput[]>();
+    for (const { tenantId, event } of batch) {
+      const events = byTenant.get(tenantId) ?? [];
+      events.push(event);
+      byTenant.set(tenantId, events);
+    }
     flushing = flushing.then(async () => {
-      try {
-        await options.service.ingest(tenantId, batch);
-      } catch (error) {
-        options.logger.warn(
-          { err: error, calls: batch.length },
-          'could not record model calls in telemetry',
-        );
+      for (const [tenantId, events] of byTenant) {
+        try {
+          await options.service.ingest(tenantId, events);
+        } catch (error) {
+          options.logger.warn(
+            { err: error, calls: events.length, tenant: tenantId },
+            'could not record model calls in telemetry',
+          );
+        }
       }
     });
     return flushing;
@@ -80,7 +92,10 @@ export function createModelCallRecorder(
   return {
     record(call) {
       try {
-        buffer.push(modelCallEvent(call, ids, options.clock.now()));
+        buffer.push({
+          tenantId: currentTenant() ?? fallbackTenant,
+          event: modelCallEvent(call, ids, options.clock.now()),
+        });
         if (buffer.length >= maxBuffered) void flush();
       } catch (error) {
         options.logger.debug({ err: error }, 'model call not recorded');

@@ -1,8 +1,8 @@
 // The telemetry service: validates and appends event batches, answers metric queries, and
 // manages the dead-letter list. Knows ports only; runtime.ts hands it the adapters.
-import { AppError } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
-import type { DeadLetter, EventStream, StreamStats } from '../ports/event-stream.js';
+import type { DeadLetterPage, EventStream, StreamStats } from '../ports/event-stream.js';
 import type { MetricStore } from '../ports/metric-store.js';
 import { parseEvent, type EventRejection } from './events.js';
 import { minuteOf } from './fold-ops.js';
@@ -50,7 +50,8 @@ export interface TelemetryService {
     tenantId: string,
     filter: MetricFilter & { step: StepName },
   ): Promise<{ step: StepName; points: SeriesPoint[] }>;
-  deadLetters(tenantId: string, limit: number): Promise<DeadLetter[]>;
+  /** One page of the tenant's dead letters, oldest first; `after` is the previous page's `next`. */
+  deadLetters(tenantId: string, page: { limit: number; after?: string }): Promise<DeadLetterPage>;
   replayDeadLetters(tenantId: string, ids?: string[]): Promise<number>;
   streamStats(): Promise<StreamStats>;
 }
@@ -109,6 +110,8 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
       try {
         await stream.append(entries);
       } catch (error) {
+        // The stream's own refusal (backlog at its bound) says what to do; keep it.
+        if (isAppError(error)) throw error;
         throw new AppError(
           'UNAVAILABLE',
           'The telemetry stream is not accepting events; retry the batch later.',
@@ -150,7 +153,7 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
       };
     },
 
-    deadLetters: (tenantId, limit) => stream.listDeadLetters(tenantId, limit),
+    deadLetters: (tenantId, page) => stream.listDeadLetters(tenantId, page),
     replayDeadLetters: (tenantId, ids) => stream.replayDeadLetters(tenantId, ids),
     streamStats: () => stream.stats(),
   };

@@ -14,10 +14,11 @@ import type { EventStream } from '../../src/ports/event-stream.js';
 import type { MetricStore } from '../../src/ports/metric-store.js';
 import { POSTGRES_URL, REDIS_URL } from '../support/backends.js';
 
-export type BackendSpec =
+export type BackendSpec = (
   | { kind: 'sqlite'; path: string; leaseMs: number }
   | { kind: 'redis'; prefix: string; url?: string }
-  | { kind: 'postgres'; schema: string; leaseMs: number };
+  | { kind: 'postgres'; schema: string; leaseMs: number }
+) & { maxBacklog?: number };
 
 export interface TelemetryBackend {
   stream: EventStream;
@@ -33,6 +34,7 @@ export async function openTelemetryBackend(spec: BackendSpec): Promise<Telemetry
       clock: systemClock,
       leaseMs: spec.leaseMs,
       pollMs: 20,
+      ...(spec.maxBacklog === undefined ? {} : { maxBacklog: spec.maxBacklog }),
     });
   }
   if (spec.kind === 'postgres') {
@@ -41,6 +43,7 @@ export async function openTelemetryBackend(spec: BackendSpec): Promise<Telemetry
       clock: systemClock,
       leaseMs: spec.leaseMs,
       pollMs: 20,
+      ...(spec.maxBacklog === undefined ? {} : { maxBacklog: spec.maxBacklog }),
     });
     return {
       ...ports,
@@ -59,7 +62,7 @@ export async function openTelemetryBackend(spec: BackendSpec): Promise<Telemetry
   const ports = await createRedisTelemetry({
     redis,
     blockingOptions: options,
-    streamMaxLen: 10_000_000,
+    streamMaxBacklog: spec.maxBacklog ?? 10_000_000,
     dedupTtlSeconds: 3600,
     retentionSeconds: 3600,
   });

@@ -118,7 +118,13 @@ for (const mode of modes) {
       ).toBe(4);
 
       const dlq = await app.inject({ method: 'GET', url: '/v1/telemetry/dlq' });
-      expect(dlq.json()).toEqual({ deadLetters: [] });
+      expect(dlq.json()).toEqual({ deadLetters: [], nextCursor: null });
+      const badCursor = await app.inject({
+        method: 'GET',
+        url: '/v1/telemetry/dlq?limit=5&cursor=%00nope',
+      });
+      expect(badCursor.statusCode).toBe(400);
+      expect(badCursor.json().error.code).toBe('VALIDATION_FAILED');
       const replay = await app.inject({
         method: 'POST',
         url: '/v1/telemetry/dlq/replay',

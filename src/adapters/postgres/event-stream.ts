@@ -1,8 +1,10 @@
 // The event stream as a PostgreSQL table (distributed store without Redis): consumers claim rows
 // with FOR UPDATE SKIP LOCKED and a lease, delete them on ack; expired leases are claimed again
-// with their delivery count raised. New rows are found by polling.
+// with their delivery count raised. New rows are found by polling. Backpressure as in the SQLite
+// stream: an append is refused whole while the id span still in the table has reached maxBacklog.
 import type pg from 'pg';
 import type { Clock } from '../../domain/clock.js';
+import { backlogFullError, sqlCursor } from '../stream-refusals.js';
 import type {
   DeadLetter,
   EventStream,
@@ -15,6 +17,8 @@ export interface PostgresEventStreamOptions {
   clock: Clock;
   leaseMs: number;
   pollMs?: number;
+  /** Appends are refused while this many entries are unacknowledged (unbounded if absent). */
+  maxBacklog?: number;
 }
 
 interface StreamRow {
@@ -87,11 +91,21 @@ export function createPostgresEventStream(
   return {
     async append(entries) {
       if (entries.length === 0) return [];
+      // The bound check and the insert are one statement: nothing of a refused batch is stored.
+      const bound = options.maxBacklog ?? Number.MAX_SAFE_INTEGER;
       const result = await pool.query<{ id: string }>(
-        `INSERT INTO telemetry_stream (tenant_id, payload, appended_at)
-         SELECT t, p, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(t, p, n) ORDER BY n RETURNING id`,
-        [entries.map((e) => e.tenantId), entries.map((e) => e.payload), clock.now()],
+        `WITH b AS (SELECT coalesce(max(id) - min(id) + 1, 0) AS span FROM telemetry_stream)
+         INSERT INTO telemetry_stream (tenant_id, payload, appended_at)
+         SELECT t, p, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(t, p, n)
+         WHERE (SELECT span FROM b) < $4 ORDER BY n RETURNING id`,
+        [entries.map((e) => e.tenantId), entries.map((e) => e.payload), clock.now(), bound],
       );
+      if (result.rows.length === 0) {
+        const span = await pool.query<{ span: string }>(
+          'SELECT coalesce(max(id) - min(id) + 1, 0) AS span FROM telemetry_stream',
+        );
+        throw backlogFullError(Number(span.rows[0]?.span ?? bound), bound);
+      }
       return result.rows.map((row) => String(row.id));
     },
 
@@ -156,15 +170,25 @@ export function createPostgresEventStream(
       };
     },
 
-    async listDeadLetters(tenantId, limit) {
+    async listDeadLetters(tenantId, { limit, after }) {
       const result = await pool.query<DeadRow>(
-        'SELECT * FROM telemetry_dead_letters WHERE tenant_id = $1 ORDER BY id LIMIT $2',
-        [tenantId, limit],
+        'SELECT * FROM telemetry_dead_letters WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3',
+        [tenantId, sqlCursor(after), limit + 1],
       );
-      return result.rows.map(toDead);
+      const rows = result.rows.map(toDead);
+      if (rows.length <= limit) return { deadLetters: rows };
+      const page = rows.slice(0, limit);
+      return { deadLetters: page, next: page[limit - 1]!.id };
     },
 
     async replayDeadLetters(tenantId, ids) {
+      if (options.maxBacklog !== undefined) {
+        const span = await pool.query<{ span: string }>(
+          'SELECT coalesce(max(id) - min(id) + 1, 0) AS span FROM telemetry_stream',
+        );
+        const backlog = Number(span.rows[0]?.span ?? 0);
+        if (backlog >= options.maxBacklog) throw backlogFullError(backlog, options.maxBacklog);
+      }
       const filter = ids === undefined ? '' : 'AND id = ANY($3::bigint[])';
       const params: unknown[] = [tenantId, clock.now()];
       if (ids !== undefined) params.push(ids.filter((id) => /^\d+$/.test(id)));

@@ -6,13 +6,14 @@
 // workers lock them in the same order (no deadlocks).
 import type pg from 'pg';
 import type { Clock } from '../../domain/clock.js';
-import type {
-  BucketFields,
-  EventFold,
-  FoldResult,
-  MetricQuery,
-  MetricStore,
-  SessionFields,
+import {
+  checkFolds,
+  type BucketFields,
+  type EventFold,
+  type FoldResult,
+  type MetricQuery,
+  type MetricStore,
+  type SessionFields,
 } from '../../ports/metric-store.js';
 import {
   combine,
@@ -32,8 +33,9 @@ const UPDATE = {
 } as const;
 
 export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock }): MetricStore {
-  async function fold(folds: EventFold[]): Promise<FoldResult> {
-    if (folds.length === 0) return { folded: 0, duplicates: 0 };
+  async function fold(batch: EventFold[]): Promise<FoldResult> {
+    const { valid: folds, rejected } = checkFolds(batch);
+    if (folds.length === 0) return { folded: 0, duplicates: 0, rejected };
     return withTransaction(pool, async (client) => {
       const ids = [...new Set(folds.map((f) => `${f.tenantId}${SEP}${f.eventId}`))].sort();
       const inserted = await client.query<{ tenant_id: string; event_id: string }>(
@@ -111,7 +113,7 @@ export function createPostgresMetricStore(pool: pg.Pool, options: { clock: Clock
           ],
         );
       }
-      return { folded, duplicates: folds.length - folded };
+      return { folded, duplicates: folds.length - folded, rejected };
     });
   }
 

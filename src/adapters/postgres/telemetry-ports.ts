@@ -9,7 +9,7 @@ import { createPostgresMetricStore } from './metric-store.js';
 
 export function createPostgresTelemetry(
   pool: pg.Pool,
-  options: { clock: Clock; leaseMs: number; pollMs?: number },
+  options: { clock: Clock; leaseMs: number; pollMs?: number; maxBacklog?: number },
 ): { stream: EventStream; metrics: MetricStore; close(): Promise<void> } {
   const stream = createPostgresEventStream(pool, options);
   const metrics = createPostgresMetricStore(pool, { clock: options.clock });

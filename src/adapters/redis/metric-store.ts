@@ -1,30 +1,34 @@
 // Folded telemetry metrics in Redis hashes, shared by every worker process.
 //
-// Keys (under the connection's keyPrefix; tenant, agent, tool and session ids URI-encoded):
+// Keys (under the connection's keyPrefix; tenant, agent, tool, session and event ids URI-encoded):
 //   tm:<tenant>:b:<minute>:<agent>:<tool>  hash: field → number (counters, sketch buckets, min/max)
 //   tm:<tenant>:i:<minute>                 hash: "<agent>:<tool>" → 1, the buckets of that minute
-//   tm:<tenant>:seen:<minute>              hash: eventId → 1, events already folded (TTL)
+//   tm:<tenant>:seen:<eventId>             string, TTL dedupTtl: the event was folded
 //   tm:<tenant>:s:<session>                hash: session fields + agent
 //   tm:<tenant>:se:<minute>                hash: sessionId → agentId, sessions that ended then
 // Values are hash FIELDS keyed by identity (event id, bucket key, session id), never sorted-set
 // members made of values, so equal values never collapse.
 //
-// Exactly once: one Lua script per batch does, for each event, HSETNX of its id in the seen
-// hash and — only when that set was new — applies the event's operations. Redis runs a script
-// atomically (no other command interleaves, and a script's writes are all-or-nothing with respect
-// to other clients), so "marked processed" and "folded" can never be observed apart: a worker
-// killed before the script ran leaves nothing (the entry is redelivered and folded then), one
-// killed after it but before XACK leaves the id marked (the redelivery is skipped). Marks live
-// for the dedup TTL, which must exceed the longest redelivery delay (lease + restarts); a dead
-// letter was never folded, so replaying it after the TTL is still counted once.
+// Exactly once: one Lua script per batch. Dedup is keyed by tenant + eventId alone — never by the
+// event's timestamp — so a client that re-stamps a retry (same eventId, later ts) still counts
+// once; each mark lives dedupTtl seconds from its fold (a retry later than that counts again).
+// The script works in two phases: first it only READS (which ids are new, in Redis and earlier in
+// the batch) and checks every value, returning an error before any write if one is bad; only
+// then does it write the operations and the marks. Redis runs a script atomically, so "marked
+// processed" and "folded" are never observed apart, and since no write can fail after the checks
+// a batch is all-or-nothing. Bad folds never reach the script: foldProblem filters them first
+// and they come back in `rejected`, so one tenant's bad event cannot take another's down with it.
+// A worker killed before the script leaves nothing (the entry is redelivered and folded then),
+// one killed after it but before XACK leaves the ids marked (the redelivery is skipped).
 import type { Redis } from 'ioredis';
-import type {
-  BucketFields,
-  EventFold,
-  FoldResult,
-  MetricQuery,
-  MetricStore,
-  SessionFields,
+import {
+  checkFolds,
+  type BucketFields,
+  type EventFold,
+  type FoldResult,
+  type MetricQuery,
+  type MetricStore,
+  type SessionFields,
 } from '../../ports/metric-store.js';
 
 export interface RedisMetricStoreOptions {
@@ -36,7 +40,7 @@ export interface RedisMetricStoreOptions {
 // ARGV: dedupTtl, keepTtl, then three sections (headers keep per-event arguments few):
 //   buckets:  n, then per bucket  bucketKeyIdx, indexKeyIdx, indexField
 //   sessions: n, then per session sessionKeyIdx, agentId
-//   events:   n, then per event   seenKeyIdx, eventId, bucketNo, nOps, op×(opField, value),
+//   events:   n, then per event   seenKeyIdx, bucketNo, nOps, op×(opField, value),
 //                                 sessionNo (0: no session change) [, nSessionOps, op×(opField, value),
 //                                 endedKeyIdx [, sessionId]]
 // An opField is the field name after one character saying how to fold: + add, < min, > max.
@@ -54,7 +58,15 @@ local n = tonumber(ARGV[p]); p = p + 1
 local folded = 0
 local agg = {}
 local strings = {}
-local seen = {}
+local fresh = {}
+local huge = math.huge
+local function number(raw)
+  local v = tonumber(raw)
+  if v == nil or v ~= v or v == huge or v == -huge then
+    error('telemetry fold: value ' .. tostring(raw) .. ' is not a finite number')
+  end
+  return v
+end
 local function combine(k, spec, v)
   local op = string.sub(spec, 1, 1)
   local f = string.sub(spec, 2)
@@ -71,18 +83,20 @@ local function put(k, f, v)
   if not fields then fields = {}; strings[k] = fields end
   fields[f] = v
 end
+-- Phase 1: reads and checks only. An error here leaves Redis untouched.
 for i = 1, n do
   local seenIdx = tonumber(ARGV[p])
-  local fresh = redis.call('HSETNX', KEYS[seenIdx], ARGV[p + 1], '1') == 1
-  seen[seenIdx] = true
-  local b = buckets[tonumber(ARGV[p + 2])]
-  local nOps = tonumber(ARGV[p + 3])
-  p = p + 4
-  if fresh then
+  local new = fresh[seenIdx] == nil and redis.call('EXISTS', KEYS[seenIdx]) == 0
+  local b = buckets[tonumber(ARGV[p + 1])]
+  local nOps = tonumber(ARGV[p + 2])
+  p = p + 3
+  if new then
+    fresh[seenIdx] = true
     folded = folded + 1
     put(b[2], b[3], '1')
-    for j = 1, nOps do combine(b[1], ARGV[p], tonumber(ARGV[p + 1])); p = p + 2 end
+    for j = 1, nOps do combine(b[1], ARGV[p], number(ARGV[p + 1])); p = p + 2 end
   else
+    if fresh[seenIdx] == nil then fresh[seenIdx] = false end
     p = p + 2 * nOps
   end
   local sessionNo = tonumber(ARGV[p])
@@ -91,22 +105,29 @@ for i = 1, n do
     local s = sessions[sessionNo]
     local nSessionOps = tonumber(ARGV[p])
     p = p + 1
-    if fresh then
+    if new then
       put(s[1], 'agent', s[2])
-      for j = 1, nSessionOps do combine(s[1], ARGV[p], tonumber(ARGV[p + 1])); p = p + 2 end
+      for j = 1, nSessionOps do combine(s[1], ARGV[p], number(ARGV[p + 1])); p = p + 2 end
     else
       p = p + 2 * nSessionOps
     end
     local endIdx = tonumber(ARGV[p])
     p = p + 1
     if endIdx > 0 then
-      if fresh then put(endIdx, ARGV[p], s[2]) end
+      if new then put(endIdx, ARGV[p], s[2]) end
       p = p + 1
     end
   end
 end
--- A bucket always gets 'ev' and a session always gets 'last': when that field is new, so is
--- the key, and only then is its TTL set (one EXPIRE per key's life, not per batch).
+for _, fields in pairs(agg) do
+  for _, e in pairs(fields) do
+    if e[2] ~= e[2] or e[2] == huge or e[2] == -huge then
+      error('telemetry fold: a batch total is not finite')
+    end
+  end
+end
+-- Phase 2: writes. A bucket always gets 'ev' and a session always gets 'last': when that field
+-- is new, so is the key, and only then is its TTL set (one EXPIRE per key's life, not per batch).
 for k, fields in pairs(agg) do
   local key = KEYS[k]
   local created = false
@@ -134,7 +155,9 @@ for k, fields in pairs(strings) do
   end
   if not agg[k] then redis.call('EXPIRE', key, keepTtl) end
 end
-for k in pairs(seen) do redis.call('EXPIRE', KEYS[k], dedupTtl) end
+for k, new in pairs(fresh) do
+  if new then redis.call('SET', KEYS[k], '1', 'EX', dedupTtl) end
+end
 return folded
 `;
 
@@ -147,7 +170,7 @@ function keysOf(tenantId: string) {
     bucket: (minute: number, agentId: string, tool: string) =>
       `${t}:b:${minute}:${enc(agentId)}:${enc(tool)}`,
     index: (minute: number) => `${t}:i:${minute}`,
-    seen: (minute: number) => `${t}:seen:${minute}`,
+    seen: (eventId: string) => `${t}:seen:${enc(eventId)}`,
     session: (sessionId: string) => `${t}:s:${enc(sessionId)}`,
     ended: (minute: number) => `${t}:se:${minute}`,
   };
@@ -178,8 +201,9 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
   }
 
   return {
-    async fold(folds: EventFold[]): Promise<FoldResult> {
-      if (folds.length === 0) return { folded: 0, duplicates: 0 };
+    async fold(batch: EventFold[]): Promise<FoldResult> {
+      const { valid: folds, rejected } = checkFolds(batch);
+      if (folds.length === 0) return { folded: 0, duplicates: 0, rejected };
       const keys: string[] = [];
       const keyIndex = new Map<string, string>();
       const indexOf = (key: string) => {
@@ -214,7 +238,7 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
           bucket = String(bucketNo.size + 1);
           bucketNo.set(bucketId, bucket);
         }
-        eventArgs.push(indexOf(k.seen(fold.minute)), fold.eventId, bucket, String(fold.ops.length));
+        eventArgs.push(indexOf(k.seen(fold.eventId)), bucket, String(fold.ops.length));
         for (const op of fold.ops) eventArgs.push(OP_MARK[op.kind] + op.field, String(op.value));
         if (fold.session.ops.length === 0) {
           eventArgs.push('0');
@@ -245,7 +269,7 @@ export function createRedisMetricStore(options: RedisMetricStoreOptions): Metric
         ...eventArgs,
       ];
       const folded = Number(await foldCommand(keys.length, ...keys, ...args));
-      return { folded, duplicates: folds.length - folded };
+      return { folded, duplicates: folds.length - folded, rejected };
     },
 
     async readBuckets(query: MetricQuery): Promise<BucketFields[]> {

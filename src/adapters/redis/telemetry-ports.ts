@@ -1,5 +1,6 @@
 // The distributed telemetry ports: Redis Streams for events, Redis hashes for folded metrics.
 import type { Redis } from 'ioredis';
+import type { Logger } from '../../domain/logger.js';
 import type { EventStream } from '../../ports/event-stream.js';
 import type { MetricStore } from '../../ports/metric-store.js';
 import type { RedisOptions } from './connection.js';
@@ -11,7 +12,11 @@ export interface RedisTelemetryOptions {
   redis: Redis;
   /** For the consumers' own blocking connections (closed with the stream). */
   blockingOptions: RedisOptions;
-  streamMaxLen: number;
+  /** Appends are refused while this many events are unacknowledged. */
+  streamMaxBacklog: number;
+  /** Dead-lettering is refused past this many dead letters (entries stay in the stream). */
+  deadLetterMax?: number;
+  logger?: Logger;
   dedupTtlSeconds: number;
   retentionSeconds: number;
 }
@@ -22,7 +27,9 @@ export async function createRedisTelemetry(
   const stream = await createRedisEventStream({
     redis: options.redis,
     blockingOptions: options.blockingOptions,
-    maxLen: options.streamMaxLen,
+    maxBacklog: options.streamMaxBacklog,
+    ...(options.deadLetterMax === undefined ? {} : { deadLetterMax: options.deadLetterMax }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const metrics = createRedisMetricStore({
     redis: options.redis,

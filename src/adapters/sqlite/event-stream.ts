@@ -1,7 +1,10 @@
 // The embedded event stream: a table in the SQLite file. A consumer claims rows with a lease
 // (owner + deadline) and deletes them on ack; a row whose lease runs out is claimed again by
 // anyone, with its delivery count raised — the SQL version of XREADGROUP + XAUTOCLAIM. Works
-// across processes on one file: every claim is one IMMEDIATE transaction.
+// across processes on one file: every claim is one IMMEDIATE transaction. Backpressure: an
+// append is refused whole while the backlog has reached maxBacklog, measured as the span of row
+// ids still in the table (max − min + 1, two index lookups; it counts holes left by entries
+// acknowledged out of order, so it can only overstate the backlog, never understate it).
 import type { Clock } from '../../domain/clock.js';
 import type {
   DeadLetter,
@@ -11,6 +14,7 @@ import type {
   StreamEntry,
   StreamStats,
 } from '../../ports/event-stream.js';
+import { backlogFullError, sqlCursor } from '../stream-refusals.js';
 import type { SqliteHandle } from './database.js';
 
 export interface SqliteEventStreamOptions {
@@ -19,6 +23,8 @@ export interface SqliteEventStreamOptions {
   leaseMs: number;
   /** Poll interval while waiting for new rows. */
   pollMs?: number;
+  /** Appends are refused while this many entries are unacknowledged (unbounded if absent). */
+  maxBacklog?: number;
 }
 
 interface StreamRow {
@@ -87,8 +93,11 @@ export function createSqliteEventStream(
   const insertDead = db.prepare<[string, string, string, string, number, number], { id: number }>(`
     INSERT INTO telemetry_dead_letters (tenant_id, original_id, payload, error, deliveries, failed_at)
     VALUES (?, ?, ?, ?, ?, ?) RETURNING id`);
-  const listDead = db.prepare<[string, number], DeadRow>(
-    'SELECT * FROM telemetry_dead_letters WHERE tenant_id = ? ORDER BY id LIMIT ?',
+  const listDead = db.prepare<[string, number, number], DeadRow>(
+    'SELECT * FROM telemetry_dead_letters WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?',
+  );
+  const span = db.prepare<[], { span: number | null }>(
+    'SELECT max(id) - min(id) + 1 AS span FROM telemetry_stream',
   );
   const deadById = db.prepare<[string, number], DeadRow>(
     'SELECT * FROM telemetry_dead_letters WHERE tenant_id = ? AND id = ?',
@@ -99,9 +108,17 @@ export function createSqliteEventStream(
            (SELECT count(*) FROM telemetry_stream WHERE lease_owner IS NOT NULL) AS pending,
            (SELECT count(*) FROM telemetry_dead_letters) AS dead`);
 
-  const appendAll = db.transaction((entries: NewStreamEntry[], now: number) =>
-    entries.map((entry) => String(insert.run(entry.tenantId, entry.payload, now).lastInsertRowid)),
-  );
+  function checkBacklog(): void {
+    if (options.maxBacklog === undefined) return;
+    const backlog = span.get()?.span ?? 0;
+    if (backlog >= options.maxBacklog) throw backlogFullError(backlog, options.maxBacklog);
+  }
+  const appendAll = db.transaction((entries: NewStreamEntry[], now: number) => {
+    checkBacklog();
+    return entries.map((entry) =>
+      String(insert.run(entry.tenantId, entry.payload, now).lastInsertRowid),
+    );
+  });
   const ackAll = db.transaction((ids: string[]) => {
     for (const id of ids) remove.run(Number(id));
   });
@@ -118,6 +135,7 @@ export function createSqliteEventStream(
     return row.id;
   });
   const replay = db.transaction((rows: DeadRow[], now: number) => {
+    if (rows.length > 0) checkBacklog();
     for (const row of rows) {
       insert.run(row.tenant_id, row.payload, now);
       removeDead.run(row.id);
@@ -187,14 +205,17 @@ export function createSqliteEventStream(
       };
     },
 
-    async listDeadLetters(tenantId, limit) {
-      return listDead.all(tenantId, limit).map(toDead);
+    async listDeadLetters(tenantId, { limit, after }) {
+      const rows = listDead.all(tenantId, sqlCursor(after), limit + 1).map(toDead);
+      if (rows.length <= limit) return { deadLetters: rows };
+      const page = rows.slice(0, limit);
+      return { deadLetters: page, next: page[limit - 1]!.id };
     },
 
     async replayDeadLetters(tenantId, ids) {
       const rows =
         ids === undefined
-          ? listDead.all(tenantId, 1_000_000)
+          ? listDead.all(tenantId, 0, Number.MAX_SAFE_INTEGER)
           : ids
               .map((id) => deadById.get(tenantId, Number(id)))
               .filter((row): row is DeadRow => row !== undefined);

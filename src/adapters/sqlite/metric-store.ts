@@ -5,13 +5,13 @@
 // but before the stream ack makes the redelivery find the id and skip it. Operations of a batch
 // are aggregated in memory first, so a batch costs one upsert per distinct field, not per event.
 import type { Clock } from '../../domain/clock.js';
-import type {
-  BucketFields,
-  EventFold,
-  FoldResult,
-  MetricQuery,
-  MetricStore,
-  SessionFields,
+import {
+  checkFolds,
+  type BucketFields,
+  type EventFold,
+  type MetricQuery,
+  type MetricStore,
+  type SessionFields,
 } from '../../ports/metric-store.js';
 import {
   combine,
@@ -60,7 +60,7 @@ export function createSqliteMetricStore(
     'INSERT OR IGNORE INTO telemetry_session_ends (tenant_id, minute, session_id, agent_id) VALUES (?, ?, ?, ?)',
   );
 
-  const foldAll = db.transaction((folds: EventFold[], now: number): FoldResult => {
+  const foldAll = db.transaction((folds: EventFold[], now: number): number => {
     const buckets = new Map<string, Pending>();
     const sessions = new Map<string, Pending>();
     let folded = 0;
@@ -88,13 +88,15 @@ export function createSqliteMetricStore(
       const [tenantId, sessionId, agentId, field] = key.split(SEP);
       sessionUpsert[pending.kind].run(tenantId, sessionId, agentId, field, pending.value);
     }
-    return { folded, duplicates: folds.length - folded };
+    return folded;
   });
 
   return {
     async fold(folds) {
-      if (folds.length === 0) return { folded: 0, duplicates: 0 };
-      return foldAll.immediate(folds, options.clock.now());
+      const { valid, rejected } = checkFolds(folds);
+      if (valid.length === 0) return { folded: 0, duplicates: 0, rejected };
+      const folded = foldAll.immediate(valid, options.clock.now());
+      return { folded, duplicates: valid.length - folded, rejected };
     },
 
     async readBuckets(query: MetricQuery): Promise<BucketFields[]> {

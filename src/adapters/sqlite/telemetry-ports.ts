@@ -18,12 +18,14 @@ export function openSqliteTelemetry(options: {
   clock: Clock;
   leaseMs: number;
   pollMs?: number;
+  maxBacklog?: number;
 }): TelemetryPorts {
   const database = openSqlite({ path: options.path });
   const stream = createSqliteEventStream(database.db, {
     clock: options.clock,
     leaseMs: options.leaseMs,
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    ...(options.maxBacklog === undefined ? {} : { maxBacklog: options.maxBacklog }),
   });
   const metrics = createSqliteMetricStore(database.db, { clock: options.clock });
   return {

@@ -1,5 +1,5 @@
-// Settings of agent telemetry: batch bounds, stream bounds, leases, deliveries before
-// dead-lettering, the dedup window and metric retention.
+// Settings of agent telemetry: batch bounds, the stream's backlog bound, leases, deliveries
+// before dead-lettering, the dedup window and metric retention.
 import { integer } from '../rules.js';
 
 export const telemetrySettings = {
@@ -8,14 +8,20 @@ export const telemetrySettings = {
   telemetryBatchMaxEvents: integer(1, 100_000).default(1000),
   telemetryBatchMaxBytes: integer(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
   /**
-   * How long folded event ids are remembered, so a redelivered or resent event is not counted
-   * again. Must exceed the longest redelivery delay (lease + worker restarts) and client retries.
+   * How long folded event ids are remembered (from their fold), so a redelivered, resent or
+   * re-stamped event is not counted again. A resend later than this counts again: it must
+   * exceed the longest redelivery delay (lease + worker restarts) and client retries.
    */
   telemetryDedupTtlSeconds: integer(60, 31_536_000).default(24 * 3600),
   /** How long folded per-minute metrics are kept (Redis key TTL; SQL rows pruned). */
   telemetryRetentionSeconds: integer(3600, 31_536_000).default(8 * 24 * 3600),
-  /** Approximate cap of the Redis stream (MAXLEN ~); keep it above any backlog you expect. */
-  telemetryStreamMaxLen: integer(1000, 1_000_000_000).default(1_000_000),
+  /**
+   * Backpressure: while this many events are appended and not yet folded, POST /v1/events
+   * answers 503 with Retry-After and stores nothing of the batch (the stream is never trimmed).
+   */
+  telemetryStreamMaxBacklog: integer(1000, 1_000_000_000).default(1_000_000),
+  /** Dead letters kept at most; past it failing events stay in the stream (never dropped). */
+  telemetryDeadLetterMax: integer(100, 100_000_000).default(100_000),
   /** An entry delivered but not acknowledged for this long is taken over by another worker. */
   telemetryClaimIdleMs: integer(100, 3_600_000).default(30_000),
   /** Consumers per worker process (each is one consumer-group member). */

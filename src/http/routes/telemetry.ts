@@ -1,7 +1,10 @@
 // Telemetry endpoints: event batches in (POST /v1/events), metric summary and series out, and
-// the dead-letter list with replay.
+// the dead-letter list (cursor-paged) with replay. A stream whose backlog is at its bound
+// refuses a batch whole: 503 with Retry-After.
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isAppError } from '../../domain/errors.js';
 import {
   STEPS,
   WINDOWS,
@@ -117,6 +120,17 @@ const deadLetterSchema = z.object({
   failedAt: z.string(),
 });
 
+/** Runs `work`; a refusal that says when to come back (backlog at its bound) sets Retry-After. */
+async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const retryAfter = isAppError(error) ? error.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    throw error;
+  }
+}
+
 export function telemetryRoutes(
   service: TelemetryService,
   options: TelemetryRouteOptions,
@@ -145,7 +159,9 @@ export function telemetryRoutes(
         },
       },
       async (request, reply) => {
-        const result = await service.ingest(request.tenantId, request.body.events);
+        const result = await withRetryAfter(reply, () =>
+          service.ingest(request.tenantId, request.body.events),
+        );
         return reply.status(202).send(result);
       },
     );
@@ -197,15 +213,30 @@ export function telemetryRoutes(
       {
         schema: {
           tags: ['telemetry'],
-          summary: 'Events that failed maxDeliveries times, with their last error.',
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-          response: { 200: z.object({ deadLetters: z.array(deadLetterSchema) }) },
+          summary: 'Events that failed maxDeliveries times, with their last error, oldest first.',
+          description:
+            'Paged: pass the nextCursor of a page as cursor for the next one; nextCursor is null on the last page.',
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            cursor: z.string().min(1).max(100).optional(),
+          }),
+          response: {
+            200: z.object({
+              deadLetters: z.array(deadLetterSchema),
+              nextCursor: z.string().nullable(),
+            }),
+          },
         },
       },
       async (request) => {
-        const dead = await service.deadLetters(request.tenantId, request.query.limit);
+        const { limit, cursor } = request.query;
+        const page = await service.deadLetters(request.tenantId, {
+          limit,
+          ...(cursor === undefined ? {} : { after: cursor }),
+        });
         return {
-          deadLetters: dead.map((d) => ({
+          nextCursor: page.next ?? null,
+          deadLetters: page.deadLetters.map((d) => ({
             id: d.id,
             originalId: d.originalId,
             event: d.payload,
@@ -227,8 +258,10 @@ export function telemetryRoutes(
           response: { 200: z.object({ replayed: z.number() }) },
         },
       },
-      async (request) => ({
-        replayed: await service.replayDeadLetters(request.tenantId, request.body.ids),
+      async (request, reply) => ({
+        replayed: await withRetryAfter(reply, () =>
+          service.replayDeadLetters(request.tenantId, request.body.ids),
+        ),
       }),
     );
   };
