@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../support/backends.js';
 import { redisServerInstalled } from '../support/private-redis.js';
-import { UMBRELLA } from '../support/runtime.js';
+import { ACME, UMBRELLA } from '../support/runtime.js';
 import { until } from '../telemetry/backends.js';
 import { generateEvents } from '../telemetry/generate.js';
 import { attempt, isAnswer, request, type Answer, type Outcome } from './client.js';
@@ -204,15 +204,35 @@ describe.skipIf(!available)(
       const run = randomUUID().slice(0, 8);
       // Recall waits on the (slowed) embedder, so these are in the server's hands at SIGTERM.
       cluster.embedder.setDelayMs(1_500);
+      const headers = (i: number) => ({ ...ACME, 'x-request-id': `drain-${run}-${i}` });
       const inFlight = Array.from({ length: 50 }, (_, i) =>
         i % 2 === 0
-          ? attempt(node.url, 'POST', '/v1/recall', { query: `ledger ${run} ${i}`, k: 5 })
-          : attempt(node.url, 'POST', '/v1/documents', {
-              content: paragraphs(`drain-${run}`, i),
-              mimeType: 'text/markdown',
-            }),
+          ? attempt(
+              node.url,
+              'POST',
+              '/v1/recall',
+              { query: `ledger ${run} ${i}`, k: 5 },
+              headers(i),
+            )
+          : attempt(
+              node.url,
+              'POST',
+              '/v1/documents',
+              { content: paragraphs(`drain-${run}`, i), mimeType: 'text/markdown' },
+              headers(i),
+            ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // SIGTERM only once the node has received every request (its log names each one), so all
+      // 50 are in flight or done: none may be refused or reset.
+      const received = () =>
+        new Set(
+          node.output
+            .split('\n')
+            .filter((line) => line.includes('incoming request'))
+            .map((line) => new RegExp(`"requestId":"(drain-${run}-\\d+)"`).exec(line)?.[1])
+            .filter((id) => id !== undefined),
+        ).size === 50;
+      await until(async () => received(), Boolean, 20_000);
       const exited = node.stop('SIGTERM');
       const outcomes = await Promise.all(inFlight);
       cluster.embedder.setDelayMs(0);
