@@ -127,6 +127,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const apis: EngramProcess[] = [];
   const workers: EngramProcess[] = [];
   const all = () => [...apis, ...workers];
+  // A test run that dies must not leave engram processes behind.
+  const killOnExit = () => all().forEach((proc) => proc.child.kill('SIGKILL'));
+  process.once('exit', killOnExit);
   const cluster: Cluster = {
     apis,
     workers,
@@ -141,6 +144,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       );
     },
     async close() {
+      process.removeListener('exit', killOnExit);
       await Promise.all(all().map((proc) => proc.stop('SIGKILL')));
       await redis.close();
       await embedder.close();

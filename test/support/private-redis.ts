@@ -68,6 +68,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await exited;
   }
 
+  // A test run that dies must not leave a redis-server behind.
+  const killOnExit = () => child?.kill('SIGKILL');
+  process.once('exit', killOnExit);
   await start();
   return {
     url,
@@ -75,6 +78,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     thaw: () => child?.kill('SIGCONT'),
     kill,
     start,
-    close: kill,
+    async close() {
+      process.removeListener('exit', killOnExit);
+      await kill();
+    },
   };
 }
