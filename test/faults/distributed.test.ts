@@ -28,6 +28,8 @@ beforeAll(async () => {
       // Short leases and claim times, so a killed worker's work is taken over within seconds.
       ENGRAM_JOB_LEASE_MS: '2000',
       ENGRAM_WORKER_POLL_MS: '50',
+      // Worker heartbeats older than this make /ready 503 on every node.
+      ENGRAM_HEARTBEAT_STALE_MS: '5000',
       ENGRAM_TELEMETRY_CLAIM_IDLE_MS: '1000',
       ENGRAM_TELEMETRY_READ_COUNT: '100',
       ENGRAM_CHUNK_TOKENS: '48',
@@ -201,6 +203,28 @@ describe.skipIf(!available)(
         },
         sessions: { started: expected.sessionsStarted, ended: expected.sessionsEnded },
       });
+    }, 120_000);
+
+    it('SIGKILL of every worker: /ready on every API node says so, and recovers when they return', async () => {
+      await cluster.ensureRunning();
+      const ready = async () =>
+        Promise.all(
+          cluster.apis.map(async (api) => (await request(api.url, 'GET', '/ready')).status),
+        );
+      expect(await until(ready, (all) => all.every((s) => s === 200), SETTLE_MS)).toEqual([
+        200, 200,
+      ]);
+      await Promise.all(cluster.workers.map((worker) => worker.stop('SIGKILL')));
+      // Not a timing claim: the bound is the stale threshold plus generous slack.
+      expect(await until(ready, (all) => all.every((s) => s === 503), SETTLE_MS)).toEqual([
+        503, 503,
+      ]);
+      const answer = await request(cluster.apis[0]!.url, 'GET', '/ready');
+      expect(answer.body.checks.filter((c: { ok: boolean }) => !c.ok).length).toBeGreaterThan(0);
+      await cluster.ensureRunning();
+      expect(await until(ready, (all) => all.every((s) => s === 200), SETTLE_MS)).toEqual([
+        200, 200,
+      ]);
     }, 120_000);
 
     it('SIGTERM of an API node with requests in flight: each completes, the node exits 0', async () => {
