@@ -8,7 +8,8 @@
 // 1 MB/min, RSS under 2 GB. The full per-minute table goes to bench-results/soak-*.json.
 // Embeddings come from the hashing test server unless ENGRAM_SOAK_EMBEDDER=local (the real
 // model: far slower, so fewer requests). Settings: ENGRAM_SOAK_CLIENTS (100), ENGRAM_SOAK_RPM
-// (requests per minute across all clients, default 1200), ENGRAM_SOAK_TENANTS (40).
+// (paced requests per minute across all clients, default 1200), ENGRAM_SOAK_TENANTS (40). Once a
+// minute every client also sends a recall at the same moment (`burst`: 100 concurrent recalls).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +31,11 @@ import {
 } from '../harness.js';
 
 const OPERATIONS = ['recall', 'context', 'turns', 'documents', 'events'] as const;
-type Operation = (typeof OPERATIONS)[number];
-/** Share of requests per operation. */
-const MIX: Record<Operation, number> = {
+/** `burst`: once a minute (at its middle) every client sends a recall at the same moment. */
+const REPORTED = [...OPERATIONS, 'burst'] as const;
+type Operation = (typeof REPORTED)[number];
+/** Share of the paced requests per operation. */
+const MIX: Record<(typeof OPERATIONS)[number], number> = {
   recall: 0.3,
   context: 0.2,
   turns: 0.2,
@@ -162,8 +165,10 @@ async function runClient(options: {
   let userSerial = 0;
   // Spread the clients' first requests over one interval.
   let nextAt = startedAt + random() * intervalMs;
-  while (nextAt < endsAt) {
-    const wait = nextAt - Date.now();
+  let nextBurstAt = startedAt + 30_000;
+  while (Math.min(nextAt, nextBurstAt) < endsAt) {
+    const burst = nextBurstAt <= nextAt;
+    const wait = (burst ? nextBurstAt : nextAt) - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (Date.now() >= endsAt) return;
     const minute = Math.floor((Date.now() - startedAt) / 60_000) + 1;
@@ -174,13 +179,16 @@ async function runClient(options: {
       'content-type': 'application/json',
     };
     const userId = `user-${index}-${userSerial}`;
-    let operation: Operation = 'events';
-    let roll = random();
-    for (const name of OPERATIONS) {
-      roll -= MIX[name];
-      if (roll < 0) {
-        operation = name;
-        break;
+    let operation: Operation = 'burst';
+    if (!burst) {
+      operation = 'events';
+      let roll = random();
+      for (const name of OPERATIONS) {
+        roll -= MIX[name];
+        if (roll < 0) {
+          operation = name;
+          break;
+        }
       }
     }
     const started = performance.now();
@@ -192,8 +200,11 @@ async function runClient(options: {
       options.errors.set(key, (options.errors.get(key) ?? 0) + 1);
     }
     samples.push({ operation, minute, ms: performance.now() - started, ok });
-    nextAt += intervalMs;
-    if (nextAt < Date.now() - intervalMs) nextAt = Date.now();
+    if (burst) nextBurstAt += 60_000;
+    else {
+      nextAt += intervalMs;
+      if (nextAt < Date.now() - intervalMs) nextAt = Date.now();
+    }
 
     async function post(path: string, body: unknown): Promise<Response> {
       const response = await fetch(`${baseUrl}${path}`, {
@@ -226,6 +237,7 @@ async function runClient(options: {
           await response.arrayBuffer();
           return response.status === 201;
         }
+        case 'burst':
         case 'recall': {
           const response = await post('/v1/recall', {
             query: text(6),
@@ -390,7 +402,7 @@ function report(
       rssMb: (atEnd?.rssBytes ?? Number.NaN) / MB,
       heapUsedMb: (atEnd?.heapUsedBytes ?? Number.NaN) / MB,
     };
-    for (const operation of ['all', ...OPERATIONS]) {
+    for (const operation of ['all', ...REPORTED]) {
       const chosen = inMinute.filter((s) => operation === 'all' || s.operation === operation);
       const ms = chosen.map((s) => s.ms);
       stats.operations[operation] = {
@@ -410,7 +422,7 @@ function report(
   }
 
   const verdicts: string[] = [];
-  for (const operation of ['all', ...OPERATIONS]) {
+  for (const operation of ['all', ...REPORTED]) {
     const second = minutes[1]?.operations[operation]?.p95 ?? Number.NaN;
     const last = minutes.at(-1)?.operations[operation]?.p95 ?? Number.NaN;
     const ratio = last / second;
