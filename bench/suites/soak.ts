@@ -1,17 +1,16 @@
 // Soak: a real `engram serve` process (built CLI, embedded SQLite store unless
 // ENGRAM_SOAK_BACKEND=distributed) driven by 100 concurrent clients for ENGRAM_SOAK_MINUTES
 // (default 10) with recall, context, turns, documents and events — ever-new texts, sessions,
-// users and tenants, so a day's variety passes in minutes. Reports p50/p95 per minute per
-// operation, the server's RSS and heap each minute (RSS from /proc/PID/status, heap from
-// /metrics), and the memory slope after warm-up (least squares over each minute's lowest sample,
-// minutes 2 on),
-// checked against the goals: last minute's p95 within 1.5× of the second's, slope under
-// 1 MB/min, RSS under 2 GB. The full per-minute table goes to bench-results/soak-*.json.
+// users and tenants, so a day's variety passes in minutes. It samples the server's RSS
+// (/proc/PID/status) and heap (/metrics) every 10 s; soak-report.ts turns the samples into p50/p95
+// per minute per operation and the memory slope after warm-up, checked against the goals (last
+// minute's p95 within 1.5× of the second's, slope under 1 MB/min, RSS under 2 GB), and writes
+// the per-minute table to bench-results/soak-*.json.
 // Embeddings come from the hashing test server unless ENGRAM_SOAK_EMBEDDER=local (the real
 // model: far slower, so fewer requests). Settings: ENGRAM_SOAK_CLIENTS (100), ENGRAM_SOAK_RPM
 // (paced requests per minute across all clients, default 1200), ENGRAM_SOAK_TENANTS (40). Once a
 // minute every client also sends a recall at the same moment (`burst`: 100 concurrent recalls).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -30,11 +29,17 @@ import {
   type BenchSuite,
   type Measurement,
 } from '../harness.js';
+import {
+  MB,
+  OPERATIONS,
+  report,
+  SAMPLE_EVERY_MS,
+  type MemorySample,
+  type Operation,
+  type Sample,
+  type SoakSettings,
+} from './soak-report.js';
 
-const OPERATIONS = ['recall', 'context', 'turns', 'documents', 'events'] as const;
-/** `burst`: once a minute (at its middle) every client sends a recall at the same moment. */
-const REPORTED = [...OPERATIONS, 'burst'] as const;
-type Operation = (typeof REPORTED)[number];
 /** Share of the paced requests per operation. */
 const MIX: Record<(typeof OPERATIONS)[number], number> = {
   recall: 0.3,
@@ -43,18 +48,6 @@ const MIX: Record<(typeof OPERATIONS)[number], number> = {
   documents: 0.1,
   events: 0.2,
 };
-const SAMPLE_EVERY_MS = 10_000;
-const MB = 1024 * 1024;
-
-interface SoakSettings {
-  minutes: number;
-  clients: number;
-  requestsPerMinute: number;
-  tenants: number;
-  distributed: boolean;
-  localEmbedder: boolean;
-}
-
 function settingsFrom(env: NodeJS.ProcessEnv, quick: boolean): SoakSettings {
   const number = (name: string, fallback: number) => {
     const value = Number(env[name] ?? fallback);
@@ -69,19 +62,6 @@ function settingsFrom(env: NodeJS.ProcessEnv, quick: boolean): SoakSettings {
     distributed: env.ENGRAM_SOAK_BACKEND === 'distributed',
     localEmbedder: env.ENGRAM_SOAK_EMBEDDER === 'local',
   };
-}
-
-interface MemorySample {
-  atMs: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-}
-
-interface MinuteStats {
-  minute: number;
-  operations: Record<string, { count: number; errors: number; p50: number; p95: number }>;
-  rssMb: number;
-  heapUsedMb: number;
 }
 
 const WORDS = (
@@ -117,28 +97,6 @@ async function readHeapUsedBytes(baseUrl: string): Promise<number> {
   } catch {
     return Number.NaN;
   }
-}
-
-/** Least-squares slope of y over x. */
-export function slope(points: Array<[number, number]>): number {
-  const n = points.length;
-  if (n < 2) return Number.NaN;
-  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
-  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
-  let numerator = 0;
-  let denominator = 0;
-  for (const [x, y] of points) {
-    numerator += (x - meanX) * (y - meanY);
-    denominator += (x - meanX) ** 2;
-  }
-  return denominator === 0 ? Number.NaN : numerator / denominator;
-}
-
-interface Sample {
-  operation: Operation;
-  minute: number;
-  ms: number;
-  ok: boolean;
 }
 
 function tenantKeys(count: number): Array<{ key: string; tenant: string }> {
@@ -383,129 +341,6 @@ async function soak(context: BenchContext): Promise<Measurement[]> {
     }
   }
   return report(settings, samples, memory, errors, context);
-}
-
-function report(
-  settings: SoakSettings,
-  samples: Sample[],
-  memory: MemorySample[],
-  errors: Map<string, number>,
-  context: BenchContext,
-): Measurement[] {
-  const measurements: Measurement[] = [];
-  const minutes: MinuteStats[] = [];
-  for (let minute = 1; minute <= settings.minutes; minute += 1) {
-    const inMinute = samples.filter((s) => s.minute === minute);
-    const atEnd = memory.filter((m) => m.atMs <= minute * 60_000 + SAMPLE_EVERY_MS).at(-1);
-    const stats: MinuteStats = {
-      minute,
-      operations: {},
-      rssMb: (atEnd?.rssBytes ?? Number.NaN) / MB,
-      heapUsedMb: (atEnd?.heapUsedBytes ?? Number.NaN) / MB,
-    };
-    for (const operation of ['all', ...REPORTED]) {
-      const chosen = inMinute.filter((s) => operation === 'all' || s.operation === operation);
-      const ms = chosen.map((s) => s.ms);
-      stats.operations[operation] = {
-        count: chosen.length,
-        errors: chosen.filter((s) => !s.ok).length,
-        p50: quantile(ms, 0.5),
-        p95: quantile(ms, 0.95),
-      };
-      measurements.push({
-        name: `${operation} minute ${minute}`,
-        unit: 'ms',
-        samples: ms,
-        note: `${chosen.filter((s) => !s.ok).length} failed`,
-      });
-    }
-    minutes.push(stats);
-  }
-
-  const verdicts: string[] = [];
-  for (const operation of ['all', ...REPORTED]) {
-    const second = minutes[1]?.operations[operation]?.p95 ?? Number.NaN;
-    const last = minutes.at(-1)?.operations[operation]?.p95 ?? Number.NaN;
-    const ratio = last / second;
-    const met = ratio <= 1.5;
-    const verdict = Number.isNaN(ratio) ? 'n/a (needs 3 minutes)' : met ? 'met' : 'MISSED';
-    if (operation === 'all' || verdict === 'MISSED')
-      verdicts.push(`${operation} p95 last/second ${ratio.toFixed(2)}`);
-    measurements.push({
-      name: `${operation} p95 last minute ÷ second minute`,
-      unit: '×',
-      value: ratio,
-      note: `goal ≤ 1.5: ${verdict}`,
-    });
-  }
-  // Minute 1 is warm-up. The heap is a sawtooth (it climbs until a major GC), so a slope over
-  // raw samples shorter than a few GC cycles mostly measures the tooth; the slope of each
-  // minute's lowest sample (the floor the collector gets back to) is what a leak moves.
-  const warm = memory.filter((m) => m.atMs >= 60_000);
-  const floors = (read: (m: MemorySample) => number): Array<[number, number]> => {
-    const points: Array<[number, number]> = [];
-    for (let minute = 2; minute <= settings.minutes; minute += 1) {
-      const inMinute = warm.filter(
-        (m) => m.atMs >= (minute - 1) * 60_000 && m.atMs <= minute * 60_000,
-      );
-      if (inMinute.length > 0) points.push([minute, Math.min(...inMinute.map(read)) / MB]);
-    }
-    return points;
-  };
-  const rssFloors = floors((m) => m.rssBytes);
-  const rssSlope = slope(rssFloors);
-  const heapSlope = slope(floors((m) => m.heapUsedBytes));
-  const rawRssSlope = slope(warm.map((m) => [m.atMs / 60_000, m.rssBytes / MB]));
-  const maxRssMb = Math.max(...memory.map((m) => m.rssBytes)) / MB;
-  measurements.push(
-    {
-      name: 'RSS slope after warm-up (per-minute floor, minutes ≥ 2)',
-      unit: 'MB/min',
-      value: rssSlope,
-      note: `goal < 1: ${rssFloors.length < 2 ? 'n/a (needs 3 minutes)' : rssSlope < 1 ? 'met' : 'MISSED'} (${rssFloors.length} minutes)`,
-    },
-    { name: 'heap-used slope after warm-up (per-minute floor)', unit: 'MB/min', value: heapSlope },
-    { name: 'RSS slope after warm-up (every sample)', unit: 'MB/min', value: rawRssSlope },
-    {
-      name: 'largest RSS',
-      unit: 'MB',
-      value: maxRssMb,
-      note: `goal < 2048: ${maxRssMb < 2048 ? 'met' : 'MISSED'}`,
-    },
-    { name: 'requests', unit: 'count', value: samples.length },
-    { name: 'failed requests', unit: 'count', value: samples.filter((s) => !s.ok).length },
-  );
-  for (const [error, count] of [...errors].sort((a, b) => b[1] - a[1]).slice(0, 5))
-    context.log(`error ×${count}: ${error}`);
-  context.log(
-    `verdict: ${verdicts.join('; ')}; RSS slope ${rssSlope.toFixed(2)} MB/min; max RSS ${maxRssMb.toFixed(0)} MB`,
-  );
-
-  mkdirSync('bench-results', { recursive: true });
-  const file = join('bench-results', `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        settings,
-        minutes,
-        memory: memory.map((m) => ({
-          atSeconds: m.atMs / 1000,
-          rssMb: m.rssBytes / MB,
-          heapUsedMb: m.heapUsedBytes / MB,
-        })),
-        rssFloorSlopeMbPerMinute: rssSlope,
-        heapFloorSlopeMbPerMinute: heapSlope,
-        rssSampleSlopeMbPerMinute: rawRssSlope,
-        maxRssMb,
-        errors: Object.fromEntries(errors),
-      },
-      null,
-      2,
-    ),
-  );
-  context.log(`per-minute table: ${file}`);
-  return measurements;
 }
 
 export const soakSuite: BenchSuite = {
