@@ -6,6 +6,7 @@ import { graphSuite } from './graph.js';
 import { ingestSuite } from './ingest.js';
 import { queueSuite } from './queue.js';
 import { recallSuite } from './recall.js';
+import { soakSuite } from './soak.js';
 import { telemetrySuite } from './telemetry.js';
 
 export const suites: BenchSuite[] = [
@@ -16,4 +17,6 @@ export const suites: BenchSuite[] = [
   telemetrySuite,
   recallSuite,
   contextSuite,
+  // Last: it runs for ENGRAM_SOAK_MINUTES (10 by default, 3 with --quick).
+  soakSuite,
 ];
