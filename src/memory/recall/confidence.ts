@@ -13,7 +13,7 @@ export interface ConfidenceModel {
   coverage: number;
 }
 
-export const DEFAULT_CONFIDENCE: ConfidenceModel = { bias: -6, vector: 8, coverage: 4 };
+export const DEFAULT_CONFIDENCE: ConfidenceModel = { bias: -3.6, vector: 0, coverage: 4.1 };
 
 /** Content terms of the query, once per recall. */
 export function queryTerms(query: string): Set<string> {

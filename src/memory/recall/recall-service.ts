@@ -27,7 +27,7 @@ import {
 import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
 import type { IntentClassifier } from './intent.js';
 import { bestPassage } from './passages.js';
-import { liftUpdates } from './updates.js';
+import { asksCurrentState, liftUpdates } from './updates.js';
 import {
   chunkEntry,
   factEntry,
@@ -82,7 +82,7 @@ export const DEFAULT_TUNING: RecallTuning = {
   recencyHalfLifeMs: 30 * 86_400_000,
   timeSlackMs: 14 * 86_400_000,
   anchorAtNewest: false,
-  update: 0,
+  update: 0.3,
   confidence: DEFAULT_CONFIDENCE,
 };
 
@@ -263,7 +263,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         })),
         scores.map((s) => s.fused),
         asked,
-        tuning.update,
+        asksCurrentState(query) ? tuning.update : 0,
       );
       const order = list
         .map((e, i) => ({ e, s: { ...scores[i]!, fused: lifted[i]! } }))

@@ -3,7 +3,21 @@
 // candidates, a later turn by the same speaker that matches every query term an earlier one
 // matches (and at least two) is lifted just above it when its score is within `update` of it, so
 // a question about the current value finds the newer statement first while both stay in the list.
-import { terms } from './text-analysis.js';
+// Only a question about the present asks for the current value: "what is my rate limit" does,
+// "when did I first set a rate limit" asks about the past and keeps the order as it is.
+import { terms, words } from './text-analysis.js';
+
+const PRESENT = new Set(['is', 'are', 'am', 'do', 'does', 'has', 'have', 'can', "what's", "how's"]);
+const PAST = new Set(['did', 'was', 'were', 'had', 'used']);
+const NOW = new Set(['current', 'currently', 'now', 'latest', 'recently', 'still', 'today']);
+
+/** Whether a query asks about how things are now: its first auxiliary is present-tense, or it says so. */
+export function asksCurrentState(query: string): boolean {
+  const ws = words(query);
+  if (ws.some((w) => NOW.has(w))) return true;
+  const first = ws.find((w) => PRESENT.has(w) || PAST.has(w));
+  return first !== undefined && PRESENT.has(first);
+}
 
 export interface UpdateCandidate {
   speaker: string | null;
@@ -28,6 +42,7 @@ export function liftUpdates(
 ): number[] {
   const out = [...fused];
   if (update <= 0 || queryTerms.size < 2) return out;
+
   const top = fused
     .map((s, i) => ({ s, i }))
     .filter(({ i }) => cands[i]!.isTurn && cands[i]!.speaker !== null)
