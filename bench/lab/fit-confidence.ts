@@ -1,7 +1,8 @@
 // Lab: fits the confidence model (src/memory/recall/confidence.ts) — a logistic over an item's
 // unscaled vector similarity and query-term coverage — to "is this recalled item evidence?" on the
 // development conversations, by Newton's method on the log-likelihood (three parameters).
-import type { ConfidenceModel } from '../../src/memory/recall/confidence.js';
+import { confidence, type ConfidenceModel } from '../../src/memory/recall/confidence.js';
+import { auroc } from '../../src/eval/recall-metrics.js';
 
 export interface LabeledItem {
   similarity: number;
@@ -44,4 +45,44 @@ function solve3(h: number[][], g: number[]): number[] {
     m[0]![2]! * (m[1]![0]! * m[2]![1]! - m[1]![1]! * m[2]![0]!);
   const d = det(h);
   return [0, 1, 2].map((c) => det(h.map((row, r) => row.map((v, j) => (j === c ? g[r]! : v)))) / d);
+}
+
+/** Models compared beside the fitted one. */
+export const CONFIDENCE_CANDIDATES: ConfidenceModel[] = [
+  { bias: -6, vector: 8, coverage: 4 },
+  { bias: -5, vector: 6, coverage: 3 },
+  { bias: -7, vector: 9, coverage: 3 },
+];
+
+/**
+ * How a model does: per confidence band (0–0.2, …), mean confidence against the observed
+ * evidence rate over the labelled items (calibration), and the AUROC of the best item's confidence
+ * between answerable and abstention questions.
+ */
+export function reliability(
+  model: ConfidenceModel,
+  items: LabeledItem[],
+  tops: LabeledItem[],
+): string {
+  const bands = Array.from({ length: 5 }, () => ({ n: 0, predicted: 0, observed: 0 }));
+  for (const p of items) {
+    const c = confidence(model, { vector: p.similarity, coverage: p.coverage });
+    const band = bands[Math.min(4, Math.floor(c * 5))]!;
+    band.n += 1;
+    band.predicted += c;
+    band.observed += p.evidence ? 1 : 0;
+  }
+  const score = (p: LabeledItem) =>
+    confidence(model, { vector: p.similarity, coverage: p.coverage });
+  const separation = auroc(
+    tops.filter((p) => p.evidence).map(score),
+    tops.filter((p) => !p.evidence).map(score),
+  );
+  return `AUROC ${separation.toFixed(3)} | ${bands
+    .map((b) =>
+      b.n === 0
+        ? '-'
+        : `${(b.predicted / b.n).toFixed(2)}→${(b.observed / b.n).toFixed(2)} (${b.n})`,
+    )
+    .join(' ')}`;
 }

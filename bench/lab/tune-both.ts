@@ -12,7 +12,13 @@ import { ingestBeam, runBeamEval, type BeamQuestionOutcome } from '../../src/eva
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import { ingestLocomo, runLocomoEval } from '../../src/eval/locomo-eval.js';
 import type { RecallItem } from '../../src/memory/recall/recall-service.js';
-import { fitConfidence, type LabeledItem } from './fit-confidence.js';
+import { DEFAULT_CONFIDENCE } from '../../src/memory/recall/confidence.js';
+import {
+  CONFIDENCE_CANDIDATES,
+  fitConfidence,
+  reliability,
+  type LabeledItem,
+} from './fit-confidence.js';
 import { openLab, type LabTuning } from './lab-runtime.js';
 
 const DATA = '/work/shared/data';
@@ -49,6 +55,8 @@ try {
     const recall = lab.recall(t);
     // Every top-10 item of every answerable question, labelled: is it evidence?
     const labeled: LabeledItem[] = [];
+    // The best item of every BEAM question: evidence = answerable (abstention questions: false).
+    const tops: LabeledItem[] = [];
     const label = (items: RecallItem[], ranked: unknown[][], evidence: unknown[]) =>
       items.slice(0, 10).forEach((item, i) =>
         labeled.push({
@@ -73,12 +81,24 @@ try {
       ingested: beamIngested,
       baseline: 'bm25',
       onQuestion: (o) => {
+        const top = o.items[0];
+        if (top)
+          tops.push({
+            similarity: top.score.similarity ?? 0,
+            coverage: top.score.coverage,
+            evidence: o.question.ability !== 'abstention',
+          });
+        if (o.question.ability === 'abstention') return;
         outcomes.push(o);
         label(o.items, o.ranked, o.question.ids);
       },
     });
-    if (process.env['LAB_FIT'])
-      process.stdout.write(`confidence fit: ${JSON.stringify(fitConfidence(labeled))}\n`);
+    if (process.env['LAB_FIT']) {
+      const fitted = fitConfidence(labeled);
+      process.stdout.write(`confidence fit: ${JSON.stringify(fitted)}\n`);
+      for (const model of [DEFAULT_CONFIDENCE, fitted, ...CONFIDENCE_CANDIDATES])
+        process.stdout.write(`  ${JSON.stringify(model)} ${reliability(model, labeled, tops)}\n`);
+    }
     const abilities = Object.entries(br.byAbility)
       .map(([a, x]) => `${a.slice(0, 6)} ${f3(x.recall[10])}`)
       .join(' ');

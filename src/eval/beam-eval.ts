@@ -80,6 +80,7 @@ export interface BeamEvalOptions {
   onQuestion?: (outcome: BeamQuestionOutcome) => void;
 }
 
+/** Every question, abstention ones included (their evidence is empty). */
 export interface BeamQuestionOutcome {
   conversation: string;
   question: BeamQuestion;
@@ -203,9 +204,6 @@ export async function runBeamEval(
         done: qi,
         total: conv.questions.length,
       });
-      if (isAbstention) continue;
-
-      asked += 1;
       const ranked = result.items.map((item) =>
         turnsBehind(item).flatMap((id) => {
           const m = messageOfMemory.get(id);
@@ -213,6 +211,9 @@ export async function runBeamEval(
         }),
       );
       options.onQuestion?.({ conversation: conv.name, question: q, ranked, items: result.items });
+      if (isAbstention) continue;
+
+      asked += 1;
       acc.addAll(['overall', `ability:${q.ability}`, `conv:${conv.name}`], (k) =>
         recallAt(q.ids, ranked, k),
       );
