@@ -22,7 +22,7 @@ import { createMemoryJobs } from './memory/memory-jobs.js';
 import { createMemoryMetrics } from './memory/memory-metrics.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
 import { createConfiguredRecallService } from './memory/recall/create-recall-service.js';
-import type { RecallService } from './memory/recall/recall-service.js';
+import { MAX_K as MAX_RECALL_K, type RecallService } from './memory/recall/recall-service.js';
 import { createConfiguredGraphService } from './graph/create-graph-service.js';
 import type { GraphService } from './graph/graph-service.js';
 import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
@@ -268,6 +268,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         const result = await recall.recall({
           tenantId: input.tenantId,
           query: input.query,
+          offset: input.offset,
           k: input.k,
           ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
           ...(input.userId === undefined ? {} : { userId: input.userId }),
@@ -281,6 +282,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       tokenizers: createTokenizerRegistry({
         tokenizerPaths: parseTokenizerPaths(config.tokenizers),
       }),
+      recallPageSize: MAX_RECALL_K,
       tokenIds,
       clock,
       logger,
