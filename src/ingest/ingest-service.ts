@@ -20,6 +20,11 @@ import { INGEST_QUEUE, type IngestJobPayload, type RemoveGraphFn } from './pipel
 
 export const DEFAULT_NAMESPACE = 'default';
 
+/** The ingest job key of a document: at most one live job per document. */
+export function ingestJobKey(document: Pick<DocumentRecord, 'tenantId' | 'id'>): string {
+  return `${document.tenantId}:${document.id}`;
+}
+
 export interface IngestLimits {
   maxDocumentBytes: number;
   maxDocumentsPerRequest: number;
@@ -82,7 +87,7 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     await jobQueue.enqueue({
       tenantId: document.tenantId,
       queue: INGEST_QUEUE,
-      key: `${document.tenantId}:${document.id}`,
+      key: ingestJobKey(document),
       payload,
       maxAttempts: options.maxAttempts,
     });

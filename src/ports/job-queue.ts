@@ -1,5 +1,5 @@
 // Job queue port: durable background work with leases, attempts, backoff and a dead-letter state.
-// Adapters: a table in the SQL store (SQLite, PostgreSQL).
+// Adapters: a table in the SQL store (SQLite, PostgreSQL), and Redis for distributed deployments.
 
 export type JobState = 'queued' | 'running' | 'completed' | 'dead';
 
@@ -60,6 +60,8 @@ export interface JobQueue {
   fail(job: ClaimedJob, failure: JobFailure): Promise<FailOutcome>;
   extendLease(job: ClaimedJob, leaseMs: number): Promise<boolean>;
   get(tenantId: string, jobId: string): Promise<Job | undefined>;
+  /** The job holding `key` on the queue (live or finished), if any: maintenance, across tenants. */
+  findByKey(queue: string, key: string): Promise<Job | undefined>;
   list(input: { queue: string; state: JobState; tenantId?: string; limit: number }): Promise<Job[]>;
   /** Moves a dead job back to queued with fresh attempts. */
   requeue(tenantId: string, jobId: string): Promise<Job>;

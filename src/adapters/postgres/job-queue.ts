@@ -181,6 +181,14 @@ export function createPostgresJobQueue(
       return result.rows[0] === undefined ? undefined : toJob(result.rows[0]);
     },
 
+    findByKey: async (queue, key) => {
+      const result = await pool.query<JobRow>('SELECT * FROM jobs WHERE queue = $1 AND key = $2', [
+        queue,
+        key,
+      ]);
+      return result.rows[0] === undefined ? undefined : toJob(result.rows[0]);
+    },
+
     list: async ({ queue, state, tenantId, limit }) => {
       const result = await pool.query<JobRow>(
         `SELECT * FROM jobs WHERE queue = $1 AND state = $2 AND ($3::text IS NULL OR tenant_id = $3)

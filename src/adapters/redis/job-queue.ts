@@ -249,6 +249,11 @@ export function createRedisJobQueue(
       return job?.tenantId === tenantId ? job : undefined;
     },
 
+    async findByKey(queue, key) {
+      const id = await redis.get(`jq:${queue}:key:${key}`);
+      return id === null ? undefined : read(id);
+    },
+
     async list({ queue, state, tenantId, limit }) {
       const found: Job[] = [];
       const page = 200;

@@ -182,6 +182,10 @@ export function createSqliteJobQueue(
       const row = byId.get(jobId);
       return row !== undefined && row.tenant_id === tenantId ? toJob(row) : undefined;
     },
+    findByKey: async (queue, key) => {
+      const row = byKey.get(queue, key);
+      return row === undefined ? undefined : toJob(row);
+    },
     list: async ({ queue, state, tenantId, limit }) =>
       db
         .prepare<[string, string, string | null, string | null, number], JobRow>(
