@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from './metrics-registry.js';
 import { createPostgresStores } from './adapters/postgres/stores.js';
 import { closeRedis, openRedis } from './adapters/redis/connection.js';
+import { createRedisHeartbeatStore } from './adapters/redis/heartbeat-store.js';
 import { createRedisJobQueue } from './adapters/redis/job-queue.js';
 import { createSqliteStores } from './adapters/sqlite/stores.js';
 import { openTelemetryPorts } from './adapters/open-telemetry-ports.js';
@@ -13,6 +14,7 @@ import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Logger } from './domain/logger.js';
 import { createHeartbeats, type Heartbeats } from './jobs/heartbeats.js';
+import { checkSharedHeartbeats, createHeartbeatPublisher } from './jobs/shared-heartbeats.js';
 import type { Stores } from './ports/stores.js';
 import type { ChatModel } from './ports/chat-model.js';
 import type { Embedder } from './ports/embedder.js';
@@ -134,6 +136,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         check: async () => {
           await connection.ping();
         },
+      });
+      // Workers may run on other machines: their liveness is read from Redis on every node.
+      const heartbeatStore = createRedisHeartbeatStore(connection);
+      background.push(
+        createHeartbeatPublisher({
+          store: heartbeatStore,
+          heartbeats,
+          clock,
+          logger,
+          intervalMs: Math.max(250, Math.floor(config.heartbeatStaleMs / 3)),
+        }),
+      );
+      readiness.push({
+        name: 'workers',
+        check: () => checkSharedHeartbeats(heartbeatStore, clock, config.heartbeatStaleMs),
       });
     }
 
