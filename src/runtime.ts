@@ -14,6 +14,7 @@ import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Logger } from './domain/logger.js';
 import { createHeartbeats, type Heartbeats } from './jobs/heartbeats.js';
+import { createJobPruner } from './jobs/job-pruner.js';
 import { checkSharedHeartbeats, createHeartbeatPublisher } from './jobs/shared-heartbeats.js';
 import type { Stores } from './ports/stores.js';
 import type { ChatModel } from './ports/chat-model.js';
@@ -30,7 +31,7 @@ import type { GraphService } from './graph/graph-service.js';
 import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
 import { createIngestWorker } from './ingest/ingest-worker.js';
-import { createIngestPipeline } from './ingest/pipeline.js';
+import { createIngestPipeline, INGEST_QUEUE } from './ingest/pipeline.js';
 import { createTokenCounter } from './ingest/token-counter.js';
 import { parseApiKeys } from './http/auth.js';
 import { createModelCallRecorder } from './telemetry/model-calls.js';
@@ -254,6 +255,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         concurrency: config.workerConcurrency,
         leaseMs: config.jobLeaseMs,
         pollMs: config.workerPollMs,
+      }),
+    );
+
+    background.push(
+      createJobPruner({
+        jobQueue,
+        queues: [INGEST_QUEUE],
+        retentionMs: config.jobRetentionMs,
+        intervalMs: config.jobSweepIntervalMs,
+        clock,
+        heartbeats,
+        logger,
       }),
     );
 

@@ -66,6 +66,11 @@ export interface JobQueue {
   /** Moves a dead job back to queued with fresh attempts. */
   requeue(tenantId: string, jobId: string): Promise<Job>;
   counts(queue: string): Promise<Record<JobState, number>>;
+  /**
+   * Deletes up to `limit` completed and dead jobs of the queue that finished before
+   * `finishedBefore` (ms since epoch), across tenants; returns how many. Live jobs are never touched.
+   */
+  pruneFinished(input: { queue: string; finishedBefore: number; limit: number }): Promise<number>;
 }
 
 export interface JobQueueOptions {

@@ -217,6 +217,16 @@ export function createPostgresJobQueue(
       );
     },
 
+    pruneFinished: async ({ queue, finishedBefore, limit }) => {
+      const result = await pool.query(
+        `DELETE FROM jobs WHERE id IN (
+           SELECT id FROM jobs WHERE queue = $1 AND state IN ('completed', 'dead') AND updated_at < $2
+           LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+        [queue, finishedBefore, limit],
+      );
+      return result.rowCount ?? 0;
+    },
+
     counts: async (queue) => {
       const counts: Record<JobState, number> = { queued: 0, running: 0, completed: 0, dead: 0 };
       const result = await pool.query<{ state: JobState; n: string }>(

@@ -213,6 +213,13 @@ export function createSqliteJobQueue(
       }
       return toJob(row);
     },
+    pruneFinished: async ({ queue, finishedBefore, limit }) =>
+      db
+        .prepare(
+          `DELETE FROM jobs WHERE id IN (
+             SELECT id FROM jobs WHERE queue = ? AND state IN ('completed', 'dead') AND updated_at < ? LIMIT ?)`,
+        )
+        .run(queue, finishedBefore, limit).changes,
     counts: async (queue) => {
       const counts: Record<JobState, number> = { queued: 0, running: 0, completed: 0, dead: 0 };
       const rows = db
