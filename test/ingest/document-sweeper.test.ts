@@ -8,6 +8,7 @@ import { createRedisJobQueue } from '../../src/adapters/redis/job-queue.js';
 import { createManualClock } from '../../src/domain/clock.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
+import { ingestJobKey } from '../../src/ingest/ingest-service.js';
 import { INGEST_QUEUE } from '../../src/ingest/pipeline.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -100,6 +101,60 @@ for (const setup of SETUPS) {
       );
       expect(final.status).toBe('failed');
       expect(final.stage).toBe('embed');
+      expect(final.error).toMatch(/lease expired on attempt 1 of 1/);
+    });
+
+    it('fails it while the other workers keep running (no restart)', async (ctx) => {
+      // Deterministic only where a claim is one synchronous call (SQLite): the running worker
+      // cannot take the job between the clock moving and the dying worker's claim.
+      if (setup.backend !== 'sqlite') return ctx.skip('the dying claim must win a race here');
+      const clock = createManualClock(Date.now());
+      const runtime = await start(clock);
+      runtime.startBackground();
+      const content = 'Deploy notes: the cache warms in two minutes.';
+      const { document } = await runtime.stores.documentStore.createDocument({
+        id: newId('doc', clock.now()),
+        tenantId: TENANT,
+        namespace: 'default',
+        contentHash: sha256Hex(content),
+        content,
+        title: null,
+        mimeType: 'text/plain',
+        metadata: {},
+        now: clock.now(),
+      });
+      const queue = jobQueueOf(runtime, clock);
+      await queue.enqueue({
+        tenantId: TENANT,
+        queue: INGEST_QUEUE,
+        key: ingestJobKey(document),
+        payload: { documentId: document.id },
+        maxAttempts: 1,
+        runAt: clock.now() + 1_000,
+      });
+      clock.advance(1_000);
+      const claimed = await queue.claim({
+        queue: INGEST_QUEUE,
+        workerId: 'worker-that-dies',
+        limit: 1,
+        leaseMs: 1_000,
+      });
+      expect(claimed.map((job) => job.attempts)).toEqual([1]);
+      await runtime.stores.documentStore.updateDocument(TENANT, document.id, {
+        status: 'processing',
+        stage: 'chunk',
+        attempts: 1,
+        startedAt: clock.now(),
+        now: clock.now(),
+      });
+      clock.advance(60_000);
+
+      const final = await until(
+        () => runtime.ingest.get(TENANT, document.id),
+        (doc) => doc.status !== 'processing',
+        15_000,
+      );
+      expect(final.status).toBe('failed');
       expect(final.error).toMatch(/lease expired on attempt 1 of 1/);
     });
 
