@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from './metrics-registry.js';
 import { createPostgresStores } from './adapters/postgres/stores.js';
 import { closeRedis, openRedis } from './adapters/redis/connection.js';
+import { createRedisHeartbeatStore } from './adapters/redis/heartbeat-store.js';
 import { createRedisJobQueue } from './adapters/redis/job-queue.js';
 import { createSqliteStores } from './adapters/sqlite/stores.js';
 import { openTelemetryPorts } from './adapters/open-telemetry-ports.js';
@@ -13,6 +14,8 @@ import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Logger } from './domain/logger.js';
 import { createHeartbeats, type Heartbeats } from './jobs/heartbeats.js';
+import { createJobPruner } from './jobs/job-pruner.js';
+import { checkSharedHeartbeats, createHeartbeatPublisher } from './jobs/shared-heartbeats.js';
 import type { Stores } from './ports/stores.js';
 import type { ChatModel } from './ports/chat-model.js';
 import type { Embedder } from './ports/embedder.js';
@@ -22,13 +25,13 @@ import { createMemoryJobs } from './memory/memory-jobs.js';
 import { createMemoryMetrics } from './memory/memory-metrics.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
 import { createConfiguredRecallService } from './memory/recall/create-recall-service.js';
-import type { RecallService } from './memory/recall/recall-service.js';
+import { MAX_K as MAX_RECALL_K, type RecallService } from './memory/recall/recall-service.js';
 import { createConfiguredGraphService } from './graph/create-graph-service.js';
 import type { GraphService } from './graph/graph-service.js';
 import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
 import { createIngestWorker } from './ingest/ingest-worker.js';
-import { createIngestPipeline } from './ingest/pipeline.js';
+import { createIngestPipeline, INGEST_QUEUE } from './ingest/pipeline.js';
 import { createTokenCounter } from './ingest/token-counter.js';
 import { parseApiKeys } from './http/auth.js';
 import { createModelCallRecorder } from './telemetry/model-calls.js';
@@ -135,6 +138,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
           await connection.ping();
         },
       });
+      // Workers may run on other machines: their liveness is read from Redis on every node.
+      const heartbeatStore = createRedisHeartbeatStore(connection);
+      background.push(
+        createHeartbeatPublisher({
+          store: heartbeatStore,
+          heartbeats,
+          clock,
+          logger,
+          intervalMs: Math.max(250, Math.floor(config.heartbeatStaleMs / 3)),
+        }),
+      );
+      readiness.push({
+        name: 'workers',
+        check: () => checkSharedHeartbeats(heartbeatStore, clock, config.heartbeatStaleMs),
+      });
     }
 
     // Background jobs: Redis when configured (shared by every API node and worker), else the
@@ -226,12 +244,30 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
           clock,
           logger,
         }),
-        service: ingest,
+        sweep: {
+          service: ingest,
+          store: stores.documentStore,
+          clock,
+          maxAttempts: config.jobMaxAttempts,
+          intervalMs: config.jobSweepIntervalMs,
+        },
         heartbeats,
         logger,
         concurrency: config.workerConcurrency,
         leaseMs: config.jobLeaseMs,
         pollMs: config.workerPollMs,
+      }),
+    );
+
+    background.push(
+      createJobPruner({
+        jobQueue,
+        queues: [INGEST_QUEUE],
+        retentionMs: config.jobRetentionMs,
+        intervalMs: config.jobSweepIntervalMs,
+        clock,
+        heartbeats,
+        logger,
       }),
     );
 
@@ -269,6 +305,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         const result = await recall.recall({
           tenantId: input.tenantId,
           query: input.query,
+          offset: input.offset,
           k: input.k,
           ...(input.signal === undefined ? {} : { signal: input.signal }),
           ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
@@ -283,6 +320,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       tokenizers: createTokenizerRegistry({
         tokenizerPaths: parseTokenizerPaths(config.tokenizers),
       }),
+      recallPageSize: MAX_RECALL_K,
       tokenIds,
       clock,
       logger,

@@ -29,7 +29,7 @@ const MEMORIES = [
 
 /** Keyword recall over MEMORIES: items sharing a word with the query, best overlap first. */
 export function keywordRecall(memories: readonly string[]): ContextRecall & { calls: number } {
-  const recall = async (input: { query: string; k: number }) => {
+  const recall = async (input: { query: string; offset: number; k: number }) => {
     recall.calls += 1;
     const words = new Set(
       input.query
@@ -48,7 +48,7 @@ export function keywordRecall(memories: readonly string[]): ContextRecall & { ca
       }))
       .filter((item) => item.score > 0)
       .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
-      .slice(0, input.k);
+      .slice(input.offset, input.offset + input.k);
   };
   recall.calls = 0;
   return recall;

@@ -1,21 +1,29 @@
 // ContextService: recall for a query, then pack the recalled items into a token budget for a
 // named tokenizer, returning the text and its exact token IDs (see packer.ts for the invariants).
-// Recall belongs to the memory capability and is injected as a function.
+// Recall belongs to the memory capability and is injected as a function. It is read page by page
+// (recall-pages.ts) until the budget is filled or recall has nothing more, so any budget from 1
+// to MAX_TOKENS_LIMIT takes the same path.
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import type { Clock } from '../domain/clock.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { trimWhitespace } from './boundary-rules.js';
+import { MAX_TOKENS_LIMIT } from './context-limits.js';
 import { DEFAULT_SEPARATOR, packContext, type PackedItem } from './packer.js';
+import { packFromRecallPages } from './recall-pages.js';
 import type { TokenIdSource } from './token-id-source.js';
 import type { TokenizerRegistry } from './tokenizers/registry.js';
 
+/**
+ * One page of recall, best first: the items at positions [offset, offset + k) of the ranking.
+ * Fewer than k items means recall has nothing more.
+ */
 export type ContextRecall = (input: {
   tenantId: string;
   query: string;
   sessionId?: string;
   userId?: string;
-  namespace?: string;
+  offset: number;
   k: number;
   /** The request's deadline: cancels the recall's provider calls. */
   signal?: AbortSignal;
@@ -26,6 +34,7 @@ export interface BuildContextInput {
   query: string;
   sessionId?: string | undefined;
   userId?: string | undefined;
+  /** Token-cache namespace (its TTL); memories have no namespace, so it does not scope recall. */
   namespace?: string | undefined;
   tokenizer: string;
   maxTokens: number;
@@ -76,20 +85,14 @@ export interface ContextServiceOptions {
   logger: Logger;
   /** Namespace (for the cache TTL) of requests that name none. */
   defaultNamespace?: string;
+  /** The most items one recall call may return (recall's own limit on k; default 100). */
+  recallPageSize?: number;
   warmAttempts?: number;
-}
-
-export const MAX_TOKENS_LIMIT = 200_000;
-
-/** How many items to ask recall for: enough to fill the budget with short memories. */
-export function recallDepth(maxTokens: number): number {
-  return Math.min(200, Math.max(10, Math.ceil(maxTokens / 40)));
 }
 
 export function createContextService(options: ContextServiceOptions): ContextService {
   const { tokenizers, tokenIds, logger } = options;
   const defaultNamespace = options.defaultNamespace ?? 'default';
-  const now = () => performance.now();
 
   return {
     tokenizerNames: () => tokenizers.names(),
@@ -107,39 +110,40 @@ export function createContextService(options: ContextServiceOptions): ContextSer
       }
       const tokenizer = tokenizers.get(input.tokenizer); // UNKNOWN_TOKENIZER before any recall work
       const namespace = input.namespace ?? defaultNamespace;
-      const recallStarted = now();
-      const recalled = await options.recall({
-        tenantId: input.tenantId,
-        query: input.query,
-        k: recallDepth(input.maxTokens),
-        ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
-        ...(input.userId === undefined ? {} : { userId: input.userId }),
-        ...(input.namespace === undefined ? {} : { namespace: input.namespace }),
-        ...(input.signal === undefined ? {} : { signal: input.signal }),
-      });
-      const recallMs = now() - recallStarted;
-
-      const packStarted = now();
       let hits = 0;
       let misses = 0;
-      const packed = await packContext(
-        {
-          items: recalled.map((item) => ({ id: item.id, text: item.text })),
-          tokenizer,
-          maxTokens: input.maxTokens,
-          separator: input.separator ?? DEFAULT_SEPARATOR,
-        },
-        async (texts) => {
-          const result = await tokenIds.encodeMany(tokenizer, texts, {
+      const { packed, recallMs, packMs } = await packFromRecallPages({
+        maxTokens: input.maxTokens,
+        pageSize: options.recallPageSize ?? 100,
+        recallPage: (offset, k) =>
+          options.recall({
             tenantId: input.tenantId,
-            namespace,
-          });
-          hits += result.hits;
-          misses += result.misses;
-          return result.ids;
-        },
-      );
-      const packMs = now() - packStarted;
+            query: input.query,
+            offset,
+            k,
+            ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+            ...(input.userId === undefined ? {} : { userId: input.userId }),
+            ...(input.signal === undefined ? {} : { signal: input.signal }),
+          }),
+        pack: (items) =>
+          packContext(
+            {
+              items,
+              tokenizer,
+              maxTokens: input.maxTokens,
+              separator: input.separator ?? DEFAULT_SEPARATOR,
+            },
+            async (texts) => {
+              const result = await tokenIds.encodeMany(tokenizer, texts, {
+                tenantId: input.tenantId,
+                namespace,
+              });
+              hits += result.hits;
+              misses += result.misses;
+              return result.ids;
+            },
+          ),
+      });
       logger.debug(
         {
           tenant: input.tenantId,

@@ -1,10 +1,10 @@
 // Token IDs of texts through the token cache: one batched lookup per call, local tokenization
 // for misses, and single flight — concurrent requests for the same key share one lookup and one
 // tokenization. Records hit/miss counts and latencies as Prometheus metrics and plain stats.
-import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.js';
 import { sha256Hex } from '../domain/hashing.js';
+import { createContentHashMemo } from './content-hash-memo.js';
 import type { Logger } from '../domain/logger.js';
 import type { TokenCache, TokenCacheStats } from '../ports/token-cache.js';
 import type { Tokenizer } from './tokenizers/tokenizer.js';
@@ -64,22 +64,6 @@ function tokenizerKeyPrefix(tokenizer: Tokenizer): string {
   return prefix;
 }
 
-/**
- * SHA-256 of recently seen texts: hashing is the largest cost of a warm request (≈5 µs a
- * kilobyte here), and the same memories come back request after request.
- */
-class ContentHashes {
-  private readonly memo = new LRUCache<string, string>({ max: 50_000 });
-  of(text: string): string {
-    let hash = this.memo.get(text);
-    if (hash === undefined) {
-      hash = sha256Hex(text);
-      this.memo.set(text, hash);
-    }
-    return hash;
-  }
-}
-
 interface Flight {
   promise: Promise<{ ids: number[]; hit: boolean }>;
 }
@@ -112,8 +96,8 @@ const BREAKER_STATES = ['closed', 'open', 'half-open', 'none'] as const;
 export function createTokenIdSource(options: TokenIdSourceOptions): TokenIdSource {
   const { cache, logger } = options;
   const inFlight = new Map<string, Flight>();
-  const contentHashes = new ContentHashes();
-  const tenantHashes = new ContentHashes();
+  const contentHashes = createContentHashMemo();
+  const tenantHashes = createContentHashMemo(1024 * 1024);
   const pendingWrites = new Set<Promise<void>>();
   const hitWindow = new LatencyWindow();
   const missWindow = new LatencyWindow();

@@ -22,6 +22,11 @@ export const DEFAULT_NAMESPACE = 'default';
 /** Retry-After advised when a stored document's job could not be queued. */
 const ENQUEUE_RETRY_AFTER_SECONDS = 5;
 
+/** The ingest job key of a document: at most one live job per document. */
+export function ingestJobKey(document: Pick<DocumentRecord, 'tenantId' | 'id'>): string {
+  return `${document.tenantId}:${document.id}`;
+}
+
 export interface IngestLimits {
   maxDocumentBytes: number;
   maxDocumentsPerRequest: number;
@@ -84,7 +89,7 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     await jobQueue.enqueue({
       tenantId: document.tenantId,
       queue: INGEST_QUEUE,
-      key: `${document.tenantId}:${document.id}`,
+      key: ingestJobKey(document),
       payload,
       maxAttempts: options.maxAttempts,
     });

@@ -1,18 +1,33 @@
 // The ingestion worker: a job worker on the `ingest` queue that runs the pipeline for each
-// claimed document, plus a sweep at start that re-queues documents left without a live job.
+// claimed document, and beside it the document sweeper (jobs/document-sweeper.ts), run at start
+// and then periodically, so a document whose job died or vanished never stays pending or
+// processing until some worker restarts.
+import type { Clock } from '../domain/clock.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
+import { createDocumentSweeper } from '../jobs/document-sweeper.js';
 import type { Heartbeats } from '../jobs/heartbeats.js';
+import { runEvery, type PeriodicJob } from '../jobs/periodic.js';
 import { createJobWorker, type JobWorker } from '../jobs/worker.js';
+import type { DocumentStore } from '../ports/document-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
-import type { IngestService } from './ingest-service.js';
+import { ingestJobKey, type IngestService } from './ingest-service.js';
 import { INGEST_QUEUE, type IngestJobPayload, type IngestPipeline } from './pipeline.js';
+
+export interface IngestSweepOptions {
+  service: IngestService;
+  store: Pick<DocumentStore, 'listStalled' | 'getDocument' | 'updateDocument'>;
+  clock: Clock;
+  /** Attempts a document's job gets (ENGRAM_JOB_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  intervalMs: number;
+}
 
 export interface IngestWorkerOptions {
   jobQueue: JobQueue;
   pipeline: IngestPipeline;
-  /** When given, documents stalled for two leases are re-queued on start. */
-  service?: IngestService;
+  /** When given, documents whose job died or vanished are failed or re-queued periodically. */
+  sweep?: IngestSweepOptions;
   heartbeats: Heartbeats;
   logger: Logger;
   concurrency: number;
@@ -50,14 +65,43 @@ export function createIngestWorker(options: IngestWorkerOptions): JobWorker {
       );
     },
   });
+  const sweep = options.sweep;
+  const sweeper =
+    sweep === undefined
+      ? undefined
+      : createDocumentSweeper({
+          store: sweep.store,
+          jobQueue: options.jobQueue,
+          queue: INGEST_QUEUE,
+          jobKey: ingestJobKey,
+          requeue: async (document) => {
+            await sweep.service.retry(document.tenantId, document.id);
+          },
+          maxAttempts: sweep.maxAttempts,
+          stalledAfterMs: options.leaseMs,
+          clock: sweep.clock,
+          logger,
+        });
+  let sweeping: PeriodicJob | undefined;
   return {
     workerId: worker.workerId,
     start() {
       worker.start();
-      options.service?.recoverStalled(options.leaseMs * 2).catch((error: unknown) => {
-        logger.warn({ err: error }, 'could not re-queue stalled documents');
-      });
+      if (sweeper !== undefined && sweep !== undefined && sweeping === undefined) {
+        sweeping = runEvery({
+          name: 'ingest:document-sweeper',
+          intervalMs: sweep.intervalMs,
+          run: async () => {
+            await sweeper.sweep();
+          },
+          heartbeats: options.heartbeats,
+          logger,
+        });
+      }
     },
-    stop: () => worker.stop(),
+    async stop() {
+      await Promise.all([worker.stop(), sweeping?.stop()]);
+      sweeping = undefined;
+    },
   };
 }

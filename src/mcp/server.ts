@@ -3,7 +3,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { MAX_TOKENS_LIMIT } from '../context/context-limits.js';
 import { errorMessage, isAppError } from '../domain/errors.js';
+import { MAX_QUERY_CHARS } from '../memory/recall/recall-service.js';
 import type { Runtime } from '../runtime.js';
 
 export interface McpServerOptions {
@@ -123,9 +125,9 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       description:
         'Recall for a query and pack the result into maxTokens of the named tokenizer (o200k_base, cl100k_base, or a configured tokenizer.json). Returns the text and its token count.',
       inputSchema: {
-        query: text.max(2000),
+        query: text.max(MAX_QUERY_CHARS),
         tokenizer: z.string().max(100).default('o200k_base'),
-        maxTokens: z.number().int().min(1).max(128_000).default(2000),
+        maxTokens: z.number().int().min(1).max(MAX_TOKENS_LIMIT).default(2000),
         sessionId: z.string().max(100).optional(),
         userId: z.string().max(200).optional(),
       },

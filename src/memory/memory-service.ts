@@ -14,7 +14,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import type { Embedder } from '../ports/embedder.js';
-import type { MemoryItem, MemoryStore, Session } from '../ports/memory-store.js';
+import type { MemoryItem, MemoryStore, Session, SessionPosition } from '../ports/memory-store.js';
 import { createBackgroundPump } from './background-pump.js';
 import { createCitationAndPromotion } from './citation-and-promotion.js';
 import type { Distiller } from './distill/distiller.js';
@@ -86,7 +86,13 @@ export interface MemoryService {
   readonly settings: MemorySettings;
   createSession(tenantId: string, input: CreateSessionInput): Promise<Session>;
   getSession(tenantId: string, sessionId: string): Promise<Session>;
-  listSessions(tenantId: string, userId: string | null, limit?: number): Promise<Session[]>;
+  /** Newest activity first; `after` (the last session of a page) continues from there. */
+  listSessions(
+    tenantId: string,
+    userId: string | null,
+    limit?: number,
+    after?: SessionPosition,
+  ): Promise<Session[]>;
   addTurns(
     tenantId: string,
     sessionId: string,

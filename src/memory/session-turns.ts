@@ -72,8 +72,8 @@ export function createSessionTurns(options: SessionTurnsOptions): SessionTurns {
 
     getSession: requireSession,
 
-    listSessions(tenantId, userId, limit) {
-      return store.listSessions(tenantId, userId, limit);
+    listSessions(tenantId, userId, limit, after) {
+      return store.listSessions(tenantId, userId, limit, after);
     },
 
     async addTurns(tenantId, sessionId, turns) {

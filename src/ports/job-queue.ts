@@ -1,5 +1,5 @@
 // Job queue port: durable background work with leases, attempts, backoff and a dead-letter state.
-// Adapters: a table in the SQL store (SQLite, PostgreSQL).
+// Adapters: a table in the SQL store (SQLite, PostgreSQL), and Redis for distributed deployments.
 
 export type JobState = 'queued' | 'running' | 'completed' | 'dead';
 
@@ -60,10 +60,17 @@ export interface JobQueue {
   fail(job: ClaimedJob, failure: JobFailure): Promise<FailOutcome>;
   extendLease(job: ClaimedJob, leaseMs: number): Promise<boolean>;
   get(tenantId: string, jobId: string): Promise<Job | undefined>;
+  /** The job holding `key` on the queue (live or finished), if any: maintenance, across tenants. */
+  findByKey(queue: string, key: string): Promise<Job | undefined>;
   list(input: { queue: string; state: JobState; tenantId?: string; limit: number }): Promise<Job[]>;
   /** Moves a dead job back to queued with fresh attempts. */
   requeue(tenantId: string, jobId: string): Promise<Job>;
   counts(queue: string): Promise<Record<JobState, number>>;
+  /**
+   * Deletes up to `limit` completed and dead jobs of the queue that finished before
+   * `finishedBefore` (ms since epoch), across tenants; returns how many. Live jobs are never touched.
+   */
+  pruneFinished(input: { queue: string; finishedBefore: number; limit: number }): Promise<number>;
 }
 
 export interface JobQueueOptions {

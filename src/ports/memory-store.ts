@@ -91,6 +91,12 @@ export interface Session {
   distilledThrough: number;
 }
 
+/** Where a page of sessions ended: its last session's activity time and id. */
+export interface SessionPosition {
+  lastActiveAt: number;
+  id: string;
+}
+
 export interface NewSession {
   id: string;
   tenantId: string;
@@ -147,8 +153,13 @@ export interface MemoryStore {
   // Sessions
   createSession(session: NewSession): Promise<Session>;
   getSession(tenantId: string, sessionId: string): Promise<Session | undefined>;
-  /** Newest activity first. */
-  listSessions(tenantId: string, userId: string | null, limit?: number): Promise<Session[]>;
+  /** Newest activity first (ties: id descending); `after` continues past that session. */
+  listSessions(
+    tenantId: string,
+    userId: string | null,
+    limit?: number,
+    after?: SessionPosition,
+  ): Promise<Session[]>;
   /**
    * Appends turns (seq continues the session's count), refreshes lastActiveAt/expiresAt, and moves
    * turns older than the last `wmMaxTurns` to tier episodic — one transaction. A turn whose id

@@ -167,6 +167,51 @@ export function describeJobQueue(
       expect(ids.length).toBe(40);
     });
 
+    it('finds a job by its key, across tenants', async () => {
+      const { job } = await queue.enqueue({ tenantId: 't1', queue: 'q', key: 'doc-9', payload: 1 });
+      expect((await queue.findByKey('q', 'doc-9'))?.id).toBe(job.id);
+      expect(await queue.findByKey('q', 'doc-10')).toBeUndefined();
+      expect(await queue.findByKey('other', 'doc-9')).toBeUndefined();
+    });
+
+    it('prunes finished jobs older than the cut-off, never live or newer ones', async () => {
+      const done = await queue.enqueue({ tenantId: 't1', queue: 'q', key: 'old', payload: 1 });
+      const dead = await queue.enqueue({ tenantId: 't2', queue: 'q', payload: 2, maxAttempts: 1 });
+      const claimed = await queue.claim({ queue: 'q', workerId: 'w', limit: 2, leaseMs: 1000 });
+      for (const job of claimed) {
+        if (job.id === done.job.id) await queue.complete(job);
+        else await queue.fail(job, { message: 'bad input', retryable: false });
+      }
+      clock.advance(10_000);
+      const cutOff = clock.now();
+      const fresh = await queue.enqueue({ tenantId: 't1', queue: 'q', payload: 3 });
+      const [recent] = await queue.claim({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000 });
+      await queue.complete(recent!);
+      const live = await queue.enqueue({
+        tenantId: 't1',
+        queue: 'q',
+        payload: 4,
+        runAt: cutOff * 2,
+      });
+      clock.advance(10_000);
+
+      expect(
+        await queue.pruneFinished({ queue: 'other', finishedBefore: cutOff, limit: 100 }),
+      ).toBe(0);
+      expect(await queue.pruneFinished({ queue: 'q', finishedBefore: cutOff, limit: 1 })).toBe(1);
+      expect(await queue.pruneFinished({ queue: 'q', finishedBefore: cutOff, limit: 100 })).toBe(1);
+      expect(await queue.get('t1', done.job.id)).toBeUndefined();
+      expect(await queue.get('t2', dead.job.id)).toBeUndefined();
+      expect((await queue.get('t1', fresh.job.id))?.state).toBe('completed');
+      expect((await queue.get('t1', live.job.id))?.state).toBe('queued');
+      expect(await queue.counts('q')).toEqual({ queued: 1, running: 0, completed: 1, dead: 0 });
+      // The key of a pruned job is free again: enqueueing it starts a new job.
+      expect(await queue.findByKey('q', 'old')).toBeUndefined();
+      const again = await queue.enqueue({ tenantId: 't1', queue: 'q', key: 'old', payload: 5 });
+      expect(again.created).toBe(true);
+      expect(again.job.id).not.toBe(done.job.id);
+    });
+
     it('keeps tenants apart', async () => {
       const { job } = await queue.enqueue({ tenantId: 't1', queue: 'q', payload: null });
       expect(await queue.get('t2', job.id)).toBeUndefined();

@@ -9,6 +9,7 @@ import {
   uniqueName,
 } from '../support/backends.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
+import { until } from '../telemetry/backends.js';
 
 let pgUp = false;
 let redisUp = false;
@@ -31,10 +32,16 @@ describe('runtime on PostgreSQL and Redis', () => {
       env: { ENGRAM_REDIS_URL: REDIS_URL, ENGRAM_REDIS_KEY_PREFIX: `${uniqueName('test')}:` },
     });
     const { app } = fixture;
-    const ready = await app.inject({ method: 'GET', url: '/ready' });
-    expect(ready.statusCode).toBe(200);
+    // Distributed, /ready also needs a worker's heartbeat in Redis: this node runs the workers.
+    fixture.runtime.startBackground();
+    const ready = await until(
+      () => app.inject({ method: 'GET', url: '/ready' }),
+      (response) => response.statusCode === 200,
+      15_000,
+    );
+    expect(ready.statusCode, ready.body).toBe(200);
     expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual(
-      expect.arrayContaining(['postgres', 'redis', 'background-jobs']),
+      expect.arrayContaining(['postgres', 'redis', 'background-jobs', 'workers']),
     );
   });
 

@@ -164,7 +164,7 @@ export async function buildStack(
       const worker = createIngestWorker({
         jobQueue: backend.jobQueue,
         pipeline,
-        service,
+        sweep: { service, store: backend.store, clock, maxAttempts: 3, intervalMs: 1_000 },
         heartbeats: createHeartbeats(clock),
         logger,
         concurrency: 1,

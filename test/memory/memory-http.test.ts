@@ -192,7 +192,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         url: '/v1/sessions?userId=caroline',
         headers: UMBRELLA,
       });
-      expect(listed.json()).toEqual({ sessions: [] });
+      expect(listed.json()).toEqual({ sessions: [], nextCursor: null });
 
       expect(
         (

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngramApp } from '../../src/http/engram-app.js';
 import { postgresAvailable } from '../support/backends.js';
+import { MAX_QUERY_CHARS } from '../../src/memory/recall/recall-service.js';
 import {
   ACME,
   createTestApp,
@@ -107,7 +108,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         { query: '' },
         { query: 'x', k: 0 },
         { query: 'x', k: 101 },
-        { query: 'x'.repeat(2001) },
+        { query: 'x'.repeat(MAX_QUERY_CHARS + 1) },
         { query: 'x', tiers: ['nope'] },
       ]) {
         const response = await app.inject({

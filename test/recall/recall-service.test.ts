@@ -7,7 +7,11 @@ import { createManualClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createMemoryService, type MemoryService } from '../../src/memory/memory-service.js';
 import { createIntentClassifier } from '../../src/memory/recall/intent.js';
-import { createRecallService, type RecallService } from '../../src/memory/recall/recall-service.js';
+import {
+  createRecallService,
+  MAX_QUERY_CHARS,
+  type RecallService,
+} from '../../src/memory/recall/recall-service.js';
 import { MEMORY_BACKENDS, type MemoryBackend } from '../memory/backends.js';
 import { createHashingEmbedder } from '../memory/hashing-embedder.js';
 
@@ -216,7 +220,7 @@ for (const backend of MEMORY_BACKENDS) {
         code: 'VALIDATION_FAILED',
       });
       await expect(
-        recall.recall({ tenantId: 't1', query: 'x'.repeat(3000), k: 3 }),
+        recall.recall({ tenantId: 't1', query: 'x'.repeat(MAX_QUERY_CHARS + 1), k: 3 }),
       ).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE' });
       await expect(recall.recall({ tenantId: 't1', query: 'kids', k: 0 })).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',

@@ -181,6 +181,14 @@ export function createPostgresJobQueue(
       return result.rows[0] === undefined ? undefined : toJob(result.rows[0]);
     },
 
+    findByKey: async (queue, key) => {
+      const result = await pool.query<JobRow>('SELECT * FROM jobs WHERE queue = $1 AND key = $2', [
+        queue,
+        key,
+      ]);
+      return result.rows[0] === undefined ? undefined : toJob(result.rows[0]);
+    },
+
     list: async ({ queue, state, tenantId, limit }) => {
       const result = await pool.query<JobRow>(
         `SELECT * FROM jobs WHERE queue = $1 AND state = $2 AND ($3::text IS NULL OR tenant_id = $3)
@@ -207,6 +215,16 @@ export function createPostgresJobQueue(
         'INVALID_STATE',
         `Job ${jobId} is ${current.rows[0].state}; only dead jobs can be requeued.`,
       );
+    },
+
+    pruneFinished: async ({ queue, finishedBefore, limit }) => {
+      const result = await pool.query(
+        `DELETE FROM jobs WHERE id IN (
+           SELECT id FROM jobs WHERE queue = $1 AND state IN ('completed', 'dead') AND updated_at < $2
+           LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+        [queue, finishedBefore, limit],
+      );
+      return result.rowCount ?? 0;
     },
 
     counts: async (queue) => {

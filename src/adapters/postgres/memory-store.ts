@@ -12,6 +12,7 @@ import type {
   NewMemory,
   NewSession,
   Session,
+  SessionPosition,
 } from '../../ports/memory-store.js';
 import {
   insertMemoriesSql,
@@ -64,11 +65,17 @@ export class PostgresMemoryStore implements MemoryStore {
     return row === undefined ? undefined : toSession(row);
   }
 
-  async listSessions(tenantId: string, userId: string | null, limit = 100): Promise<Session[]> {
+  async listSessions(
+    tenantId: string,
+    userId: string | null,
+    limit = 100,
+    after?: SessionPosition,
+  ): Promise<Session[]> {
     const result = await this.pool.query<SessionRow>(
       `SELECT * FROM memory_sessions WHERE tenant_id = $1 AND user_id IS NOT DISTINCT FROM $2
+         AND ($4::bigint IS NULL OR (last_active_at, id) < ($4::bigint, $5::text))
        ORDER BY last_active_at DESC, id DESC LIMIT $3`,
-      [tenantId, userId, limit],
+      [tenantId, userId, limit, after?.lastActiveAt ?? null, after?.id ?? null],
     );
     return result.rows.map(toSession);
   }

@@ -143,6 +143,25 @@ move(q, id, 'dead', 'queued', now)
 return 'queued'
 `;
 
+const PRUNE = `${COMMON}
+local q, before, limit = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local n = 0
+for _, state in ipairs({'completed', 'dead'}) do
+  if n >= limit then break end
+  local ids = redis.call('ZRANGEBYSCORE', qk(q, 'state:' .. state), '-inf', '(' .. before, 'LIMIT', 0, limit - n)
+  for _, id in ipairs(ids) do
+    local key = redis.call('HGET', job(id), 'key')
+    if key and key ~= '' and redis.call('GET', qk(q, 'key:' .. key)) == id then
+      redis.call('DEL', qk(q, 'key:' .. key))
+    end
+    redis.call('DEL', job(id))
+    redis.call('ZREM', qk(q, 'state:' .. state), id)
+    n = n + 1
+  end
+end
+return n
+`;
+
 const SCRIPTS = {
   jqEnqueue: ENQUEUE,
   jqClaim: CLAIM,
@@ -150,6 +169,7 @@ const SCRIPTS = {
   jqFail: FAIL,
   jqExtend: EXTEND,
   jqRequeue: REQUEUE,
+  jqPrune: PRUNE,
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -249,6 +269,11 @@ export function createRedisJobQueue(
       return job?.tenantId === tenantId ? job : undefined;
     },
 
+    async findByKey(queue, key) {
+      const id = await redis.get(`jq:${queue}:key:${key}`);
+      return id === null ? undefined : read(id);
+    },
+
     async list({ queue, state, tenantId, limit }) {
       const found: Job[] = [];
       const page = 200;
@@ -275,6 +300,10 @@ export function createRedisJobQueue(
         );
       }
       return (await read(jobId))!;
+    },
+
+    async pruneFinished({ queue, finishedBefore, limit }) {
+      return Number(await run('jqPrune', queue, finishedBefore, limit));
     },
 
     async counts(queue) {

@@ -182,6 +182,10 @@ export function createSqliteJobQueue(
       const row = byId.get(jobId);
       return row !== undefined && row.tenant_id === tenantId ? toJob(row) : undefined;
     },
+    findByKey: async (queue, key) => {
+      const row = byKey.get(queue, key);
+      return row === undefined ? undefined : toJob(row);
+    },
     list: async ({ queue, state, tenantId, limit }) =>
       db
         .prepare<[string, string, string | null, string | null, number], JobRow>(
@@ -209,6 +213,13 @@ export function createSqliteJobQueue(
       }
       return toJob(row);
     },
+    pruneFinished: async ({ queue, finishedBefore, limit }) =>
+      db
+        .prepare(
+          `DELETE FROM jobs WHERE id IN (
+             SELECT id FROM jobs WHERE queue = ? AND state IN ('completed', 'dead') AND updated_at < ? LIMIT ?)`,
+        )
+        .run(queue, finishedBefore, limit).changes,
     counts: async (queue) => {
       const counts: Record<JobState, number> = { queued: 0, running: 0, completed: 0, dead: 0 };
       const rows = db

@@ -11,6 +11,7 @@ import type {
   NewMemory,
   NewSession,
   Session,
+  SessionPosition,
 } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import {
@@ -66,12 +67,27 @@ export class SqliteMemoryStore implements MemoryStore {
     return row === undefined ? undefined : toSession(row);
   }
 
-  async listSessions(tenantId: string, userId: string | null, limit = 100): Promise<Session[]> {
+  async listSessions(
+    tenantId: string,
+    userId: string | null,
+    limit = 100,
+    after?: SessionPosition,
+  ): Promise<Session[]> {
     const rows = this.db
       .prepare(
-        `SELECT * FROM memory_sessions WHERE tenant_id = ? AND user_id IS ? ORDER BY last_active_at DESC, id DESC LIMIT ?`,
+        `SELECT * FROM memory_sessions WHERE tenant_id = ? AND user_id IS ?
+           AND (? IS NULL OR last_active_at < ? OR (last_active_at = ? AND id < ?))
+         ORDER BY last_active_at DESC, id DESC LIMIT ?`,
       )
-      .all(tenantId, userId, limit) as SessionRow[];
+      .all(
+        tenantId,
+        userId,
+        after?.lastActiveAt ?? null,
+        after?.lastActiveAt ?? null,
+        after?.lastActiveAt ?? null,
+        after?.id ?? null,
+        limit,
+      ) as SessionRow[];
     return rows.map(toSession);
   }
 

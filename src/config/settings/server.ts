@@ -49,6 +49,10 @@ export const serverSettings = {
   jobMaxAttempts: integer(1, 100).default(5),
   jobBackoffBaseMs: integer(1, 3_600_000).default(1_000),
   jobBackoffMaxMs: integer(1, 86_400_000).default(60_000),
+  /** How often each worker looks for documents whose job died or vanished, and prunes old jobs. */
+  jobSweepIntervalMs: integer(100, 3_600_000).default(60_000),
+  /** Completed and dead jobs are deleted this long after they finished. */
+  jobRetentionMs: integer(60_000, 31_536_000_000).default(7 * 86_400_000),
   workerConcurrency: integer(1, 64).default(2),
   workerPollMs: number(10, 60_000).default(250),
 };

@@ -2,10 +2,10 @@
 // IDs for a named tokenizer) and GET /v1/context/stats (the token cache).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_TOKENS_LIMIT, type ContextService } from '../../context/context-service.js';
+import { MAX_TOKENS_LIMIT } from '../../context/context-limits.js';
+import type { ContextService } from '../../context/context-service.js';
 import type { TokenIdSource } from '../../context/token-id-source.js';
-
-export const MAX_QUERY_CHARS = 8_000;
+import { MAX_QUERY_CHARS } from '../../memory/recall/recall-service.js';
 export const MAX_SEPARATOR_CHARS = 64;
 
 const idSchema = z.string().min(1).max(200);
@@ -18,7 +18,9 @@ export const contextRequestSchema = z.object({
     .string()
     .regex(/^[\w.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -')
     .optional()
-    .describe('Picks the token-cache TTL (ENGRAM_TOKEN_CACHE_NAMESPACE_TTLS) and scopes recall.'),
+    .describe(
+      'Picks the token-cache TTL (ENGRAM_TOKEN_CACHE_NAMESPACE_TTLS). It does not scope recall: memories have no namespace (sessionId and userId scope recall).',
+    ),
   tokenizer: z
     .string()
     .min(1)

@@ -2,6 +2,7 @@
 // chunk search (POST /v1/search). Limits are enforced by the service, whose 4xx names the limit.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../domain/errors.js';
 import type { ChunkRecord, DocumentRecord } from '../../ports/document-store.js';
 import type { IngestService, SubmitDocument } from '../../ingest/ingest-service.js';
 
@@ -122,6 +123,18 @@ function chunkResponse(chunk: ChunkRecord): z.infer<typeof chunkSchema> {
   };
 }
 
+/** Opaque to clients: the ordinal of the last chunk of a page. */
+function encodeChunkCursor(ordinal: number): string {
+  return Buffer.from(`chunk:${ordinal}`, 'utf8').toString('base64url');
+}
+
+function decodeChunkCursor(cursor: string): number {
+  const match = /^chunk:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (match === null)
+    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
+  return Number(match[1]);
+}
+
 function toSubmit(input: z.infer<typeof documentInput>): SubmitDocument {
   return {
     content: input.content,
@@ -216,14 +229,36 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
       {
         schema: {
           tags: ['documents'],
-          summary: "A document's chunks in order, with heading paths and token counts.",
+          summary:
+            "A document's chunks in order, with heading paths and token counts; pass nextCursor back as cursor for the next page.",
           params: idParams,
-          response: { 200: z.object({ chunks: z.array(chunkSchema) }) },
+          querystring: z.object({
+            cursor: z.string().max(100).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(200),
+          }),
+          response: {
+            200: z.object({
+              chunks: z.array(chunkSchema),
+              nextCursor: z.string().nullable().describe('Null on the last page.'),
+            }),
+          },
         },
       },
-      async (request) => ({
-        chunks: (await ingest.listChunks(request.tenantId, request.params.id)).map(chunkResponse),
-      }),
+      async (request) => {
+        const { cursor, limit } = request.query;
+        const after = cursor === undefined ? -1 : decodeChunkCursor(cursor);
+        // Chunks are ordered by ordinal, so a page is the next `limit` ordinals past the cursor.
+        const rest = (await ingest.listChunks(request.tenantId, request.params.id))
+          .filter((chunk) => chunk.ordinal > after)
+          .sort((a, b) => a.ordinal - b.ordinal);
+        const page = rest.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          chunks: page.map(chunkResponse),
+          nextCursor:
+            rest.length > limit && last !== undefined ? encodeChunkCursor(last.ordinal) : null,
+        };
+      },
     );
 
     app.post(

@@ -7,6 +7,7 @@ import {
   MEMORY_TIERS,
   type MemoryItem,
   type Session,
+  type SessionPosition,
 } from '../../ports/memory-store.js';
 import { MAX_CITED_IDS, MAX_TURN_CHARS, type MemoryService } from '../../memory/memory-service.js';
 
@@ -115,6 +116,32 @@ export function memoryItemResponse(
 
 const sessionParams = z.object({ id: idSchema });
 
+/** Opaque to clients: where a page of sessions ended (activity time and id of its last one). */
+function encodeSessionCursor(session: SessionPosition): string {
+  return Buffer.from(JSON.stringify([session.lastActiveAt, session.id]), 'utf8').toString(
+    'base64url',
+  );
+}
+
+function decodeSessionCursor(cursor: string): SessionPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !Number.isSafeInteger(parsed[0]) ||
+    typeof parsed[1] !== 'string' ||
+    parsed[1].length > 200
+  ) {
+    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
+  }
+  return { lastActiveAt: parsed[0] as number, id: parsed[1] };
+}
+
 export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
   return async (app) => {
     const item = (memoryItem: MemoryItem) =>
@@ -147,21 +174,40 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['memory'],
-          summary: "A user's sessions, most recently active first.",
+          summary:
+            "A user's sessions, most recently active first; pass nextCursor back as cursor for the next page.",
           querystring: z.object({
             userId: idSchema.optional(),
+            cursor: z.string().max(500).optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }),
-          response: { 200: z.object({ sessions: z.array(sessionSchema) }) },
+          response: {
+            200: z.object({
+              sessions: z.array(sessionSchema),
+              nextCursor: z
+                .string()
+                .nullable()
+                .describe(
+                  'Null on the last page. A session active again while you page moves to the first page; none is listed twice.',
+                ),
+            }),
+          },
         },
       },
       async (request) => {
+        const { userId, cursor, limit } = request.query;
         const sessions = await memory.listSessions(
           request.tenantId,
-          request.query.userId ?? null,
-          request.query.limit,
+          userId ?? null,
+          limit,
+          cursor === undefined ? undefined : decodeSessionCursor(cursor),
         );
-        return { sessions: sessions.map(sessionResponse) };
+        const last = sessions.at(-1);
+        return {
+          sessions: sessions.map(sessionResponse),
+          nextCursor:
+            sessions.length === limit && last !== undefined ? encodeSessionCursor(last) : null,
+        };
       },
     );
 

@@ -54,7 +54,8 @@ export type {
   SearchFacts,
 } from './recall-types.js';
 
-export const MAX_QUERY_CHARS = 2_000;
+/** The longest query recall (and POST /v1/context, which recalls with it) accepts. */
+export const MAX_QUERY_CHARS = 8_000;
 export const MAX_K = 100;
 
 export interface RecallTuning {
@@ -122,6 +123,9 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       if (!Number.isInteger(req.k) || req.k < 1 || req.k > MAX_K) {
         throw new AppError('VALIDATION_FAILED', `k must be an integer from 1 to ${MAX_K}.`);
       }
+      const offset = req.offset ?? 0;
+      if (!Number.isInteger(offset) || offset < 0)
+        throw new AppError('VALIDATION_FAILED', 'offset must be a whole number from 0.');
       const now = clock.now();
       const tiers = req.tiers && req.tiers.length > 0 ? [...new Set(req.tiers)] : [...MEMORY_TIERS];
       const degraded: string[] = [];
@@ -269,26 +273,28 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         .map((e, i) => ({ e, s: { ...scores[i]!, fused: lifted[i]! } }))
         .sort((a, b) => b.s.fused - a.s.fused || a.e.item.id.localeCompare(b.e.item.id));
 
-      const items = diversify(order, req.k).map(({ e, s }) => {
-        const passage = e.cand.group === 'memory' ? bestPassage(e.item.text, asked) : undefined;
-        const text = passage?.text ?? e.item.text;
-        const coverage = termCoverage(asked, text);
-        return {
-          ...e.item,
-          text,
-          source: passage
-            ? { ...e.item.source, passage: { start: passage.start, end: passage.end } }
-            : e.item.source,
-          score: {
-            ...s,
-            textRank: e.textRank,
-            vectorRank: e.vectorRank,
-            similarity: e.cand.vector ?? null,
-            coverage,
-          },
-          confidence: confidence(tuning.confidence, { vector: e.cand.vector, coverage }),
-        };
-      });
+      const items = diversify(order, offset + req.k)
+        .slice(offset)
+        .map(({ e, s }) => {
+          const passage = e.cand.group === 'memory' ? bestPassage(e.item.text, asked) : undefined;
+          const text = passage?.text ?? e.item.text;
+          const coverage = termCoverage(asked, text);
+          return {
+            ...e.item,
+            text,
+            source: passage
+              ? { ...e.item.source, passage: { start: passage.start, end: passage.end } }
+              : e.item.source,
+            score: {
+              ...s,
+              textRank: e.textRank,
+              vectorRank: e.vectorRank,
+              similarity: e.cand.vector ?? null,
+              coverage,
+            },
+            confidence: confidence(tuning.confidence, { vector: e.cand.vector, coverage }),
+          };
+        });
       const t4 = performance.now();
       const ms = (x: number) => Math.round(x * 100) / 100;
       const result: RecallResult = {

@@ -43,6 +43,8 @@ export interface RecallRequest {
   /** Only this user's memories (null: only memories without a user). Omitted: the whole tenant. */
   userId?: string | null | undefined;
   k: number;
+  /** Skip this many of the best items first: the next page of the same ranking (default 0). */
+  offset?: number | undefined;
   tiers?: MemoryTier[] | undefined;
   /** A hard filter on when memories happened (ms since epoch). */
   timeRange?: TimeRange | undefined;
