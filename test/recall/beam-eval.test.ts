@@ -68,6 +68,13 @@ const questions = {
   ],
   abstention: [{ question: 'What did my manager say about the budget?', ideal_response: 'none' }],
   summarization: [{ question: 'Summarise the plan.', ideal_summary: 'x', source_chat_ids: null }],
+  event_ordering: [
+    {
+      question: 'In what order did I bring things up?',
+      answer: 'x',
+      source_chat_ids: [[0], [2, [4]]],
+    },
+  ],
 };
 
 const root = mkdtempSync(join(tmpdir(), 'engram-beam-'));
@@ -102,6 +109,8 @@ describe('BEAM evaluation', () => {
     expect(conv.batches[1]!.messages[0]!.at.toISOString()).toBe('2024-04-02T00:00:00.000Z');
     const ku = conv.questions.find((q) => q.ability === 'knowledge_update')!;
     expect(ku).toMatchObject({ ids: [2, 4], original: [2], updated: [4] });
+    const order = conv.questions.find((q) => q.ability === 'event_ordering')!;
+    expect(order.ids).toEqual([0, 2, 4]);
   });
 
   it('AUROC is the chance a positive outscores a negative, ties half', () => {
@@ -140,13 +149,13 @@ describe('BEAM evaluation', () => {
     });
     try {
       const report = await runBeamEval([conv], { memory, recall, ks: [1, 5], baseline: 'bm25' });
-      expect(report.overall.questions).toBe(2);
+      expect(report.overall.questions).toBe(3);
       expect(report.skipped.noEvidence).toBe(1);
-      expect(report.byAbility['information_extraction']?.recall[5]).toBe(1);
+      expect(report.byAbility['information_extraction']?.recall[1]).toBe(1);
       expect(report.overall.recall[5]).toBe(1);
-      expect(report.baseline?.overall.questions).toBe(2);
-      expect(report.knowledgeUpdate.questions).toBe(1);
-      expect(report.abstention).toMatchObject({ answerable: 2, abstention: 1 });
+      expect(report.baseline?.overall.questions).toBe(3);
+      expect(report.knowledgeUpdate).toMatchObject({ questions: 1, updatedFirst: 1 });
+      expect(report.abstention).toMatchObject({ answerable: 3, abstention: 1 });
       expect(report.abstention.auroc).toBeGreaterThanOrEqual(0);
       expect(report.tokensInTopK[1]).toBeGreaterThan(0);
       expect(report.ingest.messages).toBe(6);
@@ -157,7 +166,7 @@ describe('BEAM evaluation', () => {
       });
       expect(turns).toBe(6);
       const table = formatBeamReport(report);
-      expect(table).toMatch(/overall\s+2\s+/);
+      expect(table).toMatch(/overall\s+3\s+/);
       expect(table).toContain('knowledge update');
       expect(table).toContain('abstention: AUROC');
     } finally {
