@@ -17,9 +17,13 @@ import {
   Bm25Baseline,
   firstDistinctTurns,
   latencySummary,
+  phaseMeans,
   recallAt,
+  recallTable,
+  timingLines,
   turnsBehind,
   type RecallAtK,
+  type TableRow,
 } from './recall-metrics.js';
 
 export interface BeamEvalReport {
@@ -263,12 +267,7 @@ export async function runBeamEval(
       meanAbstention: mean(confidence.abstention),
     },
     latencyMs: latencySummary(latencies),
-    phaseMeansMs: Object.fromEntries(
-      [...phases].map(([p, ms]) => [
-        p,
-        Math.round((ms / Math.max(1, latencies.length)) * 100) / 100,
-      ]),
-    ),
+    phaseMeansMs: phaseMeans(phases, latencies.length),
     ingest: { messages: messageCount, seconds: ingestMs / 1000, memories },
     skipped: { noEvidence },
   };
@@ -279,28 +278,12 @@ export async function runBeamEval(
 
 /** The report as a plain-text table. */
 export function formatBeamReport(r: BeamEvalReport): string {
-  const head = [
-    '',
-    'questions',
-    ...r.ks.map((k) => `R@${k}`),
-    ...(r.baseline ? r.ks.map((k) => `bm25 R@${k}`) : []),
-  ];
-  const rows: string[][] = [head];
-  const row = (label: string, x: RecallAtK, b?: RecallAtK) => [
-    label,
-    String(x.questions),
-    ...r.ks.map((k) => (x.recall[k] ?? 0).toFixed(3)),
-    ...(r.baseline ? r.ks.map((k) => (b ? (b.recall[k] ?? 0).toFixed(3) : '')) : []),
-  ];
-  rows.push(row('overall', r.overall, r.baseline?.overall));
+  const rows: TableRow[] = [['overall', r.overall, r.baseline?.overall]];
   for (const [name, x] of Object.entries(r.byAbility))
-    rows.push(row(`  ${name}`, x, r.baseline?.byAbility[name]));
-  for (const [name, x] of Object.entries(r.byConversation)) rows.push(row(`  ${name}`, x));
-  rows.push(row('cut at k messages', r.atKMessages.overall));
-  const widths = head.map((_, i) => Math.max(...rows.map((x) => (x[i] ?? '').length)));
-  const lines = rows.map((x) =>
-    x.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
-  );
+    rows.push([`  ${name}`, x, r.baseline?.byAbility[name]]);
+  for (const [name, x] of Object.entries(r.byConversation)) rows.push([`  ${name}`, x]);
+  rows.push(['cut at k messages', r.atKMessages.overall]);
+  const lines = recallTable(r.ks, r.baseline !== undefined, rows);
   lines.push('');
   lines.push(
     `o200k tokens in the top k items: ${r.ks.map((k) => `${k}→${(r.tokensInTopK[k] ?? 0).toFixed(0)}`).join(', ')}`,
@@ -312,14 +295,7 @@ export function formatBeamReport(r: BeamEvalReport): string {
   lines.push(
     `abstention: AUROC ${Number.isNaN(a.auroc) ? 'n/a' : a.auroc.toFixed(3)} (best item's confidence, ${a.answerable} answerable vs ${a.abstention} abstention questions; means ${a.meanAnswerable.toFixed(3)} vs ${a.meanAbstention.toFixed(3)})`,
   );
-  lines.push(
-    `recall latency: p50 ${r.latencyMs.p50.toFixed(1)} ms, p95 ${r.latencyMs.p95.toFixed(1)} ms (${r.latencyMs.count} queries, query embedding included)`,
-  );
-  lines.push(
-    `mean per recall phase: ${Object.entries(r.phaseMeansMs)
-      .map(([p, ms]) => `${p} ${ms.toFixed(1)} ms`)
-      .join(', ')}`,
-  );
+  lines.push(...timingLines(r.latencyMs, r.phaseMeansMs));
   lines.push(
     `ingested ${r.ingest.messages} messages (${r.ingest.memories} memories with episodes) in ${r.ingest.seconds.toFixed(1)} s; skipped ${r.skipped.noEvidence} questions without evidence ids`,
   );

@@ -11,11 +11,15 @@ import {
   Bm25Baseline,
   firstDistinctTurns,
   latencySummary,
+  phaseMeans,
   recallAt,
+  recallTable,
+  timingLines,
   turnsBehind,
   withinWords,
   wordCount,
   type RecallAtK,
+  type TableRow,
 } from './recall-metrics.js';
 
 export type { RecallAtK } from './recall-metrics.js';
@@ -244,12 +248,7 @@ export async function runLocomoEval(
       ks.map((k) => [k, questionsAsked > 0 ? (behind.get(k) ?? 0) / questionsAsked : 0]),
     ),
     latencyMs: latencySummary(latencies),
-    phaseMeansMs: Object.fromEntries(
-      [...phases].map(([p, ms]) => [
-        p,
-        Math.round((ms / Math.max(1, latencies.length)) * 100) / 100,
-      ]),
-    ),
+    phaseMeansMs: phaseMeans(phases, latencies.length),
     ingest: { turns: turnCount, seconds: ingestMs / 1000, memories },
     skipped,
   };
@@ -260,31 +259,15 @@ export async function runLocomoEval(
 
 /** The report as a plain-text table. */
 export function formatLocomoReport(r: LocomoEvalReport): string {
-  const head = [
-    '',
-    'questions',
-    ...r.ks.map((k) => `R@${k}`),
-    ...(r.baseline ? r.ks.map((k) => `bm25 R@${k}`) : []),
-  ];
-  const rows: string[][] = [head];
-  const row = (label: string, x: RecallAtK, b?: RecallAtK) => [
-    label,
-    String(x.questions),
-    ...r.ks.map((k) => (x.recall[k] ?? 0).toFixed(3)),
-    ...(r.baseline ? r.ks.map((k) => (b ? (b.recall[k] ?? 0).toFixed(3) : '')) : []),
-  ];
-  rows.push(row('overall', r.overall, r.baseline?.overall));
+  const rows: TableRow[] = [['overall', r.overall, r.baseline?.overall]];
   for (const [name, x] of Object.entries(r.byCategory))
-    rows.push(row(`  ${name}`, x, r.baseline?.byCategory[name]));
-  for (const [name, x] of Object.entries(r.byConversation)) rows.push(row(`  ${name}`, x));
-  rows.push(row('cut at k turns', r.atKTurns.overall));
-  for (const [name, x] of Object.entries(r.atKTurns.byCategory)) rows.push(row(`  ${name}`, x));
-  rows.push(row(`cut at ${WORDS_PER_SLOT}·k words`, r.withinWords.overall));
-  for (const [name, x] of Object.entries(r.withinWords.byCategory)) rows.push(row(`  ${name}`, x));
-  const widths = head.map((_, i) => Math.max(...rows.map((x) => (x[i] ?? '').length)));
-  const lines = rows.map((x) =>
-    x.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
-  );
+    rows.push([`  ${name}`, x, r.baseline?.byCategory[name]]);
+  for (const [name, x] of Object.entries(r.byConversation)) rows.push([`  ${name}`, x]);
+  rows.push(['cut at k turns', r.atKTurns.overall]);
+  for (const [name, x] of Object.entries(r.atKTurns.byCategory)) rows.push([`  ${name}`, x]);
+  rows.push([`cut at ${WORDS_PER_SLOT}·k words`, r.withinWords.overall]);
+  for (const [name, x] of Object.entries(r.withinWords.byCategory)) rows.push([`  ${name}`, x]);
+  const lines = recallTable(r.ks, r.baseline !== undefined, rows);
   lines.push('');
   lines.push(
     `words in the top k items: ${r.ks.map((k) => `${k}→${(r.wordsInTopK[k] ?? 0).toFixed(0)}`).join(', ')}`,
@@ -292,14 +275,7 @@ export function formatLocomoReport(r: LocomoEvalReport): string {
   lines.push(
     `turns behind the top k items: ${r.ks.map((k) => `${k}→${(r.turnsBehindTopK[k] ?? 0).toFixed(1)}`).join(', ')}`,
   );
-  lines.push(
-    `recall latency: p50 ${r.latencyMs.p50.toFixed(1)} ms, p95 ${r.latencyMs.p95.toFixed(1)} ms (${r.latencyMs.count} queries, query embedding included)`,
-  );
-  lines.push(
-    `mean per recall phase: ${Object.entries(r.phaseMeansMs)
-      .map(([p, ms]) => `${p} ${ms.toFixed(1)} ms`)
-      .join(', ')}`,
-  );
+  lines.push(...timingLines(r.latencyMs, r.phaseMeansMs));
   lines.push(
     `ingested ${r.ingest.turns} turns (${r.ingest.memories} memories with episodes) in ${r.ingest.seconds.toFixed(1)} s; skipped ${r.skipped.adversarial} adversarial and ${r.skipped.noEvidence} evidence-less questions`,
   );

@@ -123,3 +123,48 @@ export class Bm25Baseline<T> {
       .map(([d]) => [this.keys[d]!]);
   }
 }
+
+/** Mean milliseconds per recall phase over `count` recalls. */
+export function phaseMeans(totals: Map<string, number>, count: number): Record<string, number> {
+  return Object.fromEntries(
+    [...totals].map(([p, ms]) => [p, Math.round((ms / Math.max(1, count)) * 100) / 100]),
+  );
+}
+
+export type TableRow = [label: string, recall: RecallAtK, baseline?: RecallAtK | undefined];
+
+/** Recall rows as an aligned plain-text table: questions, R@k and, with a baseline, its R@k. */
+export function recallTable(ks: number[], withBaseline: boolean, rows: TableRow[]): string[] {
+  const head = [
+    '',
+    'questions',
+    ...ks.map((k) => `R@${k}`),
+    ...(withBaseline ? ks.map((k) => `bm25 R@${k}`) : []),
+  ];
+  const cells = [
+    head,
+    ...rows.map(([label, x, b]) => [
+      label,
+      String(x.questions),
+      ...ks.map((k) => (x.recall[k] ?? 0).toFixed(3)),
+      ...(withBaseline ? ks.map((k) => (b ? (b.recall[k] ?? 0).toFixed(3) : '')) : []),
+    ]),
+  ];
+  const widths = head.map((_, i) => Math.max(...cells.map((x) => (x[i] ?? '').length)));
+  return cells.map((x) =>
+    x.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+  );
+}
+
+/** The latency and per-phase lines every evaluation prints under its table. */
+export function timingLines(
+  latencyMs: { p50: number; p95: number; count: number },
+  phaseMeansMs: Record<string, number>,
+): string[] {
+  return [
+    `recall latency: p50 ${latencyMs.p50.toFixed(1)} ms, p95 ${latencyMs.p95.toFixed(1)} ms (${latencyMs.count} queries, query embedding included)`,
+    `mean per recall phase: ${Object.entries(phaseMeansMs)
+      .map(([p, ms]) => `${p} ${ms.toFixed(1)} ms`)
+      .join(', ')}`,
+  ];
+}

@@ -164,7 +164,11 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       const tVector = performance.now();
       let firstTextHits: MemoryHit[] = [];
       if (vectorHits.length === 0) {
-        firstTextHits = await store.searchText({ ...scope, query: textQuery(query), k: n });
+        firstTextHits = await store.searchText({
+          ...scope,
+          query: textQuery(query, tuning.dropFrame),
+          k: n,
+        });
       }
       const named = namedSpeakers(
         queryWords,
@@ -173,7 +177,11 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       const stripped = named.size > 0 ? withoutNames(query, named) : undefined;
       let textHits: MemoryHit[] = firstTextHits;
       if (vectorHits.length > 0 || stripped !== undefined) {
-        textHits = await store.searchText({ ...scope, query: textQuery(stripped ?? query), k: n });
+        textHits = await store.searchText({
+          ...scope,
+          query: textQuery(stripped ?? query, tuning.dropFrame),
+          k: n,
+        });
       }
 
       const entries = new Map<string, Entry>();
