@@ -166,7 +166,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       if (vectorHits.length === 0) {
         firstTextHits = await store.searchText({
           ...scope,
-          query: textQuery(query, tuning.dropFrame),
+          query: textQuery(query),
           k: n,
         });
       }
@@ -179,7 +179,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       if (vectorHits.length > 0 || stripped !== undefined) {
         textHits = await store.searchText({
           ...scope,
-          query: textQuery(stripped ?? query, tuning.dropFrame),
+          query: textQuery(stripped ?? query),
           k: n,
         });
       }
