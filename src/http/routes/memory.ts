@@ -34,7 +34,13 @@ const turnSchema = z.object({
     .describe(
       'Your id for this turn: sending it again (a retry) returns the stored turn, never a duplicate.',
     ),
-  speaker: z.string().min(1).max(200),
+  speaker: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe(
+      'Who said it: the chat role (`user`, `assistant`) in an agent’s conversation, or a person’s name in a dialogue between people. Recall reads the kind of conversation from it (docs/recall.md).',
+    ),
   content: z.string().min(1).max(MAX_TURN_CHARS),
   at: timeSchema.optional(),
   metadata: metadataSchema.optional(),
