@@ -125,6 +125,17 @@ describe('updates', () => {
     expect(lifted[0]).toBe(1);
   });
 
+  it('in a chain of restatements the newest ranks above every earlier one, not level with one', () => {
+    const chain = [
+      turn('user', 1, 'The login API response time is 800 ms.'),
+      turn('user', 2, 'The login API response time is 500 ms now.'),
+      turn('user', 3, 'The login API response time is 250 ms after the cache.'),
+    ];
+    const lifted = liftUpdates(chain, [1, 0.8, 0.75], asked, 0.3);
+    expect(lifted[2]).toBeGreaterThan(lifted[1]!);
+    expect(lifted[1]).toBeGreaterThan(lifted[0]!);
+  });
+
   it('leaves other speakers, older restatements, weak matches and a zero weight alone', () => {
     const older = turn('user', 1, 'The login API response time is 800 ms.');
     expect(liftUpdates([older, turn('assistant', 2, older.text)], [1, 0.8], asked, 0.5)).toEqual([

@@ -52,19 +52,23 @@ export function liftUpdates(
       i,
       matched: new Set(terms(cands[i]!.text).filter((t) => queryTerms.has(t))),
     }));
-  // Oldest first, so a chain of updates lifts the newest above all before it.
+  // Oldest first, and each newer statement settled only after every older one: in a chain of
+  // updates the newest is then lifted above the already lifted middle one, not level with it.
   top.sort((a, b) => (cands[a.i]!.occurredAt ?? 0) - (cands[b.i]!.occurredAt ?? 0));
-  for (const [ai, a] of top.entries()) {
-    if (a.matched.size < 2) continue;
-    const older = cands[a.i]!;
-    for (const b of top.slice(ai + 1)) {
-      const newer = cands[b.i]!;
+  for (const [bi, b] of top.entries()) {
+    const newer = cands[b.i]!;
+    const own = out[b.i]!;
+    let lifted = own;
+    for (const a of top.slice(0, bi)) {
+      if (a.matched.size < 2) continue;
+      const older = cands[a.i]!;
       if (newer.speaker !== older.speaker) continue;
       if ((newer.occurredAt ?? 0) <= (older.occurredAt ?? 0)) continue;
       if (![...a.matched].every((t) => b.matched.has(t))) continue;
-      if (out[b.i]! < out[a.i]! && out[b.i]! >= (1 - update) * out[a.i]!)
-        out[b.i] = out[a.i]! * 1.0001;
+      if (own < out[a.i]! && own >= (1 - update) * out[a.i]!)
+        lifted = Math.max(lifted, out[a.i]! * 1.0001);
     }
+    out[b.i] = lifted;
   }
   return out;
 }
