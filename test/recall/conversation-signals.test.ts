@@ -90,6 +90,44 @@ describe('passages', () => {
     );
   });
 
+  it('cover any text exactly: unicode, CRLF, tabs, blank-space paragraphs, unclosed fences', () => {
+    const piece = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      fc.constantFrom('\r\n', '\n\n', '\t', ' \n \n', '```', '```js\n', '. ', '😀 ', 'word '),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), fc.integer({ min: 1, max: 8 }), (ps, max) => {
+        const text = ps.join('');
+        let at = 0;
+        for (const p of passagesOf(text, max)) {
+          expect(text.slice(p.start, p.end)).toBe(p.text);
+          expect(p.text).toBe(p.text.trim());
+          expect(p.start).toBeGreaterThanOrEqual(at);
+          expect(text.slice(at, p.start).trim()).toBe('');
+          // Never a cut between the halves of a surrogate pair.
+          for (const cut of [p.start, p.end])
+            expect(/^[\uD800-\uDBFF][\uDC00-\uDFFF]$/.test(text.slice(cut - 1, cut + 1))).toBe(
+              false,
+            );
+          at = p.end;
+        }
+        expect(text.slice(at).trim()).toBe('');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a long message of blank lines is split in linear time', () => {
+    // Not a timing claim: quadratic work here (each blank line rescanning the blank lines after
+    // it) takes seconds; linear work takes milliseconds.
+    const text = `${'word '.repeat(200)}\n${' \n'.repeat(125_000)}`;
+    const started = performance.now();
+    const best = bestPassage(text, queryTerms('word'))!;
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(text.slice(best.start, best.end)).toBe(best.text);
+  });
+
   it('a long message answers with the passage that holds the query’s terms', () => {
     const text = [
       paragraph(100, 'setup'),

@@ -83,7 +83,9 @@ function join(text: string, units: Passage[], maxWords: number): Passage[] {
 export function passagesOf(text: string, maxWords = PASSAGE_MAX_WORDS): Passage[] {
   // Paragraphs, with a fenced code block kept as one unit however many blank lines it holds.
   const units: Passage[] = [];
-  const blocks = /```[\s\S]*?(?:```|$)|[^\n]+(?:\n(?!\s*\n)(?!```)[^\n]*)*/g;
+  // A blank line is blank space then a newline; `[^\S\n]*` rather than `\s*` so the check does
+  // not run on through every following blank line (quadratic on a message of blank lines).
+  const blocks = /```[\s\S]*?(?:```|$)|[^\n]+(?:\n(?![^\S\n]*\n)(?!```)[^\n]*)*/g;
   for (const m of text.matchAll(blocks)) {
     if (m[0].trim() === '') continue;
     units.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
