@@ -75,14 +75,39 @@ function ids(value: unknown): number[] {
   return [];
 }
 
+/** The batch's messages, checked for the fields the evaluation reads. */
+function batchMessages(name: string, batch: unknown, at: number): RawMessage[] {
+  const where = `${name}: chat.json batch ${at + 1}`;
+  if (!isObject(batch)) throw new AppError('VALIDATION_FAILED', `${where} is not an object`);
+  const turns = batch['turns'] ?? [];
+  if (!Array.isArray(turns))
+    throw new AppError('VALIDATION_FAILED', `${where}: "turns" is not a list of message groups`);
+  const messages: unknown[] = turns.flat();
+  messages.forEach((m, i) => {
+    // Only user and assistant messages are kept; others are skipped unread.
+    const kept = isObject(m) && (m['role'] === 'user' || m['role'] === 'assistant');
+    const problem = !isObject(m)
+      ? 'is not an object'
+      : kept && !Number.isInteger(m['id'])
+        ? `has id ${JSON.stringify(m['id'])}, not a whole number`
+        : kept && typeof m['content'] !== 'string'
+          ? 'has no "content" text'
+          : undefined;
+    if (problem !== undefined)
+      throw new AppError('VALIDATION_FAILED', `${where}, message ${i + 1} ${problem}`);
+  });
+  return messages as RawMessage[];
+}
+
 export function parseBeamChat(name: string, raw: unknown): BeamBatch[] {
   if (!Array.isArray(raw)) {
     throw new AppError('VALIDATION_FAILED', `${name}: chat.json is not a list of batches`);
   }
   const batches: BeamBatch[] = [];
   let anchor: Date | undefined;
-  for (const batch of raw as RawBatch[]) {
-    const messages = (batch.turns ?? []).flat();
+  for (const [at, value] of raw.entries()) {
+    const messages = batchMessages(name, value, at);
+    const batch = value as RawBatch;
     const anchorText =
       batch.time_anchor ?? messages.find((m) => typeof m.time_anchor === 'string')?.time_anchor;
     if (typeof anchorText === 'string') anchor = parseBeamDate(anchorText);
@@ -136,7 +161,11 @@ export async function loadBeamConversation(dir: string): Promise<BeamConversatio
     try {
       text = await readFile(path, 'utf8');
     } catch (cause) {
-      throw new AppError('VALIDATION_FAILED', `${path} cannot be read`, { cause });
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${path} cannot be read; a BEAM conversation folder holds chat.json and probing_questions/probing_questions.json`,
+        { cause },
+      );
     }
     try {
       return JSON.parse(text);

@@ -10,7 +10,8 @@ import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
-import { loadBeamConversation, parseBeamDate } from '../../src/eval/beam-data.js';
+import { isAppError } from '../../src/domain/errors.js';
+import { loadBeamConversation, parseBeamChat, parseBeamDate } from '../../src/eval/beam-data.js';
 import { formatBeamReport, runBeamEval } from '../../src/eval/beam-eval.js';
 import { auroc } from '../../src/eval/recall-metrics.js';
 import { createMemoryService } from '../../src/memory/memory-service.js';
@@ -111,6 +112,45 @@ describe('BEAM evaluation', () => {
     expect(ku).toMatchObject({ ids: [2, 4], original: [2], updated: [4] });
     const order = conv.questions.find((q) => q.ability === 'event_ordering')!;
     expect(order.ids).toEqual([0, 2, 4]);
+  });
+
+  it('a malformed conversation is refused with a message naming the place, not a crash', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [[null], /batch 1 is not an object/],
+      [[{ batch_number: 1, turns: 'x' }], /batch 1: "turns" is not a list/],
+      [[{ turns: [[null]] }], /batch 1, message 1 is not an object/],
+      [
+        [{ turns: [] }, { turns: [[{ role: 'user', id: '4', content: 'x' }]] }],
+        /batch 2, message 1 has id "4"/,
+      ],
+      [[{ turns: [[{ role: 'user', id: 1.5, content: 'x' }]] }], /id 1.5, not a whole number/],
+      [[{ turns: [[{ role: 'assistant', id: 1 }]] }], /message 1 has no "content"/],
+    ];
+    for (const [raw, message] of cases) {
+      let error: unknown;
+      try {
+        parseBeamChat('beam-x', raw);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isAppError(error) && error.code).toBe('VALIDATION_FAILED');
+      expect((error as Error).message).toMatch(message);
+    }
+    // Messages of other roles are skipped unread; empty ones are dropped.
+    const batches = parseBeamChat('beam-x', [
+      {
+        turns: [
+          [
+            { role: 'system' },
+            { role: 'user', id: 0, content: ' ' },
+            { role: 'user', id: 1, content: 'hi' },
+          ],
+        ],
+      },
+    ]);
+    expect(batches[0]!.messages.map((m) => m.id)).toEqual([1]);
+    // A folder without the files says what a conversation folder holds.
+    await expect(loadBeamConversation(root)).rejects.toThrow(/chat\.json and probing_questions/);
   });
 
   it('AUROC is the chance a positive outscores a negative, ties half', () => {
