@@ -146,6 +146,7 @@ describe('passages', () => {
 
 describe('updates', () => {
   const turn = (speaker: string, occurredAt: number, text: string) => ({
+    userId: 'dev' as string | null,
     speaker,
     occurredAt,
     text,
@@ -161,6 +162,15 @@ describe('updates', () => {
     const lifted = liftUpdates(cands, [1, 0.8], asked, 0.5);
     expect(lifted[1]).toBeGreaterThan(lifted[0]!);
     expect(lifted[0]).toBe(1);
+  });
+
+  it('a newer statement by another user (every user’s speaker is "user") is not an update', () => {
+    const alice = { ...turn('user', 1, 'The login API response time is 800 ms.'), userId: 'alice' };
+    const bob = { ...turn('user', 2, 'The login API response time is 250 ms.'), userId: 'bob' };
+    expect(liftUpdates([alice, bob], [1, 0.8], asked, 0.5)).toEqual([1, 0.8]);
+    expect(
+      liftUpdates([alice, { ...bob, userId: 'alice' }], [1, 0.8], asked, 0.5)[1],
+    ).toBeGreaterThan(1);
   });
 
   it('in a chain of restatements the newest ranks above every earlier one, not level with one', () => {

@@ -8,6 +8,8 @@ import { terms, words } from './text-analysis.js';
 
 export interface Entry {
   cand: Candidate;
+  /** The user a memory belongs to (null for chunks, facts and memories without a user). */
+  userId: string | null;
   item: Omit<RecallItem, 'score' | 'confidence'>;
   textRank: number | null;
   vectorRank: number | null;
@@ -43,6 +45,7 @@ export function memoryEntry(m: MemoryItem, salience: number): Entry {
         ...(m.source.memoryId === undefined ? {} : { memoryId: m.source.memoryId }),
       },
     },
+    userId: m.userId,
     textRank: null,
     vectorRank: null,
   };
@@ -86,6 +89,7 @@ export function chunkEntry(c: ChunkCandidate): Entry {
       speaker: null,
       source: { documentId: c.documentId, chunkId: c.chunkId },
     },
+    userId: null,
     textRank: c.textRank ?? null,
     vectorRank: c.vectorRank ?? null,
   };
@@ -117,6 +121,7 @@ export function factEntry(f: FactCandidate, i: number): Entry {
       speaker: null,
       source: { entityIds: f.entityIds },
     },
+    userId: null,
     textRank: i + 1,
     vectorRank: null,
   };

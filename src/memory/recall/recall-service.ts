@@ -268,6 +268,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       const asked = queryTerms(query);
       const lifted = liftUpdates(
         list.map((e) => ({
+          userId: e.userId,
           speaker: e.item.speaker,
           occurredAt: e.item.occurredAt,
           text: e.item.text,

@@ -1,8 +1,8 @@
 // Knowledge that changes: when a person states something again later ("the login API now answers
 // in 250 ms" after "it answers in 800 ms"), the newer statement is the current one. Among the best
-// candidates, a later turn by the same speaker that matches every query term an earlier one
-// matches (and at least two) is lifted just above it when its score is within `update` of it, so
-// a question about the current value finds the newer statement first while both stay in the list.
+// candidates, a later turn by the same speaker of the same user that matches every query term an
+// earlier one matches (and at least two) is lifted just above it when its score is within `update`
+// of it, so a question about the current value finds the newer statement first while both stay in the list.
 // Only a question about the present asks for the current value: "what is my rate limit" does,
 // "when did I first set a rate limit" asks about the past and keeps the order as it is.
 import { terms, words } from './text-analysis.js';
@@ -20,6 +20,8 @@ export function asksCurrentState(query: string): boolean {
 }
 
 export interface UpdateCandidate {
+  /** Whose memory it is: chat roles name no one ("user" is every user), so the speaker alone does not. */
+  userId: string | null;
   speaker: string | null;
   occurredAt: number | null;
   text: string;
@@ -62,7 +64,7 @@ export function liftUpdates(
     for (const a of top.slice(0, bi)) {
       if (a.matched.size < 2) continue;
       const older = cands[a.i]!;
-      if (newer.speaker !== older.speaker) continue;
+      if (newer.speaker !== older.speaker || newer.userId !== older.userId) continue;
       if ((newer.occurredAt ?? 0) <= (older.occurredAt ?? 0)) continue;
       if (![...a.matched].every((t) => b.matched.has(t))) continue;
       if (own < out[a.i]! && own >= (1 - update) * out[a.i]!)
