@@ -2,7 +2,8 @@
 // in 250 ms" after "it answers in 800 ms"), the newer statement is the current one. Among the best
 // candidates, a later turn by the same speaker of the same user that matches every query term an
 // earlier one matches (and at least two) is lifted just above it when its score is within `update`
-// of it, so a question about the current value finds the newer statement first while both stay in the list.
+// of it, so a question about the current value finds the newer statement first while both stay
+// in the list.
 // Only a question about the present asks for the current value: "what is my rate limit" does,
 // "when did I first set a rate limit" asks about the past and keeps the order as it is.
 import { terms, words } from './text-analysis.js';
