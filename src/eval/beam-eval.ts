@@ -93,11 +93,19 @@ export interface BeamQuestionOutcome {
   items: RecallItem[];
 }
 
-/** A message longer than one turn may hold is sent as consecutive turns, as a client would. */
-function turnParts(content: string): string[] {
+/**
+ * A message longer than one turn may hold is sent as consecutive turns, as a client would: never
+ * between the halves of a surrogate pair (the stores would keep each half as U+FFFD).
+ */
+export function turnParts(content: string): string[] {
   const parts: string[] = [];
-  for (let at = 0; at < content.length; at += MAX_TURN_CHARS)
-    parts.push(content.slice(at, at + MAX_TURN_CHARS));
+  for (let at = 0; at < content.length;) {
+    let end = Math.min(content.length, at + MAX_TURN_CHARS);
+    const last = content.charCodeAt(end - 1);
+    if (end < content.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    parts.push(content.slice(at, end));
+    at = end;
+  }
   return parts;
 }
 

@@ -12,7 +12,8 @@ import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { isAppError } from '../../src/domain/errors.js';
 import { loadBeamConversation, parseBeamChat, parseBeamDate } from '../../src/eval/beam-data.js';
-import { formatBeamReport, runBeamEval } from '../../src/eval/beam-eval.js';
+import { formatBeamReport, runBeamEval, turnParts } from '../../src/eval/beam-eval.js';
+import { MAX_TURN_CHARS } from '../../src/memory/memory-service.js';
 import { auroc } from '../../src/eval/recall-metrics.js';
 import { createMemoryService } from '../../src/memory/memory-service.js';
 import { createIntentClassifier } from '../../src/memory/recall/intent.js';
@@ -151,6 +152,16 @@ describe('BEAM evaluation', () => {
     expect(batches[0]!.messages.map((m) => m.id)).toEqual([1]);
     // A folder without the files says what a conversation folder holds.
     await expect(loadBeamConversation(root)).rejects.toThrow(/chat\.json and probing_questions/);
+  });
+
+  it('a message longer than a turn is sent as turns that never split a surrogate pair', () => {
+    const content = `${'a'.repeat(MAX_TURN_CHARS - 1)}😀${'b'.repeat(10)}`;
+    const parts = turnParts(content);
+    expect(parts.join('')).toBe(content);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(MAX_TURN_CHARS);
+      expect(/[\uD800-\uDBFF]$/.test(part)).toBe(false);
+    }
   });
 
   it('AUROC is the chance a positive outscores a negative, ties half', () => {
