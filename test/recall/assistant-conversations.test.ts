@@ -150,5 +150,27 @@ for (const backend of MEMORY_BACKENDS) {
         expect(item.confidence).toBeLessThanOrEqual(1);
       }
     });
+
+    it('keeps confidence and similarity finite when a vector is all zeros', async (ctx) => {
+      if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
+      // The hashing embedder maps text without ASCII words to the zero vector; PostgreSQL's
+      // cosine distance of a zero vector is NaN, which JSON sends as null.
+      const session = await memory.createSession('t-zero', { userId: 'dev' });
+      await memory.addTurns('t-zero', session.id, [
+        { speaker: 'user', content: '日本語のメモ: デプロイは月曜日に。', at: MARCH_15 },
+        { speaker: 'assistant', content: 'The deploy is on Monday.', at: MARCH_15 + 60_000 },
+      ]);
+      await memory.settle();
+      for (const query of ['デプロイ', 'When is the deploy?']) {
+        const result = await recallWith().recall({ tenantId: 't-zero', query, k: 5 });
+        expect(result.items.length).toBeGreaterThan(0);
+        for (const item of result.items) {
+          expect(Number.isFinite(item.confidence)).toBe(true);
+          expect(item.score.similarity === null || Number.isFinite(item.score.similarity)).toBe(
+            true,
+          );
+        }
+      }
+    });
   });
 }

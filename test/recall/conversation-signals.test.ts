@@ -225,6 +225,16 @@ describe('confidence', () => {
     );
   });
 
+  it('is a number in [0, 1] even when a similarity is not', () => {
+    for (const vector of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const c = confidence({ ...DEFAULT_CONFIDENCE, vector: 1 }, { vector, coverage: 0.5 });
+      expect(c).toBe(
+        confidence({ ...DEFAULT_CONFIDENCE, vector: 1 }, { vector: undefined, coverage: 0.5 }),
+      );
+      expect(Number.isFinite(confidence(DEFAULT_CONFIDENCE, { vector, coverage: 0.5 }))).toBe(true);
+    }
+  });
+
   it('coverage is the share of the query’s content terms the text holds', () => {
     const asked = queryTerms('When does my first sprint end?');
     expect(termCoverage(asked, 'My first sprint ends on March 29.')).toBe(1);

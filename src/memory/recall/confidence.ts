@@ -33,6 +33,8 @@ export function confidence(
   model: ConfidenceModel,
   signals: { vector: number | undefined; coverage: number },
 ): number {
-  const z = model.bias + model.vector * (signals.vector ?? 0) + model.coverage * signals.coverage;
+  // A zero vector has no cosine (PostgreSQL answers NaN): no vector evidence, as without an embedder.
+  const vector = Number.isFinite(signals.vector) ? signals.vector! : 0;
+  const z = model.bias + model.vector * vector + model.coverage * signals.coverage;
   return Math.round((1 / (1 + Math.exp(-z))) * 1000) / 1000;
 }

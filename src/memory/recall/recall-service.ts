@@ -288,6 +288,8 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
           const passage = e.cand.group === 'memory' ? bestPassage(e.item.text, asked) : undefined;
           const text = passage?.text ?? e.item.text;
           const coverage = termCoverage(asked, text);
+          // NaN when either vector is all zeros (PostgreSQL's cosine distance): no similarity.
+          const similarity = Number.isFinite(e.cand.vector) ? e.cand.vector! : null;
           return {
             ...e.item,
             text,
@@ -298,10 +300,13 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
               ...s,
               textRank: e.textRank,
               vectorRank: e.vectorRank,
-              similarity: e.cand.vector ?? null,
+              similarity,
               coverage,
             },
-            confidence: confidence(tuning.confidence, { vector: e.cand.vector, coverage }),
+            confidence: confidence(tuning.confidence, {
+              vector: similarity ?? undefined,
+              coverage,
+            }),
           };
         });
       const t4 = performance.now();
