@@ -71,7 +71,7 @@ const itemSchema = z.object({
       .object({ start: z.number().int(), end: z.number().int() })
       .optional()
       .describe(
-        'Set when `text` is the passage of a long memory that best matches the query: character offsets [start, end) into the full text.',
+        'Set when `text` is the passage of a long memory that best matches the query: offsets [start, end) into the full text in UTF-16 code units (an emoji counts two).',
       ),
   }),
   score: scoreSchema,

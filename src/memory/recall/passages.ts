@@ -10,7 +10,7 @@ export const PASSAGE_MAX_WORDS = 120;
 export const WHOLE_TEXT_MAX_WORDS = 180;
 
 export interface Passage {
-  /** Character offsets into the message text: [start, end). */
+  /** Offsets into the message text in UTF-16 code units: [start, end). */
   start: number;
   end: number;
   text: string;

@@ -62,7 +62,7 @@ export interface RecallSource {
   entityIds?: string[];
   /**
    * Set when `text` is one passage of a long memory (the one that best matches the query):
-   * character offsets [start, end) into the memory's full text.
+   * offsets [start, end) in UTF-16 code units into the memory’s full text.
    */
   passage?: { start: number; end: number };
 }
