@@ -17,7 +17,7 @@ import {
   WHOLE_TEXT_MAX_WORDS,
 } from '../../src/memory/recall/passages.js';
 import { speakerRole } from '../../src/memory/recall/roles.js';
-import { liftUpdates } from '../../src/memory/recall/updates.js';
+import { asksCurrentState, liftUpdates } from '../../src/memory/recall/updates.js';
 
 const wordsIn = (text: string) => text.split(/\s+/).filter((w) => w !== '').length;
 
@@ -162,6 +162,16 @@ describe('updates', () => {
     const lifted = liftUpdates(cands, [1, 0.8], asked, 0.5);
     expect(lifted[1]).toBeGreaterThan(lifted[0]!);
     expect(lifted[0]).toBe(1);
+  });
+
+  it('reads a question about the present in contractions too', () => {
+    expect(asksCurrentState('What’s my sprint deadline?')).toBe(true);
+    expect(asksCurrentState("How's the login API response time?")).toBe(true);
+    expect(asksCurrentState("Isn't the login API response time 800 ms?")).toBe(true);
+    expect(asksCurrentState("Didn't the login API answer in 800 ms?")).toBe(false);
+    expect(asksCurrentState('What did I say about Anna’s deadline?')).toBe(false);
+    expect(asksCurrentState('When did I first set a rate limit?')).toBe(false);
+    expect(asksCurrentState("When did I set the 'latest' rate limit?")).toBe(true);
   });
 
   it('a newer statement by another user (every user’s speaker is "user") is not an update', () => {

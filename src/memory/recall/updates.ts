@@ -6,15 +6,24 @@
 // in the list.
 // Only a question about the present asks for the current value: "what is my rate limit" does,
 // "when did I first set a rate limit" asks about the past and keeps the order as it is.
-import { terms, words } from './text-analysis.js';
+import { terms } from './text-analysis.js';
 
-const PRESENT = new Set(['is', 'are', 'am', 'do', 'does', 'has', 'have', 'can', "what's", "how's"]);
-const PAST = new Set(['did', 'was', 'were', 'had', 'used']);
+const PRESENT = new Set(
+  "is are am do does has have can isn't aren't don't doesn't hasn't haven't can't".split(' '),
+);
+// "What's" is "what is"; a possessive ("Anna's") is no auxiliary.
+PRESENT.add("what's").add("how's").add("where's").add("who's");
+const PAST = new Set("did was were had used didn't wasn't weren't hadn't".split(' '));
 const NOW = new Set(['current', 'currently', 'now', 'latest', 'recently', 'still', 'today']);
 
 /** Whether a query asks about how things are now: its first auxiliary is present-tense, or it says so. */
 export function asksCurrentState(query: string): boolean {
-  const ws = words(query);
+  // Not words(): it drops a trailing "'s", which here is "is" ("what's"), not a possessive.
+  const ws = query
+    .toLowerCase()
+    .replace(/’/g, "'")
+    .split(/[^\p{L}\p{N}']+/u)
+    .map((w) => w.replace(/^'+|'+$/g, ''));
   if (ws.some((w) => NOW.has(w))) return true;
   const first = ws.find((w) => PRESENT.has(w) || PAST.has(w));
   return first !== undefined && PRESENT.has(first);
