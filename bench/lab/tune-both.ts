@@ -4,11 +4,17 @@
 // and hurts the other shows at once.
 // Run: npx tsx bench/lab/tune-both.ts tunings.json [BEAM_DIR …]
 //   (default: the five LoCoMo files and every BEAM folder under ../shared/data/beam/500K;
-//    LAB_LOCOMO=conv-26,conv-41 picks LoCoMo conversations; LAB_BEAM_MISSES=file writes BEAM misses)
+//    LAB_LOCOMO=conv-26,conv-41 picks LoCoMo conversations (empty: none); LAB_REPORT=1 prints the
+//    BEAM table; LAB_BEAM_MISSES=file writes BEAM misses; LAB_FIT=1 compares confidence models)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBeamConversation } from '../../src/eval/beam-data.js';
-import { ingestBeam, runBeamEval, type BeamQuestionOutcome } from '../../src/eval/beam-eval.js';
+import {
+  formatBeamReport,
+  ingestBeam,
+  runBeamEval,
+  type BeamQuestionOutcome,
+} from '../../src/eval/beam-eval.js';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import { ingestLocomo, runLocomoEval } from '../../src/eval/locomo-eval.js';
 import type { RecallItem } from '../../src/memory/recall/recall-service.js';
@@ -106,6 +112,7 @@ try {
       `LoCoMo R@10 ${f3(lr?.overall.recall[10])} 400w ${f3(lr?.withinWords.overall.recall[10])} | ` +
         `BEAM R@10 ${f3(br.overall.recall[10])} msg@10 ${f3(br.atKMessages.overall.recall[10])} bm25 ${f3(br.baseline?.overall.recall[10])} tok@10 ${(br.tokensInTopK[10] ?? 0).toFixed(0)} KU ${br.knowledgeUpdate.updatedFirst}/${br.knowledgeUpdate.questions} AUROC ${f3(br.abstention.auroc)} p95 ${br.latencyMs.p95.toFixed(0)}ms | ${abilities} | ${JSON.stringify(t)}\n`,
     );
+    if (process.env['LAB_REPORT']) process.stdout.write(`${formatBeamReport(br)}\n`);
     if (process.env['LAB_BEAM_MISSES'])
       writeFileSync(
         process.env['LAB_BEAM_MISSES'],

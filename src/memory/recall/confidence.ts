@@ -20,9 +20,9 @@ export function queryTerms(query: string): Set<string> {
   return new Set(terms(query));
 }
 
-/** Share of the query's content terms that occur in the text (1 when the query has none). */
+/** Share of the query's content terms that occur in the text (0 when the query has none: no evidence). */
 export function termCoverage(query: ReadonlySet<string>, text: string): number {
-  if (query.size === 0) return 1;
+  if (query.size === 0) return 0;
   const held = new Set(terms(text));
   let n = 0;
   for (const t of query) if (held.has(t)) n += 1;
