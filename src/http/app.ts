@@ -13,6 +13,7 @@ import { runForLazyTenant } from '../domain/tenant-scope.js';
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
+import { installDeadline } from './deadline.js';
 import { installErrorHandler, sendFrameworkError } from './error-handler.js';
 import { installInputGuard } from './input-guard.js';
 import { installRateLimit } from './rate-limit.js';
@@ -36,8 +37,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
-    // The deadline of a request once routed: 504 TIMEOUT and request.signal aborted past it.
-    handlerTimeout: config.requestDeadlineMs,
     // While draining (src/http/drain.ts), requests already sent on open connections are served,
     // not refused: the listener is closed, so no new connection brings more.
     return503OnClosing: false,
@@ -57,6 +56,8 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // The deadline of a request once received: 504 TIMEOUT and request.workSignal aborted past it.
+  installDeadline(app, { deadlineMs: config.requestDeadlineMs });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -29,12 +29,6 @@ export function toAppError(error: unknown): AppError {
     });
   }
   switch (fastifyError.code) {
-    case 'FST_ERR_HANDLER_TIMEOUT':
-      return new AppError(
-        'TIMEOUT',
-        'The request did not finish within its deadline (ENGRAM_REQUEST_DEADLINE_MS) and was cancelled. A write may still have happened: retrying is safe (writes are idempotent); narrow a read.',
-        { retryable: true },
-      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(
         'INPUT_TOO_LARGE',
