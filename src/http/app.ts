@@ -14,7 +14,11 @@ import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
 import { installDeadline } from './deadline.js';
-import { installErrorHandler, sendFrameworkError } from './error-handler.js';
+import {
+  installErrorHandler,
+  installNotFoundHandler,
+  sendFrameworkError,
+} from './error-handler.js';
 import { installInputGuard } from './input-guard.js';
 import { installRateLimit } from './rate-limit.js';
 import { installRouteAccess } from './route-access.js';
@@ -70,7 +74,11 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   installAuth(app, parseApiKeys(config.apiKeys), { metricsToken: config.metricsToken });
   installRequestMetrics(app, runtime.metrics);
   installInputGuard(app);
-  await installRateLimit(app, { perMinute: config.rateLimitPerMinute, redis: runtime.redis });
+  const limiter = await installRateLimit(app, {
+    perMinute: config.rateLimitPerMinute,
+    redis: runtime.redis,
+  });
+  installNotFoundHandler(app, limiter === undefined ? {} : { preHandler: limiter });
 
   await app.register(swagger, {
     openapi: {

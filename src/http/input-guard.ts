@@ -86,6 +86,8 @@ export function checkRequestInput(request: FastifyRequest): string | undefined {
 
 export function installInputGuard(app: EngramApp): void {
   app.addHook('preValidation', async (request) => {
+    // A request that matched no route stores nothing: it gets its 404, whatever its path holds.
+    if (request.is404) return;
     const problem = checkRequestInput(request);
     if (problem !== undefined)
       throw new AppError('INVALID_INPUT', `Invalid input: ${problem}.`, {

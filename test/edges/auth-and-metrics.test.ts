@@ -1,5 +1,5 @@
-// Auth and /metrics at their edges, through the real app: refused keys count against the
-// caller's rate limit; /metrics is closed to anonymous callers (and to tenant keys) when API
+// Auth and /metrics at their edges, through the real app: refused keys and unmatched routes
+// count against the caller's rate limit; /metrics is closed to anonymous callers (and to tenant keys) when API
 // keys are set, opens with ENGRAM_METRICS_TOKEN, is rate limited, and its label values are
 // bounded however many tool names or tenants there are.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,6 +43,25 @@ describe('auth edges', () => {
     // The tenant's own budget is untouched.
     expect((await app.inject({ url: '/v1/sessions', headers: ACME })).statusCode).toBe(200);
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('rate-limits unmatched routes like any request, and never echoes their URL', async () => {
+    const { app } = await start({
+      ENGRAM_API_KEYS: TWO_TENANT_API_KEYS,
+      ENGRAM_RATE_LIMIT_PER_MINUTE: '3',
+    });
+    // The second is a path no store could keep: still just a path that matches no route.
+    const urls = [0, 1, 2, 3, 4].map((i) =>
+      i === 1 ? '/n0-such%00' : `/v1/n0-such-${i}/<script>?token=s3cret-${i}`,
+    );
+    const answers = [];
+    for (const url of urls) answers.push(await app.inject({ url, headers: ACME }));
+    expect(answers.map((answer) => answer.statusCode)).toEqual([404, 404, 404, 429, 429]);
+    const notFound = answers[0]!;
+    expect(notFound.json().error.code).toBe('NOT_FOUND');
+    for (const fragment of ['n0-such', '<script>', 's3cret', 'token']) {
+      expect(notFound.body).not.toContain(fragment);
+    }
   });
 });
 
