@@ -3,6 +3,7 @@
 // keys are set, opens with ENGRAM_METRICS_TOKEN, is rate limited, and its label values are
 // bounded however many tool names or tenants there are.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseApiKeys } from '../../src/config/api-keys.js';
 import { ACME, createTestApp, TWO_TENANT_API_KEYS, type TestApp } from '../support/runtime.js';
 import { until } from '../telemetry/backends.js';
 
@@ -98,7 +99,7 @@ describe('/metrics', () => {
     expect(codes).toEqual([200, 200, 200, 429]);
   });
 
-  it('folds tool names past the cap into "other", keeping the counts', async () => {
+  it('folds tool names past the cap into "__other__", keeping the counts', async () => {
     const { app, runtime } = await start({ ENGRAM_METRICS_MAX_LABEL_VALUES: '5' });
     runtime.startBackground();
     const now = Date.now();
@@ -124,7 +125,7 @@ describe('/metrics', () => {
     const body = (await app.inject({ url: '/metrics' })).body;
     const tools = labelValues(body, 'engram_telemetry_tool_calls', 'tool');
     expect(tools.size).toBe(6);
-    expect(tools).toContain('other');
+    expect(tools).toContain('__other__');
     let calls = 0;
     for (const match of body.matchAll(/^engram_telemetry_tool_calls\{[^}]*\} (\d+)$/gm)) {
       calls += Number(match[1]);
@@ -133,11 +134,10 @@ describe('/metrics', () => {
     expect(labelValues(body, 'engram_telemetry_tool_success_rate', 'tool').size).toBe(7);
   });
 
-  it('folds tenants past the cap into "other"', async () => {
-    const keys = Array.from(
-      { length: 4 },
-      (_, i) => `key-for-tenant-${i}-0123456789:tenant${i}`,
-    ).join(',');
+  it('folds tenants past the cap into "__other__", apart from a tenant named "other"', async () => {
+    const keys = ['other', 'tenant0', 'tenant1', 'tenant2']
+      .map((tenant, i) => `key-for-tenant-${i}-0123456789:${tenant}`)
+      .join(',');
     const { app } = await start({
       ENGRAM_API_KEYS: keys,
       ENGRAM_METRICS_TOKEN: METRICS_TOKEN,
@@ -147,7 +147,10 @@ describe('/metrics', () => {
       await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
     ).body;
     expect(labelValues(body, 'engram_telemetry_events', 'tenant')).toEqual(
-      new Set(['tenant0', 'tenant1', 'other']),
+      new Set(['other', 'tenant0', '__other__']),
     );
+    expect(body.match(/^engram_telemetry_events\{/gm)).toHaveLength(3);
+    // The overflow label cannot be a tenant's name.
+    expect(() => parseApiKeys('key-for-tenant-x-0123456789:__other__')).toThrow(/reserved/);
   });
 });
