@@ -36,6 +36,7 @@ export function installDeadline(app: EngramApp, options: { deadlineMs: number })
       if (!reply.sent) void reply.send(error);
     }, options.deadlineMs);
     timer.unref();
+    reply.raw.once('finish', () => clearTimeout(timer));
     reply.raw.once('close', () => {
       clearTimeout(timer);
       if (!reply.raw.writableEnded) {
