@@ -22,7 +22,16 @@ export interface BenchContext {
 export interface BenchSuite {
   name: string;
   description: string;
+  /** Runs only when named (`npm run bench -- soak`), never in a plain `npm run bench`. */
+  onlyWhenNamed?: boolean;
   run(context: BenchContext): Promise<Measurement[]>;
+}
+
+/** The suites to run, in their order: those named, or every suite not `onlyWhenNamed`. */
+export function selectSuites(all: readonly BenchSuite[], wanted: readonly string[]): BenchSuite[] {
+  return wanted.length === 0
+    ? all.filter((suite) => suite.onlyWhenNamed !== true)
+    : all.filter((suite) => wanted.includes(suite.name));
 }
 
 export function quantile(samples: number[], q: number): number {

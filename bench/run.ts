@@ -1,7 +1,8 @@
 // `npm run bench [-- SUITE…] [--quick]`: runs suites, prints a table, writes JSON to bench-results/.
+// Without SUITE, every suite but the long ones (the soak: `npm run bench -- soak`).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quantile, type BenchSuite, type Measurement } from './harness.js';
+import { quantile, selectSuites, type BenchSuite, type Measurement } from './harness.js';
 import { suites } from './suites/index.js';
 
 async function main(): Promise<void> {
@@ -15,8 +16,7 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const selected: BenchSuite[] =
-    wanted.length === 0 ? suites : suites.filter((s) => wanted.includes(s.name));
+  const selected: BenchSuite[] = selectSuites(suites, wanted);
   const report: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     node: process.version,

@@ -1,4 +1,4 @@
-// Every benchmark suite, in the order `npm run bench` runs them.
+// Every benchmark suite, in the order `npm run bench` runs them (the soak only when named).
 import type { BenchSuite } from '../harness.js';
 import { contextSuite } from './context.js';
 import { embedSuite } from './embed.js';
@@ -17,6 +17,7 @@ export const suites: BenchSuite[] = [
   telemetrySuite,
   recallSuite,
   contextSuite,
-  // Last: it runs for ENGRAM_SOAK_MINUTES (10 by default, 3 with --quick).
+  // Only when named (`npm run bench -- soak`): it runs for ENGRAM_SOAK_MINUTES (10 by default,
+  // 3 with --quick).
   soakSuite,
 ];

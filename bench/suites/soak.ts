@@ -347,5 +347,7 @@ export const soakSuite: BenchSuite = {
   name: 'soak',
   description:
     '100 clients × recall, context, turns, documents, events against `engram serve` for ENGRAM_SOAK_MINUTES (10): p50/p95 per minute, RSS/heap slope',
+  // Ten minutes: only `npm run bench -- soak` runs it.
+  onlyWhenNamed: true,
   run: soak,
 };

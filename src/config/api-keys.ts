@@ -5,6 +5,8 @@ import { AppError } from '../domain/errors.js';
 /** Shorter keys are refused: a key is the only thing standing between a caller and a tenant. */
 export const API_KEY_MIN_CHARS = 16;
 const TENANT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The /metrics label value of the tenants past its cap (telemetry/prometheus.ts OTHER_LABEL). */
+const RESERVED_TENANT = '__other__';
 
 /** key → tenant. Keys and tenants are trimmed; undefined or empty means no keys. */
 export function parseApiKeys(spec: string | undefined): Map<string, string> {
@@ -21,6 +23,12 @@ export function parseApiKeys(spec: string | undefined): Map<string, string> {
       throw new AppError(
         'CONFIG_INVALID',
         `ENGRAM_API_KEYS must be "key:tenant" pairs separated by commas; keys at least ${API_KEY_MIN_CHARS} characters, tenants 1-64 of A-Z a-z 0-9 _ . -`,
+      );
+    }
+    if (tenant === RESERVED_TENANT) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `ENGRAM_API_KEYS: the tenant name ${RESERVED_TENANT} is reserved (/metrics labels the tenants past its cap with it); choose another.`,
       );
     }
     if (keys.has(key)) {

@@ -13,7 +13,12 @@ import { runForLazyTenant } from '../domain/tenant-scope.js';
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
-import { installErrorHandler, sendFrameworkError } from './error-handler.js';
+import { installDeadline } from './deadline.js';
+import {
+  installErrorHandler,
+  installNotFoundHandler,
+  sendFrameworkError,
+} from './error-handler.js';
 import { installInputGuard } from './input-guard.js';
 import { installRateLimit } from './rate-limit.js';
 import { installRouteAccess } from './route-access.js';
@@ -36,8 +41,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
-    // The deadline of a request once routed: 504 TIMEOUT and request.signal aborted past it.
-    handlerTimeout: config.requestDeadlineMs,
     // While draining (src/http/drain.ts), requests already sent on open connections are served,
     // not refused: the listener is closed, so no new connection brings more.
     return503OnClosing: false,
@@ -57,6 +60,8 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // The deadline of a request once received: 504 TIMEOUT and request.workSignal aborted past it.
+  installDeadline(app, { deadlineMs: config.requestDeadlineMs });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -69,7 +74,11 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   installAuth(app, parseApiKeys(config.apiKeys), { metricsToken: config.metricsToken });
   installRequestMetrics(app, runtime.metrics);
   installInputGuard(app);
-  await installRateLimit(app, { perMinute: config.rateLimitPerMinute, redis: runtime.redis });
+  const limiter = await installRateLimit(app, {
+    perMinute: config.rateLimitPerMinute,
+    redis: runtime.redis,
+  });
+  installNotFoundHandler(app, limiter === undefined ? {} : { preHandler: limiter });
 
   await app.register(swagger, {
     openapi: {

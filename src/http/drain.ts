@@ -1,6 +1,7 @@
 // Graceful drain for a listening app: stop accepting connections, let requests in flight (and
 // requests already sent on open connections) finish, close each keep-alive connection as soon as
 // it is idle, and after `drainMs` close whatever is still open. Then Fastify's onClose hooks run.
+// While draining, /ready answers 503.
 import type { EngramApp } from './engram-app.js';
 
 /** How often idle keep-alive connections are reaped while draining. */
@@ -13,6 +14,15 @@ export interface Drain {
 
 export function installDrain(app: EngramApp): Drain {
   let draining = false;
+  // A node that is leaving is not ready: probes that still reach it (on an open connection, or
+  // already sent at the signal) answer 503, so a load balancer stops sending it work.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!draining || request.routeOptions.url !== '/ready') return;
+    return reply.status(503).send({
+      status: 'unavailable',
+      checks: [{ name: 'shutdown', ok: false, error: 'this node is shutting down (draining)' }],
+    });
+  });
   // Every answer sent while draining closes its connection behind it, so a keep-alive client
   // moves to another node instead of holding this one open.
   app.addHook('onSend', async (_request, reply) => {

@@ -1,6 +1,11 @@
 // The HTTP error handler: every failure becomes {error: {code, message, requestId}} with the
 // status from STATUS_OF. A 5xx never shows internals; the log line has them, under the same id.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import type { EngramApp } from './engram-app.js';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, isAppError, type ErrorCode } from '../domain/errors.js';
@@ -29,12 +34,6 @@ export function toAppError(error: unknown): AppError {
     });
   }
   switch (fastifyError.code) {
-    case 'FST_ERR_HANDLER_TIMEOUT':
-      return new AppError(
-        'TIMEOUT',
-        'The request did not finish within its deadline (ENGRAM_REQUEST_DEADLINE_MS) and was cancelled. A write may still have happened: retrying is safe (writes are idempotent); narrow a read.',
-        { retryable: true },
-      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(
         'INPUT_TOO_LARGE',
@@ -124,11 +123,22 @@ export function installErrorHandler(app: EngramApp): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
     sendError(error, request, reply),
   );
-  app.setNotFoundHandler((request, reply) => {
+}
+
+/**
+ * The answer to a request that matched no route. It does not repeat the URL: that is the
+ * caller's own text (tokens in a query string, markup), and it is in the log under requestId.
+ * `hooks.preHandler` (the rate limiter) runs for it as it does for every route.
+ */
+export function installNotFoundHandler(
+  app: EngramApp,
+  hooks: { preHandler?: preHandlerAsyncHookHandler } = {},
+): void {
+  app.setNotFoundHandler(hooks, (request, reply) => {
     const body: ErrorBody = {
       error: {
         code: 'NOT_FOUND',
-        message: `No route ${request.method} ${request.url}. See /docs.`,
+        message: `No route answers ${request.method} on this path. See /docs for the routes.`,
         requestId: request.id,
       },
     };

@@ -1,7 +1,8 @@
 // Requests per minute: per tenant once a key (or the keyless default) established one, per
-// client address otherwise — so refused keys, /docs and /metrics are counted too. Probes
-// (/health, /ready) are never limited. Shared across API nodes when Redis is configured.
+// client address otherwise — so refused keys, unmatched routes, /docs and /metrics are counted
+// too. Probes (/health, /ready) are never limited. Shared across API nodes when Redis is set.
 import rateLimit from '@fastify/rate-limit';
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from '../domain/errors.js';
 import type { EngramApp } from './engram-app.js';
@@ -12,8 +13,16 @@ export interface RateLimitOptions {
   redis: Redis | undefined;
 }
 
-export async function installRateLimit(app: EngramApp, options: RateLimitOptions): Promise<void> {
-  if (options.perMinute <= 0) return;
+/**
+ * Registers the limiter on every route registered from now on. Returns the same limiter as a
+ * hook for the not-found handler (unmatched routes count like any request), or undefined when
+ * rate limiting is off.
+ */
+export async function installRateLimit(
+  app: EngramApp,
+  options: RateLimitOptions,
+): Promise<preHandlerAsyncHookHandler | undefined> {
+  if (options.perMinute <= 0) return undefined;
   await app.register(rateLimit, {
     global: true,
     max: options.perMinute,
@@ -30,4 +39,6 @@ export async function installRateLimit(app: EngramApp, options: RateLimitOptions
         { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } },
       ),
   });
+  // Without options: the global limiter, sharing its counters.
+  return app.rateLimit();
 }

@@ -1,10 +1,11 @@
 // The MCP server: Engram's capabilities as tools an agent calls directly, over the same services
-// the HTTP API uses. One server acts for one tenant.
+// the HTTP API uses, behind the same input checks. One server acts for one tenant.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { MAX_TOKENS_LIMIT } from '../context/context-limits.js';
 import { errorMessage, isAppError } from '../domain/errors.js';
+import { findInputProblem } from '../domain/input-problems.js';
 import { MAX_QUERY_CHARS } from '../memory/recall/recall-service.js';
 import type { Runtime } from '../runtime.js';
 
@@ -19,15 +20,24 @@ function ok(value: unknown): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }] };
 }
 
-/** Tool failures are answers the model can read and act on, never protocol errors. */
-async function answer(work: () => Promise<unknown>): Promise<CallToolResult> {
+function failure(message: string): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true };
+}
+
+/**
+ * Tool failures are answers the model can read and act on, never protocol errors. Arguments no
+ * store can keep (NUL, lone surrogates, deep nesting) are refused first, as HTTP refuses them.
+ */
+async function answer(input: unknown, work: () => Promise<unknown>): Promise<CallToolResult> {
+  const problem = findInputProblem(input, 'arguments');
+  if (problem !== undefined) return failure(`INVALID_INPUT: Invalid input: ${problem}.`);
   try {
     return ok(await work());
   } catch (error) {
     const message = isAppError(error)
       ? `${error.code}: ${error.message}`
       : `INTERNAL: ${errorMessage(error)}`;
-    return { content: [{ type: 'text', text: message }], isError: true };
+    return failure(message);
   }
 }
 
@@ -57,7 +67,7 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       },
     },
     async (input) =>
-      answer(async () => {
+      answer(input, async () => {
         const session =
           input.sessionId === undefined
             ? await runtime.memory.createSession(tenantId, {
@@ -91,7 +101,7 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       },
     },
     async (input) =>
-      answer(async () => {
+      answer(input, async () => {
         const result = await runtime.recall.recall({
           tenantId,
           query: input.query,
@@ -115,7 +125,7 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       description: 'Tell Engram which recalled memories were useful, so they stay salient.',
       inputSchema: { ids: z.array(z.string().min(1).max(100)).min(1).max(100) },
     },
-    async (input) => answer(() => runtime.memory.cite(tenantId, input.ids)),
+    async (input) => answer(input, () => runtime.memory.cite(tenantId, input.ids)),
   );
 
   server.registerTool(
@@ -133,7 +143,7 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       },
     },
     async (input) =>
-      answer(async () => {
+      answer(input, async () => {
         const built = await runtime.context.build({
           tenantId,
           query: input.query,
@@ -164,7 +174,7 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       },
     },
     async (input) =>
-      answer(async () => {
+      answer(input, async () => {
         const { document, created } = await runtime.ingest.submit(tenantId, {
           content: input.content,
           mimeType: input.mimeType,
@@ -183,7 +193,7 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
         'Where a document is in its pipeline: pending, processing (stage), completed (counts) or failed (stage, error).',
       inputSchema: { id: z.string().min(1).max(100) },
     },
-    async (input) => answer(() => runtime.ingest.get(tenantId, input.id)),
+    async (input) => answer(input, () => runtime.ingest.get(tenantId, input.id)),
   );
 
   server.registerTool(
@@ -198,7 +208,7 @@ export function createMcpServer(runtime: Runtime, options: McpServerOptions): Mc
       },
     },
     async (input) =>
-      answer(async () => {
+      answer(input, async () => {
         const result = await runtime.ingest.searchChunks({
           tenantId,
           query: input.query,

@@ -112,4 +112,35 @@ describe('cached embedder', () => {
     await expect(patient).resolves.toHaveLength(1);
     expect(inner.calls()).toBe(1);
   });
+
+  it('a caller whose signal is already aborted is refused, and leaves no unhandled rejection', async () => {
+    // An embedder that honours its signal, as the OpenAI one does.
+    const inner: Embedder = {
+      id: 'test:abortable',
+      dimension: 3,
+      async embed(texts, options) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        options?.signal?.throwIfAborted();
+        return texts.map(() => l2Normalise([1, 1, 1]));
+      },
+      async close() {},
+    };
+    const cached = createCachedEmbedder(inner, { maxEntries: 10 });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      await expect(cached.embed(['gone'], { signal: controller.signal })).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      // The cancelled computation settles a few milliseconds later.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    await expect(cached.embed(['gone'])).resolves.toHaveLength(1);
+  });
 });

@@ -145,7 +145,12 @@ function waitFor(runs: Set<Computation>, signal: AbortSignal | undefined): () =>
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
+  if (signal.aborted) {
+    // Nobody will await `promise` (its computation is being cancelled): it must not reject
+    // unhandled, which would end the process.
+    promise.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));
     signal.addEventListener('abort', onAbort, { once: true });

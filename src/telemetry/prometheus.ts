@@ -3,7 +3,8 @@
 // numbers as GET /v1/metrics/summary — plus the stream's backlog and dead letters.
 // Label values are bounded: a tenant sending ten thousand tool names must not make a scrape
 // megabytes long. Past `maxLabelValues` tenants (by events) or tools per tenant (by calls), the
-// rest are folded into the label value "other": counts are summed, success rates recomputed from
+// rest are folded into the label value "__other__" (never a tenant's name: parseApiKeys reserves
+// it; a tool may be called "other"): counts are summed, success rates recomputed from
 // the sums; quantiles and other ratios, which cannot be merged from the summary, are left out.
 import { Gauge, type Registry } from 'prom-client';
 import type { StreamStats } from '../ports/event-stream.js';
@@ -15,11 +16,11 @@ export interface TelemetryGaugeOptions {
   /** Tenants to report (the configured API-key tenants, or ["default"]). */
   tenants: () => string[];
   window?: WindowName;
-  /** Distinct tenants, and tools per tenant, reported before the rest become "other". */
+  /** Distinct tenants, and tools per tenant, reported before the rest become "__other__". */
   maxLabelValues?: number;
 }
 
-export const OTHER_LABEL = 'other';
+export const OTHER_LABEL = '__other__';
 const DEFAULT_MAX_LABEL_VALUES = 50;
 
 interface ToolCount {
@@ -28,7 +29,7 @@ interface ToolCount {
   successes: number;
 }
 
-/** The `max` tools with most calls, then one "other" holding the sums of the rest. */
+/** The `max` tools with most calls, then one "__other__" holding the sums of the rest. */
 export function capTools(tools: readonly ToolCount[], max: number): ToolCount[] {
   const ranked = [...tools].sort((a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool));
   if (ranked.length <= max) return ranked;
@@ -145,7 +146,7 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
       if (snap.other !== undefined && pickOther !== undefined)
         set({ tenant: OTHER_LABEL, window }, pickOther(snap.other));
     };
-  /** Each reported tenant's tools, capped, and the folded tenants' tools as tenant "other". */
+  /** Each reported tenant's tools, capped, and the folded tenants' tools as tenant "__other__". */
   const perTool = (set: Setter, snap: Snapshot, value: (t: ToolCount) => number | null) => {
     const groups: Array<[string, readonly ToolCount[]]> = snap.summaries.map(([tenant, s]) => [
       tenant,

@@ -1,8 +1,9 @@
-// Auth and /metrics at their edges, through the real app: refused keys count against the
-// caller's rate limit; /metrics is closed to anonymous callers (and to tenant keys) when API
+// Auth and /metrics at their edges, through the real app: refused keys and unmatched routes
+// count against the caller's rate limit; /metrics is closed to anonymous callers (and to tenant keys) when API
 // keys are set, opens with ENGRAM_METRICS_TOKEN, is rate limited, and its label values are
 // bounded however many tool names or tenants there are.
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseApiKeys } from '../../src/config/api-keys.js';
 import { ACME, createTestApp, TWO_TENANT_API_KEYS, type TestApp } from '../support/runtime.js';
 import { until } from '../telemetry/backends.js';
 
@@ -44,6 +45,25 @@ describe('auth edges', () => {
     expect((await app.inject({ url: '/v1/sessions', headers: ACME })).statusCode).toBe(200);
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
   });
+
+  it('rate-limits unmatched routes like any request, and never echoes their URL', async () => {
+    const { app } = await start({
+      ENGRAM_API_KEYS: TWO_TENANT_API_KEYS,
+      ENGRAM_RATE_LIMIT_PER_MINUTE: '3',
+    });
+    // The second is a path no store could keep: still just a path that matches no route.
+    const urls = [0, 1, 2, 3, 4].map((i) =>
+      i === 1 ? '/n0-such%00' : `/v1/n0-such-${i}/<script>?token=s3cret-${i}`,
+    );
+    const answers = [];
+    for (const url of urls) answers.push(await app.inject({ url, headers: ACME }));
+    expect(answers.map((answer) => answer.statusCode)).toEqual([404, 404, 404, 429, 429]);
+    const notFound = answers[0]!;
+    expect(notFound.json().error.code).toBe('NOT_FOUND');
+    for (const fragment of ['n0-such', '<script>', 's3cret', 'token']) {
+      expect(notFound.body).not.toContain(fragment);
+    }
+  });
 });
 
 describe('/metrics', () => {
@@ -79,7 +99,7 @@ describe('/metrics', () => {
     expect(codes).toEqual([200, 200, 200, 429]);
   });
 
-  it('folds tool names past the cap into "other", keeping the counts', async () => {
+  it('folds tool names past the cap into "__other__", keeping the counts', async () => {
     const { app, runtime } = await start({ ENGRAM_METRICS_MAX_LABEL_VALUES: '5' });
     runtime.startBackground();
     const now = Date.now();
@@ -105,7 +125,7 @@ describe('/metrics', () => {
     const body = (await app.inject({ url: '/metrics' })).body;
     const tools = labelValues(body, 'engram_telemetry_tool_calls', 'tool');
     expect(tools.size).toBe(6);
-    expect(tools).toContain('other');
+    expect(tools).toContain('__other__');
     let calls = 0;
     for (const match of body.matchAll(/^engram_telemetry_tool_calls\{[^}]*\} (\d+)$/gm)) {
       calls += Number(match[1]);
@@ -114,11 +134,10 @@ describe('/metrics', () => {
     expect(labelValues(body, 'engram_telemetry_tool_success_rate', 'tool').size).toBe(7);
   });
 
-  it('folds tenants past the cap into "other"', async () => {
-    const keys = Array.from(
-      { length: 4 },
-      (_, i) => `key-for-tenant-${i}-0123456789:tenant${i}`,
-    ).join(',');
+  it('folds tenants past the cap into "__other__", apart from a tenant named "other"', async () => {
+    const keys = ['other', 'tenant0', 'tenant1', 'tenant2']
+      .map((tenant, i) => `key-for-tenant-${i}-0123456789:${tenant}`)
+      .join(',');
     const { app } = await start({
       ENGRAM_API_KEYS: keys,
       ENGRAM_METRICS_TOKEN: METRICS_TOKEN,
@@ -128,7 +147,10 @@ describe('/metrics', () => {
       await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
     ).body;
     expect(labelValues(body, 'engram_telemetry_events', 'tenant')).toEqual(
-      new Set(['tenant0', 'tenant1', 'other']),
+      new Set(['other', 'tenant0', '__other__']),
     );
+    expect(body.match(/^engram_telemetry_events\{/gm)).toHaveLength(3);
+    // The overflow label cannot be a tenant's name.
+    expect(() => parseApiKeys('key-for-tenant-x-0123456789:__other__')).toThrow(/reserved/);
   });
 });

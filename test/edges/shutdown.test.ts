@@ -1,7 +1,10 @@
 // SIGTERM drains `engram serve` (the built CLI, a real child process): requests in flight finish
-// and are stored, keep-alive connections do not hold the process open, and it exits 0.
+// and are stored, keep-alive connections do not hold the process open, /ready tells load
+// balancers the node is leaving, and it exits 0.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,6 +114,30 @@ describe('graceful shutdown of engram serve', () => {
     } finally {
       await runtime.close();
     }
+  });
+
+  it('answers /ready 503 while it drains, so load balancers stop sending it work', async () => {
+    const server = await serve(join(dir, 'ready'));
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    // A probe already on its way at SIGTERM: all but the blank line that ends its headers.
+    socket.write('GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const shuttingDown = server.logged((line) => line.includes('shutting down'));
+    server.kill('SIGTERM');
+    await shuttingDown;
+    socket.write('\r\n');
+    await once(socket, 'close');
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
+      status: string;
+      checks: Array<{ name: string; ok: boolean }>;
+    };
+    expect(body.status).toBe('unavailable');
+    expect(body.checks).toContainEqual(expect.objectContaining({ name: 'shutdown', ok: false }));
+    const result = await server.exited;
+    expect(result.code, result.stdout.slice(-2000)).toBe(0);
   });
 
   it('exits 0 promptly at SIGTERM when keep-alive connections stay open after their answer', async () => {

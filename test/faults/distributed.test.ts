@@ -165,14 +165,50 @@ describe.skipIf(!available)(
         expect(answer.status).toBe(202);
         expect(answer.body).toMatchObject({ accepted: batch.length, rejected: [] });
       };
-      const summary = async () =>
-        (await request(cluster.apis[0]!.url, 'GET', '/v1/metrics/summary?window=1h')).body as {
-          events: number;
-          suggestions: { accepted: number; rejected: number; shown: number };
-          tools: { calls: number; successes: number };
-          modelCalls: { count: number; inputTokens: number; outputTokens: number };
-          sessions: { started: number; ended: number };
+      interface Figures {
+        events: number;
+        suggestions: { accepted: number; rejected: number; shown: number };
+        tools: { calls: number; successes: number };
+        modelCalls: { count: number; inputTokens: number; outputTokens: number };
+        sessions: { started: number; ended: number };
+      }
+      // The figures of the client's own agents: the tenant's telemetry also holds Engram's own
+      // model calls made for it (agent "engram", e.g. embeddings of the documents ingested above).
+      const agents = [...new Set(events.map((event) => event.agentId))];
+      const summary = async (): Promise<Figures> => {
+        const parts = await Promise.all(
+          agents.map(
+            async (agent) =>
+              (
+                await request(
+                  cluster.apis[0]!.url,
+                  'GET',
+                  `/v1/metrics/summary?window=1h&agentId=${encodeURIComponent(agent)}`,
+                )
+              ).body as Figures,
+          ),
+        );
+        const sum = (pick: (figures: Figures) => number) =>
+          parts.reduce((total, figures) => total + pick(figures), 0);
+        return {
+          events: sum((f) => f.events),
+          suggestions: {
+            shown: sum((f) => f.suggestions.shown),
+            accepted: sum((f) => f.suggestions.accepted),
+            rejected: sum((f) => f.suggestions.rejected),
+          },
+          tools: { calls: sum((f) => f.tools.calls), successes: sum((f) => f.tools.successes) },
+          modelCalls: {
+            count: sum((f) => f.modelCalls.count),
+            inputTokens: sum((f) => f.modelCalls.inputTokens),
+            outputTokens: sum((f) => f.modelCalls.outputTokens),
+          },
+          sessions: {
+            started: sum((f) => f.sessions.started),
+            ended: sum((f) => f.sessions.ended),
+          },
         };
+      };
 
       const half = batches.length / 2;
       for (let i = 0; i < half; i += 1) await post(batches[i]!, i);

@@ -23,6 +23,9 @@ async function start(
     async (request) => {
       if (request.body.text === 'boom') throw new Error('secret internals');
       if (request.body.text === 'gone') throw new AppError('DOCUMENT_NOT_FOUND', 'No document d1.');
+      if (request.body.text === 'busy')
+        throw new AppError('UNAVAILABLE', 'Busy; retry.', { details: { retryAfterSeconds: 7 } });
+      if (request.body.text === 'down') throw new AppError('UNAVAILABLE', 'Down; retry.');
       return { text: request.body.text, tenant: request.tenantId };
     },
   );
@@ -94,6 +97,22 @@ describe('HTTP service', () => {
     expect(crash.statusCode).toBe(500);
     expect(crash.json().error.code).toBe('INTERNAL');
     expect(crash.body).not.toContain('secret internals');
+    // Every 503 says when to come back, set once by the error handler for any route.
+    const busy = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'busy' },
+    });
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers['retry-after']).toBe('7');
+    expect(busy.json().error.details).toEqual({ retryAfterSeconds: 7 });
+    const down = await server.inject({
+      method: 'POST',
+      url: '/v1/test/echo',
+      payload: { text: 'down' },
+    });
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('2');
     const noRoute = await server.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(noRoute.statusCode).toBe(404);
     expect(noRoute.json().error.code).toBe('NOT_FOUND');

@@ -108,6 +108,34 @@ describe('engram mcp', () => {
     expect(unknownSession.isError).toBe(true);
   });
 
+  it('refuses what no store can keep, as the HTTP input guard does', async () => {
+    const textOf = (result: Awaited<ReturnType<Client['callTool']>>) =>
+      (result.content as Array<{ text: string }>)[0]!.text;
+    const nul = await client.callTool({
+      name: 'remember',
+      arguments: { userId: 'nul', turns: [{ speaker: 'ada', content: 'PIN\u00001234' }] },
+    });
+    expect(nul.isError).toBe(true);
+    expect(textOf(nul)).toMatch(/^INVALID_INPUT: .*arguments\.turns\[0\]\.content .*NUL/);
+    const surrogate = await client.callTool({
+      name: 'recall',
+      arguments: { query: 'where \ud800 is it', k: 3 },
+    });
+    expect(surrogate.isError).toBe(true);
+    expect(textOf(surrogate)).toMatch(/^INVALID_INPUT: .*lone UTF-16 surrogate/);
+    const document = await client.callTool({
+      name: 'ingest_document',
+      arguments: { content: '# Notes\n\nA \udc00 half.', title: 'half' },
+    });
+    expect(document.isError).toBe(true);
+    expect(textOf(document)).toMatch(/^INVALID_INPUT/);
+    // Nothing of the refused turn was stored.
+    const recalled = parse(
+      await client.callTool({ name: 'recall', arguments: { query: 'PIN', userId: 'nul', k: 3 } }),
+    ) as unknown[];
+    expect(recalled).toEqual([]);
+  });
+
   it('queues a document for ingestion and reports its status', async () => {
     const submitted = parse(
       await client.callTool({

@@ -35,7 +35,7 @@ export const serverSettings = {
   metricsToken: secret()
     .min(API_KEY_MIN_CHARS, `must be at least ${API_KEY_MIN_CHARS} characters`)
     .optional(),
-  /** Distinct values one label of a telemetry gauge may take at /metrics; the rest are "other". */
+  /** Distinct values one label of a telemetry gauge may take at /metrics; the rest are "__other__". */
   metricsMaxLabelValues: integer(1, 10_000).default(50),
   bodyLimitBytes: integer(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
   requestTimeoutMs: integer(100, 600_000).default(30_000),

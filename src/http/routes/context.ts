@@ -114,7 +114,7 @@ export function contextRoutes(
         serializerCompiler: () => (data) => JSON.stringify(data),
       },
       async (request) =>
-        context.build({ tenantId: request.tenantId, ...request.body, signal: request.signal }),
+        context.build({ tenantId: request.tenantId, ...request.body, signal: request.workSignal }),
     );
 
     app.get(

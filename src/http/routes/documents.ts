@@ -342,7 +342,7 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
           query,
           k,
           namespace,
-          signal: request.signal,
+          signal: request.workSignal,
           filters: filters === undefined ? undefined : stripUndefined(filters),
         });
         return result;

@@ -129,7 +129,7 @@ export function recallRoutes(recall: RecallService): FastifyPluginAsyncZod {
           tenantId: request.tenantId,
           query: body.query,
           k: body.k,
-          signal: request.signal,
+          signal: request.workSignal,
           ...(body.sessionId === undefined ? {} : { sessionId: body.sessionId }),
           ...(body.userId === undefined ? {} : { userId: body.userId }),
           ...(body.tiers === undefined ? {} : { tiers: body.tiers }),

@@ -1,10 +1,8 @@
 // Telemetry endpoints: event batches in (POST /v1/events), metric summary and series out, and
 // the dead-letter list (cursor-paged) with replay. A stream whose backlog is at its bound
-// refuses a batch whole: 503 with Retry-After.
-import type { FastifyReply } from 'fastify';
+// refuses a batch whole: 503, with Retry-After from the shared error handler.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isAppError } from '../../domain/errors.js';
 import {
   STEPS,
   WINDOWS,
@@ -120,17 +118,6 @@ const deadLetterSchema = z.object({
   failedAt: z.string(),
 });
 
-/** Runs `work`; a refusal that says when to come back (backlog at its bound) sets Retry-After. */
-async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    const retryAfter = isAppError(error) ? error.details?.retryAfterSeconds : undefined;
-    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-    throw error;
-  }
-}
-
 export function telemetryRoutes(
   service: TelemetryService,
   options: TelemetryRouteOptions,
@@ -159,9 +146,7 @@ export function telemetryRoutes(
         },
       },
       async (request, reply) => {
-        const result = await withRetryAfter(reply, () =>
-          service.ingest(request.tenantId, request.body.events),
-        );
+        const result = await service.ingest(request.tenantId, request.body.events);
         return reply.status(202).send(result);
       },
     );
@@ -258,10 +243,8 @@ export function telemetryRoutes(
           response: { 200: z.object({ replayed: z.number() }) },
         },
       },
-      async (request, reply) => ({
-        replayed: await withRetryAfter(reply, () =>
-          service.replayDeadLetters(request.tenantId, request.body.ids),
-        ),
+      async (request) => ({
+        replayed: await service.replayDeadLetters(request.tenantId, request.body.ids),
       }),
     );
   };
