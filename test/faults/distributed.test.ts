@@ -30,6 +30,8 @@ beforeAll(async () => {
       ENGRAM_WORKER_POLL_MS: '50',
       // Worker heartbeats older than this make /ready 503 on every node.
       ENGRAM_HEARTBEAT_STALE_MS: '5000',
+      // The document sweeper looks every second (default a minute) for documents whose job died.
+      ENGRAM_JOB_SWEEP_INTERVAL_MS: '1000',
       ENGRAM_TELEMETRY_CLAIM_IDLE_MS: '1000',
       ENGRAM_TELEMETRY_READ_COUNT: '100',
       ENGRAM_CHUNK_TOKENS: '48',
