@@ -7,9 +7,8 @@
 // separation (AUROC of the best item's confidence, answerable vs abstention questions), and a
 // plain BM25 column over the same messages.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import type { MemoryService } from '../memory/memory-service.js';
 import { MAX_TURN_CHARS } from '../memory/memory-service.js';
-import type { RecallItem, RecallService } from '../memory/recall/recall-service.js';
+import type { RecallItem } from '../memory/recall/recall-service.js';
 import type { BeamConversation, BeamQuestion } from './beam-data.js';
 import {
   Accumulator,
@@ -22,6 +21,7 @@ import {
   recallTable,
   timingLines,
   turnsBehind,
+  type EvalRunOptions,
   type RecallAtK,
   type TableRow,
 } from './recall-metrics.js';
@@ -66,19 +66,7 @@ export interface IngestedBeam {
   ingestMs: number;
 }
 
-export interface BeamEvalOptions {
-  memory: MemoryService;
-  recall: RecallService;
-  tenantId?: string;
-  ks?: number[];
-  baseline?: 'bm25';
-  onProgress?: (event: {
-    phase: 'ingest' | 'recall';
-    conversation: string;
-    done: number;
-    total: number;
-  }) => void;
-  now?: () => number;
+export interface BeamEvalOptions extends EvalRunOptions {
   /** Conversations already ingested (ingestBeam): skips ingestion. */
   ingested?: IngestedBeam[];
   onQuestion?: (outcome: BeamQuestionOutcome) => void;

@@ -3,8 +3,7 @@
 // session per LoCoMo session, distilled when the session ends — then asks every non-adversarial
 // question through RecallService and measures evidence recall@k: the share of a question's
 // evidence turns found among the turns behind the top-k recalled items.
-import type { MemoryService } from '../memory/memory-service.js';
-import type { RecallItem, RecallService } from '../memory/recall/recall-service.js';
+import type { RecallItem } from '../memory/recall/recall-service.js';
 import type { LocomoConversation } from './locomo-data.js';
 import {
   Accumulator,
@@ -18,6 +17,7 @@ import {
   turnsBehind,
   withinWords,
   wordCount,
+  type EvalRunOptions,
   type RecallAtK,
   type TableRow,
 } from './recall-metrics.js';
@@ -60,20 +60,7 @@ export interface LocomoEvalReport {
   skipped: { adversarial: number; noEvidence: number };
 }
 
-export interface LocomoEvalOptions {
-  memory: MemoryService;
-  recall: RecallService;
-  tenantId?: string;
-  ks?: number[];
-  baseline?: 'bm25';
-  /** Called as work progresses, for a progress bar. */
-  onProgress?: (event: {
-    phase: 'ingest' | 'recall';
-    conversation: string;
-    done: number;
-    total: number;
-  }) => void;
-  now?: () => number;
+export interface LocomoEvalOptions extends EvalRunOptions {
   /** Conversations already ingested (ingestLocomo) into `memory`: skips ingestion. */
   ingested?: IngestedLocomo[];
   /** Called after each question with what was recalled (evidence ids are LoCoMo dia_ids). */

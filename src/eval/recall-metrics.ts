@@ -1,9 +1,27 @@
 // Measures shared by the recall evaluations (LoCoMo, BEAM): evidence recall@k accumulated per
 // group of questions, the turns behind a recalled item, reading budgets, percentiles, AUROC and a
 // plain BM25 baseline ranking over the same turns.
-import type { RecallItem } from '../memory/recall/recall-service.js';
+import type { MemoryService } from '../memory/memory-service.js';
+import type { RecallItem, RecallService } from '../memory/recall/recall-service.js';
 import { words } from '../memory/recall/text-analysis.js';
 import { Bm25Index } from './bm25.js';
+
+/** What every evaluation runs on and reports to; each adds its ingested data and outcomes. */
+export interface EvalRunOptions {
+  memory: MemoryService;
+  recall: RecallService;
+  tenantId?: string;
+  ks?: number[];
+  baseline?: 'bm25';
+  /** Called as work progresses, for a progress bar. */
+  onProgress?: (event: {
+    phase: 'ingest' | 'recall';
+    conversation: string;
+    done: number;
+    total: number;
+  }) => void;
+  now?: () => number;
+}
 
 export interface RecallAtK {
   questions: number;

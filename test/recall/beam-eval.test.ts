@@ -6,19 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
-import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
-import { systemClock } from '../../src/domain/clock.js';
-import { createSilentLogger } from '../../src/domain/logger.js';
 import { isAppError } from '../../src/domain/errors.js';
 import { loadBeamConversation, parseBeamChat, parseBeamDate } from '../../src/eval/beam-data.js';
 import { formatBeamReport, runBeamEval, turnParts } from '../../src/eval/beam-eval.js';
 import { MAX_TURN_CHARS } from '../../src/memory/memory-service.js';
 import { auroc } from '../../src/eval/recall-metrics.js';
-import { createMemoryService } from '../../src/memory/memory-service.js';
-import { createIntentClassifier } from '../../src/memory/recall/intent.js';
-import { createRecallService } from '../../src/memory/recall/recall-service.js';
-import { createHashingEmbedder } from '../memory/hashing-embedder.js';
+import { openEvalStack } from './eval-stack.js';
 
 const chat = [
   {
@@ -173,31 +166,7 @@ describe('BEAM evaluation', () => {
 
   it('ingests through MemoryService and reports recall, update order and abstention', async () => {
     const conv = await loadBeamConversation(writeConversation());
-    const database = openSqlite({ path: join(root, 'engram.db') });
-    const store = new SqliteMemoryStore(database.db);
-    const embedder = createHashingEmbedder();
-    const logger = createSilentLogger();
-    const memory = createMemoryService({
-      store,
-      embedder,
-      clock: systemClock,
-      logger,
-      settings: {
-        wmMaxTurns: 10,
-        emDistillEveryNTurns: 5,
-        promotionSalienceThreshold: 0.8,
-        salienceHalfLifeHours: 168,
-        sessionTtlSeconds: 86_400,
-      },
-    });
-    const recall = createRecallService({
-      store,
-      embedder,
-      clock: systemClock,
-      logger,
-      salienceHalfLifeHours: 168,
-      classifier: createIntentClassifier({ mode: 'rules', cacheSize: 10 }),
-    });
+    const { store, memory, recall, close } = openEvalStack(join(root, 'engram.db'));
     try {
       const report = await runBeamEval([conv], { memory, recall, ks: [1, 5], baseline: 'bm25' });
       expect(report.overall.questions).toBe(3);
@@ -221,8 +190,7 @@ describe('BEAM evaluation', () => {
       expect(table).toContain('knowledge update');
       expect(table).toContain('abstention: AUROC');
     } finally {
-      await memory.close();
-      database.close();
+      await close();
     }
   });
 });

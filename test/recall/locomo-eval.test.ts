@@ -5,16 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
-import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
-import { systemClock } from '../../src/domain/clock.js';
-import { createSilentLogger } from '../../src/domain/logger.js';
 import { parseLocomo, parseLocomoDate } from '../../src/eval/locomo-data.js';
 import { formatLocomoReport, runLocomoEval } from '../../src/eval/locomo-eval.js';
-import { createMemoryService } from '../../src/memory/memory-service.js';
-import { createIntentClassifier } from '../../src/memory/recall/intent.js';
-import { createRecallService } from '../../src/memory/recall/recall-service.js';
-import { createHashingEmbedder } from '../memory/hashing-embedder.js';
+import { openEvalStack } from './eval-stack.js';
 
 const raw = {
   speaker_a: 'Caroline',
@@ -76,31 +69,7 @@ describe('LoCoMo evaluation', () => {
 
   it('ingests through MemoryService, recalls every non-adversarial question and reports recall@k', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-locomo-'));
-    const database = openSqlite({ path: join(dir, 'engram.db') });
-    const store = new SqliteMemoryStore(database.db);
-    const embedder = createHashingEmbedder();
-    const logger = createSilentLogger();
-    const memory = createMemoryService({
-      store,
-      embedder,
-      clock: systemClock,
-      logger,
-      settings: {
-        wmMaxTurns: 10,
-        emDistillEveryNTurns: 5,
-        promotionSalienceThreshold: 0.8,
-        salienceHalfLifeHours: 168,
-        sessionTtlSeconds: 86_400,
-      },
-    });
-    const recall = createRecallService({
-      store,
-      embedder,
-      clock: systemClock,
-      logger,
-      salienceHalfLifeHours: 168,
-      classifier: createIntentClassifier({ mode: 'rules', cacheSize: 10 }),
-    });
+    const { store, memory, recall, close } = openEvalStack(join(dir, 'engram.db'));
     try {
       const report = await runLocomoEval([parseLocomo('conv-test', raw)], {
         memory,
@@ -130,8 +99,7 @@ describe('LoCoMo evaluation', () => {
       expect(table).toContain('cut at 40·k words');
       expect(table).toContain('multi-hop');
     } finally {
-      await memory.close();
-      database.close();
+      await close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
