@@ -88,9 +88,14 @@ function readRssBytes(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) * 1024;
 }
 
+/** The token the soak's server is given for /metrics (closed without it once API keys are set). */
+const METRICS_TOKEN = 'soak-metrics-token-0123456789';
+
 async function readHeapUsedBytes(baseUrl: string): Promise<number> {
   try {
-    const response = await fetch(`${baseUrl}/metrics`);
+    const response = await fetch(`${baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     const text = await response.text();
     const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
     return match === null ? Number.NaN : Number(match[1]);
@@ -264,6 +269,7 @@ async function soak(context: BenchContext): Promise<Measurement[]> {
     ENGRAM_DATA_DIR: dataDir,
     ENGRAM_LOG_LEVEL: 'warn',
     ENGRAM_API_KEYS: keys.map(({ key, tenant }) => `${key}:${tenant}`).join(','),
+    ENGRAM_METRICS_TOKEN: METRICS_TOKEN,
     // The soak measures steady-state behaviour, not the rate limiter.
     ENGRAM_RATE_LIMIT_PER_MINUTE: '0',
     ...(settings.distributed
