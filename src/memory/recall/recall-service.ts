@@ -1,8 +1,10 @@
 // RecallService: intent-aware hybrid recall over every tier. For a query it classifies the intent,
 // gathers candidates per tier from full-text and vector search (memories in the store; ingested
 // chunks and graph facts through injected search functions), fuses them (fusion.ts) with
-// salience, recency and any time the query names, drops items that repeat what a better item
-// already covers, and returns the top k with their score breakdown, source and citation id.
+// salience, recency and any time the query names, lifts newer restatements for questions about
+// the present (updates.ts), drops items that repeat what a better item already covers, and
+// returns the top k (from `offset`) with their score breakdown, source, citation id, best passage
+// and confidence (recall-output.ts).
 // Per query: one embedding, 2–3 index searches and a few neighbour look-ups; the rest is JS over a
 // few hundred candidates, so cost does not grow with the number of memories beyond the indexes.
 import type { Clock } from '../../domain/clock.js';
@@ -17,16 +19,10 @@ import {
   type MemoryStore,
 } from '../../ports/memory-store.js';
 import { decayedSalience } from '../salience.js';
-import {
-  confidence,
-  DEFAULT_CONFIDENCE,
-  queryTerms,
-  termCoverage,
-  type ConfidenceModel,
-} from './confidence.js';
+import { DEFAULT_CONFIDENCE, queryTerms, type ConfidenceModel } from './confidence.js';
 import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
 import type { IntentClassifier } from './intent.js';
-import { bestPassage } from './passages.js';
+import { presentItem } from './recall-output.js';
 import { asksCurrentState, liftUpdates } from './updates.js';
 import {
   chunkEntry,
@@ -284,31 +280,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
 
       const items = diversify(order, offset + req.k)
         .slice(offset)
-        .map(({ e, s }) => {
-          const passage = e.cand.group === 'memory' ? bestPassage(e.item.text, asked) : undefined;
-          const text = passage?.text ?? e.item.text;
-          const coverage = termCoverage(asked, text);
-          // NaN when either vector is all zeros (PostgreSQL's cosine distance): no similarity.
-          const similarity = Number.isFinite(e.cand.vector) ? e.cand.vector! : null;
-          return {
-            ...e.item,
-            text,
-            source: passage
-              ? { ...e.item.source, passage: { start: passage.start, end: passage.end } }
-              : e.item.source,
-            score: {
-              ...s,
-              textRank: e.textRank,
-              vectorRank: e.vectorRank,
-              similarity,
-              coverage,
-            },
-            confidence: confidence(tuning.confidence, {
-              vector: similarity ?? undefined,
-              coverage,
-            }),
-          };
-        });
+        .map(({ e, s }) => presentItem(e, s, asked, tuning.confidence));
       const t4 = performance.now();
       const ms = (x: number) => Math.round(x * 100) / 100;
       const result: RecallResult = {
