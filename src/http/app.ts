@@ -14,6 +14,7 @@ import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
 import { installDeadline } from './deadline.js';
+import { errorBodyComponent } from './error-body.js';
 import {
   installErrorHandler,
   installNotFoundHandler,
@@ -90,6 +91,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
       },
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+        schemas: { ErrorBody: errorBodyComponent() },
       },
     },
     transform: jsonSchemaTransform,

@@ -10,6 +10,7 @@ import type { EngramApp } from './engram-app.js';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, isAppError, type ErrorCode } from '../domain/errors.js';
 import { isDependencyUnavailable } from './dependency-errors.js';
+import type { ErrorBody } from './error-body.js';
 import { STATUS_OF } from './error-status.js';
 
 /** Retry-After for a 503 whose error does not name its own. */
@@ -17,9 +18,6 @@ const DEFAULT_RETRY_AFTER_SECONDS = 2;
 /** 5xx codes whose details are written for the caller (what was stored, when to retry). */
 const CALLER_DETAILS = new Set<ErrorCode>(['UNAVAILABLE', 'TIMEOUT']);
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; requestId: string; details?: Record<string, unknown> };
-}
 
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
