@@ -45,6 +45,8 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
 export async function generateClientTypes(): Promise<string> {
   const document = await buildOpenApiDocument();
   // The version comes from npm's environment when there is one; it is not part of any type.
-  const ast = await openapiTS(JSON.stringify({ ...document, info: { title: 'Engram', version: '0' } }));
+  const ast = await openapiTS(
+    JSON.stringify({ ...document, info: { title: 'Engram', version: '0' } }),
+  );
   return HEADER + astToString(ast);
 }

@@ -18,7 +18,6 @@ const DEFAULT_RETRY_AFTER_SECONDS = 2;
 /** 5xx codes whose details are written for the caller (what was stored, when to retry). */
 const CALLER_DETAILS = new Set<ErrorCode>(['UNAVAILABLE', 'TIMEOUT']);
 
-
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
   const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
