@@ -19,5 +19,5 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** The schema as an OpenAPI 3.0 component. */
 export function errorBodyComponent(): Record<string, unknown> {
-  return z.toJSONSchema(errorBodySchema, { target: 'openapi-3.0' }) as Record<string, unknown>;
+  return z.toJSONSchema(errorBodySchema, { target: 'openapi-3.0' });
 }
