@@ -1,7 +1,9 @@
 """The Python client through every method against a real server (ENGRAM_URL; npm test starts one
 and runs these), and its errors as a user sees them."""
 import os
+import sys
 import time
+from pathlib import Path
 import unittest
 
 from engram_client import Document, Engram, EngramError, Turn
@@ -94,6 +96,16 @@ class EngramClientTest(unittest.TestCase):
         with self.assertRaises(EngramError) as invalid:
             self.engram.recall("")
         self.assertEqual((invalid.exception.code, invalid.exception.status), ("VALIDATION_FAILED", 400))
+
+    def test_langgraph_style_example_remembers_across_turns(self) -> None:
+        sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
+        from langgraph_style_memory import memory_nodes, run, toy_model
+
+        memory = memory_nodes(self.engram)
+        graph = [memory["recall"], toy_model, memory["remember"]]
+        state = run(graph, {"user_id": "example-user", "session_id": None, "message": "I am allergic to peanuts."})
+        state = run(graph, {**state, "message": "What am I allergic to?"})
+        self.assertIn("peanuts", state["answer"])
 
 
 if __name__ == "__main__":
