@@ -1,5 +1,6 @@
 // Every benchmark suite, in the order `npm run bench` runs them (the soak only when named).
 import type { BenchSuite } from '../harness.js';
+import { clientSuite } from './client.js';
 import { contextSuite } from './context.js';
 import { embedSuite } from './embed.js';
 import { graphSuite } from './graph.js';
@@ -17,6 +18,7 @@ export const suites: BenchSuite[] = [
   telemetrySuite,
   recallSuite,
   contextSuite,
+  clientSuite,
   // Only when named (`npm run bench -- soak`): it runs for ENGRAM_SOAK_MINUTES (10 by default,
   // 3 with --quick).
   soakSuite,

@@ -38,8 +38,8 @@ export interface EngramOptions {
   retryBaseDelayMs?: number;
   /** Longest wait before a retry; a longer Retry-After is not waited for. Default 30 s. */
   maxRetryDelayMs?: number;
-  /** Another fetch (a test double, an instrumented one); default globalThis.fetch. */
-  fetch?: (request: Request) => Promise<Response>;
+  /** Another fetch (an instrumented one, a runtime's own); default globalThis.fetch. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export interface CallOptions {
@@ -80,7 +80,8 @@ export class Engram {
   };
 
   constructor(options: EngramOptions) {
-    const fetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+    const fetch =
+      options.fetch ?? ((url: string, init: RequestInit) => globalThis.fetch(url, init));
     this.#api = createClient<paths>({
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
       fetch: createTransport({
@@ -93,14 +94,6 @@ export class Engram {
       ...(options.apiKey === undefined
         ? {}
         : { headers: { authorization: `Bearer ${options.apiKey}` } }),
-    });
-    // One id per call, kept across its retries: the server logs under it, errors carry it.
-    this.#api.use({
-      onRequest: ({ request }) => {
-        if (!request.headers.has('x-request-id'))
-          request.headers.set('x-request-id', crypto.randomUUID());
-        return request;
-      },
     });
   }
 

@@ -7,7 +7,7 @@ import { EngramError } from './errors.js';
 const RETRY_STATUSES = new Set([429, 503]);
 
 export interface TransportOptions {
-  fetch: (request: Request) => Promise<Response>;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
   /** Per attempt, from sending the request to the response headers. */
   timeoutMs: number;
   /** Attempts after the first one, on 429 and 503 only. */
@@ -43,19 +43,40 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function attempt(request: Request, options: TransportOptions): Promise<Response> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
+/**
+ * One attempt: plain fetch(url, init) with the body as bytes (cheaper than a Request per
+ * attempt), and one controller aborted by the caller's signal or the timeout, whichever is first.
+ */
+async function attempt(
+  request: Request,
+  body: ArrayBuffer | undefined,
+  options: TransportOptions,
+): Promise<Response> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(request.signal.reason);
+  request.signal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
   try {
-    return await options.fetch(
-      new Request(request, { signal: AbortSignal.any([request.signal, timeout]) }),
-    );
+    return await options.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(body === undefined ? {} : { body }),
+      signal: controller.signal,
+    });
   } catch (error) {
-    if (!timeout.aborted || request.signal.aborted) throw error;
+    if (!timedOut) throw error;
     throw new EngramError(
       'CLIENT_TIMEOUT',
       `No answer from ${new URL(request.url).pathname} within ${options.timeoutMs} ms.`,
       { status: 0, requestId: request.headers.get('x-request-id') ?? undefined, cause: error },
     );
+  } finally {
+    clearTimeout(timer);
+    request.signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -63,9 +84,13 @@ export function createTransport(
   options: TransportOptions,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
+    // Read once, so every attempt can send it.
+    const body = request.body === null ? undefined : await request.arrayBuffer();
+    // One id per call, kept across its retries: the server logs under it, errors carry it.
+    if (!request.headers.has('x-request-id'))
+      request.headers.set('x-request-id', crypto.randomUUID());
     for (let retry = 1; ; retry++) {
-      // Each attempt sends its own copy, so a body can be sent again.
-      const response = await attempt(request.clone(), options);
+      const response = await attempt(request, body, options);
       if (!RETRY_STATUSES.has(response.status) || retry > options.maxRetries) return response;
       const delayMs =
         retryAfterMs(response) ??
