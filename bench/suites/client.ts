@@ -78,11 +78,6 @@ export const clientSuite: BenchSuite = {
         content: `Note ${i}: the parcel for order ${1000 + i} left the Lisbon depot on day ${i}.`,
       }));
       await engram.remember(turns, { userId: 'bench' });
-      const recallBody = JSON.stringify({
-        query: 'When did order 1007 leave Lisbon?',
-        userId: 'bench',
-        k: 5,
-      });
       const rawJson = async (path: string, init: RequestInit = {}) =>
         (await fetch(`${baseUrl}${path}`, init)).json();
       const calls = context.quick ? 300 : 2000;
@@ -105,7 +100,12 @@ export const clientSuite: BenchSuite = {
               rawJson('/v1/recall', {
                 method: 'POST',
                 headers: { 'content-type': 'application/json' },
-                body: recallBody,
+                // As a raw-fetch caller would: the body serialised per call.
+                body: JSON.stringify({
+                  query: 'When did order 1007 leave Lisbon?',
+                  userId: 'bench',
+                  k: 5,
+                }),
               }),
           },
           calls,
