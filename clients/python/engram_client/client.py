@@ -94,7 +94,8 @@ class Engram:
         """Add turns to a session's memory, starting a session for user_id and agent_id first
         when no session_id is given."""
         if session_id is None:
-            session = self._transport.call("POST", "/v1/sessions", _without_none({"userId": user_id, "agentId": agent_id}))
+            new_session = _without_none({"userId": user_id, "agentId": agent_id})
+            session = self._transport.call("POST", "/v1/sessions", new_session)
             session_id = session["id"]
         body = {"turns": [t.to_json() if isinstance(t, Turn) else t for t in turns]}
         return cast(RememberResult, self._transport.call("POST", f"/v1/sessions/{_segment(session_id)}/turns", body))

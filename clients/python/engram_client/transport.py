@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from .errors import EngramError, error_from_response
 
@@ -93,7 +93,9 @@ class Transport:
                     continue
             raise error_from_response(status, answer, answer_headers.get("x-request-id") or headers["x-request-id"])
 
-    def _attempt(self, method: str, url: str, data: Optional[bytes], headers: Dict[str, str]):
+    def _attempt(
+        self, method: str, url: str, data: Optional[bytes], headers: Dict[str, str]
+    ) -> Tuple[int, bytes, Dict[str, str]]:
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:

@@ -38,7 +38,8 @@ class EngramClientTest(unittest.TestCase):
             agent_id="helper",
         )
         self.assertEqual(remembered["session"]["userId"], "py-1")
-        more = self.engram.remember([Turn("user", "Tomas sells honey at the market.")], session_id=remembered["session"]["id"])
+        session_id = remembered["session"]["id"]
+        more = self.engram.remember([Turn("user", "Tomas sells honey at the market.")], session_id=session_id)
         self.assertEqual(more["session"]["turnCount"], 3)
 
         recalled = self.engram.recall("Where does Tomas keep bees?", user_id="py-1", k=3)

@@ -25,13 +25,15 @@ class ScriptedServer:
                 self.rfile.read(int(self.headers.get("content-length", "0")))
                 request_id = self.headers.get("x-request-id")
                 outer.request_ids.append(request_id)
-                answer = script[len(outer.request_ids) - 1] if len(outer.request_ids) <= len(script) else {"status": 200}
+                seen = len(outer.request_ids)
+                answer = script[seen - 1] if seen <= len(script) else {"status": 200}
                 time.sleep(float(answer.get("hang_s", 0)))  # type: ignore[arg-type]
                 status = int(answer["status"])  # type: ignore[call-overload]
                 if status < 400:
                     body = {"accepted": 1, "rejected": []}
                 else:
-                    body = {"error": {"code": CODE_OF[status], "message": f"Scripted {status}.", "requestId": request_id}}
+                    message = f"Scripted {status}."
+                    body = {"error": {"code": CODE_OF[status], "message": message, "requestId": request_id}}
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
