@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'DOCUMENT_NOT_FOUND'
   | 'SESSION_NOT_FOUND'
+  | 'MEMORY_NOT_FOUND'
+  | 'USER_NOT_FOUND'
   | 'ENTITY_NOT_FOUND'
   | 'JOB_NOT_FOUND'
   | 'CONFLICT'

@@ -27,6 +27,7 @@ import { installRequestMetrics } from './request-metrics.js';
 import { documentRoutes } from './routes/documents.js';
 import { contextRoutes } from './routes/context.js';
 import { graphRoutes } from './routes/graph.js';
+import { forgettingRoutes } from './routes/forgetting.js';
 import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
 import { recallRoutes } from './routes/recall.js';
@@ -100,6 +101,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
 
   await app.register(operationsRoutes(runtime));
   await app.register(memoryRoutes(runtime.memory));
+  await app.register(forgettingRoutes(runtime.memory));
   await app.register(recallRoutes(runtime.recall));
   await app.register(graphRoutes(runtime.graph));
   await app.register(documentRoutes({ ingest: runtime.ingest }));

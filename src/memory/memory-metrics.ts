@@ -9,6 +9,7 @@ export interface MemoryMetrics {
   citations(count: number): void;
   promotions(count: number): void;
   sessionsExpired(count: number): void;
+  forgotten(count: number): void;
 }
 
 export const noMemoryMetrics: MemoryMetrics = {
@@ -19,6 +20,7 @@ export const noMemoryMetrics: MemoryMetrics = {
   citations: () => undefined,
   promotions: () => undefined,
   sessionsExpired: () => undefined,
+  forgotten: () => undefined,
 };
 
 export function createMemoryMetrics(registry: Registry): MemoryMetrics {
@@ -41,6 +43,10 @@ export function createMemoryMetrics(registry: Registry): MemoryMetrics {
     'Episodic items promoted to semantic memory.',
   );
   const expired = counter('engram_memory_sessions_expired_total', 'Idle sessions removed.');
+  const forgotten = counter(
+    'engram_memory_forgotten_total',
+    'Memory items deleted on request, with what was derived from them.',
+  );
   return {
     turnsAdded: (count) => turns.inc(count),
     episodesCreated: (distiller, count) => episodes.inc({ distiller }, count),
@@ -49,5 +55,6 @@ export function createMemoryMetrics(registry: Registry): MemoryMetrics {
     citations: (count) => cited.inc(count),
     promotions: (count) => promoted.inc(count),
     sessionsExpired: (count) => expired.inc(count),
+    forgotten: (count) => forgotten.inc(count),
   };
 }

@@ -17,6 +17,7 @@ import type { Embedder } from '../ports/embedder.js';
 import type { MemoryItem, MemoryStore, Session, SessionPosition } from '../ports/memory-store.js';
 import { createBackgroundPump } from './background-pump.js';
 import { createCitationAndPromotion } from './citation-and-promotion.js';
+import { createForgetting, type Forgetting } from './forgetting.js';
 import type { Distiller } from './distill/distiller.js';
 import { noMemoryMetrics, type MemoryMetrics } from './memory-metrics.js';
 import { createPendingEmbeddings } from './pending-embeddings.js';
@@ -110,6 +111,10 @@ export interface MemoryService {
     sessionId: string,
     options?: { includeWorking?: boolean },
   ): Promise<MemoryItem[]>;
+  /** Deletes a memory and what was derived from it (forgetting.ts). */
+  forget: Forgetting['forget'];
+  /** Deletes every memory and session of a user (forgetting.ts). */
+  forgetUser: Forgetting['forgetUser'];
   /** Raises the salience of memories an agent used. */
   cite(tenantId: string, ids: string[]): Promise<CitedResult>;
   /** Current (decayed) salience of an item. */
@@ -172,6 +177,7 @@ export function createMemoryService(options: MemoryServiceOptions): MemoryServic
     settings,
     ...sessions,
     ...salience,
+    ...createForgetting(store, metrics),
     distillDue: distillation.distillDue,
     embedPending,
     expireSessions: createSessionExpiry({

@@ -187,7 +187,8 @@ export interface MemoryStore {
   /**
    * Records distillation: only when the session's distilledThrough still equals `expectedThrough`
    * (another worker did not get there first), sets it to `through`, inserts the episodes
-   * (idempotent by id) and, with `endWorking`, moves the session's remaining working turns to
+   * (idempotent by id; an episode whose turns are no longer all there, because one was forgotten
+   * meanwhile, is left out) and, with `endWorking`, moves the session's remaining working turns to
    * episodic. Returns false when it lost the race.
    */
   recordDistillation(input: {
@@ -216,6 +217,16 @@ export interface MemoryStore {
     sessionId: string,
     options?: { purge?: boolean },
   ): Promise<boolean>;
+
+  // Forgetting
+  /**
+   * Deletes a memory and everything derived from it: episodes and promoted copies whose
+   * `source.turnIds` or `source.memoryId` name it, and what was derived from those in turn. Its
+   * vectors and index rows go with it. Returns the ids deleted (empty: no such memory).
+   */
+  forgetMemory(tenantId: string, memoryId: string): Promise<string[]>;
+  /** Deletes every memory (with vectors and index rows) and every session of a user. */
+  forgetUser(tenantId: string, userId: string): Promise<{ memories: number; sessions: number }>;
 
   // Memories
   /** Inserts items; an existing id is left unchanged (idempotent retries). */

@@ -228,7 +228,25 @@ describe("another tenant's ids", () => {
       payload: { speaker: 'ada', content: SECRET_TURN },
     });
     expect(turns.statusCode).toBe(201);
-    ids.set('memories', turns.json<{ turns: Array<{ id: string }> }>().turns[0]!.id);
+    // A memory and a user of their own, so deleting ada's session leaves them for their routes.
+    for (const userId of ['grace', 'bob']) {
+      const other = await app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: ACME,
+        payload: { userId },
+      });
+      const added = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${other.json<{ id: string }>().id}/turns`,
+        headers: ACME,
+        payload: { speaker: userId, content: SECRET_TURN },
+      });
+      expect(added.statusCode).toBe(201);
+      if (userId === 'grace')
+        ids.set('memories', added.json<{ turns: Array<{ id: string }> }>().turns[0]!.id);
+      else ids.set('users', userId);
+    }
   });
 
   /** Acme's id for the resource a route's parameter names (the segment before it). */

@@ -2,12 +2,14 @@
 // memory-text-search.ts (tsvector/GIN, ts_rank over an OR query); vectors and their per-dimension
 // HNSW indexes in memory-vector-search.ts; row shapes in memory-rows.ts.
 import type pg from 'pg';
+import { derivedClosure } from '../../domain/derived-memories.js';
 import { AppError } from '../../domain/errors.js';
 import type {
   AppendTurnsResult,
   MemoryHit,
   MemoryItem,
   MemoryScope,
+  MemorySource,
   MemoryStore,
   NewMemory,
   NewSession,
@@ -200,8 +202,19 @@ export class PostgresMemoryStore implements MemoryStore {
         [input.through, input.tenantId, input.sessionId, input.expectedThrough],
       );
       if (claimed.rowCount === 0) return false;
-      if (input.episodes.length > 0) {
-        const insert = insertMemoriesSql(input.tenantId, input.episodes, input.now);
+      // FOR SHARE: a forget of one of these turns waits for this transaction, then sees the
+      // episode and takes it too; or it went first, and the episode is left out here.
+      const episodes: NewMemory[] = [];
+      for (const episode of input.episodes) {
+        const turnIds = [...new Set(episode.source?.turnIds ?? [])];
+        const present = await client.query(
+          'SELECT id FROM memories WHERE tenant_id = $1 AND id = ANY($2::text[]) FOR SHARE',
+          [input.tenantId, turnIds],
+        );
+        if (present.rowCount === turnIds.length) episodes.push(episode);
+      }
+      if (episodes.length > 0) {
+        const insert = insertMemoriesSql(input.tenantId, episodes, input.now);
         await client.query(insert.text, insert.values);
       }
       if (input.endWorking === true) {
@@ -251,6 +264,45 @@ export class PostgresMemoryStore implements MemoryStore {
         [tenantId, sessionId],
       );
       return (deleted.rowCount ?? 0) > 0;
+    });
+  }
+
+  async forgetMemory(tenantId: string, memoryId: string): Promise<string[]> {
+    return this.transaction(async (client) => {
+      const target = await client.query<{ user_id: string | null }>(
+        'DELETE FROM memories WHERE tenant_id = $1 AND id = $2 RETURNING user_id',
+        [tenantId, memoryId],
+      );
+      if (target.rowCount === 0) return [];
+      // Derived items belong to the same user; this statement sees every episode committed
+      // before the delete above (recordDistillation holds its turns FOR SHARE until it commits).
+      const sources = await client.query<{ id: string; source: MemorySource }>(
+        `SELECT id, source FROM memories WHERE tenant_id = $1 AND user_id IS NOT DISTINCT FROM $2 AND source <> '{}'::jsonb`,
+        [tenantId, target.rows[0]!.user_id],
+      );
+      const forgotten = derivedClosure([memoryId], sources.rows);
+      await client.query('DELETE FROM memories WHERE tenant_id = $1 AND id = ANY($2::text[])', [
+        tenantId,
+        forgotten.slice(1),
+      ]);
+      return forgotten;
+    });
+  }
+
+  async forgetUser(
+    tenantId: string,
+    userId: string,
+  ): Promise<{ memories: number; sessions: number }> {
+    return this.transaction(async (client) => {
+      const sessions = await client.query(
+        'DELETE FROM memory_sessions WHERE tenant_id = $1 AND user_id = $2',
+        [tenantId, userId],
+      );
+      const memories = await client.query(
+        'DELETE FROM memories WHERE tenant_id = $1 AND user_id = $2',
+        [tenantId, userId],
+      );
+      return { memories: memories.rowCount ?? 0, sessions: sessions.rowCount ?? 0 };
     });
   }
 

@@ -1,12 +1,14 @@
 // SQLite memory store: sessions and memory items in the embedded file (row CRUD). BM25 search over
 // FTS5 is in memory-text-search.ts; vectors (binary index, exact cosine rescoring with
 // sqlite-vec) in memory-vector-search.ts; row shapes in memory-rows.ts.
+import { derivedClosure } from '../../domain/derived-memories.js';
 import { AppError } from '../../domain/errors.js';
 import type {
   AppendTurnsResult,
   MemoryHit,
   MemoryItem,
   MemoryScope,
+  MemorySource,
   MemoryStore,
   NewMemory,
   NewSession,
@@ -212,8 +214,10 @@ export class SqliteMemoryStore implements MemoryStore {
         )
         .run(input.through, input.tenantId, input.sessionId, input.expectedThrough);
       if (claimed.changes === 0) return false;
-      for (const episode of input.episodes)
-        insert.run(memoryParams(input.tenantId, episode, input.now));
+      for (const episode of input.episodes) {
+        if (this.allPresent(input.tenantId, episode.source?.turnIds ?? []))
+          insert.run(memoryParams(input.tenantId, episode, input.now));
+      }
       if (input.endWorking === true) {
         this.db
           .prepare(
@@ -267,6 +271,56 @@ export class SqliteMemoryStore implements MemoryStore {
           .run(tenantId, sessionId);
       }
       return deleted.changes > 0;
+    });
+    return run.immediate();
+  }
+
+  /** Whether every id names a memory of the tenant (a forgotten turn is not). */
+  private allPresent(tenantId: string, ids: string[]): boolean {
+    if (ids.length === 0) return true;
+    const row = this.db
+      .prepare(
+        'SELECT count(*) AS n FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))',
+      )
+      .get(tenantId, JSON.stringify(ids)) as { n: number };
+    return row.n === new Set(ids).size;
+  }
+
+  async forgetMemory(tenantId: string, memoryId: string): Promise<string[]> {
+    const run = this.db.transaction((): string[] => {
+      const target = this.db
+        .prepare('SELECT user_id FROM memories WHERE tenant_id = ? AND id = ?')
+        .get(tenantId, memoryId) as { user_id: string | null } | undefined;
+      if (target === undefined) return [];
+      // Derived items belong to the same user; read their sources once, close over them in JS.
+      const sources = this.db
+        .prepare(
+          `SELECT id, source FROM memories WHERE tenant_id = ? AND user_id IS ? AND source != '{}'`,
+        )
+        .all(tenantId, target.user_id) as Array<{ id: string; source: string }>;
+      const forgotten = derivedClosure(
+        [memoryId],
+        sources.map((row) => ({ id: row.id, source: JSON.parse(row.source) as MemorySource })),
+      );
+      const remove = this.db.prepare('DELETE FROM memories WHERE tenant_id = ? AND id = ?');
+      for (const id of forgotten) remove.run(tenantId, id);
+      return forgotten;
+    });
+    return run.immediate();
+  }
+
+  async forgetUser(
+    tenantId: string,
+    userId: string,
+  ): Promise<{ memories: number; sessions: number }> {
+    const run = this.db.transaction(() => {
+      const sessions = this.db
+        .prepare('DELETE FROM memory_sessions WHERE tenant_id = ? AND user_id = ?')
+        .run(tenantId, userId).changes;
+      const memories = this.db
+        .prepare('DELETE FROM memories WHERE tenant_id = ? AND user_id = ?')
+        .run(tenantId, userId).changes;
+      return { memories, sessions };
     });
     return run.immediate();
   }

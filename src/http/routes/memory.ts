@@ -341,7 +341,7 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       async (request) => {
         const [found] = await memory.store.getByIds(request.tenantId, [request.params.id]);
         if (found === undefined)
-          throw new AppError('NOT_FOUND', `Memory ${request.params.id} does not exist.`);
+          throw new AppError('MEMORY_NOT_FOUND', `Memory ${request.params.id} does not exist.`);
         return item(found);
       },
     );
