@@ -14,6 +14,8 @@ import type {
   DocumentInput,
   EventBatch,
   EventsResult,
+  ForgetResult,
+  ForgetUserResult,
   MetricsSummary,
   MetricsSummaryQuery,
   RecallResult,
@@ -133,6 +135,23 @@ export class Engram {
   /** Report the memories the agent used: each gains salience. */
   cite(ids: string[], options: CallOptions = {}): Promise<CiteResult> {
     return unwrap(this.#api.POST('/v1/memories/cited', { body: { ids }, ...options }));
+  }
+
+  /** Forget a memory and what was derived from it (episodes, promoted copies): ids deleted. */
+  forget(memoryId: string, options: CallOptions = {}): Promise<ForgetResult> {
+    return unwrap(
+      this.#api.DELETE('/v1/memories/{id}', { params: { path: { id: memoryId } }, ...options }),
+    );
+  }
+
+  /** Forget everything a user has: sessions, turns, episodes, promoted items. */
+  forgetUser(userId: string, options: CallOptions = {}): Promise<ForgetUserResult> {
+    return unwrap(
+      this.#api.DELETE('/v1/users/{userId}/memories', {
+        params: { path: { userId } },
+        ...options,
+      }),
+    );
   }
 
   /** Store a document; the pipeline runs on the server (`waitUntilDone()` on the handle). */

@@ -29,6 +29,8 @@ export type ContextOptions = Omit<ContextRequest, 'query'>;
 export type ContextResult = JsonResponse<paths['/v1/context']['post'], 200>;
 
 export type CiteResult = JsonResponse<paths['/v1/memories/cited']['post'], 200>;
+export type ForgetResult = JsonResponse<paths['/v1/memories/{id}']['delete'], 200>;
+export type ForgetUserResult = JsonResponse<paths['/v1/users/{userId}/memories']['delete'], 200>;
 
 type DocumentsRequest = JsonRequest<paths['/v1/documents']['post']>;
 export type DocumentInput = Exclude<DocumentsRequest, { documents: unknown }>;

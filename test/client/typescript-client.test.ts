@@ -90,6 +90,34 @@ describe('TypeScript client against a real server', () => {
     expect(summary.tools.byTool.map((t) => t.tool)).toEqual(['search']);
   });
 
+  it('forgets a memory, then everything a user has', async () => {
+    await engram.remember(
+      [
+        { speaker: 'user', content: 'My locker code is 4711.' },
+        { speaker: 'user', content: 'My bike is a green Gazelle.' },
+      ],
+      { userId: 'u-forget' },
+    );
+    const [locker] = (await engram.recall('What is my locker code?', { userId: 'u-forget' })).items;
+    expect(locker?.text).toContain('4711');
+
+    const forgotten = await engram.forget(locker!.id);
+    expect(forgotten.forgotten[0]).toBe(locker!.id);
+    const after = await engram.recall('What is my locker code?', { userId: 'u-forget' });
+    expect(after.items.map((item) => item.text).join(' ')).not.toContain('4711');
+    await expect(engram.forget(locker!.id)).rejects.toMatchObject({
+      code: 'MEMORY_NOT_FOUND',
+      status: 404,
+    });
+
+    const user = await engram.forgetUser('u-forget');
+    expect(user).toEqual({ deleted: 1, sessions: 1 });
+    // Document chunks belong to no user, so recall may still return those.
+    const left = await engram.recall('Which bike do I have?', { userId: 'u-forget' });
+    expect(left.items.filter((item) => item.text.includes('Gazelle'))).toEqual([]);
+    await expect(engram.forgetUser('u-forget')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  });
+
   it('throws EngramError with the server code, message and request id', async () => {
     const error = await engram.document('no-such-document').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngramError);

@@ -554,7 +554,32 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** Forget a memory: the item, the episodes and promoted copies derived from it, their vectors and index rows. Nothing recalled, searched or packed afterwards contains it. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Ids deleted: the memory first, then what was derived from it. */
+                            forgotten: string[];
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -603,6 +628,49 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}/memories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget everything a user has: every session, turn, episode and promoted item, with their vectors and index rows (404 USER_NOT_FOUND when there is nothing). */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Memory items deleted. */
+                            deleted: number;
+                            /** @description Sessions deleted. */
+                            sessions: number;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1884,7 +1952,7 @@ export interface components {
                  * @description Stable: branch on it, not on the message.
                  * @enum {string}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_INPUT" | "INPUT_TOO_LARGE" | "NOT_FOUND" | "DOCUMENT_NOT_FOUND" | "SESSION_NOT_FOUND" | "ENTITY_NOT_FOUND" | "JOB_NOT_FOUND" | "CONFLICT" | "INVALID_STATE" | "EMBEDDER_MISMATCH" | "UNKNOWN_TOKENIZER" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TIMEOUT" | "UNAVAILABLE" | "PROVIDER_FAILED" | "CONFIG_INVALID" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_INPUT" | "INPUT_TOO_LARGE" | "NOT_FOUND" | "DOCUMENT_NOT_FOUND" | "SESSION_NOT_FOUND" | "MEMORY_NOT_FOUND" | "USER_NOT_FOUND" | "ENTITY_NOT_FOUND" | "JOB_NOT_FOUND" | "CONFLICT" | "INVALID_STATE" | "EMBEDDER_MISMATCH" | "UNKNOWN_TOKENIZER" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TIMEOUT" | "UNAVAILABLE" | "PROVIDER_FAILED" | "CONFIG_INVALID" | "INTERNAL";
                 /** @description What went wrong and what to do about it. */
                 message: string;
                 /** @description Also in the x-request-id header and the server log. */
