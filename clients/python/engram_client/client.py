@@ -12,6 +12,8 @@ from .types import (
     Document,
     DocumentStatus,
     EventsResult,
+    ForgetResult,
+    ForgetUserResult,
     JsonObject,
     RecallResult,
     RememberResult,
@@ -139,6 +141,15 @@ class Engram:
     def cite(self, ids: Sequence[str]) -> CiteResult:
         """Report the memories the agent used: each gains salience."""
         return cast(CiteResult, self._transport.call("POST", "/v1/memories/cited", {"ids": list(ids)}))
+
+    def forget(self, memory_id: str) -> ForgetResult:
+        """Forget a memory and what was derived from it (episodes, promoted copies): ids deleted."""
+        return cast(ForgetResult, self._transport.call("DELETE", f"/v1/memories/{_segment(memory_id)}"))
+
+    def forget_user(self, user_id: str) -> ForgetUserResult:
+        """Forget everything a user has: sessions, turns, episodes, promoted items."""
+        path = f"/v1/users/{_segment(user_id)}/memories"
+        return cast(ForgetUserResult, self._transport.call("DELETE", path))
 
     def ingest(self, document: Union[Document, str]) -> IngestHandle:
         """Store a document (or markdown text); call wait_until_done() on the handle to wait."""

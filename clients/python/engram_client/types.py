@@ -107,6 +107,15 @@ class CiteResult(TypedDict):
     unknownIds: List[str]
 
 
+class ForgetResult(TypedDict):
+    forgotten: List[str]
+
+
+class ForgetUserResult(TypedDict):
+    deleted: int
+    sessions: int
+
+
 class DocumentStatus(TypedDict):
     id: str
     namespace: str

@@ -86,6 +86,29 @@ class EngramClientTest(unittest.TestCase):
             summary = self.engram.metrics.summary(agent_id="py-agent")
         self.assertEqual([t["tool"] for t in summary["tools"]["byTool"]], ["lookup"])
 
+    def test_forget_a_memory_then_a_user(self) -> None:
+        self.engram.remember(
+            [Turn("user", "My locker code is 4711."), Turn("user", "My bike is a green Gazelle.")],
+            user_id="py-forget",
+        )
+        locker = self.engram.recall("What is my locker code?", user_id="py-forget")["items"][0]
+        self.assertIn("4711", locker["text"])
+
+        self.assertEqual(self.engram.forget(locker["id"])["forgotten"][0], locker["id"])
+        after = self.engram.recall("What is my locker code?", user_id="py-forget")["items"]
+        self.assertNotIn("4711", " ".join(item["text"] for item in after))
+        with self.assertRaises(EngramError) as missing:
+            self.engram.forget(locker["id"])
+        self.assertEqual((missing.exception.code, missing.exception.status), ("MEMORY_NOT_FOUND", 404))
+
+        self.assertEqual(self.engram.forget_user("py-forget"), {"deleted": 1, "sessions": 1})
+        # Document chunks belong to no user, so recall may still return those.
+        left = self.engram.recall("Which bike do I have?", user_id="py-forget")["items"]
+        self.assertEqual([item for item in left if "Gazelle" in item["text"]], [])
+        with self.assertRaises(EngramError) as gone:
+            self.engram.forget_user("py-forget")
+        self.assertEqual(gone.exception.code, "USER_NOT_FOUND")
+
     def test_errors_carry_code_message_and_request_id(self) -> None:
         with self.assertRaises(EngramError) as raised:
             self.engram.document("no-such-document")
