@@ -68,6 +68,7 @@ async function attempt(
       signal: controller.signal,
     });
   } catch (error) {
+    request.signal.removeEventListener('abort', onAbort);
     if (!timedOut) throw error;
     throw new EngramError(
       'CLIENT_TIMEOUT',
@@ -75,8 +76,9 @@ async function attempt(
       { status: 0, requestId: request.headers.get('x-request-id') ?? undefined, cause: error },
     );
   } finally {
+    // The timeout covers the wait for the headers; the caller's signal stays connected, so
+    // aborting it still stops the body being read.
     clearTimeout(timer);
-    request.signal.removeEventListener('abort', onAbort);
   }
 }
 
