@@ -5,7 +5,7 @@ two nodes around the model: one recalls what matters for the new message and put
 prompt's context, one stores the exchange and cites the memories the answer used. With LangGraph
 itself, register the same two functions with `StateGraph.add_node`.
 
-    ENGRAM_URL=http://localhost:8080 python3 examples/langgraph_style_memory.py
+    cd clients/python && ENGRAM_URL=http://127.0.0.1:8420 PYTHONPATH=. python3 examples/langgraph_style_memory.py
 """
 import os
 from typing import Callable, Dict, List, Optional, TypedDict
@@ -57,7 +57,7 @@ def run(graph: List[Node], state: AgentState) -> AgentState:
 
 
 def main() -> None:
-    engram = Engram(os.environ.get("ENGRAM_URL", "http://localhost:8080"))
+    engram = Engram(os.environ.get("ENGRAM_URL", "http://127.0.0.1:8420"))
     memory = memory_nodes(engram)
     graph = [memory["recall"], toy_model, memory["remember"]]
     state: AgentState = {"user_id": "example-user", "session_id": None}
