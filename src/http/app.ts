@@ -27,12 +27,15 @@ import { installRequestMetrics } from './request-metrics.js';
 import { documentRoutes } from './routes/documents.js';
 import { contextRoutes } from './routes/context.js';
 import { graphRoutes } from './routes/graph.js';
+import { mcpRoutes } from './mcp-route.js';
 import { forgettingRoutes } from './routes/forgetting.js';
 import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
 import { recallRoutes } from './routes/recall.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 
+/** The version the OpenAPI document and the MCP server report. */
+const ENGRAM_VERSION = process.env.npm_package_version ?? '0.1.0';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(runtime: Runtime): Promise<EngramApp> {
@@ -88,7 +91,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
       info: {
         title: 'Engram',
         description: 'Memory and context server for AI agents.',
-        version: process.env.npm_package_version ?? '0.1.0',
+        version: ENGRAM_VERSION,
       },
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
@@ -109,5 +112,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     telemetryRoutes(runtime.telemetry, { batchMaxBytes: config.telemetryBatchMaxBytes }),
   );
   await app.register(contextRoutes(runtime.context, runtime.tokenIds));
+  await app.register(mcpRoutes(runtime, { version: ENGRAM_VERSION }));
   return app;
 }

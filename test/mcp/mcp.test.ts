@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH } from '../support/cli.js';
+import { MCP_TOOLS } from './tool-names.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-mcp-'));
 let client: Client;
@@ -35,17 +36,7 @@ afterAll(async () => {
 describe('engram mcp', () => {
   it('lists its tools with input schemas', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(
-      [
-        'cite',
-        'document_status',
-        'get_context',
-        'ingest_document',
-        'recall',
-        'remember',
-        'search_documents',
-      ].sort(),
-    );
+    expect(tools.map((tool) => tool.name).sort()).toEqual(MCP_TOOLS);
     expect(tools.find((tool) => tool.name === 'recall')?.inputSchema.required).toContain('query');
   });
 

@@ -8,7 +8,7 @@ export function registerMcpCommand(program: Command, env: Env, version: string):
   program
     .command('mcp')
     .description(
-      'Serve the MCP protocol over stdio (tools: remember, recall, cite, get_context, ingest_document, …)',
+      'Serve the MCP protocol over stdio (the tools of /mcp: remember, recall, forget, get_context, ingest_document, …)',
     )
     .option('--tenant <tenant>', 'the tenant this server acts for', DEFAULT_TENANT)
     .option(
