@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import type { ChatModel } from '../ports/chat-model.js';
 import type { Embedder } from '../ports/embedder.js';
+import type { Extractor } from '../ports/extractor.js';
 import type { GraphStore } from '../ports/graph-store.js';
 import { createChatExtractor } from './chat-extractor.js';
 import { createGraphService, type GraphService } from './graph-service.js';
@@ -24,19 +25,22 @@ export interface GraphServiceDeps {
   logger: Logger;
 }
 
+/** The extractor the configuration names (also what `engram eval graph` measures). */
+export function createConfiguredExtractor(
+  config: Pick<Config, 'extractor'>,
+  chatModel: ChatModel | undefined,
+): Extractor {
+  if (config.extractor !== 'openai') return createLocalExtractor();
+  if (chatModel === undefined)
+    throw new AppError('CONFIG_INVALID', 'ENGRAM_EXTRACTOR=openai needs ENGRAM_LLM_URL');
+  return createChatExtractor({ chatModel });
+}
+
 export function createConfiguredGraphService(deps: GraphServiceDeps): GraphService {
   const { config } = deps;
-  let extractor;
-  if (config.extractor === 'openai') {
-    if (deps.chatModel === undefined)
-      throw new AppError('CONFIG_INVALID', 'ENGRAM_EXTRACTOR=openai needs ENGRAM_LLM_URL');
-    extractor = createChatExtractor({ chatModel: deps.chatModel });
-  } else {
-    extractor = createLocalExtractor();
-  }
   return createGraphService({
     store: deps.store,
-    extractor,
+    extractor: createConfiguredExtractor(config, deps.chatModel),
     clock: deps.clock,
     logger: deps.logger.child({ component: 'graph' }),
     entityFuzzyThreshold: config.entityFuzzyThreshold,

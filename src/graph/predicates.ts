@@ -56,12 +56,44 @@ const RULES: PredicateRule[] = [
     singleValued: true,
   },
   { key: 'acquired', phrasings: ['acquire', 'buy', 'purchase'], singleValued: false },
+  { key: 'killed', phrasings: ['kill', 'assassinate', 'murder', 'slay'], singleValued: false },
   {
     key: 'founded',
     phrasings: ['found', 'co found', 'cofound', 'start', 'establish', 'create'],
     singleValued: false,
   },
 ];
+
+/**
+ * The five relation kinds of the CoNLL04 corpus that Engram's predicates express, read from the
+ * canonical predicate and the types of its ends; undefined for every other fact. `engram eval
+ * graph` scores extraction against them.
+ */
+export type RelationKind = 'Work_For' | 'Live_In' | 'OrgBased_In' | 'Located_In' | 'Kill';
+
+export function relationKind(
+  predicateKey: string,
+  subjectType: string,
+  objectType: string,
+): RelationKind | undefined {
+  const person = subjectType === 'person';
+  const organization = subjectType === 'organization';
+  switch (predicateKey) {
+    case 'works at':
+    case 'is ceo of':
+      return person && objectType === 'organization' ? 'Work_For' : undefined;
+    case 'lives in':
+    case 'is headquartered in':
+      if (objectType !== 'place') return undefined;
+      if (person) return 'Live_In';
+      if (organization) return 'OrgBased_In';
+      return subjectType === 'place' ? 'Located_In' : undefined;
+    case 'killed':
+      return person && objectType === 'person' ? 'Kill' : undefined;
+    default:
+      return undefined;
+  }
+}
 
 const BY_PHRASING = new Map<string, PredicateRule>();
 for (const rule of RULES) {

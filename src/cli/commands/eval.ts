@@ -1,3 +1,4 @@
+// `engram eval graph FILE…`: the configured extractor scored on gold sentences (graph-eval.ts).
 // `engram eval locomo FILE…` and `engram eval beam DIR…`: the recall evaluations on a fresh
 // embedded store in a temp dir (never the configured store), with the configured embedder and
 // recall settings. Each conversation is its own user; each prints evidence recall@k overall, per
@@ -10,6 +11,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadBeamConversation } from '../../eval/beam-data.js';
 import { formatBeamReport, runBeamEval } from '../../eval/beam-eval.js';
+import { loadGraphSentences } from '../../eval/graph-data.js';
+import { formatGraphReport, runGraphEval } from '../../eval/graph-eval.js';
+import { createConfiguredExtractor } from '../../graph/create-graph-service.js';
 import { loadLocomoFile } from '../../eval/locomo-data.js';
 import { formatLocomoReport, runLocomoEval } from '../../eval/locomo-eval.js';
 import type { MemoryService } from '../../memory/memory-service.js';
@@ -166,4 +170,35 @@ export function registerEvalCommand(program: Command, env: Env): void {
       formatBeamReport,
     );
   });
+  evalCommand
+    .command('graph')
+    .description(
+      'Entity and relation precision/recall/F1 of the configured extractor on sentences in the SpERT JSON layout (CoNLL04)',
+    )
+    .argument(
+      '<files...>',
+      'SpERT JSON files (a list of sentences with tokens, entities, relations)',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (files: string[], options: { json?: boolean }, command: Command) => {
+      const sentences = (await Promise.all(files.map((file) => loadGraphSentences(file)))).flat();
+      const configured = loadCommandConfig(command, env);
+      const dir = mkdtempSync(join(tmpdir(), 'engram-eval-'));
+      // A fresh embedded store: only the configured extractor (and its chat model) is used.
+      const { databaseUrl: _db, redisUrl: _redis, ...rest } = configured;
+      const runtime = await openRuntime(
+        { ...rest, dataDir: dir },
+        createOneShotLogger(configured, env),
+      );
+      try {
+        const extractor = createConfiguredExtractor(runtime.config, runtime.chatModel);
+        const report = await runGraphEval(sentences, extractor);
+        console.log(
+          options.json === true ? JSON.stringify(report, null, 2) : formatGraphReport(report),
+        );
+      } finally {
+        await runtime.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 }
