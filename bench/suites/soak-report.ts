@@ -1,9 +1,16 @@
-// The soak's report: p50/p95 per minute per operation, the p95 drift between the second and
-// the last minute, memory slopes after warm-up, checked against the goals, and the per-minute
-// table written to bench-results/soak-*.json. bench/suites/soak.ts gathers the samples.
+// The soak's report: p50/p95 per minute per operation (as the clients saw them and as the
+// server's histogram measured them), the p95 drift between the second and the last minute,
+// memory slopes after warm-up, checked against the goals, and the per-minute table written to
+// bench-results/soak-*.json. bench/suites/soak.ts gathers the samples.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quantile, type BenchContext, type Measurement } from '../harness.js';
+import {
+  histogramBetween,
+  histogramCount,
+  histogramQuantileMs,
+  type HistogramScrape,
+} from './server-latency.js';
 
 export const OPERATIONS = ['recall', 'context', 'turns', 'documents', 'events'] as const;
 /** `burst`: once a minute (at its middle) every client sends a recall at the same moment. */
@@ -16,23 +23,67 @@ export const MB = 1024 * 1024;
 export interface SoakSettings {
   minutes: number;
   clients: number;
+  processes: number;
   requestsPerMinute: number;
   tenants: number;
   distributed: boolean;
   localEmbedder: boolean;
 }
 
-export interface MemorySample {
+/** One look at the server: RSS, heap and its request-duration histogram so far. */
+export interface ServerSample {
   atMs: number;
   rssBytes: number;
   heapUsedBytes: number;
+  durations?: HistogramScrape;
+}
+
+/** The server's routes behind each operation (the server cannot tell a burst from a recall). */
+const SERVER_ROUTES: Record<string, readonly string[]> = {
+  recall: ['POST /v1/recall'],
+  context: ['POST /v1/context'],
+  turns: ['POST /v1/sessions', 'POST /v1/sessions/:id/turns'],
+  documents: ['POST /v1/documents'],
+  events: ['POST /v1/events'],
+};
+SERVER_ROUTES.all = Object.values(SERVER_ROUTES).flat();
+/** A scrape counts as a minute's boundary when it is this close after it. */
+const BOUNDARY_SLACK_MS = SAMPLE_EVERY_MS / 2;
+
+interface LatencyStats {
+  count: number;
+  p50: number;
+  p95: number;
 }
 
 interface MinuteStats {
   minute: number;
-  operations: Record<string, { count: number; errors: number; p50: number; p95: number }>;
+  operations: Record<string, LatencyStats & { errors: number }>;
+  /** As the server measured it (recall includes the bursts). */
+  server: Record<string, LatencyStats>;
   rssMb: number;
   heapUsedMb: number;
+}
+
+/** The server's figures for one minute: the difference of the scrapes at its two ends. */
+function serverMinute(samples: ServerSample[], minute: number): Record<string, LatencyStats> {
+  const at = (ms: number) =>
+    samples.filter((s) => s.durations !== undefined && s.atMs <= ms + BOUNDARY_SLACK_MS).at(-1);
+  const start = at((minute - 1) * 60_000);
+  const end = at(minute * 60_000);
+  const stats: Record<string, LatencyStats> = {};
+  for (const [operation, routes] of Object.entries(SERVER_ROUTES)) {
+    const histogram =
+      start === undefined || end === undefined || start === end
+        ? undefined
+        : histogramBetween(start.durations!, end.durations!, routes);
+    stats[operation] = {
+      count: histogramCount(histogram),
+      p50: histogramQuantileMs(histogram, 0.5),
+      p95: histogramQuantileMs(histogram, 0.95),
+    };
+  }
+  return stats;
 }
 
 /** Least-squares slope of y over x. */
@@ -60,7 +111,7 @@ export interface Sample {
 export function report(
   settings: SoakSettings,
   samples: Sample[],
-  memory: MemorySample[],
+  memory: ServerSample[],
   errors: Map<string, number>,
   context: BenchContext,
 ): Measurement[] {
@@ -72,6 +123,7 @@ export function report(
     const stats: MinuteStats = {
       minute,
       operations: {},
+      server: serverMinute(memory, minute),
       rssMb: (atEnd?.rssBytes ?? Number.NaN) / MB,
       heapUsedMb: (atEnd?.heapUsedBytes ?? Number.NaN) / MB,
     };
@@ -91,30 +143,51 @@ export function report(
         note: `${chosen.filter((s) => !s.ok).length} failed`,
       });
     }
+    for (const [operation, server] of Object.entries(stats.server))
+      measurements.push({
+        name: `server ${operation} minute ${minute} p95`,
+        unit: 'ms',
+        value: server.p95,
+        note: `${server.count} requests, p50 ${server.p50.toFixed(1)} ms (server's histogram)`,
+      });
+    context.log(
+      `minute ${minute}: all p95 ${stats.operations.all!.p95.toFixed(1)} ms at the clients, ` +
+        `${stats.server.all!.p95.toFixed(1)} ms at the server (${stats.server.all!.count} requests)`,
+    );
     minutes.push(stats);
   }
 
   const verdicts: string[] = [];
-  for (const operation of ['all', ...REPORTED]) {
-    const second = minutes[1]?.operations[operation]?.p95 ?? Number.NaN;
-    const last = minutes.at(-1)?.operations[operation]?.p95 ?? Number.NaN;
-    const ratio = last / second;
-    const met = ratio <= 1.5;
-    const verdict = Number.isNaN(ratio) ? 'n/a (needs 3 minutes)' : met ? 'met' : 'MISSED';
+  const drift = (
+    side: 'clients' | 'server',
+    operation: string,
+    read: (m: MinuteStats) => number,
+  ) => {
+    const ratio = read(minutes.at(-1)!) / read(minutes[1] ?? minutes[0]!);
+    const verdict =
+      minutes.length < 3 || Number.isNaN(ratio)
+        ? 'n/a (needs 3 minutes)'
+        : ratio <= 1.5
+          ? 'met'
+          : 'MISSED';
     if (operation === 'all' || verdict === 'MISSED')
-      verdicts.push(`${operation} p95 last/second ${ratio.toFixed(2)}`);
+      verdicts.push(`${side} ${operation} p95 last/second ${ratio.toFixed(2)}`);
     measurements.push({
-      name: `${operation} p95 last minute ÷ second minute`,
+      name: `${side === 'server' ? 'server ' : ''}${operation} p95 last minute ÷ second minute`,
       unit: '×',
       value: ratio,
       note: `goal ≤ 1.5: ${verdict}`,
     });
-  }
+  };
+  for (const operation of ['all', ...REPORTED])
+    drift('clients', operation, (m) => m.operations[operation]?.p95 ?? Number.NaN);
+  for (const operation of Object.keys(SERVER_ROUTES))
+    drift('server', operation, (m) => m.server[operation]?.p95 ?? Number.NaN);
   // Minute 1 is warm-up. The heap is a sawtooth (it climbs until a major GC), so a slope over
   // raw samples shorter than a few GC cycles mostly measures the tooth; the slope of each
   // minute's lowest sample (the floor the collector gets back to) is what a leak moves.
   const warm = memory.filter((m) => m.atMs >= 60_000);
-  const floors = (read: (m: MemorySample) => number): Array<[number, number]> => {
+  const floors = (read: (m: ServerSample) => number): Array<[number, number]> => {
     const points: Array<[number, number]> = [];
     for (let minute = 2; minute <= settings.minutes; minute += 1) {
       const inMinute = warm.filter(
