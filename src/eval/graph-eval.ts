@@ -1,5 +1,5 @@
 // `engram eval graph`: the configured extractor on each gold sentence, scored by exact match of
-// names (case and spacing ignored). Entities typed (person ↔ Peop, organization ↔ Org, place ↔
+// names (case, spacing and a final period ignored). Entities typed (person ↔ Peop, organization ↔ Org, place ↔
 // Loc; gold Other and predicted topic, product, date and value left out) and untyped (every gold
 // entity against every predicted name but dates and values, which the corpus does not mark).
 // Relations as (head, tail) pairs, ordered and unordered, after the graph's own predicate
@@ -29,7 +29,16 @@ export interface GraphEvalReport {
 const GOLD_TYPE: Record<string, EntityType> = { Peop: 'person', Org: 'organization', Loc: 'place' };
 const UNMARKED: ReadonlySet<EntityType> = new Set(['date', 'value']);
 
-const norm = (surface: string) => surface.toLowerCase().replace(/\s+/g, ' ').trim();
+/**
+ * Case, spacing and a final period ignored: the corpus glues a sentence's period to its last
+ * token ("Kosovo.") and splits an abbreviation's ("Minn ."), so "Kosovo" and "Minn." match.
+ */
+const norm = (surface: string) =>
+  surface
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\s?\.$/, '');
 
 class Tally {
   gold = 0;

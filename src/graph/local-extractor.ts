@@ -14,19 +14,21 @@ import type {
 } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
 import { normalizePredicate } from './predicates.js';
-import { breaksAfter, has, isCapitalised, type TermJson } from './tagged-terms.js';
+import { carryAlongPlaces, patternRelations, type PatternRelation } from './relation-patterns.js';
+import { surfaceOf, type Span } from './span.js';
+import { refineSpans } from './span-typing.js';
+import {
+  breaksAfter,
+  foldPunctuation,
+  has,
+  isCapitalised,
+  type TermJson,
+} from './tagged-terms.js';
 import { predicateOf } from './verb-phrase.js';
 
 interface SentenceJson {
   text: string;
   terms: TermJson[];
-}
-
-interface Span {
-  start: number; // index of the first term in the sentence
-  end: number; // index after the last term
-  surface: string;
-  type: EntityType;
 }
 
 const NAME_BLOCKERS = new Set([
@@ -98,8 +100,29 @@ const PERSON_PREDICATES = new Set([
   'is ceo of',
   'is married to',
   'reports to',
-  'be born in',
+  'was born in',
 ]);
+/** Verbs of saying take a clause, not a name, as their object: "Cetin said that Turkey welcomed…". */
+const REPORTING_VERBS = new Set([
+  'say',
+  'tell',
+  'add',
+  'claim',
+  'report',
+  'announce',
+  'note',
+  'state',
+  'argue',
+  'insist',
+  'deny',
+  'admit',
+  'warn',
+  'write',
+  'explain',
+  'ask',
+  'reply',
+]);
+const RELATIVE_PRONOUNS = new Set(['who', 'which', 'that', 'whom']);
 const PERSON_PRONOUNS = new Set(['he', 'she']);
 const ORGANIZATION_NOUNS = new Set([
   'company',
@@ -175,15 +198,6 @@ function spanType(terms: TermJson[]): EntityType {
     : 'topic';
 }
 
-function surfaceOf(text: string, terms: TermJson[], sentenceEnds: boolean): string {
-  const first = terms[0]!;
-  const last = terms[terms.length - 1]!;
-  let end = last.offset.start + last.offset.length;
-  // "Neo4j Inc. released": the period belongs to the name; at the end of a sentence it is the sentence's.
-  if (has(last, 'Abbreviation') && text[end] === '.' && !sentenceEnds) end += 1;
-  return text.slice(first.offset.start, end);
-}
-
 function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Span[] {
   const spans: Span[] = [];
   let i = 0;
@@ -225,7 +239,7 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       const b = strongType(next);
       if (a !== undefined && b !== undefined && a !== b) break;
       const version =
-        has(next, 'Value') && !has(next, ...DATE_TAGS) && !has(next, 'Money', 'Percent');
+        /\d/.test(next.text) && has(next, 'Value') && !has(next, ...DATE_TAGS, 'Money', 'Percent');
       // "University of Paris", "Ludwig van Beethoven": a lowercase particle between two name words.
       const particle =
         NAME_PARTICLES.has(next.text) &&
@@ -255,6 +269,17 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
   return spans;
 }
 
+/**
+ * The verb phrase between two names, read past a relative pronoun ("Booth, who assassinated
+ * Lincoln"); verbs of saying give none.
+ */
+function verbPredicate(between: TermJson[]): string | undefined {
+  const from = between.length > 1 && RELATIVE_PRONOUNS.has(between[0]!.normal) ? 1 : 0;
+  const predicate = predicateOf(between.slice(from));
+  if (predicate === undefined) return undefined;
+  return REPORTING_VERBS.has(predicate.split(' ')[0]!) ? undefined : predicate;
+}
+
 /** "He", "She", "It", "The company" opening a sentence: how many terms, and whom they may mean. */
 function leadingReference(
   terms: TermJson[],
@@ -274,7 +299,8 @@ function leadingReference(
  */
 function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
   const out: SentenceJson[] = [];
-  for (const sentence of parsed) {
+  for (const { terms: tagged } of parsed) {
+    const sentence = { terms: foldPunctuation(tagged) };
     let from = 0;
     for (let i = 1; i <= sentence.terms.length; i++) {
       const previous = sentence.terms[i - 1]!;
@@ -320,7 +346,12 @@ export function extractChunk(chunk: ChunkText): Extraction {
   // The last person and organisation named, for a sentence that opens with "She" or "The company".
   const last: Partial<Record<'person' | 'organization', Span>> = {};
   for (const sentence of sentences) {
-    const spans = findSpans(chunk.text, sentence.terms, knownNames);
+    const spans = refineSpans(
+      chunk.text,
+      sentence.terms,
+      findSpans(chunk.text, sentence.terms, knownNames),
+      spanType,
+    );
     for (const span of spans)
       mentions.push({ surface: span.surface, type: span.type, chunkId: chunk.id });
     const dateSpans = spans.filter((span) => span.type === 'date');
@@ -354,6 +385,7 @@ export function extractChunk(chunk: ChunkText): Extraction {
       if (predicate !== undefined) add(antecedent, predicate, spans[0]);
     }
 
+    const found: PatternRelation[] = [];
     let coordinated: Span[] = [];
     for (let k = 0; k + 1 < spans.length; k++) {
       const subject = spans[k]!;
@@ -368,11 +400,24 @@ export function extractChunk(chunk: ChunkText): Extraction {
         coordinated.push(subject);
         continue;
       }
-      const predicate = predicateOf(between);
+      const predicate = verbPredicate(between);
       if (predicate !== undefined)
-        for (const each of [...coordinated, subject]) add(each, predicate, object);
+        for (const each of [...coordinated, subject]) found.push({ subject: each, predicate, object });
       coordinated = [];
     }
+    const keyOf = (predicate: string) => normalizePredicate(predicate).key;
+    const patterns = patternRelations(sentence.terms, spans);
+    for (const relation of patterns.relations) {
+      const known = found.some(
+        (f) =>
+          f.subject === relation.subject &&
+          f.object === relation.object &&
+          keyOf(f.predicate) === relation.predicate,
+      );
+      if (!known) found.push(relation);
+    }
+    for (const relation of carryAlongPlaces(found, patterns.located, keyOf))
+      add(relation.subject, relation.predicate, relation.object);
     for (const span of spans) {
       const type = retyped.get(span.surface) ?? span.type;
       if (type === 'person' || type === 'organization') last[type] = { ...span, type };

@@ -2,6 +2,7 @@
 
 export interface TermJson {
   text: string;
+  pre?: string;
   post: string;
   normal: string;
   tags: string[];
@@ -17,9 +18,43 @@ export function isCapitalised(text: string): boolean {
   return /^\p{Lu}/u.test(text);
 }
 
-/** Punctuation after a term ends a name: "Redmond, Washington" is two places. */
+/** "R" of "Walter R. Mears", "F" of "John F. Kennedy": one capital letter. */
+function isInitial(term: TermJson): boolean {
+  return /^\p{Lu}$/u.test(term.text);
+}
+
+/**
+ * Punctuation after a term ends a name: "Redmond, Washington" is two places. A hyphen with no
+ * space ("Bin-Nun") and the period of an initial or an honorific ("Walter R. Mears", "Gov. James
+ * Thompson") do not.
+ */
 export function breaksAfter(term: TermJson): boolean {
   const post = term.post.trim();
   if (post === '') return false;
+  if (post === '-' && term.post === '-') return false;
+  if (post === '.' && (isInitial(term) || has(term, 'Honorific'))) return false;
   return true;
+}
+
+const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
+
+/**
+ * Pre-tokenised text ("Aiken , S.C. , said") gives punctuation its own terms, which the tagger
+ * may even tag as names; folded into the previous term's `post`, such text reads like ordinary
+ * prose ("Aiken, S.C., said").
+ */
+export function foldPunctuation(terms: TermJson[]): TermJson[] {
+  const out: TermJson[] = [];
+  for (const term of terms) {
+    const previous = out[out.length - 1];
+    if (previous !== undefined && PUNCTUATION.test(term.text) && !/\p{L}|\p{N}/u.test(term.text)) {
+      out[out.length - 1] = {
+        ...previous,
+        post: `${previous.post}${term.pre ?? ''}${term.text}${term.post}`,
+      };
+      continue;
+    }
+    out.push(term);
+  }
+  return out;
 }

@@ -1,0 +1,213 @@
+// Relations read from the shape of a sentence rather than from a verb between two names: an
+// appositive or a "for"/"of"/"at" phrase ("Walter Mears, columnist for The Associated Press"), a
+// title between two names ("Illinois Gov. James Thompson", "NASA spokesman Ed Campion"), a
+// locative phrase ("Drexel Burnham Lambert Inc. in New York", "Brian Michaud of Millinocket"),
+// places in commas ("Aiken, S.C."), a news dateline ("BANGKOK, Thailand (AP)"), and a killing
+// told by a verb or noun anywhere between two people ("Oswald acted alone in killing Kennedy").
+// Each yields a canonical predicate of src/graph/predicates.ts; "lives in" and "is located in"
+// then carry along a chain of places ("of Bethany, Conn." → lives in Conn. too).
+import { isRoleNoun } from './entity-cues.js';
+import type { Span } from './span.js';
+import { has, isCapitalised, type TermJson } from './tagged-terms.js';
+
+export interface PatternRelation {
+  subject: Span;
+  predicate: string;
+  object: Span;
+}
+
+type Kind = 'person' | 'organization' | 'place';
+const KINDS: ReadonlySet<string> = new Set(['person', 'organization', 'place']);
+
+const KILL_VERBS = new Set(['kill', 'assassinate', 'murder', 'slay', 'execute', 'behead']);
+const KILL_FORMS = new Set([
+  'killed',
+  'killing',
+  'kills',
+  'assassinated',
+  'assassinating',
+  'murdered',
+  'murdering',
+  'slew',
+  'slain',
+  'executed',
+  'beheaded',
+]);
+const KILL_NOUNS = new Set(['assassination', 'murder', 'killing', 'slaying', 'execution']);
+const KILLER_NOUNS = new Set(['assassin', 'killer', 'murderer', 'executioner']);
+
+const punctuation = (post: string) =>
+  post
+    .trim()
+    .split('')
+    .filter((c) => !/\s/.test(c))
+    .join(' ');
+
+/** What lies between two spans as lower-case words and punctuation marks, space separated. */
+function gapOf(terms: TermJson[], a: Span, b: Span): string {
+  const parts = [punctuation(terms[a.end - 1]!.post)];
+  for (const term of terms.slice(a.end, b.start)) {
+    parts.push(term.normal.replace(/[^\p{L}\p{N}'-]/gu, ''), punctuation(term.post));
+  }
+  return parts
+    .filter((p) => p.length > 0)
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const isVerb = (term: TermJson) =>
+  has(term, 'Verb') && !has(term, 'Adjective', 'Noun') && !KILL_FORMS.has(term.normal);
+
+/** "columnist for", "a spokesman for the", "at the", ", vice president of": a role phrase before "of/for/at/with". */
+const WORKS_FOR_GAP = /^(, )?((a|an|the) )?([\p{L}-]+ (, )?){0,5}?(of|for|at|with) (the )?$/u;
+const LIVES_IN_GAP = /^(, )?(\d{1,3} , )?(of|from) $|^, (a|an|the) ([\p{L}-]+ ){1,3}(from|of) $/u;
+const BASED_IN_GAP = /^(, )?((based|located|headquartered) )?(in|at) $|^, (a|an) $|^, $/u;
+const PLACE_IN_PLACE_GAP = /^, $|^(, )?in $/u;
+
+function noVerbs(terms: TermJson[], a: Span, b: Span): boolean {
+  return !terms.slice(a.end, b.start).some(isVerb);
+}
+
+/** One to three role words between two names and nothing else: "commander", "spokesman", "'s chief". */
+function roleBetween(terms: TermJson[], a: Span, b: Span): boolean {
+  const between = terms.slice(a.end, b.start);
+  if (between.length === 0 || between.length > 3) return false;
+  if (punctuation(terms[a.end - 1]!.post).replace(/'/g, '') !== '') return false;
+  const last = between[between.length - 1]!;
+  return (
+    between.every(
+      (t, i) =>
+        (i === between.length - 1 || t.post.trim() === '') &&
+        !isVerb(t) &&
+        (!isCapitalised(t.text) || isRoleNoun(t)) &&
+        has(t, 'Noun', 'Adjective', 'Honorific', 'Possessive'),
+    ) &&
+    last.post.trim() === '' &&
+    (isRoleNoun(last) || has(last, 'Noun'))
+  );
+}
+
+function killBetween(terms: TermJson[], a: Span, b: Span): 'forward' | 'backward' | undefined {
+  const between = terms.slice(a.end, b.start);
+  if (between.length > 10) return undefined;
+  const verbAt = between.findIndex(
+    (t) => KILL_FORMS.has(t.normal) || (has(t, 'Verb') && KILL_VERBS.has(t.normal)),
+  );
+  if (verbAt >= 0) {
+    const passive = between.slice(verbAt + 1).some((t) => t.normal === 'by');
+    return passive ? 'backward' : 'forward';
+  }
+  // "King assassin James Earl Ray": the second killed the first.
+  const last = between[between.length - 1];
+  if (last !== undefined && KILLER_NOUNS.has(last.normal)) return 'backward';
+  // "the assassination of Lincoln by Booth".
+  if (between.length === 1 && between[0]!.normal === 'by') {
+    const before = terms.slice(Math.max(0, a.start - 3), a.start).map((t) => t.normal);
+    if (before.some((w) => KILL_NOUNS.has(w))) return 'backward';
+  }
+  return undefined;
+}
+
+export interface SentencePatterns {
+  relations: PatternRelation[];
+  /** Place pairs read as "first is located in second", for carrying facts along. */
+  located: Array<[Span, Span]>;
+}
+
+export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatterns {
+  const named = spans.filter((s) => KINDS.has(s.type));
+  const out: PatternRelation[] = [];
+  const add = (subject: Span, predicate: string, object: Span) => {
+    if (subject.surface.toLowerCase() === object.surface.toLowerCase()) return;
+    if (out.some((r) => r.subject === subject && r.object === object && r.predicate === predicate))
+      return;
+    out.push({ subject, predicate, object });
+  };
+  const located: Array<[Span, Span]> = [];
+  for (let k = 0; k + 1 < named.length; k++) {
+    const a = named[k]!;
+    const b = named[k + 1]!;
+    const gap = gapOf(terms, a, b);
+    const pair = `${a.type}>${b.type}` as `${Kind}>${Kind}`;
+    switch (pair) {
+      case 'person>organization':
+        if (WORKS_FOR_GAP.test(`${gap} `) && noVerbs(terms, a, b)) add(a, 'works at', b);
+        break;
+      case 'organization>person':
+        if (roleBetween(terms, a, b)) add(b, 'works at', a);
+        break;
+      case 'person>place':
+        if (LIVES_IN_GAP.test(`${gap} `) && noVerbs(terms, a, b)) add(a, 'lives in', b);
+        break;
+      case 'place>person':
+        if (roleBetween(terms, a, b)) add(b, 'lives in', a);
+        break;
+      case 'organization>place':
+        if (BASED_IN_GAP.test(gap === '' ? '' : `${gap} `) && noVerbs(terms, a, b))
+          add(a, 'is headquartered in', b);
+        break;
+      case 'place>organization':
+        // "Moscow-based Acme", "Chicago newspaper Tribune", and a dateline's "Ohio (AP)".
+        if (gap === '(' || /^-? ?based$/.test(gap) || roleBetween(terms, a, b)) {
+          add(b, 'is headquartered in', a);
+          if (gap === '(') {
+            for (let j = k - 1; j >= 0 && gapOf(terms, named[j]!, named[j + 1]!) === ','; j--)
+              if (named[j]!.type === 'place') add(b, 'is headquartered in', named[j]!);
+          }
+        }
+        break;
+      case 'place>place':
+        if (PLACE_IN_PLACE_GAP.test(`${gap} `) && !listAround(terms, named, k)) {
+          add(a, 'is located in', b);
+          located.push([a, b]);
+        }
+        break;
+      case 'person>person': {
+        const kill = killBetween(terms, a, b);
+        if (kill === 'forward') add(a, 'killed', b);
+        if (kill === 'backward') add(b, 'killed', a);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return { relations: out, located };
+}
+
+/** "Paris, London and Rome" is a list, not a place in a place. */
+function listAround(terms: TermJson[], named: Span[], k: number): boolean {
+  for (let j = Math.max(0, k - 2); j + 1 < named.length && j <= k + 2; j++) {
+    const gap = gapOf(terms, named[j]!, named[j + 1]!);
+    if (/^(, )?(and|or)$/.test(gap)) return true;
+  }
+  return false;
+}
+
+const CARRIED = new Set(['lives in', 'is headquartered in', 'is located in', 'was born in']);
+
+/**
+ * X lives in (is based in, is located in, was born in) A, and A is located in B: X is in B too.
+ * `keyOf` gives a relation's canonical predicate.
+ */
+export function carryAlongPlaces(
+  relations: PatternRelation[],
+  located: Array<[Span, Span]>,
+  keyOf: (predicate: string) => string,
+): PatternRelation[] {
+  const out = [...relations];
+  const seen = new Set(out.map((r) => `${r.subject.start}|${r.predicate}|${r.object.start}`));
+  for (let i = 0; i < out.length; i++) {
+    const relation = out[i]!;
+    if (relation.object.type !== 'place' || !CARRIED.has(keyOf(relation.predicate))) continue;
+    for (const [inner, outer] of located) {
+      if (inner !== relation.object) continue;
+      const key = `${relation.subject.start}|${relation.predicate}|${outer.start}`;
+      if (seen.has(key) || outer === relation.subject) continue;
+      seen.add(key);
+      out.push({ subject: relation.subject, predicate: relation.predicate, object: outer });
+    }
+  }
+  return out;
+}
