@@ -58,9 +58,21 @@ const TITLES = words(`
   leader speaker spokesman spokeswoman emperor empress czar tsar ayatollah sheik sheikh sultan
   ceo cfo coo chair founder owner president-elect commissioner superintendent trooper
 `);
+/** Titles that are part of how a person is named ("President Lincoln", "Prince Charles"), kept in the name. */
+const NAME_TITLES = words(`president king queen prince princess pope emperor empress czar tsar sultan`);
+/** Institutions named by one word: "Congress", "the Senate". */
+const SINGLE_WORD_ORGANIZATIONS = words(`congress senate parliament army navy police`);
+/** Nouns that introduce an organisation's name: "the copper company Codelco", "the state oil monopoly, Pemex". */
+const ORGANIZATION_NOUNS = words(`
+  company firm agency newspaper airline bank network party union manufacturer maker retailer
+  carrier monopoly group station broadcaster conglomerate subsidiary
+`);
+const SPEECH_VERBS = words(`said says told added`);
 /** Honorifics that are part of how a name is written ("Ms. Carpenter"), kept in the name. */
 const HONORIFICS = words(`mr mrs ms miss dr sir dame`);
-const PLACE_PREPOSITIONS = words(`in from near outside into across throughout toward towards`);
+const PLACE_PREPOSITIONS = words(
+  `in from near outside into across throughout toward towards through via around`,
+);
 /** Nouns after which "of X" names a place: "the town of Lowman", "a native of Chisholm". */
 const PLACE_OF_NOUNS = words(`
   town city village state province capital suburb county region port island native resident
@@ -108,14 +120,32 @@ export function typeByForm(terms: TermJson[]): EntityType | undefined {
   if (terms.length > 1 && PLACE_PREFIXES.has(bare(first))) return 'place';
   if (terms.length === 1 && isAcronym(first) && !has(first, 'Place', 'Person'))
     return 'organization';
+  if (terms.length === 1 && SINGLE_WORD_ORGANIZATIONS.has(bare(first))) return 'organization';
   return undefined;
 }
 
-/** How many title terms open a name ("Gov. James Thompson" → 1), keeping at least one name word. */
+/** "U.S. Congress", "U.N. Security Council": a country's short form before an institution. */
+export function leadingPlace(terms: TermJson[]): boolean {
+  return (
+    terms.length > 1 &&
+    isPlaceAbbreviation(terms[0]!) &&
+    typeByForm(terms.slice(1)) === 'organization'
+  );
+}
+
+/**
+ * How many title or role terms open a name and are not part of it ("Gov. James Thompson" → 1,
+ * "Composer Thomas" → 1, "President Lincoln" → 0), keeping at least one name word.
+ */
 export function leadingTitles(terms: TermJson[]): number {
   let n = 0;
-  while (n < terms.length - 1 && isTitle(terms[n]!)) n++;
+  while (n < terms.length - 1 && isRoleNoun(terms[n]!) && !NAME_TITLES.has(bare(terms[n]!))) n++;
   return n < terms.length && isCapitalised(terms[n]!.text) ? n : 0;
+}
+
+/** "President Lincoln", "Prince Norodom Sihanouk": a title that makes the name a person's. */
+export function opensWithTitle(terms: TermJson[]): boolean {
+  return terms.length > 1 && isTitle(terms[0]!) && isCapitalised(terms[1]!.text);
 }
 
 /**
@@ -145,6 +175,13 @@ export function typeByContext(
   const after = terms[end];
   const last = terms[end - 1]!;
   if (before !== undefined && isRoleNoun(before) && before.post.trim() === '') return 'person';
+  if (before !== undefined && ORGANIZATION_NOUNS.has(before.normal) && /^,?$/.test(before.post.trim()))
+    return 'organization';
+  // "said Daniel Urquhart", "Cetin said": whoever speaks is a person.
+  if (before !== undefined && SPEECH_VERBS.has(before.normal) && before.post.trim() === '')
+    return 'person';
+  if (after !== undefined && SPEECH_VERBS.has(after.normal) && last.post.trim() === '')
+    return 'person';
   // "Ferraro, 50, of Bethany": an age in commas.
   if (last.post.trim() === ',' && after !== undefined && /^\d{1,3}$/.test(after.text))
     return 'person';

@@ -164,7 +164,18 @@ function strongType(term: TermJson): EntityType | undefined {
   return undefined;
 }
 
-function isNameTerm(term: TermJson, index: number, knownNames: Set<string>): boolean {
+/** What may follow a sentence's first word when that word is a name: "Cheek, 53,", "Starr, who", "Derwinski, a Republican". */
+const APPOSITION_OPENERS = new Set(['who', 'a', 'an', 'the']);
+
+function isNameTerm(
+  term: TermJson,
+  index: number,
+  knownNames: Set<string>,
+  next?: TermJson,
+): boolean {
+  // "Walter R. Mears": an initial, even "A." or "I.".
+  if (/^\p{Lu}$/u.test(term.text) && term.post.trim() === '.' && next !== undefined)
+    return isCapitalised(next.text);
   // Names are written capitalised or product-like ("neo4j", "iPhone"); pronouns and articles never are names.
   if (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)) return false;
   if (!(isCapitalised(term.text) || looksLikeProduct(term.text))) return false;
@@ -175,8 +186,15 @@ function isNameTerm(term: TermJson, index: number, knownNames: Set<string>): boo
   if (has(term, 'ProperNoun', 'Acronym')) return true;
   if (!has(term, 'Noun') || !isCapitalised(term.text)) return false;
   // A capitalised noun opening a sentence is usually just capitalised; accept it only when the
-  // same word appears as a name elsewhere in the chunk.
-  return index > 0 || knownNames.has(term.normal);
+  // same word appears as a name elsewhere in the chunk, is written in capitals (a dateline's
+  // "DAYTON, Ohio"), or opens an apposition ("Cheek, 53, is", "Starr, who served").
+  if (index > 0 || knownNames.has(term.normal)) return true;
+  if (term.post.trim() !== ',' || next === undefined) return false;
+  return (
+    /^\p{Lu}{3,}$/u.test(term.text) ||
+    /^\d{1,3}$/.test(next.text) ||
+    APPOSITION_OPENERS.has(next.normal)
+  );
 }
 
 function isNameContinuation(term: TermJson): boolean {
@@ -226,7 +244,7 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       i = j;
       continue;
     }
-    if (!isNameTerm(term, i, knownNames)) {
+    if (!isNameTerm(term, i, knownNames, terms[i + 1])) {
       i++;
       continue;
     }
@@ -237,16 +255,28 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       const next = terms[j]!;
       const a = strongType(terms[j - 1]!);
       const b = strongType(next);
-      if (a !== undefined && b !== undefined && a !== b) break;
+      // A company may carry its founders' names ("Drexel Burnham Lambert Inc."); other type changes end a name.
+      if (a !== undefined && b !== undefined && a !== b && !(a === 'person' && b === 'organization'))
+        break;
       const version =
         /\d/.test(next.text) && has(next, 'Value') && !has(next, ...DATE_TAGS, 'Money', 'Percent');
       // "University of Paris", "Ludwig van Beethoven": a lowercase particle between two name words.
+      // A person's name does not go on with "of": "Brian Michaud of Millinocket".
       const particle =
         NAME_PARTICLES.has(next.text) &&
+        !(next.text === 'of' && strongType(terms[j - 1]!) === 'person') &&
         j + 1 < terms.length &&
         !breaksAfter(next) &&
-        isNameTerm(terms[j + 1]!, j + 1, knownNames);
-      if (!isNameTerm(next, j, knownNames) && !version && !particle && !has(next, 'Abbreviation'))
+        isNameTerm(terms[j + 1]!, j + 1, knownNames, terms[j + 2]);
+      // "Martin Luther King III", "Sammy Davis Jr.".
+      const generation = /^(II|III|IV|Jr|Sr)$/.test(next.text);
+      if (
+        !isNameTerm(next, j, knownNames, terms[j + 1]) &&
+        !version &&
+        !particle &&
+        !generation &&
+        !has(next, 'Abbreviation')
+      )
         break;
       j += particle ? 2 : 1;
     }

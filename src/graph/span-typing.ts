@@ -4,11 +4,18 @@
 // context, retype it (entity-cues.ts). The name's words outrank the tagger's guess: "Sun Hung Kai
 // Properties" is a company whatever the first names in it suggest.
 import type { EntityType } from '../ports/extractor.js';
-import { innerTitle, leadingTitles, typeByContext, typeByForm } from './entity-cues.js';
+import {
+  innerTitle,
+  leadingPlace,
+  leadingTitles,
+  opensWithTitle,
+  typeByContext,
+  typeByForm,
+} from './entity-cues.js';
 import { surfaceOf, type Span } from './span.js';
 import type { TermJson } from './tagged-terms.js';
 
-const UNTYPED: ReadonlySet<EntityType> = new Set(['topic', 'product']);
+const UNTYPED: ReadonlySet<EntityType> = new Set(['topic']);
 
 export function refineSpans(
   text: string,
@@ -32,16 +39,19 @@ export function refineSpans(
       continue;
     }
     const pieces: Span[] = [];
-    const inner = innerTitle(terms.slice(span.start, span.end));
-    if (inner > 0) {
+    const words = terms.slice(span.start, span.end);
+    const inner = innerTitle(words);
+    if (leadingPlace(words)) {
+      pieces.push(make(span.start, span.start + 1, 'place'));
+      pieces.push(make(span.start + 1, span.end));
+    } else if (inner > 0) {
       pieces.push(make(span.start, span.start + inner));
       const from = span.start + inner;
       pieces.push(make(from + leadingTitles(terms.slice(from, span.end)), span.end, 'person'));
     } else {
       const titles = leadingTitles(terms.slice(span.start, span.end));
-      pieces.push(
-        titles > 0 ? make(span.start + titles, span.end, 'person') : { ...span },
-      );
+      if (titles > 0) pieces.push(make(span.start + titles, span.end, 'person'));
+      else pieces.push({ ...span, ...(opensWithTitle(words) ? { type: 'person' as const } : {}) });
     }
     for (const piece of pieces) {
       const slice = terms.slice(piece.start, piece.end);
@@ -62,6 +72,13 @@ export function refineSpans(
     if (!UNTYPED.has(span.type) || previous.type !== 'person') continue;
     const between = terms.slice(previous.end, span.start).map((t) => t.normal);
     if (between.length === 1 && between[0] === 'of') span.type = 'place';
+  }
+  // "DAYTON, Ohio", "Azusa, Calif.": an untyped name in commas before a place is a place.
+  for (let k = 0; k + 1 < out.length; k++) {
+    const span = out[k]!;
+    const next = out[k + 1]!;
+    if (!UNTYPED.has(span.type) || next.type !== 'place' || next.start !== span.end) continue;
+    if (terms[span.end - 1]!.post.trim() === ',') span.type = 'place';
   }
   return out;
 }
