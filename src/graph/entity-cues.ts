@@ -4,6 +4,7 @@
 // Thompson"), an age ("Ferraro, 50,"), a preposition ("in Aiken"). General knowledge of how
 // English names things, no list of the names themselves beyond countries' and states' short forms.
 import type { EntityType } from '../ports/extractor.js';
+import { isKnownPlace } from './gazetteer.js';
 import { has, isCapitalised, type TermJson } from './tagged-terms.js';
 
 const words = (list: string) => new Set(list.split(/\s+/).filter((w) => w.length > 0));
@@ -118,6 +119,9 @@ export function typeByForm(terms: TermJson[]): EntityType | undefined {
   if (terms.length > 1 && PLACE_HEADS.has(bare(last))) return 'place';
   if (lead !== undefined && PLACE_LEADS.has(lead)) return 'place';
   if (terms.length > 1 && PLACE_PREFIXES.has(bare(first))) return 'place';
+  // "DAYTON, Ohio": a dateline's city in capitals is a place, not an acronym.
+  if (terms.length === 1 && /^\p{Lu}{4,}$/u.test(first.text) && isKnownPlace(first.text))
+    return 'place';
   if (terms.length === 1 && isAcronym(first) && !has(first, 'Place', 'Person'))
     return 'organization';
   if (terms.length === 1 && SINGLE_WORD_ORGANIZATIONS.has(bare(first))) return 'organization';
@@ -160,6 +164,39 @@ export function innerTitle(terms: TermJson[]): number {
   return -1;
 }
 
+const DETERMINERS = words(`a an the`);
+
+/**
+ * The type the words around a name impose whatever the tagger thought: "of X" after an age in
+ * commas is where a person is from ("Ferraro, 50, of Bethany"); a name in apposition with a role
+ * noun is a person's ("Harrington, a professor of", "Kevin O'Brien, a spokesman for").
+ */
+export function typeByStrongContext(
+  terms: TermJson[],
+  start: number,
+  end: number,
+): EntityType | undefined {
+  const before = terms[start - 1];
+  const twoBefore = terms[start - 2];
+  if (
+    before?.normal === 'of' &&
+    twoBefore !== undefined &&
+    /^\d{1,3}$/.test(twoBefore.text) &&
+    twoBefore.post.trim() === ','
+  )
+    return 'place';
+  if (terms[end - 1]!.post.trim() !== ',') return undefined;
+  let i = end;
+  if (terms[i] !== undefined && DETERMINERS.has(terms[i]!.normal)) i++;
+  for (const limit = i + 3; i < limit && i < terms.length; i++) {
+    const term = terms[i]!;
+    if (isCapitalised(term.text) && !isRoleNoun(term)) return undefined;
+    if (isRoleNoun(term) && has(term, 'Actor', 'Honorific')) return 'person';
+    if (!has(term, 'Adjective', 'Noun') || term.post.trim() !== '') return undefined;
+  }
+  return undefined;
+}
+
 /**
  * The type the words around an untyped name suggest: a role noun or title before it or an age
  * after it (person); a locative preposition, or "of" after a place noun, or a postal
@@ -177,11 +214,19 @@ export function typeByContext(
   if (before !== undefined && isRoleNoun(before) && before.post.trim() === '') return 'person';
   if (before !== undefined && ORGANIZATION_NOUNS.has(before.normal) && /^,?$/.test(before.post.trim()))
     return 'organization';
-  // "said Daniel Urquhart", "Cetin said": whoever speaks is a person.
-  if (before !== undefined && SPEECH_VERBS.has(before.normal) && before.post.trim() === '')
+  // "said Daniel Urquhart", "Cetin said": whoever speaks is a person ("said Atlanta
+  // businessman Neil Estes": not a name that qualifies a role noun after it).
+  const qualifies = after !== undefined && last.post.trim() === '' && isRoleNoun(after);
+  if (
+    !qualifies &&
+    before !== undefined &&
+    SPEECH_VERBS.has(before.normal) &&
+    before.post.trim() === ''
+  )
     return 'person';
   if (after !== undefined && SPEECH_VERBS.has(after.normal) && last.post.trim() === '')
     return 'person';
+  if (isKnownPlace(terms.slice(start, end).map((t) => t.text).join(' '))) return 'place';
   // "Ferraro, 50, of Bethany": an age in commas.
   if (last.post.trim() === ',' && after !== undefined && /^\d{1,3}$/.test(after.text))
     return 'person';
@@ -195,13 +240,5 @@ export function typeByContext(
   }
   // "Aiken, S.C.": a name followed by a state's or country's short form.
   if (last.post.trim() === ',' && after !== undefined && isPlaceAbbreviation(after)) return 'place';
-  // "Bethany" in "Ferraro, 50, of Bethany": "of" after an age.
-  if (
-    before?.normal === 'of' &&
-    twoBefore !== undefined &&
-    /^\d{1,3}$/.test(twoBefore.text) &&
-    twoBefore.post.trim() === ','
-  )
-    return 'place';
   return undefined;
 }

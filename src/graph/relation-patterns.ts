@@ -61,7 +61,8 @@ const isVerb = (term: TermJson) =>
 
 /** "columnist for", "a spokesman for the", "at the", ", vice president of": a role phrase before "of/for/at/with". */
 const WORKS_FOR_GAP = /^(, )?((a|an|the) )?([\p{L}-]+ (, )?){0,5}?(of|for|at|with) (the )?$/u;
-const LIVES_IN_GAP = /^(, )?(\d{1,3} , )?(of|from) $|^, (a|an|the) ([\p{L}-]+ ){1,3}(from|of) $/u;
+const LIVES_IN_GAP =
+  /^(, )?(\d{1,3} , )?(of|from) $|^, (a|an|the|one of the) ([\p{L}-]+ ){1,3}(from|of|in) $/u;
 const BASED_IN_GAP = /^(, )?((based|located|headquartered) )?(in|at) $|^, (a|an) $|^, $/u;
 const PLACE_IN_PLACE_GAP = /^, $|^(, )?in $/u;
 
@@ -75,15 +76,17 @@ function roleBetween(terms: TermJson[], a: Span, b: Span): boolean {
   if (between.length === 0 || between.length > 3) return false;
   if (punctuation(terms[a.end - 1]!.post).replace(/'/g, '') !== '') return false;
   const last = between[between.length - 1]!;
+  // "Gov. James Thompson": an abbreviation's period is not punctuation here.
+  const plain = (t: TermJson) => t.post.trim() === '' || (t.post.trim() === '.' && isRoleNoun(t));
   return (
     between.every(
       (t, i) =>
-        (i === between.length - 1 || t.post.trim() === '') &&
+        (i === between.length - 1 || plain(t)) &&
         !isVerb(t) &&
         (!isCapitalised(t.text) || isRoleNoun(t)) &&
         has(t, 'Noun', 'Adjective', 'Honorific', 'Possessive'),
     ) &&
-    last.post.trim() === '' &&
+    plain(last) &&
     (isRoleNoun(last) || has(last, 'Noun'))
   );
 }
@@ -98,6 +101,10 @@ function killBetween(terms: TermJson[], a: Span, b: Span): 'forward' | 'backward
     const passive = between.slice(verbAt + 1).some((t) => t.normal === 'by');
     return passive ? 'backward' : 'forward';
   }
+  // "Booth, assassin of Lincoln": the first killed the second.
+  const killerAt = between.findIndex((t) => KILLER_NOUNS.has(t.normal));
+  if (killerAt >= 0 && between[killerAt + 1]?.normal === 'of' && killerAt + 2 === between.length)
+    return 'forward';
   // "King assassin James Earl Ray": the second killed the first.
   const last = between[between.length - 1];
   if (last !== undefined && KILLER_NOUNS.has(last.normal)) return 'backward';
@@ -149,16 +156,16 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
         break;
       case 'place>organization':
         // "Moscow-based Acme", "Chicago newspaper Tribune", and a dateline's "Ohio (AP)".
-        if (gap === '(' || /^-? ?based$/.test(gap) || roleBetween(terms, a, b)) {
+        if (dateline(terms, a, b) || /^-? ?based$/.test(gap) || roleBetween(terms, a, b)) {
           add(b, 'is headquartered in', a);
-          if (gap === '(') {
+          if (dateline(terms, a, b)) {
             for (let j = k - 1; j >= 0 && gapOf(terms, named[j]!, named[j + 1]!) === ','; j--)
               if (named[j]!.type === 'place') add(b, 'is headquartered in', named[j]!);
           }
         }
         break;
       case 'place>place':
-        if (PLACE_IN_PLACE_GAP.test(`${gap} `) && !listAround(terms, named, k)) {
+        if (PLACE_IN_PLACE_GAP.test(`${gap} `) && !(gap === ',' && listAround(terms, named, k))) {
           add(a, 'is located in', b);
           located.push([a, b]);
         }
@@ -174,6 +181,16 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
     }
   }
   return { relations: out, located };
+}
+
+/** "Ohio (AP)", "Sofia, February 15 (BTA)": a news agency in brackets after its place (and date). */
+function dateline(terms: TermJson[], a: Span, b: Span): boolean {
+  const between = terms.slice(a.end, b.start);
+  const opening = between.length === 0 ? terms[a.end - 1]! : between[between.length - 1]!;
+  return (
+    opening.post.trim().endsWith('(') &&
+    between.every((t) => has(t, 'Date', 'Month', 'Value', 'Cardinal'))
+  );
 }
 
 /** "Paris, London and Rome" is a list, not a place in a place. */

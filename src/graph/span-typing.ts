@@ -11,6 +11,7 @@ import {
   opensWithTitle,
   typeByContext,
   typeByForm,
+  typeByStrongContext,
 } from './entity-cues.js';
 import { surfaceOf, type Span } from './span.js';
 import type { TermJson } from './tagged-terms.js';
@@ -56,7 +57,9 @@ export function refineSpans(
     for (const piece of pieces) {
       const slice = terms.slice(piece.start, piece.end);
       const byForm = typeByForm(slice);
+      const byStrongContext = typeByStrongContext(terms, piece.start, piece.end);
       if (byForm !== undefined) piece.type = byForm;
+      else if (byStrongContext !== undefined) piece.type = byStrongContext;
       else if (UNTYPED.has(piece.type)) {
         const byContext = typeByContext(terms, piece.start, piece.end);
         if (byContext !== undefined) piece.type = byContext;
