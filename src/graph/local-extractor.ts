@@ -299,6 +299,34 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
   return spans;
 }
 
+/** A date says when a fact holds, not what it is about; a bare number is rarely the object of one. */
+function isFactObject(object: Span, terms: TermJson[]): boolean {
+  if (object.type === 'date') return false;
+  if (object.type !== 'value') return true;
+  return terms.slice(object.start, object.end).some((t) => has(t, 'Money'));
+}
+
+/**
+ * The subject of a verb that follows an apposition: "Benjamin Harrison, the 23rd President of
+ * the United States, was born in North Bend" — Harrison, not the United States.
+ */
+function clauseSubject(spans: Span[], k: number, terms: TermJson[]): Span {
+  const subject = spans[k]!;
+  if (!terms[subject.end - 1]!.post.trim().endsWith(',')) return subject;
+  let head = subject;
+  for (let j = k - 1; j >= 0; j--) {
+    const candidate = spans[j]!;
+    if (terms.slice(candidate.end, head.start).some((t) => has(t, 'Verb') && !has(t, 'Adjective')))
+      break;
+    if (
+      (candidate.type === 'person' || candidate.type === 'organization') &&
+      terms[candidate.end - 1]!.post.trim().endsWith(',')
+    )
+      head = candidate;
+  }
+  return head;
+}
+
 /**
  * The verb phrase between two names, read past a relative pronoun ("Booth, who assassinated
  * Lincoln"); verbs of saying give none.
@@ -431,8 +459,10 @@ export function extractChunk(chunk: ChunkText): Extraction {
         continue;
       }
       const predicate = verbPredicate(between);
-      if (predicate !== undefined)
-        for (const each of [...coordinated, subject]) found.push({ subject: each, predicate, object });
+      if (predicate !== undefined && isFactObject(object, sentence.terms)) {
+        const head = clauseSubject(spans, k, sentence.terms);
+        for (const each of [...coordinated, head]) found.push({ subject: each, predicate, object });
+      }
       coordinated = [];
     }
     const keyOf = (predicate: string) => normalizePredicate(predicate).key;
