@@ -200,7 +200,8 @@ export function typeByStrongContext(
 /**
  * The type the words around an untyped name suggest: a role noun or title before it or an age
  * after it (person); a locative preposition, or "of" after a place noun, or a postal
- * abbreviation after a comma (place); "the" before a name of several words (organisation).
+ * abbreviation after a comma, or a name in the gazetteer (place); an organisation noun before it
+ * ("the copper company Codelco"); a verb of saying next to it (person).
  */
 export function typeByContext(
   terms: TermJson[],
@@ -233,10 +234,11 @@ export function typeByContext(
   if (last.post.trim() === ',' && after?.normal === 'who') return 'person';
   if (before !== undefined && before.post.trim() === '') {
     const word = before.normal;
-    if (PLACE_PREPOSITIONS.has(word)) return 'place';
+    // "in Aiken", not "in Physics": a mass noun is no place.
+    const massNoun = terms.slice(start, end).some((t) => has(t, 'Uncountable'));
+    if (PLACE_PREPOSITIONS.has(word) && !massNoun) return 'place';
     if (word === 'of' && twoBefore !== undefined && PLACE_OF_NOUNS.has(twoBefore.normal))
       return 'place';
-    if (word === 'the' && end - start > 1) return 'organization';
   }
   // "Aiken, S.C.": a name followed by a state's or country's short form.
   if (last.post.trim() === ',' && after !== undefined && isPlaceAbbreviation(after)) return 'place';
