@@ -60,7 +60,9 @@ const TITLES = words(`
   ceo cfo coo chair founder owner president-elect commissioner superintendent trooper
 `);
 /** Titles that are part of how a person is named ("President Lincoln", "Prince Charles"), kept in the name. */
-const NAME_TITLES = words(`president king queen prince princess pope emperor empress czar tsar sultan`);
+const NAME_TITLES = words(
+  `president king queen prince princess pope emperor empress czar tsar sultan`,
+);
 /** Institutions named by one word: "Congress", "the Senate". */
 const SINGLE_WORD_ORGANIZATIONS = words(`congress senate parliament army navy police`);
 /** Nouns that introduce an organisation's name: "the copper company Codelco", "the state oil monopoly, Pemex". */
@@ -91,6 +93,16 @@ export function isTitle(term: TermJson): boolean {
 /** A role noun before a name: a title, or a word the tagger knows names a person ("historian", "diver"). */
 export function isRoleNoun(term: TermJson): boolean {
   return isTitle(term) || (has(term, 'Actor') && !has(term, 'ProperNoun', 'Pronoun'));
+}
+
+/** "Composer Thomas": capitalised at the head of a sentence, a role noun still reads as one by its agent suffix. */
+function isLeadingRole(term: TermJson): boolean {
+  if (isRoleNoun(term)) return true;
+  return (
+    has(term, 'Actor') &&
+    !has(term, 'FirstName', 'LastName') &&
+    /(er|or|ist|ian|man|woman|wright)$/.test(term.normal)
+  );
 }
 
 function isPlaceAbbreviation(term: TermJson): boolean {
@@ -143,7 +155,7 @@ export function leadingPlace(terms: TermJson[]): boolean {
  */
 export function leadingTitles(terms: TermJson[]): number {
   let n = 0;
-  while (n < terms.length - 1 && isRoleNoun(terms[n]!) && !NAME_TITLES.has(bare(terms[n]!))) n++;
+  while (n < terms.length - 1 && isLeadingRole(terms[n]!) && !NAME_TITLES.has(bare(terms[n]!))) n++;
   return n < terms.length && isCapitalised(terms[n]!.text) ? n : 0;
 }
 
@@ -213,7 +225,11 @@ export function typeByContext(
   const after = terms[end];
   const last = terms[end - 1]!;
   if (before !== undefined && isRoleNoun(before) && before.post.trim() === '') return 'person';
-  if (before !== undefined && ORGANIZATION_NOUNS.has(before.normal) && /^,?$/.test(before.post.trim()))
+  if (
+    before !== undefined &&
+    ORGANIZATION_NOUNS.has(before.normal) &&
+    /^,?$/.test(before.post.trim())
+  )
     return 'organization';
   // "said Daniel Urquhart", "Cetin said": whoever speaks is a person ("said Atlanta
   // businessman Neil Estes": not a name that qualifies a role noun after it).
@@ -227,7 +243,15 @@ export function typeByContext(
     return 'person';
   if (after !== undefined && SPEECH_VERBS.has(after.normal) && last.post.trim() === '')
     return 'person';
-  if (isKnownPlace(terms.slice(start, end).map((t) => t.text).join(' '))) return 'place';
+  if (
+    isKnownPlace(
+      terms
+        .slice(start, end)
+        .map((t) => t.text)
+        .join(' '),
+    )
+  )
+    return 'place';
   // "Ferraro, 50, of Bethany": an age in commas.
   if (last.post.trim() === ',' && after !== undefined && /^\d{1,3}$/.test(after.text))
     return 'person';
@@ -235,7 +259,9 @@ export function typeByContext(
   if (before !== undefined && before.post.trim() === '') {
     const word = before.normal;
     // "in Aiken", not "in Physics": a mass noun is no place.
-    const massNoun = terms.slice(start, end).some((t) => has(t, 'Uncountable'));
+    const massNoun = terms
+      .slice(start, end)
+      .some((t) => has(t, 'Uncountable', 'Adjective', 'Demonym'));
     if (PLACE_PREPOSITIONS.has(word) && !massNoun) return 'place';
     if (word === 'of' && twoBefore !== undefined && PLACE_OF_NOUNS.has(twoBefore.normal))
       return 'place';

@@ -17,13 +17,7 @@ import { normalizePredicate } from './predicates.js';
 import { carryAlongPlaces, patternRelations, type PatternRelation } from './relation-patterns.js';
 import { surfaceOf, type Span } from './span.js';
 import { refineSpans } from './span-typing.js';
-import {
-  breaksAfter,
-  foldPunctuation,
-  has,
-  isCapitalised,
-  type TermJson,
-} from './tagged-terms.js';
+import { breaksAfter, foldPunctuation, has, isCapitalised, type TermJson } from './tagged-terms.js';
 import { predicateOf } from './verb-phrase.js';
 
 interface SentenceJson {
@@ -256,7 +250,12 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       const a = strongType(terms[j - 1]!);
       const b = strongType(next);
       // A company may carry its founders' names ("Drexel Burnham Lambert Inc."); other type changes end a name.
-      if (a !== undefined && b !== undefined && a !== b && !(a === 'person' && b === 'organization'))
+      if (
+        a !== undefined &&
+        b !== undefined &&
+        a !== b &&
+        !(a === 'person' && b === 'organization')
+      )
         break;
       const version =
         /\d/.test(next.text) && has(next, 'Value') && !has(next, ...DATE_TAGS, 'Money', 'Percent');

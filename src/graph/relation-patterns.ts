@@ -140,9 +140,11 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
     switch (pair) {
       case 'person>organization':
         if (WORKS_FOR_GAP.test(`${gap} `) && noVerbs(terms, a, b)) add(a, 'works at', b);
+        // "John Georges, International Paper's chairman".
+        if (gap === ',' && possessive(terms, b)) add(a, 'works at', b);
         break;
       case 'organization>person':
-        if (roleBetween(terms, a, b)) add(b, 'works at', a);
+        if (roleBetween(terms, a, b) || roleOfBefore(terms, a, gap)) add(b, 'works at', a);
         break;
       case 'person>place':
         if (LIVES_IN_GAP.test(`${gap} `) && noVerbs(terms, a, b)) add(a, 'lives in', b);
@@ -180,7 +182,71 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
         break;
     }
   }
+  for (const [k, person] of named.entries())
+    if (person.type === 'person')
+      for (const [predicate, object] of apposition(terms, named, k)) add(person, predicate, object);
   return { relations: out, located };
+}
+
+const COPULAS = new Set(['is', 'was', 'are', 'were', 'be', 'been', 'has', 'had']);
+
+/**
+ * What an apposition or a copular phrase after a person says about them: "Harrington, a
+ * professor of political science at Queens College … and honorary president of the Socialist
+ * International," works at both; "Cicippio, 58, was acting comptroller at the American
+ * University of Beirut" works there; "Corduwener, a Netherlands businessman" lives in the
+ * Netherlands. The phrase ends at a verb or at its closing comma.
+ */
+function apposition(terms: TermJson[], named: Span[], k: number): Array<[string, Span]> {
+  const person = named[k]!;
+  const opens =
+    terms[person.end - 1]!.post.trim().endsWith(',') ||
+    COPULAS.has(terms[person.end]?.normal ?? '');
+  if (!opens) return [];
+  const out: Array<[string, Span]> = [];
+  let commas = 0;
+  let previousEnd = person.end;
+  for (let j = k + 1; j < named.length; j++) {
+    const other = named[j]!;
+    const between = terms.slice(previousEnd, other.start);
+    if (between.some((t) => isVerb(t) && !COPULAS.has(t.normal))) break;
+    // An age in commas ("Cicippio, 58, was") does not close the apposition; another comma does.
+    for (const t of between) if (t.post.includes(',') && !/^\d{1,3}$/.test(t.text)) commas++;
+    if (commas > 0) break;
+    const before = terms[other.start - 1];
+    const preposition = before?.normal === 'the' ? terms[other.start - 2] : before;
+    const after = terms[other.end];
+    const modifiesRole =
+      after !== undefined && terms[other.end - 1]!.post.trim() === '' && isRoleNoun(after);
+    const onlyArticle = between.length === 1 && /^(a|an|the)$/.test(between[0]!.normal);
+    if (other.type === 'organization') {
+      if (/^(of|for|at|with)$/.test(preposition?.normal ?? '') || (onlyArticle && modifiesRole))
+        out.push(['works at', other]);
+    } else if (other.type === 'place') {
+      if (/^(in|from)$/.test(preposition?.normal ?? '') || (onlyArticle && modifiesRole))
+        out.push(['lives in', other]);
+    } else break;
+    if (terms[other.end - 1]!.post.includes(',')) break;
+    previousEnd = other.end;
+  }
+  return out;
+}
+
+/** "the deputy secretary of the Foreign Ministry, Datuk Abdul Halim Ali": a role of the organisation before it, then the person. */
+function roleOfBefore(terms: TermJson[], organization: Span, gap: string): boolean {
+  if (gap !== ',') return false;
+  let i = organization.start - 1;
+  if (terms[i]?.normal === 'the') i--;
+  if (!/^(of|for|at)$/.test(terms[i]?.normal ?? '')) return false;
+  const role = terms[i - 1];
+  return role !== undefined && isRoleNoun(role);
+}
+
+/** An organisation's name followed by "'s". */
+function possessive(terms: TermJson[], organization: Span): boolean {
+  const last = terms[organization.end - 1]!;
+  const next = terms[organization.end];
+  return last.post.startsWith("'s") || (next?.normal === 's' && (next.pre ?? '').includes("'"));
 }
 
 /** "Ohio (AP)", "Sofia, February 15 (BTA)": a news agency in brackets after its place (and date). */
