@@ -113,10 +113,13 @@ function isPlaceAbbreviation(term: TermJson): boolean {
   return dotted || capitals;
 }
 
+/** Time zones look like acronyms ("0400 GMT") and name no organisation. */
+const TIME_ZONES = words(`gmt utc est edt cst cdt mst mdt pst pdt cet cest bst ist jst`);
+
 /** "NASA", "AP", "U.N.": capitals only, 2 to 6 letters, periods allowed. */
 function isAcronym(term: TermJson): boolean {
   const letters = term.text.replace(/\./g, '');
-  return /^\p{Lu}{2,6}$/u.test(letters);
+  return /^\p{Lu}{2,6}$/u.test(letters) && !TIME_ZONES.has(letters.toLowerCase());
 }
 
 /** The type a name's own words give it, or undefined when they say nothing. */

@@ -170,8 +170,10 @@ function isNameTerm(
   // "Walter R. Mears": an initial, even "A." or "I.".
   if (/^\p{Lu}$/u.test(term.text) && term.post.trim() === '.' && next !== undefined)
     return isCapitalised(next.text);
-  // Names are written capitalised or product-like ("neo4j", "iPhone"); pronouns and articles never are names.
+  // Names are written capitalised or product-like ("neo4j", "iPhone"); pronouns and articles
+  // never are names, nor are reference numbers ("PA2904034294").
   if (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)) return false;
+  if (/\d{5,}/.test(term.text)) return false;
   if (!(isCapitalised(term.text) || looksLikeProduct(term.text))) return false;
   if (strongType(term) !== undefined) return true;
   if (has(term, ...NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
@@ -247,16 +249,6 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
     let j = i + 1;
     while (j < terms.length && !breaksAfter(terms[j - 1]!)) {
       const next = terms[j]!;
-      const a = strongType(terms[j - 1]!);
-      const b = strongType(next);
-      // A company may carry its founders' names ("Drexel Burnham Lambert Inc."); other type changes end a name.
-      if (
-        a !== undefined &&
-        b !== undefined &&
-        a !== b &&
-        !(a === 'person' && b === 'organization')
-      )
-        break;
       const version =
         /\d/.test(next.text) && has(next, 'Value') && !has(next, ...DATE_TAGS, 'Money', 'Percent');
       // "University of Paris", "Ludwig van Beethoven": a lowercase particle between two name words.
