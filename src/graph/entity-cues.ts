@@ -105,7 +105,7 @@ function isLeadingRole(term: TermJson): boolean {
   );
 }
 
-function isPlaceAbbreviation(term: TermJson): boolean {
+export function isPlaceAbbreviation(term: TermJson): boolean {
   const word = bare(term);
   if (!PLACE_ABBREVIATIONS.has(word)) return false;
   const dotted = term.text.includes('.') || term.post.startsWith('.');

@@ -14,6 +14,7 @@ import type {
 } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
 import { normalizePredicate } from './predicates.js';
+import { isPlaceAbbreviation } from './entity-cues.js';
 import { carryAlongPlaces, patternRelations, type PatternRelation } from './relation-patterns.js';
 import { surfaceOf, type Span } from './span.js';
 import { refineSpans } from './span-typing.js';
@@ -188,6 +189,7 @@ function isNameTerm(
   if (term.post.trim() !== ',' || next === undefined) return false;
   return (
     /^\p{Lu}{3,}$/u.test(term.text) ||
+    isPlaceAbbreviation(next) ||
     /^\d{1,3}$/.test(next.text) ||
     APPOSITION_OPENERS.has(next.normal)
   );
@@ -295,6 +297,25 @@ function isFactObject(object: Span, terms: TermJson[]): boolean {
   if (object.type === 'date') return false;
   if (object.type !== 'value') return true;
   return terms.slice(object.start, object.end).some((t) => has(t, 'Money'));
+}
+
+/**
+ * "Herbert Walker, the first mayor of the city, was born in Dayton": the words after an
+ * apposition (which has no verb of its own) hold the predicate.
+ */
+function pastApposition(subject: Span, between: TermJson[], terms: TermJson[]): TermJson[] {
+  if (!terms[subject.end - 1]!.post.trim().endsWith(',')) return between;
+  let close = -1;
+  for (let i = between.length - 2; i >= 0; i--)
+    if (between[i]!.post.trim().endsWith(',')) {
+      close = i;
+      break;
+    }
+  if (close < 0) return between;
+  const apposition = between.slice(0, close + 1);
+  return apposition.some((t) => has(t, 'Verb') && !has(t, 'Adjective'))
+    ? between
+    : between.slice(close + 1);
 }
 
 /**
@@ -449,7 +470,7 @@ export function extractChunk(chunk: ChunkText): Extraction {
         coordinated.push(subject);
         continue;
       }
-      const predicate = verbPredicate(between);
+      const predicate = verbPredicate(pastApposition(subject, between, sentence.terms));
       if (predicate !== undefined && isFactObject(object, sentence.terms)) {
         const head = clauseSubject(spans, k, sentence.terms);
         for (const each of [...coordinated, head]) found.push({ subject: each, predicate, object });
@@ -459,12 +480,13 @@ export function extractChunk(chunk: ChunkText): Extraction {
     const keyOf = (predicate: string) => normalizePredicate(predicate).key;
     const patterns = patternRelations(sentence.terms, spans);
     for (const relation of patterns.relations) {
-      const known = found.some(
-        (f) =>
-          f.subject === relation.subject &&
-          f.object === relation.object &&
-          keyOf(f.predicate) === relation.predicate,
-      );
+      const known = found.some((f) => {
+        const { key, inverse } = normalizePredicate(f.predicate);
+        const [subject, object] = inverse ? [f.object, f.subject] : [f.subject, f.object];
+        return (
+          subject === relation.subject && object === relation.object && key === relation.predicate
+        );
+      });
       if (!known) found.push(relation);
     }
     for (const relation of carryAlongPlaces(found, patterns.located, keyOf))

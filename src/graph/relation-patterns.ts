@@ -215,9 +215,7 @@ function apposition(terms: TermJson[], named: Span[], k: number): Array<[string,
     if (commas > 0) break;
     const before = terms[other.start - 1];
     const preposition = before?.normal === 'the' ? terms[other.start - 2] : before;
-    const after = terms[other.end];
-    const modifiesRole =
-      after !== undefined && terms[other.end - 1]!.post.trim() === '' && isRoleNoun(after);
+    const modifiesRole = headsRole(terms, other.end);
     const onlyArticle = between.length === 1 && /^(a|an|the)$/.test(between[0]!.normal);
     if (other.type === 'organization') {
       if (/^(of|for|at|with)$/.test(preposition?.normal ?? '') || (onlyArticle && modifiesRole))
@@ -230,6 +228,17 @@ function apposition(terms: TermJson[], named: Span[], k: number): Array<[string,
     previousEnd = other.end;
   }
   return out;
+}
+
+/** "University of Texas law professor", "Netherlands businessman": a name qualifying a role noun (up to two nouns on). */
+function headsRole(terms: TermJson[], end: number): boolean {
+  if (terms[end - 1]!.post.trim() !== '') return false;
+  for (let i = end; i < end + 3 && i < terms.length; i++) {
+    const term = terms[i]!;
+    if (isRoleNoun(term)) return true;
+    if (isCapitalised(term.text) || !has(term, 'Noun') || term.post.trim() !== '') return false;
+  }
+  return false;
 }
 
 /** "the deputy secretary of the Foreign Ministry, Datuk Abdul Halim Ali": a role of the organisation before it, then the person. */

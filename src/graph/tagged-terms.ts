@@ -41,16 +41,23 @@ const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
 /**
  * Pre-tokenised text ("Aiken , S.C. , said") gives punctuation its own terms, which the tagger
  * may even tag as names; folded into the previous term's `post`, such text reads like ordinary
- * prose ("Aiken, S.C., said").
+ * prose ("Aiken, S.C., said"). An opening bracket the tagger hangs on the next term goes there too.
  */
 export function foldPunctuation(terms: TermJson[]): TermJson[] {
   const out: TermJson[] = [];
-  for (const term of terms) {
+  for (const original of terms) {
+    let term = original;
     const previous = out[out.length - 1];
-    if (previous !== undefined && PUNCTUATION.test(term.text) && !/\p{L}|\p{N}/u.test(term.text)) {
+    // "Italy (AP)": an opening bracket or quote is punctuation after the previous term too.
+    if (previous !== undefined && /[([{"“]/.test(term.pre ?? '')) {
+      out[out.length - 1] = { ...previous, post: `${previous.post}${term.pre}` };
+      term = { ...term, pre: '' };
+    }
+    const last = out[out.length - 1];
+    if (last !== undefined && PUNCTUATION.test(term.text) && !/\p{L}|\p{N}/u.test(term.text)) {
       out[out.length - 1] = {
-        ...previous,
-        post: `${previous.post}${term.pre ?? ''}${term.text}${term.post}`,
+        ...last,
+        post: `${last.post}${term.pre ?? ''}${term.text}${term.post}`,
       };
       continue;
     }
