@@ -154,6 +154,9 @@ export function normalizePredicate(lemmatised: string): { key: string; inverse: 
   return { key: BY_PHRASING.get(key)?.key ?? key, inverse: false };
 }
 
+/** The canonical predicates, as an extractor may be asked to use them ("works at", "killed"). */
+export const CANONICAL_PREDICATES: readonly string[] = RULES.map((rule) => rule.key);
+
 export function isSingleValued(predicateKey: string): boolean {
   return BY_PHRASING.get(predicateKey)?.singleValued === true;
 }
