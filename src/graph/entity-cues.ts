@@ -4,7 +4,7 @@
 // Thompson"), an age ("Ferraro, 50,"), a preposition ("in Aiken"). General knowledge of how
 // English names things, no list of the names themselves beyond countries' and states' short forms.
 import type { EntityType } from '../ports/extractor.js';
-import { isKnownPlace } from './gazetteer.js';
+import { isKnownCountry, isKnownPlace } from './gazetteer.js';
 import { has, isCapitalised, type TermJson } from './tagged-terms.js';
 
 const words = (list: string) => new Set(list.split(/\s+/).filter((w) => w.length > 0));
@@ -129,6 +129,7 @@ export function typeByForm(terms: TermJson[]): EntityType | undefined {
   const ofIndex = terms.findIndex((t) => t.normal === 'of');
   const lead = ofIndex > 0 ? bare(terms[ofIndex - 1]!) : undefined;
   if (terms.length === 1 && isPlaceAbbreviation(first)) return 'place';
+  if (isKnownCountry(terms.map((t) => t.text).join(' '))) return 'place';
   if (terms.length > 1 && ORGANIZATION_HEADS.has(bare(last))) return 'organization';
   if (lead !== undefined && ORGANIZATION_LEADS.has(lead)) return 'organization';
   if (terms.length > 1 && PLACE_HEADS.has(bare(last))) return 'place';
@@ -205,7 +206,8 @@ export function typeByStrongContext(
   if (terms[i] !== undefined && DETERMINERS.has(terms[i]!.normal)) i++;
   for (const limit = i + 3; i < limit && i < terms.length; i++) {
     const term = terms[i]!;
-    if (isCapitalised(term.text) && !isRoleNoun(term)) return undefined;
+    // A capitalised word starts another name ("Thailand, Prince Ranariddh"), not an apposition.
+    if (isCapitalised(term.text)) return undefined;
     if (isRoleNoun(term) && has(term, 'Actor', 'Honorific')) return 'person';
     if (!has(term, 'Adjective', 'Noun') || term.post.trim() !== '') return undefined;
   }

@@ -257,7 +257,10 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       // A person's name does not go on with "of": "Brian Michaud of Millinocket".
       const particle =
         NAME_PARTICLES.has(next.text) &&
-        !(next.text === 'of' && strongType(terms[j - 1]!) === 'person') &&
+        !(
+          next.text === 'of' &&
+          (strongType(terms[j - 1]!) === 'person' || has(terms[i]!, 'FirstName'))
+        ) &&
         j + 1 < terms.length &&
         !breaksAfter(next) &&
         isNameTerm(terms[j + 1]!, j + 1, knownNames, terms[j + 2]);
