@@ -69,6 +69,7 @@ const RULES: PredicateRule[] = [
       'be headquartered in',
       'be headquarter in',
       'headquarter in',
+      'base in',
       'move headquarters to',
       'move its headquarters to',
     ],

@@ -36,11 +36,14 @@ const KILL_FORMS = new Set([
 const KILL_NOUNS = new Set(['assassination', 'murder', 'killing', 'slaying', 'execution']);
 const KILLER_NOUNS = new Set(['assassin', 'killer', 'murderer', 'executioner']);
 
+/** Punctuation marks as space-separated tokens, a possessive "'s" as one. */
 const punctuation = (post: string) =>
   post
     .trim()
+    .replace(/['’]s/gu, '§')
     .split('')
     .filter((c) => !/\s/.test(c))
+    .map((c) => (c === '§' ? "'s" : c))
     .join(' ');
 
 /** What lies between two spans as lower-case words and punctuation marks, space separated. */
@@ -74,7 +77,7 @@ function noVerbs(terms: TermJson[], a: Span, b: Span): boolean {
 function roleBetween(terms: TermJson[], a: Span, b: Span): boolean {
   const between = terms.slice(a.end, b.start);
   if (between.length === 0 || between.length > 3) return false;
-  if (punctuation(terms[a.end - 1]!.post).replace(/'/g, '') !== '') return false;
+  if (!/^('s)?$/.test(punctuation(terms[a.end - 1]!.post))) return false;
   const last = between[between.length - 1]!;
   // "Gov. James Thompson": an abbreviation's period is not punctuation here.
   const plain = (t: TermJson) => t.post.trim() === '' || (t.post.trim() === '.' && isRoleNoun(t));
@@ -157,8 +160,8 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
           add(a, 'is headquartered in', b);
         break;
       case 'place>organization':
-        // "Moscow-based Acme", "Chicago newspaper Tribune", and a dateline's "Ohio (AP)".
-        if (dateline(terms, a, b) || /^-? ?based$/.test(gap) || roleBetween(terms, a, b)) {
+        // "Moscow-based Acme", "Japan's Sony", "Chicago newspaper Tribune", and a dateline's "Ohio (AP)".
+        if (dateline(terms, a, b) || /^(-? ?based|'s)$/.test(gap) || roleBetween(terms, a, b)) {
           add(b, 'is headquartered in', a);
           if (dateline(terms, a, b)) {
             for (let j = k - 1; j >= 0 && gapOf(terms, named[j]!, named[j + 1]!) === ','; j--)
