@@ -53,6 +53,9 @@ describe('local extractor: facts from sentence shapes', () => {
     expect(kinds('Wright, a University of Texas law professor, served on the panel.')).toEqual([
       'Wright | Work_For | University of Texas',
     ]);
+    expect(kinds("Globex Corp.'s chairman Hank Scorpio resigned.")).toEqual([
+      'Hank Scorpio | Work_For | Globex Corp.',
+    ]);
     expect(kinds('The chairman of Globex Corporation, Hank Scorpio, resigned.')).toEqual([
       'Hank Scorpio | Work_For | Globex Corporation',
     ]);
@@ -67,6 +70,12 @@ describe('local extractor: facts from sentence shapes', () => {
     expect(kinds('Texas Gov. Ann Richards signed the bill.')).toEqual([
       'Ann Richards | Live_In | Texas',
     ]);
+    // A possessive ends the owner's name, tokenised or not.
+    for (const text of [
+      "Japan's Sony Corp. said profits rose.",
+      "Japan 's Sony Corp. said profits rose .",
+    ])
+      expect(kinds(text)).toEqual(['Sony Corp. | OrgBased_In | Japan']);
     expect(kinds('He spoke at the Hakawati Theatre in Jerusalem.')).toEqual([
       'Hakawati Theatre | OrgBased_In | Jerusalem',
     ]);
