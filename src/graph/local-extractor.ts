@@ -344,13 +344,19 @@ function clauseSubject(spans: Span[], k: number, terms: TermJson[]): Span {
 
 /**
  * The verb phrase between two names, read past a relative pronoun ("Booth, who assassinated
- * Lincoln"); verbs of saying give none.
+ * Lincoln"); verbs of saying give none, nor does a verb whose subject is a noun after the name.
  */
 function verbPredicate(between: TermJson[]): string | undefined {
   const from = between.length > 1 && RELATIVE_PRONOUNS.has(between[0]!.normal) ? 1 : 0;
-  const predicate = predicateOf(between.slice(from));
+  const words = between.slice(from);
+  // "The Challenger accident marked…", "Winterset's busiest street was named for…": a noun
+  // before the verb heads the subject, and the name before it only qualifies that noun.
+  const verbAt = words.findIndex((t) => has(t, 'Verb'));
+  if (words.slice(0, Math.max(verbAt, 0)).some((t) => has(t, 'Noun') && !has(t, 'Pronoun')))
+    return undefined;
+  const predicate = predicateOf(words);
   if (predicate === undefined) return undefined;
-  return REPORTING_VERBS.has(predicate.split(' ')[0]!) ? undefined : predicate;
+  return predicate.split(' ').some((word) => REPORTING_VERBS.has(word)) ? undefined : predicate;
 }
 
 /** "He", "She", "It", "The company" opening a sentence: how many terms, and whom they may mean. */
