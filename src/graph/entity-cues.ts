@@ -135,8 +135,12 @@ export function typeByForm(terms: TermJson[]): EntityType | undefined {
   if (terms.length > 1 && PLACE_HEADS.has(bare(last))) return 'place';
   if (lead !== undefined && PLACE_LEADS.has(lead)) return 'place';
   if (terms.length > 1 && PLACE_PREFIXES.has(bare(first))) return 'place';
-  // "DAYTON, Ohio": a dateline's city in capitals is a place, not an acronym.
-  if (terms.length === 1 && /^\p{Lu}{4,}$/u.test(first.text) && isKnownPlace(first.text))
+  // "DAYTON, Ohio", "GRAND RAPIDS, Mich.": a dateline's city in capitals is a place, not an acronym.
+  if (
+    terms.every((t) => /^\p{Lu}{2,}$/u.test(t.text)) &&
+    terms.some((t) => t.text.length > 3) &&
+    isKnownPlace(terms.map((t) => t.text).join(' '))
+  )
     return 'place';
   if (terms.length === 1 && isAcronym(first) && !has(first, 'Place', 'Person'))
     return 'organization';

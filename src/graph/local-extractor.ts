@@ -186,7 +186,11 @@ function isNameTerm(
   // same word appears as a name elsewhere in the chunk, is written in capitals (a dateline's
   // "DAYTON, Ohio"), or opens an apposition ("Cheek, 53, is", "Starr, who served").
   if (index > 0 || knownNames.has(term.normal)) return true;
-  if (term.post.trim() !== ',' || next === undefined) return false;
+  if (next === undefined) return false;
+  // "GRAND RAPIDS, Mich.": a dateline in capitals.
+  const capitals = (t: TermJson) => /^\p{Lu}{3,}$/u.test(t.text);
+  if (capitals(term) && capitals(next) && term.post.trim() === '') return true;
+  if (term.post.trim() !== ',') return false;
   return (
     /^\p{Lu}{3,}$/u.test(term.text) ||
     isPlaceAbbreviation(next) ||

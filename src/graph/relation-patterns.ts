@@ -161,7 +161,8 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
         break;
       case 'place>organization':
         // "Moscow-based Acme", "Japan's Sony", "Chicago newspaper Tribune", and a dateline's "Ohio (AP)".
-        if (dateline(terms, a, b) || /^(-? ?based|'s)$/.test(gap) || roleBetween(terms, a, b)) {
+        // And "U.S. Congress", split from one name: the country's institution.
+        if (dateline(terms, a, b) || /^(-? ?based|'s|)$/.test(gap) || roleBetween(terms, a, b)) {
           add(b, 'is headquartered in', a);
           if (dateline(terms, a, b)) {
             for (let j = k - 1; j >= 0 && gapOf(terms, named[j]!, named[j + 1]!) === ','; j--)
@@ -185,34 +186,42 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
         break;
     }
   }
-  for (const [k, person] of named.entries())
-    if (person.type === 'person')
-      for (const [predicate, object] of apposition(terms, named, k)) add(person, predicate, object);
+  for (const [k, subject] of named.entries())
+    for (const [predicate, object] of apposition(terms, named, k)) {
+      add(subject, predicate, object);
+      if (predicate === 'is located in') located.push([subject, object]);
+    }
   return { relations: out, located };
 }
 
 const COPULAS = new Set(['is', 'was', 'are', 'were', 'be', 'been', 'has', 'had']);
 
 /**
- * What an apposition or a copular phrase after a person says about them: "Harrington, a
+ * What an apposition or a copular phrase after a name says about it (a place "in" another
+ * place, an organisation "in" a place, and for a person): "Harrington, a
  * professor of political science at Queens College … and honorary president of the Socialist
  * International," works at both; "Cicippio, 58, was acting comptroller at the American
  * University of Beirut" works there; "Corduwener, a Netherlands businessman" lives in the
  * Netherlands. The phrase ends at a verb or at its closing comma.
  */
 function apposition(terms: TermJson[], named: Span[], k: number): Array<[string, Span]> {
-  const person = named[k]!;
+  const subject = named[k]!;
   const opens =
-    terms[person.end - 1]!.post.trim().endsWith(',') ||
-    COPULAS.has(terms[person.end]?.normal ?? '');
+    terms[subject.end - 1]!.post.trim().endsWith(',') ||
+    COPULAS.has(terms[subject.end]?.normal ?? '');
   if (!opens) return [];
   const out: Array<[string, Span]> = [];
   let commas = 0;
-  let previousEnd = person.end;
+  let previousEnd = subject.end;
   for (let j = k + 1; j < named.length; j++) {
     const other = named[j]!;
     const between = terms.slice(previousEnd, other.start);
-    if (between.some((t) => isVerb(t) && !COPULAS.has(t.normal))) break;
+    // "was acting comptroller": a gerund before a noun only qualifies it.
+    const verb = (t: TermJson, i: number) =>
+      isVerb(t) &&
+      !COPULAS.has(t.normal) &&
+      !(has(t, 'Gerund') && i + 1 < between.length && has(between[i + 1]!, 'Noun'));
+    if (between.some(verb)) break;
     // An age in commas ("Cicippio, 58, was") does not close the apposition; another comma does.
     for (const t of between) if (t.post.includes(',') && !/^\d{1,3}$/.test(t.text)) commas++;
     if (commas > 0) break;
@@ -220,12 +229,19 @@ function apposition(terms: TermJson[], named: Span[], k: number): Array<[string,
     const preposition = before?.normal === 'the' ? terms[other.start - 2] : before;
     const modifiesRole = headsRole(terms, other.end);
     const onlyArticle = between.length === 1 && /^(a|an|the)$/.test(between[0]!.normal);
-    if (other.type === 'organization') {
-      if (/^(of|for|at|with)$/.test(preposition?.normal ?? '') || (onlyArticle && modifiesRole))
+    const word = preposition?.normal ?? '';
+    if (subject.type === 'person' && other.type === 'organization') {
+      if (/^(of|for|at|with)$/.test(word) || (onlyArticle && modifiesRole))
         out.push(['works at', other]);
-    } else if (other.type === 'place') {
-      if (/^(in|from)$/.test(preposition?.normal ?? '') || (onlyArticle && modifiesRole))
-        out.push(['lives in', other]);
+    } else if (subject.type === 'person' && other.type === 'place') {
+      if (/^(in|from)$/.test(word) || (onlyArticle && modifiesRole)) out.push(['lives in', other]);
+    } else if (subject.type === 'organization' && other.type === 'place') {
+      // "Codelco, the state copper company based in Santiago".
+      if (/^(in|from)$/.test(word)) out.push(['is headquartered in', other]);
+    } else if (subject.type === 'place' && other.type === 'place') {
+      // "Madagascar, an island nation in the Indian Ocean".
+      if (word === 'in' && !COPULAS.has(terms[subject.end]?.normal ?? ''))
+        out.push(['is located in', other]);
     } else break;
     if (terms[other.end - 1]!.post.includes(',')) break;
     previousEnd = other.end;
