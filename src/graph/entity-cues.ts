@@ -108,7 +108,7 @@ function isLeadingRole(term: TermJson): boolean {
 export function isPlaceAbbreviation(term: TermJson): boolean {
   const word = bare(term);
   if (!PLACE_ABBREVIATIONS.has(word)) return false;
-  const dotted = term.text.includes('.') || term.post.startsWith('.');
+  const dotted = term.text.includes('.') || term.post.trim().startsWith('.');
   const capitals = /^\p{Lu}{2,}$/u.test(term.text);
   return dotted || capitals;
 }

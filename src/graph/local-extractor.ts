@@ -175,6 +175,9 @@ function isNameTerm(
   // never are names, nor are reference numbers ("PA2904034294").
   if (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)) return false;
   if (/\d{5,}/.test(term.text)) return false;
+  // "GRAND RAPIDS, Mich.": a dateline's words in capitals, whatever the tagger made of them.
+  const capitals = (t: TermJson | undefined) => t !== undefined && /^\p{Lu}{3,}$/u.test(t.text);
+  if (index === 0 && capitals(term) && capitals(next) && term.post.trim() === '') return true;
   if (!(isCapitalised(term.text) || looksLikeProduct(term.text))) return false;
   if (strongType(term) !== undefined) return true;
   if (has(term, ...NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
@@ -186,11 +189,7 @@ function isNameTerm(
   // same word appears as a name elsewhere in the chunk, is written in capitals (a dateline's
   // "DAYTON, Ohio"), or opens an apposition ("Cheek, 53, is", "Starr, who served").
   if (index > 0 || knownNames.has(term.normal)) return true;
-  if (next === undefined) return false;
-  // "GRAND RAPIDS, Mich.": a dateline in capitals.
-  const capitals = (t: TermJson) => /^\p{Lu}{3,}$/u.test(t.text);
-  if (capitals(term) && capitals(next) && term.post.trim() === '') return true;
-  if (term.post.trim() !== ',') return false;
+  if (next === undefined || term.post.trim() !== ',') return false;
   return (
     /^\p{Lu}{3,}$/u.test(term.text) ||
     isPlaceAbbreviation(next) ||
