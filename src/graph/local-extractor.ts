@@ -162,6 +162,8 @@ function isNameTerm(
   if (index === 0 && capitals(term) && capitals(next) && term.post.trim() === '') return true;
   if (!(isCapitalised(term.text) || looksLikeProduct(term.text))) return false;
   if (strongType(term) !== undefined) return true;
+  // "Redmond, Wash.": a state's short form, whatever the tagger made of it.
+  if (index > 0 && isPlaceAbbreviation(term)) return true;
   if (has(term, ...NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
   if (has(term, ...DATE_TAGS, ...VALUE_TAGS)) return false;
   if (looksLikeProduct(term.text)) return true;

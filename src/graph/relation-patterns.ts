@@ -48,7 +48,9 @@ const punctuation = (post: string) =>
 
 /** What lies between two spans as lower-case words and punctuation marks, space separated. */
 function gapOf(terms: TermJson[], a: Span, b: Span): string {
-  const parts = [punctuation(terms[a.end - 1]!.post)];
+  // "Drexel Burnham Lambert Inc. in New York": the abbreviation's period is part of the name.
+  const after = punctuation(terms[a.end - 1]!.post);
+  const parts = [a.surface.endsWith('.') ? after.replace(/^\. ?/, '') : after];
   for (const term of terms.slice(a.end, b.start)) {
     parts.push(term.normal.replace(/[^\p{L}\p{N}'-]/gu, ''), punctuation(term.post));
   }
@@ -66,7 +68,8 @@ const isVerb = (term: TermJson) =>
 const WORKS_FOR_GAP = /^(, )?((a|an|the) )?([\p{L}-]+ (, )?){0,5}?(of|for|at|with) (the )?$/u;
 const LIVES_IN_GAP =
   /^(, )?(\d{1,3} , )?(of|from) $|^, (a|an|the|one of the) ([\p{L}-]+ ){1,3}(from|of|in) $/u;
-const BASED_IN_GAP = /^(, )?((based|located|headquartered) )?(in|at) $|^, (a|an) $|^, $/u;
+/** "in", ", based in", ", a", ",", and "of" without an article ("Microsoft Corp. of Redmond"). */
+const BASED_IN_GAP = /^(, )?((based|located|headquartered) )?(in|at) $|^, (a|an) $|^, $|^of $/u;
 const PLACE_IN_PLACE_GAP = /^, $|^(, )?in $/u;
 
 function noVerbs(terms: TermJson[], a: Span, b: Span): boolean {
