@@ -81,6 +81,22 @@ describe('local extractor: facts from sentence shapes', () => {
     ]);
   });
 
+  it('reads an organisation "of" or "in" a place, an abbreviation\'s period included', () => {
+    expect(kinds('Microsoft Corp. of Redmond, Wash., said sales rose.')).toEqual([
+      'Microsoft Corp. | OrgBased_In | Redmond',
+      'Redmond | Located_In | Wash.',
+      'Microsoft Corp. | OrgBased_In | Wash.',
+    ]);
+    expect(
+      kinds('said Fred Demler, an economist with Drexel Burnham Lambert Inc. in New York.'),
+    ).toEqual(
+      expect.arrayContaining([
+        'Fred Demler | Work_For | Drexel Burnham Lambert Inc.',
+        'Drexel Burnham Lambert Inc. | OrgBased_In | New York',
+      ]),
+    );
+  });
+
   it('places a news agency at its dateline', () => {
     expect(kinds('DAYTON, Ohio (UPI) -- Snow fell.')).toEqual(
       expect.arrayContaining([
