@@ -55,7 +55,7 @@ const RULES: PredicateRule[] = [
   },
   {
     key: 'was born in',
-    phrasings: ['be born in', 'be native of', 'come from', 'hail from'],
+    phrasings: ['be born in', 'be native of', 'hail from'],
     singleValued: true,
   },
   {
