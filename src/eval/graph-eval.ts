@@ -1,5 +1,5 @@
 // `engram eval graph`: the configured extractor on each gold sentence, scored by exact match of
-// names (case and spacing ignored). Entities typed (person ↔ Peop, organization ↔ Org, place ↔
+// names (case, spacing and a final period ignored). Entities typed (person ↔ Peop, organization ↔ Org, place ↔
 // Loc; gold Other and predicted topic, product, date and value left out) and untyped (every gold
 // entity against every predicted name but dates and values, which the corpus does not mark).
 // Relations as (head, tail) pairs, ordered and unordered, after the graph's own predicate
@@ -24,12 +24,23 @@ export interface GraphEvalReport {
   entities: { typed: Score; untyped: Score; byType: Record<string, Score> };
   relations: { ordered: Score; unordered: Score; byKind: Record<string, Score> };
   sentencesPerSecond: number;
+  /** Sentences the extractor could not read (a model's reply still invalid after a repair); scored as finding nothing. */
+  failedSentences: number;
 }
 
 const GOLD_TYPE: Record<string, EntityType> = { Peop: 'person', Org: 'organization', Loc: 'place' };
 const UNMARKED: ReadonlySet<EntityType> = new Set(['date', 'value']);
 
-const norm = (surface: string) => surface.toLowerCase().replace(/\s+/g, ' ').trim();
+/**
+ * Case, spacing and a final period ignored: the corpus glues a sentence's period to its last
+ * token ("Kosovo.") and splits an abbreviation's ("Minn ."), so "Kosovo" and "Minn." match.
+ */
+const norm = (surface: string) =>
+  surface
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\s?\.$/, '');
 
 class Tally {
   gold = 0;
@@ -74,10 +85,12 @@ export async function runGraphEval(
   const unordered = new Tally();
   const byKind = tallies(KINDS);
   const started = performance.now();
+  let failedSentences = 0;
   for (const [index, sentence] of sentences.entries()) {
-    const { mentions, relations } = await extractor.extract([
+    const { mentions, relations, failures } = await extractor.extract([
       { id: `s${index}`, ordinal: 0, text: sentence.text },
     ]);
+    if ((failures?.length ?? 0) > 0) failedSentences += 1;
     const typedGold = new Set<string>();
     for (const entity of sentence.entities) {
       const type = GOLD_TYPE[entity.type];
@@ -151,6 +164,7 @@ export async function runGraphEval(
     entities: { typed: typed.score(), untyped: untyped.score(), byType: scores(byType) },
     relations: { ordered: ordered.score(), unordered: unordered.score(), byKind: scores(byKind) },
     sentencesPerSecond: seconds > 0 ? sentences.length / seconds : 0,
+    failedSentences,
   };
 }
 
@@ -167,5 +181,10 @@ export function formatGraphReport(report: GraphEvalReport): string {
     row('relations (head, tail)', report.relations.ordered),
     row('relations, unordered', report.relations.unordered),
     ...Object.entries(report.relations.byKind).map(([kind, s]) => row(`  ${kind}`, s)),
+    ...(report.failedSentences > 0
+      ? [
+          `${report.failedSentences} sentences the extractor could not read (scored as finding nothing)`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -1,7 +1,11 @@
 // The `openai` extractor: asks a chat model (any OpenAI-compatible server, through the chat-model
-// port) for the entities and relations of each chunk as JSON matching a zod schema. The port
-// validates the reply and asks once for a repair; what still fails fails the job with the issues.
+// port) for the entities and relations of each chunk as JSON matching a zod schema, sent as
+// response_format json_schema. The port validates the reply and asks once for a repair, showing
+// the model its reply and the issues. A chunk whose reply is still invalid is left out and
+// reported as a failure (the document completes; the graph service counts and logs it); a
+// transport error or refusal fails the whole extraction, so the job is retried.
 import { z } from 'zod';
+import { isAppError } from '../domain/errors.js';
 import type { ChatModel } from '../ports/chat-model.js';
 import {
   ENTITY_TYPES,
@@ -13,6 +17,7 @@ import {
   type Extractor,
 } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
+import { CANONICAL_PREDICATES } from './predicates.js';
 
 /** What the model must return for one chunk. Every field is required (strict structured-output servers want that). */
 export const extractionSchema = z.object({
@@ -54,6 +59,7 @@ const SYSTEM_PROMPT = [
   `Entity types: ${ENTITY_TYPES.join(', ')} (organization for companies and institutions; product for software, devices and other products; topic for other named things).`,
   'List every named entity, date and notable value once, with its name exactly as written.',
   'List relations stated by the text between two listed entities: subject, a short predicate with verbs in the base form, object.',
+  `Prefer these predicates when one fits: ${CANONICAL_PREDICATES.map((p) => `"${p}"`).join(', ')} (a person "works at" an organization, "lives in" or "was born in" a place; an organization "is headquartered in" a place; a place "is located in" a place).`,
   'Set validFrom only when the text gives the date from which a relation holds.',
   'Reply with one JSON object and nothing else.',
 ].join('\n');
@@ -70,6 +76,20 @@ export function createChatExtractor(options: ChatExtractorOptions): Extractor {
   const concurrency = Math.max(1, options.concurrency ?? 2);
 
   async function extractOne(chunk: ChunkText, signal?: AbortSignal): Promise<Extraction> {
+    try {
+      return await askModel(chunk, signal);
+    } catch (error) {
+      // Output that stays invalid after a repair is this chunk's problem, not the document's.
+      if (!isAppError(error) || error.details?.['reason'] !== 'invalid_output') throw error;
+      return {
+        mentions: [],
+        relations: [],
+        failures: [{ chunkId: chunk.id, reason: 'invalid_output', message: error.message }],
+      };
+    }
+  }
+
+  async function askModel(chunk: ChunkText, signal?: AbortSignal): Promise<Extraction> {
     const reply = await options.chatModel.completeJson(
       extractionSchema,
       [
@@ -100,6 +120,7 @@ export function createChatExtractor(options: ChatExtractorOptions): Extractor {
       return {
         mentions: results.flatMap((r) => r.mentions),
         relations: results.flatMap((r) => r.relations),
+        failures: results.flatMap((r) => r.failures ?? []),
       };
     },
   };

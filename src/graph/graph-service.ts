@@ -53,6 +53,8 @@ export interface ExtractResult {
   relations: number;
   /** Older facts this extraction superseded (their invalid_at was set). */
   invalidated: number;
+  /** Chunks the extractor could not read (logged as a warning with the first cause). */
+  failedChunks: number;
 }
 
 export interface Fact {
@@ -189,11 +191,24 @@ export function createGraphService(options: GraphServiceOptions) {
   async function extract(input: ExtractInput): Promise<ExtractResult> {
     const { tenantId, documentId } = input;
     if (input.chunks.length === 0)
-      return { mentions: 0, entities: 0, relations: 0, invalidated: 0 };
+      return { mentions: 0, entities: 0, relations: 0, invalidated: 0, failedChunks: 0 };
     const extraction = await options.extractor.extract(
       input.chunks,
       input.signal === undefined ? {} : { signal: input.signal },
     );
+    const failures = extraction.failures ?? [];
+    if (failures.length > 0)
+      logger.warn(
+        {
+          tenantId,
+          documentId,
+          extractor: options.extractor.id,
+          failedChunks: failures.length,
+          reason: failures[0]!.reason,
+          message: failures[0]!.message,
+        },
+        'graph extraction left out chunks the extractor could not read',
+      );
     const chunkIds = new Set(input.chunks.map((chunk) => chunk.id));
     const mentions: ExtractedMention[] = extraction.mentions.filter((m) => chunkIds.has(m.chunkId));
     // Relation endpoints are mentions too, even when an extractor forgot to list them.
@@ -296,7 +311,13 @@ export function createGraphService(options: GraphServiceOptions) {
       { tenantId, documentId, mentions: rows.length, entities, relations, invalidated },
       'graph extracted',
     );
-    return { mentions: rows.length, entities, relations, invalidated };
+    return {
+      mentions: rows.length,
+      entities,
+      relations,
+      invalidated,
+      failedChunks: failures.length,
+    };
   }
 
   async function removeDocument(tenantId: string, documentId: string): Promise<RemovedGraph> {

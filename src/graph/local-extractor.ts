@@ -1,7 +1,9 @@
 // The offline extractor: compromise's part-of-speech tags give names (people, organisations,
-// places, products/topics), dates and values; a relation is read from a sentence where two names
-// are linked by a verb phrase ("Alice Smith joined Globex" → Alice Smith —join→ Globex). No model,
-// no network, deterministic: re-extracting a chunk gives the same result.
+// places, products/topics), dates and values; a second look types and trims each name from its
+// words and context (span-typing.ts); relations come from the verb phrase between two names
+// ("Alice Smith joined Globex" → Alice Smith —join→ Globex, verb-relations.ts) and from the
+// shape of the sentence (appositions, titles, locatives, datelines: relation-patterns.ts). No
+// model, no network, deterministic: re-extracting a chunk gives the same result. docs/graph.md.
 import nlp from 'compromise';
 import type {
   ChunkText,
@@ -14,19 +16,17 @@ import type {
 } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
 import { normalizePredicate } from './predicates.js';
-import { breaksAfter, has, isCapitalised, type TermJson } from './tagged-terms.js';
+import { isPlaceAbbreviation } from './entity-cues.js';
+import { carryAlongPlaces, patternRelations } from './relation-patterns.js';
+import { surfaceOf, type Span } from './span.js';
+import { refineSpans } from './span-typing.js';
+import { breaksAfter, foldPunctuation, has, isCapitalised, type TermJson } from './tagged-terms.js';
 import { predicateOf } from './verb-phrase.js';
+import { verbRelations } from './verb-relations.js';
 
 interface SentenceJson {
   text: string;
   terms: TermJson[];
-}
-
-interface Span {
-  start: number; // index of the first term in the sentence
-  end: number; // index after the last term
-  surface: string;
-  type: EntityType;
 }
 
 const NAME_BLOCKERS = new Set([
@@ -98,7 +98,7 @@ const PERSON_PREDICATES = new Set([
   'is ceo of',
   'is married to',
   'reports to',
-  'be born in',
+  'was born in',
 ]);
 const PERSON_PRONOUNS = new Set(['he', 'she']);
 const ORGANIZATION_NOUNS = new Set([
@@ -141,19 +141,45 @@ function strongType(term: TermJson): EntityType | undefined {
   return undefined;
 }
 
-function isNameTerm(term: TermJson, index: number, knownNames: Set<string>): boolean {
-  // Names are written capitalised or product-like ("neo4j", "iPhone"); pronouns and articles never are names.
+/** What may follow a sentence's first word when that word is a name: "Cheek, 53,", "Starr, who", "Derwinski, a Republican". */
+const APPOSITION_OPENERS = new Set(['who', 'a', 'an', 'the']);
+
+function isNameTerm(
+  term: TermJson,
+  index: number,
+  knownNames: Set<string>,
+  next?: TermJson,
+): boolean {
+  // "Walter R. Mears": an initial, even "A." or "I.".
+  if (/^\p{Lu}$/u.test(term.text) && term.post.trim() === '.' && next !== undefined)
+    return isCapitalised(next.text);
+  // Names are written capitalised or product-like ("neo4j", "iPhone"); pronouns and articles
+  // never are names, nor are reference numbers ("PA2904034294").
   if (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)) return false;
+  if (/\d{5,}/.test(term.text)) return false;
+  // "GRAND RAPIDS, Mich.": a dateline's words in capitals, whatever the tagger made of them.
+  const capitals = (t: TermJson | undefined) => t !== undefined && /^\p{Lu}{3,}$/u.test(t.text);
+  if (index === 0 && capitals(term) && capitals(next) && term.post.trim() === '') return true;
   if (!(isCapitalised(term.text) || looksLikeProduct(term.text))) return false;
   if (strongType(term) !== undefined) return true;
+  // "Redmond, Wash.": a state's short form, whatever the tagger made of it.
+  if (index > 0 && isPlaceAbbreviation(term)) return true;
   if (has(term, ...NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
   if (has(term, ...DATE_TAGS, ...VALUE_TAGS)) return false;
   if (looksLikeProduct(term.text)) return true;
   if (has(term, 'ProperNoun', 'Acronym')) return true;
   if (!has(term, 'Noun') || !isCapitalised(term.text)) return false;
   // A capitalised noun opening a sentence is usually just capitalised; accept it only when the
-  // same word appears as a name elsewhere in the chunk.
-  return index > 0 || knownNames.has(term.normal);
+  // same word appears as a name elsewhere in the chunk, is written in capitals (a dateline's
+  // "DAYTON, Ohio"), or opens an apposition ("Cheek, 53, is", "Starr, who served").
+  if (index > 0 || knownNames.has(term.normal)) return true;
+  if (next === undefined || term.post.trim() !== ',') return false;
+  return (
+    /^\p{Lu}{3,}$/u.test(term.text) ||
+    isPlaceAbbreviation(next) ||
+    /^\d{1,3}$/.test(next.text) ||
+    APPOSITION_OPENERS.has(next.normal)
+  );
 }
 
 function isNameContinuation(term: TermJson): boolean {
@@ -173,15 +199,6 @@ function spanType(terms: TermJson[]): EntityType {
   return terms.some((term) => looksLikeProduct(term.text) || has(term, 'Value'))
     ? 'product'
     : 'topic';
-}
-
-function surfaceOf(text: string, terms: TermJson[], sentenceEnds: boolean): string {
-  const first = terms[0]!;
-  const last = terms[terms.length - 1]!;
-  let end = last.offset.start + last.offset.length;
-  // "Neo4j Inc. released": the period belongs to the name; at the end of a sentence it is the sentence's.
-  if (has(last, 'Abbreviation') && text[end] === '.' && !sentenceEnds) end += 1;
-  return text.slice(first.offset.start, end);
 }
 
 function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Span[] {
@@ -212,7 +229,7 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       i = j;
       continue;
     }
-    if (!isNameTerm(term, i, knownNames)) {
+    if (!isNameTerm(term, i, knownNames, terms[i + 1])) {
       i++;
       continue;
     }
@@ -221,18 +238,28 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
     let j = i + 1;
     while (j < terms.length && !breaksAfter(terms[j - 1]!)) {
       const next = terms[j]!;
-      const a = strongType(terms[j - 1]!);
-      const b = strongType(next);
-      if (a !== undefined && b !== undefined && a !== b) break;
       const version =
-        has(next, 'Value') && !has(next, ...DATE_TAGS) && !has(next, 'Money', 'Percent');
+        /\d/.test(next.text) && has(next, 'Value') && !has(next, ...DATE_TAGS, 'Money', 'Percent');
       // "University of Paris", "Ludwig van Beethoven": a lowercase particle between two name words.
+      // A person's name does not go on with "of": "Brian Michaud of Millinocket".
       const particle =
         NAME_PARTICLES.has(next.text) &&
+        !(
+          next.text === 'of' &&
+          (strongType(terms[j - 1]!) === 'person' || has(terms[i]!, 'FirstName'))
+        ) &&
         j + 1 < terms.length &&
         !breaksAfter(next) &&
-        isNameTerm(terms[j + 1]!, j + 1, knownNames);
-      if (!isNameTerm(next, j, knownNames) && !version && !particle && !has(next, 'Abbreviation'))
+        isNameTerm(terms[j + 1]!, j + 1, knownNames, terms[j + 2]);
+      // "Martin Luther King III", "Sammy Davis Jr.".
+      const generation = /^(II|III|IV|Jr|Sr)$/.test(next.text);
+      if (
+        !isNameTerm(next, j, knownNames, terms[j + 1]) &&
+        !version &&
+        !particle &&
+        !generation &&
+        !has(next, 'Abbreviation')
+      )
         break;
       j += particle ? 2 : 1;
     }
@@ -274,7 +301,8 @@ function leadingReference(
  */
 function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
   const out: SentenceJson[] = [];
-  for (const sentence of parsed) {
+  for (const { terms: tagged } of parsed) {
+    const sentence = { terms: foldPunctuation(tagged) };
     let from = 0;
     for (let i = 1; i <= sentence.terms.length; i++) {
       const previous = sentence.terms[i - 1]!;
@@ -320,7 +348,12 @@ export function extractChunk(chunk: ChunkText): Extraction {
   // The last person and organisation named, for a sentence that opens with "She" or "The company".
   const last: Partial<Record<'person' | 'organization', Span>> = {};
   for (const sentence of sentences) {
-    const spans = findSpans(chunk.text, sentence.terms, knownNames);
+    const spans = refineSpans(
+      chunk.text,
+      sentence.terms,
+      findSpans(chunk.text, sentence.terms, knownNames),
+      spanType,
+    );
     for (const span of spans)
       mentions.push({ surface: span.surface, type: span.type, chunkId: chunk.id });
     const dateSpans = spans.filter((span) => span.type === 'date');
@@ -354,25 +387,21 @@ export function extractChunk(chunk: ChunkText): Extraction {
       if (predicate !== undefined) add(antecedent, predicate, spans[0]);
     }
 
-    let coordinated: Span[] = [];
-    for (let k = 0; k + 1 < spans.length; k++) {
-      const subject = spans[k]!;
-      const object = spans[k + 1]!;
-      const between = sentence.terms.slice(subject.end, object.start);
-      if (subject.type === 'date' || subject.type === 'value') {
-        coordinated = [];
-        continue;
-      }
-      // "Alice and Bob founded Acme": both are subjects of what follows Bob.
-      if (between.length === 1 && has(between[0]!, 'Conjunction') && object.type === subject.type) {
-        coordinated.push(subject);
-        continue;
-      }
-      const predicate = predicateOf(between);
-      if (predicate !== undefined)
-        for (const each of [...coordinated, subject]) add(each, predicate, object);
-      coordinated = [];
+    const found = verbRelations(sentence.terms, spans);
+    const keyOf = (predicate: string) => normalizePredicate(predicate).key;
+    const patterns = patternRelations(sentence.terms, spans);
+    for (const relation of patterns.relations) {
+      const known = found.some((f) => {
+        const { key, inverse } = normalizePredicate(f.predicate);
+        const [subject, object] = inverse ? [f.object, f.subject] : [f.subject, f.object];
+        return (
+          subject === relation.subject && object === relation.object && key === relation.predicate
+        );
+      });
+      if (!known) found.push(relation);
     }
+    for (const relation of carryAlongPlaces(found, patterns.located, keyOf))
+      add(relation.subject, relation.predicate, relation.object);
     for (const span of spans) {
       const type = retyped.get(span.surface) ?? span.type;
       if (type === 'person' || type === 'organization') last[type] = { ...span, type };

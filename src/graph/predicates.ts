@@ -10,7 +10,13 @@ interface InverseRule {
   key: string;
 }
 
-const INVERSES: InverseRule[] = [{ key: 'works at', phrasings: ['hire', 'employ', 'recruit'] }];
+const INVERSES: InverseRule[] = [
+  { key: 'works at', phrasings: ['hire', 'employ', 'recruit'] },
+  {
+    key: 'killed',
+    phrasings: ['be killed by', 'be assassinated by', 'be murdered by', 'be slain by'],
+  },
+];
 
 interface PredicateRule {
   /** The canonical key, which is also how the fact reads: "Alice works at Acme". */
@@ -23,7 +29,23 @@ interface PredicateRule {
 const RULES: PredicateRule[] = [
   {
     key: 'works at',
-    phrasings: ['work at', 'work for', 'join', 'be employed by', 'be employed at', 'be hired by'],
+    phrasings: [
+      'work at',
+      'work for',
+      'work with',
+      'join',
+      'be employed by',
+      'be employed at',
+      'be hired by',
+      'head',
+      'lead',
+      'chair',
+      'be president of',
+      'be chairman of',
+      'be director of',
+      'be spokesman for',
+      'be member of',
+    ],
     singleValued: true,
   },
   {
@@ -32,12 +54,22 @@ const RULES: PredicateRule[] = [
     singleValued: true,
   },
   {
+    key: 'was born in',
+    phrasings: ['be born in', 'be native of', 'hail from'],
+    singleValued: true,
+  },
+  {
+    key: 'is located in',
+    phrasings: ['be located in', 'be situated in', 'lie in'],
+    singleValued: true,
+  },
+  {
     key: 'is headquartered in',
     phrasings: [
       'be headquartered in',
       'be headquarter in',
       'headquarter in',
-      'be located in',
+      'base in',
       'move headquarters to',
       'move its headquarters to',
     ],
@@ -82,8 +114,11 @@ export function relationKind(
     case 'works at':
     case 'is ceo of':
       return person && objectType === 'organization' ? 'Work_For' : undefined;
+    case 'was born in':
+      return person && objectType === 'place' ? 'Live_In' : undefined;
     case 'lives in':
     case 'is headquartered in':
+    case 'is located in':
       if (objectType !== 'place') return undefined;
       if (person) return 'Live_In';
       if (organization) return 'OrgBased_In';
@@ -119,6 +154,9 @@ export function normalizePredicate(lemmatised: string): { key: string; inverse: 
   if (inverse !== undefined) return { key: inverse, inverse: true };
   return { key: BY_PHRASING.get(key)?.key ?? key, inverse: false };
 }
+
+/** The canonical predicates, as an extractor may be asked to use them ("works at", "killed"). */
+export const CANONICAL_PREDICATES: readonly string[] = RULES.map((rule) => rule.key);
 
 export function isSingleValued(predicateKey: string): boolean {
   return BY_PHRASING.get(predicateKey)?.singleValued === true;

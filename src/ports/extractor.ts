@@ -40,9 +40,19 @@ export interface ExtractedRelation {
   validAt?: number;
 }
 
+/** A chunk the extractor could not read, e.g. a model reply still invalid after a repair request. */
+export interface ExtractionFailure {
+  chunkId: string;
+  /** Machine-readable cause, e.g. `invalid_output`. */
+  reason: string;
+  message: string;
+}
+
 export interface Extraction {
   mentions: ExtractedMention[];
   relations: ExtractedRelation[];
+  /** Chunks left out; the rest of the document still counts. Absent or empty when every chunk was read. */
+  failures?: ExtractionFailure[];
 }
 
 export interface ExtractOptions {

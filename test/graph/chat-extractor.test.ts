@@ -1,6 +1,7 @@
 // The `openai` extractor against a real local HTTP server speaking the chat-completions wire
 // format, feeding the graph service on SQLite: schema sent, reply validated (with one repair),
-// entities resolved and facts stored.
+// entities resolved and facts stored; a chunk whose reply stays invalid is left out and counted,
+// while a failing server fails the extraction.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   chatReply,
   startFakeOpenAiServer,
   type FakeOpenAiServer,
+  type FakeReply,
   type RecordedRequest,
 } from '../support/fake-openai-server.js';
 import { createOpenAiChatModel } from '../../src/providers/openai-chat-model.js';
@@ -61,12 +63,15 @@ describe('openai extractor over the chat-completions wire format', () => {
   let dir: string;
   let database: SqliteDatabase;
   let server: FakeOpenAiServer;
-  let replies: string[] = [];
+  let replies: Array<string | Exclude<FakeReply, string>> = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'engram-chat-extractor-'));
     database = openSqlite({ path: join(dir, 'graph.db') });
-    server = await startFakeOpenAiServer(() => chatReply(replies.shift() ?? '{}'));
+    server = await startFakeOpenAiServer(() => {
+      const next = replies.shift() ?? '{}';
+      return typeof next === 'string' ? chatReply(next) : next;
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -84,7 +89,8 @@ describe('openai extractor over the chat-completions wire format', () => {
     });
     const graph = createGraphService({
       store: createSqliteGraphStore(database.db),
-      extractor: createChatExtractor({ chatModel }),
+      // One chunk at a time, so the scripted replies meet the chunks in order.
+      extractor: createChatExtractor({ chatModel, concurrency: 1 }),
       clock: createManualClock(),
       logger: createSilentLogger(),
       entityFuzzyThreshold: 0.88,
@@ -138,23 +144,66 @@ describe('openai extractor over the chat-completions wire format', () => {
     expect(neo4j.map((e) => e.name)).toEqual(['Neo4j Inc.']);
   });
 
-  it('fails with PROVIDER_FAILED and the validation issues when the model never produces valid output', async () => {
+  it('leaves out a chunk whose reply stays invalid after the repair, counts it, and completes the rest', async () => {
     const { graph } = build();
+    const before = server.requests.length;
     replies = [
       'not json at all',
       JSON.stringify({ entities: [{ name: 'X', type: 'spaceship' }], relations: [] }),
+      JSON.stringify(GOOD),
     ];
+    const result = await graph.extract({
+      tenantId: 't2',
+      documentId: 'd1',
+      chunks: [
+        { id: 'c1', ordinal: 0, text: 'Garbled notes.' },
+        { id: 'c2', ordinal: 1, text: PARAGRAPH },
+      ],
+    });
+    expect(result).toMatchObject({ failedChunks: 1, relations: 2, entities: 4 });
+    const sent = server.requests.slice(before) as (RecordedRequest & { body: SentBody })[];
+    // The broken reply, its repair request (which shows the model what was wrong), then chunk 2.
+    expect(sent).toHaveLength(3);
+    expect(JSON.stringify(sent[1]!.body.messages.at(-1))).toContain('not valid');
+    expect(sent[2]!.body.messages.at(-1)).toEqual({ role: 'user', content: PARAGRAPH });
+    expect((await graph.searchEntities({ tenantId: 't2', query: 'Emil Eifrem' }))[0]).toMatchObject(
+      { name: 'Emil Eifrem' },
+    );
+    expect(await graph.searchEntities({ tenantId: 't2', query: 'X' })).toEqual([]);
+  });
+
+  it('fails the extraction, storing nothing, when the server itself fails (the job is retried)', async () => {
+    const { graph } = build();
+    replies = [{ status: 500, json: { error: { message: 'overloaded' } } }];
     const error = await graph
       .extract({
-        tenantId: 't2',
+        tenantId: 't3',
         documentId: 'd1',
         chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }],
       })
       .catch((e: unknown) => e);
-    expect(isAppError(error) && error.code).toBe('PROVIDER_FAILED');
-    expect(isAppError(error) && JSON.stringify(error.details?.['issues'])).toContain(
-      'entities.0.type',
-    );
-    expect(await graph.searchEntities({ tenantId: 't2', query: 'Emil' })).toEqual([]);
+    expect(isAppError(error)).toBe(true);
+    expect(await graph.searchEntities({ tenantId: 't3', query: 'Emil' })).toEqual([]);
+  });
+
+  it('names the canonical predicates in its instructions', async () => {
+    const { graph } = build();
+    const before = server.requests.length;
+    replies = [JSON.stringify(GOOD)];
+    await graph.extract({
+      tenantId: 't4',
+      documentId: 'd1',
+      chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }],
+    });
+    const sent = server.requests.slice(before) as (RecordedRequest & { body: SentBody })[];
+    const system = (sent[0]!.body.messages[0] as { content: string }).content;
+    for (const predicate of [
+      'works at',
+      'lives in',
+      'is headquartered in',
+      'is located in',
+      'killed',
+    ])
+      expect(system).toContain(`"${predicate}"`);
   });
 });

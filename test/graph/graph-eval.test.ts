@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGraphSentences } from '../../src/eval/graph-data.js';
-import { runGraphEval } from '../../src/eval/graph-eval.js';
+import { formatGraphReport, runGraphEval } from '../../src/eval/graph-eval.js';
 import { relationKind } from '../../src/graph/predicates.js';
 import type { Extraction, Extractor } from '../../src/ports/extractor.js';
 
@@ -120,6 +120,44 @@ describe('engram eval graph', () => {
     expect(report.relations.byKind['OrgBased_In']).toMatchObject({ gold: 1, predicted: 0 });
     expect(report.relations.byKind['Kill']).toMatchObject({ gold: 1, predicted: 1, correct: 1 });
     expect(report.relations.ordered.precision).toBeCloseTo(2 / 3, 10);
+  });
+
+  it("ignores a final period, which the corpus glues to a sentence's last token", async () => {
+    const glued = join(dir, 'glued.json');
+    writeFileSync(
+      glued,
+      JSON.stringify([
+        {
+          tokens: ['Snow', 'fell', 'in', 'Kosovo.'],
+          entities: [{ type: 'Loc', start: 3, end: 4 }],
+          relations: [],
+        },
+      ]),
+    );
+    const kosovo: Extractor = {
+      id: 'fixed',
+      extract: async () => ({
+        mentions: [{ surface: 'Kosovo', type: 'place', chunkId: 's0' }],
+        relations: [],
+      }),
+    };
+    const report = await runGraphEval(await loadGraphSentences(glued), kosovo);
+    expect(report.entities.typed).toMatchObject({ gold: 1, predicted: 1, correct: 1 });
+  });
+
+  it('counts the sentences an extractor could not read and scores them as finding nothing', async () => {
+    const failing: Extractor = {
+      id: 'failing',
+      extract: async (chunks) => ({
+        mentions: [],
+        relations: [],
+        failures: chunks.map((c) => ({ chunkId: c.id, reason: 'invalid_output', message: 'bad' })),
+      }),
+    };
+    const report = await runGraphEval(await loadGraphSentences(file), failing);
+    expect(report.failedSentences).toBe(2);
+    expect(report.entities.typed).toMatchObject({ gold: 5, predicted: 0, correct: 0 });
+    expect(formatGraphReport(report)).toContain('2 sentences the extractor could not read');
   });
 
   it('refuses a file that is not the SpERT layout, naming the sentence', async () => {

@@ -59,6 +59,8 @@ describe('local extractor (compromise)', () => {
       'Microsoft | acquire | LinkedIn | 2016-01-01',
       // "The company" refers to the last organisation named.
       'Microsoft | be headquartered in | Redmond',
+      // "Redmond, Washington": a place in commas after a place lies in it.
+      'Redmond | is located in | Washington',
       'Bill Gates | found | Microsoft | 1975-01-01',
       'Paul Allen | found | Microsoft | 1975-01-01',
       'Marie Curie | be born in | Warsaw',
