@@ -50,7 +50,13 @@ const RULES: PredicateRule[] = [
   },
   {
     key: 'lives in',
-    phrasings: ['live in', 'reside in', 'move to', 'relocate to', 'be based in'],
+    phrasings: ['live in', 'reside in', 'move to', 'relocate to'],
+    singleValued: true,
+  },
+  {
+    // A person or a company: "a Berlin-based journalist", "IBM, which is based in Armonk".
+    key: 'is based in',
+    phrasings: ['be based in'],
     singleValued: true,
   },
   {
@@ -117,6 +123,7 @@ export function relationKind(
     case 'was born in':
       return person && objectType === 'place' ? 'Live_In' : undefined;
     case 'lives in':
+    case 'is based in':
     case 'is headquartered in':
     case 'is located in':
       if (objectType !== 'place') return undefined;

@@ -299,7 +299,13 @@ function listAround(terms: TermJson[], named: Span[], k: number): boolean {
   return false;
 }
 
-const CARRIED = new Set(['lives in', 'is headquartered in', 'is located in', 'was born in']);
+const CARRIED = new Set([
+  'lives in',
+  'is based in',
+  'is headquartered in',
+  'is located in',
+  'was born in',
+]);
 
 /**
  * X lives in (is based in, is located in, was born in) A, and A is located in B: X is in B too.

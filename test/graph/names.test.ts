@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDate } from '../../src/graph/dates.js';
 import { jaroWinkler, nameSimilarity, normalizeName } from '../../src/graph/names.js';
-import { isSingleValued, normalizePredicate } from '../../src/graph/predicates.js';
+import { isSingleValued, normalizePredicate, relationKind } from '../../src/graph/predicates.js';
 
 describe('entity names', () => {
   it('normalises case, punctuation, whitespace, a leading "the" and corporate suffixes', () => {
@@ -79,6 +79,13 @@ describe('predicates', () => {
       key: 'collaborate with',
       inverse: false,
     });
+  });
+
+  it('reads "based in" as true of a person and of a company, never as a company living somewhere', () => {
+    expect(normalizePredicate('be based in')).toEqual({ key: 'is based in', inverse: false });
+    expect(relationKind('is based in', 'organization', 'place')).toBe('OrgBased_In');
+    expect(relationKind('is based in', 'person', 'place')).toBe('Live_In');
+    expect(isSingleValued('is based in')).toBe(true);
   });
 
   it('treats only listed predicates as single-valued', () => {
