@@ -57,7 +57,12 @@ function decode(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): Recor
     try {
       return decodeRequest(signal, body);
     } catch (error) {
-      const reason = error instanceof RangeError ? 'nested too deeply' : (error as Error).message;
+      // protobufjs refuses deep nesting itself ("max depth exceeded"); a RangeError is the stack.
+      const message = (error as Error).message;
+      const reason =
+        error instanceof RangeError || /max depth/i.test(message)
+          ? 'messages are nested too deeply'
+          : message;
       throw new OtlpInputError(`The body is not an OTLP ${signal} protobuf request: ${reason}`);
     }
   }
