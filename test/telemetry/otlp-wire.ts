@@ -16,6 +16,9 @@ root.loadSync([
 const TRACE_REQUEST = root.lookupType(
   'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
 );
+const LOGS_REQUEST = root.lookupType(
+  'opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest',
+);
 export const TRACE_RESPONSE = root.lookupType(
   'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
 );
@@ -52,6 +55,11 @@ export function spanRequestBytes(request: Record<string, unknown>): Buffer {
       : value;
   const withBase64Ids = JSON.parse(JSON.stringify(request), hexToBase64) as Record<string, unknown>;
   return Buffer.from(TRACE_REQUEST.encode(TRACE_REQUEST.fromObject(withBase64Ids)).finish());
+}
+
+/** Protobuf bytes of a JSON-shaped logs request (records without trace context). */
+export function logRequestBytes(request: Record<string, unknown>): Buffer {
+  return Buffer.from(LOGS_REQUEST.encode(LOGS_REQUEST.fromObject(request)).finish());
 }
 
 function varint(n: number): number[] {
