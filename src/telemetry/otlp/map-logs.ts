@@ -84,12 +84,9 @@ function mapRecord(
       str(resource, 'session.id', 'conversation.id') ??
       'otlp',
   );
-  const base = {
-    ts,
-    sessionId,
-    agentId: clip(str(resource, 'service.name') ?? 'otlp'),
-    eventId: `otlp:log:${identityHash(record, attrs, body, name)}`,
-  };
+  // Fields written out in every event literal (an object spread costs more than the mapping).
+  const agentId = clip(str(resource, 'service.name') ?? 'otlp');
+  const eventId = `otlp:log:${identityHash(record, attrs, body, name)}`;
   const durationMs = Math.max(0, num(attrs, 'duration_ms') ?? 0);
   switch (name) {
     case 'api_request':
@@ -103,24 +100,31 @@ function mapRecord(
         cacheWrite: num(attrs, 'cache_creation_tokens') ?? 0,
       };
       const cost = num(attrs, 'cost_usd') ?? costs.costOf(model, tokens);
-      return {
-        ...base,
+      const event: TelemetryEventInput = {
         type: 'model_call',
+        eventId,
+        ts,
+        sessionId,
+        agentId,
         model: clip(model),
         kind: 'chat',
         latencyMs: durationMs,
         inputTokens: tokens.input,
         outputTokens: tokens.output,
-        ...(cost === undefined ? {} : { cost }),
         success: name === 'api_request',
       };
+      if (cost !== undefined) event.cost = cost;
+      return event;
     }
     case 'tool_result': {
       const tool = str(attrs, 'tool_name');
       if (tool === undefined) return 'tool_result has no tool_name attribute';
       return {
-        ...base,
         type: 'tool_call',
+        eventId,
+        ts,
+        sessionId,
+        agentId,
         tool: clip(tool),
         success: bool(attrs, 'success') ?? false,
         durationMs,
@@ -136,12 +140,18 @@ function mapRecord(
             : undefined;
       if (action === undefined)
         return `tool_decision has decision ${JSON.stringify(decision?.slice(0, 40) ?? null)}; expected accept or reject`;
-      return { ...base, type: 'suggestion', action };
+      return { type: 'suggestion', eventId, ts, sessionId, agentId, action };
     }
     case 'user_prompt':
     case 'conversation_starts':
       if (sessionId === 'otlp') return `${name} has no session.id attribute`;
-      return { ...base, type: 'session_start', eventId: `otlp:session:${sha(sessionId)}:start` };
+      return {
+        type: 'session_start',
+        eventId: `otlp:session:${sha(sessionId)}:start`,
+        ts,
+        sessionId,
+        agentId,
+      };
     default:
       return `log event ${JSON.stringify(name.slice(0, 60))} is not mapped`;
   }

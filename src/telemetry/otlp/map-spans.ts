@@ -56,13 +56,13 @@ function mapSpan(
   const operation = str(attrs, 'gen_ai.operation.name');
   if (operation === undefined) return 'not a GenAI span (no gen_ai.operation.name)';
   const eventId = `otlp:${traceId}:${spanId}`;
-  const base = {
-    ts: end,
-    agentId: clip(str(attrs, 'gen_ai.agent.name') ?? str(resource, 'service.name') ?? 'otlp'),
-    sessionId: clip(
-      str(attrs, 'gen_ai.conversation.id', 'session.id') ?? str(resource, 'session.id') ?? traceId,
-    ),
-  };
+  // Fields written out in every event literal: an object spread here cost more than the rest of
+  // the mapping together (V8's clone path; measured with --cpu-prof).
+  const ts = end;
+  const agentId = clip(str(attrs, 'gen_ai.agent.name') ?? str(resource, 'service.name') ?? 'otlp');
+  const sessionId = clip(
+    str(attrs, 'gen_ai.conversation.id', 'session.id') ?? str(resource, 'session.id') ?? traceId,
+  );
   const failed =
     fieldOf(fieldOf(span, 'status'), 'code') === STATUS_CODE_ERROR ||
     attrs.get('error.type') !== undefined;
@@ -77,32 +77,42 @@ function mapSpan(
       cacheWrite: num(attrs, 'gen_ai.usage.cache_creation.input_tokens') ?? 0,
     };
     const cost = costs.costOf(model, tokens);
-    return [
-      {
-        ...base,
-        type: 'model_call',
-        eventId,
-        model: clip(model),
-        kind: operation,
-        latencyMs: durationMs,
-        inputTokens: tokens.input,
-        outputTokens: tokens.output,
-        ...(cost === undefined ? {} : { cost }),
-        success: !failed,
-      },
-    ];
+    const event: TelemetryEventInput = {
+      type: 'model_call',
+      eventId,
+      ts,
+      agentId,
+      sessionId,
+      model: clip(model),
+      kind: operation,
+      latencyMs: durationMs,
+      inputTokens: tokens.input,
+      outputTokens: tokens.output,
+      success: !failed,
+    };
+    if (cost !== undefined) event.cost = cost;
+    return [event];
   }
   if (operation === 'execute_tool' || MEMORY_OPERATIONS.has(operation)) {
     const tool = operation === 'execute_tool' ? str(attrs, 'gen_ai.tool.name') : operation;
     if (tool === undefined) return 'execute_tool span has no gen_ai.tool.name';
     return [
-      { ...base, type: 'tool_call', eventId, tool: clip(tool), success: !failed, durationMs },
+      {
+        type: 'tool_call',
+        eventId,
+        ts,
+        agentId,
+        sessionId,
+        tool: clip(tool),
+        success: !failed,
+        durationMs,
+      },
     ];
   }
   if (operation === 'invoke_agent') {
     return [
-      { ...base, type: 'session_start', eventId: `${eventId}:start`, ts: start },
-      { ...base, type: 'session_end', eventId: `${eventId}:end` },
+      { type: 'session_start', eventId: `${eventId}:start`, ts: start, agentId, sessionId },
+      { type: 'session_end', eventId: `${eventId}:end`, ts, agentId, sessionId },
     ];
   }
   return `gen_ai.operation.name ${JSON.stringify(operation.slice(0, 60))} is not mapped`;
