@@ -38,6 +38,8 @@ import { createModelCallRecorder } from './telemetry/model-calls.js';
 import { registerTelemetryGauges } from './telemetry/prometheus.js';
 import { createTelemetryService, type TelemetryService } from './telemetry/service.js';
 import { createTelemetryWorkers } from './telemetry/workers.js';
+import { createCostTable, parseModelPrices } from './telemetry/otlp/cost.js';
+import { createOtlpReceiver, type OtlpReceiver } from './telemetry/otlp/receiver.js';
 import { createContextService, type ContextService } from './context/context-service.js';
 import { createTokenIdSource, type TokenIdSource } from './context/token-id-source.js';
 import { createTokenizerRegistry, parseTokenizerPaths } from './context/tokenizers/registry.js';
@@ -82,6 +84,8 @@ export interface Runtime {
   readonly documentSearch: DocumentSearch;
   /** Agent telemetry: event batches in, exact shared metrics out (stream + consumers). */
   readonly telemetry: TelemetryService;
+  /** OTLP exports (spans, log records) mapped to telemetry events. */
+  readonly otlp: OtlpReceiver;
   /** Starts workers and periodic jobs (embedded `serve`, and `worker`); API-only nodes skip it. */
   startBackground(): void;
   close(): Promise<void>;
@@ -180,6 +184,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       service: telemetry,
       tenants: () => (tenants.length > 0 ? tenants : ['default']),
       maxLabelValues: config.metricsMaxLabelValues,
+    });
+    const otlp = createOtlpReceiver({
+      service: telemetry,
+      costs: createCostTable(parseModelPrices(config.modelPrices)),
+      batchMaxEvents: config.telemetryBatchMaxEvents,
+      registry: metrics,
     });
     // Engram's own embedding and LLM calls become model_call events of agent "engram".
     const modelCalls = createModelCallRecorder({ service: telemetry, clock, logger });
@@ -356,6 +366,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       tokenIds,
       graph,
       telemetry,
+      otlp,
       ingest,
       documentSearch,
       startBackground() {

@@ -5,6 +5,7 @@ import { contextSuite } from './context.js';
 import { embedSuite } from './embed.js';
 import { graphSuite } from './graph.js';
 import { ingestSuite } from './ingest.js';
+import { otlpSuite } from './otlp.js';
 import { queueSuite } from './queue.js';
 import { recallSuite } from './recall.js';
 import { soakSuite } from './soak.js';
@@ -16,6 +17,7 @@ export const suites: BenchSuite[] = [
   graphSuite,
   ingestSuite,
   telemetrySuite,
+  otlpSuite,
   recallSuite,
   contextSuite,
   clientSuite,

@@ -123,6 +123,9 @@ describe('every registered route', () => {
     expect(keys).toContain('GET /metrics metrics');
     expect(keys).toContain('GET /v1/sessions/:id tenant');
     expect(keys).toContain('HEAD /v1/sessions/:id tenant');
+    // The OTLP receiver is an ordinary tenant route: API keys, tenants and rate limits apply.
+    for (const signal of ['traces', 'logs', 'metrics'])
+      expect(keys).toContain(`POST /otlp/v1/${signal} tenant`);
     expect(routes.filter((route) => route.access === 'tenant').length).toBeGreaterThan(20);
   });
 

@@ -1,6 +1,8 @@
 // Settings of agent telemetry: batch bounds, the stream's backlog bound, leases, deliveries
 // before dead-lettering, the dedup window and metric retention.
-import { integer } from '../rules.js';
+import { z } from 'zod';
+import { parseModelPrices } from '../../telemetry/otlp/cost.js';
+import { integer, validWith } from '../rules.js';
 
 export const telemetrySettings = {
   /** Deliveries of a failing event before it moves to the dead-letter list. */
@@ -26,6 +28,11 @@ export const telemetrySettings = {
   telemetryClaimIdleMs: integer(100, 3_600_000).default(30_000),
   /** Consumers per worker process (each is one consumer-group member). */
   telemetryConsumers: integer(1, 64).default(1),
+  /**
+   * JSON object of model-name prefix → USD per million tokens {input, output, cacheRead?,
+   * cacheWrite?}; adds to or replaces the shipped price table (src/telemetry/otlp/cost.ts).
+   */
+  modelPrices: z.string().optional().superRefine(validWith(parseModelPrices)),
   /** Entries read per batch. */
   telemetryReadCount: integer(1, 10_000).default(500),
 };

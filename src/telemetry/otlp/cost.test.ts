@@ -1,0 +1,53 @@
+// The price table: longest-prefix match, shipped defaults, ENGRAM_MODEL_PRICES overrides and its
+// refusal of a malformed table at start-up.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load-config.js';
+import { createCostTable, parseModelPrices } from './cost.js';
+
+const tokens = { input: 1_000_000, output: 1_000_000, cacheRead: 1_000_000, cacheWrite: 1_000_000 };
+
+describe('model price table', () => {
+  it('prices by the longest matching prefix, cache tokens at their own price', () => {
+    const table = createCostTable();
+    // claude-opus-4-5 ($5/$25/$0.5/$6.25) must not take claude-opus-4's prices ($15/$75/…).
+    expect(table.costOf('claude-opus-4-5-20251101', tokens)).toBeCloseTo(5 + 25 + 0.5 + 6.25, 9);
+    expect(table.costOf('claude-opus-4-1-20250805', tokens)).toBeCloseTo(15 + 75 + 1.5 + 18.75, 9);
+    expect(table.costOf('gpt-4o-mini-2024-07-18', { ...tokens, cacheWrite: 0 })).toBeCloseTo(
+      0.15 + 0.6 + 0.075,
+      9,
+    );
+    expect(table.costOf('my-local-llama', tokens)).toBeUndefined();
+  });
+
+  it('takes overrides and new models from ENGRAM_MODEL_PRICES', () => {
+    const config = loadConfig({
+      env: {
+        ENGRAM_MODEL_PRICES:
+          '{"my-local-llama": {"input": 0.1, "output": 0.2}, "gpt-4o": {"input": 1, "output": 1}}',
+      },
+      filePath: undefined,
+    });
+    const table = createCostTable(parseModelPrices(config.modelPrices));
+    // No cache prices given: cache tokens cost the input price.
+    expect(table.costOf('my-local-llama-3', tokens)).toBeCloseTo(0.1 + 0.2 + 0.1 + 0.1, 9);
+    expect(table.costOf('gpt-4o-2024-08-06', { ...tokens, cacheRead: 0, cacheWrite: 0 })).toBe(2);
+  });
+
+  it('refuses a malformed table at start-up, saying what is wrong', () => {
+    expect(() =>
+      loadConfig({
+        env: { ENGRAM_MODEL_PRICES: '{"m": {"input": -1, "output": 1}}' },
+        filePath: undefined,
+      }),
+    ).toThrow(/m\.input/);
+    expect(() =>
+      loadConfig({ env: { ENGRAM_MODEL_PRICES: 'not json' }, filePath: undefined }),
+    ).toThrow(/JSON object/);
+    expect(() =>
+      loadConfig({
+        env: { ENGRAM_MODEL_PRICES: '{"m": {"input": 1, "output": 1, "typo": 2}}' },
+        filePath: undefined,
+      }),
+    ).toThrow(/typo|unrecognized/i);
+  });
+});

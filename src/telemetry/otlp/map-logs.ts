@@ -1,0 +1,158 @@
+// Coding-agent log events → Engram events (the table in docs/telemetry.md). Claude Code sends
+// claude_code.<name> records and the Codex CLI codex.<name> records; both are read by <name>:
+// api_request → model_call; api_error → a failed model_call; tool_result → tool_call;
+// tool_decision → suggestion accepted / rejected; user_prompt and conversation_starts → the
+// session's session_start. A record's event id is a hash of its identity (name, time, trace
+// context, attributes, body), so a re-exported record is folded once; a session's start has one
+// id per session, so every prompt of it starts it once.
+import { createHash } from 'node:crypto';
+import type { TelemetryEventInput } from '../events.js';
+import type { CostTable } from './cost.js';
+import { attributesOf, bodyOf, bool, nanosToMs, num, str, type Attributes } from './attributes.js';
+import { clip, emptyExport, fieldOf, listOf, type MappedExport } from './mapped.js';
+
+const ACCEPTED = new Set(['accept', 'accepted', 'approved', 'approved_for_session', 'allow']);
+const REJECTED = new Set(['reject', 'rejected', 'denied', 'abort', 'deny']);
+
+export function mapLogs(request: Record<string, unknown>, costs: CostTable): MappedExport {
+  const out = emptyExport();
+  listOf(request, 'resourceLogs').forEach((resourceLogs, r) => {
+    const resource = attributesOf(
+      fieldOf(fieldOf(resourceLogs, 'resource'), 'attributes'),
+      `resourceLogs[${r}].resource`,
+    );
+    listOf(resourceLogs, 'scopeLogs').forEach((scopeLogs, s) => {
+      listOf(scopeLogs, 'logRecords').forEach((record, i) => {
+        const where = `resourceLogs[${r}].scopeLogs[${s}].logRecords[${i}]`;
+        const item = out.items++;
+        const attrs = attributesOf(fieldOf(record, 'attributes'), where);
+        const body = bodyOf(fieldOf(record, 'body'), where);
+        const mapped = mapRecord(record, attrs, body, resource, costs);
+        if (typeof mapped === 'string') out.unmapped.push({ item, reason: mapped });
+        else out.events.push({ item, event: mapped });
+      });
+    });
+  });
+  return out;
+}
+
+/** "claude_code.api_request" (event name, event.name attribute or body) → "api_request". */
+function eventNameOf(record: unknown, attrs: Attributes, body: unknown): string | undefined {
+  const given = fieldOf(record, 'eventName');
+  const name =
+    (typeof given === 'string' && given !== '' ? given : undefined) ??
+    str(attrs, 'event.name') ??
+    (typeof body === 'string' ? body : undefined);
+  if (name === undefined) return undefined;
+  return name.replace(/^(claude_code|codex)\./, '');
+}
+
+function identityHash(record: unknown, attrs: Attributes, body: unknown, name: string): string {
+  const identity = JSON.stringify([
+    name,
+    fieldOf(record, 'timeUnixNano') ?? fieldOf(record, 'observedTimeUnixNano') ?? null,
+    fieldOf(record, 'traceId') ?? null,
+    fieldOf(record, 'spanId') ?? null,
+    [...attrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    body ?? null,
+  ]);
+  return sha(identity);
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+function mapRecord(
+  record: unknown,
+  attrs: Attributes,
+  body: unknown,
+  resource: Attributes,
+  costs: CostTable,
+): TelemetryEventInput | string {
+  const name = eventNameOf(record, attrs, body);
+  if (name === undefined) return 'log record has no event name (eventName, event.name or body)';
+  const ts =
+    nanosToMs(fieldOf(record, 'timeUnixNano')) ??
+    nanosToMs(fieldOf(record, 'observedTimeUnixNano')) ??
+    (str(attrs, 'event.timestamp') === undefined
+      ? undefined
+      : Date.parse(str(attrs, 'event.timestamp')!));
+  if (ts === undefined || !Number.isFinite(ts)) return `${name}: log record has no timestamp`;
+  const sessionId = clip(
+    str(attrs, 'session.id', 'conversation.id') ??
+      str(resource, 'session.id', 'conversation.id') ??
+      'otlp',
+  );
+  // Fields written out in every event literal (an object spread costs more than the mapping).
+  const agentId = clip(str(resource, 'service.name') ?? 'otlp');
+  const eventId = `otlp:log:${identityHash(record, attrs, body, name)}`;
+  const durationMs = Math.max(0, num(attrs, 'duration_ms') ?? 0);
+  switch (name) {
+    case 'api_request':
+    case 'api_error': {
+      const model = str(attrs, 'model');
+      if (model === undefined) return `${name} has no model attribute`;
+      const tokens = {
+        input: num(attrs, 'input_tokens', 'input_token_count') ?? 0,
+        output: num(attrs, 'output_tokens', 'output_token_count') ?? 0,
+        cacheRead: num(attrs, 'cache_read_tokens', 'cached_token_count') ?? 0,
+        cacheWrite: num(attrs, 'cache_creation_tokens') ?? 0,
+      };
+      const cost = num(attrs, 'cost_usd') ?? costs.costOf(model, tokens);
+      const event: TelemetryEventInput = {
+        type: 'model_call',
+        eventId,
+        ts,
+        sessionId,
+        agentId,
+        model: clip(model),
+        kind: 'chat',
+        latencyMs: durationMs,
+        inputTokens: tokens.input,
+        outputTokens: tokens.output,
+        success: name === 'api_request',
+      };
+      if (cost !== undefined) event.cost = cost;
+      return event;
+    }
+    case 'tool_result': {
+      const tool = str(attrs, 'tool_name');
+      if (tool === undefined) return 'tool_result has no tool_name attribute';
+      return {
+        type: 'tool_call',
+        eventId,
+        ts,
+        sessionId,
+        agentId,
+        tool: clip(tool),
+        success: bool(attrs, 'success') ?? false,
+        durationMs,
+      };
+    }
+    case 'tool_decision': {
+      const decision = str(attrs, 'decision')?.toLowerCase();
+      const action =
+        decision !== undefined && ACCEPTED.has(decision)
+          ? 'accepted'
+          : decision !== undefined && REJECTED.has(decision)
+            ? 'rejected'
+            : undefined;
+      if (action === undefined)
+        return `tool_decision has decision ${JSON.stringify(decision?.slice(0, 40) ?? null)}; expected accept or reject`;
+      return { type: 'suggestion', eventId, ts, sessionId, agentId, action };
+    }
+    case 'user_prompt':
+    case 'conversation_starts':
+      if (sessionId === 'otlp') return `${name} has no session.id attribute`;
+      return {
+        type: 'session_start',
+        eventId: `otlp:session:${sha(sessionId)}:start`,
+        ts,
+        sessionId,
+        agentId,
+      };
+    default:
+      return `log event ${JSON.stringify(name.slice(0, 60))} is not mapped`;
+  }
+}

@@ -1,0 +1,153 @@
+// OTLP through the official OpenTelemetry JS SDK exporters against the listening server: GenAI
+// semantic-convention spans and Claude Code–shaped log events are exported (JSON, protobuf and
+// gzip), the summary shows exactly the calls, tokens and cost sent, and exporting the same
+// batches again (in the other encoding too) changes nothing.
+import type { AddressInfo } from 'node:net';
+import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPLogExporter as OTLPLogJsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as OTLPLogProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter as OTLPTraceJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPTraceProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../../src/telemetry/service.js';
+import { ACME, createTestApp, TWO_TENANT_API_KEYS, type TestApp } from '../support/runtime.js';
+import { until } from './backends.js';
+import {
+  CLAUDE_CODE_FIGURES,
+  claudeCodeRecords,
+  exported,
+  GEN_AI_FIGURES,
+  genAiSpans,
+} from './otlp-records.js';
+
+let fixture: TestApp;
+let base: string;
+
+beforeAll(async () => {
+  fixture = await createTestApp({
+    env: { ENGRAM_API_KEYS: TWO_TENANT_API_KEYS, ENGRAM_RATE_LIMIT_PER_MINUTE: '1000000' },
+  });
+  fixture.runtime.startBackground();
+  await fixture.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(fixture.app.server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await fixture.dispose();
+});
+
+const headers = { authorization: ACME.authorization };
+
+async function summary(agentId: string): Promise<Summary> {
+  const response = await fetch(`${base}/v1/metrics/summary?window=1h&agentId=${agentId}`, {
+    headers,
+  });
+  return (await response.json()) as Summary;
+}
+
+/** Appends a native event of its own agent and waits for it: everything before it is folded. */
+async function drained(marker: string): Promise<void> {
+  const posted = await fetch(`${base}/v1/events`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      events: [
+        {
+          type: 'session_start',
+          eventId: marker,
+          ts: Date.now(),
+          sessionId: marker,
+          agentId: marker,
+        },
+      ],
+    }),
+  });
+  expect(posted.status).toBe(202);
+  const folded = await until(
+    () => summary(marker),
+    (s) => s.events === 1,
+  );
+  expect(folded.events).toBe(1);
+}
+
+describe('OTLP from the OpenTelemetry JS SDK exporters', () => {
+  it('folds GenAI spans exactly once, whatever encoding and however often they are exported', async () => {
+    const spans = genAiSpans();
+    const json = new OTLPTraceJsonExporter({ url: `${base}/otlp/v1/traces`, headers });
+    const proto = new OTLPTraceProtoExporter({
+      url: `${base}/otlp/v1/traces`,
+      headers,
+      compression: 'gzip' as never,
+    });
+    expect((await exported(json, spans)).code).toBe(ExportResultCode.SUCCESS);
+    await drained('marker-spans-1');
+    const first = await summary('travel-agent');
+    expect(first.modelCalls).toMatchObject(GEN_AI_FIGURES.modelCalls);
+    expect(first.modelCalls.cost).toBeCloseTo(GEN_AI_FIGURES.cost, 12);
+    expect(first.modelCalls.latencyMs.max).toBe(250);
+    expect(first.tools).toMatchObject(GEN_AI_FIGURES.tools);
+    expect(first.tools.byTool).toMatchObject([{ tool: 'get_weather', calls: 1 }]);
+    expect(first.sessions).toMatchObject(GEN_AI_FIGURES.sessions);
+
+    expect((await exported(proto, spans)).code).toBe(ExportResultCode.SUCCESS);
+    expect((await exported(json, spans)).code).toBe(ExportResultCode.SUCCESS);
+    await drained('marker-spans-2');
+    expect(await summary('travel-agent')).toEqual({
+      ...first,
+      from: expect.any(String),
+      to: expect.any(String),
+    });
+    await Promise.all([json.shutdown(), proto.shutdown()]);
+  });
+
+  it('folds Claude Code log events exactly once, with their cost or the price table’s', async () => {
+    const records = claudeCodeRecords();
+    const json = new OTLPLogJsonExporter({ url: `${base}/otlp/v1/logs`, headers });
+    const proto = new OTLPLogProtoExporter({ url: `${base}/otlp/v1/logs`, headers });
+    expect((await exported(proto, records)).code).toBe(ExportResultCode.SUCCESS);
+    await drained('marker-logs-1');
+    const first = await summary('claude-code');
+    expect(first.events).toBe(CLAUDE_CODE_FIGURES.events);
+    expect(first.modelCalls).toMatchObject(CLAUDE_CODE_FIGURES.modelCalls);
+    expect(first.modelCalls.cost).toBeCloseTo(CLAUDE_CODE_FIGURES.cost, 12);
+    expect(first.modelCalls.latencyMs).toMatchObject({ min: 600, max: 1800 });
+    expect(first.suggestions).toMatchObject(CLAUDE_CODE_FIGURES.suggestions);
+    expect(first.tools).toMatchObject(CLAUDE_CODE_FIGURES.tools);
+    // Two prompts of one session start it once.
+    expect(first.sessions).toMatchObject(CLAUDE_CODE_FIGURES.sessions);
+
+    expect((await exported(json, records)).code).toBe(ExportResultCode.SUCCESS);
+    expect((await exported(proto, records)).code).toBe(ExportResultCode.SUCCESS);
+    await drained('marker-logs-2');
+    expect(await summary('claude-code')).toEqual({
+      ...first,
+      from: expect.any(String),
+      to: expect.any(String),
+    });
+    await Promise.all([json.shutdown(), proto.shutdown()]);
+  });
+
+  it('counts metric data points as rejected (no series stored) and says so', async () => {
+    const exporter = new OTLPMetricExporter({ url: `${base}/otlp/v1/metrics`, headers });
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'claude-code' }),
+      readers: [reader],
+    });
+    const meter = provider.getMeter('com.anthropic.claude_code');
+    meter
+      .createCounter('claude_code.token.usage')
+      .add(1200, { type: 'input', model: 'claude-sonnet-4-5' });
+    meter
+      .createCounter('claude_code.token.usage')
+      .add(300, { type: 'output', model: 'claude-sonnet-4-5' });
+    await reader.forceFlush();
+    const metrics =
+      await fixture.runtime.metrics.getSingleMetricAsString('engram_otlp_items_total');
+    expect(metrics).toContain('engram_otlp_items_total{signal="metrics",outcome="rejected"} 2');
+    await provider.shutdown();
+  });
+});
