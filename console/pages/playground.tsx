@@ -86,8 +86,11 @@ export function PlaygroundPage() {
   const [search, setSearch] = useState<{ result?: SearchResult; error?: unknown }>({});
   const [recall, setRecall] = useState<{ result?: RecallResult; error?: unknown }>({});
   const [busy, setBusy] = useState(false);
+  // Each run's lists are new elements: Chromium did not renumber an <ol> whose items Preact
+  // reordered in place (the first recalled memory showed as "2.").
+  const [run, setRun] = useState(0);
 
-  const run = async () => {
+  const submit = async () => {
     setBusy(true);
     const [searched, recalled] = await Promise.allSettled([
       api<SearchResult>('/v1/search', { method: 'POST', body: { query, k: K } }),
@@ -99,6 +102,7 @@ export function PlaygroundPage() {
     setRecall(
       recalled.status === 'fulfilled' ? { result: recalled.value } : { error: recalled.reason },
     );
+    setRun((n) => n + 1);
     setBusy(false);
   };
 
@@ -110,7 +114,7 @@ export function PlaygroundPage() {
         role="search"
         onSubmit={(event) => {
           event.preventDefault();
-          void run();
+          void submit();
         }}
       >
         <label for="query">Query</label>
@@ -128,12 +132,12 @@ export function PlaygroundPage() {
         <section aria-labelledby="search-heading">
           <h2 id="search-heading">Documents (hybrid search)</h2>
           <ErrorNotice error={search.error} />
-          {search.result === undefined ? null : <SearchHits result={search.result} />}
+          {search.result === undefined ? null : <SearchHits key={run} result={search.result} />}
         </section>
         <section aria-labelledby="recall-heading">
           <h2 id="recall-heading">Memory (recall)</h2>
           <ErrorNotice error={recall.error} />
-          {recall.result === undefined ? null : <RecallItems result={recall.result} />}
+          {recall.result === undefined ? null : <RecallItems key={run} result={recall.result} />}
         </section>
       </div>
     </>
