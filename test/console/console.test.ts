@@ -374,6 +374,25 @@ describe.skipIf(!available)('the console in chromium', () => {
     expect(problems.every((problem) => /404|status of 404/.test(problem))).toBe(true);
   });
 
+  it('opens straight on the overview when the server has no API keys', async () => {
+    const open = await createTestApp({ env: { ENGRAM_RATE_LIMIT_PER_MINUTE: '1000000' } });
+    try {
+      await open.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port: openPort } = open.app.server.address() as AddressInfo;
+      const watched = await openPage(browser, `http://127.0.0.1:${openPort}/`);
+      opened.push(watched);
+      await watched.page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await watched.page.getByText('Server ready').waitFor();
+      await figureReads(watched.page, 'completed', '0');
+      expect(await watched.page.getByLabel('API key').count()).toBe(0);
+      expect(await watched.page.getByRole('button', { name: 'Forget key' }).count()).toBe(0);
+      await watched.close();
+      expect(watched.problems).toEqual([]);
+    } finally {
+      await open.dispose();
+    }
+  });
+
   it('shows a banner while the server does not answer, and drops it when it answers again', async () => {
     const { page } = await signIn(ACME_KEY);
     await figureReads(page, 'events', String(await eventsCounted(ACME)));
