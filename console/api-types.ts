@@ -21,3 +21,5 @@ export type SearchResult = Json<paths['/v1/search']['post'], 200>;
 export type SearchHit = SearchResult['hits'][number];
 export type RecallResult = Json<paths['/v1/recall']['post'], 200>;
 export type RecallItem = RecallResult['items'][number];
+export type SessionList = Json<paths['/v1/sessions']['get'], 200>;
+export type SessionDetail = Json<paths['/v1/sessions/{id}']['get'], 200>;

@@ -1,5 +1,5 @@
 // The console's shell: the key gate, the navigation, the server banner and the hash router
-// (#/, #/documents, #/documents/ID, #/playground), so the server serves one page.
+// (#/, #/documents[/ID], #/playground, #/sessions[/ID]), so the server serves one page.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { onApiKeyChange, setApiKey, storedApiKey } from './api';
@@ -8,6 +8,7 @@ import { ServerBanner } from './components/server-banner';
 import { DocumentPage, DocumentsPage } from './pages/documents';
 import { OverviewPage } from './pages/overview';
 import { PlaygroundPage } from './pages/playground';
+import { SessionPage, SessionsPage } from './pages/sessions';
 import { settings } from './settings';
 import './styles.css';
 
@@ -15,6 +16,7 @@ const PAGES = [
   { href: '#/', label: 'Overview' },
   { href: '#/documents', label: 'Documents' },
   { href: '#/playground', label: 'Search and recall' },
+  { href: '#/sessions', label: 'Sessions' },
 ];
 
 function useHash(): string {
@@ -32,6 +34,9 @@ function Page({ hash }: { hash: string }) {
   if (document?.[1] !== undefined) return <DocumentPage id={decodeURIComponent(document[1])} />;
   if (hash === '#/documents') return <DocumentsPage />;
   if (hash === '#/playground') return <PlaygroundPage />;
+  const session = /^#\/sessions\/(.+)$/.exec(hash);
+  if (session?.[1] !== undefined) return <SessionPage id={decodeURIComponent(session[1])} />;
+  if (hash === '#/sessions') return <SessionsPage />;
   return <OverviewPage />;
 }
 
@@ -54,7 +59,7 @@ function Console() {
       </main>
     );
   }
-  const current = hash.startsWith('#/documents') ? '#/documents' : hash;
+  const current = /^#\/[a-z]*/.exec(hash)?.[0] ?? '#/';
   return (
     <>
       <ServerBanner />

@@ -337,6 +337,26 @@ describe.skipIf(!available)('the console in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it("lists a user's sessions and shows a session's turns", async () => {
+    const { page, problems } = await signIn(ACME_KEY, '#/sessions');
+    await page.getByLabel('User id').fill('ada');
+    await page.getByRole('button', { name: 'Show sessions' }).click();
+    const row = page.locator('table.documents tbody tr');
+    await row.filter({ hasText: /^ses/ }).first().waitFor();
+    expect(await row.count()).toBe(1);
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Working memory' }).waitFor();
+    await page.getByText('My sister Carol moved to Lisbon last spring.').waitFor();
+    await page.getByText('Noted: Carol lives in Lisbon now.').waitFor();
+    await screenshot(page, 'session');
+
+    const umbrella = await signIn(UMBRELLA_KEY, '#/sessions');
+    await umbrella.page.getByLabel('User id').fill('ada');
+    await umbrella.page.getByRole('button', { name: 'Show sessions' }).click();
+    await umbrella.page.getByText('No sessions for ada.').waitFor();
+    expect([...problems, ...umbrella.problems]).toEqual([]);
+  });
+
   it("keeps each key to its tenant's data", async () => {
     const umbrella = await signIn(UMBRELLA_KEY, '#/documents');
     const rows = umbrella.page.locator('table.documents tbody tr');
