@@ -23,3 +23,4 @@ export type RecallResult = Json<paths['/v1/recall']['post'], 200>;
 export type RecallItem = RecallResult['items'][number];
 export type SessionList = Json<paths['/v1/sessions']['get'], 200>;
 export type SessionDetail = Json<paths['/v1/sessions/{id}']['get'], 200>;
+export type MetricsSeries = Json<paths['/v1/metrics/series']['get'], 200>;

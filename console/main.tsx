@@ -1,5 +1,5 @@
 // The console's shell: the key gate, the navigation, the server banner and the hash router
-// (#/, #/documents[/ID], #/playground, #/sessions[/ID]), so the server serves one page.
+// (#/, #/documents[/ID], #/playground, #/sessions[/ID], #/telemetry), so the server serves one page.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { onApiKeyChange, setApiKey, storedApiKey } from './api';
@@ -9,6 +9,7 @@ import { DocumentPage, DocumentsPage } from './pages/documents';
 import { OverviewPage } from './pages/overview';
 import { PlaygroundPage } from './pages/playground';
 import { SessionPage, SessionsPage } from './pages/sessions';
+import { TelemetryPage } from './pages/telemetry';
 import { settings } from './settings';
 import './styles.css';
 
@@ -17,6 +18,7 @@ const PAGES = [
   { href: '#/documents', label: 'Documents' },
   { href: '#/playground', label: 'Search and recall' },
   { href: '#/sessions', label: 'Sessions' },
+  { href: '#/telemetry', label: 'Telemetry' },
 ];
 
 function useHash(): string {
@@ -37,6 +39,7 @@ function Page({ hash }: { hash: string }) {
   const session = /^#\/sessions\/(.+)$/.exec(hash);
   if (session?.[1] !== undefined) return <SessionPage id={decodeURIComponent(session[1])} />;
   if (hash === '#/sessions') return <SessionsPage />;
+  if (hash === '#/telemetry') return <TelemetryPage />;
   return <OverviewPage />;
 }
 

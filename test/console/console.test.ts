@@ -357,6 +357,21 @@ describe.skipIf(!available)('the console in chromium', () => {
     expect([...problems, ...umbrella.problems]).toEqual([]);
   });
 
+  it('charts latency, volume and acceptance over the chosen window', async () => {
+    const { page, problems } = await signIn(ACME_KEY, '#/telemetry');
+    await page.getByRole('img', { name: /Model-call latency: p50, p95, p99/ }).waitFor();
+    await page.getByRole('img', { name: /Events per step/ }).waitFor();
+    await page.getByRole('img', { name: /Suggestion acceptance/ }).waitFor();
+    expect(await page.locator('.chart canvas').count()).toBe(3);
+    await page.getByLabel('Window').selectOption('24h');
+    await page.getByRole('img', { name: /Model-call latency/ }).waitFor();
+    expect(await page.locator('.chart canvas').count()).toBe(3);
+    await page.getByLabel('Window').selectOption('1h');
+    await page.locator('.chart canvas').first().waitFor();
+    await screenshot(page, 'telemetry');
+    expect(problems).toEqual([]);
+  });
+
   it("keeps each key to its tenant's data", async () => {
     const umbrella = await signIn(UMBRELLA_KEY, '#/documents');
     const rows = umbrella.page.locator('table.documents tbody tr');
