@@ -3,18 +3,14 @@
 #   - promtool (for `promtool check metrics`), which Debian ships only inside the `prometheus`
 #     package. The package is installed for that binary alone: its service is kept from starting
 #     (with or without systemd) and is never left running.
+#   - chromium (Debian's package, at /usr/bin/chromium), which the console's browser tests drive
+#     through playwright-core; no browser is ever downloaded.
 # Idempotent; one line of output per step. Installing needs root.
 set -euo pipefail
 
 step() { printf '[setup-tools] %s\n' "$*"; }
 die() { printf '[setup-tools] ERROR: %s\n' "$*" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
-
-if command -v promtool >/dev/null; then
-  step "promtool: already installed ($(promtool --version 2>&1 | head -n 1))"
-  exit 0
-fi
-[ "$(id -u)" -eq 0 ] || die "promtool is missing and installing it needs root (apt-get install prometheus)"
 
 log=$(mktemp /tmp/engram-setup-tools.XXXXXX.log)
 policy_rc=/usr/sbin/policy-rc.d
@@ -25,6 +21,36 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Updates the package lists once, only when `package` has no install candidate yet.
+ensure_candidate() {
+  local policy
+  policy=$(apt-cache policy "$1" 2>/dev/null || true)
+  if [[ $policy != *"Candidate: "[0-9]* ]]; then
+    apt-get update >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "apt-get update failed"; }
+    step "apt: updated the package lists"
+  fi
+}
+
+install_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    step "chromium: already installed ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
+    return
+  fi
+  [ "$(id -u)" -eq 0 ] || die "chromium is missing and installing it needs root (apt-get install chromium)"
+  ensure_candidate chromium
+  apt-get install -y chromium >"$log" 2>&1 \
+    || { tail -n 40 "$log" >&2; die "apt-get install chromium failed"; }
+  [ -x /usr/bin/chromium ] || die "chromium installed but /usr/bin/chromium is missing"
+  step "chromium: installed from Debian's chromium package ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
+}
+install_chromium
+
+if command -v promtool >/dev/null; then
+  step "promtool: already installed ($(promtool --version 2>&1 | head -n 1))"
+  exit 0
+fi
+[ "$(id -u)" -eq 0 ] || die "promtool is missing and installing it needs root (apt-get install prometheus)"
+
 # Keep the package's maintainer scripts from starting the service: invoke-rc.d (sysvinit) and
 # deb-systemd-invoke both obey policy-rc.d; exit 101 means "action forbidden".
 if [ ! -e "$policy_rc" ]; then
@@ -34,11 +60,7 @@ if [ ! -e "$policy_rc" ]; then
 fi
 
 before=$(pgrep -x prometheus || true)
-policy=$(apt-cache policy prometheus 2>/dev/null || true)
-if [[ $policy != *"Candidate: "[0-9]* ]]; then
-  apt-get update >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "apt-get update failed"; }
-  step "apt: updated the package lists"
-fi
+ensure_candidate prometheus
 apt-get install -y --no-install-recommends prometheus >"$log" 2>&1 \
   || { tail -n 40 "$log" >&2; die "apt-get install prometheus failed"; }
 command -v promtool >/dev/null || die "prometheus installed but no promtool on PATH"

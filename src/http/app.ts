@@ -13,6 +13,7 @@ import { runForLazyTenant } from '../domain/tenant-scope.js';
 import type { Runtime } from '../runtime.js';
 import type { EngramApp } from './engram-app.js';
 import { installAuth, parseApiKeys } from './auth.js';
+import { consoleRoutes } from './console-route.js';
 import { installDeadline } from './deadline.js';
 import { errorBodyComponent } from './error-body.js';
 import {
@@ -77,7 +78,8 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   app.addHook('onRequest', (request, _reply, done) => {
     runForLazyTenant(() => request.tenantId, done);
   });
-  installAuth(app, parseApiKeys(config.apiKeys), { metricsToken: config.metricsToken });
+  const apiKeys = parseApiKeys(config.apiKeys);
+  installAuth(app, apiKeys, { metricsToken: config.metricsToken });
   installRequestMetrics(app, runtime.metrics);
   installInputGuard(app);
   const limiter = await installRateLimit(app, {
@@ -115,5 +117,12 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   await app.register(otlpRoutes(runtime.otlp, { maxBytes: config.telemetryBatchMaxBytes }));
   await app.register(contextRoutes(runtime.context, runtime.tokenIds));
   await app.register(mcpRoutes(runtime, { version: ENGRAM_VERSION }));
+  await app.register(
+    consoleRoutes({
+      maxDocumentBytes: runtime.ingest.limits.maxDocumentBytes,
+      bodyLimitBytes: config.bodyLimitBytes,
+      authRequired: apiKeys.size > 0,
+    }),
+  );
   return app;
 }

@@ -20,6 +20,9 @@ export const PUBLIC_ROUTES: ReadonlyArray<{ url: string | RegExp; access: RouteA
   { url: '/metrics', access: 'metrics' },
   // The OpenAPI document and its UI (static files under /docs/static/…).
   { url: /^\/docs(\/.*)?$/, access: 'public' },
+  // The console's page and bundle: it holds no data; it calls the API with the person's key.
+  { url: '/', access: 'public' },
+  { url: /^\/console(\/.*)?$/, access: 'public' },
 ];
 
 export interface RegisteredRoute {

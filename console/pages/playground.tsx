@@ -1,0 +1,145 @@
+// Search and recall playground: one query, sent to POST /v1/search (document chunks) and
+// POST /v1/recall (memory); each hit shows its score breakdown as small bars.
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import type { RecallItem, RecallResult, SearchHit, SearchResult } from '../api-types';
+import { ErrorNotice } from '../components/error-notice';
+import { ScoreBars, termMaxima } from '../components/score-bars';
+
+const K = 10;
+
+function searchTerms(hit: SearchHit): Record<string, number> {
+  return {
+    text: hit.scores.text?.score ?? 0,
+    vector: hit.scores.vector?.similarity ?? 0,
+    rrf: hit.scores.rrf,
+  };
+}
+
+function recallTerms(item: RecallItem): Record<string, number> {
+  const { text, vector, base, salience, recency, time, fused } = item.score;
+  return { text, vector, base, salience, recency, time, fused };
+}
+
+function SearchHits({ result }: { result: SearchResult }) {
+  const rows = result.hits.map(searchTerms);
+  const maxima = termMaxima(rows);
+  if (result.hits.length === 0) return <p>No document chunk matches.</p>;
+  return (
+    <ol class="hits">
+      {result.hits.map((hit, i) => (
+        <li key={hit.chunkId}>
+          <div class="hit-head">
+            <a href={`#/documents/${encodeURIComponent(hit.documentId)}`}>
+              {hit.documentTitle ?? hit.documentId}
+            </a>{' '}
+            · chunk #{hit.ordinal}
+          </div>
+          <p class="hit-text">{hit.text}</p>
+          <ScoreBars
+            label={`Score of hit ${i + 1}`}
+            terms={Object.entries(rows[i] ?? {}).map(([name, value]) => ({
+              name,
+              value,
+              max: maxima[name] ?? 0,
+            }))}
+          />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function RecallItems({ result }: { result: RecallResult }) {
+  const rows = result.items.map(recallTerms);
+  const maxima = termMaxima(rows);
+  return (
+    <>
+      <p class="intent">Intent: {result.intent}</p>
+      {result.items.length === 0 ? <p>Nothing recalled.</p> : null}
+      <ol class="hits">
+        {result.items.map((item, i) => (
+          <li key={item.id}>
+            <div class="hit-head">
+              {item.tier} · {item.kind}
+              {item.speaker === null ? '' : ` · ${item.speaker}`} · confidence{' '}
+              {item.confidence.toFixed(2)}
+            </div>
+            <p class="hit-text">{item.text}</p>
+            <ScoreBars
+              label={`Score of memory ${i + 1}`}
+              terms={Object.entries(rows[i] ?? {}).map(([name, value]) => ({
+                name,
+                value,
+                max: maxima[name] ?? 0,
+              }))}
+            />
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+export function PlaygroundPage() {
+  const [query, setQuery] = useState('');
+  const [search, setSearch] = useState<{ result?: SearchResult; error?: unknown }>({});
+  const [recall, setRecall] = useState<{ result?: RecallResult; error?: unknown }>({});
+  const [busy, setBusy] = useState(false);
+  // Each run's lists are new elements: Chromium did not renumber an <ol> whose items Preact
+  // reordered in place (the first recalled memory showed as "2.").
+  const [run, setRun] = useState(0);
+
+  const submit = async () => {
+    setBusy(true);
+    const [searched, recalled] = await Promise.allSettled([
+      api<SearchResult>('/v1/search', { method: 'POST', body: { query, k: K } }),
+      api<RecallResult>('/v1/recall', { method: 'POST', body: { query, k: K } }),
+    ]);
+    setSearch(
+      searched.status === 'fulfilled' ? { result: searched.value } : { error: searched.reason },
+    );
+    setRecall(
+      recalled.status === 'fulfilled' ? { result: recalled.value } : { error: recalled.reason },
+    );
+    setRun((n) => n + 1);
+    setBusy(false);
+  };
+
+  return (
+    <>
+      <h1>Search and recall</h1>
+      <form
+        class="query"
+        role="search"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submit();
+        }}
+      >
+        <label for="query">Query</label>
+        <input
+          id="query"
+          type="search"
+          value={query}
+          onInput={(event) => setQuery(event.currentTarget.value)}
+        />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Searching…' : 'Search'}
+        </button>
+      </form>
+      <div class="columns">
+        <section aria-labelledby="search-heading">
+          <h2 id="search-heading">Documents (hybrid search)</h2>
+          <ErrorNotice error={search.error} />
+          {search.result === undefined ? null : <SearchHits key={run} result={search.result} />}
+        </section>
+        <section aria-labelledby="recall-heading">
+          <h2 id="recall-heading">Memory (recall)</h2>
+          <ErrorNotice error={recall.error} />
+          {recall.result === undefined ? null : <RecallItems key={run} result={recall.result} />}
+        </section>
+      </div>
+    </>
+  );
+}
