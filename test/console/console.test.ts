@@ -1,8 +1,11 @@
 // The console in a real browser (Debian's chromium) against a real Engram server on a real port
 // with two tenants' API keys and real data: an ingested document, a session's turns and posted
 // telemetry events. Each page is checked for what a person sees, with no console error and no
-// failed request; screenshots go to docs/console/.
-import { existsSync } from 'node:fs';
+// failed request. Screenshots are taken on every run; they replace the README's in docs/console/
+// only with ENGRAM_UPDATE_SCREENSHOTS=1, so a test run leaves the working tree as it found it.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +27,10 @@ const ACME_DOC =
   '# Acme handbook\n\nAlice Smith works at Acme Corp in Berlin. She leads the rocket team.\n\n' +
   '## Travel\n\nBob Jones books every trip to Lisbon through the travel desk.';
 const UMBRELLA_DOC = '# Umbrella secrets\n\nThe Umbrella vault code is 8642.';
-const SCREENSHOTS = 'docs/console';
+const SCREENSHOTS =
+  process.env.ENGRAM_UPDATE_SCREENSHOTS === '1'
+    ? 'docs/console'
+    : mkdtempSync(join(tmpdir(), 'engram-console-'));
 
 const available = chromiumAvailable();
 
@@ -128,7 +134,7 @@ async function figureReads(page: Page, label: string, text: string) {
 }
 
 async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
 describe.skipIf(!available)('the console in chromium', () => {
