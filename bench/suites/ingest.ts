@@ -325,6 +325,7 @@ async function fillTo(
         tokenCount: 0,
         startOffset: offset,
         endOffset: offset + text.length,
+        page: null,
         contentHash: sha256Hex(text),
       };
       offset += text.length + 2;

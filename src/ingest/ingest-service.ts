@@ -15,6 +15,7 @@ import type {
   Page,
 } from '../ports/document-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import { sniffContent, sniffText, type SniffedContent } from './formats/sniff.js';
 import type { ChunkSearchResult, DocumentSearch, SearchChunksInput } from './hybrid-search.js';
 import { INGEST_QUEUE, type IngestJobPayload, type RemoveGraphFn } from './pipeline.js';
 
@@ -35,11 +36,20 @@ export interface IngestLimits {
 }
 
 export interface SubmitDocument {
-  content: string;
+  /** Text content; or `bytes` for any format (PDF and DOCX must come as bytes). */
+  content?: string | undefined;
+  bytes?: Uint8Array | undefined;
   title?: string | undefined;
-  mimeType: DocumentMimeType;
+  /** A hint for text: binary formats are recognised from their bytes, whatever is declared. */
+  mimeType?: DocumentMimeType | undefined;
   namespace?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
+}
+
+/** A submission after its checks: the content as stored (base64 for binary) and its type. */
+interface PreparedDocument extends SubmitDocument {
+  content: string;
+  mimeType: DocumentMimeType;
 }
 
 export interface SubmitResult {
@@ -95,9 +105,17 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     });
   }
 
-  function validate(input: SubmitDocument, index?: number): void {
+  /** Checks limits, decides the type from the content and returns what the store keeps. */
+  function prepare(input: SubmitDocument, index?: number): PreparedDocument {
     const where = index === undefined ? 'The document' : `Document ${index}`;
-    const bytes = Buffer.byteLength(input.content, 'utf8');
+    if ((input.content === undefined) === (input.bytes === undefined)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${where} needs exactly one of "content" (text) or "contentBase64" (a file's bytes).`,
+        { details: { index } },
+      );
+    }
+    const bytes = input.bytes?.byteLength ?? Buffer.byteLength(input.content!, 'utf8');
     if (bytes > limits.maxDocumentBytes) {
       throw new AppError(
         'INPUT_TOO_LARGE',
@@ -105,14 +123,26 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
         { details: { limit: limits.maxDocumentBytes, actual: bytes, index } },
       );
     }
-    if (input.content.trim() === '') {
+    let sniffed: SniffedContent;
+    try {
+      sniffed =
+        input.bytes === undefined
+          ? { mimeType: sniffText(input.content!, input.mimeType), text: input.content! }
+          : sniffContent(input.bytes, input.mimeType);
+    } catch (error) {
+      if (error instanceof AppError) throw withIndex(error, where, index);
+      throw error;
+    }
+    if (sniffed.text !== undefined && sniffed.text.trim() === '') {
       throw new AppError('VALIDATION_FAILED', `${where} is empty: send some text in "content".`, {
         details: { index },
       });
     }
+    const content = sniffed.text ?? Buffer.from(input.bytes!).toString('base64');
+    return { ...input, content, mimeType: sniffed.mimeType };
   }
 
-  async function submitOne(tenantId: string, input: SubmitDocument): Promise<SubmitResult> {
+  async function submitOne(tenantId: string, input: PreparedDocument): Promise<SubmitResult> {
     const namespace = input.namespace ?? DEFAULT_NAMESPACE;
     const now = clock.now();
     const { document, created } = await store.createDocument({
@@ -170,8 +200,7 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     limits,
 
     async submit(tenantId, input) {
-      validate(input);
-      return submitOne(tenantId, input);
+      return submitOne(tenantId, prepare(input));
     },
 
     async submitMany(tenantId, inputs) {
@@ -182,9 +211,9 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
           { details: { limit: limits.maxDocumentsPerRequest, actual: inputs.length } },
         );
       }
-      inputs.forEach((input, index) => validate(input, index));
+      const prepared = inputs.map((input, index) => prepare(input, index));
       const results: SubmitResult[] = [];
-      for (const [index, input] of inputs.entries()) {
+      for (const [index, input] of prepared.entries()) {
         try {
           results.push(await submitOne(tenantId, input));
         } catch (error) {
@@ -292,4 +321,12 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
       return stalled.length;
     },
   };
+}
+
+function withIndex(error: AppError, where: string, index: number | undefined): AppError {
+  if (index === undefined) return error;
+  return new AppError(error.code, `${where}: ${error.message}`, {
+    cause: error,
+    details: { ...error.details, index },
+  });
 }

@@ -106,7 +106,11 @@ export interface IngestStack {
 export async function buildStack(
   backend: Backend,
   embedder: Embedder,
-  options: { beforeStage?: IngestPipelineOptions['beforeStage']; logger?: Logger } = {},
+  options: {
+    beforeStage?: IngestPipelineOptions['beforeStage'];
+    logger?: Logger;
+    maxDocumentBytes?: number;
+  } = {},
 ): Promise<IngestStack> {
   const logger = options.logger ?? createSilentLogger();
   const clock = systemClock;
@@ -138,7 +142,7 @@ export async function buildStack(
     jobQueue: backend.jobQueue,
     search: createDocumentSearch({ store: backend.store, embedder, logger }),
     limits: {
-      maxDocumentBytes: 64 * 1024,
+      maxDocumentBytes: options.maxDocumentBytes ?? 64 * 1024,
       maxDocumentsPerRequest: 5,
       maxQueryChars: 200,
       maxSearchK: 50,

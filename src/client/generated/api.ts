@@ -1085,7 +1085,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST). Answers 202 once it is stored; the pipeline runs in the background. */
+        /** Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST): text in content, a file in contentBase64, or a multipart/form-data upload with the file in a part named "file" (plus title, namespace, mimeType, metadata fields). Formats: PDF, DOCX, HTML, Markdown, text, CSV, JSON. Answers 202 once it is stored; the pipeline runs in the background. */
         post: {
             parameters: {
                 query?: never;
@@ -1096,14 +1096,19 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. */
-                        content: string;
+                        /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
+                        content?: string;
+                        /**
+                         * Format: base64
+                         * @description A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.
+                         */
+                        contentBase64?: string;
                         title?: string;
                         /**
-                         * @default text/markdown
+                         * @description A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.
                          * @enum {string}
                          */
-                        mimeType?: "text/plain" | "text/markdown" | "text/html";
+                        mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
                         /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
                         namespace?: string;
                         metadata?: {
@@ -1111,14 +1116,19 @@ export interface paths {
                         };
                     } | {
                         documents: {
-                            /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. */
-                            content: string;
+                            /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
+                            content?: string;
+                            /**
+                             * Format: base64
+                             * @description A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.
+                             */
+                            contentBase64?: string;
                             title?: string;
                             /**
-                             * @default text/markdown
+                             * @description A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.
                              * @enum {string}
                              */
-                            mimeType?: "text/plain" | "text/markdown" | "text/html";
+                            mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
                             /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
                             namespace?: string;
                             metadata?: {
@@ -1295,6 +1305,8 @@ export interface paths {
                                 tokenCount: number;
                                 startOffset: number;
                                 endOffset: number;
+                                /** @description The page the chunk starts on (PDF); null elsewhere. */
+                                page: number | null;
                                 embedded: boolean;
                             }[];
                             /** @description Null on the last page. */
@@ -1437,6 +1449,8 @@ export interface paths {
                                 ordinal: number;
                                 text: string;
                                 headingPath: string[];
+                                /** @description The page the chunk starts on (PDF); null elsewhere. */
+                                page: number | null;
                                 tokenCount: number;
                                 /** @description Reciprocal rank fusion score (higher is better). */
                                 score: number;
