@@ -17,6 +17,7 @@ import type {
 import type { JobQueue } from '../ports/job-queue.js';
 import { sniffContent, sniffText, type SniffedContent } from './formats/sniff.js';
 import type { ChunkSearchResult, DocumentSearch, SearchChunksInput } from './hybrid-search.js';
+import type { UrlFetcher } from './url-fetch.js';
 import { INGEST_QUEUE, type IngestJobPayload, type RemoveGraphFn } from './pipeline.js';
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -39,6 +40,8 @@ export interface SubmitDocument {
   /** Text content; or `bytes` for any format (PDF and DOCX must come as bytes). */
   content?: string | undefined;
   bytes?: Uint8Array | undefined;
+  /** A page or file to fetch (SSRF-guarded); its content is then handled like `bytes`. */
+  url?: string | undefined;
   title?: string | undefined;
   /** A hint for text: binary formats are recognised from their bytes, whatever is declared. */
   mimeType?: DocumentMimeType | undefined;
@@ -68,6 +71,8 @@ export interface IngestServiceOptions {
   /** Attempts a document's job gets before it is failed for good. */
   maxAttempts: number;
   removeGraph?: RemoveGraphFn | undefined;
+  /** Fetches documents given by URL; without it a URL is refused. */
+  fetchUrl?: UrlFetcher | undefined;
 }
 
 export interface IngestService {
@@ -111,7 +116,7 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     if ((input.content === undefined) === (input.bytes === undefined)) {
       throw new AppError(
         'VALIDATION_FAILED',
-        `${where} needs exactly one of "content" (text) or "contentBase64" (a file's bytes).`,
+        `${where} needs exactly one of "content" (text), "contentBase64" (a file's bytes) or "url".`,
         { details: { index } },
       );
     }
@@ -140,6 +145,30 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     }
     const content = sniffed.text ?? Buffer.from(input.bytes!).toString('base64');
     return { ...input, content, mimeType: sniffed.mimeType };
+  }
+
+  /** Replaces a URL by the bytes it serves; the URL and where it led are kept in metadata. */
+  async function fetched(input: SubmitDocument, index?: number): Promise<SubmitDocument> {
+    if (input.url === undefined) return input;
+    const where = index === undefined ? 'The document' : `Document ${index}`;
+    if (input.content !== undefined || input.bytes !== undefined) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${where} needs exactly one of "content" (text), "contentBase64" (a file's bytes) or "url".`,
+        { details: { index } },
+      );
+    }
+    if (options.fetchUrl === undefined) {
+      throw new AppError('VALIDATION_FAILED', 'This server does not fetch URLs.');
+    }
+    const page = await options.fetchUrl(input.url);
+    return {
+      ...input,
+      url: undefined,
+      bytes: page.bytes,
+      title: input.title ?? page.finalUrl,
+      metadata: { ...input.metadata, url: input.url, fetchedUrl: page.finalUrl },
+    };
   }
 
   async function submitOne(tenantId: string, input: PreparedDocument): Promise<SubmitResult> {
@@ -200,7 +229,7 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     limits,
 
     async submit(tenantId, input) {
-      return submitOne(tenantId, prepare(input));
+      return submitOne(tenantId, prepare(await fetched(input)));
     },
 
     async submitMany(tenantId, inputs) {
@@ -211,7 +240,9 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
           { details: { limit: limits.maxDocumentsPerRequest, actual: inputs.length } },
         );
       }
-      const prepared = inputs.map((input, index) => prepare(input, index));
+      const prepared: PreparedDocument[] = [];
+      for (const [index, input] of inputs.entries())
+        prepared.push(prepare(await fetched(input, index), index));
       const results: SubmitResult[] = [];
       for (const [index, input] of prepared.entries()) {
         try {

@@ -30,6 +30,13 @@ const documentInput = z.object({
     .describe(
       "A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.",
     ),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(4000)
+    .optional()
+    .describe(
+      'A page or file to fetch instead of content (timeout ENGRAM_FETCH_TIMEOUT_MS, size ENGRAM_MAX_DOCUMENT_BYTES, at most ENGRAM_FETCH_MAX_REDIRECTS redirects; loopback, private and link-local addresses refused unless ENGRAM_FETCH_ALLOWED_HOSTS names the host). The same content again is a no-op.',
+    ),
   title: z.string().max(1000).optional(),
   mimeType: z
     .enum(DOCUMENT_MIME_TYPES)
@@ -162,6 +169,7 @@ function toSubmit(input: z.infer<typeof documentInput>): SubmitDocument {
     content: input.content,
     bytes:
       input.contentBase64 === undefined ? undefined : Buffer.from(input.contentBase64, 'base64'),
+    url: input.url,
     mimeType: input.mimeType,
     title: input.title,
     namespace: input.namespace,
