@@ -1096,30 +1096,6 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
-                        content?: string;
-                        /**
-                         * Format: base64
-                         * @description A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.
-                         */
-                        contentBase64?: string;
-                        /**
-                         * Format: uri
-                         * @description A page or file to fetch instead of content (timeout ENGRAM_FETCH_TIMEOUT_MS, size ENGRAM_MAX_DOCUMENT_BYTES, at most ENGRAM_FETCH_MAX_REDIRECTS redirects; loopback, private and link-local addresses refused unless ENGRAM_FETCH_ALLOWED_HOSTS names the host). The same content again is a no-op.
-                         */
-                        url?: string;
-                        title?: string;
-                        /**
-                         * @description A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.
-                         * @enum {string}
-                         */
-                        mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-                        /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
-                        namespace?: string;
-                        metadata?: {
-                            [key: string]: unknown;
-                        };
-                    } | {
                         documents: {
                             /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
                             content?: string;
@@ -1145,6 +1121,30 @@ export interface paths {
                                 [key: string]: unknown;
                             };
                         }[];
+                    } | {
+                        /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
+                        content?: string;
+                        /**
+                         * Format: base64
+                         * @description A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.
+                         */
+                        contentBase64?: string;
+                        /**
+                         * Format: uri
+                         * @description A page or file to fetch instead of content (timeout ENGRAM_FETCH_TIMEOUT_MS, size ENGRAM_MAX_DOCUMENT_BYTES, at most ENGRAM_FETCH_MAX_REDIRECTS redirects; loopback, private and link-local addresses refused unless ENGRAM_FETCH_ALLOWED_HOSTS names the host). The same content again is a no-op.
+                         */
+                        url?: string;
+                        title?: string;
+                        /**
+                         * @description A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.
+                         * @enum {string}
+                         */
+                        mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+                        /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
+                        namespace?: string;
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };

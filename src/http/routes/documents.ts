@@ -193,7 +193,9 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
           tags: ['documents'],
           summary:
             'Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST): text in content, a file in contentBase64, or a multipart/form-data upload with the file in a part named "file" (plus title, namespace, mimeType, metadata fields). Formats: PDF, DOCX, HTML, Markdown, text, CSV, JSON. Answers 202 once it is stored; the pipeline runs in the background.',
-          body: z.union([documentInput, z.object({ documents: z.array(documentInput).min(1) })]),
+          // The batch shape first: every field of one document is optional, so {documents} would
+          // otherwise parse as an empty single document.
+          body: z.union([z.object({ documents: z.array(documentInput).min(1) }), documentInput]),
           response: {
             202: z.union([submittedSchema, z.object({ documents: z.array(submittedSchema) })]),
           },
