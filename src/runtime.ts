@@ -33,6 +33,7 @@ import { createIngestService, type IngestService } from './ingest/ingest-service
 import { createIngestWorker } from './ingest/ingest-worker.js';
 import { createIngestPipeline, INGEST_QUEUE } from './ingest/pipeline.js';
 import { createTokenCounter } from './ingest/token-counter.js';
+import { createUrlFetcher } from './ingest/url-fetch.js';
 import { parseApiKeys } from './http/auth.js';
 import { createModelCallRecorder } from './telemetry/model-calls.js';
 import { registerTelemetryGauges } from './telemetry/prometheus.js';
@@ -237,6 +238,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       clock,
       logger,
       maxAttempts: config.jobMaxAttempts,
+      fetchUrl: createUrlFetcher({
+        allowedHosts: config.fetchAllowedHosts,
+        maxBytes: config.maxDocumentBytes,
+        timeoutMs: config.fetchTimeoutMs,
+        maxRedirects: config.fetchMaxRedirects,
+      }),
       removeGraph,
     });
     background.push(

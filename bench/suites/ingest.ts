@@ -48,6 +48,7 @@ import {
 } from '../../src/providers/local-embedder.js';
 import { random } from '../../test/telemetry/generate.js';
 import { timeEach, type BenchSuite, type Measurement } from '../harness.js';
+import { measureFormats } from './ingest-formats.js';
 
 const TENANT = 'default';
 const MB = 1024 * 1024;
@@ -325,6 +326,7 @@ async function fillTo(
         tokenCount: 0,
         startOffset: offset,
         endOffset: offset + text.length,
+        page: null,
         contentHash: sha256Hex(text),
       };
       offset += text.length + 2;
@@ -379,7 +381,7 @@ async function searchApp(bench: BenchStore, embedder: Embedder): Promise<EngramA
 export const ingestSuite: BenchSuite = {
   name: 'ingest',
   description:
-    'ingestion pipeline chunks/s and MB/s (with and without embedding), POST /v1/search p50/p95 at 10k and 100k chunks',
+    'parse + chunk MB/s per format, ingestion pipeline chunks/s and MB/s (with and without embedding), POST /v1/search p50/p95 at 10k and 100k chunks',
   async run(context) {
     const quick = context.quick;
     const log = (message: string) => context.log(message);
@@ -393,8 +395,11 @@ export const ingestSuite: BenchSuite = {
 
     // 1. Pipeline with embedding excluded, over the whole corpus: with graph extraction (the
     //    default pipeline) and without it (chunk + store + index only).
-    // ENGRAM_BENCH_INGEST_PARTS=pipeline|search runs one half (both by default).
-    const parts = process.env.ENGRAM_BENCH_INGEST_PARTS ?? 'pipeline,search';
+    // ENGRAM_BENCH_INGEST_PARTS=formats|pipeline|search runs some parts (all by default).
+    const parts = process.env.ENGRAM_BENCH_INGEST_PARTS ?? 'formats,pipeline,search';
+    // 0. Parse + chunk MB/s per format (PDF, DOCX, HTML, Markdown, text, CSV, JSON).
+    if (parts.includes('formats'))
+      measurements.push(...(await measureFormats(corpus.slice(0, quick ? 2 : 8), log)));
     for (const withGraph of parts.includes('pipeline') ? [true, false] : []) {
       const fast = await runPipeline(corpus, constantEmbedder(), 'noembed', withGraph);
       log(

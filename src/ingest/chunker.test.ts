@@ -1,8 +1,8 @@
 // Property tests of the chunker: no text lost, every chunk within budget, stable ordinals.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunkDocument, chunkText, type Chunk } from './chunker.js';
-import { parseBlocks } from './markdown-blocks.js';
+import { chunkDocument, chunkMarkdown, type Chunk } from './chunker.js';
+import { parseMarkdown } from './formats/markdown.js';
 import { createTokenCounter } from './token-counter.js';
 
 const countTokens = createTokenCounter('o200k_base');
@@ -78,7 +78,7 @@ describe('chunker', () => {
   it('loses no text: every non-whitespace character is inside a chunk, and chunk text is the exact slice', () => {
     fc.assert(
       fc.property(markdownDocument, options, (text, opts) => {
-        const chunks = chunkText(text, true, { ...opts, countTokens });
+        const chunks = chunkMarkdown(text, { ...opts, countTokens });
         assertChunksCover(text, chunks);
       }),
       { numRuns: 60 },
@@ -88,7 +88,7 @@ describe('chunker', () => {
   it('keeps every chunk within the token budget, counted on its exact text', () => {
     fc.assert(
       fc.property(markdownDocument, options, (text, opts) => {
-        for (const chunk of chunkText(text, true, { ...opts, countTokens })) {
+        for (const chunk of chunkMarkdown(text, { ...opts, countTokens })) {
           expect(chunk.tokenCount).toBe(countTokens(chunk.text));
           expect(chunk.tokenCount).toBeLessThanOrEqual(opts.chunkTokens);
           expect(chunk.text.trim()).not.toBe('');
@@ -101,16 +101,16 @@ describe('chunker', () => {
   it('numbers chunks 0..n-1 in document order, the same way every time, and appending a section keeps earlier chunks', () => {
     fc.assert(
       fc.property(markdownDocument, options, paragraph, (text, opts, extra) => {
-        const chunks = chunkText(text, true, { ...opts, countTokens });
+        const chunks = chunkMarkdown(text, { ...opts, countTokens });
         expect(chunks.map((c) => c.ordinal)).toEqual(chunks.map((_, i) => i));
         for (let i = 1; i < chunks.length; i += 1) {
           expect(chunks[i]!.startOffset).toBeGreaterThanOrEqual(chunks[i - 1]!.startOffset);
           expect(chunks[i]!.endOffset).toBeGreaterThan(chunks[i - 1]!.endOffset);
         }
-        expect(chunkText(text, true, { ...opts, countTokens })).toEqual(chunks);
+        expect(chunkMarkdown(text, { ...opts, countTokens })).toEqual(chunks);
         // A trailing heading with nothing under it joins the next section, so it may move.
-        if (parseBlocks(text, true).at(-1)?.kind === 'heading') return;
-        const longer = chunkText(`${text}\n\n# Appendix\n\n${extra}`, true, {
+        if (parseMarkdown(text).blocks.at(-1)?.kind === 'heading') return;
+        const longer = chunkMarkdown(`${text}\n\n# Appendix\n\n${extra}`, {
           ...opts,
           countTokens,
         });
@@ -125,7 +125,7 @@ describe('chunker', () => {
       { length: 60 },
       (_, i) => `Sentence number ${i} talks about graphs and memory.`,
     ).join(' ');
-    const chunks = chunkText(text, true, { chunkTokens: 64, overlap: 0.25, countTokens });
+    const chunks = chunkMarkdown(text, { chunkTokens: 64, overlap: 0.25, countTokens });
     expect(chunks.length).toBeGreaterThan(3);
     for (let i = 1; i < chunks.length; i += 1) {
       const shared = chunks[i - 1]!.endOffset - chunks[i]!.startOffset;
@@ -140,7 +140,7 @@ describe('chunker', () => {
   it('keeps heading paths and starts a chunk at each heading', () => {
     const text =
       '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two\n\n## Use\n\nCall it.\n\n### Deep\n\nMore.';
-    const chunks = chunkText(text, true, { chunkTokens: 400, overlap: 0.15, countTokens });
+    const chunks = chunkMarkdown(text, { chunkTokens: 400, overlap: 0.15, countTokens });
     expect(chunks.map((c) => [c.headingPath, c.text])).toEqual([
       [['Guide', 'Install'], '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two'],
       [['Guide', 'Use'], '## Use\n\nCall it.'],
@@ -148,17 +148,17 @@ describe('chunker', () => {
     ]);
   });
 
-  it('reads HTML as text with its headings, lists and paragraphs, dropping scripts and styles', () => {
+  it('reads HTML as text with its headings, lists and paragraphs, dropping scripts and styles', async () => {
     const html = `<html><head><title>x</title><style>p{color:red}</style></head><body>
       <h1>Neo4j &amp; friends</h1><p>Graph <b>databases</b> store&nbsp;nodes.</p>
       <script>alert("no")</script><ul><li>Cypher</li><li>Bolt</li></ul><h2>Pricing</h2><p>Free tier.</p></body></html>`;
-    const { text, chunks } = chunkDocument(html, 'text/html', {
+    const { text, chunks } = await chunkDocument(html, 'text/html', {
       chunkTokens: 400,
       overlap: 0.15,
       countTokens,
     });
     expect(text).toBe(
-      '# Neo4j & friends\n\nGraph databases store nodes.\n\n- Cypher\n- Bolt\n\n## Pricing\n\nFree tier.',
+      '# Neo4j & friends\n\nGraph databases store nodes.\n\n- Cypher\n\n- Bolt\n\n## Pricing\n\nFree tier.',
     );
     expect(chunks.map((c) => c.headingPath)).toEqual([
       ['Neo4j & friends'],
@@ -166,8 +166,8 @@ describe('chunker', () => {
     ]);
   });
 
-  it('treats plain text as paragraphs, not Markdown', () => {
-    const { chunks } = chunkDocument('# not a heading\n\nplain words', 'text/plain', {
+  it('treats plain text as paragraphs, not Markdown', async () => {
+    const { chunks } = await chunkDocument('# not a heading\n\nplain words', 'text/plain', {
       chunkTokens: 400,
       overlap: 0,
       countTokens,

@@ -4,10 +4,12 @@
 // its heading path. Consecutive chunks of one section overlap by up to `overlap` × chunkTokens,
 // cut at a sentence (or word) start. Each chunk's text is an exact slice of the chunkable text,
 // so offsets are true and no text is lost; its token count is measured on that exact slice.
+// Blocks come from the format parsers in formats/; a chunk never spans two pages.
 import { sha256Hex } from '../domain/hashing.js';
 import type { DocumentMimeType } from '../ports/document-store.js';
-import { htmlToText } from './html-text.js';
-import { parseBlocks, type Block } from './markdown-blocks.js';
+import { toStructuredText } from './formats/index.js';
+import { parseMarkdown } from './formats/markdown.js';
+import type { Block, StructuredText } from './formats/structured-text.js';
 import type { TokenCounter } from './token-counter.js';
 
 export interface ChunkerOptions {
@@ -24,12 +26,11 @@ export interface Chunk {
   tokenCount: number;
   startOffset: number;
   endOffset: number;
+  page: number | null;
   contentHash: string;
 }
 
-export interface ChunkedDocument {
-  /** The text the offsets point into: the content itself, or the visible text of HTML. */
-  text: string;
+export interface ChunkedDocument extends StructuredText {
   chunks: Chunk[];
 }
 
@@ -40,31 +41,41 @@ interface Unit {
 
 interface Section {
   headingPath: string[];
+  page: number | null;
   units: Unit[];
   /** True when the section holds nothing but its heading. */
   headingOnly: boolean;
 }
 
-export function chunkableText(content: string, mimeType: DocumentMimeType): string {
-  return mimeType === 'text/html' ? htmlToText(content) : content;
-}
-
-export function chunkDocument(
-  content: string,
+/** Parses a stored document with its format's parser, then chunks the structured text. */
+export async function chunkDocument(
+  storedContent: string,
   mimeType: DocumentMimeType,
   options: ChunkerOptions,
-): ChunkedDocument {
-  const text = chunkableText(content, mimeType);
-  return { text, chunks: chunkText(text, mimeType !== 'text/plain', options) };
+): Promise<ChunkedDocument> {
+  const structured = await toStructuredText(storedContent, mimeType);
+  return { ...structured, chunks: chunkStructuredText(structured, options) };
 }
 
-export function chunkText(text: string, markdown: boolean, options: ChunkerOptions): Chunk[] {
+/** Chunks Markdown source (what tests and benches feed the chunker directly). */
+export function chunkMarkdown(text: string, options: ChunkerOptions): Chunk[] {
+  return chunkStructuredText(parseMarkdown(text), options);
+}
+
+export function chunkStructuredText(structured: StructuredText, options: ChunkerOptions): Chunk[] {
+  const { text, blocks } = structured;
   const budget = options.chunkTokens;
   const overlapTokens = Math.floor(budget * options.overlap);
   const count = (start: number, end: number) => options.countTokens(text.slice(start, end));
   const chunks: Chunk[] = [];
 
-  const emit = (start: number, end: number, headingPath: string[], tokenCount: number) => {
+  const emit = (
+    start: number,
+    end: number,
+    headingPath: string[],
+    page: number | null,
+    tokenCount: number,
+  ) => {
     const slice = text.slice(start, end);
     chunks.push({
       ordinal: chunks.length,
@@ -73,13 +84,17 @@ export function chunkText(text: string, markdown: boolean, options: ChunkerOptio
       tokenCount,
       startOffset: start,
       endOffset: end,
-      contentHash: sha256Hex(`${headingPath.join('\u0000')}\u0001${slice}`),
+      page,
+      // Unpaged chunks hash as they always have, so re-chunking keeps their vectors.
+      contentHash: sha256Hex(
+        `${headingPath.join('\u0000')}\u0001${page === null ? '' : `${page}\u0001`}${slice}`,
+      ),
     });
   };
 
   // A section that holds only its heading (a title right before a subheading) joins the next one.
   let carried: Unit[] = [];
-  const sections = toSections(parseBlocks(text, markdown));
+  const sections = toSections(blocks);
   for (const [index, section] of sections.entries()) {
     if (section.headingOnly && index < sections.length - 1) {
       carried.push(...section.units);
@@ -89,10 +104,10 @@ export function chunkText(text: string, markdown: boolean, options: ChunkerOptio
       fitUnit(text, unit, budget, count),
     );
     carried = [];
-    packSection(units, section.headingPath);
+    packSection(units, section.headingPath, section.page);
   }
 
-  function packSection(units: Unit[], headingPath: string[]): void {
+  function packSection(units: Unit[], headingPath: string[], page: number | null): void {
     let i = 0;
     let previous: Unit | undefined;
     while (i < units.length) {
@@ -113,7 +128,7 @@ export function chunkText(text: string, markdown: boolean, options: ChunkerOptio
         tokens = next;
         j += 1;
       }
-      emit(start, units[j - 1]!.end, headingPath, tokens);
+      emit(start, units[j - 1]!.end, headingPath, page, tokens);
       previous = { start, end: units[j - 1]!.end };
       i = j;
     }
@@ -122,13 +137,15 @@ export function chunkText(text: string, markdown: boolean, options: ChunkerOptio
   return chunks;
 }
 
+/** A heading, or a new page, starts a section; a chunk never spans two. */
 function toSections(blocks: Block[]): Section[] {
   const sections: Section[] = [];
   let current: Section | undefined;
   for (const block of blocks) {
-    if (block.kind === 'heading' || current === undefined) {
+    if (block.kind === 'heading' || current === undefined || block.page !== current.page) {
       current = {
         headingPath: block.headingPath,
+        page: block.page,
         units: [],
         headingOnly: block.kind === 'heading',
       };

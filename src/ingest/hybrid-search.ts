@@ -28,6 +28,8 @@ export interface ChunkSearchHit {
   ordinal: number;
   text: string;
   headingPath: string[];
+  /** The page the chunk starts on (PDF); null elsewhere. */
+  page: number | null;
   tokenCount: number;
   score: number;
   scores: {
@@ -127,6 +129,7 @@ export function fuse(textList: ChunkHit[], vectorList: ChunkHit[]): ChunkSearchH
         ordinal: hit.chunk.ordinal,
         text: hit.chunk.text,
         headingPath: hit.chunk.headingPath,
+        page: hit.chunk.page,
         tokenCount: hit.chunk.tokenCount,
         score: 0,
         scores: { text: null, vector: null, rrf: 0 },

@@ -15,7 +15,9 @@ import type {
   Page,
 } from '../ports/document-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import { sniffContent, sniffText, type SniffedContent } from './formats/sniff.js';
 import type { ChunkSearchResult, DocumentSearch, SearchChunksInput } from './hybrid-search.js';
+import type { UrlFetcher } from './url-fetch.js';
 import { INGEST_QUEUE, type IngestJobPayload, type RemoveGraphFn } from './pipeline.js';
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -35,11 +37,22 @@ export interface IngestLimits {
 }
 
 export interface SubmitDocument {
-  content: string;
+  /** Text content; or `bytes` for any format (PDF and DOCX must come as bytes). */
+  content?: string | undefined;
+  bytes?: Uint8Array | undefined;
+  /** A page or file to fetch (SSRF-guarded); its content is then handled like `bytes`. */
+  url?: string | undefined;
   title?: string | undefined;
-  mimeType: DocumentMimeType;
+  /** A hint for text: binary formats are recognised from their bytes, whatever is declared. */
+  mimeType?: DocumentMimeType | undefined;
   namespace?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
+}
+
+/** A submission after its checks: the content as stored (base64 for binary) and its type. */
+interface PreparedDocument extends SubmitDocument {
+  content: string;
+  mimeType: DocumentMimeType;
 }
 
 export interface SubmitResult {
@@ -58,6 +71,8 @@ export interface IngestServiceOptions {
   /** Attempts a document's job gets before it is failed for good. */
   maxAttempts: number;
   removeGraph?: RemoveGraphFn | undefined;
+  /** Fetches documents given by URL; without it a URL is refused. */
+  fetchUrl?: UrlFetcher | undefined;
 }
 
 export interface IngestService {
@@ -95,9 +110,17 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     });
   }
 
-  function validate(input: SubmitDocument, index?: number): void {
+  /** Checks limits, decides the type from the content and returns what the store keeps. */
+  function prepare(input: SubmitDocument, index?: number): PreparedDocument {
     const where = index === undefined ? 'The document' : `Document ${index}`;
-    const bytes = Buffer.byteLength(input.content, 'utf8');
+    if ((input.content === undefined) === (input.bytes === undefined)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${where} needs exactly one of "content" (text), "contentBase64" (a file's bytes) or "url".`,
+        { details: { index } },
+      );
+    }
+    const bytes = input.bytes?.byteLength ?? Buffer.byteLength(input.content!, 'utf8');
     if (bytes > limits.maxDocumentBytes) {
       throw new AppError(
         'INPUT_TOO_LARGE',
@@ -105,14 +128,50 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
         { details: { limit: limits.maxDocumentBytes, actual: bytes, index } },
       );
     }
-    if (input.content.trim() === '') {
+    let sniffed: SniffedContent;
+    try {
+      sniffed =
+        input.bytes === undefined
+          ? { mimeType: sniffText(input.content!, input.mimeType), text: input.content! }
+          : sniffContent(input.bytes, input.mimeType);
+    } catch (error) {
+      if (error instanceof AppError) throw withIndex(error, where, index);
+      throw error;
+    }
+    if (sniffed.text !== undefined && sniffed.text.trim() === '') {
       throw new AppError('VALIDATION_FAILED', `${where} is empty: send some text in "content".`, {
         details: { index },
       });
     }
+    const content = sniffed.text ?? Buffer.from(input.bytes!).toString('base64');
+    return { ...input, content, mimeType: sniffed.mimeType };
   }
 
-  async function submitOne(tenantId: string, input: SubmitDocument): Promise<SubmitResult> {
+  /** Replaces a URL by the bytes it serves; the URL and where it led are kept in metadata. */
+  async function fetched(input: SubmitDocument, index?: number): Promise<SubmitDocument> {
+    if (input.url === undefined) return input;
+    const where = index === undefined ? 'The document' : `Document ${index}`;
+    if (input.content !== undefined || input.bytes !== undefined) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${where} needs exactly one of "content" (text), "contentBase64" (a file's bytes) or "url".`,
+        { details: { index } },
+      );
+    }
+    if (options.fetchUrl === undefined) {
+      throw new AppError('VALIDATION_FAILED', 'This server does not fetch URLs.');
+    }
+    const page = await options.fetchUrl(input.url);
+    return {
+      ...input,
+      url: undefined,
+      bytes: page.bytes,
+      title: input.title ?? page.finalUrl,
+      metadata: { ...input.metadata, url: input.url, fetchedUrl: page.finalUrl },
+    };
+  }
+
+  async function submitOne(tenantId: string, input: PreparedDocument): Promise<SubmitResult> {
     const namespace = input.namespace ?? DEFAULT_NAMESPACE;
     const now = clock.now();
     const { document, created } = await store.createDocument({
@@ -170,8 +229,7 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     limits,
 
     async submit(tenantId, input) {
-      validate(input);
-      return submitOne(tenantId, input);
+      return submitOne(tenantId, prepare(await fetched(input)));
     },
 
     async submitMany(tenantId, inputs) {
@@ -182,9 +240,11 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
           { details: { limit: limits.maxDocumentsPerRequest, actual: inputs.length } },
         );
       }
-      inputs.forEach((input, index) => validate(input, index));
+      const prepared: PreparedDocument[] = [];
+      for (const [index, input] of inputs.entries())
+        prepared.push(prepare(await fetched(input, index), index));
       const results: SubmitResult[] = [];
-      for (const [index, input] of inputs.entries()) {
+      for (const [index, input] of prepared.entries()) {
         try {
           results.push(await submitOne(tenantId, input));
         } catch (error) {
@@ -292,4 +352,12 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
       return stalled.length;
     },
   };
+}
+
+function withIndex(error: AppError, where: string, index: number | undefined): AppError {
+  if (index === undefined) return error;
+  return new AppError(error.code, `${where}: ${error.message}`, {
+    cause: error,
+    details: { ...error.details, index },
+  });
 }

@@ -78,7 +78,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   async function chunkStage(run: PipelineRun, mimeType: DocumentMimeType): Promise<number> {
     const content = await store.getDocumentContent(run.tenantId, run.documentId);
     if (content === undefined) throw gone(run.documentId);
-    const { chunks } = chunkDocument(content, mimeType, {
+    const { chunks } = await chunkDocument(content, mimeType, {
       chunkTokens: options.chunkTokens,
       overlap: options.chunkOverlap,
       countTokens: options.countTokens,

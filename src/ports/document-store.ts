@@ -5,7 +5,27 @@ import { AppError } from '../domain/errors.js';
 
 export type DocumentStatus = 'pending' | 'processing' | 'completed' | 'failed';
 export type PipelineStage = 'chunk' | 'embed' | 'extract' | 'index';
-export type DocumentMimeType = 'text/plain' | 'text/markdown' | 'text/html';
+/** Word's DOCX type, spelled once. */
+export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+/** The document types Engram reads. */
+export const DOCUMENT_MIME_TYPES = [
+  'text/plain',
+  'text/markdown',
+  'text/html',
+  'text/csv',
+  'application/json',
+  'application/pdf',
+  DOCX_MIME,
+] as const;
+
+export type DocumentMimeType = (typeof DOCUMENT_MIME_TYPES)[number];
+
+/** Types whose stored content is base64 of the file's bytes (sizeBytes counts the base64). */
+export const BINARY_MIME_TYPES: ReadonlySet<DocumentMimeType> = new Set<DocumentMimeType>([
+  'application/pdf',
+  DOCX_MIME,
+]);
 
 /** Milliseconds spent in each stage of the last run (and in the whole run, `total`). */
 export type StageTimings = Partial<Record<PipelineStage | 'total', number>>;
@@ -70,6 +90,8 @@ export interface ChunkInput {
   /** Offsets (UTF-16 code units) into the document's chunkable text. */
   startOffset: number;
   endOffset: number;
+  /** 1-based page the chunk starts on, for paged formats (PDF); null elsewhere. */
+  page: number | null;
   contentHash: string;
 }
 

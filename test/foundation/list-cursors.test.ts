@@ -65,6 +65,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           tokenCount: 2,
           startOffset: ordinal * 10,
           endOffset: ordinal * 10 + 7,
+          page: null,
           contentHash: `hash-${ordinal}`,
         })),
       );

@@ -32,7 +32,11 @@ export function newDocument(
   };
 }
 
-export function chunkInputs(texts: string[], headingPath: string[] = []): ChunkInput[] {
+export function chunkInputs(
+  texts: string[],
+  headingPath: string[] = [],
+  page: number | null = null,
+): ChunkInput[] {
   let offset = 0;
   return texts.map((text, ordinal) => {
     const chunk = {
@@ -42,7 +46,8 @@ export function chunkInputs(texts: string[], headingPath: string[] = []): ChunkI
       tokenCount: text.split(/\s+/).length,
       startOffset: offset,
       endOffset: offset + text.length,
-      contentHash: sha256Hex(`${headingPath.join('/')}\n${text}`),
+      page,
+      contentHash: sha256Hex(`${headingPath.join('/')}\n${page ?? ''}\n${text}`),
     };
     offset += text.length + 1;
     return chunk;
@@ -213,6 +218,14 @@ export function describeDocumentStore(
       ]);
       expect(after[0]!.id).toBe(stored[0]!.id);
       expect(await store.countChunks(tenant)).toMatchObject({ vectors: 1 });
+    });
+
+    test('keeps the page a chunk starts on, and null for unpaged chunks', async () => {
+      const { document } = await store.createDocument(newDocument(tenant, 'paged'));
+      await store.replaceChunks(tenant, document.id, chunkInputs(['page seven text'], [], 7));
+      expect((await store.listChunks(tenant, document.id)).map((c) => c.page)).toEqual([7]);
+      await store.replaceChunks(tenant, document.id, chunkInputs(['unpaged text']));
+      expect((await store.listChunks(tenant, document.id)).map((c) => c.page)).toEqual([null]);
     });
 
     test('refuses vectors of another embedder while vectors exist (EMBEDDER_MISMATCH names both)', async () => {

@@ -31,6 +31,7 @@ import { createIngestService, type IngestService } from '../../src/ingest/ingest
 import { createIngestWorker } from '../../src/ingest/ingest-worker.js';
 import { createIngestPipeline, type IngestPipelineOptions } from '../../src/ingest/pipeline.js';
 import { createTokenCounter } from '../../src/ingest/token-counter.js';
+import type { UrlFetcher } from '../../src/ingest/url-fetch.js';
 import { createHeartbeats } from '../../src/jobs/heartbeats.js';
 import type { JobWorker } from '../../src/jobs/worker.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
@@ -106,7 +107,12 @@ export interface IngestStack {
 export async function buildStack(
   backend: Backend,
   embedder: Embedder,
-  options: { beforeStage?: IngestPipelineOptions['beforeStage']; logger?: Logger } = {},
+  options: {
+    beforeStage?: IngestPipelineOptions['beforeStage'];
+    logger?: Logger;
+    maxDocumentBytes?: number;
+    fetchUrl?: UrlFetcher;
+  } = {},
 ): Promise<IngestStack> {
   const logger = options.logger ?? createSilentLogger();
   const clock = systemClock;
@@ -138,7 +144,7 @@ export async function buildStack(
     jobQueue: backend.jobQueue,
     search: createDocumentSearch({ store: backend.store, embedder, logger }),
     limits: {
-      maxDocumentBytes: 64 * 1024,
+      maxDocumentBytes: options.maxDocumentBytes ?? 64 * 1024,
       maxDocumentsPerRequest: 5,
       maxQueryChars: 200,
       maxSearchK: 50,
@@ -147,6 +153,7 @@ export async function buildStack(
     logger,
     maxAttempts: 3,
     removeGraph,
+    fetchUrl: options.fetchUrl,
   });
   const app = Fastify().withTypeProvider<ZodTypeProvider>() as unknown as EngramApp;
   app.setValidatorCompiler(validatorCompiler);

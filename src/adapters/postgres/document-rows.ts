@@ -35,6 +35,7 @@ export interface ChunkRow {
   token_count: number;
   start_offset: number;
   end_offset: number;
+  page: number | null;
   content_hash: string;
   has_vector: boolean;
 }
@@ -45,7 +46,7 @@ export const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, 
   stage, attempts, error, chunk_count, entity_count, relation_count, timings, created_at, updated_at, started_at,
   completed_at`;
 export const CHUNK_COLUMNS = `c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
-  c.token_count, c.start_offset, c.end_offset, c.content_hash, c.has_vector`;
+  c.token_count, c.start_offset, c.end_offset, c.page, c.content_hash, c.has_vector`;
 
 export function toDocument(row: DocumentRow): DocumentRecord {
   return {
@@ -84,6 +85,7 @@ export function toChunk(row: ChunkRow): ChunkRecord {
     tokenCount: row.token_count,
     startOffset: row.start_offset,
     endOffset: row.end_offset,
+    page: row.page,
     contentHash: row.content_hash,
     hasVector: row.has_vector,
   };

@@ -202,14 +202,14 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
           // One statement for the whole list; a changed chunk loses its vector and tsvector.
           const changed = await client.query<{ id: string }>(
             `INSERT INTO chunks (id, tenant_id, namespace, document_id, ordinal, text, heading_path, token_count,
-               start_offset, end_offset, content_hash)
+               start_offset, end_offset, page, content_hash)
              SELECT x.id, $1, $2, $3, x.ordinal, x.text, x.heading_path, x.token_count, x.start_offset, x.end_offset,
-               x.content_hash
+               x.page, x.content_hash
              FROM jsonb_to_recordset($4::jsonb) AS x (id text, ordinal int, text text, heading_path jsonb,
-               token_count int, start_offset int, end_offset int, content_hash text)
+               token_count int, start_offset int, end_offset int, page int, content_hash text)
              ON CONFLICT (document_id, ordinal) DO UPDATE SET text = excluded.text,
                heading_path = excluded.heading_path, token_count = excluded.token_count,
-               start_offset = excluded.start_offset, end_offset = excluded.end_offset,
+               start_offset = excluded.start_offset, end_offset = excluded.end_offset, page = excluded.page,
                content_hash = excluded.content_hash, has_vector = false, tsv = NULL
              WHERE chunks.content_hash <> excluded.content_hash
              RETURNING chunks.id`,
@@ -226,6 +226,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
                   token_count: chunk.tokenCount,
                   start_offset: chunk.startOffset,
                   end_offset: chunk.endOffset,
+                  page: chunk.page,
                   content_hash: chunk.contentHash,
                 })),
               ),

@@ -220,12 +220,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         }
         const insert = db.prepare(
           `INSERT INTO chunks (id, tenant_id, namespace, document_id, ordinal, text, heading_path, token_count,
-             start_offset, end_offset, content_hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             start_offset, end_offset, page, content_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         );
         const update = db.prepare(
           `UPDATE chunks SET text = ?, heading_path = ?, token_count = ?, start_offset = ?, end_offset = ?,
-             content_hash = ?, has_vector = 0, indexed = 0 WHERE seq = ?`,
+             page = ?, content_hash = ?, has_vector = 0, indexed = 0 WHERE seq = ?`,
         );
         const changed: number[] = [];
         for (const chunk of chunks) {
@@ -243,6 +243,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
               chunk.tokenCount,
               chunk.startOffset,
               chunk.endOffset,
+              chunk.page,
               chunk.contentHash,
             );
           } else if (old.content_hash !== chunk.contentHash) {
@@ -253,6 +254,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
               chunk.tokenCount,
               chunk.startOffset,
               chunk.endOffset,
+              chunk.page,
               chunk.contentHash,
               old.seq,
             );

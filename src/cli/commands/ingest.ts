@@ -8,7 +8,12 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { glob } from 'tinyglobby';
 import { errorMessage } from '../../domain/errors.js';
-import type { DocumentMimeType, DocumentRecord } from '../../ports/document-store.js';
+import {
+  BINARY_MIME_TYPES,
+  DOCX_MIME,
+  type DocumentMimeType,
+  type DocumentRecord,
+} from '../../ports/document-store.js';
 import { createOneShotLogger, loadCommandConfig, openRuntime, type Env } from '../load.js';
 import { printTable } from './documents.js';
 
@@ -21,6 +26,10 @@ const MIME_BY_EXTENSION: Record<string, DocumentMimeType> = {
   '.txt': 'text/plain',
   '.text': 'text/plain',
   '.rst': 'text/plain',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.pdf': 'application/pdf',
+  '.docx': DOCX_MIME,
 };
 
 interface FileOutcome {
@@ -36,10 +45,13 @@ export async function expandPaths(patterns: string[]): Promise<string[]> {
   for (const pattern of patterns) {
     const info = await stat(pattern).catch(() => undefined);
     if (info?.isDirectory() === true) {
-      for (const file of await glob('**/*.{md,markdown,mdx,html,htm,txt,text,rst}', {
-        cwd: pattern,
-        absolute: true,
-      })) {
+      for (const file of await glob(
+        '**/*.{md,markdown,mdx,html,htm,txt,text,rst,csv,json,pdf,docx}',
+        {
+          cwd: pattern,
+          absolute: true,
+        },
+      )) {
         files.add(file);
       }
     } else if (info?.isFile() === true) {
@@ -55,7 +67,7 @@ export function registerIngestCommand(program: Command, env: Env): void {
   program
     .command('ingest')
     .description(
-      'Ingest files (Markdown, HTML, text) into the local store and wait until each is processed',
+      'Ingest files (PDF, DOCX, HTML, Markdown, text, CSV, JSON) into the local store and wait until each is processed',
     )
     .argument(
       '<paths...>',
@@ -89,12 +101,13 @@ export function registerIngestCommand(program: Command, env: Env): void {
           const outcomes: FileOutcome[] = [];
           for (const path of files) {
             const shown = relative(process.cwd(), path) || path;
-            const mimeType = MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? 'text/plain';
+            // The extension is only a hint for text; PDF and DOCX are recognised from their bytes.
+            const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? 'text/plain';
             try {
-              const content = await readFile(path, 'utf8');
+              const bytes = await readFile(path);
               const { document, created } = await runtime.ingest.submit(options.tenant, {
-                content,
-                mimeType,
+                bytes,
+                mimeType: BINARY_MIME_TYPES.has(declared) ? undefined : declared,
                 title: shown,
                 namespace: options.namespace,
                 metadata: { path: shown },

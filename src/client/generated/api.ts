@@ -1085,7 +1085,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST). Answers 202 once it is stored; the pipeline runs in the background. */
+        /** Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST): text in content, a file in contentBase64, or a multipart/form-data upload with the file in a part named "file" (plus title, namespace, mimeType, metadata fields). Formats: PDF, DOCX, HTML, Markdown, text, CSV, JSON. Answers 202 once it is stored; the pipeline runs in the background. */
         post: {
             parameters: {
                 query?: never;
@@ -1096,35 +1096,55 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. */
-                        content: string;
-                        title?: string;
-                        /**
-                         * @default text/markdown
-                         * @enum {string}
-                         */
-                        mimeType?: "text/plain" | "text/markdown" | "text/html";
-                        /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
-                        namespace?: string;
-                        metadata?: {
-                            [key: string]: unknown;
-                        };
-                    } | {
                         documents: {
-                            /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. */
-                            content: string;
+                            /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
+                            content?: string;
+                            /**
+                             * Format: base64
+                             * @description A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.
+                             */
+                            contentBase64?: string;
+                            /**
+                             * Format: uri
+                             * @description A page or file to fetch instead of content (timeout ENGRAM_FETCH_TIMEOUT_MS, size ENGRAM_MAX_DOCUMENT_BYTES, at most ENGRAM_FETCH_MAX_REDIRECTS redirects; loopback, private and link-local addresses refused unless ENGRAM_FETCH_ALLOWED_HOSTS names the host). The same content again is a no-op.
+                             */
+                            url?: string;
                             title?: string;
                             /**
-                             * @default text/markdown
+                             * @description A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.
                              * @enum {string}
                              */
-                            mimeType?: "text/plain" | "text/markdown" | "text/html";
+                            mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
                             /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
                             namespace?: string;
                             metadata?: {
                                 [key: string]: unknown;
                             };
                         }[];
+                    } | {
+                        /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
+                        content?: string;
+                        /**
+                         * Format: base64
+                         * @description A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.
+                         */
+                        contentBase64?: string;
+                        /**
+                         * Format: uri
+                         * @description A page or file to fetch instead of content (timeout ENGRAM_FETCH_TIMEOUT_MS, size ENGRAM_MAX_DOCUMENT_BYTES, at most ENGRAM_FETCH_MAX_REDIRECTS redirects; loopback, private and link-local addresses refused unless ENGRAM_FETCH_ALLOWED_HOSTS names the host). The same content again is a no-op.
+                         */
+                        url?: string;
+                        title?: string;
+                        /**
+                         * @description A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.
+                         * @enum {string}
+                         */
+                        mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+                        /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
+                        namespace?: string;
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1295,6 +1315,8 @@ export interface paths {
                                 tokenCount: number;
                                 startOffset: number;
                                 endOffset: number;
+                                /** @description The page the chunk starts on (PDF); null elsewhere. */
+                                page: number | null;
                                 embedded: boolean;
                             }[];
                             /** @description Null on the last page. */
@@ -1437,6 +1459,8 @@ export interface paths {
                                 ordinal: number;
                                 text: string;
                                 headingPath: string[];
+                                /** @description The page the chunk starts on (PDF); null elsewhere. */
+                                page: number | null;
                                 tokenCount: number;
                                 /** @description Reciprocal rank fusion score (higher is better). */
                                 score: number;

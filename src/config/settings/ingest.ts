@@ -27,6 +27,18 @@ export const ingestSettings = {
   maxDocumentsPerRequest: integer(1, 10_000).default(100),
   /** Characters a search query may have. */
   maxQueryChars: integer(16, 100_000).default(2_000),
+  /** Hosts POST /v1/documents {"url"} may fetch even when they resolve to non-public addresses. */
+  fetchAllowedHosts: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter((host) => host !== ''),
+    ),
+  fetchTimeoutMs: integer(100, 600_000).default(15_000),
+  fetchMaxRedirects: integer(0, 20).default(5),
   /** Hits one search may return. */
   maxSearchK: integer(1, 1_000).default(100),
 };

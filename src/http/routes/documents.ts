@@ -3,8 +3,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import type { ChunkRecord, DocumentRecord } from '../../ports/document-store.js';
+import {
+  DOCUMENT_MIME_TYPES,
+  type ChunkRecord,
+  type DocumentRecord,
+} from '../../ports/document-store.js';
 import type { IngestService, SubmitDocument } from '../../ingest/ingest-service.js';
+import { readUpload, registerDocumentUploads } from './document-upload.js';
 
 const namespaceSchema = z
   .string()
@@ -15,9 +20,30 @@ const statusSchema = z.enum(['pending', 'processing', 'completed', 'failed']);
 const stageSchema = z.enum(['chunk', 'embed', 'extract', 'index']);
 
 const documentInput = z.object({
-  content: z.string().describe('The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES.'),
+  content: z
+    .string()
+    .optional()
+    .describe('The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64.'),
+  contentBase64: z
+    .base64()
+    .optional()
+    .describe(
+      "A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.",
+    ),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(4000)
+    .optional()
+    .describe(
+      'A page or file to fetch instead of content (timeout ENGRAM_FETCH_TIMEOUT_MS, size ENGRAM_MAX_DOCUMENT_BYTES, at most ENGRAM_FETCH_MAX_REDIRECTS redirects; loopback, private and link-local addresses refused unless ENGRAM_FETCH_ALLOWED_HOSTS names the host). The same content again is a no-op.',
+    ),
   title: z.string().max(1000).optional(),
-  mimeType: z.enum(['text/plain', 'text/markdown', 'text/html']).default('text/markdown'),
+  mimeType: z
+    .enum(DOCUMENT_MIME_TYPES)
+    .optional()
+    .describe(
+      'A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.',
+    ),
   namespace: namespaceSchema.optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
@@ -62,6 +88,7 @@ const chunkSchema = z.object({
   tokenCount: z.number(),
   startOffset: z.number(),
   endOffset: z.number(),
+  page: z.number().nullable().describe('The page the chunk starts on (PDF); null elsewhere.'),
   embedded: z.boolean(),
 });
 
@@ -73,6 +100,7 @@ const hitSchema = z.object({
   ordinal: z.number(),
   text: z.string(),
   headingPath: z.array(z.string()),
+  page: z.number().nullable().describe('The page the chunk starts on (PDF); null elsewhere.'),
   tokenCount: z.number(),
   score: z.number().describe('Reciprocal rank fusion score (higher is better).'),
   scores: z.object({
@@ -119,6 +147,7 @@ function chunkResponse(chunk: ChunkRecord): z.infer<typeof chunkSchema> {
     tokenCount: chunk.tokenCount,
     startOffset: chunk.startOffset,
     endOffset: chunk.endOffset,
+    page: chunk.page,
     embedded: chunk.hasVector,
   };
 }
@@ -138,6 +167,9 @@ function decodeChunkCursor(cursor: string): number {
 function toSubmit(input: z.infer<typeof documentInput>): SubmitDocument {
   return {
     content: input.content,
+    bytes:
+      input.contentBase64 === undefined ? undefined : Buffer.from(input.contentBase64, 'base64'),
+    url: input.url,
     mimeType: input.mimeType,
     title: input.title,
     namespace: input.namespace,
@@ -148,14 +180,22 @@ function toSubmit(input: z.infer<typeof documentInput>): SubmitDocument {
 export function documentRoutes(services: { ingest: IngestService }): FastifyPluginAsyncZod {
   const { ingest } = services;
   return async (app) => {
+    await registerDocumentUploads(app, ingest.limits.maxDocumentBytes);
     app.post(
       '/v1/documents',
       {
+        // A multipart upload is read here and becomes the JSON body, so the schema checks it too.
+        preValidation: async (request) => {
+          if (request.isMultipart())
+            request.body = await readUpload(request, ingest.limits.maxDocumentBytes);
+        },
         schema: {
           tags: ['documents'],
           summary:
-            'Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST). Answers 202 once it is stored; the pipeline runs in the background.',
-          body: z.union([documentInput, z.object({ documents: z.array(documentInput).min(1) })]),
+            'Submit a document (or {documents: [...]}, at most ENGRAM_MAX_DOCUMENTS_PER_REQUEST): text in content, a file in contentBase64, or a multipart/form-data upload with the file in a part named "file" (plus title, namespace, mimeType, metadata fields). Formats: PDF, DOCX, HTML, Markdown, text, CSV, JSON. Answers 202 once it is stored; the pipeline runs in the background.',
+          // The batch shape first: every field of one document is optional, so {documents} would
+          // otherwise parse as an empty single document.
+          body: z.union([z.object({ documents: z.array(documentInput).min(1) }), documentInput]),
           response: {
             202: z.union([submittedSchema, z.object({ documents: z.array(submittedSchema) })]),
           },

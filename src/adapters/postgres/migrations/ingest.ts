@@ -64,4 +64,10 @@ export const ingestMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 102,
+    name: 'chunk-page',
+    // The page a chunk starts on, for paged formats (PDF).
+    sql: `ALTER TABLE chunks ADD COLUMN page INTEGER;`,
+  },
 ];

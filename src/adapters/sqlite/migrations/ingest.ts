@@ -74,4 +74,10 @@ export const ingestMigrations: Migration[] = [
     // Document frequency per (stemmed) term, read by search to skip terms found almost everywhere.
     sql: `CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab (chunks_fts, 'row');`,
   },
+  {
+    version: 102,
+    name: 'chunk-page',
+    // The page a chunk starts on, for paged formats (PDF).
+    sql: `ALTER TABLE chunks ADD COLUMN page INTEGER;`,
+  },
 ];
