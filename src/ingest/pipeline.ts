@@ -75,16 +75,20 @@ export function embeddingText(chunk: { headingPath: string[]; text: string }): s
 export function createIngestPipeline(options: IngestPipelineOptions): IngestPipeline {
   const { store, embedder, clock } = options;
 
-  async function chunkStage(run: PipelineRun, mimeType: DocumentMimeType): Promise<number> {
+  /** Chunks the stored content; returns the count and the title the document names, if any. */
+  async function chunkStage(
+    run: PipelineRun,
+    mimeType: DocumentMimeType,
+  ): Promise<{ chunkCount: number; title: string | null }> {
     const content = await store.getDocumentContent(run.tenantId, run.documentId);
     if (content === undefined) throw gone(run.documentId);
-    const { chunks } = await chunkDocument(content, mimeType, {
+    const { chunks, title } = await chunkDocument(content, mimeType, {
       chunkTokens: options.chunkTokens,
       overlap: options.chunkOverlap,
       countTokens: options.countTokens,
     });
     await store.replaceChunks(run.tenantId, run.documentId, chunks);
-    return chunks.length;
+    return { chunkCount: chunks.length, title };
   }
 
   async function embedStage(run: PipelineRun, signal: AbortSignal | undefined): Promise<void> {
@@ -172,8 +176,16 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           if (stage !== 'chunk')
             await store.updateDocument(run.tenantId, run.documentId, { stage, now: stageStart });
           await options.beforeStage?.(stage, run);
-          if (stage === 'chunk') counts.chunkCount = await chunkStage(run, document.mimeType);
-          else if (stage === 'embed') await embedStage(run, signal);
+          if (stage === 'chunk') {
+            const chunked = await chunkStage(run, document.mimeType);
+            counts.chunkCount = chunked.chunkCount;
+            // A title sent with the document wins over the one the document names.
+            if (document.title === null && chunked.title !== null)
+              await store.updateDocument(run.tenantId, run.documentId, {
+                title: chunked.title,
+                now: clock.now(),
+              });
+          } else if (stage === 'embed') await embedStage(run, signal);
           else if (stage === 'extract') {
             const extracted = await extractStage(run, signal);
             counts.entityCount = extracted.entities;

@@ -76,6 +76,8 @@ export interface DocumentStatePatch {
   chunkCount?: number;
   entityCount?: number;
   relationCount?: number;
+  /** The title the document itself names (HTML <title>, front matter), when none was sent. */
+  title?: string;
   timings?: StageTimings;
   startedAt?: number | null;
   completedAt?: number | null;

@@ -190,6 +190,7 @@ describe('document formats through the API', () => {
     const id = await submitJson({ content: html });
     const document = await completed(id);
     expect(document.mimeType).toBe('text/html');
+    expect(document.title).toBe('Pricing page');
     const chunks = await chunksOf(id);
     const text = chunks.map((c) => c.text).join('\n\n');
     expect(text).toBe(
@@ -212,7 +213,14 @@ describe('document formats through the API', () => {
   it('reads CommonMark with front matter: the YAML is not chunked, offsets point into the source', async () => {
     const source = `---\ntitle: Runbook\ntags: [ops]\n---\n# Runbook\n\nRestart the *worker* first.\n\n## Checks\n\n| probe | path |\n| --- | --- |\n| ready | /ready |\n\n\`\`\`sh\ncurl /health\n\`\`\`\n`;
     const id = await submitJson({ content: source, mimeType: 'text/markdown' });
-    await completed(id);
+    expect((await completed(id)).title).toBe('Runbook');
+    // A title sent with the document wins over the one it names.
+    const named = await submitJson({
+      content: source.replace('Runbook', 'Playbook'),
+      mimeType: 'text/markdown',
+      title: 'Ops',
+    });
+    expect((await completed(named)).title).toBe('Ops');
     const chunks = await chunksOf(id);
     for (const chunk of chunks)
       expect(source.slice(chunk.startOffset, chunk.endOffset)).toBe(chunk.text);

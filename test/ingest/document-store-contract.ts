@@ -220,6 +220,20 @@ export function describeDocumentStore(
       expect(await store.countChunks(tenant)).toMatchObject({ vectors: 1 });
     });
 
+    test('sets the title the document names, and leaves every other field as it was', async () => {
+      const { document } = await store.createDocument(newDocument(tenant, 'titled'));
+      const updated = await store.updateDocument(tenant, document.id, {
+        title: 'Pricing page',
+        now: NOW + 1,
+      });
+      expect(updated).toMatchObject({
+        title: 'Pricing page',
+        status: document.status,
+        chunkCount: document.chunkCount,
+      });
+      expect((await store.getDocument(tenant, document.id))?.title).toBe('Pricing page');
+    });
+
     test('keeps the page a chunk starts on, and null for unpaged chunks', async () => {
       const { document } = await store.createDocument(newDocument(tenant, 'paged'));
       await store.replaceChunks(tenant, document.id, chunkInputs(['page seven text'], [], 7));
