@@ -33,6 +33,12 @@ export const telemetrySettings = {
    * cacheWrite?}; adds to or replaces the shipped price table (src/telemetry/otlp/cost.ts).
    */
   modelPrices: z.string().optional().superRefine(validWith(parseModelPrices)),
+  /**
+   * OTLP metric series one tenant may hold (metric name + attributes + resource); points of new
+   * series past it are refused and reported in partialSuccess until old series age out
+   * (ENGRAM_TELEMETRY_RETENTION_SECONDS after their last point).
+   */
+  otlpMaxSeriesPerTenant: integer(1, 10_000_000).default(10_000),
   /** Entries read per batch. */
   telemetryReadCount: integer(1, 10_000).default(500),
 };
