@@ -39,7 +39,7 @@ import { createModelCallRecorder } from './telemetry/model-calls.js';
 import { registerTelemetryGauges } from './telemetry/prometheus.js';
 import { createTelemetryService, type TelemetryService } from './telemetry/service.js';
 import { createTelemetryWorkers } from './telemetry/workers.js';
-import { createCostTable, parseModelPrices } from './telemetry/otlp/cost.js';
+import { createCostTable, parseModelPrices } from './telemetry/cost.js';
 import { createOtlpReceiver, type OtlpReceiver } from './telemetry/otlp/receiver.js';
 import {
   createMetricSeriesService,
@@ -184,6 +184,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       metrics: telemetryPorts.metrics,
       clock,
       batchMaxEvents: config.telemetryBatchMaxEvents,
+      costs: createCostTable(parseModelPrices(config.modelPrices)),
     });
     const tenants = [...new Set(parseApiKeys(config.apiKeys).values())];
     registerTelemetryGauges({
@@ -200,7 +201,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const otlp = createOtlpReceiver({
       service: telemetry,
       series: metricSeries,
-      costs: createCostTable(parseModelPrices(config.modelPrices)),
       batchMaxEvents: config.telemetryBatchMaxEvents,
       registry: metrics,
     });

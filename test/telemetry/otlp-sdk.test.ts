@@ -84,6 +84,18 @@ describe('OTLP from the OpenTelemetry JS SDK exporters', () => {
     const first = await summary('travel-agent');
     expect(first.modelCalls).toMatchObject(GEN_AI_FIGURES.modelCalls);
     expect(first.modelCalls.cost).toBeCloseTo(GEN_AI_FIGURES.cost, 12);
+    expect(first.modelCalls.byModel).toEqual([
+      expect.objectContaining({ ...GEN_AI_FIGURES.byModel[0], cost: expect.closeTo(4525 / 1e6, 12) }),
+      expect.objectContaining({ ...GEN_AI_FIGURES.byModel[1], cost: expect.closeTo(900 / 1e6, 12) }),
+    ]);
+    expect(first.byAgent).toEqual([
+      expect.objectContaining({
+        agentId: 'travel-agent',
+        count: 3,
+        toolCalls: 1,
+        cost: expect.closeTo(GEN_AI_FIGURES.cost, 12),
+      }),
+    ]);
     expect(first.modelCalls.latencyMs.max).toBe(250);
     expect(first.tools).toMatchObject(GEN_AI_FIGURES.tools);
     expect(first.tools.byTool).toMatchObject([{ tool: 'get_weather', calls: 1 }]);
@@ -110,6 +122,9 @@ describe('OTLP from the OpenTelemetry JS SDK exporters', () => {
     expect(first.events).toBe(CLAUDE_CODE_FIGURES.events);
     expect(first.modelCalls).toMatchObject(CLAUDE_CODE_FIGURES.modelCalls);
     expect(first.modelCalls.cost).toBeCloseTo(CLAUDE_CODE_FIGURES.cost, 12);
+    expect(first.modelCalls.byModel).toMatchObject(CLAUDE_CODE_FIGURES.byModel);
+    expect(first.modelCalls.byModel[0]!.cost).toBeCloseTo(0.0123, 12);
+    expect(first.byAgent).toMatchObject([{ agentId: 'claude-code', count: 3, events: 8 }]);
     expect(first.modelCalls.latencyMs).toMatchObject({ min: 600, max: 1800 });
     expect(first.suggestions).toMatchObject(CLAUDE_CODE_FIGURES.suggestions);
     expect(first.tools).toMatchObject(CLAUDE_CODE_FIGURES.tools);

@@ -1,7 +1,7 @@
 // Settings of agent telemetry: batch bounds, the stream's backlog bound, leases, deliveries
 // before dead-lettering, the dedup window and metric retention.
 import { z } from 'zod';
-import { parseModelPrices } from '../../telemetry/otlp/cost.js';
+import { parseModelPrices } from '../../telemetry/cost.js';
 import { integer, validWith } from '../rules.js';
 
 export const telemetrySettings = {
@@ -30,7 +30,7 @@ export const telemetrySettings = {
   telemetryConsumers: integer(1, 64).default(1),
   /**
    * JSON object of model-name prefix → USD per million tokens {input, output, cacheRead?,
-   * cacheWrite?}; adds to or replaces the shipped price table (src/telemetry/otlp/cost.ts).
+   * cacheWrite?}; adds to or replaces the shipped price table (src/telemetry/cost.ts).
    */
   modelPrices: z.string().optional().superRefine(validWith(parseModelPrices)),
   /**

@@ -2,10 +2,8 @@
 // names and decisions, an unknown decision, a missing session, and ids that do not depend on
 // attribute order but do on every identity field.
 import { describe, expect, it } from 'vitest';
-import { createCostTable } from './cost.js';
 import { mapLogs } from './map-logs.js';
 
-const costs = createCostTable();
 const s = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
 function request(records: unknown[], service = 'codex_cli_rs') {
@@ -49,7 +47,6 @@ describe('mapLogs', () => {
         { timeUnixNano: time, attributes: [s('event.name', 'user_prompt')] },
         { attributes: [s('event.name', 'api_request'), s('model', 'gpt-5')] },
       ]),
-      costs,
     );
     expect(
       out.events.map((e) => [e.item, e.event.type, 'action' in e.event ? e.event.action : null]),
@@ -84,7 +81,6 @@ describe('mapLogs', () => {
         record([s('tool_name', 'Edit'), s('success', 'false'), s('session.id', 'x')]),
         record(a, '1767225600000000001'),
       ]),
-      costs,
     ).events.map((e) => e.event.eventId);
     expect(ids[0]).toBe(ids[1]);
     expect(new Set(ids).size).toBe(3);
@@ -99,7 +95,6 @@ describe('mapLogs', () => {
           attributes: [s('event.name', 'user_prompt'), s('session.id', long)],
         })),
       ),
-      costs,
     );
     const [first, second] = out.events.map((e) => e.event);
     expect(first?.eventId).toBe(second?.eventId);

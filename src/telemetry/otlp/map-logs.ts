@@ -7,14 +7,13 @@
 // id per session, so every prompt of it starts it once.
 import { createHash } from 'node:crypto';
 import type { TelemetryEventInput } from '../events.js';
-import type { CostTable } from './cost.js';
 import { attributesOf, bodyOf, bool, nanosToMs, num, str, type Attributes } from './attributes.js';
 import { clip, emptyExport, fieldOf, listOf, type MappedExport } from './mapped.js';
 
 const ACCEPTED = new Set(['accept', 'accepted', 'approved', 'approved_for_session', 'allow']);
 const REJECTED = new Set(['reject', 'rejected', 'denied', 'abort', 'deny']);
 
-export function mapLogs(request: Record<string, unknown>, costs: CostTable): MappedExport {
+export function mapLogs(request: Record<string, unknown>): MappedExport {
   const out = emptyExport();
   listOf(request, 'resourceLogs').forEach((resourceLogs, r) => {
     const resource = attributesOf(
@@ -27,7 +26,7 @@ export function mapLogs(request: Record<string, unknown>, costs: CostTable): Map
         const item = out.items++;
         const attrs = attributesOf(fieldOf(record, 'attributes'), where);
         const body = bodyOf(fieldOf(record, 'body'), where);
-        const mapped = mapRecord(record, attrs, body, resource, costs);
+        const mapped = mapRecord(record, attrs, body, resource);
         if (typeof mapped === 'string') out.unmapped.push({ item, reason: mapped });
         else out.events.push({ item, event: mapped });
       });
@@ -68,7 +67,6 @@ function mapRecord(
   attrs: Attributes,
   body: unknown,
   resource: Attributes,
-  costs: CostTable,
 ): TelemetryEventInput | string {
   const name = eventNameOf(record, attrs, body);
   if (name === undefined) return 'log record has no event name (eventName, event.name or body)';
@@ -93,13 +91,8 @@ function mapRecord(
     case 'api_error': {
       const model = str(attrs, 'model');
       if (model === undefined) return `${name} has no model attribute`;
-      const tokens = {
-        input: num(attrs, 'input_tokens', 'input_token_count') ?? 0,
-        output: num(attrs, 'output_tokens', 'output_token_count') ?? 0,
-        cacheRead: num(attrs, 'cache_read_tokens', 'cached_token_count') ?? 0,
-        cacheWrite: num(attrs, 'cache_creation_tokens') ?? 0,
-      };
-      const cost = num(attrs, 'cost_usd') ?? costs.costOf(model, tokens);
+      // Without cost_usd the telemetry service prices the tokens (src/telemetry/cost.ts).
+      const cost = num(attrs, 'cost_usd');
       const event: TelemetryEventInput = {
         type: 'model_call',
         eventId,
@@ -109,8 +102,10 @@ function mapRecord(
         model: clip(model),
         kind: 'chat',
         latencyMs: durationMs,
-        inputTokens: tokens.input,
-        outputTokens: tokens.output,
+        inputTokens: num(attrs, 'input_tokens', 'input_token_count') ?? 0,
+        outputTokens: num(attrs, 'output_tokens', 'output_token_count') ?? 0,
+        cacheReadTokens: num(attrs, 'cache_read_tokens', 'cached_token_count') ?? 0,
+        cacheWriteTokens: num(attrs, 'cache_creation_tokens') ?? 0,
         success: name === 'api_request',
       };
       if (cost !== undefined) event.cost = cost;

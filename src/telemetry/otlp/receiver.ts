@@ -6,7 +6,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { TelemetryService } from '../service.js';
 import { OtlpInputError } from './attributes.js';
-import type { CostTable } from './cost.js';
 import { mapLogs } from './map-logs.js';
 import { mapMetrics } from './map-metrics.js';
 import type { MetricSeriesService } from './metric-series.js';
@@ -33,7 +32,6 @@ export interface OtlpReceiverOptions {
   service: TelemetryService;
   /** Where metric data points are stored. */
   series: MetricSeriesService;
-  costs: CostTable;
   /** Events per service.ingest call (ENGRAM_TELEMETRY_BATCH_MAX_EVENTS). */
   batchMaxEvents: number;
   registry?: Registry;
@@ -120,7 +118,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
         rejected = await options.series.write(tenantId, metrics);
       } else {
         const events =
-          signal === 'traces' ? mapSpans(request, options.costs) : mapLogs(request, options.costs);
+          signal === 'traces' ? mapSpans(request) : mapLogs(request);
         mapped = events;
         rejected = await ingest(tenantId, events);
       }

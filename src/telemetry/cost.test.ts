@@ -1,7 +1,7 @@
 // The price table: longest-prefix match, shipped defaults, ENGRAM_MODEL_PRICES overrides and its
 // refusal of a malformed table at start-up.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { createCostTable, parseModelPrices } from './cost.js';
 
 const tokens = { input: 1_000_000, output: 1_000_000, cacheRead: 1_000_000, cacheWrite: 1_000_000 };
