@@ -101,4 +101,42 @@ describe('mapLogs', () => {
     expect(first?.eventId.length).toBeLessThanOrEqual(200);
     expect(first?.sessionId).toBe(long.slice(0, 200));
   });
+
+  it('maps Codex api_request with its token counts, failed when the HTTP status or an error says so', () => {
+    const time = '1767225600000000000';
+    const request_ = (extra: Array<ReturnType<typeof s>>) => ({
+      eventName: 'codex.api_request',
+      timeUnixNano: time,
+      attributes: [
+        s('conversation.id', 'c1'),
+        s('model', 'gpt-5'),
+        s('duration_ms', '420'),
+        s('input_token_count', '900'),
+        s('output_token_count', '80'),
+        s('cached_token_count', '300'),
+        ...extra,
+      ],
+    });
+    const out = mapLogs(
+      request([
+        request_([s('http.response.status_code', '200')]),
+        request_([s('http.response.status_code', '429')]),
+        request_([s('error.message', 'stream disconnected')]),
+      ]),
+    );
+    expect(out.events.map((e) => e.event)).toMatchObject([
+      {
+        type: 'model_call',
+        sessionId: 'c1',
+        model: 'gpt-5',
+        latencyMs: 420,
+        inputTokens: 900,
+        outputTokens: 80,
+        cacheReadTokens: 300,
+        success: true,
+      },
+      { success: false },
+      { success: false },
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 // Coding-agent log events → Engram events (the table in docs/telemetry.md). Claude Code sends
 // claude_code.<name> records and the Codex CLI codex.<name> records; both are read by <name>:
-// api_request → model_call; api_error → a failed model_call; tool_result → tool_call;
+// api_request → model_call (failed when it carries error.message or an HTTP status ≥ 400, as
+// Codex's do); api_error → a failed model_call; tool_result → tool_call;
 // tool_decision → suggestion accepted / rejected; user_prompt and conversation_starts → the
 // session's session_start. A record's event id is a hash of its identity (name, time, trace
 // context, attributes, body), so a re-exported record is folded once; a session's start has one
@@ -44,6 +45,12 @@ function eventNameOf(record: unknown, attrs: Attributes, body: unknown): string 
     (typeof body === 'string' ? body : undefined);
   if (name === undefined) return undefined;
   return name.replace(/^(claude_code|codex)\./, '');
+}
+
+/** A Codex api_request that failed: an error.message, or an HTTP status of 400 or more. */
+function failedRequest(attrs: Attributes): boolean {
+  const status = num(attrs, 'http.response.status_code', 'status_code');
+  return str(attrs, 'error.message') !== undefined || (status !== undefined && status >= 400);
 }
 
 function identityHash(record: unknown, attrs: Attributes, body: unknown, name: string): string {
@@ -106,7 +113,7 @@ function mapRecord(
         outputTokens: num(attrs, 'output_tokens', 'output_token_count') ?? 0,
         cacheReadTokens: num(attrs, 'cache_read_tokens', 'cached_token_count') ?? 0,
         cacheWriteTokens: num(attrs, 'cache_creation_tokens') ?? 0,
-        success: name === 'api_request',
+        success: name === 'api_request' && !failedRequest(attrs),
       };
       if (cost !== undefined) event.cost = cost;
       return event;
