@@ -70,12 +70,14 @@ export function foldOf(tenantId: string, event: TelemetryEvent, sketch: Quantile
         add(modelField('in', event.model), event.inputTokens),
         add(modelField('out', event.model), event.outputTokens),
       );
-      if (cacheRead > 0) ops.push(add('mc.cr', cacheRead), add(modelField('cr', event.model), cacheRead));
+      if (cacheRead > 0)
+        ops.push(add('mc.cr', cacheRead), add(modelField('cr', event.model), cacheRead));
       if (cacheWrite > 0)
         ops.push(add('mc.cw', cacheWrite), add(modelField('cw', event.model), cacheWrite));
       if (event.cost !== undefined)
         ops.push(add('mc.cost', event.cost), add(modelField('cost', event.model), event.cost));
-      if (event.success === false) ops.push(add('mc.err', 1), add(modelField('err', event.model), 1));
+      if (event.success === false)
+        ops.push(add('mc.err', 1), add(modelField('err', event.model), 1));
       ops.push(...sketchOps(sketch, 'mc.l', event.latencyMs));
       break;
     }

@@ -100,7 +100,11 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
           return;
         }
         const event = parsed.event;
-        if (event.type === 'model_call' && event.cost === undefined && options.costs !== undefined) {
+        if (
+          event.type === 'model_call' &&
+          event.cost === undefined &&
+          options.costs !== undefined
+        ) {
           const cost = options.costs.costOf(event.model, {
             input: event.inputTokens,
             output: event.outputTokens,

@@ -117,53 +117,56 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
   it.each([
     ['cumulative', AggregationTemporalityPreference.CUMULATIVE],
     ['delta', AggregationTemporalityPreference.DELTA],
-  ])('stores Claude Code’s %s counters exactly once and shows what they counted', async (label, temporality) => {
-    const session = `session-${label}`;
-    const cc = claudeCode(session, temporality);
-    cc.tokens('input', 1200);
-    cc.tokens('output', 300);
-    cc.tokens('cacheRead', 5000);
-    cc.tokens('cacheCreation', 800);
-    cc.cost(0.0123);
-    cc.lines('added', 40);
-    cc.lines('removed', 7);
-    const first = await cc.collect();
-    expect((await exported(cc.exporter, first)).code).toBe(ExportResultCode.SUCCESS);
-    cc.tokens('input', 100);
-    cc.lines('added', 2);
-    cc.cost(0.001);
-    const second = await cc.collect();
-    expect((await exported(cc.exporter, second)).code).toBe(ExportResultCode.SUCCESS);
+  ])(
+    'stores Claude Code’s %s counters exactly once and shows what they counted',
+    async (label, temporality) => {
+      const session = `session-${label}`;
+      const cc = claudeCode(session, temporality);
+      cc.tokens('input', 1200);
+      cc.tokens('output', 300);
+      cc.tokens('cacheRead', 5000);
+      cc.tokens('cacheCreation', 800);
+      cc.cost(0.0123);
+      cc.lines('added', 40);
+      cc.lines('removed', 7);
+      const first = await cc.collect();
+      expect((await exported(cc.exporter, first)).code).toBe(ExportResultCode.SUCCESS);
+      cc.tokens('input', 100);
+      cc.lines('added', 2);
+      cc.cost(0.001);
+      const second = await cc.collect();
+      expect((await exported(cc.exporter, second)).code).toBe(ExportResultCode.SUCCESS);
 
-    const page = await series(ACME);
-    expect(totals(page, session)).toEqual({
-      'claude_code.token.usage input': 1300,
-      'claude_code.token.usage output': 300,
-      'claude_code.token.usage cacheRead': 5000,
-      'claude_code.token.usage cacheCreation': 800,
-      'claude_code.cost.usage': expect.closeTo(0.0133, 12),
-      'claude_code.lines_of_code.count added': 42,
-      'claude_code.lines_of_code.count removed': 7,
-    });
-    const input = page.series.find(
-      (s) => s.attributes['session.id'] === session && s.attributes.type === 'input',
-    )!;
-    expect(input).toMatchObject({
-      kind: 'sum',
-      unit: 'tokens',
-      temporality: label,
-      monotonic: true,
-      resource: { 'service.name': 'claude-code', 'service.version': '2.0.14' },
-      attributes: { model: 'claude-sonnet-4-5-20250929', 'organization.id': 'org-1' },
-    });
+      const page = await series(ACME);
+      expect(totals(page, session)).toEqual({
+        'claude_code.token.usage input': 1300,
+        'claude_code.token.usage output': 300,
+        'claude_code.token.usage cacheRead': 5000,
+        'claude_code.token.usage cacheCreation': 800,
+        'claude_code.cost.usage': expect.closeTo(0.0133, 12),
+        'claude_code.lines_of_code.count added': 42,
+        'claude_code.lines_of_code.count removed': 7,
+      });
+      const input = page.series.find(
+        (s) => s.attributes['session.id'] === session && s.attributes.type === 'input',
+      )!;
+      expect(input).toMatchObject({
+        kind: 'sum',
+        unit: 'tokens',
+        temporality: label,
+        monotonic: true,
+        resource: { 'service.name': 'claude-code', 'service.version': '2.0.14' },
+        attributes: { model: 'claude-sonnet-4-5-20250929', 'organization.id': 'org-1' },
+      });
 
-    // The same batches again, in any order: nothing changes.
-    expect((await exported(cc.exporter, second)).code).toBe(ExportResultCode.SUCCESS);
-    expect((await exported(cc.exporter, first)).code).toBe(ExportResultCode.SUCCESS);
-    const again = await series(ACME);
-    expect(again.series).toEqual(page.series);
-    await cc.provider.shutdown();
-  });
+      // The same batches again, in any order: nothing changes.
+      expect((await exported(cc.exporter, second)).code).toBe(ExportResultCode.SUCCESS);
+      expect((await exported(cc.exporter, first)).code).toBe(ExportResultCode.SUCCESS);
+      const again = await series(ACME);
+      expect(again.series).toEqual(page.series);
+      await cc.provider.shutdown();
+    },
+  );
 
   it('answers the one metric asked for', async () => {
     const page = await series(ACME, 'claude_code.cost.usage');
@@ -233,7 +236,10 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
             scopeMetrics: [
               {
                 metrics: [
-                  { name: 'rpc.latency', summary: { dataPoints: [{ timeUnixNano: '1', count: 1 }] } },
+                  {
+                    name: 'rpc.latency',
+                    summary: { dataPoints: [{ timeUnixNano: '1', count: 1 }] },
+                  },
                   { name: 'no.time', gauge: { dataPoints: [{ asDouble: 1 }] } },
                 ],
               },
@@ -247,6 +253,8 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
     };
     expect(answer.partialSuccess.rejectedDataPoints).toBe('2');
     expect(answer.partialSuccess.errorMessage).toContain('summary data points are not stored');
-    expect(answer.partialSuccess.errorMessage).toContain('no.time: data point has no valid timeUnixNano');
+    expect(answer.partialSuccess.errorMessage).toContain(
+      'no.time: data point has no valid timeUnixNano',
+    );
   });
 });

@@ -182,7 +182,12 @@ export const CLAUDE_CODE_FIGURES = {
   cost: 0.0123 + (2000 * 1 + 400 * 5 + 10_000 * 0.1 + 1000 * 1.25) / 1e6,
   byModel: [
     { model: 'claude-sonnet-4-5-20250929', count: 2, errors: 1, cacheReadTokens: 5000 },
-    { model: 'claude-haiku-4-5-20251001', count: 1, cacheReadTokens: 10_000, cacheWriteTokens: 1000 },
+    {
+      model: 'claude-haiku-4-5-20251001',
+      count: 1,
+      cacheReadTokens: 10_000,
+      cacheWriteTokens: 1000,
+    },
   ],
   suggestions: { accepted: 1, rejected: 1, acceptanceRate: 0.5 },
   tools: { calls: 2, successes: 1 },

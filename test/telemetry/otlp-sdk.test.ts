@@ -85,8 +85,14 @@ describe('OTLP from the OpenTelemetry JS SDK exporters', () => {
     expect(first.modelCalls).toMatchObject(GEN_AI_FIGURES.modelCalls);
     expect(first.modelCalls.cost).toBeCloseTo(GEN_AI_FIGURES.cost, 12);
     expect(first.modelCalls.byModel).toEqual([
-      expect.objectContaining({ ...GEN_AI_FIGURES.byModel[0], cost: expect.closeTo(4525 / 1e6, 12) }),
-      expect.objectContaining({ ...GEN_AI_FIGURES.byModel[1], cost: expect.closeTo(900 / 1e6, 12) }),
+      expect.objectContaining({
+        ...GEN_AI_FIGURES.byModel[0],
+        cost: expect.closeTo(4525 / 1e6, 12),
+      }),
+      expect.objectContaining({
+        ...GEN_AI_FIGURES.byModel[1],
+        cost: expect.closeTo(900 / 1e6, 12),
+      }),
     ]);
     expect(first.byAgent).toEqual([
       expect.objectContaining({

@@ -151,7 +151,7 @@ function countsOf(list: unknown): number[] | undefined {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list) || list.length > MAX_ATTRIBUTES) return undefined;
   const counts = list.map(countOf);
-  return counts.every((c) => c !== undefined) ? (counts as number[]) : undefined;
+  return counts.every((c) => c !== undefined) ? counts : undefined;
 }
 
 function bucketsOf(value: unknown): Buckets | undefined {
@@ -162,10 +162,7 @@ function bucketsOf(value: unknown): Buckets | undefined {
 }
 
 /** The point's times and value, or why it cannot be stored. */
-function pointOf(
-  kind: SeriesKind,
-  point: unknown,
-): Omit<SeriesPoint, 'seriesId'> | string {
+function pointOf(kind: SeriesKind, point: unknown): Omit<SeriesPoint, 'seriesId'> | string {
   const flags = numberOf(fieldOf(point, 'flags')) ?? 0;
   if ((flags & NO_RECORDED_VALUE) !== 0) return 'data point flagged NO_RECORDED_VALUE';
   const timeNs = nanos(fieldOf(point, 'timeUnixNano'));

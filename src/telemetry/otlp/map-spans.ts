@@ -77,11 +77,11 @@ function mapSpan(
     // Spans carry no cost: the telemetry service prices the tokens (src/telemetry/cost.ts).
     return [
       {
-      type: 'model_call',
-      eventId,
-      ts,
-      agentId,
-      sessionId,
+        type: 'model_call',
+        eventId,
+        ts,
+        agentId,
+        sessionId,
         model: clip(model),
         kind: operation,
         latencyMs: durationMs,

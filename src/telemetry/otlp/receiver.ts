@@ -79,7 +79,6 @@ function decode(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): Recor
   return parsed as Record<string, unknown>;
 }
 
-
 export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const registers = options.registry === undefined ? [] : [options.registry];
   const items = new Counter({
@@ -117,8 +116,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
         mapped = metrics;
         rejected = await options.series.write(tenantId, metrics);
       } else {
-        const events =
-          signal === 'traces' ? mapSpans(request) : mapLogs(request);
+        const events = signal === 'traces' ? mapSpans(request) : mapLogs(request);
         mapped = events;
         rejected = await ingest(tenantId, events);
       }

@@ -204,7 +204,10 @@ describe('seriesSteps', () => {
             value: already,
           });
           const result = seriesSteps(s, FROM, FROM + 60, 1);
-          const summed = result.points.reduce((acc, p) => acc + (p.value as { value: number }).value, 0);
+          const summed = result.points.reduce(
+            (acc, p) => acc + (p.value as { value: number }).value,
+            0,
+          );
           expect(summed).toBe(counted);
           if (steps.length > 0) expect(result.total).toEqual({ value: counted, last: value });
         },
