@@ -39,8 +39,12 @@ import { createModelCallRecorder } from './telemetry/model-calls.js';
 import { registerTelemetryGauges } from './telemetry/prometheus.js';
 import { createTelemetryService, type TelemetryService } from './telemetry/service.js';
 import { createTelemetryWorkers } from './telemetry/workers.js';
-import { createCostTable, parseModelPrices } from './telemetry/otlp/cost.js';
+import { createCostTable, parseModelPrices } from './telemetry/cost.js';
 import { createOtlpReceiver, type OtlpReceiver } from './telemetry/otlp/receiver.js';
+import {
+  createMetricSeriesService,
+  type MetricSeriesService,
+} from './telemetry/otlp/metric-series.js';
 import { createContextService, type ContextService } from './context/context-service.js';
 import { createTokenIdSource, type TokenIdSource } from './context/token-id-source.js';
 import { createTokenizerRegistry, parseTokenizerPaths } from './context/tokenizers/registry.js';
@@ -87,6 +91,8 @@ export interface Runtime {
   readonly telemetry: TelemetryService;
   /** OTLP exports (spans, log records) mapped to telemetry events. */
   readonly otlp: OtlpReceiver;
+  /** OTLP metric series, stored per tenant and read per window. */
+  readonly metricSeries: MetricSeriesService;
   /** Starts workers and periodic jobs (embedded `serve`, and `worker`); API-only nodes skip it. */
   startBackground(): void;
   close(): Promise<void>;
@@ -178,6 +184,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       metrics: telemetryPorts.metrics,
       clock,
       batchMaxEvents: config.telemetryBatchMaxEvents,
+      costs: createCostTable(parseModelPrices(config.modelPrices)),
     });
     const tenants = [...new Set(parseApiKeys(config.apiKeys).values())];
     registerTelemetryGauges({
@@ -186,9 +193,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       tenants: () => (tenants.length > 0 ? tenants : ['default']),
       maxLabelValues: config.metricsMaxLabelValues,
     });
+    const metricSeries = createMetricSeriesService({
+      store: stores.metricSeries,
+      clock,
+      maxSeriesPerTenant: config.otlpMaxSeriesPerTenant,
+    });
     const otlp = createOtlpReceiver({
       service: telemetry,
-      costs: createCostTable(parseModelPrices(config.modelPrices)),
+      series: metricSeries,
       batchMaxEvents: config.telemetryBatchMaxEvents,
       registry: metrics,
     });
@@ -199,6 +211,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       createTelemetryWorkers({
         stream: telemetryPorts.stream,
         metrics: telemetryPorts.metrics,
+        series: stores.metricSeries,
         logger,
         heartbeats,
         consumers: config.telemetryConsumers,
@@ -374,6 +387,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       graph,
       telemetry,
       otlp,
+      metricSeries,
       ingest,
       documentSearch,
       startBackground() {

@@ -32,6 +32,7 @@ import { mcpRoutes } from './mcp-route.js';
 import { forgettingRoutes } from './routes/forgetting.js';
 import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
+import { metricSeriesRoutes } from './routes/metric-series.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { recallRoutes } from './routes/recall.js';
 import { telemetryRoutes } from './routes/telemetry.js';
@@ -115,6 +116,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     telemetryRoutes(runtime.telemetry, { batchMaxBytes: config.telemetryBatchMaxBytes }),
   );
   await app.register(otlpRoutes(runtime.otlp, { maxBytes: config.telemetryBatchMaxBytes }));
+  await app.register(metricSeriesRoutes(runtime.metricSeries));
   await app.register(contextRoutes(runtime.context, runtime.tokenIds));
   await app.register(mcpRoutes(runtime, { version: ENGRAM_VERSION }));
   await app.register(

@@ -4,6 +4,7 @@ import type { DocumentStore } from './document-store.js';
 import type { GraphStore } from './graph-store.js';
 import type { JobQueue } from './job-queue.js';
 import type { MemoryStore } from './memory-store.js';
+import type { MetricSeriesStore } from './metric-series-store.js';
 
 export interface Stores {
   readonly backend: 'sqlite' | 'postgres';
@@ -11,6 +12,8 @@ export interface Stores {
   readonly documentStore: DocumentStore;
   readonly graphStore: GraphStore;
   readonly memoryStore: MemoryStore;
+  /** OTLP metric series (always in the SQL store, with or without Redis). */
+  readonly metricSeries: MetricSeriesStore;
   /** Throws when the database cannot answer; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -42,6 +42,8 @@ const candidate = fc.record(
     latencyMs: anyValue,
     inputTokens: anyValue,
     outputTokens: anyValue,
+    cacheReadTokens: anyValue,
+    cacheWriteTokens: anyValue,
     cost: anyValue,
     success: anyValue,
     kind: anyValue,

@@ -37,6 +37,10 @@ export const modelCallEvent = z.object({
   latencyMs: duration,
   inputTokens: count,
   outputTokens: count,
+  /** Input tokens read from / written to the provider's prompt cache (not in inputTokens). */
+  cacheReadTokens: count.optional(),
+  cacheWriteTokens: count.optional(),
+  /** USD; when absent, the price table (src/telemetry/cost.ts) prices the tokens if it knows the model. */
   cost: cost.optional(),
   /** Defaults to true; a failed call still has a latency and counts as a call. */
   success: z.boolean().optional(),
@@ -113,6 +117,7 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
   switch (r.type) {
     case 'model_call': {
       const { model, latencyMs, inputTokens, outputTokens, cost, success, kind } = r;
+      const { cacheReadTokens, cacheWriteTokens } = r;
       if (
         !isId(model) ||
         !isWithin(latencyMs, MAX_DURATION_MS) ||
@@ -120,6 +125,8 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
         !isCount(outputTokens)
       )
         return undefined;
+      if (cacheReadTokens !== undefined && !isCount(cacheReadTokens)) return undefined;
+      if (cacheWriteTokens !== undefined && !isCount(cacheWriteTokens)) return undefined;
       if (cost !== undefined && !isWithin(cost, MAX_COST)) return undefined;
       if (success !== undefined && typeof success !== 'boolean') return undefined;
       if (kind !== undefined && (typeof kind !== 'string' || kind.length > 40)) return undefined;
@@ -130,6 +137,8 @@ export function fastParseEvent(raw: unknown): TelemetryEvent | undefined {
         latencyMs,
         inputTokens,
         outputTokens,
+        ...(cacheReadTokens === undefined ? {} : { cacheReadTokens }),
+        ...(cacheWriteTokens === undefined ? {} : { cacheWriteTokens }),
         ...(cost === undefined ? {} : { cost }),
         ...(success === undefined ? {} : { success }),
         ...(kind === undefined ? {} : { kind }),

@@ -7,6 +7,27 @@ import { QuantileSketch } from './sketch.js';
 
 export const MINUTE_MS = 60_000;
 
+/**
+ * Per-model fields of a bucket: `m.<figure>:<model>` (calls, errors, input / output / cache
+ * tokens, cost), so the breakdown by model needs no new dimension in any store.
+ */
+export const MODEL_FIGURES = ['n', 'err', 'in', 'out', 'cr', 'cw', 'cost'] as const;
+export type ModelFigure = (typeof MODEL_FIGURES)[number];
+const MODEL_FIELD = /^m\.([a-z]+):(.+)$/s;
+/** Field names are at most 200 characters: the model part is cut to fit. */
+const MODEL_IN_FIELD = 190;
+
+export function modelField(figure: ModelFigure, model: string): string {
+  return `m.${figure}:${model.slice(0, MODEL_IN_FIELD)}`;
+}
+
+/** The figure and model of a per-model field, or undefined for any other field. */
+export function parseModelField(field: string): { figure: ModelFigure; model: string } | undefined {
+  const match = MODEL_FIELD.exec(field);
+  if (match === null || !(MODEL_FIGURES as readonly string[]).includes(match[1]!)) return undefined;
+  return { figure: match[1] as ModelFigure, model: match[2]! };
+}
+
 /** Sketch prefixes: model-call latency, suggestion latency, tool-call duration. */
 export type SketchName = 'mc.l' | 'sg.l' | 'tc.d';
 
@@ -38,12 +59,28 @@ export function foldOf(tenantId: string, event: TelemetryEvent, sketch: Quantile
   let tool = '';
   let endedMinute: number | undefined;
   switch (event.type) {
-    case 'model_call':
-      ops.push(add('mc.n', 1), add('mc.in', event.inputTokens), add('mc.out', event.outputTokens));
-      if (event.cost !== undefined) ops.push(add('mc.cost', event.cost));
-      if (event.success === false) ops.push(add('mc.err', 1));
+    case 'model_call': {
+      const cacheRead = event.cacheReadTokens ?? 0;
+      const cacheWrite = event.cacheWriteTokens ?? 0;
+      ops.push(
+        add('mc.n', 1),
+        add('mc.in', event.inputTokens),
+        add('mc.out', event.outputTokens),
+        add(modelField('n', event.model), 1),
+        add(modelField('in', event.model), event.inputTokens),
+        add(modelField('out', event.model), event.outputTokens),
+      );
+      if (cacheRead > 0)
+        ops.push(add('mc.cr', cacheRead), add(modelField('cr', event.model), cacheRead));
+      if (cacheWrite > 0)
+        ops.push(add('mc.cw', cacheWrite), add(modelField('cw', event.model), cacheWrite));
+      if (event.cost !== undefined)
+        ops.push(add('mc.cost', event.cost), add(modelField('cost', event.model), event.cost));
+      if (event.success === false)
+        ops.push(add('mc.err', 1), add(modelField('err', event.model), 1));
       ops.push(...sketchOps(sketch, 'mc.l', event.latencyMs));
       break;
+    }
     case 'suggestion':
       ops.push(add(`sg.${event.action}`, 1));
       if (event.latencyMs !== undefined) ops.push(...sketchOps(sketch, 'sg.l', event.latencyMs));

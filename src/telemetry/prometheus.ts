@@ -6,6 +6,8 @@
 // rest are folded into the label value "__other__" (never a tenant's name: parseApiKeys reserves
 // it; a tool may be called "other"): counts are summed, success rates recomputed from
 // the sums; quantiles and other ratios, which cannot be merged from the summary, are left out.
+// Models and agents per tenant are capped the same way (most cost, then calls, first); the
+// per-model and per-agent gauges cover the reported tenants (the folded ones are in the totals).
 import { Gauge, type Registry } from 'prom-client';
 import type { StreamStats } from '../ports/event-stream.js';
 import type { Summary, TelemetryService, WindowName } from './service.js';
@@ -44,6 +46,26 @@ export function capTools(tools: readonly ToolCount[], max: number): ToolCount[] 
   return [...kept.values()];
 }
 
+interface Breakdown {
+  label: string;
+  calls: number;
+  cost: number;
+}
+
+/** The `max` entries with most cost (then calls), then one "__other__" with the rest summed. */
+export function capBreakdown(entries: readonly Breakdown[], max: number): Breakdown[] {
+  const ranked = [...entries].sort(
+    (a, b) => b.cost - a.cost || b.calls - a.calls || a.label.localeCompare(b.label),
+  );
+  if (ranked.length <= max) return ranked;
+  const other = { label: OTHER_LABEL, calls: 0, cost: 0 };
+  for (const entry of ranked.slice(max)) {
+    other.calls += entry.calls;
+    other.cost += entry.cost;
+  }
+  return [...ranked.slice(0, max), other];
+}
+
 interface Snapshot {
   at: number;
   /** The reported tenants, most events first. */
@@ -58,6 +80,9 @@ interface OtherTenants {
   modelCalls: number;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cost: number;
   tools: ToolCount[];
 }
 
@@ -70,6 +95,9 @@ function foldTenants(all: Array<[string, Summary]>, max: number) {
     modelCalls: 0,
     inputTokens: 0,
     outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cost: 0,
     tools: [],
   };
   for (const [, s] of rest) {
@@ -77,6 +105,9 @@ function foldTenants(all: Array<[string, Summary]>, max: number) {
     other.modelCalls += s.modelCalls.count;
     other.inputTokens += s.modelCalls.inputTokens;
     other.outputTokens += s.modelCalls.outputTokens;
+    other.cacheReadTokens += s.modelCalls.cacheReadTokens;
+    other.cacheWriteTokens += s.modelCalls.cacheWriteTokens;
+    other.cost += s.modelCalls.cost;
     other.tools.push(...s.tools.byTool);
   }
   return { summaries: ranked.slice(0, max), other };
@@ -194,15 +225,67 @@ export function registerTelemetryGauges(options: TelemetryGaugeOptions): void {
     'Model tokens in the window',
     ['tenant', 'window', 'direction'],
     (set, snap) => {
-      for (const [tenant, s] of snap.summaries) {
-        set({ tenant, window, direction: 'input' }, s.modelCalls.inputTokens);
-        set({ tenant, window, direction: 'output' }, s.modelCalls.outputTokens);
-      }
-      if (snap.other !== undefined) {
-        set({ tenant: OTHER_LABEL, window, direction: 'input' }, snap.other.inputTokens);
-        set({ tenant: OTHER_LABEL, window, direction: 'output' }, snap.other.outputTokens);
-      }
+      const tokens = (tenant: string, t: Omit<OtherTenants, 'tools'>) => {
+        set({ tenant, window, direction: 'input' }, t.inputTokens);
+        set({ tenant, window, direction: 'output' }, t.outputTokens);
+        set({ tenant, window, direction: 'cache_read' }, t.cacheReadTokens);
+        set({ tenant, window, direction: 'cache_write' }, t.cacheWriteTokens);
+      };
+      for (const [tenant, s] of snap.summaries)
+        tokens(tenant, { ...s.modelCalls, events: s.events, modelCalls: s.modelCalls.count });
+      if (snap.other !== undefined) tokens(OTHER_LABEL, snap.other);
     },
+  );
+  gauge(
+    'engram_telemetry_cost_usd',
+    'Model call cost in the window, USD (reported or priced from the model price table)',
+    ['tenant', 'window'],
+    perTenant(
+      (s) => s.modelCalls.cost,
+      (o) => o.cost,
+    ),
+  );
+  const perModel = (set: Setter, snap: Snapshot, value: (b: Breakdown) => number) => {
+    for (const [tenant, s] of snap.summaries) {
+      const models = s.modelCalls.byModel.map((m) => ({
+        label: m.model,
+        calls: m.count,
+        cost: m.cost,
+      }));
+      for (const m of capBreakdown(models, maxLabelValues))
+        set({ tenant, window, model: m.label }, value(m));
+    }
+  };
+  const perAgent = (set: Setter, snap: Snapshot, value: (b: Breakdown) => number) => {
+    for (const [tenant, s] of snap.summaries) {
+      const agents = s.byAgent.map((a) => ({ label: a.agentId, calls: a.count, cost: a.cost }));
+      for (const a of capBreakdown(agents, maxLabelValues))
+        set({ tenant, window, agent: a.label }, value(a));
+    }
+  };
+  gauge(
+    'engram_telemetry_model_cost_usd',
+    'Model call cost in the window per model, USD',
+    ['tenant', 'window', 'model'],
+    (set, snap) => perModel(set, snap, (m) => m.cost),
+  );
+  gauge(
+    'engram_telemetry_model_calls_by_model',
+    'Model calls in the window per model',
+    ['tenant', 'window', 'model'],
+    (set, snap) => perModel(set, snap, (m) => m.calls),
+  );
+  gauge(
+    'engram_telemetry_agent_cost_usd',
+    'Model call cost in the window per agent, USD',
+    ['tenant', 'window', 'agent'],
+    (set, snap) => perAgent(set, snap, (a) => a.cost),
+  );
+  gauge(
+    'engram_telemetry_model_calls_by_agent',
+    'Model calls in the window per agent',
+    ['tenant', 'window', 'agent'],
+    (set, snap) => perAgent(set, snap, (a) => a.calls),
   );
   gauge(
     'engram_telemetry_acceptance_rate',

@@ -4,7 +4,8 @@ import { AppError, isAppError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { DeadLetterPage, EventStream, StreamStats } from '../ports/event-stream.js';
 import type { MetricStore } from '../ports/metric-store.js';
-import { parseEvent, type EventRejection } from './events.js';
+import type { CostTable } from './cost.js';
+import { MAX_COST, parseEvent, type EventRejection } from './events.js';
 import { minuteOf } from './fold-ops.js';
 import { DEFAULT_RELATIVE_ACCURACY } from './sketch.js';
 import { computeFigures, computeSeries, type MetricFigures, type SeriesPoint } from './summary.js';
@@ -21,6 +22,8 @@ export interface TelemetryServiceOptions {
   batchMaxEvents: number;
   eventMaxBytes?: number;
   relativeAccuracy?: number;
+  /** Prices model calls that come without a cost. */
+  costs?: CostTable;
 }
 
 export interface IngestResult {
@@ -96,7 +99,21 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
           rejected.push({ index, code: 'VALIDATION_FAILED', message: parsed.message });
           return;
         }
-        const payload = JSON.stringify(parsed.event);
+        const event = parsed.event;
+        if (
+          event.type === 'model_call' &&
+          event.cost === undefined &&
+          options.costs !== undefined
+        ) {
+          const cost = options.costs.costOf(event.model, {
+            input: event.inputTokens,
+            output: event.outputTokens,
+            cacheRead: event.cacheReadTokens ?? 0,
+            cacheWrite: event.cacheWriteTokens ?? 0,
+          });
+          if (cost !== undefined) event.cost = Math.min(cost, MAX_COST);
+        }
+        const payload = JSON.stringify(event);
         if (Buffer.byteLength(payload) > eventMaxBytes) {
           rejected.push({
             index,

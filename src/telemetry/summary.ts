@@ -2,7 +2,7 @@
 // shared by the HTTP summary, the time series and the Prometheus gauges. The productivity score
 // is documented in docs/telemetry.md; keep the two in step.
 import type { BucketFields, SessionFields } from '../ports/metric-store.js';
-import { addSketchFields, type SketchName } from './fold-ops.js';
+import { addSketchFields, parseModelField, type SketchName } from './fold-ops.js';
 import { QuantileSketch } from './sketch.js';
 
 export interface LatencyFigures {
@@ -23,16 +23,32 @@ export interface ToolFigures {
   durationMs: LatencyFigures;
 }
 
+/** Calls, tokens and cost of model calls (per model, per agent, or all). */
+export interface CallFigures {
+  count: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** USD: reported by the source or priced from the model price table. */
+  cost: number;
+}
+
+export interface AgentFigures extends CallFigures {
+  agentId: string;
+  events: number;
+  toolCalls: number;
+}
+
 export interface MetricFigures {
   events: number;
-  modelCalls: {
-    count: number;
-    errors: number;
-    inputTokens: number;
-    outputTokens: number;
-    cost: number;
+  modelCalls: CallFigures & {
     latencyMs: LatencyFigures;
+    byModel: Array<CallFigures & { model: string }>;
   };
+  /** Every agent with events in the window, most cost first. */
+  byAgent: AgentFigures[];
   suggestions: {
     shown: number;
     accepted: number;
@@ -111,6 +127,45 @@ export function productivityScore(
   return weight === 0 ? null : (100 * total) / weight;
 }
 
+const CALL_FIELD_OF = {
+  n: 'count',
+  err: 'errors',
+  in: 'inputTokens',
+  out: 'outputTokens',
+  cr: 'cacheReadTokens',
+  cw: 'cacheWriteTokens',
+  cost: 'cost',
+} as const satisfies Record<string, keyof CallFigures>;
+
+function emptyCalls(): CallFigures {
+  return {
+    count: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cost: 0,
+  };
+}
+
+function callsOf(sum: (field: string) => number): CallFigures {
+  return {
+    count: sum('mc.n'),
+    errors: sum('mc.err'),
+    inputTokens: sum('mc.in'),
+    outputTokens: sum('mc.out'),
+    cacheReadTokens: sum('mc.cr'),
+    cacheWriteTokens: sum('mc.cw'),
+    cost: sum('mc.cost'),
+  };
+}
+
+function addCalls(into: CallFigures, value: (field: string) => number): void {
+  const calls = callsOf(value);
+  for (const key of Object.keys(calls) as Array<keyof CallFigures>) into[key] += calls[key];
+}
+
 export function computeFigures(
   buckets: BucketFields[],
   sessions: SessionFields[],
@@ -143,6 +198,30 @@ export function computeFigures(
     })
     .sort((a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool));
 
+  const byModel = new Map<string, CallFigures & { model: string }>();
+  const byAgent = new Map<string, AgentFigures>();
+  for (const bucket of buckets) {
+    const f = bucket.fields;
+    let agent = byAgent.get(bucket.agentId);
+    if (agent === undefined) {
+      agent = { agentId: bucket.agentId, events: 0, toolCalls: 0, ...emptyCalls() };
+      byAgent.set(bucket.agentId, agent);
+    }
+    addCalls(agent, (field) => f[field] ?? 0);
+    agent.events += f['ev'] ?? 0;
+    agent.toolCalls += f['tc.n'] ?? 0;
+    for (const [field, value] of Object.entries(f)) {
+      const parsed = parseModelField(field);
+      if (parsed === undefined) continue;
+      let model = byModel.get(parsed.model);
+      if (model === undefined) {
+        model = { model: parsed.model, ...emptyCalls() };
+        byModel.set(parsed.model, model);
+      }
+      model[CALL_FIELD_OF[parsed.figure]] += value;
+    }
+  }
+
   const accepted = sum('sg.accepted');
   const rejected = sum('sg.rejected');
   const toolCalls = sum('tc.n');
@@ -170,13 +249,15 @@ export function computeFigures(
   return {
     events: sum('ev'),
     modelCalls: {
-      count: sum('mc.n'),
-      errors: sum('mc.err'),
-      inputTokens: sum('mc.in'),
-      outputTokens: sum('mc.out'),
-      cost: sum('mc.cost'),
+      ...callsOf(sum),
       latencyMs: latencyFigures(sketchOf('mc.l', buckets)),
+      byModel: [...byModel.values()].sort(
+        (a, b) => b.cost - a.cost || b.count - a.count || a.model.localeCompare(b.model),
+      ),
     },
+    byAgent: [...byAgent.values()].sort(
+      (a, b) => b.cost - a.cost || b.events - a.events || a.agentId.localeCompare(b.agentId),
+    ),
     suggestions: {
       shown: sum('sg.shown'),
       accepted,
@@ -206,6 +287,11 @@ export interface SeriesPoint {
   start: string;
   events: number;
   modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cost: number;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   latencyP99Ms: number | null;
@@ -246,6 +332,11 @@ export function computeSeries(
       start: new Date(step * stepMinutes * 60_000).toISOString(),
       events: sum('ev'),
       modelCalls: sum('mc.n'),
+      inputTokens: sum('mc.in'),
+      outputTokens: sum('mc.out'),
+      cacheReadTokens: sum('mc.cr'),
+      cacheWriteTokens: sum('mc.cw'),
+      cost: sum('mc.cost'),
       latencyP50Ms: figures.p50,
       latencyP95Ms: figures.p95,
       latencyP99Ms: figures.p99,

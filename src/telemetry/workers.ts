@@ -7,6 +7,7 @@ import type { Logger } from '../domain/logger.js';
 import type { Heartbeats } from '../jobs/heartbeats.js';
 import { runEvery, type PeriodicJob } from '../jobs/periodic.js';
 import type { EventStream } from '../ports/event-stream.js';
+import type { MetricSeriesStore } from '../ports/metric-series-store.js';
 import type { MetricStore } from '../ports/metric-store.js';
 import { createTelemetryConsumer, type TelemetryConsumer } from './consumer.js';
 import { minuteOf } from './fold-ops.js';
@@ -14,6 +15,8 @@ import { minuteOf } from './fold-ops.js';
 export interface TelemetryWorkersOptions {
   stream: EventStream;
   metrics: MetricStore;
+  /** OTLP metric series, pruned with the metrics (points and series past retention). */
+  series?: MetricSeriesStore;
   logger: Logger;
   heartbeats: Heartbeats;
   consumers: number;
@@ -51,6 +54,7 @@ export function createTelemetryWorkers(options: TelemetryWorkersOptions): {
             processedBeforeMs: now - dedupTtlSeconds * 1000,
             minuteBefore: minuteOf(now - retentionSeconds * 1000),
           });
+          await options.series?.prune(now - retentionSeconds * 1000);
         },
       });
       for (let i = 1; i <= options.consumers; i += 1) {

@@ -134,6 +134,49 @@ describe('/metrics', () => {
     expect(labelValues(body, 'engram_telemetry_tool_success_rate', 'tool').size).toBe(7);
   });
 
+  it('gives cost per model and per agent, models and agents past the cap folded with their sums', async () => {
+    const { app, runtime } = await start({ ENGRAM_METRICS_MAX_LABEL_VALUES: '3' });
+    runtime.startBackground();
+    const now = Date.now();
+    // Eight models and eight agents; gpt-4o is priced from the table ($2.5 / $10 per million).
+    const events = Array.from({ length: 16 }, (_, i) => ({
+      type: 'model_call',
+      eventId: `m${i}`,
+      ts: now - 1000,
+      sessionId: 's1',
+      agentId: `agent-${i % 8}`,
+      model: i < 8 ? `custom-model-${i}` : 'gpt-4o',
+      latencyMs: 100,
+      inputTokens: 1_000_000,
+      outputTokens: 0,
+      ...(i < 8 ? { cost: i + 1 } : {}),
+    }));
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/events', payload: { events } })).statusCode,
+    ).toBe(202);
+    await until(
+      async () =>
+        (await app.inject({ url: '/v1/metrics/summary?window=5m' })).json<{ events: number }>()
+          .events,
+      (count) => count === 16,
+    );
+    const body = (await app.inject({ url: '/metrics' })).body;
+    const sum = (gauge: string) =>
+      [...body.matchAll(new RegExp(`^${gauge}\\{[^}]*\\} ([\\d.e+-]+)$`, 'gm'))].reduce(
+        (acc, match) => acc + Number(match[1]),
+        0,
+      );
+    const total = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 8 * 2.5;
+    expect(labelValues(body, 'engram_telemetry_model_cost_usd', 'model')).toEqual(
+      new Set(['gpt-4o', 'custom-model-7', 'custom-model-6', '__other__']),
+    );
+    expect(sum('engram_telemetry_model_cost_usd')).toBeCloseTo(total, 9);
+    expect(sum('engram_telemetry_model_calls_by_model')).toBe(16);
+    expect(labelValues(body, 'engram_telemetry_agent_cost_usd', 'agent').size).toBe(4);
+    expect(sum('engram_telemetry_agent_cost_usd')).toBeCloseTo(total, 9);
+    expect(sum('engram_telemetry_cost_usd')).toBeCloseTo(total, 9);
+  });
+
   it('folds tenants past the cap into "__other__", apart from a tenant named "other"', async () => {
     const keys = ['other', 'tenant0', 'tenant1', 'tenant2']
       .map((tenant, i) => `key-for-tenant-${i}-0123456789:${tenant}`)

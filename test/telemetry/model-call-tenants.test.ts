@@ -1,7 +1,7 @@
 // Engram's own model calls are telemetry of the tenant they ran for (issue #17, item 12): the
 // recorder attributes each call to the tenant scope it was made in, and the HTTP app, jobs and
 // background memory work set that scope — so acme's recall shows in acme's figures, not in
-// tenant `default`'s nor umbrella's.
+// tenant `default`'s nor umbrella's — and priced from the model price table.
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
@@ -16,6 +16,7 @@ import {
   UMBRELLA,
   type TestApp,
 } from '../support/runtime.js';
+import { startHashingEmbeddingServer } from '../support/hashing-embedding-server.js';
 import { openTempSqliteTelemetry, until } from './backends.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -95,5 +96,47 @@ describe("model-call telemetry goes to the caller's tenant", () => {
       agentId: 'engram',
     });
     expect(defaults.modelCalls.count).toBe(0);
+  });
+
+  it('prices calls to an OpenAI-compatible embedder from the price table, for the tenant', async () => {
+    const server = await startHashingEmbeddingServer();
+    cleanups.push(() => server.close());
+    const fixture: TestApp = await createTestApp({
+      env: {
+        ...server.env,
+        ENGRAM_API_KEYS: TWO_TENANT_API_KEYS,
+        // $1000 per million input tokens: one token costs $0.001.
+        ENGRAM_MODEL_PRICES: JSON.stringify({ hashing: { input: 1000, output: 0 } }),
+      },
+    });
+    cleanups.push(() => fixture.dispose());
+    fixture.runtime.startBackground();
+    const recalled = await fixture.app.inject({
+      method: 'POST',
+      url: '/v1/recall',
+      headers: ACME,
+      payload: { query: 'Where did Melanie go camping?' },
+    });
+    expect(recalled.statusCode).toBe(200);
+    const acme = await until(
+      async () =>
+        (
+          await fixture.app.inject({
+            url: '/v1/metrics/summary?window=5m&agentId=engram',
+            headers: ACME,
+          })
+        ).json<Summary>(),
+      (s) => s.modelCalls.count > 0,
+      15_000,
+    );
+    const tokens = acme.modelCalls.inputTokens;
+    expect(tokens).toBeGreaterThan(0);
+    expect(acme.modelCalls.cost).toBeCloseTo(tokens * 0.001, 12);
+    expect(acme.modelCalls.byModel).toEqual([
+      expect.objectContaining({ model: 'openai:hashing', inputTokens: tokens }),
+    ]);
+    expect(acme.byAgent).toEqual([
+      expect.objectContaining({ agentId: 'engram', cost: expect.closeTo(tokens * 0.001, 12) }),
+    ]);
   });
 });

@@ -3,6 +3,7 @@
 // type, a 50 MB body, a gzip bomb, 10⁵ attributes, AnyValue nested 10⁵ deep) refused with a clear
 // 400/413 while nothing of them is stored and the good exports around them are folded.
 import { gzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/telemetry/service.js';
 import {
@@ -73,6 +74,25 @@ async function post(
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const PROTO_HEADERS = { 'content-type': 'application/x-protobuf' };
+
+// google.rpc.Status as the spec defines it, to read protobuf error answers.
+const STATUS = new protobuf.Type('Status')
+  .add(new protobuf.Field('code', 1, 'int32'))
+  .add(new protobuf.Field('message', 2, 'string'));
+
+/** The google.rpc.Status of an error answer, in whichever encoding it came. */
+function statusOf(response: { headers: Record<string, unknown>; rawPayload: Buffer }) {
+  if (String(response.headers['content-type']).startsWith('application/x-protobuf'))
+    return STATUS.toObject(STATUS.decode(response.rawPayload)) as { code: number; message: string };
+  const json = JSON.parse(response.rawPayload.toString('utf8')) as {
+    code: number;
+    message: string;
+    error: { message: string };
+  };
+  // Engram's error body stays beside the Status fields.
+  expect(json.message).toContain(json.error.message);
+  return json;
+}
 
 async function foldedSummary(t: TestApp, tenant: string, tools: number): Promise<Summary> {
   return until(
@@ -283,8 +303,12 @@ describe('OTLP receiver', () => {
         name: c.name,
         status: c.status,
       });
-      expect(response.json<{ error: { message: string } }>().error.message, c.name).toMatch(
-        c.message,
+      const status = statusOf(response);
+      expect(status.message, c.name).toMatch(c.message);
+      // INVALID_ARGUMENT for every refused export (400 and 413).
+      expect(status.code, c.name).toBe(3);
+      expect(String(response.headers['content-type']), c.name).toContain(
+        c.headers['content-type'] === 'application/x-protobuf' ? 'application/x-protobuf' : 'json',
       );
     }
     // Nothing of them reached the stream; a good export after them is folded alone.
@@ -319,6 +343,7 @@ describe('OTLP receiver', () => {
     const refused = await post(t.app, body, JSON_HEADERS);
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('2');
+    expect(statusOf(refused).code).toBe(14); // UNAVAILABLE
     t.runtime.startBackground();
     await until(
       () => t.runtime.telemetry.summary('acme', { window: '1h', agentId: 'filler' }),

@@ -41,7 +41,14 @@ export function genAiSpans(): ReadableSpan[] {
     startTime: T0,
     attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.conversation.id': 'conv-1' },
   });
-  const chat = (model: string, input: number, output: number, at: number, failed = false) => {
+  const chat = (
+    model: string,
+    input: number,
+    output: number,
+    at: number,
+    failed = false,
+    cached = 0,
+  ) => {
     const span = tracer.startSpan(`chat ${model}`, {
       startTime: at,
       attributes: {
@@ -51,13 +58,14 @@ export function genAiSpans(): ReadableSpan[] {
         'gen_ai.usage.input_tokens': input,
         'gen_ai.usage.output_tokens': output,
         'gen_ai.conversation.id': 'conv-1',
+        ...(cached > 0 ? { 'gen_ai.usage.cache_read.input_tokens': cached } : {}),
       },
     });
     if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: 'rate limited' });
     span.end(at + 250);
   };
   chat('gpt-4o', 1000, 200, T0 + 1000);
-  chat('gpt-4o-mini', 3000, 500, T0 + 2000);
+  chat('gpt-4o-mini', 3000, 500, T0 + 2000, false, 2000);
   chat('gpt-4o', 10, 0, T0 + 3000, true);
   const tool = tracer.startSpan('execute_tool get_weather', {
     startTime: T0 + 4000,
@@ -109,6 +117,8 @@ export function claudeCodeRecords(): ReadableLogRecord[] {
     duration_ms: '600',
     input_tokens: '2000',
     output_tokens: '400',
+    cache_read_tokens: '10000',
+    cache_creation_tokens: '1000',
   });
   emit('api_error', T0 + 3000, {
     model: 'claude-sonnet-4-5-20250929',
@@ -137,9 +147,21 @@ export function claudeCodeRecords(): ReadableLogRecord[] {
 
 /** What the summary of agent travel-agent shows once genAiSpans() is folded. */
 export const GEN_AI_FIGURES = {
-  modelCalls: { count: 3, errors: 1, inputTokens: 4010, outputTokens: 700 },
-  // gpt-4o: 1000·2.5 + 200·10 + 10·2.5; gpt-4o-mini: 3000·0.15 + 500·0.6 (USD per million)
-  cost: (2500 + 2000 + 25 + 450 + 300) / 1e6,
+  modelCalls: {
+    count: 3,
+    errors: 1,
+    inputTokens: 4010,
+    outputTokens: 700,
+    cacheReadTokens: 2000,
+    cacheWriteTokens: 0,
+  },
+  // gpt-4o: 1000·2.5 + 200·10 + 10·2.5; gpt-4o-mini: 3000·0.15 + 500·0.6 + 2000 cached·0.075
+  // (USD per million)
+  cost: (2500 + 2000 + 25 + 450 + 300 + 150) / 1e6,
+  byModel: [
+    { model: 'gpt-4o', count: 2, errors: 1, inputTokens: 1010, cost: 4525 / 1e6 },
+    { model: 'gpt-4o-mini', count: 1, errors: 0, cacheReadTokens: 2000, cost: 900 / 1e6 },
+  ],
   tools: { calls: 1, successes: 1 },
   sessions: { started: 1, ended: 1, meanDurationMs: 60_000 },
 };
@@ -147,9 +169,26 @@ export const GEN_AI_FIGURES = {
 /** What the summary of agent claude-code shows once claudeCodeRecords() is folded. */
 export const CLAUDE_CODE_FIGURES = {
   events: 8,
-  modelCalls: { count: 3, errors: 1, inputTokens: 3200, outputTokens: 700 },
-  // cost_usd as reported, plus claude-haiku-4-5 from the price table ($1 / $5 per million).
-  cost: 0.0123 + (2000 * 1 + 400 * 5) / 1e6,
+  modelCalls: {
+    count: 3,
+    errors: 1,
+    inputTokens: 3200,
+    outputTokens: 700,
+    cacheReadTokens: 15_000,
+    cacheWriteTokens: 1000,
+  },
+  // cost_usd as reported, plus claude-haiku-4-5 from the price table ($1 / $5 per million,
+  // cache reads $0.10, cache writes $1.25).
+  cost: 0.0123 + (2000 * 1 + 400 * 5 + 10_000 * 0.1 + 1000 * 1.25) / 1e6,
+  byModel: [
+    { model: 'claude-sonnet-4-5-20250929', count: 2, errors: 1, cacheReadTokens: 5000 },
+    {
+      model: 'claude-haiku-4-5-20251001',
+      count: 1,
+      cacheReadTokens: 10_000,
+      cacheWriteTokens: 1000,
+    },
+  ],
   suggestions: { accepted: 1, rejected: 1, acceptanceRate: 0.5 },
   tools: { calls: 2, successes: 1 },
   sessions: { started: 1 },

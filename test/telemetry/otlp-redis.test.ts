@@ -112,6 +112,8 @@ describe.skipIf(!hasRedis)('OTLP through Redis with two engram worker processes'
     );
     expect(claude.modelCalls).toMatchObject(CLAUDE_CODE_FIGURES.modelCalls);
     expect(claude.modelCalls.cost).toBeCloseTo(CLAUDE_CODE_FIGURES.cost, 12);
+    // The per-model fields fold through Redis hashes like every other field.
+    expect(claude.modelCalls.byModel).toMatchObject(CLAUDE_CODE_FIGURES.byModel);
     expect(claude.suggestions).toMatchObject(CLAUDE_CODE_FIGURES.suggestions);
     expect(claude.tools).toMatchObject(CLAUDE_CODE_FIGURES.tools);
     expect(claude.sessions).toMatchObject(CLAUDE_CODE_FIGURES.sessions);

@@ -7,6 +7,7 @@ import { createPostgresDocumentStore } from './document-store.js';
 import { createPostgresGraphStore } from './graph-store.js';
 import { createPostgresJobQueue } from './job-queue.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { createPostgresMetricSeriesStore } from './metric-series-store.js';
 
 export async function createPostgresStores(
   config: Config & { databaseUrl: string },
@@ -30,6 +31,7 @@ export async function createPostgresStores(
     memoryStore: new PostgresMemoryStore(pool),
     documentStore: createPostgresDocumentStore({ pool, clock }),
     graphStore: createPostgresGraphStore(pool),
+    metricSeries: createPostgresMetricSeriesStore(pool),
     ping: async () => {
       await pool.query('SELECT 1');
     },

@@ -7,6 +7,7 @@ import { createSqliteDocumentStore } from './document-store.js';
 import { createSqliteGraphStore } from './graph-store.js';
 import { createSqliteJobQueue } from './job-queue.js';
 import { SqliteMemoryStore } from './memory-store.js';
+import { createSqliteMetricSeriesStore } from './metric-series-store.js';
 import { join, resolve } from 'node:path';
 
 export function sqlitePathFor(config: Config): string {
@@ -26,6 +27,7 @@ export function createSqliteStores(config: Config, clock: Clock): Stores {
     memoryStore: new SqliteMemoryStore(db),
     documentStore: createSqliteDocumentStore({ db, clock }),
     graphStore: createSqliteGraphStore(db),
+    metricSeries: createSqliteMetricSeriesStore(db),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },

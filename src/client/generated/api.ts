@@ -1581,6 +1581,11 @@ export interface paths {
                                 errors: number;
                                 inputTokens: number;
                                 outputTokens: number;
+                                /** @description Input tokens read from the prompt cache */
+                                cacheReadTokens: number;
+                                /** @description Input tokens written to the prompt cache */
+                                cacheWriteTokens: number;
+                                /** @description USD: as reported, else priced from the model price table */
                                 cost: number;
                                 latencyMs: {
                                     count: number;
@@ -1591,7 +1596,37 @@ export interface paths {
                                     max: number | null;
                                     mean: number | null;
                                 };
+                                /** @description Per model, most cost first */
+                                byModel: {
+                                    model: string;
+                                    count: number;
+                                    errors: number;
+                                    inputTokens: number;
+                                    outputTokens: number;
+                                    /** @description Input tokens read from the prompt cache */
+                                    cacheReadTokens: number;
+                                    /** @description Input tokens written to the prompt cache */
+                                    cacheWriteTokens: number;
+                                    /** @description USD: as reported, else priced from the model price table */
+                                    cost: number;
+                                }[];
                             };
+                            /** @description Per agent (agentId; service.name or gen_ai.agent.name for OTLP), most cost first */
+                            byAgent: {
+                                agentId: string;
+                                events: number;
+                                toolCalls: number;
+                                count: number;
+                                errors: number;
+                                inputTokens: number;
+                                outputTokens: number;
+                                /** @description Input tokens read from the prompt cache */
+                                cacheReadTokens: number;
+                                /** @description Input tokens written to the prompt cache */
+                                cacheWriteTokens: number;
+                                /** @description USD: as reported, else priced from the model price table */
+                                cost: number;
+                            }[];
                             suggestions: {
                                 shown: number;
                                 accepted: number;
@@ -1694,6 +1729,11 @@ export interface paths {
                                 start: string;
                                 events: number;
                                 modelCalls: number;
+                                inputTokens: number;
+                                outputTokens: number;
+                                cacheReadTokens: number;
+                                cacheWriteTokens: number;
+                                cost: number;
                                 latencyP50Ms: number | null;
                                 latencyP95Ms: number | null;
                                 latencyP99Ms: number | null;
@@ -1918,6 +1958,152 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/metrics/otlp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OTLP metric series (sums, gauges, histograms) per step over a window.
+         * @description One entry per series (metric name, kind, unit, temporality, resource and point attributes) with data in the window; points only for steps with data, oldest first. Cumulative values become per-step increments (restarts detected from the start time or a falling value). See docs/telemetry.md.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How far back from now */
+                    window?: "5m" | "1h" | "24h" | "7d";
+                    step?: "1m" | "5m" | "1h";
+                    /** @description Only series of this metric */
+                    name?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            window: string;
+                            step: string;
+                            from: string;
+                            to: string;
+                            /** @description Series the tenant holds (all metrics) */
+                            seriesHeld: number;
+                            /** @description ENGRAM_OTLP_MAX_SERIES_PER_TENANT */
+                            maxSeries: number;
+                            series: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "sum" | "gauge" | "histogram" | "exponential_histogram";
+                                unit: string;
+                                /** @enum {string} */
+                                temporality: "delta" | "cumulative" | "unspecified";
+                                monotonic: boolean;
+                                resource: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                attributes: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                total: ({
+                                    /** @description What the sum added in the step (net change if not monotonic) */
+                                    value: number;
+                                    /** @description Latest running total (cumulative sums) */
+                                    last: number | null;
+                                } | {
+                                    last: number;
+                                    min: number;
+                                    max: number;
+                                    mean: number;
+                                    samples: number;
+                                } | {
+                                    count: number;
+                                    sum: number | null;
+                                    /** @description Known for delta points only */
+                                    min: number | null;
+                                    max: number | null;
+                                    bounds: number[];
+                                    /** @description null when the bounds changed in the step */
+                                    counts: number[] | null;
+                                } | {
+                                    count: number;
+                                    sum: number | null;
+                                    /** @description Known for delta points only */
+                                    min: number | null;
+                                    max: number | null;
+                                    scale: number;
+                                    zeroCount: number;
+                                    positive: {
+                                        offset: number;
+                                        counts: number[];
+                                    };
+                                    negative: {
+                                        offset: number;
+                                        counts: number[];
+                                    };
+                                }) | null;
+                                points: {
+                                    start: string;
+                                    value: {
+                                        /** @description What the sum added in the step (net change if not monotonic) */
+                                        value: number;
+                                        /** @description Latest running total (cumulative sums) */
+                                        last: number | null;
+                                    } | {
+                                        last: number;
+                                        min: number;
+                                        max: number;
+                                        mean: number;
+                                        samples: number;
+                                    } | {
+                                        count: number;
+                                        sum: number | null;
+                                        /** @description Known for delta points only */
+                                        min: number | null;
+                                        max: number | null;
+                                        bounds: number[];
+                                        /** @description null when the bounds changed in the step */
+                                        counts: number[] | null;
+                                    } | {
+                                        count: number;
+                                        sum: number | null;
+                                        /** @description Known for delta points only */
+                                        min: number | null;
+                                        max: number | null;
+                                        scale: number;
+                                        zeroCount: number;
+                                        positive: {
+                                            offset: number;
+                                            counts: number[];
+                                        };
+                                        negative: {
+                                            offset: number;
+                                            counts: number[];
+                                        };
+                                    };
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,7 +1,7 @@
 // Settings of agent telemetry: batch bounds, the stream's backlog bound, leases, deliveries
 // before dead-lettering, the dedup window and metric retention.
 import { z } from 'zod';
-import { parseModelPrices } from '../../telemetry/otlp/cost.js';
+import { parseModelPrices } from '../../telemetry/cost.js';
 import { integer, validWith } from '../rules.js';
 
 export const telemetrySettings = {
@@ -30,9 +30,15 @@ export const telemetrySettings = {
   telemetryConsumers: integer(1, 64).default(1),
   /**
    * JSON object of model-name prefix → USD per million tokens {input, output, cacheRead?,
-   * cacheWrite?}; adds to or replaces the shipped price table (src/telemetry/otlp/cost.ts).
+   * cacheWrite?}; adds to or replaces the shipped price table (src/telemetry/cost.ts).
    */
   modelPrices: z.string().optional().superRefine(validWith(parseModelPrices)),
+  /**
+   * OTLP metric series one tenant may hold (metric name + attributes + resource); points of new
+   * series past it are refused and reported in partialSuccess until old series age out
+   * (ENGRAM_TELEMETRY_RETENTION_SECONDS after their last point).
+   */
+  otlpMaxSeriesPerTenant: integer(1, 10_000_000).default(10_000),
   /** Entries read per batch. */
   telemetryReadCount: integer(1, 10_000).default(500),
 };

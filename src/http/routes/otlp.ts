@@ -8,7 +8,8 @@ import { gunzip } from 'node:zlib';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../domain/errors.js';
 import { OtlpInputError } from '../../telemetry/otlp/attributes.js';
-import { encodeResponse, type OtlpSignal } from '../../telemetry/otlp/proto.js';
+import { encodeResponse, encodeStatus, type OtlpSignal } from '../../telemetry/otlp/proto.js';
+import type { ErrorBody } from '../error-body.js';
 import type { OtlpEncoding, OtlpReceiver } from '../../telemetry/otlp/receiver.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -21,6 +22,17 @@ export interface OtlpRouteOptions {
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 const SIGNALS: OtlpSignal[] = ['traces', 'logs', 'metrics'];
+/** gRPC status codes of the HTTP statuses Engram answers with (google.rpc.Code). */
+const GRPC_CODE_OF: Record<number, number> = {
+  400: 3, // INVALID_ARGUMENT
+  401: 16, // UNAUTHENTICATED
+  403: 7, // PERMISSION_DENIED
+  404: 5, // NOT_FOUND
+  413: 3, // INVALID_ARGUMENT: the export is too large to take
+  429: 8, // RESOURCE_EXHAUSTED
+  503: 14, // UNAVAILABLE
+  504: 4, // DEADLINE_EXCEEDED
+};
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,6 +66,25 @@ export function otlpRoutes(
   options: OtlpRouteOptions,
 ): FastifyPluginAsyncZod {
   return async (app) => {
+    // An error answer is the spec's google.rpc.Status: protobuf bytes to a protobuf request;
+    // to a JSON request, Engram's error body with the Status fields (code, message) beside it.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+      let body: ErrorBody;
+      try {
+        body = JSON.parse(payload) as ErrorBody;
+      } catch {
+        return payload;
+      }
+      const code = GRPC_CODE_OF[reply.statusCode] ?? 13; // INTERNAL
+      const message = `${body.error.code}: ${body.error.message} (requestId ${body.error.requestId})`;
+      if (request.headers['content-type']?.toLowerCase().startsWith(PROTOBUF) === true) {
+        void reply.type(PROTOBUF);
+        return Buffer.from(encodeStatus(code, message));
+      }
+      return JSON.stringify({ code, message, details: [], ...body });
+    });
+
     // Bodies arrive as bytes; the receiver decodes them (protobuf or JSON) after decompression.
     app.removeAllContentTypeParsers();
     for (const [type, encoding] of [

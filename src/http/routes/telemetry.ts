@@ -37,6 +37,16 @@ const latencySchema = z.object({
   mean: z.number().nullable(),
 });
 
+const callFields = {
+  count: z.number(),
+  errors: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheReadTokens: z.number().describe('Input tokens read from the prompt cache'),
+  cacheWriteTokens: z.number().describe('Input tokens written to the prompt cache'),
+  cost: z.number().describe('USD: as reported, else priced from the model price table'),
+};
+
 const summarySchema = z.object({
   window: z.string(),
   from: z.string(),
@@ -46,13 +56,22 @@ const summarySchema = z.object({
     .describe('Every quantile is within this relative error of the exact value'),
   events: z.number(),
   modelCalls: z.object({
-    count: z.number(),
-    errors: z.number(),
-    inputTokens: z.number(),
-    outputTokens: z.number(),
-    cost: z.number(),
+    ...callFields,
     latencyMs: latencySchema,
+    byModel: z
+      .array(z.object({ model: z.string(), ...callFields }))
+      .describe('Per model, most cost first'),
   }),
+  byAgent: z
+    .array(
+      z.object({
+        agentId: z.string(),
+        events: z.number(),
+        toolCalls: z.number(),
+        ...callFields,
+      }),
+    )
+    .describe('Per agent (agentId; service.name or gen_ai.agent.name for OTLP), most cost first'),
   suggestions: z.object({
     shown: z.number(),
     accepted: z.number(),
@@ -88,6 +107,11 @@ const pointSchema = z.object({
   start: z.string(),
   events: z.number(),
   modelCalls: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheReadTokens: z.number(),
+  cacheWriteTokens: z.number(),
+  cost: z.number(),
   latencyP50Ms: z.number().nullable(),
   latencyP95Ms: z.number().nullable(),
   latencyP99Ms: z.number().nullable(),

@@ -2,10 +2,8 @@
 // names and decisions, an unknown decision, a missing session, and ids that do not depend on
 // attribute order but do on every identity field.
 import { describe, expect, it } from 'vitest';
-import { createCostTable } from './cost.js';
 import { mapLogs } from './map-logs.js';
 
-const costs = createCostTable();
 const s = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
 function request(records: unknown[], service = 'codex_cli_rs') {
@@ -49,7 +47,6 @@ describe('mapLogs', () => {
         { timeUnixNano: time, attributes: [s('event.name', 'user_prompt')] },
         { attributes: [s('event.name', 'api_request'), s('model', 'gpt-5')] },
       ]),
-      costs,
     );
     expect(
       out.events.map((e) => [e.item, e.event.type, 'action' in e.event ? e.event.action : null]),
@@ -84,7 +81,6 @@ describe('mapLogs', () => {
         record([s('tool_name', 'Edit'), s('success', 'false'), s('session.id', 'x')]),
         record(a, '1767225600000000001'),
       ]),
-      costs,
     ).events.map((e) => e.event.eventId);
     expect(ids[0]).toBe(ids[1]);
     expect(new Set(ids).size).toBe(3);
@@ -99,11 +95,48 @@ describe('mapLogs', () => {
           attributes: [s('event.name', 'user_prompt'), s('session.id', long)],
         })),
       ),
-      costs,
     );
     const [first, second] = out.events.map((e) => e.event);
     expect(first?.eventId).toBe(second?.eventId);
     expect(first?.eventId.length).toBeLessThanOrEqual(200);
     expect(first?.sessionId).toBe(long.slice(0, 200));
+  });
+
+  it('maps Codex api_request with its token counts, failed when the HTTP status or an error says so', () => {
+    const time = '1767225600000000000';
+    const request_ = (extra: Array<ReturnType<typeof s>>) => ({
+      eventName: 'codex.api_request',
+      timeUnixNano: time,
+      attributes: [
+        s('conversation.id', 'c1'),
+        s('model', 'gpt-5'),
+        s('duration_ms', '420'),
+        s('input_token_count', '900'),
+        s('output_token_count', '80'),
+        s('cached_token_count', '300'),
+        ...extra,
+      ],
+    });
+    const out = mapLogs(
+      request([
+        request_([s('http.response.status_code', '200')]),
+        request_([s('http.response.status_code', '429')]),
+        request_([s('error.message', 'stream disconnected')]),
+      ]),
+    );
+    expect(out.events.map((e) => e.event)).toMatchObject([
+      {
+        type: 'model_call',
+        sessionId: 'c1',
+        model: 'gpt-5',
+        latencyMs: 420,
+        inputTokens: 900,
+        outputTokens: 80,
+        cacheReadTokens: 300,
+        success: true,
+      },
+      { success: false },
+      { success: false },
+    ]);
   });
 });

@@ -1,20 +1,20 @@
 // Coding-agent log events → Engram events (the table in docs/telemetry.md). Claude Code sends
 // claude_code.<name> records and the Codex CLI codex.<name> records; both are read by <name>:
-// api_request → model_call; api_error → a failed model_call; tool_result → tool_call;
+// api_request → model_call (failed when it carries error.message or an HTTP status ≥ 400, as
+// Codex's do); api_error → a failed model_call; tool_result → tool_call;
 // tool_decision → suggestion accepted / rejected; user_prompt and conversation_starts → the
 // session's session_start. A record's event id is a hash of its identity (name, time, trace
 // context, attributes, body), so a re-exported record is folded once; a session's start has one
 // id per session, so every prompt of it starts it once.
 import { createHash } from 'node:crypto';
 import type { TelemetryEventInput } from '../events.js';
-import type { CostTable } from './cost.js';
 import { attributesOf, bodyOf, bool, nanosToMs, num, str, type Attributes } from './attributes.js';
 import { clip, emptyExport, fieldOf, listOf, type MappedExport } from './mapped.js';
 
 const ACCEPTED = new Set(['accept', 'accepted', 'approved', 'approved_for_session', 'allow']);
 const REJECTED = new Set(['reject', 'rejected', 'denied', 'abort', 'deny']);
 
-export function mapLogs(request: Record<string, unknown>, costs: CostTable): MappedExport {
+export function mapLogs(request: Record<string, unknown>): MappedExport {
   const out = emptyExport();
   listOf(request, 'resourceLogs').forEach((resourceLogs, r) => {
     const resource = attributesOf(
@@ -27,7 +27,7 @@ export function mapLogs(request: Record<string, unknown>, costs: CostTable): Map
         const item = out.items++;
         const attrs = attributesOf(fieldOf(record, 'attributes'), where);
         const body = bodyOf(fieldOf(record, 'body'), where);
-        const mapped = mapRecord(record, attrs, body, resource, costs);
+        const mapped = mapRecord(record, attrs, body, resource);
         if (typeof mapped === 'string') out.unmapped.push({ item, reason: mapped });
         else out.events.push({ item, event: mapped });
       });
@@ -45,6 +45,12 @@ function eventNameOf(record: unknown, attrs: Attributes, body: unknown): string 
     (typeof body === 'string' ? body : undefined);
   if (name === undefined) return undefined;
   return name.replace(/^(claude_code|codex)\./, '');
+}
+
+/** A Codex api_request that failed: an error.message, or an HTTP status of 400 or more. */
+function failedRequest(attrs: Attributes): boolean {
+  const status = num(attrs, 'http.response.status_code', 'status_code');
+  return str(attrs, 'error.message') !== undefined || (status !== undefined && status >= 400);
 }
 
 function identityHash(record: unknown, attrs: Attributes, body: unknown, name: string): string {
@@ -68,7 +74,6 @@ function mapRecord(
   attrs: Attributes,
   body: unknown,
   resource: Attributes,
-  costs: CostTable,
 ): TelemetryEventInput | string {
   const name = eventNameOf(record, attrs, body);
   if (name === undefined) return 'log record has no event name (eventName, event.name or body)';
@@ -93,13 +98,8 @@ function mapRecord(
     case 'api_error': {
       const model = str(attrs, 'model');
       if (model === undefined) return `${name} has no model attribute`;
-      const tokens = {
-        input: num(attrs, 'input_tokens', 'input_token_count') ?? 0,
-        output: num(attrs, 'output_tokens', 'output_token_count') ?? 0,
-        cacheRead: num(attrs, 'cache_read_tokens', 'cached_token_count') ?? 0,
-        cacheWrite: num(attrs, 'cache_creation_tokens') ?? 0,
-      };
-      const cost = num(attrs, 'cost_usd') ?? costs.costOf(model, tokens);
+      // Without cost_usd the telemetry service prices the tokens (src/telemetry/cost.ts).
+      const cost = num(attrs, 'cost_usd');
       const event: TelemetryEventInput = {
         type: 'model_call',
         eventId,
@@ -109,9 +109,11 @@ function mapRecord(
         model: clip(model),
         kind: 'chat',
         latencyMs: durationMs,
-        inputTokens: tokens.input,
-        outputTokens: tokens.output,
-        success: name === 'api_request',
+        inputTokens: num(attrs, 'input_tokens', 'input_token_count') ?? 0,
+        outputTokens: num(attrs, 'output_tokens', 'output_token_count') ?? 0,
+        cacheReadTokens: num(attrs, 'cache_read_tokens', 'cached_token_count') ?? 0,
+        cacheWriteTokens: num(attrs, 'cache_creation_tokens') ?? 0,
+        success: name === 'api_request' && !failedRequest(attrs),
       };
       if (cost !== undefined) event.cost = cost;
       return event;

@@ -4,7 +4,6 @@
 // session_start (span start) and session_end (span end). A span's event id is made of its trace
 // id and span id, so a re-exported span is folded once.
 import type { TelemetryEventInput } from '../events.js';
-import type { CostTable } from './cost.js';
 import { attributesOf, idHex, nanosToMs, num, str, type Attributes } from './attributes.js';
 import { clip, emptyExport, fieldOf, listOf, type MappedExport } from './mapped.js';
 
@@ -16,8 +15,14 @@ const MODEL_CALL_OPERATIONS = new Set([
 ]);
 const MEMORY_OPERATIONS = new Set(['search_memory', 'upsert_memory']);
 const STATUS_CODE_ERROR = 2;
+// Cache token attributes under both spellings instrumentations use.
+const CACHE_READ = ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens'];
+const CACHE_WRITE = [
+  'gen_ai.usage.cache_creation.input_tokens',
+  'gen_ai.usage.cache_creation_input_tokens',
+];
 
-export function mapSpans(request: Record<string, unknown>, costs: CostTable): MappedExport {
+export function mapSpans(request: Record<string, unknown>): MappedExport {
   const out = emptyExport();
   listOf(request, 'resourceSpans').forEach((resourceSpans, r) => {
     const resource = attributesOf(
@@ -29,7 +34,7 @@ export function mapSpans(request: Record<string, unknown>, costs: CostTable): Ma
         const where = `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`;
         const item = out.items++;
         const attrs = attributesOf(fieldOf(span, 'attributes'), where);
-        const mapped = mapSpan(span, attrs, resource, costs);
+        const mapped = mapSpan(span, attrs, resource);
         if (typeof mapped === 'string') out.unmapped.push({ item, reason: mapped });
         else for (const event of mapped) out.events.push({ item, event });
       });
@@ -43,7 +48,6 @@ function mapSpan(
   span: unknown,
   attrs: Attributes,
   resource: Attributes,
-  costs: CostTable,
 ): TelemetryEventInput[] | string {
   const traceId = idHex(fieldOf(span, 'traceId'), 16);
   const spanId = idHex(fieldOf(span, 'spanId'), 8);
@@ -70,28 +74,24 @@ function mapSpan(
   if (MODEL_CALL_OPERATIONS.has(operation)) {
     const model = str(attrs, 'gen_ai.response.model', 'gen_ai.request.model');
     if (model === undefined) return `${operation} span has no gen_ai.request.model`;
-    const tokens = {
-      input: num(attrs, 'gen_ai.usage.input_tokens') ?? 0,
-      output: num(attrs, 'gen_ai.usage.output_tokens') ?? 0,
-      cacheRead: num(attrs, 'gen_ai.usage.cache_read.input_tokens') ?? 0,
-      cacheWrite: num(attrs, 'gen_ai.usage.cache_creation.input_tokens') ?? 0,
-    };
-    const cost = costs.costOf(model, tokens);
-    const event: TelemetryEventInput = {
-      type: 'model_call',
-      eventId,
-      ts,
-      agentId,
-      sessionId,
-      model: clip(model),
-      kind: operation,
-      latencyMs: durationMs,
-      inputTokens: tokens.input,
-      outputTokens: tokens.output,
-      success: !failed,
-    };
-    if (cost !== undefined) event.cost = cost;
-    return [event];
+    // Spans carry no cost: the telemetry service prices the tokens (src/telemetry/cost.ts).
+    return [
+      {
+        type: 'model_call',
+        eventId,
+        ts,
+        agentId,
+        sessionId,
+        model: clip(model),
+        kind: operation,
+        latencyMs: durationMs,
+        inputTokens: num(attrs, 'gen_ai.usage.input_tokens') ?? 0,
+        outputTokens: num(attrs, 'gen_ai.usage.output_tokens') ?? 0,
+        cacheReadTokens: num(attrs, ...CACHE_READ) ?? 0,
+        cacheWriteTokens: num(attrs, ...CACHE_WRITE) ?? 0,
+        success: !failed,
+      },
+    ];
   }
   if (operation === 'execute_tool' || MEMORY_OPERATIONS.has(operation)) {
     const tool = operation === 'execute_tool' ? str(attrs, 'gen_ai.tool.name') : operation;

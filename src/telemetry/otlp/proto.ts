@@ -54,6 +54,18 @@ export function decodeRequest(signal: OtlpSignal, bytes: Uint8Array): Record<str
   });
 }
 
+// google.rpc.Status, the body of an OTLP error answer: code = 1 (int32), message = 2 (string),
+// details = 3 (repeated Any, never sent by Engram so left out of the type).
+let status: protobuf.Type | undefined;
+
+/** A google.rpc.Status message (gRPC status code and message) in protobuf bytes. */
+export function encodeStatus(code: number, message: string): Uint8Array {
+  status ??= new protobuf.Type('Status')
+    .add(new protobuf.Field('code', 1, 'int32'))
+    .add(new protobuf.Field('message', 2, 'string'));
+  return status.encode(status.fromObject({ code, message })).finish();
+}
+
 /** Encodes an Export*ServiceResponse given in its JSON shape. */
 export function encodeResponse(signal: OtlpSignal, response: Record<string, unknown>): Uint8Array {
   const type = typeOf(signal, 'ServiceResponse');

@@ -1,13 +1,14 @@
 // The OTLP receiver: decodes an export (protobuf or JSON), maps it to Engram events and ingests
 // them through the telemetry service — the same validation, stream, backpressure and
-// event-id dedup as POST /v1/events — then answers in the spec's shape: partialSuccess with
-// the count of spans / log records / data points not folded and why.
+// event-id dedup as POST /v1/events — or, for metrics, stores the data points as series; then
+// answers in the spec's shape: partialSuccess with the count of spans / log records / data
+// points not folded or stored, and why.
 import { Counter, type Registry } from 'prom-client';
 import type { TelemetryService } from '../service.js';
 import { OtlpInputError } from './attributes.js';
-import type { CostTable } from './cost.js';
 import { mapLogs } from './map-logs.js';
 import { mapMetrics } from './map-metrics.js';
+import type { MetricSeriesService } from './metric-series.js';
 import { mapSpans } from './map-spans.js';
 import type { MappedExport } from './mapped.js';
 import { decodeRequest, type OtlpSignal } from './proto.js';
@@ -29,7 +30,8 @@ const MAX_REASONS = 5;
 
 export interface OtlpReceiverOptions {
   service: TelemetryService;
-  costs: CostTable;
+  /** Where metric data points are stored. */
+  series: MetricSeriesService;
   /** Events per service.ingest call (ENGRAM_TELEMETRY_BATCH_MAX_EVENTS). */
   batchMaxEvents: number;
   registry?: Registry;
@@ -77,17 +79,11 @@ function decode(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): Recor
   return parsed as Record<string, unknown>;
 }
 
-function mapExport(signal: OtlpSignal, request: Record<string, unknown>, costs: CostTable) {
-  if (signal === 'traces') return mapSpans(request, costs);
-  if (signal === 'logs') return mapLogs(request, costs);
-  return mapMetrics(request);
-}
-
 export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const registers = options.registry === undefined ? [] : [options.registry];
   const items = new Counter({
     name: 'engram_otlp_items_total',
-    help: 'OTLP spans, log records and data points received, by signal and outcome (folded: appended as events; rejected: not mapped or not valid, reported in partialSuccess).',
+    help: 'OTLP spans, log records and data points received, by signal and outcome (folded: appended as events or stored as series points; rejected: not mapped or not valid, reported in partialSuccess).',
     labelNames: ['signal', 'outcome'],
     registers,
   });
@@ -112,8 +108,18 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
 
   return {
     async receive(tenantId, signal, body, encoding) {
-      const mapped = mapExport(signal, decode(signal, body, encoding), options.costs);
-      const rejected = await ingest(tenantId, mapped);
+      const request = decode(signal, body, encoding);
+      let mapped: { items: number };
+      let rejected: Map<number, string>;
+      if (signal === 'metrics') {
+        const metrics = mapMetrics(request);
+        mapped = metrics;
+        rejected = await options.series.write(tenantId, metrics);
+      } else {
+        const events = signal === 'traces' ? mapSpans(request) : mapLogs(request);
+        mapped = events;
+        rejected = await ingest(tenantId, events);
+      }
       items.inc({ signal, outcome: 'folded' }, mapped.items - rejected.size);
       items.inc({ signal, outcome: 'rejected' }, rejected.size);
       if (rejected.size === 0) return { items: mapped.items, rejected: 0, response: {} };
@@ -131,7 +137,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
         response: {
           partialSuccess: {
             [REJECTED_FIELD[signal]]: String(rejected.size),
-            errorMessage: `${rejected.size} of ${mapped.items} ${ITEM_NAME[signal]}s not folded: ${reasons.join('; ')}${more}`,
+            errorMessage: `${rejected.size} of ${mapped.items} ${ITEM_NAME[signal]}s not ${signal === 'metrics' ? 'stored' : 'folded'}: ${reasons.join('; ')}${more}`,
           },
         },
       };

@@ -1,5 +1,6 @@
-// Telemetry tables of the PostgreSQL store (used when no Redis is configured): the event stream
-// with consumer leases, dead letters, processed event ids and the folded metric state.
+// Telemetry tables of the PostgreSQL store: the event stream with consumer leases, dead letters,
+// processed event ids and the folded metric state (used when no Redis is configured), and the
+// OTLP metric series (in every deployment).
 import type { Migration } from '../../migration.js';
 
 export const telemetryMigrations: Migration[] = [
@@ -65,6 +66,35 @@ export const telemetryMigrations: Migration[] = [
         agent_id TEXT NOT NULL,
         PRIMARY KEY (tenant_id, minute, session_id)
       );
+    `,
+  },
+  {
+    version: 310,
+    name: 'otlp_metric_series',
+    sql: `
+      CREATE TABLE otlp_series (
+        tenant_id TEXT NOT NULL,
+        series_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        temporality TEXT NOT NULL,
+        monotonic BOOLEAN NOT NULL,
+        resource TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        last_ms BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, series_id)
+      );
+      CREATE INDEX otlp_series_name ON otlp_series (tenant_id, name);
+      CREATE TABLE otlp_points (
+        tenant_id TEXT NOT NULL,
+        series_id TEXT NOT NULL,
+        time_ns BIGINT NOT NULL,
+        start_ns BIGINT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, series_id, time_ns)
+      );
+      CREATE INDEX otlp_points_time ON otlp_points (tenant_id, time_ns);
     `,
   },
 ];

@@ -1,5 +1,5 @@
 // Telemetry tables of the embedded store: the event stream with consumer leases, its dead
-// letters, processed event ids (exactly-once folding), and the folded metric state.
+// letters, processed event ids (exactly-once folding), the folded metric state, and OTLP metric series.
 import type { Migration } from '../../migration.js';
 
 export const telemetryMigrations: Migration[] = [
@@ -65,6 +65,35 @@ export const telemetryMigrations: Migration[] = [
         agent_id TEXT NOT NULL,
         PRIMARY KEY (tenant_id, minute, session_id)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 310,
+    name: 'otlp_metric_series',
+    sql: `
+      CREATE TABLE otlp_series (
+        tenant_id TEXT NOT NULL,
+        series_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        temporality TEXT NOT NULL,
+        monotonic INTEGER NOT NULL,
+        resource TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        last_ms INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, series_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX otlp_series_name ON otlp_series (tenant_id, name);
+      CREATE TABLE otlp_points (
+        tenant_id TEXT NOT NULL,
+        series_id TEXT NOT NULL,
+        time_ns INTEGER NOT NULL,
+        start_ns INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, series_id, time_ns)
+      ) WITHOUT ROWID;
+      CREATE INDEX otlp_points_time ON otlp_points (tenant_id, time_ns);
     `,
   },
 ];

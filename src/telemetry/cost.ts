@@ -1,8 +1,11 @@
 // The per-model price table: USD per million input, output, cache-read and cache-write tokens.
-// It gives a model call a cost when its source reported none (GenAI spans never do; Claude Code's
-// api_request carries cost_usd, which is kept). A model matches the longest entry that is a
+// The telemetry service gives every model_call event without a cost one from it, whatever its
+// source (POST /v1/events, OTLP spans and log records, Engram's own calls); a reported cost (Claude
+// Code's cost_usd) is kept. A model matches the longest entry that is a
 // prefix of its name, so "claude-sonnet-4-5-20250929" takes "claude-sonnet-4-5". Shipped defaults
 // are the providers' published list prices; ENGRAM_MODEL_PRICES adds or replaces entries.
+// Engram's own calls name their model "provider:model" ("openai:text-embedding-3-small"): an
+// entry for the whole name wins, else the name after the provider is matched.
 import { z } from 'zod';
 
 export interface ModelPrice {
@@ -88,7 +91,10 @@ export function createCostTable(overrides: Record<string, ModelPrice> = {}): Cos
   return {
     costOf(model, tokens) {
       const name = model.toLowerCase();
-      const key = prefixes.find((prefix) => name.startsWith(prefix.toLowerCase()));
+      const bare = name.slice(name.indexOf(':') + 1);
+      const key =
+        prefixes.find((prefix) => name.startsWith(prefix.toLowerCase())) ??
+        prefixes.find((prefix) => bare.startsWith(prefix.toLowerCase()));
       if (key === undefined) return undefined;
       const p = prices.get(key)!;
       const usd =

@@ -1,7 +1,7 @@
 // The price table: longest-prefix match, shipped defaults, ENGRAM_MODEL_PRICES overrides and its
 // refusal of a malformed table at start-up.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { createCostTable, parseModelPrices } from './cost.js';
 
 const tokens = { input: 1_000_000, output: 1_000_000, cacheRead: 1_000_000, cacheWrite: 1_000_000 };
@@ -17,6 +17,14 @@ describe('model price table', () => {
       9,
     );
     expect(table.costOf('my-local-llama', tokens)).toBeUndefined();
+  });
+
+  it("prices Engram's own provider:model names, an entry for the whole name first", () => {
+    const table = createCostTable({ 'openai:text-embedding-3-small': { input: 7, output: 0 } });
+    const input = { input: 1_000_000, output: 0, cacheRead: 0, cacheWrite: 0 };
+    expect(table.costOf('openai:text-embedding-3-large', input)).toBeCloseTo(0.13, 9);
+    expect(table.costOf('openai:text-embedding-3-small', input)).toBeCloseTo(7, 9);
+    expect(table.costOf('local:use-lite-512', input)).toBeUndefined();
   });
 
   it('takes overrides and new models from ENGRAM_MODEL_PRICES', () => {

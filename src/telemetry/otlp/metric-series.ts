@@ -1,0 +1,101 @@
+// OTLP metric series of a tenant: stores mapped data points (bounded number of series per
+// tenant, a re-sent point stored once) and reads them back per step of a window for
+// GET /v1/metrics/otlp. The point store is written directly, not through the event stream: a
+// point is keyed by series and timestamp, so the write itself is idempotent and needs no fold.
+import type { Clock } from '../../domain/clock.js';
+import type { MetricSeriesStore, SeriesDescriptor } from '../../ports/metric-series-store.js';
+import { minuteOf } from '../fold-ops.js';
+import { STEPS, WINDOWS, type StepName, type WindowName } from '../service.js';
+import type { MappedMetrics } from './map-metrics.js';
+import { seriesSteps, type StepValue } from './series-steps.js';
+
+export interface MetricSeriesView extends Omit<SeriesDescriptor, 'seriesId'> {
+  /** The whole window (increments of sums and histograms; a gauge's summary). */
+  total: StepValue | null;
+  /** Steps with points, oldest first. */
+  points: Array<{ start: string; value: StepValue }>;
+}
+
+export interface MetricSeriesPage {
+  window: WindowName;
+  step: StepName;
+  from: string;
+  to: string;
+  /** Series the tenant holds now, and the bound (ENGRAM_OTLP_MAX_SERIES_PER_TENANT). */
+  seriesHeld: number;
+  maxSeries: number;
+  series: MetricSeriesView[];
+}
+
+export interface MetricSeriesService {
+  /** Stores the points; returns the rejected items (refused series, unmapped points) with why. */
+  write(tenantId: string, mapped: MappedMetrics): Promise<Map<number, string>>;
+  read(
+    tenantId: string,
+    query: { window: WindowName; step: StepName; name?: string },
+  ): Promise<MetricSeriesPage>;
+}
+
+export function createMetricSeriesService(options: {
+  store: MetricSeriesStore;
+  clock: Clock;
+  maxSeriesPerTenant: number;
+}): MetricSeriesService {
+  const { store, clock, maxSeriesPerTenant } = options;
+  return {
+    async write(tenantId, mapped) {
+      const rejected = new Map<number, string>();
+      for (const { item, reason } of mapped.unmapped) rejected.set(item, reason);
+      if (mapped.points.length === 0) return rejected;
+      const result = await store.write(
+        tenantId,
+        mapped.series,
+        mapped.points.map((p) => p.point),
+        { maxSeries: maxSeriesPerTenant, nowMs: clock.now() },
+      );
+      for (const { item, point } of mapped.points) {
+        if (result.refused.has(point.seriesId))
+          rejected.set(
+            item,
+            `the tenant holds its limit of ${maxSeriesPerTenant} metric series (ENGRAM_OTLP_MAX_SERIES_PER_TENANT); new series are refused until old ones age out`,
+          );
+      }
+      return rejected;
+    },
+
+    async read(tenantId, query) {
+      const toMinute = minuteOf(clock.now());
+      const fromMinute = toMinute - WINDOWS[query.window] + 1;
+      const fromMs = fromMinute * 60_000;
+      const toMs = (toMinute + 1) * 60_000 - 1;
+      const [stored, seriesHeld] = await Promise.all([
+        store.read(tenantId, {
+          fromNs: (BigInt(fromMs) * 1_000_000n).toString(),
+          toNs: (BigInt(toMs) * 1_000_000n + 999_999n).toString(),
+          ...(query.name === undefined ? {} : { name: query.name }),
+        }),
+        store.countSeries(tenantId),
+      ]);
+      const series = stored
+        .map((s) => {
+          const { seriesId: _id, points: _points, before: _before, ...descriptor } = s;
+          return { ...descriptor, ...seriesSteps(s, fromMinute, toMinute, STEPS[query.step]) };
+        })
+        .sort(
+          (a, b) =>
+            a.name.localeCompare(b.name) ||
+            JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)) ||
+            JSON.stringify(a.resource).localeCompare(JSON.stringify(b.resource)),
+        );
+      return {
+        window: query.window,
+        step: query.step,
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs + 1).toISOString(),
+        seriesHeld,
+        maxSeries: maxSeriesPerTenant,
+        series,
+      };
+    },
+  };
+}
