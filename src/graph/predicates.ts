@@ -162,6 +162,17 @@ export function normalizePredicate(lemmatised: string): { key: string; inverse: 
   return { key: BY_PHRASING.get(key)?.key ?? key, inverse: false };
 }
 
+/**
+ * Each canonical predicate with the words of its phrasings (and of its inverse's): the words a
+ * question may use for it ("who is employed by", "who runs" → `works at`).
+ */
+export function predicatePhrasings(): { key: string; phrasings: string[] }[] {
+  return [
+    ...RULES.map((rule) => ({ key: rule.key, phrasings: [rule.key, ...rule.phrasings] })),
+    ...INVERSES.map((rule) => ({ key: rule.key, phrasings: rule.phrasings })),
+  ];
+}
+
 /** The canonical predicates, as an extractor may be asked to use them ("works at", "killed"). */
 export const CANONICAL_PREDICATES: readonly string[] = RULES.map((rule) => rule.key);
 
