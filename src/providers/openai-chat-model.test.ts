@@ -153,9 +153,7 @@ describe('OpenAI-compatible chat model', () => {
     );
     expect(requests).toHaveLength(3);
     expect(error.code).toBe('PROVIDER_FAILED');
-    expect(error.message).toMatch(
-      /does not match schema "entities", even after 2 repair requests/,
-    );
+    expect(error.message).toMatch(/does not match schema "entities", even after 2 repair requests/);
     expect(error.details?.['reason']).toBe('invalid_output');
     expect(error.details?.['issues']).toEqual([expect.stringContaining('entities')]);
   });
