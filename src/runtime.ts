@@ -23,6 +23,7 @@ import { createChatModel, createEmbedder } from './providers/create-providers.js
 import { createChatDistiller } from './memory/distill/chat-distiller.js';
 import { createMemoryJobs } from './memory/memory-jobs.js';
 import { createMemoryMetrics } from './memory/memory-metrics.js';
+import { createGraphMetrics } from './graph/graph-metrics.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
 import { createConfiguredRecallService } from './memory/recall/create-recall-service.js';
 import { MAX_K as MAX_RECALL_K, type RecallService } from './memory/recall/recall-service.js';
@@ -238,6 +239,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       chatModel,
       clock,
       logger,
+      metrics: createGraphMetrics(metrics),
     });
 
     const documentSearch = createDocumentSearch({ store: stores.documentStore, embedder, logger });

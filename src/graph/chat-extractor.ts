@@ -1,9 +1,11 @@
 // The `openai` extractor: asks a chat model (any OpenAI-compatible server, through the chat-model
-// port) for the entities and relations of each chunk as JSON matching a zod schema, sent as
-// response_format json_schema. The port validates the reply and asks once for a repair, showing
-// the model its reply and the issues. A chunk whose reply is still invalid is left out and
-// reported as a failure (the document completes; the graph service counts and logs it); a
-// transport error or refusal fails the whole extraction, so the job is retried.
+// port) for the entities and relations of each chunk as JSON matching a zod schema whose entity
+// types and predicates are closed lists (the graph's canonical predicates, or `other` with a verb),
+// sent as strict response_format json_schema where the server takes it. The port validates the
+// reply and asks up to twice for a repair, showing the model its reply and the issues. A chunk
+// whose reply is still invalid is left out and reported as a failure (the document completes; the
+// graph service counts it on the document and in metrics); a transport error or refusal fails the
+// whole extraction, so the job is retried.
 import { z } from 'zod';
 import { isAppError } from '../domain/errors.js';
 import type { ChatModel } from '../ports/chat-model.js';
@@ -19,6 +21,9 @@ import {
 import { parseDate } from './dates.js';
 import { CANONICAL_PREDICATES } from './predicates.js';
 
+/** The predicate vocabulary the model chooses from; `other` carries its own verb. */
+const PREDICATES: [string, ...string[]] = ['other', ...CANONICAL_PREDICATES];
+
 /** What the model must return for one chunk. Every field is required (strict structured-output servers want that). */
 export const extractionSchema = z.object({
   entities: z
@@ -31,23 +36,34 @@ export const extractionSchema = z.object({
     .max(200),
   relations: z
     .array(
-      z.object({
-        subject: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
-        predicate: z
-          .string()
-          .min(1)
-          .max(100)
-          .describe(
-            'Short verb phrase, verbs in the base form: "work at", "found", "acquire", "be headquartered in"',
-          ),
-        object: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
-        validFrom: z
-          .string()
-          .max(40)
-          .nullable()
-          .describe('ISO date (YYYY-MM-DD) from which the text says the fact holds, or null'),
-        evidence: z.string().max(1000).describe('The sentence the relation was read from, quoted'),
-      }),
+      z
+        .object({
+          subject: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
+          predicate: z
+            .enum(PREDICATES)
+            .describe('The relation, from this list; "other" when none fits (then give verb)'),
+          verb: z
+            .string()
+            .max(100)
+            .nullable()
+            .describe(
+              'For predicate "other": a short verb phrase in the base form ("know", "invest in"); otherwise null',
+            ),
+          object: z.string().min(1).max(200).describe('Name of an entity listed in entities'),
+          validFrom: z
+            .string()
+            .max(40)
+            .nullable()
+            .describe('ISO date (YYYY-MM-DD) from which the text says the fact holds, or null'),
+          evidence: z
+            .string()
+            .max(1000)
+            .describe('The sentence the relation was read from, quoted'),
+        })
+        .refine((relation) => relation.predicate !== 'other' || !!relation.verb?.trim(), {
+          message: 'a relation with predicate "other" needs its verb',
+          path: ['verb'],
+        }),
     )
     .max(200),
 });
@@ -58,8 +74,9 @@ const SYSTEM_PROMPT = [
   'You extract a knowledge graph from text.',
   `Entity types: ${ENTITY_TYPES.join(', ')} (organization for companies and institutions; product for software, devices and other products; topic for other named things).`,
   'List every named entity, date and notable value once, with its name exactly as written.',
-  'List relations stated by the text between two listed entities: subject, a short predicate with verbs in the base form, object.',
-  `Prefer these predicates when one fits: ${CANONICAL_PREDICATES.map((p) => `"${p}"`).join(', ')} (a person "works at" an organization, "lives in" or "was born in" a place; an organization "is headquartered in" a place; a place "is located in" a place).`,
+  'List relations stated by the text between two listed entities: subject, predicate, object.',
+  `Predicates: ${CANONICAL_PREDICATES.map((p) => `"${p}"`).join(', ')} (a person "works at" an organization, "lives in" or "was born in" a place; an organization "is headquartered in" a place; a place "is located in" a place; "X killed Y").`,
+  'When none fits, use predicate "other" and put a short verb phrase in the base form in verb ("know", "invest in"); otherwise verb is null.',
   'Set validFrom only when the text gives the date from which a relation holds.',
   'Reply with one JSON object and nothing else.',
 ].join('\n');
@@ -147,7 +164,7 @@ export function fromReply(chunk: ChunkText, reply: ChunkExtractionReply): Extrac
       subjectType: typeOf.get(subject.toLowerCase()) ?? 'topic',
       object,
       objectType: typeOf.get(object.toLowerCase()) ?? 'topic',
-      predicate: relation.predicate,
+      predicate: relation.predicate === 'other' ? relation.verb!.trim() : relation.predicate,
       chunkId: chunk.id,
       sentence: relation.evidence,
       ...(validAt === undefined ? {} : { validAt }),

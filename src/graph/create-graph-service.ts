@@ -10,6 +10,7 @@ import type { Embedder } from '../ports/embedder.js';
 import type { Extractor } from '../ports/extractor.js';
 import type { GraphStore } from '../ports/graph-store.js';
 import { createChatExtractor } from './chat-extractor.js';
+import type { GraphMetrics } from './graph-metrics.js';
 import { createGraphService, type GraphService } from './graph-service.js';
 import { createLocalExtractor } from './local-extractor.js';
 
@@ -23,6 +24,7 @@ export interface GraphServiceDeps {
   chatModel: ChatModel | undefined;
   clock: Clock;
   logger: Logger;
+  metrics?: GraphMetrics;
 }
 
 /** The extractor the configuration names (also what `engram eval graph` measures). */
@@ -45,6 +47,7 @@ export function createConfiguredGraphService(deps: GraphServiceDeps): GraphServi
     logger: deps.logger.child({ component: 'graph' }),
     entityFuzzyThreshold: config.entityFuzzyThreshold,
     entityEmbeddingThreshold: config.entityEmbeddingThreshold,
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
     ...(config.embedder === 'openai' ? { embedder: deps.embedder } : {}),
   });
 }

@@ -220,7 +220,7 @@ export function typeByStrongContext(
 
 /**
  * The type the words around an untyped name suggest: a role noun or title before it or an age
- * after it (person); a locative preposition, or "of" after a place noun, or a postal
+ * after it, or "born" before it (person); a locative preposition, or "of" after a place noun, or a postal
  * abbreviation after a comma, or a name in the gazetteer (place); an organisation noun before it
  * ("the copper company Codelco"); a verb of saying next to it (person).
  */
@@ -234,6 +234,9 @@ export function typeByContext(
   const after = terms[end];
   const last = terms[end - 1]!;
   if (before !== undefined && isRoleNoun(before) && before.post.trim() === '') return 'person';
+  // "Illinois-born Charlton Heston", "a Berlin born Anna Weber": only people are born.
+  if (before !== undefined && /^(-?born)$/.test(before.normal) && before.post.trim() === '')
+    return 'person';
   if (
     before !== undefined &&
     ORGANIZATION_NOUNS.has(before.normal) &&

@@ -20,8 +20,9 @@ import type {
 } from '../ports/graph-store.js';
 import { createEntityResolver, resolutionKey, type Resolution } from './entity-resolver.js';
 import { factText } from './fact-text.js';
+import { noGraphMetrics, type GraphMetrics } from './graph-metrics.js';
 import { normalizeName } from './names.js';
-import { isSingleValued, normalizePredicate } from './predicates.js';
+import { isSingleValued, normalizePredicate, predicatePhrasings } from './predicates.js';
 
 export const MAX_NEIGHBORHOOD_DEPTH = 3;
 
@@ -38,6 +39,8 @@ export interface GraphServiceOptions {
   maxNeighborhoodEntities?: number;
   maxMentionsPerEntity?: number;
   maxFactsPerEntity?: number;
+  /** Chunks extracted and left out, counted for /metrics. */
+  metrics?: GraphMetrics;
 }
 
 export interface ExtractInput {
@@ -53,8 +56,12 @@ export interface ExtractResult {
   relations: number;
   /** Older facts this extraction superseded (their invalid_at was set). */
   invalidated: number;
-  /** Chunks the extractor could not read (logged as a warning with the first cause). */
+  /** Chunks the extractor read. */
+  extractedChunks: number;
+  /** Chunks the extractor could not read (logged as a warning with the first cause, counted in metrics). */
   failedChunks: number;
+  /** The first left-out chunk's cause, for the document record; null when none failed. */
+  failure: string | null;
 }
 
 export interface Fact {
@@ -114,13 +121,29 @@ const QUERY_STOPWORDS = new Set([
   'with',
 ]);
 
-/** A crude suffix stripper, enough for "work" to find "works at" and "founder" not to find "found". */
+/**
+ * A crude suffix stripper, enough for "work" to find "works at", "based" to meet "base", and
+ * "founder" not to find "found". A final e goes too, so "lives", "lived" and "living" agree.
+ */
 function stem(word: string): string {
-  if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
-  if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
-  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
-  return word;
+  let stemmed = word;
+  if (word.length > 5 && word.endsWith('ing')) stemmed = word.slice(0, -3);
+  else if (word.length > 4 && word.endsWith('ed')) stemmed = word.slice(0, -2);
+  else if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss'))
+    stemmed = word.slice(0, -1);
+  return stemmed.length > 3 && stemmed.endsWith('e') ? stemmed.slice(0, -1) : stemmed;
 }
+
+/** Stemmed question word → the canonical predicates phrased with it ("employ" → works at). */
+const PREDICATES_BY_WORD = new Map<string, Set<string>>();
+for (const { key, phrasings } of predicatePhrasings())
+  for (const word of phrasings.join(' ').split(' ')) {
+    if (word.length < 3 || QUERY_STOPWORDS.has(word) || word === 'its') continue;
+    const stemmed = stem(word);
+    const keys = PREDICATES_BY_WORD.get(stemmed) ?? new Set<string>();
+    keys.add(key);
+    PREDICATES_BY_WORD.set(stemmed, keys);
+  }
 
 export function createGraphService(options: GraphServiceOptions) {
   const { store, clock, logger } = options;
@@ -191,12 +214,23 @@ export function createGraphService(options: GraphServiceOptions) {
   async function extract(input: ExtractInput): Promise<ExtractResult> {
     const { tenantId, documentId } = input;
     if (input.chunks.length === 0)
-      return { mentions: 0, entities: 0, relations: 0, invalidated: 0, failedChunks: 0 };
+      return {
+        mentions: 0,
+        entities: 0,
+        relations: 0,
+        invalidated: 0,
+        extractedChunks: 0,
+        failedChunks: 0,
+        failure: null,
+      };
     const extraction = await options.extractor.extract(
       input.chunks,
       input.signal === undefined ? {} : { signal: input.signal },
     );
     const failures = extraction.failures ?? [];
+    const failedIds = new Set(failures.map((failure) => failure.chunkId));
+    const extractedChunks = input.chunks.filter((chunk) => !failedIds.has(chunk.id)).length;
+    (options.metrics ?? noGraphMetrics).chunks(options.extractor.id, extractedChunks, failures);
     if (failures.length > 0)
       logger.warn(
         {
@@ -316,7 +350,9 @@ export function createGraphService(options: GraphServiceOptions) {
       entities,
       relations,
       invalidated,
+      extractedChunks,
       failedChunks: failures.length,
+      failure: failures[0] === undefined ? null : failures[0].message.slice(0, 1000),
     };
   }
 
@@ -411,7 +447,13 @@ export function createGraphService(options: GraphServiceOptions) {
       if (fact.invalidAt !== null && input.includeInvalid === false) continue;
       const text = factText(fact);
       const haystack = ` ${normalizeName(`${fact.subjectName} ${fact.predicate} ${fact.objectName}`).split(' ').map(stem).join(' ')} `;
-      const matched = words.filter((word) => haystack.includes(` ${word} `)).length;
+      // A question word matches a fact that contains it, or whose predicate is phrased with it
+      // ("Who is employed by Acme?" finds "… works at Acme").
+      const matched = words.filter(
+        (word) =>
+          haystack.includes(` ${word} `) ||
+          PREDICATES_BY_WORD.get(word)?.has(fact.predicate) === true,
+      ).length;
       const score = (matched / words.length) * (fact.invalidAt === null ? 1 : 0.5);
       if (score === 0) continue;
       scored.push({

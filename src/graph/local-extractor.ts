@@ -15,7 +15,7 @@ import type {
   Extractor,
 } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
-import { normalizePredicate } from './predicates.js';
+import { CANONICAL_PREDICATES, normalizePredicate } from './predicates.js';
 import { isPlaceAbbreviation } from './entity-cues.js';
 import { carryAlongPlaces, patternRelations } from './relation-patterns.js';
 import { surfaceOf, type Span } from './span.js';
@@ -28,6 +28,8 @@ interface SentenceJson {
   text: string;
   terms: TermJson[];
 }
+
+const CANONICAL: ReadonlySet<string> = new Set(CANONICAL_PREDICATES);
 
 const NAME_BLOCKERS = new Set([
   'Pronoun',
@@ -391,6 +393,15 @@ export function extractChunk(chunk: ChunkText): Extraction {
     const keyOf = (predicate: string) => normalizePredicate(predicate).key;
     const patterns = patternRelations(sentence.terms, spans);
     for (const relation of patterns.relations) {
+      // The sentence's shape reads this pair; a verb phrase the graph has no predicate for
+      // ("Texas born singer Willie Nelson" → "born singer") is a misreading of the same words.
+      for (let i = found.length - 1; i >= 0; i--) {
+        const f = found[i]!;
+        const samePair =
+          (f.subject === relation.subject && f.object === relation.object) ||
+          (f.subject === relation.object && f.object === relation.subject);
+        if (samePair && !CANONICAL.has(keyOf(f.predicate))) found.splice(i, 1);
+      }
       const known = found.some((f) => {
         const { key, inverse } = normalizePredicate(f.predicate);
         const [subject, object] = inverse ? [f.object, f.subject] : [f.subject, f.object];

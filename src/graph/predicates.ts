@@ -50,29 +50,40 @@ const RULES: PredicateRule[] = [
   },
   {
     key: 'lives in',
-    phrasings: ['live in', 'reside in', 'move to', 'relocate to'],
+    // "grew up in", "is from"; "died at his home in" reads as a home too (normalizePredicate).
+    phrasings: [
+      'live in',
+      'reside in',
+      'move to',
+      'relocate to',
+      'grow up in',
+      'be raised in',
+      'be from',
+    ],
     singleValued: true,
   },
   {
     // A person or a company: "a Berlin-based journalist", "IBM, which is based in Armonk".
     key: 'is based in',
-    phrasings: ['be based in'],
+    phrasings: ['be based in', 'based in'],
     singleValued: true,
   },
   {
     key: 'was born in',
-    phrasings: ['be born in', 'be native of', 'hail from'],
+    // "X, born in Y": a participle after a name states the fact as fully as "was born in".
+    phrasings: ['be born in', 'born in', 'be native of', 'native of', 'hail from'],
     singleValued: true,
   },
   {
     key: 'is located in',
-    phrasings: ['be located in', 'be situated in', 'lie in'],
+    phrasings: ['be located in', 'located in', 'be situated in', 'situated in', 'lie in'],
     singleValued: true,
   },
   {
     key: 'is headquartered in',
     phrasings: [
       'be headquartered in',
+      'headquartered in',
       'be headquarter in',
       'headquarter in',
       'base in',
@@ -159,7 +170,21 @@ export function normalizePredicate(lemmatised: string): { key: string; inverse: 
     .replace(/\s+/g, ' ');
   const inverse = INVERSE_BY_PHRASING.get(key);
   if (inverse !== undefined) return { key: inverse, inverse: true };
+  // "died at home in", "return to home in": where someone's home is, whatever they did there.
+  if (/(^| )home in$/.test(key) && !BY_PHRASING.has(key))
+    return { key: 'lives in', inverse: false };
   return { key: BY_PHRASING.get(key)?.key ?? key, inverse: false };
+}
+
+/**
+ * Each canonical predicate with the words of its phrasings (and of its inverse's): the words a
+ * question may use for it ("who is employed by", "who runs" → `works at`).
+ */
+export function predicatePhrasings(): { key: string; phrasings: string[] }[] {
+  return [
+    ...RULES.map((rule) => ({ key: rule.key, phrasings: [rule.key, ...rule.phrasings] })),
+    ...INVERSES.map((rule) => ({ key: rule.key, phrasings: rule.phrasings })),
+  ];
 }
 
 /** The canonical predicates, as an extractor may be asked to use them ("works at", "killed"). */

@@ -71,6 +71,8 @@ const LIVES_IN_GAP =
 /** "in", ", based in", ", a", ",", and "of" without an article ("Microsoft Corp. of Redmond"). */
 const BASED_IN_GAP = /^(, )?((based|located|headquartered) )?(in|at) $|^, (a|an) $|^, $|^of $/u;
 const PLACE_IN_PLACE_GAP = /^, $|^(, )?in $/u;
+/** "-born", "born", "-born actor": a place compounded with "born" before a person, a role between at most. */
+const BORN_GAP = /^-? ?born( [\p{L}-]+){0,2}$/u;
 
 function noVerbs(terms: TermJson[], a: Span, b: Span): boolean {
   return !terms.slice(a.end, b.start).some(isVerb);
@@ -156,7 +158,9 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
         if (LIVES_IN_GAP.test(`${gap} `) && noVerbs(terms, a, b)) add(a, 'lives in', b);
         break;
       case 'place>person':
-        if (roleBetween(terms, a, b)) add(b, 'lives in', a);
+        // "Illinois-born actor Charlton Heston", "Texas born Willie Nelson".
+        if (BORN_GAP.test(gap)) add(b, 'was born in', a);
+        else if (roleBetween(terms, a, b)) add(b, 'lives in', a);
         break;
       case 'organization>place':
         if (BASED_IN_GAP.test(gap === '' ? '' : `${gap} `) && noVerbs(terms, a, b))

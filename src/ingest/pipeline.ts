@@ -26,7 +26,26 @@ export type ExtractFn = (input: {
   documentId: string;
   chunks: { id: string; ordinal: number; text: string }[];
   signal?: AbortSignal;
-}) => Promise<{ entities: number; relations: number }>;
+}) => Promise<ExtractCounts>;
+
+/** What the extract stage writes on the document: graph counts and the chunks left out. */
+export interface ExtractCounts {
+  entities: number;
+  relations: number;
+  /** Chunks read, and chunks the extractor could not read (the document completes without them). */
+  extractedChunks: number;
+  failedChunks: number;
+  /** The first left-out chunk's cause; null when none failed. */
+  failure: string | null;
+}
+
+const NOTHING_EXTRACTED: ExtractCounts = {
+  entities: 0,
+  relations: 0,
+  extractedChunks: 0,
+  failedChunks: 0,
+  failure: null,
+};
 
 /** Drops a document's mentions and the entities and relations nothing else supports. */
 export type RemoveGraphFn = (tenantId: string, documentId: string) => Promise<unknown>;
@@ -128,8 +147,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   async function extractStage(
     run: PipelineRun,
     signal: AbortSignal | undefined,
-  ): Promise<{ entities: number; relations: number }> {
-    if (options.extract === undefined) return { entities: 0, relations: 0 };
+  ): Promise<ExtractCounts> {
+    if (options.extract === undefined) return NOTHING_EXTRACTED;
     const chunks = await store.listChunks(run.tenantId, run.documentId);
     const result = await options.extract({
       tenantId: run.tenantId,
@@ -158,7 +177,14 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
       const started = clock.now();
       const timings: StageTimings = {};
-      const counts = { chunkCount: document.chunkCount, entityCount: 0, relationCount: 0 };
+      const counts = {
+        chunkCount: document.chunkCount,
+        entityCount: 0,
+        relationCount: 0,
+        extractedChunks: 0,
+        failedChunks: 0,
+        extractionFailure: null as string | null,
+      };
       let stage: PipelineStage = 'chunk';
       try {
         await store.updateDocument(run.tenantId, run.documentId, {
@@ -190,6 +216,9 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
             const extracted = await extractStage(run, signal);
             counts.entityCount = extracted.entities;
             counts.relationCount = extracted.relations;
+            counts.extractedChunks = extracted.extractedChunks;
+            counts.failedChunks = extracted.failedChunks;
+            counts.extractionFailure = extracted.failure;
           } else await store.indexDocument(run.tenantId, run.documentId);
           timings[stage] = clock.now() - stageStart;
         }
@@ -204,7 +233,12 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           completedAt: finished,
           now: finished,
         });
-        logger.info({ chunks: counts.chunkCount, ms: timings.total }, 'document ingested');
+        logger.info(
+          { chunks: counts.chunkCount, failedChunks: counts.failedChunks, ms: timings.total },
+          counts.failedChunks > 0
+            ? 'document ingested; the graph extractor left out chunks it could not read'
+            : 'document ingested',
+        );
         return 'completed';
       } catch (error) {
         if (isAppError(error) && error.code === 'DOCUMENT_NOT_FOUND') {

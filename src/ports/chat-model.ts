@@ -22,8 +22,9 @@ export interface ChatModel {
   readonly id: string;
   /**
    * Asks for JSON matching `schema` and returns it parsed and validated. Output that is not
-   * valid JSON or fails validation gets one repair request; a second failure throws
-   * `PROVIDER_FAILED` with the validation issues in `details.issues`.
+   * valid JSON or fails validation gets up to two repair requests; output still invalid after
+   * them throws `PROVIDER_FAILED` with `details.reason` `invalid_output` and the validation
+   * issues in `details.issues`.
    */
   completeJson<T>(
     schema: z.ZodType<T>,

@@ -48,6 +48,12 @@ export interface DocumentRecord {
   chunkCount: number;
   entityCount: number;
   relationCount: number;
+  /** Chunks the graph extractor read in the last completed run. */
+  extractedChunks: number;
+  /** Chunks it left out (e.g. a model reply still invalid after repairs); the document still completes. */
+  failedChunks: number;
+  /** Why the first left-out chunk failed; null when none did. */
+  extractionFailure: string | null;
   timings: StageTimings;
   createdAt: number;
   updatedAt: number;
@@ -76,6 +82,9 @@ export interface DocumentStatePatch {
   chunkCount?: number;
   entityCount?: number;
   relationCount?: number;
+  extractedChunks?: number;
+  failedChunks?: number;
+  extractionFailure?: string | null;
   /** The title the document itself names (HTML <title>, front matter), when none was sent. */
   title?: string;
   timings?: StageTimings;

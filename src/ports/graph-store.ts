@@ -112,7 +112,8 @@ export interface NeighborhoodEntity extends EntityRecord {
 
 export interface Neighborhood {
   entities: NeighborhoodEntity[];
-  relations: RelationWithNames[];
+  /** The relations among them, each with its evidence (up to 5 sources). */
+  relations: (RelationWithNames & { sources: RelationSource[] })[];
   /** True when the entity or relation cap cut the result. */
   truncated: boolean;
 }

@@ -134,17 +134,112 @@ describe('OpenAI-compatible chat model', () => {
     expect((requests[1]!.body as ChatBody).messages[3]!.content).toMatch(/not valid JSON/);
   });
 
-  it('fails clearly when the repaired reply is still invalid, after exactly two requests', async () => {
+  it('asks for a second repair when the first repair is still invalid', async () => {
+    const { url, requests } = await serve((_r, index) =>
+      chatReply(index < 2 ? '{"entities": [{"name": ""}]}' : JSON.stringify(valid)),
+    );
+    await expect(
+      modelFor(url).completeJson(entities, messages, { schemaName: 'entities' }),
+    ).resolves.toEqual(valid);
+    expect(requests).toHaveLength(3);
+    // Each repair shows the original request, the last reply and its issues; nothing piles up.
+    expect((requests[2]!.body as ChatBody).messages).toHaveLength(4);
+  });
+
+  it('fails clearly when the reply is still invalid after two repairs, after exactly three requests', async () => {
     const { url, requests } = await serve(() => chatReply('{"entities": "none"}'));
     const error = await failureOf(
       modelFor(url).completeJson(entities, messages, { schemaName: 'entities' }),
     );
-    expect(requests).toHaveLength(2);
+    expect(requests).toHaveLength(3);
     expect(error.code).toBe('PROVIDER_FAILED');
-    expect(error.message).toMatch(
-      /does not match schema "entities", even after one repair request/,
-    );
+    expect(error.message).toMatch(/does not match schema "entities", even after 2 repair requests/);
+    expect(error.details?.['reason']).toBe('invalid_output');
     expect(error.details?.['issues']).toEqual([expect.stringContaining('entities')]);
+  });
+
+  it('sends a strict schema when every property is required, and a loose one otherwise', async () => {
+    const { url, requests } = await serve((_r, index) =>
+      chatReply(index === 0 ? JSON.stringify(valid) : '{"note": null}'),
+    );
+    const model = modelFor(url);
+    await model.completeJson(entities, messages, { schemaName: 'entities' });
+    const strict = (requests[0]!.body as ChatBody).response_format.json_schema;
+    expect(strict).toMatchObject({ name: 'entities', strict: true });
+    // Closed objects all the way down; string lengths are left to zod's check of the reply.
+    expect(strict.schema).toEqual({
+      type: 'object',
+      properties: {
+        entities: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              type: { type: 'string', enum: ['person', 'organisation', 'place'] },
+            },
+            required: ['name', 'type'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['entities'],
+      additionalProperties: false,
+    });
+
+    const optional = z.object({ note: z.string().nullable(), page: z.number().optional() });
+    await model.completeJson(optional, messages, { schemaName: 'note' });
+    expect((requests[1]!.body as ChatBody).response_format.json_schema).toMatchObject({
+      strict: false,
+    });
+  });
+
+  it('falls back to json_object, with the schema in the prompt, when the server refuses json_schema; and stays there', async () => {
+    const { url, requests } = await serve((request) => {
+      const format = (request.body as Partial<ChatBody>).response_format;
+      if (format?.type === 'json_schema')
+        return {
+          status: 400,
+          json: {
+            error: {
+              message: "Invalid value for 'response_format': json_schema is not supported",
+              type: 'invalid_request_error',
+            },
+          },
+        };
+      return chatReply(JSON.stringify(valid));
+    });
+    const model = modelFor(url);
+    await expect(
+      model.completeJson(entities, messages, { schemaName: 'entities' }),
+    ).resolves.toEqual(valid);
+    await expect(
+      model.completeJson(entities, messages, { schemaName: 'entities' }),
+    ).resolves.toEqual(valid);
+    const formats = requests.map((r) => (r.body as Partial<ChatBody>).response_format?.type);
+    expect(formats).toEqual(['json_schema', 'json_object', 'json_object']);
+    const sent = (requests[1]!.body as ChatBody).messages;
+    expect(sent).toHaveLength(2);
+    expect(sent[0]!.role).toBe('system');
+    expect(sent[0]!.content).toMatch(/^Extract entities\.\n\nReply with one JSON object/);
+    expect(sent[0]!.content).toContain('"enum":["person","organisation","place"]');
+    expect(sent[1]).toEqual(messages[1]);
+  });
+
+  it('falls back to a plain request when the server refuses every response_format, repairing as usual', async () => {
+    const { url, requests } = await serve((request, index) => {
+      if ((request.body as Partial<ChatBody>).response_format !== undefined)
+        return { status: 400, text: 'unknown field `response_format`' };
+      return chatReply(index === 2 ? 'Here you go: {' : JSON.stringify(valid));
+    });
+    await expect(
+      modelFor(url).completeJson(entities, messages, { schemaName: 'entities' }),
+    ).resolves.toEqual(valid);
+    expect(requests).toHaveLength(4);
+    expect('response_format' in (requests[2]!.body as object)).toBe(false);
+    const repair = (requests[3]!.body as ChatBody).messages;
+    expect(repair[0]!.content).toContain('JSON Schema');
+    expect(repair.at(-1)!.content).toMatch(/not valid JSON/);
   });
 
   it('accepts JSON wrapped in a code fence', async () => {

@@ -1,7 +1,9 @@
-// Chat model for any OpenAI-compatible `POST {baseUrl}/chat/completions`, asking for JSON
-// with `response_format: json_schema` and validating the reply with the caller's zod schema.
-// Small local models often get the JSON almost right, so a failed validation earns one repair
-// request that shows the model its reply and the issues; a second failure is a clear error.
+// Chat model for any OpenAI-compatible `POST {baseUrl}/chat/completions`, asking for JSON with
+// `response_format: json_schema` (strict when the schema allows), stepping down to json_object
+// and then to a schema in the prompt when the server refuses (structured-output.ts), and
+// validating every reply with the caller's zod schema. Small local models often get the JSON
+// almost right, so a failed validation earns up to two repair requests that show the model its
+// reply and the issues; a reply still invalid after them is a clear error (`invalid_output`).
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
@@ -10,6 +12,16 @@ import type { ModelCallRecorder } from '../ports/embedder.js';
 import { createCallPolicy } from './call-policy.js';
 import { joinUrl, postJson, printableUrl } from './http-json.js';
 import { modelCallRecorder, shortReason } from './model-call-recorder.js';
+import {
+  checkReply,
+  messagesFor,
+  refusesResponseFormat,
+  responseFormatFor,
+  weakerMode,
+  wireSchemaOf,
+  type OutputMode,
+  type WireSchema,
+} from './structured-output.js';
 
 export interface OpenAiChatModelOptions {
   baseUrl: string;
@@ -42,7 +54,8 @@ const completionResponse = z.object({
     .optional(),
 });
 
-const MAX_ISSUES_SHOWN = 8;
+/** Repair requests after an invalid reply before the call fails (small models often need two). */
+const MAX_REPAIRS = 2;
 
 export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatModel {
   const url = joinUrl(options.baseUrl, 'chat/completions');
@@ -62,9 +75,9 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
     const body: Record<string, unknown> = {
       model: options.model,
       messages,
-      response_format: responseFormat,
       temperature: opts.temperature ?? 0,
     };
+    if (responseFormat !== undefined) body['response_format'] = responseFormat;
     if (opts.maxOutputTokens !== undefined) body['max_tokens'] = opts.maxOutputTokens;
     const started = performance.now();
     try {
@@ -132,6 +145,36 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
     }
   }
 
+  /** Strongest response format this server has not refused yet; steps down once per refusal. */
+  let mode: OutputMode = 'json_schema';
+
+  /** One reply in the current mode, stepping down (and asking again) while the server refuses it. */
+  async function ask(
+    messages: ChatMessage[],
+    wire: WireSchema,
+    opts: CompleteJsonOptions,
+  ): Promise<string> {
+    for (;;) {
+      const current = mode;
+      try {
+        return await complete(
+          messagesFor(current, messages, wire),
+          responseFormatFor(current, wire),
+          opts,
+        );
+      } catch (error) {
+        const weaker = weakerMode(current);
+        if (weaker === undefined || !refusesResponseFormat(error)) throw error;
+        // Another request may have stepped down already; never step back up.
+        if (mode === current) mode = weaker;
+        options.logger.warn(
+          { target, refused: current, next: mode },
+          'chat model server refused the response format; asking with a weaker one',
+        );
+      }
+    }
+  }
+
   return {
     id,
     async completeJson<T>(
@@ -140,40 +183,39 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
       opts: CompleteJsonOptions,
     ): Promise<T> {
       if (closed) throw new AppError('UNAVAILABLE', `chat model ${id} is closed`);
-      const responseFormat = {
-        type: 'json_schema',
-        json_schema: { name: opts.schemaName, schema: jsonSchemaOf(schema), strict: false },
-      };
-      const first = await complete(messages, responseFormat, opts);
-      const firstCheck = check(schema, first);
-      if (firstCheck.ok) return firstCheck.value;
-      options.logger.debug(
-        { target, schema: opts.schemaName, issues: firstCheck.issues },
-        'chat reply failed validation; asking for a repair',
-      );
-      const repairMessages: ChatMessage[] = [
-        ...messages,
-        { role: 'assistant', content: first },
-        {
-          role: 'user',
-          content:
-            `Your reply is not valid for the JSON schema "${opts.schemaName}":\n- ${firstCheck.issues.join('\n- ')}\n` +
-            'Reply again with only the corrected JSON object, no prose and no code fences.',
-        },
-      ];
-      const second = await complete(repairMessages, responseFormat, opts);
-      const secondCheck = check(schema, second);
-      if (secondCheck.ok) return secondCheck.value;
+      const wire = wireSchemaOf(opts.schemaName, schema);
+      let reply = await ask(messages, wire, opts);
+      let checked = checkReply(schema, reply);
+      for (let repair = 1; !checked.ok && repair <= MAX_REPAIRS; repair++) {
+        options.logger.debug(
+          { target, schema: opts.schemaName, repair, issues: checked.issues },
+          'chat reply failed validation; asking for a repair',
+        );
+        // The original request, the last reply and what is wrong with it: short, whatever the round.
+        const repairMessages: ChatMessage[] = [
+          ...messages,
+          { role: 'assistant', content: reply },
+          {
+            role: 'user',
+            content:
+              `Your reply is not valid for the JSON schema "${opts.schemaName}":\n- ${checked.issues.join('\n- ')}\n` +
+              'Reply again with only the corrected JSON object, no prose and no code fences.',
+          },
+        ];
+        reply = await ask(repairMessages, wire, opts);
+        checked = checkReply(schema, reply);
+      }
+      if (checked.ok) return checked.value;
       throw new AppError(
         'PROVIDER_FAILED',
-        `${target} returned output that does not match schema "${opts.schemaName}", even after one repair request: ` +
-          secondCheck.issues.slice(0, 3).join('; '),
+        `${target} returned output that does not match schema "${opts.schemaName}", even after ${MAX_REPAIRS} repair requests: ` +
+          checked.issues.slice(0, 3).join('; '),
         {
           details: {
             reason: 'invalid_output',
             schemaName: opts.schemaName,
-            issues: secondCheck.issues,
-            output: second.slice(0, 500),
+            issues: checked.issues,
+            output: reply.slice(0, 500),
           },
         },
       );
@@ -182,51 +224,4 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
       closed = true;
     },
   };
-}
-
-type CheckResult<T> = { ok: true; value: T } | { ok: false; issues: string[] };
-
-function check<T>(schema: z.ZodType<T>, content: string): CheckResult<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(stripCodeFence(content));
-  } catch (error) {
-    return {
-      ok: false,
-      issues: [
-        `not valid JSON (${error instanceof Error ? error.message : 'parse error'}): ${content.slice(0, 80)}`,
-      ],
-    };
-  }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    issues: parsed.error.issues
-      .slice(0, MAX_ISSUES_SHOWN)
-      .map(
-        (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
-      ),
-  };
-}
-
-/** Models without constrained decoding like to wrap JSON in ```json fences; accept that. */
-function stripCodeFence(content: string): string {
-  const match = /^\s*```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/i.exec(content);
-  return match ? match[1]! : content;
-}
-
-/** JSON Schema of what the model must produce (the schema's input side), without `$schema`. */
-function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  try {
-    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
-      io: 'input',
-      unrepresentable: 'any',
-    }) as Record<string, unknown>;
-    return rest;
-  } catch {
-    // Some schemas (e.g. with cycles the converter cannot name) have no JSON Schema form;
-    // zod still validates the reply, the model just gets less guidance.
-    return { type: 'object' };
-  }
 }

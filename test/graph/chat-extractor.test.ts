@@ -1,7 +1,7 @@
 // The `openai` extractor against a real local HTTP server speaking the chat-completions wire
-// format, feeding the graph service on SQLite: schema sent, reply validated (with one repair),
-// entities resolved and facts stored; a chunk whose reply stays invalid is left out and counted,
-// while a failing server fails the extraction.
+// format, feeding the graph service on SQLite: schema sent, reply validated (with up to two
+// repairs), entities resolved and facts stored; a chunk whose reply stays invalid is left out and
+// counted, while a failing server fails the extraction.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,16 +35,26 @@ const GOOD = {
   relations: [
     {
       subject: 'Emil Eifrem',
-      predicate: 'found',
+      predicate: 'founded',
+      verb: null,
       object: 'Neo4j Inc.',
       validFrom: null,
       evidence: 'Neo4j Inc. was founded by Emil Eifrem.',
     },
     {
       subject: 'Emil Eifrem',
-      predicate: 'join',
+      predicate: 'works at',
+      verb: null,
       object: 'Acme Robotics',
       validFrom: '2023-03-01',
+      evidence: 'In March 2023, Emil Eifrem joined Acme Robotics as an adviser.',
+    },
+    {
+      subject: 'Emil Eifrem',
+      predicate: 'other',
+      verb: 'advise',
+      object: 'Acme Robotics',
+      validFrom: null,
       evidence: 'In March 2023, Emil Eifrem joined Acme Robotics as an adviser.',
     },
   ],
@@ -99,21 +109,52 @@ describe('openai extractor over the chat-completions wire format', () => {
     return { chatModel, graph };
   };
 
-  it('sends the chunk with a JSON schema, validates the reply (repairing once) and stores resolved facts', async () => {
+  it('sends the chunk with a strict JSON schema, validates the reply (repairing twice) and stores resolved facts', async () => {
     const { graph } = build();
     const before = server.requests.length;
-    // The first reply lacks `evidence`: zod rejects it and the model is asked for a repair.
-    const broken = { ...GOOD, relations: GOOD.relations.map(({ evidence: _e, ...rest }) => rest) };
-    replies = [JSON.stringify(broken), JSON.stringify(GOOD)];
+    // The first reply lacks `evidence`; the repair uses a predicate outside the vocabulary and
+    // "other" without its verb: zod rejects both and the model is asked for a second repair.
+    const noEvidence = {
+      ...GOOD,
+      relations: GOOD.relations.map(({ evidence: _e, ...rest }) => rest),
+    };
+    const offVocabulary = {
+      ...GOOD,
+      relations: [
+        { ...GOOD.relations[0]!, predicate: 'found' },
+        { ...GOOD.relations[2]!, verb: null },
+      ],
+    };
+    replies = [JSON.stringify(noEvidence), JSON.stringify(offVocabulary), JSON.stringify(GOOD)];
     const result = await graph.extract({
       tenantId: 't1',
       documentId: 'd1',
       chunks: [{ id: 'c1', ordinal: 0, text: PARAGRAPH }],
     });
-    expect(result).toMatchObject({ relations: 2, entities: 4 });
+    expect(result).toMatchObject({
+      relations: 3,
+      entities: 4,
+      extractedChunks: 1,
+      failedChunks: 0,
+      failure: null,
+    });
 
     const sent = server.requests.slice(before) as (RecordedRequest & { body: SentBody })[];
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(3);
+    const secondRepair = JSON.stringify(sent[2]!.body.messages.at(-1));
+    expect(secondRepair).toContain('relations.0.predicate');
+    expect(secondRepair).toContain('relations.1.verb');
+    expect(sent[0]!.body.response_format).toMatchObject({
+      json_schema: { strict: true },
+    });
+    const relationSchema = (
+      sent[0]!.body.response_format.json_schema.schema.properties['relations'] as {
+        items: { properties: { predicate: { enum: string[] } } };
+      }
+    ).items.properties.predicate;
+    expect(relationSchema.enum).toEqual(
+      expect.arrayContaining(['works at', 'is headquartered in', 'killed', 'other']),
+    );
     expect(sent[0]!.path).toBe('/v1/chat/completions');
     expect(sent[0]!.body.model).toBe('fake-llm');
     expect(sent[0]!.body.response_format).toMatchObject({
@@ -137,6 +178,7 @@ describe('openai extractor over the chat-completions wire format', () => {
       expect.arrayContaining([
         ['works at', 'Acme Robotics', '2023-03-01'],
         ['founded', 'Neo4j Inc.', expect.any(String)],
+        ['advise', 'Acme Robotics', expect.any(String)],
       ]),
     );
     // "Neo4j" from the offline extractor or a later chunk would resolve to the same entity.
@@ -150,6 +192,7 @@ describe('openai extractor over the chat-completions wire format', () => {
     replies = [
       'not json at all',
       JSON.stringify({ entities: [{ name: 'X', type: 'spaceship' }], relations: [] }),
+      '{"entities": [',
       JSON.stringify(GOOD),
     ];
     const result = await graph.extract({
@@ -160,12 +203,19 @@ describe('openai extractor over the chat-completions wire format', () => {
         { id: 'c2', ordinal: 1, text: PARAGRAPH },
       ],
     });
-    expect(result).toMatchObject({ failedChunks: 1, relations: 2, entities: 4 });
+    expect(result).toMatchObject({
+      failedChunks: 1,
+      extractedChunks: 1,
+      relations: 3,
+      entities: 4,
+      failure: expect.stringMatching(/does not match schema "knowledge_graph_extraction"/),
+    });
     const sent = server.requests.slice(before) as (RecordedRequest & { body: SentBody })[];
-    // The broken reply, its repair request (which shows the model what was wrong), then chunk 2.
-    expect(sent).toHaveLength(3);
+    // The broken reply, two repair requests (each shows the model what was wrong), then chunk 2.
+    expect(sent).toHaveLength(4);
     expect(JSON.stringify(sent[1]!.body.messages.at(-1))).toContain('not valid');
-    expect(sent[2]!.body.messages.at(-1)).toEqual({ role: 'user', content: PARAGRAPH });
+    expect(JSON.stringify(sent[2]!.body.messages.at(-1))).toContain('entities.0.type');
+    expect(sent[3]!.body.messages.at(-1)).toEqual({ role: 'user', content: PARAGRAPH });
     expect((await graph.searchEntities({ tenantId: 't2', query: 'Emil Eifrem' }))[0]).toMatchObject(
       { name: 'Emil Eifrem' },
     );

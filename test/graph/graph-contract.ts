@@ -436,6 +436,11 @@ export function describeGraphStore(
         'Anna Lee>Ben Moss',
         'Ben Moss>Cara Diaz',
       ]);
+      // Each relation carries its evidence sentence.
+      expect(one.relations.map((r) => r.sources)).toEqual([
+        [{ documentId: 'chain', chunkId: 'k1', sentence: expect.stringContaining('knows') }],
+        [{ documentId: 'chain', chunkId: 'k1', sentence: expect.stringContaining('knows') }],
+      ]);
       expect(one.truncated).toBe(false);
 
       await graph.extract({ tenantId: t, documentId: 'team', chunks: [chunk('k2', colleagues)] });

@@ -81,6 +81,27 @@ describe('local extractor: facts from sentence shapes', () => {
     ]);
   });
 
+  it('reads birthplaces from a place compounded with "born" and from a participle, and a home from "home in"', () => {
+    // Only people are born: the name after "born" is a person even when the tagger cannot tell.
+    expect(kinds('Kansas-born Maria Quist spoke first.')).toEqual([
+      'Maria Quist | Live_In | Kansas',
+    ]);
+    expect(kinds('Illinois born Charlton Heston arrived.')).toEqual([
+      'Charlton Heston | Live_In | Illinois',
+    ]);
+    for (const text of [
+      'Maria Lopez, born in Madrid, joined the team.',
+      'Maria Lopez grew up in Madrid.',
+      'Maria Lopez died at her home in Madrid.',
+    ])
+      expect(kinds(text), text).toEqual(['Maria Lopez | Live_In | Madrid']);
+    expect(
+      read('Maria Lopez, born in Madrid, joined the team.').relations.map((r) =>
+        normalizePredicate(r.predicate),
+      ),
+    ).toEqual([{ key: 'was born in', inverse: false }]);
+  });
+
   it('reads an organisation "of" or "in" a place, an abbreviation\'s period included', () => {
     expect(kinds('Microsoft Corp. of Redmond, Wash., said sales rose.')).toEqual([
       'Microsoft Corp. | OrgBased_In | Redmond',

@@ -125,7 +125,17 @@ class DocumentStatus(TypedDict):
     attempts: int
     error: Optional[str]
     counts: Dict[str, int]
+    graph: "DocumentGraph"
     timings: Dict[str, float]
+
+
+class DocumentGraph(TypedDict):
+    """Knowledge-graph extraction: chunks sent, read, and left out (with the first cause)."""
+
+    chunks: int
+    extracted: int
+    failed: int
+    failure: Optional[str]
 
 
 class SearchHit(TypedDict):

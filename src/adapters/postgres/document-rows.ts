@@ -17,6 +17,9 @@ export interface DocumentRow {
   chunk_count: number;
   entity_count: number;
   relation_count: number;
+  extracted_chunks: number;
+  failed_chunks: number;
+  extraction_failure: string | null;
   timings: DocumentRecord['timings'];
   created_at: string;
   updated_at: string;
@@ -43,7 +46,8 @@ export interface ChunkRow {
 export type HitRow = ChunkRow & { document_title: string | null; score: number };
 
 export const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, mime_type, metadata, size_bytes, status,
-  stage, attempts, error, chunk_count, entity_count, relation_count, timings, created_at, updated_at, started_at,
+  stage, attempts, error, chunk_count, entity_count, relation_count, extracted_chunks,
+  failed_chunks, extraction_failure, timings, created_at, updated_at, started_at,
   completed_at`;
 export const CHUNK_COLUMNS = `c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
   c.token_count, c.start_offset, c.end_offset, c.page, c.content_hash, c.has_vector`;
@@ -65,6 +69,9 @@ export function toDocument(row: DocumentRow): DocumentRecord {
     chunkCount: row.chunk_count,
     entityCount: row.entity_count,
     relationCount: row.relation_count,
+    extractedChunks: row.extracted_chunks,
+    failedChunks: row.failed_chunks,
+    extractionFailure: row.extraction_failure,
     timings: row.timings,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

@@ -159,6 +159,10 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       if (patch.chunkCount !== undefined) column('chunk_count', patch.chunkCount);
       if (patch.entityCount !== undefined) column('entity_count', patch.entityCount);
       if (patch.relationCount !== undefined) column('relation_count', patch.relationCount);
+      if (patch.extractedChunks !== undefined) column('extracted_chunks', patch.extractedChunks);
+      if (patch.failedChunks !== undefined) column('failed_chunks', patch.failedChunks);
+      if (patch.extractionFailure !== undefined)
+        column('extraction_failure', patch.extractionFailure);
       if (patch.title !== undefined) column('title', patch.title);
       if (patch.timings !== undefined) column('timings', JSON.stringify(patch.timings));
       if (patch.startedAt !== undefined) column('started_at', patch.startedAt);

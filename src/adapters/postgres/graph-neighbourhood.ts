@@ -11,6 +11,7 @@ import {
   type EntityRow,
   type RelationRow,
 } from '../graph-rows.js';
+import { groupSources, type SourceRow } from '../graph-sources.js';
 import type { GraphNeighbourhoodPart } from '../graph-store-parts.js';
 
 export function createPostgresGraphNeighbourhood(pool: pg.Pool): GraphNeighbourhoodPart {
@@ -39,9 +40,19 @@ export function createPostgresGraphNeighbourhood(pool: pg.Pool): GraphNeighbourh
           ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT $4`,
         [tenantId, ids, query.includeInvalid, query.maxRelations + 1],
       );
+      const shown = relations.rows.slice(0, query.maxRelations);
+      const sources = await pool.query<SourceRow>(
+        `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+          WHERE tenant_id = $1 AND relation_id = ANY($2::text[]) ORDER BY relation_id, document_id, chunk_id`,
+        [tenantId, shown.map((r) => r.id)],
+      );
+      const grouped = groupSources(sources.rows);
       return {
         entities: kept.map((row) => ({ ...toEntity(row), depth: Number(row.depth) })),
-        relations: relations.rows.slice(0, query.maxRelations).map(toNamedRelation),
+        relations: shown.map((row) => ({
+          ...toNamedRelation(row),
+          sources: grouped.get(row.id) ?? [],
+        })),
         truncated:
           reached.rows.length > query.maxEntities || relations.rows.length > query.maxRelations,
       };

@@ -10,6 +10,7 @@ import {
   type EntityRow,
   type RelationRow,
 } from '../graph-rows.js';
+import { groupSources, type SourceRow } from '../graph-sources.js';
 import type { GraphNeighbourhoodPart } from '../graph-store-parts.js';
 import type { SqliteHandle } from './database.js';
 
@@ -47,9 +48,21 @@ export function createSqliteGraphNeighbourhood(db: SqliteHandle): GraphNeighbour
           ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`,
         )
         .all(tenantId, ids, ids, all, query.maxRelations + 1) as RelationRow[];
+      const shown = relations.slice(0, query.maxRelations);
+      const sources = groupSources(
+        db
+          .prepare(
+            `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+            WHERE tenant_id = ? AND relation_id IN (SELECT value FROM json_each(?)) ORDER BY relation_id, document_id, chunk_id`,
+          )
+          .all(tenantId, JSON.stringify(shown.map((r) => r.id))) as SourceRow[],
+      );
       return {
         entities: kept.map((row) => ({ ...toEntity(row), depth: Number(row.depth) })),
-        relations: relations.slice(0, query.maxRelations).map(toNamedRelation),
+        relations: shown.map((row) => ({
+          ...toNamedRelation(row),
+          sources: sources.get(row.id) ?? [],
+        })),
         truncated: reached.length > query.maxEntities || relations.length > query.maxRelations,
       };
     },

@@ -169,6 +169,13 @@ async function waitWithProgress(
   bar.stop();
 }
 
+/** Chunks the graph extractor could not read: the document completed without their facts. */
+function leftOut(o: FileOutcome): string | undefined {
+  const failed = o.document?.failedChunks ?? 0;
+  if (failed === 0) return undefined;
+  return `graph extractor left out ${failed} chunk${failed === 1 ? '' : 's'}: ${o.document?.extractionFailure ?? ''}`;
+}
+
 function report(outcomes: FileOutcome[], json: boolean): void {
   if (json) {
     console.log(
@@ -179,6 +186,7 @@ function report(outcomes: FileOutcome[], json: boolean): void {
           note: o.note,
           status: o.document?.status,
           chunks: o.document?.chunkCount,
+          failedChunks: o.document?.failedChunks,
           error: o.error ?? o.document?.error,
         })),
         null,
@@ -197,7 +205,7 @@ function report(outcomes: FileOutcome[], json: boolean): void {
       String(o.document?.entityCount ?? ''),
       String(o.document?.relationCount ?? ''),
       o.document?.timings.total === undefined ? '' : String(o.document.timings.total),
-      o.error ?? o.document?.error ?? o.note,
+      o.error ?? o.document?.error ?? leftOut(o) ?? o.note,
     ]),
   );
   const completed = outcomes.filter((o) => o.document?.status === 'completed').length;

@@ -903,7 +903,7 @@ export interface paths {
                                 /** @description When a newer contradicting fact replaced it; null while current. */
                                 invalidAt: string | null;
                                 invalidatedBy: string | null;
-                                /** @description Where the fact was read (up to 5). */
+                                /** @description Where the fact was read: document, chunk and the evidence sentence (up to 5). */
                                 sources: {
                                     documentId: string;
                                     chunkId: string;
@@ -999,6 +999,12 @@ export interface paths {
                                 /** @description When a newer contradicting fact replaced it; null while current. */
                                 invalidAt: string | null;
                                 invalidatedBy: string | null;
+                                /** @description Where the fact was read: document, chunk and the evidence sentence (up to 5). */
+                                sources: {
+                                    documentId: string;
+                                    chunkId: string;
+                                    sentence: string;
+                                }[];
                             }[];
                             /** @description True when the size cap cut the result. */
                             truncated: boolean;
@@ -1068,6 +1074,17 @@ export interface paths {
                                     chunks: number;
                                     entities: number;
                                     relations: number;
+                                };
+                                /** @description Knowledge-graph extraction of the document. */
+                                graph: {
+                                    /** @description Chunks sent to the graph extractor in the last completed run. */
+                                    chunks: number;
+                                    /** @description Chunks it read. */
+                                    extracted: number;
+                                    /** @description Chunks it left out, e.g. a model reply still invalid after two repair requests; the document completes without their facts. */
+                                    failed: number;
+                                    /** @description Why the first left-out chunk failed. */
+                                    failure: string | null;
                                 };
                                 /** @description Milliseconds per stage of the last run, and total. */
                                 timings: {
@@ -1229,6 +1246,17 @@ export interface paths {
                                 entities: number;
                                 relations: number;
                             };
+                            /** @description Knowledge-graph extraction of the document. */
+                            graph: {
+                                /** @description Chunks sent to the graph extractor in the last completed run. */
+                                chunks: number;
+                                /** @description Chunks it read. */
+                                extracted: number;
+                                /** @description Chunks it left out, e.g. a model reply still invalid after two repair requests; the document completes without their facts. */
+                                failed: number;
+                                /** @description Why the first left-out chunk failed. */
+                                failure: string | null;
+                            };
                             /** @description Milliseconds per stage of the last run, and total. */
                             timings: {
                                 [key: string]: number;
@@ -1384,6 +1412,17 @@ export interface paths {
                                 chunks: number;
                                 entities: number;
                                 relations: number;
+                            };
+                            /** @description Knowledge-graph extraction of the document. */
+                            graph: {
+                                /** @description Chunks sent to the graph extractor in the last completed run. */
+                                chunks: number;
+                                /** @description Chunks it read. */
+                                extracted: number;
+                                /** @description Chunks it left out, e.g. a model reply still invalid after two repair requests; the document completes without their facts. */
+                                failed: number;
+                                /** @description Why the first left-out chunk failed. */
+                                failure: string | null;
                             };
                             /** @description Milliseconds per stage of the last run, and total. */
                             timings: {

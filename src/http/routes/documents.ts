@@ -71,6 +71,18 @@ export const documentSchema = z.object({
   attempts: z.number(),
   error: z.string().nullable(),
   counts: z.object({ chunks: z.number(), entities: z.number(), relations: z.number() }),
+  graph: z
+    .object({
+      chunks: z.number().describe('Chunks sent to the graph extractor in the last completed run.'),
+      extracted: z.number().describe('Chunks it read.'),
+      failed: z
+        .number()
+        .describe(
+          'Chunks it left out, e.g. a model reply still invalid after two repair requests; the document completes without their facts.',
+        ),
+      failure: z.string().nullable().describe('Why the first left-out chunk failed.'),
+    })
+    .describe('Knowledge-graph extraction of the document.'),
   timings: z
     .record(z.string(), z.number())
     .describe('Milliseconds per stage of the last run, and total.'),
@@ -129,6 +141,12 @@ export function documentResponse(document: DocumentRecord): z.infer<typeof docum
       chunks: document.chunkCount,
       entities: document.entityCount,
       relations: document.relationCount,
+    },
+    graph: {
+      chunks: document.extractedChunks + document.failedChunks,
+      extracted: document.extractedChunks,
+      failed: document.failedChunks,
+      failure: document.extractionFailure,
     },
     timings: document.timings,
     createdAt: iso(document.createdAt)!,

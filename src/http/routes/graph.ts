@@ -19,6 +19,10 @@ const entitySchema = z.object({
   createdAt: z.string(),
 });
 
+const sourcesSchema = z
+  .array(z.object({ documentId: z.string(), chunkId: z.string(), sentence: z.string() }))
+  .describe('Where the fact was read: document, chunk and the evidence sentence (up to 5).');
+
 const factSchema = z.object({
   id: z.string(),
   text: z
@@ -108,19 +112,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
                   chunkId: z.string(),
                 }),
               ),
-              facts: z.array(
-                factSchema.extend({
-                  sources: z
-                    .array(
-                      z.object({
-                        documentId: z.string(),
-                        chunkId: z.string(),
-                        sentence: z.string(),
-                      }),
-                    )
-                    .describe('Where the fact was read (up to 5).'),
-                }),
-              ),
+              facts: z.array(factSchema.extend({ sources: sourcesSchema })),
               mentions: z.array(
                 z.object({
                   documentId: z.string(),
@@ -188,7 +180,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
             200: z.object({
               center: entitySchema,
               entities: z.array(entitySchema.extend({ depth: z.number() })),
-              relations: z.array(factSchema),
+              relations: z.array(factSchema.extend({ sources: sourcesSchema })),
               truncated: z.boolean().describe('True when the size cap cut the result.'),
             }),
           },
@@ -206,7 +198,10 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
         return {
           center: entityResponse(result.center),
           entities: result.entities.map((e) => ({ ...entityResponse(e), depth: e.depth })),
-          relations: result.relations.map(factResponse),
+          relations: result.relations.map((fact) => ({
+            ...factResponse(fact),
+            sources: fact.sources,
+          })),
           truncated: result.truncated,
         };
       },

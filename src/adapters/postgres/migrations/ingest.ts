@@ -70,4 +70,14 @@ export const ingestMigrations: Migration[] = [
     // The page a chunk starts on, for paged formats (PDF).
     sql: `ALTER TABLE chunks ADD COLUMN page INTEGER;`,
   },
+  {
+    version: 103,
+    name: 'document-extraction-counts',
+    // Chunks the graph extractor read and left out, and why the first one failed.
+    sql: `
+      ALTER TABLE documents ADD COLUMN extracted_chunks INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE documents ADD COLUMN failed_chunks INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE documents ADD COLUMN extraction_failure TEXT;
+    `,
+  },
 ];
