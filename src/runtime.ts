@@ -225,6 +225,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       chatModel,
       clock,
       logger,
+      documentChunks: (tenantId, documentId) =>
+        stores.documentStore.listChunks(tenantId, documentId),
     });
 
     const documentSearch = createDocumentSearch({ store: stores.documentStore, embedder, logger });

@@ -10,7 +10,11 @@ import type { Embedder } from '../ports/embedder.js';
 import type { Extractor } from '../ports/extractor.js';
 import type { GraphStore } from '../ports/graph-store.js';
 import { createChatExtractor } from './chat-extractor.js';
-import { createGraphService, type GraphService } from './graph-service.js';
+import {
+  createGraphService,
+  type GraphService,
+  type GraphServiceOptions,
+} from './graph-service.js';
 import { createLocalExtractor } from './local-extractor.js';
 
 export interface GraphServiceDeps {
@@ -23,6 +27,8 @@ export interface GraphServiceDeps {
   chatModel: ChatModel | undefined;
   clock: Clock;
   logger: Logger;
+  /** A document's chunks, for the sentence each mention was read in. */
+  documentChunks?: GraphServiceOptions['documentChunks'];
 }
 
 /** The extractor the configuration names (also what `engram eval graph` measures). */
@@ -46,5 +52,6 @@ export function createConfiguredGraphService(deps: GraphServiceDeps): GraphServi
     entityFuzzyThreshold: config.entityFuzzyThreshold,
     entityEmbeddingThreshold: config.entityEmbeddingThreshold,
     ...(config.embedder === 'openai' ? { embedder: deps.embedder } : {}),
+    ...(deps.documentChunks === undefined ? {} : { documentChunks: deps.documentChunks }),
   });
 }

@@ -12,6 +12,7 @@ import type {
   EntityRecord,
   GraphStore,
   Neighborhood,
+  MentionRecord,
   NewMention,
   NewRelation,
   RelationRecord,
@@ -20,6 +21,7 @@ import type {
 } from '../ports/graph-store.js';
 import { createEntityResolver, resolutionKey, type Resolution } from './entity-resolver.js';
 import { factText } from './fact-text.js';
+import { sentenceHolding } from './mention-sentence.js';
 import { normalizeName } from './names.js';
 import { isSingleValued, normalizePredicate } from './predicates.js';
 
@@ -38,7 +40,18 @@ export interface GraphServiceOptions {
   maxNeighborhoodEntities?: number;
   maxMentionsPerEntity?: number;
   maxFactsPerEntity?: number;
+  /**
+   * A document's chunks (id and text), so an entity's mentions are shown with the sentence they
+   * were read in; without it, mentions carry no sentence.
+   */
+  documentChunks?: (
+    tenantId: string,
+    documentId: string,
+  ) => Promise<Array<Pick<ChunkText, 'id' | 'text'>>>;
 }
+
+/** A mention with the sentence of its chunk that holds it (null when none is found). */
+export type MentionWithSentence = MentionRecord & { sentence: string | null };
 
 export interface ExtractInput {
   tenantId: string;
@@ -336,11 +349,35 @@ export function createGraphService(options: GraphServiceOptions) {
     return store.searchEntities(input.tenantId, key, Math.min(Math.max(input.limit ?? 20, 1), 100));
   }
 
-  async function getEntity(tenantId: string, entityId: string): Promise<EntityDetail> {
+  async function getEntity(
+    tenantId: string,
+    entityId: string,
+  ): Promise<Omit<EntityDetail, 'mentions'> & { mentions: MentionWithSentence[] }> {
     const detail = await store.getEntity(tenantId, entityId, entityLimits);
     if (detail === null)
       throw new AppError('ENTITY_NOT_FOUND', `No entity with id "${entityId}" in this tenant`);
-    return detail;
+    return { ...detail, mentions: await withSentences(tenantId, detail.mentions) };
+  }
+
+  /** One chunk read per document the mentions come from (mentions are capped per entity). */
+  async function withSentences(
+    tenantId: string,
+    mentions: MentionRecord[],
+  ): Promise<MentionWithSentence[]> {
+    const readChunks = options.documentChunks;
+    const texts = new Map<string, string>();
+    if (readChunks !== undefined) {
+      const documentIds = [...new Set(mentions.map((m) => m.documentId))];
+      const chunkLists = await Promise.all(documentIds.map((id) => readChunks(tenantId, id)));
+      for (const chunk of chunkLists.flat()) texts.set(chunk.id, chunk.text);
+    }
+    return mentions.map((mention) => {
+      const text = texts.get(mention.chunkId);
+      return {
+        ...mention,
+        sentence: text === undefined ? null : sentenceHolding(text, mention.surface),
+      };
+    });
   }
 
   async function neighborhood(

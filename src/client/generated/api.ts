@@ -916,6 +916,8 @@ export interface paths {
                                 surface: string;
                                 /** @enum {string} */
                                 type: "person" | "organization" | "place" | "product" | "topic" | "date" | "value";
+                                /** @description The sentence of the chunk that holds the mention; null when the chunk no longer has it. */
+                                sentence: string | null;
                             }[];
                             mentionsTruncated: boolean;
                             factsTruncated: boolean;
@@ -1954,6 +1956,8 @@ export interface paths {
                         maxTokens: number;
                         /** @description Placed between items; default "\n\n". */
                         separator?: string;
+                        /** @description Also return tokenOffsets: where each token starts in text. Default false. */
+                        tokenOffsets?: boolean;
                     };
                 };
             };
@@ -1977,6 +1981,8 @@ export interface paths {
                                 /** @description Exclusive. tokenIds[tokenStart:tokenEnd] decodes to the item, plus the separator where one token holds both. */
                                 tokenEnd: number;
                             }[];
+                            /** @description Only when the request sets tokenOffsets: the UTF-16 index in text where each token starts (text.slice(tokenOffsets[i], tokenOffsets[i + 1]) is token i). A token that starts inside a character (byte-level BPE) gets that character's start, so the slice of the token before it holds the whole character. */
+                            tokenOffsets?: number[];
                             /** @description True when recalled items were left out to fit maxTokens. */
                             truncated: boolean;
                             tokenizer: {

@@ -127,6 +127,12 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
                   chunkId: z.string(),
                   surface: z.string(),
                   type: z.enum(ENTITY_TYPES),
+                  sentence: z
+                    .string()
+                    .nullable()
+                    .describe(
+                      'The sentence of the chunk that holds the mention; null when the chunk no longer has it.',
+                    ),
                 }),
               ),
               mentionsTruncated: z.boolean(),
@@ -152,6 +158,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
             chunkId: m.chunkId,
             surface: m.surface,
             type: m.type,
+            sentence: m.sentence,
           })),
           mentionsTruncated: detail.mentionsTruncated,
           factsTruncated: detail.factsTruncated,
