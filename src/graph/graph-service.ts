@@ -349,6 +349,16 @@ export function createGraphService(options: GraphServiceOptions) {
     return store.searchEntities(input.tenantId, key, Math.min(Math.max(input.limit ?? 20, 1), 100));
   }
 
+  /** The entities a document mentions (its page in the console). */
+  async function documentEntities(input: {
+    tenantId: string;
+    documentId: string;
+    limit?: number;
+  }): Promise<EntityRecord[]> {
+    const limit = Math.min(Math.max(input.limit ?? 20, 1), 100);
+    return store.documentEntities(input.tenantId, input.documentId, limit);
+  }
+
   async function getEntity(
     tenantId: string,
     entityId: string,
@@ -470,6 +480,7 @@ export function createGraphService(options: GraphServiceOptions) {
     removeDocument,
     searchEntities,
     getEntity,
+    documentEntities,
     neighborhood,
     searchFacts,
     countDocument: store.countDocument.bind(store),

@@ -802,11 +802,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored). */
+        /**
+         * Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored), or the entities a document mentions.
+         * @description Pass exactly one of query and documentId. With documentId, the entities the document mentions come most mentioned (in it) first; an unknown document has none.
+         */
         get: {
             parameters: {
-                query: {
-                    query: string;
+                query?: {
+                    query?: string;
+                    documentId?: string;
                     limit?: number;
                 };
                 header?: never;
