@@ -1,11 +1,13 @@
 // The console's shell: the key gate, the navigation, the server banner and the hash router
-// (#/, #/documents[/ID], #/playground, #/sessions[/ID], #/telemetry), so the server serves one page.
+// (#/, #/documents[/ID], #/playground, #/graph[/ID], #/sessions[/ID],
+// #/telemetry), so the server serves one page.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { onApiKeyChange, setApiKey, storedApiKey } from './api';
 import { KeyForm } from './components/key-form';
 import { ServerBanner } from './components/server-banner';
 import { DocumentPage, DocumentsPage } from './pages/documents';
+import { EntityPage, GraphPage } from './pages/graph';
 import { OverviewPage } from './pages/overview';
 import { PlaygroundPage } from './pages/playground';
 import { SessionPage, SessionsPage } from './pages/sessions';
@@ -17,6 +19,7 @@ const PAGES = [
   { href: '#/', label: 'Overview' },
   { href: '#/documents', label: 'Documents' },
   { href: '#/playground', label: 'Search and recall' },
+  { href: '#/graph', label: 'Graph' },
   { href: '#/sessions', label: 'Sessions' },
   { href: '#/telemetry', label: 'Telemetry' },
 ];
@@ -36,6 +39,9 @@ function Page({ hash }: { hash: string }) {
   if (document?.[1] !== undefined) return <DocumentPage id={decodeURIComponent(document[1])} />;
   if (hash === '#/documents') return <DocumentsPage />;
   if (hash === '#/playground') return <PlaygroundPage />;
+  const entity = /^#\/graph\/(.+)$/.exec(hash);
+  if (entity?.[1] !== undefined) return <EntityPage id={decodeURIComponent(entity[1])} />;
+  if (hash === '#/graph') return <GraphPage />;
   const session = /^#\/sessions\/(.+)$/.exec(hash);
   if (session?.[1] !== undefined) return <SessionPage id={decodeURIComponent(session[1])} />;
   if (hash === '#/sessions') return <SessionsPage />;

@@ -240,6 +240,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       clock,
       logger,
       metrics: createGraphMetrics(metrics),
+      documentChunks: (tenantId, documentId) =>
+        stores.documentStore.listChunks(tenantId, documentId),
     });
 
     const documentSearch = createDocumentSearch({ store: stores.documentStore, embedder, logger });

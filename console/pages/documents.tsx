@@ -1,5 +1,6 @@
 // Documents: the list with status and stage (filter by status, pages of 50), upload by file
-// picker or drag and drop, and a document's page with its chunks and a delete button.
+// picker or drag and drop, and a document's page with its stage timings, the entities it produced,
+// its chunks, and retry (a failed document) and delete buttons.
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type {
@@ -8,6 +9,8 @@ import type {
   Document,
   DocumentList,
   DocumentStatus,
+  EntityList,
+  RetriedDocument,
   Submitted,
 } from '../api-types';
 import { ErrorNotice } from '../components/error-notice';
@@ -196,6 +199,22 @@ export function DocumentPage({ id }: { id: string }) {
     path,
     inProgress,
   ]);
+  const entities = usePolling(
+    () => api<EntityList>(`/v1/entities?documentId=${encodeURIComponent(id)}&limit=100`),
+    interval,
+    [id, inProgress],
+  );
+  const [retryError, setRetryError] = useState<unknown>(null);
+  const retry = () => {
+    setRetryError(null);
+    api<RetriedDocument>(`${path}/retry`, { method: 'POST' }).then(
+      () => {
+        setInProgress(true);
+        document.refresh();
+      },
+      (failure: unknown) => setRetryError(failure),
+    );
+  };
   const doc = document.data;
   return (
     <>
@@ -230,6 +249,13 @@ export function DocumentPage({ id }: { id: string }) {
               </>
             )}
           </dl>
+          {doc.status === 'failed' ? (
+            <>
+              <button type="button" onClick={retry}>
+                Retry
+              </button>{' '}
+            </>
+          ) : null}
           <button
             type="button"
             class="danger"
@@ -249,7 +275,22 @@ export function DocumentPage({ id }: { id: string }) {
             Delete document
           </button>
           <ErrorNotice error={deleteError} />
+          <ErrorNotice error={retryError} />
         </>
+      )}
+      <h2>Entities</h2>
+      <ErrorNotice error={entities.error} />
+      {entities.data === undefined ? null : entities.data.entities.length === 0 ? (
+        <p>No entities (yet).</p>
+      ) : (
+        <ul class="entity-list" aria-label="Entities in this document">
+          {entities.data.entities.map((entity) => (
+            <li key={entity.id}>
+              <a href={`#/graph/${encodeURIComponent(entity.id)}`}>{entity.name}</a>{' '}
+              <span class="muted">{entity.type}</span>
+            </li>
+          ))}
+        </ul>
       )}
       <h2>Chunks</h2>
       <ErrorNotice error={chunks.error} />

@@ -1,7 +1,13 @@
-// Overview: documents by status, the last hour's telemetry, dead letters and the /ready checks,
+// Overview: documents by status, memories by tier, the last hour's telemetry, dead letters and the /ready checks,
 // refreshed every 5 s. Each figure's call fails on its own, with its error where the figure is.
 import { api } from '../api';
-import type { DeadLetterPage, DocumentList, MetricsSummary, Readiness } from '../api-types';
+import type {
+  DeadLetterPage,
+  DocumentList,
+  MemoryStats,
+  MetricsSummary,
+  Readiness,
+} from '../api-types';
 import { ErrorNotice } from '../components/error-notice';
 import { usePolling } from '../use-polling';
 
@@ -46,6 +52,25 @@ function DocumentsByStatus() {
           {Object.entries(counts).map(([status, count]) => (
             <Figure key={status} label={status} value={`${count}${more}`} />
           ))}
+        </dl>
+      )}
+    </section>
+  );
+}
+
+function MemoryByTier() {
+  const { data, error } = usePolling(() => api<MemoryStats>('/v1/memories/stats'), REFRESH_MS);
+  return (
+    <section aria-labelledby="memory-heading" class="card">
+      <h2 id="memory-heading">
+        <a href="#/sessions">Memories</a>
+      </h2>
+      <ErrorNotice error={error} />
+      {data === undefined ? null : (
+        <dl class="figures">
+          <Figure label="working" value={String(data.tiers.working)} />
+          <Figure label="episodic" value={String(data.tiers.episodic)} />
+          <Figure label="semantic" value={String(data.tiers.semantic)} />
         </dl>
       )}
     </section>
@@ -125,6 +150,7 @@ export function OverviewPage() {
       <h1>Overview</h1>
       <div class="grid">
         <DocumentsByStatus />
+        <MemoryByTier />
         <Telemetry />
         <DeadLetters />
         <ReadyChecks />

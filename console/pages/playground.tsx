@@ -1,12 +1,87 @@
 // Search and recall playground: one query, sent to POST /v1/search (document chunks) and
-// POST /v1/recall (memory); each hit shows its score breakdown as small bars.
+// POST /v1/recall (memory); each hit shows its score breakdown as small bars. "Pack as context"
+// sends the query to POST /v1/context and shows the packed text token by token.
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import type { RecallItem, RecallResult, SearchHit, SearchResult } from '../api-types';
+import type {
+  PackedContext,
+  RecallItem,
+  RecallResult,
+  SearchHit,
+  SearchResult,
+} from '../api-types';
+import { CiteButton } from '../components/cite-button';
 import { ErrorNotice } from '../components/error-notice';
+import { PackedContextView } from '../components/packed-context';
 import { ScoreBars, termMaxima } from '../components/score-bars';
 
 const K = 10;
+const TOKENIZERS = ['o200k_base', 'cl100k_base'];
+const DEFAULT_MAX_TOKENS = 200;
+
+function PackAsContext({ query }: { query: string }) {
+  const [tokenizer, setTokenizer] = useState(TOKENIZERS[0]!);
+  const [maxTokens, setMaxTokens] = useState(DEFAULT_MAX_TOKENS);
+  const [packed, setPacked] = useState<{
+    context?: PackedContext;
+    budget?: number;
+    error?: unknown;
+  }>({});
+  const [busy, setBusy] = useState(false);
+  const pack = async () => {
+    setBusy(true);
+    try {
+      const context = await api<PackedContext>('/v1/context', {
+        method: 'POST',
+        body: { query, tokenizer, maxTokens, tokenOffsets: true },
+      });
+      setPacked({ context, budget: maxTokens });
+    } catch (error) {
+      setPacked({ error });
+    }
+    setBusy(false);
+  };
+  return (
+    <section aria-labelledby="pack-heading">
+      <h2 id="pack-heading">Pack as context</h2>
+      <form
+        class="query"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void pack();
+        }}
+      >
+        <label for="tokenizer">Tokenizer</label>
+        <select
+          id="tokenizer"
+          value={tokenizer}
+          onChange={(event) => setTokenizer(event.currentTarget.value)}
+        >
+          {TOKENIZERS.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+        <label for="max-tokens">Token budget</label>
+        <input
+          id="max-tokens"
+          type="number"
+          min={1}
+          value={maxTokens}
+          onInput={(event) => setMaxTokens(Number(event.currentTarget.value))}
+        />
+        <button type="submit" disabled={busy || query.trim() === ''}>
+          {busy ? 'Packing…' : 'Pack as context'}
+        </button>
+      </form>
+      <ErrorNotice error={packed.error} />
+      {packed.context === undefined ? null : (
+        <PackedContextView context={packed.context} maxTokens={packed.budget ?? maxTokens} />
+      )}
+    </section>
+  );
+}
 
 function searchTerms(hit: SearchHit): Record<string, number> {
   return {
@@ -63,7 +138,8 @@ function RecallItems({ result }: { result: RecallResult }) {
             <div class="hit-head">
               {item.tier} · {item.kind}
               {item.speaker === null ? '' : ` · ${item.speaker}`} · confidence{' '}
-              {item.confidence.toFixed(2)}
+              {item.confidence.toFixed(2)}{' '}
+              {item.kind === 'chunk' || item.kind === 'fact' ? null : <CiteButton id={item.id} />}
             </div>
             <p class="hit-text">{item.text}</p>
             <ScoreBars
@@ -140,6 +216,7 @@ export function PlaygroundPage() {
           {recall.result === undefined ? null : <RecallItems key={run} result={recall.result} />}
         </section>
       </div>
+      <PackAsContext query={query} />
     </>
   );
 }

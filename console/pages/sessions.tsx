@@ -1,8 +1,10 @@
 // Sessions: a user's sessions, most recently active first (pages of 50), and a session's page
-// with its working memory (its last turns) and how far it has been distilled.
+// with its working memory (its last turns, each of which can be cited) and how far it has been
+// distilled.
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { SessionDetail, SessionList } from '../api-types';
+import { CiteButton } from '../components/cite-button';
 import { ErrorNotice } from '../components/error-notice';
 import { usePolling } from '../use-polling';
 
@@ -115,6 +117,7 @@ export function SessionPage({ id }: { id: string }) {
                   {turn.speaker ?? '—'} · {turn.tier} · citation id {turn.id}
                 </div>
                 <p class="hit-text">{turn.text}</p>
+                <CiteButton id={turn.id} />
               </li>
             ))}
           </ol>

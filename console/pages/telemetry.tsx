@@ -1,8 +1,10 @@
 // Telemetry: model-call latency p50/p95/p99, events and model calls per step, and acceptance
-// rate over a chosen window (GET /v1/metrics/series), refreshed every 10 s.
+// rate over a chosen window (GET /v1/metrics/series), refreshed every 10 s; the dead letters
+// with replay.
 import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { MetricsSeries } from '../api-types';
+import { DeadLetters } from '../components/dead-letters';
 import { ErrorNotice } from '../components/error-notice';
 import { LineChart } from '../components/line-chart';
 import { usePolling } from '../use-polling';
@@ -75,6 +77,7 @@ export function TelemetryPage() {
           />
         </div>
       )}
+      <DeadLetters />
     </>
   );
 }

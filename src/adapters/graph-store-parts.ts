@@ -25,5 +25,8 @@ export type GraphRelationsPart = Pick<
 /** The walk around one entity. */
 export type GraphNeighbourhoodPart = Pick<GraphStore, 'neighborhood'>;
 
-/** A document's share of the graph: removal and counts. */
-export type GraphRemovalPart = Pick<GraphStore, 'removeDocument' | 'countDocument'>;
+/** A document's share of the graph: removal, counts and its entities. */
+export type GraphRemovalPart = Pick<
+  GraphStore,
+  'removeDocument' | 'countDocument' | 'documentEntities'
+>;

@@ -10,6 +10,7 @@ import type { Logger } from '../domain/logger.js';
 import { trimWhitespace } from './boundary-rules.js';
 import { MAX_TOKENS_LIMIT } from './context-limits.js';
 import { DEFAULT_SEPARATOR, packContext, type PackedItem } from './packer.js';
+import { tokenTextOffsets } from './token-offsets.js';
 import { packFromRecallPages } from './recall-pages.js';
 import type { TokenIdSource } from './token-id-source.js';
 import type { TokenizerRegistry } from './tokenizers/registry.js';
@@ -39,6 +40,8 @@ export interface BuildContextInput {
   tokenizer: string;
   maxTokens: number;
   separator?: string | undefined;
+  /** Also return where each token starts in the text (see token-offsets.ts). */
+  tokenOffsets?: boolean | undefined;
   /** Aborts the recall behind the context (the request's deadline, or the client leaving). */
   signal?: AbortSignal | undefined;
 }
@@ -48,6 +51,8 @@ export interface BuiltContext {
   tokenIds: number[];
   tokenCount: number;
   items: PackedItem[];
+  /** With `tokenOffsets: true`: the UTF-16 index in text where each token starts. */
+  tokenOffsets?: number[];
   truncated: boolean;
   tokenizer: { id: string; version: string };
   cache: { hits: number; misses: number };
@@ -160,6 +165,9 @@ export function createContextService(options: ContextServiceOptions): ContextSer
         tokenIds: packed.tokenIds,
         tokenCount: packed.tokenCount,
         items: packed.items,
+        ...(input.tokenOffsets === true
+          ? { tokenOffsets: tokenTextOffsets(packed.text, packed.tokenIds, tokenizer) }
+          : {}),
         truncated: packed.truncated,
         tokenizer: { id: tokenizer.id, version: tokenizer.version },
         cache: { hits, misses },

@@ -11,7 +11,11 @@ import type { Extractor } from '../ports/extractor.js';
 import type { GraphStore } from '../ports/graph-store.js';
 import { createChatExtractor } from './chat-extractor.js';
 import type { GraphMetrics } from './graph-metrics.js';
-import { createGraphService, type GraphService } from './graph-service.js';
+import {
+  createGraphService,
+  type GraphService,
+  type GraphServiceOptions,
+} from './graph-service.js';
 import { createLocalExtractor } from './local-extractor.js';
 
 export interface GraphServiceDeps {
@@ -25,6 +29,8 @@ export interface GraphServiceDeps {
   clock: Clock;
   logger: Logger;
   metrics?: GraphMetrics;
+  /** A document's chunks, for the sentence each mention was read in. */
+  documentChunks?: GraphServiceOptions['documentChunks'];
 }
 
 /** The extractor the configuration names (also what `engram eval graph` measures). */
@@ -49,5 +55,6 @@ export function createConfiguredGraphService(deps: GraphServiceDeps): GraphServi
     entityEmbeddingThreshold: config.entityEmbeddingThreshold,
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
     ...(config.embedder === 'openai' ? { embedder: deps.embedder } : {}),
+    ...(deps.documentChunks === undefined ? {} : { documentChunks: deps.documentChunks }),
   });
 }

@@ -12,6 +12,7 @@ import type {
   EntityRecord,
   GraphStore,
   Neighborhood,
+  MentionRecord,
   NewMention,
   NewRelation,
   RelationRecord,
@@ -21,6 +22,7 @@ import type {
 import { createEntityResolver, resolutionKey, type Resolution } from './entity-resolver.js';
 import { factText } from './fact-text.js';
 import { noGraphMetrics, type GraphMetrics } from './graph-metrics.js';
+import { sentenceHolding } from './mention-sentence.js';
 import { normalizeName } from './names.js';
 import { isSingleValued, normalizePredicate, predicatePhrasings } from './predicates.js';
 
@@ -41,7 +43,18 @@ export interface GraphServiceOptions {
   maxFactsPerEntity?: number;
   /** Chunks extracted and left out, counted for /metrics. */
   metrics?: GraphMetrics;
+  /**
+   * A document's chunks (id and text), so an entity's mentions are shown with the sentence they
+   * were read in; without it, mentions carry no sentence.
+   */
+  documentChunks?: (
+    tenantId: string,
+    documentId: string,
+  ) => Promise<Array<Pick<ChunkText, 'id' | 'text'>>>;
 }
+
+/** A mention with the sentence of its chunk that holds it (null when none is found). */
+export type MentionWithSentence = MentionRecord & { sentence: string | null };
 
 export interface ExtractInput {
   tenantId: string;
@@ -372,11 +385,45 @@ export function createGraphService(options: GraphServiceOptions) {
     return store.searchEntities(input.tenantId, key, Math.min(Math.max(input.limit ?? 20, 1), 100));
   }
 
-  async function getEntity(tenantId: string, entityId: string): Promise<EntityDetail> {
+  /** The entities a document mentions (its page in the console). */
+  async function documentEntities(input: {
+    tenantId: string;
+    documentId: string;
+    limit?: number;
+  }): Promise<EntityRecord[]> {
+    const limit = Math.min(Math.max(input.limit ?? 20, 1), 100);
+    return store.documentEntities(input.tenantId, input.documentId, limit);
+  }
+
+  async function getEntity(
+    tenantId: string,
+    entityId: string,
+  ): Promise<Omit<EntityDetail, 'mentions'> & { mentions: MentionWithSentence[] }> {
     const detail = await store.getEntity(tenantId, entityId, entityLimits);
     if (detail === null)
       throw new AppError('ENTITY_NOT_FOUND', `No entity with id "${entityId}" in this tenant`);
-    return detail;
+    return { ...detail, mentions: await withSentences(tenantId, detail.mentions) };
+  }
+
+  /** One chunk read per document the mentions come from (mentions are capped per entity). */
+  async function withSentences(
+    tenantId: string,
+    mentions: MentionRecord[],
+  ): Promise<MentionWithSentence[]> {
+    const readChunks = options.documentChunks;
+    const texts = new Map<string, string>();
+    if (readChunks !== undefined) {
+      const documentIds = [...new Set(mentions.map((m) => m.documentId))];
+      const chunkLists = await Promise.all(documentIds.map((id) => readChunks(tenantId, id)));
+      for (const chunk of chunkLists.flat()) texts.set(chunk.id, chunk.text);
+    }
+    return mentions.map((mention) => {
+      const text = texts.get(mention.chunkId);
+      return {
+        ...mention,
+        sentence: text === undefined ? null : sentenceHolding(text, mention.surface),
+      };
+    });
   }
 
   async function neighborhood(
@@ -475,6 +522,7 @@ export function createGraphService(options: GraphServiceOptions) {
     removeDocument,
     searchEntities,
     getEntity,
+    documentEntities,
     neighborhood,
     searchFacts,
     countDocument: store.countDocument.bind(store),

@@ -199,6 +199,8 @@ export interface GraphStore {
   neighborhood(tenantId: string, query: NeighborhoodQuery): Promise<Neighborhood>;
   /** Facts touching any of the entities, current first then newest, at most `limit`. */
   factsOf(tenantId: string, entityIds: string[], limit: number): Promise<RelationWithNames[]>;
+  /** Entities a document mentions, most mentioned (in it) first, then by name; at most `limit`. */
+  documentEntities(tenantId: string, documentId: string, limit: number): Promise<EntityRecord[]>;
   /** Entities and relations that a document supports, for its status counts. */
   countDocument(
     tenantId: string,

@@ -257,6 +257,31 @@ export function describeGraphStore(
       });
     });
 
+    it("lists a document's entities, most mentioned in it first, for its tenant only", async (ctx) => {
+      if (backend === undefined) return ctx.skip('backend not reachable');
+      const t = tenant();
+      await graph.extract({
+        tenantId: t,
+        documentId: 'doc-a',
+        chunks: [
+          chunk('a1', 'Alice Smith works at Acme Corp. Acme Corp is headquartered in Berlin.'),
+          chunk('a2', 'Bob Jones joined Acme Corp in 2021.', 1),
+        ],
+      });
+      await graph.extract({
+        tenantId: t,
+        documentId: 'doc-b',
+        chunks: [chunk('b1', 'Carol White works at Globex Corporation.')],
+      });
+      const names = (await backend.store.documentEntities(t, 'doc-a', 10)).map((e) => e.name);
+      expect(names[0]).toMatch(/^Acme/);
+      expect(names).toEqual(expect.arrayContaining(['Alice Smith', 'Bob Jones', 'Berlin']));
+      expect(names.some((n) => n.startsWith('Globex'))).toBe(false);
+      expect(await backend.store.documentEntities(t, 'doc-a', 1)).toHaveLength(1);
+      expect(await backend.store.documentEntities(tenant(), 'doc-a', 10)).toEqual([]);
+      expect(await backend.store.documentEntities(t, 'doc-none', 10)).toEqual([]);
+    });
+
     it('concurrent extractions naming the same entities create each entity once', async (ctx) => {
       if (backend === undefined) return ctx.skip('backend not reachable');
       const t = tenant();

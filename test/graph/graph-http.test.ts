@@ -165,5 +165,35 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       });
       expect(tooLong.statusCode).toBe(400);
     });
+
+    it("lists a document's entities, most mentioned first, for its own tenant only", async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const listed = await app.inject({ url: '/v1/entities?documentId=doc-1', headers: ACME });
+      expect(listed.statusCode).toBe(200);
+      const names = listed.json<{ entities: EntityBody[] }>().entities.map((e) => e.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['Alice Smith', 'Globex Corporation', 'Berlin']),
+      );
+      // Neo4j is mentioned three times in the document: it comes first.
+      expect(names[0]).toMatch(/^Neo4j/);
+      const limited = await app.inject({
+        url: '/v1/entities?documentId=doc-1&limit=2',
+        headers: ACME,
+      });
+      expect(limited.json<{ entities: EntityBody[] }>().entities).toHaveLength(2);
+      for (const [headers, url] of [
+        [UMBRELLA, '/v1/entities?documentId=doc-1'],
+        [ACME, '/v1/entities?documentId=doc-nope'],
+      ] as const) {
+        expect((await app.inject({ url, headers })).json()).toEqual({ entities: [] });
+      }
+      for (const url of ['/v1/entities', '/v1/entities?query=Alice&documentId=doc-1']) {
+        const refused = await app.inject({ url, headers: ACME });
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json<{ error: { message: string } }>().error.message).toContain(
+          'exactly one of query and documentId',
+        );
+      }
+    });
   });
 }

@@ -231,6 +231,42 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await test.runtime.memory.settle();
     }, 60_000);
 
+    it('counts the tenant’s memories per tier, and no other tenant’s', async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const stats = async (headers: Record<string, string>) =>
+        (await app.inject({ url: '/v1/memories/stats', headers })).json<{
+          tiers: { working: number; episodic: number; semantic: number };
+        }>().tiers;
+      const before = await stats(ACME);
+      const umbrellaBefore = await stats(UMBRELLA);
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: ACME,
+        payload: { userId: 'counted' },
+      });
+      const id = created.json<{ id: string }>().id;
+      const added = await app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${id}/turns`,
+        headers: ACME,
+        payload: {
+          turns: ['one', 'two', 'three', 'four', 'five'].map((word) => ({
+            speaker: 'user',
+            content: `Turn ${word} of the counted session.`,
+          })),
+        },
+      });
+      expect(added.statusCode).toBe(201);
+      const after = await stats(ACME);
+      // Five turns with ENGRAM_WM_MAX_TURNS=3: three stay working, two move to episodic (plus
+      // whatever distillation wrote there, which is episodic too).
+      expect(after.working - before.working).toBe(3);
+      expect(after.episodic - before.episodic).toBeGreaterThanOrEqual(2);
+      expect(after.semantic).toBeGreaterThanOrEqual(before.semantic);
+      expect(await stats(UMBRELLA)).toEqual(umbrellaBefore);
+    });
+
     it('documents the memory endpoints in the OpenAPI document', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
       const docs = await app.inject({ method: 'GET', url: '/docs/json' });

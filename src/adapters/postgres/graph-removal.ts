@@ -3,6 +3,7 @@
 // fact had superseded; mention counts are recounted after the commit) and counting it.
 import type pg from 'pg';
 import type { RemovedGraph } from '../../ports/graph-store.js';
+import { ENTITY_COLUMNS, toEntity, type EntityRow } from '../graph-rows.js';
 import type { GraphRemovalPart } from '../graph-store-parts.js';
 import { RECOUNT } from './graph-entities.js';
 import { withTransaction } from './transaction.js';
@@ -102,6 +103,18 @@ export function createPostgresGraphRemoval(pool: pg.Pool): GraphRemovalPart {
       );
       await pool.query(RECOUNT, [tenantId, touchedEntities]);
       return removed;
+    },
+
+    async documentEntities(tenantId, documentId, limit) {
+      const rows = await pool.query<EntityRow>(
+        `WITH mentioned AS (
+            SELECT entity_id, count(*) AS here FROM graph_mentions
+            WHERE tenant_id = $1 AND document_id = $2 GROUP BY entity_id)
+          SELECT ${ENTITY_COLUMNS} FROM mentioned m JOIN graph_entities e ON e.id = m.entity_id AND e.tenant_id = $1
+          ORDER BY m.here DESC, e.name, e.id LIMIT $3`,
+        [tenantId, documentId, limit],
+      );
+      return rows.rows.map(toEntity);
     },
 
     async countDocument(tenantId, documentId) {

@@ -2,6 +2,7 @@
 // sources, then whatever no remaining document supports, restoring facts only a removed fact had
 // superseded) and counting it.
 import type { RemovedGraph } from '../../ports/graph-store.js';
+import { ENTITY_COLUMNS, toEntity, type EntityRow } from '../graph-rows.js';
 import type { GraphRemovalPart } from '../graph-store-parts.js';
 import type { SqliteHandle } from './database.js';
 import { RECOUNT } from './graph-entities.js';
@@ -96,6 +97,19 @@ export function createSqliteGraphRemoval(db: SqliteHandle): GraphRemovalPart {
   return {
     async removeDocument(tenantId, documentId) {
       return removeDocument(tenantId, documentId);
+    },
+
+    async documentEntities(tenantId, documentId, limit) {
+      const rows = db
+        .prepare(
+          `WITH mentioned AS (
+            SELECT entity_id, count(*) AS here FROM graph_mentions
+            WHERE tenant_id = @tenantId AND document_id = @documentId GROUP BY entity_id)
+          SELECT ${ENTITY_COLUMNS} FROM mentioned m JOIN graph_entities e ON e.id = m.entity_id AND e.tenant_id = @tenantId
+          ORDER BY m.here DESC, e.name, e.id LIMIT @limit`,
+        )
+        .all({ tenantId, documentId, limit }) as EntityRow[];
+      return rows.map(toEntity);
     },
 
     async countDocument(tenantId, documentId) {

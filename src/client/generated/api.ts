@@ -496,6 +496,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/memories/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many memories the tenant holds in each tier (the console's overview). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tiers: {
+                                working: number;
+                                episodic: number;
+                                semantic: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/memories/{id}": {
         parameters: {
             query?: never;
@@ -802,11 +844,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored). */
+        /**
+         * Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored), or the entities a document mentions.
+         * @description Pass exactly one of query and documentId. With documentId, the entities the document mentions come most mentioned (in it) first; an unknown document has none.
+         */
         get: {
             parameters: {
-                query: {
-                    query: string;
+                query?: {
+                    query?: string;
+                    documentId?: string;
                     limit?: number;
                 };
                 header?: never;
@@ -916,6 +962,8 @@ export interface paths {
                                 surface: string;
                                 /** @enum {string} */
                                 type: "person" | "organization" | "place" | "product" | "topic" | "date" | "value";
+                                /** @description The sentence of the chunk that holds the mention; null when the chunk no longer has it. */
+                                sentence: string | null;
                             }[];
                             mentionsTruncated: boolean;
                             factsTruncated: boolean;
@@ -2179,6 +2227,8 @@ export interface paths {
                         maxTokens: number;
                         /** @description Placed between items; default "\n\n". */
                         separator?: string;
+                        /** @description Also return tokenOffsets: where each token starts in text. Default false. */
+                        tokenOffsets?: boolean;
                     };
                 };
             };
@@ -2202,6 +2252,8 @@ export interface paths {
                                 /** @description Exclusive. tokenIds[tokenStart:tokenEnd] decodes to the item, plus the separator where one token holds both. */
                                 tokenEnd: number;
                             }[];
+                            /** @description Only when the request sets tokenOffsets: the UTF-16 index in text where each token starts (text.slice(tokenOffsets[i], tokenOffsets[i + 1]) is token i). A token that starts inside a character (byte-level BPE) gets that character's start, so the slice of the token before it holds the whole character. */
+                            tokenOffsets?: number[];
                             /** @description True when recalled items were left out to fit maxTokens. */
                             truncated: boolean;
                             tokenizer: {

@@ -93,6 +93,49 @@ describe('POST /v1/context', () => {
     ).toBe(memories[1]!.text);
     expect(body.cache.misses).toBeGreaterThan(0);
     expect(body.timings.recallMs).toBeGreaterThanOrEqual(0);
+    // Without asking, the answer is as it always was: no tokenOffsets.
+    expect(body).not.toHaveProperty('tokenOffsets');
+  });
+
+  it('returns where each token starts in the text when asked (tokenOffsets: true)', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/context',
+      payload: { query: 'deploy', tokenizer: 'o200k_base', maxTokens: 200, tokenOffsets: true },
+    });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{
+      text: string;
+      tokenIds: number[];
+      tokenOffsets: number[];
+      items: Array<{ id: string; tokenStart: number; tokenEnd: number }>;
+    }>();
+    const tokenizer = tokenizers.get('o200k_base');
+    expect(body.tokenOffsets).toHaveLength(body.tokenIds.length);
+    // Every item's token span, sliced by the offsets, starts with the item's text.
+    const memoryText = new Map(memories.map((memory) => [memory.id, memory.text]));
+    for (const item of body.items) {
+      const start = body.tokenOffsets[item.tokenStart]!;
+      const end = body.tokenOffsets[item.tokenEnd] ?? body.text.length;
+      expect(body.text.slice(start, end).startsWith(memoryText.get(item.id)!)).toBe(true);
+    }
+    // The emoji of the last memory: slicing at the offsets puts it back together.
+    const pieces = body.tokenOffsets.map((start, i) =>
+      body.text.slice(start, body.tokenOffsets[i + 1] ?? body.text.length),
+    );
+    expect(pieces.join('')).toBe(body.text);
+    expect(pieces.some((piece) => piece.includes('👍'))).toBe(true);
+    expect(body.tokenIds).toEqual(tokenizer.encode(body.text));
+  });
+
+  it('rejects a tokenOffsets that is not a boolean', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/context',
+      payload: { query: 'deploy', tokenizer: 'o200k_base', maxTokens: 20, tokenOffsets: 'yes' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
   });
 
   it('answers an unknown tokenizer with 400 UNKNOWN_TOKENIZER naming the known ones', async () => {

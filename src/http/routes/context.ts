@@ -32,6 +32,10 @@ export const contextRequestSchema = z.object({
     .max(MAX_SEPARATOR_CHARS)
     .optional()
     .describe('Placed between items; default "\\n\\n".'),
+  tokenOffsets: z
+    .boolean()
+    .optional()
+    .describe('Also return tokenOffsets: where each token starts in text. Default false.'),
 });
 
 const latencySchema = z.object({ count: z.number(), p50: z.number(), p95: z.number() });
@@ -54,6 +58,12 @@ export const contextResponseSchema = z.object({
       }),
     )
     .describe('Items in order; spans never overlap.'),
+  tokenOffsets: z
+    .array(z.number().int())
+    .optional()
+    .describe(
+      "Only when the request sets tokenOffsets: the UTF-16 index in text where each token starts (text.slice(tokenOffsets[i], tokenOffsets[i + 1]) is token i). A token that starts inside a character (byte-level BPE) gets that character's start, so the slice of the token before it holds the whole character.",
+    ),
   truncated: z.boolean().describe('True when recalled items were left out to fit maxTokens.'),
   tokenizer: z.object({ id: z.string(), version: z.string() }),
   cache: z.object({ hits: z.number().int(), misses: z.number().int() }),

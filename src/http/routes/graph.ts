@@ -74,20 +74,28 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
         schema: {
           tags: ['graph'],
           summary:
-            'Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored).',
-          querystring: z.object({
-            query: z.string().min(1).max(MAX_ENTITY_QUERY_CHARS),
-            limit: z.coerce.number().int().min(1).max(100).default(20),
-          }),
+            'Entities whose name or an alias matches the query (exact, then prefix, then substring; case and legal suffixes ignored), or the entities a document mentions.',
+          description:
+            'Pass exactly one of query and documentId. With documentId, the entities the document mentions come most mentioned (in it) first; an unknown document has none.',
+          querystring: z
+            .object({
+              query: z.string().min(1).max(MAX_ENTITY_QUERY_CHARS).optional(),
+              documentId: z.string().min(1).max(200).optional(),
+              limit: z.coerce.number().int().min(1).max(100).default(20),
+            })
+            .refine((q) => (q.query === undefined) !== (q.documentId === undefined), {
+              message: 'Pass exactly one of query and documentId.',
+            }),
           response: { 200: z.object({ entities: z.array(entitySchema) }) },
         },
       },
       async (request) => {
-        const entities = await graph.searchEntities({
-          tenantId: request.tenantId,
-          query: request.query.query,
-          limit: request.query.limit,
-        });
+        const { query, documentId, limit } = request.query;
+        const tenantId = request.tenantId;
+        const entities =
+          documentId === undefined
+            ? await graph.searchEntities({ tenantId, query: query ?? '', limit })
+            : await graph.documentEntities({ tenantId, documentId, limit });
         return { entities: entities.map(entityResponse) };
       },
     );
@@ -119,6 +127,12 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
                   chunkId: z.string(),
                   surface: z.string(),
                   type: z.enum(ENTITY_TYPES),
+                  sentence: z
+                    .string()
+                    .nullable()
+                    .describe(
+                      'The sentence of the chunk that holds the mention; null when the chunk no longer has it.',
+                    ),
                 }),
               ),
               mentionsTruncated: z.boolean(),
@@ -144,6 +158,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
             chunkId: m.chunkId,
             surface: m.surface,
             type: m.type,
+            sentence: m.sentence,
           })),
           mentionsTruncated: detail.mentionsTruncated,
           factsTruncated: detail.factsTruncated,

@@ -329,6 +329,33 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
     );
 
     app.get(
+      '/v1/memories/stats',
+      {
+        schema: {
+          tags: ['memory'],
+          summary: "How many memories the tenant holds in each tier (the console's overview).",
+          response: {
+            200: z.object({
+              tiers: z.object({
+                working: z.number().int(),
+                episodic: z.number().int(),
+                semantic: z.number().int(),
+              }),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const [working, episodic, semantic] = await Promise.all(
+          MEMORY_TIERS.map((tier) =>
+            memory.store.countMemories({ tenantId: request.tenantId, tiers: [tier] }),
+          ),
+        );
+        return { tiers: { working: working!, episodic: episodic!, semantic: semantic! } };
+      },
+    );
+
+    app.get(
       '/v1/memories/:id',
       {
         schema: {
