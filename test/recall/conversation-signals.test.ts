@@ -17,7 +17,13 @@ import {
   WHOLE_TEXT_MAX_WORDS,
 } from '../../src/memory/recall/passages.js';
 import { speakerRole } from '../../src/memory/recall/roles.js';
-import { asksCurrentState, liftUpdates } from '../../src/memory/recall/updates.js';
+import {
+  announcesChange,
+  asksCurrentState,
+  liftUpdates,
+  reorderChanges,
+  REORDER_WINDOW,
+} from '../../src/memory/recall/updates.js';
 
 const wordsIn = (text: string) => text.split(/\s+/).filter((w) => w !== '').length;
 
@@ -211,6 +217,76 @@ describe('updates', () => {
       1, 0.2,
     ]);
     expect(liftUpdates([older, turn('user', 2, older.text)], [1, 0.8], asked, 0)).toEqual([1, 0.8]);
+  });
+});
+
+describe('a newer statement that announces a change', () => {
+  const turn = (speaker: string, occurredAt: number, text: string, userId = 'dev') => ({
+    userId: userId as string | null,
+    speaker,
+    occurredAt,
+    text,
+    isTurn: true,
+  });
+  const asked = queryTerms('What is the request limit per minute for the API with Flask-Limiter?');
+  const older = turn('user', 1, 'I set Flask-Limiter to 100 requests per minute on the API.');
+  const newer = turn('user', 5, 'I need to handle the new limit of 120 requests per minute.');
+  const other = (i: number) => turn('assistant', 2 + i / 100, `Rate limiting answer number ${i}.`);
+  const ids = <T>(xs: T[], all: T[]) => xs.map((x) => all.indexOf(x));
+
+  it('reads change words, not look-alikes', () => {
+    expect(announcesChange('I adjusted the deadline to April 5.')).toBe(true);
+    expect(announcesChange('The NEW limit is 120.')).toBe(true);
+    expect(announcesChange('The newsletter goes out on Mondays.')).toBe(false);
+  });
+
+  it('comes right above the older statement it restates with fewer query terms', () => {
+    const ranked = [other(0), older, other(1), newer, other(2)];
+    expect(
+      ids(
+        reorderChanges(ranked, (x) => x, asked),
+        ranked,
+      ),
+    ).toEqual([0, 3, 1, 2, 4]);
+    // The strict lift would not take it: it lacks "Flask-Limiter" and "API".
+    expect(liftUpdates([older, newer], [1, 0.9], asked, 0.5)).toEqual([1, 0.9]);
+  });
+
+  it('leaves another user, another speaker, an older text, a weak match and no change word alone', () => {
+    const unchanged = (n: ReturnType<typeof turn>) => {
+      const ranked = [older, other(0), n];
+      expect(reorderChanges(ranked, (x) => x, asked)).toEqual(ranked);
+    };
+    unchanged({ ...newer, userId: 'someone-else' });
+    unchanged({ ...newer, speaker: 'assistant' });
+    unchanged({ ...newer, occurredAt: 0 });
+    unchanged(turn('user', 5, 'The new dashboard is live.'));
+    unchanged(turn('user', 5, 'I need to handle a limit of 120 requests per minute.'));
+  });
+
+  it('never moves an item into or out of the first REORDER_WINDOW, and keeps every item once', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            speaker: fc.constantFrom('user', 'assistant'),
+            occurredAt: fc.integer({ min: 0, max: 5 }),
+            text: fc.constantFrom(older.text, newer.text, 'new API limit', 'per minute changed'),
+            userId: fc.constantFrom('dev', 'other'),
+          }),
+          { maxLength: 25 },
+        ),
+        (specs) => {
+          const ranked = specs.map((x) => turn(x.speaker, x.occurredAt, x.text, x.userId));
+          const out = reorderChanges(ranked, (x) => x, asked);
+          expect(out).toHaveLength(ranked.length);
+          expect(new Set(out.slice(0, REORDER_WINDOW))).toEqual(
+            new Set(ranked.slice(0, REORDER_WINDOW)),
+          );
+          expect(out.slice(REORDER_WINDOW)).toEqual(ranked.slice(REORDER_WINDOW));
+        },
+      ),
+    );
   });
 });
 

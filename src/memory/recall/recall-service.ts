@@ -23,7 +23,13 @@ import { DEFAULT_CONFIDENCE, queryTerms, type ConfidenceModel } from './confiden
 import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
 import type { IntentClassifier } from './intent.js';
 import { presentItem } from './recall-output.js';
-import { asksCurrentState, liftUpdates } from './updates.js';
+import {
+  asksCurrentState,
+  liftUpdates,
+  reorderChanges,
+  REORDER_WINDOW,
+  type UpdateCandidate,
+} from './updates.js';
 import {
   chunkEntry,
   factEntry,
@@ -263,13 +269,7 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       );
       const asked = queryTerms(query);
       const lifted = liftUpdates(
-        list.map((e) => ({
-          userId: e.userId,
-          speaker: e.item.speaker,
-          occurredAt: e.item.occurredAt,
-          text: e.item.text,
-          isTurn: e.item.kind === 'turn',
-        })),
+        list.map(updateCandidate),
         scores.map((s) => s.fused),
         asked,
         asksCurrentState(query) ? tuning.update : 0,
@@ -278,8 +278,13 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         .map((e, i) => ({ e, s: { ...scores[i]!, fused: lifted[i]! } }))
         .sort((a, b) => b.s.fused - a.s.fused || a.e.item.id.localeCompare(b.e.item.id));
 
-      const items = diversify(order, offset + req.k)
-        .slice(offset)
+      const kept = diversify(order, Math.max(offset + req.k, REORDER_WINDOW));
+      const ranked =
+        asksCurrentState(query) && tuning.update > 0
+          ? reorderChanges(kept, (x) => updateCandidate(x.e), asked)
+          : kept;
+      const items = ranked
+        .slice(offset, offset + req.k)
         .map(({ e, s }) => presentItem(e, s, asked, tuning.confidence));
       const t4 = performance.now();
       const ms = (x: number) => Math.round(x * 100) / 100;
@@ -313,6 +318,17 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
  * kept (a turn after its episode, an episode after its turns), and an original after its
  * promoted copy (or the copy after its original).
  */
+/** What knowledge-update ordering reads of an entry. */
+function updateCandidate(e: Entry): UpdateCandidate {
+  return {
+    userId: e.userId,
+    speaker: e.item.speaker,
+    occurredAt: e.item.occurredAt,
+    text: e.item.text,
+    isTurn: e.item.kind === 'turn',
+  };
+}
+
 export function diversify<T extends { e: Entry }>(order: T[], k: number): T[] {
   const out: T[] = [];
   const coveredTurns = new Set<string>();

@@ -4,6 +4,9 @@
 // earlier one matches (and at least two) is lifted just above it when its score is within `update`
 // of it, so a question about the current value finds the newer statement first while both stay
 // in the list.
+// A newer statement that says something changed ("the new rate limit of 120", "adjust the deadline
+// to April 5") restates the older one even with fewer of the query's terms; as that is a looser
+// reading, it only reorders the best REORDER_WINDOW items (which items those are stays the same).
 // Only a question about the present asks for the current value: "what is my rate limit" does,
 // "when did I first set a rate limit" asks about the past and keeps the order as it is.
 import { terms } from './text-analysis.js';
@@ -83,4 +86,64 @@ export function liftUpdates(
     out[b.i] = lifted;
   }
   return out;
+}
+
+// Words with which people say that something changed.
+const CHANGE = new Set(
+  'new newer updated update updating adjust adjusted adjusting change changed changing moved revised increased decreased improved reduced raised lowered instead'.split(
+    ' ',
+  ),
+);
+
+/** Whether a text says that something changed. */
+export function announcesChange(text: string): boolean {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}']+/u)
+    .some((w) => CHANGE.has(w));
+}
+
+/** How many of the best items a newer statement that announces a change may be moved within. */
+export const REORDER_WINDOW = 10;
+/** Share of the older statement's query terms the newer one must hold (and at least two). */
+const REORDER_SHARE = 0.5;
+
+/**
+ * The first REORDER_WINDOW items of a ranked list reordered so that a newer turn by the same
+ * speaker of the same user that announces a change and holds at least half (and two) of the query
+ * terms an older one holds comes right above it; the rest of the list as it was.
+ */
+export function reorderChanges<T>(
+  ranked: T[],
+  candidate: (x: T) => UpdateCandidate,
+  queryTerms: ReadonlySet<string>,
+): T[] {
+  if (queryTerms.size < 2) return ranked;
+  const head = ranked.slice(0, REORDER_WINDOW);
+  const info = head.map((x) => {
+    const c = candidate(x);
+    return { x, c, matched: new Set(terms(c.text).filter((t) => queryTerms.has(t))) };
+  });
+  // Newest first, so the newest statement of a chain ends up on top.
+  const byTime = [...info]
+    .filter((n) => n.c.isTurn && n.c.speaker !== null && announcesChange(n.c.text))
+    .sort((a, b) => (b.c.occurredAt ?? 0) - (a.c.occurredAt ?? 0));
+  let order = info;
+  for (const newer of byTime) {
+    const at = order.indexOf(newer);
+    const olderAt = order.findIndex(
+      (older, i) =>
+        i < at &&
+        older.c.isTurn &&
+        older.c.speaker === newer.c.speaker &&
+        older.c.userId === newer.c.userId &&
+        (older.c.occurredAt ?? 0) < (newer.c.occurredAt ?? 0) &&
+        older.matched.size >= 2 &&
+        [...older.matched].filter((t) => newer.matched.has(t)).length >=
+          Math.max(2, REORDER_SHARE * older.matched.size),
+    );
+    if (olderAt < 0) continue;
+    order = [...order.slice(0, olderAt), newer, ...order.slice(olderAt).filter((y) => y !== newer)];
+  }
+  return [...order.map((y) => y.x), ...ranked.slice(REORDER_WINDOW)];
 }
