@@ -31,7 +31,7 @@ import type { GraphService } from './graph/graph-service.js';
 import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
 import { createIngestWorker } from './ingest/ingest-worker.js';
-import { createIngestPipeline, INGEST_QUEUE } from './ingest/pipeline.js';
+import { createIngestPipeline, INGEST_QUEUE, type RemoveGraphFn } from './ingest/pipeline.js';
 import { createTokenCounter } from './ingest/token-counter.js';
 import { createUrlFetcher } from './ingest/url-fetch.js';
 import { parseApiKeys } from './http/auth.js';
@@ -228,8 +228,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     });
 
     const documentSearch = createDocumentSearch({ store: stores.documentStore, embedder, logger });
-    const removeGraph = (tenantId: string, documentId: string) =>
-      graph.removeDocument(tenantId, documentId);
+    const removeGraph: RemoveGraphFn = (tenantId, documentId, chunks) =>
+      graph.removeDocument(tenantId, documentId, chunks);
     const ingest = createIngestService({
       store: stores.documentStore,
       jobQueue,

@@ -29,7 +29,11 @@ import { documentRoutes } from '../../src/http/routes/documents.js';
 import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from '../../src/ingest/ingest-service.js';
 import { createIngestWorker } from '../../src/ingest/ingest-worker.js';
-import { createIngestPipeline, type IngestPipelineOptions } from '../../src/ingest/pipeline.js';
+import {
+  createIngestPipeline,
+  type IngestPipelineOptions,
+  type RemoveGraphFn,
+} from '../../src/ingest/pipeline.js';
 import { createTokenCounter } from '../../src/ingest/token-counter.js';
 import type { UrlFetcher } from '../../src/ingest/url-fetch.js';
 import { createHeartbeats } from '../../src/jobs/heartbeats.js';
@@ -124,8 +128,8 @@ export async function buildStack(
     entityFuzzyThreshold: 0.88,
     entityEmbeddingThreshold: 0.9,
   });
-  const removeGraph = (tenantId: string, documentId: string) =>
-    graph.removeDocument(tenantId, documentId);
+  const removeGraph: RemoveGraphFn = (tenantId, documentId, chunks) =>
+    graph.removeDocument(tenantId, documentId, chunks);
   const pipeline = createIngestPipeline({
     store: backend.store,
     embedder,
