@@ -257,6 +257,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
           countTokens: createTokenCounter('o200k_base'),
           chunkTokens: config.chunkTokens,
           chunkOverlap: config.chunkOverlap,
+          parseTimeoutMs: config.parseTimeoutMs,
           embedBatchSize: config.embedderBatchSize,
           clock,
           logger,

@@ -59,6 +59,8 @@ export interface IngestPipelineOptions {
   countTokens: TokenCounter;
   chunkTokens: number;
   chunkOverlap: number;
+  /** Time a document's parser may take (ENGRAM_PARSE_TIMEOUT_MS). */
+  parseTimeoutMs?: number | undefined;
   /** Chunks per embedder call; each batch is stored before the next, so a crash loses one batch at most. */
   embedBatchSize: number;
   clock: Clock;
@@ -94,6 +96,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       chunkTokens: options.chunkTokens,
       overlap: options.chunkOverlap,
       countTokens: options.countTokens,
+      parseTimeoutMs: options.parseTimeoutMs,
     });
     await store.replaceChunks(run.tenantId, run.documentId, chunks);
     return { chunkCount: chunks.length, title };

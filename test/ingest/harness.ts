@@ -116,6 +116,7 @@ export async function buildStack(
     logger?: Logger;
     maxDocumentBytes?: number;
     fetchUrl?: UrlFetcher;
+    parseTimeoutMs?: number;
   } = {},
 ): Promise<IngestStack> {
   const logger = options.logger ?? createSilentLogger();
@@ -138,6 +139,7 @@ export async function buildStack(
     countTokens: createTokenCounter('o200k_base'),
     chunkTokens: CHUNK_TOKENS,
     chunkOverlap: 0.15,
+    parseTimeoutMs: options.parseTimeoutMs,
     embedBatchSize: 4,
     clock,
     logger,
