@@ -1,6 +1,7 @@
 // What `engram.ingest(document)` and `engram.updateDocument(id, …)` return: the document and the
 // version the content went to (its pipeline runs on the server), and `waitUntilDone()`, which
 // polls until that version has completed or failed.
+import { versionSettled } from '../domain/version-settled.js';
 import type { Document, SubmittedDocument } from './types.js';
 
 export interface WaitOptions {
@@ -32,17 +33,6 @@ export class IngestHandle {
     this.#getDocument = getDocument;
   }
 
-  #done(document: Document): boolean {
-    const next = document.nextVersion;
-    if (document.version > this.version) return true;
-    if (next !== null)
-      return (
-        next.version > this.version || (next.version === this.version && next.status === 'failed')
-      );
-    // At this version, or its staged version was dropped: done once the live one is.
-    return document.status === 'completed' || document.status === 'failed';
-  }
-
   /**
    * The document once this version is done: live (`version` reached), failed (`status`, or
    * `nextVersion.status`, is `failed`; `stage` and `error` say why), or replaced by a newer
@@ -52,7 +42,7 @@ export class IngestHandle {
     const pollIntervalMs = options.pollIntervalMs ?? 500;
     for (;;) {
       const document = await this.#getDocument(this.id, options.signal);
-      if (this.#done(document)) return document;
+      if (versionSettled(document, this.version)) return document;
       await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
       options.signal?.throwIfAborted();
     }
