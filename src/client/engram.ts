@@ -12,6 +12,7 @@ import type {
   ContextResult,
   Document,
   DocumentInput,
+  DocumentVersionInput,
   EventBatch,
   EventsResult,
   ForgetResult,
@@ -164,7 +165,24 @@ export class Engram {
     );
   }
 
-  /** A document: status, stage, attempts, error, counts and timings. */
+  /**
+   * New content for an existing document: the same content is a no-op (`changed` false); new
+   * content becomes the next version, which replaces the live one when it completes.
+   */
+  async updateDocument(
+    id: string,
+    document: DocumentVersionInput,
+    options: CallOptions = {},
+  ): Promise<IngestHandle> {
+    const submitted = await unwrap(
+      this.#api.PUT('/v1/documents/{id}', { params: { path: { id } }, body: document, ...options }),
+    );
+    return new IngestHandle(submitted, (documentId, signal) =>
+      this.document(documentId, signal === undefined ? {} : { signal }),
+    );
+  }
+
+  /** A document: its live version's status, stage, attempts, error, counts and timings, and a next version in progress. */
   document(id: string, options: CallOptions = {}): Promise<Document> {
     return unwrap(this.#api.GET('/v1/documents/{id}', { params: { path: { id } }, ...options }));
   }

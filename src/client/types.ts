@@ -39,6 +39,8 @@ export type SubmittedDocument = Exclude<
   { documents: unknown }
 >;
 export type Document = JsonResponse<paths['/v1/documents/{id}']['get'], 200>;
+/** New content for an existing document (PUT /v1/documents/{id}). */
+export type DocumentVersionInput = JsonRequest<paths['/v1/documents/{id}']['put']>;
 
 type SearchRequest = JsonRequest<paths['/v1/search']['post']>;
 export type SearchOptions = Omit<SearchRequest, 'query'>;

@@ -17,6 +17,7 @@ import type {
   NewRelation,
   RelationRecord,
   RemovedGraph,
+  ChunkScope,
   ResolutionMethod,
 } from '../ports/graph-store.js';
 import { createEntityResolver, resolutionKey, type Resolution } from './entity-resolver.js';
@@ -369,8 +370,12 @@ export function createGraphService(options: GraphServiceOptions) {
     };
   }
 
-  async function removeDocument(tenantId: string, documentId: string): Promise<RemovedGraph> {
-    const removed = await store.removeDocument(tenantId, documentId);
+  async function removeDocument(
+    tenantId: string,
+    documentId: string,
+    chunks?: ChunkScope,
+  ): Promise<RemovedGraph> {
+    const removed = await store.removeDocument(tenantId, documentId, chunks);
     logger.debug({ tenantId, documentId, ...removed }, 'graph of document removed');
     return removed;
   }

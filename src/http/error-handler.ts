@@ -34,7 +34,7 @@ export function toAppError(error: unknown): AppError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(
         'INPUT_TOO_LARGE',
-        `Request body is larger than the limit. ${fastifyError.message ?? ''}`.trim(),
+        'The request body is larger than this server reads (ENGRAM_BODY_LIMIT_BYTES; a route may set a lower limit of its own). Send less per request: a large document as a multipart upload (limited by ENGRAM_MAX_DOCUMENT_BYTES) or split into several.',
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('VALIDATION_FAILED', 'Unsupported Content-Type: send application/json.');

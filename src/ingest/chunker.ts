@@ -17,6 +17,8 @@ export interface ChunkerOptions {
   /** Fraction of chunkTokens repeated from the previous chunk of the same section (0–0.5). */
   overlap: number;
   countTokens: TokenCounter;
+  /** Time the format's parser may take (ENGRAM_PARSE_TIMEOUT_MS); its default otherwise. */
+  parseTimeoutMs?: number | undefined;
 }
 
 export interface Chunk {
@@ -53,7 +55,7 @@ export async function chunkDocument(
   mimeType: DocumentMimeType,
   options: ChunkerOptions,
 ): Promise<ChunkedDocument> {
-  const structured = await toStructuredText(storedContent, mimeType);
+  const structured = await toStructuredText(storedContent, mimeType, options.parseTimeoutMs);
   return { ...structured, chunks: chunkStructuredText(structured, options) };
 }
 

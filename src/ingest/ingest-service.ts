@@ -47,6 +47,13 @@ export interface SubmitDocument {
   mimeType?: DocumentMimeType | undefined;
   namespace?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
+  /**
+   * The caller's name for the document in its namespace: the same key with new content is a new
+   * version of the same document. A URL document's key is its URL unless one is given.
+   */
+  key?: string | undefined;
+  /** A new version of this existing document (PUT /v1/documents/{id}). */
+  documentId?: string | undefined;
 }
 
 /** A submission after its checks: the content as stored (base64 for binary) and its type. */
@@ -57,8 +64,10 @@ interface PreparedDocument extends SubmitDocument {
 
 export interface SubmitResult {
   document: DocumentRecord;
-  /** False when the same content already existed in the namespace. */
+  /** True: a new document. */
   created: boolean;
+  /** False: the content is already the document's (or its next version's); nothing was queued. */
+  changed: boolean;
 }
 
 export interface IngestServiceOptions {
@@ -98,7 +107,7 @@ export interface IngestService {
 export function createIngestService(options: IngestServiceOptions): IngestService {
   const { store, jobQueue, limits, clock } = options;
 
-  async function enqueue(document: DocumentRecord): Promise<void> {
+  async function enqueue(document: Pick<DocumentRecord, 'tenantId' | 'id'>): Promise<void> {
     const payload: IngestJobPayload = { documentId: document.id };
     // The key makes this idempotent: a live job for the document is returned, not duplicated.
     await jobQueue.enqueue({
@@ -168,13 +177,15 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
       bytes: page.bytes,
       title: input.title ?? page.finalUrl,
       metadata: { ...input.metadata, url: input.url, fetchedUrl: page.finalUrl },
+      // Keyed by its URL, so fetching it again is a no-op or a new version of the same document.
+      key: input.key ?? input.url,
     };
   }
 
   async function submitOne(tenantId: string, input: PreparedDocument): Promise<SubmitResult> {
     const namespace = input.namespace ?? DEFAULT_NAMESPACE;
     const now = clock.now();
-    const { document, created } = await store.createDocument({
+    const submitted = await store.createDocument({
       id: newId('doc', now),
       tenantId,
       namespace,
@@ -184,12 +195,17 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
       mimeType: input.mimeType,
       metadata: input.metadata ?? {},
       now,
+      key: input.key,
+      documentId: input.documentId,
     });
-    // The same content again re-queues a document still pending, in case the first submission
-    // died between storing and queueing; a live job is not duplicated.
-    if (created || document.status === 'pending') {
+    const { document } = submitted;
+    // The row whose pipeline runs: a staged next version, or the document itself. Pending is
+    // queued even when nothing changed, in case the first submission died between storing and
+    // queueing; a live job is not duplicated.
+    const work = document.nextVersion ?? document;
+    if (work.status === 'pending') {
       try {
-        await enqueue(document);
+        await enqueue({ tenantId, id: work.id });
       } catch (error) {
         // The document is stored: say so, so the caller neither gives up on it nor wonders.
         throw new AppError(
@@ -201,19 +217,20 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
             details: {
               stored: true,
               documentId: document.id,
-              status: document.status,
+              status: work.status,
               retryAfterSeconds: ENQUEUE_RETRY_AFTER_SECONDS,
             },
           },
         );
       }
     }
-    return { document, created };
+    return submitted;
   }
 
   async function get(tenantId: string, documentId: string): Promise<DocumentRecord> {
     const document = await store.getDocument(tenantId, documentId);
-    if (document === undefined) {
+    // A staged version's row is internal: its document reports it as nextVersion.
+    if (document === undefined || document.replaces !== null) {
       throw new AppError(
         'DOCUMENT_NOT_FOUND',
         `Document ${documentId} does not exist (or was deleted).`,
@@ -283,25 +300,30 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     },
 
     async retry(tenantId, documentId) {
-      const document = await get(tenantId, documentId);
-      if (document.status === 'completed') {
+      const row = await store.getDocument(tenantId, documentId);
+      if (row === undefined) return get(tenantId, documentId); // throws DOCUMENT_NOT_FOUND
+      // Users name the document: beside a completed version, the next version is what there is
+      // to retry. The sweeper names a staged version's own row.
+      const target =
+        row.status === 'completed' && row.nextVersion !== null
+          ? ((await store.getDocument(tenantId, row.nextVersion.id)) ?? row)
+          : row;
+      if (target.status === 'completed') {
         throw new AppError(
           'INVALID_STATE',
           `Document ${documentId} is already completed; there is nothing to retry.`,
         );
       }
-      if (document.status === 'failed') {
-        const reset = await store.updateDocument(tenantId, documentId, {
+      if (target.status === 'failed') {
+        await store.updateDocument(tenantId, target.id, {
           status: 'pending',
           attempts: 0,
           now: clock.now(),
         });
-        await enqueue(reset);
-        return reset;
       }
       // Pending or processing: make sure a job exists (idempotent), change nothing else.
-      await enqueue(document);
-      return document;
+      await enqueue(target);
+      return (await store.getDocument(tenantId, documentId)) ?? target;
     },
 
     async delete(tenantId, documentId) {

@@ -14,6 +14,7 @@ import type {
   StageTimings,
 } from '../ports/document-store.js';
 import type { Embedder } from '../ports/embedder.js';
+import type { ChunkScope } from '../ports/graph-store.js';
 import { chunkDocument } from './chunker.js';
 import type { TokenCounter } from './token-counter.js';
 
@@ -47,8 +48,15 @@ const NOTHING_EXTRACTED: ExtractCounts = {
   failure: null,
 };
 
-/** Drops a document's mentions and the entities and relations nothing else supports. */
-export type RemoveGraphFn = (tenantId: string, documentId: string) => Promise<unknown>;
+/**
+ * Drops a document's mentions and the entities and relations nothing else supports; with
+ * `chunks`, only the support from some of its chunks (see GraphStore.removeDocument).
+ */
+export type RemoveGraphFn = (
+  tenantId: string,
+  documentId: string,
+  chunks?: ChunkScope,
+) => Promise<unknown>;
 
 export interface IngestJobPayload {
   documentId: string;
@@ -70,6 +78,8 @@ export interface IngestPipelineOptions {
   countTokens: TokenCounter;
   chunkTokens: number;
   chunkOverlap: number;
+  /** Time a document's parser may take (ENGRAM_PARSE_TIMEOUT_MS). */
+  parseTimeoutMs?: number | undefined;
   /** Chunks per embedder call; each batch is stored before the next, so a crash loses one batch at most. */
   embedBatchSize: number;
   clock: Clock;
@@ -105,6 +115,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       chunkTokens: options.chunkTokens,
       overlap: options.chunkOverlap,
       countTokens: options.countTokens,
+      parseTimeoutMs: options.parseTimeoutMs,
     });
     await store.replaceChunks(run.tenantId, run.documentId, chunks);
     return { chunkCount: chunks.length, title };
@@ -144,24 +155,35 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     }
   }
 
+  /** Graph support is recorded under `graphId`: the document's id, also for a staged version. */
   async function extractStage(
     run: PipelineRun,
+    graphId: string,
     signal: AbortSignal | undefined,
   ): Promise<ExtractCounts> {
     if (options.extract === undefined) return NOTHING_EXTRACTED;
     const chunks = await store.listChunks(run.tenantId, run.documentId);
     const result = await options.extract({
       tenantId: run.tenantId,
-      documentId: run.documentId,
+      documentId: graphId,
       chunks: chunks.map((chunk) => ({ id: chunk.id, ordinal: chunk.ordinal, text: chunk.text })),
       ...(signal === undefined ? {} : { signal }),
     });
-    // Deleted while we extracted: take back what we just added, so nothing is orphaned.
-    if ((await store.getDocument(run.tenantId, run.documentId)) === undefined) {
-      await options.removeGraph?.(run.tenantId, run.documentId);
+    // Deleted while we extracted: the catch below takes back what we just added.
+    if ((await store.getDocument(run.tenantId, run.documentId)) === undefined)
       throw gone(run.documentId);
-    }
     return result;
+  }
+
+  /**
+   * Takes back the graph support of a run whose row is gone or failed for good: a staged
+   * version's own chunks only (the live version keeps its support), a deleted document's all.
+   */
+  async function dropGraphOf(run: PipelineRun, graphId: string, versionChunks: string[] | null) {
+    if (options.removeGraph === undefined) return;
+    if (graphId === run.documentId) await options.removeGraph(run.tenantId, graphId);
+    else if (versionChunks !== null && versionChunks.length > 0)
+      await options.removeGraph(run.tenantId, graphId, { only: versionChunks });
   }
 
   return {
@@ -175,6 +197,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       if (document === undefined) return 'deleted';
       if (document.status === 'completed') return 'already-completed';
 
+      // A staged version (see DocumentStore.createDocument) runs under its own row and is swapped
+      // into its document at the end; its graph support is recorded under the document's id.
+      const graphId = document.replaces ?? document.id;
+      let versionChunks: string[] | null = null;
       const started = clock.now();
       const timings: StageTimings = {};
       const counts = {
@@ -213,7 +239,11 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
               });
           } else if (stage === 'embed') await embedStage(run, signal);
           else if (stage === 'extract') {
-            const extracted = await extractStage(run, signal);
+            if (document.replaces !== null)
+              versionChunks = (await store.listChunks(run.tenantId, run.documentId)).map(
+                (chunk) => chunk.id,
+              );
+            const extracted = await extractStage(run, graphId, signal);
             counts.entityCount = extracted.entities;
             counts.relationCount = extracted.relations;
             counts.extractedChunks = extracted.extractedChunks;
@@ -224,7 +254,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         }
         const finished = clock.now();
         timings.total = finished - started;
-        await store.updateDocument(run.tenantId, run.documentId, {
+        const completion = {
           status: 'completed',
           stage: null,
           error: null,
@@ -232,7 +262,16 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           timings,
           completedAt: finished,
           now: finished,
-        });
+        } as const;
+        if (document.replaces === null)
+          await store.updateDocument(run.tenantId, run.documentId, completion);
+        else {
+          // The old version's graph support goes first, then its chunks in one transaction: a
+          // crash between the two leaves this row staged, and the retry repeats both (idempotent).
+          const kept = (await store.listChunks(run.tenantId, run.documentId)).map((c) => c.id);
+          await options.removeGraph?.(run.tenantId, graphId, { keep: kept });
+          await store.completeVersion(run.tenantId, run.documentId, completion);
+        }
         logger.info(
           { chunks: counts.chunkCount, failedChunks: counts.failedChunks, ms: timings.total },
           counts.failedChunks > 0
@@ -242,7 +281,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         return 'completed';
       } catch (error) {
         if (isAppError(error) && error.code === 'DOCUMENT_NOT_FOUND') {
-          logger.info('document deleted while being ingested; stopping');
+          logger.info('document deleted (or version replaced) while being ingested; stopping');
+          await dropGraphOf(run, graphId, versionChunks);
           return 'deleted';
         }
         if (signal?.aborted === true) {
@@ -266,6 +306,11 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           })
           .catch((updateError: unknown) =>
             logger.warn({ err: updateError }, 'could not record the failure on the document'),
+          );
+        // A version that will never go live takes its facts back; the live version keeps its own.
+        if (final && document.replaces !== null)
+          await dropGraphOf(run, graphId, versionChunks).catch((graphError: unknown) =>
+            logger.warn({ err: graphError }, 'could not remove the failed version from the graph'),
           );
         throw error;
       }

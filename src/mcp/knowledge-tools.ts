@@ -21,23 +21,39 @@ export function registerKnowledgeTools(
     {
       title: 'Ingest a document',
       description:
-        'Add a document to the knowledge base. It is processed in the background (chunks, embeddings, entities); check with document_status.',
+        'Add a document to the knowledge base. It is processed in the background (chunks, embeddings, entities); check with document_status. With a key, sending the same key again with new content makes a new version that replaces the old one when it completes (the same content is a no-op).',
       inputSchema: {
         content: text.max(runtime.ingest.limits.maxDocumentBytes),
         title: z.string().max(500).optional(),
         mimeType: z.enum(['text/plain', 'text/markdown', 'text/html']).default('text/markdown'),
         namespace: namespace.optional(),
+        key: z
+          .string()
+          .min(1)
+          .max(1000)
+          .optional()
+          .describe(
+            'Your name for the document (a path, a page id): the same key is the same document.',
+          ),
       },
     },
     async (input) =>
       answer(input, async () => {
-        const { document, created } = await runtime.ingest.submit(tenantId, {
+        const { document, created, changed } = await runtime.ingest.submit(tenantId, {
           content: input.content,
           mimeType: input.mimeType,
           ...(input.title === undefined ? {} : { title: input.title }),
           ...(input.namespace === undefined ? {} : { namespace: input.namespace }),
+          ...(input.key === undefined ? {} : { key: input.key }),
         });
-        return { id: document.id, status: document.status, created };
+        const version = document.nextVersion ?? document;
+        return {
+          id: document.id,
+          version: version.version,
+          status: version.status,
+          created,
+          changed,
+        };
       }),
   );
 

@@ -30,10 +30,32 @@ export const BINARY_MIME_TYPES: ReadonlySet<DocumentMimeType> = new Set<Document
 /** Milliseconds spent in each stage of the last run (and in the whole run, `total`). */
 export type StageTimings = Partial<Record<PipelineStage | 'total', number>>;
 
+/** A newer version of a document, processed beside the live one, which keeps answering until it completes. */
+export interface NextVersion {
+  /** The version's own row: its pipeline job runs under this id. Internal; not shown by the API. */
+  id: string;
+  version: number;
+  contentHash: string;
+  status: Exclude<DocumentStatus, 'completed'>;
+  stage: PipelineStage | null;
+  attempts: number;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface DocumentRecord {
   id: string;
   tenantId: string;
   namespace: string;
+  /** The caller's name for the document in its namespace (a URL document's is its URL), or null. */
+  key: string | null;
+  /** The live version: 1 for the first content, higher after each new content (numbers may skip). */
+  version: number;
+  /** Only on a staged version's own row: the document it replaces when it completes. */
+  replaces: string | null;
+  /** A newer version still being processed (or failed), or null. */
+  nextVersion: NextVersion | null;
   contentHash: string;
   title: string | null;
   mimeType: DocumentMimeType;
@@ -62,6 +84,7 @@ export interface DocumentRecord {
 }
 
 export interface NewDocument {
+  /** The id of the new row (a new document, or a staged version). */
   id: string;
   tenantId: string;
   namespace: string;
@@ -71,6 +94,21 @@ export interface NewDocument {
   mimeType: DocumentMimeType;
   metadata: Record<string, unknown>;
   now: number;
+  /** Submit under this caller-chosen name: the same key again is the same document. */
+  key?: string | null | undefined;
+  /** Submit to this existing document (PUT): a new version unless the content is the same. */
+  documentId?: string | undefined;
+}
+
+/**
+ * What a submission did. `created`: a new document. `changed`: new content was taken (a new
+ * document, a first version replaced before it completed, or a new version staged). Neither: the
+ * content is the document's (or its next version's) already.
+ */
+export interface SubmittedDocument {
+  document: DocumentRecord;
+  created: boolean;
+  changed: boolean;
 }
 
 /** Fields the pipeline moves; anything left out keeps its value. */
@@ -163,11 +201,22 @@ export interface DeletedDocument {
 }
 
 export interface DocumentStore {
-  /** Stores a new document, or returns the one with the same content hash in the namespace. */
-  createDocument(input: NewDocument): Promise<{ document: DocumentRecord; created: boolean }>;
+  /**
+   * Stores content under its document, found by `documentId`, else by `key` in the namespace, else
+   * (no key) by content hash among keyless documents still at their first content:
+   * - no such document: a new one, version 1;
+   * - the same content as the live version or the next one: nothing changes;
+   * - new content while no version has completed: it replaces the first version in place (refused
+   *   with CONFLICT while that version is processing);
+   * - new content beside a completed version: a staged next version (replacing any earlier staged
+   *   one), which `completeVersion` swaps in. A keyless submission never versions.
+   * Throws DOCUMENT_NOT_FOUND when `documentId` names no document.
+   */
+  createDocument(input: NewDocument): Promise<SubmittedDocument>;
+  /** Any row, a staged version's included (it has `replaces`). */
   getDocument(tenantId: string, documentId: string): Promise<DocumentRecord | undefined>;
   getDocumentContent(tenantId: string, documentId: string): Promise<string | undefined>;
-  /** Newest first; a cursor stays valid while documents are added. */
+  /** Newest first, staged versions left out; a cursor stays valid while documents are added. */
   listDocuments(input: ListDocumentsInput): Promise<Page<DocumentRecord>>;
   /**
    * Maintenance, across tenants: pending or processing documents not updated since
@@ -180,7 +229,18 @@ export interface DocumentStore {
     documentId: string,
     patch: DocumentStatePatch,
   ): Promise<DocumentRecord>;
-  /** Removes the document, its chunks, vectors and index rows. False when it did not exist. */
+  /**
+   * Swaps a staged version in, in one transaction: the document loses its old chunks, vectors and
+   * index rows, takes the version's chunks (ids kept), content, type, title and counts, and becomes
+   * `completed` at the version's number; the staged row goes. Throws DOCUMENT_NOT_FOUND when the
+   * version or its document is gone (deleted, or replaced by a newer submission).
+   */
+  completeVersion(
+    tenantId: string,
+    versionId: string,
+    patch: DocumentStatePatch,
+  ): Promise<DocumentRecord>;
+  /** Removes the document (and a staged version), chunks, vectors and index rows. False when it did not exist. */
   deleteDocument(tenantId: string, documentId: string): Promise<DeletedDocument | false>;
 
   /**

@@ -126,6 +126,9 @@ export interface NeighborhoodQuery {
   includeInvalid: boolean;
 }
 
+/** Which of a document's chunks a graph removal touches. */
+export type ChunkScope = { keep: string[] } | { only: string[] };
+
 export interface RemovedGraph {
   mentions: number;
   relations: number;
@@ -185,9 +188,10 @@ export interface GraphStore {
   /**
    * Removes the document's mentions and relation sources, then every relation, alias and entity
    * no remaining document supports. Facts that only a removed relation had superseded become
-   * current again.
+   * current again. With `chunks`, only the support from some of the document's chunks goes:
+   * `keep` removes all but those (a new version's), `only` removes just those (an abandoned one's).
    */
-  removeDocument(tenantId: string, documentId: string): Promise<RemovedGraph>;
+  removeDocument(tenantId: string, documentId: string, chunks?: ChunkScope): Promise<RemovedGraph>;
   /** Entities whose name or alias key matches `key` exactly, by prefix, or by substring, in that order. */
   searchEntities(tenantId: string, key: string, limit: number): Promise<EntityRecord[]>;
   /** The entity with its aliases, and its facts and mentions up to the given limits. */

@@ -66,6 +66,32 @@ describe('TypeScript client against a real server', () => {
     expect(found.hits[0]?.documentId).toBe(handle.id);
   });
 
+  it('updates a document by id: the same content is a no-op, new content a version it waits for', async () => {
+    const handle = await engram.ingest({
+      content: 'The lighthouse keeper rows to Inishmore on Mondays.',
+      key: 'notes/lighthouse',
+      namespace: 'client-versions',
+    });
+    await handle.waitUntilDone({ pollIntervalMs: 50 });
+    const same = await engram.updateDocument(handle.id, {
+      content: 'The lighthouse keeper rows to Inishmore on Mondays.',
+    });
+    expect(same).toMatchObject({ id: handle.id, version: 1, changed: false });
+    const next = await engram.updateDocument(handle.id, {
+      content: 'The lighthouse keeper sails to Inisheer on Thursdays.',
+    });
+    expect(next).toMatchObject({ version: 2, status: 'pending', changed: true });
+    const done = await next.waitUntilDone({ pollIntervalMs: 50 });
+    expect(done).toMatchObject({ version: 2, status: 'completed', nextVersion: null });
+    const found = await engram.search('lighthouse keeper', { namespace: 'client-versions', k: 5 });
+    expect(found.hits.map((hit) => hit.text)).toEqual([
+      'The lighthouse keeper sails to Inisheer on Thursdays.',
+    ]);
+    await expect(engram.updateDocument('doc_missing', { content: 'x' })).rejects.toMatchObject({
+      code: 'DOCUMENT_NOT_FOUND',
+    });
+  });
+
   it('sends telemetry events and reads the metric summary', async () => {
     const now = Date.now();
     const sent = await engram.events.send([

@@ -266,6 +266,8 @@ describe("another tenant's ids", () => {
 
   const payloads: Record<string, unknown> = {
     'POST /v1/sessions/:id/turns': { speaker: 'ada', content: 'one more turn' },
+    // The document's own content: for acme a no-op version, so later checks meet it unchanged.
+    'PUT /v1/documents/:id': { content: SECRET_DOC, mimeType: 'text/markdown' },
   };
 
   function idRoutes(): RegisteredRoute[] {

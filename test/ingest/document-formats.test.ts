@@ -288,8 +288,19 @@ describe('broken and hostile documents fail alone', () => {
     );
     expect(bomb.byteLength).toBeLessThan(MAX_BYTES / 2);
     const bombId = await submitJson({ contentBase64: Buffer.from(bomb).toString('base64') });
+    // The same bomb lying about its sizes (1,000 bytes declared in both headers): it is
+    // inflated in steps and counted, and refused when the count passes the limit.
+    const liar = Uint8Array.from(bomb);
+    const view = new DataView(liar.buffer);
+    for (let at = 0; at + 30 <= liar.byteLength; at += 1) {
+      const signature = view.getUint32(at, true);
+      if (signature === 0x04034b50) view.setUint32(at + 22, 1000, true);
+      if (signature === 0x02014b50) view.setUint32(at + 24, 1000, true);
+    }
+    const liarId = await submitJson({ contentBase64: Buffer.from(liar).toString('base64') });
     const deep = await submitJson({
-      content: `<html><body>${'<div>'.repeat(5000)}deep${'</div>'.repeat(5000)}</body></html>`,
+      // 100k open <div>s (the closing tags would pass the 1 MiB body limit of this test server).
+      content: `<html><body>${'<div>'.repeat(100_000)}deep</body></html>`,
     });
     const good = await submitJson({ content: '# Healthy\n\nThis one is fine.' });
 
@@ -305,13 +316,36 @@ describe('broken and hostile documents fail alone', () => {
       stage: 'chunk',
       error: expect.stringMatching(/zip bomb/),
     });
+    expect(await failed(liarId)).toMatchObject({
+      stage: 'chunk',
+      error: expect.stringMatching(/expands to more than \d+ bytes.*zip bomb/),
+    });
     expect(await failed(deep)).toMatchObject({
       stage: 'chunk',
       error: expect.stringMatching(/nests elements more than 256 deep/),
     });
     await completed(good);
     expect((await chunksOf(good)).map((c) => c.text)).toEqual(['# Healthy\n\nThis one is fine.']);
-    for (const id of [truncated, scan, bombId, deep]) expect(await chunksOf(id)).toEqual([]);
+    for (const id of [truncated, scan, bombId, liarId, deep])
+      expect(await chunksOf(id)).toEqual([]);
+    expect((await search('healthy fine', [good]))[0]?.documentId).toBe(good);
+  });
+
+  it('deeply nested Markdown (100k-level blockquote, a list 600 levels deep) completes with every character chunked; markdown-it caps its own nesting', async () => {
+    const quotes = `${'>'.repeat(100_000)} the bottom of the well`;
+    const list = Array.from({ length: 600 }, (_, i) => `${'  '.repeat(i)}- level ${i}`).join('\n');
+    const ids = [await submitJson({ content: quotes, mimeType: 'text/markdown' })];
+    ids.push(await submitJson({ content: list, mimeType: 'text/markdown' }));
+    for (const [index, id] of ids.entries()) {
+      await completed(id);
+      const source = index === 0 ? quotes : list;
+      const chunks = await chunksOf(id);
+      // Every non-space character of the source is inside some chunk's range.
+      const covered = new Uint8Array(source.length);
+      for (const chunk of chunks) covered.fill(1, chunk.startOffset, chunk.endOffset);
+      const missed = [...source].filter((c, i) => c.trim() !== '' && covered[i] === 0);
+      expect(missed).toEqual([]);
+    }
   });
 
   it('an upload past the size limit is refused with 413 and stores nothing', async () => {

@@ -29,7 +29,11 @@ import { documentRoutes } from '../../src/http/routes/documents.js';
 import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from '../../src/ingest/ingest-service.js';
 import { createIngestWorker } from '../../src/ingest/ingest-worker.js';
-import { createIngestPipeline, type IngestPipelineOptions } from '../../src/ingest/pipeline.js';
+import {
+  createIngestPipeline,
+  type IngestPipelineOptions,
+  type RemoveGraphFn,
+} from '../../src/ingest/pipeline.js';
 import { createTokenCounter } from '../../src/ingest/token-counter.js';
 import type { UrlFetcher } from '../../src/ingest/url-fetch.js';
 import { createHeartbeats } from '../../src/jobs/heartbeats.js';
@@ -112,6 +116,7 @@ export async function buildStack(
     logger?: Logger;
     maxDocumentBytes?: number;
     fetchUrl?: UrlFetcher;
+    parseTimeoutMs?: number;
   } = {},
 ): Promise<IngestStack> {
   const logger = options.logger ?? createSilentLogger();
@@ -124,8 +129,8 @@ export async function buildStack(
     entityFuzzyThreshold: 0.88,
     entityEmbeddingThreshold: 0.9,
   });
-  const removeGraph = (tenantId: string, documentId: string) =>
-    graph.removeDocument(tenantId, documentId);
+  const removeGraph: RemoveGraphFn = (tenantId, documentId, chunks) =>
+    graph.removeDocument(tenantId, documentId, chunks);
   const pipeline = createIngestPipeline({
     store: backend.store,
     embedder,
@@ -134,6 +139,7 @@ export async function buildStack(
     countTokens: createTokenCounter('o200k_base'),
     chunkTokens: CHUNK_TOKENS,
     chunkOverlap: 0.15,
+    parseTimeoutMs: options.parseTimeoutMs,
     embedBatchSize: 4,
     clock,
     logger,

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
-import type { PipelineStage } from '../../src/ports/document-store.js';
+import { normalizeName } from '../../src/graph/names.js';
+import type { DocumentRecord, PipelineStage } from '../../src/ports/document-store.js';
 import { createLocalEmbedder, type LocalEmbedder } from '../../src/providers/local-embedder.js';
 import {
   buildStack,
@@ -70,6 +71,18 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
         timeoutMs,
       );
 
+    /** Polls the document until `done` says its versions reached the state wanted. */
+    async function waitForNext(
+      id: string,
+      done: (next: DocumentRecord['nextVersion'], live: DocumentRecord) => boolean,
+    ): Promise<DocumentRecord> {
+      for (;;) {
+        const document = await stack.service.get(TENANT, id);
+        if (done(document.nextVersion, document)) return document;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+
     async function submit(content: string, extra: Record<string, unknown> = {}) {
       const response = await stack.app.inject({
         method: 'POST',
@@ -77,7 +90,13 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
         payload: { content, mimeType: 'text/markdown', title: 'Handbook', ...extra },
       });
       expect(response.statusCode).toBe(202);
-      return response.json<{ id: string; status: string; created: boolean }>();
+      return response.json<{
+        id: string;
+        status: string;
+        version: number;
+        created: boolean;
+        changed: boolean;
+      }>();
     }
 
     test('ingests a document to completed with chunks, vectors, entities and relations, and finds it', async () => {
@@ -211,6 +230,78 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       expect(hits.filter((hit: { documentId: string }) => hit.documentId === id)).toEqual([]);
       const mentions = await backend.graphStore.removeDocument(TENANT, id);
       expect(mentions).toMatchObject({ mentions: 0 });
+    });
+
+    test('a new version replaces the old chunks and graph facts when it completes; a failed version leaves the live one answering', async () => {
+      const entity = async (name: string) =>
+        (await backend.graphStore.searchEntities(TENANT, normalizeName(name), 5)).map(
+          (e) => e.name,
+        );
+      const hitsFor = async (query: string, id: string) =>
+        (await stack.app.inject({ method: 'POST', url: '/v1/search', payload: { query, k: 50 } }))
+          .json<{ hits: { documentId: string; text: string }[] }>()
+          .hits.filter((hit) => hit.documentId === id)
+          .map((hit) => hit.text);
+      const first = await submit('Zelda Quimby joined Vortex Dynamics in Lisbon in 2020.', {
+        key: 'people/zelda.md',
+      });
+      expect(first).toMatchObject({ version: 1, created: true, changed: true });
+      await waitForStatus(stack.service, TENANT, first.id, ['completed']);
+      expect(await entity('Zelda Quimby')).toEqual(['Zelda Quimby']);
+
+      // Version 2 fails for good at its index stage: version 1 keeps answering, and the failed
+      // version's facts are taken back.
+      failures.set('index', { times: 1, permanent: true });
+      const put = await stack.app.inject({
+        method: 'PUT',
+        url: `/v1/documents/${first.id}`,
+        payload: { content: 'Marek Olsen joined Helio Systems in Oslo in 2019.' },
+      });
+      expect(put.statusCode, put.body).toBe(202);
+      expect(put.json()).toMatchObject({
+        id: first.id,
+        version: 2,
+        status: 'pending',
+        created: false,
+        changed: true,
+      });
+      let document = await waitForNext(first.id, (next) => next?.status === 'failed');
+      expect(document).toMatchObject({
+        version: 1,
+        status: 'completed',
+        key: 'people/zelda.md',
+        nextVersion: { version: 2, status: 'failed', stage: 'index' },
+      });
+      expect(await hitsFor('Lisbon Oslo', first.id)).toEqual([
+        'Zelda Quimby joined Vortex Dynamics in Lisbon in 2020.',
+      ]);
+      expect(await entity('Marek Olsen')).toEqual([]);
+      expect(await entity('Zelda Quimby')).toEqual(['Zelda Quimby']);
+
+      // Retried, it completes and replaces version 1: chunks, vectors, index rows and facts.
+      const before = await backend.store.countChunks(TENANT);
+      const retried = await stack.app.inject({
+        method: 'POST',
+        url: `/v1/documents/${first.id}/retry`,
+      });
+      expect(retried.statusCode, retried.body).toBe(202);
+      document = await waitForNext(first.id, (next, live) => next === null && live.version === 2);
+      expect(document).toMatchObject({ version: 2, status: 'completed', nextVersion: null });
+      expect(await hitsFor('Lisbon Oslo', first.id)).toEqual([
+        'Marek Olsen joined Helio Systems in Oslo in 2019.',
+      ]);
+      // Before: version 1's chunk, and version 2's embedded but not indexed. After: one of each.
+      expect(await backend.store.countChunks(TENANT)).toEqual({
+        chunks: before.chunks - 1,
+        vectors: before.vectors - 1,
+        indexed: before.indexed,
+      });
+      expect(await entity('Marek Olsen')).toEqual(['Marek Olsen']);
+      expect(await entity('Zelda Quimby')).toEqual([]);
+      const same = await submit('Marek Olsen joined Helio Systems in Oslo in 2019.', {
+        key: 'people/zelda.md',
+      });
+      expect(same).toMatchObject({ id: first.id, version: 2, changed: false });
     });
 
     test('a worker process killed in the middle of a document: another finishes it without duplicates', async () => {

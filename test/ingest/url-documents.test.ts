@@ -1,5 +1,6 @@
 // Documents by URL, against a real HTTP server on 127.0.0.1: fetched, chunked and searchable when
-// the allow-list names the host; unchanged content is a no-op; redirects followed up to the cap;
+// the allow-list names the host; keyed by URL, so unchanged content is a no-op and changed content
+// a new version that replaces the old one only when it completes; redirects followed up to the cap;
 // oversized bodies refused. Without the allow-list, loopback, link-local (cloud metadata),
 // private and IPv6 loopback addresses are refused before any connection, and a redirect from an
 // allowed host to a forbidden one is refused at that hop. Nothing refused is stored.
@@ -27,6 +28,7 @@ let place: Awaited<ReturnType<typeof freshLocation>>;
 let backend: Backend;
 let stack: IngestStack;
 const fetchOptions = { maxBytes: MAX_BYTES, timeoutMs: 5_000, maxRedirects: 3 };
+let gate: { reached: () => void; released: Promise<void> } | undefined;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -51,6 +53,13 @@ beforeAll(async () => {
   place = await freshLocation('sqlite');
   backend = await openBackend(place!.location);
   stack = await buildStack(backend, createHashingEmbedder(), {
+    // A test holds a run at its index stage to look at the document mid-way.
+    beforeStage: async (stage) => {
+      if (stage === 'index' && gate !== undefined) {
+        gate.reached();
+        await gate.released;
+      }
+    },
     maxDocumentBytes: MAX_BYTES,
     fetchUrl: createUrlFetcher({ ...fetchOptions, allowedHosts: ['127.0.0.1'] }),
   });
@@ -66,36 +75,69 @@ afterAll(async () => {
 
 const submit = (url: string) =>
   stack.app.inject({ method: 'POST', url: '/v1/documents', payload: { url } });
+/** Every search hit as [text, documentId]. */
+const hitTexts = async (query: string) =>
+  (await stack.app.inject({ method: 'POST', url: '/v1/search', payload: { query, k: 10 } }))
+    .json<{ hits: { text: string; documentId: string }[] }>()
+    .hits.map((hit) => [hit.text, hit.documentId]);
 const documentCount = async () =>
   (await stack.service.list({ tenantId: TENANT, limit: 500 })).items.length;
 
 describe('documents by URL', () => {
-  it('fetches an allowed page through a redirect, chunks and finds it; the same content again is a no-op; a changed page is a new document', async () => {
+  it('fetches an allowed page through a redirect and finds it; the same URL again is a no-op; a changed page is a new version, which replaces the old one when it completes', async () => {
     const first = await submit(`${base}/moved`);
     expect(first.statusCode, first.body).toBe(202);
-    const { id, created } = first.json<{ id: string; created: boolean }>();
-    expect(created).toBe(true);
+    const { id } = first.json<{ id: string }>();
+    expect(first.json()).toMatchObject({ version: 1, created: true, changed: true });
     const document = await waitForStatus(stack.service, TENANT, id, ['completed', 'failed']);
     expect(document).toMatchObject({
       status: 'completed',
       mimeType: 'text/html',
+      key: `${base}/moved`,
+      version: 1,
       metadata: { url: `${base}/moved`, fetchedUrl: `${base}/page` },
     });
     const chunks = await stack.service.listChunks(TENANT, id);
     expect(chunks.map((c) => c.text)).toEqual(['# Fleet\n\nThe zeppelin flies on Tuesdays.']);
-    const hits = await stack.app.inject({
-      method: 'POST',
-      url: '/v1/search',
-      payload: { query: 'zeppelin', k: 3 },
-    });
-    expect(hits.json<{ hits: { documentId: string }[] }>().hits[0]?.documentId).toBe(id);
+    expect(await hitTexts('zeppelin')).toEqual([
+      ['# Fleet\n\nThe zeppelin flies on Tuesdays.', id],
+    ]);
 
-    const again = await submit(`${base}/page`);
-    expect(again.json()).toMatchObject({ id, created: false });
+    const again = await submit(`${base}/moved`);
+    expect(again.json()).toMatchObject({ id, version: 1, created: false, changed: false });
 
+    // The page changes; its new version is held at the index stage, fully chunked and embedded.
     page = page.replace('Tuesdays', 'Fridays');
-    const changed = await submit(`${base}/page`);
-    expect(changed.json<{ id: string }>().id).not.toBe(id);
+    let reached!: () => void;
+    const atIndex = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    gate = { reached, released: new Promise<void>((resolve) => (release = resolve)) };
+    const changed = await submit(`${base}/moved`);
+    expect(changed.json()).toMatchObject({ id, version: 2, status: 'pending', changed: true });
+    await atIndex;
+    const midway = await stack.app.inject({ method: 'GET', url: `/v1/documents/${id}` });
+    expect(midway.json()).toMatchObject({
+      version: 1,
+      status: 'completed',
+      nextVersion: { version: 2, status: 'processing', stage: 'index' },
+    });
+    expect(await hitTexts('zeppelin Tuesdays Fridays')).toEqual([
+      ['# Fleet\n\nThe zeppelin flies on Tuesdays.', id],
+    ]);
+    gate = undefined;
+    release();
+    for (;;) {
+      const current = await stack.service.get(TENANT, id);
+      if (current.version === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await hitTexts('zeppelin Tuesdays Fridays')).toEqual([
+      ['# Fleet\n\nThe zeppelin flies on Fridays.', id],
+    ]);
+    expect((await stack.service.listChunks(TENANT, id)).map((c) => c.text)).toEqual([
+      '# Fleet\n\nThe zeppelin flies on Fridays.',
+    ]);
+    expect(await documentCount()).toBe(1);
   });
 
   it('refuses a body past the size limit, a redirect loop, a redirect to a forbidden address and an error status, storing nothing', async () => {

@@ -142,4 +142,16 @@ describe('engram mcp', () => {
     };
     expect(status.id).toBe(submitted.id);
   });
+
+  it('a key names the document: the same content again is a no-op', async () => {
+    const args = { content: '# Runbook\n\nRestart the relay first.', key: 'runbook.md' };
+    const first = parse(await client.callTool({ name: 'ingest_document', arguments: args }));
+    const again = parse(await client.callTool({ name: 'ingest_document', arguments: args }));
+    expect(first).toMatchObject({ version: 1, created: true, changed: true });
+    expect(again).toMatchObject({
+      id: (first as { id: string }).id,
+      created: false,
+      changed: false,
+    });
+  });
 });

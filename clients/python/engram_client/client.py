@@ -36,17 +36,30 @@ class IngestHandle:
 
     def __init__(self, client: "Engram", submitted: JsonObject) -> None:
         self.id: str = submitted["id"]
+        #: The version holding the content sent, and its status when it was stored.
+        self.version: int = submitted["version"]
         self.status: str = submitted["status"]
-        #: False when the same content was already in the namespace: this is that document.
+        #: True: a new document.
         self.created: bool = submitted["created"]
+        #: False: the content was already the document's (or its next version's); nothing was queued.
+        self.changed: bool = submitted["changed"]
         self._client = client
 
+    def _done(self, document: DocumentStatus) -> bool:
+        live, nxt = document["version"], document.get("nextVersion")
+        if live > self.version:
+            return True
+        if nxt is not None:
+            return bool(nxt["version"] > self.version or (nxt["version"] == self.version and nxt["status"] == "failed"))
+        # At this version, or its staged version was dropped: done once the live one is.
+        return document["status"] in ("completed", "failed")
+
     def wait_until_done(self, poll_interval_s: float = 0.5, timeout_s: Optional[float] = None) -> DocumentStatus:
-        """The document once it is `completed` or `failed` (then `stage` and `error` say why)."""
+        """The document once this version is live, failed (`status` or `nextVersion.status`), or replaced."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while True:
             document = self._client.document(self.id)
-            if document["status"] in ("completed", "failed"):
+            if self._done(document):
                 return document
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"Document {self.id} is still {document['status']} after {timeout_s} s.")

@@ -32,6 +32,8 @@ class Document:
     mime_type: str = "text/markdown"
     namespace: Optional[str] = None
     metadata: JsonObject = field(default_factory=dict)
+    #: Your name for the document: the same key with new content is a new version of it.
+    key: Optional[str] = None
 
     def to_json(self) -> JsonObject:
         body: JsonObject = {"content": self.content, "mimeType": self.mime_type, "metadata": self.metadata}
@@ -39,6 +41,8 @@ class Document:
             body["title"] = self.title
         if self.namespace is not None:
             body["namespace"] = self.namespace
+        if self.key is not None:
+            body["key"] = self.key
         return body
 
 
@@ -119,6 +123,10 @@ class ForgetUserResult(TypedDict):
 class DocumentStatus(TypedDict):
     id: str
     namespace: str
+    key: Optional[str]
+    #: The live version; nextVersion is a newer one in progress or failed (or None).
+    version: int
+    nextVersion: Optional[JsonObject]
     title: Optional[str]
     status: str
     stage: Optional[str]

@@ -1,10 +1,19 @@
 // Row shapes, column lists and row-to-record mappers for the PostgreSQL document store.
-import type { ChunkHit, ChunkRecord, DocumentRecord } from '../../ports/document-store.js';
+import type {
+  ChunkHit,
+  ChunkRecord,
+  DocumentRecord,
+  NextVersion,
+} from '../../ports/document-store.js';
 
 export interface DocumentRow {
   id: string;
   tenant_id: string;
   namespace: string;
+  key: string | null;
+  version: number;
+  replaces: string | null;
+  next_version: NextVersion | null;
   content_hash: string;
   title: string | null;
   mime_type: string;
@@ -45,10 +54,15 @@ export interface ChunkRow {
 
 export type HitRow = ChunkRow & { document_title: string | null; score: number };
 
-export const DOCUMENT_COLUMNS = `id, tenant_id, namespace, content_hash, title, mime_type, metadata, size_bytes, status,
-  stage, attempts, error, chunk_count, entity_count, relation_count, extracted_chunks,
-  failed_chunks, extraction_failure, timings, created_at, updated_at, started_at,
-  completed_at`;
+/** The staged next version of the row in `documents`, as JSON (correlated; the outer table unaliased). */
+const NEXT_VERSION = `(SELECT json_build_object('id', n.id, 'version', n.version, 'contentHash', n.content_hash,
+  'status', n.status, 'stage', n.stage, 'attempts', n.attempts, 'error', n.error, 'createdAt', n.created_at,
+  'updatedAt', n.updated_at) FROM documents n WHERE n.replaces = documents.id) AS next_version`;
+
+export const DOCUMENT_COLUMNS = `id, tenant_id, namespace, key, version, replaces, content_hash, title, mime_type, metadata,
+  size_bytes, status, stage, attempts, error, chunk_count, entity_count, relation_count, extracted_chunks, failed_chunks,
+  extraction_failure, timings, created_at, updated_at,
+  started_at, completed_at, ${NEXT_VERSION}`;
 export const CHUNK_COLUMNS = `c.id, c.tenant_id, c.namespace, c.document_id, c.ordinal, c.text, c.heading_path,
   c.token_count, c.start_offset, c.end_offset, c.page, c.content_hash, c.has_vector`;
 
@@ -57,6 +71,10 @@ export function toDocument(row: DocumentRow): DocumentRecord {
     id: row.id,
     tenantId: row.tenant_id,
     namespace: row.namespace,
+    key: row.key,
+    version: row.version,
+    replaces: row.replaces,
+    nextVersion: row.next_version,
     contentHash: row.content_hash,
     title: row.title,
     mimeType: row.mime_type as DocumentRecord['mimeType'],

@@ -1,5 +1,6 @@
-// Runs the DocumentStore contract on a fresh PostgreSQL schema (pgvector).
+// Runs the DocumentStore contracts (documents, versions) on a fresh PostgreSQL schema (pgvector).
 import { describeDocumentStore } from '../../../test/ingest/document-store-contract.js';
+import { describeDocumentVersions } from '../../../test/ingest/document-versions-contract.js';
 import {
   POSTGRES_URL,
   dropSchema,
@@ -9,7 +10,7 @@ import {
 import { openPostgres } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 
-describeDocumentStore('postgres', async () => {
+async function openStore() {
   if (!(await postgresAvailable())) return undefined;
   const schema = uniqueName('docs');
   const database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 4 });
@@ -22,4 +23,7 @@ describeDocumentStore('postgres', async () => {
       await dropSchema(schema);
     },
   };
-});
+}
+
+describeDocumentStore('postgres', openStore);
+describeDocumentVersions('postgres', openStore);

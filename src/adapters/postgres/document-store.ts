@@ -22,9 +22,13 @@ import {
   encodeCursor,
   type ChunkInput,
   type DocumentStatePatch,
+  type DocumentRecord,
   type DocumentStore,
+  type NewDocument,
+  type SubmittedDocument,
   type VectorSpace,
 } from '../../ports/document-store.js';
+import { planSubmission } from '../document-versions.js';
 
 export interface PostgresDocumentStoreOptions {
   pool: pg.Pool;
@@ -71,39 +75,179 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     return row === undefined ? undefined : toDocument(row);
   }
 
+  async function lockDocument(client: pg.PoolClient, tenantId: string, documentId: string) {
+    const result = await client.query<DocumentRow>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [tenantId, documentId],
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : toDocument(row);
+  }
+
+  /** The document a submission goes to, locked for the rest of the transaction. */
+  async function findTarget(
+    client: pg.PoolClient,
+    input: NewDocument,
+  ): Promise<DocumentRecord | undefined> {
+    const select = async (where: string, params: unknown[]) => {
+      const result = await client.query<DocumentRow>(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND ${where} FOR UPDATE`,
+        [input.tenantId, ...params],
+      );
+      const row = result.rows[0];
+      return row === undefined ? undefined : toDocument(row);
+    };
+    if (input.documentId !== undefined) {
+      const found = await select('id = $2 AND replaces IS NULL', [input.documentId]);
+      if (found === undefined) throw documentNotFound(input.documentId);
+      return found;
+    }
+    if (input.key != null)
+      return select('namespace = $2 AND key = $3', [input.namespace, input.key]);
+    return select(
+      'namespace = $2 AND content_hash = $3 AND key IS NULL AND replaces IS NULL AND version = 1',
+      [input.namespace, input.contentHash],
+    );
+  }
+
+  /** False when a unique index (same key, same keyless content, one staged version) refused it. */
+  async function insertRow(
+    client: pg.PoolClient,
+    input: NewDocument,
+    identity: { key: string | null; version: number; replaces: string | null },
+  ): Promise<boolean> {
+    const inserted = await client.query(
+      `INSERT INTO documents (id, tenant_id, namespace, key, version, replaces, content_hash, title, mime_type,
+         metadata, content, size_bytes, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $13)
+       ON CONFLICT DO NOTHING`,
+      [
+        input.id,
+        input.tenantId,
+        input.namespace,
+        identity.key,
+        identity.version,
+        identity.replaces,
+        input.contentHash,
+        input.title,
+        input.mimeType,
+        JSON.stringify(input.metadata),
+        input.content,
+        Buffer.byteLength(input.content, 'utf8'),
+        input.now,
+      ],
+    );
+    return inserted.rowCount === 1;
+  }
+
+  async function dropRow(client: pg.PoolClient, tenantId: string, documentId: string) {
+    await client.query('DELETE FROM documents WHERE tenant_id = $1 AND id = $2', [
+      tenantId,
+      documentId,
+    ]);
+  }
+
   const store: DocumentStore = {
     async createDocument(input) {
-      const inserted = await pool.query<DocumentRow>(
-        `INSERT INTO documents (id, tenant_id, namespace, content_hash, title, mime_type, metadata, content,
-           size_bytes, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10)
-         ON CONFLICT (tenant_id, namespace, content_hash) DO NOTHING
-         RETURNING ${DOCUMENT_COLUMNS}`,
-        [
-          input.id,
-          input.tenantId,
-          input.namespace,
-          input.contentHash,
-          input.title,
-          input.mimeType,
-          JSON.stringify(input.metadata),
-          input.content,
-          Buffer.byteLength(input.content, 'utf8'),
-          input.now,
-        ],
-      );
-      const row = inserted.rows[0];
-      if (row !== undefined) return { document: toDocument(row), created: true };
-      const existing = await pool.query<DocumentRow>(
-        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND namespace = $2 AND content_hash = $3`,
-        [input.tenantId, input.namespace, input.contentHash],
-      );
-      const found = existing.rows[0];
-      if (found === undefined)
-        throw new AppError('CONFLICT', 'The document was deleted while being stored; try again.', {
-          retryable: true,
-        });
-      return { document: toDocument(found), created: false };
+      return withTransaction(pool, async (client): Promise<SubmittedDocument> => {
+        let target = await findTarget(client, input);
+        if (target === undefined) {
+          const inserted = await insertRow(client, input, {
+            key: input.key ?? null,
+            version: 1,
+            replaces: null,
+          });
+          if (inserted) {
+            const document = (await getDocument(client, input.tenantId, input.id))!;
+            return { document, created: true, changed: true };
+          }
+          // Another submission stored the same key or content first; it is committed now.
+          target = await findTarget(client, input);
+          if (target === undefined)
+            throw new AppError(
+              'CONFLICT',
+              'The document was deleted while being stored; try again.',
+              {
+                retryable: true,
+              },
+            );
+        }
+        const plan = planSubmission(target, input);
+        if (plan.dropStaged !== undefined) await dropRow(client, input.tenantId, plan.dropStaged);
+        if (plan.action === 'replace-first') {
+          await client.query(
+            `UPDATE documents SET content = $1, content_hash = $2, title = $3, mime_type = $4, metadata = $5,
+               size_bytes = $6, version = version + 1, status = 'pending', stage = NULL, attempts = 0, error = NULL,
+               timings = '{}', started_at = NULL, completed_at = NULL, updated_at = $7 WHERE id = $8`,
+            [
+              input.content,
+              input.contentHash,
+              input.title ?? target.title,
+              input.mimeType,
+              JSON.stringify(plan.metadata),
+              Buffer.byteLength(input.content, 'utf8'),
+              input.now,
+              target.id,
+            ],
+          );
+        } else if (plan.action === 'stage') {
+          await insertRow(
+            client,
+            { ...input, namespace: target.namespace, metadata: plan.metadata },
+            { key: null, version: plan.version, replaces: target.id },
+          );
+        }
+        return {
+          document: (await getDocument(client, input.tenantId, target.id))!,
+          created: false,
+          changed: plan.action !== 'none',
+        };
+      });
+    },
+
+    async completeVersion(tenantId, versionId, patch) {
+      return withTransaction(pool, async (client) => {
+        const staged = await getDocument(client, tenantId, versionId);
+        if (staged?.replaces == null) throw documentNotFound(versionId);
+        const target = await lockDocument(client, tenantId, staged.replaces);
+        if (target === undefined) {
+          await dropRow(client, tenantId, versionId);
+          throw documentNotFound(staged.replaces);
+        }
+        // Vectors go with their chunks (ON DELETE CASCADE); the version's chunks keep theirs.
+        await client.query('DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2', [
+          tenantId,
+          target.id,
+        ]);
+        await client.query(
+          'UPDATE chunks SET document_id = $1 WHERE tenant_id = $2 AND document_id = $3',
+          [target.id, tenantId, versionId],
+        );
+        await client.query(
+          `UPDATE documents AS d SET (content, content_hash, title, mime_type, metadata, size_bytes, version, status,
+             stage, attempts, error, chunk_count, entity_count, relation_count, extracted_chunks, failed_chunks,
+             extraction_failure, timings, started_at, completed_at, updated_at) = (SELECT v.content, v.content_hash, coalesce(v.title, d.title), v.mime_type, v.metadata,
+               v.size_bytes, v.version, 'completed', NULL, v.attempts, NULL, $1::int, $2::int, $3::int, $4::int,
+               $5::int, $6::text, $7::jsonb, v.started_at, $8::bigint, $9::bigint
+             FROM documents v WHERE v.id = $10)
+           WHERE d.id = $11`,
+          [
+            patch.chunkCount ?? staged.chunkCount,
+            patch.entityCount ?? staged.entityCount,
+            patch.relationCount ?? staged.relationCount,
+            patch.extractedChunks ?? staged.extractedChunks,
+            patch.failedChunks ?? staged.failedChunks,
+            patch.extractionFailure !== undefined ? patch.extractionFailure : staged.extractionFailure,
+            JSON.stringify(patch.timings ?? staged.timings),
+            patch.completedAt ?? patch.now,
+            patch.now,
+            versionId,
+            target.id,
+          ],
+        );
+        await client.query('DELETE FROM documents WHERE id = $1', [versionId]);
+        return (await getDocument(client, tenantId, target.id))!;
+      });
     },
 
     async getDocument(tenantId, documentId) {
@@ -120,7 +264,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
 
     async listDocuments(input) {
       const params: unknown[] = [input.tenantId];
-      const parts = ['tenant_id = $1'];
+      const parts = ['tenant_id = $1', 'replaces IS NULL'];
       if (input.namespace !== undefined) parts.push(`namespace = $${params.push(input.namespace)}`);
       if (input.status !== undefined) parts.push(`status = $${params.push(input.status)}`);
       if (input.cursor !== undefined)
@@ -184,9 +328,10 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
            FROM chunks WHERE tenant_id = $1 AND document_id = $2`,
           [tenantId, documentId],
         );
-        // chunk_vectors rows go with their chunks (ON DELETE CASCADE), chunks with the document.
+        // chunk_vectors rows go with their chunks (ON DELETE CASCADE), chunks with the document,
+        // and a staged next version with it.
         const deleted = await client.query(
-          'DELETE FROM documents WHERE tenant_id = $1 AND id = $2',
+          'DELETE FROM documents WHERE tenant_id = $1 AND (id = $2 OR replaces = $2)',
           [tenantId, documentId],
         );
         if (deleted.rowCount === 0) return false;

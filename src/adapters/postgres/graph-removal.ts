@@ -2,7 +2,7 @@
 // (mentions, sources, then whatever no remaining document supports, restoring facts only a removed
 // fact had superseded; mention counts are recounted after the commit) and counting it.
 import type pg from 'pg';
-import type { RemovedGraph } from '../../ports/graph-store.js';
+import type { ChunkScope, RemovedGraph } from '../../ports/graph-store.js';
 import { ENTITY_COLUMNS, toEntity, type EntityRow } from '../graph-rows.js';
 import type { GraphRemovalPart } from '../graph-store-parts.js';
 import { RECOUNT } from './graph-entities.js';
@@ -13,29 +13,37 @@ export function createPostgresGraphRemoval(pool: pg.Pool): GraphRemovalPart {
     client: pg.PoolClient,
     tenantId: string,
     documentId: string,
+    chunks: ChunkScope | undefined,
   ): Promise<{ removed: RemovedGraph; touchedEntities: string[] }> {
+    // The document's support rows this removal takes: all, or those of some chunks.
+    const scope =
+      chunks === undefined
+        ? { sql: '', params: [] as string[][] }
+        : 'keep' in chunks
+          ? { sql: 'AND NOT (chunk_id = ANY($3::text[]))', params: [chunks.keep] }
+          : { sql: 'AND chunk_id = ANY($3::text[])', params: [chunks.only] };
     const touchedRelations = (
       await client.query<{ relation_id: string }>(
-        `SELECT DISTINCT relation_id FROM graph_relation_sources WHERE tenant_id = $1 AND document_id = $2`,
-        [tenantId, documentId],
+        `SELECT DISTINCT relation_id FROM graph_relation_sources WHERE tenant_id = $1 AND document_id = $2 ${scope.sql}`,
+        [tenantId, documentId, ...scope.params],
       )
     ).rows.map((r) => r.relation_id);
     const touchedEntities = (
       await client.query<{ entity_id: string }>(
-        `SELECT DISTINCT entity_id FROM graph_mentions WHERE tenant_id = $1 AND document_id = $2`,
-        [tenantId, documentId],
+        `SELECT DISTINCT entity_id FROM graph_mentions WHERE tenant_id = $1 AND document_id = $2 ${scope.sql}`,
+        [tenantId, documentId, ...scope.params],
       )
     ).rows.map((r) => r.entity_id);
     await client.query(
-      `DELETE FROM graph_relation_sources WHERE tenant_id = $1 AND document_id = $2`,
-      [tenantId, documentId],
+      `DELETE FROM graph_relation_sources WHERE tenant_id = $1 AND document_id = $2 ${scope.sql}`,
+      [tenantId, documentId, ...scope.params],
     );
     const mentions =
       (
-        await client.query(`DELETE FROM graph_mentions WHERE tenant_id = $1 AND document_id = $2`, [
-          tenantId,
-          documentId,
-        ])
+        await client.query(
+          `DELETE FROM graph_mentions WHERE tenant_id = $1 AND document_id = $2 ${scope.sql}`,
+          [tenantId, documentId, ...scope.params],
+        )
       ).rowCount ?? 0;
     await client.query(
       `DELETE FROM graph_aliases a WHERE a.tenant_id = $1 AND a.entity_id = ANY($2::text[])
@@ -97,9 +105,9 @@ export function createPostgresGraphRemoval(pool: pg.Pool): GraphRemovalPart {
   }
 
   return {
-    async removeDocument(tenantId, documentId) {
+    async removeDocument(tenantId, documentId, chunks) {
       const { removed, touchedEntities } = await withTransaction(pool, (client) =>
-        removeDocument(client, tenantId, documentId),
+        removeDocument(client, tenantId, documentId, chunks),
       );
       await pool.query(RECOUNT, [tenantId, touchedEntities]);
       return removed;

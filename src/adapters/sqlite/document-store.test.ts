@@ -1,4 +1,4 @@
-// Runs the DocumentStore contract on a fresh SQLite file.
+// Runs the DocumentStore contracts (documents, versions) on a fresh SQLite file.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +8,11 @@ import {
   describeDocumentStore,
   newDocument,
 } from '../../../test/ingest/document-store-contract.js';
+import { describeDocumentVersions } from '../../../test/ingest/document-versions-contract.js';
 import { openSqlite } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
 
-describeDocumentStore('sqlite', async () => {
+async function openStore() {
   const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
   const database = openSqlite({ path: join(dir, 'engram.db') });
   const store = createSqliteDocumentStore({ db: database.db });
@@ -23,7 +24,10 @@ describeDocumentStore('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+describeDocumentStore('sqlite', openStore);
+describeDocumentVersions('sqlite', openStore);
 
 describe('SQLite full-text search in a large store', () => {
   it('drops a term found in most chunks when rarer terms are left, so the query stays cheap', async () => {

@@ -17,8 +17,10 @@ import {
   type ListDocumentsInput,
   type NewDocument,
   type Page,
+  type SubmittedDocument,
   type VectorSpace,
 } from '../../ports/document-store.js';
+import { planSubmission } from '../document-versions.js';
 import type { SqliteHandle } from './database.js';
 import {
   CHUNK_COLUMNS,
@@ -76,37 +78,158 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     return vectors;
   }
 
+  /** A document's chunks with their index rows and vectors; inside the caller's transaction. */
+  function dropChunks(tenantId: string, documentId: string): DeletedDocument {
+    const seqs = (
+      db
+        .prepare('SELECT seq FROM chunks WHERE tenant_id = ? AND document_id = ?')
+        .all(tenantId, documentId) as { seq: number }[]
+    ).map((row) => row.seq);
+    const vectors = dropChunkDerivatives(seqs);
+    db.prepare('DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?').run(
+      tenantId,
+      documentId,
+    );
+    return { chunks: seqs.length, vectors };
+  }
+
+  function dropRow(tenantId: string, documentId: string): void {
+    dropChunks(tenantId, documentId);
+    db.prepare('DELETE FROM documents WHERE tenant_id = ? AND id = ?').run(tenantId, documentId);
+  }
+
+  function findTarget(input: NewDocument): DocumentRecord | undefined {
+    const select = (where: string, ...params: unknown[]) => {
+      const row = db
+        .prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND ${where}`)
+        .get(input.tenantId, ...params) as DocumentRow | undefined;
+      return row === undefined ? undefined : toDocument(row);
+    };
+    if (input.documentId !== undefined) {
+      const found = select('id = ? AND replaces IS NULL', input.documentId);
+      if (found === undefined) throw documentNotFound(input.documentId);
+      return found;
+    }
+    if (input.key != null) return select('namespace = ? AND key = ?', input.namespace, input.key);
+    return select(
+      'namespace = ? AND content_hash = ? AND key IS NULL AND replaces IS NULL AND version = 1',
+      input.namespace,
+      input.contentHash,
+    );
+  }
+
+  function insertRow(
+    input: NewDocument,
+    identity: { key: string | null; version: number; replaces: string | null },
+  ): void {
+    db.prepare(
+      `INSERT INTO documents (id, tenant_id, namespace, key, version, replaces, content_hash, title, mime_type,
+         metadata, content, size_bytes, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    ).run(
+      input.id,
+      input.tenantId,
+      input.namespace,
+      identity.key,
+      identity.version,
+      identity.replaces,
+      input.contentHash,
+      input.title,
+      input.mimeType,
+      JSON.stringify(input.metadata),
+      input.content,
+      Buffer.byteLength(input.content, 'utf8'),
+      input.now,
+      input.now,
+    );
+  }
+
   const search = createSqliteDocumentSearch({ db, clock, readSpace, hasVectorTable });
 
   const store: DocumentStore = {
-    async createDocument(input: NewDocument) {
-      const insert = db.transaction(() => {
-        const existing = db
-          .prepare(
-            `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND namespace = ? AND content_hash = ?`,
-          )
-          .get(input.tenantId, input.namespace, input.contentHash) as DocumentRow | undefined;
-        if (existing !== undefined) return { document: toDocument(existing), created: false };
-        db.prepare(
-          `INSERT INTO documents (id, tenant_id, namespace, content_hash, title, mime_type, metadata, content,
-             size_bytes, status, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-        ).run(
-          input.id,
-          input.tenantId,
-          input.namespace,
-          input.contentHash,
-          input.title,
-          input.mimeType,
-          JSON.stringify(input.metadata),
-          input.content,
-          Buffer.byteLength(input.content, 'utf8'),
-          input.now,
-          input.now,
-        );
-        return { document: getDocumentSync(input.tenantId, input.id)!, created: true };
+    async createDocument(input: NewDocument): Promise<SubmittedDocument> {
+      const submit = db.transaction((): SubmittedDocument => {
+        const target = findTarget(input);
+        if (target === undefined) {
+          insertRow(input, { key: input.key ?? null, version: 1, replaces: null });
+          return {
+            document: getDocumentSync(input.tenantId, input.id)!,
+            created: true,
+            changed: true,
+          };
+        }
+        const plan = planSubmission(target, input);
+        if (plan.dropStaged !== undefined) dropRow(input.tenantId, plan.dropStaged);
+        if (plan.action === 'replace-first') {
+          db.prepare(
+            `UPDATE documents SET content = ?, content_hash = ?, title = ?, mime_type = ?, metadata = ?, size_bytes = ?,
+               version = version + 1, status = 'pending', stage = NULL, attempts = 0, error = NULL, timings = '{}',
+               started_at = NULL, completed_at = NULL, updated_at = ? WHERE id = ?`,
+          ).run(
+            input.content,
+            input.contentHash,
+            input.title ?? target.title,
+            input.mimeType,
+            JSON.stringify(plan.metadata),
+            Buffer.byteLength(input.content, 'utf8'),
+            input.now,
+            target.id,
+          );
+        } else if (plan.action === 'stage') {
+          insertRow(
+            { ...input, namespace: target.namespace, metadata: plan.metadata },
+            { key: null, version: plan.version, replaces: target.id },
+          );
+        }
+        return {
+          document: getDocumentSync(input.tenantId, target.id)!,
+          created: false,
+          changed: plan.action !== 'none',
+        };
       });
-      return insert.immediate();
+      return submit.immediate();
+    },
+
+    async completeVersion(tenantId, versionId, patch) {
+      const complete = db.transaction(() => {
+        const staged = getDocumentSync(tenantId, versionId);
+        if (staged?.replaces == null) throw documentNotFound(versionId);
+        const target = getDocumentSync(tenantId, staged.replaces);
+        if (target === undefined) {
+          dropRow(tenantId, versionId);
+          throw documentNotFound(staged.replaces);
+        }
+        dropChunks(tenantId, target.id);
+        // The version's chunks keep their seq, so their index rows and vectors follow them.
+        db.prepare('UPDATE chunks SET document_id = ? WHERE tenant_id = ? AND document_id = ?').run(
+          target.id,
+          tenantId,
+          versionId,
+        );
+        db.prepare(
+          `UPDATE documents AS d SET (content, content_hash, title, mime_type, metadata, size_bytes, version, status,
+             stage, attempts, error, chunk_count, entity_count, relation_count, extracted_chunks, failed_chunks,
+             extraction_failure, timings, started_at, completed_at, updated_at) = (SELECT v.content, v.content_hash, coalesce(v.title, d.title), v.mime_type, v.metadata,
+               v.size_bytes, v.version, 'completed', NULL, v.attempts, NULL, ?, ?, ?, ?, ?, ?, ?, v.started_at, ?, ?
+             FROM documents v WHERE v.id = ?)
+           WHERE d.id = ?`,
+        ).run(
+          patch.chunkCount ?? staged.chunkCount,
+          patch.entityCount ?? staged.entityCount,
+          patch.relationCount ?? staged.relationCount,
+          patch.extractedChunks ?? staged.extractedChunks,
+          patch.failedChunks ?? staged.failedChunks,
+          patch.extractionFailure !== undefined ? patch.extractionFailure : staged.extractionFailure,
+          JSON.stringify(patch.timings ?? staged.timings),
+          patch.completedAt ?? patch.now,
+          patch.now,
+          versionId,
+          target.id,
+        );
+        db.prepare('DELETE FROM documents WHERE id = ?').run(versionId);
+        return getDocumentSync(tenantId, target.id)!;
+      });
+      return complete.immediate();
     },
 
     async getDocument(tenantId, documentId) {
@@ -121,7 +244,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async listDocuments(input: ListDocumentsInput): Promise<Page<DocumentRecord>> {
-      const parts = ['tenant_id = ?'];
+      const parts = ['tenant_id = ?', 'replaces IS NULL'];
       const params: unknown[] = [input.tenantId];
       if (input.namespace !== undefined) {
         parts.push('namespace = ?');
@@ -189,22 +312,15 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
     async deleteDocument(tenantId, documentId): Promise<DeletedDocument | false> {
       const remove = db.transaction(() => {
-        const seqs = (
-          db
-            .prepare('SELECT seq FROM chunks WHERE tenant_id = ? AND document_id = ?')
-            .all(tenantId, documentId) as {
-            seq: number;
-          }[]
-        ).map((row) => row.seq);
-        const vectors = dropChunkDerivatives(seqs);
-        db.prepare('DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?').run(
-          tenantId,
-          documentId,
-        );
+        const staged = db
+          .prepare('SELECT id FROM documents WHERE tenant_id = ? AND replaces = ?')
+          .get(tenantId, documentId) as { id: string } | undefined;
+        if (staged !== undefined) dropRow(tenantId, staged.id);
+        const removed = dropChunks(tenantId, documentId);
         const deleted = db
           .prepare('DELETE FROM documents WHERE tenant_id = ? AND id = ?')
           .run(tenantId, documentId);
-        return deleted.changes === 0 ? (false as const) : { chunks: seqs.length, vectors };
+        return deleted.changes === 0 ? (false as const) : removed;
       });
       return remove.immediate();
     },

@@ -8,6 +8,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { glob } from 'tinyglobby';
 import { errorMessage } from '../../domain/errors.js';
+import { versionSettled } from '../../domain/version-settled.js';
 import {
   BINARY_MIME_TYPES,
   DOCX_MIME,
@@ -35,6 +36,8 @@ const MIME_BY_EXTENSION: Record<string, DocumentMimeType> = {
 interface FileOutcome {
   path: string;
   documentId?: string;
+  /** The version its content went to. */
+  version?: number;
   note: string;
   document?: DocumentRecord;
   error?: string;
@@ -105,17 +108,21 @@ export function registerIngestCommand(program: Command, env: Env): void {
             const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? 'text/plain';
             try {
               const bytes = await readFile(path);
-              const { document, created } = await runtime.ingest.submit(options.tenant, {
+              // Keyed by its absolute path: a changed file is a new version of the same document.
+              const { document, created, changed } = await runtime.ingest.submit(options.tenant, {
                 bytes,
                 mimeType: BINARY_MIME_TYPES.has(declared) ? undefined : declared,
                 title: shown,
                 namespace: options.namespace,
                 metadata: { path: shown },
+                key: path,
               });
+              const version = (document.nextVersion ?? document).version;
               outcomes.push({
                 path: shown,
                 documentId: document.id,
-                note: created ? 'new' : 'same content',
+                version,
+                note: created ? 'new' : changed ? `version ${version}` : 'unchanged',
                 document,
               });
             } catch (error) {
@@ -126,7 +133,10 @@ export function registerIngestCommand(program: Command, env: Env): void {
           report(outcomes, options.json === true);
           if (
             outcomes.some(
-              (outcome) => outcome.error !== undefined || outcome.document?.status === 'failed',
+              (outcome) =>
+                outcome.error !== undefined ||
+                outcome.document?.status === 'failed' ||
+                outcome.document?.nextVersion?.status === 'failed',
             )
           ) {
             process.exitCode = 1;
@@ -154,7 +164,7 @@ async function waitWithProgress(
   );
   bar.start(tracked.length, 0, { chunks: 0 });
   const done = (outcome: FileOutcome) =>
-    outcome.document?.status === 'completed' || outcome.document?.status === 'failed';
+    outcome.document !== undefined && versionSettled(outcome.document, outcome.version ?? 1);
   for (;;) {
     for (const outcome of tracked) {
       if (!done(outcome)) outcome.document = await ingest.get(tenantId, outcome.documentId!);
@@ -184,10 +194,11 @@ function report(outcomes: FileOutcome[], json: boolean): void {
           path: o.path,
           id: o.documentId,
           note: o.note,
+          version: o.document?.version,
           status: o.document?.status,
           chunks: o.document?.chunkCount,
           failedChunks: o.document?.failedChunks,
-          error: o.error ?? o.document?.error,
+          error: o.error ?? o.document?.nextVersion?.error ?? o.document?.error,
         })),
         null,
         2,

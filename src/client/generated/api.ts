@@ -1102,6 +1102,21 @@ export interface paths {
                             documents: {
                                 id: string;
                                 namespace: string;
+                                key: string | null;
+                                /** @description The live version (1 for the first content; numbers may skip). */
+                                version: number;
+                                /** @description A newer version being processed, or failed (POST /v1/documents/{id}/retry runs it again). Until it completes the live version keeps answering. */
+                                nextVersion: {
+                                    version: number;
+                                    /** @enum {string} */
+                                    status: "pending" | "processing" | "failed";
+                                    /** @enum {string|null} */
+                                    stage: "chunk" | "embed" | "extract" | "index" | null;
+                                    attempts: number;
+                                    error: string | null;
+                                    createdAt: string;
+                                    updatedAt: string;
+                                } | null;
                                 title: string | null;
                                 mimeType: string;
                                 metadata: {
@@ -1182,9 +1197,12 @@ export interface paths {
                             mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
                             /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
                             namespace?: string;
+                            /** @description On a new version, merged over the document's metadata. */
                             metadata?: {
                                 [key: string]: unknown;
                             };
+                            /** @description Your name for the document in its namespace (a path, a wiki page id). The same key with the same content is a no-op; with new content it is a new version of the same document, which replaces the old version when it completes. Without a key a document is found by its content. A URL document is keyed by its URL unless you give a key. */
+                            key?: string;
                         }[];
                     } | {
                         /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
@@ -1207,9 +1225,12 @@ export interface paths {
                         mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
                         /** @description Defaults to "default". Documents, dedup and search are scoped to it. */
                         namespace?: string;
+                        /** @description On a new version, merged over the document's metadata. */
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /** @description Your name for the document in its namespace (a path, a wiki page id). The same key with the same content is a no-op; with new content it is a new version of the same document, which replaces the old version when it completes. Without a key a document is found by its content. A URL document is keyed by its URL unless you give a key. */
+                        key?: string;
                     };
                 };
             };
@@ -1222,17 +1243,31 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @enum {string} */
+                            /** @description The version holding the content sent: the live one, or the next one being processed. */
+                            version: number;
+                            /**
+                             * @description That version's status.
+                             * @enum {string}
+                             */
                             status: "pending" | "processing" | "completed" | "failed";
-                            /** @description False: the same content already existed in the namespace; this is that document. */
+                            /** @description True: a new document. */
                             created: boolean;
+                            /** @description False: the content sent is already the document's (or its next version's); nothing was queued. */
+                            changed: boolean;
                         } | {
                             documents: {
                                 id: string;
-                                /** @enum {string} */
+                                /** @description The version holding the content sent: the live one, or the next one being processed. */
+                                version: number;
+                                /**
+                                 * @description That version's status.
+                                 * @enum {string}
+                                 */
                                 status: "pending" | "processing" | "completed" | "failed";
-                                /** @description False: the same content already existed in the namespace; this is that document. */
+                                /** @description True: a new document. */
                                 created: boolean;
+                                /** @description False: the content sent is already the document's (or its next version's); nothing was queued. */
+                                changed: boolean;
                             }[];
                         };
                     };
@@ -1252,7 +1287,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A document: status, current or failed stage, attempts, error, counts and timings. */
+        /** A document: its live version with status, current or failed stage, attempts, error, counts and timings, and a next version in progress or failed. */
         get: {
             parameters: {
                 query?: never;
@@ -1273,6 +1308,21 @@ export interface paths {
                         "application/json": {
                             id: string;
                             namespace: string;
+                            key: string | null;
+                            /** @description The live version (1 for the first content; numbers may skip). */
+                            version: number;
+                            /** @description A newer version being processed, or failed (POST /v1/documents/{id}/retry runs it again). Until it completes the live version keeps answering. */
+                            nextVersion: {
+                                version: number;
+                                /** @enum {string} */
+                                status: "pending" | "processing" | "failed";
+                                /** @enum {string|null} */
+                                stage: "chunk" | "embed" | "extract" | "index" | null;
+                                attempts: number;
+                                error: string | null;
+                                createdAt: string;
+                                updatedAt: string;
+                            } | null;
                             title: string | null;
                             mimeType: string;
                             metadata: {
@@ -1318,9 +1368,71 @@ export interface paths {
                 };
             };
         };
-        put?: never;
+        /** New content for an existing document, in any shape POST takes (JSON or a multipart upload). The same content is a no-op; new content becomes the next version, processed beside the live one, whose chunks, vectors and graph facts it replaces in one step when it completes. A newer submission replaces a next version still in progress. 404 when the document does not exist: create documents with POST (a key makes them addressable by your own name). */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The text; size limited by ENGRAM_MAX_DOCUMENT_BYTES. Send this or contentBase64. */
+                        content?: string;
+                        /**
+                         * Format: base64
+                         * @description A file's bytes in base64 (PDF, DOCX or any text format); the decoded size is limited by ENGRAM_MAX_DOCUMENT_BYTES.
+                         */
+                        contentBase64?: string;
+                        /**
+                         * Format: uri
+                         * @description A page or file to fetch instead of content (timeout ENGRAM_FETCH_TIMEOUT_MS, size ENGRAM_MAX_DOCUMENT_BYTES, at most ENGRAM_FETCH_MAX_REDIRECTS redirects; loopback, private and link-local addresses refused unless ENGRAM_FETCH_ALLOWED_HOSTS names the host). The same content again is a no-op.
+                         */
+                        url?: string;
+                        title?: string;
+                        /**
+                         * @description A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.
+                         * @enum {string}
+                         */
+                        mimeType?: "text/plain" | "text/markdown" | "text/html" | "text/csv" | "application/json" | "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+                        /** @description On a new version, merged over the document's metadata. */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The version holding the content sent: the live one, or the next one being processed. */
+                            version: number;
+                            /**
+                             * @description That version's status.
+                             * @enum {string}
+                             */
+                            status: "pending" | "processing" | "completed" | "failed";
+                            /** @description True: a new document. */
+                            created: boolean;
+                            /** @description False: the content sent is already the document's (or its next version's); nothing was queued. */
+                            changed: boolean;
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
-        /** Delete a document with its chunks, vectors and graph mentions (and entities nothing else supports). */
+        /** Delete a document (and a next version in progress) with its chunks, vectors and graph mentions (and entities nothing else supports). */
         delete: {
             parameters: {
                 query?: never;
@@ -1419,7 +1531,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run the pipeline again for a failed document (stages already done are kept). */
+        /** Run the pipeline again for a failed document, or for its failed next version (stages already done are kept). */
         post: {
             parameters: {
                 query?: never;
@@ -1440,6 +1552,21 @@ export interface paths {
                         "application/json": {
                             id: string;
                             namespace: string;
+                            key: string | null;
+                            /** @description The live version (1 for the first content; numbers may skip). */
+                            version: number;
+                            /** @description A newer version being processed, or failed (POST /v1/documents/{id}/retry runs it again). Until it completes the live version keeps answering. */
+                            nextVersion: {
+                                version: number;
+                                /** @enum {string} */
+                                status: "pending" | "processing" | "failed";
+                                /** @enum {string|null} */
+                                stage: "chunk" | "embed" | "extract" | "index" | null;
+                                attempts: number;
+                                error: string | null;
+                                createdAt: string;
+                                updatedAt: string;
+                            } | null;
                             title: string | null;
                             mimeType: string;
                             metadata: {

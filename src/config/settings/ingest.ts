@@ -38,6 +38,8 @@ export const ingestSettings = {
         .filter((host) => host !== ''),
     ),
   fetchTimeoutMs: integer(100, 600_000).default(15_000),
+  /** Time a document's parser may take (PDF); past it the document fails at chunk, saying so. */
+  parseTimeoutMs: integer(1, 3_600_000).default(60_000),
   fetchMaxRedirects: integer(0, 20).default(5),
   /** Hits one search may return. */
   maxSearchK: integer(1, 1_000).default(100),

@@ -1,6 +1,6 @@
-// Multipart uploads for POST /v1/documents: the file comes in a part named `file`, read as a
+// Multipart uploads for POST (and PUT) /v1/documents: the file comes in a part named `file`, read as a
 // stream by @fastify/multipart and cut off at ENGRAM_MAX_DOCUMENT_BYTES (413, nothing stored);
-// text fields `title`, `namespace`, `mimeType` and `metadata` (a JSON object) ride along. The
+// text fields `title`, `namespace`, `key`, `mimeType` and `metadata` (a JSON object) ride along. The
 // upload becomes the same body a JSON client sends with contentBase64, so one schema validates
 // both and one code path submits them.
 import multipart from '@fastify/multipart';
@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, errorMessage } from '../../domain/errors.js';
 import { findInputProblem } from '../../domain/input-problems.js';
 
-const TEXT_FIELDS = new Set(['title', 'namespace', 'mimeType', 'metadata']);
+const TEXT_FIELDS = new Set(['title', 'namespace', 'mimeType', 'metadata', 'key']);
 const MAX_FIELD_BYTES = 64 * 1024;
 
 export async function registerDocumentUploads(

@@ -8,7 +8,7 @@ import {
   type ChunkRecord,
   type DocumentRecord,
 } from '../../ports/document-store.js';
-import type { IngestService, SubmitDocument } from '../../ingest/ingest-service.js';
+import type { IngestService, SubmitDocument, SubmitResult } from '../../ingest/ingest-service.js';
 import { readUpload, registerDocumentUploads } from './document-upload.js';
 
 const namespaceSchema = z
@@ -45,20 +45,60 @@ const documentInput = z.object({
       'A hint for text content (text/csv cannot be told from prose). PDF and DOCX are recognised from their bytes; undeclared text is HTML, JSON or else Markdown by its first characters.',
     ),
   namespace: namespaceSchema.optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("On a new version, merged over the document's metadata."),
+  key: z
+    .string()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe(
+      'Your name for the document in its namespace (a path, a wiki page id). The same key with the same content is a no-op; with new content it is a new version of the same document, which replaces the old version when it completes. Without a key a document is found by its content. A URL document is keyed by its URL unless you give a key.',
+    ),
 });
+
+/** PUT names the document in its path, so neither a namespace nor a key is sent. */
+const versionInput = documentInput.omit({ namespace: true, key: true });
 
 const submittedSchema = z.object({
   id: z.string(),
-  status: statusSchema,
-  created: z
+  version: z
+    .number()
+    .describe(
+      'The version holding the content sent: the live one, or the next one being processed.',
+    ),
+  status: statusSchema.describe("That version's status."),
+  created: z.boolean().describe('True: a new document.'),
+  changed: z
     .boolean()
-    .describe('False: the same content already existed in the namespace; this is that document.'),
+    .describe(
+      "False: the content sent is already the document's (or its next version's); nothing was queued.",
+    ),
 });
+
+const nextVersionSchema = z
+  .object({
+    version: z.number(),
+    status: z.enum(['pending', 'processing', 'failed']),
+    stage: stageSchema.nullable(),
+    attempts: z.number(),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .nullable()
+  .describe(
+    'A newer version being processed, or failed (POST /v1/documents/{id}/retry runs it again). Until it completes the live version keeps answering.',
+  );
 
 export const documentSchema = z.object({
   id: z.string(),
   namespace: z.string(),
+  key: z.string().nullable(),
+  version: z.number().describe('The live version (1 for the first content; numbers may skip).'),
+  nextVersion: nextVersionSchema,
   title: z.string().nullable(),
   mimeType: z.string(),
   metadata: z.record(z.string(), z.unknown()),
@@ -122,12 +162,37 @@ const hitSchema = z.object({
   }),
 });
 
+function submitted(result: SubmitResult): z.infer<typeof submittedSchema> {
+  const version = result.document.nextVersion ?? result.document;
+  return {
+    id: result.document.id,
+    version: version.version,
+    status: version.status,
+    created: result.created,
+    changed: result.changed,
+  };
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function documentResponse(document: DocumentRecord): z.infer<typeof documentSchema> {
   return {
     id: document.id,
     namespace: document.namespace,
+    key: document.key,
+    version: document.version,
+    nextVersion:
+      document.nextVersion === null
+        ? null
+        : {
+            version: document.nextVersion.version,
+            status: document.nextVersion.status,
+            stage: document.nextVersion.stage,
+            attempts: document.nextVersion.attempts,
+            error: document.nextVersion.error,
+            createdAt: iso(document.nextVersion.createdAt)!,
+            updatedAt: iso(document.nextVersion.updatedAt)!,
+          },
     title: document.title,
     mimeType: document.mimeType,
     metadata: document.metadata,
@@ -182,8 +247,14 @@ function decodeChunkCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-function toSubmit(input: z.infer<typeof documentInput>): SubmitDocument {
+function toSubmit(
+  input: z.infer<typeof versionInput> & {
+    namespace?: string | undefined;
+    key?: string | undefined;
+  },
+): SubmitDocument {
   return {
+    key: input.key,
     content: input.content,
     bytes:
       input.contentBase64 === undefined ? undefined : Buffer.from(input.contentBase64, 'base64'),
@@ -221,16 +292,36 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
       },
       async (request, reply) => {
         const body = request.body;
-        const submitted = (result: { document: DocumentRecord; created: boolean }) => ({
-          id: result.document.id,
-          status: result.document.status,
-          created: result.created,
-        });
         if ('documents' in body) {
           const results = await ingest.submitMany(request.tenantId, body.documents.map(toSubmit));
           return reply.status(202).send({ documents: results.map(submitted) });
         }
         const result = await ingest.submit(request.tenantId, toSubmit(body));
+        return reply.status(202).send(submitted(result));
+      },
+    );
+
+    app.put(
+      '/v1/documents/:id',
+      {
+        preValidation: async (request) => {
+          if (request.isMultipart())
+            request.body = await readUpload(request, ingest.limits.maxDocumentBytes);
+        },
+        schema: {
+          tags: ['documents'],
+          summary:
+            'New content for an existing document, in any shape POST takes (JSON or a multipart upload). The same content is a no-op; new content becomes the next version, processed beside the live one, whose chunks, vectors and graph facts it replaces in one step when it completes. A newer submission replaces a next version still in progress. 404 when the document does not exist: create documents with POST (a key makes them addressable by your own name).',
+          params: idParams,
+          body: versionInput,
+          response: { 202: submittedSchema },
+        },
+      },
+      async (request, reply) => {
+        const result = await ingest.submit(request.tenantId, {
+          ...toSubmit(request.body),
+          documentId: request.params.id,
+        });
         return reply.status(202).send(submitted(result));
       },
     );
@@ -274,7 +365,7 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
         schema: {
           tags: ['documents'],
           summary:
-            'A document: status, current or failed stage, attempts, error, counts and timings.',
+            'A document: its live version with status, current or failed stage, attempts, error, counts and timings, and a next version in progress or failed.',
           params: idParams,
           response: { 200: documentSchema },
         },
@@ -324,7 +415,8 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
       {
         schema: {
           tags: ['documents'],
-          summary: 'Run the pipeline again for a failed document (stages already done are kept).',
+          summary:
+            'Run the pipeline again for a failed document, or for its failed next version (stages already done are kept).',
           params: idParams,
           response: { 202: documentSchema },
         },
@@ -341,7 +433,7 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
         schema: {
           tags: ['documents'],
           summary:
-            'Delete a document with its chunks, vectors and graph mentions (and entities nothing else supports).',
+            'Delete a document (and a next version in progress) with its chunks, vectors and graph mentions (and entities nothing else supports).',
           params: idParams,
           response: {
             200: z.object({

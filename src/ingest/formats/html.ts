@@ -4,12 +4,35 @@
 // forms' hidden parts and elements whose ARIA role says navigation, banner or contentinfo.
 // Mammoth's DOCX output goes through here too.
 import { isTag, isText, type ChildNode, type Element } from 'domhandler';
-import { parseDocument } from 'htmlparser2';
+import { DomHandler, Parser } from 'htmlparser2';
 import { AppError } from '../../domain/errors.js';
 import { StructuredTextBuilder, type BlockKind, type StructuredText } from './structured-text.js';
 
 /** Deeper markup is refused: no real page nests this far, and walking it would risk the stack. */
 export const MAX_HTML_DEPTH = 256;
+
+/**
+ * htmlparser2's DOM builder, refusing markup past MAX_HTML_DEPTH as the parser opens it, so 100k
+ * nested <div>s cost a few hundred tags of work, not a DOM of 100k levels first.
+ */
+class DepthBoundedHandler extends DomHandler {
+  #depth = 0;
+  override onopentag(name: string, attribs: Record<string, string>): void {
+    this.#depth += 1;
+    if (this.#depth > MAX_HTML_DEPTH) throw tooDeep();
+    super.onopentag(name, attribs);
+  }
+  override onclosetag(): void {
+    this.#depth -= 1;
+    super.onclosetag();
+  }
+}
+
+function parseDocument(html: string) {
+  const handler = new DepthBoundedHandler();
+  new Parser(handler).end(html);
+  return handler.root;
+}
 
 const DROPPED = new Set([
   'head',

@@ -12,6 +12,7 @@ import type { StructuredText } from './structured-text.js';
 export async function toStructuredText(
   storedContent: string,
   mimeType: DocumentMimeType,
+  parseTimeoutMs?: number,
 ): Promise<StructuredText> {
   switch (mimeType) {
     case 'text/markdown':
@@ -25,7 +26,7 @@ export async function toStructuredText(
     case 'application/json':
       return parseJsonRecords(storedContent);
     case 'application/pdf':
-      return parsePdf(Buffer.from(storedContent, 'base64'));
+      return parsePdf(Buffer.from(storedContent, 'base64'), parseTimeoutMs);
     case DOCX_MIME:
       return parseDocx(Buffer.from(storedContent, 'base64'));
   }

@@ -90,4 +90,22 @@ export const ingestMigrations: Migration[] = [
       ALTER TABLE documents ADD COLUMN extraction_failure TEXT;
     `,
   },
+  {
+    version: 104,
+    name: 'document-versions',
+    // A caller's key names a document across contents; a new content is staged as a row that
+    // replaces the document when it completes (at most one per document). Content dedup holds for
+    // keyless documents still at their first content only: a keyed or re-versioned document is
+    // addressed by its key or id, whatever it contains.
+    sql: `
+      ALTER TABLE documents ADD COLUMN key TEXT;
+      ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE documents ADD COLUMN replaces TEXT;
+      DROP INDEX documents_content;
+      CREATE UNIQUE INDEX documents_content ON documents (tenant_id, namespace, content_hash)
+        WHERE key IS NULL AND replaces IS NULL AND version = 1;
+      CREATE UNIQUE INDEX documents_key ON documents (tenant_id, namespace, key) WHERE key IS NOT NULL;
+      CREATE UNIQUE INDEX documents_next_version ON documents (replaces) WHERE replaces IS NOT NULL;
+    `,
+  },
 ];
