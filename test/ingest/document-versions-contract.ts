@@ -135,11 +135,17 @@ export function describeDocumentVersions(
       const done = await store.completeVersion(tenant, staged.id, {
         status: 'completed',
         chunkCount: 2,
+        extractedChunks: 2,
+        failedChunks: 1,
+        extractionFailure: 'invalid_output',
         timings: { total: 7 },
         completedAt: NOW + 5,
         now: NOW + 5,
       });
       expect(done).toMatchObject({
+        extractedChunks: 2,
+        failedChunks: 1,
+        extractionFailure: 'invalid_output',
         id: live.id,
         key: 'guide.md',
         version: 2,
