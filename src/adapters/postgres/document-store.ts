@@ -237,7 +237,9 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
             patch.relationCount ?? staged.relationCount,
             patch.extractedChunks ?? staged.extractedChunks,
             patch.failedChunks ?? staged.failedChunks,
-            patch.extractionFailure !== undefined ? patch.extractionFailure : staged.extractionFailure,
+            patch.extractionFailure !== undefined
+              ? patch.extractionFailure
+              : staged.extractionFailure,
             JSON.stringify(patch.timings ?? staged.timings),
             patch.completedAt ?? patch.now,
             patch.now,

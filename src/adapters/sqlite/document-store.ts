@@ -219,7 +219,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
           patch.relationCount ?? staged.relationCount,
           patch.extractedChunks ?? staged.extractedChunks,
           patch.failedChunks ?? staged.failedChunks,
-          patch.extractionFailure !== undefined ? patch.extractionFailure : staged.extractionFailure,
+          patch.extractionFailure !== undefined
+            ? patch.extractionFailure
+            : staged.extractionFailure,
           JSON.stringify(patch.timings ?? staged.timings),
           patch.completedAt ?? patch.now,
           patch.now,
