@@ -226,7 +226,7 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
     expect((await series(ACME, 'queue.depth')).series).toEqual([]);
   });
 
-  it('reports summaries and points without a time as rejected, with the reason', async () => {
+  it('keeps summaries as unmapped and rejects points without a time, saying which is which', async () => {
     const response = await fetch(`${base}/otlp/v1/metrics`, {
       method: 'POST',
       headers: { ...UMBRELLA, 'content-type': 'application/json' },
@@ -235,6 +235,7 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
           {
             scopeMetrics: [
               {
+                scope: { name: 'rpc-meter' },
                 metrics: [
                   {
                     name: 'rpc.latency',
@@ -251,10 +252,30 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
     const answer = (await response.json()) as {
       partialSuccess: { rejectedDataPoints: string; errorMessage: string };
     };
-    expect(answer.partialSuccess.rejectedDataPoints).toBe('2');
-    expect(answer.partialSuccess.errorMessage).toContain('summary data points are not stored');
-    expect(answer.partialSuccess.errorMessage).toContain(
-      'no.time: data point has no valid timeUnixNano',
-    );
+    expect(answer.partialSuccess).toEqual({
+      rejectedDataPoints: '1',
+      errorMessage:
+        '1 of 2 data points rejected: 1 × no.time: data point has no valid timeUnixNano. ' +
+        '1 of 2 data points accepted but not mapped, kept (GET /v1/telemetry/unmapped): ' +
+        '1 × summary data points are not stored as series (send a histogram)',
+    });
+    const listed = await fetch(`${base}/v1/telemetry/unmapped?signal=metrics`, {
+      headers: UMBRELLA,
+    });
+    expect(await listed.json()).toMatchObject({
+      records: [
+        {
+          signal: 'metrics',
+          name: 'rpc.latency',
+          reason: 'summary data points are not stored as series (send a histogram)',
+          record: {
+            scope: { name: 'rpc-meter' },
+            metric: { name: 'rpc.latency', kind: 'summary' },
+            dataPoint: { timeUnixNano: '1', count: 1 },
+          },
+        },
+      ],
+      nextCursor: null,
+    });
   });
 });

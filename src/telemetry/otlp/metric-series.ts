@@ -28,7 +28,7 @@ export interface MetricSeriesPage {
 }
 
 export interface MetricSeriesService {
-  /** Stores the points; returns the rejected items (refused series, unmapped points) with why. */
+  /** Stores the points; returns the rejected items (malformed points, refused series) with why. */
   write(tenantId: string, mapped: MappedMetrics): Promise<Map<number, string>>;
   read(
     tenantId: string,
@@ -45,7 +45,7 @@ export function createMetricSeriesService(options: {
   return {
     async write(tenantId, mapped) {
       const rejected = new Map<number, string>();
-      for (const { item, reason } of mapped.unmapped) rejected.set(item, reason);
+      for (const { item, reason } of mapped.rejected) rejected.set(item, reason);
       if (mapped.points.length === 0) return rejected;
       const result = await store.write(
         tenantId,
