@@ -93,17 +93,19 @@ function claudeCode(session: string, temporality: AggregationTemporalityPreferen
   };
 }
 
-async function series(tenant: { authorization: string }, name?: string) {
+type SeriesAnswer = Omit<MetricSeriesPage, 'next'> & { nextCursor: string | null };
+
+async function series(tenant: { authorization: string }, name?: string, paging = '') {
   const query = name === undefined ? '' : `&name=${encodeURIComponent(name)}`;
-  const response = await fetch(`${base}/v1/metrics/otlp?window=1h&step=5m${query}`, {
+  const response = await fetch(`${base}/v1/metrics/otlp?window=1h&step=5m${query}${paging}`, {
     headers: tenant,
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as MetricSeriesPage;
+  return (await response.json()) as SeriesAnswer;
 }
 
 /** The window totals of a session's series: "metric type" → value. */
-function totals(page: MetricSeriesPage, session: string): Record<string, number> {
+function totals(page: SeriesAnswer, session: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of page.series) {
     if (s.attributes['session.id'] !== session) continue;
@@ -218,6 +220,23 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
       Array.from({ length: MAX_SERIES }, (_, i) => `q${i}`).sort(),
     );
     expect(page.series[0]!.total).toMatchObject({ samples: 1 });
+    expect(page.nextCursor).toBeNull();
+    // Paged by 7: every series once, in the same order.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const next: SeriesAnswer = await series(
+        UMBRELLA,
+        'queue.depth',
+        `&limit=7${cursor === null ? '' : `&cursor=${cursor}`}`,
+      );
+      expect(next.series.length).toBeLessThanOrEqual(7);
+      paged.push(...next.series.map((s) => s.seriesId));
+      cursor = next.nextCursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(page.series.map((s) => s.seriesId));
+    const bad = await fetch(`${base}/v1/metrics/otlp?cursor=bm90LW91cnM`, { headers: UMBRELLA });
+    expect(bad.status).toBe(400);
     // A resend stores nothing new and refuses the same points.
     const resent = (await (await post()).json()) as typeof answer;
     expect(resent.partialSuccess.rejectedDataPoints).toBe('5');

@@ -1973,7 +1973,7 @@ export interface paths {
         };
         /**
          * OTLP metric series (sums, gauges, histograms) per step over a window.
-         * @description One entry per series (metric name, kind, unit, temporality, resource and point attributes) with data in the window; points only for steps with data, oldest first. Cumulative values become per-step increments (restarts detected from the start time or a falling value). See docs/telemetry.md.
+         * @description One entry per series (metric name, kind, unit, temporality, resource and point attributes) with data in the window; points only for steps with data, oldest first. Cumulative values become per-step increments (restarts detected from the start time or a falling value). Ordered by metric name, then series id; paged: pass the nextCursor of a page as cursor for the next one (null on the last page). See docs/telemetry.md.
          */
         get: {
             parameters: {
@@ -1983,6 +1983,9 @@ export interface paths {
                     step?: "1m" | "5m" | "1h";
                     /** @description Only series of this metric */
                     name?: string;
+                    /** @description Series per page */
+                    limit?: number;
+                    cursor?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2006,6 +2009,8 @@ export interface paths {
                             /** @description ENGRAM_OTLP_MAX_SERIES_PER_TENANT */
                             maxSeries: number;
                             series: {
+                                /** @description Hash of the series identity (the fields below) */
+                                seriesId: string;
                                 name: string;
                                 /** @enum {string} */
                                 kind: "sum" | "gauge" | "histogram" | "exponential_histogram";
@@ -2097,6 +2102,8 @@ export interface paths {
                                     };
                                 }[];
                             }[];
+                            /** @description Null on the last page */
+                            nextCursor: string | null;
                         };
                     };
                 };
