@@ -46,6 +46,7 @@ import {
   createMetricSeriesService,
   type MetricSeriesService,
 } from './telemetry/otlp/metric-series.js';
+import { createUnmappedService, type UnmappedService } from './telemetry/otlp/unmapped.js';
 import { createContextService, type ContextService } from './context/context-service.js';
 import { createTokenIdSource, type TokenIdSource } from './context/token-id-source.js';
 import { createTokenizerRegistry, parseTokenizerPaths } from './context/tokenizers/registry.js';
@@ -94,6 +95,8 @@ export interface Runtime {
   readonly otlp: OtlpReceiver;
   /** OTLP metric series, stored per tenant and read per window. */
   readonly metricSeries: MetricSeriesService;
+  /** OTLP records nothing maps, kept bounded per tenant. */
+  readonly unmapped: UnmappedService;
   /** Starts workers and periodic jobs (embedded `serve`, and `worker`); API-only nodes skip it. */
   startBackground(): void;
   close(): Promise<void>;
@@ -199,9 +202,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       clock,
       maxSeriesPerTenant: config.otlpMaxSeriesPerTenant,
     });
+    const unmapped = createUnmappedService({
+      store: stores.unmapped,
+      clock,
+      maxRecordsPerTenant: config.otlpMaxUnmappedPerTenant,
+    });
     const otlp = createOtlpReceiver({
       service: telemetry,
       series: metricSeries,
+      unmapped,
       batchMaxEvents: config.telemetryBatchMaxEvents,
       registry: metrics,
     });
@@ -393,6 +402,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       telemetry,
       otlp,
       metricSeries,
+      unmapped,
       ingest,
       documentSearch,
       startBackground() {

@@ -34,6 +34,7 @@ import { memoryRoutes } from './routes/memory.js';
 import { operationsRoutes } from './routes/operations.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { otlpRoutes } from './routes/otlp.js';
+import { unmappedRoutes } from './routes/otlp-unmapped.js';
 import { recallRoutes } from './routes/recall.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 
@@ -117,6 +118,7 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   );
   await app.register(otlpRoutes(runtime.otlp, { maxBytes: config.telemetryBatchMaxBytes }));
   await app.register(metricSeriesRoutes(runtime.metricSeries));
+  await app.register(unmappedRoutes(runtime.unmapped));
   await app.register(contextRoutes(runtime.context, runtime.tokenIds));
   await app.register(mcpRoutes(runtime, { version: ENGRAM_VERSION }));
   await app.register(

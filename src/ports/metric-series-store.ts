@@ -77,6 +77,14 @@ export interface StoredSeries extends SeriesDescriptor {
   before?: SeriesPoint;
 }
 
+export interface SeriesQuery {
+  fromNs: string;
+  toNs: string;
+  name?: string;
+  limit: number;
+  after?: { name: string; seriesId: string };
+}
+
 export interface MetricSeriesStore {
   /**
    * Registers the series (new ones while the tenant holds fewer than maxSeries, in the order
@@ -88,11 +96,12 @@ export interface MetricSeriesStore {
     points: SeriesPoint[],
     options: { maxSeries: number; nowMs: number },
   ): Promise<SeriesWriteResult>;
-  /** Series with points in [fromNs, toNs] (decimal strings), optionally of one metric name. */
-  read(
-    tenantId: string,
-    query: { fromNs: string; toNs: string; name?: string },
-  ): Promise<StoredSeries[]>;
+  /**
+   * Series with points in [fromNs, toNs] (decimal strings), optionally of one metric name,
+   * ordered by name then seriesId (byte order in both stores), at most `limit`, after the
+   * series `after` when given (the last of the previous page).
+   */
+  read(tenantId: string, query: SeriesQuery): Promise<StoredSeries[]>;
   /** Series the tenant holds (counted against maxSeries). */
   countSeries(tenantId: string): Promise<number>;
   /** Deletes points older than beforeMs and series with no point since; returns rows removed. */

@@ -5,6 +5,7 @@ import type { GraphStore } from './graph-store.js';
 import type { JobQueue } from './job-queue.js';
 import type { MemoryStore } from './memory-store.js';
 import type { MetricSeriesStore } from './metric-series-store.js';
+import type { UnmappedStore } from './unmapped-store.js';
 
 export interface Stores {
   readonly backend: 'sqlite' | 'postgres';
@@ -14,6 +15,8 @@ export interface Stores {
   readonly memoryStore: MemoryStore;
   /** OTLP metric series (always in the SQL store, with or without Redis). */
   readonly metricSeries: MetricSeriesStore;
+  /** OTLP records nothing maps, kept bounded per tenant (always in the SQL store). */
+  readonly unmapped: UnmappedStore;
   /** Throws when the database cannot answer; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

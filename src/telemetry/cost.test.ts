@@ -19,6 +19,29 @@ describe('model price table', () => {
     expect(table.costOf('my-local-llama', tokens)).toBeUndefined();
   });
 
+  it('prices a model with its own entry by that entry, not by a shorter family one', () => {
+    // A family entry priced absurdly: a model with its own entry must not take it.
+    const table = createCostTable({
+      'claude-sonnet-4': { input: 999, output: 999 },
+      'gpt-5': { input: 999, output: 999 },
+      'gemini-2.5-flash': { input: 999, output: 999 },
+      o3: { input: 999, output: 999 },
+    });
+    const plain = { input: 1_000_000, output: 1_000_000, cacheRead: 0, cacheWrite: 0 };
+    expect(table.costOf('claude-sonnet-4-5-20250929', plain)).toBeCloseTo(3 + 15, 9);
+    expect(table.costOf('claude-sonnet-4-20250514', plain)).toBeCloseTo(999 + 999, 9);
+    expect(table.costOf('gpt-5-nano-2025-08-07', plain)).toBeCloseTo(0.05 + 0.4, 9);
+    expect(table.costOf('gpt-5-pro', plain)).toBeCloseTo(15 + 120, 9);
+    expect(table.costOf('gemini-2.5-flash-lite', plain)).toBeCloseTo(0.1 + 0.4, 9);
+    expect(table.costOf('o3-mini-2025-01-31', plain)).toBeCloseTo(1.1 + 4.4, 9);
+    expect(table.costOf('o4-mini', plain)).toBeCloseTo(1.1 + 4.4, 9);
+    // Claude Haiku 3: its own cache prices.
+    expect(createCostTable().costOf('claude-3-haiku-20240307', tokens)).toBeCloseTo(
+      0.25 + 1.25 + 0.03 + 0.3,
+      9,
+    );
+  });
+
   it("prices Engram's own provider:model names, an entry for the whole name first", () => {
     const table = createCostTable({ 'openai:text-embedding-3-small': { input: 7, output: 0 } });
     const input = { input: 1_000_000, output: 0, cacheRead: 0, cacheWrite: 0 };

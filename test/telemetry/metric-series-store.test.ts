@@ -1,7 +1,9 @@
 // The metric series store contract, run against SQLite and PostgreSQL: points read back as
 // written (64-bit nanosecond times exact), a re-sent point is stored once, the point before a
-// range comes with it, the per-tenant series bound refuses new series whole (and only new
-// ones), tenants never see each other, and pruning frees old points and series.
+// range comes with it, pages follow metric name then series id in byte order (the same in both
+// stores) and list only series with points in the range, the per-tenant series bound refuses
+// new series whole (and only new ones), tenants never see each other, and pruning frees old
+// points and series.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,7 +107,7 @@ describe.each(BACKENDS)('metric series store: $name', ({ open, skip, name }) => 
       );
       expect(again).toMatchObject({ written: 0, duplicates: 1 });
 
-      const read = await backend.store.read(tenant, { fromNs: at(0), toNs: at(60) });
+      const read = await backend.store.read(tenant, { fromNs: at(0), toNs: at(60), limit: 100 });
       const s1 = read.find((s) => s.seriesId === 's1')!;
       expect(s1).toMatchObject(series('s1'));
       expect(s1.before).toBeUndefined();
@@ -128,11 +130,69 @@ describe.each(BACKENDS)('metric series store: $name', ({ open, skip, name }) => 
       const read = await backend.store.read(tenant, {
         fromNs: at(10),
         toNs: at(60),
+        limit: 100,
         name: 'claude_code.token.usage',
       });
       expect(read).toHaveLength(1);
       expect(read[0]!.before).toEqual(point('a', 5, 2));
       expect(read[0]!.points).toEqual([point('a', 30, 9)]);
+    },
+  );
+
+  it.skipIf(skip)(
+    'pages by metric name then series id, in byte order, listing series with points in range',
+    async () => {
+      const tenant = `page-${name}`;
+      // Upper case, lower case and non-ASCII names: byte order puts them Z < a < é.
+      const names = ['é.metric', 'a.metric', 'Z.metric', 'a.metric', 'b.metric', 'a.metric'];
+      const all = names.map((n, i) => series(`${(15 - i).toString(16)}${i}`, n));
+      await backend.store.write(
+        tenant,
+        [...all, series('ffquiet', 'a.metric')],
+        [
+          ...all.flatMap((s) => [point(s.seriesId, 5, 1), point(s.seriesId, 20, 2)]),
+          point('ffquiet', 5, 1),
+        ],
+        LIMITS,
+      );
+      const expected = [...all]
+        .sort(
+          (x, y) =>
+            Buffer.compare(Buffer.from(x.name), Buffer.from(y.name)) ||
+            (x.seriesId < y.seriesId ? -1 : 1),
+        )
+        .map((s) => s.seriesId);
+      const seen: string[] = [];
+      let after: { name: string; seriesId: string } | undefined;
+      for (;;) {
+        const page = await backend.store.read(tenant, {
+          fromNs: at(10),
+          toNs: at(60),
+          limit: 4,
+          ...(after === undefined ? {} : { after }),
+        });
+        for (const s of page) {
+          // Each series comes with its points in range and the one before it.
+          expect(s.points).toEqual([point(s.seriesId, 20, 2)]);
+          expect(s.before).toEqual(point(s.seriesId, 5, 1));
+        }
+        seen.push(...page.map((s) => s.seriesId));
+        if (page.length < 4) break;
+        after = { name: page.at(-1)!.name, seriesId: page.at(-1)!.seriesId };
+      }
+      // 'ffquiet' has no point in the range: not listed.
+      expect(seen).toEqual(expected);
+      const named = await backend.store.read(tenant, {
+        fromNs: at(0),
+        toNs: at(60),
+        limit: 2,
+        name: 'a.metric',
+      });
+      expect(named.map((s) => s.seriesId)).toEqual(
+        [...all.filter((s) => s.name === 'a.metric').map((s) => s.seriesId), 'ffquiet']
+          .sort()
+          .slice(0, 2),
+      );
     },
   );
 
@@ -155,7 +215,7 @@ describe.each(BACKENDS)('metric series store: $name', ({ open, skip, name }) => 
         limits,
       );
       expect(second).toEqual({ written: 1, duplicates: 0, refused: new Set(['x4']) });
-      const read = await backend.store.read(tenant, { fromNs: at(0), toNs: at(60) });
+      const read = await backend.store.read(tenant, { fromNs: at(0), toNs: at(60), limit: 100 });
       expect(read.map((s) => s.seriesId).sort()).toEqual(['x1', 'x2']);
       // The bound is per tenant.
       const other = await backend.store.write(
@@ -165,13 +225,17 @@ describe.each(BACKENDS)('metric series store: $name', ({ open, skip, name }) => 
         limits,
       );
       expect(other.refused.size).toBe(0);
-      expect(await backend.store.read(tenant, { fromNs: at(0), toNs: at(60) })).toHaveLength(2);
+      expect(
+        await backend.store.read(tenant, { fromNs: at(0), toNs: at(60), limit: 100 }),
+      ).toHaveLength(2);
     },
   );
 
   it.skipIf(skip)('never shows one tenant’s series to another', async () => {
     await backend.store.write(`iso-a-${name}`, [series('s')], [point('s', 1, 1)], LIMITS);
-    expect(await backend.store.read(`iso-b-${name}`, { fromNs: at(0), toNs: at(60) })).toEqual([]);
+    expect(
+      await backend.store.read(`iso-b-${name}`, { fromNs: at(0), toNs: at(60), limit: 100 }),
+    ).toEqual([]);
     expect(await backend.store.countSeries(`iso-b-${name}`)).toBe(0);
   });
 

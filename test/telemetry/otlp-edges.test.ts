@@ -102,7 +102,7 @@ async function foldedSummary(t: TestApp, tenant: string, tools: number): Promise
 }
 
 describe('OTLP receiver', () => {
-  it('takes hex and base64 ids, integer enums and unknown fields, and reports what it did not fold', async () => {
+  it('takes hex and base64 ids, integer enums and unknown fields, and reports what it rejected and what it kept unmapped', async () => {
     const t = await open();
     t.runtime.startBackground();
     const hex = toolSpan('grep', {
@@ -125,9 +125,10 @@ describe('OTLP receiver', () => {
     expect(response.headers['content-type']).toContain('application/json');
     expect(response.json()).toEqual({
       partialSuccess: {
-        rejectedSpans: '2',
+        rejectedSpans: '1',
         errorMessage:
-          '2 of 4 spans not folded: 1 × not a GenAI span (no gen_ai.operation.name); 1 × chat span has no gen_ai.request.model',
+          '1 of 4 spans rejected: 1 × chat span has no gen_ai.request.model. ' +
+          '1 of 4 spans accepted but not mapped, kept (GET /v1/telemetry/unmapped): 1 × not a GenAI span (no gen_ai.operation.name)',
       },
     });
     const summary = await foldedSummary(t, 'acme', 2);
@@ -152,10 +153,11 @@ describe('OTLP receiver', () => {
       const decoded = TRACE_RESPONSE.toObject(TRACE_RESPONSE.decode(response.rawPayload), {
         longs: String,
       });
+      // rejectedSpans is 0, which protobuf leaves out: a warning, as the spec allows.
       expect(decoded).toEqual({
         partialSuccess: {
-          rejectedSpans: '1',
-          errorMessage: '1 of 2 spans not folded: 1 × not a GenAI span (no gen_ai.operation.name)',
+          errorMessage:
+            '1 of 2 spans accepted but not mapped, kept (GET /v1/telemetry/unmapped): 1 × not a GenAI span (no gen_ai.operation.name)',
         },
       });
     }
@@ -166,6 +168,9 @@ describe('OTLP receiver', () => {
     const after = await foldedSummary(t, 'acme', 2);
     expect(after.tools.byTool.find((b) => b.tool === 'grep')?.calls).toBe(1);
     expect(summary.tools.calls).toBe(1);
+    // The unmapped span, sent twice, is kept once.
+    const counts = await t.app.inject({ url: '/v1/telemetry/unmapped/counts', headers: ACME });
+    expect(counts.json()).toMatchObject({ held: 1, received: 1, dropped: 0 });
   });
 
   it('needs a tenant key, in Authorization or x-api-key', async () => {

@@ -93,17 +93,19 @@ function claudeCode(session: string, temporality: AggregationTemporalityPreferen
   };
 }
 
-async function series(tenant: { authorization: string }, name?: string) {
+type SeriesAnswer = Omit<MetricSeriesPage, 'next'> & { nextCursor: string | null };
+
+async function series(tenant: { authorization: string }, name?: string, paging = '') {
   const query = name === undefined ? '' : `&name=${encodeURIComponent(name)}`;
-  const response = await fetch(`${base}/v1/metrics/otlp?window=1h&step=5m${query}`, {
+  const response = await fetch(`${base}/v1/metrics/otlp?window=1h&step=5m${query}${paging}`, {
     headers: tenant,
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as MetricSeriesPage;
+  return (await response.json()) as SeriesAnswer;
 }
 
 /** The window totals of a session's series: "metric type" → value. */
-function totals(page: MetricSeriesPage, session: string): Record<string, number> {
+function totals(page: SeriesAnswer, session: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of page.series) {
     if (s.attributes['session.id'] !== session) continue;
@@ -218,6 +220,23 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
       Array.from({ length: MAX_SERIES }, (_, i) => `q${i}`).sort(),
     );
     expect(page.series[0]!.total).toMatchObject({ samples: 1 });
+    expect(page.nextCursor).toBeNull();
+    // Paged by 7: every series once, in the same order.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const next: SeriesAnswer = await series(
+        UMBRELLA,
+        'queue.depth',
+        `&limit=7${cursor === null ? '' : `&cursor=${cursor}`}`,
+      );
+      expect(next.series.length).toBeLessThanOrEqual(7);
+      paged.push(...next.series.map((s) => s.seriesId));
+      cursor = next.nextCursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(page.series.map((s) => s.seriesId));
+    const bad = await fetch(`${base}/v1/metrics/otlp?cursor=bm90LW91cnM`, { headers: UMBRELLA });
+    expect(bad.status).toBe(400);
     // A resend stores nothing new and refuses the same points.
     const resent = (await (await post()).json()) as typeof answer;
     expect(resent.partialSuccess.rejectedDataPoints).toBe('5');
@@ -226,7 +245,7 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
     expect((await series(ACME, 'queue.depth')).series).toEqual([]);
   });
 
-  it('reports summaries and points without a time as rejected, with the reason', async () => {
+  it('keeps summaries as unmapped and rejects points without a time, saying which is which', async () => {
     const response = await fetch(`${base}/otlp/v1/metrics`, {
       method: 'POST',
       headers: { ...UMBRELLA, 'content-type': 'application/json' },
@@ -235,6 +254,7 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
           {
             scopeMetrics: [
               {
+                scope: { name: 'rpc-meter' },
                 metrics: [
                   {
                     name: 'rpc.latency',
@@ -251,10 +271,30 @@ describe('OTLP metric series from the OpenTelemetry JS exporter', () => {
     const answer = (await response.json()) as {
       partialSuccess: { rejectedDataPoints: string; errorMessage: string };
     };
-    expect(answer.partialSuccess.rejectedDataPoints).toBe('2');
-    expect(answer.partialSuccess.errorMessage).toContain('summary data points are not stored');
-    expect(answer.partialSuccess.errorMessage).toContain(
-      'no.time: data point has no valid timeUnixNano',
-    );
+    expect(answer.partialSuccess).toEqual({
+      rejectedDataPoints: '1',
+      errorMessage:
+        '1 of 2 data points rejected: 1 × no.time: data point has no valid timeUnixNano. ' +
+        '1 of 2 data points accepted but not mapped, kept (GET /v1/telemetry/unmapped): ' +
+        '1 × summary data points are not stored as series (send a histogram)',
+    });
+    const listed = await fetch(`${base}/v1/telemetry/unmapped?signal=metrics`, {
+      headers: UMBRELLA,
+    });
+    expect(await listed.json()).toMatchObject({
+      records: [
+        {
+          signal: 'metrics',
+          name: 'rpc.latency',
+          reason: 'summary data points are not stored as series (send a histogram)',
+          record: {
+            scope: { name: 'rpc-meter' },
+            metric: { name: 'rpc.latency', kind: 'summary' },
+            dataPoint: { timeUnixNano: '1', count: 1 },
+          },
+        },
+      ],
+      nextCursor: null,
+    });
   });
 });

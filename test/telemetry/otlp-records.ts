@@ -78,6 +78,27 @@ export function genAiSpans(): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
+/** Spans nothing maps: a GenAI operation Engram has no row for, and a database span. */
+export function unmappedSpans(): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'travel-agent' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  const tracer = provider.getTracer('genai-test');
+  const create = tracer.startSpan('create_agent planner', {
+    startTime: T0,
+    attributes: { 'gen_ai.operation.name': 'create_agent', 'gen_ai.agent.name': 'planner' },
+  });
+  create.end(T0 + 5);
+  const query = tracer.startSpan('SELECT flights', {
+    startTime: T0 + 10,
+    attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM flights' },
+  });
+  query.end(T0 + 30);
+  return memory.getFinishedSpans();
+}
+
 export function claudeCodeRecords(): ReadableLogRecord[] {
   const memory = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({

@@ -1,7 +1,8 @@
 // OTLP through the official OpenTelemetry JS SDK exporters against the listening server: GenAI
 // semantic-convention spans and Claude Code–shaped log events are exported (JSON, protobuf and
 // gzip), the summary shows exactly the calls, tokens and cost sent, and exporting the same
-// batches again (in the other encoding too) changes nothing.
+// batches again (in the other encoding too) changes nothing. Spans and log events nothing maps
+// are kept, listed and counted once, however often they are exported.
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter as OTLPLogJsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -10,7 +11,13 @@ import { OTLPTraceExporter as OTLPTraceJsonExporter } from '@opentelemetry/expor
 import { OTLPTraceExporter as OTLPTraceProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/telemetry/service.js';
-import { ACME, createTestApp, TWO_TENANT_API_KEYS, type TestApp } from '../support/runtime.js';
+import {
+  ACME,
+  createTestApp,
+  TWO_TENANT_API_KEYS,
+  UMBRELLA,
+  type TestApp,
+} from '../support/runtime.js';
 import { until } from './backends.js';
 import {
   CLAUDE_CODE_FIGURES,
@@ -18,6 +25,7 @@ import {
   exported,
   GEN_AI_FIGURES,
   genAiSpans,
+  unmappedSpans,
 } from './otlp-records.js';
 
 let fixture: TestApp;
@@ -146,5 +154,92 @@ describe('OTLP from the OpenTelemetry JS SDK exporters', () => {
       to: expect.any(String),
     });
     await Promise.all([json.shutdown(), proto.shutdown()]);
+  });
+
+  it('keeps the spans and log events nothing maps, listed and counted once however often they are exported', async () => {
+    const other = { authorization: UMBRELLA.authorization };
+    const traceExporters = [
+      new OTLPTraceJsonExporter({ url: `${base}/otlp/v1/traces`, headers: other }),
+      new OTLPTraceProtoExporter({ url: `${base}/otlp/v1/traces`, headers: other }),
+    ];
+    const logExporters = [
+      new OTLPLogJsonExporter({ url: `${base}/otlp/v1/logs`, headers: other }),
+      new OTLPLogProtoExporter({ url: `${base}/otlp/v1/logs`, headers: other }),
+    ];
+    const spans = [...genAiSpans(), ...unmappedSpans()];
+    const records = claudeCodeRecords();
+    // Each batch twice through each encoding.
+    for (const round of [0, 1]) {
+      for (const exporter of traceExporters)
+        expect((await exported(exporter, spans)).code, `traces ${round}`).toBe(
+          ExportResultCode.SUCCESS,
+        );
+      for (const exporter of logExporters)
+        expect((await exported(exporter, records)).code, `logs ${round}`).toBe(
+          ExportResultCode.SUCCESS,
+        );
+    }
+    const get = async (path: string) => (await fetch(`${base}${path}`, { headers: other })).json();
+    const listed = (await get('/v1/telemetry/unmapped')) as {
+      records: Array<{ signal: string; name: string; reason: string; record: unknown }>;
+      nextCursor: string | null;
+    };
+    expect(listed.nextCursor).toBeNull();
+    // Newest first: the log event (exported after the spans), then the spans in export order, reversed.
+    expect(listed.records.map((r) => [r.signal, r.name, r.reason])).toEqual([
+      ['logs', 'some_future_event', 'log event "some_future_event" is not mapped'],
+      ['traces', 'SELECT flights', 'not a GenAI span (no gen_ai.operation.name)'],
+      ['traces', 'create_agent planner', 'gen_ai.operation.name "create_agent" is not mapped'],
+      ['traces', 'GET /forecast', 'not a GenAI span (no gen_ai.operation.name)'],
+    ]);
+    const [log, query, create] = listed.records;
+    const createSpan = spans.find((s) => s.name === 'create_agent planner')!;
+    expect(create!.record).toMatchObject({
+      resource: { 'service.name': 'travel-agent' },
+      scope: { name: 'genai-test' },
+      span: {
+        name: 'create_agent planner',
+        traceId: createSpan.spanContext().traceId,
+        spanId: createSpan.spanContext().spanId,
+      },
+    });
+    expect(JSON.stringify(query!.record)).toContain('SELECT * FROM flights');
+    expect(log!.record).toMatchObject({
+      resource: { 'service.name': 'claude-code' },
+      scope: { name: 'com.anthropic.claude_code.events' },
+      logRecord: { body: { stringValue: 'claude_code.some_future_event' } },
+    });
+    expect(await get('/v1/telemetry/unmapped?signal=traces&name=GET%20%2Fforecast')).toMatchObject({
+      records: [{ name: 'GET /forecast' }],
+      nextCursor: null,
+    });
+    expect(await get('/v1/telemetry/unmapped/counts')).toEqual({
+      held: 4,
+      received: 4,
+      dropped: 0,
+      maxRecords: 10_000,
+      byName: expect.arrayContaining([
+        {
+          signal: 'traces',
+          name: 'GET /forecast',
+          reason: 'not a GenAI span (no gen_ai.operation.name)',
+          count: 1,
+        },
+        {
+          signal: 'logs',
+          name: 'some_future_event',
+          reason: 'log event "some_future_event" is not mapped',
+          count: 1,
+        },
+      ]),
+    });
+    // The other tenant's unmapped items are its own.
+    const acme = (await (
+      await fetch(`${base}/v1/telemetry/unmapped?signal=traces&name=create_agent%20planner`, {
+        headers,
+      })
+    ).json()) as { records: unknown[] };
+    expect(acme.records).toEqual([]);
+    await Promise.all([...traceExporters, ...logExporters].map((e) => e.shutdown()));
   });
 });

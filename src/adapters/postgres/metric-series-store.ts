@@ -74,21 +74,37 @@ export function createPostgresMetricSeriesStore(pool: pg.Pool): MetricSeriesStor
 
     async read(tenantId, query) {
       const params: unknown[] = [tenantId, query.fromNs, query.toNs];
-      if (query.name !== undefined) params.push(query.name);
-      const points = await pool.query<PointRow>(
-        `SELECT p.series_id, p.time_ns::text AS time_ns, p.start_ns::text AS start_ns, p.value
-         FROM otlp_points p JOIN otlp_series s ON s.tenant_id = p.tenant_id AND s.series_id = p.series_id
-         WHERE p.tenant_id = $1 AND p.time_ns BETWEEN $2::bigint AND $3::bigint
-         ${query.name === undefined ? '' : 'AND s.name = $4'}
-         ORDER BY p.series_id, p.time_ns`,
+      const where = ['s.tenant_id = $1'];
+      if (query.name !== undefined) {
+        params.push(query.name);
+        where.push(`s.name = $${params.length}`);
+      }
+      if (query.after !== undefined) {
+        params.push(query.after.name, query.after.seriesId);
+        const [name, id] = [params.length - 1, params.length];
+        // Byte order (COLLATE "C"), as SQLite compares, so both stores page alike.
+        where.push(
+          `(s.name COLLATE "C" > $${name} OR (s.name = $${name} AND s.series_id COLLATE "C" > $${id}))`,
+        );
+      }
+      params.push(query.limit);
+      const series = await pool.query<SeriesRow>(
+        `SELECT s.* FROM otlp_series s WHERE ${where.join(' AND ')} AND EXISTS (
+           SELECT 1 FROM otlp_points p
+           WHERE p.tenant_id = s.tenant_id AND p.series_id = s.series_id
+             AND p.time_ns BETWEEN $2::bigint AND $3::bigint)
+         ORDER BY s.name COLLATE "C", s.series_id COLLATE "C" LIMIT $${params.length}`,
         params,
       );
-      const ids = [...new Set(points.rows.map((p) => p.series_id))];
+      const ids = series.rows.map((row) => row.series_id);
       if (ids.length === 0) return [];
-      const [series, before] = await Promise.all([
-        pool.query<SeriesRow>(
-          'SELECT * FROM otlp_series WHERE tenant_id = $1 AND series_id = ANY($2::text[])',
-          [tenantId, ids],
+      const [points, before] = await Promise.all([
+        pool.query<PointRow>(
+          `SELECT series_id, time_ns::text AS time_ns, start_ns::text AS start_ns, value
+           FROM otlp_points
+           WHERE tenant_id = $1 AND series_id = ANY($2::text[]) AND time_ns BETWEEN $3::bigint AND $4::bigint
+           ORDER BY series_id, time_ns`,
+          [tenantId, ids, query.fromNs, query.toNs],
         ),
         pool.query<PointRow>(
           `SELECT s.series_id, b.time_ns::text AS time_ns, b.start_ns::text AS start_ns, b.value

@@ -8,6 +8,7 @@ import { createPostgresGraphStore } from './graph-store.js';
 import { createPostgresJobQueue } from './job-queue.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { createPostgresMetricSeriesStore } from './metric-series-store.js';
+import { createPostgresUnmappedStore } from './unmapped-store.js';
 
 export async function createPostgresStores(
   config: Config & { databaseUrl: string },
@@ -32,6 +33,7 @@ export async function createPostgresStores(
     documentStore: createPostgresDocumentStore({ pool, clock }),
     graphStore: createPostgresGraphStore(pool),
     metricSeries: createPostgresMetricSeriesStore(pool),
+    unmapped: createPostgresUnmappedStore(pool),
     ping: async () => {
       await pool.query('SELECT 1');
     },

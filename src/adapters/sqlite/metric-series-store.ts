@@ -1,7 +1,8 @@
 // OTLP metric series in the embedded store. One immediate transaction per write: the tenant's
 // series are counted, new series registered while under the bound, and points inserted with
 // INSERT OR IGNORE on (tenant, series, time_ns), so a re-sent point is skipped. Timestamps are
-// 64-bit integers bound as BigInt and read back as text (nanoseconds pass 2^53).
+// 64-bit integers bound as BigInt and read back as text (nanoseconds pass 2^53). A read is three
+// queries whatever the page size: the page of series, their points, their points before the range.
 import type { MetricSeriesStore, SeriesPoint } from '../../ports/metric-series-store.js';
 import { groupSeries, seriesColumns, type PointRow, type SeriesRow } from '../series-rows.js';
 import type { SqliteHandle } from './database.js';
@@ -24,9 +25,16 @@ export function createSqliteMetricSeriesStore(db: SqliteHandle): MetricSeriesSto
   const addPoint = db.prepare(
     'INSERT OR IGNORE INTO otlp_points (tenant_id, series_id, time_ns, start_ns, value) VALUES (?, ?, ?, ?, ?)',
   );
-  const lastBefore = db.prepare<[string, string, bigint], PointRow>(
-    `SELECT ${POINT_COLUMNS} FROM otlp_points WHERE tenant_id = ? AND series_id = ? AND time_ns < ?
-     ORDER BY time_ns DESC LIMIT 1`,
+  const pointsIn = db.prepare<[string, string, bigint, bigint], PointRow>(
+    `SELECT ${POINT_COLUMNS} FROM otlp_points
+     WHERE tenant_id = ? AND series_id IN (SELECT value FROM json_each(?)) AND time_ns BETWEEN ? AND ?
+     ORDER BY series_id, time_ns`,
+  );
+  const lastBefore = db.prepare<[string, string, string, bigint], PointRow>(
+    `SELECT p.series_id, CAST(p.time_ns AS TEXT) AS time_ns, CAST(p.start_ns AS TEXT) AS start_ns, p.value
+     FROM json_each(?) AS ids JOIN otlp_points p ON p.tenant_id = ? AND p.series_id = ids.value
+     AND p.time_ns = (SELECT MAX(q.time_ns) FROM otlp_points q
+                      WHERE q.tenant_id = ? AND q.series_id = ids.value AND q.time_ns < ?)`,
   );
 
   const writeAll = db.transaction(
@@ -84,30 +92,33 @@ export function createSqliteMetricSeriesStore(db: SqliteHandle): MetricSeriesSto
     async read(tenantId, query) {
       const from = BigInt(query.fromNs);
       const to = BigInt(query.toNs);
-      const nameFilter = query.name === undefined ? '' : 'AND s.name = ?';
-      const params: Array<string | bigint> = [tenantId, from, to];
-      if (query.name !== undefined) params.push(query.name);
-      const points = db
-        .prepare<unknown[], PointRow>(
-          `SELECT p.series_id, CAST(p.time_ns AS TEXT) AS time_ns, CAST(p.start_ns AS TEXT) AS start_ns, p.value
-           FROM otlp_points p JOIN otlp_series s ON s.tenant_id = p.tenant_id AND s.series_id = p.series_id
-           WHERE p.tenant_id = ? AND p.time_ns BETWEEN ? AND ? ${nameFilter}
-           ORDER BY p.series_id, p.time_ns`,
-        )
-        .all(...params);
-      const ids = [...new Set(points.map((p) => p.series_id))];
-      const series: SeriesRow[] = [];
-      const before: PointRow[] = [];
-      const seriesRow = db.prepare<[string, string], SeriesRow>(
-        'SELECT * FROM otlp_series WHERE tenant_id = ? AND series_id = ?',
-      );
-      for (const id of ids) {
-        const row = seriesRow.get(tenantId, id);
-        if (row !== undefined) series.push(row);
-        const previous = lastBefore.get(tenantId, id, from);
-        if (previous !== undefined) before.push(previous);
+      const where = ['s.tenant_id = ?'];
+      const params: unknown[] = [tenantId];
+      if (query.name !== undefined) {
+        where.push('s.name = ?');
+        params.push(query.name);
       }
-      return groupSeries(series, points, before);
+      if (query.after !== undefined) {
+        where.push('(s.name > ? OR (s.name = ? AND s.series_id > ?))');
+        params.push(query.after.name, query.after.name, query.after.seriesId);
+      }
+      const series = db
+        .prepare<unknown[], SeriesRow>(
+          `SELECT s.* FROM otlp_series s WHERE ${where.join(' AND ')} AND EXISTS (
+             SELECT 1 FROM otlp_points p
+             WHERE p.tenant_id = s.tenant_id AND p.series_id = s.series_id AND p.time_ns BETWEEN ? AND ?)
+           ORDER BY s.name, s.series_id LIMIT ?`,
+        )
+        .all(...params, from, to, query.limit);
+      if (series.length === 0) return [];
+      // The page's points and each series' latest point before the range: two queries, whatever
+      // the number of series.
+      const ids = JSON.stringify(series.map((row) => row.series_id));
+      return groupSeries(
+        series,
+        pointsIn.all(tenantId, ids, from, to),
+        lastBefore.all(ids, tenantId, tenantId, from),
+      );
     },
 
     async countSeries(tenantId) {

@@ -8,6 +8,7 @@ import { createSqliteGraphStore } from './graph-store.js';
 import { createSqliteJobQueue } from './job-queue.js';
 import { SqliteMemoryStore } from './memory-store.js';
 import { createSqliteMetricSeriesStore } from './metric-series-store.js';
+import { createSqliteUnmappedStore } from './unmapped-store.js';
 import { join, resolve } from 'node:path';
 
 export function sqlitePathFor(config: Config): string {
@@ -28,6 +29,7 @@ export function createSqliteStores(config: Config, clock: Clock): Stores {
     documentStore: createSqliteDocumentStore({ db, clock }),
     graphStore: createSqliteGraphStore(db),
     metricSeries: createSqliteMetricSeriesStore(db),
+    unmapped: createSqliteUnmappedStore(db),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },

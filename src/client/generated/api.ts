@@ -2187,7 +2187,7 @@ export interface paths {
         };
         /**
          * OTLP metric series (sums, gauges, histograms) per step over a window.
-         * @description One entry per series (metric name, kind, unit, temporality, resource and point attributes) with data in the window; points only for steps with data, oldest first. Cumulative values become per-step increments (restarts detected from the start time or a falling value). See docs/telemetry.md.
+         * @description One entry per series (metric name, kind, unit, temporality, resource and point attributes) with data in the window; points only for steps with data, oldest first. Cumulative values become per-step increments (restarts detected from the start time or a falling value). Ordered by metric name, then series id; paged: pass the nextCursor of a page as cursor for the next one (null on the last page). See docs/telemetry.md.
          */
         get: {
             parameters: {
@@ -2197,6 +2197,9 @@ export interface paths {
                     step?: "1m" | "5m" | "1h";
                     /** @description Only series of this metric */
                     name?: string;
+                    /** @description Series per page */
+                    limit?: number;
+                    cursor?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2220,6 +2223,8 @@ export interface paths {
                             /** @description ENGRAM_OTLP_MAX_SERIES_PER_TENANT */
                             maxSeries: number;
                             series: {
+                                /** @description Hash of the series identity (the fields below) */
+                                seriesId: string;
                                 name: string;
                                 /** @enum {string} */
                                 kind: "sum" | "gauge" | "histogram" | "exponential_histogram";
@@ -2310,6 +2315,125 @@ export interface paths {
                                         };
                                     };
                                 }[];
+                            }[];
+                            /** @description Null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/telemetry/unmapped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OTLP items nothing maps (kept, bounded per tenant), newest first.
+         * @description Well-formed spans, log records and data points of kinds Engram does not map, as sent. Paged: pass the nextCursor of a page as cursor for the next one; nextCursor is null on the last page. Malformed items are rejected in the export answer instead, and are never listed here.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    signal?: "traces" | "logs" | "metrics";
+                    /** @description Only items of this name */
+                    name?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            records: {
+                                id: number;
+                                /** @enum {string} */
+                                signal: "traces" | "logs" | "metrics";
+                                /** @description Span name, log event name or metric name ('' when none) */
+                                name: string;
+                                /** @description Why nothing maps it */
+                                reason: string;
+                                receivedAt: string;
+                                /** @description The span / logRecord / dataPoint as sent, with its resource and scope; null when truncated */
+                                record: unknown;
+                                truncated: boolean;
+                                /** @description The first 64 KiB of the record JSON when it was larger; else null */
+                                recordPrefix: string | null;
+                                /** @description Bytes of the whole record's JSON */
+                                recordBytes: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/telemetry/unmapped/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many OTLP items were kept as unmapped, dropped past the bound, and by name. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Records held now */
+                            held: number;
+                            /** @description Records ever kept (a re-sent record counts once) */
+                            received: number;
+                            /** @description Oldest records deleted past the bound */
+                            dropped: number;
+                            /** @description ENGRAM_OTLP_MAX_UNMAPPED_PER_TENANT */
+                            maxRecords: number;
+                            /** @description Held records per signal, name and reason, most first (at most 200) */
+                            byName: {
+                                /** @enum {string} */
+                                signal: "traces" | "logs" | "metrics";
+                                name: string;
+                                reason: string;
+                                count: number;
                             }[];
                         };
                     };

@@ -39,6 +39,11 @@ export const telemetrySettings = {
    * (ENGRAM_TELEMETRY_RETENTION_SECONDS after their last point).
    */
   otlpMaxSeriesPerTenant: integer(1, 10_000_000).default(10_000),
+  /**
+   * Unmapped OTLP records (well-formed spans, log records, data points nothing maps) one tenant
+   * keeps; past it the oldest are deleted and counted as dropped (GET /v1/telemetry/unmapped/counts).
+   */
+  otlpMaxUnmappedPerTenant: integer(1, 10_000_000).default(10_000),
   /** Entries read per batch. */
   telemetryReadCount: integer(1, 10_000).default(500),
 };

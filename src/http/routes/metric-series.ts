@@ -1,8 +1,10 @@
 // GET /v1/metrics/otlp: the OTLP metric series a tenant's exporters sent (POST /otlp/v1/metrics),
 // per step of a window: what each sum and histogram added, each gauge's last / min / max / mean.
+// Paged like the other lists: limit, and the nextCursor of a page passed back as cursor.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { MetricSeriesService } from '../../telemetry/otlp/metric-series.js';
+import { AppError } from '../../domain/errors.js';
+import type { MetricSeriesService, SeriesPosition } from '../../telemetry/otlp/metric-series.js';
 import { STEPS, WINDOWS, type StepName, type WindowName } from '../../telemetry/service.js';
 
 const attributes = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -47,7 +49,34 @@ const stepValue = z.union([
     .describe('exponential_histogram'),
 ]);
 
+/** Opaque to clients: the metric name and series id of the last series of a page. */
+function encodeCursor(position: SeriesPosition): string {
+  return Buffer.from(JSON.stringify([position.name, position.seriesId]), 'utf8').toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): SeriesPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    typeof parsed[0] !== 'string' ||
+    parsed[0].length > 200 ||
+    typeof parsed[1] !== 'string' ||
+    !/^[0-9a-f]{1,64}$/.test(parsed[1])
+  )
+    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
+  return { name: parsed[0], seriesId: parsed[1] };
+}
+
 const seriesSchema = z.object({
+  seriesId: z.string().describe('Hash of the series identity (the fields below)'),
   name: z.string(),
   kind: z.enum(['sum', 'gauge', 'histogram', 'exponential_histogram']),
   unit: z.string(),
@@ -70,7 +99,9 @@ export function metricSeriesRoutes(series: MetricSeriesService): FastifyPluginAs
           description:
             'One entry per series (metric name, kind, unit, temporality, resource and point attributes) with data ' +
             'in the window; points only for steps with data, oldest first. Cumulative values become per-step ' +
-            'increments (restarts detected from the start time or a falling value). See docs/telemetry.md.',
+            'increments (restarts detected from the start time or a falling value). Ordered by metric name, then ' +
+            'series id; paged: pass the nextCursor of a page as cursor for the next one (null on the last page). ' +
+            'See docs/telemetry.md.',
           querystring: z.object({
             window: z
               .enum(Object.keys(WINDOWS) as [WindowName, ...WindowName[]])
@@ -78,6 +109,14 @@ export function metricSeriesRoutes(series: MetricSeriesService): FastifyPluginAs
               .describe('How far back from now'),
             step: z.enum(Object.keys(STEPS) as [StepName, ...StepName[]]).default('5m'),
             name: z.string().min(1).max(200).optional().describe('Only series of this metric'),
+            limit: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(1000)
+              .default(100)
+              .describe('Series per page'),
+            cursor: z.string().min(1).max(500).optional(),
           }),
           response: {
             200: z.object({
@@ -88,17 +127,21 @@ export function metricSeriesRoutes(series: MetricSeriesService): FastifyPluginAs
               seriesHeld: z.number().describe('Series the tenant holds (all metrics)'),
               maxSeries: z.number().describe('ENGRAM_OTLP_MAX_SERIES_PER_TENANT'),
               series: z.array(seriesSchema),
+              nextCursor: z.string().nullable().describe('Null on the last page'),
             }),
           },
         },
       },
       async (request) => {
-        const { window, step, name } = request.query;
-        return series.read(request.tenantId, {
+        const { window, step, name, limit, cursor } = request.query;
+        const { next, ...page } = await series.read(request.tenantId, {
           window,
           step,
+          limit,
           ...(name === undefined ? {} : { name }),
+          ...(cursor === undefined ? {} : { after: decodeCursor(cursor) }),
         });
+        return { ...page, nextCursor: next === null ? null : encodeCursor(next) };
       },
     );
   };

@@ -60,7 +60,7 @@ describe('mapLogs', () => {
       sessionId: 'c1',
       ts: 1767225600000,
     });
-    expect(out.unmapped).toEqual([
+    expect(out.rejected).toEqual([
       { item: 3, reason: 'tool_decision has decision "maybe"; expected accept or reject' },
       { item: 4, reason: 'user_prompt has no session.id attribute' },
       { item: 5, reason: 'api_request: log record has no timestamp' },

@@ -5,14 +5,33 @@
 // tool_decision → suggestion accepted / rejected; user_prompt and conversation_starts → the
 // session's session_start. A record's event id is a hash of its identity (name, time, trace
 // context, attributes, body), so a re-exported record is folded once; a session's start has one
-// id per session, so every prompt of it starts it once.
+// id per session, so every prompt of it starts it once. A record of one of these events without
+// what its mapping needs (a timestamp, a model, a tool name, a known decision, a session id) is
+// rejected; a record of any other event, or of none (a plain log line), is unmapped and kept
+// under the same identity hash.
 import { createHash } from 'node:crypto';
 import type { TelemetryEventInput } from '../events.js';
 import { attributesOf, bodyOf, bool, nanosToMs, num, str, type Attributes } from './attributes.js';
-import { clip, emptyExport, fieldOf, listOf, type MappedExport } from './mapped.js';
+import {
+  clip,
+  contextOf,
+  emptyExport,
+  fieldOf,
+  listOf,
+  type MappedExport,
+  type NotMapped,
+} from './mapped.js';
 
 const ACCEPTED = new Set(['accept', 'accepted', 'approved', 'approved_for_session', 'allow']);
 const REJECTED = new Set(['reject', 'rejected', 'denied', 'abort', 'deny']);
+const MAPPED_EVENTS = new Set([
+  'api_request',
+  'api_error',
+  'tool_result',
+  'tool_decision',
+  'user_prompt',
+  'conversation_starts',
+]);
 
 export function mapLogs(request: Record<string, unknown>): MappedExport {
   const out = emptyExport();
@@ -27,8 +46,17 @@ export function mapLogs(request: Record<string, unknown>): MappedExport {
         const item = out.items++;
         const attrs = attributesOf(fieldOf(record, 'attributes'), where);
         const body = bodyOf(fieldOf(record, 'body'), where);
-        const mapped = mapRecord(record, attrs, body, resource);
-        if (typeof mapped === 'string') out.unmapped.push({ item, reason: mapped });
+        const fullName = eventNameOf(record, attrs, body);
+        const mapped = mapRecord(record, attrs, body, resource, fullName);
+        if (typeof mapped === 'string') out.rejected.push({ item, reason: mapped });
+        else if ('notMapped' in mapped)
+          out.unmapped.push({
+            item,
+            key: `otlp:log:${identityHash(record, attrs, body, fullName ?? '')}`,
+            name: clip(fullName ?? ''),
+            reason: mapped.notMapped,
+            record: { ...contextOf(resource, fieldOf(scopeLogs, 'scope')), logRecord: record },
+          });
         else out.events.push({ item, event: mapped });
       });
     });
@@ -36,15 +64,14 @@ export function mapLogs(request: Record<string, unknown>): MappedExport {
   return out;
 }
 
-/** "claude_code.api_request" (event name, event.name attribute or body) → "api_request". */
+/** The event name: the record's eventName, its event.name attribute or a string body. */
 function eventNameOf(record: unknown, attrs: Attributes, body: unknown): string | undefined {
   const given = fieldOf(record, 'eventName');
-  const name =
+  return (
     (typeof given === 'string' && given !== '' ? given : undefined) ??
     str(attrs, 'event.name') ??
-    (typeof body === 'string' ? body : undefined);
-  if (name === undefined) return undefined;
-  return name.replace(/^(claude_code|codex)\./, '');
+    (typeof body === 'string' && body !== '' ? body : undefined)
+  );
 }
 
 /** A Codex api_request that failed: an error.message, or an HTTP status of 400 or more. */
@@ -69,14 +96,20 @@ function sha(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
+/** The record's event, why it is rejected, or why nothing maps it. */
 function mapRecord(
   record: unknown,
   attrs: Attributes,
   body: unknown,
   resource: Attributes,
-): TelemetryEventInput | string {
-  const name = eventNameOf(record, attrs, body);
-  if (name === undefined) return 'log record has no event name (eventName, event.name or body)';
+  fullName: string | undefined,
+): TelemetryEventInput | string | NotMapped {
+  if (fullName === undefined)
+    return { notMapped: 'log record has no event name (eventName, event.name or body)' };
+  // "claude_code.api_request" and "codex.api_request" → "api_request".
+  const name = fullName.replace(/^(claude_code|codex)\./, '');
+  if (!MAPPED_EVENTS.has(name))
+    return { notMapped: `log event ${JSON.stringify(fullName.slice(0, 60))} is not mapped` };
   const ts =
     nanosToMs(fieldOf(record, 'timeUnixNano')) ??
     nanosToMs(fieldOf(record, 'observedTimeUnixNano')) ??
@@ -155,6 +188,6 @@ function mapRecord(
         agentId,
       };
     default:
-      return `log event ${JSON.stringify(name.slice(0, 60))} is not mapped`;
+      return { notMapped: `log event ${JSON.stringify(fullName.slice(0, 60))} is not mapped` };
   }
 }

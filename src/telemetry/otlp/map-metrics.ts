@@ -1,11 +1,14 @@
 // OTLP metrics → series points (docs/telemetry.md, "Metric series"). Every data point of a sum,
 // gauge, histogram or exponential histogram becomes one point of its series: metric name, kind,
 // unit, temporality, monotonicity, the resource's attributes and the point's attributes, hashed
-// into a series id. A point that cannot be stored (a summary, no timestamp, no value, a
-// NO_RECORDED_VALUE flag, bucket counts that do not fit the bounds) is reported with its reason.
+// into a series id. A point that cannot be stored (no metric name, no timestamp, no value, a
+// NO_RECORDED_VALUE flag, bucket counts that do not fit the bounds) is rejected with its reason;
+// a summary's point is well formed but not stored as a series: it is unmapped and kept, keyed by
+// metric, resource, attributes and times.
 // Attribute lists are held to the receiver's limits (a 400 past them).
 import { createHash } from 'node:crypto';
 import type {
+  AttributeValue,
   Buckets,
   PointValue,
   SeriesDescriptor,
@@ -14,7 +17,7 @@ import type {
   Temporality,
 } from '../../ports/metric-series-store.js';
 import { attributesOf, MAX_ATTRIBUTES, type Attributes } from './attributes.js';
-import { fieldOf, listOf } from './mapped.js';
+import { contextOf, fieldOf, listOf, type UnmappedItem } from './mapped.js';
 
 export interface MappedMetrics {
   /** Data points in the export. */
@@ -22,7 +25,10 @@ export interface MappedMetrics {
   /** The series the points belong to, each once. */
   series: SeriesDescriptor[];
   points: Array<{ item: number; point: SeriesPoint }>;
-  unmapped: Array<{ item: number; reason: string }>;
+  /** Points rejected as malformed, with why. */
+  rejected: Array<{ item: number; reason: string }>;
+  /** Well-formed points of a kind not stored as series (summaries), kept as unmapped. */
+  unmapped: UnmappedItem[];
 }
 
 const KINDS: Array<[string, SeriesKind | undefined]> = [
@@ -44,7 +50,7 @@ const MAX_NS = 9_223_372_036_854_775_807n;
 const CONTROL = /[\p{Cc}]/u;
 
 export function mapMetrics(request: Record<string, unknown>): MappedMetrics {
-  const out: MappedMetrics = { items: 0, series: [], points: [], unmapped: [] };
+  const out: MappedMetrics = { items: 0, series: [], points: [], rejected: [], unmapped: [] };
   const seen = new Set<string>();
   listOf(request, 'resourceMetrics').forEach((resourceMetrics, r) => {
     const resource = sorted(
@@ -67,22 +73,31 @@ export function mapMetrics(request: Record<string, unknown>): MappedMetrics {
             const where = `resourceMetrics[${r}].scopeMetrics[${s}].metrics[${m}].${field}.dataPoints[${p}]`;
             const item = out.items++;
             const attributes = sorted(attributesOf(fieldOf(dataPoint, 'attributes'), where));
-            const reason =
-              kind === undefined
-                ? 'summary data points are not stored (send a histogram)'
-                : nameProblem(name);
-            if (reason !== undefined) {
-              out.unmapped.push({ item, reason });
+            const problem = nameProblem(name);
+            if (problem !== undefined) {
+              out.rejected.push({ item, reason: problem });
               return;
             }
-            const read = pointOf(kind!, dataPoint);
+            if (kind === undefined) {
+              out.unmapped.push(
+                summaryPoint(item, {
+                  metric,
+                  resource,
+                  attributes,
+                  dataPoint,
+                  scope: fieldOf(scopeMetrics, 'scope'),
+                }),
+              );
+              return;
+            }
+            const read = pointOf(kind, dataPoint);
             if (typeof read === 'string') {
-              out.unmapped.push({ item, reason: `${name as string}: ${read}` });
+              out.rejected.push({ item, reason: `${name as string}: ${read}` });
               return;
             }
             const series: Omit<SeriesDescriptor, 'seriesId'> = {
               name: name as string,
-              kind: kind!,
+              kind,
               unit: typeof unit === 'string' ? unit.slice(0, 200) : '',
               temporality,
               monotonic: kind === 'sum' && fieldOf(data, 'isMonotonic') === true,
@@ -103,6 +118,37 @@ export function mapMetrics(request: Record<string, unknown>): MappedMetrics {
   return out;
 }
 
+/** A summary's data point, kept as unmapped under its metric, attributes and times. */
+function summaryPoint(
+  item: number,
+  from: {
+    metric: unknown;
+    resource: Record<string, AttributeValue>;
+    attributes: Record<string, AttributeValue>;
+    dataPoint: unknown;
+    scope: unknown;
+  },
+): UnmappedItem {
+  const name = fieldOf(from.metric, 'name') as string;
+  const time = (key: string) => nanos(fieldOf(from.dataPoint, key)) ?? null;
+  return {
+    item,
+    key: `otlp:point:${hash([name, from.resource, from.attributes, time('startTimeUnixNano'), time('timeUnixNano')])}`,
+    name,
+    reason: 'summary data points are not stored as series (send a histogram)',
+    record: {
+      ...contextOf(from.resource, from.scope),
+      metric: {
+        name,
+        unit: fieldOf(from.metric, 'unit') ?? '',
+        description: fieldOf(from.metric, 'description') ?? '',
+        kind: 'summary',
+      },
+      dataPoint: from.dataPoint,
+    },
+  };
+}
+
 function nameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name === '') return 'metric has no name';
   if (name.length > 200 || CONTROL.test(name))
@@ -110,12 +156,16 @@ function nameProblem(name: unknown): string | undefined {
   return undefined;
 }
 
-function sorted(attrs: Attributes): Record<string, string | number | boolean> {
+function sorted(attrs: Attributes): Record<string, AttributeValue> {
   return Object.fromEntries([...attrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+function hash(identity: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+}
+
 function idOf(series: Omit<SeriesDescriptor, 'seriesId'>): string {
-  const identity = JSON.stringify([
+  return hash([
     series.name,
     series.kind,
     series.unit,
@@ -124,7 +174,6 @@ function idOf(series: Omit<SeriesDescriptor, 'seriesId'>): string {
     series.resource,
     series.attributes,
   ]);
-  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }
 
 /** A uint64 as a decimal string (OTLP JSON sends strings or numbers), or undefined. */

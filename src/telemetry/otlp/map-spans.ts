@@ -2,10 +2,20 @@
 // chat / text_completion / generate_content / embeddings → model_call; execute_tool → tool_call;
 // search_memory / upsert_memory → tool_call (tool = the operation); invoke_agent → the session's
 // session_start (span start) and session_end (span end). A span's event id is made of its trace
-// id and span id, so a re-exported span is folded once.
+// id and span id, so a re-exported span is folded once. A span without valid ids or times, or a
+// mapped operation without its model / tool name, is rejected; a well-formed span of another
+// operation (or none: an HTTP or database span) is unmapped, kept under the same trace + span key.
 import type { TelemetryEventInput } from '../events.js';
 import { attributesOf, idHex, nanosToMs, num, str, type Attributes } from './attributes.js';
-import { clip, emptyExport, fieldOf, listOf, type MappedExport } from './mapped.js';
+import {
+  clip,
+  contextOf,
+  emptyExport,
+  fieldOf,
+  listOf,
+  type MappedExport,
+  type NotMapped,
+} from './mapped.js';
 
 const MODEL_CALL_OPERATIONS = new Set([
   'chat',
@@ -35,20 +45,34 @@ export function mapSpans(request: Record<string, unknown>): MappedExport {
         const item = out.items++;
         const attrs = attributesOf(fieldOf(span, 'attributes'), where);
         const mapped = mapSpan(span, attrs, resource);
-        if (typeof mapped === 'string') out.unmapped.push({ item, reason: mapped });
-        else for (const event of mapped) out.events.push({ item, event });
+        if (typeof mapped === 'string') out.rejected.push({ item, reason: mapped });
+        else if ('notMapped' in mapped) {
+          const traceId = idHex(fieldOf(span, 'traceId'), 16)!;
+          const spanId = idHex(fieldOf(span, 'spanId'), 8)!;
+          const name = fieldOf(span, 'name');
+          out.unmapped.push({
+            item,
+            key: `otlp:${traceId}:${spanId}`,
+            name: typeof name === 'string' ? clip(name) : '',
+            reason: mapped.notMapped,
+            record: {
+              ...contextOf(resource, fieldOf(scopeSpans, 'scope')),
+              span: { ...(span as object), traceId, spanId },
+            },
+          });
+        } else for (const event of mapped) out.events.push({ item, event });
       });
     });
   });
   return out;
 }
 
-/** The span's events, or why it maps to none. */
+/** The span's events, why it is rejected, or why nothing maps it. */
 function mapSpan(
   span: unknown,
   attrs: Attributes,
   resource: Attributes,
-): TelemetryEventInput[] | string {
+): TelemetryEventInput[] | string | NotMapped {
   const traceId = idHex(fieldOf(span, 'traceId'), 16);
   const spanId = idHex(fieldOf(span, 'spanId'), 8);
   if (traceId === undefined || spanId === undefined)
@@ -58,7 +82,7 @@ function mapSpan(
   if (start === undefined || end === undefined)
     return 'span has no startTimeUnixNano / endTimeUnixNano';
   const operation = str(attrs, 'gen_ai.operation.name');
-  if (operation === undefined) return 'not a GenAI span (no gen_ai.operation.name)';
+  if (operation === undefined) return { notMapped: 'not a GenAI span (no gen_ai.operation.name)' };
   const eventId = `otlp:${traceId}:${spanId}`;
   // Fields written out in every event literal: an object spread here cost more than the rest of
   // the mapping together (V8's clone path; measured with --cpu-prof).
@@ -115,5 +139,7 @@ function mapSpan(
       { type: 'session_end', eventId: `${eventId}:end`, ts, agentId, sessionId },
     ];
   }
-  return `gen_ai.operation.name ${JSON.stringify(operation.slice(0, 60))} is not mapped`;
+  return {
+    notMapped: `gen_ai.operation.name ${JSON.stringify(operation.slice(0, 60))} is not mapped`,
+  };
 }

@@ -9,7 +9,7 @@ import { STEPS, WINDOWS, type StepName, type WindowName } from '../service.js';
 import type { MappedMetrics } from './map-metrics.js';
 import { seriesSteps, type StepValue } from './series-steps.js';
 
-export interface MetricSeriesView extends Omit<SeriesDescriptor, 'seriesId'> {
+export interface MetricSeriesView extends SeriesDescriptor {
   /** The whole window (increments of sums and histograms; a gauge's summary). */
   total: StepValue | null;
   /** Steps with points, oldest first. */
@@ -24,15 +24,30 @@ export interface MetricSeriesPage {
   /** Series the tenant holds now, and the bound (ENGRAM_OTLP_MAX_SERIES_PER_TENANT). */
   seriesHeld: number;
   maxSeries: number;
+  /** Ordered by metric name, then series id. */
   series: MetricSeriesView[];
+  /** Where the next page starts (the last series of this one); null on the last page. */
+  next: SeriesPosition | null;
+}
+
+/** A series' place in the name, series id order pages follow. */
+export interface SeriesPosition {
+  name: string;
+  seriesId: string;
 }
 
 export interface MetricSeriesService {
-  /** Stores the points; returns the rejected items (refused series, unmapped points) with why. */
+  /** Stores the points; returns the rejected items (malformed points, refused series) with why. */
   write(tenantId: string, mapped: MappedMetrics): Promise<Map<number, string>>;
   read(
     tenantId: string,
-    query: { window: WindowName; step: StepName; name?: string },
+    query: {
+      window: WindowName;
+      step: StepName;
+      name?: string;
+      limit: number;
+      after?: SeriesPosition;
+    },
   ): Promise<MetricSeriesPage>;
 }
 
@@ -45,7 +60,7 @@ export function createMetricSeriesService(options: {
   return {
     async write(tenantId, mapped) {
       const rejected = new Map<number, string>();
-      for (const { item, reason } of mapped.unmapped) rejected.set(item, reason);
+      for (const { item, reason } of mapped.rejected) rejected.set(item, reason);
       if (mapped.points.length === 0) return rejected;
       const result = await store.write(
         tenantId,
@@ -69,24 +84,21 @@ export function createMetricSeriesService(options: {
       const fromMs = fromMinute * 60_000;
       const toMs = (toMinute + 1) * 60_000 - 1;
       const [stored, seriesHeld] = await Promise.all([
+        // One more than asked says whether a next page exists.
         store.read(tenantId, {
           fromNs: (BigInt(fromMs) * 1_000_000n).toString(),
           toNs: (BigInt(toMs) * 1_000_000n + 999_999n).toString(),
+          limit: query.limit + 1,
           ...(query.name === undefined ? {} : { name: query.name }),
+          ...(query.after === undefined ? {} : { after: query.after }),
         }),
         store.countSeries(tenantId),
       ]);
-      const series = stored
-        .map((s) => {
-          const { seriesId: _id, points: _points, before: _before, ...descriptor } = s;
-          return { ...descriptor, ...seriesSteps(s, fromMinute, toMinute, STEPS[query.step]) };
-        })
-        .sort(
-          (a, b) =>
-            a.name.localeCompare(b.name) ||
-            JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)) ||
-            JSON.stringify(a.resource).localeCompare(JSON.stringify(b.resource)),
-        );
+      const series = stored.slice(0, query.limit).map((s) => {
+        const { points: _points, before: _before, ...descriptor } = s;
+        return { ...descriptor, ...seriesSteps(s, fromMinute, toMinute, STEPS[query.step]) };
+      });
+      const last = series.at(-1);
       return {
         window: query.window,
         step: query.step,
@@ -95,6 +107,10 @@ export function createMetricSeriesService(options: {
         seriesHeld,
         maxSeries: maxSeriesPerTenant,
         series,
+        next:
+          stored.length > query.limit && last !== undefined
+            ? { name: last.name, seriesId: last.seriesId }
+            : null,
       };
     },
   };

@@ -1,8 +1,10 @@
 // The OTLP receiver: decodes an export (protobuf or JSON), maps it to Engram events and ingests
 // them through the telemetry service — the same validation, stream, backpressure and
-// event-id dedup as POST /v1/events — or, for metrics, stores the data points as series; then
-// answers in the spec's shape: partialSuccess with the count of spans / log records / data
-// points not folded or stored, and why.
+// event-id dedup as POST /v1/events — or, for metrics, stores the data points as series. Items
+// nothing maps are kept as unmapped (unmapped.ts). The answer has the spec's shape:
+// partialSuccess counts the items rejected as malformed (rejectedSpans / rejectedLogRecords /
+// rejectedDataPoints) and says why; unmapped items are accepted, so they add only a warning to
+// its errorMessage (with a rejected count of 0 when nothing was rejected, as the spec allows).
 import { Counter, type Registry } from 'prom-client';
 import type { TelemetryService } from '../service.js';
 import { OtlpInputError } from './attributes.js';
@@ -12,6 +14,7 @@ import type { MetricSeriesService } from './metric-series.js';
 import { mapSpans } from './map-spans.js';
 import type { MappedExport } from './mapped.js';
 import { decodeRequest, type OtlpSignal } from './proto.js';
+import type { UnmappedService } from './unmapped.js';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -32,6 +35,8 @@ export interface OtlpReceiverOptions {
   service: TelemetryService;
   /** Where metric data points are stored. */
   series: MetricSeriesService;
+  /** Where items nothing maps are kept. */
+  unmapped: UnmappedService;
   /** Events per service.ingest call (ENGRAM_TELEMETRY_BATCH_MAX_EVENTS). */
   batchMaxEvents: number;
   registry?: Registry;
@@ -41,6 +46,8 @@ export interface OtlpExportResult {
   /** Items (spans, log records, data points) in the export. */
   items: number;
   rejected: number;
+  /** Items nothing maps, kept as unmapped. */
+  unmapped: number;
   /** The Export*ServiceResponse in its JSON shape. */
   response: Record<string, unknown>;
 }
@@ -79,19 +86,37 @@ function decode(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): Recor
   return parsed as Record<string, unknown>;
 }
 
+/** "3 × reason; 1 × other reason" for the most frequent reasons. */
+function reasonsOf(reasons: Iterable<string>): string {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  const top = [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_REASONS)
+    .map(([reason, n]) => `${n} × ${reason}`);
+  const more = counts.size > MAX_REASONS ? ` (and ${counts.size - MAX_REASONS} more reasons)` : '';
+  return `${top.join('; ')}${more}`;
+}
+
 export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const registers = options.registry === undefined ? [] : [options.registry];
   const items = new Counter({
     name: 'engram_otlp_items_total',
-    help: 'OTLP spans, log records and data points received, by signal and outcome (folded: appended as events or stored as series points; rejected: not mapped or not valid, reported in partialSuccess).',
+    help: 'OTLP spans, log records and data points received, by signal and outcome (folded: appended as events or stored as series points; unmapped: well formed, nothing maps them, kept (GET /v1/telemetry/unmapped); rejected: malformed or refused, reported in partialSuccess).',
     labelNames: ['signal', 'outcome'],
+    registers,
+  });
+  const dropped = new Counter({
+    name: 'engram_otlp_unmapped_dropped_total',
+    help: 'Unmapped OTLP records deleted to keep a tenant within ENGRAM_OTLP_MAX_UNMAPPED_PER_TENANT (oldest first).',
+    labelNames: ['signal'],
     registers,
   });
 
   /** Appends the events in service-sized batches; returns the reasons of rejected items. */
   async function ingest(tenantId: string, mapped: MappedExport): Promise<Map<number, string>> {
     const rejected = new Map<number, string>();
-    for (const { item, reason } of mapped.unmapped) rejected.set(item, reason);
+    for (const { item, reason } of mapped.rejected) rejected.set(item, reason);
     for (let at = 0; at < mapped.events.length; at += options.batchMaxEvents) {
       const chunk = mapped.events.slice(at, at + options.batchMaxEvents);
       const result = await options.service.ingest(
@@ -109,35 +134,41 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   return {
     async receive(tenantId, signal, body, encoding) {
       const request = decode(signal, body, encoding);
-      let mapped: { items: number };
-      let rejected: Map<number, string>;
-      if (signal === 'metrics') {
-        const metrics = mapMetrics(request);
-        mapped = metrics;
-        rejected = await options.series.write(tenantId, metrics);
-      } else {
-        const events = signal === 'traces' ? mapSpans(request) : mapLogs(request);
-        mapped = events;
-        rejected = await ingest(tenantId, events);
+      const mapped =
+        signal === 'metrics'
+          ? mapMetrics(request)
+          : signal === 'traces'
+            ? mapSpans(request)
+            : mapLogs(request);
+      const { unmapped, items: total } = mapped;
+      // Kept first: should the rest fail, the exporter retries, and the retry keeps them once.
+      if (unmapped.length > 0) {
+        const kept = await options.unmapped.keep(tenantId, signal, unmapped);
+        dropped.inc({ signal }, kept.dropped);
       }
-      items.inc({ signal, outcome: 'folded' }, mapped.items - rejected.size);
+      const rejected =
+        'series' in mapped
+          ? await options.series.write(tenantId, mapped)
+          : await ingest(tenantId, mapped);
+      items.inc({ signal, outcome: 'folded' }, total - rejected.size - unmapped.length);
+      items.inc({ signal, outcome: 'unmapped' }, unmapped.length);
       items.inc({ signal, outcome: 'rejected' }, rejected.size);
-      if (rejected.size === 0) return { items: mapped.items, rejected: 0, response: {} };
-      const counts = new Map<string, number>();
-      for (const reason of rejected.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-      const reasons = [...counts]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, MAX_REASONS)
-        .map(([reason, n]) => `${n} × ${reason}`);
-      const more =
-        counts.size > MAX_REASONS ? ` (and ${counts.size - MAX_REASONS} more reasons)` : '';
+      const result = { items: total, rejected: rejected.size, unmapped: unmapped.length };
+      if (rejected.size === 0 && unmapped.length === 0) return { ...result, response: {} };
+      const what = `of ${total} ${ITEM_NAME[signal]}s`;
+      const messages = [];
+      if (rejected.size > 0)
+        messages.push(`${rejected.size} ${what} rejected: ${reasonsOf(rejected.values())}`);
+      if (unmapped.length > 0)
+        messages.push(
+          `${unmapped.length} ${what} accepted but not mapped, kept (GET /v1/telemetry/unmapped): ${reasonsOf(unmapped.map((u) => u.reason))}`,
+        );
       return {
-        items: mapped.items,
-        rejected: rejected.size,
+        ...result,
         response: {
           partialSuccess: {
             [REJECTED_FIELD[signal]]: String(rejected.size),
-            errorMessage: `${rejected.size} of ${mapped.items} ${ITEM_NAME[signal]}s not ${signal === 'metrics' ? 'stored' : 'folded'}: ${reasons.join('; ')}${more}`,
+            errorMessage: messages.join('. '),
           },
         },
       };

@@ -1,6 +1,6 @@
 // Telemetry tables of the PostgreSQL store: the event stream with consumer leases, dead letters,
 // processed event ids and the folded metric state (used when no Redis is configured), and the
-// OTLP metric series (in every deployment).
+// OTLP metric series and unmapped OTLP records (in every deployment).
 import type { Migration } from '../../migration.js';
 
 export const telemetryMigrations: Migration[] = [
@@ -95,6 +95,30 @@ export const telemetryMigrations: Migration[] = [
         PRIMARY KEY (tenant_id, series_id, time_ns)
       );
       CREATE INDEX otlp_points_time ON otlp_points (tenant_id, time_ns);
+    `,
+  },
+  {
+    version: 311,
+    name: 'otlp_unmapped',
+    sql: `
+      CREATE TABLE otlp_unmapped (
+        id BIGSERIAL PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        signal TEXT NOT NULL,
+        name TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        record TEXT NOT NULL,
+        record_bytes BIGINT NOT NULL,
+        received_ms BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX otlp_unmapped_key ON otlp_unmapped (tenant_id, item_key);
+      CREATE INDEX otlp_unmapped_tenant ON otlp_unmapped (tenant_id, id);
+      CREATE TABLE otlp_unmapped_totals (
+        tenant_id TEXT PRIMARY KEY,
+        received BIGINT NOT NULL,
+        dropped BIGINT NOT NULL
+      );
     `,
   },
 ];

@@ -1,5 +1,5 @@
 // Telemetry tables of the embedded store: the event stream with consumer leases, its dead
-// letters, processed event ids (exactly-once folding), the folded metric state, and OTLP metric series.
+// letters, processed event ids (exactly-once folding), the folded metric state, OTLP metric series and unmapped OTLP records.
 import type { Migration } from '../../migration.js';
 
 export const telemetryMigrations: Migration[] = [
@@ -94,6 +94,30 @@ export const telemetryMigrations: Migration[] = [
         PRIMARY KEY (tenant_id, series_id, time_ns)
       ) WITHOUT ROWID;
       CREATE INDEX otlp_points_time ON otlp_points (tenant_id, time_ns);
+    `,
+  },
+  {
+    version: 311,
+    name: 'otlp_unmapped',
+    sql: `
+      CREATE TABLE otlp_unmapped (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        signal TEXT NOT NULL,
+        name TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        record TEXT NOT NULL,
+        record_bytes INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX otlp_unmapped_key ON otlp_unmapped (tenant_id, item_key);
+      CREATE INDEX otlp_unmapped_tenant ON otlp_unmapped (tenant_id, id);
+      CREATE TABLE otlp_unmapped_totals (
+        tenant_id TEXT PRIMARY KEY,
+        received INTEGER NOT NULL,
+        dropped INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];
