@@ -82,6 +82,11 @@ const PLACE_OF_NOUNS = words(`
   outskirts
 `);
 
+/** "in Spanish", "in Arabic": one word shaped like a language or a people's name, and no known place. */
+function languageLike(name: TermJson[]): boolean {
+  return name.length === 1 && /(ish|ese|ic|ian)$/.test(name[0]!.normal) && !isKnownPlace(name[0]!.text);
+}
+
 const bare = (term: TermJson) => term.normal.replace(/\.$/, '').replace(/\./g, '');
 
 export function isTitle(term: TermJson): boolean {
@@ -148,6 +153,25 @@ export function typeByForm(terms: TermJson[]): EntityType | undefined {
   return undefined;
 }
 
+/** A wire service's reference code: "PA2904034294", "NC1901223094". */
+const REFERENCE_CODE = /^\p{Lu}{2}\d{8,}$/u;
+
+/**
+ * After a reference code, how many leading words of a name (one to three) are a known place with
+ * more words after them ("Guatemala City Teleonce Television", "Paris AFP"); 0 otherwise.
+ */
+export function sourceLinePlace(terms: TermJson[], start: number, name: TermJson[]): number {
+  const before = terms[start - 1];
+  if (before === undefined || !REFERENCE_CODE.test(before.text)) return 0;
+  for (let n = Math.min(3, name.length - 1); n >= 1; n--) {
+    if (!isKnownPlace(name.slice(0, n).map((t) => t.text).join(' '))) continue;
+    // "Guatemala City", "Kuwait City": the country's name and a place noun name its capital.
+    while (n < name.length - 1 && PLACE_HEADS.has(bare(name[n]!))) n++;
+    return n;
+  }
+  return 0;
+}
+
 /** "U.S. Congress", "U.N. Security Council": a country's short form before an institution. */
 export function leadingPlace(terms: TermJson[]): boolean {
   return (
@@ -178,13 +202,41 @@ export function opensWithTitle(terms: TermJson[]): boolean {
  */
 export function innerTitle(terms: TermJson[]): number {
   for (let i = 1; i < terms.length - 1; i++) {
-    if (isTitle(terms[i]!) && !isTitle(terms[i - 1]!) && isCapitalised(terms[i + 1]!.text))
+    // "Martin Luther King III": a title word followed only by a generation is a surname.
+    const generationOnly = i + 2 === terms.length && GENERATIONS.test(terms[i + 1]!.text);
+    if (
+      isTitle(terms[i]!) &&
+      !isTitle(terms[i - 1]!) &&
+      isCapitalised(terms[i + 1]!.text) &&
+      !generationOnly
+    )
       return i;
   }
   return -1;
 }
 
 const DETERMINERS = words(`a an the`);
+/** "III", "Jr.": a generation closing a person's name. */
+export const GENERATIONS = /^(II|III|IV|Jr\.?|Sr\.?)$/;
+
+/** Nouns that head a name going on with "of": "University of Texas", "Gulf of Mexico", "Secretary of State". */
+const OF_HEADS = words(`house chamber statue voice people bill sisters brothers order states`);
+
+/**
+ * Whether a name may go on with "of" after this word: a word that heads such names, not a
+ * person's surname ("Brian Michaud of Millinocket", "Virginia Towle of Wallingford").
+ */
+export function leadsOf(term: TermJson): boolean {
+  const word = bare(term);
+  return (
+    ORGANIZATION_LEADS.has(word) ||
+    ORGANIZATION_HEADS.has(word) ||
+    PLACE_LEADS.has(word) ||
+    PLACE_HEADS.has(word) ||
+    OF_HEADS.has(word) ||
+    isTitle(term)
+  );
+}
 
 /**
  * The type the words around a name impose whatever the tagger thought: "of X" after an age in
@@ -274,7 +326,8 @@ export function typeByContext(
     const massNoun = terms
       .slice(start, end)
       .some((t) => has(t, 'Uncountable', 'Adjective', 'Demonym'));
-    if (PLACE_PREPOSITIONS.has(word) && !massNoun) return 'place';
+    if (PLACE_PREPOSITIONS.has(word) && !massNoun && !languageLike(terms.slice(start, end)))
+      return 'place';
     if (word === 'of' && twoBefore !== undefined && PLACE_OF_NOUNS.has(twoBefore.normal))
       return 'place';
   }

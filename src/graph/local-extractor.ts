@@ -15,8 +15,9 @@ import type {
   Extractor,
 } from '../ports/extractor.js';
 import { parseDate } from './dates.js';
+import { isKnownPlace } from './gazetteer.js';
 import { CANONICAL_PREDICATES, normalizePredicate } from './predicates.js';
-import { isPlaceAbbreviation } from './entity-cues.js';
+import { isPlaceAbbreviation, leadsOf } from './entity-cues.js';
 import { carryAlongPlaces, patternRelations } from './relation-patterns.js';
 import { surfaceOf, type Span } from './span.js';
 import { refineSpans } from './span-typing.js';
@@ -187,10 +188,21 @@ function isNameTerm(
 function isNameContinuation(term: TermJson): boolean {
   return (
     isCapitalised(term.text) &&
+    !/\d{5,}/.test(term.text) &&
     has(term, 'Noun') &&
     !has(term, ...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS) &&
     !breaksAfter(term)
   );
+}
+
+/**
+ * "Virginia Towle of Wallingford", "Andrew Hall of Miami": two or more name words, none of which
+ * heads a name that goes on with "of" ("Bank", "Gulf", "Secretary"), before "of" and a person's
+ * first word or a place after it: a person and where they are from, not one name.
+ */
+function personBeforeOf(name: TermJson[], afterOf: TermJson | undefined): boolean {
+  if (name.length < 2 || name.some(leadsOf) || afterOf === undefined) return false;
+  return has(name[0]!, 'Person') || strongType(afterOf) === 'place' || isKnownPlace(afterOf.text);
 }
 
 function spanType(terms: TermJson[]): EntityType {
@@ -248,7 +260,9 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
         NAME_PARTICLES.has(next.text) &&
         !(
           next.text === 'of' &&
-          (strongType(terms[j - 1]!) === 'person' || has(terms[i]!, 'FirstName'))
+          (strongType(terms[j - 1]!) === 'person' ||
+            has(terms[i]!, 'FirstName') ||
+            personBeforeOf(terms.slice(i, j), terms[j + 1]))
         ) &&
         j + 1 < terms.length &&
         !breaksAfter(next) &&

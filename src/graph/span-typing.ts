@@ -9,6 +9,7 @@ import {
   leadingPlace,
   leadingTitles,
   opensWithTitle,
+  sourceLinePlace,
   typeByContext,
   typeByForm,
   typeByStrongContext,
@@ -42,7 +43,13 @@ export function refineSpans(
     const pieces: Span[] = [];
     const words = terms.slice(span.start, span.end);
     const inner = innerTitle(words);
-    if (leadingPlace(words)) {
+    const sourcePlace = sourceLinePlace(terms, span.start, words);
+    if (sourcePlace > 0) {
+      // "PA2904034294 Guatemala City Teleonce Television in Spanish": a wire service's source
+      // line after its reference code names the place, then the broadcaster or paper.
+      pieces.push(make(span.start, span.start + sourcePlace, 'place'));
+      pieces.push(make(span.start + sourcePlace, span.end, 'organization'));
+    } else if (leadingPlace(words)) {
       pieces.push(make(span.start, span.start + 1, 'place'));
       pieces.push(make(span.start + 1, span.end));
     } else if (inner > 0) {
@@ -68,11 +75,14 @@ export function refineSpans(
     }
   }
   // "Brian Michaud of Millinocket": an untyped name after "of" that follows a person, with no
-  // article, is where the person is from.
+  // article, is where the person is from (a role after it speaks of the person: "Virginia Towle
+  // of Wallingford, a family friend").
   for (let k = 1; k < out.length; k++) {
     const span = out[k]!;
     const previous = out[k - 1]!;
-    if (!UNTYPED.has(span.type) || previous.type !== 'person') continue;
+    if (!(UNTYPED.has(span.type) || span.type === 'person') || previous.type !== 'person') continue;
+    if (span.type === 'person' && typeByForm(terms.slice(span.start, span.end)) !== undefined)
+      continue;
     const between = terms.slice(previous.end, span.start).map((t) => t.normal);
     if (between.length === 1 && between[0] === 'of') span.type = 'place';
   }
