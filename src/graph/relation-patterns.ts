@@ -70,7 +70,9 @@ const LIVES_IN_GAP =
   /^(, )?(\d{1,3} , )?(of|from) $|^, (a|an|the|one of the) ([\p{L}-]+ ){1,3}(from|of|in) $/u;
 /** "in", ", based in", ", a", ",", and "of" without an article ("Microsoft Corp. of Redmond"). */
 const BASED_IN_GAP = /^(, )?((based|located|headquartered) )?(in|at) $|^, (a|an) $|^, $|^of $/u;
-const PLACE_IN_PLACE_GAP = /^, $|^(, )?in $/u;
+/** ", ", "in", "in central", "in the southeastern part of", "'s" (the second is in the first). */
+const PLACE_IN_PLACE_GAP =
+  /^, $|^(, )?in ((the )?((north|south|east|west)(ern)?|central|north-?east(ern)?|north-?west(ern)?|south-?east(ern)?|south-?west(ern)?|central) (part |region |corner )?(of )?)?$/u;
 /** "-born", "born", "-born actor": a place compounded with "born" before a person, a role between at most. */
 const BORN_GAP = /^-? ?born( [\p{L}-]+){0,2}$/u;
 
@@ -109,6 +111,11 @@ function killBetween(terms: TermJson[], a: Span, b: Span): 'forward' | 'backward
     const passive = between.slice(verbAt + 1).some((t) => t.normal === 'by');
     return passive ? 'backward' : 'forward';
   }
+  // "Garfield was shot by Guiteau", "Oswald, who had just been shot by Jack Ruby": a shooting
+  // told in the passive, its gunman named.
+  const shotAt = between.findIndex((t) => t.normal === 'shot');
+  if (shotAt > 0 && COPULAS.has(between[shotAt - 1]!.normal) && between.at(-1)?.normal === 'by')
+    return 'backward';
   // "Booth, assassin of Lincoln": the first killed the second.
   const killerAt = between.findIndex((t) => KILLER_NOUNS.has(t.normal));
   if (killerAt >= 0 && between[killerAt + 1]?.normal === 'of' && killerAt + 2 === between.length)
@@ -181,6 +188,10 @@ export function patternRelations(terms: TermJson[], spans: Span[]): SentencePatt
         if (PLACE_IN_PLACE_GAP.test(`${gap} `) && !(gap === ',' && listAround(terms, named, k))) {
           add(a, 'is located in', b);
           located.push([a, b]);
+        } else if (/^'s( capital ,)?$/.test(gap)) {
+          // "Beijing's Tiananmen Square", "Bosnia's capital, Sarajevo".
+          add(b, 'is located in', a);
+          located.push([b, a]);
         }
         break;
       case 'person>person': {
