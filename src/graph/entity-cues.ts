@@ -84,7 +84,9 @@ const PLACE_OF_NOUNS = words(`
 
 /** "in Spanish", "in Arabic": one word shaped like a language or a people's name, and no known place. */
 function languageLike(name: TermJson[]): boolean {
-  return name.length === 1 && /(ish|ese|ic|ian)$/.test(name[0]!.normal) && !isKnownPlace(name[0]!.text);
+  return (
+    name.length === 1 && /(ish|ese|ic|ian)$/.test(name[0]!.normal) && !isKnownPlace(name[0]!.text)
+  );
 }
 
 const bare = (term: TermJson) => term.normal.replace(/\.$/, '').replace(/\./g, '');
@@ -164,7 +166,15 @@ export function sourceLinePlace(terms: TermJson[], start: number, name: TermJson
   const before = terms[start - 1];
   if (before === undefined || !REFERENCE_CODE.test(before.text)) return 0;
   for (let n = Math.min(3, name.length - 1); n >= 1; n--) {
-    if (!isKnownPlace(name.slice(0, n).map((t) => t.text).join(' '))) continue;
+    if (
+      !isKnownPlace(
+        name
+          .slice(0, n)
+          .map((t) => t.text)
+          .join(' '),
+      )
+    )
+      continue;
     // "Guatemala City", "Kuwait City": the country's name and a place noun name its capital.
     while (n < name.length - 1 && PLACE_HEADS.has(bare(name[n]!))) n++;
     return n;
@@ -257,6 +267,28 @@ export function typeByStrongContext(
     twoBefore.post.trim() === ','
   )
     return 'place';
+  // "playwright Tennessee Williams", "composer Gordon Parks, 76,": a lowercase role noun just
+  // before a name, or an age in commas after it, makes it a person's whatever its words suggest.
+  const name = terms.slice(start, end);
+  const place = isKnownPlace(name.map((t) => t.text).join(' '));
+  if (
+    !place &&
+    before !== undefined &&
+    !isCapitalised(before.text) &&
+    has(before, 'Actor') &&
+    isRoleNoun(before) &&
+    before.post.trim() === ''
+  )
+    return 'person';
+  const after = terms[end];
+  if (
+    !place &&
+    terms[end - 1]!.post.trim() === ',' &&
+    after !== undefined &&
+    /^\d{1,3}$/.test(after.text) &&
+    after.post.trim() === ','
+  )
+    return 'person';
   if (terms[end - 1]!.post.trim() !== ',') return undefined;
   let i = end;
   if (terms[i] !== undefined && DETERMINERS.has(terms[i]!.normal)) i++;

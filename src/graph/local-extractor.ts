@@ -377,7 +377,16 @@ export function extractChunk(chunk: ChunkText): Extraction {
     const add = (subject: Span, predicate: string, object: Span) => {
       const dateSpan = dateSpans.find((span) => span !== object);
       const validAt = dateSpan === undefined ? undefined : parseDate(dateSpan.surface);
-      if (subject.type === 'topic' && PERSON_PREDICATES.has(normalizePredicate(predicate).key))
+      // Only people are born, work, marry: a topic, or a place named like a person's name
+      // ("playwright Tennessee Williams was born in"), is a person there.
+      const personal = PERSON_PREDICATES.has(normalizePredicate(predicate).key);
+      if (
+        personal &&
+        (subject.type === 'topic' ||
+          (subject.type === 'place' &&
+            subject.end - subject.start > 1 &&
+            !isKnownPlace(subject.surface)))
+      )
         retyped.set(subject.surface, 'person');
       relations.push({
         subject: subject.surface,
@@ -434,7 +443,7 @@ export function extractChunk(chunk: ChunkText): Extraction {
   }
   if (retyped.size === 0) return { mentions, relations };
   const typeOf = (surface: string, type: EntityType) =>
-    type === 'topic' ? (retyped.get(surface) ?? type) : type;
+    type === 'topic' || type === 'place' ? (retyped.get(surface) ?? type) : type;
   return {
     mentions: mentions.map((m) => ({ ...m, type: typeOf(m.surface, m.type) })),
     relations: relations.map((r) => ({

@@ -6,6 +6,7 @@
 import type { EntityType } from '../ports/extractor.js';
 import {
   innerTitle,
+  isPlaceAbbreviation,
   leadingPlace,
   leadingTitles,
   opensWithTitle,
@@ -14,6 +15,7 @@ import {
   typeByForm,
   typeByStrongContext,
 } from './entity-cues.js';
+import { isKnownCountry, isKnownPlace } from './gazetteer.js';
 import { surfaceOf, type Span } from './span.js';
 import type { TermJson } from './tagged-terms.js';
 
@@ -86,6 +88,19 @@ export function refineSpans(
     const between = terms.slice(previous.end, span.start).map((t) => t.normal);
     if (between.length === 1 && between[0] === 'of') span.type = 'place';
   }
+  // "was born in Concord, Mass.": a birthplace is kept with its state or province as one place,
+  // the town as the state tells it apart (Columbus, Miss. is not Columbus, Ohio).
+  for (let k = 0; k + 1 < out.length; k++) {
+    const span = out[k]!;
+    const next = out[k + 1]!;
+    if (span.type !== 'place' || next.type !== 'place' || next.start !== span.end) continue;
+    if (terms[span.end - 1]!.post.trim() !== ',' || !bornBefore(terms, span.start)) continue;
+    const qualifier = terms.slice(next.start, next.end);
+    const state =
+      (qualifier.length === 1 && isPlaceAbbreviation(qualifier[0]!)) ||
+      (isKnownPlace(next.surface) && !isKnownCountry(next.surface));
+    if (state) out.splice(k, 2, make(span.start, next.end, 'place'));
+  }
   // "DAYTON, Ohio", "Azusa, Calif.": an untyped name in commas before a place is a place.
   for (let k = 0; k + 1 < out.length; k++) {
     const span = out[k]!;
@@ -94,4 +109,12 @@ export function refineSpans(
     if (terms[span.end - 1]!.post.trim() === ',') span.type = 'place';
   }
   return out;
+}
+
+/** "born in", "was born Charles Holley in": a birth told just before a place. */
+function bornBefore(terms: TermJson[], start: number): boolean {
+  if (terms[start - 1]?.normal !== 'in') return false;
+  for (let i = start - 2; i >= Math.max(0, start - 6); i--)
+    if (/^-?born$/.test(terms[i]!.normal)) return true;
+  return false;
 }
