@@ -17,6 +17,8 @@ export interface BenchContext {
   /** Smaller sizes for a quick check (`npm run bench -- --quick`). */
   quick: boolean;
   log(message: string): void;
+  /** A machine-readable line the runner prints after every table, at the very end. */
+  finalLine(line: string): void;
 }
 
 export interface BenchSuite {

@@ -24,10 +24,15 @@ async function main(): Promise<void> {
     quick,
     suites: {},
   };
+  const finalLines: string[] = [];
   for (const suite of selected) {
     console.log(`\n## ${suite.name}: ${suite.description}`);
     const started = Date.now();
-    const measurements = await suite.run({ quick, log: (message) => console.log(`  ${message}`) });
+    const measurements = await suite.run({
+      quick,
+      log: (message) => console.log(`  ${message}`),
+      finalLine: (line) => finalLines.push(line),
+    });
     printTable(measurements);
     (report.suites as Record<string, unknown>)[suite.name] = {
       seconds: (Date.now() - started) / 1000,
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(file, JSON.stringify(report, null, 2));
   console.log(`\nSaved ${file}`);
+  if (finalLines.length > 0) console.log(`\n${finalLines.join('\n')}`);
 }
 
 function summarise(m: Measurement) {

@@ -4,14 +4,27 @@ import { createLocalExtractor } from '../../src/graph/local-extractor.js';
 import { normalizePredicate } from '../../src/graph/predicates.js';
 import { loadGraphSentences } from '../../src/eval/graph-data.js';
 
-const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim().replace(/\s?\.$/, '');
+const norm = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\s?\.$/, '');
 const GOLD: Record<string, string> = { Peop: 'person', Org: 'organization', Loc: 'place' };
 const sentences = await loadGraphSentences(process.argv[2]!);
 const extractor = createLocalExtractor();
 for (const [i, s] of sentences.entries()) {
-  const { mentions, relations } = await extractor.extract([{ id: `s${i}`, ordinal: 0, text: s.text }]);
-  const gold = new Set(s.entities.filter((e) => GOLD[e.type]).map((e) => `${GOLD[e.type]}:${norm(e.surface)}`));
-  const pred = new Set(mentions.filter((m) => ['person', 'organization', 'place'].includes(m.type)).map((m) => `${m.type}:${norm(m.surface)}`));
+  const { mentions, relations } = await extractor.extract([
+    { id: `s${i}`, ordinal: 0, text: s.text },
+  ]);
+  const gold = new Set(
+    s.entities.filter((e) => GOLD[e.type]).map((e) => `${GOLD[e.type]}:${norm(e.surface)}`),
+  );
+  const pred = new Set(
+    mentions
+      .filter((m) => ['person', 'organization', 'place'].includes(m.type))
+      .map((m) => `${m.type}:${norm(m.surface)}`),
+  );
   const goldRel = new Map(s.relations.map((r) => [`${norm(r.head)} > ${norm(r.tail)}`, r.type]));
   const predRel = new Map(
     relations.map((r) => {

@@ -317,6 +317,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const measurements = await contextSuite.run({
     quick,
     log: (message) => console.log(`  ${message}`),
+    finalLine: (line) => console.log(line),
   });
   for (const m of measurements) {
     const p50 = m.samples === undefined ? m.value : quantile(m.samples, 0.5);

@@ -8,6 +8,7 @@ import { ingestSuite } from './ingest.js';
 import { otlpSuite } from './otlp.js';
 import { queueSuite } from './queue.js';
 import { recallSuite } from './recall.js';
+import { scaleSuite } from './scale.js';
 import { soakSuite } from './soak.js';
 import { telemetrySuite } from './telemetry.js';
 
@@ -24,4 +25,6 @@ export const suites: BenchSuite[] = [
   // Only when named (`npm run bench -- soak`): it runs for ENGRAM_SOAK_MINUTES (10 by default,
   // 3 with --quick).
   soakSuite,
+  // Only when named: stores of 100k (--quick) and 1M chunks and memories on both backends.
+  scaleSuite,
 ];

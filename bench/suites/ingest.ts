@@ -1,28 +1,17 @@
 // Ingestion: pipeline throughput (chunks/s, MB/s) over a generated Markdown corpus (≥ 5 MB),
 // with embedding excluded (a constant-vector embedder) and with the default local embedder (on a
 // slice of the corpus: USE lite embeds a few chunks per second), and p50/p95 of POST /v1/search
-// at 10k and 100k chunks. The search store is topped up with synthetic chunks and random unit
+// at 10k and 100k chunks. The search store is topped up with synthetic chunks and clustered unit
 // vectors written straight through the DocumentStore port, which saves hours of embedding and
 // does not change what a search costs. The extract stage runs the graph's local extractor.
 // Backend: SQLite, or PostgreSQL with
 // ENGRAM_BENCH_DATABASE_URL. The pipeline runs stage by stage in this process (no queue).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Fastify from 'fastify';
 import {
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { openPostgres } from '../../src/adapters/postgres/database.js';
-import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
-import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
-import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
-import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
-import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
-import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
@@ -37,10 +26,7 @@ import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
 import { createIngestService } from '../../src/ingest/ingest-service.js';
 import { createIngestPipeline } from '../../src/ingest/pipeline.js';
 import { createTokenCounter } from '../../src/ingest/token-counter.js';
-import type { ChunkInput, DocumentStore } from '../../src/ports/document-store.js';
 import type { Embedder } from '../../src/ports/embedder.js';
-import type { GraphStore } from '../../src/ports/graph-store.js';
-import type { JobQueue } from '../../src/ports/job-queue.js';
 import {
   createLocalEmbedder,
   LOCAL_EMBEDDER_DIMENSION,
@@ -49,17 +35,18 @@ import {
 import { random } from '../../test/telemetry/generate.js';
 import { timeEach, type BenchSuite, type Measurement } from '../harness.js';
 import { measureFormats } from './ingest-formats.js';
+import {
+  BENCH_TENANT,
+  clusteredVectors,
+  fillChunks,
+  openBenchStore,
+  searchQueries,
+  VOCABULARY,
+  type BenchStore,
+} from './synthetic-store.js';
 
-const TENANT = 'default';
 const MB = 1024 * 1024;
 
-const VOCABULARY = (
-  'memory server stores documents chunks facts agents context users projects meetings invoices databases graphs ' +
-  'sessions tools errors latency tokens budgets models prompts answers engineers deploy services machines cores ' +
-  'customers questions orders payments shipping delays refunds passwords accounts reports revenue growth planning ' +
-  'hiring retrieval embeddings vectors index queue worker lease retry backoff tenant namespace cluster replica ' +
-  'snapshot migration schema transaction cache eviction tokenizer budget summary episode salience promotion'
-).split(' ');
 const NAMES = [
   'Alice Johnson',
   'Acme Corporation',
@@ -80,50 +67,6 @@ function sentence(next: () => number): string {
     words.splice(Math.floor(next() * words.length), 0, NAMES[Math.floor(next() * NAMES.length)]!);
   const text = words.join(' ');
   return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
-}
-
-/** Pseudo-words: synthetic text needs a Zipf-like vocabulary, or every query term matches every chunk. */
-const SYLLABLES = [
-  'ka',
-  'lo',
-  'mi',
-  'ru',
-  'te',
-  'shi',
-  'no',
-  'va',
-  'de',
-  'po',
-  'zu',
-  'ri',
-  'an',
-  'el',
-  'or',
-  'us',
-];
-const ZIPF_WORDS = Array.from({ length: 20_000 }, (_, i) => {
-  let word = '';
-  let n = i + 1;
-  while (n > 0) {
-    word += SYLLABLES[n % SYLLABLES.length]!;
-    n = Math.floor(n / SYLLABLES.length);
-  }
-  return word;
-});
-/** Rank ~ Zipf(1) over ZIPF_WORDS, by inverting the harmonic CDF approximately. */
-function zipfWord(next: () => number): string {
-  const rank = Math.min(
-    ZIPF_WORDS.length - 1,
-    Math.floor(Math.exp(next() * Math.log(ZIPF_WORDS.length + 1))) - 1,
-  );
-  return ZIPF_WORDS[Math.max(0, rank)]!;
-}
-
-function syntheticSentence(next: () => number): string {
-  const words = Array.from({ length: 8 + Math.floor(next() * 18) }, () =>
-    next() < 0.3 ? VOCABULARY[Math.floor(next() * VOCABULARY.length)]! : zipfWord(next),
-  );
-  return `${words.join(' ')}.`;
 }
 
 /** One Markdown document of about `bytes`: headings, paragraphs, lists and code. */
@@ -174,55 +117,13 @@ function constantEmbedder(): Embedder {
   };
 }
 
-interface BenchStore {
-  store: DocumentStore;
-  jobQueue: JobQueue;
-  graphStore: GraphStore;
-  /** Fresh planner statistics after a bulk fill (PostgreSQL; autovacuum would do it later). */
-  analyze(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function openStore(label: string): Promise<BenchStore> {
-  const url = process.env.ENGRAM_BENCH_DATABASE_URL;
-  const queueOptions = { backoffBaseMs: 100, backoffMaxMs: 1000, defaultMaxAttempts: 3 };
-  if (url !== undefined) {
-    const schema = `bench_ingest_${label}_${Date.now().toString(36)}`;
-    const database = await openPostgres({ url, schema, poolMax: 4, statementTimeoutMs: 600_000 });
-    return {
-      store: createPostgresDocumentStore({ pool: database.pool }),
-      jobQueue: createPostgresJobQueue(database.pool, systemClock, queueOptions),
-      graphStore: createPostgresGraphStore(database.pool),
-      analyze: async () => {
-        await database.pool.query('ANALYZE chunk_vectors; ANALYZE chunks; ANALYZE documents');
-      },
-      close: async () => {
-        await database.pool.query(`DROP SCHEMA "${schema}" CASCADE`);
-        await database.close();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), `engram-bench-ingest-${label}-`));
-  const database = openSqlite({ path: join(dir, 'engram.db') });
-  return {
-    store: createSqliteDocumentStore({ db: database.db }),
-    jobQueue: createSqliteJobQueue(database.db, systemClock, queueOptions),
-    graphStore: createSqliteGraphStore(database.db),
-    analyze: async () => undefined,
-    close: async () => {
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function runPipeline(
   documents: string[],
   embedder: Embedder,
   label: string,
   withGraph = true,
 ): Promise<{ chunks: number; bytes: number; seconds: number; stageMs: Record<string, number> }> {
-  const bench = await openStore(label);
+  const bench = await openBenchStore(label, process.env.ENGRAM_BENCH_DATABASE_URL);
   try {
     const graph = createGraphService({
       store: bench.graphStore,
@@ -250,7 +151,7 @@ async function runPipeline(
     for (const content of documents) {
       const { document } = await bench.store.createDocument({
         id: newId('doc'),
-        tenantId: TENANT,
+        tenantId: BENCH_TENANT,
         namespace: 'bench',
         contentHash: sha256Hex(content),
         content,
@@ -259,8 +160,13 @@ async function runPipeline(
         metadata: {},
         now: Date.now(),
       });
-      await pipeline.run({ tenantId: TENANT, documentId: document.id, attempt: 1, maxAttempts: 1 });
-      const done = await bench.store.getDocument(TENANT, document.id);
+      await pipeline.run({
+        tenantId: BENCH_TENANT,
+        documentId: document.id,
+        attempt: 1,
+        maxAttempts: 1,
+      });
+      const done = await bench.store.getDocument(BENCH_TENANT, document.id);
       chunks += done?.chunkCount ?? 0;
       bytes += Buffer.byteLength(content);
       for (const [stage, ms] of Object.entries(done?.timings ?? {}))
@@ -271,85 +177,6 @@ async function runPipeline(
   } finally {
     await bench.close();
   }
-}
-
-function randomUnitVector(next: () => number, dimension: number): Float32Array {
-  const vector = new Float32Array(dimension);
-  let norm = 0;
-  for (let i = 0; i < dimension; i += 1) {
-    const x = next() * 2 - 1;
-    vector[i] = x;
-    norm += x * x;
-  }
-  norm = Math.sqrt(norm);
-  for (let i = 0; i < dimension; i += 1) vector[i]! /= norm;
-  return vector;
-}
-
-/** Adds synthetic completed documents of 100 chunks each until the tenant holds `target` chunks. */
-
-async function fillTo(
-  store: DocumentStore,
-  target: number,
-  log: (m: string) => void,
-): Promise<void> {
-  const next = random(42);
-  let have = (await store.countChunks(TENANT)).chunks;
-  const started = Date.now();
-  await store.bindVectorSpace({
-    embedderId: LOCAL_EMBEDDER_ID,
-    dimension: LOCAL_EMBEDDER_DIMENSION,
-  });
-  while (have < target) {
-    const count = Math.min(100, target - have);
-    const texts = Array.from({ length: count }, () =>
-      Array.from({ length: 12 }, () => syntheticSentence(next)).join(' '),
-    );
-    const content = texts.join('\n\n');
-    const { document } = await store.createDocument({
-      id: newId('doc'),
-      tenantId: TENANT,
-      namespace: 'bench',
-      contentHash: sha256Hex(`${have}:${content}`),
-      content,
-      title: `synthetic ${have}`,
-      mimeType: 'text/markdown',
-      metadata: {},
-      now: Date.now(),
-    });
-    let offset = 0;
-    const chunks: ChunkInput[] = texts.map((text, ordinal) => {
-      const chunk = {
-        ordinal,
-        text,
-        headingPath: ['Synthetic'],
-        tokenCount: 0,
-        startOffset: offset,
-        endOffset: offset + text.length,
-        page: null,
-        contentHash: sha256Hex(text),
-      };
-      offset += text.length + 2;
-      return chunk;
-    });
-    await store.replaceChunks(TENANT, document.id, chunks);
-    const stored = await store.listChunks(TENANT, document.id);
-    await store.upsertVectors(
-      TENANT,
-      stored.map((chunk) => ({
-        chunkId: chunk.id,
-        vector: randomUnitVector(next, LOCAL_EMBEDDER_DIMENSION),
-      })),
-    );
-    await store.indexDocument(TENANT, document.id);
-    await store.updateDocument(TENANT, document.id, {
-      status: 'completed',
-      chunkCount: count,
-      now: Date.now(),
-    });
-    have += count;
-  }
-  log(`  store holds ${have} chunks (filled in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 async function searchApp(bench: BenchStore, embedder: Embedder): Promise<EngramApp> {
@@ -448,21 +275,13 @@ export const ingestSuite: BenchSuite = {
         );
 
       // 3. Search latency through the HTTP route at 10k and 100k chunks (query embedded each time).
-      const bench = await openStore('search');
+      const bench = await openBenchStore('search', process.env.ENGRAM_BENCH_DATABASE_URL);
+      const chunkVectors = clusteredVectors(42);
       try {
         const app = await searchApp(bench, embedder);
-        // Questions of 3–7 words: one or two corpus terms, the rest mid-frequency words.
-        const queries = Array.from({ length: quick ? 20 : 100 }, (_, i) => {
-          const next = random(1000 + i);
-          const words = Array.from({ length: 3 + (i % 5) }, (_, j) =>
-            j < 1 + (i % 2)
-              ? VOCABULARY[Math.floor(next() * VOCABULARY.length)]!
-              : ZIPF_WORDS[50 + Math.floor(next() * 5000)]!,
-          );
-          return `what about ${words.join(' ')}?`;
-        });
+        const queries = searchQueries(quick ? 20 : 100);
         for (const size of quick ? [10_000] : [10_000, 100_000]) {
-          await fillTo(bench.store, size, log);
+          await fillChunks(bench.store, size, { log, vectors: chunkVectors });
           await bench.analyze();
           await app.inject({
             method: 'POST',
@@ -492,14 +311,18 @@ export const ingestSuite: BenchSuite = {
               name: `  full-text part @${size / 1000}k`,
               unit: 'ms',
               samples: await timeEach(queries.length, (i) =>
-                bench.store.searchText({ tenantId: TENANT, query: queries[i]!, limit: 30 }),
+                bench.store.searchText({ tenantId: BENCH_TENANT, query: queries[i]!, limit: 30 }),
               ),
             },
             {
               name: `  vector part @${size / 1000}k`,
               unit: 'ms',
               samples: await timeEach(queries.length, (i) =>
-                bench.store.searchVector({ tenantId: TENANT, vector: vectors[i]!, limit: 30 }),
+                bench.store.searchVector({
+                  tenantId: BENCH_TENANT,
+                  vector: vectors[i]!,
+                  limit: 30,
+                }),
               ),
             },
             {

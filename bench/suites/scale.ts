@@ -1,0 +1,386 @@
+// `npm run bench -- scale [--quick]`: search and recall as the store grows, on SQLite and on
+// PostgreSQL. For each backend and size (100k with --quick; 100k and 1M without; or
+// ENGRAM_SCALE_SIZES=20000,50000), the store is filled with synthetic chunks and as many
+// memories, written straight through the store ports (synthetic-store.ts: Zipf pseudo-words,
+// clustered unit vectors), then measured: hybrid chunk search p50/p95 with the query embedding
+// excluded and included (USE lite), its full-text and vector parts, the vector search's
+// recall@10 against an exact scan of the same vectors in this process, recall (memories) p50/p95
+// in tenant and user scope, the first vector query after the fill (on PostgreSQL it builds the
+// memory HNSW index), fill time, this process's RSS and the bytes on disk. It ends with one line
+// per backend and size:
+//   scale <sqlite|postgres> <chunks> search_p95_ms=… recall_p95_ms=… ann_recall10=… rss_mb=…
+// Ingestion throughput is `npm run bench -- ingest`. Only when named: a 1M run takes hours.
+import { createSilentLogger } from '../../src/domain/logger.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
+import { createIntentClassifier } from '../../src/memory/recall/intent.js';
+import { createRecallService } from '../../src/memory/recall/recall-service.js';
+import type { Embedder } from '../../src/ports/embedder.js';
+import type { MemoryStore, NewMemory } from '../../src/ports/memory-store.js';
+import {
+  createLocalEmbedder,
+  LOCAL_EMBEDDER_DIMENSION,
+  LOCAL_EMBEDDER_ID,
+} from '../../src/providers/local-embedder.js';
+import pg from 'pg';
+import { POSTGRES_URL } from '../../test/support/backends.js';
+import { random } from '../../test/telemetry/generate.js';
+import {
+  quantile,
+  timeEach,
+  type BenchContext,
+  type BenchSuite,
+  type Measurement,
+} from '../harness.js';
+import {
+  BENCH_TENANT,
+  clusteredVectors,
+  fillChunks,
+  nearby,
+  openBenchStore,
+  searchQueries,
+  type BenchStore,
+} from './synthetic-store.js';
+
+const DIM = LOCAL_EMBEDDER_DIMENSION;
+const USERS = 100;
+const SESSIONS_PER_USER = 10;
+
+/** Every vector written, kept in this process for the exact top k. */
+class VectorBank {
+  private data = new Float32Array(0);
+  readonly ids: string[] = [];
+  readonly users: number[] = [];
+
+  add(id: string, vector: Float32Array, user = -1): void {
+    const n = this.ids.length;
+    if ((n + 1) * DIM > this.data.length) {
+      const grown = new Float32Array(Math.max(1024, n * 2) * DIM);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data.set(vector, n * DIM);
+    this.ids.push(id);
+    this.users.push(user);
+  }
+
+  vector(index: number): Float32Array {
+    return this.data.slice(index * DIM, (index + 1) * DIM);
+  }
+
+  /** The ids of the k vectors of highest dot product with `query` (unit vectors: cosine). */
+  exactTop(query: Float32Array, k: number): Set<string> {
+    const best: Array<{ score: number; index: number }> = [];
+    for (let i = 0; i < this.ids.length; i++) {
+      let dot = 0;
+      const base = i * DIM;
+      for (let d = 0; d < DIM; d++) dot += query[d]! * this.data[base + d]!;
+      if (best.length < k || dot > best[best.length - 1]!.score) {
+        best.push({ score: dot, index: i });
+        best.sort((a, b) => b.score - a.score);
+        if (best.length > k) best.pop();
+      }
+    }
+    return new Set(best.map((b) => this.ids[b.index]!));
+  }
+}
+
+/** An embedder that answers with the vector set for the current query (query embedding excluded). */
+function presetEmbedder(): Embedder & { current: Float32Array } {
+  const embedder = {
+    id: LOCAL_EMBEDDER_ID,
+    dimension: DIM,
+    current: new Float32Array(DIM),
+    embed: async (texts: string[]) => texts.map(() => embedder.current),
+    close: async () => undefined,
+  };
+  return embedder;
+}
+
+async function fillMemories(
+  memories: MemoryStore,
+  bank: VectorBank,
+  target: number,
+  log: (m: string) => void,
+): Promise<number> {
+  const next = random(7);
+  const vectors = clusteredVectors(11);
+  const texts = searchQueries(5000);
+  const started = Date.now();
+  const t0 = Date.UTC(2025, 0, 1);
+  for (let from = bank.ids.length; from < target; from += 2000) {
+    const batch: NewMemory[] = [];
+    const withVectors: Array<{ memoryId: string; vector: Float32Array }> = [];
+    for (let i = from; i < Math.min(target, from + 2000); i++) {
+      const user = i % USERS;
+      const id = `mem-${i}`;
+      const vector = vectors();
+      batch.push({
+        id,
+        kind: 'turn',
+        tier: 'episodic',
+        userId: `user-${user}`,
+        sessionId: `ses-${user}-${Math.floor(i / USERS) % SESSIONS_PER_USER}`,
+        agentId: null,
+        speaker: next() < 0.5 ? 'user' : 'assistant',
+        text: `${texts[i % texts.length]!.replace('what about ', '')} ${texts[(i * 7) % texts.length]!}`,
+        seq: Math.floor(i / (USERS * SESSIONS_PER_USER)) + 1,
+        occurredAt: t0 + i * 60_000,
+      });
+      withVectors.push({ memoryId: id, vector });
+      bank.add(id, vector, user);
+    }
+    await memories.insertMemories(BENCH_TENANT, batch, Date.now());
+    await memories.putVectors(BENCH_TENANT, LOCAL_EMBEDDER_ID, withVectors);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  log(`  store holds ${bank.ids.length} memories (filled in ${seconds.toFixed(1)} s)`);
+  return seconds;
+}
+
+const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+async function measureBackend(
+  bench: BenchStore,
+  sizes: number[],
+  queryCount: number,
+  realEmbedder: Embedder,
+  context: BenchContext,
+): Promise<{ measurements: Measurement[]; lines: string[] }> {
+  const log = (m: string) => context.log(m);
+  const out: Measurement[] = [];
+  const lines: string[] = [];
+  const chunkBank = new VectorBank();
+  const memoryBank = new VectorBank();
+  const chunkVectors = clusteredVectors(42);
+  const preset = presetEmbedder();
+  const logger = createSilentLogger();
+  const search = createDocumentSearch({ store: bench.store, embedder: preset, logger });
+  const searchEmbedded = createDocumentSearch({
+    store: bench.store,
+    embedder: realEmbedder,
+    logger,
+  });
+  const recall = createRecallService({
+    store: bench.memories,
+    embedder: preset,
+    classifier: createIntentClassifier({ mode: 'rules', cacheSize: 1000 }),
+    clock: systemClock,
+    logger,
+    salienceHalfLifeHours: 168,
+  });
+  const queries = searchQueries(queryCount);
+  for (const size of sizes) {
+    const tag = `${bench.backend} @${label(size)}`;
+    const chunkFill = await fillChunks(bench.store, size, {
+      log,
+      vectors: chunkVectors,
+      onVector: (id, vector) => chunkBank.add(id, vector),
+    });
+    const memoryFill = await fillMemories(bench.memories, memoryBank, size, log);
+    await bench.analyze();
+    const next = random(size);
+    // Queries near a stored chunk (noise as long as the vector): a topic, not a copy.
+    const chunkQueries = queries.map(() =>
+      nearby(chunkBank.vector(Math.floor(next() * chunkBank.ids.length)), 1, next),
+    );
+    const memoryQueries = queries.map(() =>
+      nearby(memoryBank.vector(Math.floor(next() * memoryBank.ids.length)), 1, next),
+    );
+
+    const firstChunk = await timeEach(1, () =>
+      bench.store.searchVector({ tenantId: BENCH_TENANT, vector: chunkQueries[0]!, limit: 10 }),
+    );
+    const firstMemory = await timeEach(1, () =>
+      bench.memories.searchVector({
+        tenantId: BENCH_TENANT,
+        vector: memoryQueries[0]!,
+        embedderId: LOCAL_EMBEDDER_ID,
+        k: 10,
+      }),
+    );
+    log(
+      `  ${tag}: filled chunks in ${chunkFill.toFixed(0)} s, memories in ${memoryFill.toFixed(0)} s; first vector query ${firstChunk[0]!.toFixed(0)} ms (chunks), ${firstMemory[0]!.toFixed(0)} ms (memories)`,
+    );
+
+    for (let i = 0; i < 3; i++)
+      await search.searchChunks({
+        tenantId: BENCH_TENANT,
+        query: queries[i]!,
+        queryVector: chunkQueries[i]!,
+        k: 10,
+      });
+    const hybrid = await timeEach(queries.length, (i) =>
+      search.searchChunks({
+        tenantId: BENCH_TENANT,
+        query: queries[i]!,
+        queryVector: chunkQueries[i]!,
+        k: 10,
+      }),
+    );
+    const embedded = await timeEach(Math.min(20, queries.length), (i) =>
+      searchEmbedded.searchChunks({
+        tenantId: BENCH_TENANT,
+        query: `${queries[i]!} ${size}`,
+        k: 10,
+      }),
+    );
+    const textPart = await timeEach(queries.length, (i) =>
+      bench.store.searchText({ tenantId: BENCH_TENANT, query: queries[i]!, limit: 30 }),
+    );
+    const chunkRecall: number[] = [];
+    const vectorPart = await timeEach(queries.length, async (i) => {
+      const hits = await bench.store.searchVector({
+        tenantId: BENCH_TENANT,
+        vector: chunkQueries[i]!,
+        limit: 10,
+      });
+      const exact = chunkBank.exactTop(chunkQueries[i]!, 10);
+      chunkRecall.push(hits.filter((h) => exact.has(h.chunk.id)).length / 10);
+    });
+
+    const recallSamples: Record<'tenant' | 'user', number[]> = { tenant: [], user: [] };
+    for (const scope of ['tenant', 'user'] as const) {
+      const userId = scope === 'user' ? 'user-7' : undefined;
+      recallSamples[scope] = await timeEach(queries.length, (i) => {
+        preset.current = memoryQueries[i]!;
+        return recall.recall({
+          tenantId: BENCH_TENANT,
+          query: queries[i]!,
+          k: 10,
+          ...(userId === undefined ? {} : { userId }),
+        });
+      });
+    }
+    const memoryRecall: number[] = [];
+    const memoryVector = await timeEach(queries.length, async (i) => {
+      const hits = await bench.memories.searchVector({
+        tenantId: BENCH_TENANT,
+        vector: memoryQueries[i]!,
+        embedderId: LOCAL_EMBEDDER_ID,
+        k: 10,
+      });
+      const exact = memoryBank.exactTop(memoryQueries[i]!, 10);
+      memoryRecall.push(hits.filter((h) => exact.has(h.memory.id)).length / 10);
+    });
+
+    const rssMb = process.memoryUsage().rss / 2 ** 20;
+    const diskMb = (await bench.diskBytes()) / 2 ** 20;
+    const annChunks = mean(chunkRecall);
+    const annMemories = mean(memoryRecall);
+    out.push(
+      { name: `${tag} hybrid chunk search, query embedding excluded`, unit: 'ms', samples: hybrid },
+      {
+        name: `${tag} hybrid chunk search, query embedded (USE lite)`,
+        unit: 'ms',
+        samples: embedded,
+      },
+      { name: `${tag}   full-text part (30 candidates)`, unit: 'ms', samples: textPart },
+      {
+        name: `${tag}   vector part (k=10)`,
+        unit: 'ms',
+        samples: vectorPart,
+        note: `recall@10 vs exact ${annChunks.toFixed(3)}`,
+      },
+      {
+        name: `${tag} recall k=10, tenant scope`,
+        unit: 'ms',
+        samples: recallSamples.tenant,
+        note: 'excludes query embedding',
+      },
+      {
+        name: `${tag} recall k=10, user scope (1 of ${USERS} users)`,
+        unit: 'ms',
+        samples: recallSamples.user,
+        note: 'excludes query embedding',
+      },
+      {
+        name: `${tag}   memory vector search (k=10)`,
+        unit: 'ms',
+        samples: memoryVector,
+        note: `recall@10 vs exact ${annMemories.toFixed(3)}`,
+      },
+      { name: `${tag} chunk vector recall@10 vs exact`, unit: 'ratio', value: annChunks },
+      { name: `${tag} memory vector recall@10 vs exact`, unit: 'ratio', value: annMemories },
+      { name: `${tag} first vector query after fill (chunks)`, unit: 'ms', value: firstChunk[0]! },
+      {
+        name: `${tag} first vector query after fill (memories)`,
+        unit: 'ms',
+        value: firstMemory[0]!,
+      },
+      { name: `${tag} fill, chunks`, unit: 's', value: chunkFill },
+      { name: `${tag} fill, memories`, unit: 's', value: memoryFill },
+      { name: `${tag} resident memory of this process`, unit: 'MB', value: rssMb },
+      { name: `${tag} on disk`, unit: 'MB', value: diskMb },
+    );
+    const p95 = (xs: number[]) => quantile(xs, 0.95).toFixed(1);
+    lines.push(
+      `scale ${bench.backend} ${size} search_p95_ms=${p95(hybrid)} recall_p95_ms=${p95(recallSamples.tenant)} user_recall_p95_ms=${p95(recallSamples.user)} ann_recall10=${Math.min(annChunks, annMemories).toFixed(3)} rss_mb=${rssMb.toFixed(0)} disk_mb=${diskMb.toFixed(0)}`,
+    );
+  }
+  return { measurements: out, lines };
+}
+
+async function postgresReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query(`SELECT '[1]'::vector`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function sizesOf(quick: boolean): number[] {
+  const fromEnv = process.env.ENGRAM_SCALE_SIZES;
+  if (fromEnv !== undefined)
+    return fromEnv
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0)
+      .sort((a, b) => a - b);
+  return quick ? [100_000] : [100_000, 1_000_000];
+}
+
+export const scaleSuite: BenchSuite = {
+  name: 'scale',
+  onlyWhenNamed: true,
+  description:
+    'search and recall p50/p95 at 100k (and 1M) chunks and memories on SQLite and PostgreSQL, vector recall@10 against exact search, RSS and disk',
+  async run(context) {
+    const sizes = sizesOf(context.quick);
+    const queryCount = context.quick ? 30 : 100;
+    const url = process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL;
+    const backends: Array<string | undefined> = [undefined];
+    if (await postgresReachable(url)) backends.push(url);
+    else context.log(`PostgreSQL at ${url} is not reachable: SQLite only`);
+    const embedder = createLocalEmbedder({
+      logger: createSilentLogger(),
+      threads: 1,
+      batchSize: 32,
+    });
+    const measurements: Measurement[] = [];
+    const lines: string[] = [];
+    try {
+      await embedder.embed(['warm up the model']);
+      for (const backendUrl of backends) {
+        const bench = await openBenchStore('scale', backendUrl);
+        try {
+          const result = await measureBackend(bench, sizes, queryCount, embedder, context);
+          measurements.push(...result.measurements);
+          lines.push(...result.lines);
+        } finally {
+          await bench.close();
+        }
+      }
+    } finally {
+      await embedder.close();
+    }
+    for (const line of lines) context.finalLine(line);
+    return measurements;
+  },
+};

@@ -1,0 +1,262 @@
+// Synthetic stores for the search benchmarks (ingest, scale): a document store on SQLite or
+// PostgreSQL, topped up with completed documents of 100 chunks written straight through the
+// DocumentStore port (hours of embedding saved, the same rows and indexes a real ingest writes),
+// Zipf-distributed pseudo-words for text, and clustered unit vectors for embeddings.
+//
+// The vectors are not a model's: 256 random centres, each vector a centre plus noise of the same
+// size, normalised. Real embeddings are clustered too (topics); uniform random vectors would make
+// an approximate index look worse than it is on real data, and identical vectors better.
+import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPostgres } from '../../src/adapters/postgres/database.js';
+import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
+import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
+import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
+import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
+import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
+import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
+import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { sha256Hex } from '../../src/domain/hashing.js';
+import { newId } from '../../src/domain/ids.js';
+import type { ChunkInput, DocumentStore } from '../../src/ports/document-store.js';
+import type { GraphStore } from '../../src/ports/graph-store.js';
+import type { JobQueue } from '../../src/ports/job-queue.js';
+import type { MemoryStore } from '../../src/ports/memory-store.js';
+import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
+import { random } from '../../test/telemetry/generate.js';
+
+export const BENCH_TENANT = 'default';
+
+export const VOCABULARY = (
+  'memory server stores documents chunks facts agents context users projects meetings invoices databases graphs ' +
+  'sessions tools errors latency tokens budgets models prompts answers engineers deploy services machines cores ' +
+  'customers questions orders payments shipping delays refunds passwords accounts reports revenue growth planning ' +
+  'hiring retrieval embeddings vectors index queue worker lease retry backoff tenant namespace cluster replica ' +
+  'snapshot migration schema transaction cache eviction tokenizer budget summary episode salience promotion'
+).split(' ');
+
+/** Pseudo-words: synthetic text needs a Zipf-like vocabulary, or every query term matches every chunk. */
+const SYLLABLES = 'ka lo mi ru te shi no va de po zu ri an el or us'.split(' ');
+export const ZIPF_WORDS = Array.from({ length: 20_000 }, (_, i) => {
+  let word = '';
+  let n = i + 1;
+  while (n > 0) {
+    word += SYLLABLES[n % SYLLABLES.length]!;
+    n = Math.floor(n / SYLLABLES.length);
+  }
+  return word;
+});
+
+/** Rank ~ Zipf(1) over ZIPF_WORDS, by inverting the harmonic CDF approximately. */
+function zipfWord(next: () => number): string {
+  const rank = Math.min(
+    ZIPF_WORDS.length - 1,
+    Math.floor(Math.exp(next() * Math.log(ZIPF_WORDS.length + 1))) - 1,
+  );
+  return ZIPF_WORDS[Math.max(0, rank)]!;
+}
+
+function syntheticSentence(next: () => number): string {
+  const words = Array.from({ length: 8 + Math.floor(next() * 18) }, () =>
+    next() < 0.3 ? VOCABULARY[Math.floor(next() * VOCABULARY.length)]! : zipfWord(next),
+  );
+  return `${words.join(' ')}.`;
+}
+
+/** Questions of 3–7 words: one or two corpus terms, the rest mid-frequency words. */
+export function searchQueries(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const next = random(1000 + i);
+    const words = Array.from({ length: 3 + (i % 5) }, (_, j) =>
+      j < 1 + (i % 2)
+        ? VOCABULARY[Math.floor(next() * VOCABULARY.length)]!
+        : ZIPF_WORDS[50 + Math.floor(next() * 5000)]!,
+    );
+    return `what about ${words.join(' ')}?`;
+  });
+}
+
+const CENTRES = 256;
+
+/** Clustered unit vectors of the default embedder's dimension, deterministic from `seed`. */
+export function clusteredVectors(seed: number): () => Float32Array {
+  const next = random(seed);
+  const dimension = LOCAL_EMBEDDER_DIMENSION;
+  const unit = (v: Float32Array) => {
+    let norm = 0;
+    for (const x of v) norm += x * x;
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < v.length; i++) v[i]! /= norm;
+    return v;
+  };
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const centres = Array.from({ length: CENTRES }, () =>
+    unit(Float32Array.from({ length: dimension }, gaussian)),
+  );
+  return () => {
+    const centre = centres[Math.floor(next() * CENTRES)]!;
+    // Noise of about the centre's length: neighbours share a topic without being copies.
+    return unit(Float32Array.from(centre, (x) => x + gaussian() / Math.sqrt(dimension)));
+  };
+}
+
+/** A query vector near a stored one: the same vector with noise of `amount` times its length. */
+export function nearby(vector: Float32Array, amount: number, next: () => number): Float32Array {
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const out = Float32Array.from(
+    vector,
+    (x) => x + (amount * gaussian()) / Math.sqrt(vector.length),
+  );
+  let norm = 0;
+  for (const x of out) norm += x * x;
+  norm = Math.sqrt(norm);
+  return out.map((x) => x / norm);
+}
+
+export interface BenchStore {
+  backend: 'sqlite' | 'postgres';
+  store: DocumentStore;
+  jobQueue: JobQueue;
+  graphStore: GraphStore;
+  memories: MemoryStore;
+  /** Fresh planner statistics after a bulk fill (PostgreSQL; autovacuum would do it later). */
+  analyze(): Promise<void>;
+  /** Bytes on disk: the SQLite files, or the PostgreSQL schema's tables and indexes. */
+  diskBytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A fresh store: PostgreSQL in its own schema when `postgresUrl` is given, else a SQLite file. */
+export async function openBenchStore(label: string, postgresUrl?: string): Promise<BenchStore> {
+  const queueOptions = { backoffBaseMs: 100, backoffMaxMs: 1000, defaultMaxAttempts: 3 };
+  if (postgresUrl !== undefined) {
+    const schema = `bench_${label}_${Date.now().toString(36)}`;
+    const database = await openPostgres({
+      url: postgresUrl,
+      schema,
+      poolMax: 4,
+      statementTimeoutMs: 3_600_000,
+    });
+    return {
+      backend: 'postgres',
+      store: createPostgresDocumentStore({ pool: database.pool }),
+      jobQueue: createPostgresJobQueue(database.pool, systemClock, queueOptions),
+      graphStore: createPostgresGraphStore(database.pool),
+      memories: new PostgresMemoryStore(database.pool),
+      analyze: async () => {
+        await database.pool.query(
+          'ANALYZE chunk_vectors; ANALYZE chunks; ANALYZE documents; ANALYZE memories',
+        );
+      },
+      diskBytes: async () => {
+        const { rows } = await database.pool.query<{ bytes: string }>(
+          `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')`,
+          [schema],
+        );
+        return Number(rows[0]!.bytes);
+      },
+      close: async () => {
+        await database.pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+        await database.close();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), `engram-bench-${label}-`));
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  return {
+    backend: 'sqlite',
+    store: createSqliteDocumentStore({ db: database.db }),
+    jobQueue: createSqliteJobQueue(database.db, systemClock, queueOptions),
+    graphStore: createSqliteGraphStore(database.db),
+    memories: new SqliteMemoryStore(database.db),
+    analyze: async () => undefined,
+    diskBytes: async () =>
+      readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0),
+    close: async () => {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Adds synthetic completed documents of 100 chunks each until the tenant holds `target` chunks;
+ * `onVector` sees every vector written, with its chunk id (for exact search in the same run).
+ * Returns the seconds spent.
+ */
+export async function fillChunks(
+  store: DocumentStore,
+  target: number,
+  options: {
+    log: (m: string) => void;
+    vectors: () => Float32Array;
+    onVector?: (chunkId: string, vector: Float32Array) => void;
+  },
+): Promise<number> {
+  const next = random(42);
+  let have = (await store.countChunks(BENCH_TENANT)).chunks;
+  const started = Date.now();
+  await store.bindVectorSpace({
+    embedderId: LOCAL_EMBEDDER_ID,
+    dimension: LOCAL_EMBEDDER_DIMENSION,
+  });
+  let lastLog = started;
+  while (have < target) {
+    const count = Math.min(100, target - have);
+    const texts = Array.from({ length: count }, () =>
+      Array.from({ length: 12 }, () => syntheticSentence(next)).join(' '),
+    );
+    const content = texts.join('\n\n');
+    const { document } = await store.createDocument({
+      id: newId('doc'),
+      tenantId: BENCH_TENANT,
+      namespace: 'bench',
+      contentHash: sha256Hex(`${have}:${content}`),
+      content,
+      title: `synthetic ${have}`,
+      mimeType: 'text/markdown',
+      metadata: {},
+      now: Date.now(),
+    });
+    let offset = 0;
+    const chunks: ChunkInput[] = texts.map((text, ordinal) => {
+      const chunk = {
+        ordinal,
+        text,
+        headingPath: ['Synthetic'],
+        tokenCount: 0,
+        startOffset: offset,
+        endOffset: offset + text.length,
+        page: null,
+        contentHash: sha256Hex(text),
+      };
+      offset += text.length + 2;
+      return chunk;
+    });
+    await store.replaceChunks(BENCH_TENANT, document.id, chunks);
+    const stored = await store.listChunks(BENCH_TENANT, document.id);
+    const vectors = stored.map((chunk) => ({ chunkId: chunk.id, vector: options.vectors() }));
+    for (const { chunkId, vector } of vectors) options.onVector?.(chunkId, vector);
+    await store.upsertVectors(BENCH_TENANT, vectors);
+    await store.indexDocument(BENCH_TENANT, document.id);
+    await store.updateDocument(BENCH_TENANT, document.id, {
+      status: 'completed',
+      chunkCount: count,
+      now: Date.now(),
+    });
+    have += count;
+    if (Date.now() - lastLog > 60_000) {
+      options.log(`  … ${have} chunks`);
+      lastLog = Date.now();
+    }
+  }
+  const seconds = (Date.now() - started) / 1000;
+  options.log(`  store holds ${have} chunks (filled in ${seconds.toFixed(1)} s)`);
+  return seconds;
+}
