@@ -89,6 +89,8 @@ export interface IngestService {
   submit(tenantId: string, input: SubmitDocument): Promise<SubmitResult>;
   submitMany(tenantId: string, inputs: SubmitDocument[]): Promise<SubmitResult[]>;
   get(tenantId: string, documentId: string): Promise<DocumentRecord>;
+  /** How many of the tenant's documents are in each status. */
+  countByStatus(tenantId: string): Promise<Record<DocumentStatus, number>>;
   list(input: {
     tenantId: string;
     namespace?: string;
@@ -293,6 +295,8 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     async list(input) {
       return store.listDocuments(input);
     },
+
+    countByStatus: (tenantId) => store.countDocumentsByStatus(tenantId),
 
     async listChunks(tenantId, documentId) {
       await get(tenantId, documentId);

@@ -266,6 +266,8 @@ export interface DocumentStore {
   searchText(input: ChunkSearchInput & { query: string }): Promise<ChunkHit[]>;
   /** Nearest chunks of completed documents by cosine similarity. */
   searchVector(input: ChunkSearchInput & { vector: Float32Array }): Promise<ChunkHit[]>;
+  /** How many of the tenant's documents are in each status (staged versions not counted). */
+  countDocumentsByStatus(tenantId: string): Promise<Record<DocumentStatus, number>>;
   /** Chunks in the store (for counts in tests, benches and health). */
   countChunks(tenantId: string): Promise<{ chunks: number; vectors: number; indexed: number }>;
   close(): Promise<void>;

@@ -244,6 +244,8 @@ export interface MemoryStore {
     input: MemoryScope & { vector: Float32Array; embedderId: string; k: number },
   ): Promise<MemoryHit[]>;
   countMemories(scope: MemoryScope): Promise<number>;
+  /** The tenant's sessions that have not expired at `now` (expired ones are swept away later). */
+  countActiveSessions(tenantId: string, now: number): Promise<number>;
 
   // Vectors (background)
   /** Items (of every tenant) without a vector, oldest first. */

@@ -186,6 +186,19 @@ export function describeDocumentStore(
         limit: 10,
       });
       expect(failed.items.map((d) => d.id)).toEqual([ids[1]]);
+      // Counts per status cover every page, and only this tenant's documents.
+      expect(await store.countDocumentsByStatus(pageTenant)).toEqual({
+        pending: 4,
+        processing: 0,
+        completed: 0,
+        failed: 1,
+      });
+      expect(await store.countDocumentsByStatus(`${pageTenant}_none`)).toEqual({
+        pending: 0,
+        processing: 0,
+        completed: 0,
+        failed: 0,
+      });
       await expect(
         store.listDocuments({ tenantId: pageTenant, limit: 2, cursor: 'not-a-cursor!' }),
       ).rejects.toBeInstanceOf(AppError);

@@ -114,6 +114,11 @@ export function describeDocumentVersions(
       expect(
         (await store.listDocuments({ tenantId: tenant, limit: 10 })).items.map((d) => d.id),
       ).toEqual([live.id]);
+      // A staged version is no document of its own in the counts either.
+      expect(await store.countDocumentsByStatus(tenant)).toMatchObject({
+        completed: 1,
+        pending: 0,
+      });
 
       // The version is fully processed, yet only the live version is found.
       await process(

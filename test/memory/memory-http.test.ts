@@ -233,10 +233,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('counts the tenant’s memories per tier, and no other tenant’s', async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
-      const stats = async (headers: Record<string, string>) =>
+      const full = async (headers: Record<string, string>) =>
         (await app.inject({ url: '/v1/memories/stats', headers })).json<{
           tiers: { working: number; episodic: number; semantic: number };
-        }>().tiers;
+          sessions: { active: number };
+        }>();
+      const stats = async (headers: Record<string, string>) => (await full(headers)).tiers;
+      const activeBefore = (await full(ACME)).sessions.active;
+      const umbrellaActive = (await full(UMBRELLA)).sessions.active;
       const before = await stats(ACME);
       const umbrellaBefore = await stats(UMBRELLA);
       const created = await app.inject({
@@ -265,6 +269,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       expect(after.episodic - before.episodic).toBeGreaterThanOrEqual(2);
       expect(after.semantic).toBeGreaterThanOrEqual(before.semantic);
       expect(await stats(UMBRELLA)).toEqual(umbrellaBefore);
+      // One more live session for this tenant, none for the other; none once all have expired.
+      expect((await full(ACME)).sessions.active).toBe(activeBefore + 1);
+      expect((await full(UMBRELLA)).sessions.active).toBe(umbrellaActive);
+      const store = test.runtime.memory.store;
+      expect(await store.countActiveSessions('acme', Date.now())).toBe(activeBefore + 1);
+      expect(await store.countActiveSessions('acme', Date.now() + 10 * 365 * 86_400_000)).toBe(0);
     });
 
     it('documents the memory endpoints in the OpenAPI document', async (ctx) => {

@@ -284,6 +284,16 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       };
     },
 
+    async countDocumentsByStatus(tenantId) {
+      const counts = { pending: 0, processing: 0, completed: 0, failed: 0 };
+      const result = await pool.query<{ status: keyof typeof counts; n: string }>(
+        `SELECT status, count(*) AS n FROM documents WHERE tenant_id = $1 AND replaces IS NULL GROUP BY status`,
+        [tenantId],
+      );
+      for (const row of result.rows) counts[row.status] = Number(row.n);
+      return counts;
+    },
+
     async listStalled(input) {
       const result = await pool.query<DocumentRow>(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('pending', 'processing') AND updated_at < $1

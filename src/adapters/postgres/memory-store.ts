@@ -362,6 +362,14 @@ export class PostgresMemoryStore implements MemoryStore {
     return Number(result.rows[0]?.n ?? 0);
   }
 
+  async countActiveSessions(tenantId: string, now: number): Promise<number> {
+    const result = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM memory_sessions WHERE tenant_id = $1 AND expires_at > $2`,
+      [tenantId, now],
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
   async listUnembedded(
     limit: number,
   ): Promise<Array<Pick<MemoryItem, 'id' | 'tenantId' | 'text'>>> {

@@ -273,6 +273,17 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       };
     },
 
+    async countDocumentsByStatus(tenantId) {
+      const counts = { pending: 0, processing: 0, completed: 0, failed: 0 };
+      const rows = db
+        .prepare(
+          `SELECT status, count(*) AS n FROM documents WHERE tenant_id = ? AND replaces IS NULL GROUP BY status`,
+        )
+        .all(tenantId) as { status: keyof typeof counts; n: number }[];
+      for (const row of rows) counts[row.status] = row.n;
+      return counts;
+    },
+
     async listStalled(input) {
       const rows = db
         .prepare(

@@ -388,6 +388,13 @@ export class SqliteMemoryStore implements MemoryStore {
     return row.n;
   }
 
+  async countActiveSessions(tenantId: string, now: number): Promise<number> {
+    const row = this.db
+      .prepare(`SELECT count(*) AS n FROM memory_sessions WHERE tenant_id = ? AND expires_at > ?`)
+      .get(tenantId, now) as { n: number };
+    return row.n;
+  }
+
   async listUnembedded(
     limit: number,
   ): Promise<Array<Pick<MemoryItem, 'id' | 'tenantId' | 'text'>>> {

@@ -327,6 +327,28 @@ export function documentRoutes(services: { ingest: IngestService }): FastifyPlug
     );
 
     app.get(
+      '/v1/documents/stats',
+      {
+        schema: {
+          tags: ['documents'],
+          summary:
+            "How many of the tenant's documents are in each status (the console's overview).",
+          response: {
+            200: z.object({
+              statuses: z.object({
+                pending: z.number().int(),
+                processing: z.number().int(),
+                completed: z.number().int(),
+                failed: z.number().int(),
+              }),
+            }),
+          },
+        },
+      },
+      async (request) => ({ statuses: await ingest.countByStatus(request.tenantId) }),
+    );
+
+    app.get(
       '/v1/documents',
       {
         schema: {

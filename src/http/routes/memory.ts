@@ -333,7 +333,8 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['memory'],
-          summary: "How many memories the tenant holds in each tier (the console's overview).",
+          summary:
+            "How many memories the tenant holds in each tier, and its sessions not expired (the console's overview).",
           response: {
             200: z.object({
               tiers: z.object({
@@ -341,17 +342,26 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
                 episodic: z.number().int(),
                 semantic: z.number().int(),
               }),
+              sessions: z.object({
+                active: z.number().int().describe('Sessions that have not expired'),
+              }),
             }),
           },
         },
       },
       async (request) => {
-        const [working, episodic, semantic] = await Promise.all(
-          MEMORY_TIERS.map((tier) =>
-            memory.store.countMemories({ tenantId: request.tenantId, tiers: [tier] }),
+        const [[working, episodic, semantic], active] = await Promise.all([
+          Promise.all(
+            MEMORY_TIERS.map((tier) =>
+              memory.store.countMemories({ tenantId: request.tenantId, tiers: [tier] }),
+            ),
           ),
-        );
-        return { tiers: { working: working!, episodic: episodic!, semantic: semantic! } };
+          memory.store.countActiveSessions(request.tenantId, Date.now()),
+        ]);
+        return {
+          tiers: { working: working!, episodic: episodic!, semantic: semantic! },
+          sessions: { active },
+        };
       },
     );
 
