@@ -29,5 +29,6 @@ export type EntityDetail = Json<paths['/v1/entities/{id}']['get'], 200>;
 export type Neighborhood = Json<paths['/v1/graph/neighborhood']['get'], 200>;
 export type PackedContext = Json<paths['/v1/context']['post'], 200>;
 export type MemoryStats = Json<paths['/v1/memories/stats']['get'], 200>;
+export type DocumentStats = Json<paths['/v1/documents/stats']['get'], 200>;
 export type Cited = Json<paths['/v1/memories/cited']['post'], 200>;
 export type RetriedDocument = Json<paths['/v1/documents/{id}/retry']['post'], 202>;

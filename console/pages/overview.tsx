@@ -1,9 +1,10 @@
-// Overview: documents by status, memories by tier, the last hour's telemetry, dead letters and the /ready checks,
-// refreshed every 5 s. Each figure's call fails on its own, with its error where the figure is.
+// Overview: documents by status, memories by tier and sessions active, the last hour's telemetry,
+// the last 24 hours' cost, dead letters and the /ready checks, refreshed every 5 s. Each card's
+// call fails on its own, with its error where the card is.
 import { api } from '../api';
 import type {
   DeadLetterPage,
-  DocumentList,
+  DocumentStats,
   MemoryStats,
   MetricsSummary,
   Readiness,
@@ -12,8 +13,6 @@ import { ErrorNotice } from '../components/error-notice';
 import { usePolling } from '../use-polling';
 
 const REFRESH_MS = 5_000;
-/** Documents counted per status: one page; beyond it the counts say "at least". */
-const DOCUMENT_SAMPLE = 500;
 const DEAD_LETTER_SAMPLE = 1000;
 
 function Figure({ label, value }: { label: string; value: string }) {
@@ -34,13 +33,7 @@ function ms(value: number | null): string {
 }
 
 function DocumentsByStatus() {
-  const { data, error } = usePolling(
-    () => api<DocumentList>(`/v1/documents?limit=${DOCUMENT_SAMPLE}`),
-    REFRESH_MS,
-  );
-  const counts = { pending: 0, processing: 0, completed: 0, failed: 0 };
-  for (const document of data?.documents ?? []) counts[document.status] += 1;
-  const more = data?.nextCursor != null ? '+' : '';
+  const { data, error } = usePolling(() => api<DocumentStats>('/v1/documents/stats'), REFRESH_MS);
   return (
     <section aria-labelledby="documents-heading" class="card">
       <h2 id="documents-heading">
@@ -49,8 +42,8 @@ function DocumentsByStatus() {
       <ErrorNotice error={error} />
       {data === undefined ? null : (
         <dl class="figures">
-          {Object.entries(counts).map(([status, count]) => (
-            <Figure key={status} label={status} value={`${count}${more}`} />
+          {Object.entries(data.statuses).map(([status, count]) => (
+            <Figure key={status} label={status} value={String(count)} />
           ))}
         </dl>
       )}
@@ -71,6 +64,7 @@ function MemoryByTier() {
           <Figure label="working" value={String(data.tiers.working)} />
           <Figure label="episodic" value={String(data.tiers.episodic)} />
           <Figure label="semantic" value={String(data.tiers.semantic)} />
+          <Figure label="sessions active" value={String(data.sessions.active)} />
         </dl>
       )}
     </section>
@@ -93,7 +87,28 @@ function Telemetry() {
           <Figure label="acceptance rate" value={percent(data.suggestions.acceptanceRate)} />
           <Figure label="sessions started" value={String(data.sessions.started)} />
           <Figure label="sessions ended" value={String(data.sessions.ended)} />
-          <Figure label="model cost" value={data.modelCalls.cost.toFixed(4)} />
+        </dl>
+      )}
+    </section>
+  );
+}
+
+function CostToday() {
+  const { data, error } = usePolling(
+    () => api<MetricsSummary>('/v1/metrics/summary?window=24h'),
+    REFRESH_MS,
+  );
+  return (
+    <section aria-labelledby="cost-heading" class="card">
+      <h2 id="cost-heading">
+        <a href="#/telemetry">Last 24 hours</a>
+      </h2>
+      <ErrorNotice error={error} />
+      {data === undefined ? null : (
+        <dl class="figures">
+          <Figure label="cost (24 h)" value={`$${data.modelCalls.cost.toFixed(4)}`} />
+          <Figure label="model calls (24 h)" value={String(data.modelCalls.count)} />
+          <Figure label="tool calls (24 h)" value={String(data.tools.calls)} />
         </dl>
       )}
     </section>
@@ -152,6 +167,7 @@ export function OverviewPage() {
         <DocumentsByStatus />
         <MemoryByTier />
         <Telemetry />
+        <CostToday />
         <DeadLetters />
         <ReadyChecks />
       </div>

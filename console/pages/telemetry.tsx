@@ -1,12 +1,14 @@
-// Telemetry: model-call latency p50/p95/p99, events and model calls per step, and acceptance
-// rate over a chosen window (GET /v1/metrics/series), refreshed every 10 s; the dead letters
-// with replay.
+// Telemetry over a chosen window, refreshed every 10 s: model-call latency p50/p95/p99, events
+// and calls per step and acceptance rate as charts (GET /v1/metrics/series); cost, tokens and
+// calls by model, agent and tool with tools per minute and the productivity score (GET
+// /v1/metrics/summary); the dead letters with replay.
 import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
-import type { MetricsSeries } from '../api-types';
+import type { MetricsSeries, MetricsSummary } from '../api-types';
 import { DeadLetters } from '../components/dead-letters';
 import { ErrorNotice } from '../components/error-notice';
 import { LineChart } from '../components/line-chart';
+import { WindowBreakdown } from '../components/window-breakdown';
 import { usePolling } from '../use-polling';
 
 const REFRESH_MS = 10_000;
@@ -18,6 +20,8 @@ export function TelemetryPage() {
   const [span, setSpan] = useState<WindowName>('1h');
   const path = `/v1/metrics/series?window=${span}&step=${WINDOWS[span]}`;
   const { data, error } = usePolling(() => api<MetricsSeries>(path), REFRESH_MS, [path]);
+  const summaryPath = `/v1/metrics/summary?window=${span}`;
+  const summary = usePolling(() => api<MetricsSummary>(summaryPath), REFRESH_MS, [summaryPath]);
   const charts = useMemo(() => {
     if (data === undefined) return undefined;
     const times = data.points.map((point) => Date.parse(point.start) / 1000);
@@ -77,6 +81,8 @@ export function TelemetryPage() {
           />
         </div>
       )}
+      <ErrorNotice error={summary.error} />
+      {summary.data === undefined ? null : <WindowBreakdown summary={summary.data} />}
       <DeadLetters />
     </>
   );

@@ -122,11 +122,22 @@ async function ourEventsFolded(): Promise<string> {
     url: '/v1/metrics/summary?window=1h&agentId=console-agent',
     headers: ACME,
   });
-  const { modelCalls, suggestions } = summary.json<{
+  const { modelCalls, suggestions, tools } = summary.json<{
     modelCalls: { count: number };
     suggestions: { accepted: number; rejected: number };
+    tools: { calls: number };
   }>();
-  return `${modelCalls.count} calls, ${suggestions.accepted + suggestions.rejected} suggestions`;
+  const decided = suggestions.accepted + suggestions.rejected;
+  return `${modelCalls.count} calls, ${decided} suggestions, ${tools.calls} tools`;
+}
+
+interface Summary {
+  modelCalls: { count: number; cost: number; latencyMs: { p95: number } };
+}
+
+async function summaryOf(query: string): Promise<Summary> {
+  const answer = await fixture.app.inject({ url: `/v1/metrics/summary?${query}`, headers: ACME });
+  return answer.json<Summary>();
 }
 
 async function postEvents(events: object[]) {
@@ -150,6 +161,20 @@ function modelCall(eventId: string, latencyMs: number) {
     latencyMs,
     inputTokens: 100,
     outputTokens: 20,
+    cost: 0.01,
+  };
+}
+
+function toolCall(eventId: string, success: boolean) {
+  return {
+    type: 'tool_call',
+    eventId,
+    ts: Date.now(),
+    sessionId: 'console-session',
+    agentId: 'console-agent',
+    tool: 'web-search',
+    success,
+    durationMs: 40,
   };
 }
 
@@ -174,14 +199,15 @@ async function signIn(key: string, hash = '#/'): Promise<WatchedPage> {
   return watched;
 }
 
-/** The value of the overview figure labelled `label` once it reads `text`. */
+/** `text` as a regular expression that matches it whole. */
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+/** The value of the figure labelled `label` once it reads `text`. */
 async function figureReads(page: Page, label: string, text: string) {
-  const figure = page.locator('.figure', {
-    has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }),
-  });
-  await figure
-    .locator('dd', { hasText: new RegExp(`^${text.replace(/[+.]/g, '\\$&')}$`) })
-    .waitFor();
+  const figure = page.locator('.figure', { has: page.locator('dt', { hasText: exactly(label) }) });
+  await figure.locator('dd', { hasText: exactly(text) }).waitFor();
 }
 
 async function screenshot(page: Page, name: string) {
@@ -271,8 +297,10 @@ for (const current of MODES)
           },
         });
         expect(turns.statusCode).toBe(201);
-        // 3 model calls and 4 suggestions (3 accepted, 1 rejected: 75 %).
+        // 3 model calls and 4 suggestions (3 accepted, 1 rejected: 75 %); 2 tool calls, 1 failed.
         await postEvents([
+          toolCall('t1', true),
+          toolCall('t2', false),
           modelCall('m1', 100),
           modelCall('m2', 200),
           modelCall('m3', 300),
@@ -281,8 +309,8 @@ for (const current of MODES)
           suggestion('s3', 'accepted'),
           suggestion('s4', 'rejected'),
         ]);
-        const folded = await until(ourEventsFolded, (n) => n === '3 calls, 4 suggestions');
-        expect(folded).toBe('3 calls, 4 suggestions');
+        const folded = await until(ourEventsFolded, (n) => n === '3 calls, 4 suggestions, 2 tools');
+        expect(folded).toBe('3 calls, 4 suggestions, 2 tools');
         browser = await launchChromium();
       });
 
@@ -312,7 +340,11 @@ for (const current of MODES)
 
       it('shows the overview with live figures', async () => {
         const { page, problems } = await signIn(ACME_KEY);
+        // Exact counts from GET /v1/documents/stats: umbrella's document is not acme's.
         await figureReads(page, 'completed', '2');
+        await figureReads(page, 'pending', '0');
+        await figureReads(page, 'failed', '0');
+        await figureReads(page, 'sessions active', '1');
         await figureReads(page, 'events', String(await eventsCounted(ACME)));
         await figureReads(page, 'acceptance rate', '75.0 %');
         await figureReads(page, 'events that failed', '1');
@@ -320,10 +352,13 @@ for (const current of MODES)
         await figureReads(page, 'working', '2');
         await figureReads(page, 'episodic', '0');
         await page.getByText('Server ready').waitFor();
+        // Our three calls at $0.01 each, plus whatever Engram's own calls cost.
+        const day = await summaryOf('window=24h');
+        expect(day.modelCalls.cost).toBeGreaterThanOrEqual(0.03);
+        await figureReads(page, 'cost (24 h)', `$${day.modelCalls.cost.toFixed(4)}`);
+        await figureReads(page, 'tool calls (24 h)', '2');
         // The figure is the summary's p95 over every agent, Engram's own embedding calls included.
-        const summary = (
-          await fixture.app.inject({ url: '/v1/metrics/summary?window=1h', headers: ACME })
-        ).json<{ modelCalls: { latencyMs: { p95: number } } }>();
+        const summary = await summaryOf('window=1h');
         await figureReads(
           page,
           'p95 model latency',
@@ -343,7 +378,7 @@ for (const current of MODES)
 
         // Live: a new event shows up without reloading the page.
         await postEvents([modelCall('m4', 150)]);
-        await until(ourEventsFolded, (n) => n === '4 calls, 4 suggestions');
+        await until(ourEventsFolded, (n) => n === '4 calls, 4 suggestions, 2 tools');
         await figureReads(page, 'events', String(await eventsCounted(ACME)));
         expect(problems).toEqual([]);
       });
@@ -605,6 +640,27 @@ for (const current of MODES)
         expect(await page.locator('.chart canvas').count()).toBe(3);
         await page.getByLabel('Window').selectOption('1h');
         await page.locator('.chart canvas').first().waitFor();
+
+        // The window's breakdown: our model's calls and cost, our agent, the tool's success rate.
+        const ours = await summaryOf('window=1h&agentId=console-agent');
+        const model = page.getByRole('table', { name: 'Calls, tokens and cost by model' });
+        const modelRow = model.getByRole('row', { name: /^gpt-test / });
+        await modelRow.filter({ hasText: `$${ours.modelCalls.cost.toFixed(4)}` }).waitFor();
+        expect(await modelRow.locator('td').first().textContent()).toBe(
+          String(ours.modelCalls.count),
+        );
+        const agents = page.getByRole('table', { name: 'Events, calls and cost by agent' });
+        await agents.getByRole('row', { name: /^console-agent / }).waitFor();
+        const tools = page.getByRole('table', { name: 'Calls and success rate by tool' });
+        const toolRow = tools.getByRole('row', { name: /^web-search / });
+        expect(await toolRow.locator('td').allTextContents()).toEqual([
+          '2',
+          '1',
+          '40 ms',
+          '50.0 %',
+        ]);
+        await figureReads(page, 'tool success rate', '50.0 %');
+        await figureReads(page, 'acceptance rate', '75.0 %');
 
         // The dead letter with its error and deliveries; replayed from here, it is folded.
         const row = page.locator('table.documents tbody tr', { hasText: 'model_call dead-1' });

@@ -503,7 +503,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many memories the tenant holds in each tier (the console's overview). */
+        /** How many memories the tenant holds in each tier, and its sessions not expired (the console's overview). */
         get: {
             parameters: {
                 query?: never;
@@ -524,6 +524,10 @@ export interface paths {
                                 working: number;
                                 episodic: number;
                                 semantic: number;
+                            };
+                            sessions: {
+                                /** @description Sessions that have not expired */
+                                active: number;
                             };
                         };
                     };
@@ -1461,6 +1465,49 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/documents/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of the tenant's documents are in each status (the console's overview). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statuses: {
+                                pending: number;
+                                processing: number;
+                                completed: number;
+                                failed: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
