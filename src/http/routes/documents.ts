@@ -9,6 +9,7 @@ import {
   type DocumentRecord,
 } from '../../ports/document-store.js';
 import type { IngestService, SubmitDocument, SubmitResult } from '../../ingest/ingest-service.js';
+import { PIPELINE_STAGES } from '../../ingest/pipeline.js';
 import { readUpload, registerDocumentUploads } from './document-upload.js';
 
 const namespaceSchema = z
@@ -132,6 +133,18 @@ export const documentSchema = z.object({
   completedAt: z.string().nullable(),
 });
 
+/**
+ * Stage timings in the order the pipeline runs them, then the rest (total): PostgreSQL's jsonb
+ * keeps keys sorted by length, so the stored order is not the pipeline's on every backend.
+ */
+function inPipelineOrder(timings: Record<string, number>): Record<string, number> {
+  const ordered: Record<string, number> = {};
+  for (const stage of PIPELINE_STAGES) if (stage in timings) ordered[stage] = timings[stage]!;
+  for (const [name, value] of Object.entries(timings))
+    if (!(name in ordered)) ordered[name] = value;
+  return ordered;
+}
+
 const chunkSchema = z.object({
   id: z.string(),
   ordinal: z.number(),
@@ -213,7 +226,7 @@ export function documentResponse(document: DocumentRecord): z.infer<typeof docum
       failed: document.failedChunks,
       failure: document.extractionFailure,
     },
-    timings: document.timings,
+    timings: inPipelineOrder(document.timings),
     createdAt: iso(document.createdAt)!,
     updatedAt: iso(document.updatedAt)!,
     startedAt: iso(document.startedAt),
