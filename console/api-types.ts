@@ -32,3 +32,4 @@ export type MemoryStats = Json<paths['/v1/memories/stats']['get'], 200>;
 export type DocumentStats = Json<paths['/v1/documents/stats']['get'], 200>;
 export type Cited = Json<paths['/v1/memories/cited']['post'], 200>;
 export type RetriedDocument = Json<paths['/v1/documents/{id}/retry']['post'], 202>;
+export type MentionPage = Json<paths['/v1/entities/{id}/mentions']['get'], 200>;

@@ -1,10 +1,11 @@
 // Graph explorer: entity search (GET /v1/entities), and an entity's page (GET /v1/entities/:id)
 // with its aliases, its facts (superseded ones struck through with when they stopped holding),
-// its mentions with the sentence each was read in, and its neighbourhood at depth 1-3
+// its mentions with the sentence each was read in (more page by page from
+// GET /v1/entities/:id/mentions), and its neighbourhood at depth 1-3
 // (GET /v1/graph/neighborhood) drawn as an interactive graph.
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import type { EntityDetail, EntityList, Neighborhood } from '../api-types';
+import type { EntityDetail, EntityList, MentionPage, Neighborhood } from '../api-types';
 import { ErrorNotice } from '../components/error-notice';
 import { NeighborhoodGraph } from '../components/neighborhood-graph';
 import { usePolling } from '../use-polling';
@@ -114,13 +115,41 @@ function Facts({ facts }: { facts: EntityDetail['facts'] }) {
   );
 }
 
+/** Mentions asked for at a time beyond the detail's first ones. */
+const MENTION_PAGE = 50;
+
 function Mentions({ detail }: { detail: EntityDetail }) {
+  const [more, setMore] = useState<MentionPage['mentions']>([]);
+  const [cursor, setCursor] = useState<string | null>(detail.mentionsNextCursor);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<unknown>(null);
   if (detail.mentions.length === 0) return <p>No mentions.</p>;
+  const loadMore = () => {
+    if (cursor === null) return;
+    setLoading(true);
+    setError(null);
+    const path = `/v1/entities/${encodeURIComponent(detail.entity.id)}/mentions`;
+    api<MentionPage>(`${path}?limit=${MENTION_PAGE}&cursor=${encodeURIComponent(cursor)}`).then(
+      (page) => {
+        setMore((shown) => [...shown, ...page.mentions]);
+        setCursor(page.nextCursor);
+        setLoading(false);
+      },
+      (failure: unknown) => {
+        setError(failure);
+        setLoading(false);
+      },
+    );
+  };
+  const mentions = [...detail.mentions, ...more];
   return (
     <>
+      <p class="muted">
+        {mentions.length} of {detail.entity.mentionCount} shown
+      </p>
       <ul class="mentions">
-        {detail.mentions.map((mention) => (
-          <li key={`${mention.chunkId}:${mention.surface}`}>
+        {mentions.map((mention) => (
+          <li key={`${mention.documentId}:${mention.chunkId}:${mention.surface}`}>
             <span class="muted">“{mention.surface}” in </span>
             <a href={`#/documents/${encodeURIComponent(mention.documentId)}`}>
               {mention.documentId}
@@ -129,7 +158,12 @@ function Mentions({ detail }: { detail: EntityDetail }) {
           </li>
         ))}
       </ul>
-      {detail.mentionsTruncated ? <p>Only the first mentions are shown.</p> : null}
+      <ErrorNotice error={error} />
+      {cursor === null ? null : (
+        <button type="button" onClick={loadMore} disabled={loading}>
+          Show more mentions
+        </button>
+      )}
     </>
   );
 }
@@ -226,7 +260,7 @@ export function EntityPage({ id }: { id: string }) {
             </section>
             <section aria-labelledby="mentions-heading">
               <h2 id="mentions-heading">Mentions</h2>
-              <Mentions detail={data} />
+              <Mentions key={data.entity.id} detail={data} />
             </section>
           </div>
           <NeighborhoodSection key={id} id={id} />

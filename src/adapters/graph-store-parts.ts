@@ -14,6 +14,7 @@ export type GraphEntitiesPart = Pick<
   | 'saveMentions'
   | 'searchEntities'
   | 'getEntity'
+  | 'entityMentions'
 >;
 
 /** Relations (facts) and their sources. */

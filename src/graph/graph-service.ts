@@ -12,6 +12,7 @@ import type {
   EntityRecord,
   GraphStore,
   Neighborhood,
+  MentionPosition,
   MentionRecord,
   NewMention,
   NewRelation,
@@ -410,7 +411,20 @@ export function createGraphService(options: GraphServiceOptions) {
     return { ...detail, mentions: await withSentences(tenantId, detail.mentions) };
   }
 
-  /** One chunk read per document the mentions come from (mentions are capped per entity). */
+  /** A page of an entity's mentions with their sentences, after `after` when given. */
+  async function entityMentions(
+    tenantId: string,
+    entityId: string,
+    after: MentionPosition | null,
+    limit: number,
+  ): Promise<MentionWithSentence[]> {
+    const mentions = await store.entityMentions(tenantId, entityId, after, limit);
+    if (mentions === null)
+      throw new AppError('ENTITY_NOT_FOUND', `No entity with id "${entityId}" in this tenant`);
+    return withSentences(tenantId, mentions);
+  }
+
+  /** One chunk read per document the mentions come from (mentions are paged or capped). */
   async function withSentences(
     tenantId: string,
     mentions: MentionRecord[],
@@ -527,6 +541,7 @@ export function createGraphService(options: GraphServiceOptions) {
     removeDocument,
     searchEntities,
     getEntity,
+    entityMentions,
     documentEntities,
     neighborhood,
     searchFacts,

@@ -40,6 +40,12 @@ export interface MentionRecord {
   createdAt: number;
 }
 
+/** Where a page of an entity's mentions ends: the next page starts after it. */
+export type MentionPosition = Pick<
+  MentionRecord,
+  'createdAt' | 'documentId' | 'chunkId' | 'surface'
+>;
+
 export interface RelationSource {
   documentId: string;
   chunkId: string;
@@ -200,6 +206,16 @@ export interface GraphStore {
     entityId: string,
     limits: { mentions: number; facts: number },
   ): Promise<EntityDetail | null>;
+  /**
+   * An entity's mentions, oldest first (then by document, chunk and surface), after `after` when
+   * given, at most `limit`; null when the tenant has no such entity.
+   */
+  entityMentions(
+    tenantId: string,
+    entityId: string,
+    after: MentionPosition | null,
+    limit: number,
+  ): Promise<MentionRecord[] | null>;
   neighborhood(tenantId: string, query: NeighborhoodQuery): Promise<Neighborhood>;
   /** Facts touching any of the entities, current first then newest, at most `limit`. */
   factsOf(tenantId: string, entityIds: string[], limit: number): Promise<RelationWithNames[]>;

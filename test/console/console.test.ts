@@ -427,6 +427,32 @@ for (const current of MODES)
         expect(problems).toEqual([]);
       });
 
+      it("shows an entity's first mentions and pages through the rest", async () => {
+        // 60 mentions of Initech, one per chunk: more than the entity page's first 50.
+        const chunks = Array.from({ length: 60 }, (_, ordinal) => ({
+          id: `initech-chunk-${ordinal}`,
+          ordinal,
+          text: `Worker ${ordinal + 1} works at Initech Corp. in Austin.`,
+        }));
+        await fixture.runtime.graph.extract({
+          tenantId: 'acme',
+          documentId: 'initech-log',
+          chunks,
+        });
+        const { page, problems } = await signIn(ACME_KEY, '#/graph');
+        await page.getByLabel('Entity name').fill('initech');
+        await page.getByRole('button', { name: 'Find entities' }).click();
+        await page.getByRole('link', { name: /^Initech/ }).click();
+        await page.getByText('50 of 60 shown').waitFor();
+        const items = page.locator('.mentions li');
+        expect(await items.count()).toBe(50);
+        await page.getByRole('button', { name: 'Show more mentions' }).click();
+        await page.getByText('60 of 60 shown').waitFor();
+        expect(await items.count()).toBe(60);
+        expect(await page.getByRole('button', { name: 'Show more mentions' }).count()).toBe(0);
+        expect(problems).toEqual([]);
+      });
+
       it('lists documents, uploads by file picker and by drag and drop, and refuses bad files before sending', async () => {
         const { page, problems, requests } = await signIn(ACME_KEY, '#/documents');
         const rows = page.locator('table.documents tbody tr');

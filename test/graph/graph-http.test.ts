@@ -166,6 +166,65 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       expect(tooLong.statusCode).toBe(400);
     });
 
+    it("pages through an entity's mentions, each once and in the detail's order", async (ctx) => {
+      if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const id = (
+        await app.inject({ method: 'GET', url: '/v1/entities?query=NEO4J', headers: ACME })
+      ).json<{ entities: EntityBody[] }>().entities[0]!.id;
+      const detail = (
+        await app.inject({ method: 'GET', url: `/v1/entities/${id}`, headers: ACME })
+      ).json<{ mentions: object[] }>();
+      expect(detail.mentions).toHaveLength(3);
+      const paged: object[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+        const page = await app.inject({
+          method: 'GET',
+          url: `/v1/entities/${id}/mentions?limit=1${query}`,
+          headers: ACME,
+        });
+        expect(page.statusCode).toBe(200);
+        const body = page.json<{ mentions: object[]; nextCursor: string | null }>();
+        expect(body.mentions).toHaveLength(1);
+        paged.push(...body.mentions);
+        cursor = body.nextCursor;
+        pages += 1;
+      } while (cursor !== null && pages < 10);
+      expect(pages).toBe(3);
+      expect(paged).toEqual(detail.mentions);
+      const whole = await app.inject({
+        method: 'GET',
+        url: `/v1/entities/${id}/mentions`,
+        headers: ACME,
+      });
+      expect(whole.json()).toEqual({ mentions: detail.mentions, nextCursor: null });
+      // Nothing was cut from the detail, so it offers no cursor.
+      expect(detail).toMatchObject({ mentionsTruncated: false, mentionsNextCursor: null });
+
+      // Another tenant's entity is unknown; a forged cursor or a page size out of range is a 400.
+      const theirs = await app.inject({
+        method: 'GET',
+        url: `/v1/entities/${id}/mentions`,
+        headers: UMBRELLA,
+      });
+      expect(theirs.statusCode).toBe(404);
+      for (const query of [
+        'cursor=bm90LWEtY3Vyc29y',
+        'cursor=WzEsMiwzXQ',
+        'limit=0',
+        'limit=201',
+      ]) {
+        const bad = await app.inject({
+          method: 'GET',
+          url: `/v1/entities/${id}/mentions?${query}`,
+          headers: ACME,
+        });
+        expect(bad.statusCode, query).toBe(400);
+      }
+    });
+
     it("lists a document's entities, most mentioned first, for its own tenant only", async (ctx) => {
       if (test === undefined) return ctx.skip('PostgreSQL is not reachable');
       const listed = await app.inject({ url: '/v1/entities?documentId=doc-1', headers: ACME });

@@ -11,6 +11,7 @@ import {
   toCandidates,
   toEntity,
   toEntityDetail,
+  toMention,
   type AliasKeyRow,
   type AliasRow,
   type EntityRow,
@@ -225,6 +226,30 @@ export function createPostgresGraphEntities(pool: pg.Pool): GraphEntitiesPart {
         },
         limits,
       );
+    },
+
+    async entityMentions(tenantId, entityId, after, limit) {
+      const exists = await pool.query(
+        `SELECT 1 FROM graph_entities WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, entityId],
+      );
+      if (exists.rowCount === 0) return null;
+      const position = after ?? { createdAt: -1, documentId: '', chunkId: '', surface: '' };
+      const rows = await pool.query<MentionRow>(
+        `SELECT * FROM graph_mentions WHERE tenant_id = $1 AND entity_id = $2
+          AND (created_at, document_id, chunk_id, surface) > ($3::bigint, $4::text, $5::text, $6::text)
+          ORDER BY created_at, document_id, chunk_id, surface LIMIT $7`,
+        [
+          tenantId,
+          entityId,
+          position.createdAt,
+          position.documentId,
+          position.chunkId,
+          position.surface,
+          limit,
+        ],
+      );
+      return rows.rows.map(toMention);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   toCandidates,
   toEntity,
   toEntityDetail,
+  toMention,
   type AliasKeyRow,
   type AliasRow,
   type EntityRow,
@@ -198,6 +199,30 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
         )
         .all(tenantId, entityId, limits.mentions + 1) as MentionRow[];
       return toEntityDetail({ entity: row, aliases, facts, sources, mentions }, limits);
+    },
+
+    async entityMentions(tenantId, entityId, after, limit) {
+      const exists = db
+        .prepare(`SELECT 1 FROM graph_entities WHERE tenant_id = ? AND id = ?`)
+        .get(tenantId, entityId);
+      if (exists === undefined) return null;
+      const position = after ?? { createdAt: -1, documentId: '', chunkId: '', surface: '' };
+      const rows = db
+        .prepare(
+          `SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ?
+            AND (created_at, document_id, chunk_id, surface) > (?, ?, ?, ?)
+            ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`,
+        )
+        .all(
+          tenantId,
+          entityId,
+          position.createdAt,
+          position.documentId,
+          position.chunkId,
+          position.surface,
+          limit,
+        ) as MentionRow[];
+      return rows.map(toMention);
     },
   };
 }

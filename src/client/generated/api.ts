@@ -960,6 +960,7 @@ export interface paths {
                                     sentence: string;
                                 }[];
                             }[];
+                            /** @description The first mentions, oldest first; the rest from GET /v1/entities/{id}/mentions. */
                             mentions: {
                                 documentId: string;
                                 chunkId: string;
@@ -970,7 +971,61 @@ export interface paths {
                                 sentence: string | null;
                             }[];
                             mentionsTruncated: boolean;
+                            /** @description When mentions were cut: the cursor for GET /v1/entities/{id}/mentions that continues after the last one shown. */
+                            mentionsNextCursor: string | null;
                             factsTruncated: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/entities/{id}/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entity's mentions page by page, oldest first, each with the sentence it was read in; pass nextCursor back as cursor for the next page. */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            mentions: {
+                                documentId: string;
+                                chunkId: string;
+                                surface: string;
+                                /** @enum {string} */
+                                type: "person" | "organization" | "place" | "product" | "topic" | "date" | "value";
+                                /** @description The sentence of the chunk that holds the mention; null when the chunk no longer has it. */
+                                sentence: string | null;
+                            }[];
+                            nextCursor: string | null;
                         };
                     };
                 };

@@ -1,11 +1,17 @@
-// Knowledge-graph endpoints: entity search, one entity with its aliases, facts and mentions, and
-// the neighbourhood of an entity (depth ≤ 3, size capped).
+// Knowledge-graph endpoints: entity search, one entity with its aliases, facts and first
+// mentions, all its mentions page by page, and the neighbourhood of an entity (depth ≤ 3, size
+// capped).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ENTITY_TYPES } from '../../ports/extractor.js';
 import type { EntityRecord, RelationWithNames } from '../../ports/graph-store.js';
 import { factText } from '../../graph/fact-text.js';
-import { MAX_NEIGHBORHOOD_DEPTH, type GraphService } from '../../graph/graph-service.js';
+import {
+  MAX_NEIGHBORHOOD_DEPTH,
+  type GraphService,
+  type MentionWithSentence,
+} from '../../graph/graph-service.js';
+import { decodeCursor, encodeCursor } from '../json-cursor.js';
 
 export const MAX_ENTITY_QUERY_CHARS = 500;
 
@@ -42,6 +48,52 @@ const factSchema = z.object({
     .describe('When a newer contradicting fact replaced it; null while current.'),
   invalidatedBy: z.string().nullable(),
 });
+
+const mentionSchema = z.object({
+  documentId: z.string(),
+  chunkId: z.string(),
+  surface: z.string(),
+  type: z.enum(ENTITY_TYPES),
+  sentence: z
+    .string()
+    .nullable()
+    .describe(
+      'The sentence of the chunk that holds the mention; null when the chunk no longer has it.',
+    ),
+});
+
+/** Where a page of mentions ended: the last mention's time, document, chunk and surface. */
+const mentionCursor = z
+  .tuple([
+    z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    z.string().max(200),
+    z.string().max(200),
+    z.string().max(2_000),
+  ])
+  .transform(([createdAt, documentId, chunkId, surface]) => ({
+    createdAt,
+    documentId,
+    chunkId,
+    surface,
+  }));
+
+/** The cursor that continues after the last of `mentions` (null when there are none). */
+function mentionCursorAfter(mentions: MentionWithSentence[]): string | null {
+  const last = mentions.at(-1);
+  return last === undefined
+    ? null
+    : encodeCursor([last.createdAt, last.documentId, last.chunkId, last.surface]);
+}
+
+function mentionResponse(mention: MentionWithSentence): z.infer<typeof mentionSchema> {
+  return {
+    documentId: mention.documentId,
+    chunkId: mention.chunkId,
+    surface: mention.surface,
+    type: mention.type,
+    sentence: mention.sentence,
+  };
+}
 
 function entityResponse(entity: EntityRecord): z.infer<typeof entitySchema> {
   return {
@@ -121,21 +173,18 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
                 }),
               ),
               facts: z.array(factSchema.extend({ sources: sourcesSchema })),
-              mentions: z.array(
-                z.object({
-                  documentId: z.string(),
-                  chunkId: z.string(),
-                  surface: z.string(),
-                  type: z.enum(ENTITY_TYPES),
-                  sentence: z
-                    .string()
-                    .nullable()
-                    .describe(
-                      'The sentence of the chunk that holds the mention; null when the chunk no longer has it.',
-                    ),
-                }),
-              ),
+              mentions: z
+                .array(mentionSchema)
+                .describe(
+                  'The first mentions, oldest first; the rest from GET /v1/entities/{id}/mentions.',
+                ),
               mentionsTruncated: z.boolean(),
+              mentionsNextCursor: z
+                .string()
+                .nullable()
+                .describe(
+                  'When mentions were cut: the cursor for GET /v1/entities/{id}/mentions that continues after the last one shown.',
+                ),
               factsTruncated: z.boolean(),
             }),
           },
@@ -153,15 +202,45 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
             chunkId: a.chunkId,
           })),
           facts: detail.facts.map((fact) => ({ ...factResponse(fact), sources: fact.sources })),
-          mentions: detail.mentions.map((m) => ({
-            documentId: m.documentId,
-            chunkId: m.chunkId,
-            surface: m.surface,
-            type: m.type,
-            sentence: m.sentence,
-          })),
+          mentions: detail.mentions.map(mentionResponse),
           mentionsTruncated: detail.mentionsTruncated,
+          mentionsNextCursor: detail.mentionsTruncated ? mentionCursorAfter(detail.mentions) : null,
           factsTruncated: detail.factsTruncated,
+        };
+      },
+    );
+
+    app.get(
+      '/v1/entities/:id/mentions',
+      {
+        schema: {
+          tags: ['graph'],
+          summary:
+            "An entity's mentions page by page, oldest first, each with the sentence it was read in; pass nextCursor back as cursor for the next page.",
+          params: z.object({ id: z.string().min(1).max(200) }),
+          querystring: z.object({
+            cursor: z.string().max(3_000).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: {
+            200: z.object({ mentions: z.array(mentionSchema), nextCursor: z.string().nullable() }),
+          },
+        },
+      },
+      async (request) => {
+        const { cursor, limit } = request.query;
+        const after = cursor === undefined ? null : decodeCursor(cursor, mentionCursor);
+        // One beyond the page says whether another follows.
+        const page = await graph.entityMentions(
+          request.tenantId,
+          request.params.id,
+          after,
+          limit + 1,
+        );
+        const shown = page.slice(0, limit);
+        return {
+          mentions: shown.map(mentionResponse),
+          nextCursor: page.length > limit ? mentionCursorAfter(shown) : null,
         };
       },
     );

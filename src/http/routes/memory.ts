@@ -9,6 +9,7 @@ import {
   type Session,
   type SessionPosition,
 } from '../../ports/memory-store.js';
+import { decodeCursor, encodeCursor } from '../json-cursor.js';
 import { MAX_CITED_IDS, MAX_TURN_CHARS, type MemoryService } from '../../memory/memory-service.js';
 
 /** Most turns one HTTP request may add (the service allows bigger batches for bulk loads). */
@@ -122,31 +123,10 @@ export function memoryItemResponse(
 
 const sessionParams = z.object({ id: idSchema });
 
-/** Opaque to clients: where a page of sessions ended (activity time and id of its last one). */
-function encodeSessionCursor(session: SessionPosition): string {
-  return Buffer.from(JSON.stringify([session.lastActiveAt, session.id]), 'utf8').toString(
-    'base64url',
-  );
-}
-
-function decodeSessionCursor(cursor: string): SessionPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    !Number.isSafeInteger(parsed[0]) ||
-    typeof parsed[1] !== 'string' ||
-    parsed[1].length > 200
-  ) {
-    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
-  }
-  return { lastActiveAt: parsed[0] as number, id: parsed[1] };
-}
+/** Where a page of sessions ended: the activity time and id of its last session. */
+const sessionCursor = z
+  .tuple([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().max(200)])
+  .transform(([lastActiveAt, id]): SessionPosition => ({ lastActiveAt, id }));
 
 export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
   return async (app) => {
@@ -206,13 +186,15 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
           request.tenantId,
           userId ?? null,
           limit,
-          cursor === undefined ? undefined : decodeSessionCursor(cursor),
+          cursor === undefined ? undefined : decodeCursor(cursor, sessionCursor),
         );
         const last = sessions.at(-1);
         return {
           sessions: sessions.map(sessionResponse),
           nextCursor:
-            sessions.length === limit && last !== undefined ? encodeSessionCursor(last) : null,
+            sessions.length === limit && last !== undefined
+              ? encodeCursor([last.lastActiveAt, last.id])
+              : null,
         };
       },
     );

@@ -3,8 +3,8 @@
 // Paged like the other lists: limit, and the nextCursor of a page passed back as cursor.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../domain/errors.js';
 import type { MetricSeriesService, SeriesPosition } from '../../telemetry/otlp/metric-series.js';
+import { decodeCursor, encodeCursor } from '../json-cursor.js';
 import { STEPS, WINDOWS, type StepName, type WindowName } from '../../telemetry/service.js';
 
 const attributes = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -49,31 +49,10 @@ const stepValue = z.union([
     .describe('exponential_histogram'),
 ]);
 
-/** Opaque to clients: the metric name and series id of the last series of a page. */
-function encodeCursor(position: SeriesPosition): string {
-  return Buffer.from(JSON.stringify([position.name, position.seriesId]), 'utf8').toString(
-    'base64url',
-  );
-}
-
-function decodeCursor(cursor: string): SeriesPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    typeof parsed[0] !== 'string' ||
-    parsed[0].length > 200 ||
-    typeof parsed[1] !== 'string' ||
-    !/^[0-9a-f]{1,64}$/.test(parsed[1])
-  )
-    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server issued.');
-  return { name: parsed[0], seriesId: parsed[1] };
-}
+/** Where a page of series ended: the metric name and series id of its last series. */
+const seriesCursor = z
+  .tuple([z.string().max(200), z.string().regex(/^[0-9a-f]{1,64}$/)])
+  .transform(([name, seriesId]): SeriesPosition => ({ name, seriesId }));
 
 const seriesSchema = z.object({
   seriesId: z.string().describe('Hash of the series identity (the fields below)'),
@@ -139,9 +118,12 @@ export function metricSeriesRoutes(series: MetricSeriesService): FastifyPluginAs
           step,
           limit,
           ...(name === undefined ? {} : { name }),
-          ...(cursor === undefined ? {} : { after: decodeCursor(cursor) }),
+          ...(cursor === undefined ? {} : { after: decodeCursor(cursor, seriesCursor) }),
         });
-        return { ...page, nextCursor: next === null ? null : encodeCursor(next) };
+        return {
+          ...page,
+          nextCursor: next === null ? null : encodeCursor([next.name, next.seriesId]),
+        };
       },
     );
   };
