@@ -41,25 +41,22 @@ interface ErrorBody {
 
 export interface CallOptions {
   method?: 'GET' | 'POST' | 'DELETE';
-  /** Sent as JSON. */
+  /** Sent as JSON, or as multipart/form-data when it is FormData. */
   body?: unknown;
   /** Statuses other than 2xx whose JSON body is an answer, not an error (/ready's 503). */
   accept?: number[];
-}
-
-/** Serialises a JSON body once, so a caller can check its size before sending it. */
-export function jsonBody(value: unknown): string {
-  return JSON.stringify(value);
 }
 
 export async function api<T>(path: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = storedApiKey();
   if (key !== null) headers.authorization = `Bearer ${key}`;
-  let body: string | undefined;
-  if (options.body !== undefined) {
+  let body: string | FormData | undefined;
+  if (options.body instanceof FormData) {
+    body = options.body; // fetch sets the multipart content type with its boundary
+  } else if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
-    body = typeof options.body === 'string' ? options.body : jsonBody(options.body);
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   }
   let response: Response;
   try {

@@ -1,7 +1,6 @@
 // The settings the server put in the page (src/http/console-route.ts): read once.
 export interface ConsoleSettings {
   maxDocumentBytes: number;
-  bodyLimitBytes: number;
   authRequired: boolean;
 }
 

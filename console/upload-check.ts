@@ -1,24 +1,19 @@
-// What an upload may be, decided before any byte is sent: a known text type, within the
-// server's document limit, and a request body within its body limit.
-import { jsonBody } from './api';
+// What an upload may be, decided before any byte is sent: a file of a type the server reads (by
+// its extension here; the server sniffs the content itself) and within the server's document
+// limit. The file goes as multipart/form-data in a part named `file`, so PDFs and Word files
+// travel as they are.
 import { settings } from './settings';
 
-const TYPES: Record<string, 'text/markdown' | 'text/plain' | 'text/html'> = {
-  md: 'text/markdown',
-  markdown: 'text/markdown',
-  txt: 'text/plain',
-  text: 'text/plain',
-  html: 'text/html',
-  htm: 'text/html',
-};
+/** The extensions of the formats POST /v1/documents reads (src/ingest/formats). */
+const EXTENSIONS = ['md', 'markdown', 'txt', 'text', 'html', 'htm', 'pdf', 'docx', 'csv', 'json'];
 
-export const ACCEPTED_EXTENSIONS = Object.keys(TYPES).map((extension) => `.${extension}`);
+export const ACCEPTED_EXTENSIONS = EXTENSIONS.map((extension) => `.${extension}`);
 
-export type UploadCheck = { ok: true; body: string } | { ok: false; reason: string };
+export type UploadCheck = { ok: true; body: FormData } | { ok: false; reason: string };
 
-function typeOf(name: string): (typeof TYPES)[string] | undefined {
+function known(name: string): boolean {
   const dot = name.lastIndexOf('.');
-  return dot < 0 ? undefined : TYPES[name.slice(dot + 1).toLowerCase()];
+  return dot >= 0 && EXTENSIONS.includes(name.slice(dot + 1).toLowerCase());
 }
 
 function size(bytes: number): string {
@@ -27,10 +22,9 @@ function size(bytes: number): string {
     : `${Math.ceil(bytes / 1024)} kB`;
 }
 
-/** The request body for POST /v1/documents, or why the file is refused. Reads the file only if its type and size pass. */
-export async function checkUpload(file: File): Promise<UploadCheck> {
-  const mimeType = typeOf(file.name);
-  if (mimeType === undefined) {
+/** The request body for POST /v1/documents, or why the file is refused. */
+export function checkUpload(file: File): UploadCheck {
+  if (!known(file.name)) {
     return {
       ok: false,
       reason: `${file.name}: unknown type. The console uploads ${ACCEPTED_EXTENSIONS.join(', ')} files.`,
@@ -43,21 +37,8 @@ export async function checkUpload(file: File): Promise<UploadCheck> {
       reason: `${file.name} is ${size(file.size)}; this server takes documents up to ${size(limit)}.`,
     };
   }
-  const content = await file.text();
-  const contentBytes = new TextEncoder().encode(content).length;
-  if (contentBytes > limit) {
-    return {
-      ok: false,
-      reason: `${file.name} is ${size(contentBytes)} as text; this server takes documents up to ${size(limit)}.`,
-    };
-  }
-  const body = jsonBody({ content, title: file.name, mimeType });
-  const bodyBytes = new TextEncoder().encode(body).length;
-  if (bodyBytes > settings.bodyLimitBytes) {
-    return {
-      ok: false,
-      reason: `${file.name} makes a request of ${size(bodyBytes)}; this server reads requests up to ${size(settings.bodyLimitBytes)}.`,
-    };
-  }
+  const body = new FormData();
+  body.append('title', file.name);
+  body.append('file', file, file.name);
   return { ok: true, body };
 }

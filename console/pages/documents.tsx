@@ -42,7 +42,7 @@ function Upload({ onUploaded }: { onUploaded: () => void }) {
     setRefusal(null);
     setError(null);
     for (const file of Array.from(files ?? [])) {
-      const checked = await checkUpload(file);
+      const checked = checkUpload(file);
       if (!checked.ok) {
         setRefusal(checked.reason);
         continue;

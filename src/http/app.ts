@@ -124,7 +124,6 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   await app.register(
     consoleRoutes({
       maxDocumentBytes: runtime.ingest.limits.maxDocumentBytes,
-      bodyLimitBytes: config.bodyLimitBytes,
       authRequired: apiKeys.size > 0,
     }),
   );

@@ -21,8 +21,6 @@ export const CONSOLE_DIR = join(
 export interface ConsoleSettings {
   /** ENGRAM_MAX_DOCUMENT_BYTES: a larger upload is refused before it is sent. */
   maxDocumentBytes: number;
-  /** ENGRAM_BODY_LIMIT_BYTES: the largest request body the server reads. */
-  bodyLimitBytes: number;
   /** API keys are configured: the console asks for one. */
   authRequired: boolean;
 }

@@ -41,7 +41,6 @@ describe('the console routes', () => {
     expect(page.headers['content-type']).toContain('text/html');
     expect(settingsOf(page.body)).toEqual({
       maxDocumentBytes: 12345,
-      bodyLimitBytes: fixture.config.bodyLimitBytes,
       authRequired: true,
     });
     const bundle = await fixture.app.inject({ url: '/console/main.js' });
@@ -77,9 +76,7 @@ describe('the console routes', () => {
     const app = Fastify() as unknown as EngramApp;
     try {
       installErrorHandler(app);
-      await app.register(
-        consoleRoutes({ maxDocumentBytes: 1, bodyLimitBytes: 1, authRequired: false }, empty),
-      );
+      await app.register(consoleRoutes({ maxDocumentBytes: 1, authRequired: false }, empty));
       const response = await app.inject({ url: '/' });
       expect(response.statusCode).toBe(404);
       expect(response.json().error.message).toContain('npm run build');
