@@ -33,3 +33,4 @@ export type DocumentStats = Json<paths['/v1/documents/stats']['get'], 200>;
 export type Cited = Json<paths['/v1/memories/cited']['post'], 200>;
 export type RetriedDocument = Json<paths['/v1/documents/{id}/retry']['post'], 202>;
 export type MentionPage = Json<paths['/v1/entities/{id}/mentions']['get'], 200>;
+export type EpisodePage = Json<paths['/v1/sessions/{id}/episodes']['get'], 200>;

@@ -5,7 +5,7 @@ import { api } from '../api';
 import type { Cited } from '../api-types';
 import { ErrorNotice } from './error-notice';
 
-export function CiteButton({ id }: { id: string }) {
+export function CiteButton({ id, onCited }: { id: string; onCited?: () => void }) {
   const [salience, setSalience] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const cite = async () => {
@@ -18,6 +18,7 @@ export function CiteButton({ id }: { id: string }) {
       const updated = answer.updated.find((entry) => entry.id === id);
       setSalience(updated?.salience ?? null);
       if (updated === undefined) setError(new Error(`Memory ${id} is no longer stored.`));
+      else onCited?.();
     } catch (failure) {
       setError(failure);
     }

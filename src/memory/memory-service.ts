@@ -14,7 +14,13 @@
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import type { Embedder } from '../ports/embedder.js';
-import type { MemoryItem, MemoryStore, Session, SessionPosition } from '../ports/memory-store.js';
+import type {
+  EpisodePosition,
+  MemoryItem,
+  MemoryStore,
+  Session,
+  SessionPosition,
+} from '../ports/memory-store.js';
 import { createBackgroundPump } from './background-pump.js';
 import { createCitationAndPromotion } from './citation-and-promotion.js';
 import { createForgetting, type Forgetting } from './forgetting.js';
@@ -101,6 +107,16 @@ export interface MemoryService {
   ): Promise<{ session: Session; turns: MemoryItem[] }>;
   /** The last `wmMaxTurns` turns, oldest first. */
   workingMemory(tenantId: string, sessionId: string): Promise<WorkingMemory>;
+  /**
+   * The episodes distilled from a session, oldest first, after `after`, at most `limit`; they
+   * outlive the session, so an ended session still has them (an unknown one has none).
+   */
+  sessionEpisodes(
+    tenantId: string,
+    sessionId: string,
+    after: EpisodePosition | null,
+    limit: number,
+  ): Promise<MemoryItem[]>;
   deleteSession(tenantId: string, sessionId: string, options?: { purge?: boolean }): Promise<void>;
   /**
    * Distils the session's undistilled turns outside working memory now (with `includeWorking`,

@@ -37,6 +37,7 @@ export type SessionTurns = Pick<
   | 'listSessions'
   | 'addTurns'
   | 'workingMemory'
+  | 'sessionEpisodes'
   | 'deleteSession'
   | 'distillSession'
 >;
@@ -123,6 +124,9 @@ export function createSessionTurns(options: SessionTurnsOptions): SessionTurns {
       const session = await requireSession(tenantId, sessionId);
       return { session, turns: await store.lastTurns(tenantId, sessionId, settings.wmMaxTurns) };
     },
+
+    sessionEpisodes: (tenantId, sessionId, after, limit) =>
+      store.sessionEpisodes(tenantId, sessionId, after, limit),
 
     async deleteSession(tenantId, sessionId, deleteOptions = {}) {
       const deleted = await store.deleteSession(tenantId, sessionId, deleteOptions);

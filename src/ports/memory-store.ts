@@ -25,6 +25,12 @@
 export const MEMORY_KINDS = ['turn', 'episode', 'promoted'] as const;
 export const MEMORY_TIERS = ['working', 'episodic', 'semantic'] as const;
 
+/** Where a page of a session's episodes ended. */
+export interface EpisodePosition {
+  occurredAt: number;
+  id: string;
+}
+
 export type MemoryKind = (typeof MEMORY_KINDS)[number];
 export type MemoryTier = (typeof MEMORY_TIERS)[number];
 
@@ -177,6 +183,16 @@ export interface MemoryStore {
   }): Promise<AppendTurnsResult>;
   /** The session's last `limit` turns, oldest first. */
   lastTurns(tenantId: string, sessionId: string, limit: number): Promise<MemoryItem[]>;
+  /**
+   * The episodes distilled from a session (kept after it ends), oldest first (by occurredAt, then
+   * id), after `after` when given, at most `limit`.
+   */
+  sessionEpisodes(
+    tenantId: string,
+    sessionId: string,
+    after: EpisodePosition | null,
+    limit: number,
+  ): Promise<MemoryItem[]>;
   /** Turns with afterSeq < seq ≤ throughSeq, oldest first. */
   turnsInRange(
     tenantId: string,

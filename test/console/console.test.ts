@@ -646,7 +646,20 @@ for (const current of MODES)
         expect(problems).toEqual([]);
       });
 
-      it("lists a user's sessions and shows a session's turns", async () => {
+      it("lists a user's sessions and shows a session's turns and the episodes distilled from them", async () => {
+        // Distil the session's turns now, so it has an episode to show.
+        const sessionId = (
+          await fixture.app.inject({ url: '/v1/sessions?userId=ada', headers: ACME })
+        ).json<{ sessions: Array<{ id: string }> }>().sessions[0]!.id;
+        const distilled = await fixture.app.inject({
+          method: 'POST',
+          url: `/v1/sessions/${sessionId}/distill`,
+          headers: ACME,
+          payload: { includeWorking: true },
+        });
+        const episodes = distilled.json<{ episodes: Array<{ id: string; text: string }> }>()
+          .episodes;
+        expect(episodes.length).toBeGreaterThan(0);
         const { page, problems } = await signIn(ACME_KEY, '#/sessions');
         await page.getByLabel('User id').fill('ada');
         await page.getByRole('button', { name: 'Show sessions' }).click();
@@ -655,19 +668,41 @@ for (const current of MODES)
         expect(await row.count()).toBe(1);
         await row.getByRole('link').click();
         await page.getByRole('heading', { name: 'Working memory' }).waitFor();
-        await page.getByText('My sister Carol moved to Lisbon last spring.').waitFor();
-        await page.getByText('Noted: Carol lives in Lisbon now.').waitFor();
+        const working = page.getByRole('region', { name: 'Working memory' });
+        await working.getByText('My sister Carol moved to Lisbon last spring.').waitFor();
+        await working.getByText('Noted: Carol lives in Lisbon now.').waitFor();
         // Cite the first turn: its salience rises, as the API says.
-        const cite = page.getByRole('button', { name: /^Cite memory / }).first();
+        const cite = working.getByRole('button', { name: /^Cite memory / }).first();
         const memoryId = (await cite.getAttribute('aria-label'))!.replace('Cite memory ', '');
         await cite.click();
-        const shown = page.getByRole('status').filter({ hasText: 'cited: salience' });
+        const shown = working.getByRole('status').filter({ hasText: 'cited: salience' });
         await shown.waitFor();
         const salience = (
           await fixture.app.inject({ url: `/v1/memories/${memoryId}`, headers: ACME })
         ).json<{ salience: number }>().salience;
         expect(salience).toBeGreaterThan(0);
         expect(await shown.textContent()).toBe(` cited: salience ${salience.toFixed(3)}`);
+
+        // The episode with its salience and promotion state; cited from here, its salience rises.
+        const section = page.getByRole('region', { name: 'Episodes distilled' });
+        const episode = section.getByRole('listitem').filter({ hasText: episodes[0]!.id });
+        await episode.getByText(episodes[0]!.text).waitFor();
+        await episode.getByText('episodic', { exact: true }).waitFor();
+        await episode.getByRole('button', { name: `Cite memory ${episodes[0]!.id}` }).click();
+        const episodeCited = episode.getByRole('status').filter({ hasText: 'cited: salience' });
+        await episodeCited.waitFor();
+        const episodeSalience = (
+          await fixture.app.inject({ url: `/v1/memories/${episodes[0]!.id}`, headers: ACME })
+        ).json<{ salience: number }>().salience;
+        expect(episodeSalience).toBeGreaterThan(0);
+        expect(await episodeCited.textContent()).toBe(
+          ` cited: salience ${episodeSalience.toFixed(3)}`,
+        );
+        // The list reads the episode again: its salience bar now says what the citation made it.
+        await episode
+          .locator('.value')
+          .filter({ hasText: /^0\.[1-9]/ })
+          .waitFor();
         await screenshot(page, 'session');
 
         const umbrella = await signIn(UMBRELLA_KEY, '#/sessions');

@@ -228,6 +228,58 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         (await app.inject({ method: 'GET', url: `/v1/memories/${episodeId}`, headers: ACME }))
           .statusCode,
       ).toBe(200);
+      // ... and is listed as the session's episodes after it ended: walked one page at a time,
+      // every episode once, oldest first, the cited one with its salience and its promotion.
+      type Episode = {
+        id: string;
+        kind: string;
+        occurredAt: string;
+        salience: number;
+        promotedId: string | null;
+      };
+      const walked: Episode[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 50; pages += 1) {
+        const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+        const page = await app.inject({
+          url: `/v1/sessions/${session.id}/episodes?limit=1${query}`,
+          headers: ACME,
+        });
+        expect(page.statusCode).toBe(200);
+        const body = page.json<{ episodes: Episode[]; nextCursor: string | null }>();
+        walked.push(...body.episodes);
+        cursor = body.nextCursor;
+        if (cursor === null) break;
+      }
+      expect(cursor).toBeNull();
+      const whole = (
+        await app.inject({ url: `/v1/sessions/${session.id}/episodes?limit=200`, headers: ACME })
+      ).json<{ episodes: Episode[]; nextCursor: string | null }>();
+      expect(whole.nextCursor).toBeNull();
+      // (Compared by id: salience decays between the calls.)
+      expect(walked.map((e) => e.id)).toEqual(whole.episodes.map((e) => e.id));
+      expect(new Set(walked.map((e) => e.id)).size).toBe(walked.length);
+      expect(walked.every((e) => e.kind === 'episode')).toBe(true);
+      const times = walked.map((e) => Date.parse(e.occurredAt));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(walked.map((e) => e.id)).toEqual(expect.arrayContaining(episodes.map((e) => e.id)));
+      const citedEpisode = walked.find((e) => e.id === episodeId)!;
+      expect(citedEpisode.salience).toBeGreaterThan(0);
+      expect(citedEpisode.promotedId).not.toBeNull();
+      // Another tenant sees none; a cursor this server did not issue is a 400.
+      expect(
+        (
+          await app.inject({ url: `/v1/sessions/${session.id}/episodes`, headers: UMBRELLA })
+        ).json(),
+      ).toEqual({ episodes: [], nextCursor: null });
+      expect(
+        (
+          await app.inject({
+            url: `/v1/sessions/${session.id}/episodes?cursor=WyJ4Il0`,
+            headers: ACME,
+          })
+        ).statusCode,
+      ).toBe(400);
       await test.runtime.memory.settle();
     }, 60_000);
 
@@ -288,6 +340,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           '/v1/sessions/{id}',
           '/v1/sessions/{id}/turns',
           '/v1/sessions/{id}/distill',
+          '/v1/sessions/{id}/episodes',
           '/v1/memories/{id}',
           '/v1/memories/cited',
         ]),

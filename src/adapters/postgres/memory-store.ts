@@ -7,6 +7,7 @@ import { AppError } from '../../domain/errors.js';
 import type {
   AppendTurnsResult,
   MemoryHit,
+  EpisodePosition,
   MemoryItem,
   MemoryScope,
   MemorySource,
@@ -177,6 +178,20 @@ export class PostgresMemoryStore implements MemoryStore {
       [tenantId, sessionId, limit],
     );
     return result.rows.reverse().map(toMemory);
+  }
+
+  async sessionEpisodes(
+    tenantId: string,
+    sessionId: string,
+    after: EpisodePosition | null,
+    limit: number,
+  ): Promise<MemoryItem[]> {
+    const result = await this.pool.query<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = $1 AND m.session_id = $2 AND m.kind = 'episode'
+        AND (m.occurred_at, m.id) > ($3::bigint, $4::text) ORDER BY m.occurred_at, m.id LIMIT $5`,
+      [tenantId, sessionId, after?.occurredAt ?? Number.MIN_SAFE_INTEGER, after?.id ?? '', limit],
+    );
+    return result.rows.map(toMemory);
   }
 
   async turnsInRange(

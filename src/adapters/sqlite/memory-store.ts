@@ -6,6 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import type {
   AppendTurnsResult,
   MemoryHit,
+  EpisodePosition,
   MemoryItem,
   MemoryScope,
   MemorySource,
@@ -186,6 +187,27 @@ export class SqliteMemoryStore implements MemoryStore {
       )
       .all(tenantId, sessionId, limit) as MemoryRow[];
     return rows.reverse().map(toMemory);
+  }
+
+  async sessionEpisodes(
+    tenantId: string,
+    sessionId: string,
+    after: EpisodePosition | null,
+    limit: number,
+  ): Promise<MemoryItem[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.session_id = ? AND m.kind = 'episode'
+          AND (m.occurred_at, m.id) > (?, ?) ORDER BY m.occurred_at, m.id LIMIT ?`,
+      )
+      .all(
+        tenantId,
+        sessionId,
+        after?.occurredAt ?? Number.MIN_SAFE_INTEGER,
+        after?.id ?? '',
+        limit,
+      ) as MemoryRow[];
+    return rows.map(toMemory);
   }
 
   async turnsInRange(

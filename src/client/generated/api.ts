@@ -423,6 +423,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/episodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The episodes distilled from a session, oldest first, with salience and promotion state; kept after the session ends. Pass nextCursor back as cursor for the next page. */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            episodes: {
+                                /** @description Citation id: send it to POST /v1/memories/cited when the agent used it. */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "turn" | "episode" | "promoted";
+                                /** @enum {string} */
+                                tier: "working" | "episodic" | "semantic";
+                                userId: string | null;
+                                sessionId: string | null;
+                                agentId: string | null;
+                                speaker: string | null;
+                                text: string;
+                                seq: number | null;
+                                occurredAt: string;
+                                createdAt: string;
+                                /** @description Current salience (decayed), 0–1. */
+                                salience: number;
+                                source: {
+                                    turnIds?: string[];
+                                    memoryId?: string;
+                                };
+                                metadata: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description Set once this episodic item was promoted: the id of its semantic copy. */
+                                promotedId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{id}/distill": {
         parameters: {
             query?: never;

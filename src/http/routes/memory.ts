@@ -123,6 +123,14 @@ export function memoryItemResponse(
 
 const sessionParams = z.object({ id: idSchema });
 
+/** Where a page of a session's episodes ended: the last episode's time and id. */
+const episodeCursor = z
+  .tuple([
+    z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+    z.string().max(200),
+  ])
+  .transform(([occurredAt, id]) => ({ occurredAt, id }));
+
 /** Where a page of sessions ended: the activity time and id of its last session. */
 const sessionCursor = z
   .tuple([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().max(200)])
@@ -265,6 +273,48 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
       async (request) => {
         const { session, turns } = await memory.workingMemory(request.tenantId, request.params.id);
         return { session: sessionResponse(session), workingMemory: turns.map(item) };
+      },
+    );
+
+    app.get(
+      '/v1/sessions/:id/episodes',
+      {
+        schema: {
+          tags: ['memory'],
+          summary:
+            'The episodes distilled from a session, oldest first, with salience and promotion state; kept after the session ends. Pass nextCursor back as cursor for the next page.',
+          params: sessionParams,
+          querystring: z.object({
+            cursor: z.string().max(500).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: {
+            200: z.object({
+              episodes: z.array(memoryItemSchema),
+              nextCursor: z.string().nullable(),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const { cursor, limit } = request.query;
+        const after = cursor === undefined ? null : decodeCursor(cursor, episodeCursor);
+        // One beyond the page says whether another follows.
+        const page = await memory.sessionEpisodes(
+          request.tenantId,
+          request.params.id,
+          after,
+          limit + 1,
+        );
+        const shown = page.slice(0, limit);
+        const last = shown.at(-1);
+        return {
+          episodes: shown.map(item),
+          nextCursor:
+            page.length > limit && last !== undefined
+              ? encodeCursor([last.occurredAt, last.id])
+              : null,
+        };
       },
     );
 
