@@ -157,8 +157,88 @@ function RecallItems({ result }: { result: RecallResult }) {
   );
 }
 
+const TIERS = ['working', 'episodic', 'semantic'] as const;
+type Tier = (typeof TIERS)[number];
+
+interface RecallFilters {
+  userId: string;
+  sessionId: string;
+  tiers: Tier[];
+  /** datetime-local values (the browser's time zone); empty: unbounded. */
+  from: string;
+  to: string;
+}
+
+const NO_FILTERS: RecallFilters = {
+  userId: '',
+  sessionId: '',
+  tiers: [...TIERS],
+  from: '',
+  to: '',
+};
+
+/** The filters as POST /v1/recall fields; an empty field filters nothing. */
+function recallFields(filters: RecallFilters): Record<string, unknown> {
+  const iso = (local: string) => new Date(local).toISOString();
+  const timeRange = {
+    ...(filters.from === '' ? {} : { from: iso(filters.from) }),
+    ...(filters.to === '' ? {} : { to: iso(filters.to) }),
+  };
+  return {
+    ...(filters.userId.trim() === '' ? {} : { userId: filters.userId.trim() }),
+    ...(filters.sessionId.trim() === '' ? {} : { sessionId: filters.sessionId.trim() }),
+    ...(filters.tiers.length === TIERS.length ? {} : { tiers: filters.tiers }),
+    ...(Object.keys(timeRange).length === 0 ? {} : { timeRange }),
+  };
+}
+
+function RecallFilterFields({
+  filters,
+  onChange,
+}: {
+  filters: RecallFilters;
+  onChange: (filters: RecallFilters) => void;
+}) {
+  const text = (field: 'userId' | 'sessionId' | 'from' | 'to') => (event: Event) =>
+    onChange({ ...filters, [field]: (event.currentTarget as HTMLInputElement).value });
+  const toggle = (tier: Tier) => () =>
+    onChange({
+      ...filters,
+      // At least one tier stays: recall over no tier is a question without an answer.
+      tiers: filters.tiers.includes(tier)
+        ? filters.tiers.length === 1
+          ? filters.tiers
+          : filters.tiers.filter((t) => t !== tier)
+        : TIERS.filter((t) => t === tier || filters.tiers.includes(t)),
+    });
+  return (
+    <fieldset class="recall-filters">
+      <legend>Recall filters</legend>
+      <label>
+        User id <input value={filters.userId} onInput={text('userId')} />
+      </label>
+      <label>
+        Session id <input value={filters.sessionId} onInput={text('sessionId')} />
+      </label>
+      {TIERS.map((tier) => (
+        <label key={tier}>
+          <input type="checkbox" checked={filters.tiers.includes(tier)} onChange={toggle(tier)} />{' '}
+          {tier}
+        </label>
+      ))}
+      <label>
+        From <input type="datetime-local" value={filters.from} onInput={text('from')} />
+      </label>
+      <label>
+        Until <input type="datetime-local" value={filters.to} onInput={text('to')} />
+      </label>
+    </fieldset>
+  );
+}
+
 export function PlaygroundPage() {
   const [query, setQuery] = useState('');
+  const [filters, setFilters] = useState<RecallFilters>(NO_FILTERS);
   const [search, setSearch] = useState<{ result?: SearchResult; error?: unknown }>({});
   const [recall, setRecall] = useState<{ result?: RecallResult; error?: unknown }>({});
   const [busy, setBusy] = useState(false);
@@ -170,7 +250,10 @@ export function PlaygroundPage() {
     setBusy(true);
     const [searched, recalled] = await Promise.allSettled([
       api<SearchResult>('/v1/search', { method: 'POST', body: { query, k: K } }),
-      api<RecallResult>('/v1/recall', { method: 'POST', body: { query, k: K } }),
+      api<RecallResult>('/v1/recall', {
+        method: 'POST',
+        body: { query, k: K, ...recallFields(filters) },
+      }),
     ]);
     setSearch(
       searched.status === 'fulfilled' ? { result: searched.value } : { error: searched.reason },
@@ -203,6 +286,7 @@ export function PlaygroundPage() {
         <button type="submit" disabled={busy}>
           {busy ? 'Searching…' : 'Search'}
         </button>
+        <RecallFilterFields filters={filters} onChange={setFilters} />
       </form>
       <div class="columns">
         <section aria-labelledby="search-heading">

@@ -619,6 +619,50 @@ for (const current of MODES)
           .locator('.score-term', { hasText: 'fused' })
           .locator('.fill');
         expect(await fill.getAttribute('style')).toMatch(/width: 100%/);
+
+        // Recall filters go to the API as its fields and narrow what is recalled. Documents are
+        // semantic memory of the whole tenant, so a filter on the user leaves them; a turn is
+        // working memory of its user's session.
+        const recallSent = async () => {
+          const sent = page.waitForRequest((r) => r.url().endsWith('/v1/recall'));
+          await page.getByRole('button', { name: 'Search' }).click();
+          return (await sent).postDataJSON() as Record<string, unknown>;
+        };
+        const tiersShown = async () => {
+          await memory.locator('.intent').waitFor();
+          const heads = await memory.locator('.hit-head').allTextContents();
+          return new Set(heads.map((head) => head.split(' · ')[0]));
+        };
+        const turn = memory.locator('.hit-head', { hasText: /^working/ });
+        const filters = page.getByRole('group', { name: 'Recall filters' });
+        await filters.getByLabel('User id').fill('nobody');
+        expect(await recallSent()).toMatchObject({ userId: 'nobody' });
+        await turn.first().waitFor({ state: 'detached' });
+        expect(await tiersShown()).toEqual(new Set(['semantic']));
+        await filters.getByLabel('User id').fill('ada');
+        expect(await recallSent()).toMatchObject({ userId: 'ada' });
+        await turn.first().waitFor();
+        await filters.getByLabel('working').uncheck();
+        await filters.getByLabel('episodic').uncheck();
+        // The last tier cannot be unchecked: recall over no tier has no answer.
+        await filters.getByLabel('semantic').click();
+        expect(await filters.getByLabel('semantic').isChecked()).toBe(true);
+        expect(await recallSent()).toMatchObject({ userId: 'ada', tiers: ['semantic'] });
+        await turn.first().waitFor({ state: 'detached' });
+        expect(await tiersShown()).toEqual(new Set(['semantic']));
+        await filters.getByLabel('working').check();
+        await filters.getByLabel('From').fill('2000-01-01T00:00');
+        const body = await recallSent();
+        expect(body).toMatchObject({ userId: 'ada', tiers: ['working', 'semantic'] });
+        expect(body.timeRange).toEqual({ from: expect.stringMatching(/^2000-01-01T/) });
+        await turn.first().waitFor();
+        // A time range that ends before the turn happened leaves it out.
+        await filters.getByLabel('Until').fill('2000-01-02T00:00');
+        expect((await recallSent()).timeRange).toEqual({
+          from: expect.stringMatching(/^2000-01-01T/),
+          to: expect.stringMatching(/^2000-01-0[12]T/),
+        });
+        await turn.first().waitFor({ state: 'detached' });
         await screenshot(page, 'playground');
 
         // Pack as context: the packed text token by token, coloured per item, and its token IDs.
