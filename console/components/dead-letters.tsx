@@ -53,40 +53,42 @@ export function DeadLetters() {
         <p>No dead letters: every event was folded.</p>
       ) : (
         <>
-          <table class="documents">
-            <thead>
-              <tr>
-                <th scope="col">Failed</th>
-                <th scope="col">Event</th>
-                <th scope="col">Error</th>
-                <th scope="col">Deliveries</th>
-                <th scope="col">
-                  <span class="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.deadLetters.map((letter) => (
-                <tr key={letter.id}>
-                  <td>{new Date(letter.failedAt).toLocaleString()}</td>
-                  <td>
-                    <code title={letter.event}>{eventLabel(letter.event)}</code>
-                  </td>
-                  <td>{letter.error}</td>
-                  <td>{letter.deliveries}</td>
-                  <td>
-                    <button
-                      type="button"
-                      aria-label={`Replay ${eventLabel(letter.event)}`}
-                      onClick={() => void replay([letter.id])}
-                    >
-                      Replay
-                    </button>
-                  </td>
+          <div class="table-scroll">
+            <table class="documents">
+              <thead>
+                <tr>
+                  <th scope="col">Failed</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Error</th>
+                  <th scope="col">Deliveries</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Action</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.deadLetters.map((letter) => (
+                  <tr key={letter.id}>
+                    <td>{new Date(letter.failedAt).toLocaleString()}</td>
+                    <td>
+                      <code title={letter.event}>{eventLabel(letter.event)}</code>
+                    </td>
+                    <td>{letter.error}</td>
+                    <td>{letter.deliveries}</td>
+                    <td>
+                      <button
+                        type="button"
+                        aria-label={`Replay ${eventLabel(letter.event)}`}
+                        onClick={() => void replay([letter.id])}
+                      >
+                        Replay
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <p>
             <button type="button" onClick={() => void replay()}>
               Replay all

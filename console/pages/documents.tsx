@@ -138,36 +138,38 @@ export function DocumentsPage() {
         {data === undefined ? null : data.documents.length === 0 ? (
           <p>No documents yet.</p>
         ) : (
-          <table class="documents">
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Status</th>
-                <th scope="col">Chunks</th>
-                <th scope="col">Entities</th>
-                <th scope="col">Size</th>
-                <th scope="col">Added</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.documents.map((document) => (
-                <tr key={document.id}>
-                  <td>
-                    <a href={`#/documents/${encodeURIComponent(document.id)}`}>
-                      {document.title ?? document.id}
-                    </a>
-                  </td>
-                  <td>
-                    <StatusBadge document={document} />
-                  </td>
-                  <td>{document.counts.chunks}</td>
-                  <td>{document.counts.entities}</td>
-                  <td>{document.sizeBytes} B</td>
-                  <td>{new Date(document.createdAt).toLocaleString()}</td>
+          <div class="table-scroll">
+            <table class="documents">
+              <thead>
+                <tr>
+                  <th scope="col">Title</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Chunks</th>
+                  <th scope="col">Entities</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Added</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.documents.map((document) => (
+                  <tr key={document.id}>
+                    <td>
+                      <a href={`#/documents/${encodeURIComponent(document.id)}`}>
+                        {document.title ?? document.id}
+                      </a>
+                    </td>
+                    <td>
+                      <StatusBadge document={document} />
+                    </td>
+                    <td>{document.counts.chunks}</td>
+                    <td>{document.counts.entities}</td>
+                    <td>{document.sizeBytes} B</td>
+                    <td>{new Date(document.createdAt).toLocaleString()}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {data?.nextCursor == null ? null : (
           <button type="button" onClick={() => setPages((n) => n + 1)}>

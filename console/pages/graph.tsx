@@ -33,26 +33,28 @@ function SearchResults({ query }: { query: string }) {
       {data === undefined ? null : data.entities.length === 0 ? (
         <p>No entity matches “{query}”.</p>
       ) : (
-        <table class="documents">
-          <thead>
-            <tr>
-              <th scope="col">Entity</th>
-              <th scope="col">Type</th>
-              <th scope="col">Mentions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.entities.map((entity) => (
-              <tr key={entity.id}>
-                <td>
-                  <a href={entityHref(entity.id)}>{entity.name}</a>
-                </td>
-                <td>{entity.type}</td>
-                <td>{entity.mentionCount}</td>
+        <div class="table-scroll">
+          <table class="documents">
+            <thead>
+              <tr>
+                <th scope="col">Entity</th>
+                <th scope="col">Type</th>
+                <th scope="col">Mentions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.entities.map((entity) => (
+                <tr key={entity.id}>
+                  <td>
+                    <a href={entityHref(entity.id)}>{entity.name}</a>
+                  </td>
+                  <td>{entity.type}</td>
+                  <td>{entity.mentionCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

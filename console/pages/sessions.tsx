@@ -24,30 +24,32 @@ function SessionTable({ userId }: { userId: string }) {
       {data === undefined ? null : data.sessions.length === 0 ? (
         <p>No sessions {userId === '' ? 'without a user' : `for ${userId}`}.</p>
       ) : (
-        <table class="documents">
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">Agent</th>
-              <th scope="col">Turns</th>
-              <th scope="col">Last active</th>
-              <th scope="col">Expires</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.sessions.map((session) => (
-              <tr key={session.id}>
-                <td>
-                  <a href={`#/sessions/${encodeURIComponent(session.id)}`}>{session.id}</a>
-                </td>
-                <td>{session.agentId ?? '—'}</td>
-                <td>{session.turnCount}</td>
-                <td>{new Date(session.lastActiveAt).toLocaleString()}</td>
-                <td>{new Date(session.expiresAt).toLocaleString()}</td>
+        <div class="table-scroll">
+          <table class="documents">
+            <thead>
+              <tr>
+                <th scope="col">Session</th>
+                <th scope="col">Agent</th>
+                <th scope="col">Turns</th>
+                <th scope="col">Last active</th>
+                <th scope="col">Expires</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.sessions.map((session) => (
+                <tr key={session.id}>
+                  <td>
+                    <a href={`#/sessions/${encodeURIComponent(session.id)}`}>{session.id}</a>
+                  </td>
+                  <td>{session.agentId ?? '—'}</td>
+                  <td>{session.turnCount}</td>
+                  <td>{new Date(session.lastActiveAt).toLocaleString()}</td>
+                  <td>{new Date(session.expiresAt).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {data?.nextCursor == null ? null : (
         <button type="button" onClick={() => setPages((n) => n + 1)}>

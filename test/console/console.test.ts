@@ -802,6 +802,31 @@ for (const current of MODES)
         expect(problems).toEqual([]);
       });
 
+      it('fits a phone screen: at 390 px nothing reaches past the right edge', async () => {
+        const { page, problems } = await signIn(ACME_KEY);
+        await page.setViewportSize({ width: 390, height: 844 });
+        const pages: Array<[string, string]> = [
+          ['#/', 'Overview'],
+          ['#/documents', 'Documents'],
+          ['#/playground', 'Search and recall'],
+          ['#/graph', 'Graph'],
+          ['#/sessions', 'Sessions'],
+          ['#/telemetry', 'Telemetry'],
+        ];
+        // Wide tables scroll inside their own box (.table-scroll); everything else must fit.
+        const outside = `[...document.body.querySelectorAll('*')]
+          .filter((e) => !e.closest('.table-scroll'))
+          .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+          .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))`;
+        for (const [hash, heading] of pages) {
+          await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+          await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+          await page.waitForLoadState('networkidle');
+          expect(await page.evaluate<string[]>(outside), hash).toEqual([]);
+        }
+        expect(problems).toEqual([]);
+      });
+
       it("keeps each key to its tenant's data", async () => {
         const umbrella = await signIn(UMBRELLA_KEY, '#/documents');
         const rows = umbrella.page.locator('table.documents tbody tr');
