@@ -109,7 +109,8 @@ export interface MemoryService {
   workingMemory(tenantId: string, sessionId: string): Promise<WorkingMemory>;
   /**
    * The episodes distilled from a session, oldest first, after `after`, at most `limit`; they
-   * outlive the session, so an ended session still has them (an unknown one has none).
+   * outlive the session, so an ended session still has them. SESSION_NOT_FOUND when the tenant
+   * has neither the session nor an episode of it.
    */
   sessionEpisodes(
     tenantId: string,

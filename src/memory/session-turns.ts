@@ -125,8 +125,14 @@ export function createSessionTurns(options: SessionTurnsOptions): SessionTurns {
       return { session, turns: await store.lastTurns(tenantId, sessionId, settings.wmMaxTurns) };
     },
 
-    sessionEpisodes: (tenantId, sessionId, after, limit) =>
-      store.sessionEpisodes(tenantId, sessionId, after, limit),
+    async sessionEpisodes(tenantId, sessionId, after, limit) {
+      const episodes = await store.sessionEpisodes(tenantId, sessionId, after, limit);
+      // Episodes outlive their session; a tenant with neither has asked about someone else's.
+      if (episodes.length === 0 && (await store.getSession(tenantId, sessionId)) === undefined) {
+        throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist.`);
+      }
+      return episodes;
+    },
 
     async deleteSession(tenantId, sessionId, deleteOptions = {}) {
       const deleted = await store.deleteSession(tenantId, sessionId, deleteOptions);

@@ -282,7 +282,7 @@ export function memoryRoutes(memory: MemoryService): FastifyPluginAsyncZod {
         schema: {
           tags: ['memory'],
           summary:
-            'The episodes distilled from a session, oldest first, with salience and promotion state; kept after the session ends. Pass nextCursor back as cursor for the next page.',
+            'The episodes distilled from a session, oldest first, with salience and promotion state; kept after the session ends (404 when the tenant has neither the session nor an episode of it). Pass nextCursor back as cursor for the next page.',
           params: sessionParams,
           querystring: z.object({
             cursor: z.string().max(500).optional(),
