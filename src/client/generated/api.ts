@@ -430,7 +430,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The episodes distilled from a session, oldest first, with salience and promotion state; kept after the session ends. Pass nextCursor back as cursor for the next page. */
+        /** The episodes distilled from a session, oldest first, with salience and promotion state; kept after the session ends (404 when the tenant has neither the session nor an episode of it). Pass nextCursor back as cursor for the next page. */
         get: {
             parameters: {
                 query?: {
