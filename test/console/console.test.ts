@@ -802,7 +802,7 @@ for (const current of MODES)
         expect(problems).toEqual([]);
       });
 
-      it('fits a phone screen: at 390 px nothing reaches past the right edge', async () => {
+      it('fits a phone screen: at 390 px no page scrolls sideways, only wide tables in their box', async () => {
         const { page, problems } = await signIn(ACME_KEY);
         await page.setViewportSize({ width: 390, height: 844 });
         const pages: Array<[string, string]> = [
@@ -823,6 +823,10 @@ for (const current of MODES)
           await page.getByRole('heading', { level: 1, name: heading }).waitFor();
           await page.waitForLoadState('networkidle');
           expect(await page.evaluate<string[]>(outside), hash).toEqual([]);
+          const wider = await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          );
+          expect(wider, `${hash} scrolls sideways`).toBeLessThanOrEqual(0);
         }
         expect(problems).toEqual([]);
       });
