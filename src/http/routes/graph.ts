@@ -62,13 +62,19 @@ const mentionSchema = z.object({
     ),
 });
 
+/**
+ * A mention cursor carries the last surface, whose length no extractor bounds: room for any
+ * surface that fits in a request line (Node reads at most 16 kB of headers).
+ */
+const MAX_CURSOR_CHARS = 12_000;
+
 /** Where a page of mentions ended: the last mention's time, document, chunk and surface. */
 const mentionCursor = z
   .tuple([
     z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     z.string().max(200),
     z.string().max(200),
-    z.string().max(2_000),
+    z.string().max(MAX_CURSOR_CHARS),
   ])
   .transform(([createdAt, documentId, chunkId, surface]) => ({
     createdAt,
@@ -219,7 +225,7 @@ export function graphRoutes(graph: GraphService): FastifyPluginAsyncZod {
             "An entity's mentions page by page, oldest first, each with the sentence it was read in; pass nextCursor back as cursor for the next page.",
           params: z.object({ id: z.string().min(1).max(200) }),
           querystring: z.object({
-            cursor: z.string().max(3_000).optional(),
+            cursor: z.string().max(MAX_CURSOR_CHARS).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
           }),
           response: {
