@@ -32,7 +32,7 @@ import type { GraphService } from './graph/graph-service.js';
 import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
 import { createIngestWorker } from './ingest/ingest-worker.js';
-import { createIngestPipeline, INGEST_QUEUE, type RemoveGraphFn } from './ingest/pipeline.js';
+import { createIngestPipeline, INGEST_QUEUE } from './ingest/pipeline.js';
 import { createTokenCounter } from './ingest/token-counter.js';
 import { createUrlFetcher } from './ingest/url-fetch.js';
 import { parseApiKeys } from './http/auth.js';
@@ -254,8 +254,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     });
 
     const documentSearch = createDocumentSearch({ store: stores.documentStore, embedder, logger });
-    const removeGraph: RemoveGraphFn = (tenantId, documentId, chunks) =>
-      graph.removeDocument(tenantId, documentId, chunks);
     const ingest = createIngestService({
       store: stores.documentStore,
       jobQueue,
@@ -270,7 +268,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         timeoutMs: config.fetchTimeoutMs,
         maxRedirects: config.fetchMaxRedirects,
       }),
-      removeGraph,
+      removeGraph: (tenantId, documentId) => graph.removeDocument(tenantId, documentId),
     });
     background.push(
       createIngestWorker({
@@ -278,8 +276,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         pipeline: createIngestPipeline({
           store: stores.documentStore,
           embedder,
-          extract: (input) => graph.extract(input),
-          removeGraph,
+          graph,
+          transaction: stores.transaction,
           countTokens: createTokenCounter('o200k_base'),
           chunkTokens: config.chunkTokens,
           chunkOverlap: config.chunkOverlap,

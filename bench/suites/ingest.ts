@@ -136,7 +136,8 @@ async function runPipeline(
     const pipeline = createIngestPipeline({
       store: bench.store,
       embedder,
-      extract: withGraph ? (input) => graph.extract(input) : undefined,
+      graph: withGraph ? graph : undefined,
+      transaction: bench.transaction,
       countTokens: createTokenCounter('o200k_base'),
       chunkTokens: 400,
       chunkOverlap: 0.15,

@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
+import { createPostgresStoreTransaction } from '../../src/adapters/postgres/store-transaction.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
 import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
+import { createSqliteStoreTransaction } from '../../src/adapters/sqlite/store-transaction.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -26,6 +28,7 @@ import type { ChunkInput, DocumentStore } from '../../src/ports/document-store.j
 import type { GraphStore } from '../../src/ports/graph-store.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { MemoryStore } from '../../src/ports/memory-store.js';
+import type { RunInTransaction } from '../../src/ports/stores.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
 import { random } from '../../test/telemetry/generate.js';
 
@@ -123,6 +126,7 @@ export interface BenchStore {
   jobQueue: JobQueue;
   graphStore: GraphStore;
   memories: MemoryStore;
+  transaction: RunInTransaction;
   /** Fresh planner statistics after a bulk fill (PostgreSQL; autovacuum would do it later). */
   analyze(): Promise<void>;
   /** Bytes on disk: the SQLite files, or the PostgreSQL schema's tables and indexes. */
@@ -147,6 +151,7 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
       jobQueue: createPostgresJobQueue(database.pool, systemClock, queueOptions),
       graphStore: createPostgresGraphStore(database.pool),
       memories: new PostgresMemoryStore(database.pool),
+      transaction: createPostgresStoreTransaction(database.pool, systemClock),
       analyze: async () => {
         await database.pool.query(
           'ANALYZE chunk_vectors; ANALYZE chunks; ANALYZE documents; ANALYZE memories',
@@ -169,12 +174,15 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
   }
   const dir = mkdtempSync(join(tmpdir(), `engram-bench-${label}-`));
   const database = openSqlite({ path: join(dir, 'engram.db') });
+  const store = createSqliteDocumentStore({ db: database.db });
+  const graphStore = createSqliteGraphStore(database.db);
   return {
     backend: 'sqlite',
-    store: createSqliteDocumentStore({ db: database.db }),
+    store,
     jobQueue: createSqliteJobQueue(database.db, systemClock, queueOptions),
-    graphStore: createSqliteGraphStore(database.db),
+    graphStore,
     memories: new SqliteMemoryStore(database.db),
+    transaction: createSqliteStoreTransaction(database.db, { documentStore: store, graphStore }),
     analyze: async () => undefined,
     diskBytes: async () =>
       readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0),

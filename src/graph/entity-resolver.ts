@@ -24,7 +24,6 @@ import {
 } from './names.js';
 
 export interface ResolverOptions {
-  store: GraphStore;
   clock: Clock;
   fuzzyThreshold: number;
   embeddingThreshold: number;
@@ -54,12 +53,14 @@ const EXACT_ONLY: ReadonlySet<TypeClass> = new Set(['date', 'value']);
  */
 const EMBEDDABLE: ReadonlySet<TypeClass> = new Set(['thing', 'place']);
 
+/** Name embeddings made before a resolution, keyed like resolutions (`typeClass:key`). */
+export type NameVectors = ReadonlyMap<string, Float32Array>;
+
 export function resolutionKey(name: NameToResolve): { typeClass: TypeClass; key: string } {
   return { typeClass: typeClassOf(name.type), key: normalizeName(name.surface, name.type) };
 }
 
 export function createEntityResolver(options: ResolverOptions) {
-  const { store } = options;
   const maxCandidates = options.maxFuzzyCandidates ?? 200;
 
   function bestFuzzy(
@@ -84,29 +85,29 @@ export function createEntityResolver(options: ResolverOptions) {
     return best;
   }
 
-  /**
-   * Resolves a batch of names with few round trips: one exact-key lookup per type class, one
-   * fuzzy-candidate read per blocking prefix, one embedding call for what is still unmatched.
-   * Names are then settled in order, so an entity created for an early name is found by a later one.
-   */
-  async function resolveAll(
-    tenantId: string,
-    names: NameToResolve[],
-    signal?: AbortSignal,
-  ): Promise<Map<string, Resolution>> {
-    interface Item {
-      id: string;
-      name: NameToResolve;
-      typeClass: TypeClass;
-      key: string;
-    }
+  interface Item {
+    id: string;
+    name: NameToResolve;
+    typeClass: TypeClass;
+    key: string;
+  }
+
+  function itemsOf(names: NameToResolve[]): Map<string, Item> {
     const items = new Map<string, Item>();
     for (const name of names) {
       const { typeClass, key } = resolutionKey(name);
       const id = `${typeClass}:${key}`;
       if (key !== '' && !items.has(id)) items.set(id, { id, name, typeClass, key });
     }
+    return items;
+  }
 
+  /**
+   * What the store already knows about a batch of names, read with few round trips: one
+   * exact-key lookup per type class, one fuzzy-candidate read per blocking prefix (cached, and
+   * told about entities this batch creates, so a later name finds an earlier one's).
+   */
+  async function matcherFor(store: GraphStore, tenantId: string, items: Map<string, Item>) {
     // Entities already holding one of the keys, per type class; the most mentioned wins a tie.
     const known = new Map<string, EntityRecord>();
     const classes = new Set([...items.values()].map((item) => item.typeClass));
@@ -120,7 +121,6 @@ export function createEntityResolver(options: ResolverOptions) {
           known.set(`${typeClass}:${aliasKey}`, candidate.entity);
       }
     }
-
     const prefixCache = new Map<string, EntityCandidate[]>();
     const fuzzyCandidates = async (item: Item): Promise<EntityCandidate[]> => {
       const cacheKey = `${item.typeClass}:${blockingPrefix(item.key)}`;
@@ -136,42 +136,83 @@ export function createEntityResolver(options: ResolverOptions) {
       }
       return candidates;
     };
-    const byKeyOrFuzzy = async (item: Item): Promise<Resolution | undefined> => {
-      const entity = known.get(item.id);
-      if (entity !== undefined)
-        return {
-          entity,
-          key: item.key,
-          method: entity.name === item.name.surface ? 'exact' : 'normalized',
-          score: 1,
-        };
-      if (EXACT_ONLY.has(item.typeClass)) return undefined;
-      return bestFuzzy(await fuzzyCandidates(item), item.key, item.typeClass);
+    return {
+      async byKeyOrFuzzy(item: Item): Promise<Resolution | undefined> {
+        const entity = known.get(item.id);
+        if (entity !== undefined)
+          return {
+            entity,
+            key: item.key,
+            method: entity.name === item.name.surface ? 'exact' : 'normalized',
+            score: 1,
+          };
+        if (EXACT_ONLY.has(item.typeClass)) return undefined;
+        return bestFuzzy(await fuzzyCandidates(item), item.key, item.typeClass);
+      },
+      created(item: Item, entity: EntityRecord): void {
+        known.set(item.id, entity);
+        prefixCache
+          .get(`${item.typeClass}:${blockingPrefix(item.key)}`)
+          ?.push({ entity, aliasKeys: [item.key] });
+      },
     };
+  }
 
+  /**
+   * Embeds the names that neither a key nor a fuzzy match settles, in one embedder call; nothing
+   * without an embedder. Kept apart from resolveAll so the embedder (a remote call) never runs
+   * inside the transaction that writes a document's graph.
+   */
+  async function embedNames(
+    store: GraphStore,
+    tenantId: string,
+    names: NameToResolve[],
+    signal?: AbortSignal,
+  ): Promise<NameVectors> {
+    const vectors = new Map<string, Float32Array>();
+    const embedder = options.embedder;
+    if (embedder === undefined) return vectors;
+    const items = itemsOf(names);
+    const matcher = await matcherFor(store, tenantId, items);
+    const embeddable: Item[] = [];
+    for (const item of items.values())
+      if (EMBEDDABLE.has(item.typeClass) && (await matcher.byKeyOrFuzzy(item)) === undefined)
+        embeddable.push(item);
+    if (embeddable.length === 0) return vectors;
+    const embedded = await embedder.embed(
+      embeddable.map((item) => item.name.surface),
+      signal === undefined ? {} : { signal },
+    );
+    embeddable.forEach((item, i) => vectors.set(item.id, embedded[i]!));
+    return vectors;
+  }
+
+  /**
+   * Resolves a batch of names against `store`, creating entities for what nothing matches. Names
+   * are settled in order, so an entity created for an early name is found by a later one. A name
+   * embedding comes from `vectors` (see embedNames); a name without one is matched by key and
+   * similarity only.
+   */
+  async function resolveAll(
+    store: GraphStore,
+    tenantId: string,
+    names: NameToResolve[],
+    vectors: NameVectors,
+  ): Promise<Map<string, Resolution>> {
+    const items = itemsOf(names);
+    const matcher = await matcherFor(store, tenantId, items);
+    const embedder = options.embedder;
     const resolved = new Map<string, Resolution>();
     const pending: Item[] = [];
     for (const item of items.values()) {
-      const match = await byKeyOrFuzzy(item);
+      const match = await matcher.byKeyOrFuzzy(item);
       if (match !== undefined) resolved.set(item.id, match);
       else pending.push(item);
     }
-
-    const embedder = options.embedder;
-    const embeddable = pending.filter((item) => EMBEDDABLE.has(item.typeClass));
-    const vectors = new Map<string, Float32Array>();
-    if (embedder !== undefined && embeddable.length > 0) {
-      const embedded = await embedder.embed(
-        embeddable.map((item) => item.name.surface),
-        signal === undefined ? {} : { signal },
-      );
-      embeddable.forEach((item, i) => vectors.set(item.id, embedded[i]!));
-    }
-
     for (const item of pending) {
-      const vector = vectors.get(item.id);
       // Earlier names of this batch may have created what this one matches.
-      let match = await byKeyOrFuzzy(item);
+      let match = await matcher.byKeyOrFuzzy(item);
+      const vector = vectors.get(item.id);
       if (match === undefined && vector !== undefined && embedder !== undefined) {
         const [nearest] = await store.nearestEntities(tenantId, {
           typeClass: item.typeClass,
@@ -203,10 +244,7 @@ export function createEntityResolver(options: ResolverOptions) {
       });
       if (vector !== undefined && embedder !== undefined)
         await store.setEntityEmbedding(tenantId, entity.id, embedder.id, vector);
-      known.set(item.id, entity);
-      prefixCache
-        .get(`${item.typeClass}:${blockingPrefix(item.key)}`)
-        ?.push({ entity, aliasKeys: [item.key] });
+      matcher.created(item, entity);
       resolved.set(item.id, { entity, key: item.key, method: 'new', score: 1 });
     }
 
@@ -224,7 +262,7 @@ export function createEntityResolver(options: ResolverOptions) {
     return resolved;
   }
 
-  return { resolveAll };
+  return { embedNames, resolveAll };
 }
 
 export type EntityResolver = ReturnType<typeof createEntityResolver>;

@@ -6,7 +6,13 @@ import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
 import type { Embedder } from '../ports/embedder.js';
-import type { ChunkText, EntityType, ExtractedMention, Extractor } from '../ports/extractor.js';
+import type {
+  ChunkText,
+  EntityType,
+  ExtractedMention,
+  ExtractedRelation,
+  Extractor,
+} from '../ports/extractor.js';
 import type {
   EntityDetail,
   EntityRecord,
@@ -18,10 +24,14 @@ import type {
   NewRelation,
   RelationRecord,
   RemovedGraph,
-  ChunkScope,
   ResolutionMethod,
 } from '../ports/graph-store.js';
-import { createEntityResolver, resolutionKey, type Resolution } from './entity-resolver.js';
+import {
+  createEntityResolver,
+  resolutionKey,
+  type NameVectors,
+  type Resolution,
+} from './entity-resolver.js';
 import { factText } from './fact-text.js';
 import { noGraphMetrics, type GraphMetrics } from './graph-metrics.js';
 import { sentenceHolding } from './mention-sentence.js';
@@ -78,6 +88,18 @@ export interface ExtractResult {
   /** The first left-out chunk's cause, for the document record; null when none failed. */
   failure: string | null;
 }
+
+/** What the extractor read in a document's chunks, before anything is resolved or written. */
+export interface GraphReading {
+  mentions: ExtractedMention[];
+  relations: ExtractedRelation[];
+  extractedChunks: number;
+  failedChunks: number;
+  failure: string | null;
+}
+
+/** A reading with the name embeddings its write needs, made outside any transaction. */
+export type PreparedGraph = GraphReading & { vectors: NameVectors };
 
 export interface Fact {
   id: string;
@@ -168,7 +190,6 @@ export function createGraphService(options: GraphServiceOptions) {
     facts: options.maxFactsPerEntity ?? 200,
   };
   const resolver = createEntityResolver({
-    store,
     clock,
     fuzzyThreshold: options.entityFuzzyThreshold,
     embeddingThreshold: options.entityEmbeddingThreshold,
@@ -189,7 +210,11 @@ export function createGraphService(options: GraphServiceOptions) {
    * order of validity, so facts of one batch supersede each other correctly. Returns how many
    * facts were superseded.
    */
-  async function supersede(tenantId: string, facts: RelationRecord[]): Promise<number> {
+  async function supersede(
+    store: GraphStore,
+    tenantId: string,
+    facts: RelationRecord[],
+  ): Promise<number> {
     if (facts.length === 0) return 0;
     const pairKey = (r: { subjectId: string; predicate: string }) =>
       `${r.subjectId}\u0000${r.predicate}`;
@@ -226,18 +251,14 @@ export function createGraphService(options: GraphServiceOptions) {
     return changes.size;
   }
 
-  async function extract(input: ExtractInput): Promise<ExtractResult> {
+  /**
+   * Runs the extractor over a document's chunks: the slow part of extraction, which writes
+   * nothing. Relation endpoints are listed as mentions too, even when an extractor forgot them.
+   */
+  async function read(input: ExtractInput): Promise<GraphReading> {
     const { tenantId, documentId } = input;
     if (input.chunks.length === 0)
-      return {
-        mentions: 0,
-        entities: 0,
-        relations: 0,
-        invalidated: 0,
-        extractedChunks: 0,
-        failedChunks: 0,
-        failure: null,
-      };
+      return { mentions: [], relations: [], extractedChunks: 0, failedChunks: 0, failure: null };
     const extraction = await options.extractor.extract(
       input.chunks,
       input.signal === undefined ? {} : { signal: input.signal },
@@ -260,9 +281,8 @@ export function createGraphService(options: GraphServiceOptions) {
       );
     const chunkIds = new Set(input.chunks.map((chunk) => chunk.id));
     const mentions: ExtractedMention[] = extraction.mentions.filter((m) => chunkIds.has(m.chunkId));
-    // Relation endpoints are mentions too, even when an extractor forgot to list them.
-    for (const relation of extraction.relations) {
-      if (!chunkIds.has(relation.chunkId)) continue;
+    const relations = extraction.relations.filter((relation) => chunkIds.has(relation.chunkId));
+    for (const relation of relations) {
       mentions.push({
         surface: relation.subject,
         type: relation.subjectType,
@@ -274,7 +294,45 @@ export function createGraphService(options: GraphServiceOptions) {
         chunkId: relation.chunkId,
       });
     }
-    const resolutions = await resolver.resolveAll(tenantId, mentions, input.signal);
+    return {
+      mentions,
+      relations,
+      extractedChunks,
+      failedChunks: failures.length,
+      failure: failures[0] === undefined ? null : failures[0].message.slice(0, 1000),
+    };
+  }
+
+  /** Embeds the names the reading would otherwise create entities for (only with an embedder). */
+  async function prepare(
+    tenantId: string,
+    reading: GraphReading,
+    signal?: AbortSignal,
+  ): Promise<PreparedGraph> {
+    return {
+      ...reading,
+      vectors: await resolver.embedNames(store, tenantId, reading.mentions, signal),
+    };
+  }
+
+  /**
+   * Writes a prepared reading as `documentId`'s graph support through `target`: resolves its
+   * names, saves mentions and facts, and settles which facts supersede which. `target` is a
+   * transaction's store when the caller wants the write to land at once with other changes;
+   * nothing here waits on anything but the store.
+   */
+  async function write(
+    target: GraphStore,
+    tenantId: string,
+    documentId: string,
+    prepared: PreparedGraph,
+  ): Promise<ExtractResult> {
+    const resolutions = await resolver.resolveAll(
+      target,
+      tenantId,
+      prepared.mentions,
+      prepared.vectors,
+    );
     const resolutionOf = (surface: string, type: EntityType): Resolution | undefined => {
       const { typeClass, key } = resolutionKey({ surface, type });
       return resolutions.get(`${typeClass}:${key}`);
@@ -282,7 +340,7 @@ export function createGraphService(options: GraphServiceOptions) {
     const now = clock.now();
     const seen = new Set<string>();
     const rows: NewMention[] = [];
-    for (const mention of mentions) {
+    for (const mention of prepared.mentions) {
       const resolution = resolutionOf(mention.surface, mention.type);
       if (resolution === undefined) continue;
       const id = `${mention.chunkId}\u0000${resolution.entity.id}\u0000${mention.surface}`;
@@ -300,11 +358,10 @@ export function createGraphService(options: GraphServiceOptions) {
         aliasKey: resolution.key,
       });
     }
-    await store.saveMentions(tenantId, rows);
+    await target.saveMentions(tenantId, rows);
 
     const batch: (NewRelation & { statedValidAt: number | undefined })[] = [];
-    for (const extracted of extraction.relations) {
-      if (!chunkIds.has(extracted.chunkId)) continue;
+    for (const extracted of prepared.relations) {
       const { key: predicate, inverse } = normalizePredicate(extracted.predicate);
       const first = resolutionOf(extracted.subject, extracted.subjectType);
       const second = resolutionOf(extracted.object, extracted.objectType);
@@ -331,7 +388,7 @@ export function createGraphService(options: GraphServiceOptions) {
         statedValidAt: extracted.validAt,
       });
     }
-    const upserted = await store.upsertRelations(
+    const upserted = await target.upsertRelations(
       tenantId,
       batch.map(({ statedValidAt: _stated, ...relation }) => relation),
     );
@@ -346,14 +403,14 @@ export function createGraphService(options: GraphServiceOptions) {
         stated !== undefined &&
         stated > relation.invalidAt
       ) {
-        await store.reviveRelation(tenantId, relation.id, stated);
+        await target.reviveRelation(tenantId, relation.id, stated);
         fact = { ...relation, validAt: stated, invalidAt: null, invalidatedBy: null };
       } else if (!created) {
         continue;
       }
       if (isSingleValued(fact.predicate)) news.push(fact);
     }
-    const invalidated = await supersede(tenantId, news);
+    const invalidated = await supersede(target, tenantId, news);
     const relations = new Set(upserted.map((u) => u.relation.id)).size;
     const entities = new Set(rows.map((row) => row.entityId)).size;
     logger.debug(
@@ -365,18 +422,22 @@ export function createGraphService(options: GraphServiceOptions) {
       entities,
       relations,
       invalidated,
-      extractedChunks,
-      failedChunks: failures.length,
-      failure: failures[0] === undefined ? null : failures[0].message.slice(0, 1000),
+      extractedChunks: prepared.extractedChunks,
+      failedChunks: prepared.failedChunks,
+      failure: prepared.failure,
     };
   }
 
-  async function removeDocument(
-    tenantId: string,
-    documentId: string,
-    chunks?: ChunkScope,
-  ): Promise<RemovedGraph> {
-    const removed = await store.removeDocument(tenantId, documentId, chunks);
+  /** Reads, prepares and writes in one go, straight to the service's store. */
+  async function extract(input: ExtractInput): Promise<ExtractResult> {
+    const reading = await read(input);
+    const prepared = await prepare(input.tenantId, reading, input.signal);
+    return write(store, input.tenantId, input.documentId, prepared);
+  }
+
+  /** Drops a deleted document's mentions and the entities and facts nothing else supports. */
+  async function removeDocument(tenantId: string, documentId: string): Promise<RemovedGraph> {
+    const removed = await store.removeDocument(tenantId, documentId);
     logger.debug({ tenantId, documentId, ...removed }, 'graph of document removed');
     return removed;
   }
@@ -537,6 +598,9 @@ export function createGraphService(options: GraphServiceOptions) {
   }
 
   return {
+    read,
+    prepare,
+    write,
     extract,
     removeDocument,
     searchEntities,

@@ -18,7 +18,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import { sniffContent, sniffText, type SniffedContent } from './formats/sniff.js';
 import type { ChunkSearchResult, DocumentSearch, SearchChunksInput } from './hybrid-search.js';
 import type { UrlFetcher } from './url-fetch.js';
-import { INGEST_QUEUE, type IngestJobPayload, type RemoveGraphFn } from './pipeline.js';
+import { INGEST_QUEUE, type IngestJobPayload } from './pipeline.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 /** Retry-After advised when a stored document's job could not be queued. */
@@ -79,7 +79,8 @@ export interface IngestServiceOptions {
   logger: Logger;
   /** Attempts a document's job gets before it is failed for good. */
   maxAttempts: number;
-  removeGraph?: RemoveGraphFn | undefined;
+  /** Drops a deleted document's graph support (GraphService.removeDocument). */
+  removeGraph?: ((tenantId: string, documentId: string) => Promise<unknown>) | undefined;
   /** Fetches documents given by URL; without it a URL is refused. */
   fetchUrl?: UrlFetcher | undefined;
 }

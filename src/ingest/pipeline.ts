@@ -1,9 +1,12 @@
 // The ingestion pipeline: chunk → embed → extract → index, run by a job worker for one document.
 // Every stage is idempotent (chunks upserted by document and ordinal, vectors only for chunks
 // without one, index rows rebuilt per chunk), so a retry or a killed worker resumes without
-// duplicates. The document row always says where the document is: processing + stage while a
-// stage runs, pending + stage + error while a retry waits, failed + stage + error when no retry
-// is left (or the error is permanent), completed + counts + timings at the end.
+// duplicates. The extract stage only reads; the graph is written in the transaction that
+// completes the document, so a document's facts appear with its completion, all at once, and a
+// new version's replace the old version's in the same instant (or nothing lands). The document
+// row always says where the document is: processing + stage while a stage runs, pending + stage +
+// error while a retry waits, failed + stage + error when no retry is left (or the error is
+// permanent), completed + counts + timings at the end.
 import type { Clock } from '../domain/clock.js';
 import { AppError, errorMessage, isAppError, isTransientError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
@@ -14,49 +17,20 @@ import type {
   StageTimings,
 } from '../ports/document-store.js';
 import type { Embedder } from '../ports/embedder.js';
-import type { ChunkScope } from '../ports/graph-store.js';
+import type { GraphReading, GraphService } from '../graph/graph-service.js';
+import type { RunInTransaction } from '../ports/stores.js';
 import { chunkDocument } from './chunker.js';
 import type { TokenCounter } from './token-counter.js';
 
 export const INGEST_QUEUE = 'ingest';
 export const PIPELINE_STAGES: readonly PipelineStage[] = ['chunk', 'embed', 'extract', 'index'];
 
-/** What the knowledge-graph service offers the extract stage (it must upsert, so reruns are safe). */
-export type ExtractFn = (input: {
-  tenantId: string;
-  documentId: string;
-  chunks: { id: string; ordinal: number; text: string }[];
-  signal?: AbortSignal;
-}) => Promise<ExtractCounts>;
-
-/** What the extract stage writes on the document: graph counts and the chunks left out. */
-export interface ExtractCounts {
-  entities: number;
-  relations: number;
-  /** Chunks read, and chunks the extractor could not read (the document completes without them). */
-  extractedChunks: number;
-  failedChunks: number;
-  /** The first left-out chunk's cause; null when none failed. */
-  failure: string | null;
-}
-
-const NOTHING_EXTRACTED: ExtractCounts = {
-  entities: 0,
-  relations: 0,
-  extractedChunks: 0,
-  failedChunks: 0,
-  failure: null,
-};
-
 /**
- * Drops a document's mentions and the entities and relations nothing else supports; with
- * `chunks`, only the support from some of its chunks (see GraphStore.removeDocument).
+ * The knowledge graph as ingestion uses it: the extract stage reads (slow, writes nothing); the
+ * completing transaction writes what was read, so a document's facts appear together with its
+ * completion, and a new version's replace the old version's in the same instant.
  */
-export type RemoveGraphFn = (
-  tenantId: string,
-  documentId: string,
-  chunks?: ChunkScope,
-) => Promise<unknown>;
+export type DocumentGraph = Pick<GraphService, 'read' | 'prepare' | 'write'>;
 
 export interface IngestJobPayload {
   documentId: string;
@@ -73,8 +47,9 @@ export interface PipelineRun {
 export interface IngestPipelineOptions {
   store: DocumentStore;
   embedder: Embedder;
-  extract?: ExtractFn | undefined;
-  removeGraph?: RemoveGraphFn | undefined;
+  graph?: DocumentGraph | undefined;
+  /** Runs the completion (graph write, old version's support out, status) as one transaction. */
+  transaction: RunInTransaction;
   countTokens: TokenCounter;
   chunkTokens: number;
   chunkOverlap: number;
@@ -155,35 +130,20 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     }
   }
 
-  /** Graph support is recorded under `graphId`: the document's id, also for a staged version. */
+  /** Reads the graph of the run's chunks; nothing is written until the run completes. */
   async function extractStage(
     run: PipelineRun,
     graphId: string,
     signal: AbortSignal | undefined,
-  ): Promise<ExtractCounts> {
-    if (options.extract === undefined) return NOTHING_EXTRACTED;
+  ): Promise<GraphReading | undefined> {
+    if (options.graph === undefined) return undefined;
     const chunks = await store.listChunks(run.tenantId, run.documentId);
-    const result = await options.extract({
+    return options.graph.read({
       tenantId: run.tenantId,
       documentId: graphId,
       chunks: chunks.map((chunk) => ({ id: chunk.id, ordinal: chunk.ordinal, text: chunk.text })),
       ...(signal === undefined ? {} : { signal }),
     });
-    // Deleted while we extracted: the catch below takes back what we just added.
-    if ((await store.getDocument(run.tenantId, run.documentId)) === undefined)
-      throw gone(run.documentId);
-    return result;
-  }
-
-  /**
-   * Takes back the graph support of a run whose row is gone or failed for good: a staged
-   * version's own chunks only (the live version keeps its support), a deleted document's all.
-   */
-  async function dropGraphOf(run: PipelineRun, graphId: string, versionChunks: string[] | null) {
-    if (options.removeGraph === undefined) return;
-    if (graphId === run.documentId) await options.removeGraph(run.tenantId, graphId);
-    else if (versionChunks !== null && versionChunks.length > 0)
-      await options.removeGraph(run.tenantId, graphId, { only: versionChunks });
   }
 
   return {
@@ -200,7 +160,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       // A staged version (see DocumentStore.createDocument) runs under its own row and is swapped
       // into its document at the end; its graph support is recorded under the document's id.
       const graphId = document.replaces ?? document.id;
-      let versionChunks: string[] | null = null;
+      let reading: GraphReading | undefined;
       const started = clock.now();
       const timings: StageTimings = {};
       const counts = {
@@ -239,39 +199,53 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
               });
           } else if (stage === 'embed') await embedStage(run, signal);
           else if (stage === 'extract') {
-            if (document.replaces !== null)
-              versionChunks = (await store.listChunks(run.tenantId, run.documentId)).map(
-                (chunk) => chunk.id,
-              );
-            const extracted = await extractStage(run, graphId, signal);
-            counts.entityCount = extracted.entities;
-            counts.relationCount = extracted.relations;
-            counts.extractedChunks = extracted.extractedChunks;
-            counts.failedChunks = extracted.failedChunks;
-            counts.extractionFailure = extracted.failure;
+            reading = await extractStage(run, graphId, signal);
+            counts.extractedChunks = reading?.extractedChunks ?? 0;
+            counts.failedChunks = reading?.failedChunks ?? 0;
+            counts.extractionFailure = reading?.failure ?? null;
           } else await store.indexDocument(run.tenantId, run.documentId);
           timings[stage] = clock.now() - stageStart;
         }
-        const finished = clock.now();
-        timings.total = finished - started;
-        const completion = {
-          status: 'completed',
-          stage: null,
-          error: null,
-          ...counts,
-          timings,
-          completedAt: finished,
-          now: finished,
-        } as const;
-        if (document.replaces === null)
-          await store.updateDocument(run.tenantId, run.documentId, completion);
-        else {
-          // The old version's graph support goes first, then its chunks in one transaction: a
-          // crash between the two leaves this row staged, and the retry repeats both (idempotent).
-          const kept = (await store.listChunks(run.tenantId, run.documentId)).map((c) => c.id);
-          await options.removeGraph?.(run.tenantId, graphId, { keep: kept });
-          await store.completeVersion(run.tenantId, run.documentId, completion);
-        }
+        // Name embeddings (a remote call with some embedders) are made before the transaction.
+        const prepared =
+          reading === undefined || options.graph === undefined
+            ? undefined
+            : await options.graph.prepare(run.tenantId, reading, signal);
+        signal?.throwIfAborted();
+        await options.transaction(async (tx) => {
+          if (prepared !== undefined) {
+            const written = await options.graph!.write(
+              tx.graphStore,
+              run.tenantId,
+              graphId,
+              prepared,
+            );
+            counts.entityCount = written.entities;
+            counts.relationCount = written.relations;
+          }
+          const finished = clock.now();
+          timings.total = finished - started;
+          const completion = {
+            status: 'completed',
+            stage: null,
+            error: null,
+            ...counts,
+            timings,
+            completedAt: finished,
+            now: finished,
+          } as const;
+          // Throws DOCUMENT_NOT_FOUND when the document was deleted meanwhile: nothing lands.
+          if (document.replaces === null)
+            await tx.documentStore.updateDocument(run.tenantId, run.documentId, completion);
+          else {
+            // The old version's graph support goes out with its chunks, as the new one's comes in.
+            const kept = (await tx.documentStore.listChunks(run.tenantId, run.documentId)).map(
+              (chunk) => chunk.id,
+            );
+            await tx.graphStore.removeDocument(run.tenantId, graphId, { keep: kept });
+            await tx.documentStore.completeVersion(run.tenantId, run.documentId, completion);
+          }
+        });
         logger.info(
           { chunks: counts.chunkCount, failedChunks: counts.failedChunks, ms: timings.total },
           counts.failedChunks > 0
@@ -282,7 +256,6 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       } catch (error) {
         if (isAppError(error) && error.code === 'DOCUMENT_NOT_FOUND') {
           logger.info('document deleted (or version replaced) while being ingested; stopping');
-          await dropGraphOf(run, graphId, versionChunks);
           return 'deleted';
         }
         if (signal?.aborted === true) {
@@ -306,11 +279,6 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           })
           .catch((updateError: unknown) =>
             logger.warn({ err: updateError }, 'could not record the failure on the document'),
-          );
-        // A version that will never go live takes its facts back; the live version keeps its own.
-        if (final && document.replaces !== null)
-          await dropGraphOf(run, graphId, versionChunks).catch((graphError: unknown) =>
-            logger.warn({ err: graphError }, 'could not remove the failed version from the graph'),
           );
         throw error;
       }

@@ -132,8 +132,10 @@ export interface NeighborhoodQuery {
   includeInvalid: boolean;
 }
 
-/** Which of a document's chunks a graph removal touches. */
-export type ChunkScope = { keep: string[] } | { only: string[] };
+/** The chunks whose support a graph removal leaves in place (a new version's). */
+export interface ChunkScope {
+  keep: string[];
+}
 
 export interface RemovedGraph {
   mentions: number;
@@ -194,8 +196,7 @@ export interface GraphStore {
   /**
    * Removes the document's mentions and relation sources, then every relation, alias and entity
    * no remaining document supports. Facts that only a removed relation had superseded become
-   * current again. With `chunks`, only the support from some of the document's chunks goes:
-   * `keep` removes all but those (a new version's), `only` removes just those (an abandoned one's).
+   * current again. With `chunks`, the support of the chunks it keeps (a new version's) stays.
    */
   removeDocument(tenantId: string, documentId: string, chunks?: ChunkScope): Promise<RemovedGraph>;
   /** Entities whose name or alias key matches `key` exactly, by prefix, or by substring, in that order. */

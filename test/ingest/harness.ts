@@ -13,10 +13,12 @@ import {
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
+import { createPostgresStoreTransaction } from '../../src/adapters/postgres/store-transaction.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
 import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
+import { createSqliteStoreTransaction } from '../../src/adapters/sqlite/store-transaction.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger, type Logger } from '../../src/domain/logger.js';
@@ -29,11 +31,7 @@ import { documentRoutes } from '../../src/http/routes/documents.js';
 import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from '../../src/ingest/ingest-service.js';
 import { createIngestWorker } from '../../src/ingest/ingest-worker.js';
-import {
-  createIngestPipeline,
-  type IngestPipelineOptions,
-  type RemoveGraphFn,
-} from '../../src/ingest/pipeline.js';
+import { createIngestPipeline, type IngestPipelineOptions } from '../../src/ingest/pipeline.js';
 import { createTokenCounter } from '../../src/ingest/token-counter.js';
 import type { UrlFetcher } from '../../src/ingest/url-fetch.js';
 import { createHeartbeats } from '../../src/jobs/heartbeats.js';
@@ -42,6 +40,7 @@ import type { DocumentStore } from '../../src/ports/document-store.js';
 import type { Embedder } from '../../src/ports/embedder.js';
 import type { GraphStore } from '../../src/ports/graph-store.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
+import type { RunInTransaction } from '../../src/ports/stores.js';
 import { POSTGRES_URL, dropSchema, postgresAvailable, uniqueName } from '../support/backends.js';
 
 /** Where a child process finds the same store: a SQLite file or a PostgreSQL schema. */
@@ -53,6 +52,7 @@ export interface Backend {
   store: DocumentStore;
   jobQueue: JobQueue;
   graphStore: GraphStore;
+  transaction: RunInTransaction;
   close(): Promise<void>;
 }
 
@@ -62,11 +62,14 @@ export const CHUNK_TOKENS = 64;
 export async function openBackend(location: BackendLocation): Promise<Backend> {
   if (location.kind === 'sqlite') {
     const database = openSqlite({ path: location.path });
+    const store = createSqliteDocumentStore({ db: database.db });
+    const graphStore = createSqliteGraphStore(database.db);
     return {
       location,
-      store: createSqliteDocumentStore({ db: database.db }),
+      store,
       jobQueue: createSqliteJobQueue(database.db, systemClock, QUEUE_OPTIONS),
-      graphStore: createSqliteGraphStore(database.db),
+      graphStore,
+      transaction: createSqliteStoreTransaction(database.db, { documentStore: store, graphStore }),
       close: async () => database.close(),
     };
   }
@@ -80,6 +83,7 @@ export async function openBackend(location: BackendLocation): Promise<Backend> {
     store: createPostgresDocumentStore({ pool: database.pool }),
     jobQueue: createPostgresJobQueue(database.pool, systemClock, QUEUE_OPTIONS),
     graphStore: createPostgresGraphStore(database.pool),
+    transaction: createPostgresStoreTransaction(database.pool, systemClock),
     close: () => database.close(),
   };
 }
@@ -129,13 +133,11 @@ export async function buildStack(
     entityFuzzyThreshold: 0.88,
     entityEmbeddingThreshold: 0.9,
   });
-  const removeGraph: RemoveGraphFn = (tenantId, documentId, chunks) =>
-    graph.removeDocument(tenantId, documentId, chunks);
   const pipeline = createIngestPipeline({
     store: backend.store,
     embedder,
-    extract: async (input) => graph.extract(input),
-    removeGraph,
+    graph,
+    transaction: backend.transaction,
     countTokens: createTokenCounter('o200k_base'),
     chunkTokens: CHUNK_TOKENS,
     chunkOverlap: 0.15,
@@ -158,7 +160,7 @@ export async function buildStack(
     clock,
     logger,
     maxAttempts: 3,
-    removeGraph,
+    removeGraph: (tenantId, documentId) => graph.removeDocument(tenantId, documentId),
     fetchUrl: options.fetchUrl,
   });
   const app = Fastify().withTypeProvider<ZodTypeProvider>() as unknown as EngramApp;

@@ -32,6 +32,8 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
     let embedder: LocalEmbedder;
     /** Stage → how many more times it throws, and whether as a permanent error. */
     const failures = new Map<PipelineStage, { times: number; permanent: boolean }>();
+    /** Stage → a gate the stage waits on before it starts. */
+    const gates = new Map<PipelineStage, Promise<void>>();
 
     beforeAll(async () => {
       place = await freshLocation(kind);
@@ -39,7 +41,8 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       backend = await openBackend(place.location);
       embedder = createLocalEmbedder({ logger: createSilentLogger(), threads: 1, batchSize: 8 });
       stack = await buildStack(backend, embedder, {
-        beforeStage: (stage) => {
+        beforeStage: async (stage) => {
+          await gates.get(stage);
           const failure = failures.get(stage);
           if (failure === undefined || failure.times <= 0) return;
           failure.times -= 1;
@@ -278,14 +281,48 @@ export function describeIngestion(kind: BackendLocation['kind']): void {
       expect(await entity('Marek Olsen')).toEqual([]);
       expect(await entity('Zelda Quimby')).toEqual(['Zelda Quimby']);
 
-      // Retried, it completes and replaces version 1: chunks, vectors, index rows and facts.
+      // Retried, it completes and replaces version 1: chunks, vectors, index rows and facts. Held
+      // at its index stage (extraction done), it has not touched the graph yet.
       const before = await backend.store.countChunks(TENANT);
+      const liveGraph = async () =>
+        (await backend.graphStore.documentEntities(TENANT, first.id, 50)).map((e) => e.name).sort();
+      const oldGraph = await liveGraph();
+      expect(oldGraph).toContain('Zelda Quimby');
+      let open = () => {};
+      gates.set('index', new Promise<void>((resolve) => (open = resolve)));
       const retried = await stack.app.inject({
         method: 'POST',
         url: `/v1/documents/${first.id}/retry`,
       });
       expect(retried.statusCode, retried.body).toBe(202);
+      await waitForNext(
+        first.id,
+        (next) => next?.status === 'processing' && next.stage === 'index',
+      );
+      expect(await entity('Marek Olsen')).toEqual([]);
+      expect(await liveGraph()).toEqual(oldGraph);
+      // While it completes, every read of the document's graph (one statement) sees one version
+      // whole: never both versions' facts, never a part of either.
+      const seen: string[][] = [];
+      let reading = true;
+      const reader = (async () => {
+        while (reading) {
+          seen.push(await liveGraph());
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      gates.delete('index');
+      open();
       document = await waitForNext(first.id, (next, live) => next === null && live.version === 2);
+      reading = false;
+      await reader;
+      const newGraph = await liveGraph();
+      expect(newGraph).toContain('Marek Olsen');
+      expect(newGraph).not.toContain('Zelda Quimby');
+      const torn = seen.filter(
+        (names) => names.join('|') !== oldGraph.join('|') && names.join('|') !== newGraph.join('|'),
+      );
+      expect(torn).toEqual([]);
       expect(document).toMatchObject({ version: 2, status: 'completed', nextVersion: null });
       expect(await hitsFor('Lisbon Oslo', first.id)).toEqual([
         'Marek Olsen joined Helio Systems in Oslo in 2019.',

@@ -1,7 +1,6 @@
 // Full-text (tsvector) and vector (pgvector HNSW) chunk search for the PostgreSQL document store.
-import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
-import { withTransaction } from './transaction.js';
+import { withTransaction, type Queryable } from './transaction.js';
 import {
   METADATA_KEY,
   searchTerms,
@@ -18,7 +17,7 @@ type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
 
 /** What vector search needs from the store: its pool, HNSW breadth and vector-space probes. */
 export interface VectorSearchContext {
-  pool: pg.Pool;
+  pool: Queryable;
   efSearch: number;
   readSpace: () => Promise<VectorSpace | undefined>;
   hasVectorTable: () => Promise<boolean>;
@@ -39,7 +38,7 @@ function filters(input: ChunkSearchInput, params: unknown[]): string {
   return parts.join(' AND ');
 }
 
-export async function searchText(pool: pg.Pool, input: TextSearchInput): Promise<ChunkHit[]> {
+export async function searchText(pool: Queryable, input: TextSearchInput): Promise<ChunkHit[]> {
   const terms = searchTerms(input.query);
   if (terms.length === 0 || input.limit <= 0) return [];
   // Rank the tenant's matches first and join only the best candidates (as in SQLite); when

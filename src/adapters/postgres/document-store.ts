@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
-import { withTransaction } from './transaction.js';
+import { withTransaction, type Queryable } from './transaction.js';
 import {
   CHUNK_COLUMNS,
   DOCUMENT_COLUMNS,
@@ -31,7 +31,7 @@ import {
 import { planSubmission } from '../document-versions.js';
 
 export interface PostgresDocumentStoreOptions {
-  pool: pg.Pool;
+  pool: Queryable;
   clock?: Clock;
   /** HNSW search breadth; higher finds more true neighbours, slower. */
   efSearch?: number;
@@ -43,16 +43,14 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
   const efSearch = options.efSearch ?? 64;
   let vectorTableReady = false;
 
-  async function hasVectorTable(client: pg.Pool | pg.PoolClient = pool): Promise<boolean> {
+  async function hasVectorTable(client: Queryable = pool): Promise<boolean> {
     if (vectorTableReady) return true;
     const result = await client.query(`SELECT to_regclass('chunk_vectors') IS NOT NULL AS present`);
     vectorTableReady = (result.rows[0] as { present: boolean }).present;
     return vectorTableReady;
   }
 
-  async function readSpace(
-    client: pg.Pool | pg.PoolClient = pool,
-  ): Promise<VectorSpace | undefined> {
+  async function readSpace(client: Queryable = pool): Promise<VectorSpace | undefined> {
     const result = await client.query<{ embedder_id: string; dimension: number }>(
       'SELECT embedder_id, dimension FROM vector_space WHERE id = 1',
     );
@@ -62,11 +60,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
       : { embedderId: row.embedder_id, dimension: row.dimension };
   }
 
-  async function getDocument(
-    client: pg.Pool | pg.PoolClient,
-    tenantId: string,
-    documentId: string,
-  ) {
+  async function getDocument(client: Queryable, tenantId: string, documentId: string) {
     const result = await client.query<DocumentRow>(
       `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2`,
       [tenantId, documentId],

@@ -2,7 +2,6 @@
 // key, by key prefix, by name embedding in an untyped pgvector column, one embedder per row,
 // filtered by embedder_id and compared with <=>), entity writes, mentions with the aliases they
 // introduce, name search and an entity's detail.
-import type pg from 'pg';
 import type { EntityCandidate, NewMention } from '../../ports/graph-store.js';
 import {
   ENTITY_COLUMNS,
@@ -22,7 +21,7 @@ import type { GraphEntitiesPart } from '../graph-store-parts.js';
 import type { SourceRow } from '../graph-sources.js';
 import { likeEscape } from '../like-pattern.js';
 import { vectorLiteral } from './pgvector.js';
-import { withTransaction } from './transaction.js';
+import { withTransaction, type Queryable } from './transaction.js';
 
 /**
  * Recounts the mentions of some entities. Run after the writing transaction commits, so with
@@ -32,9 +31,7 @@ export const RECOUNT = `UPDATE graph_entities AS e SET mention_count = (
     SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = e.tenant_id AND m.entity_id = e.id)
   WHERE e.tenant_id = $1 AND e.id = ANY($2::text[])`;
 
-type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
-
-export function createPostgresGraphEntities(pool: pg.Pool): GraphEntitiesPart {
+export function createPostgresGraphEntities(pool: Queryable): GraphEntitiesPart {
   async function candidatesFor(
     db: Queryable,
     tenantId: string,

@@ -1,6 +1,5 @@
 // PostgreSQL graph store, neighbourhood: one recursive CTE walking relations out and in, then the
 // relations among the entities reached.
-import type pg from 'pg';
 import type { Neighborhood } from '../../ports/graph-store.js';
 import {
   ENTITY_COLUMNS,
@@ -13,8 +12,9 @@ import {
 } from '../graph-rows.js';
 import { groupSources, type SourceRow } from '../graph-sources.js';
 import type { GraphNeighbourhoodPart } from '../graph-store-parts.js';
+import type { Queryable } from './transaction.js';
 
-export function createPostgresGraphNeighbourhood(pool: pg.Pool): GraphNeighbourhoodPart {
+export function createPostgresGraphNeighbourhood(pool: Queryable): GraphNeighbourhoodPart {
   return {
     async neighborhood(tenantId, query): Promise<Neighborhood> {
       const reached = await pool.query<EntityRow & { depth: number }>(

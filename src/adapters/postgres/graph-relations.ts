@@ -1,7 +1,6 @@
 // PostgreSQL graph store, relations (facts): idempotent batch upserts with their sources in one
 // transaction, lookups by subject and predicate, invalidation and revival, and the facts
 // touching a set of entities.
-import type pg from 'pg';
 import type { NewRelation } from '../../ports/graph-store.js';
 import {
   RELATION_COLUMNS,
@@ -11,9 +10,9 @@ import {
   type RelationRow,
 } from '../graph-rows.js';
 import type { GraphRelationsPart } from '../graph-store-parts.js';
-import { withTransaction } from './transaction.js';
+import { withTransaction, type Queryable } from './transaction.js';
 
-export function createPostgresGraphRelations(pool: pg.Pool): GraphRelationsPart {
+export function createPostgresGraphRelations(pool: Queryable): GraphRelationsPart {
   return {
     async upsertRelations(tenantId, relations) {
       if (relations.length === 0) return [];

@@ -6,22 +6,20 @@ import type { ChunkScope, RemovedGraph } from '../../ports/graph-store.js';
 import { ENTITY_COLUMNS, toEntity, type EntityRow } from '../graph-rows.js';
 import type { GraphRemovalPart } from '../graph-store-parts.js';
 import { RECOUNT } from './graph-entities.js';
-import { withTransaction } from './transaction.js';
+import { withTransaction, type Queryable } from './transaction.js';
 
-export function createPostgresGraphRemoval(pool: pg.Pool): GraphRemovalPart {
+export function createPostgresGraphRemoval(pool: Queryable): GraphRemovalPart {
   async function removeDocument(
     client: pg.PoolClient,
     tenantId: string,
     documentId: string,
     chunks: ChunkScope | undefined,
   ): Promise<{ removed: RemovedGraph; touchedEntities: string[] }> {
-    // The document's support rows this removal takes: all, or those of some chunks.
+    // The document's support rows this removal takes: all, or all but those of kept chunks.
     const scope =
       chunks === undefined
         ? { sql: '', params: [] as string[][] }
-        : 'keep' in chunks
-          ? { sql: 'AND NOT (chunk_id = ANY($3::text[]))', params: [chunks.keep] }
-          : { sql: 'AND chunk_id = ANY($3::text[])', params: [chunks.only] };
+        : { sql: 'AND NOT (chunk_id = ANY($3::text[]))', params: [chunks.keep] };
     const touchedRelations = (
       await client.query<{ relation_id: string }>(
         `SELECT DISTINCT relation_id FROM graph_relation_sources WHERE tenant_id = $1 AND document_id = $2 ${scope.sql}`,

@@ -8,6 +8,7 @@ import { createPostgresGraphStore } from './graph-store.js';
 import { createPostgresJobQueue } from './job-queue.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { createPostgresMetricSeriesStore } from './metric-series-store.js';
+import { createPostgresStoreTransaction } from './store-transaction.js';
 import { createPostgresUnmappedStore } from './unmapped-store.js';
 
 export async function createPostgresStores(
@@ -34,6 +35,7 @@ export async function createPostgresStores(
     graphStore: createPostgresGraphStore(pool),
     metricSeries: createPostgresMetricSeriesStore(pool),
     unmapped: createPostgresUnmappedStore(pool),
+    transaction: createPostgresStoreTransaction(pool, clock),
     ping: async () => {
       await pool.query('SELECT 1');
     },

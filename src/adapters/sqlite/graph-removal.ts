@@ -12,19 +12,14 @@ export function createSqliteGraphRemoval(db: SqliteHandle): GraphRemovalPart {
   const removeDocument = db.transaction(
     (tenantId: string, documentId: string, chunks?: ChunkScope): RemovedGraph => {
       const json = (ids: string[]) => JSON.stringify(ids);
-      // The document's support rows this removal takes: all, or those of some chunks.
+      // The document's support rows this removal takes: all, or all but those of kept chunks.
       const scope =
         chunks === undefined
           ? { sql: '', params: [] as string[] }
-          : 'keep' in chunks
-            ? {
-                sql: 'AND chunk_id NOT IN (SELECT value FROM json_each(?))',
-                params: [json(chunks.keep)],
-              }
-            : {
-                sql: 'AND chunk_id IN (SELECT value FROM json_each(?))',
-                params: [json(chunks.only)],
-              };
+          : {
+              sql: 'AND chunk_id NOT IN (SELECT value FROM json_each(?))',
+              params: [json(chunks.keep)],
+            };
       const touchedRelations = (
         db
           .prepare(

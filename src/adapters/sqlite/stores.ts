@@ -8,6 +8,7 @@ import { createSqliteGraphStore } from './graph-store.js';
 import { createSqliteJobQueue } from './job-queue.js';
 import { SqliteMemoryStore } from './memory-store.js';
 import { createSqliteMetricSeriesStore } from './metric-series-store.js';
+import { createSqliteStoreTransaction } from './store-transaction.js';
 import { createSqliteUnmappedStore } from './unmapped-store.js';
 import { join, resolve } from 'node:path';
 
@@ -18,6 +19,8 @@ export function sqlitePathFor(config: Config): string {
 export function createSqliteStores(config: Config, clock: Clock): Stores {
   const database = openSqlite({ path: sqlitePathFor(config) });
   const { db } = database;
+  const documentStore = createSqliteDocumentStore({ db, clock });
+  const graphStore = createSqliteGraphStore(db);
   return {
     backend: 'sqlite',
     jobQueue: createSqliteJobQueue(db, clock, {
@@ -26,10 +29,11 @@ export function createSqliteStores(config: Config, clock: Clock): Stores {
       defaultMaxAttempts: config.jobMaxAttempts,
     }),
     memoryStore: new SqliteMemoryStore(db),
-    documentStore: createSqliteDocumentStore({ db, clock }),
-    graphStore: createSqliteGraphStore(db),
+    documentStore,
+    graphStore,
     metricSeries: createSqliteMetricSeriesStore(db),
     unmapped: createSqliteUnmappedStore(db),
+    transaction: createSqliteStoreTransaction(db, { documentStore, graphStore }),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },
