@@ -2,20 +2,13 @@
 // resolution and storage on SQLite and PostgreSQL, then entity search, fact search and 2-hop
 // neighbourhoods on the graph that built. The corpus is generated from sentence templates over
 // name lists (seeded, so every run reads the same text).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openPostgres } from '../../src/adapters/postgres/database.js';
-import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
-import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
 import { createLocalExtractor } from '../../src/graph/local-extractor.js';
 import type { ChunkText } from '../../src/ports/extractor.js';
-import type { GraphStore } from '../../src/ports/graph-store.js';
-import { POSTGRES_URL, dropSchema } from '../../test/support/backends.js';
+import { POSTGRES_URL } from '../../test/support/backends.js';
+import { openBenchStore, type BenchStore } from './synthetic-store.js';
 import {
   prng,
   timeEach,
@@ -129,12 +122,12 @@ function corpus(chunks: number, seed = 42): ChunkText[] {
 
 async function measureStore(
   label: string,
-  store: GraphStore,
+  bench: BenchStore,
   chunks: ChunkText[],
   context: BenchContext,
 ): Promise<Measurement[]> {
   const graph = createGraphService({
-    store,
+    store: bench.graphStore,
     extractor: createLocalExtractor(),
     clock: systemClock,
     logger: createSilentLogger(),
@@ -145,17 +138,19 @@ async function measureStore(
   const perDocument = 10;
   const started = performance.now();
   let relations = 0;
+  // As ingestion does it: read, then write in the transaction that would complete the document.
+  const extract = async (documentId: string, slice: ChunkText[]) => {
+    const reading = await graph.read({ tenantId, documentId, chunks: slice });
+    const prepared = await graph.prepare(tenantId, reading);
+    return bench.transaction((tx) => graph.write(tx.graphStore, tenantId, documentId, prepared));
+  };
   for (let i = 0; i < chunks.length; i += perDocument) {
-    const result = await graph.extract({
-      tenantId,
-      documentId: `doc-${i / perDocument}`,
-      chunks: chunks.slice(i, i + perDocument),
-    });
+    const result = await extract(`doc-${i / perDocument}`, chunks.slice(i, i + perDocument));
     relations += result.relations;
   }
   const seconds = (performance.now() - started) / 1000;
   const reextractStart = performance.now();
-  await graph.extract({ tenantId, documentId: 'doc-0', chunks: chunks.slice(0, perDocument) });
+  await extract('doc-0', chunks.slice(0, perDocument));
   const reextractMs = performance.now() - reextractStart;
   const people = FIRST.flatMap((f) => LAST.map((l) => `${f} ${l}`));
   const entityCount = (await graph.searchEntities({ tenantId, query: 'a', limit: 100 })).length;
@@ -230,36 +225,19 @@ export const graphSuite: BenchSuite = {
       },
     );
 
-    const dir = mkdtempSync(join(tmpdir(), 'engram-bench-graph-'));
-    const sqlite = openSqlite({ path: join(dir, 'graph.db') });
-    try {
-      results.push(
-        ...(await measureStore('sqlite', createSqliteGraphStore(sqlite.db), chunks, context)),
-      );
-    } finally {
-      sqlite.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-
-    const schema = `bench_graph_${process.pid}`;
-    try {
-      const postgres = await openPostgres({ url: POSTGRES_URL, schema });
+    for (const backend of ['sqlite', 'postgres'] as const) {
+      let bench: BenchStore;
       try {
-        results.push(
-          ...(await measureStore(
-            'postgres',
-            createPostgresGraphStore(postgres.pool),
-            chunks,
-            context,
-          )),
-        );
-      } finally {
-        await postgres.close();
+        bench = await openBenchStore('graph', backend === 'postgres' ? POSTGRES_URL : undefined);
+      } catch (error) {
+        context.log(`${backend} skipped: ${String(error)}`);
+        continue;
       }
-    } catch (error) {
-      context.log(`postgres skipped: ${String(error)}`);
-    } finally {
-      await dropSchema(schema).catch(() => undefined);
+      try {
+        results.push(...(await measureStore(backend, bench, chunks, context)));
+      } finally {
+        await bench.close();
+      }
     }
     return results;
   },
