@@ -8,6 +8,8 @@ import type { ChunkInput, DocumentStore, NewDocument } from '../../src/ports/doc
 
 export interface StoreFixture {
   store: DocumentStore;
+  /** Refreshes the engine's term statistics (PostgreSQL's ANALYZE; autovacuum would, later). */
+  analyze?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -445,6 +447,38 @@ export function describeDocumentStore(
       ).rejects.toMatchObject({
         code: 'EMBEDDER_MISMATCH',
       });
+    });
+
+    test('a term most chunks hold is left out of a query with rarer terms (bounded ranking)', async () => {
+      // A store of its own: the term statistics are the whole store's.
+      const own = (await open())!;
+      try {
+        const common = Array.from({ length: 6_000 }, (_, i) => `alpha filler${i} notes`);
+        const texts = [
+          ...common,
+          'alpha alpha alpha alpha alpha alpha',
+          'a zebra crossing',
+          'zebra stripes',
+        ];
+        const { document } = await own.store.createDocument(newDocument(tenant, texts.join(' ')));
+        await own.store.replaceChunks(tenant, document.id, chunkInputs(texts));
+        await complete(own.store, tenant, document.id);
+        await own.analyze?.();
+        const hits = await own.store.searchText({
+          tenantId: tenant,
+          query: 'alpha zebra',
+          limit: 10,
+        });
+        expect(hits.map((hit) => hit.chunk.text).sort()).toEqual([
+          'a zebra crossing',
+          'zebra stripes',
+        ]);
+        // Only common terms: they are all the query has, so they are kept.
+        const alone = await own.store.searchText({ tenantId: tenant, query: 'alpha', limit: 3 });
+        expect(alone.map((hit) => hit.chunk.text)).toContain('alpha alpha alpha alpha alpha alpha');
+      } finally {
+        await own.close();
+      }
     });
   });
 }

@@ -1,9 +1,12 @@
 // Full-text (tsvector) and vector (pgvector HNSW) chunk search for the PostgreSQL document store.
 import { AppError } from '../../domain/errors.js';
 import { withTransaction, type Queryable } from './transaction.js';
+import type { Clock } from '../../domain/clock.js';
 import {
   METADATA_KEY,
+  SMALL_STORE_CHUNKS,
   searchTerms,
+  withoutCommonTerms,
   type ChunkHit,
   type ChunkSearchInput,
   type DocumentStore,
@@ -38,8 +41,60 @@ function filters(input: ChunkSearchInput, params: unknown[]): string {
   return parts.join(' AND ');
 }
 
-export async function searchText(pool: Queryable, input: TextSearchInput): Promise<ChunkHit[]> {
-  const terms = searchTerms(input.query);
+/** The share of chunks holding a query term, by the term: what withoutCommonTerms weighs. */
+export type TermShares = (pool: Queryable, terms: string[]) => Promise<(term: string) => number>;
+
+/**
+ * Term shares from the planner's statistics on `chunks.tsv` (ANALYZE, which autovacuum runs,
+ * keeps the most common lexemes of a tsvector column with the share of rows holding each),
+ * read at most once a minute. They cover the whole table, not one tenant; a lexeme outside the
+ * list is rare. Before the first ANALYZE, or in a small store, nothing is common.
+ */
+export function createTermShares(clock: Clock): TermShares {
+  let stats = { at: -Infinity, rows: 0, shares: new Map<string, number>() };
+  return async (pool, terms) => {
+    if (terms.length < 2) return () => 0;
+    const now = clock.now();
+    if (now - stats.at > 60_000) {
+      const result = await pool.query<{
+        rows: number;
+        elems: string[] | null;
+        freqs: number[] | null;
+      }>(
+        `SELECT c.reltuples::float8 AS rows, s.most_common_elems::text::text[] AS elems,
+           s.most_common_elem_freqs AS freqs
+         FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema()
+           AND s.tablename = 'chunks' AND s.attname = 'tsv'
+         WHERE c.oid = to_regclass('chunks')`,
+      );
+      const row = result.rows[0];
+      const shares = new Map<string, number>();
+      (row?.elems ?? []).forEach((lexeme, i) => shares.set(lexeme, row!.freqs![i]!));
+      stats = { at: now, rows: Math.max(0, row?.rows ?? 0), shares };
+    }
+    if (stats.rows < SMALL_STORE_CHUNKS || stats.shares.size === 0) return () => 0;
+    const lexemes = await pool.query<{ term: string; lexemes: string[] }>(
+      `SELECT w AS term, tsvector_to_array(to_tsvector('english', w)) AS lexemes
+       FROM unnest($1::text[]) AS w`,
+      [terms],
+    );
+    const shareOf = new Map(
+      lexemes.rows.map((row) => [
+        row.term,
+        Math.max(0, ...row.lexemes.map((lexeme) => stats.shares.get(lexeme) ?? 0)),
+      ]),
+    );
+    return (term) => shareOf.get(term) ?? 0;
+  };
+}
+
+export async function searchText(
+  pool: Queryable,
+  termShares: TermShares,
+  input: TextSearchInput,
+): Promise<ChunkHit[]> {
+  const query = searchTerms(input.query);
+  const terms = withoutCommonTerms(query, await termShares(pool, query));
   if (terms.length === 0 || input.limit <= 0) return [];
   // Rank the tenant's matches first and join only the best candidates (as in SQLite); when
   // filters drop too many of them, the full join answers instead.

@@ -17,6 +17,9 @@ async function openStore() {
   const store = createPostgresDocumentStore({ pool: database.pool });
   return {
     store,
+    analyze: async () => {
+      await database.pool.query('ANALYZE chunks');
+    },
     close: async () => {
       await store.close();
       await database.close();

@@ -14,7 +14,7 @@ import {
   type DocumentRow,
 } from './document-rows.js';
 import { vectorLiteral } from './pgvector.js';
-import { searchText, searchVector } from './document-search.js';
+import { createTermShares, searchText, searchVector } from './document-search.js';
 import {
   decodeCursor,
   documentNotFound,
@@ -40,6 +40,7 @@ export interface PostgresDocumentStoreOptions {
 export function createPostgresDocumentStore(options: PostgresDocumentStoreOptions): DocumentStore {
   const { pool } = options;
   const clock = options.clock ?? systemClock;
+  const termShares = createTermShares(clock);
   const efSearch = options.efSearch ?? 64;
   let vectorTableReady = false;
 
@@ -519,7 +520,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async searchText(input) {
-      return searchText(pool, input);
+      return searchText(pool, termShares, input);
     },
 
     async searchVector(input) {

@@ -3,7 +3,9 @@ import { AppError } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import {
   METADATA_KEY,
+  SMALL_STORE_CHUNKS,
   searchTerms,
+  withoutCommonTerms,
   type ChunkHit,
   type ChunkSearchInput,
   type DocumentStore,
@@ -50,11 +52,9 @@ export function createSqliteDocumentSearch(
   }
 
   /**
-   * FTS5 ranks every row that matches any term, so one term found in most chunks makes a query
-   * cost a scan of the index. Like BM25's own IDF would, such terms barely move the ranking of
-   * chunks holding the rarer terms; they are dropped from the query when rarer terms are left.
-   * Frequencies come from the fts5vocab table by stem; the stems from a per-connection temp FTS5
-   * table with the same tokenizer, so they match what the index holds.
+   * Common terms are dropped when rarer ones are left (withoutCommonTerms). Frequencies come
+   * from the fts5vocab table by stem; the stems from a per-connection temp FTS5 table with the
+   * same tokenizer, so they match what the index holds.
    */
   let totalRows = { count: 0, at: -Infinity };
   let stemmerReady = false;
@@ -88,15 +88,13 @@ export function createSqliteDocumentSearch(
       };
       totalRows = { count: row.n, at: now };
     }
-    if (totalRows.count < 5_000) return terms; // small stores: ranking everything is cheap
-    const threshold = totalRows.count * 0.1;
+    if (totalRows.count < SMALL_STORE_CHUNKS) return terms;
     const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
     const stemOf = stems(terms);
-    const common = terms.filter((term) => {
+    return withoutCommonTerms(terms, (term) => {
       const row = frequency.get(stemOf.get(term)) as { doc: number } | undefined;
-      return (row?.doc ?? 0) > threshold;
+      return (row?.doc ?? 0) / totalRows.count;
     });
-    return common.length === terms.length ? terms : terms.filter((term) => !common.includes(term));
   }
 
   return {
