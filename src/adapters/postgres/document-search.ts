@@ -13,15 +13,14 @@ import {
   type VectorSpace,
 } from '../../ports/document-store.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
-import { vectorLiteral } from './pgvector.js';
+import { hnswSearchBreadth, vectorLiteral } from './pgvector.js';
 
 type TextSearchInput = Parameters<DocumentStore['searchText']>[0];
 type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
 
-/** What vector search needs from the store: its pool, HNSW breadth and vector-space probes. */
+/** What vector search needs from the store: its pool and vector-space probes. */
 export interface VectorSearchContext {
   pool: Queryable;
-  efSearch: number;
   readSpace: () => Promise<VectorSpace | undefined>;
   hasVectorTable: () => Promise<boolean>;
 }
@@ -125,7 +124,7 @@ export async function searchVector(
   context: VectorSearchContext,
   input: VectorSearchInput,
 ): Promise<ChunkHit[]> {
-  const { pool, efSearch, readSpace, hasVectorTable } = context;
+  const { pool, readSpace, hasVectorTable } = context;
   const space = await readSpace();
   if (space === undefined || !(await hasVectorTable()) || input.limit <= 0) return [];
   if (input.vector.length !== space.dimension) {
@@ -139,7 +138,7 @@ export async function searchVector(
   // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
   const candidates = Math.min(1000, Math.max(64, input.limit * 4));
   return withTransaction(pool, async (client) => {
-    await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(efSearch, candidates)}`);
+    await client.query(`SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(candidates)}`);
     await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
     const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
     const where = filters(input, params);

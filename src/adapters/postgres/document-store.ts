@@ -33,15 +33,12 @@ import { planSubmission } from '../document-versions.js';
 export interface PostgresDocumentStoreOptions {
   pool: Queryable;
   clock?: Clock;
-  /** HNSW search breadth; higher finds more true neighbours, slower. */
-  efSearch?: number;
 }
 
 export function createPostgresDocumentStore(options: PostgresDocumentStoreOptions): DocumentStore {
   const { pool } = options;
   const clock = options.clock ?? systemClock;
   const termShares = createTermShares(clock);
-  const efSearch = options.efSearch ?? 64;
   let vectorTableReady = false;
 
   async function hasVectorTable(client: Queryable = pool): Promise<boolean> {
@@ -524,7 +521,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async searchVector(input) {
-      return searchVector({ pool, efSearch, readSpace, hasVectorTable }, input);
+      return searchVector({ pool, readSpace, hasVectorTable }, input);
     },
 
     async countChunks(tenantId) {

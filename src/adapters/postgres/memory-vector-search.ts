@@ -6,7 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { MEMORY_COLUMNS, toMemory, type MemoryRow } from './memory-rows.js';
 import { ScopeBuilder } from './memory-scope.js';
-import { vectorLiteral } from './pgvector.js';
+import { hnswSearchBreadth, vectorLiteral } from './pgvector.js';
 import { withTransaction } from './transaction.js';
 
 export class PostgresMemoryVectors {
@@ -27,7 +27,7 @@ export class PostgresMemoryVectors {
     const rows = await withTransaction(this.pool, async (client) => {
       // pgvector 0.8: keep scanning the HNSW graph until k rows pass the scope filter.
       await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, input.k * 2))}`);
+      await client.query(`SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(input.k)}`);
       const result = await client.query<MemoryRow & { distance: number }>(
         `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
          WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}
