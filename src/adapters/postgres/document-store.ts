@@ -202,10 +202,8 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
         const staged = await getDocument(client, tenantId, versionId);
         if (staged?.replaces == null) throw documentNotFound(versionId);
         const target = await lockDocument(client, tenantId, staged.replaces);
-        if (target === undefined) {
-          await dropRow(client, tenantId, versionId);
-          throw documentNotFound(staged.replaces);
-        }
+        // Deleting a document takes its staged version along, so this is a race lost to a delete.
+        if (target === undefined) throw documentNotFound(staged.replaces);
         // Vectors go with their chunks (ON DELETE CASCADE); the version's chunks keep theirs.
         await client.query('DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2', [
           tenantId,

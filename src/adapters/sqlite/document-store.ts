@@ -195,10 +195,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         const staged = getDocumentSync(tenantId, versionId);
         if (staged?.replaces == null) throw documentNotFound(versionId);
         const target = getDocumentSync(tenantId, staged.replaces);
-        if (target === undefined) {
-          dropRow(tenantId, versionId);
-          throw documentNotFound(staged.replaces);
-        }
+        // Deleting a document takes its staged version along, so this is a race lost to a delete.
+        if (target === undefined) throw documentNotFound(staged.replaces);
         dropChunks(tenantId, target.id);
         // The version's chunks keep their seq, so their index rows and vectors follow them.
         db.prepare('UPDATE chunks SET document_id = ? WHERE tenant_id = ? AND document_id = ?').run(
