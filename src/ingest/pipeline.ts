@@ -17,7 +17,7 @@ import type {
   StageTimings,
 } from '../ports/document-store.js';
 import type { Embedder } from '../ports/embedder.js';
-import type { GraphReading, GraphService } from '../graph/graph-service.js';
+import type { GraphReading, GraphWriter } from '../graph/graph-writer.js';
 import type { RunInTransaction } from '../ports/stores.js';
 import { chunkDocument } from './chunker.js';
 import type { TokenCounter } from './token-counter.js';
@@ -30,7 +30,7 @@ export const PIPELINE_STAGES: readonly PipelineStage[] = ['chunk', 'embed', 'ext
  * completing transaction writes what was read, so a document's facts appear together with its
  * completion, and a new version's replace the old version's in the same instant.
  */
-export type DocumentGraph = Pick<GraphService, 'read' | 'prepare' | 'write'>;
+export type DocumentGraph = Pick<GraphWriter, 'read' | 'prepare' | 'write'>;
 
 export interface IngestJobPayload {
   documentId: string;
@@ -207,19 +207,15 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
           timings[stage] = clock.now() - stageStart;
         }
         // Name embeddings (a remote call with some embedders) are made before the transaction.
+        const { graph } = options;
         const prepared =
-          reading === undefined || options.graph === undefined
+          reading === undefined || graph === undefined
             ? undefined
-            : await options.graph.prepare(run.tenantId, reading, signal);
+            : await graph.prepare(run.tenantId, reading, signal);
         signal?.throwIfAborted();
         await options.transaction(async (tx) => {
-          if (prepared !== undefined) {
-            const written = await options.graph!.write(
-              tx.graphStore,
-              run.tenantId,
-              graphId,
-              prepared,
-            );
+          if (prepared !== undefined && graph !== undefined) {
+            const written = await graph.write(tx.graphStore, run.tenantId, graphId, prepared);
             counts.entityCount = written.entities;
             counts.relationCount = written.relations;
           }

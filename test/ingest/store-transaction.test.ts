@@ -3,8 +3,8 @@
 // and on SQLite, where the transaction shares the process's one connection, a body that waits on
 // the event loop (where another request's statement could slip in) is refused and rolled back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/domain/hashing.js';
 import type { StoreTransaction } from '../../src/ports/stores.js';
+import { newDocument } from './document-store-contract.js';
 import { freshLocation, openBackend, type Backend, type BackendLocation } from './harness.js';
 
 const TENANT = 'tx';
@@ -20,19 +20,13 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies BackendLocation['ki
       place = await freshLocation(kind);
       if (place === undefined) return;
       backend = await openBackend(place.location);
-      const content = 'Ada Lovelace wrote the first program.';
-      const { document } = await backend.store.createDocument({
-        id: 'doc-tx',
-        tenantId: TENANT,
-        namespace: 'default',
-        contentHash: sha256Hex(content),
-        content,
-        title: null,
-        mimeType: 'text/plain',
-        metadata: {},
-        key: null,
-        now: 1,
-      });
+      const { document } = await backend.store.createDocument(
+        newDocument(TENANT, 'Ada Lovelace wrote the first program.', {
+          id: 'doc-tx',
+          mimeType: 'text/plain',
+          now: 1,
+        }),
+      );
       documentId = document.id;
     });
 
