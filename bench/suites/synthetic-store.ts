@@ -127,6 +127,11 @@ export interface BenchStore {
   graphStore: GraphStore;
   memories: MemoryStore;
   transaction: RunInTransaction;
+  /**
+   * New handles on the same data, as a restarted server would open it (nothing held in memory);
+   * close them before the store.
+   */
+  openAgain(): Promise<{ store: DocumentStore; memories: MemoryStore; close(): Promise<void> }>;
   /** Fresh planner statistics after a bulk fill (PostgreSQL; autovacuum would do it later). */
   analyze(): Promise<void>;
   /** Bytes on disk: the SQLite files, or the PostgreSQL schema's tables and indexes. */
@@ -152,6 +157,14 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
       graphStore: createPostgresGraphStore(database.pool),
       memories: new PostgresMemoryStore(database.pool),
       transaction: createPostgresStoreTransaction(database.pool, systemClock),
+      openAgain: async () => {
+        const again = await openPostgres({ url: postgresUrl, schema, poolMax: 4 });
+        return {
+          store: createPostgresDocumentStore({ pool: again.pool }),
+          memories: new PostgresMemoryStore(again.pool),
+          close: () => again.close(),
+        };
+      },
       analyze: async () => {
         await database.pool.query(
           'ANALYZE chunk_vectors; ANALYZE chunks; ANALYZE documents; ANALYZE memories',
@@ -183,6 +196,14 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
     graphStore,
     memories: new SqliteMemoryStore(database.db),
     transaction: createSqliteStoreTransaction(database.db, { documentStore: store, graphStore }),
+    openAgain: async () => {
+      const again = openSqlite({ path: join(dir, 'engram.db') });
+      return {
+        store: createSqliteDocumentStore({ db: again.db }),
+        memories: new SqliteMemoryStore(again.db),
+        close: async () => again.close(),
+      };
+    },
     analyze: async () => undefined,
     diskBytes: async () =>
       readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0),

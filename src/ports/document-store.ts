@@ -1,6 +1,7 @@
 // Document store port: documents with a status that tells the truth, their chunks, the chunks'
 // vectors, and full-text + vector search over the chunks of completed documents.
-// Adapters: SQLite (FTS5 + sqlite-vec) and PostgreSQL (tsvector + pgvector HNSW).
+// Adapters: SQLite (FTS5; a sign-bit index with exact cosine re-scoring) and PostgreSQL
+// (tsvector + pgvector HNSW).
 import { AppError } from '../domain/errors.js';
 
 export type DocumentStatus = 'pending' | 'processing' | 'completed' | 'failed';

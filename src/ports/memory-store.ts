@@ -1,6 +1,6 @@
 // Memory store port: sessions and every recallable memory item (turns, episodes, promoted items)
-// with full-text and vector search. Adapters: SQLite (FTS5 + sqlite-vec), PostgreSQL (tsvector +
-// pgvector).
+// with full-text and vector search. Adapters: SQLite (FTS5; a sign-bit index with exact cosine
+// re-scoring), PostgreSQL (tsvector + pgvector).
 //
 // For recall (read this first):
 // - ONE `memories` table holds every item: kind `turn | episode | promoted`, tier

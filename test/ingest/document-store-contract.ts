@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
-import type { ChunkInput, DocumentStore, NewDocument } from '../../src/ports/document-store.js';
+import type {
+  ChunkSearchInput,
+  ChunkInput,
+  DocumentStore,
+  NewDocument,
+} from '../../src/ports/document-store.js';
 
 export interface StoreFixture {
   store: DocumentStore;
@@ -476,6 +481,120 @@ export function describeDocumentStore(
         // Only common terms: they are all the query has, so they are kept.
         const alone = await own.store.searchText({ tenantId: tenant, query: 'alpha', limit: 3 });
         expect(alone.map((hit) => hit.chunk.text)).toContain('alpha alpha alpha alpha alpha alpha');
+      } finally {
+        await own.close();
+      }
+    });
+
+    test('vector search beyond any candidate window agrees with exact search; filtered searches still fill k', async () => {
+      // A store of its own: its vector space is 32-dimensional.
+      const own = (await open())!;
+      try {
+        await own.store.bindVectorSpace({ embedderId: 'test:random-32', dimension: 32 });
+        let state = 7;
+        const unit = () => {
+          const v = Float32Array.from(
+            { length: 32 },
+            () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5,
+          );
+          const norm = Math.hypot(...v);
+          return v.map((x) => x / norm);
+        };
+        // 12 documents of 100 chunks: more than the 800 candidates SQLite scores exactly.
+        const held: Array<{ chunkId: string; documentId: string; vector: Float32Array }> = [];
+        const documents: Array<{ id: string; namespace: string; group: string }> = [];
+        for (let d = 0; d < 12; d += 1) {
+          const namespace = d % 3 === 0 ? 'rare' : 'default';
+          const group = d % 4 === 1 ? 'b' : 'a';
+          const texts = Array.from({ length: 100 }, (_, i) => `document ${d} part ${i}`);
+          const { document } = await own.store.createDocument(
+            newDocument(tenant, texts.join(' '), { namespace, metadata: { group } }),
+          );
+          await own.store.replaceChunks(tenant, document.id, chunkInputs(texts));
+          const chunks = await own.store.listChunks(tenant, document.id);
+          const vectors = chunks.map((chunk) => ({ chunkId: chunk.id, vector: unit() }));
+          await own.store.upsertVectors(tenant, vectors);
+          for (const v of vectors) held.push({ ...v, documentId: document.id });
+          await complete(own.store, tenant, document.id);
+          documents.push({ id: document.id, namespace, group });
+        }
+        const exact = (query: Float32Array, keep: (documentId: string) => boolean, k = 10) =>
+          held
+            .filter((item) => keep(item.documentId))
+            .map((item) => ({
+              id: item.chunkId,
+              score: item.vector.reduce((sum, x, i) => sum + x * query[i]!, 0),
+            }))
+            .sort((a, b) => b.score - a.score)
+            .slice(0, k)
+            .map((item) => item.id);
+        const documentOf = new Map(documents.map((d) => [d.id, d]));
+        const agree = async (
+          query: Float32Array,
+          filter: Partial<ChunkSearchInput>,
+          keep: (documentId: string) => boolean,
+        ) => {
+          const hits = await own.store.searchVector({
+            tenantId: tenant,
+            vector: query,
+            limit: 10,
+            ...filter,
+          });
+          expect(hits).toHaveLength(10);
+          for (const hit of hits) expect(keep(hit.chunk.documentId)).toBe(true);
+          const truth = exact(query, keep);
+          const found = hits.filter((hit) => truth.includes(hit.chunk.id)).length;
+          expect(found).toBeGreaterThanOrEqual(9);
+          return hits;
+        };
+        for (let q = 0; q < 5; q += 1) {
+          const query = unit();
+          await agree(query, {}, () => true);
+          await agree(
+            query,
+            { namespace: 'rare' },
+            (id) => documentOf.get(id)!.namespace === 'rare',
+          );
+          await agree(query, { documentIds: [documents[5]!.id] }, (id) => id === documents[5]!.id);
+          await agree(
+            query,
+            { metadata: { group: 'b' } },
+            (id) => documentOf.get(id)!.group === 'b',
+          );
+        }
+        // A stored vector finds its own chunk first, at cosine 1.
+        const target = held[777]!;
+        const own777 = await own.store.searchVector({
+          tenantId: tenant,
+          vector: target.vector,
+          limit: 3,
+        });
+        expect(own777[0]!.chunk.id).toBe(target.chunkId);
+        expect(own777[0]!.score).toBeCloseTo(1, 4);
+        // A chunk embedded again is found by its new vector, not its old one.
+        const moved = held[10]!;
+        const fresh = unit();
+        await own.store.upsertVectors(tenant, [{ chunkId: moved.chunkId, vector: fresh }]);
+        const byNew = await own.store.searchVector({ tenantId: tenant, vector: fresh, limit: 1 });
+        expect(byNew[0]!.chunk.id).toBe(moved.chunkId);
+        const byOld = await own.store.searchVector({
+          tenantId: tenant,
+          vector: moved.vector,
+          limit: 1,
+        });
+        expect(byOld[0]!.chunk.id).not.toBe(moved.chunkId);
+        // A deleted document's chunks never come back, even for their own vectors.
+        const gone = documents[4]!.id;
+        await own.store.deleteDocument(tenant, gone);
+        for (const item of held.filter((h) => h.documentId === gone).slice(0, 5)) {
+          const hits = await own.store.searchVector({
+            tenantId: tenant,
+            vector: item.vector,
+            limit: 10,
+          });
+          expect(hits).toHaveLength(10);
+          expect(hits.some((hit) => hit.chunk.documentId === gone)).toBe(false);
+        }
       } finally {
         await own.close();
       }

@@ -142,6 +142,7 @@ export async function searchVector(
     await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
     const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
     const where = filters(input, params);
+    const limit = `$${params.push(input.limit)}`;
     const result = await client.query<HitRow>(
       `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
        FROM (
@@ -150,9 +151,19 @@ export async function searchVector(
          ORDER BY v.embedding <=> $1::vector LIMIT ${candidates}
        ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
        WHERE ${where}
-       ORDER BY knn.distance, c.id LIMIT $${params.push(input.limit)}`,
+       ORDER BY knn.distance, c.id LIMIT ${limit}`,
       params,
     );
-    return result.rows.map(toHit);
+    if (result.rows.length >= input.limit) return result.rows.map(toHit);
+    // The filters removed too many of the tenant's nearest: search within them instead (the
+    // planner picks the filtered rows, or an iterative index scan that skips the others).
+    const within = await client.query<HitRow>(
+      `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
+       FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
+       WHERE v.tenant_id = $2 AND ${where}
+       ORDER BY v.embedding <=> $1::vector, c.id LIMIT ${limit}`,
+      params,
+    );
+    return within.rows.map(toHit);
   });
 }

@@ -1,4 +1,5 @@
-// SQLite document store, search: FTS5 text search (common terms pruned) and sqlite-vec KNN search.
+// SQLite document store, search: FTS5 text search (common terms pruned) and vector search
+// (sign-bit candidates scored exactly with sqlite-vec's cosine distance).
 import { AppError } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -13,22 +14,25 @@ import {
 } from '../../ports/document-store.js';
 import type { SqliteHandle } from './database.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
+import type { SignedVectors } from './signed-vectors.js';
+import { vectorBlob } from './vector-blob.js';
 
-/** vec0 returns at most this many neighbours per query. */
-const VEC_MAX_K = 4096;
+/** Exact scoring looks at this many candidates from the sign-bit index (at least). */
+const MIN_CANDIDATES = 800;
+const CANDIDATES_PER_RESULT = 8;
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
   clock: Clock;
   readSpace: () => VectorSpace | undefined;
-  hasVectorTable: () => boolean;
+  vectors: SignedVectors;
 }
 
 /** Text and vector search for one store; keeps the per-store term-frequency and stemmer state. */
 export function createSqliteDocumentSearch(
   options: SqliteDocumentSearchOptions,
 ): Pick<DocumentStore, 'searchText' | 'searchVector'> {
-  const { db, clock, readSpace, hasVectorTable } = options;
+  const { db, clock, readSpace, vectors } = options;
 
   /** WHERE fragments shared by both searches, over chunks c joined with documents d. */
   function filters(input: ChunkSearchInput): { sql: string; params: unknown[] } {
@@ -138,41 +142,67 @@ export function createSqliteDocumentSearch(
 
     async searchVector(input) {
       const space = readSpace();
-      if (space === undefined || !hasVectorTable() || input.limit <= 0) return [];
+      if (space === undefined || input.limit <= 0) return [];
       if (input.vector.length !== space.dimension) {
         throw new AppError(
           'EMBEDDER_MISMATCH',
           `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
         );
       }
-      // vec0 finds neighbours before the status and metadata filters apply: ask for more than
-      // needed so pending documents and filtered-out chunks rarely starve the result.
-      const k = Math.min(VEC_MAX_K, Math.max(64, input.limit * 4));
+      const index = vectors.index([input.tenantId], space.dimension);
+      const { ids, matched } = index.candidates(
+        input.vector,
+        { keys: [input.namespace === undefined ? undefined : [input.namespace]] },
+        Math.max(MIN_CANDIDATES, input.limit * CANDIDATES_PER_RESULT),
+      );
       const where = filters(input);
-      const namespaceFilter = input.namespace === undefined ? '' : 'AND namespace = ?';
-      const knnParams: unknown[] = [input.vector, k, input.tenantId];
-      if (input.namespace !== undefined) knnParams.push(input.namespace);
-      const rows = db
-        .prepare(
-          `WITH knn AS (
-             SELECT rowid, distance FROM chunk_vectors
-             WHERE embedding MATCH ? AND k = ? AND tenant_id = ? ${namespaceFilter}
-           )
-           SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
-           FROM knn JOIN chunks c ON c.seq = knn.rowid JOIN documents d ON d.id = c.document_id
-           WHERE ${where.sql}
-           ORDER BY knn.distance LIMIT ?`,
-        )
-        .all(...knnParams, ...where.params, input.limit) as (ChunkRow & {
-        document_title: string | null;
-        score: number;
-      })[];
-      return rows.map((row, index): ChunkHit => ({
-        chunk: toChunk(row),
-        documentTitle: row.document_title,
-        rank: index + 1,
-        score: row.score,
-      }));
+      const blob = vectorBlob(input.vector);
+      const rank = (from: string, params: unknown[]) =>
+        db
+          .prepare(
+            `SELECT c.seq, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
+             WHERE ${where.sql} ORDER BY score DESC, c.seq LIMIT ?`,
+          )
+          .all(blob, ...params, ...where.params, input.limit) as { seq: number; score: number }[];
+      // CROSS JOIN fixes the join order: start from the candidates, never scan the tenant.
+      let ranked = rank(
+        `json_each(?) j CROSS JOIN chunk_vectors v ON v.id = j.value
+         CROSS JOIN chunks c ON c.seq = v.seq CROSS JOIN documents d ON d.id = c.document_id`,
+        [JSON.stringify(ids)],
+      );
+      if (ranked.length < input.limit && matched > ids.length) {
+        // Filters the index does not hold (documents, status, metadata) removed too many
+        // candidates: score every chunk that passes them, exactly.
+        ranked = rank(
+          `chunks c JOIN documents d ON d.id = c.document_id JOIN chunk_vectors v ON v.seq = c.seq`,
+          [],
+        );
+      }
+      const rows = new Map(
+        (
+          db
+            .prepare(
+              `SELECT ${CHUNK_COLUMNS}, d.title AS document_title FROM json_each(?) j
+               CROSS JOIN chunks c ON c.seq = j.value JOIN documents d ON d.id = c.document_id`,
+            )
+            .all(JSON.stringify(ranked.map((row) => row.seq))) as (ChunkRow & {
+            document_title: string | null;
+          })[]
+        ).map((row) => [row.seq, row]),
+      );
+      return ranked.flatMap((hit, index): ChunkHit[] => {
+        const row = rows.get(hit.seq);
+        return row === undefined
+          ? []
+          : [
+              {
+                chunk: toChunk(row),
+                documentTitle: row.document_title,
+                rank: index + 1,
+                score: hit.score,
+              },
+            ];
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 // SQLite document store: documents and chunks in tables, text search in FTS5 (porter,
-// unicode61), vectors in a sqlite-vec vec0 table partitioned by tenant and keyed by chunks.seq.
+// unicode61), vectors in a table keyed by chunks.seq and searched through a sign-bit index per
+// tenant (signed-vectors.ts).
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
@@ -31,6 +32,19 @@ import {
   type DocumentRow,
 } from './document-rows.js';
 import { createSqliteDocumentSearch } from './document-search.js';
+import { SignedVectors, type SignedVectorTable } from './signed-vectors.js';
+import { vectorBlob } from './vector-blob.js';
+
+/** Chunk vectors, indexed per tenant, filtered by namespace. */
+const CHUNK_VECTORS: SignedVectorTable = {
+  kind: 'chunks',
+  table: 'chunk_vectors',
+  id: 'id',
+  scope: 'v.tenant_id = ?',
+  join: '',
+  keys: ['v.namespace'],
+  time: '0',
+};
 
 export interface SqliteDocumentStoreOptions {
   db: SqliteHandle;
@@ -40,14 +54,7 @@ export interface SqliteDocumentStoreOptions {
 export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): DocumentStore {
   const { db } = options;
   const clock = options.clock ?? systemClock;
-  let vectorTableReady = false;
-
-  function hasVectorTable(): boolean {
-    if (vectorTableReady) return true;
-    const row = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'chunk_vectors'`).get();
-    vectorTableReady = row !== undefined;
-    return vectorTableReady;
-  }
+  const vectors = new SignedVectors(db, CHUNK_VECTORS);
 
   function readSpace(): VectorSpace | undefined {
     const row = db.prepare('SELECT embedder_id, dimension FROM vector_space WHERE id = 1').get() as
@@ -67,15 +74,18 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
   function dropChunkDerivatives(seqs: number[]): number {
     if (seqs.length === 0) return 0;
     const deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
-    const deleteVector = hasVectorTable()
-      ? db.prepare('DELETE FROM chunk_vectors WHERE rowid = ?')
-      : undefined;
-    let vectors = 0;
+    const deleteVector = db.prepare(
+      'DELETE FROM chunk_vectors WHERE seq = ? RETURNING id, tenant_id AS tenantId',
+    );
+    let removed = 0;
     for (const seq of seqs) {
       deleteFts.run(seq);
-      if (deleteVector !== undefined) vectors += deleteVector.run(BigInt(seq)).changes;
+      const vector = deleteVector.get(seq) as { id: number; tenantId: string } | undefined;
+      if (vector === undefined) continue;
+      vectors.changed([vector.tenantId], [vector.id]);
+      removed += 1;
     }
-    return vectors;
+    return removed;
   }
 
   /** A document's chunks with their index rows and vectors; inside the caller's transaction. */
@@ -144,7 +154,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     );
   }
 
-  const search = createSqliteDocumentSearch({ db, clock, readSpace, hasVectorTable });
+  const search = createSqliteDocumentSearch({ db, clock, readSpace, vectors });
 
   const store: DocumentStore = {
     async createDocument(input: NewDocument): Promise<SubmittedDocument> {
@@ -440,11 +450,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
             .get() as { n: number };
           if (held.n > 0) throw embedderMismatch(recorded, space, held.n);
         }
-        db.exec('DROP TABLE IF EXISTS chunk_vectors');
-        db.exec(
-          `CREATE VIRTUAL TABLE chunk_vectors USING vec0 (tenant_id TEXT PARTITION KEY, namespace TEXT,
-             embedding FLOAT[${space.dimension}] distance_metric=cosine)`,
-        );
+        db.exec('DELETE FROM chunk_vectors');
+        vectors.reset();
         db.prepare(
           `INSERT INTO vector_space (id, embedder_id, dimension, created_at) VALUES (1, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET embedder_id = excluded.embedder_id, dimension = excluded.dimension,
@@ -452,13 +459,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         ).run(space.embedderId, space.dimension, clock.now());
       });
       bind.immediate();
-      vectorTableReady = true;
     },
 
-    async upsertVectors(tenantId, vectors: ChunkVector[]) {
-      if (vectors.length === 0) return;
+    async upsertVectors(tenantId, written: ChunkVector[]) {
+      if (written.length === 0) return;
       const space = readSpace();
-      if (space === undefined || !hasVectorTable()) {
+      if (space === undefined) {
         throw new AppError(
           'INVALID_STATE',
           'No embedder is bound to this store yet: call bindVectorSpace first.',
@@ -466,12 +472,17 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       }
       const write = db.transaction(() => {
         const find = db.prepare('SELECT seq, namespace FROM chunks WHERE tenant_id = ? AND id = ?');
-        const remove = db.prepare('DELETE FROM chunk_vectors WHERE rowid = ?');
+        const remove = db.prepare('DELETE FROM chunk_vectors WHERE seq = ? RETURNING id');
+        // A new id on every write, so the sign-bit index catches up by id.
         const insert = db.prepare(
-          'INSERT INTO chunk_vectors (rowid, tenant_id, namespace, embedding) VALUES (?, ?, ?, ?)',
+          'INSERT INTO chunk_vectors (seq, tenant_id, namespace, vector, signs) VALUES (?, ?, ?, ?, ?)',
         );
         const mark = db.prepare('UPDATE chunks SET has_vector = 1 WHERE seq = ?');
-        for (const { chunkId, vector } of vectors) {
+        const signs = vectors.signer(
+          [tenantId],
+          written.map((item) => item.vector),
+        );
+        for (const { chunkId, vector } of written) {
           if (vector.length !== space.dimension) {
             throw new AppError(
               'EMBEDDER_MISMATCH',
@@ -481,8 +492,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
           const chunk = find.get(tenantId, chunkId) as
             { seq: number; namespace: string } | undefined;
           if (chunk === undefined) continue; // re-chunked or deleted meanwhile: nothing to attach to
-          remove.run(BigInt(chunk.seq));
-          insert.run(BigInt(chunk.seq), tenantId, chunk.namespace, vector);
+          const old = remove.get(chunk.seq) as { id: number } | undefined;
+          if (old !== undefined) vectors.changed([tenantId], [old.id]);
+          insert.run(chunk.seq, tenantId, chunk.namespace, vectorBlob(vector), signs(vector));
           mark.run(chunk.seq);
         }
       });

@@ -1,6 +1,6 @@
 // SQLite memory store: sessions and memory items in the embedded file (row CRUD). BM25 search over
-// FTS5 is in memory-text-search.ts; vectors (binary index, exact cosine rescoring with
-// sqlite-vec) in memory-vector-search.ts; row shapes in memory-rows.ts.
+// FTS5 is in memory-text-search.ts; vectors (sign-bit index, exact cosine re-scoring
+// with sqlite-vec) in memory-vector-search.ts; row shapes in memory-rows.ts.
 import { derivedClosure } from '../../domain/derived-memories.js';
 import { AppError } from '../../domain/errors.js';
 import type {
@@ -482,8 +482,8 @@ export class SqliteMemoryStore implements MemoryStore {
         // The copy keeps the original's vector, so it is searchable by meaning at once.
         this.db
           .prepare(
-            `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector)
-           SELECT c.pk, v.tenant_id, v.embedder_id, v.vector FROM memory_vectors v
+            `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector, signs)
+           SELECT c.pk, v.tenant_id, v.embedder_id, v.vector, v.signs FROM memory_vectors v
            JOIN memories o ON o.pk = v.memory_pk JOIN memories c ON c.id = ?
            WHERE o.tenant_id = ? AND o.id = ?`,
           )

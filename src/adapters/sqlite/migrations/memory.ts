@@ -135,4 +135,14 @@ export const memoryMigrations: Migration[] = [
       END;
     `,
   },
+  {
+    version: 202,
+    name: 'memory vectors carry their sign bits',
+    // The sign bits the in-process index compares (signed-vectors.ts), written with each vector
+    // (NULL until first signed), in a covering index so that loading them never reads vectors.
+    sql: `
+      ALTER TABLE memory_vectors ADD COLUMN signs BLOB;
+      CREATE INDEX memory_vectors_signs ON memory_vectors (tenant_id, embedder_id, memory_pk, signs);
+    `,
+  },
 ];

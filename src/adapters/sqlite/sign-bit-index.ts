@@ -1,0 +1,245 @@
+// An in-process index of sign bits over the SQLite store's vectors (chunks, memories), so a kNN
+// query over 100k vectors does not read 100k float blobs: one bit per dimension of
+// (vector − centre), compared by Hamming distance, filtered by a few fields that never change
+// for a row (namespace; user, session, kind, time). The distances are computed in WebAssembly
+// (hamming-kernel.ts), over bits kept in its memory. Callers score the best candidates exactly
+// in SQL with every filter, so results are always exact and strictly filtered; the index only
+// decides which rows are looked at. The bits are persisted beside each vector (signed-vectors.ts),
+// so a restart reads 64 bytes a row, not the vector.
+
+import { HammingKernel } from './hamming-kernel.js';
+
+/**
+ * A row of the index: its id in the vector table, its sign bits (signBits' words as bytes, as
+ * stored), its key fields, its time.
+ */
+export interface SignBitEntry {
+  id: number;
+  signs: Uint8Array;
+  keys: ReadonlyArray<string | null>;
+  time: number;
+}
+
+/** Per key, the values allowed (undefined: any); a time range [from, to). */
+export interface SignBitFilter {
+  keys?: ReadonlyArray<ReadonlyArray<string | null> | undefined>;
+  from?: number;
+  to?: number;
+}
+
+/** Key fields an index filters on (the scan is unrolled for them). */
+const MAX_KEYS = 3;
+
+/** Removed entries are compacted away once they are this share of the index. */
+const COMPACT_SHARE = 0.25;
+
+/** The sign bits of `vector` around `centre`, packed 32 dimensions to a word. */
+function signWords(vector: Float32Array, centre: Float32Array): Uint32Array {
+  const out = new Uint32Array(Math.ceil(centre.length / 32));
+  for (let d = 0; d < centre.length; d += 1) {
+    if (vector[d]! > centre[d]!) out[d >>> 5]! |= 1 << (d & 31);
+  }
+  return out;
+}
+
+/** The sign bits of `vector` around `centre`, as the bytes stored beside it. */
+export function signBits(vector: Float32Array, centre: Float32Array): Uint8Array {
+  return new Uint8Array(signWords(vector, centre).buffer);
+}
+
+export class SignBitIndex {
+  readonly words: number;
+  /** Words of a row in the kernel's matrix (whole 64-bit words). */
+  private readonly rowWords: number;
+  private readonly kernel: HammingKernel;
+  /** Highest id ever added: rows above it in the table are new to the index. */
+  maxId = 0;
+  private length = 0;
+  private removed = 0;
+  private capacity = 1024;
+  private ids = new Float64Array(this.capacity);
+  private live = new Uint8Array(this.capacity);
+  private times = new Float64Array(this.capacity);
+  private codes: Int32Array[];
+  private bits: Uint32Array;
+  private readonly dictionaries: Map<string | null, number>[];
+  private readonly positions = new Map<number, number>();
+
+  constructor(
+    readonly centre: Float32Array,
+    readonly keyCount: number,
+  ) {
+    if (keyCount > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} key fields, not ${keyCount}`);
+    this.words = Math.ceil(centre.length / 32);
+    this.kernel = new HammingKernel(Math.ceil(this.words / 2));
+    this.rowWords = this.kernel.stride * 2;
+    this.bits = this.kernel.rows(this.capacity);
+    this.codes = Array.from({ length: keyCount }, () => new Int32Array(this.capacity));
+    this.dictionaries = Array.from({ length: keyCount }, () => new Map<string | null, number>());
+  }
+
+  get dimension(): number {
+    return this.centre.length;
+  }
+
+  /** Live entries. */
+  get size(): number {
+    return this.length - this.removed;
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const grow = <T extends Int32Array | Uint8Array | Float64Array>(
+      old: T,
+      make: (n: number) => T,
+    ): T => {
+      const next = make(this.capacity);
+      next.set(old);
+      return next;
+    };
+    this.ids = grow(this.ids, (n) => new Float64Array(n));
+    this.live = grow(this.live, (n) => new Uint8Array(n));
+    this.times = grow(this.times, (n) => new Float64Array(n));
+    this.codes = this.codes.map((codes) => grow(codes, (n) => new Int32Array(n)));
+    this.bits = this.kernel.rows(this.capacity); // rows kept in place
+  }
+
+  /** Adds a row, replacing the entry of the same id if there is one. */
+  add(entry: SignBitEntry): void {
+    if (entry.signs.length !== this.words * 4) return;
+    this.remove(entry.id);
+    if (this.length === this.capacity) this.grow();
+    const at = this.length;
+    this.ids[at] = entry.id;
+    this.live[at] = 1;
+    this.times[at] = entry.time;
+    for (let k = 0; k < this.keyCount; k += 1) {
+      const dictionary = this.dictionaries[k]!;
+      const value = entry.keys[k] ?? null;
+      let code = dictionary.get(value);
+      if (code === undefined) {
+        code = dictionary.size;
+        dictionary.set(value, code);
+      }
+      this.codes[k]![at] = code;
+    }
+    // Bytes straight into the words' memory: the words are little-endian as they were stored.
+    const bytes = new Uint8Array(this.bits.buffer, this.bits.byteOffset + at * this.rowWords * 4);
+    bytes.set(entry.signs);
+    this.positions.set(entry.id, at);
+    this.length += 1;
+    if (entry.id > this.maxId) this.maxId = entry.id;
+  }
+
+  /** Drops a row's entry; true when it was there. */
+  remove(id: number): boolean {
+    const at = this.positions.get(id);
+    if (at === undefined) return false;
+    this.positions.delete(id);
+    this.live[at] = 0;
+    this.removed += 1;
+    if (this.removed > 64 && this.removed > this.length * COMPACT_SHARE) this.compact();
+    return true;
+  }
+
+  /** Moves the live entries down over the removed ones. */
+  private compact(): void {
+    let to = 0;
+    for (let from = 0; from < this.length; from += 1) {
+      if (this.live[from] === 0) continue;
+      if (to !== from) {
+        this.ids[to] = this.ids[from]!;
+        this.live[to] = 1;
+        this.times[to] = this.times[from]!;
+        for (const codes of this.codes) codes[to] = codes[from]!;
+        const row = this.rowWords;
+        this.bits.copyWithin(to * row, from * row, (from + 1) * row);
+        this.positions.set(this.ids[to]!, to);
+      }
+      to += 1;
+    }
+    this.live.fill(0, to, this.length);
+    this.length = to;
+    this.removed = 0;
+  }
+
+  /** For each key, a mask over its codes (1: allowed), or undefined when any value passes. */
+  private masks(filter: SignBitFilter): Array<Uint8Array | undefined> {
+    return Array.from({ length: this.keyCount }, (_, k) => {
+      const allowed = filter.keys?.[k];
+      if (allowed === undefined) return undefined;
+      const dictionary = this.dictionaries[k]!;
+      const mask = new Uint8Array(dictionary.size);
+      for (const value of allowed) {
+        const code = dictionary.get(value);
+        if (code !== undefined) mask[code] = 1;
+      }
+      return mask;
+    });
+  }
+
+  /**
+   * The ids of the (up to) `limit` entries in the filter nearest by Hamming distance, in no
+   * particular order, and how many entries matched the filter (when that is ≤ limit, every match
+   * is returned and the search is exact).
+   */
+  candidates(
+    query: Float32Array,
+    filter: SignBitFilter,
+    limit: number,
+  ): { ids: number[]; matched: number } {
+    const q = new Uint32Array(this.rowWords);
+    q.set(signWords(query, this.centre));
+    // At most three key filters, unrolled: the loop below runs once per row of the index.
+    const [m0, m1, m2] = this.masks(filter);
+    const [c0, c1, c2] = this.codes;
+    const from = filter.from ?? -Infinity;
+    const to = filter.to ?? Infinity;
+    const timed = filter.from !== undefined || filter.to !== undefined;
+    const length = this.length;
+    // Every row's distance at once (WebAssembly), then the filters.
+    const all = this.kernel.distances(q, length);
+    const distances = new Uint16Array(length);
+    const matchedAt = new Int32Array(length);
+    const histogram = new Uint32Array(this.dimension + 1);
+    let matched = 0;
+    // Locals, not fields, in the hot loop.
+    const { live, times } = this;
+    for (let i = 0; i < length; i += 1) {
+      if (live[i] === 0) continue;
+      if (m0 !== undefined && m0[c0![i]!] !== 1) continue;
+      if (m1 !== undefined && m1[c1![i]!] !== 1) continue;
+      if (m2 !== undefined && m2[c2![i]!] !== 1) continue;
+      if (timed) {
+        const time = times[i]!;
+        if (time < from || time >= to) continue;
+      }
+      const distance = all[i]!;
+      distances[matched] = distance;
+      matchedAt[matched] = i;
+      histogram[distance]! += 1;
+      matched += 1;
+    }
+    if (matched <= limit) {
+      return { ids: Array.from(matchedAt.subarray(0, matched), (i) => this.ids[i]!), matched };
+    }
+    // Counting selection: the distance below which `limit` entries fall.
+    let cutoff = 0;
+    let below = 0;
+    while (cutoff <= this.dimension && below + histogram[cutoff]! <= limit) {
+      below += histogram[cutoff]!;
+      cutoff += 1;
+    }
+    const ids: number[] = [];
+    let atCutoff = limit - below;
+    for (let j = 0; j < matched; j += 1) {
+      const distance = distances[j]!;
+      if (distance < cutoff) ids.push(this.ids[matchedAt[j]!]!);
+      else if (distance === cutoff && atCutoff > 0) {
+        ids.push(this.ids[matchedAt[j]!]!);
+        atCutoff -= 1;
+      }
+    }
+    return { ids, matched };
+  }
+}

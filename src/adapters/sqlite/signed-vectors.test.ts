@@ -1,0 +1,282 @@
+// The sign-bit index over SQLite vectors: its candidates against a model (fast-check), and the
+// promises of its persistence: it survives a restart reading bits only, is rebuilt when bits are
+// missing, follows inserts, re-embeddings and deletes of any connection without a rebuild, and a
+// rolled-back delete leaves the rows findable.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chunkInputs, newDocument } from '../../../test/ingest/document-store-contract.js';
+import type { DocumentStore } from '../../ports/document-store.js';
+import { openSqlite, type SqliteDatabase } from './database.js';
+import { createSqliteDocumentStore } from './document-store.js';
+import { SignBitIndex, signBits } from './sign-bit-index.js';
+
+function hamming(a: Uint8Array, b: Uint8Array): number {
+  let distance = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    let x = a[i]! ^ b[i]!;
+    while (x !== 0) {
+      distance += x & 1;
+      x >>>= 1;
+    }
+  }
+  return distance;
+}
+
+describe('SignBitIndex', () => {
+  const DIMENSION = 40; // not a multiple of 32: the last word is partial
+  const vectorArb = fc
+    .array(fc.float({ min: -1, max: 1, noNaN: true }), {
+      minLength: DIMENSION,
+      maxLength: DIMENSION,
+    })
+    .map((xs) => Float32Array.from(xs));
+  const operationArb = fc.oneof(
+    fc.record({
+      op: fc.constant('add' as const),
+      id: fc.integer({ min: 1, max: 60 }),
+      vector: vectorArb,
+      key: fc.constantFrom('a', 'b', null),
+      time: fc.integer({ min: 0, max: 9 }),
+    }),
+    fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 1, max: 60 }) }),
+  );
+
+  it('returns the nearest live entries that pass the filter, through adds, replacements, removals and compaction', () => {
+    fc.assert(
+      fc.property(
+        fc.array(operationArb, { maxLength: 300 }),
+        vectorArb,
+        fc.constantFrom<Array<string | null> | undefined>(undefined, ['a'], [null], ['a', 'b']),
+        fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+        fc.integer({ min: 1, max: 30 }),
+        (operations, query, keys, from, limit) => {
+          const centre = new Float32Array(DIMENSION);
+          const index = new SignBitIndex(centre, 1);
+          const model = new Map<number, { signs: Uint8Array; key: string | null; time: number }>();
+          for (const operation of operations) {
+            if (operation.op === 'add') {
+              const signs = signBits(operation.vector, centre);
+              index.add({ id: operation.id, signs, keys: [operation.key], time: operation.time });
+              model.set(operation.id, { signs, key: operation.key, time: operation.time });
+            } else {
+              expect(index.remove(operation.id)).toBe(model.delete(operation.id));
+            }
+          }
+          expect(index.size).toBe(model.size);
+          const q = signBits(query, centre);
+          const passing = [...model.entries()].filter(
+            ([, entry]) =>
+              (keys === undefined || keys.includes(entry.key)) &&
+              (from === undefined || entry.time >= from),
+          );
+          const filter = { keys: [keys], ...(from === undefined ? {} : { from }) };
+          const { ids, matched } = index.candidates(query, filter, limit);
+          expect(matched).toBe(passing.length);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect(ids.length).toBe(Math.min(limit, passing.length));
+          const distance = new Map(passing.map(([id, entry]) => [id, hamming(entry.signs, q)]));
+          for (const id of ids) expect(distance.has(id)).toBe(true);
+          // Nothing left out is nearer than anything returned.
+          const worstIn = Math.max(-1, ...ids.map((id) => distance.get(id)!));
+          const left = passing.filter(([id]) => !ids.includes(id));
+          for (const [id] of left) expect(distance.get(id)!).toBeGreaterThanOrEqual(worstIn);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('SignBitIndex as it grows', () => {
+  it('keeps every row through the growth of its WebAssembly memory, and ranks them by exact distance', () => {
+    const dimension = 512;
+    const centre = new Float32Array(dimension);
+    const index = new SignBitIndex(centre, 1);
+    let state = 11;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+    const stored: Uint8Array[] = [];
+    for (let id = 1; id <= 20_000; id += 1) {
+      const signs = signBits(Float32Array.from({ length: dimension }, next), centre);
+      stored.push(signs);
+      index.add({ id, signs, keys: [id % 2 === 0 ? 'even' : 'odd'], time: id });
+    }
+    const query = Float32Array.from({ length: dimension }, next);
+    const q = signBits(query, centre);
+    const byDistance = stored
+      .map((signs, i) => ({ id: i + 1, distance: hamming(signs, q) }))
+      .filter(({ id }) => id % 2 === 1);
+    const { ids, matched } = index.candidates(query, { keys: [['odd']] }, 100);
+    expect(matched).toBe(10_000);
+    expect(ids).toHaveLength(100);
+    const returned = ids.map((id) => hamming(stored[id - 1]!, q)).sort((a, b) => a - b);
+    const best = byDistance
+      .map(({ distance }) => distance)
+      .sort((a, b) => a - b)
+      .slice(0, 100);
+    expect(returned).toEqual(best);
+    for (const id of ids) expect(id % 2).toBe(1);
+    // The first and the last row written are where they were put.
+    expect(index.candidates(query, { from: 1, to: 2 }, 5).ids).toEqual([1]);
+    expect(index.candidates(query, { from: 20_000 }, 5).ids).toEqual([20_000]);
+  });
+});
+
+describe('SQLite chunk vectors through the sign-bit index', () => {
+  const DIMENSION = 48;
+  const TENANT = 't';
+  function unit(seed: number): Float32Array {
+    let state = seed;
+    const v = Float32Array.from(
+      { length: DIMENSION },
+      () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5,
+    );
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  }
+
+  interface Held {
+    chunkId: string;
+    documentId: string;
+    vector: Float32Array;
+  }
+
+  async function addDocument(store: DocumentStore, n: number, seed: number): Promise<Held[]> {
+    const texts = Array.from({ length: n }, (_, i) => `chunk ${seed} ${i}`);
+    const { document } = await store.createDocument(newDocument(TENANT, texts.join(' ')));
+    await store.replaceChunks(TENANT, document.id, chunkInputs(texts));
+    const chunks = await store.listChunks(TENANT, document.id);
+    const held = chunks.map((chunk, i) => ({
+      chunkId: chunk.id,
+      documentId: document.id,
+      vector: unit(seed * 10_000 + i + 1),
+    }));
+    await store.upsertVectors(TENANT, held);
+    await store.indexDocument(TENANT, document.id);
+    await store.updateDocument(TENANT, document.id, { status: 'completed', now: 1 });
+    return held;
+  }
+
+  async function nearest(store: DocumentStore, vector: Float32Array, limit = 1) {
+    return (await store.searchVector({ tenantId: TENANT, vector, limit })).map(
+      (hit) => hit.chunk.id,
+    );
+  }
+
+  function withStore(
+    body: (open: () => { database: SqliteDatabase; store: DocumentStore }) => Promise<void>,
+  ) {
+    return async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'engram-signed-'));
+      const opened: SqliteDatabase[] = [];
+      try {
+        await body(() => {
+          const database = openSqlite({ path: join(dir, 'engram.db') });
+          opened.push(database);
+          return { database, store: createSqliteDocumentStore({ db: database.db }) };
+        });
+      } finally {
+        for (const database of opened) database.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+  }
+
+  const signless = (database: SqliteDatabase) =>
+    (
+      database.db.prepare('SELECT count(*) AS n FROM chunk_vectors WHERE signs IS NULL').get() as {
+        n: number;
+      }
+    ).n;
+  const centre = (database: SqliteDatabase) =>
+    database.db
+      .prepare(`SELECT sample_size, version FROM vector_centres WHERE name = ?`)
+      .get(`chunks\u0000${TENANT}`) as { sample_size: number; version: number };
+
+  it(
+    'survives a restart on its stored bits, and signs again rows whose bits are missing',
+    withStore(async (open) => {
+      const first = open();
+      await first.store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
+      const held: Held[] = [];
+      for (let d = 0; d < 12; d += 1) held.push(...(await addDocument(first.store, 100, d + 1)));
+      const probes = [3, 400, 1111].map((i) => held[i]!);
+      for (const probe of probes)
+        expect(await nearest(first.store, probe.vector)).toEqual([probe.chunkId]);
+      expect(signless(first.database)).toBe(0);
+      const before = centre(first.database);
+      first.database.close();
+
+      const second = open();
+      for (const probe of probes)
+        expect(await nearest(second.store, probe.vector)).toEqual([probe.chunkId]);
+      expect(centre(second.database)).toEqual(before);
+      // Bits lost (as after the migration that introduced them): searched right, signed again.
+      second.database.db.exec('UPDATE chunk_vectors SET signs = NULL');
+      second.database.close();
+      const third = open();
+      for (const probe of probes)
+        expect(await nearest(third.store, probe.vector)).toEqual([probe.chunkId]);
+      expect(signless(third.database)).toBe(0);
+    }),
+  );
+
+  it(
+    "follows another connection's inserts, re-embeddings and deletes, and keeps a rolled-back delete",
+    withStore(async (open) => {
+      const reader = open();
+      const writer = open();
+      await reader.store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
+      const first = await addDocument(reader.store, 900, 1);
+      expect(await nearest(reader.store, first[5]!.vector)).toEqual([first[5]!.chunkId]);
+      // Inserted through the other connection after the reader's index was loaded.
+      const second = await addDocument(writer.store, 50, 2);
+      expect(await nearest(reader.store, second[7]!.vector)).toEqual([second[7]!.chunkId]);
+      // Re-embedded through the other connection: a new row id, so the reader picks it up.
+      const moved = unit(424_242);
+      await writer.store.upsertVectors(TENANT, [{ chunkId: first[9]!.chunkId, vector: moved }]);
+      expect(await nearest(reader.store, moved)).toEqual([first[9]!.chunkId]);
+      // A delete rolled back: the document's chunks are still found.
+      reader.database.db.exec('BEGIN');
+      await reader.store.deleteDocument(TENANT, second[0]!.documentId);
+      reader.database.db.exec('ROLLBACK');
+      expect(await nearest(reader.store, second[7]!.vector)).toEqual([second[7]!.chunkId]);
+      // A delete that commits: never found again, and the index no longer holds its rows.
+      await reader.store.deleteDocument(TENANT, first[0]!.documentId);
+      const hits = await nearest(reader.store, first[5]!.vector, 10);
+      expect(hits).toHaveLength(10);
+      for (const id of hits) expect(first.some((h) => h.chunkId === id)).toBe(false);
+    }),
+  );
+
+  it(
+    'takes its centre again as a small store grows fourfold (on search or on write), and signs every row around it',
+    withStore(async (open) => {
+      const { database, store } = open();
+      await store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
+      const held = await addDocument(store, 20, 1);
+      expect(await nearest(store, held[3]!.vector)).toEqual([held[3]!.chunkId]);
+      expect(centre(database)).toEqual({ sample_size: 20, version: 1 });
+      const more = await addDocument(store, 70, 2);
+      expect(await nearest(store, more[40]!.vector)).toEqual([more[40]!.chunkId]);
+      expect(centre(database)).toEqual({ sample_size: 90, version: 2 });
+      const row = database.db
+        .prepare('SELECT vector, signs FROM chunk_vectors ORDER BY id LIMIT 1')
+        .get() as { vector: Buffer; signs: Buffer };
+      const mean = database.db
+        .prepare('SELECT centre FROM vector_centres WHERE name = ?')
+        .get(`chunks\u0000${TENANT}`) as { centre: Buffer };
+      const floats = (blob: Buffer) => new Float32Array(new Uint8Array(blob).buffer);
+      expect(new Uint8Array(row.signs)).toEqual(signBits(floats(row.vector), floats(mean.centre)));
+      // Grown fourfold again by writes alone: the write that finds the centre outgrown takes it.
+      await addDocument(store, 300, 3);
+      expect(centre(database)).toEqual({ sample_size: 90, version: 2 });
+      const last = await addDocument(store, 10, 4);
+      expect(centre(database)).toEqual({ sample_size: 390, version: 3 });
+      expect(signless(database)).toBe(0);
+      expect(await nearest(store, last[4]!.vector)).toEqual([last[4]!.chunkId]);
+    }),
+  );
+});

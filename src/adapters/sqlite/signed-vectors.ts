@@ -1,0 +1,261 @@
+// Sign-bit indexes over a SQLite vector table, kept in step with it. Each row carries its sign
+// bits (`signs`, written with the vector, or filled in on first load), taken around a centre
+// stored per scope in `vector_centres`, so a restart reads 64 bytes a row instead of the vector.
+// The centre is the mean of up to 10,000 recent vectors; while a scope is small its centre is
+// taken again each time the scope has grown fourfold, and every row of the scope re-signed (by
+// the write that finds it outgrown, so the work stays proportional to what is written).
+//
+// Freshness: rows inserted by any process are picked up by the next search (ids above the
+// highest the index has seen); a row rewritten in place or deleted through this process is read
+// again by the next search (changed). One deleted by another process only costs a wasted
+// candidate slot until the next restart; one rewritten in place by another process keeps its old
+// bits until then (its exact score is always current).
+import type { SqliteHandle } from './database.js';
+import { SignBitIndex, signBits } from './sign-bit-index.js';
+import { vectorBlob } from './vector-blob.js';
+
+/** Where a kind of vector lives, and the fields its index filters on. */
+export interface SignedVectorTable {
+  /** Prefix of the scope's name in vector_centres. */
+  kind: string;
+  table: string;
+  /** The vector table's id column (increasing on insert). */
+  id: string;
+  /** Conditions on the vector table `v` naming one scope, with `?` for each scope parameter. */
+  scope: string;
+  /** Joins from `v` to where the key and time columns live. */
+  join: string;
+  /** Key columns, in the order of SignBitFilter.keys. */
+  keys: string[];
+  /** Time column, or a constant. */
+  time: string;
+}
+
+/** A centre taken from fewer vectors than this is taken again as the scope grows. */
+const STABLE_SAMPLE = 10_000;
+const MIN_RECENTRE_SIZE = 64;
+
+function floats(blob: Buffer): Float32Array {
+  // Copy: a Buffer's offset need not be 4-byte aligned.
+  return new Float32Array(new Uint8Array(blob).buffer);
+}
+
+function signsBlob(signs: Uint8Array): Buffer {
+  return Buffer.from(signs.buffer, signs.byteOffset, signs.byteLength);
+}
+
+function meanOf(vectors: Float32Array[], dimension: number): Float32Array {
+  const mean = new Float32Array(dimension);
+  for (const vector of vectors)
+    for (let d = 0; d < dimension; d += 1) mean[d]! += vector[d]! / vectors.length;
+  return mean;
+}
+
+interface Centre {
+  centre: Float32Array;
+  sampleSize: number;
+  version: number;
+}
+
+export class SignedVectors {
+  private readonly indexes = new Map<string, { index: SignBitIndex; version: number }>();
+  private readonly pendingChanges = new Map<string, Set<number>>();
+
+  constructor(
+    private readonly db: SqliteHandle,
+    private readonly spec: SignedVectorTable,
+  ) {}
+
+  private name(scope: readonly unknown[]): string {
+    return [this.spec.kind, ...scope].join('\u0000');
+  }
+
+  private readCentre(scope: readonly unknown[]): Centre | undefined {
+    const row = this.db
+      .prepare('SELECT centre, sample_size, version FROM vector_centres WHERE name = ?')
+      .get(this.name(scope)) as
+      { centre: Buffer; sample_size: number; version: number } | undefined;
+    return row === undefined
+      ? undefined
+      : { centre: floats(row.centre), sampleSize: row.sample_size, version: row.version };
+  }
+
+  private writeCentre(scope: readonly unknown[], centre: Float32Array, sampleSize: number): Centre {
+    const row = this.db
+      .prepare(
+        `INSERT INTO vector_centres (name, centre, sample_size, version) VALUES (?, ?, ?, 1)
+         ON CONFLICT (name) DO UPDATE SET centre = excluded.centre, sample_size = excluded.sample_size,
+           version = vector_centres.version + 1
+         RETURNING version`,
+      )
+      .get(this.name(scope), vectorBlob(centre), sampleSize) as { version: number };
+    return { centre, sampleSize, version: row.version };
+  }
+
+  /**
+   * The sign bits of vectors about to be written to a scope, as stored blobs; inside the
+   * caller's transaction. The first batch of a scope gives it its centre; a scope that has
+   * outgrown its centre's sample takes it again here, while it is small, so a search never has to.
+   */
+  signer(scope: readonly unknown[], batch: Float32Array[]): (vector: Float32Array) => Buffer {
+    const dimension = batch[0]?.length ?? 0;
+    let centre = this.readCentre(scope);
+    if (centre === undefined || centre.centre.length !== dimension)
+      centre = this.writeCentre(scope, meanOf(batch, dimension), batch.length);
+    else if (this.wantsRecentre(scope, centre)) centre = this.recentre(scope, dimension);
+    const { centre: around } = centre;
+    return (vector) => signsBlob(signBits(vector, around));
+  }
+
+  /** Forgets every index and centre of this kind (the vector space changed). */
+  reset(): void {
+    this.indexes.clear();
+    this.pendingChanges.clear();
+    this.db
+      .prepare(`DELETE FROM vector_centres WHERE name >= ? AND name < ?`)
+      .run(`${this.spec.kind}\u0000`, `${this.spec.kind}\u0001`);
+  }
+
+  /**
+   * Rows rewritten in place or deleted through this process (ids the scope's index may hold
+   * already) are read again on the scope's next search: a committed change reaches the index, a
+   * rolled-back one leaves it as it was.
+   */
+  changed(scope: readonly unknown[], ids: Iterable<number>): void {
+    const name = this.name(scope);
+    if (!this.indexes.has(name)) return;
+    let pending = this.pendingChanges.get(name);
+    if (pending === undefined) this.pendingChanges.set(name, (pending = new Set()));
+    for (const id of ids) pending.add(id);
+  }
+
+  /** The scope's rows with ids above `after`, or among `ids`: what the index holds of each. */
+  private readRows(
+    scope: readonly unknown[],
+    rows: { after: number } | { ids: number[] },
+  ): Array<{ id: number; signs: Buffer | null; time: number } & Record<string, string | null>> {
+    const { spec } = this;
+    const keys = spec.keys.map((column, k) => `, ${column} AS key${k}`).join('');
+    const which =
+      'after' in rows ? `v.${spec.id} > ?` : `v.${spec.id} IN (SELECT value FROM json_each(?))`;
+    return this.db
+      .prepare(
+        `SELECT v.${spec.id} AS id, v.signs, ${spec.time} AS time${keys}
+         FROM ${spec.table} v ${spec.join}
+         WHERE ${which} AND ${spec.scope} ORDER BY v.${spec.id}`,
+      )
+      .all('after' in rows ? rows.after : JSON.stringify(rows.ids), ...scope) as Array<
+      { id: number; signs: Buffer | null; time: number } & Record<string, string | null>
+    >;
+  }
+
+  /** The scope's index of `dimension`-long vectors, caught up with the table. */
+  index(scope: readonly unknown[], dimension: number): SignBitIndex {
+    const { spec } = this;
+    const name = this.name(scope);
+    let centre = this.readCentre(scope);
+    if (
+      centre === undefined ||
+      centre.centre.length !== dimension ||
+      this.wantsRecentre(scope, centre)
+    )
+      centre = this.recentre(scope, dimension);
+    let held = this.indexes.get(name);
+    if (held === undefined || held.version !== centre.version) {
+      held = { index: new SignBitIndex(centre.centre, spec.keys.length), version: centre.version };
+      this.indexes.set(name, held);
+      this.pendingChanges.delete(name);
+    }
+    const { index } = held;
+    const pending = this.pendingChanges.get(name);
+    this.pendingChanges.delete(name);
+    const changed = pending === undefined ? [] : this.readRows(scope, { ids: [...pending] });
+    for (const id of pending ?? []) index.remove(id);
+    const rows = [...changed, ...this.readRows(scope, { after: index.maxId })];
+    const unsigned = this.signMissing(
+      rows.filter((row) => row.signs === null).map((row) => row.id),
+      centre.centre,
+    );
+    for (const row of rows) {
+      const signs = row.signs === null ? unsigned.get(row.id) : row.signs;
+      if (signs === undefined) continue;
+      const keyValues = spec.keys.map((_, k) => row[`key${k}`] ?? null);
+      index.add({ id: row.id, signs, keys: keyValues, time: row.time });
+    }
+    return index;
+  }
+
+  /**
+   * Signs rows written before signs existed, once, so the next start reads bits only; the
+   * vectors are read only here, so loading the index never touches them otherwise.
+   */
+  private signMissing(ids: number[], centre: Float32Array): Map<number, Uint8Array> {
+    const signed = new Map<number, Uint8Array>();
+    if (ids.length === 0) return signed;
+    const { db, spec } = this;
+    const read = db.prepare(
+      `SELECT ${spec.id} AS id, vector FROM ${spec.table} WHERE ${spec.id} IN (SELECT value FROM json_each(?))`,
+    );
+    const update = db.prepare(`UPDATE ${spec.table} SET signs = ? WHERE ${spec.id} = ?`);
+    db.transaction(() => {
+      for (let from = 0; from < ids.length; from += 1000) {
+        const page = read.all(JSON.stringify(ids.slice(from, from + 1000))) as Array<{
+          id: number;
+          vector: Buffer;
+        }>;
+        for (const row of page) {
+          const vector = floats(row.vector);
+          if (vector.length !== centre.length) continue;
+          const signs = signBits(vector, centre);
+          update.run(signsBlob(signs), row.id);
+          signed.set(row.id, signs);
+        }
+      }
+    })();
+    return signed;
+  }
+
+  private wantsRecentre(scope: readonly unknown[], centre: Centre): boolean {
+    if (centre.sampleSize >= STABLE_SAMPLE) return false;
+    const { n } = this.db
+      .prepare(`SELECT count(*) AS n FROM ${this.spec.table} v WHERE ${this.spec.scope}`)
+      .get(...scope) as { n: number };
+    return n >= Math.max(MIN_RECENTRE_SIZE, centre.sampleSize * 4);
+  }
+
+  /** A centre from the scope's recent vectors; every row of the scope signed around it. */
+  private recentre(scope: readonly unknown[], dimension: number): Centre {
+    const { db, spec } = this;
+    return db
+      .transaction(() => {
+        const sample = (
+          db
+            .prepare(
+              `SELECT v.vector FROM ${spec.table} v WHERE ${spec.scope} ORDER BY v.${spec.id} DESC LIMIT ${STABLE_SAMPLE}`,
+            )
+            .all(...scope) as Array<{ vector: Buffer }>
+        )
+          .map((row) => floats(row.vector))
+          .filter((vector) => vector.length === dimension);
+        const centre = this.writeCentre(scope, meanOf(sample, dimension), sample.length);
+        const update = db.prepare(`UPDATE ${spec.table} SET signs = ? WHERE ${spec.id} = ?`);
+        const page = db.prepare(
+          `SELECT v.${spec.id} AS id, v.vector FROM ${spec.table} v
+         WHERE v.${spec.id} > ? AND ${spec.scope} ORDER BY v.${spec.id} LIMIT 1000`,
+        );
+        // Pages, not one iterator: the connection cannot write while a statement iterates.
+        for (let after = 0; ;) {
+          const rows = page.all(after, ...scope) as Array<{ id: number; vector: Buffer }>;
+          if (rows.length === 0) break;
+          for (const row of rows) {
+            const vector = floats(row.vector);
+            const signs = vector.length === dimension ? signBits(vector, centre.centre) : undefined;
+            update.run(signs === undefined ? null : signsBlob(signs), row.id);
+          }
+          after = rows[rows.length - 1]!.id;
+        }
+        return centre;
+      })
+      .immediate();
+  }
+}
