@@ -150,6 +150,57 @@ describe('SQLite vector search through the binary index', () => {
   });
 });
 
+describe('SQLite memory vectors written out of order by another connection', () => {
+  it('finds memories embedded after later ones, through a reader whose index was already built', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
+    const database = openSqlite({ path: join(dir, 'engram.db') });
+    const other = openSqlite({ path: join(dir, 'engram.db') });
+    try {
+      const reader = new SqliteMemoryStore(database.db);
+      const writer = new SqliteMemoryStore(other.db);
+      const axis = (i: number) => Float32Array.from({ length: 16 }, (_, d) => (d === i ? 1 : 0));
+      await writer.insertMemories(
+        't',
+        Array.from({ length: 10 }, (_, i) => ({
+          id: `m${i}`,
+          kind: 'turn' as const,
+          tier: 'episodic' as const,
+          userId: 'u',
+          sessionId: 's',
+          agentId: null,
+          speaker: null,
+          text: `item ${i}`,
+          seq: i,
+          occurredAt: i,
+        })),
+        0,
+      );
+      const embed = (ids: number[]) =>
+        writer.putVectors(
+          't',
+          'e',
+          ids.map((i) => ({ memoryId: `m${i}`, vector: axis(i) })),
+        );
+      const first = async (i: number) =>
+        (await reader.searchVector({ tenantId: 't', vector: axis(i), embedderId: 'e', k: 1 }))[0]
+          ?.memory.id;
+      // The later memories are embedded first (as background embedding may do), and read.
+      await embed([5, 6, 7, 8, 9]);
+      expect(await first(7)).toBe('m7');
+      // Then the earlier ones, whose memory rows are older than anything the reader has seen.
+      await embed([0, 1, 2, 3, 4]);
+      expect(await first(2)).toBe('m2');
+      // Re-embedded through the other connection: found by its new vector.
+      await writer.putVectors('t', 'e', [{ memoryId: 'm3', vector: axis(12) }]);
+      expect(await first(12)).toBe('m3');
+    } finally {
+      other.close();
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('SQLite full-text search on a large store', () => {
   it('lets common terms weigh in without selecting every memory that holds them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));

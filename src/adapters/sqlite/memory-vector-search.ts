@@ -12,7 +12,7 @@ import { vectorBlob } from './vector-blob.js';
 const MEMORY_VECTORS: SignedVectorTable = {
   kind: 'memories',
   table: 'memory_vectors',
-  id: 'memory_pk',
+  id: 'id',
   scope: 'v.tenant_id = ? AND v.embedder_id = ?',
   join: 'JOIN memories m ON m.pk = v.memory_pk',
   keys: ['m.user_id', 'm.session_id', 'm.kind'],
@@ -55,7 +55,7 @@ export class SqliteMemoryVectors {
       .prepare(
         // CROSS JOIN fixes the join order: start from the candidates, never scan the scope.
         `SELECT m.pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM json_each(?) c
-         CROSS JOIN memory_vectors v ON v.memory_pk = c.value
+         CROSS JOIN memory_vectors v ON v.id = c.value
          CROSS JOIN memories m ON m.pk = v.memory_pk
          WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql}
          ORDER BY score DESC, m.pk LIMIT ?`,
@@ -90,10 +90,12 @@ export class SqliteMemoryVectors {
     vectors: Array<{ memoryId: string; vector: Float32Array }>,
   ): void {
     const find = this.db.prepare('SELECT pk FROM memories WHERE tenant_id = ? AND id = ?');
-    const upsert = this.db.prepare(
-      `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector, signs) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (memory_pk) DO UPDATE SET embedder_id = excluded.embedder_id, vector = excluded.vector,
-         signs = excluded.signs`,
+    const remove = this.db.prepare(
+      'DELETE FROM memory_vectors WHERE memory_pk = ? RETURNING id, embedder_id AS embedderId',
+    );
+    // A new id on every write, so the sign-bit index catches up by id.
+    const insert = this.db.prepare(
+      `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector, signs) VALUES (?, ?, ?, ?, ?)`,
     );
     const mark = this.db.prepare('UPDATE memories SET embedder_id = ? WHERE pk = ?');
     this.db
@@ -103,16 +105,14 @@ export class SqliteMemoryVectors {
           scope,
           vectors.map((item) => item.vector),
         );
-        const rewritten: number[] = [];
         for (const { memoryId, vector } of vectors) {
           const row = find.get(tenantId, memoryId) as { pk: number } | undefined;
           if (row === undefined) continue;
-          upsert.run(row.pk, tenantId, embedderId, vectorBlob(vector), signs(vector));
+          const old = remove.get(row.pk) as { id: number; embedderId: string } | undefined;
+          if (old !== undefined) this.vectors.changed([tenantId, old.embedderId], [old.id]);
+          insert.run(row.pk, tenantId, embedderId, vectorBlob(vector), signs(vector));
           mark.run(embedderId, row.pk);
-          rewritten.push(row.pk);
         }
-        // A re-embedded memory keeps its pk, below what the index has caught up to.
-        this.vectors.changed(scope, rewritten);
       })
       .immediate();
   }

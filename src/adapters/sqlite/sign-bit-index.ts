@@ -132,8 +132,14 @@ export class SignBitIndex {
       this.codes[k]![at] = code;
     }
     // Bytes straight into the words' memory: the words are little-endian as they were stored.
-    const bytes = new Uint8Array(this.bits.buffer, this.bits.byteOffset + at * this.rowWords * 4);
-    bytes.set(entry.signs);
+    // The whole row: its padding word may hold what the kernel wrote there before it grew.
+    const row = new Uint8Array(
+      this.bits.buffer,
+      this.bits.byteOffset + at * this.rowWords * 4,
+      this.rowWords * 4,
+    );
+    row.fill(0);
+    row.set(entry.signs);
     this.positions.set(entry.id, at);
     this.length += 1;
     if (entry.id > this.maxId) this.maxId = entry.id;

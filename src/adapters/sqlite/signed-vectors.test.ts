@@ -92,18 +92,21 @@ describe('SignBitIndex', () => {
 
 describe('SignBitIndex as it grows', () => {
   it('keeps every row through the growth of its WebAssembly memory, and ranks them by exact distance', () => {
-    const dimension = 512;
+    // 96 dimensions: three words a row, so each row has a padding word the kernel skips over.
+    const dimension = 96;
     const centre = new Float32Array(dimension);
     const index = new SignBitIndex(centre, 1);
     let state = 11;
     const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+    const query = Float32Array.from({ length: dimension }, next);
     const stored: Uint8Array[] = [];
     for (let id = 1; id <= 20_000; id += 1) {
       const signs = signBits(Float32Array.from({ length: dimension }, next), centre);
       stored.push(signs);
       index.add({ id, signs, keys: [id % 2 === 0 ? 'even' : 'odd'], time: id });
+      // A search before each growth leaves distances where the next rows will be written.
+      if ((id & (id - 1)) === 0 && id >= 1024) index.candidates(query, {}, 10);
     }
-    const query = Float32Array.from({ length: dimension }, next);
     const q = signBits(query, centre);
     const byDistance = stored
       .map((signs, i) => ({ id: i + 1, distance: hamming(signs, q) }))
@@ -121,6 +124,11 @@ describe('SignBitIndex as it grows', () => {
     // The first and the last row written are where they were put.
     expect(index.candidates(query, { from: 1, to: 2 }, 5).ids).toEqual([1]);
     expect(index.candidates(query, { from: 20_000 }, 5).ids).toEqual([20_000]);
+    // A row equal to the query is at distance 0: first among any number of candidates.
+    index.add({ id: 20_001, signs: q, keys: ['odd'], time: 0 });
+    const nearest = index.candidates(query, { keys: [['odd']] }, 1).ids;
+    expect(nearest).toContain(20_001);
+    expect(nearest.length).toBe(Math.ceil(10_001 / 500)); // the share of a large scope
   });
 });
 
@@ -243,6 +251,12 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
       await reader.store.deleteDocument(TENANT, second[0]!.documentId);
       reader.database.db.exec('ROLLBACK');
       expect(await nearest(reader.store, second[7]!.vector)).toEqual([second[7]!.chunkId]);
+      // A search inside the transaction that deletes, then a rollback: still found after.
+      reader.database.db.exec('BEGIN');
+      await reader.store.deleteDocument(TENANT, second[0]!.documentId);
+      await nearest(reader.store, second[7]!.vector);
+      reader.database.db.exec('ROLLBACK');
+      expect(await nearest(reader.store, second[7]!.vector)).toEqual([second[7]!.chunkId]);
       // A delete that commits: never found again, and the index no longer holds its rows.
       await reader.store.deleteDocument(TENANT, first[0]!.documentId);
       const hits = await nearest(reader.store, first[5]!.vector, 10);
@@ -277,6 +291,33 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
       expect(centre(database)).toEqual({ sample_size: 390, version: 3 });
       expect(signless(database)).toBe(0);
       expect(await nearest(store, last[4]!.vector)).toEqual([last[4]!.chunkId]);
+    }),
+  );
+
+  it(
+    "a new vector space bound through another connection replaces the reader's index",
+    withStore(async (open) => {
+      const reader = open();
+      const writer = open();
+      await reader.store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
+      const old = await addDocument(reader.store, 30, 1);
+      expect(await nearest(reader.store, old[3]!.vector)).toEqual([old[3]!.chunkId]);
+      await writer.store.deleteDocument(TENANT, old[0]!.documentId);
+      await writer.store.bindVectorSpace({ embedderId: 'test:128', dimension: 128 });
+      const { document } = await writer.store.createDocument(newDocument(TENANT, 'three parts'));
+      await writer.store.replaceChunks(TENANT, document.id, chunkInputs(['a', 'b', 'c']));
+      const chunks = await writer.store.listChunks(TENANT, document.id);
+      const wide = (axis: number) =>
+        Float32Array.from({ length: 128 }, (_, i) => (i === axis ? 1 : 0));
+      await writer.store.upsertVectors(
+        TENANT,
+        chunks.map((chunk, i) => ({ chunkId: chunk.id, vector: wide(i) })),
+      );
+      await writer.store.indexDocument(TENANT, document.id);
+      await writer.store.updateDocument(TENANT, document.id, { status: 'completed', now: 1 });
+      const hits = await reader.store.searchVector({ tenantId: TENANT, vector: wide(1), limit: 5 });
+      expect(hits).toHaveLength(3);
+      expect(hits[0]!.chunk.id).toBe(chunks[1]!.id);
     }),
   );
 });

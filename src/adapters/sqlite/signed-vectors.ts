@@ -75,7 +75,8 @@ export class SignedVectors {
       .prepare('SELECT centre, sample_size, version FROM vector_centres WHERE name = ?')
       .get(this.name(scope)) as
       { centre: Buffer; sample_size: number; version: number } | undefined;
-    return row === undefined
+    // A spent centre (reset) counts as none; its version lives on in the row.
+    return row === undefined || row.sample_size < 0
       ? undefined
       : { centre: floats(row.centre), sampleSize: row.sample_size, version: row.version };
   }
@@ -107,12 +108,18 @@ export class SignedVectors {
     return (vector) => signsBlob(signBits(vector, around));
   }
 
-  /** Forgets every index and centre of this kind (the vector space changed). */
+  /**
+   * Forgets every index and centre of this kind (the vector space changed). The centres are
+   * marked spent rather than deleted, so their versions keep growing and every connection's
+   * index built on one of them is rebuilt.
+   */
   reset(): void {
     this.indexes.clear();
     this.pendingChanges.clear();
     this.db
-      .prepare(`DELETE FROM vector_centres WHERE name >= ? AND name < ?`)
+      .prepare(
+        `UPDATE vector_centres SET sample_size = -1, version = version + 1 WHERE name >= ? AND name < ?`,
+      )
       .run(`${this.spec.kind}\u0000`, `${this.spec.kind}\u0001`);
   }
 
@@ -149,16 +156,21 @@ export class SignedVectors {
     >;
   }
 
-  /** The scope's index of `dimension`-long vectors, caught up with the table. */
+  /**
+   * The scope's index of `dimension`-long vectors, caught up with the table. Inside an open
+   * transaction the index is used as it stands: what it would read there may yet roll back.
+   */
   index(scope: readonly unknown[], dimension: number): SignBitIndex {
     const { spec } = this;
     const name = this.name(scope);
+    const standing = this.indexes.get(name);
+    if (this.db.inTransaction && standing !== undefined) return standing.index;
     let centre = this.readCentre(scope);
-    if (
-      centre === undefined ||
-      centre.centre.length !== dimension ||
-      this.wantsRecentre(scope, centre)
-    )
+    // A query of another length than the scope's vectors matches none of them; the scope is
+    // left as it is (taking a new centre would re-sign every row for a mistaken query).
+    if (centre !== undefined && centre.centre.length !== dimension)
+      return new SignBitIndex(new Float32Array(dimension), spec.keys.length);
+    if (centre === undefined || this.wantsRecentre(scope, centre))
       centre = this.recentre(scope, dimension);
     let held = this.indexes.get(name);
     if (held === undefined || held.version !== centre.version) {

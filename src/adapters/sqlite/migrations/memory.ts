@@ -137,12 +137,25 @@ export const memoryMigrations: Migration[] = [
   },
   {
     version: 202,
-    name: 'memory vectors carry their sign bits',
+    name: 'memory vectors carry their sign bits and a write id',
     // The sign bits the in-process index compares (signed-vectors.ts), written with each vector
-    // (NULL until first signed), in a covering index so that loading them never reads vectors.
+    // (NULL until first signed), in a covering index so that loading them never reads vectors;
+    // and an id that grows with every write (a re-embedding is a new row), so the index catches
+    // up with any connection's writes by id, whatever order memories are embedded in.
     sql: `
-      ALTER TABLE memory_vectors ADD COLUMN signs BLOB;
-      CREATE INDEX memory_vectors_signs ON memory_vectors (tenant_id, embedder_id, memory_pk, signs);
+      CREATE TABLE memory_vectors_signed (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        memory_pk INTEGER NOT NULL UNIQUE REFERENCES memories (pk) ON DELETE CASCADE,
+        tenant_id TEXT NOT NULL,
+        embedder_id TEXT NOT NULL,
+        signs BLOB,
+        vector BLOB NOT NULL
+      );
+      INSERT INTO memory_vectors_signed (memory_pk, tenant_id, embedder_id, vector)
+        SELECT memory_pk, tenant_id, embedder_id, vector FROM memory_vectors ORDER BY memory_pk;
+      DROP TABLE memory_vectors;
+      ALTER TABLE memory_vectors_signed RENAME TO memory_vectors;
+      CREATE INDEX memory_vectors_signs ON memory_vectors (tenant_id, embedder_id, id, signs);
     `,
   },
 ];
