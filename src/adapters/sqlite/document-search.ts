@@ -14,12 +14,9 @@ import {
 } from '../../ports/document-store.js';
 import type { SqliteHandle } from './database.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
+import { candidateLimit } from './sign-bit-index.js';
 import type { SignedVectors } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
-
-/** Exact scoring looks at this many candidates from the sign-bit index (at least). */
-const MIN_CANDIDATES = 800;
-const CANDIDATES_PER_RESULT = 8;
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
@@ -153,7 +150,7 @@ export function createSqliteDocumentSearch(
       const { ids, matched } = index.candidates(
         input.vector,
         { keys: [input.namespace === undefined ? undefined : [input.namespace]] },
-        Math.max(MIN_CANDIDATES, input.limit * CANDIDATES_PER_RESULT),
+        candidateLimit(input.limit),
       );
       const where = filters(input);
       const blob = vectorBlob(input.vector);

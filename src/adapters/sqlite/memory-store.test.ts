@@ -8,8 +8,42 @@ import { openSqlite } from './database.js';
 import { SqliteMemoryStore } from './memory-store.js';
 import { ftsQuery } from './memory-text-search.js';
 import { describe, expect, it } from 'vitest';
+import type { NewMemory } from '../../ports/memory-store.js';
 
 describeMemoryStore('sqlite', openSqliteMemoryBackend);
+
+/** Memory number i: a turn of user u in session s, unless `extra` says otherwise. */
+function turn(i: number, extra: Partial<NewMemory> = {}): NewMemory {
+  return {
+    id: `m${i}`,
+    kind: 'turn',
+    tier: 'episodic',
+    userId: 'u',
+    sessionId: 's',
+    agentId: null,
+    speaker: null,
+    text: `item ${i}`,
+    seq: i,
+    occurredAt: i,
+    ...extra,
+  };
+}
+
+/** Two connections to one new SQLite file, each as a store; both closed and the file removed after. */
+async function withTwoConnections(
+  body: (store: SqliteMemoryStore, other: SqliteMemoryStore) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  const other = openSqlite({ path: join(dir, 'engram.db') });
+  try {
+    await body(new SqliteMemoryStore(database.db), new SqliteMemoryStore(other.db));
+  } finally {
+    other.close();
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('ftsQuery', () => {
   it('keeps content words as quoted OR terms and drops stop words and syntax', () => {
@@ -29,29 +63,13 @@ describe('SQLite vector search through the binary index', () => {
     return vector.map((value) => value / norm);
   }
 
-  it('finds exact nearest neighbours beyond the candidate limit, sees other writers, and keeps scopes strict', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
-    const database = openSqlite({ path: join(dir, 'engram.db') });
-    const other = openSqlite({ path: join(dir, 'engram.db') });
-    try {
-      const store = new SqliteMemoryStore(database.db);
-      const writer = new SqliteMemoryStore(other.db);
+  it('finds exact nearest neighbours beyond the candidate limit, sees other writers, and keeps scopes strict', () =>
+    withTwoConnections(async (store, writer) => {
       const count = 3000;
       const vectors = Array.from({ length: count }, (_, i) => randomUnit(64, i + 1));
       await store.insertMemories(
         't',
-        vectors.map((_, i) => ({
-          id: `m${i}`,
-          kind: 'turn' as const,
-          tier: 'episodic' as const,
-          userId: `u${i % 3}`,
-          sessionId: `s${i % 30}`,
-          agentId: null,
-          speaker: null,
-          text: `item ${i}`,
-          seq: i,
-          occurredAt: i,
-        })),
+        vectors.map((_, i) => turn(i, { userId: `u${i % 3}`, sessionId: `s${i % 30}` })),
         0,
       );
       await store.putVectors(
@@ -142,37 +160,16 @@ describe('SQLite vector search through the binary index', () => {
       expect(
         await store.searchVector({ tenantId: 'other', vector: query, embedderId: 'e', k: 3 }),
       ).toEqual([]);
-    } finally {
-      other.close();
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('SQLite memory vectors written out of order by another connection', () => {
-  it('finds memories embedded after later ones, through a reader whose index was already built', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
-    const database = openSqlite({ path: join(dir, 'engram.db') });
-    const other = openSqlite({ path: join(dir, 'engram.db') });
-    try {
-      const reader = new SqliteMemoryStore(database.db);
-      const writer = new SqliteMemoryStore(other.db);
+  it('finds memories embedded after later ones, through a reader whose index was already built', () =>
+    withTwoConnections(async (reader, writer) => {
       const axis = (i: number) => Float32Array.from({ length: 16 }, (_, d) => (d === i ? 1 : 0));
       await writer.insertMemories(
         't',
-        Array.from({ length: 10 }, (_, i) => ({
-          id: `m${i}`,
-          kind: 'turn' as const,
-          tier: 'episodic' as const,
-          userId: 'u',
-          sessionId: 's',
-          agentId: null,
-          speaker: null,
-          text: `item ${i}`,
-          seq: i,
-          occurredAt: i,
-        })),
+        Array.from({ length: 10 }, (_, i) => turn(i)),
         0,
       );
       const embed = (ids: number[]) =>
@@ -193,12 +190,7 @@ describe('SQLite memory vectors written out of order by another connection', () 
       // Re-embedded through the other connection: found by its new vector.
       await writer.putVectors('t', 'e', [{ memoryId: 'm3', vector: axis(12) }]);
       expect(await first(12)).toBe('m3');
-    } finally {
-      other.close();
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('SQLite full-text search on a large store', () => {
@@ -207,18 +199,7 @@ describe('SQLite full-text search on a large store', () => {
     const database = openSqlite({ path: join(dir, 'engram.db') });
     try {
       const store = new SqliteMemoryStore(database.db);
-      const item = (i: number, text: string) => ({
-        id: `m${i}`,
-        kind: 'turn' as const,
-        tier: 'episodic' as const,
-        userId: 'u',
-        sessionId: 's',
-        agentId: null,
-        speaker: null,
-        text,
-        seq: i,
-        occurredAt: i,
-      });
+      const item = (i: number, text: string) => turn(i, { text });
       const filler = Array.from({ length: 600 }, (_, i) =>
         item(i, `went hiking with friends, day ${i}`),
       );

@@ -5,6 +5,7 @@ import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { hitsOf } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
+import { candidateLimit } from './sign-bit-index.js';
 import { SignedVectors, type SignedVectorTable } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
 
@@ -19,10 +20,6 @@ const MEMORY_VECTORS: SignedVectorTable = {
   time: 'm.occurred_at',
 };
 
-/** Exact scoring looks at this many candidates from the binary index (at least). */
-const MIN_CANDIDATES = 800;
-const CANDIDATES_PER_RESULT = 8;
-
 export class SqliteMemoryVectors {
   private readonly vectors: SignedVectors;
 
@@ -35,7 +32,6 @@ export class SqliteMemoryVectors {
   ): MemoryHit[] {
     if (input.k <= 0) return [];
     const index = this.vectors.index([input.tenantId, input.embedderId], input.vector.length);
-    const limit = Math.max(MIN_CANDIDATES, input.k * CANDIDATES_PER_RESULT);
     const { ids, matched } = index.candidates(
       input.vector,
       {
@@ -47,7 +43,7 @@ export class SqliteMemoryVectors {
         ...(input.timeRange?.from === undefined ? {} : { from: input.timeRange.from }),
         ...(input.timeRange?.to === undefined ? {} : { to: input.timeRange.to }),
       },
-      limit,
+      candidateLimit(input.k),
     );
     const scope = scopeClauses(input);
     const blob = vectorBlob(input.vector);

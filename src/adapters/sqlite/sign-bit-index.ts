@@ -28,12 +28,20 @@ export interface SignBitFilter {
 }
 
 /**
- * At least this share of the entries passing the filter are returned: the sign bits rank a fixed
- * share of a large scope well, a fixed count less so. Recall@10 after exact scoring at 1M
- * clustered 512-d vectors: 800 candidates 0.875, 1,600 0.975, 3,200 1.000 (a throwaway lab run
- * of this index); at 100k, 800 gave 1.000 (npm run bench -- scale --quick).
+ * How many candidates to score exactly for k results: at least 800 and 8 per result
+ * (candidateLimit), and at least this share of the entries passing the filter (candidates), since
+ * the sign bits rank a fixed share of a large scope well and a fixed count less so. Recall@10
+ * after exact scoring at 1M clustered 512-d vectors: 800 candidates 0.875, 1,600 0.975, 3,200
+ * 1.000 (a throwaway lab run of this index); at 100k, 800 gave 1.000 (npm run bench -- scale).
  */
+const MIN_CANDIDATES = 800;
+const CANDIDATES_PER_RESULT = 8;
 const CANDIDATE_SHARE = 1 / 500;
+
+/** The candidate limit for a search wanting k results (see MIN_CANDIDATES). */
+export function candidateLimit(k: number): number {
+  return Math.max(MIN_CANDIDATES, k * CANDIDATES_PER_RESULT);
+}
 
 /** Key fields an index filters on (the scan is unrolled for them). */
 const MAX_KEYS = 3;

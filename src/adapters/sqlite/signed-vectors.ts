@@ -12,7 +12,7 @@
 // bits until then (its exact score is always current).
 import type { SqliteHandle } from './database.js';
 import { SignBitIndex, signBits } from './sign-bit-index.js';
-import { vectorBlob } from './vector-blob.js';
+import { blobVector, vectorBlob } from './vector-blob.js';
 
 /** Where a kind of vector lives, and the fields its index filters on. */
 export interface SignedVectorTable {
@@ -34,11 +34,6 @@ export interface SignedVectorTable {
 /** A centre taken from fewer vectors than this is taken again as the scope grows. */
 const STABLE_SAMPLE = 10_000;
 const MIN_RECENTRE_SIZE = 64;
-
-function floats(blob: Buffer): Float32Array {
-  // Copy: a Buffer's offset need not be 4-byte aligned.
-  return new Float32Array(new Uint8Array(blob).buffer);
-}
 
 function signsBlob(signs: Uint8Array): Buffer {
   return Buffer.from(signs.buffer, signs.byteOffset, signs.byteLength);
@@ -78,7 +73,7 @@ export class SignedVectors {
     // A spent centre (reset) counts as none; its version lives on in the row.
     return row === undefined || row.sample_size < 0
       ? undefined
-      : { centre: floats(row.centre), sampleSize: row.sample_size, version: row.version };
+      : { centre: blobVector(row.centre), sampleSize: row.sample_size, version: row.version };
   }
 
   private writeCentre(scope: readonly unknown[], centre: Float32Array, sampleSize: number): Centre {
@@ -172,7 +167,7 @@ export class SignedVectors {
       return new SignBitIndex(new Float32Array(dimension), spec.keys.length);
     if (centre === undefined || this.wantsRecentre(scope, centre))
       centre = this.recentre(scope, dimension);
-    let held = this.indexes.get(name);
+    let held = standing;
     if (held === undefined || held.version !== centre.version) {
       held = { index: new SignBitIndex(centre.centre, spec.keys.length), version: centre.version };
       this.indexes.set(name, held);
@@ -216,7 +211,7 @@ export class SignedVectors {
           vector: Buffer;
         }>;
         for (const row of page) {
-          const vector = floats(row.vector);
+          const vector = blobVector(row.vector);
           if (vector.length !== centre.length) continue;
           const signs = signBits(vector, centre);
           update.run(signsBlob(signs), row.id);
@@ -247,7 +242,7 @@ export class SignedVectors {
             )
             .all(...scope) as Array<{ vector: Buffer }>
         )
-          .map((row) => floats(row.vector))
+          .map((row) => blobVector(row.vector))
           .filter((vector) => vector.length === dimension);
         const centre = this.writeCentre(scope, meanOf(sample, dimension), sample.length);
         const update = db.prepare(`UPDATE ${spec.table} SET signs = ? WHERE ${spec.id} = ?`);
@@ -260,7 +255,7 @@ export class SignedVectors {
           const rows = page.all(after, ...scope) as Array<{ id: number; vector: Buffer }>;
           if (rows.length === 0) break;
           for (const row of rows) {
-            const vector = floats(row.vector);
+            const vector = blobVector(row.vector);
             const signs = vector.length === dimension ? signBits(vector, centre.centre) : undefined;
             update.run(signs === undefined ? null : signsBlob(signs), row.id);
           }
