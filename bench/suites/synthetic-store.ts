@@ -24,7 +24,11 @@ import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
-import type { ChunkInput, DocumentStore } from '../../src/ports/document-store.js';
+import {
+  searchTerms,
+  type ChunkInput,
+  type DocumentStore,
+} from '../../src/ports/document-store.js';
 import type { GraphStore } from '../../src/ports/graph-store.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { MemoryStore } from '../../src/ports/memory-store.js';
@@ -134,6 +138,12 @@ export interface BenchStore {
   openAgain(): Promise<{ store: DocumentStore; memories: MemoryStore; close(): Promise<void> }>;
   /** Fresh planner statistics after a bulk fill (PostgreSQL; autovacuum would do it later). */
   analyze(): Promise<void>;
+  /**
+   * The ids of the `k` best chunks of the tenant by the plain OR query of the search's terms,
+   * every row holding a term ranked (the engine's own ranking, as the search scores it): what
+   * full-text search is compared with.
+   */
+  plainText(query: string, k: number): Promise<string[]>;
   /** Bytes on disk: the SQLite files, or the PostgreSQL schema's tables and indexes. */
   diskBytes(): Promise<number>;
   close(): Promise<void>;
@@ -170,6 +180,14 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
           'ANALYZE chunk_vectors; ANALYZE chunks; ANALYZE documents; ANALYZE memories',
         );
       },
+      plainText: async (query, k) => {
+        const { rows } = await database.pool.query<{ id: string }>(
+          `SELECT c.id FROM chunks c, to_tsquery('english', $1) q
+           WHERE c.tenant_id = $2 AND c.tsv @@ q ORDER BY ts_rank_cd(c.tsv, q) DESC, c.id LIMIT $3`,
+          [searchTerms(query).join(' | '), BENCH_TENANT, k],
+        );
+        return rows.map((row) => row.id);
+      },
       diskBytes: async () => {
         const { rows } = await database.pool.query<{ bytes: string }>(
           `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes
@@ -205,6 +223,21 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
       };
     },
     analyze: async () => undefined,
+    plainText: async (query, k) =>
+      (
+        database.db
+          .prepare(
+            `SELECT c.id FROM chunks_fts f JOIN chunks c ON c.seq = f.rowid
+             WHERE chunks_fts MATCH ? AND c.tenant_id = ? ORDER BY bm25(chunks_fts), c.seq LIMIT ?`,
+          )
+          .all(
+            searchTerms(query)
+              .map((term) => `"${term}"`)
+              .join(' OR '),
+            BENCH_TENANT,
+            k,
+          ) as Array<{ id: string }>
+      ).map((row) => row.id),
     diskBytes: async () =>
       readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0),
     close: async () => {

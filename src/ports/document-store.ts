@@ -296,24 +296,6 @@ export function searchTerms(query: string, max = 32): string[] {
   return (meaningful.length > 0 ? meaningful : words).slice(0, max);
 }
 
-/** Below this many chunks, ranking every match of every term is cheap: no term is dropped. */
-export const SMALL_STORE_CHUNKS = 5_000;
-/** A term held by more than this share of the chunks is common (see withoutCommonTerms). */
-export const COMMON_TERM_SHARE = 0.1;
-
-/**
- * The query's terms without its common ones, when rarer terms are left. Full-text engines rank
- * every chunk that holds any term of an OR query, so one term found in most chunks makes a query
- * cost a scan of the index; and, as BM25's own IDF says, such a term barely moves the ranking of
- * the chunks that hold the rarer terms. `share` is the share of chunks holding a term (0 when
- * unknown); both adapters prune through here, each with its own engine's frequencies.
- */
-export function withoutCommonTerms(terms: string[], share: (term: string) => number): string[] {
-  if (terms.length < 2) return terms;
-  const rare = terms.filter((term) => share(term) <= COMMON_TERM_SHARE);
-  return rare.length === 0 ? terms : rare;
-}
-
 /** Metadata filter keys are plain names, so adapters can place them in JSON paths safely. */
 export const METADATA_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 

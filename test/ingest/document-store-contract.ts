@@ -454,7 +454,7 @@ export function describeDocumentStore(
       });
     });
 
-    test('a term most chunks hold is left out of a query with rarer terms (bounded ranking)', async () => {
+    test('a term most chunks hold ranks after the rarer terms of a query, in bounded time', async () => {
       // A store of its own: the term statistics are the whole store's.
       const own = (await open())!;
       try {
@@ -474,10 +474,16 @@ export function describeDocumentStore(
           query: 'alpha zebra',
           limit: 10,
         });
-        expect(hits.map((hit) => hit.chunk.text).sort()).toEqual([
-          'a zebra crossing',
-          'zebra stripes',
-        ]);
+        // The rows holding the rare term first; the rest hold only the common one (which rows of
+        // the 6,001 is the backend's bounded choice).
+        expect(hits).toHaveLength(10);
+        expect(
+          hits
+            .slice(0, 2)
+            .map((hit) => hit.chunk.text)
+            .sort(),
+        ).toEqual(['a zebra crossing', 'zebra stripes']);
+        for (const hit of hits.slice(2)) expect(hit.chunk.text).toMatch(/^alpha/);
         // Only common terms: they are all the query has, so they are kept.
         const alone = await own.store.searchText({ tenantId: tenant, query: 'alpha', limit: 3 });
         expect(alone.map((hit) => hit.chunk.text)).toContain('alpha alpha alpha alpha alpha alpha');

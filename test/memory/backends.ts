@@ -12,6 +12,8 @@ import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueName } from '../supp
 
 export interface MemoryBackend {
   store: MemoryStore;
+  /** Fresh planner statistics (PostgreSQL; autovacuum would take them later). */
+  analyze?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,9 @@ export async function openPostgresMemoryBackend(): Promise<MemoryBackend | undef
   const database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 4 });
   return {
     store: new PostgresMemoryStore(database.pool),
+    analyze: async () => {
+      await database.pool.query('ANALYZE memories');
+    },
     close: async () => {
       await database.close();
       await dropSchema(schema);

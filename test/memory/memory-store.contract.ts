@@ -463,5 +463,55 @@ export function describeMemoryStore(
       });
       expect(semantic.map((h) => h.memory.id)).toEqual([copy.id]);
     });
+
+    it('ranks what a rare term selects first once common terms hold more postings than a query may rank, then fills k from the newest', async (ctx) => {
+      if (fixture === undefined) return ctx.skip();
+      // A store of its own: term statistics are the whole store's, and kept for a minute.
+      const own = (await makeStore())!;
+      try {
+        const tenant = 't-rare-first';
+        const item = (i: number, text: string): NewMemory => ({
+          id: `rf${i}`,
+          kind: 'turn',
+          tier: 'episodic',
+          userId: 'u',
+          sessionId: 's',
+          agentId: null,
+          speaker: 'ann',
+          text,
+          seq: i + 1,
+          occurredAt: T0 + i * 1000,
+        });
+        const hiking = Array.from({ length: 2_600 }, (_, i) =>
+          item(i, `went hiking with friends, day ${i}`),
+        );
+        await own.store.insertMemories(
+          tenant,
+          [...hiking, item(2_600, 'went to the pottery class'), item(2_601, 'pottery')],
+          T0,
+        );
+        await own.analyze?.();
+        const hits = await own.store.searchText({
+          tenantId: tenant,
+          userId: 'u',
+          query: 'pottery hiking went',
+          k: 10,
+        });
+        // 5,202 postings, beyond the budget (2,000 for k = 10): "pottery" selects, "hiking" and
+        // "went" only score and, for the other eight places, select among the newest 2,000.
+        expect(hits).toHaveLength(10);
+        expect(
+          hits
+            .slice(0, 2)
+            .map((hit) => hit.memory.id)
+            .sort(),
+        ).toEqual(['rf2600', 'rf2601']);
+        for (const hit of hits.slice(2)) {
+          expect(Number(hit.memory.id.slice(2))).toBeGreaterThanOrEqual(2_602 - 2_000);
+        }
+      } finally {
+        await own.close();
+      }
+    });
   });
 }

@@ -1,12 +1,9 @@
 // Full-text (tsvector) and vector (pgvector HNSW) chunk search for the PostgreSQL document store.
 import { AppError } from '../../domain/errors.js';
 import { withTransaction, type Queryable } from './transaction.js';
-import type { Clock } from '../../domain/clock.js';
 import {
   METADATA_KEY,
-  SMALL_STORE_CHUNKS,
   searchTerms,
-  withoutCommonTerms,
   type ChunkHit,
   type ChunkSearchInput,
   type DocumentStore,
@@ -14,6 +11,8 @@ import {
 } from '../../ports/document-store.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
 import { hnswSearchBreadth, vectorLiteral } from './pgvector.js';
+import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
+import { anyTermQuery, selectingQuery, type TermPostingsReader } from './term-postings.js';
 
 type TextSearchInput = Parameters<DocumentStore['searchText']>[0];
 type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
@@ -40,74 +39,31 @@ function filters(input: ChunkSearchInput, params: unknown[]): string {
   return parts.join(' AND ');
 }
 
-/** The share of chunks holding a query term, by the term: what withoutCommonTerms weighs. */
-export type TermShares = (pool: Queryable, terms: string[]) => Promise<(term: string) => number>;
-
-/**
- * Term shares from the planner's statistics on `chunks.tsv` (ANALYZE, which autovacuum runs,
- * keeps the most common lexemes of a tsvector column with the share of rows holding each),
- * read at most once a minute. They cover the whole table, not one tenant; a lexeme outside the
- * list is rare. Before the first ANALYZE, or in a small store, nothing is common.
- */
-export function createTermShares(clock: Clock): TermShares {
-  let stats = { at: -Infinity, rows: 0, shares: new Map<string, number>() };
-  return async (pool, terms) => {
-    if (terms.length < 2) return () => 0;
-    const now = clock.now();
-    if (now - stats.at > 60_000) {
-      const result = await pool.query<{
-        rows: number;
-        elems: string[] | null;
-        freqs: number[] | null;
-      }>(
-        `SELECT c.reltuples::float8 AS rows, s.most_common_elems::text::text[] AS elems,
-           s.most_common_elem_freqs AS freqs
-         FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema()
-           AND s.tablename = 'chunks' AND s.attname = 'tsv'
-         WHERE c.oid = to_regclass('chunks')`,
-      );
-      const row = result.rows[0];
-      const shares = new Map<string, number>();
-      (row?.elems ?? []).forEach((lexeme, i) => shares.set(lexeme, row!.freqs![i]!));
-      stats = { at: now, rows: Math.max(0, row?.rows ?? 0), shares };
-    }
-    if (stats.rows < SMALL_STORE_CHUNKS || stats.shares.size === 0) return () => 0;
-    const lexemes = await pool.query<{ term: string; lexemes: string[] }>(
-      `SELECT w AS term, tsvector_to_array(to_tsvector('english', w)) AS lexemes
-       FROM unnest($1::text[]) AS w`,
-      [terms],
-    );
-    const shareOf = new Map(
-      lexemes.rows.map((row) => [
-        row.term,
-        Math.max(0, ...row.lexemes.map((lexeme) => stats.shares.get(lexeme) ?? 0)),
-      ]),
-    );
-    return (term) => shareOf.get(term) ?? 0;
-  };
-}
-
 export async function searchText(
   pool: Queryable,
-  termShares: TermShares,
+  termPostings: TermPostingsReader,
   input: TextSearchInput,
 ): Promise<ChunkHit[]> {
-  const query = searchTerms(input.query);
-  const terms = withoutCommonTerms(query, await termShares(pool, query));
+  const terms = searchTerms(input.query);
   if (terms.length === 0 || input.limit <= 0) return [];
+  const candidates = Math.max(64, input.limit * 4);
+  const stats = await termPostings(pool, terms);
+  const plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(candidates));
   // Rank the tenant's matches first and join only the best candidates (as in SQLite); when
-  // filters drop too many of them, the full join answers instead.
-  const run = async (candidates: number | null) => {
-    const params: unknown[] = [terms.join(' | '), input.tenantId];
+  // filters drop too many of them, the full join answers instead. `selected` picks the rows
+  // (the plan's, or every row holding a term); every row is scored by the plain OR query.
+  // `order` picks which selected rows are ranked: the best by score, or the newest.
+  const run = async (selected: string, order: 'best' | 'newest', cap: number | null) => {
+    const params: unknown[] = [selected, anyTermQuery(terms), input.tenantId];
     const where = filters(input, params);
-    const cap = candidates === null ? '' : `LIMIT ${candidates}`;
     const result = await pool.query<HitRow>(
       `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, r.score
        FROM (
          SELECT x.id, ts_rank_cd(x.tsv, q) AS score
-         FROM chunks x, to_tsquery('english', $1) AS q
-         WHERE x.tenant_id = $2 AND x.tsv @@ q
-         ORDER BY score DESC, x.id ${cap}
+         FROM chunks x, to_tsquery('english', $1) AS s, to_tsquery('english', $2) AS q
+         WHERE x.tenant_id = $3 AND x.tsv @@ s
+         ORDER BY ${order === 'best' ? 'score DESC, x.id' : 'x.id DESC'}
+         ${cap === null ? '' : `LIMIT ${cap}`}
        ) r JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
        WHERE ${where}
        ORDER BY r.score DESC, c.id LIMIT $${params.push(input.limit)}`,
@@ -115,8 +71,16 @@ export async function searchText(
     );
     return result.rows;
   };
-  let rows = await run(Math.max(64, input.limit * 4));
-  if (rows.length < input.limit) rows = await run(null);
+  const selected = plan.complete ? anyTermQuery(terms) : selectingQuery(plan);
+  let rows = await run(selected, 'best', candidates);
+  if (rows.length < input.limit) rows = await run(selected, 'best', null);
+  if (rows.length < input.limit && !plan.complete) {
+    // Fewer rows hold a selecting term than asked for: after them come the best of the newest
+    // rows holding any term (a window of the budget's size, so the cost stays bounded).
+    const held = new Set(rows.map((row) => row.id));
+    const newest = await run(anyTermQuery(terms), 'newest', postingBudget(candidates));
+    rows = [...rows, ...newest.filter((row) => !held.has(row.id))].slice(0, input.limit);
+  }
   return rows.map(toHit);
 }
 

@@ -14,7 +14,8 @@ import {
   type DocumentRow,
 } from './document-rows.js';
 import { vectorLiteral } from './pgvector.js';
-import { createTermShares, searchText, searchVector } from './document-search.js';
+import { searchText, searchVector } from './document-search.js';
+import { createTermPostings } from './term-postings.js';
 import {
   decodeCursor,
   documentNotFound,
@@ -38,7 +39,7 @@ export interface PostgresDocumentStoreOptions {
 export function createPostgresDocumentStore(options: PostgresDocumentStoreOptions): DocumentStore {
   const { pool } = options;
   const clock = options.clock ?? systemClock;
-  const termShares = createTermShares(clock);
+  const termPostings = createTermPostings(clock, 'chunks', 'tsv');
   let vectorTableReady = false;
 
   async function hasVectorTable(client: Queryable = pool): Promise<boolean> {
@@ -515,7 +516,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async searchText(input) {
-      return searchText(pool, termShares, input);
+      return searchText(pool, termPostings, input);
     },
 
     async searchVector(input) {

@@ -27,12 +27,16 @@ import {
   type SessionRow,
 } from './memory-rows.js';
 import { ScopeBuilder } from './memory-scope.js';
+import { systemClock } from '../../domain/clock.js';
 import { searchMemoryText } from './memory-text-search.js';
+import { createTermPostings } from './term-postings.js';
 import { PostgresMemoryVectors } from './memory-vector-search.js';
 import { withTransaction } from './transaction.js';
 
 export class PostgresMemoryStore implements MemoryStore {
   private readonly vectors: PostgresMemoryVectors;
+  /** Term statistics of this store's schema, for the full-text plan. */
+  private readonly termPostings = createTermPostings(systemClock, 'memories', 'text_search');
 
   constructor(private readonly pool: pg.Pool) {
     this.vectors = new PostgresMemoryVectors(pool);
@@ -358,7 +362,7 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   async searchText(input: MemoryScope & { query: string; k: number }): Promise<MemoryHit[]> {
-    return searchMemoryText(this.pool, input);
+    return searchMemoryText(this.pool, this.termPostings, input);
   }
 
   async searchVector(

@@ -1,22 +1,25 @@
-// SQLite document store, search: FTS5 text search (common terms pruned) and vector search
+// SQLite document store, search: FTS5 text search (rare terms first) and vector search
 // (sign-bit candidates scored exactly with sqlite-vec's cosine distance).
 import { AppError } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import {
   METADATA_KEY,
-  SMALL_STORE_CHUNKS,
   searchTerms,
-  withoutCommonTerms,
   type ChunkHit,
   type ChunkSearchInput,
   type DocumentStore,
   type VectorSpace,
 } from '../../ports/document-store.js';
+import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 import type { SqliteHandle } from './database.js';
+import { rankTerms, type FtsRows } from './fts5-ranking.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
 import { candidateLimit } from './sign-bit-index.js';
 import type { SignedVectors } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
+
+/** The chunks' FTS5 rows, keyed by chunk seq (their rowid). */
+const CHUNK_ROWS: FtsRows = { table: 'chunks_fts', key: 'rowid' };
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
@@ -53,9 +56,8 @@ export function createSqliteDocumentSearch(
   }
 
   /**
-   * Common terms are dropped when rarer ones are left (withoutCommonTerms). Frequencies come
-   * from the fts5vocab table by stem; the stems from a per-connection temp FTS5 table with the
-   * same tokenizer, so they match what the index holds.
+   * The stems of query words, from a per-connection temp FTS5 table with the same tokenizer, so
+   * they match what the fts5vocab table counts.
    */
   let totalRows = { count: 0, at: -Infinity };
   let stemmerReady = false;
@@ -80,8 +82,12 @@ export function createSqliteDocumentSearch(
     return new Map(words.map((word, i) => [word, byRow.get(i + 1) ?? word]));
   }
 
-  function selectiveTerms(terms: string[]): string[] {
-    if (terms.length < 2) return terms;
+  /**
+   * Which of a query's terms select candidates: the rare ones, the common ones only in pairs,
+   * within a budget of postings for `candidates` results (rare-terms-first.ts); every term
+   * scores. Postings are the chunks holding a term's stem, in every tenant (over, not under).
+   */
+  function termPlan(terms: string[], candidates: number): TermPlan {
     const now = clock.now();
     if (now - totalRows.at > 60_000) {
       const row = db.prepare('SELECT count(*) AS n FROM chunks WHERE indexed = 1').get() as {
@@ -89,46 +95,50 @@ export function createSqliteDocumentSearch(
       };
       totalRows = { count: row.n, at: now };
     }
-    if (totalRows.count < SMALL_STORE_CHUNKS) return terms;
     const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
     const stemOf = stems(terms);
-    return withoutCommonTerms(terms, (term) => {
-      const row = frequency.get(stemOf.get(term)) as { doc: number } | undefined;
-      return (row?.doc ?? 0) / totalRows.count;
-    });
+    return rareTermsFirst(
+      terms.map((term) => ({
+        term,
+        postings: (frequency.get(stemOf.get(term)) as { doc: number } | undefined)?.doc ?? 0,
+      })),
+      totalRows.count,
+      postingBudget(candidates),
+    );
   }
 
   return {
     async searchText(input) {
-      const terms = selectiveTerms(searchTerms(input.query));
+      const terms = searchTerms(input.query);
       if (terms.length === 0 || input.limit <= 0) return [];
-      const match = terms.map((term) => `"${term}"`).join(' OR ');
       const where = filters(input);
       // Rank inside FTS5 first and join only the best candidates: joining every match before
-      // sorting costs more than the ranking itself. When filters drop too many candidates, the
-      // full join answers instead.
+      // sorting costs more than the ranking itself.
       const candidates = Math.max(64, input.limit * 4);
-      const select = (source: string) =>
-        db
-          .prepare(
-            `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, -f.score AS score
-             FROM ${source} f JOIN chunks c ON c.seq = f.rowid JOIN documents d ON d.id = c.document_id
-             WHERE ${where.sql}
-             ORDER BY f.score, c.seq LIMIT ?`,
-          )
-          .all(match, ...where.params, input.limit) as (ChunkRow & {
-          document_title: string | null;
-          score: number;
-        })[];
-      // bm25() is lower-is-better; negated so every score in Engram is higher-is-better.
-      let rows = select(
-        `(SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ${candidates})`,
-      );
-      if (rows.length < input.limit) {
-        rows = select(
-          `(SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?)`,
-        );
-      }
+      const rows = rankTerms({
+        db,
+        rows: CHUNK_ROWS,
+        terms,
+        plan: termPlan(terms, candidates),
+        candidates,
+        limit: input.limit,
+        passing: (found) => {
+          if (found.length === 0) return [];
+          const score = new Map(found.map((row) => [row.key, row.score]));
+          return (
+            db
+              .prepare(
+                `SELECT ${CHUNK_COLUMNS}, d.title AS document_title FROM json_each(?) j
+                 CROSS JOIN chunks c ON c.seq = j.value JOIN documents d ON d.id = c.document_id
+                 WHERE ${where.sql} ORDER BY j.key LIMIT ?`,
+              )
+              .all(JSON.stringify([...score.keys()]), ...where.params, input.limit) as (ChunkRow & {
+              document_title: string | null;
+            })[]
+          ).map((row) => ({ ...row, score: score.get(row.seq)! }));
+        },
+        keyOf: (row) => row.seq,
+      });
       return rows.map((row, index): ChunkHit => ({
         chunk: toChunk(row),
         documentTitle: row.document_title,

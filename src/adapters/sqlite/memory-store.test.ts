@@ -194,27 +194,37 @@ describe('SQLite memory vectors written out of order by another connection', () 
 });
 
 describe('SQLite full-text search on a large store', () => {
-  it('lets common terms weigh in without selecting every memory that holds them', async () => {
+  it('lets common terms weigh in without selecting every memory that holds them, once they hold more postings than a query may rank; the newest fill the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
     const database = openSqlite({ path: join(dir, 'engram.db') });
     try {
-      const store = new SqliteMemoryStore(database.db);
       const item = (i: number, text: string) => turn(i, { text });
-      const filler = Array.from({ length: 600 }, (_, i) =>
-        item(i, `went hiking with friends, day ${i}`),
-      );
-      await store.insertMemories(
+      const hiking = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, i) =>
+          item(from + i, `went hiking with friends, day ${from + i}`),
+        );
+      const query = { tenantId: 't', userId: 'u', query: 'pottery hiking went', k: 10 };
+      const small = new SqliteMemoryStore(database.db);
+      await small.insertMemories(
         't',
-        [...filler, item(600, 'went to the pottery class'), item(601, 'pottery')],
+        [...hiking(0, 600), item(600, 'went to the pottery class'), item(601, 'pottery')],
         0,
       );
-      const hits = await store.searchText({
-        tenantId: 't',
-        userId: 'u',
-        query: 'pottery hiking went',
-        k: 10,
-      });
-      expect(hits.map((hit) => hit.memory.id).sort()).toEqual(['m600', 'm601']);
+      // 1,203 postings, within the budget (2,000 for k = 10): the plain OR query.
+      const all = await small.searchText(query);
+      expect(all).toHaveLength(10);
+      expect(all.slice(0, 2).map((hit) => hit.memory.id)).toEqual(['m601', 'm600']);
+      await small.insertMemories('t', hiking(602, 2_600), 0);
+      // 5,201 postings: "pottery" selects alone, "hiking" and "went" only score (a store opened
+      // now: a store's counts of postings are kept for ten minutes).
+      const store = new SqliteMemoryStore(database.db);
+      const hits = await store.searchText(query);
+      expect(hits.slice(0, 2).map((hit) => hit.memory.id)).toEqual(['m601', 'm600']);
+      // The other eight come from the newest 2,000 memories holding a term, not from the first
+      // written (which the plain OR query ranks first among equal scores).
+      expect(hits).toHaveLength(10);
+      for (const hit of hits.slice(2))
+        expect(Number(hit.memory.id.slice(1))).toBeGreaterThanOrEqual(600);
       // A query of common terms only still finds them.
       expect(await store.searchText({ tenantId: 't', query: 'hiking friends', k: 5 })).toHaveLength(
         5,

@@ -1,13 +1,15 @@
 // SQLite memory store, full-text search: BM25 over FTS5 (porter). Query words become an OR query
-// of their quoted terms; terms common across the store (document frequencies cached) add score
-// but do not select candidates on their own. FTS rowids carry tenant and user bits above the pk
+// of their quoted terms; when the terms hold more postings in the scope than the query may rank,
+// the common ones select candidates only in pairs (rare-terms-first.ts) and score the rest. FTS rowids carry tenant and user bits above the pk
 // (migration 201), so a MATCH only visits the scope's rowid range: a user with 1,000 memories among
 // 100k no longer pays for the other 99k. BM25 statistics stay store-wide, so scores are unchanged.
 import { LRUCache } from 'lru-cache';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { anyTerm, rankTerms } from './fts5-ranking.js';
 import { hitsOf } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
+import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 
 /** Small English stop list: question words would otherwise dominate OR queries. */
 const STOP_WORDS = new Set(
@@ -31,21 +33,9 @@ export function ftsTerms(query: string): string[] {
 
 /** A natural-language query as an FTS5 OR query of its quoted terms; empty when nothing is left. */
 export function ftsQuery(query: string): string {
-  return orOf(ftsTerms(query));
+  return anyTerm(ftsTerms(query));
 }
 
-function orOf(terms: string[]): string {
-  return terms.map((term) => `"${term}"`).join(' OR ');
-}
-
-/**
- * A term in more than this share of all memories (and at least COMMON_MIN_DF of them) does not
- * select candidates on its own: it still adds its BM25 weight to memories that match a rarer
- * query term. Scoring every memory that contains "go" or a speaker's name is what made wide OR
- * queries slow on large stores; such terms carry little weight (low IDF) anyway.
- */
-const COMMON_SHARE = 0.05;
-const COMMON_MIN_DF = 500;
 const STATS_TTL_MS = 10 * 60_000;
 
 /** FTS rowid layout (see migrations/memory.ts): tenant number, user number, memory pk. */
@@ -80,70 +70,97 @@ function scopeRowids(
 }
 
 export class SqliteMemoryTextSearch {
-  /** Document frequencies of query terms (all tenants), refreshed after STATS_TTL_MS. */
-  private readonly documentFrequencies = new LRUCache<string, number>({
-    max: 20_000,
-    ttl: STATS_TTL_MS,
-  });
-  private corpus: { size: number; at: number } | undefined;
+  /** Postings of query terms within a scope's rowid range, refreshed after STATS_TTL_MS. */
+  private readonly postings = new LRUCache<string, number>({ max: 20_000, ttl: STATS_TTL_MS });
 
   constructor(private readonly db: SqliteHandle) {}
 
-  private corpusSize(): number {
-    const now = Date.now();
-    if (this.corpus === undefined || now - this.corpus.at > STATS_TTL_MS) {
-      const row = this.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number };
-      this.corpus = { size: row.n, at: now };
-    }
-    return this.corpus.size;
-  }
-
-  private documentFrequency(term: string): number {
-    let count = this.documentFrequencies.get(term);
+  /** Memories in a scope (tenant, or tenant and user), refreshed like the postings. */
+  private scopeRows(scope: MemoryScope, rowids: { from: bigint; to: bigint }): number {
+    const key = `${rowids.from}:`;
+    let count = this.postings.get(key);
     if (count === undefined) {
-      const row = this.db
-        .prepare('SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH ?')
-        .get(`"${term}"`) as { n: number };
+      const row = (
+        scope.userId === undefined
+          ? this.db
+              .prepare('SELECT count(*) AS n FROM memories WHERE tenant_id = ?')
+              .get(scope.tenantId)
+          : this.db
+              .prepare('SELECT count(*) AS n FROM memories WHERE tenant_id = ? AND user_id IS ?')
+              .get(scope.tenantId, scope.userId)
+      ) as { n: number };
       count = row.n;
-      this.documentFrequencies.set(term, count);
+      this.postings.set(key, count);
     }
     return count;
   }
 
-  /** The FTS5 expression for a query: all terms score, common terms do not select on their own. */
-  private matchExpression(query: string): string {
-    const terms = ftsTerms(query);
-    if (terms.length <= 1) return orOf(terms);
-    const threshold = Math.max(COMMON_MIN_DF, COMMON_SHARE * this.corpusSize());
-    const frequencies = new Map(terms.map((term) => [term, this.documentFrequency(term)]));
-    let selective = terms.filter((term) => frequencies.get(term)! <= threshold);
-    if (selective.length === 0) {
-      selective = [...terms].sort((a, b) => frequencies.get(a)! - frequencies.get(b)!).slice(0, 2);
+  private postingsOf(term: string, rowids: { from: bigint; to: bigint }): number {
+    const key = `${rowids.from}:${term}`;
+    let count = this.postings.get(key);
+    if (count === undefined) {
+      const row = this.db
+        .prepare(
+          'SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH ? AND rowid >= ? AND rowid <= ?',
+        )
+        .get(`"${term}"`, rowids.from, rowids.to) as { n: number };
+      count = row.n;
+      this.postings.set(key, count);
     }
-    if (selective.length === terms.length) return orOf(terms);
-    return `(${orOf(selective)}) AND (${orOf(terms)})`;
+    return count;
+  }
+
+  /**
+   * Which terms select candidates: the rare ones, the common ones only in pairs, within a budget
+   * of postings (rare-terms-first.ts); every term scores.
+   */
+  private plan(
+    input: MemoryScope & { query: string; k: number },
+    rowids: { from: bigint; to: bigint },
+  ): TermPlan {
+    return rareTermsFirst(
+      ftsTerms(input.query).map((term) => ({ term, postings: this.postingsOf(term, rowids) })),
+      this.scopeRows(input, rowids),
+      postingBudget(input.k),
+    );
   }
 
   search(input: MemoryScope & { query: string; k: number }): MemoryHit[] {
-    const match = this.matchExpression(input.query);
-    if (match === '' || input.k <= 0) return [];
+    if (ftsTerms(input.query).length === 0 || input.k <= 0) return [];
     const rowids = scopeRowids(this.db, input);
     if (rowids === undefined) return [];
     const scope = scopeClauses(input);
-    // Rank on (pk, score) only, then read the k winners: sorting every match with its text and
-    // JSON columns is what made wide OR queries slow. CROSS JOIN keeps FTS5 outermost, where it
-    // takes the rowid range; the scope clauses still decide (rowid numbers wrap).
-    const ranked = this.db
-      .prepare(
-        `SELECT m.pk, -bm25(memories_fts) AS score FROM memories_fts
-         CROSS JOIN memories m ON m.pk = (memories_fts.rowid & ${PK_MASK})
-         WHERE memories_fts MATCH ? AND memories_fts.rowid >= ? AND memories_fts.rowid <= ? AND ${scope.sql}
-         ORDER BY score DESC, m.pk LIMIT ?`,
-      )
-      .all(match, rowids.from, rowids.to, ...scope.params, input.k) as Array<{
-      pk: number;
-      score: number;
-    }>;
+    // Rank inside FTS5 on (pk, score) only, then check the scope on the best candidates and
+    // read the k winners: joining every match to its memory row cost more than ranking it. The
+    // rowid range keeps the ranking to the scope; the scope clauses still decide (rowid numbers
+    // wrap, and tiers, kinds, sessions and time are not in it).
+    const ranked = rankTerms({
+      db: this.db,
+      rows: {
+        table: 'memories_fts',
+        key: `(rowid & ${PK_MASK})`,
+        where: { sql: 'rowid >= ? AND rowid <= ?', params: [rowids.from, rowids.to] },
+      },
+      terms: ftsTerms(input.query),
+      plan: this.plan(input, rowids),
+      candidates: Math.max(64, 2 * input.k),
+      limit: input.k,
+      passing: (found) => {
+        if (found.length === 0) return [];
+        const score = new Map(found.map((row) => [row.key, row.score]));
+        return (
+          this.db
+            .prepare(
+              `SELECT m.pk FROM json_each(?) j CROSS JOIN memories m ON m.pk = j.value
+               WHERE ${scope.sql} ORDER BY j.key LIMIT ?`,
+            )
+            .all(JSON.stringify([...score.keys()]), ...scope.params, input.k) as Array<{
+            pk: number;
+          }>
+        ).map((row) => ({ pk: row.pk, score: score.get(row.pk)! }));
+      },
+      keyOf: (row) => row.pk,
+    });
     return hitsOf(this.db, ranked);
   }
 }

@@ -1,0 +1,76 @@
+// How many rows of a table hold each query term, for the term plan (rare-terms-first.ts), from the
+// planner's statistics on a tsvector column: ANALYZE (which autovacuum runs) keeps its most
+// common lexemes with the share of rows holding each. Read at most once a minute; they cover the
+// whole table, not one tenant. A lexeme outside the list counts as rare (no postings): before the
+// first ANALYZE, and in a small table, every term is.
+import type { Clock } from '../../domain/clock.js';
+import type { TermPostings } from '../rare-terms-first.js';
+import type { Queryable } from './transaction.js';
+
+export interface TermStatistics {
+  /** The rows of the table (the planner's estimate). */
+  rows: number;
+  terms: TermPostings[];
+}
+
+export type TermPostingsReader = (pool: Queryable, terms: string[]) => Promise<TermStatistics>;
+
+export function createTermPostings(
+  clock: Clock,
+  table: string,
+  column: string,
+): TermPostingsReader {
+  let stats = { at: -Infinity, rows: 0, shares: new Map<string, number>() };
+  return async (pool, terms) => {
+    const now = clock.now();
+    if (now - stats.at > 60_000) {
+      const result = await pool.query<{
+        rows: number;
+        elems: string[] | null;
+        freqs: number[] | null;
+      }>(
+        `SELECT c.reltuples::float8 AS rows, s.most_common_elems::text::text[] AS elems,
+           s.most_common_elem_freqs AS freqs
+         FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema()
+           AND s.tablename = $1 AND s.attname = $2
+         WHERE c.oid = to_regclass($1)`,
+        [table, column],
+      );
+      const row = result.rows[0];
+      const shares = new Map<string, number>();
+      (row?.elems ?? []).forEach((lexeme, i) => shares.set(lexeme, row!.freqs![i]!));
+      stats = { at: now, rows: Math.max(0, row?.rows ?? 0), shares };
+    }
+    if (stats.shares.size === 0) {
+      return { rows: stats.rows, terms: terms.map((term) => ({ term, postings: 0 })) };
+    }
+    const lexemes = await pool.query<{ term: string; lexemes: string[] }>(
+      `SELECT w AS term, tsvector_to_array(to_tsvector('english', w)) AS lexemes
+       FROM unnest($1::text[]) AS w`,
+      [terms],
+    );
+    // Stop words have no lexemes: the english configuration leaves them out of every query.
+    return {
+      rows: stats.rows,
+      terms: lexemes.rows
+        .filter((row) => row.lexemes.length > 0)
+        .map((row) => ({
+          term: row.term,
+          postings: Math.round(
+            Math.max(0, ...row.lexemes.map((lexeme) => stats.shares.get(lexeme) ?? 0)) * stats.rows,
+          ),
+        })),
+    };
+  };
+}
+
+/** A tsquery (to_tsquery syntax) of rows holding any of the terms. */
+export function anyTermQuery(terms: string[]): string {
+  return terms.join(' | ');
+}
+
+/** A tsquery of the rows a plan selects: its conjunctions, within rows holding any scored term. */
+export function selectingQuery(plan: { select: string[][]; score: string[] }): string {
+  const select = plan.select.map((terms) => `(${terms.join(' & ')})`).join(' | ');
+  return `(${select}) & (${anyTermQuery(plan.score)})`;
+}

@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  postingBudget,
+  rareTermsFirst,
+  type TermPlan,
+  type TermPostings,
+} from './rare-terms-first.js';
+
+const termsArb = fc
+  .uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 12 })
+  .chain((names) =>
+    fc.tuple(
+      ...names.map((term) =>
+        fc.integer({ min: 0, max: 100_000 }).map((postings): TermPostings => ({ term, postings })),
+      ),
+    ),
+  );
+
+/** Whether a row holding exactly `held` is selected by the plan. */
+const selects = (plan: TermPlan, held: Set<string>) =>
+  plan.select.some((conjunction) => conjunction.every((term) => held.has(term)));
+
+describe('rareTermsFirst', () => {
+  it('selects the rarest terms alone within the budget and common ones only in pairs; every term scores', () => {
+    fc.assert(
+      fc.property(
+        termsArb,
+        fc.integer({ min: 1, max: 200_000 }),
+        fc.integer({ min: 1, max: 50_000 }),
+        (terms, rows, budget) => {
+          const plan = rareTermsFirst(terms, rows, budget);
+          const byRarity = [...terms].sort((a, b) => a.postings - b.postings);
+          expect([...plan.score].sort()).toEqual(terms.map((t) => t.term).sort());
+          const total = terms.reduce((sum, t) => sum + t.postings, 0);
+          expect(plan.complete).toBe(total <= budget || terms.length === 1);
+          if (plan.complete) {
+            expect(plan.select.map(([term]) => term).sort()).toEqual(plan.score.toSorted());
+            expect(plan.postings).toBe(total);
+            return;
+          }
+          const singles = plan.select.filter((c) => c.length === 1).map(([term]) => term);
+          const pairs = plan.select.filter((c) => c.length === 2);
+          expect(plan.select).toHaveLength(singles.length + pairs.length);
+          // The singles are the rarest terms (at least one), and within the budget unless the
+          // rarest alone exceeds it.
+          expect(singles.length).toBeGreaterThan(0);
+          const prefix = byRarity.slice(0, singles.length);
+          expect(singles.map((term) => terms.find((t) => t.term === term)!.postings)).toEqual(
+            prefix.map((t) => t.postings),
+          );
+          const singlePostings = prefix.reduce((sum, t) => sum + t.postings, 0);
+          if (singles.length > 1) expect(singlePostings).toBeLessThanOrEqual(budget);
+          expect(plan.postings).toBeLessThanOrEqual(
+            Math.max(budget, byRarity[0]!.postings) + budget,
+          );
+          // The next term would have broken the budget; pairs are of terms not selected alone.
+          expect(singlePostings + byRarity[singles.length]!.postings).toBeGreaterThan(budget);
+          for (const pair of pairs) {
+            expect(pair[0]).not.toBe(pair[1]);
+            for (const term of pair) expect(singles).not.toContain(term);
+          }
+        },
+      ),
+    );
+  });
+
+  it('a larger budget never selects fewer rows', () => {
+    fc.assert(
+      fc.property(
+        termsArb,
+        fc.integer({ min: 1, max: 200_000 }),
+        fc.integer({ min: 1, max: 50_000 }),
+        fc.integer({ min: 0, max: 50_000 }),
+        (terms, rows, budget, more) => {
+          const small = rareTermsFirst(terms, rows, budget);
+          const large = rareTermsFirst(terms, rows, budget + more);
+          // Every conjunction the small plan selects by is selected by the large one.
+          for (const conjunction of small.select) {
+            expect(selects(large, new Set(conjunction))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+    // A term joining the singles once cost its pairs their share of the budget.
+    const terms = [
+      { term: 'a', postings: 1_000 },
+      { term: 'b', postings: 600 },
+      { term: 'c', postings: 2_000 },
+      { term: 'd', postings: 2_000 },
+    ];
+    expect(selects(rareTermsFirst(terms, 10_000, 1_600), new Set(['c', 'd']))).toBe(true);
+  });
+
+  it('pairs the common terms rarest pair first, by the rows both are likely in', () => {
+    const plan = rareTermsFirst(
+      [
+        { term: 'zebra', postings: 10 },
+        { term: 'alpha', postings: 30_000 },
+        { term: 'beta', postings: 20_000 },
+        { term: 'gamma', postings: 90_000 },
+      ],
+      100_000,
+      10_000,
+    );
+    // alpha × beta ≈ 6,000 rows fits after zebra; beta × gamma ≈ 18,000 does not.
+    expect(plan).toEqual({
+      select: [['zebra'], ['beta', 'alpha']],
+      score: ['zebra', 'beta', 'alpha', 'gamma'],
+      complete: false,
+      postings: 6_010,
+    });
+  });
+
+  it('budgets ten postings per result, at least 2,000', () => {
+    expect(postingBudget(10)).toBe(2_000);
+    expect(postingBudget(200)).toBe(2_000);
+    expect(postingBudget(1_000)).toBe(10_000);
+  });
+});

@@ -1,0 +1,74 @@
+// Bounded candidate generation for full-text OR queries. An OR query's engine scores every row
+// holding any of its terms, so one common term makes a query cost a pass over a large share of
+// the index (at 1M chunks a term in 5% of them is 50k rows to rank). The plan lets the rare
+// terms select candidates, up to a budget of postings, and the common ones only in pairs, up to
+// the budget again (a row holding two of them is rare again and can outrank a row holding one
+// rare term); every term still scores each selected row, so a selected row's score is the one
+// the plain OR query gives it. What the plan leaves out are rows holding one common term and
+// nothing rarer: BM25 gives such a row at most (k1 + 1) × IDF of that term, which the rows
+// holding a rare term usually beat.
+
+export interface TermPostings {
+  term: string;
+  /** Rows of the index holding the term (an estimate is fine; over, not under). */
+  postings: number;
+}
+
+export interface TermPlan {
+  /** Any of these conjunctions selects a row: a term alone, or a pair of common terms. */
+  select: string[][];
+  /** Every term that adds to a selected row's score. */
+  score: string[];
+  /** True when the selection is every row holding a scored term: the plain OR query. */
+  complete: boolean;
+  /** The postings the selection may rank, pairs estimated: at most twice the budget (once for
+   *  single terms, once for pairs), more only when the rarest term alone holds more. */
+  postings: number;
+}
+
+/** Postings a query may rank: ten per result wanted, at least 2,000 (≈1 ms of FTS5 bm25()). */
+export function postingBudget(k: number): number {
+  return Math.max(2_000, 10 * k);
+}
+
+/** Common terms considered for pairs: 8 make 28 pairs, more than a query's budget admits. */
+const MAX_PAIRED_TERMS = 8;
+
+/**
+ * Which terms select rows, rarest first, within `budget` postings; `rows` is the number of rows
+ * the postings were counted among (for the estimate of how many hold a pair).
+ */
+export function rareTermsFirst(terms: TermPostings[], rows: number, budget: number): TermPlan {
+  const scored = [...terms].sort((a, b) => a.postings - b.postings);
+  const score = scored.map((t) => t.term);
+  const total = scored.reduce((sum, t) => sum + t.postings, 0);
+  if (total <= budget || scored.length < 2) {
+    return { select: score.map((term) => [term]), score, complete: true, postings: total };
+  }
+  const select: string[][] = [];
+  let used = 0;
+  let single = 0;
+  while (single < scored.length && (single === 0 || used + scored[single]!.postings <= budget)) {
+    used += scored[single]!.postings;
+    select.push([scored[single]!.term]);
+    single++;
+  }
+  const common = scored.slice(single, single + MAX_PAIRED_TERMS);
+  const pairs: Array<{ terms: string[]; postings: number }> = [];
+  for (let a = 0; a < common.length; a++) {
+    for (let b = a + 1; b < common.length; b++) {
+      // Independence as the estimate of how many rows hold both.
+      const postings = (common[a]!.postings * common[b]!.postings) / Math.max(1, rows);
+      pairs.push({ terms: [common[a]!.term, common[b]!.term], postings });
+    }
+  }
+  // Pairs have a budget of their own, so a larger budget never selects fewer rows (a term that
+  // joins the singles would otherwise take the share its pairs had).
+  let paired = 0;
+  for (const pair of pairs.sort((x, y) => x.postings - y.postings)) {
+    if (paired + pair.postings > budget) break;
+    paired += pair.postings;
+    select.push(pair.terms);
+  }
+  return { select, score, complete: false, postings: used + paired };
+}
