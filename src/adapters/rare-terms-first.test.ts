@@ -108,8 +108,27 @@ describe('rareTermsFirst', () => {
     expect(plan).toEqual({
       select: [['zebra'], ['beta', 'alpha']],
       score: ['zebra', 'beta', 'alpha', 'gamma'],
+      all: ['zebra', 'alpha', 'beta', 'gamma'],
       complete: false,
       postings: 6_010,
+    });
+  });
+
+  it('leaves terms in more than the weightless share of the rows out of selection and score, unless all are', () => {
+    const terms = [
+      { term: 'zebra', postings: 10 },
+      { term: 'alpha', postings: 60_000 },
+    ];
+    expect(rareTermsFirst(terms, 100_000, 2_000, 0.5)).toEqual({
+      select: [['zebra']],
+      score: ['zebra'],
+      all: ['zebra', 'alpha'],
+      complete: true,
+      postings: 10,
+    });
+    expect(rareTermsFirst(terms.slice(1), 100_000, 2_000, 0.5)).toMatchObject({
+      select: [['alpha']],
+      score: ['alpha'],
     });
   });
 

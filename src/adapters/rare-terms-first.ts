@@ -19,7 +19,9 @@ export interface TermPlan {
   select: string[][];
   /** Every term that adds to a selected row's score. */
   score: string[];
-  /** True when the selection is every row holding a scored term: the plain OR query. */
+  /** Every term of the query, weightless ones too: rows holding any of them may fill up to k. */
+  all: string[];
+  /** True when the selection is every row holding a scored term: their plain OR query. */
   complete: boolean;
   /** The postings the selection may rank, pairs estimated: at most twice the budget (once for
    *  single terms, once for pairs), more only when the rarest term alone holds more. */
@@ -36,14 +38,26 @@ const MAX_PAIRED_TERMS = 8;
 
 /**
  * Which terms select rows, rarest first, within `budget` postings; `rows` is the number of rows
- * the postings were counted among (for the estimate of how many hold a pair).
+ * the postings were counted among (for the estimate of how many hold a pair). With
+ * `weightlessShare` (BM25 in FTS5: 0.5, above which it clamps a term's IDF to 1e-6), a term held
+ * by a larger share of the rows neither selects nor scores, unless every term is such: ranking
+ * it costs a pass over its postings and cannot change the order of the rows holding the others.
  */
-export function rareTermsFirst(terms: TermPostings[], rows: number, budget: number): TermPlan {
-  const scored = [...terms].sort((a, b) => a.postings - b.postings);
+export function rareTermsFirst(
+  terms: TermPostings[],
+  rows: number,
+  budget: number,
+  weightlessShare = Infinity,
+): TermPlan {
+  const all = terms.map((t) => t.term);
+  const weighted = terms.filter((t) => t.postings <= weightlessShare * rows);
+  const scored = (weighted.length > 0 ? weighted : terms).toSorted(
+    (a, b) => a.postings - b.postings,
+  );
   const score = scored.map((t) => t.term);
   const total = scored.reduce((sum, t) => sum + t.postings, 0);
   if (total <= budget || scored.length < 2) {
-    return { select: score.map((term) => [term]), score, complete: true, postings: total };
+    return { select: score.map((term) => [term]), score, all, complete: true, postings: total };
   }
   const select: string[][] = [];
   let used = 0;
@@ -70,5 +84,5 @@ export function rareTermsFirst(terms: TermPostings[], rows: number, budget: numb
     paired += pair.postings;
     select.push(pair.terms);
   }
-  return { select, score, complete: false, postings: used + paired };
+  return { select, score, all, complete: false, postings: used + paired };
 }

@@ -84,8 +84,9 @@ export function createSqliteDocumentSearch(
 
   /**
    * Which of a query's terms select candidates: the rare ones, the common ones only in pairs,
-   * within a budget of postings for `candidates` results (rare-terms-first.ts); every term
-   * scores. Postings are the chunks holding a term's stem, in every tenant (over, not under).
+   * within a budget of postings for `candidates` results (rare-terms-first.ts); every term with
+   * a weight scores. Postings are the chunks holding a term's stem, in every tenant (over, not
+   * under).
    */
   function termPlan(terms: string[], candidates: number): TermPlan {
     const now = clock.now();
@@ -97,14 +98,12 @@ export function createSqliteDocumentSearch(
     }
     const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
     const stemOf = stems(terms);
-    return rareTermsFirst(
-      terms.map((term) => ({
-        term,
-        postings: (frequency.get(stemOf.get(term)) as { doc: number } | undefined)?.doc ?? 0,
-      })),
-      totalRows.count,
-      postingBudget(candidates),
-    );
+    const postings = terms.map((term) => ({
+      term,
+      postings: (frequency.get(stemOf.get(term)) as { doc: number } | undefined)?.doc ?? 0,
+    }));
+    // bm25() gives a term in more than half of the chunks no weight.
+    return rareTermsFirst(postings, totalRows.count, postingBudget(candidates), 0.5);
   }
 
   return {
@@ -118,7 +117,6 @@ export function createSqliteDocumentSearch(
       const rows = rankTerms({
         db,
         rows: CHUNK_ROWS,
-        terms,
         plan: termPlan(terms, candidates),
         candidates,
         limit: input.limit,

@@ -108,17 +108,22 @@ describe('SQLite full-text search in a large store', () => {
         );
         const hits = await store.searchText({ tenantId: 't', query: terms.join(' '), limit: 10 });
         expect(hits).toHaveLength(10);
-        agreement += hits.filter((hit) => exact.has(hit.chunk.ordinal)).length / 10;
-        // A row found by both has the plain query's score (not one that counts a term twice).
+        // A hit agrees when the plain query ranks it in its top 10, or ties its tenth (which of
+        // equal rows come first is the engine's choice).
+        const tenth = Math.min(...exact.values());
+        agreement +=
+          hits.filter((hit) => exact.has(hit.chunk.ordinal) || Math.abs(hit.score - tenth) < 1e-5)
+            .length / 10;
+        // A row found by both has the plain query's score (not one that counts a term twice),
+        // less 1e-6 for each term in most chunks (what FTS5 gives such a term, left out).
         for (const hit of hits) {
           const score = exact.get(hit.chunk.ordinal);
-          if (score !== undefined) expect(hit.score).toBeCloseTo(score, 6);
+          if (score !== undefined) expect(hit.score).toBeCloseTo(score, 5);
         }
       }
       expect(pruned).toBeGreaterThan(queries / 2);
-      // Measured 0.9925 (the plain query's ties among rows holding only a term most chunks hold
-      // are broken differently); 0.96 when selecting terms counted twice.
-      expect(agreement / queries).toBeGreaterThanOrEqual(0.98);
+      // Measured 1.000; 0.96 (0.9925 without ties) when selecting terms counted twice.
+      expect(agreement / queries).toBeGreaterThanOrEqual(0.99);
     } finally {
       database.close();
       rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,7 @@ export interface Ranked {
 export interface RankingRequest<Row> {
   db: SqliteHandle;
   rows: FtsRows;
-  terms: string[];
+  /** Its `score` terms are the query's: the plain OR query ranks every row holding one. */
   plan: TermPlan;
   /** Rows ranked before the caller's filters are checked (more when they leave too few). */
   candidates: number;
@@ -56,60 +56,54 @@ export interface RankingRequest<Row> {
 export function rankTerms<Row>(request: RankingRequest<Row>): Row[] {
   const { db, rows, plan, candidates, limit, passing, keyOf } = request;
   const where = rows.where === undefined ? '' : `AND ${rows.where.sql}`;
+  const params = rows.where?.params ?? [];
+  const cut = (cap: number | null) => (cap === null ? '' : `LIMIT ${cap}`);
   // bm25() is lower-is-better; negated so every score in Engram is higher-is-better.
-  const plain = (order: string) =>
+  const plain = (terms: string[], order: string) =>
     db
       .prepare(
         `SELECT ${rows.key} AS key, -bm25(${rows.table}) AS score FROM ${rows.table}
          WHERE ${rows.table} MATCH ? ${where} ${order}`,
       )
-      .all(anyTerm(request.terms), ...(rows.where?.params ?? [])) as Ranked[];
+      .all(anyTerm(terms), ...params) as Ranked[];
+  // The rows an incomplete plan selects, by the plain query's score: bm25 of the plan's query
+  // less bm25 of its selecting part (see the head of this file), one FTS5 pass each.
+  const select = selecting(plan);
+  const selected = (cap: number | null) =>
+    db
+      .prepare(
+        `WITH whole AS MATERIALIZED (
+           SELECT ${rows.key} AS key, bm25(${rows.table}) AS score FROM ${rows.table}
+           WHERE ${rows.table} MATCH ? ${where}
+         ), part AS MATERIALIZED (
+           SELECT ${rows.key} AS key, bm25(${rows.table}) AS score FROM ${rows.table}
+           WHERE ${rows.table} MATCH ? ${where}
+         )
+         SELECT whole.key, round(part.score - whole.score, 9) AS score
+         FROM whole JOIN part ON part.key = whole.key
+         ORDER BY 2 DESC, whole.key ${cut(cap)}`,
+      )
+      .all(`(${select}) AND (${anyTerm(plan.score)})`, ...params, select, ...params) as Ranked[];
   const best = (cap: number | null) =>
-    plain(`ORDER BY bm25(${rows.table}), ${rows.key} ${cap === null ? '' : `LIMIT ${cap}`}`);
-  let found = plan.complete ? best(candidates) : rankSelected(db, rows, plan);
-  let result = passing(found.slice(0, candidates));
-  if (result.length < limit) {
+    plan.complete
+      ? plain(plan.score, `ORDER BY bm25(${rows.table}), ${rows.key} ${cut(cap)}`)
+      : selected(cap);
+  let found = best(candidates);
+  let result = passing(found);
+  if (result.length < limit && found.length === candidates) {
     // Filters left fewer than asked for of the best candidates: check every ranked row.
-    if (plan.complete && found.length === candidates) found = best(null);
-    if (found.length > candidates) result = passing(found);
+    found = best(null);
+    result = passing(found);
   }
-  if (result.length < limit && !plan.complete) {
+  if (result.length < limit && (!plan.complete || plan.all.length > plan.score.length)) {
     // Fewer rows hold a selecting term than asked for: after them come the best of the newest
-    // rows holding any term (a window of the budget's size, so the cost stays bounded).
+    // rows holding any term, weightless ones too (a window of the budget's size, so the cost
+    // stays bounded).
     const held = new Set(result.map(keyOf));
-    const newest = plain(`ORDER BY rowid DESC LIMIT ${postingBudget(candidates)}`)
+    const newest = plain(plan.all, `ORDER BY rowid DESC ${cut(postingBudget(candidates))}`)
       .filter((row) => !held.has(row.key))
-      .sort(byScore);
+      .sort((a, b) => b.score - a.score || a.key - b.key);
     result = [...result, ...passing(newest)].slice(0, limit);
   }
   return result;
-}
-
-const byScore = (a: Ranked, b: Ranked) => b.score - a.score || a.key - b.key;
-
-/**
- * Every row an incomplete plan selects, with the score the plain OR query of all its terms
- * gives it (BM25, higher is better), best first, ties by key.
- */
-function rankSelected(db: SqliteHandle, rows: FtsRows, plan: TermPlan): Ranked[] {
-  const where = rows.where === undefined ? '' : `AND ${rows.where.sql}`;
-  const params = rows.where?.params ?? [];
-  const scores = (match: string) =>
-    db
-      .prepare(
-        `SELECT ${rows.key} AS key, bm25(${rows.table}) AS score FROM ${rows.table}
-         WHERE ${rows.table} MATCH ? ${where}`,
-      )
-      .all(match, ...params) as Ranked[];
-  const select = selecting(plan);
-  const both = scores(`(${select}) AND (${anyTerm(plan.score)})`);
-  const selectOnly = new Map(scores(select).map((row) => [row.key, row.score]));
-  return both
-    .map((row) => ({ key: row.key, score: roundScore((selectOnly.get(row.key) ?? 0) - row.score) }))
-    .sort(byScore);
-}
-
-/** A difference of two sums, rounded so rows of one plain score tie again. */
-function roundScore(score: number): number {
-  return Math.round(score * 1e9) / 1e9;
 }

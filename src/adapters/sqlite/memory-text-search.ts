@@ -141,7 +141,6 @@ export class SqliteMemoryTextSearch {
         key: `(rowid & ${PK_MASK})`,
         where: { sql: 'rowid >= ? AND rowid <= ?', params: [rowids.from, rowids.to] },
       },
-      terms: ftsTerms(input.query),
       plan: this.plan(input, rowids),
       candidates: Math.max(64, 2 * input.k),
       limit: input.k,
