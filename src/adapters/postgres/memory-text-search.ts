@@ -1,7 +1,7 @@
 // PostgreSQL memory store, full-text search: tsvector/GIN, ranked with ts_rank by an OR query of
-// the question's terms. When the terms hold more postings than the query may rank, its rare terms
-// select rows and the common ones only in pairs (rare-terms-first.ts); the newest rows holding
-// any term fill up to k.
+// the question's terms. When the scope holds more memories than the query may rank and its terms
+// more postings, the rare terms select rows and the common ones only in pairs
+// (rare-terms-first.ts); the newest rows holding any term fill up to k.
 import type pg from 'pg';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
@@ -26,32 +26,45 @@ export async function searchMemoryText(
 ): Promise<MemoryHit[]> {
   const words = queryWords(input.query);
   if (words.length === 0 || input.k <= 0) return [];
-  const stats = await termPostings(pool, words);
-  const plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(input.k));
-  // `selected` picks the rows; every row is scored by the plain OR query. `order` picks which
-  // are ranked: the best by score, or a window of the newest.
+  const budget = postingBudget(input.k);
+  // A scope of at most `budget` memories cannot match more: it ranks every match.
+  const held = new ScopeBuilder([]);
+  const { rows: counted } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM memories m WHERE ${held.add(input)} LIMIT ${budget + 1}) x`,
+    held.values,
+  );
+  const plan =
+    counted[0]!.n <= budget
+      ? undefined
+      : await termPostings(pool, words).then((stats) =>
+          rareTermsFirst(stats.terms, stats.rows, budget),
+        );
+  // `selected` picks the rows; every row is scored by the plain OR query, on (id, score) only,
+  // and the k best are read whole. `order` picks which are ranked: the best by score, or a
+  // window of the newest.
   const run = async (selected: string, order: 'best' | 'newest') => {
     const scope = new ScopeBuilder([selected, anyTermQuery(words)]);
     const where = scope.add(input);
-    const window =
-      order === 'best' ? '' : `ORDER BY m.occurred_at DESC, m.id LIMIT ${postingBudget(input.k)}`;
+    const window = order === 'best' ? '' : `ORDER BY m.occurred_at DESC, m.id LIMIT ${budget}`;
     const result = await pool.query<MemoryRow & { score: number }>(
-      `SELECT * FROM (
-         SELECT ${MEMORY_COLUMNS}, ts_rank(m.text_search, q, 1) AS score
+      `SELECT ${MEMORY_COLUMNS}, r.score FROM (
+         SELECT m.id, ts_rank(m.text_search, q, 1) AS score
          FROM memories m, to_tsquery('english', $1) s, to_tsquery('english', $2) q
          WHERE m.text_search @@ s AND ${where} ${window}
-       ) r ORDER BY r.score DESC, r.id LIMIT ${scope.param(input.k)}`,
+       ) r JOIN memories m ON m.id = r.id
+       ORDER BY r.score DESC, m.id LIMIT ${scope.param(input.k)}`,
       scope.values,
     );
     return result.rows;
   };
-  let rows = await run(plan.complete ? anyTermQuery(words) : selectingQuery(plan), 'best');
-  if (rows.length < input.k && !plan.complete) {
+  const complete = plan === undefined || plan.complete;
+  let rows = await run(complete ? anyTermQuery(words) : selectingQuery(plan), 'best');
+  if (rows.length < input.k && !complete) {
     // Fewer rows hold a selecting term than asked for: after them come the best of the newest
     // rows holding any term (a window of the budget's size, so the cost stays bounded).
-    const held = new Set(rows.map((row) => row.id));
+    const found = new Set(rows.map((row) => row.id));
     const newest = await run(anyTermQuery(words), 'newest');
-    rows = [...rows, ...newest.filter((row) => !held.has(row.id))].slice(0, input.k);
+    rows = [...rows, ...newest.filter((row) => !found.has(row.id))].slice(0, input.k);
   }
   return rows.map((row, index) => ({
     memory: toMemory(row),

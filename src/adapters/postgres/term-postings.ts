@@ -69,8 +69,11 @@ export function anyTermQuery(terms: string[]): string {
   return terms.join(' | ');
 }
 
-/** A tsquery of the rows a plan selects: its conjunctions, within rows holding any scored term. */
-export function selectingQuery(plan: { select: string[][]; score: string[] }): string {
-  const select = plan.select.map((terms) => `(${terms.join(' & ')})`).join(' | ');
-  return `(${select}) & (${anyTermQuery(plan.score)})`;
+/**
+ * A tsquery of the rows a plan selects: any of its conjunctions. (Ranking takes the plain OR
+ * query separately, so unlike FTS5 the common terms need not be in it: GIN would read their
+ * postings.)
+ */
+export function selectingQuery(plan: { select: string[][] }): string {
+  return plan.select.map((terms) => `(${terms.join(' & ')})`).join(' | ');
 }
