@@ -38,7 +38,8 @@ const MAX_PAIRED_TERMS = 8;
 
 /**
  * Which terms select rows, rarest first, within `budget` postings; `rows` is the number of rows
- * the postings were counted among (for the estimate of how many hold a pair). With
+ * the postings were counted among (for the estimate of how many hold a pair, and no plan is
+ * needed when they are within the budget themselves). With
  * `weightlessShare` (BM25 in FTS5: 0.5, above which it clamps a term's IDF to 1e-6), a term held
  * by a larger share of the rows neither selects nor scores, unless every term is such: ranking
  * it costs a pass over its postings and cannot change the order of the rows holding the others.
@@ -56,7 +57,8 @@ export function rareTermsFirst(
   );
   const score = scored.map((t) => t.term);
   const total = scored.reduce((sum, t) => sum + t.postings, 0);
-  if (total <= budget || scored.length < 2) {
+  // A store (or scope) of at most `budget` rows cannot match more, however common its terms.
+  if (total <= budget || rows <= budget || scored.length < 2) {
     return { select: score.map((term) => [term]), score, all, complete: true, postings: total };
   }
   const select: string[][] = [];
