@@ -498,7 +498,7 @@ export function describeMemoryStore(
           k: 10,
         });
         // 5,202 postings, beyond the budget (2,000 for k = 10): "pottery" selects, "hiking" and
-        // "went" only score and, for the other eight places, select among the newest 2,000.
+        // "went" only score and, for the other eight places, select among the newest 64 (twice k, at least 64).
         expect(hits).toHaveLength(10);
         expect(
           hits
@@ -507,7 +507,7 @@ export function describeMemoryStore(
             .sort(),
         ).toEqual(['rf2600', 'rf2601']);
         for (const hit of hits.slice(2)) {
-          expect(Number(hit.memory.id.slice(2))).toBeGreaterThanOrEqual(2_602 - 2_000);
+          expect(Number(hit.memory.id.slice(2))).toBeGreaterThanOrEqual(2_602 - 64);
         }
       } finally {
         await own.close();

@@ -76,9 +76,10 @@ export async function searchText(
   if (rows.length < input.limit) rows = await run(selected, 'best', null);
   if (rows.length < input.limit && !plan.complete) {
     // Fewer rows hold a selecting term than asked for: after them come the best of the newest
-    // rows holding any term (a window of the budget's size, so the cost stays bounded).
+    // rows holding any term (a window of as many rows as candidates, so the cost stays that of
+    // a search that needs no plan).
     const held = new Set(rows.map((row) => row.id));
-    const newest = await run(anyTermQuery(terms), 'newest', postingBudget(candidates));
+    const newest = await run(anyTermQuery(terms), 'newest', candidates);
     rows = [...rows, ...newest.filter((row) => !held.has(row.id))].slice(0, input.limit);
   }
   return rows.map(toHit);

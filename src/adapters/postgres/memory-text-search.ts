@@ -45,7 +45,10 @@ export async function searchMemoryText(
   const run = async (selected: string, order: 'best' | 'newest') => {
     const scope = new ScopeBuilder([selected, anyTermQuery(words)]);
     const where = scope.add(input);
-    const window = order === 'best' ? '' : `ORDER BY m.occurred_at DESC, m.id LIMIT ${budget}`;
+    const window =
+      order === 'best'
+        ? ''
+        : `ORDER BY m.occurred_at DESC, m.id LIMIT ${Math.max(64, 2 * input.k)}`;
     const result = await pool.query<MemoryRow & { score: number }>(
       `SELECT ${MEMORY_COLUMNS}, r.score FROM (
          SELECT m.id, ts_rank(m.text_search, q, 1) AS score
@@ -61,7 +64,7 @@ export async function searchMemoryText(
   let rows = await run(complete ? anyTermQuery(words) : selectingQuery(plan), 'best');
   if (rows.length < input.k && !complete) {
     // Fewer rows hold a selecting term than asked for: after them come the best of the newest
-    // rows holding any term (a window of the budget's size, so the cost stays bounded).
+    // rows holding any term (a window of twice k rows, so the cost stays bounded).
     const found = new Set(rows.map((row) => row.id));
     const newest = await run(anyTermQuery(words), 'newest');
     rows = [...rows, ...newest.filter((row) => !found.has(row.id))].slice(0, input.k);

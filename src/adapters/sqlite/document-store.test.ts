@@ -53,10 +53,10 @@ describe('SQLite full-text search in a large store', () => {
         7, 1007, 2007, 3007, 4007, 5007,
       ]);
       // The plain OR query would rank chunks 0, 1, 2, … next (equal scores, first written first);
-      // the window of the newest 2,000 chunks holding "everywhere" (the budget for 30 results)
+      // the window of the newest 120 chunks holding "everywhere" (the candidates for 30 results)
       // supplies them instead.
       for (const hit of hits.slice(6))
-        expect(hit.chunk.ordinal).toBeGreaterThanOrEqual(5_200 - 2_000);
+        expect(hit.chunk.ordinal).toBeGreaterThanOrEqual(5_200 - 120);
       const common = await store.searchText({ tenantId: 't', query: 'everywhere', limit: 30 });
       expect(common).toHaveLength(30);
     } finally {
@@ -122,8 +122,10 @@ describe('SQLite full-text search in a large store', () => {
         }
       }
       expect(pruned).toBeGreaterThan(queries / 2);
-      // Measured 1.000; 0.96 (0.9925 without ties) when selecting terms counted twice.
-      expect(agreement / queries).toBeGreaterThanOrEqual(0.99);
+      // Measured 0.99: a query whose rare terms select fewer than 10 rows takes the rest from a
+      // window of the newest 120 rows holding any term, which missed one of the plain query's.
+      // 0.96 (0.9925 without ties) when selecting terms counted twice.
+      expect(agreement / queries).toBeGreaterThanOrEqual(0.98);
     } finally {
       database.close();
       rmSync(dir, { recursive: true, force: true });

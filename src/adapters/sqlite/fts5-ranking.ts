@@ -9,7 +9,7 @@
 // plain OR query is recovered exactly: per row, bm25 of `(SELECT) AND (ALL)` is bm25 of SELECT
 // plus bm25 of ALL (each phrase keeps its own IDF, the row its length), and SELECT alone selects
 // the same rows, so one query of each gives ALL's score as the difference.
-import { postingBudget, type TermPlan } from '../rare-terms-first.js';
+import type { TermPlan } from '../rare-terms-first.js';
 import type { SqliteHandle } from './database.js';
 
 /** Rows holding any of the terms. */
@@ -97,10 +97,10 @@ export function rankTerms<Row>(request: RankingRequest<Row>): Row[] {
   }
   if (result.length < limit && (!plan.complete || plan.all.length > plan.score.length)) {
     // Fewer rows hold a selecting term than asked for: after them come the best of the newest
-    // rows holding any term, weightless ones too (a window of the budget's size, so the cost
-    // stays bounded).
+    // rows holding any term, weightless ones too (a window of as many rows as candidates, so
+    // the cost stays that of a search that needs no plan).
     const held = new Set(result.map(keyOf));
-    const newest = plain(plan.all, `ORDER BY rowid DESC ${cut(postingBudget(candidates))}`)
+    const newest = plain(plan.all, `ORDER BY rowid DESC ${cut(candidates)}`)
       .filter((row) => !held.has(row.key))
       .sort((a, b) => b.score - a.score || a.key - b.key);
     result = [...result, ...passing(newest)].slice(0, limit);

@@ -220,7 +220,7 @@ describe('SQLite full-text search on a large store', () => {
       const store = new SqliteMemoryStore(database.db);
       const hits = await store.searchText(query);
       expect(hits.slice(0, 2).map((hit) => hit.memory.id)).toEqual(['m601', 'm600']);
-      // The other eight come from the newest 2,000 memories holding a term, not from the first
+      // The other eight come from the newest 64 memories holding a term, not from the first
       // written (which the plain OR query ranks first among equal scores).
       expect(hits).toHaveLength(10);
       for (const hit of hits.slice(2))
