@@ -57,8 +57,9 @@ export function rareTermsFirst(
   );
   const score = scored.map((t) => t.term);
   const total = scored.reduce((sum, t) => sum + t.postings, 0);
-  // A store (or scope) of at most `budget` rows cannot match more, however common its terms.
-  if (total <= budget || rows <= budget || scored.length < 2) {
+  // A store (or scope) of at most `budget` rows cannot match more, however common its terms;
+  // when the rarest term alone holds more, no selection is bounded and one pass is cheapest.
+  if (total <= budget || rows <= budget || scored[0]!.postings > budget || scored.length < 2) {
     return { select: score.map((term) => [term]), score, all, complete: true, postings: total };
   }
   const select: string[][] = [];

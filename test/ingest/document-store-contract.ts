@@ -492,6 +492,34 @@ export function describeDocumentStore(
       }
     });
 
+    test('full-text filters the plan cannot see (tenant, document) still find every match', async () => {
+      // A store of its own: the term statistics are the whole store's.
+      const own = (await open())!;
+      try {
+        const small = await own.store.createDocument(newDocument('t-small', 'small'));
+        const smallTexts = ['gamma only here', 'another gamma note', 'gamma gamma'];
+        await own.store.replaceChunks('t-small', small.document.id, chunkInputs(smallTexts));
+        await complete(own.store, 't-small', small.document.id);
+        const bigTexts = [
+          ...Array.from({ length: 3_000 }, (_, i) => `beta x${i}`),
+          ...Array.from({ length: 3_500 }, (_, i) => `gamma y${i}`),
+          ...Array.from({ length: 1_500 }, (_, i) => `other z${i}`),
+        ];
+        const big = await own.store.createDocument(newDocument('t-big', bigTexts.join(' ')));
+        await own.store.replaceChunks('t-big', big.document.id, chunkInputs(bigTexts));
+        await complete(own.store, 't-big', big.document.id);
+        await own.analyze?.();
+        const hits = await own.store.searchText({
+          tenantId: 't-small',
+          query: 'beta gamma',
+          limit: 10,
+        });
+        expect(hits.map((hit) => hit.chunk.text).sort()).toEqual([...smallTexts].sort());
+      } finally {
+        await own.close();
+      }
+    });
+
     test('vector search beyond any candidate window agrees with exact search; filtered searches still fill k', async () => {
       // A store of its own: its vector space is 32-dimensional.
       const own = (await open())!;

@@ -52,8 +52,7 @@ export async function searchText(
   // Rank the tenant's matches first and join only the best candidates (as in SQLite); when
   // filters drop too many of them, the full join answers instead. `selected` picks the rows
   // (the plan's, or every row holding a term); every row is scored by the plain OR query.
-  // `order` picks which selected rows are ranked: the best by score, or the newest.
-  const run = async (selected: string, order: 'best' | 'newest', cap: number | null) => {
+  const run = async (selected: string, cap: number | null) => {
     const params: unknown[] = [selected, anyTermQuery(terms), input.tenantId];
     const where = filters(input, params);
     const result = await pool.query<HitRow>(
@@ -62,8 +61,7 @@ export async function searchText(
          SELECT x.id, ts_rank_cd(x.tsv, q) AS score
          FROM chunks x, to_tsquery('english', $1) AS s, to_tsquery('english', $2) AS q
          WHERE x.tenant_id = $3 AND x.tsv @@ s
-         ORDER BY ${order === 'best' ? 'score DESC, x.id' : 'x.id DESC'}
-         ${cap === null ? '' : `LIMIT ${cap}`}
+         ORDER BY score DESC, x.id ${cap === null ? '' : `LIMIT ${cap}`}
        ) r JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
        WHERE ${where}
        ORDER BY r.score DESC, c.id LIMIT $${params.push(input.limit)}`,
@@ -72,15 +70,15 @@ export async function searchText(
     return result.rows;
   };
   const selected = plan.complete ? anyTermQuery(terms) : selectingQuery(plan);
-  let rows = await run(selected, 'best', candidates);
-  if (rows.length < input.limit) rows = await run(selected, 'best', null);
+  let rows = await run(selected, candidates);
+  if (rows.length < input.limit) rows = await run(selected, null);
   if (rows.length < input.limit && !plan.complete) {
-    // Fewer rows hold a selecting term than asked for: after them come the best of the newest
-    // rows holding any term (a window of as many rows as candidates, so the cost stays that of
-    // a search that needs no plan).
+    // Fewer rows hold a selecting term, or pass the filters, than asked for: after them come
+    // the plain OR query's rows (a full ranking, as before plans).
     const held = new Set(rows.map((row) => row.id));
-    const newest = await run(anyTermQuery(terms), 'newest', candidates);
-    rows = [...rows, ...newest.filter((row) => !held.has(row.id))].slice(0, input.limit);
+    let whole = await run(anyTermQuery(terms), candidates);
+    if (whole.length < input.limit) whole = await run(anyTermQuery(terms), null);
+    rows = [...rows, ...whole.filter((row) => !held.has(row.id))].slice(0, input.limit);
   }
   return rows.map(toHit);
 }

@@ -1,7 +1,7 @@
 // PostgreSQL memory store, full-text search: tsvector/GIN, ranked with ts_rank by an OR query of
 // the question's terms. When the scope holds more memories than the query may rank and its terms
 // more postings, the rare terms select rows and the common ones only in pairs
-// (rare-terms-first.ts); the newest rows holding any term fill up to k.
+// (rare-terms-first.ts); when they leave fewer than k, the plain OR query's rows follow.
 import type pg from 'pg';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
@@ -40,20 +40,15 @@ export async function searchMemoryText(
           rareTermsFirst(stats.terms, stats.rows, budget),
         );
   // `selected` picks the rows; every row is scored by the plain OR query, on (id, score) only,
-  // and the k best are read whole. `order` picks which are ranked: the best by score, or a
-  // window of the newest.
-  const run = async (selected: string, order: 'best' | 'newest') => {
+  // and the k best are read whole.
+  const run = async (selected: string) => {
     const scope = new ScopeBuilder([selected, anyTermQuery(words)]);
     const where = scope.add(input);
-    const window =
-      order === 'best'
-        ? ''
-        : `ORDER BY m.occurred_at DESC, m.id LIMIT ${Math.max(64, 2 * input.k)}`;
     const result = await pool.query<MemoryRow & { score: number }>(
       `SELECT ${MEMORY_COLUMNS}, r.score FROM (
          SELECT m.id, ts_rank(m.text_search, q, 1) AS score
          FROM memories m, to_tsquery('english', $1) s, to_tsquery('english', $2) q
-         WHERE m.text_search @@ s AND ${where} ${window}
+         WHERE m.text_search @@ s AND ${where}
        ) r JOIN memories m ON m.id = r.id
        ORDER BY r.score DESC, m.id LIMIT ${scope.param(input.k)}`,
       scope.values,
@@ -61,13 +56,13 @@ export async function searchMemoryText(
     return result.rows;
   };
   const complete = plan === undefined || plan.complete;
-  let rows = await run(complete ? anyTermQuery(words) : selectingQuery(plan), 'best');
+  let rows = await run(complete ? anyTermQuery(words) : selectingQuery(plan));
   if (rows.length < input.k && !complete) {
-    // Fewer rows hold a selecting term than asked for: after them come the best of the newest
-    // rows holding any term (a window of twice k rows, so the cost stays bounded).
+    // Fewer rows hold a selecting term, or pass the scope, than asked for: after them come the
+    // plain OR query's rows (a full ranking, as before plans).
     const found = new Set(rows.map((row) => row.id));
-    const newest = await run(anyTermQuery(words), 'newest');
-    rows = [...rows, ...newest.filter((row) => !found.has(row.id))].slice(0, input.k);
+    const whole = await run(anyTermQuery(words));
+    rows = [...rows, ...whole.filter((row) => !found.has(row.id))].slice(0, input.k);
   }
   return rows.map((row, index) => ({
     memory: toMemory(row),

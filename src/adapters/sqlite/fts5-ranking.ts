@@ -1,7 +1,7 @@
 // FTS5 ranking of a query's terms, for chunks and memories alike: the best rows by BM25 of the
 // plain OR query when its terms hold few postings; else the rows a term plan selects
-// (rare-terms-first.ts), and when they are fewer than asked for, the newest rows holding any
-// term. Terms are runs of letters and digits, quoted so none reads as an operator.
+// (rare-terms-first.ts), followed, when they are fewer than asked for, by the plain OR query's.
+// Terms are runs of letters and digits, quoted so none reads as an operator.
 //
 // FTS5's bm25() sums over the phrases of the whole query expression, and a plan can only be
 // written as `(SELECT) AND (ALL)`: the selecting terms appear twice, so such a query ranks a
@@ -84,26 +84,26 @@ export function rankTerms<Row>(request: RankingRequest<Row>): Row[] {
          ORDER BY 2 DESC, whole.key ${cut(cap)}`,
       )
       .all(`(${select}) AND (${anyTerm(plan.score)})`, ...params, select, ...params) as Ranked[];
+  const whole = (cap: number | null) =>
+    plain(plan.all, `ORDER BY bm25(${rows.table}), ${rows.key} ${cut(cap)}`);
   const best = (cap: number | null) =>
     plan.complete
       ? plain(plan.score, `ORDER BY bm25(${rows.table}), ${rows.key} ${cut(cap)}`)
       : selected(cap);
-  let found = best(candidates);
-  let result = passing(found);
-  if (result.length < limit && found.length === candidates) {
+  /** The rows of `rank` that pass the filters, all of them checked when the best are too few. */
+  const ranked = (rank: (cap: number | null) => Ranked[]) => {
+    const found = rank(candidates);
+    const result = passing(found);
     // Filters left fewer than asked for of the best candidates: check every ranked row.
-    found = best(null);
-    result = passing(found);
-  }
+    return result.length < limit && found.length === candidates ? passing(rank(null)) : result;
+  };
+  let result = ranked(best);
   if (result.length < limit && (!plan.complete || plan.all.length > plan.score.length)) {
-    // Fewer rows hold a selecting term than asked for: after them come the best of the newest
-    // rows holding any term, weightless ones too (a window of as many rows as candidates, so
-    // the cost stays that of a search that needs no plan).
+    // Fewer rows hold a selecting term, or pass the filters, than asked for: after them come
+    // the plain OR query's rows of every term (a full ranking, as before plans: the filters
+    // the plan cannot see, such as another tenant's rows, may leave the selected rows few).
     const held = new Set(result.map(keyOf));
-    const newest = plain(plan.all, `ORDER BY rowid DESC ${cut(candidates)}`)
-      .filter((row) => !held.has(row.key))
-      .sort((a, b) => b.score - a.score || a.key - b.key);
-    result = [...result, ...passing(newest)].slice(0, limit);
+    result = [...result, ...ranked(whole).filter((row) => !held.has(keyOf(row)))].slice(0, limit);
   }
   return result;
 }
