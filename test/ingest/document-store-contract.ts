@@ -501,9 +501,11 @@ export function describeDocumentStore(
         await own.store.replaceChunks('t-small', small.document.id, chunkInputs(smallTexts));
         await complete(own.store, 't-small', small.document.id);
         const bigTexts = [
-          ...Array.from({ length: 3_000 }, (_, i) => `beta x${i}`),
-          ...Array.from({ length: 3_500 }, (_, i) => `gamma y${i}`),
-          ...Array.from({ length: 1_500 }, (_, i) => `other z${i}`),
+          // 2,603 postings of the two terms among 3,203 chunks: beyond the budget of 2,000, so
+          // "beta" selects alone and "gamma" only scores.
+          ...Array.from({ length: 1_200 }, (_, i) => `beta x${i}`),
+          ...Array.from({ length: 1_400 }, (_, i) => `gamma y${i}`),
+          ...Array.from({ length: 600 }, (_, i) => `other z${i}`),
         ];
         const big = await own.store.createDocument(newDocument('t-big', bigTexts.join(' ')));
         await own.store.replaceChunks('t-big', big.document.id, chunkInputs(bigTexts));
