@@ -84,12 +84,10 @@ export function rankTerms<Row>(request: RankingRequest<Row>): Row[] {
          ORDER BY 2 DESC, whole.key ${cut(cap)}`,
       )
       .all(`(${select}) AND (${anyTerm(plan.score)})`, ...params, select, ...params) as Ranked[];
-  const whole = (cap: number | null) =>
-    plain(plan.all, `ORDER BY bm25(${rows.table}), ${rows.key} ${cut(cap)}`);
-  const best = (cap: number | null) =>
-    plan.complete
-      ? plain(plan.score, `ORDER BY bm25(${rows.table}), ${rows.key} ${cut(cap)}`)
-      : selected(cap);
+  const bestOf = (terms: string[]) => (cap: number | null) =>
+    plain(terms, `ORDER BY bm25(${rows.table}), ${rows.key} ${cut(cap)}`);
+  const whole = bestOf(plan.all);
+  const best = plan.complete ? bestOf(plan.score) : selected;
   /** The rows of `rank` that pass the filters, all of them checked when the best are too few. */
   const ranked = (rank: (cap: number | null) => Ranked[]) => {
     const found = rank(candidates);

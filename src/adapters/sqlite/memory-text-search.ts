@@ -1,8 +1,9 @@
 // SQLite memory store, full-text search: BM25 over FTS5 (porter). Query words become an OR query
 // of their quoted terms; when the terms hold more postings in the scope than the query may rank,
-// the common ones select candidates only in pairs (rare-terms-first.ts) and score the rest. FTS rowids carry tenant and user bits above the pk
-// (migration 201), so a MATCH only visits the scope's rowid range: a user with 1,000 memories among
-// 100k no longer pays for the other 99k. BM25 statistics stay store-wide, so scores are unchanged.
+// the common ones select candidates only in pairs (rare-terms-first.ts) and score the rest. FTS
+// rowids carry tenant and user bits above the pk (migration 201), so a MATCH only visits the
+// scope's rowid range: a user with 1,000 memories among 100k no longer pays for the other 99k.
+// BM25 statistics stay store-wide, so scores are unchanged.
 import { LRUCache } from 'lru-cache';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
@@ -69,6 +70,14 @@ function scopeRowids(
   return { from, to: from + PK_MASK };
 }
 
+/**
+ * A scope's key in the count caches: its tenant and user themselves (rowid ranges repeat, as
+ * tenant and user numbers wrap), ending in a separator a term cannot hold.
+ */
+function scopeKey(scope: MemoryScope): string {
+  return `${JSON.stringify([scope.tenantId, scope.userId === undefined ? 0 : scope.userId])} `;
+}
+
 export class SqliteMemoryTextSearch {
   /** Postings of query terms within a scope's rowid range, refreshed after STATS_TTL_MS. */
   private readonly postings = new LRUCache<string, number>({ max: 20_000, ttl: STATS_TTL_MS });
@@ -76,8 +85,8 @@ export class SqliteMemoryTextSearch {
   constructor(private readonly db: SqliteHandle) {}
 
   /** Memories in a scope (tenant, or tenant and user), refreshed like the postings. */
-  private scopeRows(scope: MemoryScope, rowids: { from: bigint; to: bigint }): number {
-    const key = `${rowids.from}:`;
+  private scopeRows(scope: MemoryScope): number {
+    const key = scopeKey(scope);
     let count = this.postings.get(key);
     if (count === undefined) {
       const row = (
@@ -95,8 +104,12 @@ export class SqliteMemoryTextSearch {
     return count;
   }
 
-  private postingsOf(term: string, rowids: { from: bigint; to: bigint }): number {
-    const key = `${rowids.from}:${term}`;
+  private postingsOf(
+    term: string,
+    scope: MemoryScope,
+    rowids: { from: bigint; to: bigint },
+  ): number {
+    const key = `${scopeKey(scope)}${term}`;
     let count = this.postings.get(key);
     if (count === undefined) {
       const row = this.db
@@ -119,8 +132,11 @@ export class SqliteMemoryTextSearch {
     rowids: { from: bigint; to: bigint },
   ): TermPlan {
     return rareTermsFirst(
-      ftsTerms(input.query).map((term) => ({ term, postings: this.postingsOf(term, rowids) })),
-      this.scopeRows(input, rowids),
+      ftsTerms(input.query).map((term) => ({
+        term,
+        postings: this.postingsOf(term, input, rowids),
+      })),
+      this.scopeRows(input),
       postingBudget(input.k),
     );
   }
