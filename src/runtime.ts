@@ -19,6 +19,7 @@ import { checkSharedHeartbeats, createHeartbeatPublisher } from './jobs/shared-h
 import type { Stores } from './ports/stores.js';
 import type { ChatModel } from './ports/chat-model.js';
 import type { Embedder } from './ports/embedder.js';
+import type { Extractor } from './ports/extractor.js';
 import { createChatModel, createEmbedder } from './providers/create-providers.js';
 import { createChatDistiller } from './memory/distill/chat-distiller.js';
 import { createMemoryJobs } from './memory/memory-jobs.js';
@@ -27,7 +28,10 @@ import { createGraphMetrics } from './graph/graph-metrics.js';
 import { createMemoryService, type MemoryService } from './memory/memory-service.js';
 import { createConfiguredRecallService } from './memory/recall/create-recall-service.js';
 import { MAX_K as MAX_RECALL_K, type RecallService } from './memory/recall/recall-service.js';
-import { createConfiguredGraphService } from './graph/create-graph-service.js';
+import {
+  createConfiguredExtractor,
+  createConfiguredGraphService,
+} from './graph/create-graph-service.js';
 import type { GraphService } from './graph/graph-service.js';
 import { createDocumentSearch, type DocumentSearch } from './ingest/hybrid-search.js';
 import { createIngestService, type IngestService } from './ingest/ingest-service.js';
@@ -77,6 +81,8 @@ export interface Runtime {
   readonly embedder: Embedder;
   /** The configured chat model, or undefined without ENGRAM_LLM_URL. */
   readonly chatModel: ChatModel | undefined;
+  /** The configured graph extractor (ingestion's extract stage; `engram eval graph`). */
+  readonly extractor: Extractor;
   readonly memory: MemoryService;
   /** Intent-aware hybrid recall over every tier (memories, chunks, graph facts). */
   readonly recall: RecallService;
@@ -241,11 +247,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const chatModel = createChatModel(config, { logger, recordCall: modelCalls.record });
     if (chatModel !== undefined) releasers.push(() => chatModel.close());
 
+    const extractor = createConfiguredExtractor(config, chatModel, logger);
+    releasers.push(async () => extractor.close?.());
     const graph = createConfiguredGraphService({
       config,
       store: stores.graphStore,
       embedder,
-      chatModel,
+      extractor,
       clock,
       logger,
       metrics: createGraphMetrics(metrics),
@@ -392,6 +400,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       readiness,
       embedder,
       chatModel,
+      extractor,
       memory,
       recall,
       context,

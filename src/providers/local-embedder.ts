@@ -1,18 +1,11 @@
-// The offline default embedder: Universal Sentence Encoder lite (512-d) running in worker
-// threads, so its slow single-threaded inference never blocks the event loop. Texts from all
-// callers go into one queue; an idle thread takes the next batch. Batches are filled
-// round-robin across waiting calls, so a one-text recall query rides in the very next batch
-// instead of waiting behind a 10 000-chunk ingestion.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { AppError, errorMessage } from '../domain/errors.js';
+// The offline default embedder: Universal Sentence Encoder lite (512-d) running in a thread pool
+// (thread-pool.ts), so its slow single-threaded inference never blocks the event loop, and a
+// one-text recall query rides in the very next batch instead of waiting behind a 10 000-chunk
+// ingestion.
 import type { Logger } from '../domain/logger.js';
 import type { EmbedOptions, Embedder, ModelCallRecorder } from '../ports/embedder.js';
-import { abortError } from './abort.js';
-import type { EmbedRequest, EmbedResponse } from './local-embedder-worker.js';
 import { modelCallRecorder } from './model-call-recorder.js';
+import { createThreadPool } from './thread-pool.js';
 
 export const LOCAL_EMBEDDER_ID = 'local:use-lite-512';
 export const LOCAL_EMBEDDER_DIMENSION = 512;
@@ -53,232 +46,50 @@ export interface LocalEmbedder extends Embedder {
   stats(): { threads: number; queuedTexts: number };
 }
 
-interface Job {
-  texts: string[];
-  results: Float32Array[];
-  nextIndex: number;
-  remaining: number;
-  settled: boolean;
-  resolve(vectors: Float32Array[]): void;
-  reject(error: unknown): void;
-  cleanup(): void;
-}
-
-interface Slot {
-  worker: Worker | undefined;
-  batch:
-    { requestId: number; parts: Array<{ job: Job; index: number }>; startedAt: number } | undefined;
-}
-
 export function createLocalEmbedder(options: LocalEmbedderOptions): LocalEmbedder {
-  const threads = Math.max(1, options.threads ?? 1);
-  const batchSize = Math.max(1, options.batchSize ?? 32);
-  const maxBatchChars = options.maxBatchChars ?? LOCAL_MAX_BATCH_CHARS;
   const maxChars = options.maxChars ?? LOCAL_MAX_CHARS;
   const logger = options.logger.child({ component: 'local-embedder' });
-  const slots: Slot[] = Array.from({ length: threads }, () => ({
-    worker: undefined,
-    batch: undefined,
-  }));
-  const live = new Set<Worker>();
-  /** Calls with texts not yet handed to a thread, oldest first. */
-  const waiting: Job[] = [];
-  let nextRequestId = 1;
-  let closed = false;
-
   const record = modelCallRecorder('embedding', 'local', {
     model: MODEL_NAME,
     logger,
     recordCall: options.recordCall,
   });
-
-  function settle(job: Job, error?: unknown) {
-    if (job.settled) return;
-    job.settled = true;
-    job.cleanup();
-    const at = waiting.indexOf(job);
-    if (at >= 0) waiting.splice(at, 1);
-    if (error === undefined) job.resolve(job.results);
-    else job.reject(error);
-  }
-
-  function spawn(slot: Slot): Worker {
-    const worker = startWorkerThread();
-    live.add(worker);
-    worker.on('message', (response: EmbedResponse) => onResponse(slot, response));
-    worker.on('error', (error) => onWorkerDied(slot, worker, error));
-    worker.on('exit', (code) => {
-      live.delete(worker);
-      if (!closed && slot.worker === worker)
-        onWorkerDied(slot, worker, new Error(`worker exited with code ${code}`));
-    });
-    return worker;
-  }
-
-  function onWorkerDied(slot: Slot, worker: Worker, cause: unknown) {
-    if (slot.worker !== worker) return;
-    slot.worker = undefined;
-    void worker.terminate();
-    const batch = slot.batch;
-    slot.batch = undefined;
-    if (closed) return;
-    logger.error(
-      { err: cause },
-      'local embedder thread died; a new one starts with the next batch',
-    );
-    if (batch !== undefined) {
-      const error = new AppError(
-        'PROVIDER_FAILED',
-        `local embedder thread died: ${errorMessage(cause)}`,
-        { cause, retryable: true },
-      );
+  const pool = createThreadPool<string, Float32Array>({
+    name: 'local embedder',
+    worker: './local-embedder-worker',
+    callerUrl: import.meta.url,
+    threads: options.threads ?? 1,
+    batchSize: options.batchSize ?? 32,
+    maxBatchCost: options.maxBatchChars ?? LOCAL_MAX_BATCH_CHARS,
+    costOf: (text) => text.length,
+    logger,
+    onBatch: ({ latencyMs, items, loadMs, error }) => {
+      if (loadMs !== undefined)
+        logger.info({ loadMs: Math.round(loadMs) }, 'local embedding model loaded');
       record({
-        latencyMs: performance.now() - batch.startedAt,
-        items: batch.parts.length,
-        success: false,
-        error: error.message,
+        latencyMs,
+        items,
+        success: error === undefined,
+        ...(error === undefined ? {} : { error }),
       });
-      for (const part of batch.parts) settle(part.job, error);
-    }
-    dispatch();
-  }
-
-  function onResponse(slot: Slot, response: EmbedResponse) {
-    const batch = slot.batch;
-    if (batch === undefined || batch.requestId !== response.requestId) return;
-    slot.batch = undefined;
-    const latencyMs = performance.now() - batch.startedAt;
-    if (response.type === 'result' && response.vectors.length !== batch.parts.length) {
-      response = {
-        type: 'error',
-        requestId: response.requestId,
-        message: `${response.vectors.length} vectors for ${batch.parts.length} texts`,
-      };
-    }
-    if (response.type === 'error') {
-      const error = new AppError('PROVIDER_FAILED', `local embedder failed: ${response.message}`, {
-        retryable: false,
-      });
-      record({ latencyMs, items: batch.parts.length, success: false, error: error.message });
-      for (const part of batch.parts) settle(part.job, error);
-    } else {
-      if (response.loadMs !== undefined)
-        logger.info({ loadMs: Math.round(response.loadMs) }, 'local embedding model loaded');
-      record({ latencyMs, items: batch.parts.length, success: true });
-      response.vectors.forEach((vector, i) => {
-        const part = batch.parts[i]!;
-        if (part.job.settled) return;
-        part.job.results[part.index] = vector;
-        if (--part.job.remaining === 0) settle(part.job);
-      });
-    }
-    dispatch();
-  }
-
-  /** Hands batches to idle threads, one text per waiting call in turn. */
-  function dispatch() {
-    if (closed) return;
-    for (const slot of slots) {
-      if (waiting.length === 0) return;
-      if (slot.batch !== undefined) continue;
-      // Share what is queued among the idle threads: 20 texts and two idle threads make two
-      // batches of 10, not one of 20 while the other thread sits idle.
-      const idle = slots.filter((s) => s.batch === undefined).length;
-      const queued = waiting.reduce((sum, job) => sum + job.texts.length - job.nextIndex, 0);
-      const limit = Math.min(batchSize, Math.ceil(queued / idle));
-      const parts: Array<{ job: Job; index: number }> = [];
-      const texts: string[] = [];
-      let chars = 0;
-      let turn = 0;
-      while (parts.length < limit && waiting.length > 0) {
-        turn %= waiting.length;
-        const job = waiting[turn]!;
-        const text = truncateForModel(job.texts[job.nextIndex]!, maxChars);
-        if (parts.length > 0 && chars + text.length > maxBatchChars) break;
-        chars += text.length;
-        texts.push(text);
-        parts.push({ job, index: job.nextIndex++ });
-        if (job.nextIndex >= job.texts.length) waiting.splice(turn, 1);
-        else turn++;
-      }
-      slot.worker ??= spawn(slot);
-      const request: EmbedRequest = { type: 'embed', requestId: nextRequestId++, texts };
-      slot.batch = { requestId: request.requestId, parts, startedAt: performance.now() };
-      slot.worker.postMessage(request);
-    }
-  }
+    },
+  });
 
   return {
     id: LOCAL_EMBEDDER_ID,
     dimension: LOCAL_EMBEDDER_DIMENSION,
     embed(texts: string[], embedOptions: EmbedOptions = {}): Promise<Float32Array[]> {
-      if (closed)
-        return Promise.reject(
-          new AppError('UNAVAILABLE', `embedder ${LOCAL_EMBEDDER_ID} is closed`),
-        );
-      if (texts.length === 0) return Promise.resolve([]);
-      const { signal } = embedOptions;
-      if (signal?.aborted) return Promise.reject(abortError(signal));
-      return new Promise<Float32Array[]>((resolve, reject) => {
-        const onAbort = () => settle(job, abortError(signal!));
-        const job: Job = {
-          texts: [...texts],
-          results: new Array<Float32Array>(texts.length),
-          nextIndex: 0,
-          remaining: texts.length,
-          settled: false,
-          resolve,
-          reject,
-          cleanup: () => signal?.removeEventListener('abort', onAbort),
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        waiting.push(job);
-        dispatch();
-      });
+      return pool.run(
+        texts.map((text) => truncateForModel(text, maxChars)),
+        embedOptions.signal,
+      );
     },
     stats() {
-      return {
-        threads: live.size,
-        queuedTexts: waiting.reduce((sum, job) => sum + job.texts.length - job.nextIndex, 0),
-      };
+      const { threads, queuedItems } = pool.stats();
+      return { threads, queuedTexts: queuedItems };
     },
-    async close() {
-      if (closed) {
-        await Promise.all([...live].map((worker) => worker.terminate()));
-        return;
-      }
-      closed = true;
-      const error = new AppError('UNAVAILABLE', `embedder ${LOCAL_EMBEDDER_ID} was closed`);
-      for (const job of [...waiting]) settle(job, error);
-      for (const slot of slots) {
-        for (const part of slot.batch?.parts ?? []) settle(part.job, error);
-        slot.batch = undefined;
-        slot.worker = undefined;
-      }
-      await Promise.all([...live].map((worker) => worker.terminate()));
-    },
+    close: () => pool.close(),
   };
-}
-
-/**
- * Compiled, the worker is the .js beside this file. From source (vitest, tsx) it is the .ts,
- * which plain Node cannot load: `execArgv: ['--import', 'tsx']` does not work on Node 20
- * (tsx's loader registers itself only on the main thread), so a two-line bootstrap registers
- * tsx's ESM hooks through its API inside the thread and then imports the worker.
- */
-function startWorkerThread(): Worker {
-  const name = 'engram-local-embedder';
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./local-embedder-worker.js', import.meta.url), { name });
-  const tsxApi = pathToFileURL(
-    join(dirname(createRequire(import.meta.url).resolve('tsx')), 'esm/api/index.mjs'),
-  ).href;
-  const entry = new URL('./local-embedder-worker.ts', import.meta.url).href;
-  const bootstrap =
-    // Only dynamic import(): the eval runs as CommonJS or, under --input-type=module, as ESM.
-    "import('node:worker_threads').then(({ workerData }) => import(workerData.tsxApi)" +
-    '.then((tsx) => { tsx.register(); return import(workerData.entry); }));';
-  return new Worker(bootstrap, { eval: true, name, workerData: { tsxApi, entry } });
 }
 
 /** Cuts `text` to at most `maxChars` characters, at the last whitespace when there is one nearby. */

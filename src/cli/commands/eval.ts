@@ -13,7 +13,6 @@ import { loadBeamConversation } from '../../eval/beam-data.js';
 import { formatBeamReport, runBeamEval } from '../../eval/beam-eval.js';
 import { loadGraphSentences } from '../../eval/graph-data.js';
 import { formatGraphReport, runGraphEval } from '../../eval/graph-eval.js';
-import { createConfiguredExtractor } from '../../graph/create-graph-service.js';
 import { loadLocomoFile } from '../../eval/locomo-data.js';
 import { formatLocomoReport, runLocomoEval } from '../../eval/locomo-eval.js';
 import type { MemoryService } from '../../memory/memory-service.js';
@@ -191,8 +190,7 @@ export function registerEvalCommand(program: Command, env: Env): void {
         createOneShotLogger(configured, env),
       );
       try {
-        const extractor = createConfiguredExtractor(runtime.config, runtime.chatModel);
-        const report = await runGraphEval(sentences, extractor);
+        const report = await runGraphEval(sentences, runtime.extractor);
         console.log(
           options.json === true ? JSON.stringify(report, null, 2) : formatGraphReport(report),
         );

@@ -1,6 +1,10 @@
 // Settings of knowledge ingestion: chunking, providers (embedder, extractor) and limits.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { integer, number, secret } from '../rules.js';
+
+/** Threads per CPU-bound pool (embedder, extractor) by default: one per core, at most eight. */
+const POOL_THREADS = Math.min(availableParallelism(), 8);
 
 export const ingestSettings = {
   chunkTokens: integer(32, 8192).default(400),
@@ -11,12 +15,15 @@ export const ingestSettings = {
   embedderUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
   embedderApiKey: secret().optional(),
   embedderBatchSize: integer(1, 2048).default(64),
-  embedderThreads: integer(1, 64).default(1),
+  /** Threads of the local embedder, each with its own copy of the model (~250 MB). */
+  embedderThreads: integer(1, 64).default(POOL_THREADS),
   /** Asked of the server (OpenAI text-embedding-3 can shorten vectors); otherwise learned. */
   embedderDimensions: integer(1, 65_536).optional(),
   /** Vectors kept in the in-process content-hash cache (0 turns it off); 512-d ≈ 2 KiB each. */
   embedderCacheEntries: integer(0, 10_000_000).default(10_000),
   extractor: z.enum(['local', 'openai']).default('local'),
+  /** Threads the local extractor reads chunks in; 0 reads them on the event loop's thread. */
+  extractorThreads: integer(0, 64).default(POOL_THREADS),
   llmUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
   llmApiKey: secret().optional(),
   llmModel: z.string().min(1).default('gpt-4o-mini'),

@@ -1,0 +1,38 @@
+// The worker side of a thread pool (thread-pool.ts): answers each batch the main thread sends
+// with its results, in order, or with the error that stopped it. The main thread sends a thread
+// at most one batch at a time.
+import { parentPort } from 'node:worker_threads';
+import { errorMessage } from '../domain/errors.js';
+import type { PoolRequest, PoolResponse } from './thread-pool.js';
+
+export interface BatchHandler<I, R> {
+  /** The results of one batch; `loadMs` once, when the batch had to load something first. */
+  run(items: I[]): Promise<{ results: R[]; loadMs?: number }> | { results: R[]; loadMs?: number };
+  /** Buffers moved, not copied, to the main thread (vectors). */
+  transfer?(results: R[]): ArrayBuffer[];
+}
+
+export function serveThreadPool<I, R>(handler: BatchHandler<I, R>): void {
+  const port = parentPort;
+  if (port === null) throw new Error('a thread pool worker must run in a worker thread');
+  port.on('message', (request: PoolRequest<I>) => {
+    Promise.resolve()
+      .then(() => handler.run(request.items))
+      .then(
+        ({ results, loadMs }) => {
+          const response: PoolResponse<R> =
+            loadMs === undefined
+              ? { type: 'result', requestId: request.requestId, results }
+              : { type: 'result', requestId: request.requestId, results, loadMs };
+          port.postMessage(response, handler.transfer?.(results) ?? []);
+        },
+        (error: unknown) => {
+          port.postMessage({
+            type: 'error',
+            requestId: request.requestId,
+            message: errorMessage(error),
+          } satisfies PoolResponse<R>);
+        },
+      );
+  });
+}

@@ -1,0 +1,113 @@
+// The thread pool the local embedder and the local extractor run on, with a tiny worker: results
+// come back in order whatever the interleaving of calls, a dying thread fails only its batch's
+// calls (retryably) and is replaced, an abort drops only its own call, close() stops everything.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../src/domain/logger.js';
+import { createThreadPool, type PoolBatch } from '../../src/providers/thread-pool.js';
+
+function echoPool(threads: number, batchSize: number, batches: PoolBatch[] = []) {
+  return createThreadPool<string, string>({
+    name: 'echo',
+    worker: './fixtures/echo-pool-worker',
+    callerUrl: import.meta.url,
+    threads,
+    batchSize,
+    maxBatchCost: 12,
+    costOf: (item) => item.length,
+    logger: createSilentLogger(),
+    onBatch: (batch) => batches.push(batch),
+  });
+}
+
+describe('thread pool', () => {
+  it('answers every call with its own results in order, however calls interleave', async () => {
+    const pool = echoPool(2, 3);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(fc.stringMatching(/^[a-z]{0,8}$/), { maxLength: 12 }), {
+            minLength: 1,
+            maxLength: 6,
+          }),
+          async (calls) => {
+            const answers = await Promise.all(calls.map((items) => pool.run(items)));
+            expect(answers).toEqual(calls.map((items) => items.map((item) => item.toUpperCase())));
+          },
+        ),
+        { numRuns: 40 },
+      );
+      expect(pool.stats()).toEqual({ threads: 2, queuedItems: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('splits a batch by cost and by count', async () => {
+    const batches: PoolBatch[] = [];
+    const pool = echoPool(1, 3, batches);
+    try {
+      await pool.run(['aaaaa', 'bbbbb', 'ccccc', 'd', 'e', 'f', 'g']);
+      // 5 + 5 fit in 12, 15 does not; then 5 + 1 + 1 stop at three items; then 1.
+      expect(batches.map((batch) => batch.items)).toEqual([2, 3, 2]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails only the calls in a dying thread’s batch, retryably, and starts a new thread', async () => {
+    const pool = echoPool(1, 1);
+    try {
+      const dying = pool.run(['die']).catch((error: unknown) => error);
+      const after = pool.run(['still', 'here']);
+      expect(await dying).toMatchObject({ code: 'PROVIDER_FAILED', retryable: true });
+      await expect(after).resolves.toEqual(['STILL', 'HERE']);
+      expect(pool.stats().threads).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('reports a worker’s error as a permanent failure of that call alone', async () => {
+    const pool = echoPool(1, 1);
+    try {
+      const failing = pool.run(['throw']).catch((error: unknown) => error);
+      const other = pool.run(['fine']);
+      expect(await failing).toMatchObject({
+        code: 'PROVIDER_FAILED',
+        retryable: false,
+        message: expect.stringContaining('asked to throw') as string,
+      });
+      await expect(other).resolves.toEqual(['FINE']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('drops an aborted call, queued or running, and answers the others', async () => {
+    const pool = echoPool(1, 1);
+    try {
+      const controller = new AbortController();
+      const aborted = pool.run(['slow', 'a', 'b', 'c'], controller.signal);
+      const other = pool.run(['x']);
+      controller.abort();
+      await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(other).resolves.toEqual(['X']);
+      expect(pool.stats().queuedItems).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts threads on first use; close() stops them and fails pending and later calls', async () => {
+    const pool = echoPool(2, 1);
+    expect(pool.stats().threads).toBe(0);
+    await pool.run(['a', 'b']);
+    expect(pool.stats().threads).toBe(2);
+    const pending = pool.run(['slow', 'slow', 'slow']).catch((error: unknown) => error);
+    await pool.close();
+    expect(await pending).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(pool.stats()).toEqual({ threads: 0, queuedItems: 0 });
+    await expect(pool.run(['late'])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
