@@ -4,7 +4,9 @@
 // ("Alice Smith joined Globex" → Alice Smith —join→ Globex, verb-relations.ts) and from the
 // shape of the sentence (appositions, titles, locatives, datelines: relation-patterns.ts). No
 // model, no network, deterministic: re-extracting a chunk gives the same result. docs/graph.md.
-import nlp from 'compromise';
+// It imports compromise's tagger alone (compromise/two): the full build adds a chunker pass to
+// every parse that nothing here reads (same output on 3,487 CoNLL04, LoCoMo and bench texts).
+import nlp from 'compromise/two';
 import { errorMessage } from '../domain/errors.js';
 import { createSilentLogger, type Logger } from '../domain/logger.js';
 import { createThreadPool } from '../providers/thread-pool.js';

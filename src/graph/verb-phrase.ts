@@ -1,6 +1,6 @@
 // Verb phrases: the predicate between two names, lemmatised from the tags compromise gave each
 // term in its sentence ("was acquired by" → "be acquired by", "joined" → "join").
-import nlp from 'compromise';
+import nlp from 'compromise/two';
 import { breaksAfter, has, type TermJson } from './tagged-terms.js';
 
 const MAX_PREDICATE_TERMS = 8;
