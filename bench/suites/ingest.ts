@@ -7,13 +7,13 @@
 // thread per core (the default) and, for comparison, on the event loop. Backend: SQLite, or
 // PostgreSQL with ENGRAM_BENCH_DATABASE_URL. The pipeline runs in this process as the ingest
 // worker runs it, two documents at a time, without the job queue.
-import { availableParallelism } from 'node:os';
 import Fastify from 'fastify';
 import {
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { DEFAULT_POOL_THREADS } from '../../src/config/settings/ingest.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
@@ -121,7 +121,7 @@ function constantEmbedder(): Embedder {
 
 /** The defaults a server ingests with: documents in flight (ENGRAM_WORKER_CONCURRENCY), extractor threads. */
 const WORKER_CONCURRENCY = 2;
-const THREADS = availableParallelism();
+const THREADS = DEFAULT_POOL_THREADS;
 
 async function runPipeline(
   documents: string[],
@@ -156,6 +156,10 @@ async function runPipeline(
       clock: systemClock,
       logger: createSilentLogger(),
     });
+    // One chunk per thread: every thread has loaded the tagger before the clock starts.
+    await extractor?.extract(
+      Array.from({ length: THREADS }, (_, i) => ({ id: `warm${i}`, ordinal: i, text: 'Warm up.' })),
+    );
     let chunks = 0;
     let bytes = 0;
     const stageMs: Record<string, number> = {};
@@ -190,7 +194,9 @@ async function runPipeline(
           stageMs[stage] = (stageMs[stage] ?? 0) + ms;
       }
     };
-    await Promise.all(Array.from({ length: WORKER_CONCURRENCY }, lane));
+    // Every lane ends before the store closes, even when one fails.
+    const lanes = await Promise.allSettled(Array.from({ length: WORKER_CONCURRENCY }, lane));
+    for (const outcome of lanes) if (outcome.status === 'rejected') throw outcome.reason;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { chunks, bytes, seconds, stageMs };
   } finally {

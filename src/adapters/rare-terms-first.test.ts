@@ -36,7 +36,7 @@ describe('rareTermsFirst', () => {
           expect(plan.complete).toBe(
             total <= budget ||
               rows <= budget ||
-              byRarity[0]!.postings > budget ||
+              2 * byRarity[0]!.postings >= total ||
               terms.length === 1,
           );
           if (plan.complete) {
@@ -80,8 +80,6 @@ describe('rareTermsFirst', () => {
         (terms, rows, budget, more) => {
           const small = rareTermsFirst(terms, rows, budget);
           const large = rareTermsFirst(terms, rows, budget + more);
-          // (A rarest term beyond the small budget makes the small plan the plain query.)
-          if (small.complete && !large.complete) return;
           // Every conjunction the small plan selects by is selected by the large one.
           for (const conjunction of small.select) {
             expect(selects(large, new Set(conjunction))).toBe(true);
@@ -98,6 +96,25 @@ describe('rareTermsFirst', () => {
       { term: 'd', postings: 2_000 },
     ];
     expect(selects(rareTermsFirst(terms, 10_000, 1_600), new Set(['c', 'd']))).toBe(true);
+  });
+
+  it('lets a rarest term beyond the budget select alone, unless it holds half the postings', () => {
+    // At 1M rows, three common terms: ranking 5,000 rows twice beats ranking 385,000 once.
+    const common = [
+      { term: 'rare', postings: 5_000 },
+      { term: 'mid', postings: 80_000 },
+      { term: 'top', postings: 300_000 },
+    ];
+    const plan = rareTermsFirst(common, 1_000_000, 2_000);
+    expect(plan.complete).toBe(false);
+    expect(plan.select[0]).toEqual(['rare']);
+    expect(plan.score).toEqual(['rare', 'mid', 'top']);
+    // Two terms of 3,000 rows each: a plan would rank 3,000 rows twice, the plain query 6,000 once.
+    const even = [
+      { term: 'a', postings: 3_000 },
+      { term: 'b', postings: 3_000 },
+    ];
+    expect(rareTermsFirst(even, 1_000_000, 2_000).complete).toBe(true);
   });
 
   it('pairs the common terms rarest pair first, by the rows both are likely in', () => {

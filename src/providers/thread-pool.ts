@@ -67,6 +67,8 @@ interface Job<I, R> {
 
 interface Slot<I, R> {
   worker: Worker | undefined;
+  /** The worker answered a batch: it started. One that dies before it ever does cannot start. */
+  answered: boolean;
   batch:
     | { requestId: number; parts: Array<{ job: Job<I, R>; index: number }>; startedAt: number }
     | undefined;
@@ -79,12 +81,15 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
   const costOf = options.costOf ?? (() => 1);
   const slots: Array<Slot<I, R>> = Array.from({ length: Math.max(1, options.threads) }, () => ({
     worker: undefined,
+    answered: false,
     batch: undefined,
   }));
   const live = new Set<Worker>();
   /** Calls with items not yet handed to a thread, oldest first. */
   const waiting: Array<Job<I, R>> = [];
   let nextRequestId = 1;
+  /** Where the next batch starts taking items, so every waiting call gets its turn. */
+  let cursor = 0;
   let closed = false;
 
   function settle(job: Job<I, R>, error?: unknown) {
@@ -95,6 +100,21 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     if (at >= 0) waiting.splice(at, 1);
     if (error === undefined) job.resolve(job.results);
     else job.reject(error);
+  }
+
+  /** Stops a thread whose batch no caller waits for any more (all aborted): it is needed elsewhere. */
+  function releaseAbandoned() {
+    let released = false;
+    for (const slot of slots) {
+      const batch = slot.batch;
+      if (batch === undefined || !batch.parts.every((part) => part.job.settled)) continue;
+      const worker = slot.worker;
+      slot.worker = undefined;
+      slot.batch = undefined;
+      if (worker !== undefined) void worker.terminate();
+      released = true;
+    }
+    if (released) dispatch();
   }
 
   function spawn(slot: Slot<I, R>): Worker {
@@ -119,9 +139,10 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     if (closed) return;
     logger.error({ err: cause }, `${name} thread died; a new one starts with the next batch`);
     if (batch !== undefined) {
+      // A thread that never answered did not start (a broken install): retrying cannot help.
       const error = new AppError('PROVIDER_FAILED', `${name} thread died: ${errorMessage(cause)}`, {
         cause,
-        retryable: true,
+        retryable: slot.answered,
       });
       options.onBatch?.({
         latencyMs: performance.now() - batch.startedAt,
@@ -137,6 +158,7 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     const batch = slot.batch;
     if (batch === undefined || batch.requestId !== response.requestId) return;
     slot.batch = undefined;
+    slot.answered = true;
     const latencyMs = performance.now() - batch.startedAt;
     if (response.type === 'result' && response.results.length !== batch.parts.length) {
       response = {
@@ -167,6 +189,24 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     dispatch();
   }
 
+  /** Starts the slot's thread; when no thread can be created, every waiting call fails, saying why. */
+  function start(slot: Slot<I, R>): boolean {
+    try {
+      slot.worker = spawn(slot);
+      slot.answered = false;
+      return true;
+    } catch (cause) {
+      const error = new AppError(
+        'PROVIDER_FAILED',
+        `${name} could not start a thread: ${errorMessage(cause)}`,
+        { cause, retryable: false },
+      );
+      logger.error({ err: cause }, `${name} could not start a thread`);
+      for (const job of [...waiting]) settle(job, error);
+      return false;
+    }
+  }
+
   /** Hands batches to idle threads, one item per waiting call in turn. */
   function dispatch() {
     if (closed) return;
@@ -178,10 +218,11 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       const idle = slots.filter((s) => s.batch === undefined).length;
       const queued = waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0);
       const limit = Math.min(batchSize, Math.ceil(queued / idle));
+      if (slot.worker === undefined && !start(slot)) return;
       const parts: Array<{ job: Job<I, R>; index: number }> = [];
       const items: I[] = [];
       let cost = 0;
-      let turn = 0;
+      let turn = cursor;
       while (parts.length < limit && waiting.length > 0) {
         turn %= waiting.length;
         const job = waiting[turn]!;
@@ -194,10 +235,10 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
         if (job.nextIndex >= job.items.length) waiting.splice(turn, 1);
         else turn++;
       }
-      slot.worker ??= spawn(slot);
+      cursor = turn;
       const request: PoolRequest<I> = { requestId: nextRequestId++, items };
       slot.batch = { requestId: request.requestId, parts, startedAt: performance.now() };
-      slot.worker.postMessage(request);
+      slot.worker!.postMessage(request);
     }
   }
 
@@ -207,7 +248,10 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       if (items.length === 0) return Promise.resolve([]);
       if (signal?.aborted) return Promise.reject(abortError(signal));
       return new Promise<R[]>((resolve, reject) => {
-        const onAbort = () => settle(job, abortError(signal!));
+        const onAbort = () => {
+          settle(job, abortError(signal!));
+          releaseAbandoned();
+        };
         const job: Job<I, R> = {
           items: [...items],
           results: new Array<R>(items.length),

@@ -6,10 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createThreadPool, type PoolBatch } from '../../src/providers/thread-pool.js';
 
-function echoPool(threads: number, batchSize: number, batches: PoolBatch[] = []) {
+function echoPool(
+  threads: number,
+  batchSize: number,
+  batches: PoolBatch[] = [],
+  worker = './fixtures/echo-pool-worker',
+) {
   return createThreadPool<string, string>({
     name: 'echo',
-    worker: './fixtures/echo-pool-worker',
+    worker,
     callerUrl: import.meta.url,
     threads,
     batchSize,
@@ -58,7 +63,8 @@ describe('thread pool', () => {
   it('fails only the calls in a dying thread’s batch, retryably, and starts a new thread', async () => {
     const pool = echoPool(1, 1);
     try {
-      const dying = pool.run(['die']).catch((error: unknown) => error);
+      await pool.run(['started']);
+      const dying = pool.run(['!die']).catch((error: unknown) => error);
       const after = pool.run(['still', 'here']);
       expect(await dying).toMatchObject({ code: 'PROVIDER_FAILED', retryable: true });
       await expect(after).resolves.toEqual(['STILL', 'HERE']);
@@ -71,7 +77,7 @@ describe('thread pool', () => {
   it('reports a worker’s error as a permanent failure of that call alone', async () => {
     const pool = echoPool(1, 1);
     try {
-      const failing = pool.run(['throw']).catch((error: unknown) => error);
+      const failing = pool.run(['!throw']).catch((error: unknown) => error);
       const other = pool.run(['fine']);
       expect(await failing).toMatchObject({
         code: 'PROVIDER_FAILED',
@@ -88,7 +94,7 @@ describe('thread pool', () => {
     const pool = echoPool(1, 1);
     try {
       const controller = new AbortController();
-      const aborted = pool.run(['slow', 'a', 'b', 'c'], controller.signal);
+      const aborted = pool.run(['!slow', 'a', 'b', 'c'], controller.signal);
       const other = pool.run(['x']);
       controller.abort();
       await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
@@ -99,12 +105,83 @@ describe('thread pool', () => {
     }
   });
 
+  it('frees a thread whose batch every caller abandoned, even one that never answers', async () => {
+    const pool = echoPool(1, 1);
+    try {
+      const controller = new AbortController();
+      const hung = pool.run(['!hang'], controller.signal);
+      const next = pool.run(['next']);
+      controller.abort();
+      await expect(hung).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(next).resolves.toEqual(['NEXT']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives every waiting call a turn: a small call behind several large ones rides early', async () => {
+    const batches: PoolBatch[] = [];
+    const pool = echoPool(1, 2, batches);
+    try {
+      const finished: string[] = [];
+      const calls = ['a', 'b', 'c'].map((name) =>
+        pool.run(Array.from({ length: 4 }, () => name)).then(() => finished.push(name)),
+      );
+      const small = pool.run(['d']).then(() => finished.push('d'));
+      await Promise.all([...calls, small]);
+      // Batches of two taken in turn: (a a) (b c) (d a) (b c) (a b) (c b) (c); the small call is
+      // done with the third batch, not after every large call that came before it.
+      expect(finished).toEqual(['d', 'a', 'b', 'c']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails calls permanently when a thread dies before it ever answers (a broken install)', async () => {
+    const pool = echoPool(1, 1, [], './fixtures/broken-pool-worker');
+    try {
+      const error = await pool.run(['a']).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({
+        code: 'PROVIDER_FAILED',
+        retryable: false,
+        message: expect.stringContaining('cannot start') as string,
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails waiting calls, saying why, when no thread can be created', async () => {
+    // No worker URL can be made relative to a data: URL: creating the thread throws at once.
+    const pool = createThreadPool<string, string>({
+      name: 'nowhere',
+      worker: './no-such-worker',
+      callerUrl: 'data:text/javascript,0',
+      threads: 1,
+      batchSize: 1,
+      logger: createSilentLogger(),
+    });
+    try {
+      const controller = new AbortController();
+      await expect(pool.run(['a'], controller.signal)).rejects.toMatchObject({
+        code: 'PROVIDER_FAILED',
+        retryable: false,
+        message: expect.stringContaining('could not start a thread') as string,
+      });
+      expect(pool.stats()).toEqual({ threads: 0, queuedItems: 0 });
+      // The call was settled once: a later abort changes nothing.
+      controller.abort();
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('starts threads on first use; close() stops them and fails pending and later calls', async () => {
     const pool = echoPool(2, 1);
     expect(pool.stats().threads).toBe(0);
     await pool.run(['a', 'b']);
     expect(pool.stats().threads).toBe(2);
-    const pending = pool.run(['slow', 'slow', 'slow']).catch((error: unknown) => error);
+    const pending = pool.run(['!slow', '!slow', '!slow']).catch((error: unknown) => error);
     await pool.close();
     expect(await pending).toMatchObject({ code: 'UNAVAILABLE' });
     expect(pool.stats()).toEqual({ threads: 0, queuedItems: 0 });

@@ -35,6 +35,10 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
   const env: Record<string, string> = {
     ENGRAM_DATA_DIR: dataDir,
     ENGRAM_LOG_LEVEL: 'silent',
+    // One thread per pool: each suite's runtime walks the threaded paths without loading a model
+    // or a tagger per core (the pools' own tests run several threads).
+    ENGRAM_EMBEDDER_THREADS: '1',
+    ENGRAM_EXTRACTOR_THREADS: '1',
     ...(options.backend === 'postgres'
       ? { ENGRAM_DATABASE_URL: POSTGRES_URL, ENGRAM_DATABASE_SCHEMA: schema }
       : {}),

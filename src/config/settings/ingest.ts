@@ -3,8 +3,12 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { integer, number, secret } from '../rules.js';
 
-/** Threads per CPU-bound pool (embedder, extractor) by default: one per core, at most eight. */
-const POOL_THREADS = Math.min(availableParallelism(), 8);
+/**
+ * Threads per CPU-bound pool (embedder, extractor) by default: one per core, at most four (each
+ * embedder thread holds its own ~250 MB model). Node counts the host's cores, not a container's
+ * CPU quota: in a container, set ENGRAM_EMBEDDER_THREADS and ENGRAM_EXTRACTOR_THREADS to its limit.
+ */
+export const DEFAULT_POOL_THREADS = Math.min(availableParallelism(), 4);
 
 export const ingestSettings = {
   chunkTokens: integer(32, 8192).default(400),
@@ -16,14 +20,14 @@ export const ingestSettings = {
   embedderApiKey: secret().optional(),
   embedderBatchSize: integer(1, 2048).default(64),
   /** Threads of the local embedder, each with its own copy of the model (~250 MB). */
-  embedderThreads: integer(1, 64).default(POOL_THREADS),
+  embedderThreads: integer(1, 64).default(DEFAULT_POOL_THREADS),
   /** Asked of the server (OpenAI text-embedding-3 can shorten vectors); otherwise learned. */
   embedderDimensions: integer(1, 65_536).optional(),
   /** Vectors kept in the in-process content-hash cache (0 turns it off); 512-d ≈ 2 KiB each. */
   embedderCacheEntries: integer(0, 10_000_000).default(10_000),
   extractor: z.enum(['local', 'openai']).default('local'),
   /** Threads the local extractor reads chunks in; 0 reads them on the event loop's thread. */
-  extractorThreads: integer(0, 64).default(POOL_THREADS),
+  extractorThreads: integer(0, 64).default(DEFAULT_POOL_THREADS),
   llmUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
   llmApiKey: secret().optional(),
   llmModel: z.string().min(1).default('gpt-4o-mini'),
