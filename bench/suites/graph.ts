@@ -2,6 +2,7 @@
 // resolution and storage on SQLite and PostgreSQL, then entity search, fact search and 2-hop
 // neighbourhoods on the graph that built. The corpus is generated from sentence templates over
 // name lists (seeded, so every run reads the same text).
+import { DEFAULT_POOL_THREADS } from '../../src/config/settings/ingest.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
@@ -214,16 +215,31 @@ export const graphSuite: BenchSuite = {
     );
     results.push(
       {
-        name: 'local extractor (compromise) alone',
+        name: 'local extractor (compromise) alone, on the calling thread',
         unit: 'chunks/s',
         samples: rates.map((ms) => size / (ms / 1000)),
       },
       {
-        name: 'local extractor (compromise) alone',
+        name: 'local extractor (compromise) alone, on the calling thread',
         unit: 'KiB/s',
         samples: rates.map((ms) => sliceBytes / 1024 / (ms / 1000)),
       },
     );
+    // The same slices in the server's default pool: a thread per core (at most 4).
+    const pooled = createLocalExtractor({ threads: DEFAULT_POOL_THREADS });
+    try {
+      await pooled.extract(chunks.slice(0, 50));
+      const pooledRates = await timeEach(slices, (i) =>
+        pooled.extract(chunks.slice(i * size, (i + 1) * size)),
+      );
+      results.push({
+        name: `local extractor alone, ${DEFAULT_POOL_THREADS} threads`,
+        unit: 'chunks/s',
+        samples: pooledRates.map((ms) => size / (ms / 1000)),
+      });
+    } finally {
+      await pooled.close();
+    }
 
     for (const backend of ['sqlite', 'postgres'] as const) {
       let bench: BenchStore;

@@ -309,7 +309,7 @@ export const ingestSuite: BenchSuite = {
       try {
         const app = await searchApp(bench, embedder);
         const queries = searchQueries(quick ? 20 : 100);
-        for (const size of quick ? [10_000] : [10_000, 100_000]) {
+        for (const size of !parts.includes('search') ? [] : quick ? [10_000] : [10_000, 100_000]) {
           await fillChunks(bench.store, size, { log, vectors: chunkVectors });
           await bench.analyze();
           await app.inject({

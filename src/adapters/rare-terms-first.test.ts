@@ -33,11 +33,9 @@ describe('rareTermsFirst', () => {
           const byRarity = [...terms].sort((a, b) => a.postings - b.postings);
           expect([...plan.score].sort()).toEqual(terms.map((t) => t.term).sort());
           const total = terms.reduce((sum, t) => sum + t.postings, 0);
+          const rarest = byRarity.find((t) => t.postings > 0)?.postings ?? 0;
           expect(plan.complete).toBe(
-            total <= budget ||
-              rows <= budget ||
-              2 * byRarity[0]!.postings >= total ||
-              terms.length === 1,
+            total <= budget || rows <= budget || 2 * rarest >= total || terms.length === 1,
           );
           if (plan.complete) {
             expect(plan.select.map(([term]) => term).sort()).toEqual(plan.score.toSorted());
@@ -55,10 +53,10 @@ describe('rareTermsFirst', () => {
             prefix.map((t) => t.postings),
           );
           const singlePostings = prefix.reduce((sum, t) => sum + t.postings, 0);
-          if (singles.length > 1) expect(singlePostings).toBeLessThanOrEqual(budget);
-          expect(plan.postings).toBeLessThanOrEqual(
-            Math.max(budget, byRarity[0]!.postings) + budget,
-          );
+          // Terms no row holds select for free, then at least the rarest one some row holds.
+          expect(singlePostings).toBeGreaterThan(0);
+          if (singlePostings > rarest) expect(singlePostings).toBeLessThanOrEqual(budget);
+          expect(plan.postings).toBeLessThanOrEqual(Math.max(budget, rarest) + budget);
           // The next term would have broken the budget; pairs are of terms not selected alone.
           expect(singlePostings + byRarity[singles.length]!.postings).toBeGreaterThan(budget);
           for (const pair of pairs) {
@@ -115,6 +113,40 @@ describe('rareTermsFirst', () => {
       { term: 'b', postings: 3_000 },
     ];
     expect(rareTermsFirst(even, 1_000_000, 2_000).complete).toBe(true);
+  });
+
+  it('lets a term no row holds select for free, and the rarest held term select too', () => {
+    // "what about episode revenue mipova" at 1M chunks: no chunk says "about", two terms are in
+    // 59% of them (weightless). "about" alone selected nothing, and the fill ranked every row
+    // of the common terms (450 ms); "mipova" must select as well (here: every weighted term, in
+    // one pass, as "mipova" holds all of their postings).
+    const plan = rareTermsFirst(
+      [
+        { term: 'about', postings: 0 },
+        { term: 'episode', postings: 587_848 },
+        { term: 'revenue', postings: 586_709 },
+        { term: 'mipova', postings: 7_188 },
+      ],
+      1_000_000,
+      2_000,
+      0.5,
+    );
+    expect(plan.select).toEqual([['about'], ['mipova']]);
+    expect(plan.score).toEqual(['about', 'mipova']);
+    expect(plan.complete).toBe(true);
+    // With a second held term, a plan: "about" for free, then the rarest held term alone.
+    const planned = rareTermsFirst(
+      [
+        { term: 'about', postings: 0 },
+        { term: 'teriel', postings: 3_914 },
+        { term: 'rishi', postings: 141_960 },
+      ],
+      1_000_000,
+      2_000,
+      0.5,
+    );
+    expect(planned.complete).toBe(false);
+    expect(planned.select.slice(0, 2)).toEqual([['about'], ['teriel']]);
   });
 
   it('pairs the common terms rarest pair first, by the rows both are likely in', () => {

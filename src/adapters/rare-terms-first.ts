@@ -57,18 +57,20 @@ export function rareTermsFirst(
   );
   const score = scored.map((t) => t.term);
   const total = scored.reduce((sum, t) => sum + t.postings, 0);
+  // Terms no row holds select for free (and still find rows added since they were counted);
+  // the rarest term some row holds is the one that must select.
+  const rarest = scored.find((t) => t.postings > 0)?.postings ?? 0;
   // A store (or scope) of at most `budget` rows cannot match more, however common its terms.
   // A plan ranks its selection twice (see fts5-ranking.ts), so when the rarest term holds half
   // the postings or more, one pass over all of them is as cheap. A rarest term beyond the budget
-  // still selects alone: ranking its rows beats ranking every row of the commoner terms (at 1M
-  // chunks, a query of three common terms was 464 ms p95 as one pass).
-  if (total <= budget || rows <= budget || 2 * scored[0]!.postings >= total || scored.length < 2) {
+  // still selects alone: ranking its rows twice beats ranking every row of the commoner terms.
+  if (total <= budget || rows <= budget || 2 * rarest >= total || scored.length < 2) {
     return { select: score.map((term) => [term]), score, all, complete: true, postings: total };
   }
   const select: string[][] = [];
   let used = 0;
   let single = 0;
-  while (single < scored.length && (single === 0 || used + scored[single]!.postings <= budget)) {
+  while (single < scored.length && (used === 0 || used + scored[single]!.postings <= budget)) {
     used += scored[single]!.postings;
     select.push([scored[single]!.term]);
     single++;
