@@ -10,7 +10,8 @@
 
 export interface TermPostings {
   term: string;
-  /** Rows of the index holding the term (an estimate is fine; over, not under). */
+  /** Rows of the index holding the term (an estimate is fine; over, not under). 0 says no row
+   *  held it when counted: it then selects for free, and never alone. */
   postings: number;
 }
 

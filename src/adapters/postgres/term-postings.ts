@@ -1,8 +1,9 @@
 // How many rows of a table hold each query term, for the term plan (rare-terms-first.ts), from the
 // planner's statistics on a tsvector column: ANALYZE (which autovacuum runs) keeps its most
 // common lexemes with the share of rows holding each. Read at most once a minute; they cover the
-// whole table, not one tenant. A lexeme outside the list counts as rare (no postings): before the
-// first ANALYZE, and in a small table, every term is.
+// whole table, not one tenant. A lexeme outside the list counts as rare (one posting: held, as
+// far as anyone knows; rare-terms-first.ts reads no postings as held by no row): before the first
+// ANALYZE, and in a small table, every term is.
 import type { Clock } from '../../domain/clock.js';
 import type { TermPostings } from '../rare-terms-first.js';
 import type { Queryable } from './transaction.js';
@@ -42,7 +43,7 @@ export function createTermPostings(
       stats = { at: now, rows: Math.max(0, row?.rows ?? 0), shares };
     }
     if (stats.shares.size === 0) {
-      return { rows: stats.rows, terms: terms.map((term) => ({ term, postings: 0 })) };
+      return { rows: stats.rows, terms: terms.map((term) => ({ term, postings: 1 })) };
     }
     const lexemes = await pool.query<{ term: string; lexemes: string[] }>(
       `SELECT w AS term, tsvector_to_array(to_tsvector('english', w)) AS lexemes
@@ -56,8 +57,11 @@ export function createTermPostings(
         .filter((row) => row.lexemes.length > 0)
         .map((row) => ({
           term: row.term,
-          postings: Math.round(
-            Math.max(0, ...row.lexemes.map((lexeme) => stats.shares.get(lexeme) ?? 0)) * stats.rows,
+          postings: Math.max(
+            1,
+            Math.round(
+              Math.max(...row.lexemes.map((lexeme) => stats.shares.get(lexeme) ?? 0)) * stats.rows,
+            ),
           ),
         })),
     };

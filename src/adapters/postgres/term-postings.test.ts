@@ -1,0 +1,67 @@
+// The PostgreSQL term counts the term plan reads, from ANALYZE's most common lexemes: a common
+// term counts its rows, and a term outside the list counts one posting, never none (the plan
+// reads none as held by no row: such a term would never select alone, and a rare term would be
+// passed over for a common one).
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dropSchema,
+  POSTGRES_URL,
+  postgresAvailable,
+  uniqueName,
+} from '../../../test/support/backends.js';
+import { systemClock } from '../../domain/clock.js';
+import { createTermPostings } from './term-postings.js';
+
+const available = await postgresAvailable();
+
+describe.runIf(available)('PostgreSQL term postings', () => {
+  const schema = uniqueName('terms');
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+
+  beforeAll(async () => {
+    await pool.query(`CREATE SCHEMA "${schema}"`);
+    await pool.query(`SET search_path TO "${schema}"`);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await dropSchema(schema);
+  });
+
+  it('counts a common term’s rows and gives terms outside the statistics one posting', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query(`SET search_path TO "${schema}"`);
+      await client.query('CREATE TABLE notes (body tsvector)');
+      // 2,000 rows: "invoice" in every row, "refund" in one in ten, "zebra" in one row only.
+      await client.query(
+        `INSERT INTO notes SELECT to_tsvector('english',
+           'invoice ' || CASE WHEN i % 10 = 0 THEN 'refund ' ELSE '' END ||
+           CASE WHEN i = 7 THEN 'zebra' ELSE 'ledger' || (i % 500) END)
+         FROM generate_series(1, 2000) AS i`,
+      );
+      const read = createTermPostings(systemClock, 'notes', 'body');
+      // Before ANALYZE there are no statistics: every term is rare, none is absent.
+      const before = await read(client, ['invoice', 'zebra']);
+      expect(before.terms.map((t) => t.postings)).toEqual([1, 1]);
+      await client.query('ANALYZE notes');
+      // A new reader: one keeps what it read a minute.
+      const after = await createTermPostings(
+        systemClock,
+        'notes',
+        'body',
+      )(client, ['invoices', 'refund', 'zebra', 'unicorn', 'the']);
+      expect(after.rows).toBe(2000);
+      const postings = Object.fromEntries(after.terms.map((t) => [t.term, t.postings]));
+      expect(postings['invoices']).toBe(2000);
+      expect(postings['refund']).toBeGreaterThan(100);
+      expect(postings['refund']).toBeLessThan(400);
+      expect(postings['zebra']).toBe(1);
+      expect(postings['unicorn']).toBe(1);
+      // A stop word has no lexeme: it is in no query, so not in the plan either.
+      expect(postings['the']).toBeUndefined();
+    } finally {
+      client.release();
+    }
+  });
+});
