@@ -61,11 +61,10 @@ export function rareTermsFirst(
   // Terms no row holds select for free (and still find rows added since they were counted);
   // the rarest term some row holds is the one that must select.
   const rarest = scored.find((t) => t.postings > 0)?.postings ?? 0;
-  // A store (or scope) of at most `budget` rows cannot match more, however common its terms.
-  // A plan ranks its selection twice (see fts5-ranking.ts), so when the rarest term holds half
-  // the postings or more, one pass over all of them is as cheap. A rarest term beyond the budget
-  // still selects alone: ranking its rows twice beats ranking every row of the commoner terms.
-  if (total <= budget || rows <= budget || 2 * rarest >= total || scored.length < 2) {
+  // A store (or scope) of at most `budget` rows cannot match more, however common its terms;
+  // when the rarest term some row holds is beyond the budget, no selection is bounded, and one
+  // pass is cheapest (a plan ranks its selection twice, joined and sorted) and exact.
+  if (total <= budget || rows <= budget || rarest > budget || scored.length < 2) {
     return { select: score.map((term) => [term]), score, all, complete: true, postings: total };
   }
   const select: string[][] = [];
