@@ -1,6 +1,6 @@
 // Lab: per-sentence misses and wrong guesses of the offline extractor on a SpERT file (use only
 // on the half you may read). npx tsx bench/lab/graph-misses.ts /tmp/first.json
-import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import { createLocalExtractor } from '../../src/graph/create-local-extractor.js';
 import { normalizePredicate } from '../../src/graph/predicates.js';
 import { loadGraphSentences } from '../../src/eval/graph-data.js';
 

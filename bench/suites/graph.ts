@@ -6,7 +6,7 @@ import { DEFAULT_POOL_THREADS } from '../../src/config/settings/ingest.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
-import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import { createLocalExtractor } from '../../src/graph/create-local-extractor.js';
 import type { ChunkText } from '../../src/ports/extractor.js';
 import { POSTGRES_URL } from '../../test/support/backends.js';
 import { openBenchStore, type BenchStore } from './synthetic-store.js';

@@ -19,7 +19,7 @@ import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
-import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import { createLocalExtractor } from '../../src/graph/create-local-extractor.js';
 import { installAuth, parseApiKeys } from '../../src/http/auth.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
 import { installErrorHandler } from '../../src/http/error-handler.js';

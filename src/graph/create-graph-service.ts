@@ -16,7 +16,7 @@ import {
   type GraphService,
   type GraphServiceOptions,
 } from './graph-service.js';
-import { createLocalExtractor } from './local-extractor.js';
+import { createLocalExtractor } from './create-local-extractor.js';
 
 export interface GraphServiceDeps {
   config: Pick<Config, 'embedder' | 'entityFuzzyThreshold' | 'entityEmbeddingThreshold'>;

@@ -6,7 +6,7 @@ import { createSilentLogger } from '../../src/domain/logger.js';
 import type { Embedder } from '../../src/ports/embedder.js';
 import type { GraphStore } from '../../src/ports/graph-store.js';
 import { createGraphService, type GraphService } from '../../src/graph/graph-service.js';
-import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import { createLocalExtractor } from '../../src/graph/create-local-extractor.js';
 import { isAppError } from '../../src/domain/errors.js';
 
 export interface GraphTables {

@@ -1,7 +1,7 @@
 // The local extractor in worker threads reads exactly what it reads on the calling thread, in
 // chunk order, with calls interleaved, and a chunk it cannot read is left out and said so.
 import { describe, expect, it } from 'vitest';
-import { createLocalExtractor, readChunk } from '../../src/graph/local-extractor.js';
+import { createLocalExtractor, readChunk } from '../../src/graph/create-local-extractor.js';
 import type { ChunkText } from '../../src/ports/extractor.js';
 
 const PARAGRAPHS = [

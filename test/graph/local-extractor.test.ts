@@ -1,7 +1,7 @@
 // The offline extractor on small real paragraphs: who and what is named, and which relations the
 // sentences state, with the chunk and sentence each came from.
 import { describe, expect, it } from 'vitest';
-import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import { createLocalExtractor } from '../../src/graph/create-local-extractor.js';
 import type { Extraction } from '../../src/ports/extractor.js';
 
 const NEO4J =

@@ -23,7 +23,7 @@ import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger, type Logger } from '../../src/domain/logger.js';
 import { createGraphService } from '../../src/graph/graph-service.js';
-import { createLocalExtractor } from '../../src/graph/local-extractor.js';
+import { createLocalExtractor } from '../../src/graph/create-local-extractor.js';
 import type { EngramApp } from '../../src/http/engram-app.js';
 import { installAuth, parseApiKeys } from '../../src/http/auth.js';
 import { installErrorHandler } from '../../src/http/error-handler.js';
