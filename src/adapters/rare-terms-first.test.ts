@@ -7,15 +7,38 @@ import {
   type TermPostings,
 } from './rare-terms-first.js';
 
-const termsArb = fc
-  .uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 12 })
-  .chain((names) =>
-    fc.tuple(
-      ...names.map((term) =>
-        fc.integer({ min: 0, max: 100_000 }).map((postings): TermPostings => ({ term, postings })),
+/**
+ * A query's terms, their postings drawn where the plan's rules turn: none, one, just below, at and
+ * just above the budget, half of it, anything up to 100,000.
+ */
+const termsNear = (budget: number) =>
+  fc
+    .uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 12 })
+    .chain((names) =>
+      fc.tuple(
+        ...names.map((term) =>
+          fc
+            .oneof(
+              fc.constantFrom(0, 1, budget - 1, budget, budget + 1, Math.floor(budget / 2)),
+              fc.integer({ min: 0, max: budget * 2 }),
+              fc.integer({ min: 0, max: 100_000 }),
+            )
+            .map((postings): TermPostings => ({ term, postings: Math.max(0, postings) })),
+        ),
       ),
+    );
+
+/** Terms, the rows they were counted among (sometimes within the budget), and the budget. */
+const planCase = fc.integer({ min: 1, max: 50_000 }).chain((budget) =>
+  fc.record({
+    terms: termsNear(budget),
+    rows: fc.oneof(
+      fc.integer({ min: 1, max: 200_000 }),
+      fc.constantFrom(budget - 1, budget, budget + 1).filter((rows) => rows > 0),
     ),
-  );
+    budget: fc.constant(budget),
+  }),
+);
 
 /** Whether a row holding exactly `held` is selected by the plan. */
 const selects = (plan: TermPlan, held: Set<string>) =>
@@ -24,58 +47,51 @@ const selects = (plan: TermPlan, held: Set<string>) =>
 describe('rareTermsFirst', () => {
   it('selects the rarest terms alone within the budget and common ones only in pairs; every term scores', () => {
     fc.assert(
-      fc.property(
-        termsArb,
-        fc.integer({ min: 1, max: 200_000 }),
-        fc.integer({ min: 1, max: 50_000 }),
-        (terms, rows, budget) => {
-          const plan = rareTermsFirst(terms, rows, budget);
-          const byRarity = [...terms].sort((a, b) => a.postings - b.postings);
-          expect([...plan.score].sort()).toEqual(terms.map((t) => t.term).sort());
-          const total = terms.reduce((sum, t) => sum + t.postings, 0);
-          const rarest = byRarity.find((t) => t.postings > 0)?.postings ?? 0;
-          expect(plan.complete).toBe(
-            total <= budget || rows <= budget || rarest > budget || terms.length === 1,
-          );
-          if (plan.complete) {
-            expect(plan.select.map(([term]) => term).sort()).toEqual(plan.score.toSorted());
-            expect(plan.postings).toBe(total);
-            return;
-          }
-          const singles = plan.select.filter((c) => c.length === 1).map(([term]) => term);
-          const pairs = plan.select.filter((c) => c.length === 2);
-          expect(plan.select).toHaveLength(singles.length + pairs.length);
-          // The singles are the rarest terms (at least one), and within the budget unless the
-          // rarest alone exceeds it.
-          expect(singles.length).toBeGreaterThan(0);
-          const prefix = byRarity.slice(0, singles.length);
-          expect(singles.map((term) => terms.find((t) => t.term === term)!.postings)).toEqual(
-            prefix.map((t) => t.postings),
-          );
-          const singlePostings = prefix.reduce((sum, t) => sum + t.postings, 0);
-          // Terms no row holds select for free, then at least the rarest one some row holds.
-          expect(singlePostings).toBeGreaterThan(0);
-          if (singlePostings > rarest) expect(singlePostings).toBeLessThanOrEqual(budget);
-          expect(plan.postings).toBeLessThanOrEqual(Math.max(budget, rarest) + budget);
-          // The next term would have broken the budget; pairs are of terms not selected alone.
-          expect(singlePostings + byRarity[singles.length]!.postings).toBeGreaterThan(budget);
-          for (const pair of pairs) {
-            expect(pair[0]).not.toBe(pair[1]);
-            for (const term of pair) expect(singles).not.toContain(term);
-          }
-        },
-      ),
+      fc.property(planCase, ({ terms, rows, budget }) => {
+        const plan = rareTermsFirst(terms, rows, budget);
+        const byRarity = [...terms].sort((a, b) => a.postings - b.postings);
+        expect([...plan.score].sort()).toEqual(terms.map((t) => t.term).sort());
+        const total = terms.reduce((sum, t) => sum + t.postings, 0);
+        const rarest = byRarity.find((t) => t.postings > 0)?.postings ?? 0;
+        expect(plan.complete).toBe(
+          total <= budget || rows <= budget || rarest > budget || terms.length === 1,
+        );
+        if (plan.complete) {
+          expect(plan.select.map(([term]) => term).sort()).toEqual(plan.score.toSorted());
+          expect(plan.postings).toBe(total);
+          return;
+        }
+        const singles = plan.select.filter((c) => c.length === 1).map(([term]) => term);
+        const pairs = plan.select.filter((c) => c.length === 2);
+        expect(plan.select).toHaveLength(singles.length + pairs.length);
+        // The singles are the rarest terms (at least one), and within the budget unless the
+        // rarest alone exceeds it.
+        expect(singles.length).toBeGreaterThan(0);
+        const prefix = byRarity.slice(0, singles.length);
+        expect(singles.map((term) => terms.find((t) => t.term === term)!.postings)).toEqual(
+          prefix.map((t) => t.postings),
+        );
+        const singlePostings = prefix.reduce((sum, t) => sum + t.postings, 0);
+        // Terms no row holds select for free, then at least the rarest one some row holds.
+        expect(singlePostings).toBeGreaterThan(0);
+        if (singlePostings > rarest) expect(singlePostings).toBeLessThanOrEqual(budget);
+        expect(plan.postings).toBeLessThanOrEqual(Math.max(budget, rarest) + budget);
+        // The next term would have broken the budget; pairs are of terms not selected alone.
+        expect(singlePostings + byRarity[singles.length]!.postings).toBeGreaterThan(budget);
+        for (const pair of pairs) {
+          expect(pair[0]).not.toBe(pair[1]);
+          for (const term of pair) expect(singles).not.toContain(term);
+        }
+      }),
     );
   });
 
   it('a larger budget never selects fewer rows', () => {
     fc.assert(
       fc.property(
-        termsArb,
-        fc.integer({ min: 1, max: 200_000 }),
-        fc.integer({ min: 1, max: 50_000 }),
+        planCase,
         fc.integer({ min: 0, max: 50_000 }),
-        (terms, rows, budget, more) => {
+        ({ terms, rows, budget }, more) => {
           const small = rareTermsFirst(terms, rows, budget);
           const large = rareTermsFirst(terms, rows, budget + more);
           // (A rarest held term beyond the small budget makes the small plan the plain query.)
@@ -178,6 +194,38 @@ describe('rareTermsFirst', () => {
       select: [['alpha']],
       score: ['alpha'],
     });
+  });
+
+  it('holds a term in exactly the weightless share weightless (FTS5 gives it IDF 0)', () => {
+    const terms = [
+      { term: 'half', postings: 50_000 },
+      { term: 'rare', postings: 10 },
+    ];
+    expect(rareTermsFirst(terms, 100_000, 2_000, 0.5).score).toEqual(['rare']);
+    expect(rareTermsFirst(terms, 100_001, 2_000, 0.5).score).toEqual(['rare', 'half']);
+  });
+
+  it('needs no plan when the postings are exactly the budget; a pair exactly filling it selects', () => {
+    const exact = [
+      { term: 'a', postings: 1_200 },
+      { term: 'b', postings: 800 },
+    ];
+    expect(rareTermsFirst(exact, 100_000, 2_000).complete).toBe(true);
+    expect(rareTermsFirst([...exact, { term: 'c', postings: 1 }], 100_000, 2_000).complete).toBe(
+      false,
+    );
+    // Alone, 'a' fills the budget; 'b' and 'c' are each beyond what is left, and the pair of
+    // them is estimated at 1,000 × 10,000 / 10,000 = 1,000 rows: exactly the pairs' budget.
+    const plan = rareTermsFirst(
+      [
+        { term: 'a', postings: 1_000 },
+        { term: 'b', postings: 1_000 },
+        { term: 'c', postings: 10_000 },
+      ],
+      10_000,
+      1_000,
+    );
+    expect(plan.select).toEqual([['a'], ['b', 'c']]);
   });
 
   it('budgets ten postings per result, at least 2,000', () => {

@@ -41,8 +41,9 @@ const MAX_PAIRED_TERMS = 8;
  * Which terms select rows, rarest first, within `budget` postings; `rows` is the number of rows
  * the postings were counted among (for the estimate of how many hold a pair, and no plan is
  * needed when they are within the budget themselves). With
- * `weightlessShare` (BM25 in FTS5: 0.5, above which it clamps a term's IDF to 1e-6), a term held
- * by a larger share of the rows neither selects nor scores, unless every term is such: ranking
+ * `weightlessShare` (BM25 in FTS5: 0.5; its IDF, log((N − n + 0.5) / (n + 0.5)), is 0 or less from
+ * there on and clamped to 1e-6), a term held by at least that share of the rows neither selects
+ * nor scores, unless every term is such: ranking
  * it costs a pass over its postings and cannot change the order of the rows holding the others.
  */
 export function rareTermsFirst(
@@ -52,7 +53,7 @@ export function rareTermsFirst(
   weightlessShare = Infinity,
 ): TermPlan {
   const all = terms.map((t) => t.term);
-  const weighted = terms.filter((t) => t.postings <= weightlessShare * rows);
+  const weighted = terms.filter((t) => t.postings < weightlessShare * rows);
   const scored = (weighted.length > 0 ? weighted : terms).toSorted(
     (a, b) => a.postings - b.postings,
   );

@@ -2,7 +2,6 @@
 // (sign-bit candidates scored exactly with sqlite-vec's cosine distance).
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../domain/errors.js';
-import type { Clock } from '../../domain/clock.js';
 import {
   METADATA_KEY,
   searchTerms,
@@ -14,6 +13,7 @@ import {
 import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 import type { SqliteHandle } from './database.js';
 import { rankTerms, type FtsRows } from './fts5-ranking.js';
+import { fts5RowCount } from './fts5-row-count.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
 import { candidateLimit } from './sign-bit-index.js';
 import type { SignedVectors } from './signed-vectors.js';
@@ -24,7 +24,6 @@ const CHUNK_ROWS: FtsRows = { table: 'chunks_fts', key: 'rowid' };
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
-  clock: Clock;
   readSpace: () => VectorSpace | undefined;
   vectors: SignedVectors;
 }
@@ -33,7 +32,7 @@ export interface SqliteDocumentSearchOptions {
 export function createSqliteDocumentSearch(
   options: SqliteDocumentSearchOptions,
 ): Pick<DocumentStore, 'searchText' | 'searchVector'> {
-  const { db, clock, readSpace, vectors } = options;
+  const { db, readSpace, vectors } = options;
 
   /** WHERE fragments shared by both searches, over chunks c joined with documents d. */
   function filters(input: ChunkSearchInput): { sql: string; params: unknown[] } {
@@ -60,7 +59,6 @@ export function createSqliteDocumentSearch(
    * The stems of query words, from a per-connection temp FTS5 table with the same tokenizer, so
    * they match what the fts5vocab table counts.
    */
-  let totalRows = { count: 0, at: -Infinity };
   /**
    * Chunks holding each stem, kept a minute: fts5vocab counts a term's chunks by reading its
    * whole posting list (≈1 ms per 60k postings warm, 8 ms cold), and common terms are the ones
@@ -96,13 +94,6 @@ export function createSqliteDocumentSearch(
    * under).
    */
   function termPlan(terms: string[], candidates: number): TermPlan {
-    const now = clock.now();
-    if (now - totalRows.at > 60_000) {
-      const row = db.prepare('SELECT count(*) AS n FROM chunks WHERE indexed = 1').get() as {
-        n: number;
-      };
-      totalRows = { count: row.n, at: now };
-    }
     const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
     const stemOf = stems(terms);
     const postingsOf = (stem: string): number => {
@@ -114,8 +105,11 @@ export function createSqliteDocumentSearch(
       return count;
     };
     const postings = terms.map((term) => ({ term, postings: postingsOf(stemOf.get(term)!) }));
-    // bm25() gives a term in more than half of the chunks no weight.
-    return rareTermsFirst(postings, totalRows.count, postingBudget(candidates), 0.5);
+    // bm25() gives a term in more than half of the chunks no weight. The row count is read fresh
+    // (one small row) and the stem counts may be a minute old, so a term is never held weightless
+    // against a count from before the store grew.
+    const rows = fts5RowCount(db, CHUNK_ROWS.table);
+    return rareTermsFirst(postings, rows, postingBudget(candidates), 0.5);
   }
 
   return {

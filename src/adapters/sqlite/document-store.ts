@@ -154,7 +154,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     );
   }
 
-  const search = createSqliteDocumentSearch({ db, clock, readSpace, vectors });
+  const search = createSqliteDocumentSearch({ db, readSpace, vectors });
 
   const store: DocumentStore = {
     async createDocument(input: NewDocument): Promise<SubmittedDocument> {
