@@ -49,6 +49,22 @@ const MAX_KEYS = 3;
 /** Removed entries are compacted away once they are this share of the index. */
 const COMPACT_SHARE = 0.25;
 
+/**
+ * A key filter passing fewer than this share of the entries (one user's memories among a
+ * tenant's, one namespace's chunks) is searched through its own entries alone, distances in
+ * JavaScript, instead of the kernel's pass over every row: the pass costs the whole index, the
+ * entries' own chains (one per key value) cost only themselves.
+ */
+const NARROW_SHARE = 1 / 16;
+
+/** Bits set in a 32-bit word. */
+function popcount(word: number): number {
+  word -= (word >>> 1) & 0x55555555;
+  word = (word & 0x33333333) + ((word >>> 2) & 0x33333333);
+  word = (word + (word >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(word, 0x01010101) >>> 24;
+}
+
 /** The sign bits of `vector` around `centre`, packed 32 dimensions to a word. */
 function signWords(vector: Float32Array, centre: Float32Array): Uint32Array {
   const out = new Uint32Array(Math.ceil(centre.length / 32));
@@ -61,6 +77,23 @@ function signWords(vector: Float32Array, centre: Float32Array): Uint32Array {
 /** The sign bits of `vector` around `centre`, as the bytes stored beside it. */
 export function signBits(vector: Float32Array, centre: Float32Array): Uint8Array {
   return new Uint8Array(signWords(vector, centre).buffer);
+}
+
+/** The entries passing a filter: distances and positions (the first `matched`), a histogram. */
+interface Scan {
+  distances: Uint16Array;
+  matchedAt: Int32Array;
+  histogram: Uint32Array;
+  matched: number;
+}
+
+function emptyScan(rows: number, dimension: number): Scan {
+  return {
+    distances: new Uint16Array(rows),
+    matchedAt: new Int32Array(rows),
+    histogram: new Uint32Array(dimension + 1),
+    matched: 0,
+  };
 }
 
 export class SignBitIndex {
@@ -77,13 +110,23 @@ export class SignBitIndex {
   private live = new Uint8Array(this.capacity);
   private times = new Float64Array(this.capacity);
   private codes: Int32Array[];
+  /**
+   * Per key, the chains of entries sharing a value: the position of the previous entry with the
+   * same code (−1 at the first); heads[k][code] is the last. Removed entries stay in their chain
+   * until compaction rebuilds the chains; live counts per code say how long a chain really is.
+   */
+  private previous: Int32Array[];
+  private readonly heads: number[][];
+  private readonly liveCounts: number[][];
   private bits: Uint32Array;
   private readonly dictionaries: Map<string | null, number>[];
   private readonly positions = new Map<number, number>();
 
+  /** `narrowShare`: see NARROW_SHARE (tests set 0 or 1 to walk one path alone). */
   constructor(
     readonly centre: Float32Array,
     readonly keyCount: number,
+    private readonly narrowShare = NARROW_SHARE,
   ) {
     if (keyCount > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} key fields, not ${keyCount}`);
     this.words = Math.ceil(centre.length / 32);
@@ -91,6 +134,9 @@ export class SignBitIndex {
     this.rowWords = this.kernel.stride * 2;
     this.bits = this.kernel.rows(this.capacity);
     this.codes = Array.from({ length: keyCount }, () => new Int32Array(this.capacity));
+    this.previous = Array.from({ length: keyCount }, () => new Int32Array(this.capacity));
+    this.heads = Array.from({ length: keyCount }, () => []);
+    this.liveCounts = Array.from({ length: keyCount }, () => []);
     this.dictionaries = Array.from({ length: keyCount }, () => new Map<string | null, number>());
   }
 
@@ -117,6 +163,7 @@ export class SignBitIndex {
     this.live = grow(this.live, (n) => new Uint8Array(n));
     this.times = grow(this.times, (n) => new Float64Array(n));
     this.codes = this.codes.map((codes) => grow(codes, (n) => new Int32Array(n)));
+    this.previous = this.previous.map((previous) => grow(previous, (n) => new Int32Array(n)));
     this.bits = this.kernel.rows(this.capacity); // rows kept in place
   }
 
@@ -136,8 +183,13 @@ export class SignBitIndex {
       if (code === undefined) {
         code = dictionary.size;
         dictionary.set(value, code);
+        this.heads[k]!.push(-1);
+        this.liveCounts[k]!.push(0);
       }
       this.codes[k]![at] = code;
+      this.previous[k]![at] = this.heads[k]![code]!;
+      this.heads[k]![code] = at;
+      this.liveCounts[k]![code]! += 1;
     }
     // Bytes straight into the words' memory: the words are little-endian as they were stored.
     // The whole row: its padding word may hold what the kernel wrote there before it grew.
@@ -159,6 +211,7 @@ export class SignBitIndex {
     if (at === undefined) return false;
     this.positions.delete(id);
     this.live[at] = 0;
+    for (let k = 0; k < this.keyCount; k += 1) this.liveCounts[k]![this.codes[k]![at]!]! -= 1;
     this.removed += 1;
     if (this.removed > 64 && this.removed > this.length * COMPACT_SHARE) this.compact();
     return true;
@@ -183,6 +236,17 @@ export class SignBitIndex {
     this.live.fill(0, to, this.length);
     this.length = to;
     this.removed = 0;
+    // The chains, rebuilt over the moved entries (live counts are unchanged).
+    for (let k = 0; k < this.keyCount; k += 1) {
+      const heads = this.heads[k]!;
+      heads.fill(-1);
+      const codes = this.codes[k]!;
+      const previous = this.previous[k]!;
+      for (let at = 0; at < to; at += 1) {
+        previous[at] = heads[codes[at]!]!;
+        heads[codes[at]!] = at;
+      }
+    }
   }
 
   /** For each key, a mask over its codes (1: allowed), or undefined when any value passes. */
@@ -200,31 +264,36 @@ export class SignBitIndex {
     });
   }
 
-  /**
-   * The ids of the (up to) `limit` entries in the filter nearest by Hamming distance (or of
-   * CANDIDATE_SHARE of the entries passing the filter, when that is more), in no particular
-   * order, and how many entries matched the filter (when that is ≤ limit, every match is returned
-   * and the search is exact).
-   */
-  candidates(
-    query: Float32Array,
+  /** The key whose allowed values hold the fewest live entries, when few enough to walk. */
+  private narrowKey(masks: Array<Uint8Array | undefined>): number | undefined {
+    let best: number | undefined;
+    let fewest = this.length * this.narrowShare;
+    masks.forEach((mask, k) => {
+      if (mask === undefined) return;
+      let count = 0;
+      for (let code = 0; code < mask.length; code += 1)
+        if (mask[code] === 1) count += this.liveCounts[k]![code]!;
+      if (count < fewest) [best, fewest] = [k, count];
+    });
+    return best;
+  }
+
+  /** Every row's distance at once (WebAssembly), then the filters. */
+  private scanAll(
+    q: Uint32Array,
+    masks: Array<Uint8Array | undefined>,
     filter: SignBitFilter,
-    limit: number,
-  ): { ids: number[]; matched: number } {
-    const q = new Uint32Array(this.rowWords);
-    q.set(signWords(query, this.centre));
+  ): Scan {
     // At most three key filters, unrolled: the loop below runs once per row of the index.
-    const [m0, m1, m2] = this.masks(filter);
+    const [m0, m1, m2] = masks;
     const [c0, c1, c2] = this.codes;
     const from = filter.from ?? -Infinity;
     const to = filter.to ?? Infinity;
     const timed = filter.from !== undefined || filter.to !== undefined;
     const length = this.length;
-    // Every row's distance at once (WebAssembly), then the filters.
     const all = this.kernel.distances(q, length);
-    const distances = new Uint16Array(length);
-    const matchedAt = new Int32Array(length);
-    const histogram = new Uint32Array(this.dimension + 1);
+    const scan = emptyScan(length, this.dimension);
+    const { distances, matchedAt, histogram } = scan;
     let matched = 0;
     // Locals, not fields, in the hot loop.
     const { live, times } = this;
@@ -243,6 +312,68 @@ export class SignBitIndex {
       histogram[distance]! += 1;
       matched += 1;
     }
+    scan.matched = matched;
+    return scan;
+  }
+
+  /** The entries of key `narrow`'s allowed values alone, through their chains, then the filters. */
+  private scanChains(
+    q: Uint32Array,
+    masks: Array<Uint8Array | undefined>,
+    filter: SignBitFilter,
+    narrow: number,
+  ): Scan {
+    const mask = masks[narrow]!;
+    const heads = this.heads[narrow]!;
+    const previous = this.previous[narrow]!;
+    const { live, times, bits, words, rowWords } = this;
+    const found: number[] = [];
+    for (let code = 0; code < mask.length; code += 1) {
+      if (mask[code] !== 1) continue;
+      for (let at = heads[code]!; at !== -1; at = previous[at]!) if (live[at] === 1) found.push(at);
+    }
+    // In index order, as the full pass meets them (ties at the cutoff go the same way).
+    const order = Int32Array.from(found).sort();
+    const from = filter.from ?? -Infinity;
+    const to = filter.to ?? Infinity;
+    const scan = emptyScan(order.length, this.dimension);
+    const { distances, matchedAt, histogram } = scan;
+    let matched = 0;
+    for (const at of order) {
+      if (!masks.every((m, k) => m === undefined || m[this.codes[k]![at]!] === 1)) continue;
+      const time = times[at]!;
+      if (time < from || time >= to) continue;
+      let distance = 0;
+      const row = at * rowWords;
+      for (let w = 0; w < words; w += 1) distance += popcount(bits[row + w]! ^ q[w]!);
+      distances[matched] = distance;
+      matchedAt[matched] = at;
+      histogram[distance]! += 1;
+      matched += 1;
+    }
+    scan.matched = matched;
+    return scan;
+  }
+
+  /**
+   * The ids of the (up to) `limit` entries in the filter nearest by Hamming distance (or of
+   * CANDIDATE_SHARE of the entries passing the filter, when that is more), in no particular
+   * order, and how many entries matched the filter (when that is ≤ limit, every match is returned
+   * and the search is exact).
+   */
+  candidates(
+    query: Float32Array,
+    filter: SignBitFilter,
+    limit: number,
+  ): { ids: number[]; matched: number } {
+    const q = new Uint32Array(this.rowWords);
+    q.set(signWords(query, this.centre));
+    const masks = this.masks(filter);
+    const narrow = this.narrowKey(masks);
+    const { distances, matchedAt, histogram, matched } =
+      narrow === undefined
+        ? this.scanAll(q, masks, filter)
+        : this.scanChains(q, masks, filter, narrow);
     limit = Math.max(limit, Math.ceil(matched * CANDIDATE_SHARE));
     if (matched <= limit) {
       return { ids: Array.from(matchedAt.subarray(0, matched), (i) => this.ids[i]!), matched };

@@ -49,12 +49,20 @@ describe('SignBitIndex', () => {
       fc.property(
         fc.array(operationArb, { maxLength: 300 }),
         vectorArb,
-        fc.constantFrom<Array<string | null> | undefined>(undefined, ['a'], [null], ['a', 'b']),
+        fc.constantFrom<Array<string | null> | undefined>(
+          undefined,
+          ['a'],
+          [null],
+          ['a', 'b'],
+          ['never added'],
+        ),
         fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
         fc.integer({ min: 1, max: 30 }),
-        (operations, query, keys, from, limit) => {
+        // 0: always the full pass; 1: a key filter walks its chains; 1/16: as in production.
+        fc.constantFrom(0, 1, 1 / 16),
+        (operations, query, keys, from, limit, narrowShare) => {
           const centre = new Float32Array(DIMENSION);
-          const index = new SignBitIndex(centre, 1);
+          const index = new SignBitIndex(centre, 1, narrowShare);
           const model = new Map<number, { signs: Uint8Array; key: string | null; time: number }>();
           for (const operation of operations) {
             if (operation.op === 'add') {
@@ -87,6 +95,54 @@ describe('SignBitIndex', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('SignBitIndex, a narrow key filter', () => {
+  it('walks its chains to exactly what the full pass finds, with two keys, a time range, replacements and compaction', () => {
+    const dimension = 64;
+    const centre = new Float32Array(dimension);
+    let state = 5;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+    const vector = () => Float32Array.from({ length: dimension }, next);
+    const walk = new SignBitIndex(centre, 2, 1);
+    const pass = new SignBitIndex(centre, 2, 0);
+    const both = (apply: (index: SignBitIndex) => void) => [walk, pass].forEach(apply);
+    for (let id = 1; id <= 6_000; id += 1) {
+      const entry = {
+        id,
+        signs: signBits(vector(), centre),
+        keys: [`user${id % 40}`, `kind${id % 3}`],
+        time: id,
+      };
+      both((index) => index.add(entry));
+    }
+    // 2,400 removals (compaction runs past a quarter), then 500 ids moved to other users.
+    for (let id = 1; id <= 6_000; id += 5) both((index) => index.remove(id));
+    for (let id = 2; id <= 6_000; id += 5) both((index) => index.remove(id));
+    for (let id = 3; id <= 3_000; id += 6) {
+      const entry = { id, signs: signBits(vector(), centre), keys: ['user7', 'kind1'], time: id };
+      both((index) => index.add(entry));
+    }
+    expect(walk.size).toBe(pass.size);
+    const filters = [
+      { keys: [['user7']] },
+      { keys: [['user7', 'user8'], ['kind1']] },
+      { keys: [undefined, ['kind2']] },
+      { keys: [['user3']], from: 1_000, to: 4_000 },
+      { keys: [['nobody']] },
+    ];
+    for (const filter of filters) {
+      for (const limit of [1, 10, 100]) {
+        const query = vector();
+        const walked = walk.candidates(query, filter, limit);
+        expect(walked).toEqual(pass.candidates(query, filter, limit));
+      }
+    }
+    // user7's own ids (7 mod 40, so 2 mod 5) were all removed: the 500 moved in are left.
+    const user7 = walk.candidates(vector(), { keys: [['user7']] }, 10_000);
+    expect(user7.matched).toBe(500);
+    expect(user7.ids).toHaveLength(user7.matched);
   });
 });
 
