@@ -1,10 +1,11 @@
 // Embedding throughput of the offline default (USE lite in worker threads): model load time,
 // texts/s for short (10-word) and long (150-word) texts with 1 and 2 threads, and the
-// content-hash cache's hit path. Register in suites/index.ts as `embedSuite`.
+// content-hash cache's hit path; then the same for the static embedder (ENGRAM_EMBEDDER=static). Register in suites/index.ts as `embedSuite`.
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/domain/logger.js';
 import { createCachedEmbedder } from '../../src/providers/cached-embedder.js';
 import { createLocalEmbedder } from '../../src/providers/local-embedder.js';
+import { createStaticEmbedder } from '../../src/providers/static-embedder.js';
 import type { BenchSuite, Measurement } from '../harness.js';
 
 const WORDS = (
@@ -45,7 +46,7 @@ function loadTimeLogger(onLoad: (ms: number) => void) {
 export const embedSuite: BenchSuite = {
   name: 'embed',
   description:
-    'local embedder (USE lite, worker threads): load time, texts/s short and long, 1 and 2 threads',
+    'local embedder (USE lite, worker threads): load time, texts/s short and long, 1 and 2 threads; static embedder',
   async run(context) {
     const { quick } = context;
     const log = (message: string) => context.log(message);
@@ -138,6 +139,41 @@ export const embedSuite: BenchSuite = {
         await embedder.close();
       }
     }
+    measurements.push(...(await measureStatic(quick, log)));
     return measurements;
   },
 };
+
+/** The static embedder: asset load, then texts/s on the event loop (no threads, no model). */
+async function measureStatic(
+  quick: boolean,
+  log: (message: string) => void,
+): Promise<Measurement[]> {
+  const measurements: Measurement[] = [];
+  const started = performance.now();
+  const embedder = createStaticEmbedder({ logger: createLogger('silent') });
+  const loadMs = performance.now() - started;
+  measurements.push({ name: 'static: asset load', unit: 'ms', value: loadMs });
+  await embedder.embed(makeTexts(64, 10, 3));
+  for (const [label, count, words] of [
+    ['short (10 words)', quick ? 2_000 : 20_000, 10],
+    ['long (150 words)', quick ? 500 : 5_000, 150],
+  ] as const) {
+    const texts = makeTexts(count, words, words * 37);
+    const t0 = performance.now();
+    await embedder.embed(texts);
+    const rate = count / ((performance.now() - t0) / 1000);
+    measurements.push({ name: `static: ${label}`, unit: 'texts/s', value: rate });
+    log(`static embedder, ${label}: ${rate.toFixed(0)} texts/s`);
+  }
+  const samples: number[] = [];
+  for (const text of makeTexts(10, 8, 77)) {
+    const t0 = performance.now();
+    await embedder.embed([text]);
+    samples.push(performance.now() - t0);
+  }
+  measurements.push({ name: 'static: one 8-word query', unit: 'ms', samples });
+  log(`static embedder: asset loaded in ${loadMs.toFixed(0)} ms`);
+  await embedder.close();
+  return measurements;
+}

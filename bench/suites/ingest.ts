@@ -1,6 +1,7 @@
 // Ingestion: pipeline throughput (chunks/s, MB/s) over a generated Markdown corpus (≥ 5 MB),
-// with embedding excluded (a constant-vector embedder) and with the default local embedder (on a
-// slice of the corpus: USE lite embeds a few chunks per second), and p50/p95 of POST /v1/search
+// with embedding excluded (a constant-vector embedder), with the static embedder (ENGRAM_EMBEDDER=
+// static), and with the default local embedder (on a slice of the corpus: USE lite embeds a few
+// chunks per second), and p50/p95 of POST /v1/search
 // at 10k and 100k chunks. The search store is topped up with synthetic chunks and clustered unit
 // vectors written straight through the DocumentStore port, which saves hours of embedding and
 // does not change what a search costs. The extract stage runs the graph's local extractor, in a
@@ -34,6 +35,7 @@ import {
   LOCAL_EMBEDDER_DIMENSION,
   LOCAL_EMBEDDER_ID,
 } from '../../src/providers/local-embedder.js';
+import { createStaticEmbedder } from '../../src/providers/static-embedder.js';
 import { random } from '../../test/telemetry/generate.js';
 import { timeEach, type BenchSuite, type Measurement } from '../harness.js';
 import { measureFormats } from './ingest-formats.js';
@@ -117,6 +119,11 @@ function constantEmbedder(): Embedder {
     embed: async (texts) => texts.map(() => vector.slice()),
     close: async () => undefined,
   };
+}
+
+/** ENGRAM_EMBEDDER=static: the distilled piece vectors, on the event loop. */
+function staticEmbedder(): Embedder {
+  return createStaticEmbedder({ logger: createSilentLogger() });
 }
 
 /** The defaults a server ingests with: documents in flight (ENGRAM_WORKER_CONCURRENCY), extractor threads. */
@@ -253,13 +260,15 @@ export const ingestSuite: BenchSuite = {
     // 0. Parse + chunk MB/s per format (PDF, DOCX, HTML, Markdown, text, CSV, JSON).
     if (parts.includes('formats'))
       measurements.push(...(await measureFormats(corpus.slice(0, quick ? 2 : 8), log)));
-    const runs: Array<[string, number | 'none']> = [
-      [`pipeline, embedding excluded (${THREADS} extractor threads)`, THREADS],
-      ['pipeline, embedding excluded (extraction on the event loop)', 0],
-      ['pipeline, embedding and extraction excluded', 'none'],
+    const runs: Array<[string, () => Embedder, number | 'none']> = [
+      [`pipeline, embedding excluded (${THREADS} extractor threads)`, constantEmbedder, THREADS],
+      ['pipeline, embedding excluded (extraction on the event loop)', constantEmbedder, 0],
+      ['pipeline, embedding and extraction excluded', constantEmbedder, 'none'],
+      [`pipeline, static embedder (${THREADS} extractor threads)`, staticEmbedder, THREADS],
+      ['pipeline, static embedder, extraction excluded', staticEmbedder, 'none'],
     ];
-    for (const [name, extractorThreads] of parts.includes('pipeline') ? runs : []) {
-      const fast = await runPipeline(corpus, constantEmbedder(), 'noembed', extractorThreads);
+    for (const [name, makeEmbedder, extractorThreads] of parts.includes('pipeline') ? runs : []) {
+      const fast = await runPipeline(corpus, makeEmbedder(), 'fast', extractorThreads);
       log(
         `${name}: ${fast.chunks} chunks in ${fast.seconds.toFixed(1)} s; stage ms ${JSON.stringify(fast.stageMs)}`,
       );

@@ -27,6 +27,20 @@ describe('createEmbedder / createChatModel', () => {
     await embedder.close();
   });
 
+  it('builds the static embedder, uncached, with the recorder wired in', async () => {
+    const config = configSchema.parse({ embedder: 'static' });
+    const calls: ModelCall[] = [];
+    const embedder = createEmbedder(config, { logger, recordCall: (c) => calls.push(c) });
+    expect(embedder.id).toBe('local:use-lite-static-512');
+    await embedder.embed(['a', 'b']);
+    await embedder.embed(['a', 'b']);
+    expect(calls.map((c) => [c.model, c.items])).toEqual([
+      ['local:use-lite-static-512', 2],
+      ['local:use-lite-static-512', 2],
+    ]);
+    await embedder.close();
+  });
+
   it('builds the openai embedder, cached, with the recorder wired in', async () => {
     server = await startFakeOpenAiServer((request) =>
       embeddingsReply((request.body as { input: string[] }).input),

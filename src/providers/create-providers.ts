@@ -9,6 +9,7 @@ import { createCachedEmbedder } from './cached-embedder.js';
 import { createLocalEmbedder } from './local-embedder.js';
 import { createOpenAiChatModel } from './openai-chat-model.js';
 import { createOpenAiEmbedder } from './openai-embedder.js';
+import { createStaticEmbedder } from './static-embedder.js';
 
 export interface ProviderDeps {
   logger: Logger;
@@ -37,9 +38,14 @@ export type ChatModelConfig = Pick<
   'llmUrl' | 'llmApiKey' | 'llmModel' | 'providerTimeoutMs'
 >;
 
-/** The configured embedder, behind the content-hash cache unless ENGRAM_EMBEDDER_CACHE_ENTRIES=0. */
+/**
+ * The configured embedder, behind the content-hash cache unless ENGRAM_EMBEDDER_CACHE_ENTRIES=0.
+ * The static embedder has no cache: hashing a text costs about what embedding it does.
+ */
 export function createEmbedder(config: EmbedderConfig, deps: ProviderDeps): Embedder {
   const logger = deps.logger.child({ component: 'embedder' });
+  if (config.embedder === 'static')
+    return createStaticEmbedder({ logger, recordCall: deps.recordCall });
   let embedder: Embedder;
   if (config.embedder === 'openai') {
     // The config schema already requires a URL for openai; this guards direct callers.

