@@ -48,9 +48,14 @@ export async function openPage(browser: Browser, baseUrl: string): Promise<Watch
     requests.push(`${request.method()} ${new URL(request.url()).pathname}`),
   );
   page.on('response', (response) => {
-    if (response.status() >= 400) {
-      problems.push(`${response.status()}: ${response.request().method()} ${response.url()}`);
-    }
+    if (response.status() < 400) return;
+    const problem = `${response.status()}: ${response.request().method()} ${response.url()}`;
+    const at = problems.push(problem) - 1;
+    // The body names the error (code and message): a failure then says why, not only where.
+    response.text().then(
+      (body) => (problems[at] = `${problem} ${body.slice(0, 300)}`),
+      () => undefined,
+    );
   });
   await page.goto(baseUrl);
   return { page, problems, requests, close: () => context.close() };
