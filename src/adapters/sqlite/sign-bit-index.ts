@@ -8,6 +8,7 @@
 // so a restart reads 64 bytes a row, not the vector.
 
 import { HammingKernel } from './hamming-kernel.js';
+import { ValueChains } from './value-chains.js';
 
 /**
  * A row of the index: its id in the vector table, its sign bits (signBits' words as bytes, as
@@ -110,14 +111,8 @@ export class SignBitIndex {
   private live = new Uint8Array(this.capacity);
   private times = new Float64Array(this.capacity);
   private codes: Int32Array[];
-  /**
-   * Per key, the chains of entries sharing a value: the position of the previous entry with the
-   * same code (−1 at the first); heads[k][code] is the last. Removed entries stay in their chain
-   * until compaction rebuilds the chains; live counts per code say how long a chain really is.
-   */
-  private previous: Int32Array[];
-  private readonly heads: number[][];
-  private readonly liveCounts: number[][];
+  /** Per key, the entries of each value (see value-chains.ts). */
+  private readonly chains: ValueChains[];
   private bits: Uint32Array;
   private readonly dictionaries: Map<string | null, number>[];
   private readonly positions = new Map<number, number>();
@@ -134,9 +129,7 @@ export class SignBitIndex {
     this.rowWords = this.kernel.stride * 2;
     this.bits = this.kernel.rows(this.capacity);
     this.codes = Array.from({ length: keyCount }, () => new Int32Array(this.capacity));
-    this.previous = Array.from({ length: keyCount }, () => new Int32Array(this.capacity));
-    this.heads = Array.from({ length: keyCount }, () => []);
-    this.liveCounts = Array.from({ length: keyCount }, () => []);
+    this.chains = Array.from({ length: keyCount }, () => new ValueChains(this.capacity));
     this.dictionaries = Array.from({ length: keyCount }, () => new Map<string | null, number>());
   }
 
@@ -163,7 +156,7 @@ export class SignBitIndex {
     this.live = grow(this.live, (n) => new Uint8Array(n));
     this.times = grow(this.times, (n) => new Float64Array(n));
     this.codes = this.codes.map((codes) => grow(codes, (n) => new Int32Array(n)));
-    this.previous = this.previous.map((previous) => grow(previous, (n) => new Int32Array(n)));
+    for (const chains of this.chains) chains.grow(this.capacity);
     this.bits = this.kernel.rows(this.capacity); // rows kept in place
   }
 
@@ -183,13 +176,9 @@ export class SignBitIndex {
       if (code === undefined) {
         code = dictionary.size;
         dictionary.set(value, code);
-        this.heads[k]!.push(-1);
-        this.liveCounts[k]!.push(0);
       }
       this.codes[k]![at] = code;
-      this.previous[k]![at] = this.heads[k]![code]!;
-      this.heads[k]![code] = at;
-      this.liveCounts[k]![code]! += 1;
+      this.chains[k]!.add(at, code);
     }
     // Bytes straight into the words' memory: the words are little-endian as they were stored.
     // The whole row: its padding word may hold what the kernel wrote there before it grew.
@@ -211,7 +200,7 @@ export class SignBitIndex {
     if (at === undefined) return false;
     this.positions.delete(id);
     this.live[at] = 0;
-    for (let k = 0; k < this.keyCount; k += 1) this.liveCounts[k]![this.codes[k]![at]!]! -= 1;
+    for (let k = 0; k < this.keyCount; k += 1) this.chains[k]!.removed(this.codes[k]![at]!);
     this.removed += 1;
     if (this.removed > 64 && this.removed > this.length * COMPACT_SHARE) this.compact();
     return true;
@@ -237,16 +226,7 @@ export class SignBitIndex {
     this.length = to;
     this.removed = 0;
     // The chains, rebuilt over the moved entries (live counts are unchanged).
-    for (let k = 0; k < this.keyCount; k += 1) {
-      const heads = this.heads[k]!;
-      heads.fill(-1);
-      const codes = this.codes[k]!;
-      const previous = this.previous[k]!;
-      for (let at = 0; at < to; at += 1) {
-        previous[at] = heads[codes[at]!]!;
-        heads[codes[at]!] = at;
-      }
-    }
+    for (let k = 0; k < this.keyCount; k += 1) this.chains[k]!.rebuild(this.codes[k]!, to);
   }
 
   /** For each key, a mask over its codes (1: allowed), or undefined when any value passes. */
@@ -270,9 +250,7 @@ export class SignBitIndex {
     let fewest = this.length * this.narrowShare;
     masks.forEach((mask, k) => {
       if (mask === undefined) return;
-      let count = 0;
-      for (let code = 0; code < mask.length; code += 1)
-        if (mask[code] === 1) count += this.liveCounts[k]![code]!;
+      const count = this.chains[k]!.count(mask);
       if (count < fewest) [best, fewest] = [k, count];
     });
     return best;
@@ -323,17 +301,9 @@ export class SignBitIndex {
     filter: SignBitFilter,
     narrow: number,
   ): Scan {
-    const mask = masks[narrow]!;
-    const heads = this.heads[narrow]!;
-    const previous = this.previous[narrow]!;
     const { live, times, bits, words, rowWords } = this;
-    const found: number[] = [];
-    for (let code = 0; code < mask.length; code += 1) {
-      if (mask[code] !== 1) continue;
-      for (let at = heads[code]!; at !== -1; at = previous[at]!) if (live[at] === 1) found.push(at);
-    }
     // In index order, as the full pass meets them (ties at the cutoff go the same way).
-    const order = Int32Array.from(found).sort();
+    const order = this.chains[narrow]!.positions(masks[narrow]!, live);
     const from = filter.from ?? -Infinity;
     const to = filter.to ?? Infinity;
     const scan = emptyScan(order.length, this.dimension);
