@@ -31,12 +31,12 @@ describe('createEmbedder / createChatModel', () => {
     const config = configSchema.parse({ embedder: 'static' });
     const calls: ModelCall[] = [];
     const embedder = createEmbedder(config, { logger, recordCall: (c) => calls.push(c) });
-    expect(embedder.id).toBe('local:use-lite-static-512');
+    expect(embedder.id).toBe('local:use-lite-static-512@0.2.0-r1');
     await embedder.embed(['a', 'b']);
     await embedder.embed(['a', 'b']);
     expect(calls.map((c) => [c.model, c.items])).toEqual([
-      ['local:use-lite-static-512', 2],
-      ['local:use-lite-static-512', 2],
+      ['local:use-lite-static-512@0.2.0-r1', 2],
+      ['local:use-lite-static-512@0.2.0-r1', 2],
     ]);
     await embedder.close();
   });

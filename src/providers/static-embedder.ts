@@ -20,6 +20,14 @@ export const STATIC_EMBEDDER_ASSET = fileURLToPath(
 
 /** Distinct words whose pieces are kept (a word is cut into pieces once, not once per use). */
 const WORD_CACHE_ENTRIES = 100_000;
+/** Longer words are not kept (a cache of long keys would hold megabytes for nothing). */
+const MAX_CACHED_WORD_CHARS = 64;
+/**
+ * A longer run without whitespace (minified code, base64) is cut into slices of this many
+ * characters first: the tokenizer's cost grows with a word's length, and past ~150,000
+ * characters it overflows the stack.
+ */
+const MAX_WORD_CHARS = 100;
 /** Longest stretch of embedding before the event loop gets a turn. */
 const SLICE_MS = 10;
 
@@ -45,6 +53,8 @@ export function createStaticEmbedder(options: StaticEmbedderOptions): Embedder {
   });
 
   function piecesOf(word: string): number[] {
+    if (word.length > MAX_CACHED_WORD_CHARS)
+      return tokenizer.encode(word, { add_special_tokens: false }).ids;
     let ids = wordPieces.get(word);
     if (ids === undefined) {
       ids = tokenizer.encode(word, { add_special_tokens: false }).ids;
@@ -56,8 +66,7 @@ export function createStaticEmbedder(options: StaticEmbedderOptions): Embedder {
   function embedOne(text: string): Float32Array {
     const sum = new Float32Array(dimension);
     let pieces = 0;
-    for (const word of text.normalize('NFKC').split(/\s+/u)) {
-      if (word === '') continue;
+    for (const word of words(text)) {
       for (const id of piecesOf(word)) {
         if (id < reservedRows) continue;
         addRow(sum, asset.vectors, id, dimension);
@@ -98,6 +107,22 @@ export function createStaticEmbedder(options: StaticEmbedderOptions): Embedder {
     },
     close: () => Promise.resolve(),
   };
+}
+
+/** The text's words (NFKC, split on whitespace), long ones in slices of MAX_WORD_CHARS. */
+function* words(text: string): Generator<string> {
+  for (const word of text.normalize('NFKC').split(/\s+/u)) {
+    let rest = word;
+    while (rest.length > MAX_WORD_CHARS) {
+      // Never between the two halves of a surrogate pair.
+      const cut = /[\uD800-\uDBFF]/.test(rest[MAX_WORD_CHARS - 1]!)
+        ? MAX_WORD_CHARS - 1
+        : MAX_WORD_CHARS;
+      yield rest.slice(0, cut);
+      rest = rest.slice(cut);
+    }
+    if (rest !== '') yield rest;
+  }
 }
 
 function addRow(sum: Float32Array, vectors: Float32Array, row: number, dimension: number): void {

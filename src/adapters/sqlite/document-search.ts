@@ -65,6 +65,8 @@ export function createSqliteDocumentSearch(
    * queries repeat.
    */
   const stemPostings = new LRUCache<string, number>({ max: 20_000, ttl: 60_000 });
+  /** The row count the last plan read: a smaller one now drops the stem counts. */
+  let rowsBefore = 0;
   let stemmerReady = false;
   function stems(words: string[]): Map<string, string> {
     if (!stemmerReady) {
@@ -94,6 +96,13 @@ export function createSqliteDocumentSearch(
    * under).
    */
   function termPlan(terms: string[], candidates: number): TermPlan {
+    // bm25() gives a term in at least half of the chunks no weight. The row count is read fresh
+    // (one small row) and the stem counts may be a minute old: while the store grows, a term is
+    // never held weightless against a count from before; when it shrinks, the stem counts are
+    // dropped, so a term is not held weightless against a count from after.
+    const rows = fts5RowCount(db, CHUNK_ROWS.table);
+    if (rows < rowsBefore) stemPostings.clear();
+    rowsBefore = rows;
     const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
     const stemOf = stems(terms);
     const postingsOf = (stem: string): number => {
@@ -105,10 +114,6 @@ export function createSqliteDocumentSearch(
       return count;
     };
     const postings = terms.map((term) => ({ term, postings: postingsOf(stemOf.get(term)!) }));
-    // bm25() gives a term in more than half of the chunks no weight. The row count is read fresh
-    // (one small row) and the stem counts may be a minute old, so a term is never held weightless
-    // against a count from before the store grew.
-    const rows = fts5RowCount(db, CHUNK_ROWS.table);
     return rareTermsFirst(postings, rows, postingBudget(candidates), 0.5);
   }
 

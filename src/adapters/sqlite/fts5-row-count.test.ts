@@ -41,6 +41,18 @@ describe('fts5RowCount', () => {
     );
   });
 
+  it('holds the committed count inside an open write transaction, the new one after it', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE VIRTUAL TABLE t USING fts5 (x)');
+    db.prepare('INSERT INTO t (x) VALUES (?)').run('before');
+    db.transaction(() => {
+      for (let i = 0; i < 5; i++) db.prepare('INSERT INTO t (x) VALUES (?)').run(`row ${i}`);
+      expect(fts5RowCount(db, 't')).toBe(1);
+    })();
+    expect(fts5RowCount(db, 't')).toBe(6);
+    db.close();
+  });
+
   it('counts past one varint byte (20,000 rows)', () => {
     const db = new Database(':memory:');
     db.exec('CREATE VIRTUAL TABLE t USING fts5 (x)');

@@ -1,6 +1,7 @@
 // The rows an FTS5 table holds, as its bm25() counts them: read from the table's averages record
-// (row 1 of its %_data table, which FTS5 keeps current on every insert and delete), so it is
-// exact and fresh for the cost of reading one small row; count(*) would read the whole index.
+// (row 1 of its %_data table), so it is exact and fresh for the cost of reading one small row;
+// count(*) would read the whole index. FTS5 writes the record when a write transaction commits
+// (or a savepoint is taken): inside an open write it still holds the count from before it.
 import type { SqliteHandle } from './database.js';
 
 /** Rows in the FTS5 table `table` (a trusted identifier, never user input). */
