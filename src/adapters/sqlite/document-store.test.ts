@@ -63,6 +63,49 @@ describe('SQLite full-text search in a large store', () => {
     }
   });
 
+  it('gives a term its weight again when the store shrinks below the count it was held at', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
+    const database = openSqlite({ path: join(dir, 'engram.db') });
+    const store = createSqliteDocumentStore({ db: database.db });
+    const add = async (name: string, texts: string[]) => {
+      const { document } = await store.createDocument(newDocument('t', name));
+      await store.replaceChunks('t', document.id, chunkInputs(texts));
+      await store.indexDocument('t', document.id);
+      await store.updateDocument('t', document.id, { status: 'completed', now: 1 });
+      return document.id;
+    };
+    try {
+      // Kept: 2 chunks with both words, 2 shorter ones with "zebra" alone, 6 with "quokka".
+      await add('kept', [
+        'zebra quokka fa fb',
+        'zebra quokka fc fd',
+        'zebra fe',
+        'zebra ff',
+        ...Array.from({ length: 6 }, (_, i) => `quokka g${i} h${i} k${i}`),
+        ...Array.from({ length: 30 }, (_, i) => `m${i} n${i} p${i}`),
+      ]);
+      const gone = await add(
+        'gone',
+        Array.from({ length: 40 }, (_, i) => `quokka r${i} s${i}`),
+      );
+      // 48 of 80 chunks hold "quokka": weightless, and its count is now kept.
+      await store.searchText({ tenantId: 't', query: 'zebra quokka', limit: 4 });
+      await store.deleteDocument('t', gone);
+      // 8 of 40 now: weighted, so the chunks holding both words rank first (by "zebra" alone the
+      // shorter ones would).
+      const hits = await store.searchText({ tenantId: 't', query: 'zebra quokka', limit: 4 });
+      expect(
+        hits
+          .slice(0, 2)
+          .map((hit) => hit.chunk.ordinal)
+          .sort(),
+      ).toEqual([0, 1]);
+    } finally {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ranks the same top 10 as the plain OR query while common terms select only in pairs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
     const database = openSqlite({ path: join(dir, 'engram.db') });
