@@ -1,5 +1,5 @@
 // The static embedder, for real: the shipped asset, the model it was distilled from, and texts.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -111,6 +111,7 @@ describe('static embedder asset', () => {
       expect((caught as AppError).message).toMatch(why);
       expect((caught as AppError).message).toContain(path);
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
