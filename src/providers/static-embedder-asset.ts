@@ -67,6 +67,7 @@ export function decodeStaticEmbedderAsset(bytes: Buffer, source: string): Static
   } catch {
     throw broken('its header is not JSON');
   }
+  if (!isHeader(header)) throw broken('its header lacks the id, dimension or vocabulary');
   if (header.format !== 1) throw broken(`format ${String(header.format)} is not 1`);
   const rows = header.vocabulary.length;
   const headerEnd = align4(8 + jsonLength);
@@ -80,6 +81,26 @@ export function decodeStaticEmbedderAsset(bytes: Buffer, source: string): Static
       vectors[row * header.dimension + j] = bytes.readInt8(base + j) * scale;
   }
   return { header, vectors };
+}
+
+function isHeader(value: unknown): value is StaticEmbedderHeader {
+  if (typeof value !== 'object' || value === null) return false;
+  const header = value as Partial<StaticEmbedderHeader>;
+  return (
+    typeof header.id === 'string' &&
+    Number.isInteger(header.dimension) &&
+    header.dimension! > 0 &&
+    Number.isInteger(header.reservedRows) &&
+    Array.isArray(header.vocabulary) &&
+    header.vocabulary.every(
+      // USE lite's own vocabulary has no score (null) for seven pieces with ':'; its tokenizer
+      // reads them as 0, and so does the one here.
+      (entry) =>
+        Array.isArray(entry) &&
+        typeof entry[0] === 'string' &&
+        (typeof entry[1] === 'number' || entry[1] === null),
+    )
+  );
 }
 
 function align4(offset: number): number {

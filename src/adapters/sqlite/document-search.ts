@@ -26,13 +26,15 @@ export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
   readSpace: () => VectorSpace | undefined;
   vectors: SignedVectors;
+  /** Rows this process has deleted from chunks_fts so far (a count that only grows). */
+  ftsDeletes: () => number;
 }
 
 /** Text and vector search for one store; keeps the per-store term-frequency and stemmer state. */
 export function createSqliteDocumentSearch(
   options: SqliteDocumentSearchOptions,
 ): Pick<DocumentStore, 'searchText' | 'searchVector'> {
-  const { db, readSpace, vectors } = options;
+  const { db, readSpace, vectors, ftsDeletes } = options;
 
   /** WHERE fragments shared by both searches, over chunks c joined with documents d. */
   function filters(input: ChunkSearchInput): { sql: string; params: unknown[] } {
@@ -65,8 +67,9 @@ export function createSqliteDocumentSearch(
    * queries repeat.
    */
   const stemPostings = new LRUCache<string, number>({ max: 20_000, ttl: 60_000 });
-  /** The row count the last plan read: a smaller one now drops the stem counts. */
+  /** What the last plan saw: a smaller row count, or any delete since, drops the stem counts. */
   let rowsBefore = 0;
+  let deletesBefore = 0;
   let stemmerReady = false;
   function stems(words: string[]): Map<string, string> {
     if (!stemmerReady) {
@@ -97,12 +100,15 @@ export function createSqliteDocumentSearch(
    */
   function termPlan(terms: string[], candidates: number): TermPlan {
     // bm25() gives a term in at least half of the chunks no weight. The row count is read fresh
-    // (one small row) and the stem counts may be a minute old: while the store grows, a term is
-    // never held weightless against a count from before; when it shrinks, the stem counts are
-    // dropped, so a term is not held weightless against a count from after.
+    // (one small row) and the stem counts may be a minute old: while rows are only added, a term
+    // is never held weightless against a count from before. Once a row is deleted (a document
+    // removed or edited here, or fewer rows written by another process), a kept count may be
+    // higher than the term's: the counts are dropped and read again.
     const rows = fts5RowCount(db, CHUNK_ROWS.table);
-    if (rows < rowsBefore) stemPostings.clear();
+    const deletes = ftsDeletes();
+    if (rows < rowsBefore || deletes !== deletesBefore) stemPostings.clear();
     rowsBefore = rows;
+    deletesBefore = deletes;
     const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
     const stemOf = stems(terms);
     const postingsOf = (stem: string): number => {

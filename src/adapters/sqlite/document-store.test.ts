@@ -9,6 +9,7 @@ import {
   newDocument,
 } from '../../../test/ingest/document-store-contract.js';
 import { describeDocumentVersions } from '../../../test/ingest/document-versions-contract.js';
+import type { DocumentStore } from '../../ports/document-store.js';
 import { openSqlite } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
 
@@ -24,6 +25,15 @@ async function openStore() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A completed, indexed document of these chunk texts in tenant t; its id. */
+async function addDocument(store: DocumentStore, name: string, texts: string[]): Promise<string> {
+  const { document } = await store.createDocument(newDocument('t', name));
+  await store.replaceChunks('t', document.id, chunkInputs(texts));
+  await store.indexDocument('t', document.id);
+  await store.updateDocument('t', document.id, { status: 'completed', now: 1 });
+  return document.id;
 }
 
 describeDocumentStore('sqlite', openStore);
@@ -63,46 +73,52 @@ describe('SQLite full-text search in a large store', () => {
     }
   });
 
-  it('gives a term its weight again when the store shrinks below the count it was held at', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
-    const database = openSqlite({ path: join(dir, 'engram.db') });
-    const store = createSqliteDocumentStore({ db: database.db });
-    const add = async (name: string, texts: string[]) => {
-      const { document } = await store.createDocument(newDocument('t', name));
-      await store.replaceChunks('t', document.id, chunkInputs(texts));
-      await store.indexDocument('t', document.id);
-      await store.updateDocument('t', document.id, { status: 'completed', now: 1 });
-      return document.id;
+  it('gives a term its weight again once rows holding it are deleted, edited away or replaced', async () => {
+    const without = (tag: string) => Array.from({ length: 40 }, (_, i) => `${tag}${i} t${i} u${i}`);
+    const changes: Record<string, (store: DocumentStore, gone: string) => Promise<unknown>> = {
+      'the document deleted': (store, gone) => store.deleteDocument('t', gone),
+      'deleted, then as many rows added without the term': async (store, gone) => {
+        await store.deleteDocument('t', gone);
+        await addDocument(store, 'new', without('w'));
+      },
+      'the document edited to text without the term': async (store, gone) => {
+        await store.replaceChunks('t', gone, chunkInputs(without('e')));
+        await store.indexDocument('t', gone);
+      },
     };
-    try {
-      // Kept: 2 chunks with both words, 2 shorter ones with "zebra" alone, 6 with "quokka".
-      await add('kept', [
-        'zebra quokka fa fb',
-        'zebra quokka fc fd',
-        'zebra fe',
-        'zebra ff',
-        ...Array.from({ length: 6 }, (_, i) => `quokka g${i} h${i} k${i}`),
-        ...Array.from({ length: 30 }, (_, i) => `m${i} n${i} p${i}`),
-      ]);
-      const gone = await add(
-        'gone',
-        Array.from({ length: 40 }, (_, i) => `quokka r${i} s${i}`),
-      );
-      // 48 of 80 chunks hold "quokka": weightless, and its count is now kept.
-      await store.searchText({ tenantId: 't', query: 'zebra quokka', limit: 4 });
-      await store.deleteDocument('t', gone);
-      // 8 of 40 now: weighted, so the chunks holding both words rank first (by "zebra" alone the
-      // shorter ones would).
-      const hits = await store.searchText({ tenantId: 't', query: 'zebra quokka', limit: 4 });
-      expect(
-        hits
-          .slice(0, 2)
-          .map((hit) => hit.chunk.ordinal)
-          .sort(),
-      ).toEqual([0, 1]);
-    } finally {
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
+    for (const [change, apply] of Object.entries(changes)) {
+      const { store, close } = await openStore();
+      try {
+        // Kept: 2 chunks with both words, 2 shorter ones with "zebra" alone, 6 with "quokka".
+        await addDocument(store, 'kept', [
+          'zebra quokka fa fb',
+          'zebra quokka fc fd',
+          'zebra fe',
+          'zebra ff',
+          ...Array.from({ length: 6 }, (_, i) => `quokka g${i} h${i} k${i}`),
+          ...Array.from({ length: 30 }, (_, i) => `m${i} n${i} p${i}`),
+        ]);
+        const gone = await addDocument(
+          store,
+          'gone',
+          Array.from({ length: 40 }, (_, i) => `quokka r${i} s${i}`),
+        );
+        // 48 of 80 chunks hold "quokka": weightless, and its count is now kept.
+        await store.searchText({ tenantId: 't', query: 'zebra quokka', limit: 4 });
+        await apply(store, gone);
+        // 8 chunks now: weighted, so the chunks holding both words rank first (by "zebra" alone
+        // the shorter ones would).
+        const hits = await store.searchText({ tenantId: 't', query: 'zebra quokka', limit: 4 });
+        expect(
+          hits
+            .slice(0, 2)
+            .map((hit) => hit.chunk.ordinal)
+            .sort(),
+          change,
+        ).toEqual([0, 1]);
+      } finally {
+        await close();
+      }
     }
   });
 

@@ -71,6 +71,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     return row === undefined ? undefined : toDocument(row);
   }
 
+  /** Rows this store ever deleted from chunks_fts: a term's kept count may have fallen since. */
+  let ftsDeletes = 0;
+
   function dropChunkDerivatives(seqs: number[]): number {
     if (seqs.length === 0) return 0;
     const deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
@@ -79,7 +82,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     );
     let removed = 0;
     for (const seq of seqs) {
-      deleteFts.run(seq);
+      if (deleteFts.run(seq).changes > 0) ftsDeletes += 1;
       const vector = deleteVector.get(seq) as { id: number; tenantId: string } | undefined;
       if (vector === undefined) continue;
       vectors.changed([vector.tenantId], [vector.id]);
@@ -154,7 +157,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     );
   }
 
-  const search = createSqliteDocumentSearch({ db, readSpace, vectors });
+  const search = createSqliteDocumentSearch({
+    db,
+    readSpace,
+    vectors,
+    ftsDeletes: () => ftsDeletes,
+  });
 
   const store: DocumentStore = {
     async createDocument(input: NewDocument): Promise<SubmittedDocument> {
@@ -514,7 +522,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         );
         const mark = db.prepare('UPDATE chunks SET indexed = 1 WHERE seq = ?');
         for (const row of rows) {
-          remove.run(row.seq);
+          if (remove.run(row.seq).changes > 0) ftsDeletes += 1;
           insert.run(row.seq, row.text, (JSON.parse(row.heading_path) as string[]).join(' / '));
           mark.run(row.seq);
         }
