@@ -21,6 +21,32 @@ export function modelCallRecorder(
   };
 }
 
+/**
+ * Runs one model call over `items` texts or messages and records it: its latency, and success
+ * with the tokens `usage` reads from the result, or the failure's short reason (then rethrows).
+ */
+export async function recordedCall<T>(
+  record: RecordModelCall,
+  items: number,
+  run: () => Promise<T>,
+  usage: (result: T) => Pick<ModelCall, 'inputTokens'> = () => ({}),
+): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await run();
+    record({ latencyMs: performance.now() - started, items, success: true, ...usage(result) });
+    return result;
+  } catch (error) {
+    record({
+      latencyMs: performance.now() - started,
+      items,
+      success: false,
+      error: shortReason(error),
+    });
+    throw error;
+  }
+}
+
 /** A failed call's reason for the recorder, at most 300 characters. */
 export function shortReason(error: unknown): string {
   if (error instanceof AppError) return `${error.code}: ${error.message}`.slice(0, 300);

@@ -9,7 +9,7 @@ import type { EmbedOptions, Embedder, ModelCallRecorder } from '../ports/embedde
 import { createCallPolicy, type CallPolicy } from './call-policy.js';
 import { joinUrl, postJson, printableUrl } from './http-json.js';
 import { l2Normalise } from './l2-normalise.js';
-import { modelCallRecorder, shortReason } from './model-call-recorder.js';
+import { modelCallRecorder, recordedCall } from './model-call-recorder.js';
 
 export interface OpenAiEmbedderOptions {
   /** e.g. `https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`. */
@@ -58,38 +58,27 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
   async function embedBatch(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const body: Record<string, unknown> = { model: options.model, input: texts };
     if (options.dimensions !== undefined) body['dimensions'] = options.dimensions;
-    const started = performance.now();
-    try {
-      const raw = await policy.execute(
-        (attemptSignal) =>
-          postJson({
-            url,
-            body,
-            apiKey: options.apiKey,
-            apiKeySetting: 'ENGRAM_EMBEDDER_API_KEY',
-            target,
-            signal: attemptSignal,
-          }),
-        signal,
-      );
-      const vectors = parseResponse(raw, texts.length);
-      const tokens = readTokens(raw);
-      record({
-        latencyMs: performance.now() - started,
-        items: texts.length,
-        success: true,
-        ...(tokens === undefined ? {} : { inputTokens: tokens }),
-      });
-      return vectors;
-    } catch (error) {
-      record({
-        latencyMs: performance.now() - started,
-        items: texts.length,
-        success: false,
-        error: shortReason(error),
-      });
-      throw error;
-    }
+    const { vectors } = await recordedCall(
+      record,
+      texts.length,
+      async () => {
+        const raw = await policy.execute(
+          (attemptSignal) =>
+            postJson({
+              url,
+              body,
+              apiKey: options.apiKey,
+              apiKeySetting: 'ENGRAM_EMBEDDER_API_KEY',
+              target,
+              signal: attemptSignal,
+            }),
+          signal,
+        );
+        return { vectors: parseResponse(raw, texts.length), tokens: readTokens(raw) };
+      },
+      ({ tokens }) => (tokens === undefined ? {} : { inputTokens: tokens }),
+    );
+    return vectors;
   }
 
   function parseResponse(raw: unknown, expected: number): Float32Array[] {

@@ -73,12 +73,16 @@ export function decodeStaticEmbedderAsset(bytes: Buffer, source: string): Static
   const headerEnd = align4(8 + jsonLength);
   const expected = headerEnd + rows * 4 + rows * header.dimension;
   if (bytes.length !== expected) throw broken(`${bytes.length} bytes, expected ${expected}`);
+  const values = new Int8Array(
+    bytes.buffer,
+    bytes.byteOffset + headerEnd + rows * 4,
+    rows * header.dimension,
+  );
   const vectors = new Float32Array(rows * header.dimension);
   for (let row = 0; row < rows; row++) {
     const scale = bytes.readFloatLE(headerEnd + row * 4);
-    const base = headerEnd + rows * 4 + row * header.dimension;
-    for (let j = 0; j < header.dimension; j++)
-      vectors[row * header.dimension + j] = bytes.readInt8(base + j) * scale;
+    const base = row * header.dimension;
+    for (let j = 0; j < header.dimension; j++) vectors[base + j] = values[base + j]! * scale;
   }
   return { header, vectors };
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../domain/logger.js';
 import type { EmbedOptions, Embedder, ModelCallRecorder } from '../ports/embedder.js';
 import { abortError } from './abort.js';
 import { l2Normalise } from './l2-normalise.js';
-import { modelCallRecorder, shortReason } from './model-call-recorder.js';
+import { modelCallRecorder, recordedCall } from './model-call-recorder.js';
 import { decodeStaticEmbedderAsset, type StaticEmbedderAsset } from './static-embedder-asset.js';
 
 export const STATIC_EMBEDDER_ASSET = fileURLToPath(
@@ -80,9 +80,8 @@ export function createStaticEmbedder(options: StaticEmbedderOptions): Embedder {
   return {
     id: asset.header.id,
     dimension,
-    async embed(texts: string[], embedOptions: EmbedOptions = {}): Promise<Float32Array[]> {
-      const started = performance.now();
-      try {
+    embed(texts: string[], embedOptions: EmbedOptions = {}): Promise<Float32Array[]> {
+      return recordedCall(record, texts.length, async () => {
         const vectors: Float32Array[] = [];
         let sliceStarted = performance.now();
         for (const text of texts) {
@@ -93,17 +92,8 @@ export function createStaticEmbedder(options: StaticEmbedderOptions): Embedder {
             sliceStarted = performance.now();
           }
         }
-        record({ latencyMs: performance.now() - started, items: texts.length, success: true });
         return vectors;
-      } catch (error) {
-        record({
-          latencyMs: performance.now() - started,
-          items: texts.length,
-          success: false,
-          error: shortReason(error),
-        });
-        throw error;
-      }
+      });
     },
     close: () => Promise.resolve(),
   };
