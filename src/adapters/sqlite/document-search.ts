@@ -58,10 +58,6 @@ export function createSqliteDocumentSearch(
   }
 
   /**
-   * The stems of query words, from a per-connection temp FTS5 table with the same tokenizer, so
-   * they match what the fts5vocab table counts.
-   */
-  /**
    * Chunks holding each stem, kept a minute: fts5vocab counts a term's chunks by reading its
    * whole posting list (≈1 ms per 60k postings warm, 8 ms cold), and common terms are the ones
    * queries repeat.
@@ -71,6 +67,10 @@ export function createSqliteDocumentSearch(
   let rowsBefore = 0;
   let deletesBefore = 0;
   let stemmerReady = false;
+  /**
+   * The stems of query words, from a per-connection temp FTS5 table with the same tokenizer, so
+   * they match what the fts5vocab table counts.
+   */
   function stems(words: string[]): Map<string, string> {
     if (!stemmerReady) {
       db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.ingest_query_words USING fts5 (w, tokenize = 'porter unicode61');
