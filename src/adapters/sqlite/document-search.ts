@@ -1,5 +1,6 @@
 // SQLite document store, search: FTS5 text search (rare terms first) and vector search
-// (sign-bit candidates scored exactly with sqlite-vec's cosine distance).
+// (sign-bit candidates that can reach the top k scored exactly with sqlite-vec's cosine
+// distance, exact-ranking.ts).
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../domain/errors.js';
 import {
@@ -15,6 +16,7 @@ import type { SqliteHandle } from './database.js';
 import { rankTerms, type FtsRows } from './fts5-ranking.js';
 import { fts5RowCount } from './fts5-row-count.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
+import { rankExactly } from './exact-ranking.js';
 import { candidateLimit } from './sign-bit-index.js';
 import type { SignedVectors } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
@@ -172,10 +174,10 @@ export function createSqliteDocumentSearch(
         );
       }
       const index = vectors.index([input.tenantId], space.dimension);
-      const { ids, matched } = index.candidates(
+      const found = index.nearest(
         input.vector,
         { keys: [input.namespace === undefined ? undefined : [input.namespace]] },
-        candidateLimit(input.limit),
+        { k: input.limit, limit: candidateLimit(input.limit) },
       );
       const where = filters(input);
       const blob = vectorBlob(input.vector);
@@ -186,20 +188,24 @@ export function createSqliteDocumentSearch(
              WHERE ${where.sql} ORDER BY score DESC, c.seq LIMIT ?`,
           )
           .all(blob, ...params, ...where.params, input.limit) as { seq: number; score: number }[];
-      // CROSS JOIN fixes the join order: start from the candidates, never scan the tenant.
-      let ranked = rank(
-        `json_each(?) j CROSS JOIN chunk_vectors v ON v.id = j.value
-         CROSS JOIN chunks c ON c.seq = v.seq CROSS JOIN documents d ON d.id = c.document_id`,
-        [JSON.stringify(ids)],
-      );
-      if (ranked.length < input.limit && matched > ids.length) {
+      const ranked = rankExactly(
+        found,
+        input.limit,
+        // CROSS JOIN fixes the join order: start from the candidates, never scan the tenant.
+        (ids) =>
+          rank(
+            `json_each(?) j CROSS JOIN chunk_vectors v ON v.id = j.value
+             CROSS JOIN chunks c ON c.seq = v.seq CROSS JOIN documents d ON d.id = c.document_id`,
+            [JSON.stringify(ids)],
+          ),
         // Filters the index does not hold (documents, status, metadata) removed too many
         // candidates: score every chunk that passes them, exactly.
-        ranked = rank(
-          `chunks c JOIN documents d ON d.id = c.document_id JOIN chunk_vectors v ON v.seq = c.seq`,
-          [],
-        );
-      }
+        () =>
+          rank(
+            `chunks c JOIN documents d ON d.id = c.document_id JOIN chunk_vectors v ON v.seq = c.seq`,
+            [],
+          ),
+      );
       const rows = new Map(
         (
           db

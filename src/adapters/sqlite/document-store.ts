@@ -483,10 +483,11 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         const remove = db.prepare('DELETE FROM chunk_vectors WHERE seq = ? RETURNING id');
         // A new id on every write, so the sign-bit index catches up by id.
         const insert = db.prepare(
-          'INSERT INTO chunk_vectors (seq, tenant_id, namespace, vector, signs) VALUES (?, ?, ?, ?, ?)',
+          `INSERT INTO chunk_vectors (seq, tenant_id, namespace, vector, signs, quantised)
+           VALUES (?, ?, ?, ?, ?, ?)`,
         );
         const mark = db.prepare('UPDATE chunks SET has_vector = 1 WHERE seq = ?');
-        const signs = vectors.signer(
+        const sign = vectors.signer(
           [tenantId],
           written.map((item) => item.vector),
         );
@@ -502,7 +503,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
           if (chunk === undefined) continue; // re-chunked or deleted meanwhile: nothing to attach to
           const old = remove.get(chunk.seq) as { id: number } | undefined;
           if (old !== undefined) vectors.changed([tenantId], [old.id]);
-          insert.run(chunk.seq, tenantId, chunk.namespace, vectorBlob(vector), signs(vector));
+          const { signs, quantised } = sign(vector);
+          insert.run(chunk.seq, tenantId, chunk.namespace, vectorBlob(vector), signs, quantised);
           mark.run(chunk.seq);
         }
       });

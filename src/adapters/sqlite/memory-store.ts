@@ -482,8 +482,8 @@ export class SqliteMemoryStore implements MemoryStore {
         // The copy keeps the original's vector, so it is searchable by meaning at once.
         this.db
           .prepare(
-            `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector, signs)
-           SELECT c.pk, v.tenant_id, v.embedder_id, v.vector, v.signs FROM memory_vectors v
+            `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector, signs, quantised)
+           SELECT c.pk, v.tenant_id, v.embedder_id, v.vector, v.signs, v.quantised FROM memory_vectors v
            JOIN memories o ON o.pk = v.memory_pk JOIN memories c ON c.id = ?
            WHERE o.tenant_id = ? AND o.id = ?`,
           )

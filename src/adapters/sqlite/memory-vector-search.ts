@@ -1,10 +1,11 @@
 // SQLite memory store, vectors: each tenant's and embedder's vectors in a sign-bit index
-// (signed-vectors.ts) caught up with the table on every search; its candidates are scored exactly
-// with sqlite-vec's cosine distance, falling back to the whole scope when filters thin them out.
+// (signed-vectors.ts) caught up with the table on every search; the candidates that can reach
+// the top k are scored exactly with sqlite-vec's cosine distance (exact-ranking.ts).
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { hitsOf } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
+import { rankExactly } from './exact-ranking.js';
 import { candidateLimit } from './sign-bit-index.js';
 import { SignedVectors, type SignedVectorTable } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
@@ -32,7 +33,7 @@ export class SqliteMemoryVectors {
   ): MemoryHit[] {
     if (input.k <= 0) return [];
     const index = this.vectors.index([input.tenantId, input.embedderId], input.vector.length);
-    const { ids, matched } = index.candidates(
+    const found = index.nearest(
       input.vector,
       {
         keys: [
@@ -43,40 +44,33 @@ export class SqliteMemoryVectors {
         ...(input.timeRange?.from === undefined ? {} : { from: input.timeRange.from }),
         ...(input.timeRange?.to === undefined ? {} : { to: input.timeRange.to }),
       },
-      candidateLimit(input.k),
+      { k: input.k, limit: candidateLimit(input.k) },
     );
     const scope = scopeClauses(input);
     const blob = vectorBlob(input.vector);
-    let ranked = this.db
-      .prepare(
-        // CROSS JOIN fixes the join order: start from the candidates, never scan the scope.
-        `SELECT m.pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM json_each(?) c
-         CROSS JOIN memory_vectors v ON v.id = c.value
-         CROSS JOIN memories m ON m.pk = v.memory_pk
-         WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql}
-         ORDER BY score DESC, m.pk LIMIT ?`,
-      )
-      .all(
-        blob,
-        JSON.stringify(ids),
-        input.embedderId,
-        input.tenantId,
-        ...scope.params,
-        input.k,
-      ) as Array<{ pk: number; score: number }>;
-    if (ranked.length < input.k && matched > ids.length) {
-      // The mutable filters (tier) removed too many candidates: score the whole scope exactly.
-      ranked = this.db
+    const rank = (from: string, params: unknown[]) =>
+      this.db
         .prepare(
-          `SELECT m.pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM memory_vectors v
-           JOIN memories m ON m.pk = v.memory_pk
+          `SELECT m.pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
            WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
         )
-        .all(blob, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<{
+        .all(blob, ...params, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<{
         pk: number;
         score: number;
       }>;
-    }
+    const ranked = rankExactly(
+      found,
+      input.k,
+      // CROSS JOIN fixes the join order: start from the candidates, never scan the scope.
+      (ids) =>
+        rank(
+          `json_each(?) c CROSS JOIN memory_vectors v ON v.id = c.value
+           CROSS JOIN memories m ON m.pk = v.memory_pk`,
+          [JSON.stringify(ids)],
+        ),
+      // The mutable filters (tier) removed too many candidates: score the whole scope exactly.
+      () => rank('memory_vectors v JOIN memories m ON m.pk = v.memory_pk', []),
+    );
     return hitsOf(this.db, ranked);
   }
 
@@ -91,13 +85,14 @@ export class SqliteMemoryVectors {
     );
     // A new id on every write, so the sign-bit index catches up by id.
     const insert = this.db.prepare(
-      `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector, signs) VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO memory_vectors (memory_pk, tenant_id, embedder_id, vector, signs, quantised)
+       VALUES (?, ?, ?, ?, ?, ?)`,
     );
     const mark = this.db.prepare('UPDATE memories SET embedder_id = ? WHERE pk = ?');
     this.db
       .transaction(() => {
         const scope = [tenantId, embedderId];
-        const signs = this.vectors.signer(
+        const sign = this.vectors.signer(
           scope,
           vectors.map((item) => item.vector),
         );
@@ -106,7 +101,8 @@ export class SqliteMemoryVectors {
           if (row === undefined) continue;
           const old = remove.get(row.pk) as { id: number; embedderId: string } | undefined;
           if (old !== undefined) this.vectors.changed([tenantId, old.embedderId], [old.id]);
-          insert.run(row.pk, tenantId, embedderId, vectorBlob(vector), signs(vector));
+          const { signs, quantised } = sign(vector);
+          insert.run(row.pk, tenantId, embedderId, vectorBlob(vector), signs, quantised);
           mark.run(embedderId, row.pk);
         }
       })

@@ -2,21 +2,26 @@
 // query over 100k vectors does not read 100k float blobs: one bit per dimension of
 // (vector − centre), compared by Hamming distance, filtered by a few fields that never change
 // for a row (namespace; user, session, kind, time). The distances are computed in WebAssembly
-// (hamming-kernel.ts), over bits kept in its memory. Callers score the best candidates exactly
-// in SQL with every filter, so results are always exact and strictly filtered; the index only
-// decides which rows are looked at. The bits are persisted beside each vector (signed-vectors.ts),
-// so a restart reads 64 bytes a row, not the vector.
+// (hamming-kernel.ts), over bits kept in its memory. The nearest by bits are then ranked by
+// each row's int8 copy (int8-rows.ts), and only those that can reach the top k are left for the
+// caller to score exactly in SQL with every filter, so results are always exact among the
+// candidates and strictly filtered; the index only decides which rows are looked at. Bits and
+// int8 copies are persisted beside each vector (signed-vectors.ts), so a restart reads them,
+// not the vector.
 
 import { HammingKernel } from './hamming-kernel.js';
+import { Int8Rows, reachable } from './int8-rows.js';
 import { ValueChains } from './value-chains.js';
 
 /**
  * A row of the index: its id in the vector table, its sign bits (signBits' words as bytes, as
- * stored), its key fields, its time.
+ * stored), its int8 copy (quantise's bytes, as stored; null: none, always scored exactly), its
+ * key fields, its time.
  */
 export interface SignBitEntry {
   id: number;
   signs: Uint8Array;
+  quantised: Uint8Array | null;
   keys: ReadonlyArray<string | null>;
   time: number;
 }
@@ -29,7 +34,7 @@ export interface SignBitFilter {
 }
 
 /**
- * How many candidates to score exactly for k results: at least 800 and 8 per result
+ * How many candidates the sign bits pick for k results: at least 800 and 8 per result
  * (candidateLimit), and at least this share of the entries passing the filter (candidates), since
  * the sign bits rank a fixed share of a large scope well and a fixed count less so. Recall@10
  * after exact scoring at 1M clustered 512-d vectors: 800 candidates 0.875, 1,600 0.975, 3,200
@@ -80,21 +85,34 @@ export function signBits(vector: Float32Array, centre: Float32Array): Uint8Array
   return new Uint8Array(signWords(vector, centre).buffer);
 }
 
-/** The entries passing a filter: distances and positions (the first `matched`), a histogram. */
-interface Scan {
-  distances: Uint16Array;
-  matchedAt: Int32Array;
-  histogram: Uint32Array;
+/** The candidates of a scan: their positions in the index, and how many entries passed. */
+interface Found {
+  positions: number[];
   matched: number;
 }
 
-function emptyScan(rows: number, dimension: number): Scan {
-  return {
-    distances: new Uint16Array(rows),
-    matchedAt: new Int32Array(rows),
-    histogram: new Uint32Array(dimension + 1),
-    matched: 0,
-  };
+/**
+ * Where the `limit` nearest of the entries counted in `histogram` stop: every entry nearer than
+ * `cutoff`, and the first `atCutoff` at it (all of them when `matched` ≤ limit).
+ */
+function cutoffOf(
+  histogram: Uint32Array,
+  matched: number,
+  limit: number,
+): { cutoff: number; atCutoff: number } {
+  if (matched <= limit) return { cutoff: histogram.length, atCutoff: 0 };
+  let cutoff = 0;
+  let below = 0;
+  while (below + histogram[cutoff]! <= limit) {
+    below += histogram[cutoff]!;
+    cutoff += 1;
+  }
+  return { cutoff, atCutoff: limit - below };
+}
+
+/** The share of a scope's matches taken as candidates when that is more than `limit`. */
+function limitFor(limit: number, matched: number): number {
+  return Math.max(limit, Math.ceil(matched * CANDIDATE_SHARE));
 }
 
 export class SignBitIndex {
@@ -114,6 +132,7 @@ export class SignBitIndex {
   /** Per key, the entries of each value (see value-chains.ts). */
   private readonly chains: ValueChains[];
   private bits: Uint32Array;
+  private readonly int8: Int8Rows;
   private readonly dictionaries: Map<string | null, number>[];
   private readonly positions = new Map<number, number>();
 
@@ -128,6 +147,7 @@ export class SignBitIndex {
     this.kernel = new HammingKernel(Math.ceil(this.words / 2));
     this.rowWords = this.kernel.stride * 2;
     this.bits = this.kernel.rows(this.capacity);
+    this.int8 = new Int8Rows(centre.length, this.capacity);
     this.codes = Array.from({ length: keyCount }, () => new Int32Array(this.capacity));
     this.chains = Array.from({ length: keyCount }, () => new ValueChains(this.capacity));
     this.dictionaries = Array.from({ length: keyCount }, () => new Map<string | null, number>());
@@ -157,6 +177,7 @@ export class SignBitIndex {
     this.times = grow(this.times, (n) => new Float64Array(n));
     this.codes = this.codes.map((codes) => grow(codes, (n) => new Int32Array(n)));
     for (const chains of this.chains) chains.grow(this.capacity);
+    this.int8.grow(this.capacity);
     this.bits = this.kernel.rows(this.capacity); // rows kept in place
   }
 
@@ -189,6 +210,7 @@ export class SignBitIndex {
     );
     row.fill(0);
     row.set(entry.signs);
+    this.int8.set(at, entry.quantised);
     this.positions.set(entry.id, at);
     this.length += 1;
     if (entry.id > this.maxId) this.maxId = entry.id;
@@ -218,6 +240,7 @@ export class SignBitIndex {
         for (const codes of this.codes) codes[to] = codes[from]!;
         const row = this.rowWords;
         this.bits.copyWithin(to * row, from * row, (from + 1) * row);
+        this.int8.move(to, from);
         this.positions.set(this.ids[to]!, to);
       }
       to += 1;
@@ -256,13 +279,18 @@ export class SignBitIndex {
     return best;
   }
 
-  /** Every row's distance at once (WebAssembly), then the filters. */
+  /**
+   * Every row's distance at once (WebAssembly); then a count per distance of the rows passing
+   * the filters, and the rows at or below the cutoff gathered in a second pass (a few per
+   * thousand), so nothing is stored per row.
+   */
   private scanAll(
     q: Uint32Array,
     masks: Array<Uint8Array | undefined>,
     filter: SignBitFilter,
-  ): Scan {
-    // At most three key filters, unrolled: the loop below runs once per row of the index.
+    limit: number,
+  ): Found {
+    // At most three key filters, unrolled: the loops below run once per row of the index.
     const [m0, m1, m2] = masks;
     const [c0, c1, c2] = this.codes;
     const from = filter.from ?? -Infinity;
@@ -270,28 +298,45 @@ export class SignBitIndex {
     const timed = filter.from !== undefined || filter.to !== undefined;
     const length = this.length;
     const all = this.kernel.distances(q, length);
-    const scan = emptyScan(length, this.dimension);
-    const { distances, matchedAt, histogram } = scan;
-    let matched = 0;
-    // Locals, not fields, in the hot loop.
+    const histogram = new Uint32Array(this.dimension + 1);
+    // Locals, not fields, in the hot loops.
     const { live, times } = this;
-    for (let i = 0; i < length; i += 1) {
-      if (live[i] === 0) continue;
-      if (m0 !== undefined && m0[c0![i]!] !== 1) continue;
-      if (m1 !== undefined && m1[c1![i]!] !== 1) continue;
-      if (m2 !== undefined && m2[c2![i]!] !== 1) continue;
+    const passes = (i: number): boolean => {
+      if (live[i] === 0) return false;
+      if (m0 !== undefined && m0[c0![i]!] !== 1) return false;
+      if (m1 !== undefined && m1[c1![i]!] !== 1) return false;
+      if (m2 !== undefined && m2[c2![i]!] !== 1) return false;
       if (timed) {
         const time = times[i]!;
-        if (time < from || time >= to) continue;
+        if (time < from || time >= to) return false;
       }
-      const distance = all[i]!;
-      distances[matched] = distance;
-      matchedAt[matched] = i;
-      histogram[distance]! += 1;
-      matched += 1;
+      return true;
+    };
+    let matched = 0;
+    if (masks.every((mask) => mask === undefined) && !timed) {
+      for (let i = 0; i < length; i += 1) if (live[i] === 1) histogram[all[i]!]! += 1;
+      matched = this.size;
+    } else {
+      for (let i = 0; i < length; i += 1) {
+        if (!passes(i)) continue;
+        histogram[all[i]!]! += 1;
+        matched += 1;
+      }
     }
-    scan.matched = matched;
-    return scan;
+    const selection = cutoffOf(histogram, matched, limitFor(limit, matched));
+    const { cutoff } = selection;
+    let { atCutoff } = selection;
+    const positions: number[] = [];
+    for (let i = 0; i < length; i += 1) {
+      const distance = all[i]!;
+      if (distance > cutoff || !passes(i)) continue;
+      if (distance < cutoff) positions.push(i);
+      else if (atCutoff > 0) {
+        positions.push(i);
+        atCutoff -= 1;
+      }
+    }
+    return { positions, matched };
   }
 
   /** The entries of key `narrow`'s allowed values alone, through their chains, then the filters. */
@@ -300,14 +345,16 @@ export class SignBitIndex {
     masks: Array<Uint8Array | undefined>,
     filter: SignBitFilter,
     narrow: number,
-  ): Scan {
+    limit: number,
+  ): Found {
     const { live, times, bits, words, rowWords } = this;
     // In index order, as the full pass meets them (ties at the cutoff go the same way).
     const order = this.chains[narrow]!.positions(masks[narrow]!, live);
     const from = filter.from ?? -Infinity;
     const to = filter.to ?? Infinity;
-    const scan = emptyScan(order.length, this.dimension);
-    const { distances, matchedAt, histogram } = scan;
+    const distances = new Uint16Array(order.length);
+    const matchedAt = new Int32Array(order.length);
+    const histogram = new Uint32Array(this.dimension + 1);
     let matched = 0;
     for (const at of order) {
       if (!masks.every((m, k) => m === undefined || m[this.codes[k]![at]!] === 1)) continue;
@@ -321,8 +368,19 @@ export class SignBitIndex {
       histogram[distance]! += 1;
       matched += 1;
     }
-    scan.matched = matched;
-    return scan;
+    const selection = cutoffOf(histogram, matched, limitFor(limit, matched));
+    const { cutoff } = selection;
+    let { atCutoff } = selection;
+    const positions: number[] = [];
+    for (let j = 0; j < matched; j += 1) {
+      const distance = distances[j]!;
+      if (distance < cutoff) positions.push(matchedAt[j]!);
+      else if (distance === cutoff && atCutoff > 0) {
+        positions.push(matchedAt[j]!);
+        atCutoff -= 1;
+      }
+    }
+    return { positions, matched };
   }
 
   /**
@@ -336,35 +394,37 @@ export class SignBitIndex {
     filter: SignBitFilter,
     limit: number,
   ): { ids: number[]; matched: number } {
+    const { positions, matched } = this.select(query, filter, limit);
+    return { ids: Array.from(positions, (at) => this.ids[at]!), matched };
+  }
+
+  /**
+   * The candidates (as `candidates` picks them) split by their int8 copies: `ids`, those that
+   * can be among the k nearest, and `others`, those that cannot unless a filter the index does
+   * not hold removes some of the first. Whenever k exact scores of `ids` passing every filter
+   * reach `floor`, they are the top k of all the candidates.
+   */
+  nearest(
+    query: Float32Array,
+    filter: SignBitFilter,
+    { k, limit }: { k: number; limit: number },
+  ): { ids: number[]; others: number[]; matched: number; floor: number } {
+    const { positions, matched } = this.select(query, filter, limit);
+    const { keep, floor } = reachable(this.int8.approximate(query, positions), k);
+    const ids: number[] = [];
+    const others: number[] = [];
+    positions.forEach((at, j) => (keep[j] === 1 ? ids : others).push(this.ids[at]!));
+    return { ids, others, matched, floor };
+  }
+
+  /** Positions of the candidates (see candidates). */
+  private select(query: Float32Array, filter: SignBitFilter, limit: number): Found {
     const q = new Uint32Array(this.rowWords);
     q.set(signWords(query, this.centre));
     const masks = this.masks(filter);
     const narrow = this.narrowKey(masks);
-    const { distances, matchedAt, histogram, matched } =
-      narrow === undefined
-        ? this.scanAll(q, masks, filter)
-        : this.scanChains(q, masks, filter, narrow);
-    limit = Math.max(limit, Math.ceil(matched * CANDIDATE_SHARE));
-    if (matched <= limit) {
-      return { ids: Array.from(matchedAt.subarray(0, matched), (i) => this.ids[i]!), matched };
-    }
-    // Counting selection: the distance below which `limit` entries fall.
-    let cutoff = 0;
-    let below = 0;
-    while (cutoff <= this.dimension && below + histogram[cutoff]! <= limit) {
-      below += histogram[cutoff]!;
-      cutoff += 1;
-    }
-    const ids: number[] = [];
-    let atCutoff = limit - below;
-    for (let j = 0; j < matched; j += 1) {
-      const distance = distances[j]!;
-      if (distance < cutoff) ids.push(this.ids[matchedAt[j]!]!);
-      else if (distance === cutoff && atCutoff > 0) {
-        ids.push(this.ids[matchedAt[j]!]!);
-        atCutoff -= 1;
-      }
-    }
-    return { ids, matched };
+    return narrow === undefined
+      ? this.scanAll(q, masks, filter, limit)
+      : this.scanChains(q, masks, filter, narrow, limit);
   }
 }

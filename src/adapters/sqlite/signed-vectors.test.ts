@@ -11,7 +11,20 @@ import { chunkInputs, newDocument } from '../../../test/ingest/document-store-co
 import type { DocumentStore } from '../../ports/document-store.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
+import { quantise } from './int8-rows.js';
 import { SignBitIndex, signBits } from './sign-bit-index.js';
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
 
 function hamming(a: Uint8Array, b: Uint8Array): number {
   let distance = 0;
@@ -60,15 +73,20 @@ describe('SignBitIndex', () => {
         fc.integer({ min: 1, max: 30 }),
         // 0: always the full pass; 1: a key filter walks its chains; 1/16: as in production.
         fc.constantFrom(0, 1, 1 / 16),
-        (operations, query, keys, from, limit, narrowShare) => {
+        fc.integer({ min: 1, max: 30 }),
+        (operations, query, keys, from, limit, narrowShare, k) => {
           const centre = new Float32Array(DIMENSION);
           const index = new SignBitIndex(centre, 1, narrowShare);
-          const model = new Map<number, { signs: Uint8Array; key: string | null; time: number }>();
+          const model = new Map<
+            number,
+            { signs: Uint8Array; vector: Float32Array; key: string | null; time: number }
+          >();
           for (const operation of operations) {
             if (operation.op === 'add') {
-              const signs = signBits(operation.vector, centre);
-              index.add({ id: operation.id, signs, keys: [operation.key], time: operation.time });
-              model.set(operation.id, { signs, key: operation.key, time: operation.time });
+              const { id, vector, key, time } = operation;
+              const signs = signBits(vector, centre);
+              index.add({ id, signs, quantised: quantise(vector), keys: [key], time });
+              model.set(id, { signs, vector, key, time });
             } else {
               expect(index.remove(operation.id)).toBe(model.delete(operation.id));
             }
@@ -91,6 +109,15 @@ describe('SignBitIndex', () => {
           const worstIn = Math.max(-1, ...ids.map((id) => distance.get(id)!));
           const left = passing.filter(([id]) => !ids.includes(id));
           for (const [id] of left) expect(distance.get(id)!).toBeGreaterThanOrEqual(worstIn);
+          // The same candidates split by their int8 copies: none left out can reach the floor,
+          // and k (or all) of those kept score at least the floor.
+          const split = index.nearest(query, filter, { k, limit });
+          expect(new Set([...split.ids, ...split.others])).toEqual(new Set(ids));
+          expect(split.matched).toBe(matched);
+          const exact = (id: number) => cosine(query, model.get(id)!.vector);
+          for (const id of split.others) expect(exact(id)).toBeLessThan(split.floor);
+          const reaching = split.ids.filter((id) => !(exact(id) < split.floor)).length;
+          expect(reaching).toBeGreaterThanOrEqual(Math.min(k, ids.length));
         },
       ),
       { numRuns: 300 },
@@ -108,10 +135,14 @@ describe('SignBitIndex, a narrow key filter', () => {
     const walk = new SignBitIndex(centre, 2, 1);
     const pass = new SignBitIndex(centre, 2, 0);
     const both = (apply: (index: SignBitIndex) => void) => [walk, pass].forEach(apply);
+    const vectors = new Map<number, Float32Array>();
     for (let id = 1; id <= 6_000; id += 1) {
+      const v = vector();
+      vectors.set(id, v);
       const entry = {
         id,
-        signs: signBits(vector(), centre),
+        signs: signBits(v, centre),
+        quantised: quantise(v),
         keys: [`user${id % 40}`, `kind${id % 3}`],
         time: id,
       };
@@ -121,7 +152,15 @@ describe('SignBitIndex, a narrow key filter', () => {
     for (let id = 1; id <= 6_000; id += 5) both((index) => index.remove(id));
     for (let id = 2; id <= 6_000; id += 5) both((index) => index.remove(id));
     for (let id = 3; id <= 3_000; id += 6) {
-      const entry = { id, signs: signBits(vector(), centre), keys: ['user7', 'kind1'], time: id };
+      const v = vector();
+      vectors.set(id, v);
+      const entry = {
+        id,
+        signs: signBits(v, centre),
+        quantised: quantise(v),
+        keys: ['user7', 'kind1'],
+        time: id,
+      };
       both((index) => index.add(entry));
     }
     expect(walk.size).toBe(pass.size);
@@ -137,6 +176,16 @@ describe('SignBitIndex, a narrow key filter', () => {
         const query = vector();
         const walked = walk.candidates(query, filter, limit);
         expect(walked).toEqual(pass.candidates(query, filter, limit));
+        // Compaction moved the int8 copies with their rows: both split the same way, and what
+        // they leave out scores below the floor.
+        const k = Math.ceil(limit / 4);
+        const split = walk.nearest(query, filter, { k, limit });
+        expect(split).toEqual(pass.nearest(query, filter, { k, limit }));
+        for (const id of split.others)
+          expect(cosine(query, vectors.get(id)!)).toBeLessThan(split.floor);
+        expect(
+          split.ids.filter((id) => cosine(query, vectors.get(id)!) >= split.floor).length,
+        ).toBeGreaterThanOrEqual(Math.min(k, walked.ids.length));
       }
     }
     // user7's own ids (7 mod 40, so 2 mod 5) were all removed: the 500 moved in are left.
@@ -159,7 +208,7 @@ describe('SignBitIndex as it grows', () => {
     for (let id = 1; id <= 20_000; id += 1) {
       const signs = signBits(Float32Array.from({ length: dimension }, next), centre);
       stored.push(signs);
-      index.add({ id, signs, keys: [id % 2 === 0 ? 'even' : 'odd'], time: id });
+      index.add({ id, signs, quantised: null, keys: [id % 2 === 0 ? 'even' : 'odd'], time: id });
       // A search before each growth leaves distances where the next rows will be written.
       if ((id & (id - 1)) === 0 && id >= 1024) index.candidates(query, {}, 10);
     }
@@ -181,7 +230,7 @@ describe('SignBitIndex as it grows', () => {
     expect(index.candidates(query, { from: 1, to: 2 }, 5).ids).toEqual([1]);
     expect(index.candidates(query, { from: 20_000 }, 5).ids).toEqual([20_000]);
     // A row equal to the query is at distance 0: first among any number of candidates.
-    index.add({ id: 20_001, signs: q, keys: ['odd'], time: 0 });
+    index.add({ id: 20_001, signs: q, quantised: null, keys: ['odd'], time: 0 });
     const nearest = index.candidates(query, { keys: [['odd']] }, 1).ids;
     expect(nearest).toContain(20_001);
     expect(nearest.length).toBe(Math.ceil(10_001 / 500)); // the share of a large scope
@@ -254,13 +303,19 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
         n: number;
       }
     ).n;
+  const unquantised = (database: SqliteDatabase) =>
+    (
+      database.db
+        .prepare('SELECT count(*) AS n FROM chunk_vectors WHERE quantised IS NULL')
+        .get() as { n: number }
+    ).n;
   const centre = (database: SqliteDatabase) =>
     database.db
       .prepare(`SELECT sample_size, version FROM vector_centres WHERE name = ?`)
       .get(`chunks\u0000${TENANT}`) as { sample_size: number; version: number };
 
   it(
-    'survives a restart on its stored bits, and signs again rows whose bits are missing',
+    'survives a restart on its stored bits and int8 copies, and fills in rows missing either',
     withStore(async (open) => {
       const first = open();
       await first.store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
@@ -270,6 +325,12 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
       for (const probe of probes)
         expect(await nearest(first.store, probe.vector)).toEqual([probe.chunkId]);
       expect(signless(first.database)).toBe(0);
+      expect(unquantised(first.database)).toBe(0);
+      const stored = first.database.db
+        .prepare('SELECT vector, quantised FROM chunk_vectors ORDER BY id LIMIT 1')
+        .get() as { vector: Buffer; quantised: Buffer };
+      const floats = new Float32Array(new Uint8Array(stored.vector).buffer);
+      expect(stored.quantised).toEqual(quantise(floats));
       const before = centre(first.database);
       first.database.close();
 
@@ -284,6 +345,44 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
       for (const probe of probes)
         expect(await nearest(third.store, probe.vector)).toEqual([probe.chunkId]);
       expect(signless(third.database)).toBe(0);
+      // Int8 copies lost (as after the migration that introduced them): the same.
+      third.database.db.exec('UPDATE chunk_vectors SET quantised = NULL WHERE id % 2 = 0');
+      third.database.close();
+      const fourth = open();
+      for (const probe of probes)
+        expect(await nearest(fourth.store, probe.vector)).toEqual([probe.chunkId]);
+      expect(unquantised(fourth.database)).toBe(0);
+    }),
+  );
+
+  it(
+    'returns the exact top k, with filters the index does not hold and without',
+    withStore(async (open) => {
+      const { store } = open();
+      await store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
+      const held: Held[] = [];
+      for (let d = 0; d < 6; d += 1) held.push(...(await addDocument(store, 100, d + 1)));
+      const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+      for (const [q, k, documents] of [
+        [7, 10, undefined],
+        [8, 25, undefined],
+        [9, 10, [held[0]!.documentId, held[450]!.documentId]],
+        [10, 40, [held[250]!.documentId]],
+      ] as const) {
+        const query = unit(q * 7_777);
+        const expected = held
+          .filter((h) => documents === undefined || documents.includes(h.documentId))
+          .sort((a, b) => dot(query, b.vector) - dot(query, a.vector))
+          .slice(0, k)
+          .map((h) => h.chunkId);
+        const hits = await store.searchVector({
+          tenantId: TENANT,
+          vector: query,
+          limit: k,
+          ...(documents === undefined ? {} : { documentIds: [...documents] }),
+        });
+        expect(hits.map((hit) => hit.chunk.id)).toEqual(expected);
+      }
     }),
   );
 

@@ -1,6 +1,7 @@
 // Sign-bit indexes over a SQLite vector table, kept in step with it. Each row carries its sign
-// bits (`signs`, written with the vector, or filled in on first load), taken around a centre
-// stored per scope in `vector_centres`, so a restart reads 64 bytes a row instead of the vector.
+// bits (`signs`), taken around a centre stored per scope in `vector_centres`, and its int8 copy
+// (`quantised`, int8-rows.ts), both written with the vector or filled in on first load, so a
+// restart reads those (in a covering index) instead of the vector.
 // The centre is the mean of up to 10,000 recent vectors; while a scope is small its centre is
 // taken again each time the scope has grown fourfold, and every row of the scope re-signed (by
 // the write that finds it outgrown, so the work stays proportional to what is written).
@@ -11,6 +12,7 @@
 // candidate slot until the next restart; one rewritten in place by another process keeps its old
 // bits until then (its exact score is always current).
 import type { SqliteHandle } from './database.js';
+import { quantise } from './int8-rows.js';
 import { SignBitIndex, signBits } from './sign-bit-index.js';
 import { blobVector, vectorBlob } from './vector-blob.js';
 
@@ -52,6 +54,14 @@ interface Centre {
   version: number;
 }
 
+/** A vector row as the index reads it (keys as key0, key1, …). */
+type StoredRow = {
+  id: number;
+  signs: Buffer | null;
+  quantised: Buffer | null;
+  time: number;
+} & Record<string, string | null>;
+
 export class SignedVectors {
   private readonly indexes = new Map<string, { index: SignBitIndex; version: number }>();
   private readonly pendingChanges = new Map<string, Set<number>>();
@@ -89,18 +99,25 @@ export class SignedVectors {
   }
 
   /**
-   * The sign bits of vectors about to be written to a scope, as stored blobs; inside the
-   * caller's transaction. The first batch of a scope gives it its centre; a scope that has
-   * outgrown its centre's sample takes it again here, while it is small, so a search never has to.
+   * The sign bits and int8 copy of vectors about to be written to a scope, as stored blobs;
+   * inside the caller's transaction. The first batch of a scope gives it its centre; a scope that
+   * has outgrown its centre's sample takes it again here, while it is small, so a search never
+   * has to.
    */
-  signer(scope: readonly unknown[], batch: Float32Array[]): (vector: Float32Array) => Buffer {
+  signer(
+    scope: readonly unknown[],
+    batch: Float32Array[],
+  ): (vector: Float32Array) => { signs: Buffer; quantised: Buffer } {
     const dimension = batch[0]?.length ?? 0;
     let centre = this.readCentre(scope);
     if (centre === undefined || centre.centre.length !== dimension)
       centre = this.writeCentre(scope, meanOf(batch, dimension), batch.length);
     else if (this.wantsRecentre(scope, centre)) centre = this.recentre(scope, dimension);
     const { centre: around } = centre;
-    return (vector) => signsBlob(signBits(vector, around));
+    return (vector) => ({
+      signs: signsBlob(signBits(vector, around)),
+      quantised: quantise(vector),
+    });
   }
 
   /**
@@ -135,20 +152,18 @@ export class SignedVectors {
   private readRows(
     scope: readonly unknown[],
     rows: { after: number } | { ids: number[] },
-  ): Array<{ id: number; signs: Buffer | null; time: number } & Record<string, string | null>> {
+  ): Array<StoredRow> {
     const { spec } = this;
     const keys = spec.keys.map((column, k) => `, ${column} AS key${k}`).join('');
     const which =
       'after' in rows ? `v.${spec.id} > ?` : `v.${spec.id} IN (SELECT value FROM json_each(?))`;
     return this.db
       .prepare(
-        `SELECT v.${spec.id} AS id, v.signs, ${spec.time} AS time${keys}
+        `SELECT v.${spec.id} AS id, v.signs, v.quantised, ${spec.time} AS time${keys}
          FROM ${spec.table} v ${spec.join}
          WHERE ${which} AND ${spec.scope} ORDER BY v.${spec.id}`,
       )
-      .all('after' in rows ? rows.after : JSON.stringify(rows.ids), ...scope) as Array<
-      { id: number; signs: Buffer | null; time: number } & Record<string, string | null>
-    >;
+      .all('after' in rows ? rows.after : JSON.stringify(rows.ids), ...scope) as StoredRow[];
   }
 
   /**
@@ -179,31 +194,37 @@ export class SignedVectors {
     const changed = pending === undefined ? [] : this.readRows(scope, { ids: [...pending] });
     for (const id of pending ?? []) index.remove(id);
     const rows = [...changed, ...this.readRows(scope, { after: index.maxId })];
-    const unsigned = this.signMissing(
-      rows.filter((row) => row.signs === null).map((row) => row.id),
+    const filled = this.fillMissing(
+      rows.filter((row) => row.signs === null || row.quantised === null).map((row) => row.id),
       centre.centre,
     );
     for (const row of rows) {
-      const signs = row.signs === null ? unsigned.get(row.id) : row.signs;
-      if (signs === undefined) continue;
+      const { signs, quantised } = filled.get(row.id) ?? row;
+      if (signs === null) continue;
       const keyValues = spec.keys.map((_, k) => row[`key${k}`] ?? null);
-      index.add({ id: row.id, signs, keys: keyValues, time: row.time });
+      index.add({ id: row.id, signs, quantised, keys: keyValues, time: row.time });
     }
     return index;
   }
 
   /**
-   * Signs rows written before signs existed, once, so the next start reads bits only; the
-   * vectors are read only here, so loading the index never touches them otherwise.
+   * Signs and quantises rows written before signs or int8 copies existed, once, so the next start
+   * reads those only; the vectors are read only here, so loading the index never touches them
+   * otherwise.
    */
-  private signMissing(ids: number[], centre: Float32Array): Map<number, Uint8Array> {
-    const signed = new Map<number, Uint8Array>();
-    if (ids.length === 0) return signed;
+  private fillMissing(
+    ids: number[],
+    centre: Float32Array,
+  ): Map<number, { signs: Uint8Array | null; quantised: Uint8Array | null }> {
+    const filled = new Map<number, { signs: Uint8Array | null; quantised: Uint8Array | null }>();
+    if (ids.length === 0) return filled;
     const { db, spec } = this;
     const read = db.prepare(
       `SELECT ${spec.id} AS id, vector FROM ${spec.table} WHERE ${spec.id} IN (SELECT value FROM json_each(?))`,
     );
-    const update = db.prepare(`UPDATE ${spec.table} SET signs = ? WHERE ${spec.id} = ?`);
+    const update = db.prepare(
+      `UPDATE ${spec.table} SET signs = ?, quantised = ? WHERE ${spec.id} = ?`,
+    );
     db.transaction(() => {
       for (let from = 0; from < ids.length; from += 1000) {
         const page = read.all(JSON.stringify(ids.slice(from, from + 1000))) as Array<{
@@ -212,14 +233,18 @@ export class SignedVectors {
         }>;
         for (const row of page) {
           const vector = blobVector(row.vector);
-          if (vector.length !== centre.length) continue;
-          const signs = signBits(vector, centre);
-          update.run(signsBlob(signs), row.id);
-          signed.set(row.id, signs);
+          if (vector.length !== centre.length) {
+            filled.set(row.id, { signs: null, quantised: null });
+            continue;
+          }
+          const signs = signsBlob(signBits(vector, centre));
+          const quantised = quantise(vector);
+          update.run(signs, quantised, row.id);
+          filled.set(row.id, { signs, quantised });
         }
       }
     })();
-    return signed;
+    return filled;
   }
 
   private wantsRecentre(scope: readonly unknown[], centre: Centre): boolean {

@@ -145,4 +145,15 @@ export const ingestMigrations: Migration[] = [
       CREATE INDEX documents_search ON documents (id, status, tenant_id);
     `,
   },
+  {
+    version: 106,
+    name: 'chunk vectors carry an int8 copy',
+    // Each vector's int8 copy (int8-rows.ts; NULL until first filled in), which the in-process
+    // index ranks its candidates by, beside the sign bits in the covering index.
+    sql: `
+      ALTER TABLE chunk_vectors ADD COLUMN quantised BLOB;
+      DROP INDEX chunk_vectors_signs;
+      CREATE INDEX chunk_vectors_signs ON chunk_vectors (tenant_id, id, namespace, signs, quantised);
+    `,
+  },
 ];

@@ -158,4 +158,15 @@ export const memoryMigrations: Migration[] = [
       CREATE INDEX memory_vectors_signs ON memory_vectors (tenant_id, embedder_id, id, signs);
     `,
   },
+  {
+    version: 203,
+    name: 'memory vectors carry an int8 copy',
+    // Each vector's int8 copy (int8-rows.ts; NULL until first filled in), which the in-process
+    // index ranks its candidates by, beside the sign bits in the covering index.
+    sql: `
+      ALTER TABLE memory_vectors ADD COLUMN quantised BLOB;
+      DROP INDEX memory_vectors_signs;
+      CREATE INDEX memory_vectors_signs ON memory_vectors (tenant_id, embedder_id, id, signs, quantised);
+    `,
+  },
 ];

@@ -1,0 +1,81 @@
+// Int8 copies of vectors: the bound on their approximate cosine holds for vectors of any length
+// and spread, and a vector without a direction is never left out.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Int8Rows, quantise, reachable } from './int8-rows.js';
+
+const DIMENSION = 24;
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+const vectorArb = fc
+  .tuple(
+    fc.array(fc.float({ min: -1, max: 1, noNaN: true }), {
+      minLength: DIMENSION,
+      maxLength: DIMENSION,
+    }),
+    // Lengths far from 1 (the store does not require unit vectors), and one large component.
+    fc.constantFrom(1e-20, 1e-3, 1, 1e3, 1e20),
+    fc.option(fc.integer({ min: 0, max: DIMENSION - 1 }), { nil: undefined }),
+  )
+  .map(([xs, scale, spike]) => {
+    const v = Float32Array.from(xs, (x) => x * scale);
+    if (spike !== undefined) v[spike] = 50 * scale;
+    return v;
+  });
+
+describe('Int8Rows', () => {
+  it('puts every exact cosine within its bound of the approximation', () => {
+    fc.assert(
+      fc.property(
+        fc.array(vectorArb, { minLength: 1, maxLength: 20 }),
+        vectorArb,
+        (rows, query) => {
+          const held = new Int8Rows(DIMENSION, 1);
+          held.grow(rows.length);
+          rows.forEach((row, at) => held.set(at, quantise(row)));
+          const { scores, bounds } = held.approximate(
+            query,
+            rows.map((_, at) => at),
+          );
+          rows.forEach((row, at) => {
+            const exact = cosine(query, row);
+            if (Number.isNaN(exact)) expect(bounds[at]).toBe(Infinity);
+            else expect(Math.abs(exact - scores[at]!)).toBeLessThanOrEqual(bounds[at]!);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never leaves out a zero vector, a row without a copy, or one against a zero query', () => {
+    const held = new Int8Rows(3, 4);
+    held.set(0, quantise(new Float32Array([1, 0, 0])));
+    held.set(1, quantise(new Float32Array([0, 0, 0])));
+    held.set(2, null);
+    held.set(3, new Uint8Array(5)); // the wrong length
+    const split = reachable(held.approximate(new Float32Array([1, 0, 0]), [0, 1, 2, 3]), 1);
+    expect([...split.keep]).toEqual([1, 1, 1, 1]);
+    const blind = reachable(held.approximate(new Float32Array(3), [0, 1, 2, 3]), 1);
+    expect([...blind.keep]).toEqual([1, 1, 1, 1]);
+  });
+
+  it('moves a row with its step and error when compacted', () => {
+    const held = new Int8Rows(2, 2);
+    held.set(1, quantise(new Float32Array([0, 1])));
+    held.move(0, 1);
+    const { scores } = held.approximate(new Float32Array([0, 1]), [0]);
+    expect(scores[0]).toBeCloseTo(1, 2);
+  });
+});
