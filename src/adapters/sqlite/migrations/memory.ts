@@ -162,11 +162,13 @@ export const memoryMigrations: Migration[] = [
     version: 203,
     name: 'memory vectors carry an int8 copy',
     // Each vector's int8 copy (int8-rows.ts; NULL until first filled in), which the in-process
-    // index ranks its candidates by, beside the sign bits in the covering index.
+    // index ranks its candidates by, beside the sign bits in the covering index; which now holds
+    // the memory's key too, so loading the index reads no vector row at all.
     sql: `
       ALTER TABLE memory_vectors ADD COLUMN quantised BLOB;
       DROP INDEX memory_vectors_signs;
-      CREATE INDEX memory_vectors_signs ON memory_vectors (tenant_id, embedder_id, id, signs, quantised);
+      CREATE INDEX memory_vectors_signs
+        ON memory_vectors (tenant_id, embedder_id, id, memory_pk, signs, quantised);
     `,
   },
 ];
