@@ -259,17 +259,31 @@ async function measureBackend(
     });
 
     const recallSamples: Record<'tenant' | 'user', number[]> = { tenant: [], user: [] };
+    const recallParts: Record<'tenant' | 'user', string> = { tenant: '', user: '' };
     for (const scope of ['tenant', 'user'] as const) {
       const userId = scope === 'user' ? 'user-7' : undefined;
-      recallSamples[scope] = await timeEach(queries.length, (i) => {
+      const parts: Record<'vector' | 'text' | 'neighbours' | 'fusion', number[]> = {
+        vector: [],
+        text: [],
+        neighbours: [],
+        fusion: [],
+      };
+      recallSamples[scope] = await timeEach(queries.length, async (i) => {
         preset.current = memoryQueries[i]!;
-        return recall.recall({
+        const { timingsMs } = await recall.recall({
           tenantId: BENCH_TENANT,
           query: queries[i]!,
           k: 10,
           ...(userId === undefined ? {} : { userId }),
         });
+        parts.vector.push(timingsMs.vectorSearch);
+        parts.text.push(timingsMs.search - timingsMs.vectorSearch);
+        parts.neighbours.push(timingsMs.neighbours);
+        parts.fusion.push(timingsMs.fuse);
       });
+      recallParts[scope] = Object.entries(parts)
+        .map(([part, samples]) => `${part} ${quantile(samples, 0.5).toFixed(1)}`)
+        .join(', ');
     }
     const memoryFound: string[][] = [];
     const memoryVector = await timeEach(queries.length, async (i) => {
@@ -329,13 +343,13 @@ async function measureBackend(
         name: `${tag} recall k=10, tenant scope`,
         unit: 'ms',
         samples: recallSamples.tenant,
-        note: 'excludes query embedding',
+        note: `excludes query embedding; p50 ms: ${recallParts.tenant}`,
       },
       {
         name: `${tag} recall k=10, user scope (1 of ${USERS} users)`,
         unit: 'ms',
         samples: recallSamples.user,
-        note: 'excludes query embedding',
+        note: `excludes query embedding; p50 ms: ${recallParts.user}`,
       },
       {
         name: `${tag}   memory vector search (k=10)`,

@@ -19,9 +19,10 @@ export function quantise(vector: Float32Array): Buffer {
   const out = Buffer.alloc(HEADER_BYTES + vector.length);
   let norm = 0;
   let largest = 0;
-  for (const value of vector) {
+  for (let d = 0; d < vector.length; d += 1) {
+    const value = vector[d]!;
     norm += value * value;
-    largest = Math.max(largest, Math.abs(value));
+    if (Math.abs(value) > largest) largest = Math.abs(value);
   }
   norm = Math.sqrt(norm);
   const step = Math.fround(largest / norm / 127);
@@ -31,12 +32,14 @@ export function quantise(vector: Float32Array): Buffer {
     out.writeFloatLE(Infinity, 4);
     return out;
   }
+  const codes = new Int8Array(out.buffer, out.byteOffset + HEADER_BYTES, vector.length);
   let error = 0;
   for (let d = 0; d < vector.length; d += 1) {
     const unit = vector[d]! / norm;
-    const code = Math.max(-127, Math.min(127, Math.round(unit / step)));
-    out.writeInt8(code, HEADER_BYTES + d);
-    error += (unit - step * code) ** 2;
+    const code = Math.max(-127, Math.min(127, Math.floor(unit / step + 0.5)));
+    codes[d] = code;
+    const off = unit - step * code;
+    error += off * off;
   }
   out.writeFloatLE(step, 0);
   // Rounded up to the next f32, so the stored bound is never below the true one.

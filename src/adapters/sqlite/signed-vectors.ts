@@ -36,6 +36,8 @@ export interface SignedVectorTable {
 /** A centre taken from fewer vectors than this is taken again as the scope grows. */
 const STABLE_SAMPLE = 10_000;
 const MIN_RECENTRE_SIZE = 64;
+/** Rows read at a time when an index loads or catches up. */
+const LOAD_PAGE = 20_000;
 
 function signsBlob(signs: Uint8Array): Buffer {
   return Buffer.from(signs.buffer, signs.byteOffset, signs.byteLength);
@@ -148,11 +150,14 @@ export class SignedVectors {
     for (const id of ids) pending.add(id);
   }
 
-  /** The scope's rows with ids above `after`, or among `ids`: what the index holds of each. */
+  /**
+   * The scope's first LOAD_PAGE rows with ids above `after`, or those among `ids`: what the
+   * index holds of each.
+   */
   private readRows(
     scope: readonly unknown[],
     rows: { after: number } | { ids: number[] },
-  ): Array<StoredRow> {
+  ): StoredRow[] {
     const { spec } = this;
     const keys = spec.keys.map((column, k) => `, ${column} AS key${k}`).join('');
     const which =
@@ -161,7 +166,8 @@ export class SignedVectors {
       .prepare(
         `SELECT v.${spec.id} AS id, v.signs, v.quantised, ${spec.time} AS time${keys}
          FROM ${spec.table} v ${spec.join}
-         WHERE ${which} AND ${spec.scope} ORDER BY v.${spec.id}`,
+         WHERE ${which} AND ${spec.scope} ORDER BY v.${spec.id}
+         ${'after' in rows ? `LIMIT ${LOAD_PAGE}` : ''}`,
       )
       .all('after' in rows ? rows.after : JSON.stringify(rows.ids), ...scope) as StoredRow[];
   }
@@ -193,18 +199,28 @@ export class SignedVectors {
     this.pendingChanges.delete(name);
     const changed = pending === undefined ? [] : this.readRows(scope, { ids: [...pending] });
     for (const id of pending ?? []) index.remove(id);
-    const rows = [...changed, ...this.readRows(scope, { after: index.maxId })];
+    this.addRows(index, changed, centre.centre);
+    // In pages: a million rows read at once would hold a million objects and their blobs.
+    for (let after = index.maxId; ;) {
+      const page = this.readRows(scope, { after });
+      this.addRows(index, page, centre.centre);
+      if (page.length < LOAD_PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    return index;
+  }
+
+  private addRows(index: SignBitIndex, rows: StoredRow[], centre: Float32Array): void {
     const filled = this.fillMissing(
       rows.filter((row) => row.signs === null || row.quantised === null).map((row) => row.id),
-      centre.centre,
+      centre,
     );
     for (const row of rows) {
       const { signs, quantised } = filled.get(row.id) ?? row;
       if (signs === null) continue;
-      const keyValues = spec.keys.map((_, k) => row[`key${k}`] ?? null);
+      const keyValues = this.spec.keys.map((_, k) => row[`key${k}`] ?? null);
       index.add({ id: row.id, signs, quantised, keys: keyValues, time: row.time });
     }
-    return index;
   }
 
   /**
