@@ -1,29 +1,29 @@
 // Hamming distances of a query to every row of a bit matrix, in WebAssembly: one 64-bit popcnt
-// per 8 bytes where JavaScript needs two table lookups per 4 bytes. The module is a dozen
-// instructions, so it is assembled here from its opcodes instead of shipping a binary; the text
-// form (WAT) it encodes:
+// per 8 bytes where JavaScript needs two table lookups per 4 bytes. The module is a few dozen
+// instructions, so it is assembled here from its opcodes instead of shipping a binary, once per
+// row length: the query's words are held in locals and each row is read in straight-line code
+// (a loop over a row's words cost twice as much at 512 bits). The text form (WAT) it encodes,
+// for rows of `stride` 64-bit words:
 //
 //   (func (export "distances") (param $bits i32) (param $query i32) (param $rows i32)
-//                               (param $stride i32) (param $out i32)
-//     (local $row i32) (local $word i32) (local $at i32) (local $sum i64)
+//                               (param $out i32)
+//     (local $row i32) (local $at i32) (local $q0 i64) … (local $q<stride-1> i64)
+//     (local.set $q0 (i64.load offset=0 (local.get $query)))
+//     …                                                    ;; one per word of the query
 //     (local.set $at (local.get $bits))
 //     (block $done (loop $rows
 //       (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
-//       (local.set $sum (i64.const 0)) (local.set $word (i32.const 0))
-//       (block $end (loop $words
-//         (br_if $end (i32.ge_u (local.get $word) (local.get $stride)))
-//         (local.set $sum (i64.add (local.get $sum) (i64.popcnt (i64.xor
-//           (i64.load (i32.add (local.get $at) (i32.shl (local.get $word) (i32.const 3))))
-//           (i64.load (i32.add (local.get $query) (i32.shl (local.get $word) (i32.const 3))))))))
-//         (local.set $word (i32.add (local.get $word) (i32.const 1)))
-//         (br $words)))
 //       (i32.store16 (i32.add (local.get $out) (i32.shl (local.get $row) (i32.const 1)))
-//                    (i32.wrap_i64 (local.get $sum)))
-//       (local.set $at (i32.add (local.get $at) (i32.shl (local.get $stride) (i32.const 3))))
+//         (i32.wrap_i64
+//           (i64.add … (i64.add
+//             (i64.popcnt (i64.xor (i64.load offset=0 (local.get $at)) (local.get $q0)))
+//             (i64.popcnt (i64.xor (i64.load offset=8 (local.get $at)) (local.get $q1))))
+//           …)))                                            ;; one popcnt per word of the row
+//       (local.set $at (i32.add (local.get $at) (i32.const <stride × 8>)))
 //       (local.set $row (i32.add (local.get $row) (i32.const 1)))
 //       (br $rows))))
 //
-// Rows are `stride` 64-bit words long; distances are written as unsigned 16-bit integers.
+// Distances are written as unsigned 16-bit integers.
 
 /** The part of the WebAssembly API used here (Node's types for this target do not declare it). */
 interface WebAssemblyApi {
@@ -59,7 +59,7 @@ const op = {
   i32WrapI64: 0xa7,
   void: 0x40,
 } as const;
-const [BITS, QUERY, ROWS, STRIDE, OUT, ROW, WORD, AT, SUM] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const [BITS, QUERY, ROWS, OUT, ROW, AT, Q0] = [0, 1, 2, 3, 4, 5, 6];
 
 function name(text: string): number[] {
   return [text.length, ...Buffer.from(text, 'ascii')];
@@ -77,43 +77,65 @@ function leb(value: number): number[] {
   return out;
 }
 
+/** A signed LEB128 integer (i32.const), for non-negative values. */
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>>= 7;
+    if (value === 0 && (byte & 0x40) === 0) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
 /** A section: its id, its contents' length, its contents. */
 function section(id: number, contents: number[]): number[] {
   return [id, ...leb(contents.length), ...contents];
 }
 
-const body = [
-  2, 3, I32, 1, I64, // locals: $row $word $at (i32), $sum (i64)
-  op.get, BITS, op.set, AT,
-  op.block, op.void, op.loop, op.void,
-  op.get, ROW, op.get, ROWS, op.i32GeU, op.brIf, 1,
-  op.i64Const, 0, op.set, SUM, op.i32Const, 0, op.set, WORD,
-  op.block, op.void, op.loop, op.void,
-  op.get, WORD, op.get, STRIDE, op.i32GeU, op.brIf, 1,
-  op.get, SUM,
-  op.get, AT, op.get, WORD, op.i32Const, 3, op.i32Shl, op.i32Add, op.i64Load, 3, 0,
-  op.get, QUERY, op.get, WORD, op.i32Const, 3, op.i32Shl, op.i32Add, op.i64Load, 3, 0,
-  op.i64Xor, op.i64Popcnt, op.i64Add, op.set, SUM,
-  op.get, WORD, op.i32Const, 1, op.i32Add, op.set, WORD,
-  op.br, 0, op.end, op.end,
-  op.get, OUT, op.get, ROW, op.i32Const, 1, op.i32Shl, op.i32Add,
-  op.get, SUM, op.i32WrapI64, op.i32Store16, 1, 0,
-  op.get, AT, op.get, STRIDE, op.i32Const, 3, op.i32Shl, op.i32Add, op.set, AT,
-  op.get, ROW, op.i32Const, 1, op.i32Add, op.set, ROW,
-  op.br, 0, op.end, op.end,
-  op.end,
-]; // prettier-ignore
+/** The kernel's body for rows of `stride` 64-bit words (see the text form above). */
+function body(stride: number): number[] {
+  const words = Array.from({ length: stride }, (_, w) => w);
+  return [
+    2, 2, I32, ...leb(stride), I64, // locals: $row $at (i32), $q0 … (i64)
+    ...words.flatMap((w) => [op.get, QUERY, op.i64Load, 3, ...leb(w * 8), op.set, ...leb(Q0 + w)]),
+    op.get, BITS, op.set, AT,
+    op.block, op.void, op.loop, op.void,
+    op.get, ROW, op.get, ROWS, op.i32GeU, op.brIf, 1,
+    op.get, OUT, op.get, ROW, op.i32Const, 1, op.i32Shl, op.i32Add,
+    ...words.flatMap((w) => [
+      op.get, AT, op.i64Load, 3, ...leb(w * 8), op.get, ...leb(Q0 + w), op.i64Xor, op.i64Popcnt,
+      ...(w === 0 ? [] : [op.i64Add]),
+    ]),
+    op.i32WrapI64, op.i32Store16, 1, 0,
+    op.get, AT, op.i32Const, ...sleb(stride * 8), op.i32Add, op.set, AT,
+    op.get, ROW, op.i32Const, 1, op.i32Add, op.set, ROW,
+    op.br, 0, op.end, op.end,
+    op.end,
+  ]; // prettier-ignore
+}
 
-const MODULE = new wasm.Module(
-  Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-    ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 0]), // type: (i32 × 5) → ()
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]), // import memory, min 1 page
-    ...section(3, [1, 0]), // function 0 has type 0
-    ...section(7, [1, ...name('distances'), 0x00, 0]), // export function 0
-    ...section(10, [1, ...leb(body.length), ...body]), // code
-  ]),
-);
+/** The compiled kernel for each row length in use. */
+const modules = new Map<number, object>();
+
+function moduleFor(stride: number): object {
+  let module = modules.get(stride);
+  if (module === undefined) {
+    const code = body(stride);
+    module = new wasm.Module(
+      Uint8Array.from([
+        ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+        ...section(1, [1, 0x60, 4, I32, I32, I32, I32, 0]), // type: (i32 × 4) → ()
+        ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]), // import memory, min 1 page
+        ...section(3, [1, 0]), // function 0 has type 0
+        ...section(7, [1, ...name('distances'), 0x00, 0]), // export function 0
+        ...section(10, [1, ...leb(code.length), ...code]), // code
+      ]),
+    );
+    modules.set(stride, module);
+  }
+  return module;
+}
 
 const PAGE = 65_536;
 /** Bytes kept at the start of memory for the query (8,192 dimensions). */
@@ -125,13 +147,13 @@ const QUERY_BYTES = 1024;
  */
 export class HammingKernel {
   private readonly memory = new wasm.Memory({ initial: 1 });
-  private readonly run: (b: number, q: number, r: number, s: number, o: number) => void;
+  private readonly run: (bits: number, query: number, rows: number, out: number) => void;
   private capacity = 0;
 
   /** `stride`: the 64-bit words of one row. */
   constructor(readonly stride: number) {
     if (stride * 8 > QUERY_BYTES) throw new Error(`rows of ${stride * 64} bits are too long`);
-    const instance = new wasm.Instance(MODULE, { env: { memory: this.memory } });
+    const instance = new wasm.Instance(moduleFor(stride), { env: { memory: this.memory } });
     this.run = instance.exports.distances as HammingKernel['run'];
   }
 
@@ -153,7 +175,7 @@ export class HammingKernel {
   /** The distance of `query` (stride × 2 words) to each of the first `count` rows. */
   distances(query: Uint32Array, count: number): Uint16Array {
     new Uint32Array(this.memory.buffer, 0, this.stride * 2).set(query);
-    this.run(QUERY_BYTES, 0, count, this.stride, this.outOffset);
+    this.run(QUERY_BYTES, 0, count, this.outOffset);
     return new Uint16Array(this.memory.buffer, this.outOffset, count);
   }
 }

@@ -1,0 +1,36 @@
+// The WebAssembly kernel, assembled per row length: its distances equal a plain popcount of
+// each row against the query, for every row length from one word up, through growth.
+import { describe, expect, it } from 'vitest';
+import { HammingKernel } from './hamming-kernel.js';
+
+function popcount(word: number): number {
+  let bits = 0;
+  for (let x = word >>> 0; x !== 0; x >>>= 1) bits += x & 1;
+  return bits;
+}
+
+describe('HammingKernel', () => {
+  it('counts differing bits exactly for rows of 1 to 20 words, across a growth', () => {
+    let state = 3;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    for (let stride = 1; stride <= 20; stride += 1) {
+      const kernel = new HammingKernel(stride);
+      const words = stride * 2;
+      const rowCount = 700;
+      const stored = Array.from({ length: rowCount }, () =>
+        Uint32Array.from({ length: words }, next),
+      );
+      // Half the rows, then a growth, then the rest: rows written before stay in place.
+      let rows = kernel.rows(rowCount / 2);
+      stored.slice(0, rowCount / 2).forEach((row, r) => rows.set(row, r * words));
+      rows = kernel.rows(rowCount);
+      stored.slice(rowCount / 2).forEach((row, r) => rows.set(row, (r + rowCount / 2) * words));
+      const query = Uint32Array.from({ length: words }, next);
+      const distances = kernel.distances(query, rowCount);
+      const expected = stored.map((row) =>
+        row.reduce((sum, word, w) => sum + popcount(word ^ query[w]!), 0),
+      );
+      expect(Array.from(distances)).toEqual(expected);
+    }
+  });
+});
