@@ -1,5 +1,6 @@
 // The WebAssembly kernel, assembled per row length: its distances equal a plain popcount of
-// each row against the query, for every row length from one word up, through growth.
+// each row against the query, for every row length from one word up, through growth, and so do
+// its count per distance and the rows it finds within a cutoff.
 import { describe, expect, it } from 'vitest';
 import { HammingKernel } from './hamming-kernel.js';
 
@@ -26,11 +27,18 @@ describe('HammingKernel', () => {
       rows = kernel.rows(rowCount);
       stored.slice(rowCount / 2).forEach((row, r) => rows.set(row, (r + rowCount / 2) * words));
       const query = Uint32Array.from({ length: words }, next);
-      const distances = kernel.distances(query, rowCount);
+      const { distances, histogram } = kernel.distances(query, rowCount);
       const expected = stored.map((row) =>
         row.reduce((sum, word, w) => sum + popcount(word ^ query[w]!), 0),
       );
       expect(Array.from(distances)).toEqual(expected);
+      const counts = new Array<number>(stride * 64 + 1).fill(0);
+      for (const distance of expected) counts[distance] = counts[distance]! + 1;
+      expect(Array.from(histogram)).toEqual(counts);
+      const cutoff = [...expected].sort((a, b) => a - b)[50]!;
+      expect(Array.from(kernel.atMost(cutoff, rowCount))).toEqual(
+        expected.flatMap((distance, row) => (distance <= cutoff ? [row] : [])),
+      );
     }
   });
 });

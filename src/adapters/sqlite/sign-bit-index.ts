@@ -135,6 +135,8 @@ export class SignBitIndex {
   private readonly int8: Int8Rows;
   private readonly dictionaries: Map<string | null, number>[];
   private readonly positions = new Map<number, number>();
+  /** Positions of the removed entries, until compaction. */
+  private removedAt: number[] = [];
 
   /** `narrowShare`: see NARROW_SHARE (tests set 0 or 1 to walk one path alone). */
   constructor(
@@ -224,6 +226,7 @@ export class SignBitIndex {
     this.live[at] = 0;
     for (let k = 0; k < this.keyCount; k += 1) this.chains[k]!.removed(this.codes[k]![at]!);
     this.removed += 1;
+    this.removedAt.push(at);
     if (this.removed > 64 && this.removed > this.length * COMPACT_SHARE) this.compact();
     return true;
   }
@@ -248,6 +251,7 @@ export class SignBitIndex {
     this.live.fill(0, to, this.length);
     this.length = to;
     this.removed = 0;
+    this.removedAt = [];
     // The chains, rebuilt over the moved entries (live counts are unchanged).
     for (let k = 0; k < this.keyCount; k += 1) this.chains[k]!.rebuild(this.codes[k]!, to);
   }
@@ -280,9 +284,10 @@ export class SignBitIndex {
   }
 
   /**
-   * Every row's distance at once (WebAssembly); then a count per distance of the rows passing
-   * the filters, and the rows at or below the cutoff gathered in a second pass (a few per
-   * thousand), so nothing is stored per row.
+   * Every row's distance at once, with a count per distance (WebAssembly). Without key or time
+   * filters the counts serve as they are, less the removed rows; with them, a pass here counts
+   * the rows passing. The rows at or below the cutoff (a few per thousand) are then gathered by
+   * the kernel and checked again, so nothing is stored per row.
    */
   private scanAll(
     q: Uint32Array,
@@ -290,16 +295,16 @@ export class SignBitIndex {
     filter: SignBitFilter,
     limit: number,
   ): Found {
-    // At most three key filters, unrolled: the loops below run once per row of the index.
+    // At most three key filters, unrolled: the loop below runs once per row of the index.
     const [m0, m1, m2] = masks;
     const [c0, c1, c2] = this.codes;
     const from = filter.from ?? -Infinity;
     const to = filter.to ?? Infinity;
     const timed = filter.from !== undefined || filter.to !== undefined;
     const length = this.length;
-    const all = this.kernel.distances(q, length);
-    const histogram = new Uint32Array(this.dimension + 1);
-    // Locals, not fields, in the hot loops.
+    const pass = this.kernel.distances(q, length);
+    const all = pass.distances;
+    // Locals, not fields, in the hot loop.
     const { live, times } = this;
     const passes = (i: number): boolean => {
       if (live[i] === 0) return false;
@@ -312,11 +317,13 @@ export class SignBitIndex {
       }
       return true;
     };
-    let matched = 0;
+    let { histogram } = pass;
+    let matched = this.size;
     if (masks.every((mask) => mask === undefined) && !timed) {
-      for (let i = 0; i < length; i += 1) if (live[i] === 1) histogram[all[i]!]! += 1;
-      matched = this.size;
+      for (const at of this.removedAt) histogram[all[at]!]! -= 1;
     } else {
+      histogram = new Uint32Array(this.dimension + 1);
+      matched = 0;
       for (let i = 0; i < length; i += 1) {
         if (!passes(i)) continue;
         histogram[all[i]!]! += 1;
@@ -324,13 +331,12 @@ export class SignBitIndex {
       }
     }
     const selection = cutoffOf(histogram, matched, limitFor(limit, matched));
-    const { cutoff } = selection;
+    const cutoff = Math.min(selection.cutoff, this.dimension);
     let { atCutoff } = selection;
     const positions: number[] = [];
-    for (let i = 0; i < length; i += 1) {
-      const distance = all[i]!;
-      if (distance > cutoff || !passes(i)) continue;
-      if (distance < cutoff) positions.push(i);
+    for (const i of this.kernel.atMost(cutoff, length)) {
+      if (!passes(i)) continue;
+      if (all[i]! < selection.cutoff) positions.push(i);
       else if (atCutoff > 0) {
         positions.push(i);
         atCutoff -= 1;
