@@ -39,10 +39,12 @@ export interface SignBitFilter {
  * the sign bits rank a fixed share of a large scope well and a fixed count less so. Recall@10
  * after exact scoring at 1M clustered 512-d vectors: 800 candidates 0.875, 1,600 0.975, 3,200
  * 1.000 (a throwaway lab run of this index); at 100k, 800 gave 1.000 (npm run bench -- scale).
+ * A candidate costs about a microsecond of its int8 copy; only those that can reach the top k
+ * are read in SQL.
  */
 const MIN_CANDIDATES = 800;
 const CANDIDATES_PER_RESULT = 8;
-const CANDIDATE_SHARE = 1 / 500;
+const CANDIDATE_SHARE = 1 / 300;
 
 /** The candidate limit for a search wanting k results (see MIN_CANDIDATES). */
 export function candidateLimit(k: number): number {

@@ -250,7 +250,7 @@ describe('SignBitIndex as it grows', () => {
     index.add({ id: 20_001, signs: q, quantised: null, keys: ['odd'], time: 0 });
     const nearest = index.candidates(query, { keys: [['odd']] }, 1).ids;
     expect(nearest).toContain(20_001);
-    expect(nearest.length).toBe(Math.ceil(10_001 / 500)); // the share of a large scope
+    expect(nearest.length).toBe(Math.ceil(10_001 / 300)); // the share of a large scope
   });
 });
 
