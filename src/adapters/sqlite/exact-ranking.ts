@@ -3,9 +3,9 @@
 // does not hold left too few of them above the floor, every candidate, and, when even those fall
 // short while more rows match, the whole scope.
 
-/** A scored row, best first. */
+/** A scored row, best first (sqlite-vec scores a zero vector NULL). */
 export interface Scored {
-  score: number;
+  score: number | null;
 }
 
 export interface SplitCandidates {
@@ -26,7 +26,8 @@ export function rankExactly<T extends Scored>(
   rankScope: () => T[],
 ): T[] {
   let ranked = rank(found.ids);
-  const settled = ranked.length === k && ranked[k - 1]!.score >= found.floor;
+  const last = ranked[k - 1]?.score;
+  const settled = ranked.length === k && typeof last === 'number' && last >= found.floor;
   if (!settled && found.others.length > 0) ranked = rank([...found.ids, ...found.others]);
   if (ranked.length < k && found.matched > found.ids.length + found.others.length)
     ranked = rankScope();

@@ -11,10 +11,12 @@ function popcount(word: number): number {
 }
 
 describe('HammingKernel', () => {
-  it('counts differing bits exactly for rows of 1 to 20 words, across a growth', () => {
+  it('counts differing bits exactly for rows of 1 to 20 words and up to 128, across a growth', () => {
     let state = 3;
     const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
-    for (let stride = 1; stride <= 20; stride += 1) {
+    // Past 121 words the locals' indices take two bytes; 128 is the longest row allowed.
+    const strides = [...Array.from({ length: 20 }, (_, i) => i + 1), 24, 64, 121, 122, 127, 128];
+    for (const stride of strides) {
       const kernel = new HammingKernel(stride);
       const words = stride * 2;
       const rowCount = 700;

@@ -11,8 +11,11 @@
 // Stored form (the `quantised` column): f32 step, f32 error norm, then one int8 per dimension.
 
 const HEADER_BYTES = 8;
-/** Slack over the bound for float rounding here and in sqlite-vec's f32 cosine. */
-const ROUNDING_SLACK = 1e-4;
+/**
+ * Slack over the bound for float rounding here and in sqlite-vec's cosine, which sums in f32
+ * one term after another (error up to about d · 2⁻²⁴ per sum, three sums).
+ */
+const roundingSlack = (dimension: number) => 1e-4 + 3 * dimension * 2 ** -24;
 
 /** The stored bytes of `vector`'s int8 copy. */
 export function quantise(vector: Float32Array): Buffer {
@@ -119,6 +122,7 @@ export class Int8Rows {
       unit[d] = norm > 0 ? query[d]! / norm : 0;
       l1 += Math.abs(unit[d]!);
     }
+    const slack = roundingSlack(dimension);
     const scores = new Float64Array(positions.length);
     const bounds = new Float64Array(positions.length);
     for (let j = 0; j < positions.length; j += 1) {
@@ -132,7 +136,7 @@ export class Int8Rows {
       const row = at * dimension;
       for (let d = 0; d < dimension; d += 1) dot += unit[d]! * values[row + d]!;
       scores[j] = step * dot;
-      bounds[j] = Math.min((step / 2) * l1, errors[at]!) + ROUNDING_SLACK;
+      bounds[j] = Math.min((step / 2) * l1, errors[at]!) + slack;
     }
     return { scores, bounds };
   }

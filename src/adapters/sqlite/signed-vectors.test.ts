@@ -373,6 +373,25 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
   );
 
   it(
+    'loads rows it has not seen yet past a rolled-back re-embedding of one of them',
+    withStore(async (open) => {
+      const { store } = open();
+      await store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
+      const first = await addDocument(store, 10, 1);
+      expect(await nearest(store, first[3]!.vector)).toEqual([first[3]!.chunkId]);
+      const second = await addDocument(store, 10, 2); // not yet seen by the index
+      // Its last chunk re-embedded, then a vector of the wrong length: the batch rolls back.
+      await expect(
+        store.upsertVectors(TENANT, [
+          { chunkId: second[9]!.chunkId, vector: unit(99) },
+          { chunkId: second[0]!.chunkId, vector: new Float32Array(3) },
+        ]),
+      ).rejects.toThrow(/dimension/);
+      for (const held of second) expect(await nearest(store, held.vector)).toEqual([held.chunkId]);
+    }),
+  );
+
+  it(
     'returns the exact top k, with filters the index does not hold and without',
     withStore(async (open) => {
       const { store } = open();

@@ -197,11 +197,14 @@ export class SignedVectors {
     const { index } = held;
     const pending = this.pendingChanges.get(name);
     this.pendingChanges.delete(name);
+    // Rows new to the index start past the highest id it held before the changed rows are read
+    // again: a changed row still there (its change rolled back) may lie above that.
+    const newAfter = index.maxId;
     const changed = pending === undefined ? [] : this.readRows(scope, { ids: [...pending] });
     for (const id of pending ?? []) index.remove(id);
     this.addRows(index, changed, centre.centre);
     // In pages: a million rows read at once would hold a million objects and their blobs.
-    for (let after = index.maxId; ;) {
+    for (let after = newAfter; ;) {
       const page = this.readRows(scope, { after });
       this.addRows(index, page, centre.centre);
       if (page.length < LOAD_PAGE) break;
