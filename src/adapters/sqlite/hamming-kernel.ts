@@ -111,6 +111,11 @@ function sleb(value: number): number[] {
   }
 }
 
+/** A function type taking `params` i32s and returning `results`. */
+function funcType(params: number, results: number[]): number[] {
+  return [0x60, params, ...Array<number>(params).fill(I32), results.length, ...results];
+}
+
 /** A section: its id, its contents' length, its contents. */
 function section(id: number, contents: number[]): number[] {
   return [id, ...leb(contents.length), ...contents];
@@ -170,25 +175,7 @@ function moduleFor(stride: number): object {
       Uint8Array.from([
         ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
         // types: 0 (i32 × 5) → (), 1 (i32 × 4) → (i32)
-        ...section(1, [
-          2,
-          0x60,
-          5,
-          I32,
-          I32,
-          I32,
-          I32,
-          I32,
-          0,
-          0x60,
-          4,
-          I32,
-          I32,
-          I32,
-          I32,
-          1,
-          I32,
-        ]),
+        ...section(1, [2, ...funcType(5, []), ...funcType(4, [I32])]),
         ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]), // import memory, min 1 page
         ...section(3, [2, 0, 1]), // function 0 has type 0, function 1 type 1
         ...section(7, [2, ...name('distances'), 0x00, 0, ...name('atMost'), 0x00, 1]), // exports

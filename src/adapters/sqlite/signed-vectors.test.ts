@@ -8,23 +8,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkInputs, newDocument } from '../../../test/ingest/document-store-contract.js';
+import { cosine } from '../../../test/support/cosine.js';
 import type { DocumentStore } from '../../ports/document-store.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
 import { quantise } from './int8-rows.js';
 import { SignBitIndex, signBits } from './sign-bit-index.js';
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 function hamming(a: Uint8Array, b: Uint8Array): number {
   let distance = 0;
@@ -138,33 +127,17 @@ describe('SignBitIndex, a narrow key filter', () => {
     const pass = new SignBitIndex(centre, 2, 0);
     const both = (apply: (index: SignBitIndex) => void) => [walk, pass].forEach(apply);
     const vectors = new Map<number, Float32Array>();
-    for (let id = 1; id <= 6_000; id += 1) {
+    const put = (id: number, keys: string[]) => {
       const v = vector();
       vectors.set(id, v);
-      const entry = {
-        id,
-        signs: signBits(v, centre),
-        quantised: quantise(v),
-        keys: [`user${id % 40}`, `kind${id % 3}`],
-        time: id,
-      };
+      const entry = { id, signs: signBits(v, centre), quantised: quantise(v), keys, time: id };
       both((index) => index.add(entry));
-    }
+    };
+    for (let id = 1; id <= 6_000; id += 1) put(id, [`user${id % 40}`, `kind${id % 3}`]);
     // 2,400 removals (compaction runs past a quarter), then 500 ids moved to other users.
     for (let id = 1; id <= 6_000; id += 5) both((index) => index.remove(id));
     for (let id = 2; id <= 6_000; id += 5) both((index) => index.remove(id));
-    for (let id = 3; id <= 3_000; id += 6) {
-      const v = vector();
-      vectors.set(id, v);
-      const entry = {
-        id,
-        signs: signBits(v, centre),
-        quantised: quantise(v),
-        keys: ['user7', 'kind1'],
-        time: id,
-      };
-      both((index) => index.add(entry));
-    }
+    for (let id = 3; id <= 3_000; id += 6) put(id, ['user7', 'kind1']);
     expect(walk.size).toBe(pass.size);
     const filters = [
       { keys: [['user7']] },
