@@ -42,19 +42,9 @@
 //     (local.get $count))
 //
 // Distances are written as unsigned 16-bit integers, counted per distance in 32-bit integers.
+import { KernelMemory } from './kernel-memory.js';
+import { assemble, funcType, I32, leb, sleb, wasm } from './wasm-assembly.js';
 
-/** The part of the WebAssembly API used here (Node's types for this target do not declare it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => {
-    readonly buffer: ArrayBuffer;
-    grow(pages: number): number;
-  };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-const I32 = 0x7f;
 const I64 = 0x7e;
 const op = {
   block: 0x02,
@@ -83,43 +73,6 @@ const op = {
   void: 0x40,
 } as const;
 const [BITS, QUERY, ROWS, OUT, HISTOGRAM, ROW, AT, D, Q0] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-
-function name(text: string): number[] {
-  return [text.length, ...Buffer.from(text, 'ascii')];
-}
-
-/** An unsigned LEB128 integer. */
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-/** A signed LEB128 integer (i32.const), for non-negative values. */
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>>= 7;
-    if (value === 0 && (byte & 0x40) === 0) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-/** A function type taking `params` i32s and returning `results`. */
-function funcType(params: number, results: number[]): number[] {
-  return [0x60, params, ...Array<number>(params).fill(I32), results.length, ...results];
-}
-
-/** A section: its id, its contents' length, its contents. */
-function section(id: number, contents: number[]): number[] {
-  return [id, ...leb(contents.length), ...contents];
-}
 
 /** The distances function's body for rows of `stride` 64-bit words (see the text form above). */
 function distancesBody(stride: number): number[] {
@@ -170,35 +123,27 @@ const modules = new Map<number, object>();
 function moduleFor(stride: number): object {
   let module = modules.get(stride);
   if (module === undefined) {
-    const code = distancesBody(stride);
-    module = new wasm.Module(
-      Uint8Array.from([
-        ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-        // types: 0 (i32 × 5) → (), 1 (i32 × 4) → (i32)
-        ...section(1, [2, ...funcType(5, []), ...funcType(4, [I32])]),
-        ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]), // import memory, min 1 page
-        ...section(3, [2, 0, 1]), // function 0 has type 0, function 1 type 1
-        ...section(7, [2, ...name('distances'), 0x00, 0, ...name('atMost'), 0x00, 1]), // exports
-        ...section(10, [2, ...leb(code.length), ...code, ...leb(atMostBody.length), ...atMostBody]), // code
-      ]),
+    // Types: (i32 × 5) → () for distances, (i32 × 4) → (i32) for atMost.
+    module = assemble(
+      ['distances', 'atMost'],
+      [funcType(5, []), funcType(4, [I32])],
+      [distancesBody(stride), atMostBody],
     );
     modules.set(stride, module);
   }
   return module;
 }
 
-const PAGE = 65_536;
-/** Bytes kept at the start of memory for the query (8,192 dimensions). */
+/** Bytes kept for the query (8,192 dimensions). */
 const QUERY_BYTES = 1024;
 
 /**
  * A bit matrix in WebAssembly memory and the kernel over it. `rows(capacity)` makes room and
  * returns a view of the rows; views are invalidated when memory grows, so take a fresh one after.
- * Memory: the query, the rows, then scratch for a pass (distances, a count per distance, the
- * positions at most a cutoff away), laid out again as the rows grow.
+ * Memory (kernel-memory.ts, shared with the index's other kernel): the query and a count per distance, then the rows and a pass's
+ * scratch (its distances, the positions at most a cutoff away), a table each.
  */
 export class HammingKernel {
-  private readonly memory = new wasm.Memory({ initial: 1 });
   private readonly runDistances: (
     bits: number,
     query: number,
@@ -215,38 +160,38 @@ export class HammingKernel {
   private capacity = 0;
   /** Distances 0 … stride × 64. */
   private readonly distanceCount: number;
+  private readonly query: number;
+  private readonly histogram: number;
+  private readonly bits: number;
+  private readonly out: number;
+  private readonly positions: number;
 
   /** `stride`: the 64-bit words of one row. */
-  constructor(readonly stride: number) {
+  constructor(
+    readonly stride: number,
+    private readonly space = new KernelMemory(),
+  ) {
     if (stride * 8 > QUERY_BYTES) throw new Error(`rows of ${stride * 64} bits are too long`);
-    const instance = new wasm.Instance(moduleFor(stride), { env: { memory: this.memory } });
+    const instance = new wasm.Instance(moduleFor(stride), { env: { memory: space.memory } });
     this.runDistances = instance.exports.distances as HammingKernel['runDistances'];
     this.runAtMost = instance.exports.atMost as HammingKernel['runAtMost'];
     this.distanceCount = stride * 64 + 1;
-  }
-
-  private get outOffset(): number {
-    return QUERY_BYTES + this.capacity * this.stride * 8;
-  }
-
-  private get histogramOffset(): number {
-    // After the 16-bit distances, at a 4-byte boundary.
-    return this.outOffset + Math.ceil((this.capacity * 2) / 4) * 4;
-  }
-
-  private get positionsOffset(): number {
-    return this.histogramOffset + this.distanceCount * 4;
+    this.query = space.block(QUERY_BYTES);
+    this.histogram = space.block(this.distanceCount * 4);
+    this.bits = space.table(stride * 8);
+    this.out = space.table(2);
+    this.positions = space.table(4);
   }
 
   /** Room for `capacity` rows (kept rows stay where they are); a view of all of them. */
   rows(capacity: number): Uint32Array {
-    if (capacity > this.capacity) {
-      this.capacity = capacity;
-      const needed = this.positionsOffset + capacity * 4;
-      const have = this.memory.buffer.byteLength;
-      if (needed > have) this.memory.grow(Math.ceil((needed - have) / PAGE));
-    }
-    return new Uint32Array(this.memory.buffer, QUERY_BYTES, this.capacity * this.stride * 2);
+    this.capacity = Math.max(this.capacity, capacity);
+    this.space.grow(this.capacity);
+    return new Uint32Array(
+      this.space.buffer,
+      this.space.offset(this.bits),
+      this.capacity * this.stride * 2,
+    );
   }
 
   /**
@@ -254,17 +199,19 @@ export class HammingKernel {
    * of them are at each distance; both views are good until the next pass.
    */
   distances(query: Uint32Array, count: number): { distances: Uint16Array; histogram: Uint32Array } {
-    const { buffer } = this.memory;
-    new Uint32Array(buffer, 0, this.stride * 2).set(query);
-    const histogram = new Uint32Array(buffer, this.histogramOffset, this.distanceCount);
+    const { buffer } = this.space;
+    new Uint32Array(buffer, this.query, this.stride * 2).set(query);
+    const histogram = new Uint32Array(buffer, this.histogram, this.distanceCount);
     histogram.fill(0);
-    this.runDistances(QUERY_BYTES, 0, count, this.outOffset, this.histogramOffset);
-    return { distances: new Uint16Array(buffer, this.outOffset, count), histogram };
+    const out = this.space.offset(this.out);
+    this.runDistances(this.space.offset(this.bits), this.query, count, out, this.histogram);
+    return { distances: new Uint16Array(buffer, out, count), histogram };
   }
 
   /** The positions, in order, among the first `count` rows of the last pass, at most `cutoff` away. */
   atMost(cutoff: number, count: number): Int32Array {
-    const found = this.runAtMost(this.outOffset, count, cutoff, this.positionsOffset);
-    return new Int32Array(this.memory.buffer, this.positionsOffset, found);
+    const positions = this.space.offset(this.positions);
+    const found = this.runAtMost(this.space.offset(this.out), count, cutoff, positions);
+    return new Int32Array(this.space.buffer, positions, found);
   }
 }

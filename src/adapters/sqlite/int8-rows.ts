@@ -1,6 +1,7 @@
 // Int8 copies of the SQLite store's vectors, held by the sign-bit index so that its candidates
 // are ranked in memory and only the few that can reach the top k are scored exactly in SQL
-// (a candidate scored there costs ~8 µs of page reads at 1M rows; here ~1 µs).
+// (a candidate scored there costs ~8 µs of page reads at 1M rows; here ~0.2 µs, in the
+// WebAssembly kernel of int8-kernel.ts).
 //
 // Each vector is stored as its direction v̂ = v / ‖v‖ in steps of s = max|v̂ᵢ| / 127, with the
 // norm of its rounding error e = v̂ − s·c. For a unit query q̂ the cosine q̂·v̂ lies within
@@ -9,6 +10,9 @@
 // changes no result.
 //
 // Stored form (the `quantised` column): f32 step, f32 error norm, then one int8 per dimension.
+
+import { Int8Kernel } from './int8-kernel.js';
+import type { KernelMemory } from './kernel-memory.js';
 
 const HEADER_BYTES = 8;
 /**
@@ -62,15 +66,21 @@ export interface Approximations {
 export class Int8Rows {
   private steps: Float32Array;
   private errors: Float32Array;
-  private values: Int8Array;
+  /** Rows in the kernel's memory, each padded with zeros to a multiple of 16 bytes. */
+  private readonly kernel: Int8Kernel;
+  private readonly stride: number;
 
+  /** `space`: the memory of the index's kernels (kernel-memory.ts). */
   constructor(
     readonly dimension: number,
     capacity: number,
+    space?: KernelMemory,
   ) {
     this.steps = new Float32Array(capacity);
     this.errors = new Float32Array(capacity);
-    this.values = new Int8Array(capacity * dimension);
+    this.stride = Math.ceil(dimension / 16) * 16;
+    this.kernel = new Int8Kernel(this.stride, space);
+    this.kernel.grow(capacity);
   }
 
   /** True when `bytes` is a stored int8 row of this dimension. */
@@ -83,9 +93,8 @@ export class Int8Rows {
     steps.set(this.steps);
     const errors = new Float32Array(capacity);
     errors.set(this.errors);
-    const values = new Int8Array(capacity * this.dimension);
-    values.set(this.values);
-    [this.steps, this.errors, this.values] = [steps, errors, values];
+    [this.steps, this.errors] = [steps, errors];
+    this.kernel.grow(capacity);
   }
 
   /** Stores a row's int8 copy; one that does not fit is held as unbounded (always kept). */
@@ -97,46 +106,54 @@ export class Int8Rows {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.steps[at] = view.getFloat32(0, true);
     this.errors[at] = view.getFloat32(4, true);
-    this.values.set(
+    this.kernel.rows.set(
       new Int8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, this.dimension),
-      at * this.dimension,
+      at * this.stride,
     );
   }
 
   move(to: number, from: number): void {
     this.steps[to] = this.steps[from]!;
     this.errors[to] = this.errors[from]!;
-    const { dimension } = this;
-    this.values.copyWithin(to * dimension, from * dimension, (from + 1) * dimension);
+    const { stride } = this;
+    this.kernel.rows.copyWithin(to * stride, from * stride, (from + 1) * stride);
   }
 
-  /** The approximate cosine of `query` to the rows at `positions`, each with its bound. */
+  /**
+   * The approximate cosine of `query` to the rows at `positions`, each with its bound. The
+   * query's direction is rounded to 16-bit codes in steps of r (the kernel's sums are exact),
+   * which moves a row's dot product by at most r/2 · Σ|cᵢ| ≤ r/2 · 127 · d steps of the row:
+   * added to its bound.
+   */
   approximate(query: Float32Array, positions: ArrayLike<number>): Approximations {
-    const { dimension, values, steps, errors } = this;
+    const { dimension, steps, errors } = this;
+    const scores = new Float64Array(positions.length);
+    const bounds = new Float64Array(positions.length).fill(Infinity);
     let norm = 0;
-    for (const value of query) norm += value * value;
+    let largest = 0;
+    for (const value of query) {
+      norm += value * value;
+      largest = Math.max(largest, Math.abs(value));
+    }
     norm = Math.sqrt(norm);
-    const unit = new Float64Array(dimension);
+    if (!(norm > 0) || !Number.isFinite(norm) || positions.length === 0) return { scores, bounds };
+    const rounding = largest / norm / this.kernel.largestCode;
+    const codes = new Int16Array(this.stride);
     let l1 = 0;
     for (let d = 0; d < dimension; d += 1) {
-      unit[d] = norm > 0 ? query[d]! / norm : 0;
-      l1 += Math.abs(unit[d]!);
+      const unit = query[d]! / norm;
+      l1 += Math.abs(unit);
+      codes[d] = Math.round(unit / rounding);
     }
     const slack = roundingSlack(dimension);
-    const scores = new Float64Array(positions.length);
-    const bounds = new Float64Array(positions.length);
+    const dots = this.kernel.dots(codes, positions);
     for (let j = 0; j < positions.length; j += 1) {
       const at = positions[j]!;
       const step = steps[at]!;
-      if (step === 0 || norm === 0) {
-        bounds[j] = Infinity;
-        continue;
-      }
-      let dot = 0;
-      const row = at * dimension;
-      for (let d = 0; d < dimension; d += 1) dot += unit[d]! * values[row + d]!;
-      scores[j] = step * dot;
-      bounds[j] = Math.min((step / 2) * l1, errors[at]!) + slack;
+      if (step === 0) continue;
+      scores[j] = step * rounding * dots[j]!;
+      bounds[j] =
+        Math.min((step / 2) * l1, errors[at]!) + step * (rounding / 2) * 127 * dimension + slack;
     }
     return { scores, bounds };
   }

@@ -10,6 +10,7 @@
 // not the vector.
 
 import { HammingKernel } from './hamming-kernel.js';
+import { KernelMemory } from './kernel-memory.js';
 import { Int8Rows, reachable } from './int8-rows.js';
 import { ValueChains } from './value-chains.js';
 
@@ -148,10 +149,12 @@ export class SignBitIndex {
   ) {
     if (keyCount > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} key fields, not ${keyCount}`);
     this.words = Math.ceil(centre.length / 32);
-    this.kernel = new HammingKernel(Math.ceil(this.words / 2));
+    // One memory for both kernels (kernel-memory.ts).
+    const space = new KernelMemory();
+    this.kernel = new HammingKernel(Math.ceil(this.words / 2), space);
     this.rowWords = this.kernel.stride * 2;
+    this.int8 = new Int8Rows(centre.length, this.capacity, space);
     this.bits = this.kernel.rows(this.capacity);
-    this.int8 = new Int8Rows(centre.length, this.capacity);
     this.codes = Array.from({ length: keyCount }, () => new Int32Array(this.capacity));
     this.chains = Array.from({ length: keyCount }, () => new ValueChains(this.capacity));
     this.dictionaries = Array.from({ length: keyCount }, () => new Map<string | null, number>());
@@ -182,7 +185,7 @@ export class SignBitIndex {
     this.codes = this.codes.map((codes) => grow(codes, (n) => new Int32Array(n)));
     for (const chains of this.chains) chains.grow(this.capacity);
     this.int8.grow(this.capacity);
-    this.bits = this.kernel.rows(this.capacity); // rows kept in place
+    this.bits = this.kernel.rows(this.capacity); // rows kept in order
   }
 
   /** Adds a row, replacing the entry of the same id if there is one. */
