@@ -140,8 +140,9 @@ const QUERY_BYTES = 1024;
 /**
  * A bit matrix in WebAssembly memory and the kernel over it. `rows(capacity)` makes room and
  * returns a view of the rows; views are invalidated when memory grows, so take a fresh one after.
- * Memory (kernel-memory.ts, shared with the index's other kernel): the query and a count per distance, then the rows and a pass's
- * scratch (its distances, the positions at most a cutoff away), a table each.
+ * Memory (kernel-memory.ts, shared with the index's other kernel): the query and a count per
+ * distance, then the rows and a pass's scratch (its distances, the positions at most a cutoff
+ * away), a table each.
  */
 export class HammingKernel {
   private readonly runDistances: (
@@ -185,8 +186,8 @@ export class HammingKernel {
 
   /** Room for `capacity` rows (kept rows stay where they are); a view of all of them. */
   rows(capacity: number): Uint32Array {
+    this.space.grow(capacity);
     this.capacity = Math.max(this.capacity, capacity);
-    this.space.grow(this.capacity);
     return new Uint32Array(
       this.space.buffer,
       this.space.offset(this.bits),

@@ -78,8 +78,33 @@ describe('Int8Kernel', () => {
     );
   });
 
-  it('refuses rows it cannot sum exactly or hold the query of', () => {
+  it('writes where it reads after the other kernel moved its rows', () => {
+    // The int8 table comes after the Hamming kernel's: the Hamming kernel growing moves it, in
+    // memory that may not need a new page.
+    const space = new KernelMemory();
+    const hamming = new HammingKernel(1, space);
+    const kernel = new Int8Kernel(16, space);
+    kernel.grow(4);
+    kernel.rows.set(
+      Int8Array.from({ length: 16 }, () => 7),
+      16,
+    );
+    hamming.rows(8);
+    kernel.rows.set(
+      Int8Array.from({ length: 16 }, () => 3),
+      16,
+    );
+    const [sum] = kernel.dots(new Int16Array(16).fill(1), [1]);
+    expect(sum).toBe(16 * 3);
+  });
+
+  it('refuses rows it cannot sum exactly or hold, and positions past its rows', () => {
     expect(() => new Int8Kernel(24)).toThrow();
     expect(() => new Int8Kernel(8208)).toThrow();
+    const kernel = new Int8Kernel(16);
+    expect(kernel.dots(new Int16Array(16), [])).toHaveLength(0);
+    expect(() => kernel.dots(new Int16Array(16), [0])).toThrow(RangeError);
+    kernel.grow(2);
+    expect(() => kernel.dots(new Int16Array(16), [2])).toThrow(RangeError);
   });
 });

@@ -3,33 +3,36 @@
 // (i32x4.dot_i16x8_s), four 32-bit sums a row. Rows are padded to a multiple of 16 bytes with
 // zeros. The text form (WAT) it encodes:
 //
-//   (func (export "dots") (param $values i32) (param $stride i32) (param $query i32)
+//   (func (export "dots") (param $values i32) (param $rowBytes i32) (param $query i32)
 //                         (param $positions i32) (param $count i32) (param $out i32)
 //     (local $j i32) (local $row i32) (local $k i32) (local $sum v128) (local $v v128)
 //     (block $done (loop $rows
 //       (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
-//       (local.set $row (i32.add (local.get $values) (i32.mul (local.get $stride)
+//       (local.set $row (i32.add (local.get $values) (i32.mul (local.get $rowBytes)
 //         (i32.load (i32.add (local.get $positions) (i32.shl (local.get $j) (i32.const 2)))))))
 //       (local.set $sum (i32x4.splat (i32.const 0)))
 //       (local.set $k (i32.const 0))
 //       (block $row-done (loop $bytes
-//         (br_if $row-done (i32.ge_u (local.get $k) (local.get $stride)))
+//         (br_if $row-done (i32.ge_u (local.get $k) (local.get $rowBytes)))
 //         (local.set $v (v128.load (i32.add (local.get $row) (local.get $k))))
 //         (local.set $sum (i32x4.add (local.get $sum) (i32x4.dot_i16x8_s
 //           (i16x8.extend_low_i8x16_s (local.get $v))
-//           (v128.load offset=0 (i32.add (local.get $query) (i32.shl (local.get $k) (i32.const 1))))))
+//           (v128.load offset=0
+//             (i32.add (local.get $query) (i32.shl (local.get $k) (i32.const 1))))))
 //         (local.set $sum (i32x4.add (local.get $sum) (i32x4.dot_i16x8_s
 //           (i16x8.extend_high_i8x16_s (local.get $v))
-//           (v128.load offset=16 (i32.add (local.get $query) (i32.shl (local.get $k) (i32.const 1))))))
+//           (v128.load offset=16
+//             (i32.add (local.get $query) (i32.shl (local.get $k) (i32.const 1))))))
 //         (local.set $k (i32.add (local.get $k) (i32.const 16)))
 //         (br $bytes)))
 //       (i32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
-//         (i32.add (i32.add (i32x4.extract_lane 0 (local.get $sum)) (i32x4.extract_lane 1 (local.get $sum)))
-//                  (i32.add (i32x4.extract_lane 2 (local.get $sum)) (i32x4.extract_lane 3 (local.get $sum)))))
+//         (i32.add
+//           (i32.add (i32x4.extract_lane 0 (local.get $sum)) (i32x4.extract_lane 1 (local.get $sum)))
+//           (i32.add (i32x4.extract_lane 2 (local.get $sum)) (i32x4.extract_lane 3 (local.get $sum)))))
 //       (local.set $j (i32.add (local.get $j) (i32.const 1)))
 //       (br $rows))))
 //
-// The sums are exact: the caller keeps each query code within (2³¹ − 1) / (127 × stride).
+// The sums are exact: the caller keeps each query code within (2³¹ − 1) / (128 × row bytes).
 import { KernelMemory } from './kernel-memory.js';
 import { assemble, funcType, I32, leb, wasm } from './wasm-assembly.js';
 
@@ -60,7 +63,7 @@ const op = {
   i32x4Add: simd(0xae),
   dot: simd(0xba),
 } as const;
-const [VALUES, STRIDE, QUERY, POSITIONS, COUNT, OUT, J, ROW, K, SUM, V] = [
+const [VALUES, ROW_BYTES, QUERY, POSITIONS, COUNT, OUT, J, ROW, K, SUM, V] = [
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
 ];
 
@@ -72,13 +75,13 @@ const dotsBody = [
   2, 3, I32, 2, V128, // locals: $j $row $k (i32), $sum $v (v128)
   op.block, op.void, op.loop, op.void,
   op.get, J, op.get, COUNT, op.i32GeU, op.brIf, 1,
-  op.get, VALUES, op.get, STRIDE,
+  op.get, VALUES, op.get, ROW_BYTES,
   op.get, POSITIONS, op.get, J, op.i32Const, 2, op.i32Shl, op.i32Add, op.i32Load, 2, 0,
   op.i32Mul, op.i32Add, op.set, ROW,
   op.i32Const, 0, ...op.i32x4Splat, op.set, SUM,
   op.i32Const, 0, op.set, K,
   op.block, op.void, op.loop, op.void,
-  op.get, K, op.get, STRIDE, op.i32GeU, op.brIf, 1,
+  op.get, K, op.get, ROW_BYTES, op.i32GeU, op.brIf, 1,
   op.get, ROW, op.get, K, op.i32Add, ...op.v128Load(0), op.set, V,
   op.get, SUM, op.get, V, ...op.extendLow, ...queryHalf(0), ...op.dot, ...op.i32x4Add, op.set, SUM,
   op.get, SUM, op.get, V, ...op.extendHigh, ...queryHalf(16), ...op.dot, ...op.i32x4Add, op.set, SUM,
@@ -95,18 +98,18 @@ const dotsBody = [
 
 let compiled: object | undefined;
 
-/** Bytes kept for the query's 16-bit codes: rows of up to 8,192 bytes. */
-const QUERY_BYTES = 2 * 8192;
+/** The longest row (8,192 dimensions, as the sign bits allow). */
+const MAX_ROW_BYTES = 8192;
 
 /**
  * Int8 rows in WebAssembly memory and the kernel over them. Memory (kernel-memory.ts, shared
- * with the index's other kernel): the query, then the rows (`stride` bytes each) and a call's
+ * with the index's other kernel): the query, then the rows (`rowBytes` each) and a call's
  * scratch (positions, sums), a table each.
  */
 export class Int8Kernel {
   private readonly runDots: (
     values: number,
-    stride: number,
+    rowBytes: number,
     query: number,
     positions: number,
     count: number,
@@ -121,49 +124,54 @@ export class Int8Kernel {
   private readonly sums: number;
   private view: Int8Array | undefined;
 
-  /** `stride`: the bytes of one row, a multiple of 16. */
+  /** `rowBytes`: a multiple of 16. */
   constructor(
-    readonly stride: number,
+    readonly rowBytes: number,
     private readonly space = new KernelMemory(),
   ) {
-    if (stride % 16 !== 0 || stride * 2 > QUERY_BYTES)
-      throw new Error(`int8 rows of ${stride} bytes are not supported`);
+    if (rowBytes % 16 !== 0 || rowBytes <= 0 || rowBytes > MAX_ROW_BYTES)
+      throw new Error(`int8 rows of ${rowBytes} bytes are not supported`);
     compiled ??= assemble(['dots'], [funcType(6, [])], [dotsBody]);
     const instance = new wasm.Instance(compiled, { env: { memory: space.memory } });
     this.runDots = instance.exports.dots as Int8Kernel['runDots'];
-    this.largestCode = Math.min(32_767, Math.floor((2 ** 31 - 1) / (127 * stride)));
-    this.query = space.block(QUERY_BYTES);
-    this.values = space.table(stride);
+    // A stored code is at most 128 in size (quantise writes ±127; the bound allows −128).
+    this.largestCode = Math.min(32_767, Math.floor((2 ** 31 - 1) / (128 * rowBytes)));
+    this.query = space.block(2 * rowBytes);
+    this.values = space.table(rowBytes);
     this.positions = space.table(4);
     this.sums = space.table(4);
   }
 
   /** Room for `capacity` rows; kept rows stay as they are. */
   grow(capacity: number): void {
+    this.space.grow(capacity);
     this.capacity = Math.max(this.capacity, capacity);
-    this.space.grow(this.capacity);
   }
 
-  /** The rows, as a view kept until memory grows. */
+  /** The rows, as a view kept until memory grows or the table moves. */
   get rows(): Int8Array {
     const { buffer } = this.space;
-    if (this.view?.buffer !== buffer || this.view.length !== this.capacity * this.stride)
-      this.view = new Int8Array(
-        buffer,
-        this.space.offset(this.values),
-        this.capacity * this.stride,
-      );
-    return this.view;
+    const at = this.space.offset(this.values);
+    const length = this.capacity * this.rowBytes;
+    let view = this.view;
+    if (view?.buffer !== buffer || view.byteOffset !== at || view.length !== length)
+      this.view = view = new Int8Array(buffer, at, length);
+    return view;
   }
 
   /**
-   * The dot product of `query` (stride codes, each within ±largestCode) with each row at
+   * The dot product of `query` (rowBytes codes, each within ±largestCode) with each row at
    * `positions` (each below the capacity), in their order.
    */
   dots(query: Int16Array, positions: ArrayLike<number>): Int32Array {
-    const { buffer } = this.space;
-    new Int16Array(buffer, this.query, this.stride).set(query);
     const sums = new Int32Array(positions.length);
+    if (positions.length === 0) return sums;
+    for (let j = 0; j < positions.length; j += 1) {
+      const at = positions[j]!;
+      if (!(at >= 0 && at < this.capacity)) throw new RangeError(`no int8 row at ${at}`);
+    }
+    const { buffer } = this.space;
+    new Int16Array(buffer, this.query, this.rowBytes).set(query);
     const batch = new Int32Array(buffer, this.space.offset(this.positions), this.capacity);
     const out = new Int32Array(buffer, this.space.offset(this.sums), this.capacity);
     for (let from = 0; from < positions.length; from += this.capacity) {
@@ -171,7 +179,7 @@ export class Int8Kernel {
       for (let j = 0; j < count; j += 1) batch[j] = positions[from + j]!;
       this.runDots(
         this.space.offset(this.values),
-        this.stride,
+        this.rowBytes,
         this.query,
         batch.byteOffset,
         count,

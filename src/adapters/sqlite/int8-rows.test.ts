@@ -58,6 +58,27 @@ describe('Int8Rows', () => {
     expect([...split.keep]).toEqual([1, 1, 1, 1]);
     const blind = reachable(held.approximate(new Float32Array(3), [0, 1, 2, 3]), 1);
     expect([...blind.keep]).toEqual([1, 1, 1, 1]);
+    const endless = held.approximate(new Float32Array([Infinity, 0, 0]), [0, 1, 2, 3]);
+    expect([...endless.bounds]).toEqual([Infinity, Infinity, Infinity, Infinity]);
+  });
+
+  it('bounds the rounding of the query to 16-bit codes at its worst, every error one way', () => {
+    // A row of ±1 (its int8 copy is exact) and a query of one spike and components just under
+    // half a query step with the row's signs: each rounds to 0, all the errors add up.
+    for (const dimension of [384, 1536, 8192]) {
+      let state = dimension;
+      const sign = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) & 1 ? 1 : -1);
+      const row = Float32Array.from({ length: dimension }, sign);
+      const largestCode = Math.min(32_767, Math.floor((2 ** 31 - 1) / (128 * dimension)));
+      const query = Float32Array.from(row, (s, d) => (d === 0 ? 1 : (0.4999 / largestCode) * s));
+      const held = new Int8Rows(dimension, 1);
+      held.set(0, quantise(row));
+      const { scores, bounds } = held.approximate(query, [0]);
+      const off = Math.abs(cosine(query, row) - scores[0]!);
+      expect(off).toBeLessThanOrEqual(bounds[0]!);
+      // Far past the float slack alone (1e-4 + 3·d·2⁻²⁴): the query's rounding is in the bound.
+      expect(off).toBeGreaterThan(1.5 * (1e-4 + 3 * dimension * 2 ** -24));
+    }
   });
 
   it('moves a row with its step and error when compacted', () => {

@@ -89,12 +89,12 @@ export class Int8Rows {
   }
 
   grow(capacity: number): void {
+    this.kernel.grow(capacity);
     const steps = new Float32Array(capacity);
     steps.set(this.steps);
     const errors = new Float32Array(capacity);
     errors.set(this.errors);
     [this.steps, this.errors] = [steps, errors];
-    this.kernel.grow(capacity);
   }
 
   /** Stores a row's int8 copy; one that does not fit is held as unbounded (always kept). */
@@ -122,8 +122,8 @@ export class Int8Rows {
   /**
    * The approximate cosine of `query` to the rows at `positions`, each with its bound. The
    * query's direction is rounded to 16-bit codes in steps of r (the kernel's sums are exact),
-   * which moves a row's dot product by at most r/2 · Σ|cᵢ| ≤ r/2 · 127 · d steps of the row:
-   * added to its bound.
+   * which moves a row's dot product by at most r/2 · Σ|cᵢ| ≤ r/2 · 128 · d steps of the row
+   * (codes are at most 128 in size): added to its bound.
    */
   approximate(query: Float32Array, positions: ArrayLike<number>): Approximations {
     const { dimension, steps, errors } = this;
@@ -137,13 +137,13 @@ export class Int8Rows {
     }
     norm = Math.sqrt(norm);
     if (!(norm > 0) || !Number.isFinite(norm) || positions.length === 0) return { scores, bounds };
-    const rounding = largest / norm / this.kernel.largestCode;
+    const queryStep = largest / norm / this.kernel.largestCode;
     const codes = new Int16Array(this.stride);
     let l1 = 0;
     for (let d = 0; d < dimension; d += 1) {
       const unit = query[d]! / norm;
       l1 += Math.abs(unit);
-      codes[d] = Math.round(unit / rounding);
+      codes[d] = Math.round(unit / queryStep);
     }
     const slack = roundingSlack(dimension);
     const dots = this.kernel.dots(codes, positions);
@@ -151,9 +151,9 @@ export class Int8Rows {
       const at = positions[j]!;
       const step = steps[at]!;
       if (step === 0) continue;
-      scores[j] = step * rounding * dots[j]!;
+      scores[j] = step * queryStep * dots[j]!;
       bounds[j] =
-        Math.min((step / 2) * l1, errors[at]!) + step * (rounding / 2) * 127 * dimension + slack;
+        Math.min((step / 2) * l1, errors[at]!) + step * (queryStep / 2) * 128 * dimension + slack;
     }
     return { scores, bounds };
   }

@@ -31,4 +31,30 @@ describe('KernelMemory', () => {
     expect(() => space.table(8)).toThrow();
     expect(() => space.block(8)).toThrow();
   });
+
+  it('starts every table at a 16-byte boundary, whatever the capacity', () => {
+    const space = new KernelMemory();
+    const tables = [space.table(2), space.table(4), space.table(3)];
+    space.grow(7);
+    for (const table of tables) expect(space.offset(table) % 16).toBe(0);
+    space.grow(1001);
+    for (const table of tables) expect(space.offset(table) % 16).toBe(0);
+  });
+
+  it('changes nothing when memory cannot grow that far, and grows again afterwards', () => {
+    const space = new KernelMemory();
+    const wide = space.table(65_536);
+    const narrow = space.table(16);
+    space.grow(2);
+    new Uint8Array(space.buffer, space.offset(narrow), 32).fill(7);
+    const before = space.offset(narrow);
+    // 70,000 rows of 64 KiB: past the 4 GiB a WebAssembly memory holds.
+    expect(() => space.grow(70_000)).toThrow(/4 GiB/);
+    expect(space.offset(narrow)).toBe(before);
+    space.grow(3);
+    expect(space.offset(wide)).toBe(0);
+    const rows = new Uint8Array(space.buffer, space.offset(narrow), 48);
+    expect([...rows.subarray(0, 32)].every((byte) => byte === 7)).toBe(true);
+    expect([...rows.subarray(32)].every((byte) => byte === 0)).toBe(true);
+  });
 });

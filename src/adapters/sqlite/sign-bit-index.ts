@@ -149,7 +149,8 @@ export class SignBitIndex {
   ) {
     if (keyCount > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} key fields, not ${keyCount}`);
     this.words = Math.ceil(centre.length / 32);
-    // One memory for both kernels (kernel-memory.ts).
+    // One memory for both kernels (kernel-memory.ts); each declares its part of it when made,
+    // before the first grow.
     const space = new KernelMemory();
     this.kernel = new HammingKernel(Math.ceil(this.words / 2), space);
     this.rowWords = this.kernel.stride * 2;
@@ -170,12 +171,16 @@ export class SignBitIndex {
   }
 
   private grow(): void {
-    this.capacity *= 2;
+    const capacity = this.capacity * 2;
+    // The kernels' memory first: when it cannot grow (past 4 GiB), the index stays as it was.
+    this.int8.grow(capacity);
+    this.bits = this.kernel.rows(capacity); // rows kept in order
+    this.capacity = capacity;
     const grow = <T extends Int32Array | Uint8Array | Float64Array>(
       old: T,
       make: (n: number) => T,
     ): T => {
-      const next = make(this.capacity);
+      const next = make(capacity);
       next.set(old);
       return next;
     };
@@ -183,9 +188,7 @@ export class SignBitIndex {
     this.live = grow(this.live, (n) => new Uint8Array(n));
     this.times = grow(this.times, (n) => new Float64Array(n));
     this.codes = this.codes.map((codes) => grow(codes, (n) => new Int32Array(n)));
-    for (const chains of this.chains) chains.grow(this.capacity);
-    this.int8.grow(this.capacity);
-    this.bits = this.kernel.rows(this.capacity); // rows kept in order
+    for (const chains of this.chains) chains.grow(capacity);
   }
 
   /** Adds a row, replacing the entry of the same id if there is one. */

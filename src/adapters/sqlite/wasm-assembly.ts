@@ -15,7 +15,7 @@ export const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).W
 export const I32 = 0x7f;
 
 /** A name: its length, then its ASCII bytes. */
-export function name(text: string): number[] {
+function name(text: string): number[] {
   return [text.length, ...Buffer.from(text, 'ascii')];
 }
 
@@ -48,7 +48,7 @@ export function funcType(params: number, results: number[]): number[] {
 }
 
 /** A section: its id, its contents' length, its contents. */
-export function section(id: number, contents: number[]): number[] {
+function section(id: number, contents: number[]): number[] {
   return [id, ...leb(contents.length), ...contents];
 }
 
