@@ -43,35 +43,9 @@
 //
 // Distances are written as unsigned 16-bit integers, counted per distance in 32-bit integers.
 import { KernelMemory } from './kernel-memory.js';
-import { assemble, funcType, I32, leb, sleb, wasm } from './wasm-assembly.js';
+import { assemble, funcType, I32, leb, op, sleb, wasm } from './wasm-assembly.js';
 
 const I64 = 0x7e;
-const op = {
-  block: 0x02,
-  loop: 0x03,
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  get: 0x20,
-  set: 0x21,
-  i64Load: 0x29,
-  i32Store16: 0x3b,
-  i32Load: 0x28,
-  i32Load16U: 0x2f,
-  i32Store: 0x36,
-  i32LeU: 0x4d,
-  if: 0x04,
-  i32Const: 0x41,
-  i64Const: 0x42,
-  i32GeU: 0x4f,
-  i32Add: 0x6a,
-  i32Shl: 0x74,
-  i64Popcnt: 0x7b,
-  i64Add: 0x7c,
-  i64Xor: 0x85,
-  i32WrapI64: 0xa7,
-  void: 0x40,
-} as const;
 const [BITS, QUERY, ROWS, OUT, HISTOGRAM, ROW, AT, D, Q0] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 
 /** The distances function's body for rows of `stride` 64-bit words (see the text form above). */

@@ -34,28 +34,14 @@
 //
 // The sums are exact: the caller keeps each query code within (2³¹ − 1) / (128 × row bytes).
 import { KernelMemory } from './kernel-memory.js';
-import { assemble, funcType, I32, leb, wasm } from './wasm-assembly.js';
+import { assemble, funcType, I32, leb, op, wasm } from './wasm-assembly.js';
 
 const V128 = 0x7b;
 const simd = (opcode: number, ...immediates: number[]) => [0xfd, ...leb(opcode), ...immediates];
-const op = {
-  block: 0x02,
-  loop: 0x03,
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  get: 0x20,
-  set: 0x21,
-  i32Load: 0x28,
-  i32Store: 0x36,
-  i32Const: 0x41,
-  i32GeU: 0x4f,
-  i32Add: 0x6a,
-  i32Mul: 0x6c,
-  i32Shl: 0x74,
-  void: 0x40,
+/** The SIMD instructions of the kernel (the scalar ones are wasm-assembly.ts's `op`). */
+const vec = {
   /** v128.load with byte alignment and an offset. */
-  v128Load: (offset: number) => simd(0x00, 0, ...leb(offset)),
+  load: (offset: number) => simd(0x00, 0, ...leb(offset)),
   i32x4Splat: simd(0x11),
   lane: (lane: number) => simd(0x1b, lane),
   extendLow: simd(0x87),
@@ -68,7 +54,7 @@ const [VALUES, ROW_BYTES, QUERY, POSITIONS, COUNT, OUT, J, ROW, K, SUM, V] = [
 ];
 
 const queryHalf = (offset: number) => [
-  op.get, QUERY, op.get, K, op.i32Const, 1, op.i32Shl, op.i32Add, ...op.v128Load(offset),
+  op.get, QUERY, op.get, K, op.i32Const, 1, op.i32Shl, op.i32Add, ...vec.load(offset),
 ]; // prettier-ignore
 
 const dotsBody = [
@@ -78,18 +64,18 @@ const dotsBody = [
   op.get, VALUES, op.get, ROW_BYTES,
   op.get, POSITIONS, op.get, J, op.i32Const, 2, op.i32Shl, op.i32Add, op.i32Load, 2, 0,
   op.i32Mul, op.i32Add, op.set, ROW,
-  op.i32Const, 0, ...op.i32x4Splat, op.set, SUM,
+  op.i32Const, 0, ...vec.i32x4Splat, op.set, SUM,
   op.i32Const, 0, op.set, K,
   op.block, op.void, op.loop, op.void,
   op.get, K, op.get, ROW_BYTES, op.i32GeU, op.brIf, 1,
-  op.get, ROW, op.get, K, op.i32Add, ...op.v128Load(0), op.set, V,
-  op.get, SUM, op.get, V, ...op.extendLow, ...queryHalf(0), ...op.dot, ...op.i32x4Add, op.set, SUM,
-  op.get, SUM, op.get, V, ...op.extendHigh, ...queryHalf(16), ...op.dot, ...op.i32x4Add, op.set, SUM,
+  op.get, ROW, op.get, K, op.i32Add, ...vec.load(0), op.set, V,
+  op.get, SUM, op.get, V, ...vec.extendLow, ...queryHalf(0), ...vec.dot, ...vec.i32x4Add, op.set, SUM,
+  op.get, SUM, op.get, V, ...vec.extendHigh, ...queryHalf(16), ...vec.dot, ...vec.i32x4Add, op.set, SUM,
   op.get, K, op.i32Const, 16, op.i32Add, op.set, K,
   op.br, 0, op.end, op.end,
   op.get, OUT, op.get, J, op.i32Const, 2, op.i32Shl, op.i32Add,
-  op.get, SUM, ...op.lane(0), op.get, SUM, ...op.lane(1), op.i32Add,
-  op.get, SUM, ...op.lane(2), op.get, SUM, ...op.lane(3), op.i32Add, op.i32Add,
+  op.get, SUM, ...vec.lane(0), op.get, SUM, ...vec.lane(1), op.i32Add,
+  op.get, SUM, ...vec.lane(2), op.get, SUM, ...vec.lane(3), op.i32Add, op.i32Add,
   op.i32Store, 2, 0,
   op.get, J, op.i32Const, 1, op.i32Add, op.set, J,
   op.br, 0, op.end, op.end,

@@ -14,6 +14,35 @@ export const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).W
 
 export const I32 = 0x7f;
 
+/** The scalar instructions the kernels use, by opcode. */
+export const op = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  get: 0x20,
+  set: 0x21,
+  i32Load: 0x28,
+  i64Load: 0x29,
+  i32Load16U: 0x2f,
+  i32Store: 0x36,
+  i32Store16: 0x3b,
+  i32Const: 0x41,
+  i32LeU: 0x4d,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
+  i32Shl: 0x74,
+  i64Popcnt: 0x7b,
+  i64Add: 0x7c,
+  i64Xor: 0x85,
+  i32WrapI64: 0xa7,
+  /** The empty block type. */
+  void: 0x40,
+} as const;
+
 /** A name: its length, then its ASCII bytes. */
 function name(text: string): number[] {
   return [text.length, ...Buffer.from(text, 'ascii')];
