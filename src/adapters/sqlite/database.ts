@@ -1,6 +1,7 @@
 // The embedded store: one SQLite file (WAL) with FTS5 and sqlite-vec, migrated on open.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { sortedMigrations, type Migration } from '../migration.js';
@@ -23,6 +24,27 @@ export interface OpenSqliteOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * engram_bm25() (native/fts5-scoring.c), built by `npm run build` beside src/ and dist/ (both
+ * two folders below this file's).
+ */
+const FTS5_SCORING = fileURLToPath(
+  new URL(
+    `../../../build/native/fts5-scoring.${process.platform === 'darwin' ? 'dylib' : 'so'}`,
+    import.meta.url,
+  ),
+);
+
+/** Loads engram_bm25(), or says what is missing. */
+function loadFts5Scoring(db: SqliteHandle): void {
+  if (!existsSync(FTS5_SCORING)) {
+    throw new Error(
+      `Engram's FTS5 scoring extension is missing (${FTS5_SCORING}): run \`npm run build\` (it needs a C compiler).`,
+    );
+  }
+  db.loadExtension(FTS5_SCORING);
+}
+
 /** SQLITE_MAX_MMAP_SIZE of better-sqlite3's build (0x7fff0000); larger values are capped. */
 const MMAP_BYTES = 0x7fff0000;
 
@@ -40,6 +62,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteDatabase {
     // ends the process, where a read would have returned an error.
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
     sqliteVec.load(db);
+    loadFts5Scoring(db);
     const appliedNow = migrateSqlite(db, options.migrations ?? sqliteMigrations);
     return {
       db,

@@ -1,7 +1,6 @@
 // SQLite document store, search: FTS5 text search (rare terms first) and vector search
 // (sign-bit candidates that can reach the top k scored exactly with sqlite-vec's cosine
 // distance, exact-ranking.ts).
-import { LRUCache } from 'lru-cache';
 import { AppError } from '../../domain/errors.js';
 import {
   METADATA_KEY,
@@ -13,6 +12,7 @@ import {
 } from '../../ports/document-store.js';
 import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 import type { SqliteHandle } from './database.js';
+import { Fts5Frequencies } from './fts5-frequencies.js';
 import { rankTerms, type FtsRows } from './fts5-ranking.js';
 import { fts5RowCount } from './fts5-row-count.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
@@ -28,15 +28,13 @@ export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
   readSpace: () => VectorSpace | undefined;
   vectors: SignedVectors;
-  /** Rows this process has deleted from chunks_fts so far (a count that only grows). */
-  ftsDeletes: () => number;
 }
 
-/** Text and vector search for one store; keeps the per-store term-frequency and stemmer state. */
+/** Text and vector search for one store; keeps the store's term frequencies. */
 export function createSqliteDocumentSearch(
   options: SqliteDocumentSearchOptions,
 ): Pick<DocumentStore, 'searchText' | 'searchVector'> {
-  const { db, readSpace, vectors, ftsDeletes } = options;
+  const { db, readSpace, vectors } = options;
 
   /** WHERE fragments shared by both searches, over chunks c joined with documents d. */
   function filters(input: ChunkSearchInput): { sql: string; params: unknown[] } {
@@ -59,70 +57,28 @@ export function createSqliteDocumentSearch(
     return { sql: parts.join(' AND '), params };
   }
 
-  /**
-   * Chunks holding each stem, kept a minute: fts5vocab counts a term's chunks by reading its
-   * whole posting list (≈1 ms per 60k postings warm, 8 ms cold), and common terms are the ones
-   * queries repeat.
-   */
-  const stemPostings = new LRUCache<string, number>({ max: 20_000, ttl: 60_000 });
-  /** What the last plan saw: a smaller row count, or any delete since, drops the stem counts. */
-  let rowsBefore = 0;
-  let deletesBefore = 0;
-  let stemmerReady = false;
-  /**
-   * The stems of query words, from a per-connection temp FTS5 table with the same tokenizer, so
-   * they match what the fts5vocab table counts.
-   */
-  function stems(words: string[]): Map<string, string> {
-    if (!stemmerReady) {
-      db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.ingest_query_words USING fts5 (w, tokenize = 'porter unicode61');
-        CREATE VIRTUAL TABLE IF NOT EXISTS temp.ingest_query_words_vocab USING fts5vocab (temp, ingest_query_words, 'instance');`);
-      stemmerReady = true;
-    }
-    const byRow = new Map<number, string>();
-    db.transaction(() => {
-      db.prepare('DELETE FROM temp.ingest_query_words').run();
-      const insert = db.prepare('INSERT INTO temp.ingest_query_words (rowid, w) VALUES (?, ?)');
-      words.forEach((word, i) => insert.run(i + 1, word));
-      for (const row of db.prepare('SELECT term, doc FROM temp.ingest_query_words_vocab').all() as {
-        term: string;
-        doc: number;
-      }[]) {
-        byRow.set(row.doc, row.term);
-      }
-    })();
-    return new Map(words.map((word, i) => [word, byRow.get(i + 1) ?? word]));
-  }
+  /** Chunks holding each term, exact for the index as it is (planning and scores alike). */
+  const frequencies = new Fts5Frequencies(db, {
+    table: CHUNK_ROWS.table,
+    vocab: 'chunks_fts_vocab',
+    tokenize: 'porter unicode61',
+  });
 
   /**
    * Which of a query's terms select candidates: the rare ones, the common ones only in pairs,
    * within a budget of postings for `candidates` results (rare-terms-first.ts); every term with
-   * a weight scores. Postings are the chunks holding a term's stem, in every tenant (over, not
-   * under).
+   * a weight scores (bm25() gives a term in at least half of the chunks none). Postings are the
+   * chunks holding a term, in every tenant (over, not under).
    */
   function termPlan(terms: string[], candidates: number): TermPlan {
-    // bm25() gives a term in at least half of the chunks no weight. The row count is read fresh
-    // (one small row) and the stem counts may be a minute old: while rows are only added, a term
-    // is never held weightless against a count from before. Once a row is deleted (a document
-    // removed or edited here, or fewer rows written by another process), a kept count may be
-    // higher than the term's: the counts are dropped and read again.
-    const rows = fts5RowCount(db, CHUNK_ROWS.table);
-    const deletes = ftsDeletes();
-    if (rows < rowsBefore || deletes !== deletesBefore) stemPostings.clear();
-    rowsBefore = rows;
-    deletesBefore = deletes;
-    const frequency = db.prepare('SELECT doc FROM chunks_fts_vocab WHERE term = ?');
-    const stemOf = stems(terms);
-    const postingsOf = (stem: string): number => {
-      let count = stemPostings.get(stem);
-      if (count === undefined) {
-        count = (frequency.get(stem) as { doc: number } | undefined)?.doc ?? 0;
-        stemPostings.set(stem, count);
-      }
-      return count;
-    };
-    const postings = terms.map((term) => ({ term, postings: postingsOf(stemOf.get(term)!) }));
-    return rareTermsFirst(postings, rows, postingBudget(candidates), 0.5);
+    const counts = frequencies.of(terms);
+    const postings = terms.map((term, i) => ({ term, postings: counts[i]! }));
+    return rareTermsFirst(
+      postings,
+      fts5RowCount(db, CHUNK_ROWS.table),
+      postingBudget(candidates),
+      0.5,
+    );
   }
 
   return {
@@ -136,6 +92,7 @@ export function createSqliteDocumentSearch(
       const rows = rankTerms({
         db,
         rows: CHUNK_ROWS,
+        frequencies,
         plan: termPlan(terms, candidates),
         candidates,
         limit: input.limit,

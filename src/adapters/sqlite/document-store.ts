@@ -71,9 +71,6 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     return row === undefined ? undefined : toDocument(row);
   }
 
-  /** Rows this store ever deleted from chunks_fts: a term's kept count may have fallen since. */
-  let ftsDeletes = 0;
-
   function dropChunkDerivatives(seqs: number[]): number {
     if (seqs.length === 0) return 0;
     const deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
@@ -82,7 +79,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     );
     let removed = 0;
     for (const seq of seqs) {
-      if (deleteFts.run(seq).changes > 0) ftsDeletes += 1;
+      deleteFts.run(seq);
       const vector = deleteVector.get(seq) as { id: number; tenantId: string } | undefined;
       if (vector === undefined) continue;
       vectors.changed([vector.tenantId], [vector.id]);
@@ -157,12 +154,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     );
   }
 
-  const search = createSqliteDocumentSearch({
-    db,
-    readSpace,
-    vectors,
-    ftsDeletes: () => ftsDeletes,
-  });
+  const search = createSqliteDocumentSearch({ db, readSpace, vectors });
 
   const store: DocumentStore = {
     async createDocument(input: NewDocument): Promise<SubmittedDocument> {
@@ -524,7 +516,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         );
         const mark = db.prepare('UPDATE chunks SET indexed = 1 WHERE seq = ?');
         for (const row of rows) {
-          if (remove.run(row.seq).changes > 0) ftsDeletes += 1;
+          remove.run(row.seq);
           insert.run(row.seq, row.text, (JSON.parse(row.heading_path) as string[]).join(' / '));
           mark.run(row.seq);
         }

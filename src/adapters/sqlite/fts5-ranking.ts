@@ -3,14 +3,14 @@
 // (rare-terms-first.ts), followed, when they are fewer than asked for, by the plain OR query's.
 // Terms are runs of letters and digits, quoted so none reads as an operator.
 //
-// FTS5's bm25() sums over the phrases of the whole query expression, and a plan can only be
-// written as `(SELECT) AND (ALL)`: the selecting terms appear twice, so such a query ranks a
-// row holding one rare term above a row holding that term and a common one. The score of the
-// plain OR query is recovered exactly: per row, bm25 of `(SELECT) AND (ALL)` is bm25 of SELECT
-// plus bm25 of ALL (each phrase keeps its own IDF, the row its length), and SELECT alone selects
-// the same rows, so one query of each gives ALL's score as the difference.
+// Rows are scored by engram_bm25() (native/fts5-scoring.c): bm25()'s arithmetic on document
+// frequencies given to it (fts5-frequencies.ts), so no statement reads a term's whole posting list
+// for its IDF, and only the phrases given a frequency score. A plan is written as
+// `(SELECT) AND (ALL)`; its selecting phrases get none, so a selected row scores what the plain OR
+// query of ALL gives it, to the last bit, in one pass.
 import type { TermPlan } from '../rare-terms-first.js';
 import type { SqliteHandle } from './database.js';
+import type { Fts5Frequencies } from './fts5-frequencies.js';
 
 /** Rows holding any of the terms. */
 export function anyTerm(terms: string[]): string {
@@ -42,6 +42,8 @@ export interface Ranked {
 export interface RankingRequest<Row> {
   db: SqliteHandle;
   rows: FtsRows;
+  /** The rows holding each term, for the scores. */
+  frequencies: Fts5Frequencies;
   /** Its `score` terms are the query's: the plain OR query ranks every row holding one. */
   plan: TermPlan;
   /** Rows ranked before the caller's filters are checked (more when they leave too few). */
@@ -52,42 +54,39 @@ export interface RankingRequest<Row> {
   keyOf: (row: Row) => number;
 }
 
-/** The best `limit` rows that pass the caller's filters, best first. */
+/** The best `limit` rows that pass the caller's filters, best first (one read snapshot). */
 export function rankTerms<Row>(request: RankingRequest<Row>): Row[] {
-  const { db, rows, plan, candidates, limit, passing, keyOf } = request;
+  // A transaction, or a savepoint inside the caller's: term counts and rows from one snapshot.
+  return request.db.transaction(() => rankInSnapshot(request))();
+}
+
+function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
+  const { db, rows, frequencies, plan, candidates, limit, passing, keyOf } = request;
   const where = rows.where === undefined ? '' : `AND ${rows.where.sql}`;
   const params = rows.where?.params ?? [];
   const cut = (cap: number | null) => (cap === null ? '' : `LIMIT ${cap}`);
-  // bm25() is lower-is-better; negated so every score in Engram is higher-is-better.
-  const plain = (terms: string[], order: string) =>
-    db
+  /** Rows matching `query`, scored by the phrases of `scored` (after `unscored` phrases). */
+  const rank = (query: string, unscored: number, scored: string[], cap: number | null) => {
+    const score = `engram_bm25(${rows.table}${', NULL'.repeat(unscored)}${', ?'.repeat(scored.length)})`;
+    return db
       .prepare(
-        `SELECT ${rows.key} AS key, -bm25(${rows.table}) AS score FROM ${rows.table}
-         WHERE ${rows.table} MATCH ? ${where} ${order}`,
+        `SELECT ${rows.key} AS key, ${score} AS score FROM ${rows.table}
+         WHERE ${rows.table} MATCH ? ${where} ORDER BY 2 DESC, 1 ${cut(cap)}`,
       )
-      .all(anyTerm(terms), ...params) as Ranked[];
-  // The rows an incomplete plan selects, by the plain query's score: bm25 of the plan's query
-  // less bm25 of its selecting part (see the head of this file), one FTS5 pass each.
-  const select = selecting(plan);
+      .all(...frequencies.of(scored), query, ...params) as Ranked[];
+  };
+  const plain = (terms: string[]) => (cap: number | null) => rank(anyTerm(terms), 0, terms, cap);
+  // The rows an incomplete plan selects, scored by the plain query of its score terms.
+  const select = plan.select;
   const selected = (cap: number | null) =>
-    db
-      .prepare(
-        `WITH whole AS MATERIALIZED (
-           SELECT ${rows.key} AS key, bm25(${rows.table}) AS score FROM ${rows.table}
-           WHERE ${rows.table} MATCH ? ${where}
-         ), part AS MATERIALIZED (
-           SELECT ${rows.key} AS key, bm25(${rows.table}) AS score FROM ${rows.table}
-           WHERE ${rows.table} MATCH ? ${where}
-         )
-         SELECT whole.key, round(part.score - whole.score, 9) AS score
-         FROM whole JOIN part ON part.key = whole.key
-         ORDER BY 2 DESC, whole.key ${cut(cap)}`,
-      )
-      .all(`(${select}) AND (${anyTerm(plan.score)})`, ...params, select, ...params) as Ranked[];
-  const bestOf = (terms: string[]) => (cap: number | null) =>
-    plain(terms, `ORDER BY bm25(${rows.table}), ${rows.key} ${cut(cap)}`);
-  const whole = bestOf(plan.all);
-  const best = plan.complete ? bestOf(plan.score) : selected;
+    rank(
+      `(${selecting(plan)}) AND (${anyTerm(plan.score)})`,
+      select.reduce((sum, terms) => sum + terms.length, 0),
+      plan.score,
+      cap,
+    );
+  const whole = plain(plan.all);
+  const best = plan.complete ? plain(plan.score) : selected;
   /** The rows of `rank` that pass the filters, all of them checked when the best are too few. */
   const ranked = (rank: (cap: number | null) => Ranked[]) => {
     const found = rank(candidates);

@@ -7,6 +7,7 @@
 import { LRUCache } from 'lru-cache';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { Fts5Frequencies } from './fts5-frequencies.js';
 import { anyTerm, rankTerms } from './fts5-ranking.js';
 import { hitsOf } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
@@ -82,7 +83,16 @@ export class SqliteMemoryTextSearch {
   /** Postings of query terms within a scope's rowid range, refreshed after STATS_TTL_MS. */
   private readonly postings = new LRUCache<string, number>({ max: 20_000, ttl: STATS_TTL_MS });
 
-  constructor(private readonly db: SqliteHandle) {}
+  /** Rows holding each term, store-wide, for the scores (BM25 statistics are store-wide). */
+  private readonly frequencies: Fts5Frequencies;
+
+  constructor(private readonly db: SqliteHandle) {
+    this.frequencies = new Fts5Frequencies(db, {
+      table: 'memories_fts',
+      vocab: 'memories_fts_vocab',
+      tokenize: 'porter unicode61',
+    });
+  }
 
   /** Memories in a scope (tenant, or tenant and user), refreshed like the postings. */
   private scopeRows(scope: MemoryScope): number {
@@ -152,6 +162,7 @@ export class SqliteMemoryTextSearch {
     // wrap, and tiers, kinds, sessions and time are not in it).
     const ranked = rankTerms({
       db: this.db,
+      frequencies: this.frequencies,
       rows: {
         table: 'memories_fts',
         key: `(rowid & ${PK_MASK})`,

@@ -1,7 +1,7 @@
 // SQLite memory store, vectors: each tenant's and embedder's vectors in a sign-bit index
 // (signed-vectors.ts) caught up with the table on every search; the candidates that can reach
 // the top k are scored exactly with sqlite-vec's cosine distance (exact-ranking.ts).
-import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
+import { MEMORY_TIERS, type MemoryHit, type MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { hitsOf } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
@@ -9,6 +9,9 @@ import { rankExactly } from './exact-ranking.js';
 import { candidateLimit } from './sign-bit-index.js';
 import { SignedVectors, type SignedVectorTable } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
+
+/** A WHERE clause that holds for every row. */
+const TRUE = { sql: '1', params: [] };
 
 /** Memory vectors, indexed per tenant and embedder, filtered by user, session, kind and time. */
 const MEMORY_VECTORS: SignedVectorTable = {
@@ -48,28 +51,37 @@ export class SqliteMemoryVectors {
     );
     const scope = scopeClauses(input);
     const blob = vectorBlob(input.vector);
-    const rank = (from: string, params: unknown[]) =>
+    const rank = (from: string, where: { sql: string; params: unknown[] }, params: unknown[]) =>
       this.db
         .prepare(
-          `SELECT m.pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
-           WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${scope.sql} ORDER BY score DESC, m.pk LIMIT ?`,
+          `SELECT v.memory_pk AS pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
+           WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${where.sql}
+           ORDER BY score DESC, v.memory_pk LIMIT ?`,
         )
-        .all(blob, ...params, input.embedderId, input.tenantId, ...scope.params, input.k) as Array<{
+        .all(blob, ...params, input.embedderId, input.tenantId, ...where.params, input.k) as Array<{
         pk: number;
         score: number;
       }>;
+    // The index holds every filter but the tier (user, session and kind never change, nor the
+    // time): when the tiers asked for are all of them, the candidates need no memory row.
+    const tierFree = MEMORY_TIERS.every((tier) => input.tiers?.includes(tier) ?? true);
     const ranked = rankExactly(
       found,
       input.k,
       // CROSS JOIN fixes the join order: start from the candidates, never scan the scope.
       (ids) =>
-        rank(
-          `json_each(?) c CROSS JOIN memory_vectors v ON v.id = c.value
-           CROSS JOIN memories m ON m.pk = v.memory_pk`,
-          [JSON.stringify(ids)],
-        ),
+        tierFree
+          ? rank(`json_each(?) c CROSS JOIN memory_vectors v ON v.id = c.value`, TRUE, [
+              JSON.stringify(ids),
+            ])
+          : rank(
+              `json_each(?) c CROSS JOIN memory_vectors v ON v.id = c.value
+               CROSS JOIN memories m ON m.pk = v.memory_pk`,
+              scope,
+              [JSON.stringify(ids)],
+            ),
       // The mutable filters (tier) removed too many candidates: score the whole scope exactly.
-      () => rank('memory_vectors v JOIN memories m ON m.pk = v.memory_pk', []),
+      () => rank('memory_vectors v JOIN memories m ON m.pk = v.memory_pk', scope, []),
     );
     return hitsOf(this.db, ranked);
   }
