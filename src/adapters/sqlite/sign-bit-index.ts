@@ -369,9 +369,13 @@ export class SignBitIndex {
     const distances = new Uint16Array(order.length);
     const matchedAt = new Int32Array(order.length);
     const histogram = new Uint32Array(this.dimension + 1);
+    // The walked key's values pass by construction; only the other keys' masks are checked.
+    const checks = masks.flatMap((mask, k) =>
+      mask === undefined || k === narrow ? [] : [{ mask, codes: this.codes[k]! }],
+    );
     let matched = 0;
-    for (const at of order) {
-      if (!masks.every((m, k) => m === undefined || m[this.codes[k]![at]!] === 1)) continue;
+    walk: for (const at of order) {
+      for (const { mask, codes } of checks) if (mask[codes[at]!] !== 1) continue walk;
       const time = times[at]!;
       if (time < from || time >= to) continue;
       let distance = 0;
