@@ -44,19 +44,22 @@ export class Fts5Frequencies {
    * the transaction (or savepoint) that ranks: both then read one snapshot, and rows this
    * connection wrote in an open transaction are flushed to the index (FTS5 writes what it holds
    * in memory when a savepoint is taken), so the structure record says they are there.
+   * `keep: false` (inside a caller's transaction) keeps none of the counts it reads: that
+   * transaction may roll back, and a later write may bring the structure record back to the very
+   * bytes it had inside it, over other rows.
    */
-  of(terms: string[]): number[] {
+  of(terms: string[], { keep = true }: { keep?: boolean } = {}): number[] {
     const structure = this.structure();
     if (this.countedUnder === undefined || !structure.equals(this.countedUnder)) {
       this.counts.clear();
-      this.countedUnder = structure;
+      this.countedUnder = keep ? structure : undefined;
     }
     const tokens = this.tokensOf(terms);
     return terms.map((term) => {
       let count = this.counts.get(term);
       if (count === undefined) {
         count = this.count(term, tokens.get(term)!);
-        this.counts.set(term, count);
+        if (this.countedUnder !== undefined) this.counts.set(term, count);
       }
       return count;
     });

@@ -57,10 +57,12 @@ export interface RankingRequest<Row> {
 /** The best `limit` rows that pass the caller's filters, best first (one read snapshot). */
 export function rankTerms<Row>(request: RankingRequest<Row>): Row[] {
   // A transaction, or a savepoint inside the caller's: term counts and rows from one snapshot.
-  return request.db.transaction(() => rankInSnapshot(request))();
+  // Counts read inside the caller's transaction are not kept (it may roll back).
+  const keep = !request.db.inTransaction;
+  return request.db.transaction(() => rankInSnapshot(request, keep))();
 }
 
-function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
+function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[] {
   const { db, rows, frequencies, plan, candidates, limit, passing, keyOf } = request;
   const where = rows.where === undefined ? '' : `AND ${rows.where.sql}`;
   const params = rows.where?.params ?? [];
@@ -73,7 +75,7 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
         `SELECT ${rows.key} AS key, ${score} AS score FROM ${rows.table}
          WHERE ${rows.table} MATCH ? ${where} ORDER BY 2 DESC, 1 ${cut(cap)}`,
       )
-      .all(...frequencies.of(scored), query, ...params) as Ranked[];
+      .all(...frequencies.of(scored, { keep }), query, ...params) as Ranked[];
   };
   const plain = (terms: string[]) => (cap: number | null) => rank(anyTerm(terms), 0, terms, cap);
   // The rows an incomplete plan selects, scored by the plain query of its score terms.

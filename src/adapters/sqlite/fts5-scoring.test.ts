@@ -195,6 +195,36 @@ describe('engram_bm25 with Fts5Frequencies', () => {
     }
   });
 
+  it('keeps no count read in a transaction that rolls back, though the index may come back to the same structure', () => {
+    const database = openSqlite({ path: ':memory:', migrations: [] });
+    const { db } = database;
+    try {
+      const table = TABLES['two columns']!;
+      db.exec(table.create);
+      table.insert(db, 1, 'run cat');
+      const frequencies = new Fts5Frequencies(db, FTS);
+      const terms = ['cat', 'zebra'];
+      expect(rank(db, frequencies, terms, 10)).toEqual(byBm25(db, terms));
+      try {
+        db.transaction(() => {
+          for (let rowid = 2; rowid < 6; rowid++) table.insert(db, rowid, 'zebra zebra');
+          expect(rank(db, frequencies, terms, 10)).toEqual(byBm25(db, terms));
+          throw new Error('roll back');
+        })();
+      } catch {
+        // rolled back
+      }
+      // Rows of the same size again: FTS5 writes a segment of the same shape.
+      db.transaction(() => {
+        for (let rowid = 2; rowid < 6; rowid++) table.insert(db, rowid, 'kettle kettle');
+      })();
+      expect(frequencies.of(terms)).toEqual([1, 0]);
+      expect(rank(db, frequencies, terms, 10)).toEqual(byBm25(db, terms));
+    } finally {
+      database.close();
+    }
+  });
+
   it('counts a term of several tokens, or none, as its phrase', () => {
     const database = openSqlite({ path: ':memory:', migrations: [] });
     const { db } = database;
