@@ -6,14 +6,13 @@
 ** per statement: a query over one user's few thousand rows still reads every posting of each of
 ** its terms, and a term plan's "(select) AND (all)" query pays for its selecting terms too. Here
 ** the caller passes each phrase's document frequency (fts5vocab's `doc`, read in the same
-** statement) or NULL for a phrase that selects rows without scoring them. The arithmetic is
+** transaction) or NULL for a phrase that selects rows without scoring them. The arithmetic is
 ** bm25()'s (SQLite 3.53, fts5_aux.c: k1 = 1.2, b = 0.75, every column weighted 1, the IDF
 ** clamped to 1e-6), in its order, so a row's score is bm25()'s, negated, to the last bit.
 */
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT1
 #include <math.h>
-#include <stdlib.h>
 
 static void engram_bm25(
   const Fts5ExtensionApi *api,

@@ -134,237 +134,226 @@ async function measureBackend(
     salienceHalfLifeHours: 168,
   });
   const queries = searchQueries(queryCount);
-  try {
-    for (const size of sizes) {
-      const tag = `${bench.backend} @${label(size)}`;
-      const chunkFill = await fillChunks(bench.store, size, {
-        log,
-        vectors: chunkVectors,
-        onVector: (id, vector) => chunkBank.add(id, vector),
+  for (const size of sizes) {
+    const tag = `${bench.backend} @${label(size)}`;
+    const chunkFill = await fillChunks(bench.store, size, {
+      log,
+      vectors: chunkVectors,
+      onVector: (id, vector) => chunkBank.add(id, vector),
+    });
+    const memoryFill = await fillMemories(bench.memories, memoryBank, size, log);
+    await bench.analyze();
+    const next = random(size);
+    // Queries near a stored chunk (noise as long as the vector): a topic, not a copy.
+    const chunkQueries = queries.map(() =>
+      nearby(chunkBank.vector(Math.floor(next() * chunkBank.ids.length)), 1, next),
+    );
+    const memoryQueries = queries.map(() =>
+      nearby(memoryBank.vector(Math.floor(next() * memoryBank.ids.length)), 1, next),
+    );
+
+    const firstChunk = await timeEach(1, () =>
+      bench.store.searchVector({ tenantId: BENCH_TENANT, vector: chunkQueries[0]!, limit: 10 }),
+    );
+    const firstMemory = await timeEach(1, () =>
+      bench.memories.searchVector({
+        tenantId: BENCH_TENANT,
+        vector: memoryQueries[0]!,
+        embedderId: LOCAL_EMBEDDER_ID,
+        k: 10,
+      }),
+    );
+    log(
+      `  ${tag}: filled chunks in ${chunkFill.toFixed(0)} s, memories in ${memoryFill.toFixed(0)} s; first vector query ${firstChunk[0]!.toFixed(0)} ms (chunks), ${firstMemory[0]!.toFixed(0)} ms (memories)`,
+    );
+
+    for (let i = 0; i < 3; i++)
+      await search.searchChunks({
+        tenantId: BENCH_TENANT,
+        query: queries[i]!,
+        queryVector: chunkQueries[i]!,
+        k: 10,
       });
-      const memoryFill = await fillMemories(bench.memories, memoryBank, size, log);
-      await bench.analyze();
-      const next = random(size);
-      // Queries near a stored chunk (noise as long as the vector): a topic, not a copy.
-      const chunkQueries = queries.map(() =>
-        nearby(chunkBank.vector(Math.floor(next() * chunkBank.ids.length)), 1, next),
-      );
-      const memoryQueries = queries.map(() =>
-        nearby(memoryBank.vector(Math.floor(next() * memoryBank.ids.length)), 1, next),
-      );
-
-      const firstChunk = await timeEach(1, () =>
-        bench.store.searchVector({ tenantId: BENCH_TENANT, vector: chunkQueries[0]!, limit: 10 }),
-      );
-      const firstMemory = await timeEach(1, () =>
-        bench.memories.searchVector({
-          tenantId: BENCH_TENANT,
-          vector: memoryQueries[0]!,
-          embedderId: LOCAL_EMBEDDER_ID,
-          k: 10,
-        }),
-      );
-      log(
-        `  ${tag}: filled chunks in ${chunkFill.toFixed(0)} s, memories in ${memoryFill.toFixed(0)} s; first vector query ${firstChunk[0]!.toFixed(0)} ms (chunks), ${firstMemory[0]!.toFixed(0)} ms (memories)`,
-      );
-
-      for (let i = 0; i < 3; i++)
-        await search.searchChunks({
-          tenantId: BENCH_TENANT,
-          query: queries[i]!,
-          queryVector: chunkQueries[i]!,
-          k: 10,
-        });
-      const hybrid = await timeEach(queries.length, (i) =>
-        search.searchChunks({
-          tenantId: BENCH_TENANT,
-          query: queries[i]!,
-          queryVector: chunkQueries[i]!,
-          k: 10,
-        }),
-      );
-      const embedded = await timeEach(Math.min(20, queries.length), (i) =>
-        searchEmbedded.searchChunks({
-          tenantId: BENCH_TENANT,
-          query: `${queries[i]!} ${size}`,
-          k: 10,
-        }),
-      );
-      const textFound: string[][] = [];
-      const textPart = await timeEach(queries.length, async (i) => {
-        const hits = await bench.store.searchText({
-          tenantId: BENCH_TENANT,
-          query: queries[i]!,
-          limit: 30,
-        });
-        textFound[i] = hits.slice(0, 10).map((hit) => hit.chunk.id);
+    const hybrid = await timeEach(queries.length, (i) =>
+      search.searchChunks({
+        tenantId: BENCH_TENANT,
+        query: queries[i]!,
+        queryVector: chunkQueries[i]!,
+        k: 10,
+      }),
+    );
+    const embedded = await timeEach(Math.min(20, queries.length), (i) =>
+      searchEmbedded.searchChunks({
+        tenantId: BENCH_TENANT,
+        query: `${queries[i]!} ${size}`,
+        k: 10,
+      }),
+    );
+    const textFound: string[][] = [];
+    const textPart = await timeEach(queries.length, async (i) => {
+      const hits = await bench.store.searchText({
+        tenantId: BENCH_TENANT,
+        query: queries[i]!,
+        limit: 30,
       });
-      // Agreement with the plain OR query, ranked outside the timed calls.
-      const textAgreement: number[] = [];
-      for (let i = 0; i < queries.length; i++) {
-        const plain = new Set(await bench.plainText(queries[i]!, 10));
-        textAgreement.push(textFound[i]!.filter((id) => plain.has(id)).length / 10);
-      }
-      // The exact top 10 is computed outside the timed calls (a scan of every vector written: it
-      // would count ≈90 ms at 100k against the store).
-      const chunkFound: string[][] = [];
-      const vectorPart = await timeEach(queries.length, async (i) => {
-        const hits = await bench.store.searchVector({
-          tenantId: BENCH_TENANT,
-          vector: chunkQueries[i]!,
-          limit: 10,
-        });
-        chunkFound[i] = hits.map((hit) => hit.chunk.id);
-      });
-      const chunkExact = chunkBank.exactTop(chunkQueries, 10);
-      const chunkRecall = chunkFound.map(
-        (found, i) => found.filter((id) => chunkExact[i]!.has(id)).length / 10,
-      );
-
-      const recallSamples: Record<'tenant' | 'user', number[]> = { tenant: [], user: [] };
-      const recallParts: Record<'tenant' | 'user', string> = { tenant: '', user: '' };
-      for (const scope of ['tenant', 'user'] as const) {
-        const userId = scope === 'user' ? 'user-7' : undefined;
-        const parts: Record<'vector' | 'text' | 'neighbours' | 'fusion', number[]> = {
-          vector: [],
-          text: [],
-          neighbours: [],
-          fusion: [],
-        };
-        recallSamples[scope] = await timeEach(queries.length, async (i) => {
-          preset.current = memoryQueries[i]!;
-          const { timingsMs } = await recall.recall({
-            tenantId: BENCH_TENANT,
-            query: queries[i]!,
-            k: 10,
-            ...(userId === undefined ? {} : { userId }),
-          });
-          parts.vector.push(timingsMs.vectorSearch);
-          parts.text.push(timingsMs.search - timingsMs.vectorSearch);
-          parts.neighbours.push(timingsMs.neighbours);
-          parts.fusion.push(timingsMs.fuse);
-        });
-        recallParts[scope] = Object.entries(parts)
-          .map(([part, samples]) => `${part} ${quantile(samples, 0.5).toFixed(1)}`)
-          .join(', ');
-      }
-      const memoryFound: string[][] = [];
-      const memoryVector = await timeEach(queries.length, async (i) => {
-        const hits = await bench.memories.searchVector({
-          tenantId: BENCH_TENANT,
-          vector: memoryQueries[i]!,
-          embedderId: LOCAL_EMBEDDER_ID,
-          k: 10,
-        });
-        memoryFound[i] = hits.map((hit) => hit.memory.id);
-      });
-      const memoryExact = memoryBank.exactTop(memoryQueries, 10);
-      const memoryRecall = memoryFound.map(
-        (found, i) => found.filter((id) => memoryExact[i]!.has(id)).length / 10,
-      );
-
-      // A restarted server: new handles on the same data, nothing held in memory.
-      const again = await bench.openAgain();
-      const [restartChunk] = await timeEach(1, () =>
-        again.store.searchVector({ tenantId: BENCH_TENANT, vector: chunkQueries[1]!, limit: 10 }),
-      );
-      const [restartMemory] = await timeEach(1, () =>
-        again.memories.searchVector({
-          tenantId: BENCH_TENANT,
-          vector: memoryQueries[1]!,
-          embedderId: LOCAL_EMBEDDER_ID,
-          k: 10,
-        }),
-      );
-      await again.close();
-
-      const rssMb = process.memoryUsage().rss / 2 ** 20;
-      const diskMb = (await bench.diskBytes()) / 2 ** 20;
-      const annChunks = mean(chunkRecall);
-      const annMemories = mean(memoryRecall);
-      const textAgreement10 = mean(textAgreement);
-      out.push(
-        {
-          name: `${tag} hybrid chunk search, query embedding excluded`,
-          unit: 'ms',
-          samples: hybrid,
-        },
-        {
-          name: `${tag} hybrid chunk search, query embedded (USE lite)`,
-          unit: 'ms',
-          samples: embedded,
-        },
-        {
-          name: `${tag}   full-text part (30 candidates)`,
-          unit: 'ms',
-          samples: textPart,
-          note: `top 10 agrees with the plain OR query ${textAgreement10.toFixed(3)}`,
-        },
-        {
-          name: `${tag}   vector part (k=10)`,
-          unit: 'ms',
-          samples: vectorPart,
-          note: `recall@10 vs exact ${annChunks.toFixed(3)}`,
-        },
-        {
-          name: `${tag} recall k=10, tenant scope`,
-          unit: 'ms',
-          samples: recallSamples.tenant,
-          note: `excludes query embedding; p50 ms: ${recallParts.tenant}`,
-        },
-        {
-          name: `${tag} recall k=10, user scope (1 of ${USERS} users)`,
-          unit: 'ms',
-          samples: recallSamples.user,
-          note: `excludes query embedding; p50 ms: ${recallParts.user}`,
-        },
-        {
-          name: `${tag}   memory vector search (k=10)`,
-          unit: 'ms',
-          samples: memoryVector,
-          note: `recall@10 vs exact ${annMemories.toFixed(3)}`,
-        },
-        { name: `${tag} chunk vector recall@10 vs exact`, unit: 'ratio', value: annChunks },
-        {
-          name: `${tag} full-text top 10 shared with the plain OR query`,
-          unit: 'ratio',
-          value: textAgreement10,
-        },
-        { name: `${tag} memory vector recall@10 vs exact`, unit: 'ratio', value: annMemories },
-        {
-          name: `${tag} first vector query after fill (chunks)`,
-          unit: 'ms',
-          value: firstChunk[0]!,
-        },
-        {
-          name: `${tag} first vector query after fill (memories)`,
-          unit: 'ms',
-          value: firstMemory[0]!,
-        },
-        {
-          name: `${tag} first vector query after a restart (chunks)`,
-          unit: 'ms',
-          value: restartChunk!,
-        },
-        {
-          name: `${tag} first vector query after a restart (memories)`,
-          unit: 'ms',
-          value: restartMemory!,
-        },
-        { name: `${tag} fill, chunks`, unit: 's', value: chunkFill },
-        { name: `${tag} fill, memories`, unit: 's', value: memoryFill },
-        { name: `${tag} resident memory of this process`, unit: 'MB', value: rssMb },
-        { name: `${tag} on disk`, unit: 'MB', value: diskMb },
-      );
-      const p95 = (xs: number[]) => quantile(xs, 0.95).toFixed(1);
-      lines.push(
-        `scale ${bench.backend} ${size} search_p95_ms=${p95(hybrid)} recall_p95_ms=${p95(recallSamples.tenant)} user_recall_p95_ms=${p95(recallSamples.user)} ann_recall10=${Math.min(annChunks, annMemories).toFixed(3)} text_top10=${textAgreement10.toFixed(3)} rss_mb=${rssMb.toFixed(0)} disk_mb=${diskMb.toFixed(0)}`,
-      );
+      textFound[i] = hits.slice(0, 10).map((hit) => hit.chunk.id);
+    });
+    // Agreement with the plain OR query, ranked outside the timed calls.
+    const textAgreement: number[] = [];
+    for (let i = 0; i < queries.length; i++) {
+      const plain = new Set(await bench.plainText(queries[i]!, 10));
+      textAgreement.push(textFound[i]!.filter((id) => plain.has(id)).length / 10);
     }
-  } finally {
-    chunkBank.close();
-    memoryBank.close();
+    // The exact top 10 is computed outside the timed calls (a scan of every vector written: it
+    // would count ≈90 ms at 100k against the store).
+    const chunkFound: string[][] = [];
+    const vectorPart = await timeEach(queries.length, async (i) => {
+      const hits = await bench.store.searchVector({
+        tenantId: BENCH_TENANT,
+        vector: chunkQueries[i]!,
+        limit: 10,
+      });
+      chunkFound[i] = hits.map((hit) => hit.chunk.id);
+    });
+    const chunkExact = chunkBank.exactTop(chunkQueries, 10);
+    const chunkRecall = chunkFound.map(
+      (found, i) => found.filter((id) => chunkExact[i]!.has(id)).length / 10,
+    );
+
+    const recallSamples: Record<'tenant' | 'user', number[]> = { tenant: [], user: [] };
+    const recallParts: Record<'tenant' | 'user', string> = { tenant: '', user: '' };
+    for (const scope of ['tenant', 'user'] as const) {
+      const userId = scope === 'user' ? 'user-7' : undefined;
+      const parts: Record<'vector' | 'text' | 'neighbours' | 'fusion', number[]> = {
+        vector: [],
+        text: [],
+        neighbours: [],
+        fusion: [],
+      };
+      recallSamples[scope] = await timeEach(queries.length, async (i) => {
+        preset.current = memoryQueries[i]!;
+        const { timingsMs } = await recall.recall({
+          tenantId: BENCH_TENANT,
+          query: queries[i]!,
+          k: 10,
+          ...(userId === undefined ? {} : { userId }),
+        });
+        parts.vector.push(timingsMs.vectorSearch);
+        parts.text.push(timingsMs.search - timingsMs.vectorSearch);
+        parts.neighbours.push(timingsMs.neighbours);
+        parts.fusion.push(timingsMs.fuse);
+      });
+      recallParts[scope] = Object.entries(parts)
+        .map(([part, samples]) => `${part} ${quantile(samples, 0.5).toFixed(1)}`)
+        .join(', ');
+    }
+    const memoryFound: string[][] = [];
+    const memoryVector = await timeEach(queries.length, async (i) => {
+      const hits = await bench.memories.searchVector({
+        tenantId: BENCH_TENANT,
+        vector: memoryQueries[i]!,
+        embedderId: LOCAL_EMBEDDER_ID,
+        k: 10,
+      });
+      memoryFound[i] = hits.map((hit) => hit.memory.id);
+    });
+    const memoryExact = memoryBank.exactTop(memoryQueries, 10);
+    const memoryRecall = memoryFound.map(
+      (found, i) => found.filter((id) => memoryExact[i]!.has(id)).length / 10,
+    );
+
+    // A restarted server: new handles on the same data, nothing held in memory.
+    const again = await bench.openAgain();
+    const [restartChunk] = await timeEach(1, () =>
+      again.store.searchVector({ tenantId: BENCH_TENANT, vector: chunkQueries[1]!, limit: 10 }),
+    );
+    const [restartMemory] = await timeEach(1, () =>
+      again.memories.searchVector({
+        tenantId: BENCH_TENANT,
+        vector: memoryQueries[1]!,
+        embedderId: LOCAL_EMBEDDER_ID,
+        k: 10,
+      }),
+    );
+    await again.close();
+
+    const rssMb = process.memoryUsage().rss / 2 ** 20;
+    const diskMb = (await bench.diskBytes()) / 2 ** 20;
+    const annChunks = mean(chunkRecall);
+    const annMemories = mean(memoryRecall);
+    const textAgreement10 = mean(textAgreement);
+    out.push(
+      { name: `${tag} hybrid chunk search, query embedding excluded`, unit: 'ms', samples: hybrid },
+      {
+        name: `${tag} hybrid chunk search, query embedded (USE lite)`,
+        unit: 'ms',
+        samples: embedded,
+      },
+      {
+        name: `${tag}   full-text part (30 candidates)`,
+        unit: 'ms',
+        samples: textPart,
+        note: `top 10 agrees with the plain OR query ${textAgreement10.toFixed(3)}`,
+      },
+      {
+        name: `${tag}   vector part (k=10)`,
+        unit: 'ms',
+        samples: vectorPart,
+        note: `recall@10 vs exact ${annChunks.toFixed(3)}`,
+      },
+      {
+        name: `${tag} recall k=10, tenant scope`,
+        unit: 'ms',
+        samples: recallSamples.tenant,
+        note: `excludes query embedding; p50 ms: ${recallParts.tenant}`,
+      },
+      {
+        name: `${tag} recall k=10, user scope (1 of ${USERS} users)`,
+        unit: 'ms',
+        samples: recallSamples.user,
+        note: `excludes query embedding; p50 ms: ${recallParts.user}`,
+      },
+      {
+        name: `${tag}   memory vector search (k=10)`,
+        unit: 'ms',
+        samples: memoryVector,
+        note: `recall@10 vs exact ${annMemories.toFixed(3)}`,
+      },
+      { name: `${tag} chunk vector recall@10 vs exact`, unit: 'ratio', value: annChunks },
+      {
+        name: `${tag} full-text top 10 shared with the plain OR query`,
+        unit: 'ratio',
+        value: textAgreement10,
+      },
+      { name: `${tag} memory vector recall@10 vs exact`, unit: 'ratio', value: annMemories },
+      { name: `${tag} first vector query after fill (chunks)`, unit: 'ms', value: firstChunk[0]! },
+      {
+        name: `${tag} first vector query after fill (memories)`,
+        unit: 'ms',
+        value: firstMemory[0]!,
+      },
+      {
+        name: `${tag} first vector query after a restart (chunks)`,
+        unit: 'ms',
+        value: restartChunk!,
+      },
+      {
+        name: `${tag} first vector query after a restart (memories)`,
+        unit: 'ms',
+        value: restartMemory!,
+      },
+      { name: `${tag} fill, chunks`, unit: 's', value: chunkFill },
+      { name: `${tag} fill, memories`, unit: 's', value: memoryFill },
+      { name: `${tag} resident memory of this process`, unit: 'MB', value: rssMb },
+      { name: `${tag} on disk`, unit: 'MB', value: diskMb },
+    );
+    const p95 = (xs: number[]) => quantile(xs, 0.95).toFixed(1);
+    lines.push(
+      `scale ${bench.backend} ${size} search_p95_ms=${p95(hybrid)} recall_p95_ms=${p95(recallSamples.tenant)} user_recall_p95_ms=${p95(recallSamples.user)} ann_recall10=${Math.min(annChunks, annMemories).toFixed(3)} text_top10=${textAgreement10.toFixed(3)} rss_mb=${rssMb.toFixed(0)} disk_mb=${diskMb.toFixed(0)}`,
+    );
   }
+  chunkBank.close();
+  memoryBank.close();
   return { measurements: out, lines };
 }
 

@@ -2,7 +2,8 @@
 // queries. Not in this process's memory: at 1M chunks and 1M memories that was 4 GB a server
 // never holds, counted in the bench's resident memory and taken from the page cache the store
 // reads through. The file's pages are written once during the fill and read back once, after the
-// timed queries.
+// timed queries. Its name is removed as soon as it is open, so a run that fails leaves nothing
+// behind (the space goes with the last descriptor; Linux and macOS).
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +15,15 @@ const SCANNED = 8192;
 
 export class VectorBank {
   readonly ids: string[] = [];
-  private readonly dir = mkdtempSync(join(tmpdir(), 'engram-bench-vectors-'));
-  private readonly fd = openSync(join(this.dir, 'vectors.f32'), 'w+');
+  private readonly fd: number;
   private readonly buffer: Float32Array;
   private buffered = 0;
   private written = 0;
 
   constructor(private readonly dimension: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-bench-vectors-'));
+    this.fd = openSync(join(dir, 'vectors.f32'), 'w+');
+    rmSync(dir, { recursive: true, force: true });
     this.buffer = new Float32Array(BUFFERED * dimension);
   }
 
@@ -71,7 +74,6 @@ export class VectorBank {
 
   close(): void {
     closeSync(this.fd);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private flush(): void {

@@ -71,7 +71,7 @@ export function createSqliteDocumentSearch(
    * chunks holding a term, in every tenant (over, not under).
    */
   function termPlan(terms: string[], candidates: number): TermPlan {
-    const counts = frequencies.of(terms, { keep: !db.inTransaction });
+    const counts = frequencies.of(terms);
     const postings = terms.map((term, i) => ({ term, postings: counts[i]! }));
     return rareTermsFirst(
       postings,

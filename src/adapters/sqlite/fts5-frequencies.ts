@@ -30,6 +30,7 @@ export class Fts5Frequencies {
   private readonly counts = new LRUCache<string, number>({ max: 20_000 });
   private countedUnder: Buffer | undefined;
   private readonly words: string;
+  private wordsReady = false;
 
   constructor(
     private readonly db: SqliteHandle,
@@ -44,11 +45,11 @@ export class Fts5Frequencies {
    * the transaction (or savepoint) that ranks: both then read one snapshot, and rows this
    * connection wrote in an open transaction are flushed to the index (FTS5 writes what it holds
    * in memory when a savepoint is taken), so the structure record says they are there.
-   * `keep: false` (inside a caller's transaction) keeps none of the counts it reads: that
-   * transaction may roll back, and a later write may bring the structure record back to the very
-   * bytes it had inside it, over other rows.
+   * Counts read inside a caller's transaction are not kept (`keep`, by default whether none is
+   * open): that transaction may roll back, and a later write may bring the structure record back
+   * to the very bytes it had inside it, over other rows.
    */
-  of(terms: string[], { keep = true }: { keep?: boolean } = {}): number[] {
+  of(terms: string[], { keep = !this.db.inTransaction }: { keep?: boolean } = {}): number[] {
     const structure = this.structure();
     if (this.countedUnder === undefined || !structure.equals(this.countedUnder)) {
       this.counts.clear();
@@ -97,9 +98,12 @@ export class Fts5Frequencies {
     }
     if (unseen.length === 0) return out;
     const words = `temp.${this.words}`;
-    this.db
-      .exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${words} USING fts5 (w, tokenize = '${this.fts.tokenize}');
-      CREATE VIRTUAL TABLE IF NOT EXISTS ${words}_vocab USING fts5vocab (temp, ${this.words}, 'instance');`);
+    if (!this.wordsReady) {
+      this.db
+        .exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${words} USING fts5 (w, tokenize = '${this.fts.tokenize}');
+        CREATE VIRTUAL TABLE IF NOT EXISTS ${words}_vocab USING fts5vocab (temp, ${this.words}, 'instance');`);
+      this.wordsReady = true;
+    }
     const byRow = new Map<number, string[]>();
     this.db.transaction(() => {
       this.db.prepare(`DELETE FROM ${words}`).run();

@@ -79,11 +79,10 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[]
   };
   const plain = (terms: string[]) => (cap: number | null) => rank(anyTerm(terms), 0, terms, cap);
   // The rows an incomplete plan selects, scored by the plain query of its score terms.
-  const select = plan.select;
   const selected = (cap: number | null) =>
     rank(
       `(${selecting(plan)}) AND (${anyTerm(plan.score)})`,
-      select.reduce((sum, terms) => sum + terms.length, 0),
+      plan.select.reduce((sum, terms) => sum + terms.length, 0),
       plan.score,
       cap,
     );

@@ -44,6 +44,17 @@ const TABLES: Record<string, Table> = {
 
 const FTS = { table: 't', vocab: 't_vocab', tokenize: 'porter unicode61' };
 
+/** `run` over a new in-memory database holding `table` (two columns unless given), closed after. */
+function withTable<T>(run: (db: SqliteHandle) => T, table = TABLES['two columns']!): T {
+  const database = openSqlite({ path: ':memory:', migrations: [] });
+  try {
+    database.db.exec(table.create);
+    return run(database.db);
+  } finally {
+    database.close();
+  }
+}
+
 /** FTS5's own ranking of the plain OR query: what engram_bm25() must give. */
 function byBm25(db: SqliteHandle, terms: string[]): Ranked[] {
   return db
@@ -114,10 +125,7 @@ describe('engram_bm25 with Fts5Frequencies', () => {
     it(`scores every row as bm25() does, to the bit (${name})`, () => {
       fc.assert(
         fc.property(operations, fc.array(query, { minLength: 1, maxLength: 4 }), (ops, queries) => {
-          const database = openSqlite({ path: ':memory:', migrations: [] });
-          const { db } = database;
-          try {
-            db.exec(table.create);
+          withTable((db) => {
             const frequencies = new Fts5Frequencies(db, FTS);
             const texts = new Map<number, string>();
             // Counts kept from before the writes must not survive them.
@@ -128,9 +136,7 @@ describe('engram_bm25 with Fts5Frequencies', () => {
               const ranked = rank(db, frequencies, terms, 1_000);
               expect(ranked).toEqual(expected);
             }
-          } finally {
-            database.close();
-          }
+          }, table);
         }),
         { numRuns: 150 },
       );
@@ -140,10 +146,7 @@ describe('engram_bm25 with Fts5Frequencies', () => {
   it('scores a plan\'s "(select) AND (all)" rows as the plain OR query does', () => {
     fc.assert(
       fc.property(operations, query, fc.integer({ min: 0, max: 4 }), (ops, terms, chosen) => {
-        const database = openSqlite({ path: ':memory:', migrations: [] });
-        const { db } = database;
-        try {
-          db.exec(TABLES['two columns']!.create);
+        withTable((db) => {
           apply(db, TABLES['two columns']!, ops, new Map());
           const frequencies = new Fts5Frequencies(db, FTS);
           const select = terms.slice(0, Math.max(1, chosen % terms.length));
@@ -156,9 +159,7 @@ describe('engram_bm25 with Fts5Frequencies', () => {
             .all(...frequencies.of(terms), `(${selecting}) AND (${anyTerm(terms)})`) as Ranked[];
           const plain = new Map(byBm25(db, terms).map((row) => [row.key, row.score]));
           for (const row of found) expect(row.score).toBe(plain.get(row.key));
-        } finally {
-          database.close();
-        }
+        });
       }),
       { numRuns: 150 },
     );
@@ -196,11 +197,8 @@ describe('engram_bm25 with Fts5Frequencies', () => {
   });
 
   it('keeps no count read in a transaction that rolls back, though the index may come back to the same structure', () => {
-    const database = openSqlite({ path: ':memory:', migrations: [] });
-    const { db } = database;
-    try {
+    withTable((db) => {
       const table = TABLES['two columns']!;
-      db.exec(table.create);
       table.insert(db, 1, 'run cat');
       const frequencies = new Fts5Frequencies(db, FTS);
       const terms = ['cat', 'zebra'];
@@ -220,16 +218,11 @@ describe('engram_bm25 with Fts5Frequencies', () => {
       })();
       expect(frequencies.of(terms)).toEqual([1, 0]);
       expect(rank(db, frequencies, terms, 10)).toEqual(byBm25(db, terms));
-    } finally {
-      database.close();
-    }
+    });
   });
 
   it('counts a term of several tokens, or none, as its phrase', () => {
-    const database = openSqlite({ path: ':memory:', migrations: [] });
-    const { db } = database;
-    try {
-      db.exec(TABLES['two columns']!.create);
+    withTable((db) => {
       TABLES['two columns']!.insert(db, 1, 'e mail sent by e-mail');
       TABLES['two columns']!.insert(db, 2, 'mail e');
       const frequencies = new Fts5Frequencies(db, FTS);
@@ -246,22 +239,15 @@ describe('engram_bm25 with Fts5Frequencies', () => {
       ]);
       expect(frequencies.of(['e-mail'])).toEqual([1]);
       expect(frequencies.of(['---'])).toEqual([0]);
-    } finally {
-      database.close();
-    }
+    });
   });
 
   it('refuses a call without one frequency per phrase', () => {
-    const database = openSqlite({ path: ':memory:', migrations: [] });
-    const { db } = database;
-    try {
-      db.exec(TABLES['two columns']!.create);
+    withTable((db) => {
       TABLES['two columns']!.insert(db, 1, 'run cat');
       expect(() =>
         db.prepare(`SELECT engram_bm25(t, 1) FROM t WHERE t MATCH '"run" OR "cat"'`).all(),
       ).toThrow(/one document frequency \(or NULL\) per phrase/);
-    } finally {
-      database.close();
-    }
+    });
   });
 });
