@@ -45,7 +45,7 @@ const selects = (plan: TermPlan, held: Set<string>) =>
   plan.select.some((conjunction) => conjunction.every((term) => held.has(term)));
 
 describe('rareTermsFirst', () => {
-  it('selects the rarest terms alone within the budget and common ones only in pairs; every term scores', () => {
+  it('selects the rarest terms alone within the budget, common ones in pairs, and the newest rows when the rarest is beyond it; every term scores', () => {
     fc.assert(
       fc.property(planCase, ({ terms, rows, budget }) => {
         const plan = rareTermsFirst(terms, rows, budget);
@@ -53,29 +53,29 @@ describe('rareTermsFirst', () => {
         expect([...plan.score].sort()).toEqual(terms.map((t) => t.term).sort());
         const total = terms.reduce((sum, t) => sum + t.postings, 0);
         const rarest = byRarity.find((t) => t.postings > 0)?.postings ?? 0;
-        expect(plan.complete).toBe(
-          total <= budget || rows <= budget || rarest > budget || terms.length === 1,
-        );
+        expect(plan.complete).toBe(total <= budget || rows <= budget);
         if (plan.complete) {
           expect(plan.select.map(([term]) => term).sort()).toEqual(plan.score.toSorted());
+          expect(plan.windowRows).toBeNull();
           expect(plan.postings).toBe(total);
           return;
         }
+        // A window (a budget of the newest rows) exactly when the rarest held term is beyond it.
+        expect(plan.windowRows).toBe(rarest > budget ? budget : null);
         const singles = plan.select.filter((c) => c.length === 1).map(([term]) => term);
         const pairs = plan.select.filter((c) => c.length === 2);
         expect(plan.select).toHaveLength(singles.length + pairs.length);
-        // The singles are the rarest terms (at least one), and within the budget unless the
-        // rarest alone exceeds it.
-        expect(singles.length).toBeGreaterThan(0);
+        // The singles are the rarest terms, within the budget: terms no row holds, then the
+        // rarest held one unless the window selects instead.
         const prefix = byRarity.slice(0, singles.length);
         expect(singles.map((term) => terms.find((t) => t.term === term)!.postings)).toEqual(
           prefix.map((t) => t.postings),
         );
         const singlePostings = prefix.reduce((sum, t) => sum + t.postings, 0);
-        // Terms no row holds select for free, then at least the rarest one some row holds.
-        expect(singlePostings).toBeGreaterThan(0);
-        if (singlePostings > rarest) expect(singlePostings).toBeLessThanOrEqual(budget);
-        expect(plan.postings).toBeLessThanOrEqual(Math.max(budget, rarest) + budget);
+        expect(singlePostings).toBeLessThanOrEqual(budget);
+        if (plan.windowRows === null) expect(singlePostings).toBeGreaterThan(0);
+        else expect(singlePostings).toBe(0);
+        expect(plan.postings).toBeLessThanOrEqual(2 * budget);
         // The next term would have broken the budget; pairs are of terms not selected alone.
         expect(singlePostings + byRarity[singles.length]!.postings).toBeGreaterThan(budget);
         for (const pair of pairs) {
@@ -114,20 +114,25 @@ describe('rareTermsFirst', () => {
     expect(selects(rareTermsFirst(terms, 10_000, 1_600), new Set(['c', 'd']))).toBe(true);
   });
 
-  it('ranks every row in one pass when the rarest held term alone is beyond the budget', () => {
-    // Two terms about as rare: selecting by one would lose the other's best rows.
+  it('selects pairs and a window of the newest rows when the rarest held term alone is beyond the budget', () => {
+    // Two terms about as rare: neither selects alone everywhere; rows holding both do, and
+    // the newest budget of rows holding either.
     const close = [
       { term: 'kubernet', postings: 2_500 },
       { term: 'helm', postings: 2_601 },
     ];
-    expect(rareTermsFirst(close, 20_101, 2_000).complete).toBe(true);
+    expect(rareTermsFirst(close, 20_101, 2_000)).toMatchObject({
+      select: [['kubernet', 'helm']],
+      complete: false,
+      windowRows: 2_000,
+    });
   });
 
   it('lets a term no row holds select for free, and the rarest held term select too', () => {
     // "what about episode revenue mipova" at 1M chunks: no chunk says "about", two terms are in
     // 59% of them (weightless). "about" alone selected nothing, and the fill ranked every row
-    // of the common terms (450 ms); "mipova" must select as well (here: every weighted term, in
-    // one pass, as "mipova" alone is beyond the budget).
+    // of the common terms (450 ms); "mipova" must select as well (here: in the window, as
+    // "mipova" alone is beyond the budget).
     const plan = rareTermsFirst(
       [
         { term: 'about', postings: 0 },
@@ -139,10 +144,13 @@ describe('rareTermsFirst', () => {
       2_000,
       0.5,
     );
-    expect(plan.select).toEqual([['about'], ['mipova']]);
-    expect(plan.score).toEqual(['about', 'mipova']);
-    expect(plan.complete).toBe(true);
-    // With a second held term, a plan: "about" for free, then the rarest held term alone.
+    expect(plan).toMatchObject({
+      select: [['about']],
+      score: ['about', 'mipova'],
+      complete: false,
+      windowRows: 2_000,
+    });
+    // With a held term within the budget, it selects alone after "about": no window.
     const planned = rareTermsFirst(
       [
         { term: 'about', postings: 0 },
@@ -153,7 +161,7 @@ describe('rareTermsFirst', () => {
       2_000,
       0.5,
     );
-    expect(planned.complete).toBe(false);
+    expect(planned).toMatchObject({ complete: false, windowRows: null });
     expect(planned.select.slice(0, 2)).toEqual([['about'], ['teriel']]);
   });
 
@@ -174,6 +182,7 @@ describe('rareTermsFirst', () => {
       score: ['zebra', 'beta', 'alpha', 'gamma'],
       all: ['zebra', 'alpha', 'beta', 'gamma'],
       complete: false,
+      windowRows: null,
       postings: 6_010,
     });
   });
@@ -188,11 +197,14 @@ describe('rareTermsFirst', () => {
       score: ['zebra'],
       all: ['zebra', 'alpha'],
       complete: true,
+      windowRows: null,
       postings: 10,
     });
+    // Alone, 'alpha' scores; beyond the budget, it selects in the window of the newest rows.
     expect(rareTermsFirst(terms.slice(1), 100_000, 2_000, 0.5)).toMatchObject({
-      select: [['alpha']],
+      select: [],
       score: ['alpha'],
+      windowRows: 2_000,
     });
   });
 

@@ -7,6 +7,11 @@
 // the plain OR query gives it. What the plan leaves out are rows holding one common term and
 // nothing rarer: BM25 gives such a row at most (k1 + 1) × IDF of that term, which the rows
 // holding a rare term usually beat.
+//
+// When even the rarest term some row holds is beyond the budget (at 1M chunks a word in 0.3% of
+// them is 3,000 rows), no term may select alone everywhere: the pairs select, and so do the
+// newest rows holding any scored term, a budget of them (the plan's window). A row outside the
+// window holding one term and no pair is what is lost.
 
 export interface TermPostings {
   term: string;
@@ -24,8 +29,11 @@ export interface TermPlan {
   all: string[];
   /** True when the selection is every row holding a scored term: their plain OR query. */
   complete: boolean;
+  /** When the rarest held term is beyond the budget: how many of the newest rows holding a
+   *  scored term are selected too (the budget); else null. */
+  windowRows: number | null;
   /** The postings the selection may rank, pairs estimated: at most twice the budget (once for
-   *  single terms, once for pairs), more only when the rarest term alone holds more. */
+   *  single terms and the window, once for pairs). */
   postings: number;
 }
 
@@ -59,23 +67,30 @@ export function rareTermsFirst(
   );
   const score = scored.map((t) => t.term);
   const total = scored.reduce((sum, t) => sum + t.postings, 0);
-  // Terms no row holds select for free (and still find rows added since they were counted);
-  // the rarest term some row holds is the one that must select.
-  const rarest = scored.find((t) => t.postings > 0)?.postings ?? 0;
-  // A store (or scope) of at most `budget` rows cannot match more, however common its terms;
-  // when the rarest term some row holds is beyond the budget, no selection is bounded, and one
-  // pass is cheapest (a plan ranks its selection twice, joined and sorted) and exact.
-  if (total <= budget || rows <= budget || rarest > budget || scored.length < 2) {
-    return { select: score.map((term) => [term]), score, all, complete: true, postings: total };
+  // A store (or scope) of at most `budget` rows cannot match more, however common its terms.
+  if (total <= budget || rows <= budget) {
+    return {
+      select: score.map((term) => [term]),
+      score,
+      all,
+      complete: true,
+      windowRows: null,
+      postings: total,
+    };
   }
+  // The rarest terms select alone while within the budget: terms no row holds for free (they
+  // still find rows added since they were counted), then the rarest term some row holds, unless
+  // it alone is beyond the budget: then the scored terms select alone only in the window.
   const select: string[][] = [];
   let used = 0;
   let single = 0;
-  while (single < scored.length && (used === 0 || used + scored[single]!.postings <= budget)) {
+  while (single < scored.length && used + scored[single]!.postings <= budget) {
     used += scored[single]!.postings;
     select.push([scored[single]!.term]);
     single++;
   }
+  const rarest = scored.find((t) => t.postings > 0)!.postings;
+  const windowRows = rarest > budget ? budget : null;
   const common = scored.slice(single, single + MAX_PAIRED_TERMS);
   const pairs: Array<{ terms: string[]; postings: number }> = [];
   for (let a = 0; a < common.length; a++) {
@@ -93,5 +108,12 @@ export function rareTermsFirst(
     paired += pair.postings;
     select.push(pair.terms);
   }
-  return { select, score, all, complete: false, postings: used + paired };
+  return {
+    select,
+    score,
+    all,
+    complete: false,
+    windowRows,
+    postings: used + paired + (windowRows ?? 0),
+  };
 }

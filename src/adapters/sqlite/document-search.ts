@@ -22,7 +22,11 @@ import type { SignedVectors } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
 
 /** The chunks' FTS5 rows, keyed by chunk seq (their rowid). */
-const CHUNK_ROWS: FtsRows = { table: 'chunks_fts', key: 'rowid' };
+const CHUNK_ROWS: FtsRows = {
+  table: 'chunks_fts',
+  key: 'rowid',
+  rowidsGrow: true,
+};
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;

@@ -1,6 +1,7 @@
 // FTS5 ranking of a query's terms, for chunks and memories alike: the best rows by BM25 of the
 // plain OR query when its terms hold few postings; else the rows a term plan selects
-// (rare-terms-first.ts), followed, when they are fewer than asked for, by the plain OR query's.
+// (rare-terms-first.ts: conjunctions of terms, and any scored term within a window of the newest
+// rows), followed, when they are fewer than asked for, by the plain OR query's.
 // Terms are runs of letters and digits, quoted so none reads as an operator.
 //
 // Rows are scored by engram_bm25() (native/fts5-scoring.c): bm25()'s arithmetic on document
@@ -31,6 +32,9 @@ export interface FtsRows {
   key: string;
   /** More WHERE conditions on the table's rowid, with their parameters. */
   where?: { sql: string; params: unknown[] };
+  /** Whether rowids (within `where`) grow as rows are added: a plan's window, its newest rows,
+   *  is then the largest rowids. */
+  rowidsGrow: boolean;
 }
 
 /** An FTS5 row by its key, with its BM25 score (higher is better). */
@@ -67,27 +71,49 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[]
   const where = rows.where === undefined ? '' : `AND ${rows.where.sql}`;
   const params = rows.where?.params ?? [];
   const cut = (cap: number | null) => (cap === null ? '' : `LIMIT ${cap}`);
-  /** Rows matching `query`, scored by the phrases of `scored` (after `unscored` phrases). */
-  const rank = (query: string, unscored: number, scored: string[], cap: number | null) => {
+  /** Rows matching `query` (only the newest `newest` of them when given), scored by the phrases
+   *  of `scored` (after `unscored` phrases). */
+  const rank = (
+    query: string,
+    unscored: number,
+    scored: string[],
+    cap: number | null,
+    newest: number | null = null,
+  ) => {
     const score = `engram_bm25(${rows.table}${', NULL'.repeat(unscored)}${', ?'.repeat(scored.length)})`;
+    const matching = `SELECT ${rows.key} AS key, ${score} AS score FROM ${rows.table}
+      WHERE ${rows.table} MATCH ? ${where}`;
+    // FTS5 walks its postings from the newest rowid down, and stops after `newest` rows.
+    const source =
+      newest === null
+        ? matching
+        : `SELECT * FROM (${matching} ORDER BY rowid DESC LIMIT ${newest})`;
     return db
-      .prepare(
-        `SELECT ${rows.key} AS key, ${score} AS score FROM ${rows.table}
-         WHERE ${rows.table} MATCH ? ${where} ORDER BY 2 DESC, 1 ${cut(cap)}`,
-      )
+      .prepare(`${source} ORDER BY 2 DESC, 1 ${cut(cap)}`)
       .all(...frequencies.of(scored, { keep }), query, ...params) as Ranked[];
   };
   const plain = (terms: string[]) => (cap: number | null) => rank(anyTerm(terms), 0, terms, cap);
-  // The rows an incomplete plan selects, scored by the plain query of its score terms.
-  const selected = (cap: number | null) =>
-    rank(
-      `(${selecting(plan)}) AND (${anyTerm(plan.score)})`,
-      plan.select.reduce((sum, terms) => sum + terms.length, 0),
-      plan.score,
-      cap,
-    );
+  // A window needs rowids in insertion order; without them such a plan ranks every match.
+  const windowRows = rows.rowidsGrow ? plan.windowRows : null;
+  const complete = plan.complete || (plan.windowRows !== null && windowRows === null);
+  // The rows an incomplete plan selects, scored by the plain query of its score terms: those
+  // its conjunctions select, and the newest rows holding any scored term (its window).
+  const selected = (cap: number | null) => {
+    const conjunctions =
+      plan.select.length === 0
+        ? []
+        : rank(
+            `(${selecting(plan)}) AND (${anyTerm(plan.score)})`,
+            plan.select.reduce((sum, terms) => sum + terms.length, 0),
+            plan.score,
+            cap,
+          );
+    if (windowRows === null) return conjunctions;
+    const windowed = rank(anyTerm(plan.score), 0, plan.score, cap, windowRows);
+    return bestOf([...conjunctions, ...windowed], cap);
+  };
   const whole = plain(plan.all);
-  const best = plan.complete ? plain(plan.score) : selected;
+  const best = complete ? plain(plan.score) : selected;
   /** The rows of `rank` that pass the filters, all of them checked when the best are too few. */
   const ranked = (rank: (cap: number | null) => Ranked[]) => {
     const found = rank(candidates);
@@ -95,13 +121,28 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[]
     // Filters left fewer than asked for of the best candidates: check every ranked row.
     return result.length < limit && found.length === candidates ? passing(rank(null)) : result;
   };
+  // Fewer rows hold a selecting term, or pass the filters, than asked for: after them come the
+  // plain OR query's rows of the scored terms, then of every term (full rankings, as before
+  // plans: the filters the plan cannot see, such as another tenant's rows, may leave the
+  // selected rows few; a window is the newest rows of every tenant).
+  const fills = [
+    ...(complete ? [] : [plain(plan.score)]),
+    ...(plan.all.length > plan.score.length ? [whole] : []),
+  ];
   let result = ranked(best);
-  if (result.length < limit && (!plan.complete || plan.all.length > plan.score.length)) {
-    // Fewer rows hold a selecting term, or pass the filters, than asked for: after them come
-    // the plain OR query's rows of every term (a full ranking, as before plans: the filters
-    // the plan cannot see, such as another tenant's rows, may leave the selected rows few).
+  for (const fill of fills) {
+    if (result.length >= limit) break;
     const held = new Set(result.map(keyOf));
-    result = [...result, ...ranked(whole).filter((row) => !held.has(keyOf(row)))].slice(0, limit);
+    result = [...result, ...ranked(fill).filter((row) => !held.has(keyOf(row)))].slice(0, limit);
   }
   return result;
+}
+
+/** Ranked rows best first (by score, then key), each key once, at most `cap`. */
+function bestOf(rows: Ranked[], cap: number | null): Ranked[] {
+  const seen = new Set<number>();
+  const best = rows
+    .toSorted((a, b) => b.score - a.score || a.key - b.key)
+    .filter((row) => !seen.has(row.key) && seen.add(row.key));
+  return cap === null ? best : best.slice(0, cap);
 }

@@ -68,13 +68,14 @@ function byBm25(db: SqliteHandle, terms: string[]): Ranked[] {
 function rank(db: SqliteHandle, frequencies: Fts5Frequencies, terms: string[], k: number) {
   return rankTerms({
     db,
-    rows: { table: 't', key: 'rowid' },
+    rows: { table: 't', key: 'rowid', rowidsGrow: true },
     frequencies,
     plan: {
       select: terms.map((term) => [term]),
       score: terms,
       all: terms,
       complete: true,
+      windowRows: null,
       postings: 0,
     },
     candidates: 1_000,
