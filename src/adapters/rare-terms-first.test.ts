@@ -47,13 +47,15 @@ const selects = (plan: TermPlan, held: Set<string>) =>
 describe('rareTermsFirst', () => {
   it('selects the rarest terms alone within the budget, common ones in pairs, and the newest rows when the rarest is beyond it; every term scores', () => {
     fc.assert(
-      fc.property(planCase, ({ terms, rows, budget }) => {
-        const plan = rareTermsFirst(terms, rows, budget);
+      fc.property(planCase, fc.boolean(), ({ terms, rows, budget }, newestRows) => {
+        const plan = rareTermsFirst(terms, rows, budget, { newestRows });
         const byRarity = [...terms].sort((a, b) => a.postings - b.postings);
         expect([...plan.score].sort()).toEqual(terms.map((t) => t.term).sort());
         const total = terms.reduce((sum, t) => sum + t.postings, 0);
         const rarest = byRarity.find((t) => t.postings > 0)?.postings ?? 0;
-        expect(plan.complete).toBe(total <= budget || rows <= budget);
+        expect(plan.complete).toBe(
+          total <= budget || rows <= budget || (rarest > budget && !newestRows),
+        );
         if (plan.complete) {
           expect(plan.select.map(([term]) => term).sort()).toEqual(plan.score.toSorted());
           expect(plan.windowRows).toBeNull();
@@ -121,7 +123,7 @@ describe('rareTermsFirst', () => {
       { term: 'kubernet', postings: 2_500 },
       { term: 'helm', postings: 2_601 },
     ];
-    expect(rareTermsFirst(close, 20_101, 2_000)).toMatchObject({
+    expect(rareTermsFirst(close, 20_101, 2_000, { newestRows: true })).toMatchObject({
       select: [['kubernet', 'helm']],
       complete: false,
       windowRows: 2_000,
@@ -142,7 +144,7 @@ describe('rareTermsFirst', () => {
       ],
       1_000_000,
       2_000,
-      0.5,
+      { weightlessShare: 0.5, newestRows: true },
     );
     expect(plan).toMatchObject({
       select: [['about']],
@@ -159,7 +161,7 @@ describe('rareTermsFirst', () => {
       ],
       1_000_000,
       2_000,
-      0.5,
+      { weightlessShare: 0.5, newestRows: true },
     );
     expect(planned).toMatchObject({ complete: false, windowRows: null });
     expect(planned.select.slice(0, 2)).toEqual([['about'], ['teriel']]);
@@ -192,7 +194,7 @@ describe('rareTermsFirst', () => {
       { term: 'zebra', postings: 10 },
       { term: 'alpha', postings: 60_000 },
     ];
-    expect(rareTermsFirst(terms, 100_000, 2_000, 0.5)).toEqual({
+    expect(rareTermsFirst(terms, 100_000, 2_000, { weightlessShare: 0.5 })).toEqual({
       select: [['zebra']],
       score: ['zebra'],
       all: ['zebra', 'alpha'],
@@ -201,7 +203,9 @@ describe('rareTermsFirst', () => {
       postings: 10,
     });
     // Alone, 'alpha' scores; beyond the budget, it selects in the window of the newest rows.
-    expect(rareTermsFirst(terms.slice(1), 100_000, 2_000, 0.5)).toMatchObject({
+    expect(
+      rareTermsFirst(terms.slice(1), 100_000, 2_000, { weightlessShare: 0.5, newestRows: true }),
+    ).toMatchObject({
       select: [],
       score: ['alpha'],
       windowRows: 2_000,
@@ -213,8 +217,11 @@ describe('rareTermsFirst', () => {
       { term: 'half', postings: 50_000 },
       { term: 'rare', postings: 10 },
     ];
-    expect(rareTermsFirst(terms, 100_000, 2_000, 0.5).score).toEqual(['rare']);
-    expect(rareTermsFirst(terms, 100_001, 2_000, 0.5).score).toEqual(['rare', 'half']);
+    expect(rareTermsFirst(terms, 100_000, 2_000, { weightlessShare: 0.5 }).score).toEqual(['rare']);
+    expect(rareTermsFirst(terms, 100_001, 2_000, { weightlessShare: 0.5 }).score).toEqual([
+      'rare',
+      'half',
+    ]);
   });
 
   it('needs no plan when the postings are exactly the budget; a pair exactly filling it selects', () => {

@@ -53,13 +53,16 @@ const MAX_PAIRED_TERMS = 8;
  * there on and clamped to 1e-6), a term held by at least that share of the rows neither selects
  * nor scores, unless every term is such: ranking
  * it costs a pass over its postings and cannot change the order of the rows holding the others.
+ * With `newestRows`, the caller can rank a window of the newest rows (its rowids follow
+ * insertion); without, a plan whose rarest held term is beyond the budget ranks every match.
  */
 export function rareTermsFirst(
   terms: TermPostings[],
   rows: number,
   budget: number,
-  weightlessShare = Infinity,
+  options: { weightlessShare?: number; newestRows?: boolean } = {},
 ): TermPlan {
+  const { weightlessShare = Infinity, newestRows = false } = options;
   const all = terms.map((t) => t.term);
   const weighted = terms.filter((t) => t.postings < weightlessShare * rows);
   const scored = (weighted.length > 0 ? weighted : terms).toSorted(
@@ -67,8 +70,10 @@ export function rareTermsFirst(
   );
   const score = scored.map((t) => t.term);
   const total = scored.reduce((sum, t) => sum + t.postings, 0);
-  // A store (or scope) of at most `budget` rows cannot match more, however common its terms.
-  if (total <= budget || rows <= budget) {
+  const rarest = scored.find((t) => t.postings > 0)?.postings ?? 0;
+  // A store (or scope) of at most `budget` rows cannot match more, however common its terms;
+  // a rarest held term beyond the budget needs a window, or every match ranked.
+  if (total <= budget || rows <= budget || (rarest > budget && !newestRows)) {
     return {
       select: score.map((term) => [term]),
       score,
@@ -89,7 +94,6 @@ export function rareTermsFirst(
     select.push([scored[single]!.term]);
     single++;
   }
-  const rarest = scored.find((t) => t.postings > 0)!.postings;
   const windowRows = rarest > budget ? budget : null;
   const common = scored.slice(single, single + MAX_PAIRED_TERMS);
   const pairs: Array<{ terms: string[]; postings: number }> = [];

@@ -69,13 +69,10 @@ export async function searchText(
     );
     return result.rows;
   };
-  // Chunks here keep no insertion order to take a window of: a plan that needs one (its rarest
-  // term beyond the budget) ranks every match, as the plain OR query does.
-  const complete = plan.complete || plan.windowRows !== null;
-  const selected = complete ? anyTermQuery(terms) : selectingQuery(plan);
+  const selected = plan.complete ? anyTermQuery(terms) : selectingQuery(plan);
   let rows = await run(selected, candidates);
   if (rows.length < input.limit) rows = await run(selected, null);
-  if (rows.length < input.limit && !complete) {
+  if (rows.length < input.limit && !plan.complete) {
     // Fewer rows hold a selecting term, or pass the filters, than asked for: after them come
     // the plain OR query's rows (a full ranking, as before plans).
     const held = new Set(rows.map((row) => row.id));

@@ -55,9 +55,7 @@ export async function searchMemoryText(
     );
     return result.rows;
   };
-  // Memories here keep no insertion order to take a window of: a plan that needs one (its
-  // rarest term beyond the budget) ranks every match, as the plain OR query does.
-  const complete = plan === undefined || plan.complete || plan.windowRows !== null;
+  const complete = plan === undefined || plan.complete;
   let rows = await run(complete ? anyTermQuery(words) : selectingQuery(plan));
   if (rows.length < input.k && !complete) {
     // Fewer rows hold a selecting term, or pass the scope, than asked for: after them come the

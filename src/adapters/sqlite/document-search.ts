@@ -22,11 +22,7 @@ import type { SignedVectors } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
 
 /** The chunks' FTS5 rows, keyed by chunk seq (their rowid). */
-const CHUNK_ROWS: FtsRows = {
-  table: 'chunks_fts',
-  key: 'rowid',
-  rowidsGrow: true,
-};
+const CHUNK_ROWS: FtsRows = { table: 'chunks_fts', key: 'rowid' };
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
@@ -81,7 +77,8 @@ export function createSqliteDocumentSearch(
       postings,
       fts5RowCount(db, CHUNK_ROWS.table),
       postingBudget(candidates),
-      0.5,
+      // Chunk seqs (their rowids) grow with every chunk added: a window can be taken.
+      { weightlessShare: 0.5, newestRows: true },
     );
   }
 

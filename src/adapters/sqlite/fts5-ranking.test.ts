@@ -59,7 +59,8 @@ const cases = fc.record({
     maxLength: 3,
   }),
   window: fc.option(fc.integer({ min: 1, max: 20 }), { nil: null }),
-  rowidsGrow: fc.boolean(),
+  /** A complete plan: every row holding a scored term, no window. */
+  complete: fc.boolean(),
   candidates: fc.integer({ min: 1, max: 30 }),
   limit: fc.integer({ min: 1, max: 30 }),
   /** The caller's filter drops rows whose rowid is a multiple of this. */
@@ -79,8 +80,8 @@ describe('rankTerms with a term plan', () => {
             select,
             score: c.score,
             all: [...c.score, ...extra],
-            complete: false,
-            windowRows: c.window,
+            complete: c.complete,
+            windowRows: c.complete ? null : c.window,
             postings: 0,
           };
           const passes = (key: number) => key % c.dropEvery !== 0;
@@ -90,7 +91,6 @@ describe('rankTerms with a term plan', () => {
               table: 't',
               key: c.key,
               where: { sql: 'rowid >= ?', params: [c.from] },
-              rowidsGrow: c.rowidsGrow,
             },
             frequencies: new Fts5Frequencies(db, {
               table: 't',
@@ -106,8 +106,7 @@ describe('rankTerms with a term plan', () => {
 
           const plain = plainRanking(db, c.score, c.from);
           const passing = plain.filter((row) => passes(row.key));
-          // Without growing rowids a window cannot be taken: the plan ranks every match.
-          const complete = c.window !== null && !c.rowidsGrow;
+          const complete = c.complete;
           const chosen = new Set<number>();
           if (complete) {
             for (const row of plain) chosen.add(row.key);

@@ -30,11 +30,9 @@ export interface FtsRows {
   table: string;
   /** SQL of the key each row is returned by, over the table's rowid (e.g. `rowid`). */
   key: string;
-  /** More WHERE conditions on the table's rowid, with their parameters. */
+  /** More WHERE conditions on the table's rowid, with their parameters. A plan's window, its
+   *  newest rows, is their largest rowids (rareTermsFirst's `newestRows` says whether they are). */
   where?: { sql: string; params: unknown[] };
-  /** Whether rowids (within `where`) grow as rows are added: a plan's window, its newest rows,
-   *  is then the largest rowids. */
-  rowidsGrow: boolean;
 }
 
 /** An FTS5 row by its key, with its BM25 score (higher is better). */
@@ -93,9 +91,6 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[]
       .all(...frequencies.of(scored, { keep }), query, ...params) as Ranked[];
   };
   const plain = (terms: string[]) => (cap: number | null) => rank(anyTerm(terms), 0, terms, cap);
-  // A window needs rowids in insertion order; without them such a plan ranks every match.
-  const windowRows = rows.rowidsGrow ? plan.windowRows : null;
-  const complete = plan.complete || (plan.windowRows !== null && windowRows === null);
   // The rows an incomplete plan selects, scored by the plain query of its score terms: those
   // its conjunctions select, and the newest rows holding any scored term (its window).
   const selected = (cap: number | null) => {
@@ -108,12 +103,12 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[]
             plan.score,
             cap,
           );
-    if (windowRows === null) return conjunctions;
-    const windowed = rank(anyTerm(plan.score), 0, plan.score, cap, windowRows);
+    if (plan.windowRows === null) return conjunctions;
+    const windowed = rank(anyTerm(plan.score), 0, plan.score, cap, plan.windowRows);
     return bestOf([...conjunctions, ...windowed], cap);
   };
   const whole = plain(plan.all);
-  const best = complete ? plain(plan.score) : selected;
+  const best = plan.complete ? plain(plan.score) : selected;
   /** The rows of `rank` that pass the filters, all of them checked when the best are too few. */
   const ranked = (rank: (cap: number | null) => Ranked[]) => {
     const found = rank(candidates);
@@ -126,7 +121,7 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[]
   // plans: the filters the plan cannot see, such as another tenant's rows, may leave the
   // selected rows few; a window is the newest rows of every tenant).
   const fills = [
-    ...(complete ? [] : [plain(plan.score)]),
+    ...(plan.complete ? [] : [plain(plan.score)]),
     ...(plan.all.length > plan.score.length ? [whole] : []),
   ];
   let result = ranked(best);

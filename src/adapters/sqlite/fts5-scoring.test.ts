@@ -68,7 +68,7 @@ function byBm25(db: SqliteHandle, terms: string[]): Ranked[] {
 function rank(db: SqliteHandle, frequencies: Fts5Frequencies, terms: string[], k: number) {
   return rankTerms({
     db,
-    rows: { table: 't', key: 'rowid', rowidsGrow: true },
+    rows: { table: 't', key: 'rowid' },
     frequencies,
     plan: {
       select: terms.map((term) => [term]),

@@ -148,6 +148,8 @@ export class SqliteMemoryTextSearch {
       })),
       this.scopeRows(input),
       postingBudget(input.k),
+      // Within one user the rowid orders as the pk; tenant-wide it orders by user first.
+      { newestRows: input.userId !== undefined },
     );
   }
 
@@ -167,8 +169,6 @@ export class SqliteMemoryTextSearch {
         table: 'memories_fts',
         key: `(rowid & ${PK_MASK})`,
         where: { sql: 'rowid >= ? AND rowid <= ?', params: [rowids.from, rowids.to] },
-        // Within one user the rowid orders as the pk; tenant-wide it orders by user first.
-        rowidsGrow: input.userId !== undefined,
       },
       plan: this.plan(input, rowids),
       candidates: Math.max(64, 2 * input.k),
