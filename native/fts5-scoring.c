@@ -5,13 +5,12 @@
 ** bm25() finds each phrase's IDF by running the phrase over the whole table (xQueryPhrase), once
 ** per statement: a query over one user's few thousand rows still reads every posting of each of
 ** its terms, and a term plan's "(select) AND (all)" query pays for its selecting terms too. Here
-** the caller passes each phrase's document frequency (fts5vocab's `doc`, read in the same
-** transaction) or NULL for a phrase that selects rows without scoring them. The arithmetic is
+** the caller passes each phrase's document frequency (from the table's term-docs table, read in
+** the same transaction: fts5-term-docs.ts) or NULL for a phrase that selects rows without scoring them. The arithmetic is
 ** bm25()'s (SQLite 3.53, fts5_aux.c: k1 = 1.2, b = 0.75, every column weighted 1, the IDF
 ** clamped to 1e-6), in its order, so a row's score is bm25()'s, negated, to the last bit.
 */
-#include "sqlite3ext.h"
-SQLITE_EXTENSION_INIT1
+#include "engram-fts5.h"
 #include <math.h>
 
 static void engram_bm25(
@@ -81,29 +80,6 @@ static void engram_bm25(
   sqlite3_free(aFreq);
 }
 
-/* The FTS5 API of a connection, as the FTS5 documentation says to find it. */
-static fts5_api *fts5_api_of(sqlite3 *db){
-  fts5_api *api = 0;
-  sqlite3_stmt *stmt = 0;
-  if( sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, 0)==SQLITE_OK ){
-    sqlite3_bind_pointer(stmt, 1, (void*)&api, "fts5_api_ptr", 0);
-    sqlite3_step(stmt);
-  }
-  sqlite3_finalize(stmt);
-  return api;
-}
-
-/* The entry point SQLite looks for by default. */
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-int sqlite3_extension_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi){
-  fts5_api *fts5;
-  SQLITE_EXTENSION_INIT2(pApi);
-  fts5 = fts5_api_of(db);
-  if( fts5==0 || fts5->iVersion<2 ){
-    *pzErrMsg = sqlite3_mprintf("engram_bm25 needs FTS5 (version 2 or later)");
-    return SQLITE_ERROR;
-  }
+int engram_register_bm25(fts5_api *fts5){
   return fts5->xCreateFunction(fts5, "engram_bm25", 0, engram_bm25, 0);
 }

@@ -1,4 +1,4 @@
-// Builds native/fts5-scoring.c into build/native/ as a SQLite loadable extension, against the
+// Builds native/*.c into build/native/ as one SQLite loadable extension (engram-fts5), against the
 // SQLite headers better-sqlite3 ships with its own SQLite (the one the extension is loaded into).
 // Part of `npm run build`; needs a C compiler (`cc`, or $CC), as better-sqlite3's build does.
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ const headers = join(
   'sqlite3',
 );
 const darwin = process.platform === 'darwin';
-const output = join(root, 'build', 'native', `fts5-scoring.${darwin ? 'dylib' : 'so'}`);
+const output = join(root, 'build', 'native', `engram-fts5.${darwin ? 'dylib' : 'so'}`);
 mkdirSync(dirname(output), { recursive: true });
 execFileSync(
   process.env.CC ?? 'cc',
@@ -26,7 +26,7 @@ execFileSync(
     ...(darwin ? ['-dynamiclib', '-undefined', 'dynamic_lookup'] : ['-shared']),
     '-I',
     headers,
-    join(root, 'native', 'fts5-scoring.c'),
+    ...['extension.c', 'fts5-scoring.c', 'fts5-tokens.c'].map((file) => join(root, 'native', file)),
     '-o',
     output,
     '-lm',

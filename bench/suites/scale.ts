@@ -60,7 +60,7 @@ function presetEmbedder(): Embedder & { current: Float32Array } {
   return embedder;
 }
 
-async function fillMemories(
+export async function fillMemories(
   memories: MemoryStore,
   bank: VectorBank,
   target: number,

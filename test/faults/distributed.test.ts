@@ -307,8 +307,18 @@ describe.skipIf(!available)(
       const failures = outcomes.filter((outcome) => !isAnswer(outcome));
       expect.soft(failures).toEqual([]);
       const answers = outcomes.filter(isAnswer);
+      // Each refusal with its body: the error code and message say which part gave up.
       expect
-        .soft(answers.map((answer) => answer.status).filter((s) => s !== 200 && s !== 202))
+        .soft(
+          answers
+            .filter((answer) => answer.status !== 200 && answer.status !== 202)
+            .map((answer) => ({ status: answer.status, body: answer.body as unknown })),
+          // …and the node's log of the request: the cause the answer does not show.
+          node.output
+            .split('\n')
+            .filter((line) => line.includes('request failed'))
+            .join('\n'),
+        )
         .toEqual([]);
       expect.soft(exit, node.output.slice(-1500)).toEqual({ code: 0, signal: null });
       // Every document the draining node accepted was stored: another node can read it.

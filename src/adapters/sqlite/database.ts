@@ -25,24 +25,24 @@ export interface OpenSqliteOptions {
 }
 
 /**
- * engram_bm25() (native/fts5-scoring.c), built by `npm run build` beside src/ and dist/ (both
- * two folders below this file's).
+ * Engram's SQLite extension (native/: engram_bm25() and engram_fts_tokens()), built by
+ * `npm run build` beside src/ and dist/ (both two folders below this file's).
  */
-const FTS5_SCORING = fileURLToPath(
+const EXTENSION = fileURLToPath(
   new URL(
-    `../../../build/native/fts5-scoring.${process.platform === 'darwin' ? 'dylib' : 'so'}`,
+    `../../../build/native/engram-fts5.${process.platform === 'darwin' ? 'dylib' : 'so'}`,
     import.meta.url,
   ),
 );
 
-/** Loads engram_bm25(), or says what is missing. */
-function loadFts5Scoring(db: SqliteHandle): void {
-  if (!existsSync(FTS5_SCORING)) {
+/** Loads Engram's extension, or says what is missing. */
+function loadExtension(db: SqliteHandle): void {
+  if (!existsSync(EXTENSION)) {
     throw new Error(
-      `Engram's FTS5 scoring extension is missing (${FTS5_SCORING}): run \`npm run build\` (it needs a C compiler).`,
+      `Engram's SQLite extension is missing (${EXTENSION}): run \`npm run build\` (it needs a C compiler).`,
     );
   }
-  db.loadExtension(FTS5_SCORING);
+  db.loadExtension(EXTENSION);
 }
 
 /** SQLITE_MAX_MMAP_SIZE of better-sqlite3's build (0x7fff0000); larger values are capped. */
@@ -62,7 +62,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteDatabase {
     // ends the process, where a read would have returned an error.
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
     sqliteVec.load(db);
-    loadFts5Scoring(db);
+    loadExtension(db);
     const appliedNow = migrateSqlite(db, options.migrations ?? sqliteMigrations);
     return {
       db,

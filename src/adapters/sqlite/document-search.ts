@@ -13,6 +13,7 @@ import {
 import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 import type { SqliteHandle } from './database.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
+import { CHUNKS_FTS } from './fts5-term-docs.js';
 import { rankTerms, type FtsRows } from './fts5-ranking.js';
 import { fts5RowCount } from './fts5-row-count.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
@@ -22,7 +23,7 @@ import type { SignedVectors } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
 
 /** The chunks' FTS5 rows, keyed by chunk seq (their rowid). */
-const CHUNK_ROWS: FtsRows = { table: 'chunks_fts', key: 'rowid' };
+const CHUNK_ROWS: FtsRows = { table: CHUNKS_FTS.table, key: 'rowid' };
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
@@ -58,11 +59,7 @@ export function createSqliteDocumentSearch(
   }
 
   /** Chunks holding each term, exact for the index as it is (planning and scores alike). */
-  const frequencies = new Fts5Frequencies(db, {
-    table: CHUNK_ROWS.table,
-    vocab: 'chunks_fts_vocab',
-    tokenize: 'porter unicode61',
-  });
+  const frequencies = new Fts5Frequencies(db, CHUNKS_FTS);
 
   /**
    * Which of a query's terms select candidates: the rare ones, the common ones only in pairs,

@@ -32,6 +32,7 @@ import {
   type DocumentRow,
 } from './document-rows.js';
 import { createSqliteDocumentSearch } from './document-search.js';
+import { ChunkFtsRows } from './chunk-fts-rows.js';
 import { SignedVectors, type SignedVectorTable } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
 
@@ -55,6 +56,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
   const { db } = options;
   const clock = options.clock ?? systemClock;
   const vectors = new SignedVectors(db, CHUNK_VECTORS);
+  const ftsRows = new ChunkFtsRows(db);
 
   function readSpace(): VectorSpace | undefined {
     const row = db.prepare('SELECT embedder_id, dimension FROM vector_space WHERE id = 1').get() as
@@ -73,13 +75,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
   function dropChunkDerivatives(seqs: number[]): number {
     if (seqs.length === 0) return 0;
-    const deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
     const deleteVector = db.prepare(
       'DELETE FROM chunk_vectors WHERE seq = ? RETURNING id, tenant_id AS tenantId',
     );
+    ftsRows.drop(seqs);
     let removed = 0;
     for (const seq of seqs) {
-      deleteFts.run(seq);
       const vector = deleteVector.get(seq) as { id: number; tenantId: string } | undefined;
       if (vector === undefined) continue;
       vectors.changed([vector.tenantId], [vector.id]);
@@ -510,16 +511,15 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
             'SELECT seq, text, heading_path FROM chunks WHERE tenant_id = ? AND document_id = ? AND indexed = 0',
           )
           .all(tenantId, documentId) as { seq: number; text: string; heading_path: string }[];
-        const remove = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
-        const insert = db.prepare(
-          'INSERT INTO chunks_fts (rowid, text, headings) VALUES (?, ?, ?)',
+        ftsRows.put(
+          rows.map((row) => ({
+            seq: row.seq,
+            text: row.text,
+            headings: (JSON.parse(row.heading_path) as string[]).join(' / '),
+          })),
         );
         const mark = db.prepare('UPDATE chunks SET indexed = 1 WHERE seq = ?');
-        for (const row of rows) {
-          remove.run(row.seq);
-          insert.run(row.seq, row.text, (JSON.parse(row.heading_path) as string[]).join(' / '));
-          mark.run(row.seq);
-        }
+        for (const row of rows) mark.run(row.seq);
       });
       index.immediate();
     },

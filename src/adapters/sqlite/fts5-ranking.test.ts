@@ -8,19 +8,23 @@ import { describe, expect, it } from 'vitest';
 import type { TermPlan } from '../rare-terms-first.js';
 import { openSqlite, type SqliteHandle } from './database.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
+import { TermDocsWriter, termDocsTable, type Fts5Table } from './fts5-term-docs.js';
 import { anyTerm, rankTerms, type Ranked } from './fts5-ranking.js';
 
 const WORDS = ['run', 'runs', 'cat', 'blue', 'kettle', 'ode', 'zebra'];
+const FTS: Fts5Table = { table: 't', termDocs: 't_term_docs', tokenize: 'porter unicode61' };
 
 function withTable<T>(texts: string[], run: (db: SqliteHandle) => T): T {
   const database = openSqlite({ path: ':memory:', migrations: [] });
   try {
     database.db.exec(`CREATE VIRTUAL TABLE t USING fts5 (a, tokenize = 'porter unicode61');
-      CREATE VIRTUAL TABLE t_vocab USING fts5vocab (t, 'row');`);
+      ${termDocsTable(FTS)}`);
+    const terms = new TermDocsWriter(database.db, FTS, 1);
     // Rowids grow as rows are added, with gaps.
-    texts.forEach((text, i) =>
-      database.db.prepare('INSERT INTO t (rowid, a) VALUES (?, ?)').run(3 * i + 1, text),
-    );
+    texts.forEach((text, i) => {
+      database.db.prepare('INSERT INTO t (rowid, a) VALUES (?, ?)').run(3 * i + 1, text);
+      terms.added([[text]]);
+    });
     return run(database.db);
   } finally {
     database.close();
@@ -92,11 +96,7 @@ describe('rankTerms with a term plan', () => {
               key: c.key,
               where: { sql: 'rowid >= ?', params: [c.from] },
             },
-            frequencies: new Fts5Frequencies(db, {
-              table: 't',
-              vocab: 't_vocab',
-              tokenize: 'porter unicode61',
-            }),
+            frequencies: new Fts5Frequencies(db, FTS),
             plan,
             candidates: c.candidates,
             limit: c.limit,

@@ -59,12 +59,10 @@ export interface RankingRequest<Row> {
 /** The best `limit` rows that pass the caller's filters, best first (one read snapshot). */
 export function rankTerms<Row>(request: RankingRequest<Row>): Row[] {
   // A transaction, or a savepoint inside the caller's: term counts and rows from one snapshot.
-  // Counts read inside the caller's transaction are not kept (it may roll back).
-  const keep = !request.db.inTransaction;
-  return request.db.transaction(() => rankInSnapshot(request, keep))();
+  return request.db.transaction(() => rankInSnapshot(request))();
 }
 
-function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[] {
+function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
   const { db, rows, frequencies, plan, candidates, limit, passing, keyOf } = request;
   const where = rows.where === undefined ? '' : `AND ${rows.where.sql}`;
   const params = rows.where?.params ?? [];
@@ -88,7 +86,7 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>, keep: boolean): Row[]
         : `SELECT * FROM (${matching} ORDER BY rowid DESC LIMIT ${newest})`;
     return db
       .prepare(`${source} ORDER BY 2 DESC, 1 ${cut(cap)}`)
-      .all(...frequencies.of(scored, { keep }), query, ...params) as Ranked[];
+      .all(...frequencies.of(scored), query, ...params) as Ranked[];
   };
   const plain = (terms: string[]) => (cap: number | null) => rank(anyTerm(terms), 0, terms, cap);
   // The rows an incomplete plan selects, scored by the plain query of its score terms: those

@@ -1,7 +1,8 @@
-// engram_bm25() (native/fts5-scoring.c) with the counts of Fts5Frequencies against FTS5's own
-// bm25(), bit for bit: over random tables of one and two columns, contentless or not, through
-// inserts, deletes and updates, from this connection and another, inside an open write
-// transaction, and for the "(select) AND (all)" form of a term plan.
+// engram_bm25() (native/fts5-scoring.c) with the counts of Fts5Frequencies (term-docs tables kept
+// by TermDocsWriter) against FTS5's own bm25(), bit for bit: over random tables of one and two
+// columns, contentless or not, through inserts, deletes and updates, from this connection and
+// another, inside an open write transaction and one rolled back, and for the "(select) AND
+// (all)" form of a term plan.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteHandle } from './database.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
+import { TermDocsWriter, termDocsTable, type Fts5Table } from './fts5-term-docs.js';
 import { anyTerm, rankTerms, type Ranked } from './fts5-ranking.js';
 
 // Stems that meet ("run", "runs", "running"), words no row holds, and words in most rows.
@@ -22,27 +24,38 @@ interface Table {
   remove: (db: SqliteHandle, rowid: number, text: string) => void;
 }
 
+const FTS: Fts5Table = { table: 't', termDocs: 't_term_docs', tokenize: 'porter unicode61' };
+
 const TABLES: Record<string, Table> = {
   'two columns': {
     create: `CREATE VIRTUAL TABLE t USING fts5 (a, b, tokenize = 'porter unicode61');
-      CREATE VIRTUAL TABLE t_vocab USING fts5vocab (t, 'row');`,
-    insert: (db, rowid, text) =>
-      db
-        .prepare('INSERT INTO t (rowid, a, b) VALUES (?, ?, ?)')
-        .run(rowid, text, text.split(' ').slice(0, 2).join(' ')),
-    remove: (db, rowid) => db.prepare('DELETE FROM t WHERE rowid = ?').run(rowid),
+      ${termDocsTable(FTS)}`,
+    insert: (db, rowid, text) => {
+      const values = [text, text.split(' ').slice(0, 2).join(' ')];
+      db.prepare('INSERT INTO t (rowid, a, b) VALUES (?, ?, ?)').run(rowid, ...values);
+      new TermDocsWriter(db, FTS, 2).added([values]);
+    },
+    remove: (db, rowid) => {
+      const row = db.prepare('SELECT a, b FROM t WHERE rowid = ?').get(rowid) as
+        { a: string; b: string } | undefined;
+      if (row === undefined) return;
+      db.prepare('DELETE FROM t WHERE rowid = ?').run(rowid);
+      new TermDocsWriter(db, FTS, 2).removed([[row.a, row.b]]);
+    },
   },
   contentless: {
     create: `CREATE VIRTUAL TABLE t USING fts5 (a, content = '', tokenize = 'porter unicode61');
-      CREATE VIRTUAL TABLE t_vocab USING fts5vocab (t, 'row');`,
-    insert: (db, rowid, text) =>
-      db.prepare('INSERT INTO t (rowid, a) VALUES (?, ?)').run(rowid, text),
-    remove: (db, rowid, text) =>
-      db.prepare(`INSERT INTO t (t, rowid, a) VALUES ('delete', ?, ?)`).run(rowid, text),
+      ${termDocsTable(FTS)}`,
+    insert: (db, rowid, text) => {
+      db.prepare('INSERT INTO t (rowid, a) VALUES (?, ?)').run(rowid, text);
+      new TermDocsWriter(db, FTS, 1).added([[text]]);
+    },
+    remove: (db, rowid, text) => {
+      db.prepare(`INSERT INTO t (t, rowid, a) VALUES ('delete', ?, ?)`).run(rowid, text);
+      new TermDocsWriter(db, FTS, 1).removed([[text]]);
+    },
   },
 };
-
-const FTS = { table: 't', vocab: 't_vocab', tokenize: 'porter unicode61' };
 
 /** `run` over a new in-memory database holding `table` (two columns unless given), closed after. */
 function withTable<T>(run: (db: SqliteHandle) => T, table = TABLES['two columns']!): T {
@@ -197,7 +210,7 @@ describe('engram_bm25 with Fts5Frequencies', () => {
     }
   });
 
-  it('keeps no count read in a transaction that rolls back, though the index may come back to the same structure', () => {
+  it('counts nothing a rolled-back transaction wrote, though the index comes back to the same structure', () => {
     withTable((db) => {
       const table = TABLES['two columns']!;
       table.insert(db, 1, 'run cat');

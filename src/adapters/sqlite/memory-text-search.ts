@@ -8,6 +8,7 @@ import { LRUCache } from 'lru-cache';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
+import { MEMORIES_FTS } from './fts5-term-docs.js';
 import { anyTerm, rankTerms } from './fts5-ranking.js';
 import { hitsOf } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
@@ -87,11 +88,7 @@ export class SqliteMemoryTextSearch {
   private readonly frequencies: Fts5Frequencies;
 
   constructor(private readonly db: SqliteHandle) {
-    this.frequencies = new Fts5Frequencies(db, {
-      table: 'memories_fts',
-      vocab: 'memories_fts_vocab',
-      tokenize: 'porter unicode61',
-    });
+    this.frequencies = new Fts5Frequencies(db, MEMORIES_FTS);
   }
 
   /** Memories in a scope (tenant, or tenant and user), refreshed like the postings. */

@@ -2,6 +2,7 @@
 // the record of which embedder's vectors the store holds. The vec0 vector table is created on
 // first use by the adapter, because its dimension comes from the embedder, not from a migration.
 import type { Migration } from '../../migration.js';
+import { CHUNKS_FTS, termDocsTable } from '../fts5-term-docs.js';
 
 export const ingestMigrations: Migration[] = [
   {
@@ -154,6 +155,18 @@ export const ingestMigrations: Migration[] = [
       ALTER TABLE chunk_vectors ADD COLUMN quantised BLOB;
       DROP INDEX chunk_vectors_signs;
       CREATE INDEX chunk_vectors_signs ON chunk_vectors (tenant_id, id, namespace, signs, quantised);
+    `,
+  },
+  {
+    version: 107,
+    name: 'chunk term counts',
+    // The chunks holding each term (fts5-term-docs.ts), counted once here from fts5vocab and from
+    // now on by every write to chunks_fts (chunk-fts-rows.ts), instead of fts5vocab decoding every
+    // posting of a query's terms.
+    sql: `
+      ${termDocsTable(CHUNKS_FTS)}
+      INSERT INTO chunk_term_docs (term, docs) SELECT term, doc FROM chunks_fts_vocab;
+      DROP TABLE chunks_fts_vocab;
     `,
   },
 ];

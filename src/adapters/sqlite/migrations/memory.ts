@@ -1,6 +1,7 @@
 // Memory tables of the embedded store: sessions, every recallable memory item, its FTS5 index
 // and its vectors (compared by brute force with sqlite-vec's distance function).
 import type { Migration } from '../../migration.js';
+import { MEMORIES_FTS, termDocsStatements, termDocsTable } from '../fts5-term-docs.js';
 
 /**
  * Full-text rowid of a memory (v201): scope bits above the memory's pk, so FTS5 can restrict a
@@ -22,6 +23,14 @@ function userKey(row: string): string {
 function registerScope(row: 'new'): string {
   return `INSERT OR IGNORE INTO memory_fts_tenants (tenant_id) VALUES (${row}.tenant_id);
         INSERT OR IGNORE INTO memory_fts_users (tenant_id, user_key) VALUES (${row}.tenant_id, ${userKey(row)});`;
+}
+
+/** The statements of a trigger that count a memory's terms in or out (migration 205). */
+function countTerms(way: 'in' | 'out', row: 'new' | 'old'): string {
+  const statements = termDocsStatements(MEMORIES_FTS, `json_array(json_array(${row}.text))`, 1);
+  return (way === 'in' ? statements.countIn : statements.countOut)
+    .map((sql) => `${sql};`)
+    .join('\n');
 }
 
 export const memoryMigrations: Migration[] = [
@@ -177,5 +186,27 @@ export const memoryMigrations: Migration[] = [
     // The rows holding each (stemmed) term, which full-text search gives engram_bm25() for its IDF
     // (fts5-frequencies.ts) instead of bm25() reading every posting of each term.
     sql: `CREATE VIRTUAL TABLE memories_fts_vocab USING fts5vocab (memories_fts, 'row');`,
+  },
+  {
+    version: 205,
+    name: 'memory term counts',
+    // The memories holding each term (fts5-term-docs.ts), counted once here from fts5vocab and
+    // from now on by triggers beside those that keep memories_fts.
+    sql: `
+      ${termDocsTable(MEMORIES_FTS)}
+      INSERT INTO memory_term_docs (term, docs) SELECT term, doc FROM memories_fts_vocab;
+      DROP TABLE memories_fts_vocab;
+      CREATE TRIGGER memory_term_docs_insert AFTER INSERT ON memories BEGIN
+        ${countTerms('in', 'new')}
+      END;
+      CREATE TRIGGER memory_term_docs_delete AFTER DELETE ON memories BEGIN
+        ${countTerms('out', 'old')}
+      END;
+      CREATE TRIGGER memory_term_docs_update AFTER UPDATE OF text ON memories
+      WHEN old.text IS NOT new.text BEGIN
+        ${countTerms('out', 'old')}
+        ${countTerms('in', 'new')}
+      END;
+    `,
   },
 ];

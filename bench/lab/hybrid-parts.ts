@@ -1,0 +1,82 @@
+// Lab: where hybrid chunk search spends its time on a kept store (fills it first if empty).
+//   tsx bench/lab/hybrid-parts.ts <dir> <chunks>
+import { join } from 'node:path';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
+import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
+import { createSilentLogger } from '../../src/domain/logger.js';
+import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
+import { random } from '../../test/telemetry/generate.js';
+import { quantile } from '../harness.js';
+import {
+  BENCH_TENANT,
+  clusteredVectors,
+  fillChunks,
+  nearby,
+  searchQueries,
+} from '../suites/synthetic-store.js';
+
+const [dir = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
+const size = Number(sizeArg);
+const database = openSqlite({ path: join(dir, 'engram.db') });
+if (process.env.CACHE_MB)
+  database.db.pragma(`cache_size = -${Number(process.env.CACHE_MB) * 1024}`);
+const store = createSqliteDocumentStore({ db: database.db });
+const vectors = clusteredVectors(42);
+const kept: Float32Array[] = [];
+await fillChunks(store, size, {
+  log: (m) => console.log(m),
+  vectors,
+  onVector: (_id, v) => {
+    if (kept.length < 2000) kept.push(v);
+  },
+});
+if (kept.length === 0) for (let i = 0; i < 2000; i++) kept.push(vectors());
+const set = Number(process.env.QUERYSET ?? 0);
+const next = random(size + set);
+const queries = searchQueries(100 * (set + 1)).slice(100 * set);
+const qv = queries.map(() => nearby(kept[Math.floor(next() * kept.length)]!, 1, next));
+const embedder = {
+  id: LOCAL_EMBEDDER_ID,
+  dimension: LOCAL_EMBEDDER_DIMENSION,
+  embed: async () => [qv[0]!],
+  close: async () => undefined,
+};
+const search = createDocumentSearch({ store, embedder, logger: createSilentLogger() });
+
+async function time(name: string, run: (i: number) => Promise<unknown>): Promise<void> {
+  const samples: number[] = [];
+  for (let i = 0; i < queries.length; i++) {
+    const t = performance.now();
+    await run(i);
+    samples.push(performance.now() - t);
+  }
+  console.log(
+    `${name.padEnd(28)} p50 ${quantile(samples, 0.5).toFixed(1)} p95 ${quantile(samples, 0.95).toFixed(1)}`,
+  );
+}
+const order = (process.env.ORDER ?? 'hybrid,text30,vector30,vector10,hybrid').split(',');
+for (const part of order) {
+  if (part === 'hybrid')
+    await time('hybrid k=10', (i) =>
+      search.searchChunks({
+        tenantId: BENCH_TENANT,
+        query: queries[i]!,
+        queryVector: qv[i]!,
+        k: 10,
+      }),
+    );
+  if (part === 'text30')
+    await time('text limit 30', (i) =>
+      store.searchText({ tenantId: BENCH_TENANT, query: queries[i]!, limit: 30 }),
+    );
+  if (part === 'vector30')
+    await time('vector limit 30', (i) =>
+      store.searchVector({ tenantId: BENCH_TENANT, vector: qv[i]!, limit: 30 }),
+    );
+  if (part === 'vector10')
+    await time('vector limit 10', (i) =>
+      store.searchVector({ tenantId: BENCH_TENANT, vector: qv[i]!, limit: 10 }),
+    );
+}
+database.close();

@@ -1,0 +1,81 @@
+// Lab: where recall spends its time on a kept store of memories (fills it first if empty).
+//   tsx bench/lab/recall-parts.ts <dir> <memories>
+import { join } from 'node:path';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { createSilentLogger } from '../../src/domain/logger.js';
+import { createIntentClassifier } from '../../src/memory/recall/intent.js';
+import { createRecallService } from '../../src/memory/recall/recall-service.js';
+import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
+import { random } from '../../test/telemetry/generate.js';
+import { quantile } from '../harness.js';
+import { fillMemories } from '../suites/scale.js';
+import { BENCH_TENANT, nearby, searchQueries } from '../suites/synthetic-store.js';
+import { VectorBank } from '../suites/vector-bank.js';
+
+const [dir = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
+const size = Number(sizeArg);
+const database = openSqlite({ path: join(dir, 'engram.db') });
+const memories = new SqliteMemoryStore(database.db);
+const bank = new VectorBank(LOCAL_EMBEDDER_DIMENSION);
+const have = Number(
+  (database.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n,
+);
+if (have === 0) await fillMemories(memories, bank, size, (m) => console.log(m));
+const next = random(size);
+const queries = searchQueries(100);
+const probe = (
+  database.db
+    .prepare(
+      'SELECT vector FROM memory_vectors WHERE id IN (SELECT abs(random()) % ? + 1 FROM generate_series(1, 2000))',
+    )
+    .all(size) as Array<{ vector: Buffer }>
+).map(
+  (row) => new Float32Array(row.vector.buffer, row.vector.byteOffset, LOCAL_EMBEDDER_DIMENSION),
+);
+const qv = queries.map(() => nearby(probe[Math.floor(next() * probe.length)]!, 1, next));
+let current = qv[0]!;
+const embedder = {
+  id: LOCAL_EMBEDDER_ID,
+  dimension: LOCAL_EMBEDDER_DIMENSION,
+  embed: async (texts: string[]) => texts.map(() => current),
+  close: async () => undefined,
+};
+const recall = createRecallService({
+  store: memories,
+  embedder,
+  classifier: createIntentClassifier({ mode: 'rules', cacheSize: 1000 }),
+  clock: systemClock,
+  logger: createSilentLogger(),
+  salienceHalfLifeHours: 168,
+});
+
+async function time(name: string, run: (i: number) => Promise<unknown>): Promise<void> {
+  const samples: number[] = [];
+  for (let i = 0; i < queries.length; i++) {
+    current = qv[i]!;
+    const t = performance.now();
+    await run(i);
+    samples.push(performance.now() - t);
+  }
+  console.log(
+    `${name.padEnd(36)} p50 ${quantile(samples, 0.5).toFixed(1)} p95 ${quantile(samples, 0.95).toFixed(1)}`,
+  );
+}
+const K = Number(process.env.K ?? 200);
+for (const userId of [undefined, 'user-7']) {
+  const scope = userId === undefined ? 'tenant' : 'user';
+  const base = { tenantId: BENCH_TENANT, ...(userId === undefined ? {} : { userId }) };
+  await time(`${scope} recall k=10`, (i) => recall.recall({ ...base, query: queries[i]!, k: 10 }));
+  await time(`${scope} vector k=${K}`, (i) =>
+    memories.searchVector({ ...base, vector: qv[i]!, embedderId: LOCAL_EMBEDDER_ID, k: K }),
+  );
+  await time(`${scope} text k=${K}`, (i) =>
+    memories.searchText({ ...base, query: queries[i]!, k: K }),
+  );
+  await time(`${scope} recall k=10 (again)`, (i) =>
+    recall.recall({ ...base, query: queries[i]!, k: 10 }),
+  );
+}
+database.close();
