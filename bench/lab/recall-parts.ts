@@ -25,15 +25,11 @@ const have = Number(
 if (have === 0) await fillMemories(memories, bank, size, (m) => console.log(m));
 const next = random(size);
 const queries = searchQueries(100);
-const probe = (
-  database.db
-    .prepare(
-      'SELECT vector FROM memory_vectors WHERE id IN (SELECT abs(random()) % ? + 1 FROM generate_series(1, 2000))',
-    )
-    .all(size) as Array<{ vector: Buffer }>
-).map(
-  (row) => new Float32Array(row.vector.buffer, row.vector.byteOffset, LOCAL_EMBEDDER_DIMENSION),
-);
+const pick = database.db.prepare('SELECT vector FROM memory_vectors WHERE id = ?');
+const probe = Array.from({ length: 2000 }, () => {
+  const row = pick.get(1 + Math.floor(next() * size)) as { vector: Buffer };
+  return new Float32Array(row.vector.buffer, row.vector.byteOffset, LOCAL_EMBEDDER_DIMENSION);
+});
 const qv = queries.map(() => nearby(probe[Math.floor(next() * probe.length)]!, 1, next));
 let current = qv[0]!;
 const embedder = {
@@ -74,8 +70,15 @@ for (const userId of [undefined, 'user-7']) {
   await time(`${scope} text k=${K}`, (i) =>
     memories.searchText({ ...base, query: queries[i]!, k: K }),
   );
-  await time(`${scope} recall k=10 (again)`, (i) =>
-    recall.recall({ ...base, query: queries[i]!, k: 10 }),
+  const phases: Record<string, number[]> = {};
+  await time(`${scope} recall k=10 (again)`, async (i) => {
+    const { timingsMs } = await recall.recall({ ...base, query: queries[i]!, k: 10 });
+    for (const [phase, ms] of Object.entries(timingsMs)) (phases[phase] ??= []).push(ms);
+  });
+  console.log(
+    Object.entries(phases)
+      .map(([phase, ms]) => `${phase} ${quantile(ms, 0.5).toFixed(1)}`)
+      .join(', '),
   );
 }
 database.close();
