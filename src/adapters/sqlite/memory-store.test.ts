@@ -234,3 +234,55 @@ describe('SQLite full-text search on a large store', () => {
     }
   });
 });
+
+describe('SQLite full-text search in a store of several tenants', () => {
+  it("plans a tenant's query with the tenant's own counts: a term common in another tenant but rare in this one still selects", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
+    const database = openSqlite({ path: join(dir, 'engram.db') });
+    try {
+      const store = new SqliteMemoryStore(database.db);
+      // Memory ids are unique across tenants. Tenant a: 1,100 of 3,000 hold "kettle". Tenant b: 10 short rows hold it, 1,000 long
+      // ones hold "blue". Store-wide the two terms hold 2,110 postings, beyond the budget for
+      // k = 10 (2,000); within tenant b they hold 1,010.
+      await store.insertMemories(
+        'a',
+        Array.from({ length: 3_000 }, (_, i) =>
+          turn(i, { text: i < 1_100 ? `the kettle boiled, day ${i}` : `quiet afternoon ${i}` }),
+        ),
+        0,
+      );
+      const filler = 'walked along the river past the old mill towards the hills at dusk again';
+      await store.insertMemories(
+        'b',
+        [
+          ...Array.from({ length: 1_000 }, (_, i) =>
+            turn(i, { id: `b${i}`, text: `blue ${filler} ${i}` }),
+          ),
+          ...Array.from({ length: 10 }, (_, i) =>
+            turn(1_000 + i, { id: `b${1_000 + i}`, text: `kettle ${i}` }),
+          ),
+          ...Array.from({ length: 1_090 }, (_, i) =>
+            turn(1_010 + i, { id: `b${1_010 + i}`, text: `note ${i}` }),
+          ),
+        ],
+        0,
+      );
+      const hits = await store.searchText({ tenantId: 'b', query: 'kettle blue', k: 10 });
+      // FTS5's own ranking of the plain OR query within tenant b.
+      const expected = (
+        database.db
+          .prepare(
+            `SELECT m.id FROM memories_fts f JOIN memories m ON m.pk = (f.rowid & ${(1n << 33n) - 1n})
+             WHERE memories_fts MATCH '"kettle" OR "blue"' AND m.tenant_id = 'b'
+             ORDER BY bm25(memories_fts), m.pk LIMIT 10`,
+          )
+          .all() as Array<{ id: string }>
+      ).map((row) => row.id);
+      expect(expected).toEqual(Array.from({ length: 10 }, (_, i) => `b${1_000 + i}`));
+      expect(hits.map((hit) => hit.memory.id).sort()).toEqual([...expected].sort());
+    } finally {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

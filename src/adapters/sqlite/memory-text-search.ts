@@ -138,15 +138,10 @@ export class SqliteMemoryTextSearch {
     input: MemoryScope & { query: string; k: number },
     rowids: { from: bigint; to: bigint },
   ): TermPlan {
-    const terms = ftsTerms(input.query);
-    // Tenant-wide, the store-wide counts (primary-key reads) stand for the tenant's: over, not
-    // under, and equal when the store holds one tenant. One user's rows are a small share of
-    // the store's, so they are counted within the user's rowid range.
-    const tenantWide = input.userId === undefined ? this.frequencies.of(terms) : undefined;
     return rareTermsFirst(
-      terms.map((term, i) => ({
+      ftsTerms(input.query).map((term) => ({
         term,
-        postings: tenantWide?.[i] ?? this.postingsOf(term, input, rowids),
+        postings: this.postingsOf(term, input, rowids),
       })),
       this.scopeRows(input),
       postingBudget(input.k),
