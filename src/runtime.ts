@@ -138,7 +138,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
 
     const stores =
       config.databaseUrl === undefined
-        ? createSqliteStores(config, clock)
+        ? createSqliteStores(config, clock, logger)
         : await createPostgresStores({ ...config, databaseUrl: config.databaseUrl }, clock);
     releasers.push(() => stores.close());
     readiness.push({ name: stores.backend, check: () => stores.ping() });

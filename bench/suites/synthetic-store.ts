@@ -22,6 +22,7 @@ import { createSqliteStoreTransaction } from '../../src/adapters/sqlite/store-tr
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
 import { systemClock } from '../../src/domain/clock.js';
+import { createSilentLogger } from '../../src/domain/logger.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
 import {
@@ -34,6 +35,7 @@ import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { MemoryStore } from '../../src/ports/memory-store.js';
 import type { RunInTransaction } from '../../src/ports/stores.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
+import { DEFAULT_POOL_THREADS } from '../../src/config/settings/ingest.js';
 import { random } from '../../test/telemetry/generate.js';
 
 export const BENCH_TENANT = 'default';
@@ -205,7 +207,9 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
   }
   const dir = mkdtempSync(join(tmpdir(), `engram-bench-${label}-`));
   const database = openSqlite({ path: join(dir, 'engram.db') });
-  const store = createSqliteDocumentStore({ db: database.db });
+  // Full-text search in threads of its own, as the server runs it (ENGRAM_SEARCH_THREADS).
+  const searchThreads = { threads: DEFAULT_POOL_THREADS, logger: createSilentLogger() };
+  const store = createSqliteDocumentStore({ db: database.db, searchThreads });
   const graphStore = createSqliteGraphStore(database.db);
   return {
     backend: 'sqlite',
@@ -216,10 +220,14 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
     transaction: createSqliteStoreTransaction(database.db, { documentStore: store, graphStore }),
     openAgain: async () => {
       const again = openSqlite({ path: join(dir, 'engram.db') });
+      const againStore = createSqliteDocumentStore({ db: again.db, searchThreads });
       return {
-        store: createSqliteDocumentStore({ db: again.db }),
+        store: againStore,
         memories: new SqliteMemoryStore(again.db),
-        close: async () => again.close(),
+        close: async () => {
+          await againStore.close();
+          again.close();
+        },
       };
     },
     analyze: async () => undefined,
@@ -241,6 +249,7 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
     diskBytes: async () =>
       readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0),
     close: async () => {
+      await store.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },

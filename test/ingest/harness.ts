@@ -62,7 +62,11 @@ export const CHUNK_TOKENS = 64;
 export async function openBackend(location: BackendLocation): Promise<Backend> {
   if (location.kind === 'sqlite') {
     const database = openSqlite({ path: location.path });
-    const store = createSqliteDocumentStore({ db: database.db });
+    // Full-text search in a thread of its own, as the server runs it.
+    const store = createSqliteDocumentStore({
+      db: database.db,
+      searchThreads: { threads: 1, logger: createSilentLogger() },
+    });
     const graphStore = createSqliteGraphStore(database.db);
     return {
       location,
@@ -70,7 +74,10 @@ export async function openBackend(location: BackendLocation): Promise<Backend> {
       jobQueue: createSqliteJobQueue(database.db, systemClock, QUEUE_OPTIONS),
       graphStore,
       transaction: createSqliteStoreTransaction(database.db, { documentStore: store, graphStore }),
-      close: async () => database.close(),
+      close: async () => {
+        await store.close();
+        database.close();
+      },
     };
   }
   const database = await openPostgres({

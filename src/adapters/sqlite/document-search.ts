@@ -1,122 +1,54 @@
-// SQLite document store, search: FTS5 text search (rare terms first) and vector search
-// (sign-bit candidates that can reach the top k scored exactly with sqlite-vec's cosine
-// distance, exact-ranking.ts).
+// SQLite document store, search: full text (chunk-text-search.ts, in search threads of their own
+// when the store is a file) and vectors (sign-bit candidates that can reach the top k scored
+// exactly with sqlite-vec's cosine distance, exact-ranking.ts).
 import { AppError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
 import {
-  METADATA_KEY,
   searchTerms,
   type ChunkHit,
-  type ChunkSearchInput,
   type DocumentStore,
   type VectorSpace,
 } from '../../ports/document-store.js';
-import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
+import { chunkFilters } from './chunk-filters.js';
+import { createChunkTextSearch } from './chunk-text-search.js';
+import { createChunkTextSearchThreads } from './chunk-text-search-thread.js';
 import type { SqliteHandle } from './database.js';
-import { Fts5Frequencies } from './fts5-frequencies.js';
-import { CHUNKS_FTS } from './fts5-term-docs.js';
-import { rankTerms, type FtsRows } from './fts5-ranking.js';
-import { fts5RowCount } from './fts5-row-count.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
 import { rankExactly } from './exact-ranking.js';
 import { candidateLimit } from './sign-bit-index.js';
 import type { SignedVectors } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
 
-/** The chunks' FTS5 rows, keyed by chunk seq (their rowid). */
-const CHUNK_ROWS: FtsRows = { table: CHUNKS_FTS.table, key: 'rowid' };
-
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
   readSpace: () => VectorSpace | undefined;
   vectors: SignedVectors;
+  /** Full-text search in threads of their own (chunk-text-search-thread.ts); 0 threads: none. */
+  searchThreads?: { threads: number; logger: Logger };
 }
 
-/** Text and vector search for one store; keeps the store's term frequencies. */
+/** Text and vector search for one store. */
 export function createSqliteDocumentSearch(
   options: SqliteDocumentSearchOptions,
-): Pick<DocumentStore, 'searchText' | 'searchVector'> {
+): Pick<DocumentStore, 'searchText' | 'searchVector' | 'close'> {
   const { db, readSpace, vectors } = options;
-
-  /** WHERE fragments shared by both searches, over chunks c joined with documents d. */
-  function filters(input: ChunkSearchInput): { sql: string; params: unknown[] } {
-    const parts = [`c.tenant_id = ?`, `d.status = 'completed'`];
-    const params: unknown[] = [input.tenantId];
-    if (input.namespace !== undefined) {
-      parts.push('c.namespace = ?');
-      params.push(input.namespace);
-    }
-    if (input.documentIds !== undefined) {
-      parts.push(`c.document_id IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(input.documentIds));
-    }
-    for (const [key, value] of Object.entries(input.metadata ?? {})) {
-      if (!METADATA_KEY.test(key))
-        throw new AppError('VALIDATION_FAILED', `Metadata filter key "${key}" is not allowed.`);
-      parts.push(`json_extract(d.metadata, '$.${key}') = ?`);
-      params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
-    }
-    return { sql: parts.join(' AND '), params };
-  }
-
-  /** Chunks holding each term, exact for the index as it is (planning and scores alike). */
-  const frequencies = new Fts5Frequencies(db, CHUNKS_FTS);
-
-  /**
-   * Which of a query's terms select candidates: the rare ones, the common ones only in pairs,
-   * within a budget of postings for `candidates` results (rare-terms-first.ts); every term with
-   * a weight scores (bm25() gives a term in at least half of the chunks none). Postings are the
-   * chunks holding a term, in every tenant (over, not under).
-   */
-  function termPlan(terms: string[], candidates: number): TermPlan {
-    const counts = frequencies.of(terms);
-    const postings = terms.map((term, i) => ({ term, postings: counts[i]! }));
-    return rareTermsFirst(
-      postings,
-      fts5RowCount(db, CHUNK_ROWS.table),
-      postingBudget(candidates),
-      // Chunk seqs (their rowids) grow with every chunk added: a window can be taken.
-      { weightlessShare: 0.5, newestRows: true },
-    );
-  }
+  const searchText = createChunkTextSearch(db);
+  // A database in memory cannot be opened by another connection.
+  const threads =
+    options.searchThreads === undefined || options.searchThreads.threads < 1 || db.memory
+      ? undefined
+      : createChunkTextSearchThreads({
+          path: db.name,
+          threads: options.searchThreads.threads,
+          logger: options.searchThreads.logger,
+          local: searchText,
+        });
 
   return {
     async searchText(input) {
-      const terms = searchTerms(input.query);
-      if (terms.length === 0 || input.limit <= 0) return [];
-      const where = filters(input);
-      // Rank inside FTS5 first and join only the best candidates: joining every match before
-      // sorting costs more than the ranking itself.
-      const candidates = Math.max(64, input.limit * 4);
-      const rows = rankTerms({
-        db,
-        rows: CHUNK_ROWS,
-        frequencies,
-        plan: termPlan(terms, candidates),
-        candidates,
-        limit: input.limit,
-        passing: (found) => {
-          if (found.length === 0) return [];
-          const score = new Map(found.map((row) => [row.key, row.score]));
-          return (
-            db
-              .prepare(
-                `SELECT ${CHUNK_COLUMNS}, d.title AS document_title FROM json_each(?) j
-                 CROSS JOIN chunks c ON c.seq = j.value JOIN documents d ON d.id = c.document_id
-                 WHERE ${where.sql} ORDER BY j.key LIMIT ?`,
-              )
-              .all(JSON.stringify([...score.keys()]), ...where.params, input.limit) as (ChunkRow & {
-              document_title: string | null;
-            })[]
-          ).map((row) => ({ ...row, score: score.get(row.seq)! }));
-        },
-        keyOf: (row) => row.seq,
-      });
-      return rows.map((row, index): ChunkHit => ({
-        chunk: toChunk(row),
-        documentTitle: row.document_title,
-        rank: index + 1,
-        score: row.score,
-      }));
+      if (threads === undefined || searchTerms(input.query).length === 0 || input.limit <= 0)
+        return searchText(input);
+      return threads.search(input);
     },
 
     async searchVector(input) {
@@ -134,7 +66,7 @@ export function createSqliteDocumentSearch(
         { keys: [input.namespace === undefined ? undefined : [input.namespace]] },
         { k: input.limit, limit: candidateLimit(input.limit) },
       );
-      const where = filters(input);
+      const where = chunkFilters(input);
       const blob = vectorBlob(input.vector);
       const rank = (from: string, params: unknown[]) =>
         db
@@ -186,6 +118,10 @@ export function createSqliteDocumentSearch(
               },
             ];
       });
+    },
+
+    async close() {
+      await threads?.close();
     },
   };
 }

@@ -10,13 +10,18 @@ import {
 } from '../../../test/ingest/document-store-contract.js';
 import { describeDocumentVersions } from '../../../test/ingest/document-versions-contract.js';
 import type { DocumentStore } from '../../ports/document-store.js';
+import { createSilentLogger } from '../../domain/logger.js';
 import { openSqlite } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
 
-async function openStore() {
+/** A store on a new file; full-text search in `threads` threads of their own (0: none). */
+async function openStore(threads = 0) {
   const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
   const database = openSqlite({ path: join(dir, 'engram.db') });
-  const store = createSqliteDocumentStore({ db: database.db });
+  const store = createSqliteDocumentStore({
+    db: database.db,
+    searchThreads: { threads, logger: createSilentLogger() },
+  });
   return {
     store,
     close: async () => {
@@ -36,8 +41,9 @@ async function addDocument(store: DocumentStore, name: string, texts: string[]):
   return document.id;
 }
 
-describeDocumentStore('sqlite', openStore);
-describeDocumentVersions('sqlite', openStore);
+describeDocumentStore('sqlite', () => openStore());
+describeDocumentStore('sqlite, full text in a search thread', () => openStore(1));
+describeDocumentVersions('sqlite', () => openStore());
 
 describe('SQLite full-text search in a large store', () => {
   it('ranks the rows holding a rarer term first and then what the plain OR query ranks next', async () => {

@@ -4,6 +4,7 @@
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/logger.js';
 import {
   decodeCursor,
   documentNotFound,
@@ -50,6 +51,8 @@ const CHUNK_VECTORS: SignedVectorTable = {
 export interface SqliteDocumentStoreOptions {
   db: SqliteHandle;
   clock?: Clock;
+  /** Full-text search in threads of their own connections (ENGRAM_SEARCH_THREADS); closed by close(). */
+  searchThreads?: { threads: number; logger: Logger };
 }
 
 export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): DocumentStore {
@@ -155,7 +158,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     );
   }
 
-  const search = createSqliteDocumentSearch({ db, readSpace, vectors });
+  const search = createSqliteDocumentSearch({
+    db,
+    readSpace,
+    vectors,
+    ...(options.searchThreads === undefined ? {} : { searchThreads: options.searchThreads }),
+  });
 
   const store: DocumentStore = {
     async createDocument(input: NewDocument): Promise<SubmittedDocument> {
@@ -538,7 +546,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async close() {
-      // The database handle belongs to whoever opened it.
+      // The database handle belongs to whoever opened it; the search threads to the store.
+      await search.close();
     },
   };
   return store;

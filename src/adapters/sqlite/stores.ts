@@ -1,6 +1,7 @@
 // Builds every SQLite-backed port on one database file.
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/logger.js';
 import type { Stores } from '../../ports/stores.js';
 import { openSqlite } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
@@ -16,10 +17,14 @@ export function sqlitePathFor(config: Config): string {
   return resolve(join(config.dataDir, 'engram.db'));
 }
 
-export function createSqliteStores(config: Config, clock: Clock): Stores {
+export function createSqliteStores(config: Config, clock: Clock, logger: Logger): Stores {
   const database = openSqlite({ path: sqlitePathFor(config) });
   const { db } = database;
-  const documentStore = createSqliteDocumentStore({ db, clock });
+  const documentStore = createSqliteDocumentStore({
+    db,
+    clock,
+    searchThreads: { threads: config.searchThreads, logger },
+  });
   const graphStore = createSqliteGraphStore(db);
   return {
     backend: 'sqlite',
@@ -37,6 +42,9 @@ export function createSqliteStores(config: Config, clock: Clock): Stores {
     ping: async () => {
       db.prepare('SELECT 1').get();
     },
-    close: async () => database.close(),
+    close: async () => {
+      await documentStore.close();
+      database.close();
+    },
   };
 }

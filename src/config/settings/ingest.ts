@@ -52,6 +52,11 @@ export const ingestSettings = {
   /** Time a document's parser may take (PDF); past it the document fails at chunk, saying so. */
   parseTimeoutMs: integer(1, 3_600_000).default(60_000),
   fetchMaxRedirects: integer(0, 20).default(5),
+  /**
+   * Threads the embedded store (SQLite) runs chunk full-text search in, each with its own
+   * connection, so hybrid search's text and vector parts run at once; 0 runs it on the event loop.
+   */
+  searchThreads: integer(0, 64).default(DEFAULT_POOL_THREADS),
   /** Hits one search may return. */
   maxSearchK: integer(1, 1_000).default(100),
 };
