@@ -1,5 +1,5 @@
 // Lab: where hybrid chunk search spends its time on a kept store (fills it first if empty).
-//   tsx bench/lab/hybrid-parts.ts <dir> <chunks>
+//   tsx bench/lab/hybrid-parts.ts <dir> <chunks>   (env: QUERYSET, ORDER, CACHE_MB, SEARCH_THREADS)
 import { join } from 'node:path';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
@@ -21,7 +21,11 @@ const size = Number(sizeArg);
 const database = openSqlite({ path: join(dir, 'engram.db') });
 if (process.env.CACHE_MB)
   database.db.pragma(`cache_size = -${Number(process.env.CACHE_MB) * 1024}`);
-const store = createSqliteDocumentStore({ db: database.db });
+// SEARCH_THREADS: full-text search threads (ENGRAM_SEARCH_THREADS), 0 by default here.
+const store = createSqliteDocumentStore({
+  db: database.db,
+  searchThreads: { threads: Number(process.env.SEARCH_THREADS ?? 0), logger: createSilentLogger() },
+});
 const vectors = clusteredVectors(42);
 const kept: Float32Array[] = [];
 await fillChunks(store, size, {
@@ -79,4 +83,5 @@ for (const part of order) {
       store.searchVector({ tenantId: BENCH_TENANT, vector: qv[i]!, limit: 10 }),
     );
 }
+await store.close();
 database.close();
