@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
+import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
 import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
@@ -22,10 +23,12 @@ const database = openSqlite({ path: join(dir, 'engram.db') });
 if (process.env.CACHE_MB)
   database.db.pragma(`cache_size = -${Number(process.env.CACHE_MB) * 1024}`);
 // SEARCH_THREADS: full-text search threads (ENGRAM_SEARCH_THREADS), 0 by default here.
-const store = createSqliteDocumentStore({
+const searchThreads = createSqliteSearchThreads({
   db: database.db,
-  searchThreads: { threads: Number(process.env.SEARCH_THREADS ?? 0), logger: createSilentLogger() },
+  threads: Number(process.env.SEARCH_THREADS ?? 0),
+  logger: createSilentLogger(),
 });
+const store = createSqliteDocumentStore({ db: database.db, searchThreads });
 const vectors = clusteredVectors(42);
 const kept: Float32Array[] = [];
 await fillChunks(store, size, {
@@ -83,5 +86,5 @@ for (const part of order) {
       store.searchVector({ tenantId: BENCH_TENANT, vector: qv[i]!, limit: 10 }),
     );
 }
-await store.close();
+await searchThreads?.close();
 database.close();

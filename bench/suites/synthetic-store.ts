@@ -21,6 +21,7 @@ import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js
 import { createSqliteStoreTransaction } from '../../src/adapters/sqlite/store-transaction.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
@@ -208,7 +209,11 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
   const dir = mkdtempSync(join(tmpdir(), `engram-bench-${label}-`));
   const database = openSqlite({ path: join(dir, 'engram.db') });
   // Full-text search in threads of its own, as the server runs it (ENGRAM_SEARCH_THREADS).
-  const searchThreads = { threads: DEFAULT_POOL_THREADS, logger: createSilentLogger() };
+  const searchThreads = createSqliteSearchThreads({
+    db: database.db,
+    threads: DEFAULT_POOL_THREADS,
+    logger: createSilentLogger(),
+  });
   const store = createSqliteDocumentStore({ db: database.db, searchThreads });
   const graphStore = createSqliteGraphStore(database.db);
   return {
@@ -216,16 +221,20 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
     store,
     jobQueue: createSqliteJobQueue(database.db, systemClock, queueOptions),
     graphStore,
-    memories: new SqliteMemoryStore(database.db),
+    memories: new SqliteMemoryStore(database.db, { searchThreads }),
     transaction: createSqliteStoreTransaction(database.db, { documentStore: store, graphStore }),
     openAgain: async () => {
       const again = openSqlite({ path: join(dir, 'engram.db') });
-      const againStore = createSqliteDocumentStore({ db: again.db, searchThreads });
+      const againThreads = createSqliteSearchThreads({
+        db: again.db,
+        threads: DEFAULT_POOL_THREADS,
+        logger: createSilentLogger(),
+      });
       return {
-        store: againStore,
-        memories: new SqliteMemoryStore(again.db),
+        store: createSqliteDocumentStore({ db: again.db, searchThreads: againThreads }),
+        memories: new SqliteMemoryStore(again.db, { searchThreads: againThreads }),
         close: async () => {
-          await againStore.close();
+          await againThreads?.close();
           again.close();
         },
       };
@@ -249,7 +258,7 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
     diskBytes: async () =>
       readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0),
     close: async () => {
-      await store.close();
+      await searchThreads?.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -18,6 +18,7 @@ import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
 import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
+import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
 import { createSqliteStoreTransaction } from '../../src/adapters/sqlite/store-transaction.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -63,10 +64,12 @@ export async function openBackend(location: BackendLocation): Promise<Backend> {
   if (location.kind === 'sqlite') {
     const database = openSqlite({ path: location.path });
     // Full-text search in a thread of its own, as the server runs it.
-    const store = createSqliteDocumentStore({
+    const searchThreads = createSqliteSearchThreads({
       db: database.db,
-      searchThreads: { threads: 1, logger: createSilentLogger() },
+      threads: 1,
+      logger: createSilentLogger(),
     });
+    const store = createSqliteDocumentStore({ db: database.db, searchThreads });
     const graphStore = createSqliteGraphStore(database.db);
     return {
       location,
@@ -75,7 +78,7 @@ export async function openBackend(location: BackendLocation): Promise<Backend> {
       graphStore,
       transaction: createSqliteStoreTransaction(database.db, { documentStore: store, graphStore }),
       close: async () => {
-        await store.close();
+        await searchThreads?.close();
         database.close();
       },
     };

@@ -7,6 +7,8 @@ import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
+import { createSilentLogger } from '../../src/domain/logger.js';
 import type { MemoryStore } from '../../src/ports/memory-store.js';
 import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueName } from '../support/backends.js';
 
@@ -17,12 +19,19 @@ export interface MemoryBackend {
   close(): Promise<void>;
 }
 
-export async function openSqliteMemoryBackend(): Promise<MemoryBackend> {
+/** A temp SQLite file; full-text search in `threads` threads of its own, as the server runs it. */
+export async function openSqliteMemoryBackend(threads = 1): Promise<MemoryBackend> {
   const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
   const database = openSqlite({ path: join(dir, 'engram.db') });
+  const searchThreads = createSqliteSearchThreads({
+    db: database.db,
+    threads,
+    logger: createSilentLogger(),
+  });
   return {
-    store: new SqliteMemoryStore(database.db),
+    store: new SqliteMemoryStore(database.db, { searchThreads }),
     close: async () => {
+      await searchThreads?.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -50,6 +59,6 @@ export const MEMORY_BACKENDS: Array<{
   name: 'sqlite' | 'postgres';
   open(): Promise<MemoryBackend | undefined>;
 }> = [
-  { name: 'sqlite', open: openSqliteMemoryBackend },
+  { name: 'sqlite', open: () => openSqliteMemoryBackend() },
   { name: 'postgres', open: openPostgresMemoryBackend },
 ];

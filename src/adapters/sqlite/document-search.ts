@@ -2,7 +2,6 @@
 // when the store is a file) and vectors (sign-bit candidates that can reach the top k scored
 // exactly with sqlite-vec's cosine distance, exact-ranking.ts).
 import { AppError } from '../../domain/errors.js';
-import type { Logger } from '../../domain/logger.js';
 import {
   searchTerms,
   type ChunkHit,
@@ -11,44 +10,34 @@ import {
 } from '../../ports/document-store.js';
 import { chunkFilters } from './chunk-filters.js';
 import { createChunkTextSearch } from './chunk-text-search.js';
-import { createChunkTextSearchThreads } from './chunk-text-search-thread.js';
 import type { SqliteHandle } from './database.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
 import { rankExactly } from './exact-ranking.js';
 import { candidateLimit } from './sign-bit-index.js';
 import type { SignedVectors } from './signed-vectors.js';
+import type { SqliteSearchThreads } from './search-threads.js';
 import { vectorBlob } from './vector-blob.js';
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
   readSpace: () => VectorSpace | undefined;
   vectors: SignedVectors;
-  /** Full-text search in threads of their own (chunk-text-search-thread.ts); 0 threads: none. */
-  searchThreads?: { threads: number; logger: Logger };
+  /** Full-text search in threads of their own (search-threads.ts); without: on this thread. */
+  searchThreads?: SqliteSearchThreads | undefined;
 }
 
 /** Text and vector search for one store. */
 export function createSqliteDocumentSearch(
   options: SqliteDocumentSearchOptions,
-): Pick<DocumentStore, 'searchText' | 'searchVector' | 'close'> {
-  const { db, readSpace, vectors } = options;
+): Pick<DocumentStore, 'searchText' | 'searchVector'> {
+  const { db, readSpace, vectors, searchThreads } = options;
   const searchText = createChunkTextSearch(db);
-  // A database in memory cannot be opened by another connection.
-  const threads =
-    options.searchThreads === undefined || options.searchThreads.threads < 1 || db.memory
-      ? undefined
-      : createChunkTextSearchThreads({
-          path: db.name,
-          threads: options.searchThreads.threads,
-          logger: options.searchThreads.logger,
-          local: searchText,
-        });
 
   return {
     async searchText(input) {
-      if (threads === undefined || searchTerms(input.query).length === 0 || input.limit <= 0)
+      if (searchThreads === undefined || searchTerms(input.query).length === 0 || input.limit <= 0)
         return searchText(input);
-      return threads.search(input);
+      return searchThreads.chunks(input, searchText);
     },
 
     async searchVector(input) {
@@ -118,10 +107,6 @@ export function createSqliteDocumentSearch(
               },
             ];
       });
-    },
-
-    async close() {
-      await threads?.close();
     },
   };
 }

@@ -13,19 +13,23 @@ import type { DocumentStore } from '../../ports/document-store.js';
 import { createSilentLogger } from '../../domain/logger.js';
 import { openSqlite } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
+import { createSqliteSearchThreads } from './search-threads.js';
 
 /** A store on a new file; full-text search in `threads` threads of their own (0: none). */
 async function openStore(threads = 0) {
   const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
   const database = openSqlite({ path: join(dir, 'engram.db') });
-  const store = createSqliteDocumentStore({
+  const searchThreads = createSqliteSearchThreads({
     db: database.db,
-    searchThreads: { threads, logger: createSilentLogger() },
+    threads,
+    logger: createSilentLogger(),
   });
+  const store = createSqliteDocumentStore({ db: database.db, searchThreads });
   return {
     store,
     close: async () => {
       await store.close();
+      await searchThreads?.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },

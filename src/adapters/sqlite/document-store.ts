@@ -4,7 +4,6 @@
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
-import type { Logger } from '../../domain/logger.js';
 import {
   decodeCursor,
   documentNotFound,
@@ -33,6 +32,7 @@ import {
   type DocumentRow,
 } from './document-rows.js';
 import { createSqliteDocumentSearch } from './document-search.js';
+import type { SqliteSearchThreads } from './search-threads.js';
 import { ChunkFtsRows } from './chunk-fts-rows.js';
 import { SignedVectors, type SignedVectorTable } from './signed-vectors.js';
 import { vectorBlob } from './vector-blob.js';
@@ -51,8 +51,8 @@ const CHUNK_VECTORS: SignedVectorTable = {
 export interface SqliteDocumentStoreOptions {
   db: SqliteHandle;
   clock?: Clock;
-  /** Full-text search in threads of their own connections (ENGRAM_SEARCH_THREADS); closed by close(). */
-  searchThreads?: { threads: number; logger: Logger };
+  /** Full-text search in threads of their own (search-threads.ts); without: on this thread. */
+  searchThreads?: SqliteSearchThreads | undefined;
 }
 
 export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): DocumentStore {
@@ -162,7 +162,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     db,
     readSpace,
     vectors,
-    ...(options.searchThreads === undefined ? {} : { searchThreads: options.searchThreads }),
+    searchThreads: options.searchThreads,
   });
 
   const store: DocumentStore = {
@@ -546,8 +546,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async close() {
-      // The database handle belongs to whoever opened it; the search threads to the store.
-      await search.close();
+      // The database handle and the search threads belong to whoever opened them.
     },
   };
   return store;

@@ -10,7 +10,8 @@ import { ftsQuery } from './memory-text-search.js';
 import { describe, expect, it } from 'vitest';
 import type { NewMemory } from '../../ports/memory-store.js';
 
-describeMemoryStore('sqlite', openSqliteMemoryBackend);
+describeMemoryStore('sqlite', () => openSqliteMemoryBackend());
+describeMemoryStore('sqlite, full text on the calling thread', () => openSqliteMemoryBackend(0));
 
 /** Memory number i: a turn of user u in session s, unless `extra` says otherwise. */
 function turn(i: number, extra: Partial<NewMemory> = {}): NewMemory {

@@ -27,14 +27,22 @@ import {
   type SessionRow,
 } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
-import { SqliteMemoryTextSearch } from './memory-text-search.js';
+import { ftsTerms, SqliteMemoryTextSearch, type MemoryTextQuery } from './memory-text-search.js';
+import type { SqliteSearchThreads } from './search-threads.js';
 import { SqliteMemoryVectors } from './memory-vector-search.js';
 
 export class SqliteMemoryStore implements MemoryStore {
   private readonly textSearch: SqliteMemoryTextSearch;
   private readonly vectors: SqliteMemoryVectors;
 
-  constructor(private readonly db: SqliteHandle) {
+  private readonly searchThreads: SqliteSearchThreads | undefined;
+
+  /** `searchThreads`: full-text search in threads of their own (search-threads.ts). */
+  constructor(
+    private readonly db: SqliteHandle,
+    options: { searchThreads?: SqliteSearchThreads | undefined } = {},
+  ) {
+    this.searchThreads = options.searchThreads;
     this.textSearch = new SqliteMemoryTextSearch(db);
     this.vectors = new SqliteMemoryVectors(db);
   }
@@ -390,8 +398,10 @@ export class SqliteMemoryStore implements MemoryStore {
     return rows.map(toMemory);
   }
 
-  async searchText(input: MemoryScope & { query: string; k: number }): Promise<MemoryHit[]> {
-    return this.textSearch.search(input);
+  async searchText(input: MemoryTextQuery): Promise<MemoryHit[]> {
+    if (this.searchThreads === undefined || ftsTerms(input.query).length === 0 || input.k <= 0)
+      return this.textSearch.search(input);
+    return this.searchThreads.memories(input, (query) => this.textSearch.search(query));
   }
 
   async searchVector(

@@ -35,6 +35,9 @@ export function ftsTerms(query: string): string[] {
 }
 
 /** A natural-language query as an FTS5 OR query of its quoted terms; empty when nothing is left. */
+/** A full-text query over memories: the words, the scope and how many. */
+export type MemoryTextQuery = MemoryScope & { query: string; k: number };
+
 export function ftsQuery(query: string): string {
   return anyTerm(ftsTerms(query));
 }
@@ -134,10 +137,7 @@ export class SqliteMemoryTextSearch {
    * Which terms select candidates: the rare ones, the common ones only in pairs, within a budget
    * of postings (rare-terms-first.ts); every term scores.
    */
-  private plan(
-    input: MemoryScope & { query: string; k: number },
-    rowids: { from: bigint; to: bigint },
-  ): TermPlan {
+  private plan(input: MemoryTextQuery, rowids: { from: bigint; to: bigint }): TermPlan {
     return rareTermsFirst(
       ftsTerms(input.query).map((term) => ({
         term,
@@ -150,7 +150,7 @@ export class SqliteMemoryTextSearch {
     );
   }
 
-  search(input: MemoryScope & { query: string; k: number }): MemoryHit[] {
+  search(input: MemoryTextQuery): MemoryHit[] {
     if (ftsTerms(input.query).length === 0 || input.k <= 0) return [];
     const rowids = scopeRowids(this.db, input);
     if (rowids === undefined) return [];

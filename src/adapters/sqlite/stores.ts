@@ -8,6 +8,7 @@ import { createSqliteDocumentStore } from './document-store.js';
 import { createSqliteGraphStore } from './graph-store.js';
 import { createSqliteJobQueue } from './job-queue.js';
 import { SqliteMemoryStore } from './memory-store.js';
+import { createSqliteSearchThreads } from './search-threads.js';
 import { createSqliteMetricSeriesStore } from './metric-series-store.js';
 import { createSqliteStoreTransaction } from './store-transaction.js';
 import { createSqliteUnmappedStore } from './unmapped-store.js';
@@ -20,10 +21,11 @@ export function sqlitePathFor(config: Config): string {
 export function createSqliteStores(config: Config, clock: Clock, logger: Logger): Stores {
   const database = openSqlite({ path: sqlitePathFor(config) });
   const { db } = database;
+  const searchThreads = createSqliteSearchThreads({ db, threads: config.searchThreads, logger });
   const documentStore = createSqliteDocumentStore({
     db,
     clock,
-    searchThreads: { threads: config.searchThreads, logger },
+    searchThreads,
   });
   const graphStore = createSqliteGraphStore(db);
   return {
@@ -33,7 +35,7 @@ export function createSqliteStores(config: Config, clock: Clock, logger: Logger)
       backoffMaxMs: config.jobBackoffMaxMs,
       defaultMaxAttempts: config.jobMaxAttempts,
     }),
-    memoryStore: new SqliteMemoryStore(db),
+    memoryStore: new SqliteMemoryStore(db, { searchThreads }),
     documentStore,
     graphStore,
     metricSeries: createSqliteMetricSeriesStore(db),
@@ -43,7 +45,7 @@ export function createSqliteStores(config: Config, clock: Clock, logger: Logger)
       db.prepare('SELECT 1').get();
     },
     close: async () => {
-      await documentStore.close();
+      await searchThreads?.close();
       database.close();
     },
   };

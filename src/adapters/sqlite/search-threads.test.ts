@@ -1,5 +1,6 @@
-// Chunk full-text search in a thread of its own: the same answers as on the calling thread, what
-// was committed just before, input refused as before, and an answer even when the thread fails.
+// Full-text search in threads of their own: the same answers as on the calling thread, for chunks
+// and memories, what was committed just before, input refused as before, and an answer even when
+// the threads fail.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +10,11 @@ import { chunkInputs, newDocument } from '../../../test/ingest/document-store-co
 import { createSilentLogger } from '../../domain/logger.js';
 import type { DocumentStore } from '../../ports/document-store.js';
 import { createChunkTextSearch, type ChunkTextQuery } from './chunk-text-search.js';
-import { createChunkTextSearchThreads } from './chunk-text-search-thread.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
+import { SqliteMemoryStore } from './memory-store.js';
+import { SqliteMemoryTextSearch, type MemoryTextQuery } from './memory-text-search.js';
+import { createSqliteSearchThreads } from './search-threads.js';
 
 const WORDS =
   'river stone kettle lantern meadow copper harbor violet signal thunder orchard ember'.split(' ');
@@ -30,7 +33,7 @@ async function addDocument(store: DocumentStore, name: string, texts: string[], 
   return document.id;
 }
 
-describe('chunk full-text search in a thread of its own', () => {
+describe('full-text search in threads of their own', () => {
   let dir: string;
   let database: SqliteDatabase;
   let store: DocumentStore;
@@ -54,19 +57,28 @@ describe('chunk full-text search in a thread of its own', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Threads over the test's file that must answer every query themselves. */
-  function threadsOnly(path = join(dir, 'engram.db'), logger = createSilentLogger()) {
+  /** Two threads over the test's file (or `db`'s), and the same searches on this thread, counted. */
+  function threadsOnly(db = database.db, logger = createSilentLogger()) {
     let local = 0;
-    const threads = createChunkTextSearchThreads({
-      path,
-      threads: 2,
-      logger,
-      local: (query) => {
-        local += 1;
-        return createChunkTextSearch(database.db)(query);
+    const threads = createSqliteSearchThreads({ db, threads: 2, logger })!;
+    const chunksHere = createChunkTextSearch(database.db);
+    const memoriesHere = new SqliteMemoryTextSearch(database.db);
+    return {
+      threads: {
+        search: (query: ChunkTextQuery) =>
+          threads.chunks(query, (q) => {
+            local += 1;
+            return chunksHere(q);
+          }),
+        memories: (query: MemoryTextQuery) =>
+          threads.memories(query, (q) => {
+            local += 1;
+            return memoriesHere.search(q);
+          }),
+        close: () => threads.close(),
       },
-    });
-    return { threads, localCalls: () => local };
+      localCalls: () => local,
+    };
   }
 
   it('answers every query exactly as the calling thread does, filters and all', async () => {
@@ -122,42 +134,99 @@ describe('chunk full-text search in a thread of its own', () => {
     }
   });
 
-  it('answers on the calling thread, and says so, when the thread cannot open the store', async () => {
+  it('answers on the calling thread, and says so, when the threads cannot open the store', async () => {
     const broken = join(dir, 'not-a-database.db');
+    const other = openSqlite({ path: broken });
+    other.close();
     writeFileSync(broken, 'this file is not a SQLite database, and it is long enough to show it');
     const lines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
-    const { threads, localCalls } = threadsOnly(broken, logger);
+    // Threads over the broken file; the calling thread searches the test's store.
+    const { threads, localCalls } = threadsOnly(other.db, logger);
     try {
       const query = { tenantId: 't', query: 'kettle lantern', limit: 10 };
       expect(await threads.search(query)).toEqual(createChunkTextSearch(database.db)(query));
-      expect(localCalls()).toBe(1);
+      const memoryQuery = { tenantId: 't', query: 'kettle', k: 5 };
+      expect(await threads.memories(memoryQuery)).toEqual(
+        new SqliteMemoryTextSearch(database.db).search(memoryQuery),
+      );
+      expect(localCalls()).toBe(2);
       expect(lines.join('')).toContain('a text search thread did not answer');
     } finally {
       await threads.close();
     }
   });
 
-  it('is what a file store searches with; a store in memory searches on its own thread', async () => {
-    const threaded = createSqliteDocumentStore({
-      db: database.db,
-      searchThreads: { threads: 1, logger: createSilentLogger() },
-    });
-    const memory = openSqlite({ path: ':memory:' });
-    const inMemory = createSqliteDocumentStore({
-      db: memory.db,
-      searchThreads: { threads: 1, logger: createSilentLogger() },
-    });
+  it('answers memory queries exactly as the calling thread does, in every scope, and sees new memories', async () => {
+    const memories = new SqliteMemoryStore(database.db);
+    const users = ['u0', 'u1', 'u2'];
+    await memories.insertMemories(
+      't',
+      Array.from({ length: 900 }, (_, i) => ({
+        id: `mem${i}`,
+        kind: 'turn' as const,
+        tier: i % 5 === 0 ? ('semantic' as const) : ('episodic' as const),
+        userId: i % 7 === 0 ? null : users[i % 3]!,
+        sessionId: `s${i % 11}`,
+        agentId: null,
+        speaker: null,
+        text: phrase(2 + (i % 8)),
+        seq: i,
+        occurredAt: i * 1000,
+      })),
+      0,
+    );
+    const { threads, localCalls } = threadsOnly();
+    const here = new SqliteMemoryTextSearch(database.db);
     try {
-      const query = { tenantId: 't', query: 'copper harbor', limit: 20 };
-      expect(await threaded.searchText(query)).toEqual(await store.searchText(query));
-      await addDocument(inMemory, 'only-here', ['copper harbor at dusk']);
-      expect((await inMemory.searchText(query)).map((hit) => hit.chunk.text)).toEqual([
-        'copper harbor at dusk',
-      ]);
+      for (let q = 0; q < 40; q++) {
+        const query: MemoryTextQuery = {
+          tenantId: 't',
+          query: phrase(1 + (q % 4)),
+          k: 1 + Math.floor(next() * 30),
+          ...(q % 3 === 1 ? { userId: users[q % 3]! } : q % 3 === 2 ? { userId: null } : {}),
+          ...(q % 5 === 3 ? { tiers: ['semantic' as const] } : {}),
+          ...(q % 6 === 4 ? { sessionId: `s${q % 11}` } : {}),
+          ...(q % 4 === 2 ? { timeRange: { from: 100_000, to: 500_000 } } : {}),
+        };
+        expect(await threads.memories(query)).toEqual(here.search(query));
+      }
+      await memories.insertMemories(
+        't',
+        [
+          {
+            id: 'mem-new',
+            kind: 'turn',
+            tier: 'episodic',
+            userId: 'u0',
+            sessionId: 's0',
+            agentId: null,
+            speaker: null,
+            text: 'a brandnewword',
+            seq: 1000,
+            occurredAt: 1,
+          },
+        ],
+        0,
+      );
+      const found = await threads.memories({ tenantId: 't', query: 'brandnewword', k: 3 });
+      expect(found.map((hit) => hit.memory.id)).toEqual(['mem-new']);
+      expect(localCalls()).toBe(0);
     } finally {
-      await threaded.close();
-      await inMemory.close();
+      await threads.close();
+    }
+  });
+
+  it('a store in memory has no search threads (no other connection could open it)', () => {
+    const memory = openSqlite({ path: ':memory:' });
+    try {
+      expect(
+        createSqliteSearchThreads({ db: memory.db, threads: 2, logger: createSilentLogger() }),
+      ).toBeUndefined();
+      expect(
+        createSqliteSearchThreads({ db: database.db, threads: 0, logger: createSilentLogger() }),
+      ).toBeUndefined();
+    } finally {
       memory.close();
     }
   });
