@@ -1,7 +1,7 @@
 // SQLite chunk full-text search: BM25 over FTS5, rare terms first. The common terms of a query
 // select candidates only in pairs and score the rest (rare-terms-first.ts); FTS5 ranks on
 // (rowid, score) and only the best candidates are joined to their chunks. Synchronous: it runs
-// on the calling thread or in a search thread of its own connection (chunk-text-search-thread.ts).
+// on the calling thread or in a search thread of its own connection (search-threads.ts).
 import { searchTerms, type ChunkHit, type ChunkSearchInput } from '../../ports/document-store.js';
 import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 import { chunkFilters } from './chunk-filters.js';

@@ -2,12 +2,7 @@
 // when the store is a file) and vectors (sign-bit candidates that can reach the top k scored
 // exactly with sqlite-vec's cosine distance, exact-ranking.ts).
 import { AppError } from '../../domain/errors.js';
-import {
-  searchTerms,
-  type ChunkHit,
-  type DocumentStore,
-  type VectorSpace,
-} from '../../ports/document-store.js';
+import type { ChunkHit, DocumentStore, VectorSpace } from '../../ports/document-store.js';
 import { chunkFilters } from './chunk-filters.js';
 import { createChunkTextSearch } from './chunk-text-search.js';
 import type { SqliteHandle } from './database.js';
@@ -35,9 +30,9 @@ export function createSqliteDocumentSearch(
 
   return {
     async searchText(input) {
-      if (searchThreads === undefined || searchTerms(input.query).length === 0 || input.limit <= 0)
-        return searchText(input);
-      return searchThreads.chunks(input, searchText);
+      return searchThreads === undefined
+        ? searchText(input)
+        : searchThreads.chunks(input, searchText);
     },
 
     async searchVector(input) {

@@ -27,7 +27,7 @@ import {
   type SessionRow,
 } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
-import { ftsTerms, SqliteMemoryTextSearch, type MemoryTextQuery } from './memory-text-search.js';
+import { SqliteMemoryTextSearch, type MemoryTextQuery } from './memory-text-search.js';
 import type { SqliteSearchThreads } from './search-threads.js';
 import { SqliteMemoryVectors } from './memory-vector-search.js';
 
@@ -36,7 +36,6 @@ export class SqliteMemoryStore implements MemoryStore {
   private readonly vectors: SqliteMemoryVectors;
 
   private readonly searchThreads: SqliteSearchThreads | undefined;
-
   /** `searchThreads`: full-text search in threads of their own (search-threads.ts). */
   constructor(
     private readonly db: SqliteHandle,
@@ -399,9 +398,10 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async searchText(input: MemoryTextQuery): Promise<MemoryHit[]> {
-    if (this.searchThreads === undefined || ftsTerms(input.query).length === 0 || input.k <= 0)
-      return this.textSearch.search(input);
-    return this.searchThreads.memories(input, (query) => this.textSearch.search(query));
+    const local = (query: MemoryTextQuery) => this.textSearch.search(query);
+    return this.searchThreads === undefined
+      ? local(input)
+      : this.searchThreads.memories(input, local);
   }
 
   async searchVector(

@@ -5,13 +5,13 @@
 // answer (a thread died, could not start, or the query failed there) is answered on the calling
 // thread, so the threads can make search faster but never lose an answer.
 import type { Logger } from '../../domain/logger.js';
-import type { ChunkHit } from '../../ports/document-store.js';
+import { searchTerms, type ChunkHit } from '../../ports/document-store.js';
 import type { MemoryHit } from '../../ports/memory-store.js';
 import { createThreadPool } from '../../providers/thread-pool.js';
 import { chunkFilters } from './chunk-filters.js';
 import type { ChunkTextQuery } from './chunk-text-search.js';
 import type { SqliteHandle } from './database.js';
-import type { MemoryTextQuery } from './memory-text-search.js';
+import { ftsTerms, type MemoryTextQuery } from './memory-text-search.js';
 
 /** What a search thread is sent: the store's file and one query. */
 export type SearchRequest = { path: string } & (
@@ -86,13 +86,16 @@ export function createSqliteSearchThreads(options: {
 
   return {
     async chunks(query, local) {
-      // Input the search refuses (a metadata key) is refused here, with its own error.
+      // Nothing to search costs no round trip; input the search refuses (a metadata key) is
+      // refused here, with its own error.
+      if (searchTerms(query.query).length === 0 || query.limit <= 0) return local(query);
       chunkFilters(query);
       return answer<ChunkHit>({ path, kind: 'chunks', query: chunkQuery(query) }, () =>
         local(query),
       );
     },
     async memories(query, local) {
+      if (ftsTerms(query.query).length === 0 || query.k <= 0) return local(query);
       return answer<MemoryHit>({ path, kind: 'memories', query: memoryQuery(query) }, () =>
         local(query),
       );
