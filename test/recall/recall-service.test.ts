@@ -192,6 +192,54 @@ for (const backend of MEMORY_BACKENDS) {
       expect(result.intent).toBe('general');
     });
 
+    it('starts the full text beside the vector search, and searches text without the names the vector hits give', async (ctx) => {
+      if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
+      const store = opened.store;
+      const events: string[] = [];
+      const textQueries: string[] = [];
+      const watched = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === 'searchText')
+            return (input: Parameters<typeof store.searchText>[0]) => {
+              events.push('text called');
+              textQueries.push(input.query);
+              return target.searchText(input);
+            };
+          if (key === 'searchVector')
+            return async (input: Parameters<typeof store.searchVector>[0]) => {
+              events.push('vector called');
+              const hits = await target.searchVector(input);
+              events.push('vector answered');
+              return hits;
+            };
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      const watching = createRecallService({
+        store: watched,
+        embedder: createHashingEmbedder(),
+        classifier: createIntentClassifier({ mode: 'rules', cacheSize: 100 }),
+        clock,
+        logger: createSilentLogger(),
+        salienceHalfLifeHours: 24,
+      });
+      const request = { tenantId: 't1', userId: 'u1', k: 4 };
+      // No participant named: one full-text search, started before the vector search answers.
+      const plain = await watching.recall({ ...request, query: 'camping with the kids' });
+      expect(events.indexOf('text called')).toBeLessThan(events.indexOf('vector answered'));
+      expect(textQueries).toEqual(['camping kids']);
+      expect(plain.items.map((item) => item.id)).toEqual(
+        (await recall.recall({ ...request, query: 'camping with the kids' })).items.map(
+          (item) => item.id,
+        ),
+      );
+      // A participant named: the text list is searched again without the name.
+      textQueries.length = 0;
+      const named = await watching.recall({ ...request, query: 'What did Caroline research?' });
+      expect(textQueries).toHaveLength(2);
+      expect(textQueries[1]!.toLowerCase()).not.toContain('caroline');
+      expect(named.items[0]!.text).toContain('adoption agencies');
+    });
     it('ranks the reply to a matching question above the question itself', async (ctx) => {
       if (opened === undefined) return ctx.skip('PostgreSQL is not reachable');
       // Only Caroline's question shares words with the query; Melanie's reply holds the answer.

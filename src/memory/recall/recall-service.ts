@@ -142,6 +142,12 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       const t0 = performance.now();
 
       const intentPromise = classifier.classify(query, req.signal);
+      // The whole query's full text starts now, beside the embedding and the vector search (in a
+      // search thread when the store has them). It is the text list unless the vector hits name
+      // participants whose names the text search must leave out (below).
+      const wholeText = textQuery(query);
+      const wholeTextHits = store.searchText({ ...scope, query: wholeText, k: n });
+      wholeTextHits.catch(() => undefined); // read below, or not needed
       let vector: Float32Array | undefined;
       if (embedder !== undefined) {
         try {
@@ -164,27 +170,17 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       // the vector hits, or from a first text search without an embedder).
       const queryWords = new Set(words(query));
       const tVector = performance.now();
-      let firstTextHits: MemoryHit[] = [];
-      if (vectorHits.length === 0) {
-        firstTextHits = await store.searchText({
-          ...scope,
-          query: textQuery(query),
-          k: n,
-        });
-      }
+      const firstTextHits: MemoryHit[] = vectorHits.length === 0 ? await wholeTextHits : [];
       const named = namedSpeakers(
         queryWords,
         [...vectorHits, ...firstTextHits].map((h) => h.memory.speaker),
       );
       const stripped = named.size > 0 ? withoutNames(query, named) : undefined;
-      let textHits: MemoryHit[] = firstTextHits;
-      if (vectorHits.length > 0 || stripped !== undefined) {
-        textHits = await store.searchText({
-          ...scope,
-          query: textQuery(stripped ?? query),
-          k: n,
-        });
-      }
+      const strippedText = stripped === undefined ? wholeText : textQuery(stripped);
+      const textHits =
+        strippedText === wholeText
+          ? await wholeTextHits
+          : await store.searchText({ ...scope, query: strippedText, k: n });
 
       const entries = new Map<string, Entry>();
       const salienceOf = (m: MemoryItem) =>
