@@ -1,8 +1,9 @@
 // Lab: where recall spends its time on a kept store of memories (fills it first if empty).
-//   tsx bench/lab/recall-parts.ts <dir> <memories>
+//   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K)
 import { join } from 'node:path';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
+import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createIntentClassifier } from '../../src/memory/recall/intent.js';
@@ -17,7 +18,13 @@ import { VectorBank } from '../suites/vector-bank.js';
 const [dir = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
 const size = Number(sizeArg);
 const database = openSqlite({ path: join(dir, 'engram.db') });
-const memories = new SqliteMemoryStore(database.db);
+// SEARCH_THREADS: full-text search threads (ENGRAM_SEARCH_THREADS), 0 by default here.
+const searchThreads = createSqliteSearchThreads({
+  db: database.db,
+  threads: Number(process.env.SEARCH_THREADS ?? 0),
+  logger: createSilentLogger(),
+});
+const memories = new SqliteMemoryStore(database.db, { searchThreads });
 const bank = new VectorBank(LOCAL_EMBEDDER_DIMENSION);
 const have = Number(
   (database.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n,
@@ -81,4 +88,5 @@ for (const userId of [undefined, 'user-7']) {
       .join(', '),
   );
 }
+await searchThreads?.close();
 database.close();

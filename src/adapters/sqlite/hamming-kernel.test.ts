@@ -1,6 +1,7 @@
 // The WebAssembly kernel, assembled per row length: its distances equal a plain popcount of
 // each row against the query, for every row length from one word up, through growth, and so do
-// its count per distance and the rows it finds within a cutoff.
+// its count per distance (all, within a ceiling, or over a run of rows) and the rows it finds
+// within a cutoff.
 import { describe, expect, it } from 'vitest';
 import { HammingKernel } from './hamming-kernel.js';
 
@@ -41,6 +42,17 @@ describe('HammingKernel', () => {
       expect(Array.from(kernel.atMost(cutoff, rowCount))).toEqual(
         expected.flatMap((distance, row) => (distance <= cutoff ? [row] : [])),
       );
+      // With a ceiling, only the rows at most that far are counted; every distance is written.
+      const near = kernel.distances(query, rowCount, cutoff);
+      expect(Array.from(near.distances)).toEqual(expected);
+      expect(Array.from(near.histogram)).toEqual(counts.map((n, d) => (d <= cutoff ? n : 0)));
+      expect(
+        Array.from(kernel.distances(query, rowCount, -1).histogram).every((n) => n === 0),
+      ).toBe(true);
+      // A run of rows alone.
+      const part = new Array<number>(stride * 64 + 1).fill(0);
+      for (const distance of expected.slice(100, 350)) part[distance] = part[distance]! + 1;
+      expect(Array.from(kernel.counts(query, 100, 250))).toEqual(part);
     }
   });
 });

@@ -6,7 +6,7 @@
 // for rows of `stride` 64-bit words:
 //
 //   (func (export "distances") (param $bits i32) (param $query i32) (param $rows i32)
-//                               (param $out i32) (param $histogram i32)
+//                               (param $out i32) (param $histogram i32) (param $ceiling i32)
 //     (local $row i32) (local $at i32) (local $d i32) (local $q0 i64) … (local $q<stride-1> i64)
 //     (local.set $q0 (i64.load offset=0 (local.get $query)))
 //     …                                                    ;; one per word of the query
@@ -20,8 +20,9 @@
 //         …)))                                              ;; one popcnt per word of the row
 //       (i32.store16 (i32.add (local.get $out) (i32.shl (local.get $row) (i32.const 1)))
 //         (local.get $d))
-//       (local.set $d (i32.add (local.get $histogram) (i32.shl (local.get $d) (i32.const 2))))
-//       (i32.store (local.get $d) (i32.add (i32.load (local.get $d)) (i32.const 1)))
+//       (if (i32.le_s (local.get $d) (local.get $ceiling)) (then
+//         (local.set $d (i32.add (local.get $histogram) (i32.shl (local.get $d) (i32.const 2))))
+//         (i32.store (local.get $d) (i32.add (i32.load (local.get $d)) (i32.const 1)))))
 //       (local.set $at (i32.add (local.get $at) (i32.const <stride × 8>)))
 //       (local.set $row (i32.add (local.get $row) (i32.const 1)))
 //       (br $rows))))
@@ -41,12 +42,15 @@
 //       (br $rows)))
 //     (local.get $count))
 //
-// Distances are written as unsigned 16-bit integers, counted per distance in 32-bit integers.
+// Distances are written as unsigned 16-bit integers; those at most $ceiling are counted per
+// distance in 32-bit integers. Counting every row made each row wait for the last one's count
+// whenever both lay at the same distance, as clustered rows often do; a ceiling in the near tail
+// (sign-bit-index.ts picks it from a sample) leaves the count to the few rows that need it.
 import { KernelMemory } from './kernel-memory.js';
 import { assemble, funcType, I32, leb, op, sleb, wasm } from './wasm-assembly.js';
 
 const I64 = 0x7e;
-const [BITS, QUERY, ROWS, OUT, HISTOGRAM, ROW, AT, D, Q0] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const [BITS, QUERY, ROWS, OUT, HISTOGRAM, CEILING, ROW, AT, D, Q0] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 /** The distances function's body for rows of `stride` 64-bit words (see the text form above). */
 function distancesBody(stride: number): number[] {
@@ -63,8 +67,10 @@ function distancesBody(stride: number): number[] {
     ]),
     op.i32WrapI64, op.set, D,
     op.get, OUT, op.get, ROW, op.i32Const, 1, op.i32Shl, op.i32Add, op.get, D, op.i32Store16, 1, 0,
+    op.get, D, op.get, CEILING, op.i32LeS, op.if, op.void,
     op.get, HISTOGRAM, op.get, D, op.i32Const, 2, op.i32Shl, op.i32Add, op.set, D,
     op.get, D, op.get, D, op.i32Load, 2, 0, op.i32Const, 1, op.i32Add, op.i32Store, 2, 0,
+    op.end,
     op.get, AT, op.i32Const, ...sleb(stride * 8), op.i32Add, op.set, AT,
     op.get, ROW, op.i32Const, 1, op.i32Add, op.set, ROW,
     op.br, 0, op.end, op.end,
@@ -97,10 +103,10 @@ const modules = new Map<number, object>();
 function moduleFor(stride: number): object {
   let module = modules.get(stride);
   if (module === undefined) {
-    // Types: (i32 × 5) → () for distances, (i32 × 4) → (i32) for atMost.
+    // Types: (i32 × 6) → () for distances, (i32 × 4) → (i32) for atMost.
     module = assemble(
       ['distances', 'atMost'],
-      [funcType(5, []), funcType(4, [I32])],
+      [funcType(6, []), funcType(4, [I32])],
       [distancesBody(stride), atMostBody],
     );
     modules.set(stride, module);
@@ -125,6 +131,7 @@ export class HammingKernel {
     rows: number,
     out: number,
     histogram: number,
+    ceiling: number,
   ) => void;
   private readonly runAtMost: (
     out: number,
@@ -171,16 +178,40 @@ export class HammingKernel {
 
   /**
    * The distance of `query` (stride × 2 words) to each of the first `count` rows, and how many
-   * of them are at each distance; both views are good until the next pass.
+   * of those at most `ceiling` away are at each distance (none above it; all by default); both
+   * views are good until the next pass.
    */
-  distances(query: Uint32Array, count: number): { distances: Uint16Array; histogram: Uint32Array } {
+  distances(
+    query: Uint32Array,
+    count: number,
+    ceiling = this.distanceCount - 1,
+  ): { distances: Uint16Array; histogram: Uint32Array } {
+    const histogram = this.pass(query, 0, count, ceiling);
+    return {
+      distances: new Uint16Array(this.space.buffer, this.space.offset(this.out), count),
+      histogram,
+    };
+  }
+
+  /** How many of the rows `from` … `from + count − 1` are at each distance from `query`. */
+  counts(query: Uint32Array, from: number, count: number): Uint32Array {
+    return this.pass(query, from, count, this.distanceCount - 1);
+  }
+
+  private pass(query: Uint32Array, from: number, count: number, ceiling: number): Uint32Array {
     const { buffer } = this.space;
     new Uint32Array(buffer, this.query, this.stride * 2).set(query);
     const histogram = new Uint32Array(buffer, this.histogram, this.distanceCount);
     histogram.fill(0);
-    const out = this.space.offset(this.out);
-    this.runDistances(this.space.offset(this.bits), this.query, count, out, this.histogram);
-    return { distances: new Uint16Array(buffer, out, count), histogram };
+    this.runDistances(
+      this.space.offset(this.bits) + from * this.stride * 8,
+      this.query,
+      count,
+      this.space.offset(this.out) + from * 2,
+      this.histogram,
+      ceiling,
+    );
+    return histogram;
   }
 
   /** The positions, in order, among the first `count` rows of the last pass, at most `cutoff` away. */

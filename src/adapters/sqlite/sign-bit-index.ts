@@ -66,6 +66,19 @@ const COMPACT_SHARE = 0.25;
  */
 const NARROW_SHARE = 1 / 16;
 
+/**
+ * Rows of a large index sampled (in SAMPLE_BLOCKS runs spread over it) to judge how far the
+ * candidates of a query reach, so the pass over every row counts only those (ceilingFor).
+ */
+const SAMPLE_ROWS = 16_384;
+const SAMPLE_BLOCKS = 8;
+
+function sum(counts: Uint32Array): number {
+  let total = 0;
+  for (const count of counts) total += count;
+  return total;
+}
+
 /** Bits set in a 32-bit word. */
 function popcount(word: number): number {
   word -= (word >>> 1) & 0x55555555;
@@ -310,7 +323,11 @@ export class SignBitIndex {
     const to = filter.to ?? Infinity;
     const timed = filter.from !== undefined || filter.to !== undefined;
     const length = this.length;
-    const pass = this.kernel.distances(q, length);
+    const unfiltered = masks.every((mask) => mask === undefined) && !timed;
+    const want = limitFor(limit, this.size);
+    // Filtered, the counts are made below over the rows passing: the kernel counts none.
+    const ceiling = unfiltered ? this.ceilingFor(q, want) : -1;
+    const pass = this.kernel.distances(q, length, ceiling);
     const all = pass.distances;
     // Locals, not fields, in the hot loop.
     const { live, times } = this;
@@ -327,8 +344,17 @@ export class SignBitIndex {
     };
     let { histogram } = pass;
     let matched = this.size;
-    if (masks.every((mask) => mask === undefined) && !timed) {
-      for (const at of this.removedAt) histogram[all[at]!]! -= 1;
+    if (unfiltered) {
+      // Removed rows were counted, those within the ceiling.
+      const uncount = (within: number) => {
+        for (const at of this.removedAt) if (all[at]! <= within) histogram[all[at]!]! -= 1;
+      };
+      uncount(ceiling ?? Infinity);
+      // The sample misjudged the query: fewer than wanted lie within the ceiling. Count all.
+      if (ceiling !== undefined && matched > want && sum(histogram) <= want) {
+        histogram = this.kernel.distances(q, length).histogram;
+        uncount(Infinity);
+      }
     } else {
       histogram = new Uint32Array(this.dimension + 1);
       matched = 0;
@@ -351,6 +377,30 @@ export class SignBitIndex {
       }
     }
     return { positions, matched };
+  }
+
+  /**
+   * A distance within which about twice `want` entries lie, judged from a sample of the index
+   * spread over it: the kernel's pass counts only the entries within it (see hamming-kernel.ts),
+   * and scanAll counts them all when fewer than `want` do. Undefined (count all) for a small index.
+   */
+  private ceilingFor(q: Uint32Array, want: number): number | undefined {
+    const { length, dimension } = this;
+    if (length < SAMPLE_ROWS * 4) return undefined;
+    const block = SAMPLE_ROWS / SAMPLE_BLOCKS;
+    const sample = new Uint32Array(dimension + 1);
+    for (let b = 0; b < SAMPLE_BLOCKS; b += 1) {
+      const from = Math.floor((b * (length - block)) / (SAMPLE_BLOCKS - 1));
+      const counts = this.kernel.counts(q, from, block);
+      for (let d = 0; d <= dimension; d += 1) sample[d]! += counts[d]!;
+    }
+    const target = ((2 * want + 64) / length) * SAMPLE_ROWS;
+    let seen = 0;
+    for (let d = 0; d <= dimension; d += 1) {
+      seen += sample[d]!;
+      if (seen >= target) return d;
+    }
+    return undefined;
   }
 
   /** The entries of key `narrow`'s allowed values alone, through their chains, then the filters. */

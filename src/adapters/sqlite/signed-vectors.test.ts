@@ -227,6 +227,59 @@ describe('SignBitIndex as it grows', () => {
   });
 });
 
+describe('SignBitIndex large enough to be sampled', () => {
+  it('picks exactly the nearest, whether its sample of the rows judges the query well or badly', () => {
+    const dimension = 64;
+    const centre = new Float32Array(dimension);
+    let state = 17;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+    const query = Float32Array.from({ length: dimension }, next);
+    const q = signBits(query, centre);
+    const rows = 70_000;
+    const block = 2_048; // the sample's runs (ceilingFor): 8 of them, spread over the rows
+    const sampled = (at: number) =>
+      Array.from({ length: 8 }, (_, b) => Math.floor((b * (rows - block)) / 7)).some(
+        (from) => at >= from && at < from + block,
+      );
+    // Layouts of rows near the query (a few bits off): spread evenly, where the sample looks
+    // (it sees many and judges the ceiling too near), and where it does not look.
+    const layouts: Record<string, (at: number) => boolean> = {
+      even: (at) => at % 100 === 0,
+      'in the sample': (at) => sampled(at) && at % 20 === 0,
+      'outside the sample': (at) => !sampled(at) && at % 50 === 0,
+    };
+    for (const [name, near] of Object.entries(layouts)) {
+      const index = new SignBitIndex(centre, 1);
+      const stored = new Map<number, Uint8Array>();
+      for (let at = 0; at < rows; at += 1) {
+        const signs = near(at)
+          ? q.map((byte, i) => (i === at % 8 ? byte ^ (1 << (at % 3)) : byte))
+          : signBits(Float32Array.from({ length: dimension }, next), centre);
+        stored.set(at + 1, signs);
+        index.add({ id: at + 1, signs, quantised: null, keys: ['all'], time: at });
+      }
+      // Removed rows, near ones (counted by the pass, then taken off) and far ones (not counted).
+      for (let id = 1; id <= rows; id += 1)
+        if (near(id - 1) ? id % 3 === 0 : id % 7 === 0) {
+          index.remove(id);
+          stored.delete(id);
+        }
+      const distances = [...stored.values()]
+        .map((signs) => hamming(signs, q))
+        .sort((a, b) => a - b);
+      for (const limit of [10, 300, 1_000]) {
+        const { ids, matched } = index.candidates(query, {}, limit);
+        expect(matched, name).toBe(stored.size);
+        const want = Math.max(limit, Math.ceil(stored.size / 300));
+        expect(
+          ids.map((id) => hamming(stored.get(id)!, q)).sort((a, b) => a - b),
+          name,
+        ).toEqual(distances.slice(0, want));
+      }
+    }
+  });
+});
+
 describe('SQLite chunk vectors through the sign-bit index', () => {
   const DIMENSION = 48;
   const TENANT = 't';

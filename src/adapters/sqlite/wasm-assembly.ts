@@ -30,6 +30,7 @@ export const op = {
   i32Store: 0x36,
   i32Store16: 0x3b,
   i32Const: 0x41,
+  i32LeS: 0x4c,
   i32LeU: 0x4d,
   i32GeU: 0x4f,
   i32Add: 0x6a,
