@@ -142,11 +142,14 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
       const t0 = performance.now();
 
       const intentPromise = classifier.classify(query, req.signal);
-      // The whole query's full text starts now, beside the embedding and the vector search (in a
-      // search thread when the store has them). It is the text list unless the vector hits name
+      // The whole query's full text starts as soon as the embedding is under way, beside it and
+      // the vector search (in a search thread when the store has them; on this thread while the
+      // embedder's threads work, when not). It is the text list unless the vector hits name
       // participants whose names the text search must leave out (below).
       const wholeText = textQuery(query);
-      const wholeTextHits = store.searchText({ ...scope, query: wholeText, k: n });
+      const wholeTextHits = Promise.resolve().then(() =>
+        store.searchText({ ...scope, query: wholeText, k: n }),
+      );
       wholeTextHits.catch(() => undefined); // read below, or not needed
       let vector: Float32Array | undefined;
       if (embedder !== undefined) {
