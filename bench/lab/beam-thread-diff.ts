@@ -17,10 +17,7 @@ const dirs = process.argv.slice(2);
 const conversations = await Promise.all(dirs.map((d) => loadBeamConversation(d)));
 if (!existsSync(`${dir}/engram.db`)) {
   const config = loadConfig({ env: { ENGRAM_DATA_DIR: dir } });
-  const runtime = await createRuntime(
-    { ...config, dataDir: dir },
-    { logger: createSilentLogger() },
-  );
+  const runtime = await createRuntime(config, { logger: createSilentLogger() });
   await ingestBeam(conversations, { memory: runtime.memory, tenantId: 'default' });
   await runtime.close();
   console.log('ingested');

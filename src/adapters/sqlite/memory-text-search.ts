@@ -34,10 +34,10 @@ export function ftsTerms(query: string): string[] {
   return [...terms];
 }
 
-/** A natural-language query as an FTS5 OR query of its quoted terms; empty when nothing is left. */
 /** A full-text query over memories: the words, the scope and how many. */
 export type MemoryTextQuery = MemoryScope & { query: string; k: number };
 
+/** A natural-language query as an FTS5 OR query of its quoted terms; empty when nothing is left. */
 export function ftsQuery(query: string): string {
   return anyTerm(ftsTerms(query));
 }

@@ -28,30 +28,34 @@ export interface SqliteSearchThreads {
   close(): Promise<void>;
 }
 
-/** Only a query's own fields cross to a thread (a caller's extra fields may not copy). */
-function chunkQuery(query: ChunkTextQuery): ChunkTextQuery {
-  return {
-    tenantId: query.tenantId,
-    query: query.query,
-    limit: query.limit,
-    ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
-    ...(query.metadata === undefined ? {} : { metadata: query.metadata }),
-    ...(query.documentIds === undefined ? {} : { documentIds: query.documentIds }),
-  };
+/**
+ * Only a query's own fields cross to a thread (a caller's extra fields may not copy); those left
+ * undefined are left out.
+ */
+function only<Q extends object>(query: Q, keys: ReadonlyArray<keyof Q>): Q {
+  const out: Partial<Q> = {};
+  for (const key of keys) if (query[key] !== undefined) out[key] = query[key];
+  return out as Q;
 }
 
-function memoryQuery(query: MemoryTextQuery): MemoryTextQuery {
-  return {
-    tenantId: query.tenantId,
-    query: query.query,
-    k: query.k,
-    ...(query.userId === undefined ? {} : { userId: query.userId }),
-    ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
-    ...(query.tiers === undefined ? {} : { tiers: query.tiers }),
-    ...(query.kinds === undefined ? {} : { kinds: query.kinds }),
-    ...(query.timeRange === undefined ? {} : { timeRange: query.timeRange }),
-  };
-}
+const CHUNK_QUERY_KEYS = [
+  'tenantId',
+  'query',
+  'limit',
+  'namespace',
+  'metadata',
+  'documentIds',
+] as const satisfies ReadonlyArray<keyof ChunkTextQuery>;
+const MEMORY_QUERY_KEYS = [
+  'tenantId',
+  'query',
+  'k',
+  'userId',
+  'sessionId',
+  'tiers',
+  'kinds',
+  'timeRange',
+] as const satisfies ReadonlyArray<keyof MemoryTextQuery>;
 
 /**
  * Search threads over the file `db` is open on; undefined for no threads, or a database in
@@ -90,14 +94,15 @@ export function createSqliteSearchThreads(options: {
       // refused here, with its own error.
       if (searchTerms(query.query).length === 0 || query.limit <= 0) return local(query);
       chunkFilters(query);
-      return answer<ChunkHit>({ path, kind: 'chunks', query: chunkQuery(query) }, () =>
+      return answer<ChunkHit>({ path, kind: 'chunks', query: only(query, CHUNK_QUERY_KEYS) }, () =>
         local(query),
       );
     },
     async memories(query, local) {
       if (ftsTerms(query.query).length === 0 || query.k <= 0) return local(query);
-      return answer<MemoryHit>({ path, kind: 'memories', query: memoryQuery(query) }, () =>
-        local(query),
+      return answer<MemoryHit>(
+        { path, kind: 'memories', query: only(query, MEMORY_QUERY_KEYS) },
+        () => local(query),
       );
     },
     close: () => pool.close(),
