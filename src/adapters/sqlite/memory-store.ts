@@ -1,6 +1,7 @@
-// SQLite memory store: sessions and memory items in the embedded file (row CRUD). BM25 search over
-// FTS5 is in memory-text-search.ts; vectors (sign-bit index, exact cosine re-scoring
-// with sqlite-vec) in memory-vector-search.ts; row shapes in memory-rows.ts.
+// SQLite memory store: sessions and memory items in the embedded file (row CRUD). Session rows
+// alone are in memory-sessions.ts; BM25 search over FTS5 in memory-text-search.ts; vectors
+// (sign-bit index, exact cosine re-scoring with sqlite-vec) in memory-vector-search.ts; row
+// shapes in memory-rows.ts.
 import { derivedClosure } from '../../domain/derived-memories.js';
 import { AppError } from '../../domain/errors.js';
 import type {
@@ -30,10 +31,12 @@ import { scopeClauses } from './memory-scope.js';
 import { SqliteMemoryTextSearch, type MemoryTextQuery } from './memory-text-search.js';
 import type { SqliteSearchThreads } from './search-threads.js';
 import { SqliteMemoryVectors } from './memory-vector-search.js';
+import { SqliteMemorySessions } from './memory-sessions.js';
 
 export class SqliteMemoryStore implements MemoryStore {
   private readonly textSearch: SqliteMemoryTextSearch;
   private readonly vectors: SqliteMemoryVectors;
+  private readonly sessions: SqliteMemorySessions;
 
   private readonly searchThreads: SqliteSearchThreads | undefined;
   /** `searchThreads`: full-text search in threads of their own (search-threads.ts). */
@@ -44,37 +47,15 @@ export class SqliteMemoryStore implements MemoryStore {
     this.searchThreads = options.searchThreads;
     this.textSearch = new SqliteMemoryTextSearch(db);
     this.vectors = new SqliteMemoryVectors(db);
+    this.sessions = new SqliteMemorySessions(db);
   }
 
   async createSession(session: NewSession): Promise<Session> {
-    this.db
-      .prepare(
-        `INSERT INTO memory_sessions (tenant_id, id, user_id, agent_id, metadata, created_at, last_active_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        session.tenantId,
-        session.id,
-        session.userId,
-        session.agentId,
-        JSON.stringify(session.metadata),
-        session.createdAt,
-        session.createdAt,
-        session.expiresAt,
-      );
-    return {
-      ...session,
-      lastActiveAt: session.createdAt,
-      turnCount: 0,
-      distilledThrough: 0,
-    };
+    return this.sessions.create(session);
   }
 
   async getSession(tenantId: string, sessionId: string): Promise<Session | undefined> {
-    const row = this.db
-      .prepare('SELECT * FROM memory_sessions WHERE tenant_id = ? AND id = ?')
-      .get(tenantId, sessionId) as SessionRow | undefined;
-    return row === undefined ? undefined : toSession(row);
+    return this.sessions.get(tenantId, sessionId);
   }
 
   async listSessions(
@@ -83,22 +64,21 @@ export class SqliteMemoryStore implements MemoryStore {
     limit = 100,
     after?: SessionPosition,
   ): Promise<Session[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM memory_sessions WHERE tenant_id = ? AND user_id IS ?
-           AND (? IS NULL OR last_active_at < ? OR (last_active_at = ? AND id < ?))
-         ORDER BY last_active_at DESC, id DESC LIMIT ?`,
-      )
-      .all(
-        tenantId,
-        userId,
-        after?.lastActiveAt ?? null,
-        after?.lastActiveAt ?? null,
-        after?.lastActiveAt ?? null,
-        after?.id ?? null,
-        limit,
-      ) as SessionRow[];
-    return rows.map(toSession);
+    return this.sessions.list(tenantId, userId, limit, after);
+  }
+
+  async sessionsDueForDistillation(
+    input: Parameters<MemoryStore['sessionsDueForDistillation']>[0],
+  ): Promise<Session[]> {
+    return this.sessions.dueForDistillation(input);
+  }
+
+  async expiredSessions(now: number, limit: number): Promise<Session[]> {
+    return this.sessions.expired(now, limit);
+  }
+
+  async countActiveSessions(tenantId: string, now: number): Promise<number> {
+    return this.sessions.countActive(tenantId, now);
   }
 
   async appendTurns(input: Parameters<MemoryStore['appendTurns']>[0]): Promise<AppendTurnsResult> {
@@ -259,26 +239,6 @@ export class SqliteMemoryStore implements MemoryStore {
     return run.immediate();
   }
 
-  async sessionsDueForDistillation(input: {
-    wmMaxTurns: number;
-    minTurns: number;
-    limit: number;
-  }): Promise<Session[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM memory_sessions WHERE turn_count - ? - distilled_through >= ? ORDER BY last_active_at LIMIT ?`,
-      )
-      .all(input.wmMaxTurns, input.minTurns, input.limit) as SessionRow[];
-    return rows.map(toSession);
-  }
-
-  async expiredSessions(now: number, limit: number): Promise<Session[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM memory_sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?')
-      .all(now, limit) as SessionRow[];
-    return rows.map(toSession);
-  }
-
   async deleteSession(
     tenantId: string,
     sessionId: string,
@@ -417,13 +377,6 @@ export class SqliteMemoryStore implements MemoryStore {
       .get(...where.params) as {
       n: number;
     };
-    return row.n;
-  }
-
-  async countActiveSessions(tenantId: string, now: number): Promise<number> {
-    const row = this.db
-      .prepare(`SELECT count(*) AS n FROM memory_sessions WHERE tenant_id = ? AND expires_at > ?`)
-      .get(tenantId, now) as { n: number };
     return row.n;
   }
 
