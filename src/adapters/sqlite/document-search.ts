@@ -2,21 +2,20 @@
 // when the store is a file) and vectors (sign-bit candidates that can reach the top k scored
 // exactly with sqlite-vec's cosine distance, exact-ranking.ts).
 import { AppError } from '../../domain/errors.js';
-import type { ChunkHit, DocumentStore, VectorSpace } from '../../ports/document-store.js';
+import type { ChunkHit, DocumentStore } from '../../ports/document-store.js';
 import { chunkFilters } from './chunk-filters.js';
+import type { SqliteChunkVectors } from './chunk-vectors.js';
 import { createChunkTextSearch } from './chunk-text-search.js';
 import type { SqliteHandle } from './database.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
 import { rankExactly } from './exact-ranking.js';
 import { candidateLimit } from './sign-bit-index.js';
-import type { SignedVectors } from './signed-vectors.js';
 import type { SqliteSearchThreads } from './search-threads.js';
 import { vectorBlob } from './vector-blob.js';
 
 export interface SqliteDocumentSearchOptions {
   db: SqliteHandle;
-  readSpace: () => VectorSpace | undefined;
-  vectors: SignedVectors;
+  vectors: SqliteChunkVectors;
   /** Full-text search in threads of their own (search-threads.ts); without: on this thread. */
   searchThreads?: SqliteSearchThreads | undefined;
 }
@@ -25,7 +24,7 @@ export interface SqliteDocumentSearchOptions {
 export function createSqliteDocumentSearch(
   options: SqliteDocumentSearchOptions,
 ): Pick<DocumentStore, 'searchText' | 'searchVector'> {
-  const { db, readSpace, vectors, searchThreads } = options;
+  const { db, vectors, searchThreads } = options;
   const searchText = createChunkTextSearch(db);
 
   return {
@@ -36,7 +35,7 @@ export function createSqliteDocumentSearch(
     },
 
     async searchVector(input) {
-      const space = readSpace();
+      const space = vectors.space();
       if (space === undefined || input.limit <= 0) return [];
       if (input.vector.length !== space.dimension) {
         throw new AppError(
@@ -44,7 +43,7 @@ export function createSqliteDocumentSearch(
           `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
         );
       }
-      const index = vectors.index([input.tenantId], space.dimension);
+      const index = vectors.indexes.index([input.tenantId], space.dimension);
       const found = index.nearest(
         input.vector,
         { keys: [input.namespace === undefined ? undefined : [input.namespace]] },

@@ -1,16 +1,13 @@
 // SQLite document store: documents and chunks in tables, text search in FTS5 (porter,
-// unicode61), vectors in a table keyed by chunks.seq and searched through a sign-bit index per
-// tenant (signed-vectors.ts).
-import { AppError } from '../../domain/errors.js';
+// unicode61), vectors in a table keyed by chunks.seq (chunk-vectors.ts) and searched through a
+// sign-bit index per tenant (signed-vectors.ts).
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import {
   decodeCursor,
   documentNotFound,
-  embedderMismatch,
   encodeCursor,
   type ChunkInput,
-  type ChunkVector,
   type DeletedDocument,
   type DocumentRecord,
   type DocumentStatePatch,
@@ -19,7 +16,6 @@ import {
   type NewDocument,
   type Page,
   type SubmittedDocument,
-  type VectorSpace,
 } from '../../ports/document-store.js';
 import { planSubmission } from '../document-versions.js';
 import type { SqliteHandle } from './database.js';
@@ -34,19 +30,7 @@ import {
 import { createSqliteDocumentSearch } from './document-search.js';
 import type { SqliteSearchThreads } from './search-threads.js';
 import { ChunkFtsRows } from './chunk-fts-rows.js';
-import { SignedVectors, type SignedVectorTable } from './signed-vectors.js';
-import { vectorBlob } from './vector-blob.js';
-
-/** Chunk vectors, indexed per tenant, filtered by namespace. */
-const CHUNK_VECTORS: SignedVectorTable = {
-  kind: 'chunks',
-  table: 'chunk_vectors',
-  id: 'id',
-  scope: 'v.tenant_id = ?',
-  join: '',
-  keys: ['v.namespace'],
-  time: '0',
-};
+import { SqliteChunkVectors } from './chunk-vectors.js';
 
 export interface SqliteDocumentStoreOptions {
   db: SqliteHandle;
@@ -58,16 +42,8 @@ export interface SqliteDocumentStoreOptions {
 export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): DocumentStore {
   const { db } = options;
   const clock = options.clock ?? systemClock;
-  const vectors = new SignedVectors(db, CHUNK_VECTORS);
+  const vectors = new SqliteChunkVectors(db, clock);
   const ftsRows = new ChunkFtsRows(db);
-
-  function readSpace(): VectorSpace | undefined {
-    const row = db.prepare('SELECT embedder_id, dimension FROM vector_space WHERE id = 1').get() as
-      { embedder_id: string; dimension: number } | undefined;
-    return row === undefined
-      ? undefined
-      : { embedderId: row.embedder_id, dimension: row.dimension };
-  }
 
   function getDocumentSync(tenantId: string, documentId: string): DocumentRecord | undefined {
     const row = db
@@ -78,18 +54,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
   function dropChunkDerivatives(seqs: number[]): number {
     if (seqs.length === 0) return 0;
-    const deleteVector = db.prepare(
-      'DELETE FROM chunk_vectors WHERE seq = ? RETURNING id, tenant_id AS tenantId',
-    );
     ftsRows.drop(seqs);
-    let removed = 0;
-    for (const seq of seqs) {
-      const vector = deleteVector.get(seq) as { id: number; tenantId: string } | undefined;
-      if (vector === undefined) continue;
-      vectors.changed([vector.tenantId], [vector.id]);
-      removed += 1;
-    }
-    return removed;
+    return vectors.drop(seqs);
   }
 
   /** A document's chunks with their index rows and vectors; inside the caller's transaction. */
@@ -160,7 +126,6 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
   const search = createSqliteDocumentSearch({
     db,
-    readSpace,
     vectors,
     searchThreads: options.searchThreads,
   });
@@ -431,85 +396,15 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async getVectorSpace() {
-      return readSpace();
+      return vectors.space();
     },
 
-    async bindVectorSpace(space: VectorSpace) {
-      if (!Number.isInteger(space.dimension) || space.dimension < 1 || space.dimension > 8192) {
-        throw new AppError(
-          'INVALID_STATE',
-          `Embedder ${space.embedderId} reports dimension ${space.dimension}.`,
-        );
-      }
-      const current = readSpace();
-      if (
-        current !== undefined &&
-        current.embedderId === space.embedderId &&
-        current.dimension === space.dimension
-      ) {
-        return;
-      }
-      const bind = db.transaction(() => {
-        const recorded = readSpace();
-        if (recorded?.embedderId === space.embedderId && recorded.dimension === space.dimension)
-          return;
-        if (recorded !== undefined) {
-          const held = db
-            .prepare('SELECT count(*) AS n FROM chunks WHERE has_vector = 1')
-            .get() as { n: number };
-          if (held.n > 0) throw embedderMismatch(recorded, space, held.n);
-        }
-        db.exec('DELETE FROM chunk_vectors');
-        vectors.reset();
-        db.prepare(
-          `INSERT INTO vector_space (id, embedder_id, dimension, created_at) VALUES (1, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET embedder_id = excluded.embedder_id, dimension = excluded.dimension,
-             created_at = excluded.created_at`,
-        ).run(space.embedderId, space.dimension, clock.now());
-      });
-      bind.immediate();
+    async bindVectorSpace(space) {
+      vectors.bindSpace(space);
     },
 
-    async upsertVectors(tenantId, written: ChunkVector[]) {
-      if (written.length === 0) return;
-      const space = readSpace();
-      if (space === undefined) {
-        throw new AppError(
-          'INVALID_STATE',
-          'No embedder is bound to this store yet: call bindVectorSpace first.',
-        );
-      }
-      const write = db.transaction(() => {
-        const find = db.prepare('SELECT seq, namespace FROM chunks WHERE tenant_id = ? AND id = ?');
-        const remove = db.prepare('DELETE FROM chunk_vectors WHERE seq = ? RETURNING id');
-        // A new id on every write, so the sign-bit index catches up by id.
-        const insert = db.prepare(
-          `INSERT INTO chunk_vectors (seq, tenant_id, namespace, vector, signs, quantised)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-        );
-        const mark = db.prepare('UPDATE chunks SET has_vector = 1 WHERE seq = ?');
-        const sign = vectors.signer(
-          [tenantId],
-          written.map((item) => item.vector),
-        );
-        for (const { chunkId, vector } of written) {
-          if (vector.length !== space.dimension) {
-            throw new AppError(
-              'EMBEDDER_MISMATCH',
-              `Vector of length ${vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
-            );
-          }
-          const chunk = find.get(tenantId, chunkId) as
-            { seq: number; namespace: string } | undefined;
-          if (chunk === undefined) continue; // re-chunked or deleted meanwhile: nothing to attach to
-          const old = remove.get(chunk.seq) as { id: number } | undefined;
-          if (old !== undefined) vectors.changed([tenantId], [old.id]);
-          const { signs, quantised } = sign(vector);
-          insert.run(chunk.seq, tenantId, chunk.namespace, vectorBlob(vector), signs, quantised);
-          mark.run(chunk.seq);
-        }
-      });
-      write.immediate();
+    async upsertVectors(tenantId, written) {
+      vectors.upsert(tenantId, written);
     },
 
     async indexDocument(tenantId, documentId) {
