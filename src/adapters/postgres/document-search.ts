@@ -7,8 +7,8 @@ import {
   type ChunkHit,
   type ChunkSearchInput,
   type DocumentStore,
-  type VectorSpace,
 } from '../../ports/document-store.js';
+import type { PostgresChunkVectors } from './chunk-vectors.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
 import { hnswSearchBreadth, vectorLiteral } from './pgvector.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
@@ -17,11 +17,10 @@ import { anyTermQuery, selectingQuery, type TermPostingsReader } from './term-po
 type TextSearchInput = Parameters<DocumentStore['searchText']>[0];
 type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
 
-/** What vector search needs from the store: its pool and vector-space probes. */
+/** What vector search needs from the store: its pool and its vector space. */
 export interface VectorSearchContext {
   pool: Queryable;
-  readSpace: () => Promise<VectorSpace | undefined>;
-  hasVectorTable: () => Promise<boolean>;
+  vectors: PostgresChunkVectors;
 }
 
 function filters(input: ChunkSearchInput, params: unknown[]): string {
@@ -87,9 +86,9 @@ export async function searchVector(
   context: VectorSearchContext,
   input: VectorSearchInput,
 ): Promise<ChunkHit[]> {
-  const { pool, readSpace, hasVectorTable } = context;
-  const space = await readSpace();
-  if (space === undefined || !(await hasVectorTable()) || input.limit <= 0) return [];
+  const { pool, vectors } = context;
+  const space = await vectors.space();
+  if (space === undefined || !(await vectors.hasTable()) || input.limit <= 0) return [];
   if (input.vector.length !== space.dimension) {
     throw new AppError(
       'EMBEDDER_MISMATCH',
