@@ -1,6 +1,6 @@
 // PostgreSQL document store, chunk vectors: the store's one vector space (embedder and
-// dimension) and the pgvector table it implies (made, with its HNSW index, when an embedder is
-// first bound), and each chunk's vector.
+// dimension) and the pgvector table it implies ((re)made, with its HNSW index, when an embedder
+// is bound to a store holding no vectors, or the table is missing), and each chunk's vector.
 import { AppError } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -14,7 +14,7 @@ import { withTransaction, type Queryable } from './transaction.js';
 export interface PostgresChunkVectors {
   /** The embedder and dimension bound to the store; undefined before the first. */
   space(client?: Queryable): Promise<VectorSpace | undefined>;
-  /** Whether the vector table exists (it does once an embedder is bound). */
+  /** Whether the vector table exists (it does once an embedder is bound); once true, remembered. */
   hasTable(client?: Queryable): Promise<boolean>;
   /** Binds the store to an embedder; another one only while no chunk holds a vector. */
   bindSpace(space: VectorSpace): Promise<void>;

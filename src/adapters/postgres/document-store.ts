@@ -40,6 +40,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
   const clock = options.clock ?? systemClock;
   const termPostings = createTermPostings(clock, 'chunks', 'tsv');
   const vectors = createPostgresChunkVectors(pool, clock);
+
   async function getDocument(client: Queryable, tenantId: string, documentId: string) {
     const result = await client.query<DocumentRow>(
       `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2`,

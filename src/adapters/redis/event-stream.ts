@@ -13,6 +13,8 @@
 // XACKed and XDELed, in one script; the dead-letter stream is never trimmed either: past
 // deadLetterMax entries the script refuses and the consumer leaves the entry in the stream.
 //
+// The scripts are in event-stream-scripts.ts.
+//
 // Redis restarted empty (or the keys were deleted): the group is gone and every group command
 // answers NOGROUP. Each command that needs the group recreates it (MKSTREAM, from id 0, so
 // entries appended since are read) and retries once; the recreation is logged once per loss.

@@ -65,12 +65,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         .prepare('SELECT seq FROM chunks WHERE tenant_id = ? AND document_id = ?')
         .all(tenantId, documentId) as { seq: number }[]
     ).map((row) => row.seq);
-    const vectors = dropChunkDerivatives(seqs);
+    const removed = dropChunkDerivatives(seqs);
     db.prepare('DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?').run(
       tenantId,
       documentId,
     );
-    return { chunks: seqs.length, vectors };
+    return { chunks: seqs.length, vectors: removed };
   }
 
   function dropRow(tenantId: string, documentId: string): void {

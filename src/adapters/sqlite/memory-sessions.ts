@@ -1,6 +1,6 @@
 // SQLite memory store, session rows: create, read, list and count sessions (memory_sessions).
-// What touches a session's memories too (appending turns, distilling, deleting) stays in
-// memory-store.ts, in its transactions.
+// What touches a session's memories too (appending turns, distilling, deleting a session or a
+// user) stays in memory-store.ts, in its transactions.
 import type { NewSession, Session, SessionPosition } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { toSession, type SessionRow } from './memory-rows.js';
