@@ -1,7 +1,8 @@
-// Lab: ingest BEAM as the eval does (one runtime, search threads on), then answer every
-// question's recall while each memory text search is also run on the ingesting connection and on
-// a fresh connection; prints the searches whose hits differ.
-//   tsx bench/lab/beam-thread-diff.ts <conversation dirs…>
+// Lab: ingest BEAM as the eval does (one runtime, search threads on; or open a kept store,
+// BEAM_STORE), then recall every question there and in a second runtime on the same file without
+// search threads, comparing the two recalls whole, and each memory text search of the first with
+// the same search on the ingesting connection and on a fresh one; prints what differs.
+//   [BEAM_STORE=<dir>] tsx bench/lab/beam-thread-diff.ts <conversation dirs…>
 import { mkdtempSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -80,7 +81,14 @@ for (const { conv, userId } of ingested)
       console.log('recall differs', userId, q.question.slice(0, 80));
     }
   }
-console.log('searches', searches, 'differ from the thread: ingesting', differ.ingesting, 'fresh', differ.fresh);
+console.log(
+  'searches',
+  searches,
+  'differ from the thread: ingesting',
+  differ.ingesting,
+  'fresh',
+  differ.fresh,
+);
 console.log('recalls', recalls, 'differ', recallsDiffer);
 await runtime.close();
 await local.close();

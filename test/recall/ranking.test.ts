@@ -8,6 +8,7 @@ import {
   DEFAULT_WEIGHTS,
   fuse,
   namedSpeakers,
+  rankedOrder,
   type Candidate,
 } from '../../src/memory/recall/fusion.js';
 import { classifyByRules, createIntentClassifier } from '../../src/memory/recall/intent.js';
@@ -123,6 +124,40 @@ describe('fusion', () => {
     expect(s[1]!.fused).toBeGreaterThan(s[0]!.fused);
     // Episodes neither give nor take neighbour credit.
     expect(s[3]!.neighbour).toBe(0);
+  });
+
+  it('ranks equal fused scores by time, newest first, and by id only at equal times', () => {
+    // Ties happen: reciprocal rank fusion scores rank 1 of the text list as rank 1 of the vectors.
+    const rrf = { ...DEFAULT_WEIGHTS, fusion: 'rrf' as const };
+    const [onlyText, onlyVector] = fuse(
+      [cand('a', { textRank: 1 }), cand('b', { vectorRank: 1 })],
+      { ...rrf, text: 1, vector: 1 },
+      new Set(),
+    );
+    expect(onlyText!.fused).toBe(onlyVector!.fused);
+    // Ids drawn at random when the memories were stored must not decide: here the older memory
+    // has the smaller id, so ordering by id would put it first.
+    const items = [
+      { fused: 1, occurredAt: 1_000, id: 'mem_a' },
+      { fused: 1, occurredAt: 2_000, id: 'mem_b' },
+      { fused: 1, occurredAt: null, id: 'mem_0' },
+      { fused: 2, occurredAt: 0, id: 'mem_z' },
+      { fused: 1, occurredAt: 2_000, id: 'mem_0b' },
+    ];
+    expect([...items].sort(rankedOrder).map((x) => x.id)).toEqual([
+      'mem_z',
+      'mem_0b',
+      'mem_b',
+      'mem_a',
+      'mem_0',
+    ]);
+    // The order is a total one: the same whatever order the items arrive in.
+    fc.assert(
+      fc.property(fc.shuffledSubarray(items, { minLength: items.length }), (shuffled) => {
+        const sorted = [...shuffled].sort(rankedOrder).map((x) => x.id);
+        expect(sorted).toEqual([...items].sort(rankedOrder).map((x) => x.id));
+      }),
+    );
   });
 });
 

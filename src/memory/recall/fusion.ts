@@ -167,6 +167,26 @@ export function namedSpeakers(
   return named;
 }
 
+/** What ranking order reads of a fused candidate. */
+export interface Ranked {
+  fused: number;
+  occurredAt: number | null;
+  id: string;
+}
+
+/**
+ * Best first, by fused score. Equal scores are common (in the BEAM evaluation most queries
+ * hold some in their top 25); they go to the newer memory, then by id, so the order of a stored
+ * history does not depend on the ids drawn at random when it was stored.
+ */
+export function rankedOrder(a: Ranked, b: Ranked): number {
+  return (
+    b.fused - a.fused ||
+    (b.occurredAt ?? Number.MIN_SAFE_INTEGER) - (a.occurredAt ?? Number.MIN_SAFE_INTEGER) ||
+    a.id.localeCompare(b.id)
+  );
+}
+
 /** Fuses every signal; returns one breakdown per candidate, in input order. */
 export function fuse(
   cands: Candidate[],

@@ -20,7 +20,7 @@ import {
 } from '../../ports/memory-store.js';
 import { decayedSalience } from '../salience.js';
 import { DEFAULT_CONFIDENCE, queryTerms, type ConfidenceModel } from './confidence.js';
-import { DEFAULT_WEIGHTS, fuse, namedSpeakers, type FusionWeights } from './fusion.js';
+import { DEFAULT_WEIGHTS, fuse, namedSpeakers, rankedOrder, type FusionWeights } from './fusion.js';
 import type { IntentClassifier } from './intent.js';
 import { presentItem } from './recall-output.js';
 import {
@@ -274,8 +274,14 @@ export function createRecallService(options: RecallServiceOptions): RecallServic
         asksCurrentState(query) ? tuning.update : 0,
       );
       const order = list
-        .map((e, i) => ({ e, s: { ...scores[i]!, fused: lifted[i]! } }))
-        .sort((a, b) => b.s.fused - a.s.fused || a.e.item.id.localeCompare(b.e.item.id));
+        .map((e, i) => ({
+          e,
+          s: { ...scores[i]!, fused: lifted[i]! },
+          fused: lifted[i]!,
+          occurredAt: e.item.occurredAt,
+          id: e.item.id,
+        }))
+        .sort(rankedOrder);
 
       const kept = diversify(order, Math.max(offset + req.k, REORDER_WINDOW));
       const ranked =
