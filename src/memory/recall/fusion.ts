@@ -175,9 +175,10 @@ export interface Ranked {
 }
 
 /**
- * Best first, by fused score. Equal scores are common (in the BEAM evaluation most queries
- * hold some in their top 25); they go to the newer memory, then by id, so the order of a stored
- * history does not depend on the ids drawn at random when it was stored.
+ * Best first, by fused score. Equal scores are common (79 of the 200 BEAM evaluation queries
+ * hold some in their top 25; for one, two newer restatements of one statement are both lifted to
+ * just above it, updates.ts). They go to the newer memory, as the lift itself does, then by id,
+ * so the order of a stored history does not depend on the ids drawn at random when it was stored.
  */
 export function rankedOrder(a: Ranked, b: Ranked): number {
   return (
