@@ -4,13 +4,13 @@
 // rowids carry tenant and user bits above the pk (migration 201), so a MATCH only visits the
 // scope's rowid range: a user with 1,000 memories among 100k no longer pays for the other 99k.
 // BM25 statistics stay store-wide, so scores are unchanged.
-import { LRUCache } from 'lru-cache';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
 import { MEMORIES_FTS } from './fts5-term-docs.js';
 import { anyTerm, rankTerms } from './fts5-ranking.js';
 import { hitsOf } from './memory-rows.js';
+import { MemoryTermCounts, type ScopeRowids } from './memory-term-counts.js';
 import { scopeClauses } from './memory-scope.js';
 import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 
@@ -42,8 +42,6 @@ export function ftsQuery(query: string): string {
   return anyTerm(ftsTerms(query));
 }
 
-const STATS_TTL_MS = 10 * 60_000;
-
 /** FTS rowid layout (see migrations/memory.ts): tenant number, user number, memory pk. */
 const TENANT_SHIFT = 49n;
 const TENANT_NUMBERS = 16384n;
@@ -52,10 +50,7 @@ const USER_NUMBERS = 65536n;
 const PK_MASK = (1n << USER_SHIFT) - 1n;
 
 /** The inclusive FTS rowid range of a scope; undefined when the tenant or user has no memories. */
-function scopeRowids(
-  db: SqliteHandle,
-  scope: MemoryScope,
-): { from: bigint; to: bigint } | undefined {
+export function scopeRowids(db: SqliteHandle, scope: MemoryScope): ScopeRowids | undefined {
   const tenant = db
     .prepare('SELECT n FROM memory_fts_tenants WHERE tenant_id = ?')
     .safeIntegers()
@@ -75,75 +70,28 @@ function scopeRowids(
   return { from, to: from + PK_MASK };
 }
 
-/**
- * A scope's key in the count caches: its tenant and user themselves (rowid ranges repeat, as
- * tenant and user numbers wrap), ending in a separator a term cannot hold.
- */
-function scopeKey(scope: MemoryScope): string {
-  return `${JSON.stringify([scope.tenantId, scope.userId === undefined ? 0 : scope.userId])} `;
-}
-
 export class SqliteMemoryTextSearch {
-  /** Postings of query terms within a scope's rowid range, refreshed after STATS_TTL_MS. */
-  private readonly postings = new LRUCache<string, number>({ max: 20_000, ttl: STATS_TTL_MS });
-
   /** Rows holding each term, store-wide, for the scores (BM25 statistics are store-wide). */
   private readonly frequencies: Fts5Frequencies;
 
+  /** What the plan counts: the scope's rows and each term's postings there. */
+  private readonly counts: MemoryTermCounts;
+
   constructor(private readonly db: SqliteHandle) {
     this.frequencies = new Fts5Frequencies(db, MEMORIES_FTS);
-  }
-
-  /** Memories in a scope (tenant, or tenant and user), refreshed like the postings. */
-  private scopeRows(scope: MemoryScope): number {
-    const key = scopeKey(scope);
-    let count = this.postings.get(key);
-    if (count === undefined) {
-      const row = (
-        scope.userId === undefined
-          ? this.db
-              .prepare('SELECT count(*) AS n FROM memories WHERE tenant_id = ?')
-              .get(scope.tenantId)
-          : this.db
-              .prepare('SELECT count(*) AS n FROM memories WHERE tenant_id = ? AND user_id IS ?')
-              .get(scope.tenantId, scope.userId)
-      ) as { n: number };
-      count = row.n;
-      this.postings.set(key, count);
-    }
-    return count;
-  }
-
-  private postingsOf(
-    term: string,
-    scope: MemoryScope,
-    rowids: { from: bigint; to: bigint },
-  ): number {
-    const key = `${scopeKey(scope)}${term}`;
-    let count = this.postings.get(key);
-    if (count === undefined) {
-      const row = this.db
-        .prepare(
-          'SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH ? AND rowid >= ? AND rowid <= ?',
-        )
-        .get(`"${term}"`, rowids.from, rowids.to) as { n: number };
-      count = row.n;
-      this.postings.set(key, count);
-    }
-    return count;
+    this.counts = new MemoryTermCounts(db, this.frequencies);
   }
 
   /**
    * Which terms select candidates: the rare ones, the common ones only in pairs, within a budget
    * of postings (rare-terms-first.ts); every term scores.
    */
-  private plan(input: MemoryTextQuery, rowids: { from: bigint; to: bigint }): TermPlan {
+  private plan(input: MemoryTextQuery, rowids: ScopeRowids): TermPlan {
+    const terms = ftsTerms(input.query);
+    const { rows, postings } = this.counts.of(input, rowids, terms);
     return rareTermsFirst(
-      ftsTerms(input.query).map((term) => ({
-        term,
-        postings: this.postingsOf(term, input, rowids),
-      })),
-      this.scopeRows(input),
+      terms.map((term, i) => ({ term, postings: postings[i]! })),
+      rows,
       postingBudget(input.k),
       // Within one user the rowid orders as the pk; tenant-wide it orders by user first.
       { newestRows: input.userId !== undefined },
