@@ -1,5 +1,5 @@
 // Lab: where recall spends its time on a kept store of memories (fills it first if empty).
-//   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K)
+//   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES)
 import { join } from 'node:path';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
@@ -62,11 +62,32 @@ async function time(name: string, run: (i: number) => Promise<unknown>): Promise
     await run(i);
     samples.push(performance.now() - t);
   }
+  // SAMPLES=1: each query's time in order, in tens (where a cold start shows).
+  if (process.env.SAMPLES === '1')
+    for (let i = 0; i < samples.length; i += 10)
+      console.log(
+        `  ${i}: ${samples
+          .slice(i, i + 10)
+          .map((ms) => ms.toFixed(0))
+          .join(' ')}`,
+      );
   console.log(
     `${name.padEnd(36)} p50 ${quantile(samples, 0.5).toFixed(1)} p95 ${quantile(samples, 0.95).toFixed(1)}`,
   );
 }
 const K = Number(process.env.K ?? 200);
+// WARM: recalls of other queries first (tenant-wide, then one user), as a server has run some.
+const warm = searchQueries(100 + Number(process.env.WARM ?? 0)).slice(100);
+for (const userId of [undefined, 'user-7'])
+  for (const query of warm) {
+    current = nearby(probe[Math.floor(next() * probe.length)]!, 1, next);
+    await recall.recall({
+      tenantId: BENCH_TENANT,
+      ...(userId === undefined ? {} : { userId }),
+      query,
+      k: 10,
+    });
+  }
 for (const userId of [undefined, 'user-7']) {
   const scope = userId === undefined ? 'tenant' : 'user';
   const base = { tenantId: BENCH_TENANT, ...(userId === undefined ? {} : { userId }) };
