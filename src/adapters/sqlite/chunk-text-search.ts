@@ -6,6 +6,7 @@ import { searchTerms, type ChunkHit, type ChunkSearchInput } from '../../ports/d
 import { postingBudget, rareTermsFirst, type TermPlan } from '../rare-terms-first.js';
 import { chunkFilters } from './chunk-filters.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
 import { rankTerms, type FtsRows } from './fts5-ranking.js';
@@ -59,13 +60,12 @@ export function createChunkTextSearch(db: SqliteHandle): (input: ChunkTextQuery)
         if (found.length === 0) return [];
         const score = new Map(found.map((row) => [row.key, row.score]));
         return (
-          db
-            .prepare(
-              `SELECT ${CHUNK_COLUMNS}, d.title AS document_title FROM json_each(?) j
-               CROSS JOIN chunks c ON c.seq = j.value JOIN documents d ON d.id = c.document_id
-               WHERE ${where.sql} ORDER BY j.key LIMIT ?`,
-            )
-            .all(JSON.stringify([...score.keys()]), ...where.params, input.limit) as (ChunkRow & {
+          statement(
+            db,
+            `SELECT ${CHUNK_COLUMNS}, d.title AS document_title FROM json_each(?) j
+             CROSS JOIN chunks c ON c.seq = j.value JOIN documents d ON d.id = c.document_id
+             WHERE ${where.sql} ORDER BY j.key LIMIT ?`,
+          ).all(JSON.stringify([...score.keys()]), ...where.params, input.limit) as (ChunkRow & {
             document_title: string | null;
           })[]
         ).map((row) => ({ ...row, score: score.get(row.seq)! }));

@@ -7,6 +7,7 @@ import { chunkFilters } from './chunk-filters.js';
 import type { SqliteChunkVectors } from './chunk-vectors.js';
 import { createChunkTextSearch } from './chunk-text-search.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import { CHUNK_COLUMNS, toChunk, type ChunkRow } from './document-rows.js';
 import { rankExactly } from './exact-ranking.js';
 import { candidateLimit } from './sign-bit-index.js';
@@ -52,12 +53,11 @@ export function createSqliteDocumentSearch(
       const where = chunkFilters(input);
       const blob = vectorBlob(input.vector);
       const rank = (from: string, params: unknown[]) =>
-        db
-          .prepare(
-            `SELECT c.seq, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
-             WHERE ${where.sql} ORDER BY score DESC, c.seq LIMIT ?`,
-          )
-          .all(blob, ...params, ...where.params, input.limit) as { seq: number; score: number }[];
+        statement(
+          db,
+          `SELECT c.seq, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
+           WHERE ${where.sql} ORDER BY score DESC, c.seq LIMIT ?`,
+        ).all(blob, ...params, ...where.params, input.limit) as { seq: number; score: number }[];
       const ranked = rankExactly(
         found,
         input.limit,
@@ -78,12 +78,11 @@ export function createSqliteDocumentSearch(
       );
       const rows = new Map(
         (
-          db
-            .prepare(
-              `SELECT ${CHUNK_COLUMNS}, d.title AS document_title FROM json_each(?) j
-               CROSS JOIN chunks c ON c.seq = j.value JOIN documents d ON d.id = c.document_id`,
-            )
-            .all(JSON.stringify(ranked.map((row) => row.seq))) as (ChunkRow & {
+          statement(
+            db,
+            `SELECT ${CHUNK_COLUMNS}, d.title AS document_title FROM json_each(?) j
+             CROSS JOIN chunks c ON c.seq = j.value JOIN documents d ON d.id = c.document_id`,
+          ).all(JSON.stringify(ranked.map((row) => row.seq))) as (ChunkRow & {
             document_title: string | null;
           })[]
         ).map((row) => [row.seq, row]),

@@ -7,6 +7,7 @@
 // current for whatever snapshot reads it; any other term (no token, or several) is counted as the
 // phrase itself, by a MATCH.
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import type { Fts5Table } from './fts5-term-docs.js';
 
 export class Fts5Frequencies {
@@ -21,9 +22,12 @@ export class Fts5Frequencies {
    */
   of(terms: string[]): number[] {
     const { table, termDocs, tokenize } = this.fts;
-    const tokensOf = this.db.prepare('SELECT engram_fts_tokens(?, ?) AS tokens');
-    const docsOf = this.db.prepare(`SELECT docs FROM ${termDocs} WHERE term = ?`);
-    const phraseDocs = this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${table} MATCH ?`);
+    const tokensOf = statement(this.db, 'SELECT engram_fts_tokens(?, ?) AS tokens');
+    const docsOf = statement(this.db, `SELECT docs FROM ${termDocs} WHERE term = ?`);
+    const phraseDocs = statement(
+      this.db,
+      `SELECT count(*) AS n FROM ${table} WHERE ${table} MATCH ?`,
+    );
     return terms.map((term) => {
       const { tokens } = tokensOf.get(tokenize, term) as { tokens: string };
       const list = JSON.parse(tokens) as string[];

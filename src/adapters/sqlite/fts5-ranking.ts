@@ -11,6 +11,7 @@
 // query of ALL gives it, to the last bit, in one pass.
 import type { TermPlan } from '../rare-terms-first.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import type { Fts5Frequencies } from './fts5-frequencies.js';
 
 /** Rows holding any of the terms. */
@@ -84,9 +85,11 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
       newest === null
         ? matching
         : `SELECT * FROM (${matching} ORDER BY rowid DESC LIMIT ${newest})`;
-    return db
-      .prepare(`${source} ORDER BY 2 DESC, 1 ${cut(cap)}`)
-      .all(...frequencies.of(scored), query, ...params) as Ranked[];
+    return statement(db, `${source} ORDER BY 2 DESC, 1 ${cut(cap)}`).all(
+      ...frequencies.of(scored),
+      query,
+      ...params,
+    ) as Ranked[];
   };
   const plain = (terms: string[]) => (cap: number | null) => rank(anyTerm(terms), 0, terms, cap);
   // The rows an incomplete plan selects, scored by the plain query of its score terms: those

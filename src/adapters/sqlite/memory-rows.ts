@@ -2,6 +2,7 @@
 // records (JSON columns parsed), the INSERT for memory items and the read of ranked hits.
 import type { MemoryHit, MemoryItem, NewMemory, Session } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 
 export interface MemoryRow {
   pk: number;
@@ -111,9 +112,10 @@ export function hitsOf(
   ranked: Array<{ pk: number; score: number }>,
 ): MemoryHit[] {
   if (ranked.length === 0) return [];
-  const rows = db
-    .prepare(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) c CROSS JOIN memories m ON m.pk = c.value`)
-    .all(JSON.stringify(ranked.map((row) => row.pk))) as MemoryRow[];
+  const rows = statement(
+    db,
+    `SELECT ${MEMORY_COLUMNS} FROM json_each(?) c CROSS JOIN memories m ON m.pk = c.value`,
+  ).all(JSON.stringify(ranked.map((row) => row.pk))) as MemoryRow[];
   const byPk = new Map(rows.map((row) => [row.pk, row]));
   return ranked
     .flatMap((entry) => {

@@ -18,6 +18,7 @@ import type {
   SessionPosition,
 } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import {
   INSERT_MEMORY,
   MEMORY_COLUMNS,
@@ -39,6 +40,7 @@ export class SqliteMemoryStore implements MemoryStore {
   private readonly sessions: SqliteMemorySessions;
 
   private readonly searchThreads: SqliteSearchThreads | undefined;
+
   /** `searchThreads`: full-text search in threads of their own (search-threads.ts). */
   constructor(
     private readonly db: SqliteHandle,
@@ -337,23 +339,23 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async getNeighbors(tenantId: string, memoryId: string, window: number): Promise<MemoryItem[]> {
-    const center = this.db
-      .prepare('SELECT id, session_id, seq FROM memories WHERE tenant_id = ? AND id = ?')
-      .get(tenantId, memoryId) as
+    const center = statement(
+      this.db,
+      'SELECT id, session_id, seq FROM memories WHERE tenant_id = ? AND id = ?',
+    ).get(tenantId, memoryId) as
       { id: string; session_id: string | null; seq: number | null } | undefined;
     if (center?.session_id == null || center.seq === null || window <= 0) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.session_id = ? AND m.kind = 'turn'
-         AND m.seq BETWEEN ? AND ? AND m.id <> ? ORDER BY m.seq`,
-      )
-      .all(
-        tenantId,
-        center.session_id,
-        center.seq - window,
-        center.seq + window,
-        center.id,
-      ) as MemoryRow[];
+    const rows = statement(
+      this.db,
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.session_id = ? AND m.kind = 'turn'
+       AND m.seq BETWEEN ? AND ? AND m.id <> ? ORDER BY m.seq`,
+    ).all(
+      tenantId,
+      center.session_id,
+      center.seq - window,
+      center.seq + window,
+      center.id,
+    ) as MemoryRow[];
     return rows.map(toMemory);
   }
 

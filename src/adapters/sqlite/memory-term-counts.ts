@@ -8,6 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
 import { fts5RowCount } from './fts5-row-count.js';
 import { MEMORIES_FTS } from './fts5-term-docs.js';
@@ -63,9 +64,10 @@ export class MemoryTermCounts {
    */
   private isWholeIndex(scope: MemoryScope): boolean {
     if (this.options.wholeIndex === false || scope.userId !== undefined) return false;
-    const row = this.db
-      .prepare('SELECT EXISTS (SELECT 1 FROM memory_fts_tenants WHERE tenant_id != ?) AS other')
-      .get(scope.tenantId) as { other: number };
+    const row = statement(
+      this.db,
+      'SELECT EXISTS (SELECT 1 FROM memory_fts_tenants WHERE tenant_id != ?) AS other',
+    ).get(scope.tenantId) as { other: number };
     return row.other === 0;
   }
 
@@ -92,11 +94,10 @@ export class MemoryTermCounts {
     const key = `${scopeKey(scope)}${term}`;
     let count = this.counted.get(key);
     if (count === undefined) {
-      const row = this.db
-        .prepare(
-          'SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH ? AND rowid >= ? AND rowid <= ?',
-        )
-        .get(`"${term}"`, rowids.from, rowids.to) as { n: number };
+      const row = statement(
+        this.db,
+        'SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH ? AND rowid >= ? AND rowid <= ?',
+      ).get(`"${term}"`, rowids.from, rowids.to) as { n: number };
       count = row.n;
       this.counted.set(key, count);
     }

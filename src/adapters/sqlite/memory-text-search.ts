@@ -6,6 +6,7 @@
 // BM25 statistics stay store-wide, so scores are unchanged.
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
 import { MEMORIES_FTS } from './fts5-term-docs.js';
 import { anyTerm, rankTerms } from './fts5-ranking.js';
@@ -51,8 +52,8 @@ const PK_MASK = (1n << USER_SHIFT) - 1n;
 
 /** The inclusive FTS rowid range of a scope; undefined when the tenant or user has no memories. */
 export function scopeRowids(db: SqliteHandle, scope: MemoryScope): ScopeRowids | undefined {
-  const tenant = db
-    .prepare('SELECT n FROM memory_fts_tenants WHERE tenant_id = ?')
+  // safeIntegers here alone: these two statements serve no other caller.
+  const tenant = statement(db, 'SELECT n FROM memory_fts_tenants WHERE tenant_id = ?')
     .safeIntegers()
     .get(scope.tenantId) as { n: bigint } | undefined;
   if (tenant === undefined) return undefined;
@@ -60,8 +61,7 @@ export function scopeRowids(db: SqliteHandle, scope: MemoryScope): ScopeRowids |
   if (scope.userId === undefined) {
     return { from: tenantBase, to: tenantBase + (1n << TENANT_SHIFT) - 1n };
   }
-  const user = db
-    .prepare('SELECT n FROM memory_fts_users WHERE tenant_id = ? AND user_key = ?')
+  const user = statement(db, 'SELECT n FROM memory_fts_users WHERE tenant_id = ? AND user_key = ?')
     .safeIntegers()
     .get(scope.tenantId, scope.userId === null ? '' : `u${scope.userId}`) as
     { n: bigint } | undefined;
@@ -122,12 +122,11 @@ export class SqliteMemoryTextSearch {
         if (found.length === 0) return [];
         const score = new Map(found.map((row) => [row.key, row.score]));
         return (
-          this.db
-            .prepare(
-              `SELECT m.pk FROM json_each(?) j CROSS JOIN memories m ON m.pk = j.value
-               WHERE ${scope.sql} ORDER BY j.key LIMIT ?`,
-            )
-            .all(JSON.stringify([...score.keys()]), ...scope.params, input.k) as Array<{
+          statement(
+            this.db,
+            `SELECT m.pk FROM json_each(?) j CROSS JOIN memories m ON m.pk = j.value
+             WHERE ${scope.sql} ORDER BY j.key LIMIT ?`,
+          ).all(JSON.stringify([...score.keys()]), ...scope.params, input.k) as Array<{
             pk: number;
           }>
         ).map((row) => ({ pk: row.pk, score: score.get(row.pk)! }));

@@ -3,6 +3,7 @@
 // the top k are scored exactly with sqlite-vec's cosine distance (exact-ranking.ts).
 import { MEMORY_TIERS, type MemoryHit, type MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import { hitsOf } from './memory-rows.js';
 import { scopeClauses } from './memory-scope.js';
 import { rankExactly } from './exact-ranking.js';
@@ -52,13 +53,12 @@ export class SqliteMemoryVectors {
     const scope = scopeClauses(input);
     const blob = vectorBlob(input.vector);
     const rank = (from: string, where: { sql: string; params: unknown[] }, params: unknown[]) =>
-      this.db
-        .prepare(
-          `SELECT v.memory_pk AS pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
-           WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${where.sql}
-           ORDER BY score DESC, v.memory_pk LIMIT ?`,
-        )
-        .all(blob, ...params, input.embedderId, input.tenantId, ...where.params, input.k) as Array<{
+      statement(
+        this.db,
+        `SELECT v.memory_pk AS pk, 1 - vec_distance_cosine(v.vector, ?) AS score FROM ${from}
+         WHERE v.embedder_id = ? AND v.tenant_id = ? AND ${where.sql}
+         ORDER BY score DESC, v.memory_pk LIMIT ?`,
+      ).all(blob, ...params, input.embedderId, input.tenantId, ...where.params, input.k) as Array<{
         pk: number;
         score: number;
       }>;

@@ -12,6 +12,7 @@
 // candidate slot until the next restart; one rewritten in place by another process keeps its old
 // bits until then (its exact score is always current).
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 import { quantise } from './int8-rows.js';
 import { SignBitIndex, signBits } from './sign-bit-index.js';
 import { blobVector, vectorBlob } from './vector-blob.js';
@@ -78,10 +79,10 @@ export class SignedVectors {
   }
 
   private readCentre(scope: readonly unknown[]): Centre | undefined {
-    const row = this.db
-      .prepare('SELECT centre, sample_size, version FROM vector_centres WHERE name = ?')
-      .get(this.name(scope)) as
-      { centre: Buffer; sample_size: number; version: number } | undefined;
+    const row = statement(
+      this.db,
+      'SELECT centre, sample_size, version FROM vector_centres WHERE name = ?',
+    ).get(this.name(scope)) as { centre: Buffer; sample_size: number; version: number } | undefined;
     // A spent centre (reset) counts as none; its version lives on in the row.
     return row === undefined || row.sample_size < 0
       ? undefined
@@ -162,14 +163,13 @@ export class SignedVectors {
     const keys = spec.keys.map((column, k) => `, ${column} AS key${k}`).join('');
     const which =
       'after' in rows ? `v.${spec.id} > ?` : `v.${spec.id} IN (SELECT value FROM json_each(?))`;
-    return this.db
-      .prepare(
-        `SELECT v.${spec.id} AS id, v.signs, v.quantised, ${spec.time} AS time${keys}
-         FROM ${spec.table} v ${spec.join}
-         WHERE ${which} AND ${spec.scope} ORDER BY v.${spec.id}
-         ${'after' in rows ? `LIMIT ${LOAD_PAGE}` : ''}`,
-      )
-      .all('after' in rows ? rows.after : JSON.stringify(rows.ids), ...scope) as StoredRow[];
+    return statement(
+      this.db,
+      `SELECT v.${spec.id} AS id, v.signs, v.quantised, ${spec.time} AS time${keys}
+       FROM ${spec.table} v ${spec.join}
+       WHERE ${which} AND ${spec.scope} ORDER BY v.${spec.id}
+       ${'after' in rows ? `LIMIT ${LOAD_PAGE}` : ''}`,
+    ).all('after' in rows ? rows.after : JSON.stringify(rows.ids), ...scope) as StoredRow[];
   }
 
   /**
