@@ -98,10 +98,10 @@ async function apply(db: SqliteHandle, operations: Operation[]): Promise<void> {
 function prepared<T>(db: SqliteHandle, run: () => T): { result: T; sql: string[] } {
   const sql: string[] = [];
   const prepare = db.prepare.bind(db);
-  db.prepare = ((source: string) => {
+  db.prepare = (source: string) => {
     sql.push(source);
     return prepare(source);
-  }) as typeof db.prepare;
+  };
   try {
     return { result: run(), sql };
   } finally {
