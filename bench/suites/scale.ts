@@ -6,7 +6,8 @@
 // excluded and included (USE lite), its full-text and vector parts, the vector search's
 // recall@10 against an exact scan of the same vectors (kept in a temporary file, vector-bank.ts), the full-text top 10's
 // agreement with the plain OR query of every term (ranked by the engine), recall (memories) p50/p95
-// in tenant and user scope, the first vector query after the fill (on PostgreSQL it builds the
+// in tenant and user scope (after ten recalls of other queries, reported apart), the first vector
+// query after the fill (on PostgreSQL it builds the
 // memory HNSW index), fill time, this process's RSS and the bytes on disk. It ends with one line
 // per backend and size:
 //   scale <sqlite|postgres> <chunks> search_p95_ms=… recall_p95_ms=… ann_recall10=… rss_mb=…
