@@ -11,11 +11,7 @@
 // When even the rarest term some row holds is beyond the budget (at 1M chunks a word in 0.3% of
 // them is 3,000 rows), no term may select alone everywhere: the pairs select, and so do the
 // newest rows holding any scored term, a budget of them (the plan's window). A row outside the
-// window holding one term and no pair is what is lost. Where rows are not in insertion order
-// (memories tenant-wide, whose rowids order by user; PostgreSQL) there is no window: the rarest
-// held term selects alone while within a few budgets (STRETCH), beside the pairs; beyond that,
-// the pairs alone. A row holding one common term and no pair is what is lost there; before, such
-// a query ranked every row holding any term (at 1M memories, 87k postings and ~70 ms).
+// window holding one term and no pair is what is lost.
 
 export interface TermPostings {
   term: string;
@@ -33,12 +29,11 @@ export interface TermPlan {
   all: string[];
   /** True when the selection is every row holding a scored term: their plain OR query. */
   complete: boolean;
-  /** When the rarest held term is beyond the budget and rows are in insertion order: how many
-   *  of the newest rows holding a scored term are selected too (the budget); else null. */
+  /** When the rarest held term is beyond the budget: how many of the newest rows holding a
+   *  scored term are selected too (the budget); else null. */
   windowRows: number | null;
   /** The postings the selection may rank, pairs estimated: at most twice the budget (once for
-   *  single terms and the window, once for pairs), or STRETCH + 1 budgets when the rarest held
-   *  term selects alone beyond it. */
+   *  single terms and the window, once for pairs). */
   postings: number;
 }
 
@@ -51,13 +46,6 @@ export function postingBudget(k: number): number {
 const MAX_PAIRED_TERMS = 8;
 
 /**
- * Without a window, how many budgets the rarest held term may hold and still select alone: a
- * query whose every term is a little beyond the budget (a word in 0.3% of 1M rows) ranks its
- * rarest term's rows, not every row of every term.
- */
-export const STRETCH = 4;
-
-/**
  * Which terms select rows, rarest first, within `budget` postings; `rows` is the number of rows
  * the postings were counted among (for the estimate of how many hold a pair, and no plan is
  * needed when they are within the budget themselves). With
@@ -66,8 +54,7 @@ export const STRETCH = 4;
  * nor scores, unless every term is such: ranking
  * it costs a pass over its postings and cannot change the order of the rows holding the others.
  * With `newestRows`, the caller can rank a window of the newest rows (its rowids follow
- * insertion); without, a rarest held term beyond the budget selects alone within STRETCH budgets,
- * and beyond them only the pairs select.
+ * insertion); without, a plan whose rarest held term is beyond the budget ranks every match.
  */
 export function rareTermsFirst(
   terms: TermPostings[],
@@ -84,8 +71,9 @@ export function rareTermsFirst(
   const score = scored.map((t) => t.term);
   const total = scored.reduce((sum, t) => sum + t.postings, 0);
   const rarest = scored.find((t) => t.postings > 0)?.postings ?? 0;
-  // A store (or scope) of at most `budget` rows cannot match more, however common its terms.
-  if (total <= budget || rows <= budget) {
+  // A store (or scope) of at most `budget` rows cannot match more, however common its terms;
+  // a rarest held term beyond the budget needs a window, or every match ranked.
+  if (total <= budget || rows <= budget || (rarest > budget && !newestRows)) {
     return {
       select: score.map((term) => [term]),
       score,
@@ -97,8 +85,7 @@ export function rareTermsFirst(
   }
   // The rarest terms select alone while within the budget: terms no row holds for free (they
   // still find rows added since they were counted), then the rarest term some row holds, unless
-  // it alone is beyond the budget: then the scored terms select alone only in the window, or,
-  // without one, the rarest held term alone while within STRETCH budgets.
+  // it alone is beyond the budget: then the scored terms select alone only in the window.
   const select: string[][] = [];
   let used = 0;
   let single = 0;
@@ -107,13 +94,7 @@ export function rareTermsFirst(
     select.push([scored[single]!.term]);
     single++;
   }
-  // Beyond the budget, the loop took only terms no row holds: the next is the rarest held one.
-  if (!newestRows && rarest > budget && rarest <= STRETCH * budget) {
-    used += rarest;
-    select.push([scored[single]!.term]);
-    single++;
-  }
-  const windowRows = rarest > budget && newestRows ? budget : null;
+  const windowRows = rarest > budget ? budget : null;
   const common = scored.slice(single, single + MAX_PAIRED_TERMS);
   const pairs: Array<{ terms: string[]; postings: number }> = [];
   for (let a = 0; a < common.length; a++) {

@@ -1,8 +1,9 @@
 // SQLite memory store, the counts a full-text plan reads (rare-terms-first.ts): how many memories
 // a scope holds and how many of them hold each query term. A scope that is the whole index
 // (tenant-wide in a store of one tenant, the embedded default) reads both in constant time: the
-// term-docs table every write keeps (fts5-term-docs.ts) and FTS5's own row count. Any other scope
-// counts its rowid range: a MATCH that decodes every posting of the term there (2–25 ms for a
+// term-docs table every write keeps (fts5-term-docs.ts) and FTS5's own row count (as of the last
+// commit: inside an open write it lags the postings, which only makes a plan rank more; no search
+// runs inside a write today). Any other scope counts its rowid range: a MATCH that decodes every posting of the term there (2–25 ms for a
 // common term tenant-wide at 1M memories), and count(*) over the scope's rows, both kept ten
 // minutes; within one user's range that is small.
 import { LRUCache } from 'lru-cache';
