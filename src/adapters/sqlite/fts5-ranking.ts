@@ -1,7 +1,8 @@
 // FTS5 ranking of a query's terms, for chunks and memories alike: the best rows by BM25 of the
 // plain OR query when its terms hold few postings; else the rows a term plan selects
 // (rare-terms-first.ts: conjunctions of terms, and any scored term within a window of the newest
-// rows), followed, when they are fewer than asked for, by the plain OR query's.
+// rows); when they are fewer than asked for, the plain OR query's rows join them, all in score
+// order.
 // Terms are runs of letters and digits, quoted so none reads as an operator.
 //
 // Rows are scored by engram_bm25() (native/fts5-scoring.c): bm25()'s arithmetic on document
@@ -110,12 +111,19 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
   };
   const whole = plain(plan.all);
   const best = plan.complete ? plain(plan.score) : selected;
+  /** Each ranked row's score, by key (every ranking here scores a row alike). */
+  const scores = new Map<number, number>();
   /** The rows of `rank` that pass the filters, all of them checked when the best are too few. */
   const ranked = (rank: (cap: number | null) => Ranked[]) => {
-    const found = rank(candidates);
-    const result = passing(found);
+    let found = rank(candidates);
+    let result = passing(found);
     // Filters left fewer than asked for of the best candidates: check every ranked row.
-    return result.length < limit && found.length === candidates ? passing(rank(null)) : result;
+    if (result.length < limit && found.length === candidates) {
+      found = rank(null);
+      result = passing(found);
+    }
+    for (const row of found) if (!scores.has(row.key)) scores.set(row.key, row.score);
+    return result;
   };
   // Fewer rows hold a selecting term, or pass the filters, than asked for: after them come the
   // plain OR query's rows of the scored terms, then of every term (full rankings, as before
@@ -126,12 +134,19 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
     ...(plan.all.length > plan.score.length ? [whole] : []),
   ];
   let result = ranked(best);
+  let filled = false;
   for (const fill of fills) {
     if (result.length >= limit) break;
+    filled = true;
     const held = new Set(result.map(keyOf));
-    result = [...result, ...ranked(fill).filter((row) => !held.has(keyOf(row)))].slice(0, limit);
+    result = [...result, ...ranked(fill).filter((row) => !held.has(keyOf(row)))];
   }
-  return result;
+  // A fill's rows can outscore the selected ones (a row holding one common term, left out by
+  // the plan, may beat a selected row the filters kept): all go in score order, as the plain
+  // query ranks them.
+  if (!filled) return result;
+  const scoreOf = (row: Row) => scores.get(keyOf(row)) ?? -Infinity;
+  return result.sort((a, b) => scoreOf(b) - scoreOf(a) || keyOf(a) - keyOf(b)).slice(0, limit);
 }
 
 /** Ranked rows best first (by score, then key), each key once, at most `cap`. */
