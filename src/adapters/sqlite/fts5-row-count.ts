@@ -3,10 +3,11 @@
 // count(*) would read the whole index. FTS5 writes the record when a write transaction commits
 // (or a savepoint is taken): inside an open write it still holds the count from before it.
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 
 /** Rows in the FTS5 table `table` (a trusted identifier, never user input). */
 export function fts5RowCount(db: SqliteHandle, table: string): number {
-  const row = db.prepare(`SELECT block FROM ${table}_data WHERE id = 1`).get() as
+  const row = statement(db, `SELECT block FROM ${table}_data WHERE id = 1`).get() as
     { block: Buffer | null } | undefined;
   // An FTS5 table that never held a row has no averages record yet.
   if (row?.block == null || row.block.length === 0) return 0;

@@ -78,12 +78,13 @@ export class MemoryTermCounts {
     if (count === undefined) {
       const row = (
         scope.userId === undefined
-          ? this.db
-              .prepare('SELECT count(*) AS n FROM memories WHERE tenant_id = ?')
-              .get(scope.tenantId)
-          : this.db
-              .prepare('SELECT count(*) AS n FROM memories WHERE tenant_id = ? AND user_id IS ?')
-              .get(scope.tenantId, scope.userId)
+          ? statement(this.db, 'SELECT count(*) AS n FROM memories WHERE tenant_id = ?').get(
+              scope.tenantId,
+            )
+          : statement(
+              this.db,
+              'SELECT count(*) AS n FROM memories WHERE tenant_id = ? AND user_id IS ?',
+            ).get(scope.tenantId, scope.userId)
       ) as { n: number };
       count = row.n;
       this.counted.set(key, count);
