@@ -97,6 +97,20 @@ export interface Session {
   distilledThrough: number;
 }
 
+/** Where a turn sits: its session and its position there. */
+export interface TurnPlace {
+  sessionId: string;
+  seq: number;
+}
+
+/** The places, each once, by session id and position (the order getTurnsAt answers in). */
+export function distinctPlaces(places: TurnPlace[]): TurnPlace[] {
+  const byKey = new Map(places.map((place) => [`${place.seq}@${place.sessionId}`, place]));
+  return [...byKey.values()].sort((a, b) =>
+    a.sessionId === b.sessionId ? a.seq - b.seq : a.sessionId < b.sessionId ? -1 : 1,
+  );
+}
+
 /** Where a page of sessions ended: its last session's activity time and id. */
 export interface SessionPosition {
   lastActiveAt: number;
@@ -250,10 +264,10 @@ export interface MemoryStore {
   /** In the order of `ids`; unknown ids are skipped. */
   getByIds(tenantId: string, ids: string[]): Promise<MemoryItem[]>;
   /**
-   * Turns of the same session around a turn (or an episode's last turn), by seq: up to `window`
-   * before and after, oldest first, excluding the item itself.
+   * The tenant's turns at these places, each once, by session id and position; a place without a
+   * turn is skipped. One call for many places (recall reads the turns around its candidates).
    */
-  getNeighbors(tenantId: string, memoryId: string, window: number): Promise<MemoryItem[]>;
+  getTurnsAt(tenantId: string, places: TurnPlace[]): Promise<MemoryItem[]>;
   searchText(input: MemoryScope & { query: string; k: number }): Promise<MemoryHit[]>;
   /** `vector` must be L2-normalised and come from `embedderId`. */
   searchVector(

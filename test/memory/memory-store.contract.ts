@@ -149,10 +149,10 @@ export function describeMemoryStore(
       ]);
     });
 
-    it('finds neighbours within the same session by position', async (ctx) => {
+    it('reads turns by place: each once, in session and position order, only turns, only the tenant', async (ctx) => {
       if (fixture === undefined) return ctx.skip();
-      const s = await session('t-nb', 'u1');
-      const other = await session('t-nb', 'u1');
+      const s = await session('t-nb', 'u1', 'ses-b');
+      const other = await session('t-nb', 'u1', 'ses-a');
       const { turns } = await store.appendTurns({
         tenantId: 't-nb',
         sessionId: s.id,
@@ -169,9 +169,38 @@ export function describeMemoryStore(
         ttlMs: DAY,
         wmMaxTurns: 10,
       });
-      const neighbours = await store.getNeighbors('t-nb', turns[2]!.id, 1);
-      expect(neighbours.map((t) => t.text)).toEqual(['two', 'four']);
-      expect(await store.getNeighbors('t-other', turns[2]!.id, 1)).toEqual([]);
+      // An episode sharing a turn's place is not a turn.
+      await store.insertMemories(
+        't-nb',
+        [
+          {
+            id: 'ep-at-three',
+            kind: 'episode',
+            tier: 'episodic',
+            userId: 'u1',
+            sessionId: s.id,
+            agentId: null,
+            speaker: null,
+            text: 'an episode',
+            seq: turns[2]!.seq,
+            occurredAt: T0,
+          },
+        ],
+        T0,
+      );
+      const seqOf = (i: number) => turns[i]!.seq!;
+      const read = await store.getTurnsAt('t-nb', [
+        { sessionId: s.id, seq: seqOf(3) },
+        { sessionId: s.id, seq: seqOf(2) },
+        { sessionId: s.id, seq: seqOf(4) + 1 },
+        { sessionId: other.id, seq: 0 },
+        { sessionId: other.id, seq: 1 },
+        { sessionId: s.id, seq: seqOf(2) },
+        { sessionId: 'no-such-session', seq: seqOf(2) },
+      ]);
+      expect(read.map((t) => t.text)).toEqual(['elsewhere', 'three', 'four']);
+      expect(await store.getTurnsAt('t-other', [{ sessionId: s.id, seq: seqOf(2) }])).toEqual([]);
+      expect(await store.getTurnsAt('t-nb', [])).toEqual([]);
       expect(
         (await store.getByIds('t-nb', [turns[4]!.id, 'nope', turns[0]!.id])).map((t) => t.text),
       ).toEqual(['five', 'one']);

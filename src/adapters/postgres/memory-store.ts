@@ -16,7 +16,9 @@ import type {
   NewSession,
   Session,
   SessionPosition,
+  TurnPlace,
 } from '../../ports/memory-store.js';
+import { distinctPlaces } from '../../ports/memory-store.js';
 import {
   insertMemoriesSql,
   MAX_ROWS_PER_INSERT,
@@ -349,14 +351,15 @@ export class PostgresMemoryStore implements MemoryStore {
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
-  async getNeighbors(tenantId: string, memoryId: string, window: number): Promise<MemoryItem[]> {
-    if (window <= 0) return [];
+  async getTurnsAt(tenantId: string, places: TurnPlace[]): Promise<MemoryItem[]> {
+    const wanted = distinctPlaces(places);
+    if (wanted.length === 0) return [];
     const result = await this.pool.query<MemoryRow>(
-      `SELECT ${MEMORY_COLUMNS} FROM memories c JOIN memories m
-         ON m.tenant_id = c.tenant_id AND m.session_id = c.session_id AND m.kind = 'turn'
-         AND m.seq BETWEEN c.seq - $3 AND c.seq + $3 AND m.id <> c.id
-       WHERE c.tenant_id = $1 AND c.id = $2 ORDER BY m.seq`,
-      [tenantId, memoryId, window],
+      `SELECT ${MEMORY_COLUMNS} FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS p(session_id, seq, n)
+       JOIN memories m ON m.tenant_id = $1 AND m.session_id = p.session_id AND m.seq = p.seq
+         AND m.kind = 'turn'
+       ORDER BY p.n, m.id`,
+      [tenantId, wanted.map((place) => place.sessionId), wanted.map((place) => place.seq)],
     );
     return result.rows.map(toMemory);
   }

@@ -16,7 +16,9 @@ import type {
   NewSession,
   Session,
   SessionPosition,
+  TurnPlace,
 } from '../../ports/memory-store.js';
+import { distinctPlaces } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { statement } from './statement-cache.js';
 import {
@@ -338,25 +340,15 @@ export class SqliteMemoryStore implements MemoryStore {
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
-  async getNeighbors(tenantId: string, memoryId: string, window: number): Promise<MemoryItem[]> {
-    const center = statement(
+  async getTurnsAt(tenantId: string, places: TurnPlace[]): Promise<MemoryItem[]> {
+    const read = statement(
       this.db,
-      'SELECT id, session_id, seq FROM memories WHERE tenant_id = ? AND id = ?',
-    ).get(tenantId, memoryId) as
-      { id: string; session_id: string | null; seq: number | null } | undefined;
-    if (center?.session_id == null || center.seq === null || window <= 0) return [];
-    const rows = statement(
-      this.db,
-      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.session_id = ? AND m.kind = 'turn'
-       AND m.seq BETWEEN ? AND ? AND m.id <> ? ORDER BY m.seq`,
-    ).all(
-      tenantId,
-      center.session_id,
-      center.seq - window,
-      center.seq + window,
-      center.id,
-    ) as MemoryRow[];
-    return rows.map(toMemory);
+      `SELECT ${MEMORY_COLUMNS} FROM memories m
+       WHERE m.tenant_id = ? AND m.session_id = ? AND m.seq = ? AND m.kind = 'turn'`,
+    );
+    return distinctPlaces(places).flatMap((place) =>
+      (read.all(tenantId, place.sessionId, place.seq) as MemoryRow[]).map(toMemory),
+    );
   }
 
   async searchText(input: MemoryTextQuery): Promise<MemoryHit[]> {

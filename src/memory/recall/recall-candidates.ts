@@ -1,5 +1,5 @@
 // Recall candidate gathering: Entry construction per source, query shaping and neighbour fetching.
-import type { MemoryItem, MemoryScope, MemoryStore } from '../../ports/memory-store.js';
+import type { MemoryItem, MemoryScope, MemoryStore, TurnPlace } from '../../ports/memory-store.js';
 import { baseScores, type Candidate } from './fusion.js';
 import type { RecallTuning } from './recall-service.js';
 import type { ChunkCandidate, FactCandidate, RecallItem } from './recall-types.js';
@@ -164,25 +164,25 @@ export async function fetchNeighbours(
     .map((e, i) => ({ e, s: base[i]! }))
     .sort((a, b) => b.s - a.s)
     .slice(0, t.neighbourFetch);
-  // Skip turns whose both neighbours are candidates already (one look-up saved each).
-  const slots = new Set(turns.map((e) => `${e.cand.sessionId}#${e.cand.seq}`));
-  const missing = best.filter(({ e }) => {
+  // The places beside the best turns that no candidate holds yet, read in one call.
+  const slot = (sessionId: string, seq: number) => `${seq}@${sessionId}`;
+  const held = new Set(turns.map((e) => slot(e.cand.sessionId ?? '', e.cand.seq ?? NaN)));
+  const places: TurnPlace[] = [];
+  for (const { e } of best) {
     const { sessionId, seq } = e.cand;
-    if (sessionId === null || seq === null) return false;
-    return !slots.has(`${sessionId}#${seq - 1}`) || !slots.has(`${sessionId}#${seq + 1}`);
-  });
-  const fetched = await Promise.all(
-    missing.map(({ e }) => store.getNeighbors(scope.tenantId, e.item.id, 1)),
-  );
-  for (const list of fetched) {
-    for (const m of list) {
-      if (entries.has(m.id) || !inScope(m, scope)) continue;
-      entryFor(m);
+    if (sessionId === null || seq === null) continue;
+    for (const beside of [seq - 1, seq + 1]) {
+      if (!held.has(slot(sessionId, beside))) places.push({ sessionId, seq: beside });
     }
+  }
+  if (places.length === 0) return;
+  for (const m of await store.getTurnsAt(scope.tenantId, places)) {
+    if (entries.has(m.id) || !inScope(m, scope)) continue;
+    entryFor(m);
   }
 }
 
-/** getNeighbors looks up by id; scope filters still apply to what it adds. */
+/** getTurnsAt reads the tenant's turns by place; scope filters still apply to what it adds. */
 function inScope(m: MemoryItem, scope: MemoryScope): boolean {
   if (m.tenantId !== scope.tenantId) return false;
   if (scope.userId !== undefined && m.userId !== scope.userId) return false;
