@@ -2,12 +2,16 @@
 // when it holds fewer chunks than asked).
 //   tsx bench/lab/pg-text-parts.ts <schema> <chunks>   (env: ENGRAM_BENCH_DATABASE_URL, EXPLAIN=1)
 // For each of the scale bench's 100 queries: the store's searchText (limit 30), and by parts the
-// plan's statistics, the rows it selects counted, and those rows ranked by ts_rank_cd, by
-// ts_rank, and not ranked at all.
+// plan's statistics, the rows it selects (its window included) counted, and those rows ranked by
+// ts_rank_cd (the store's) and by ts_rank.
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { createTermPostings } from '../../src/adapters/postgres/term-postings.js';
-import { anyTermQuery, selectingQuery } from '../../src/adapters/postgres/term-postings.js';
+import {
+  anyTermQuery,
+  selectedRows,
+  selectingQuery,
+} from '../../src/adapters/postgres/term-postings.js';
 import { postingBudget, rareTermsFirst } from '../../src/adapters/rare-terms-first.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { searchTerms } from '../../src/ports/document-store.js';
@@ -57,30 +61,41 @@ for (const query of queries) {
   let plan!: ReturnType<typeof rareTermsFirst>;
   parts.statistics = await timed(async () => {
     const stats = await termPostings(pool, terms);
-    plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(120));
+    plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(120), { windowed: true });
   });
-  const selected = plan.complete ? anyTermQuery(terms) : selectingQuery(plan);
-  const params = [selected, anyTermQuery(terms), BENCH_TENANT];
-  const from = `FROM chunks x, to_tsquery('english', $1) s, to_tsquery('english', $2) q
-                WHERE x.tenant_id = $3 AND x.tsv @@ s`;
+  const selecting = plan.complete ? anyTermQuery(terms) : selectingQuery(plan);
+  const params = [anyTermQuery(terms), BENCH_TENANT, ...(selecting === null ? [] : [selecting])];
+  const rowsOf = (score: string) =>
+    selectedRows({
+      from: 'chunks x',
+      id: 'x.id',
+      tsv: 'x.tsv',
+      score,
+      where: 'x.tenant_id = $2',
+      selecting: selecting === null ? null : '$3',
+      scoring: '$1',
+      windowRows: plan.complete ? null : plan.windowRows,
+    });
   let count = 0;
   parts['select, count'] = await timed(async () => {
-    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params);
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (${rowsOf('0')}) r`,
+      params,
+    );
     count = rows[0]!.n;
   });
-  for (const [name, rank] of [
+  for (const [name, score] of [
     ['rank ts_rank_cd', 'ts_rank_cd(x.tsv, q)'],
     ['rank ts_rank', 'ts_rank(x.tsv, q)'],
-    ['no rank (id order)', 'x.id'],
   ] as const) {
     parts[name] = await timed(() =>
-      pool.query(`SELECT x.id ${from} ORDER BY ${rank} DESC, x.id LIMIT 120`, params),
+      pool.query(`SELECT * FROM (${rowsOf(score)}) r ORDER BY score DESC, id LIMIT 120`, params),
     );
   }
   if (process.env.EXPLAIN === '1' && samples.length < 3) {
     const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN (ANALYZE, BUFFERS) SELECT x.id, ts_rank_cd(x.tsv, q) AS score ${from}
-       ORDER BY score DESC, x.id LIMIT 120`,
+      `EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM (${rowsOf('ts_rank_cd(x.tsv, q)')}) r
+       ORDER BY score DESC, id LIMIT 120`,
       params,
     );
     console.log(query, '\n' + rows.map((row) => row['QUERY PLAN']).join('\n'));

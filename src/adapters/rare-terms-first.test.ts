@@ -47,14 +47,14 @@ const selects = (plan: TermPlan, held: Set<string>) =>
 describe('rareTermsFirst', () => {
   it('selects the rarest terms alone within the budget, common ones in pairs, and the newest rows when the rarest is beyond it; every term scores', () => {
     fc.assert(
-      fc.property(planCase, fc.boolean(), ({ terms, rows, budget }, newestRows) => {
-        const plan = rareTermsFirst(terms, rows, budget, { newestRows });
+      fc.property(planCase, fc.boolean(), ({ terms, rows, budget }, windowed) => {
+        const plan = rareTermsFirst(terms, rows, budget, { windowed });
         const byRarity = [...terms].sort((a, b) => a.postings - b.postings);
         expect([...plan.score].sort()).toEqual(terms.map((t) => t.term).sort());
         const total = terms.reduce((sum, t) => sum + t.postings, 0);
         const rarest = byRarity.find((t) => t.postings > 0)?.postings ?? 0;
         expect(plan.complete).toBe(
-          total <= budget || rows <= budget || (rarest > budget && !newestRows),
+          total <= budget || rows <= budget || (rarest > budget && !windowed),
         );
         if (plan.complete) {
           expect(plan.select.map(([term]) => term).sort()).toEqual(plan.score.toSorted());
@@ -123,7 +123,7 @@ describe('rareTermsFirst', () => {
       { term: 'kubernet', postings: 2_500 },
       { term: 'helm', postings: 2_601 },
     ];
-    expect(rareTermsFirst(close, 20_101, 2_000, { newestRows: true })).toMatchObject({
+    expect(rareTermsFirst(close, 20_101, 2_000, { windowed: true })).toMatchObject({
       select: [['kubernet', 'helm']],
       complete: false,
       windowRows: 2_000,
@@ -144,7 +144,7 @@ describe('rareTermsFirst', () => {
       ],
       1_000_000,
       2_000,
-      { weightlessShare: 0.5, newestRows: true },
+      { weightlessShare: 0.5, windowed: true },
     );
     expect(plan).toMatchObject({
       select: [['about']],
@@ -161,7 +161,7 @@ describe('rareTermsFirst', () => {
       ],
       1_000_000,
       2_000,
-      { weightlessShare: 0.5, newestRows: true },
+      { weightlessShare: 0.5, windowed: true },
     );
     expect(planned).toMatchObject({ complete: false, windowRows: null });
     expect(planned.select.slice(0, 2)).toEqual([['about'], ['teriel']]);
@@ -204,7 +204,7 @@ describe('rareTermsFirst', () => {
     });
     // Alone, 'alpha' scores; beyond the budget, it selects in the window of the newest rows.
     expect(
-      rareTermsFirst(terms.slice(1), 100_000, 2_000, { weightlessShare: 0.5, newestRows: true }),
+      rareTermsFirst(terms.slice(1), 100_000, 2_000, { weightlessShare: 0.5, windowed: true }),
     ).toMatchObject({
       select: [],
       score: ['alpha'],

@@ -9,9 +9,10 @@
 // holding a rare term usually beat.
 //
 // When even the rarest term some row holds is beyond the budget (at 1M chunks a word in 0.3% of
-// them is 3,000 rows), no term may select alone everywhere: the pairs select, and so do the
-// newest rows holding any scored term, a budget of them (the plan's window). A row outside the
-// window holding one term and no pair is what is lost.
+// them is 3,000 rows), no term may select alone everywhere: the pairs select, and so do a budget
+// of rows holding any scored term that the backend reads cheaply (the plan's window: SQLite's
+// newest, PostgreSQL's first in table order). A row outside the window holding one term and no
+// pair is what is lost.
 
 export interface TermPostings {
   term: string;
@@ -29,8 +30,8 @@ export interface TermPlan {
   all: string[];
   /** True when the selection is every row holding a scored term: their plain OR query. */
   complete: boolean;
-  /** When the rarest held term is beyond the budget: how many of the newest rows holding a
-   *  scored term are selected too (the budget); else null. */
+  /** When the rarest held term is beyond the budget: how many rows holding a scored term are
+   *  selected too, from the backend's window (the budget); else null. */
   windowRows: number | null;
   /** The postings the selection may rank, pairs estimated: at most twice the budget (once for
    *  single terms and the window, once for pairs). */
@@ -53,16 +54,18 @@ const MAX_PAIRED_TERMS = 8;
  * there on and clamped to 1e-6), a term held by at least that share of the rows neither selects
  * nor scores, unless every term is such: ranking
  * it costs a pass over its postings and cannot change the order of the rows holding the others.
- * With `newestRows`, the caller can rank a window of the newest rows (its rowids follow
- * insertion); without, a plan whose rarest held term is beyond the budget ranks every match.
+ * With `windowed`, the caller can rank a window of rows holding a scored term, a budget of them
+ * that it reads without reading the rest (SQLite: the newest, as its rowids follow insertion;
+ * PostgreSQL: the first its index and table yield); without, a plan whose rarest held term is
+ * beyond the budget ranks every match.
  */
 export function rareTermsFirst(
   terms: TermPostings[],
   rows: number,
   budget: number,
-  options: { weightlessShare?: number; newestRows?: boolean } = {},
+  options: { weightlessShare?: number; windowed?: boolean } = {},
 ): TermPlan {
-  const { weightlessShare = Infinity, newestRows = false } = options;
+  const { weightlessShare = Infinity, windowed = false } = options;
   const all = terms.map((t) => t.term);
   const weighted = terms.filter((t) => t.postings < weightlessShare * rows);
   const scored = (weighted.length > 0 ? weighted : terms).toSorted(
@@ -73,7 +76,7 @@ export function rareTermsFirst(
   const rarest = scored.find((t) => t.postings > 0)?.postings ?? 0;
   // A store (or scope) of at most `budget` rows cannot match more, however common its terms;
   // a rarest held term beyond the budget needs a window, or every match ranked.
-  if (total <= budget || rows <= budget || (rarest > budget && !newestRows)) {
+  if (total <= budget || rows <= budget || (rarest > budget && !windowed)) {
     return {
       select: score.map((term) => [term]),
       score,

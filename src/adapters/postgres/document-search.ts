@@ -12,7 +12,12 @@ import type { PostgresChunkVectors } from './chunk-vectors.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
 import { hnswSearchBreadth, vectorLiteral } from './pgvector.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
-import { anyTermQuery, selectingQuery, type TermPostingsReader } from './term-postings.js';
+import {
+  anyTermQuery,
+  selectedRows,
+  selectingQuery,
+  type TermPostingsReader,
+} from './term-postings.js';
 
 type TextSearchInput = Parameters<DocumentStore['searchText']>[0];
 type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
@@ -47,36 +52,44 @@ export async function searchText(
   if (terms.length === 0 || input.limit <= 0) return [];
   const candidates = Math.max(64, input.limit * 4);
   const stats = await termPostings(pool, terms);
-  const plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(candidates));
+  const plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(candidates), {
+    windowed: true,
+  });
   // Rank the tenant's matches first and join only the best candidates (as in SQLite); when
-  // filters drop too many of them, the full join answers instead. `selected` picks the rows
-  // (the plan's, or every row holding a term); every row is scored by the plain OR query.
-  const run = async (selected: string, cap: number | null) => {
-    const params: unknown[] = [selected, anyTermQuery(terms), input.tenantId];
+  // filters drop too many of them, the full join answers instead. Every row is scored by the
+  // plain OR query ($1); `complete` ranks every row holding a term, else the plan's rows.
+  const run = async (complete: boolean, cap: number | null) => {
+    const params: unknown[] = [anyTermQuery(terms), input.tenantId];
+    const selecting = complete ? anyTermQuery(terms) : selectingQuery(plan);
+    const ranked = selectedRows({
+      from: 'chunks x',
+      id: 'x.id',
+      tsv: 'x.tsv',
+      score: 'ts_rank_cd(x.tsv, q)',
+      where: 'x.tenant_id = $2',
+      selecting: selecting === null ? null : `$${params.push(selecting)}`,
+      scoring: '$1',
+      windowRows: complete ? null : plan.windowRows,
+    });
     const where = filters(input, params);
     const result = await pool.query<HitRow>(
       `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, r.score
-       FROM (
-         SELECT x.id, ts_rank_cd(x.tsv, q) AS score
-         FROM chunks x, to_tsquery('english', $1) AS s, to_tsquery('english', $2) AS q
-         WHERE x.tenant_id = $3 AND x.tsv @@ s
-         ORDER BY score DESC, x.id ${cap === null ? '' : `LIMIT ${cap}`}
-       ) r JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
+       FROM (SELECT * FROM (${ranked}) t ORDER BY t.score DESC, t.id ${cap === null ? '' : `LIMIT ${cap}`}) r
+       JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
        WHERE ${where}
        ORDER BY r.score DESC, c.id LIMIT $${params.push(input.limit)}`,
       params,
     );
     return result.rows;
   };
-  const selected = plan.complete ? anyTermQuery(terms) : selectingQuery(plan);
-  let rows = await run(selected, candidates);
-  if (rows.length < input.limit) rows = await run(selected, null);
+  let rows = await run(plan.complete, candidates);
+  if (rows.length < input.limit) rows = await run(plan.complete, null);
   if (rows.length < input.limit && !plan.complete) {
     // Fewer rows hold a selecting term, or pass the filters, than asked for: after them come
     // the plain OR query's rows (a full ranking, as before plans).
     const held = new Set(rows.map((row) => row.id));
-    let whole = await run(anyTermQuery(terms), candidates);
-    if (whole.length < input.limit) whole = await run(anyTermQuery(terms), null);
+    let whole = await run(true, candidates);
+    if (whole.length < input.limit) whole = await run(true, null);
     rows = [...rows, ...whole.filter((row) => !held.has(row.id))].slice(0, input.limit);
   }
   return rows.map(toHit);

@@ -1,13 +1,19 @@
 // PostgreSQL memory store, full-text search: tsvector/GIN, ranked with ts_rank by an OR query of
 // the question's terms. When the scope holds more memories than the query may rank and its terms
-// more postings, the rare terms select rows and the common ones only in pairs
-// (rare-terms-first.ts); when they leave fewer than k, the plain OR query's rows follow.
+// more postings, the rare terms select rows and the common ones only in pairs, and when every term
+// is common a window of rows holding one (rare-terms-first.ts); when they leave fewer than k, the
+// plain OR query's rows follow.
 import type pg from 'pg';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
 import { MEMORY_COLUMNS, toMemory, type MemoryRow } from './memory-rows.js';
 import { ScopeBuilder } from './memory-scope.js';
-import { anyTermQuery, selectingQuery, type TermPostingsReader } from './term-postings.js';
+import {
+  anyTermQuery,
+  selectedRows,
+  selectingQuery,
+  type TermPostingsReader,
+} from './term-postings.js';
 
 /** The words of a question (at most 64); the english config drops the stop words among them. */
 export function queryWords(query: string): string[] {
@@ -37,31 +43,38 @@ export async function searchMemoryText(
     counted[0]!.n <= budget
       ? undefined
       : await termPostings(pool, words).then((stats) =>
-          rareTermsFirst(stats.terms, stats.rows, budget),
+          rareTermsFirst(stats.terms, stats.rows, budget, { windowed: true }),
         );
-  // `selected` picks the rows; every row is scored by the plain OR query, on (id, score) only,
+  // The plan picks the rows; every row is scored by the plain OR query, on (id, score) only,
   // and the k best are read whole.
-  const run = async (selected: string) => {
-    const scope = new ScopeBuilder([selected, anyTermQuery(words)]);
+  const run = async (complete: boolean) => {
+    const scope = new ScopeBuilder([anyTermQuery(words)]);
     const where = scope.add(input);
+    const selecting = complete ? anyTermQuery(words) : selectingQuery(plan!);
+    const ranked = selectedRows({
+      from: 'memories m',
+      id: 'm.id',
+      tsv: 'm.text_search',
+      score: 'ts_rank(m.text_search, q, 1)',
+      where,
+      selecting: selecting === null ? null : scope.param(selecting),
+      scoring: '$1',
+      windowRows: complete ? null : plan!.windowRows,
+    });
     const result = await pool.query<MemoryRow & { score: number }>(
-      `SELECT ${MEMORY_COLUMNS}, r.score FROM (
-         SELECT m.id, ts_rank(m.text_search, q, 1) AS score
-         FROM memories m, to_tsquery('english', $1) s, to_tsquery('english', $2) q
-         WHERE m.text_search @@ s AND ${where}
-       ) r JOIN memories m ON m.id = r.id
+      `SELECT ${MEMORY_COLUMNS}, r.score FROM (${ranked}) r JOIN memories m ON m.id = r.id
        ORDER BY r.score DESC, m.id LIMIT ${scope.param(input.k)}`,
       scope.values,
     );
     return result.rows;
   };
   const complete = plan === undefined || plan.complete;
-  let rows = await run(complete ? anyTermQuery(words) : selectingQuery(plan));
+  let rows = await run(complete);
   if (rows.length < input.k && !complete) {
     // Fewer rows hold a selecting term, or pass the scope, than asked for: after them come the
     // plain OR query's rows (a full ranking, as before plans).
     const found = new Set(rows.map((row) => row.id));
-    const whole = await run(anyTermQuery(words));
+    const whole = await run(true);
     rows = [...rows, ...whole.filter((row) => !found.has(row.id))].slice(0, input.k);
   }
   return rows.map((row, index) => ({

@@ -1,7 +1,8 @@
 // The PostgreSQL term counts the term plan reads, from ANALYZE's most common lexemes: a common
 // term counts its rows, and a term outside the list counts one posting, never none (the plan
 // reads none as held by no row: such a term would never select alone, and a rare term would be
-// passed over for a common one).
+// passed over for a common one). And the rows a plan selects: its conjunctions' rows, and at most
+// its window of the rows holding a scored term.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,11 +12,11 @@ import {
   uniqueName,
 } from '../../../test/support/backends.js';
 import { systemClock } from '../../domain/clock.js';
-import { createTermPostings } from './term-postings.js';
+import { createTermPostings, selectedRows } from './term-postings.js';
 
 const available = await postgresAvailable();
 
-describe.runIf(available)('PostgreSQL term postings', () => {
+describe.runIf(available)('PostgreSQL term postings and the rows a plan selects', () => {
   const schema = uniqueName('terms');
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
 
@@ -60,6 +61,53 @@ describe.runIf(available)('PostgreSQL term postings', () => {
       expect(postings['unicorn']).toBe(1);
       // A stop word has no lexeme: it is in no query, so not in the plan either.
       expect(postings['the']).toBeUndefined();
+    } finally {
+      client.release();
+    }
+  });
+
+  it('selects its conjunctions’ rows and at most a window of the rest, scored by the plain query', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query(`SET search_path TO "${schema}"`);
+      // 3,000 rows hold "invoice"; the last holds it three times and scores best, then the row
+      // that holds "zebra" too.
+      await client.query('CREATE TABLE letters (id int, body tsvector)');
+      await client.query(
+        `INSERT INTO letters SELECT i, to_tsvector('english', CASE WHEN i = 3000
+           THEN 'invoice invoice invoice' WHEN i = 1500 THEN 'invoice zebra'
+           ELSE 'invoice ledger' || i END)
+         FROM generate_series(1, 3000) AS i`,
+      );
+      const rows = (selecting: string | null, windowRows: number | null) =>
+        client.query<{ id: number; score: number }>(
+          `SELECT id, score FROM (${selectedRows({
+            from: 'letters x',
+            id: 'x.id',
+            tsv: 'x.body',
+            score: 'ts_rank_cd(x.body, q)',
+            where: 'x.id > 0',
+            selecting,
+            scoring: '$1',
+            windowRows,
+          })}) r ORDER BY score DESC, id`,
+          selecting === '$2' ? ['invoice | zebra', 'zebra'] : ['invoice | zebra'],
+        );
+      const every = await rows('$1', null);
+      expect(every.rows).toHaveLength(3000);
+      expect(every.rows.slice(0, 2).map((row) => row.id)).toEqual([3000, 1500]);
+      // A window of 100: 100 rows ranked, the first in table order, not the 3,000 holding a term.
+      const windowed = await rows(null, 100);
+      expect(windowed.rows).toHaveLength(100);
+      expect(windowed.rows.map((row) => row.id)).not.toContain(3000);
+      // With a conjunction too: its row (once, with the plain query's score) and the window's.
+      const both = await rows('$2', 100);
+      expect(both.rows[0]).toEqual(every.rows[1]);
+      expect(both.rows.map((row) => row.id).sort((a, b) => a - b)).toEqual(
+        [...windowed.rows.map((row) => row.id), 1500].sort((a, b) => a - b),
+      );
+      // Neither: no rows.
+      expect((await rows(null, null)).rows).toEqual([]);
     } finally {
       client.release();
     }

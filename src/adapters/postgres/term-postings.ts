@@ -1,4 +1,5 @@
-// How many rows of a table hold each query term, for the term plan (rare-terms-first.ts), from the
+// How many rows of a table hold each query term, for the term plan (rare-terms-first.ts), and the
+// SQL of the rows a plan selects. The counts come from the
 // planner's statistics on a tsvector column: ANALYZE (which autovacuum runs) keeps its most
 // common lexemes with the share of rows holding each. Read at most once a minute; they cover the
 // whole table, not one tenant. A lexeme outside the list counts as rare (one posting: held, as
@@ -78,6 +79,51 @@ export function anyTermQuery(terms: string[]): string {
  * query separately, so unlike FTS5 the common terms need not be in it: GIN would read their
  * postings.)
  */
-export function selectingQuery(plan: { select: string[][] }): string {
+export function selectingQuery(plan: { select: string[][] }): string | null {
+  if (plan.select.length === 0) return null;
   return plan.select.map((terms) => `(${terms.join(' & ')})`).join(' | ');
+}
+
+/** Where a plan's rows come from, for `selectedRows`. */
+export interface SelectedRowsSource {
+  /** The table with its alias, e.g. `chunks x`. */
+  from: string;
+  /** The row's id, its tsvector and its score against the tsquery named `q` (SQL on the alias). */
+  id: string;
+  tsv: string;
+  score: string;
+  /** The caller's other conditions on the alias. */
+  where: string;
+  /** Parameter references to the tsquery texts: the plan's conjunctions (null: none), and any
+   *  scored term (`anyTermQuery`). */
+  selecting: string | null;
+  scoring: string;
+  /** The plan's window: this many rows holding a scored term, the first the index and the table
+   *  yield (a bitmap scan stops there; no ORDER BY, which would read every match). */
+  windowRows: number | null;
+}
+
+/** SQL of the (id, score) rows a plan selects: its conjunctions' rows and its window's. */
+export function selectedRows(source: SelectedRowsSource): string {
+  const { from, id, tsv, score, where, selecting, scoring, windowRows } = source;
+  const parts: string[] = [];
+  if (selecting !== null) {
+    parts.push(
+      `SELECT ${id} AS id, ${score} AS score
+       FROM ${from}, to_tsquery('english', ${selecting}) s, to_tsquery('english', ${scoring}) q
+       WHERE ${tsv} @@ s AND ${where}`,
+    );
+  }
+  if (windowRows !== null) {
+    parts.push(
+      `SELECT w.id, w.score FROM (
+         SELECT ${id} AS id, ${score} AS score FROM ${from}, to_tsquery('english', ${scoring}) q
+         WHERE ${tsv} @@ q AND ${where} LIMIT ${windowRows}
+       ) w`,
+    );
+  }
+  // Neither: no rows (the scoring parameter still named, as the caller passes it).
+  if (parts.length === 0)
+    return `SELECT NULL::text AS id, NULL::real AS score WHERE ${scoring}::text IS NULL AND false`;
+  return parts.join(' UNION ');
 }

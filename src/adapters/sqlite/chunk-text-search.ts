@@ -38,7 +38,7 @@ export function createChunkTextSearch(db: SqliteHandle): (input: ChunkTextQuery)
       fts5RowCount(db, CHUNK_ROWS.table),
       postingBudget(candidates),
       // Chunk seqs (their rowids) grow with every chunk added: a window can be taken.
-      { weightlessShare: 0.5, newestRows: true },
+      { weightlessShare: 0.5, windowed: true },
     );
   }
 

@@ -33,7 +33,7 @@ export interface FtsRows {
   /** SQL of the key each row is returned by, over the table's rowid (e.g. `rowid`). */
   key: string;
   /** More WHERE conditions on the table's rowid, with their parameters. A plan's window, its
-   *  newest rows, is their largest rowids (rareTermsFirst's `newestRows` says whether they are). */
+   *  newest rows, is their largest rowids (rareTermsFirst's `windowed` says whether they are). */
   where?: { sql: string; params: unknown[] };
 }
 

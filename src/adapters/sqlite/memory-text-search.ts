@@ -94,7 +94,7 @@ export class SqliteMemoryTextSearch {
       rows,
       postingBudget(input.k),
       // Within one user the rowid orders as the pk; tenant-wide it orders by user first.
-      { newestRows: input.userId !== undefined },
+      { windowed: input.userId !== undefined },
     );
   }
 
