@@ -12,7 +12,8 @@ import {
   selectedRows,
   selectingQuery,
 } from '../../src/adapters/postgres/term-postings.js';
-import { postingBudget, rareTermsFirst } from '../../src/adapters/rare-terms-first.js';
+import { rareTermsFirst } from '../../src/adapters/rare-terms-first.js';
+import { chunkPostingBudget } from '../../src/adapters/postgres/document-search.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { searchTerms } from '../../src/ports/document-store.js';
 import { quantile } from '../harness.js';
@@ -61,7 +62,7 @@ for (const query of queries) {
   let plan!: ReturnType<typeof rareTermsFirst>;
   parts.statistics = await timed(async () => {
     const stats = await termPostings(pool, terms);
-    plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(120), { windowed: true });
+    plan = rareTermsFirst(stats.terms, stats.rows, chunkPostingBudget(120), { windowed: true });
   });
   const selecting = plan.complete ? anyTermQuery(terms) : selectingQuery(plan);
   const params = [anyTermQuery(terms), BENCH_TENANT, ...(selecting === null ? [] : [selecting])];

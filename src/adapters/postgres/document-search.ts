@@ -43,6 +43,16 @@ function filters(input: ChunkSearchInput, params: unknown[]): string {
   return parts.join(' AND ');
 }
 
+/**
+ * Chunks a full-text search may rank here: a quarter of the shared posting budget. Ranking a
+ * chunk reads its tsvector (about 2 kB, kept out of line in TOAST) and scores it, 10–25 µs a row
+ * warm, where FTS5 reads a posting in under one and a memory's short tsvector costs a few
+ * (`npx tsx bench/lab/pg-text-parts.ts`; docs/performance.md).
+ */
+export function chunkPostingBudget(candidates: number): number {
+  return Math.ceil(postingBudget(candidates) / 4);
+}
+
 export async function searchText(
   pool: Queryable,
   termPostings: TermPostingsReader,
@@ -52,7 +62,7 @@ export async function searchText(
   if (terms.length === 0 || input.limit <= 0) return [];
   const candidates = Math.max(64, input.limit * 4);
   const stats = await termPostings(pool, terms);
-  const plan = rareTermsFirst(stats.terms, stats.rows, postingBudget(candidates), {
+  const plan = rareTermsFirst(stats.terms, stats.rows, chunkPostingBudget(candidates), {
     windowed: true,
   });
   // Rank the tenant's matches first and join only the best candidates (as in SQLite); when

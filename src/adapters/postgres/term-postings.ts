@@ -1,10 +1,11 @@
 // How many rows of a table hold each query term, for the term plan (rare-terms-first.ts), and the
-// SQL of the rows a plan selects. The counts come from the
-// planner's statistics on a tsvector column: ANALYZE (which autovacuum runs) keeps its most
-// common lexemes with the share of rows holding each. Read at most once a minute; they cover the
-// whole table, not one tenant. A lexeme outside the list counts as rare (one posting: held, as
-// far as anyone knows; rare-terms-first.ts reads no postings as held by no row): before the first
-// ANALYZE, and in a small table, every term is.
+// SQL of the rows a plan selects. The counts come from the planner's statistics on a tsvector
+// column: ANALYZE (which autovacuum runs) keeps its most common lexemes with the share of rows
+// holding each (10,000 of them for the two columns searched: migrations chunk- and
+// memory-term-statistics). Read at most once a minute; they cover the whole table, not one
+// tenant. A lexeme outside the list counts as rare (one posting: held, as far as anyone knows;
+// rare-terms-first.ts reads no postings as held by no row): before the first ANALYZE, and in a
+// small table, every term is.
 import type { Clock } from '../../domain/clock.js';
 import type { TermPostings } from '../rare-terms-first.js';
 import type { Queryable } from './transaction.js';

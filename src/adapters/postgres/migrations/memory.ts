@@ -55,4 +55,10 @@ export const memoryMigrations: Migration[] = [
       CREATE INDEX memories_text_search ON memories USING gin (text_search);
     `,
   },
+  {
+    version: 201,
+    name: 'memory-term-statistics',
+    // As chunk-term-statistics (ingest.ts): 10,000 most common lexemes for the full-text plan.
+    sql: `ALTER TABLE memories ALTER COLUMN text_search SET STATISTICS 1000;`,
+  },
 ];
