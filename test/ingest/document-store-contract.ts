@@ -494,6 +494,52 @@ export function describeDocumentStore(
       }
     });
 
+    test('a small namespace in a big tenant gets its best matches in score order when every term is common', async () => {
+      // A store of its own: the term statistics are the whole store's.
+      const own = (await open())!;
+      try {
+        const add = async (namespace: string, texts: string[]) => {
+          const content = texts.join(' ');
+          const { document } = await own.store.createDocument(
+            newDocument(tenant, content, {
+              namespace,
+              contentHash: sha256Hex(namespace + content),
+            }),
+          );
+          await own.store.replaceChunks(tenant, document.id, chunkInputs(texts));
+          await complete(own.store, tenant, document.id);
+        };
+        // Weak matches of the small namespace first, then 5,000 of another, then its strong ones:
+        // "alpha" is beyond the budget, so the plan ranks a window, and the namespace filter comes
+        // after it (PostgreSQL's window is the oldest rows, SQLite's the newest).
+        await add(
+          'small',
+          Array.from({ length: 3 }, (_, i) => `alpha weak${i} filler words here and there more`),
+        );
+        await add(
+          'big',
+          Array.from({ length: 5_000 }, (_, i) => `alpha x${i} notes`),
+        );
+        await add(
+          'small',
+          Array.from({ length: 27 }, (_, i) => `alpha alpha alpha strong${i}`),
+        );
+        await own.analyze?.();
+        const hits = await own.store.searchText({
+          tenantId: tenant,
+          query: 'alpha',
+          limit: 10,
+          namespace: 'small',
+        });
+        expect(hits).toHaveLength(10);
+        for (const hit of hits) expect(hit.chunk.text).toMatch(/^alpha alpha alpha strong/);
+        const scores = hits.map((hit) => hit.score);
+        expect(scores).toEqual(scores.toSorted((a, b) => b - a));
+      } finally {
+        await own.close();
+      }
+    });
+
     test('full-text filters the plan cannot see (tenant, document) still find every match', async () => {
       // A store of its own: the term statistics are the whole store's.
       const own = (await open())!;

@@ -100,7 +100,12 @@ export async function searchText(
     const held = new Set(rows.map((row) => row.id));
     let whole = await run(true, candidates);
     if (whole.length < input.limit) whole = await run(true, null);
-    rows = [...rows, ...whole.filter((row) => !held.has(row.id))].slice(0, input.limit);
+    rows = [...rows, ...whole.filter((row) => !held.has(row.id))];
+    // A plan with a window has no term that selects alone, so no row comes first for holding a
+    // rare one: all go in score order (a row the window left out may outscore its rows).
+    if (plan.windowRows !== null)
+      rows.sort((a, b) => Number(b.score) - Number(a.score) || (a.id < b.id ? -1 : 1));
+    rows = rows.slice(0, input.limit);
   }
   return rows.map(toHit);
 }

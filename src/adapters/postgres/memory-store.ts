@@ -355,7 +355,7 @@ export class PostgresMemoryStore implements MemoryStore {
     const wanted = distinctPlaces(places);
     if (wanted.length === 0) return [];
     const result = await this.pool.query<MemoryRow>(
-      `SELECT ${MEMORY_COLUMNS} FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS p(session_id, seq, n)
+      `SELECT ${MEMORY_COLUMNS} FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS p(session_id, seq, n)
        JOIN memories m ON m.tenant_id = $1 AND m.session_id = p.session_id AND m.seq = p.seq
          AND m.kind = 'turn'
        ORDER BY p.n, m.id`,

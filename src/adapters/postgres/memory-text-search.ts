@@ -1,8 +1,9 @@
 // PostgreSQL memory store, full-text search: tsvector/GIN, ranked with ts_rank by an OR query of
 // the question's terms. When the scope holds more memories than the query may rank and its terms
-// more postings, the rare terms select rows and the common ones only in pairs, and when every term
-// is common a window of rows holding one (rare-terms-first.ts); when they leave fewer than k, the
-// plain OR query's rows follow.
+// more postings, the rare terms select rows and the common ones only in pairs
+// (rare-terms-first.ts); when they leave fewer than k, the plain OR query's rows follow. No
+// window: PostgreSQL's cheap one is the oldest rows, and a memory store should not prefer those
+// (a query whose every term is common ranks every match in the scope).
 import type pg from 'pg';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
@@ -43,7 +44,7 @@ export async function searchMemoryText(
     counted[0]!.n <= budget
       ? undefined
       : await termPostings(pool, words).then((stats) =>
-          rareTermsFirst(stats.terms, stats.rows, budget, { windowed: true }),
+          rareTermsFirst(stats.terms, stats.rows, budget),
         );
   // The plan picks the rows; every row is scored by the plain OR query, on (id, score) only,
   // and the k best are read whole.
@@ -59,7 +60,7 @@ export async function searchMemoryText(
       where,
       selecting: selecting === null ? null : scope.param(selecting),
       scoring: '$1',
-      windowRows: complete ? null : plan!.windowRows,
+      windowRows: null,
     });
     const result = await pool.query<MemoryRow & { score: number }>(
       `SELECT ${MEMORY_COLUMNS}, r.score FROM (${ranked}) r JOIN memories m ON m.id = r.id

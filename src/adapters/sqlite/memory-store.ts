@@ -344,7 +344,7 @@ export class SqliteMemoryStore implements MemoryStore {
     const read = statement(
       this.db,
       `SELECT ${MEMORY_COLUMNS} FROM memories m
-       WHERE m.tenant_id = ? AND m.session_id = ? AND m.seq = ? AND m.kind = 'turn'`,
+       WHERE m.tenant_id = ? AND m.session_id = ? AND m.seq = ? AND m.kind = 'turn' ORDER BY m.id`,
     );
     return distinctPlaces(places).flatMap((place) =>
       (read.all(tenantId, place.sessionId, place.seq) as MemoryRow[]).map(toMemory),
