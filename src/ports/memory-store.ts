@@ -103,9 +103,14 @@ export interface TurnPlace {
   seq: number;
 }
 
+/** A place as one string, for sets and maps of places. */
+export function placeKey(place: TurnPlace): string {
+  return `${place.seq}@${place.sessionId}`;
+}
+
 /** The places, each once, by session id and position (the order getTurnsAt answers in). */
 export function distinctPlaces(places: TurnPlace[]): TurnPlace[] {
-  const byKey = new Map(places.map((place) => [`${place.seq}@${place.sessionId}`, place]));
+  const byKey = new Map(places.map((place) => [placeKey(place), place]));
   return [...byKey.values()].sort((a, b) =>
     a.sessionId === b.sessionId ? a.seq - b.seq : a.sessionId < b.sessionId ? -1 : 1,
   );

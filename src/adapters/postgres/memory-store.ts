@@ -4,21 +4,21 @@
 import type pg from 'pg';
 import { derivedClosure } from '../../domain/derived-memories.js';
 import { AppError } from '../../domain/errors.js';
-import type {
-  AppendTurnsResult,
-  MemoryHit,
-  EpisodePosition,
-  MemoryItem,
-  MemoryScope,
-  MemorySource,
-  MemoryStore,
-  NewMemory,
-  NewSession,
-  Session,
-  SessionPosition,
-  TurnPlace,
+import {
+  distinctPlaces,
+  type AppendTurnsResult,
+  type MemoryHit,
+  type EpisodePosition,
+  type MemoryItem,
+  type MemoryScope,
+  type MemorySource,
+  type MemoryStore,
+  type NewMemory,
+  type NewSession,
+  type Session,
+  type SessionPosition,
+  type TurnPlace,
 } from '../../ports/memory-store.js';
-import { distinctPlaces } from '../../ports/memory-store.js';
 import {
   insertMemoriesSql,
   MAX_ROWS_PER_INSERT,

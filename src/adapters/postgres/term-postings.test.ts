@@ -28,11 +28,19 @@ describe.runIf(available)('PostgreSQL term postings and the rows a plan selects'
     await pool.end();
     await dropSchema(schema);
   });
-
-  it('counts a common term’s rows and gives terms outside the statistics one posting', async () => {
+  /** Runs `body` on a connection of the pool whose search path is the test's schema. */
+  async function inSchema(body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await pool.connect();
     try {
       await client.query(`SET search_path TO "${schema}"`);
+      await body(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  it('counts a common term’s rows and gives terms outside the statistics one posting', () =>
+    inSchema(async (client) => {
       await client.query('CREATE TABLE notes (body tsvector)');
       // 2,000 rows: "invoice" in every row, "refund" in one in ten, "zebra" in one row only.
       await client.query(
@@ -61,15 +69,10 @@ describe.runIf(available)('PostgreSQL term postings and the rows a plan selects'
       expect(postings['unicorn']).toBe(1);
       // A stop word has no lexeme: it is in no query, so not in the plan either.
       expect(postings['the']).toBeUndefined();
-    } finally {
-      client.release();
-    }
-  });
+    }));
 
-  it('selects its conjunctions’ rows and at most a window of the rest, each once, within its conditions', async () => {
-    const client = await pool.connect();
-    try {
-      await client.query(`SET search_path TO "${schema}"`);
+  it('selects its conjunctions’ rows and at most a window of the rest, each once, within its conditions', () =>
+    inSchema(async (client) => {
       // Tenant b's 3,000 rows come first in the table, then tenant a's 3,000, all holding
       // "invoice": a's last holds it three times and scores best, then a's row 50, which holds
       // "zebra" too (and is in a's first hundred).
@@ -114,8 +117,5 @@ describe.runIf(available)('PostgreSQL term postings and the rows a plan selects'
       expect(both.rows[0]).toEqual(every.rows[1]);
       // Neither: no rows.
       expect((await rows(null, null)).rows).toEqual([]);
-    } finally {
-      client.release();
-    }
-  });
+    }));
 });

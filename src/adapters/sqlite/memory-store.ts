@@ -4,21 +4,21 @@
 // shapes in memory-rows.ts.
 import { derivedClosure } from '../../domain/derived-memories.js';
 import { AppError } from '../../domain/errors.js';
-import type {
-  AppendTurnsResult,
-  MemoryHit,
-  EpisodePosition,
-  MemoryItem,
-  MemoryScope,
-  MemorySource,
-  MemoryStore,
-  NewMemory,
-  NewSession,
-  Session,
-  SessionPosition,
-  TurnPlace,
+import {
+  distinctPlaces,
+  type AppendTurnsResult,
+  type MemoryHit,
+  type EpisodePosition,
+  type MemoryItem,
+  type MemoryScope,
+  type MemorySource,
+  type MemoryStore,
+  type NewMemory,
+  type NewSession,
+  type Session,
+  type SessionPosition,
+  type TurnPlace,
 } from '../../ports/memory-store.js';
-import { distinctPlaces } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { statement } from './statement-cache.js';
 import {
@@ -42,7 +42,6 @@ export class SqliteMemoryStore implements MemoryStore {
   private readonly sessions: SqliteMemorySessions;
 
   private readonly searchThreads: SqliteSearchThreads | undefined;
-
   /** `searchThreads`: full-text search in threads of their own (search-threads.ts). */
   constructor(
     private readonly db: SqliteHandle,

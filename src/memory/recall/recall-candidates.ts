@@ -1,5 +1,11 @@
 // Recall candidate gathering: Entry construction per source, query shaping and neighbour fetching.
-import type { MemoryItem, MemoryScope, MemoryStore, TurnPlace } from '../../ports/memory-store.js';
+import {
+  placeKey,
+  type MemoryItem,
+  type MemoryScope,
+  type MemoryStore,
+  type TurnPlace,
+} from '../../ports/memory-store.js';
 import { baseScores, type Candidate } from './fusion.js';
 import type { RecallTuning } from './recall-service.js';
 import type { ChunkCandidate, FactCandidate, RecallItem } from './recall-types.js';
@@ -165,14 +171,16 @@ export async function fetchNeighbours(
     .sort((a, b) => b.s - a.s)
     .slice(0, t.neighbourFetch);
   // The places beside the best turns that no candidate holds yet, read in one call.
-  const slot = (sessionId: string, seq: number) => `${seq}@${sessionId}`;
-  const held = new Set(turns.map((e) => slot(e.cand.sessionId ?? '', e.cand.seq ?? NaN)));
+  const held = new Set(
+    turns.map((e) => placeKey({ sessionId: e.cand.sessionId ?? '', seq: e.cand.seq ?? NaN })),
+  );
   const places: TurnPlace[] = [];
   for (const { e } of best) {
     const { sessionId, seq } = e.cand;
     if (sessionId === null || seq === null) continue;
     for (const beside of [seq - 1, seq + 1]) {
-      if (!held.has(slot(sessionId, beside))) places.push({ sessionId, seq: beside });
+      const place = { sessionId, seq: beside };
+      if (!held.has(placeKey(place))) places.push(place);
     }
   }
   if (places.length === 0) return;
