@@ -1,6 +1,9 @@
 // Lab: where recall spends its time on a kept store of memories (fills it first if empty).
 //   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES)
+//   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (ENGRAM_BENCH_DATABASE_URL)
 import { join } from 'node:path';
+import { openPostgres } from '../../src/adapters/postgres/database.js';
+import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
 import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
@@ -8,35 +11,91 @@ import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createIntentClassifier } from '../../src/memory/recall/intent.js';
 import { createRecallService } from '../../src/memory/recall/recall-service.js';
+import type { MemoryStore } from '../../src/ports/memory-store.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
+import { POSTGRES_URL } from '../../test/support/backends.js';
 import { random } from '../../test/telemetry/generate.js';
 import { quantile } from '../harness.js';
 import { fillMemories } from '../suites/scale.js';
 import { BENCH_TENANT, nearby, searchQueries } from '../suites/synthetic-store.js';
 import { VectorBank } from '../suites/vector-bank.js';
 
-const [dir = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
+const [where = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
 const size = Number(sizeArg);
-const database = openSqlite({ path: join(dir, 'engram.db') });
-// SEARCH_THREADS: full-text search threads (ENGRAM_SEARCH_THREADS), 0 by default here.
-const searchThreads = createSqliteSearchThreads({
-  db: database.db,
-  threads: Number(process.env.SEARCH_THREADS ?? 0),
-  logger: createSilentLogger(),
-});
-const memories = new SqliteMemoryStore(database.db, { searchThreads });
+
+interface LabStore {
+  memories: MemoryStore;
+  count(): Promise<number>;
+  /** The stored vector of memory `mem-<i>`. */
+  vectorOf(i: number): Promise<Float32Array>;
+  /** Brings the planner's statistics up to date after a fill (as the scale bench does). */
+  analyze(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openSqliteLab(dir: string): Promise<LabStore> {
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  // SEARCH_THREADS: full-text search threads (ENGRAM_SEARCH_THREADS), 0 by default here.
+  const searchThreads = createSqliteSearchThreads({
+    db: database.db,
+    threads: Number(process.env.SEARCH_THREADS ?? 0),
+    logger: createSilentLogger(),
+  });
+  const pick = database.db.prepare('SELECT vector FROM memory_vectors WHERE id = ?');
+  return {
+    memories: new SqliteMemoryStore(database.db, { searchThreads }),
+    count: async () =>
+      (database.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n,
+    vectorOf: async (i) => {
+      const row = pick.get(i + 1) as { vector: Buffer };
+      return new Float32Array(row.vector.buffer, row.vector.byteOffset, LOCAL_EMBEDDER_DIMENSION);
+    },
+    analyze: async () => undefined,
+    close: async () => {
+      await searchThreads?.close();
+      database.close();
+    },
+  };
+}
+
+async function openPostgresLab(schema: string): Promise<LabStore> {
+  const database = await openPostgres({
+    url: process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL,
+    schema,
+    poolMax: 4,
+    statementTimeoutMs: 3_600_000,
+  });
+  const pool = database.pool;
+  return {
+    memories: new PostgresMemoryStore(pool),
+    count: async () =>
+      (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM memories')).rows[0]!.n,
+    vectorOf: async (i) => {
+      const { rows } = await pool.query<{ v: string }>(
+        'SELECT embedding::text AS v FROM memories WHERE tenant_id = $1 AND id = $2',
+        [BENCH_TENANT, `mem-${i}`],
+      );
+      return Float32Array.from(JSON.parse(rows[0]!.v) as number[]);
+    },
+    analyze: async () => {
+      await pool.query('ANALYZE memories');
+    },
+    close: () => database.close(),
+  };
+}
+
+const lab =
+  process.env.BACKEND === 'postgres' ? await openPostgresLab(where) : await openSqliteLab(where);
+const memories = lab.memories;
 const bank = new VectorBank(LOCAL_EMBEDDER_DIMENSION);
-const have = Number(
-  (database.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n,
-);
-if (have === 0) await fillMemories(memories, bank, size, (m) => console.log(m));
+if ((await lab.count()) === 0) {
+  await fillMemories(memories, bank, size, (m) => console.log(m));
+  await lab.analyze();
+}
 const next = random(size);
 const queries = searchQueries(100);
-const pick = database.db.prepare('SELECT vector FROM memory_vectors WHERE id = ?');
-const probe = Array.from({ length: 2000 }, () => {
-  const row = pick.get(1 + Math.floor(next() * size)) as { vector: Buffer };
-  return new Float32Array(row.vector.buffer, row.vector.byteOffset, LOCAL_EMBEDDER_DIMENSION);
-});
+const probe: Float32Array[] = [];
+for (let i = 0; i < 2000; i++) probe.push(await lab.vectorOf(Math.floor(next() * size)));
 const qv = queries.map(() => nearby(probe[Math.floor(next() * probe.length)]!, 1, next));
 let current = qv[0]!;
 const embedder = {
@@ -109,5 +168,4 @@ for (const userId of [undefined, 'user-7']) {
       .join(', '),
   );
 }
-await searchThreads?.close();
-database.close();
+await lab.close();

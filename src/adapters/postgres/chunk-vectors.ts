@@ -8,7 +8,7 @@ import {
   type ChunkVector,
   type VectorSpace,
 } from '../../ports/document-store.js';
-import { vectorLiteral } from './pgvector.js';
+import { ROWS_INLINE, vectorLiteral } from './pgvector.js';
 import { withTransaction, type Queryable } from './transaction.js';
 
 export interface PostgresChunkVectors {
@@ -87,7 +87,7 @@ export function createPostgresChunkVectors(pool: Queryable, clock: Clock): Postg
            chunk_id TEXT PRIMARY KEY REFERENCES chunks (id) ON DELETE CASCADE,
            tenant_id TEXT NOT NULL,
            embedding vector(${space.dimension}) NOT NULL
-         )`,
+         ) WITH (${ROWS_INLINE})`,
       );
       await client.query(
         'CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding vector_cosine_ops)',

@@ -10,7 +10,7 @@ import {
 } from '../../ports/document-store.js';
 import type { PostgresChunkVectors } from './chunk-vectors.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
-import { hnswSearchBreadth, vectorLiteral } from './pgvector.js';
+import { beginHnswSearch, vectorLiteral } from './pgvector.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
 import {
   anyTermQuery,
@@ -128,8 +128,7 @@ export async function searchVector(
   // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
   const candidates = Math.min(1000, Math.max(64, input.limit * 4));
   return withTransaction(pool, async (client) => {
-    await client.query(`SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(candidates)}`);
-    await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+    await beginHnswSearch(client, candidates);
     const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
     const where = filters(input, params);
     const limit = `$${params.push(input.limit)}`;

@@ -6,7 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { MEMORY_COLUMNS, toMemory, type MemoryRow } from './memory-rows.js';
 import { ScopeBuilder } from './memory-scope.js';
-import { hnswSearchBreadth, vectorLiteral } from './pgvector.js';
+import { beginHnswSearch, vectorLiteral } from './pgvector.js';
 import { withTransaction } from './transaction.js';
 
 export class PostgresMemoryVectors {
@@ -25,9 +25,7 @@ export class PostgresMemoryVectors {
     const limit = scope.param(input.k);
     const distance = `m.embedding::vector(${dim}) <=> $1::vector(${dim})`;
     const rows = await withTransaction(this.pool, async (client) => {
-      // pgvector 0.8: keep scanning the HNSW graph until k rows pass the scope filter.
-      await client.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-      await client.query(`SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(input.k)}`);
+      await beginHnswSearch(client, input.k);
       const result = await client.query<MemoryRow & { distance: number }>(
         `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
          WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}

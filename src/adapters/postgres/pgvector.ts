@@ -1,3 +1,5 @@
+import type { Queryable } from './transaction.js';
+
 // pgvector's text form of a vector ('[0.1,0.2,…]'), passed as a parameter and cast with ::vector.
 export function vectorLiteral(vector: Float32Array): string {
   return `[${Array.from(vector).join(',')}]`;
@@ -5,10 +7,31 @@ export function vectorLiteral(vector: Float32Array): string {
 
 /**
  * The HNSW search breadth (`hnsw.ef_search`) for a query that wants `rows` neighbours from the
- * index: twice that, at least 200, at most pgvector's 1000. Measured by the scale bench at 100k
- * (docs/performance.md): memory search found 0.79 of the exact top 10 at 40, 0.90 at 100 and
- * 0.997 at 200, at the same latency (≈100 ms; the breadth is not where that time goes).
+ * index: that many, at least 200, at most pgvector's 1000. Iterative scans go on past it when
+ * filters drop rows. Measured over 100k memories (k = 200, tenant-wide; docs/performance.md):
+ * a breadth of 200 found 0.995 of the exact top 200 and 0.998 of the top 10, as 400 did
+ * (0.996, 0.998), in two thirds of the time.
  */
 export function hnswSearchBreadth(rows: number): number {
-  return Math.min(1000, Math.max(200, rows * 2));
+  return Math.min(1000, Math.max(200, rows));
 }
+
+/**
+ * Sets up an HNSW search for `rows` neighbours in the caller's transaction, in one round trip:
+ * its breadth, and an iterative scan (pgvector 0.8) that goes on until the query's filters
+ * have passed enough rows (relaxed order: callers sort what it returns).
+ */
+export async function beginHnswSearch(client: Queryable, rows: number): Promise<void> {
+  await client.query(
+    `SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(rows)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
+  );
+}
+
+/**
+ * Storage for tables whose rows hold a vector or a long tsvector: rows up to a page stay whole
+ * in the table instead of moving their largest values out of line to TOAST. A 512-dimension
+ * vector is 2 kB, just past PostgreSQL's default 2 kB target, so each one read for scoring cost a
+ * TOAST index look-up and two more pages; one user's exact search over 1,000 memories took
+ * 7–9 ms that way and 2–2.6 ms inline (docs/performance.md).
+ */
+export const ROWS_INLINE = 'toast_tuple_target = 8160';

@@ -2,6 +2,7 @@
 // tsvector (GIN) for full-text search and a pgvector column. The HNSW index needs a fixed
 // dimension, so the store creates one partial index per dimension when it first stores vectors.
 import type { Migration } from '../../migration.js';
+import { ROWS_INLINE } from '../pgvector.js';
 
 export const memoryMigrations: Migration[] = [
   {
@@ -60,5 +61,12 @@ export const memoryMigrations: Migration[] = [
     name: 'memory-term-statistics',
     // As chunk-term-statistics (ingest.ts): 10,000 most common lexemes for the full-text plan.
     sql: `ALTER TABLE memories ALTER COLUMN text_search SET STATISTICS 1000;`,
+  },
+  {
+    version: 202,
+    name: 'memory-rows-inline',
+    // A memory's vector stays in its row (pgvector.ts, ROWS_INLINE). Rows written before keep
+    // theirs in TOAST until they are next updated (or the table is rewritten: VACUUM FULL).
+    sql: `ALTER TABLE memories SET (${ROWS_INLINE});`,
   },
 ];
