@@ -1,8 +1,9 @@
-// Vectors stay in their rows (pgvector.ts, ROWS_INLINE): a 512-dimension vector is 2 kB, past
-// PostgreSQL's default TOAST target, and read out of line each search scored it at several times
-// the cost. Checked where it matters: the TOAST tables of memories and chunk_vectors hold nothing
-// after such vectors are written, and the vectors read back whole. A vector too long for a page
-// still goes out of line and still reads back.
+// Vectors and chunks' tsvectors stay in their rows (pgvector.ts, ROWS_INLINE): a 512-dimension
+// vector is 2 kB, past PostgreSQL's default TOAST target, and read out of line each search scored
+// it at several times the cost. Checked where it matters: the TOAST tables of memories, chunks and
+// chunk_vectors hold nothing after such values are written, and they read back whole; a vector
+// too long for a page still goes out of line and still reads back; a store made before the
+// option gets it from its migration.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
@@ -14,6 +15,8 @@ import { chunkInputs, newDocument } from '../../../test/ingest/document-store-co
 import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { ingestMigrations } from './migrations/ingest.js';
+import { ROWS_INLINE } from './pgvector.js';
 
 const available = await postgresAvailable();
 
@@ -23,7 +26,7 @@ function unitVector(dimension: number, seed: number): Float32Array {
   return vector.map((x) => x / norm);
 }
 
-describe.runIf(available)('PostgreSQL keeps vectors in their rows', () => {
+describe.runIf(available)('PostgreSQL keeps vectors and tsvectors in their rows', () => {
   const schema = uniqueName('inline');
   let database: PostgresDatabase;
 
@@ -88,12 +91,21 @@ describe.runIf(available)('PostgreSQL keeps vectors in their rows', () => {
     expect(Float32Array.from(JSON.parse(rows[0]!.v) as number[])).toEqual(huge);
   });
 
-  it('chunk_vectors: a 512-dimension vector stays in the row and reads back whole', async () => {
+  it('chunks and chunk_vectors: a 2 kB tsvector and a 512-dimension vector stay in their rows', async () => {
     const store = createPostgresDocumentStore({ pool: database.pool });
     await store.bindVectorSpace({ embedderId: 'test:wide', dimension: 512 });
     const { document } = await store.createDocument(newDocument('t1', 'one chunk'));
-    await store.replaceChunks('t1', document.id, chunkInputs(['a chunk of text']));
+    // 300 distinct words: a tsvector past 2 kB.
+    const text = Array.from({ length: 300 }, (_, i) => `word${i.toString(36)}x${i * 7}`).join(' ');
+    await store.replaceChunks('t1', document.id, chunkInputs([text]));
+    await store.indexDocument('t1', document.id);
     const [chunk] = await store.listChunks('t1', document.id);
+    const sizes = await database.pool.query<{ tsv: number }>(
+      `SELECT pg_column_size(tsv) AS tsv FROM chunks WHERE id = $1`,
+      [chunk!.id],
+    );
+    expect(sizes.rows[0]!.tsv).toBeGreaterThan(2048);
+    expect(await toastRows('chunks')).toBe(0);
     const vector = unitVector(512, 3);
     await store.upsertVectors('t1', [{ chunkId: chunk!.id, vector }]);
     expect(await toastRows('chunk_vectors')).toBe(0);
@@ -102,5 +114,21 @@ describe.runIf(available)('PostgreSQL keeps vectors in their rows', () => {
       [`[${Array.from(vector).join(',')}]`, chunk!.id],
     );
     expect(rows[0]!.score).toBeCloseTo(1, 5);
+  });
+
+  it('a store whose vector table came before the option gets it from migration 106', async () => {
+    await database.pool.query('ALTER TABLE chunk_vectors RESET (toast_tuple_target)');
+    await database.pool.query('ALTER TABLE chunks RESET (toast_tuple_target)');
+    const options = async (table: string) =>
+      (
+        await database.pool.query<{ options: string[] | null }>(
+          `SELECT reloptions AS options FROM pg_class WHERE oid = $1::regclass`,
+          [table],
+        )
+      ).rows[0]!.options;
+    expect(await options('chunk_vectors')).toBeNull();
+    await database.pool.query(ingestMigrations.find((m) => m.version === 106)!.sql);
+    expect(await options('chunk_vectors')).toEqual([ROWS_INLINE]);
+    expect(await options('chunks')).toEqual([ROWS_INLINE]);
   });
 });

@@ -2,6 +2,7 @@
 // record of which embedder's vectors the store holds. The pgvector table and its HNSW index are
 // created on first use by the adapter, because the dimension comes from the embedder.
 import type { Migration } from '../../migration.js';
+import { ROWS_INLINE } from '../pgvector.js';
 
 export const ingestMigrations: Migration[] = [
   {
@@ -106,5 +107,21 @@ export const ingestMigrations: Migration[] = [
     // 1.5% at the least in the scale bench's chunks); 10,000 reach down to about 0.14%, so a term
     // in hundreds of chunks is not taken for a rare one (docs/performance.md, 2026-12-06).
     sql: `ALTER TABLE chunks ALTER COLUMN tsv SET STATISTICS 1000;`,
+  },
+  {
+    version: 106,
+    name: 'chunk-rows-inline',
+    // A chunk's tsvector (about 2 kB) and its vector stay in their rows (pgvector.ts,
+    // ROWS_INLINE): ranking a chunk read its tsvector out of line. The vector table exists once an
+    // embedder is bound, and is made with the option from then on. Rows written before keep their
+    // values in TOAST until next written (or the table is rewritten: VACUUM FULL).
+    sql: `
+      ALTER TABLE chunks SET (${ROWS_INLINE});
+      DO $$ BEGIN
+        IF to_regclass('chunk_vectors') IS NOT NULL THEN
+          ALTER TABLE chunk_vectors SET (${ROWS_INLINE});
+        END IF;
+      END $$;
+    `,
   },
 ];
