@@ -1,6 +1,9 @@
 // Lab: where hybrid chunk search spends its time on a kept store (fills it first if empty).
 //   tsx bench/lab/hybrid-parts.ts <dir> <chunks>   (env: QUERYSET, ORDER, CACHE_MB, SEARCH_THREADS)
+//   BACKEND=postgres tsx bench/lab/hybrid-parts.ts <schema> <chunks>   (ENGRAM_BENCH_DATABASE_URL)
 import { join } from 'node:path';
+import { openPostgres } from '../../src/adapters/postgres/database.js';
+import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
 import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
@@ -8,6 +11,8 @@ import { createDocumentSearch } from '../../src/ingest/hybrid-search.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
 import { random } from '../../test/telemetry/generate.js';
+import type { DocumentStore } from '../../src/ports/document-store.js';
+import { POSTGRES_URL } from '../../test/support/backends.js';
 import { quantile } from '../harness.js';
 import {
   BENCH_TENANT,
@@ -17,18 +22,42 @@ import {
   searchQueries,
 } from '../suites/synthetic-store.js';
 
-const [dir = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
+const [where = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
 const size = Number(sizeArg);
-const database = openSqlite({ path: join(dir, 'engram.db') });
-if (process.env.CACHE_MB)
-  database.db.pragma(`cache_size = -${Number(process.env.CACHE_MB) * 1024}`);
-// SEARCH_THREADS: full-text search threads (ENGRAM_SEARCH_THREADS), 0 by default here.
-const searchThreads = createSqliteSearchThreads({
-  db: database.db,
-  threads: Number(process.env.SEARCH_THREADS ?? 0),
-  logger: createSilentLogger(),
-});
-const store = createSqliteDocumentStore({ db: database.db, searchThreads });
+
+/** The lab's store: SQLite in a directory, or PostgreSQL in a schema (BACKEND=postgres). */
+async function openLabStore(): Promise<{ store: DocumentStore; close(): Promise<void> }> {
+  if (process.env.BACKEND === 'postgres') {
+    const database = await openPostgres({
+      url: process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL,
+      schema: where,
+      poolMax: 4,
+      statementTimeoutMs: 3_600_000,
+    });
+    return {
+      store: createPostgresDocumentStore({ pool: database.pool }),
+      close: () => database.close(),
+    };
+  }
+  const database = openSqlite({ path: join(where, 'engram.db') });
+  if (process.env.CACHE_MB)
+    database.db.pragma(`cache_size = -${Number(process.env.CACHE_MB) * 1024}`);
+  // SEARCH_THREADS: full-text search threads (ENGRAM_SEARCH_THREADS), 0 by default here.
+  const searchThreads = createSqliteSearchThreads({
+    db: database.db,
+    threads: Number(process.env.SEARCH_THREADS ?? 0),
+    logger: createSilentLogger(),
+  });
+  return {
+    store: createSqliteDocumentStore({ db: database.db, searchThreads }),
+    close: async () => {
+      await searchThreads?.close();
+      database.close();
+    },
+  };
+}
+const lab = await openLabStore();
+const store = lab.store;
 const vectors = clusteredVectors(42);
 const kept: Float32Array[] = [];
 await fillChunks(store, size, {
@@ -86,5 +115,4 @@ for (const part of order) {
       store.searchVector({ tenantId: BENCH_TENANT, vector: qv[i]!, limit: 10 }),
     );
 }
-await searchThreads?.close();
-database.close();
+await lab.close();
