@@ -8,7 +8,7 @@ import {
   type ChunkVector,
   type VectorSpace,
 } from '../../ports/document-store.js';
-import { ROWS_INLINE, vectorLiteral } from './pgvector.js';
+import { hnswIndexSql, ROWS_INLINE, vectorLiteral } from './pgvector.js';
 import { withTransaction, type Queryable } from './transaction.js';
 
 export interface PostgresChunkVectors {
@@ -89,9 +89,13 @@ export function createPostgresChunkVectors(pool: Queryable, clock: Clock): Postg
            embedding vector(${space.dimension}) NOT NULL
          ) WITH (${ROWS_INLINE})`,
       );
-      await client.query(
-        'CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding vector_cosine_ops)',
+      const index = hnswIndexSql(
+        'chunk_vectors_hnsw',
+        'chunk_vectors',
+        'embedding',
+        space.dimension,
       );
+      if (index !== undefined) await client.query(index);
       await client.query(
         `INSERT INTO vector_space (id, embedder_id, dimension, created_at) VALUES (1, $1, $2, $3)
          ON CONFLICT (id) DO UPDATE SET embedder_id = excluded.embedder_id, dimension = excluded.dimension,

@@ -10,7 +10,7 @@ import {
 } from '../../ports/document-store.js';
 import type { PostgresChunkVectors } from './chunk-vectors.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
-import { beginHnswSearch, vectorLiteral } from './pgvector.js';
+import { beginHnswSearch, indexedDistance, vectorLiteral } from './pgvector.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
 import {
   anyTermQuery,
@@ -137,7 +137,7 @@ export async function searchVector(
        FROM (
          SELECT v.chunk_id, v.embedding <=> $1::vector AS distance
          FROM chunk_vectors v WHERE v.tenant_id = $2
-         ORDER BY v.embedding <=> $1::vector LIMIT ${candidates}
+         ORDER BY ${indexedDistance('v.embedding', '$1', space.dimension)} LIMIT ${candidates}
        ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
        WHERE ${where}
        ORDER BY knn.distance, c.id LIMIT ${limit}`,
@@ -150,7 +150,7 @@ export async function searchVector(
       `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
        FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
        WHERE v.tenant_id = $2 AND ${where}
-       ORDER BY v.embedding <=> $1::vector, c.id LIMIT ${limit}`,
+       ORDER BY ${indexedDistance('v.embedding', '$1', space.dimension)}, c.id LIMIT ${limit}`,
       params,
     );
     return within.rows.map(toHit);

@@ -1,12 +1,12 @@
 // PostgreSQL memory store, vectors: pgvector in an untyped column with one partial HNSW index per
-// dimension (cosine), created on first use; searches scan iteratively so scope filters still
-// fill k.
+// dimension (cosine; half precision past 2,000 dimensions, none past 4,000: pgvector.ts), created
+// on first use; searches scan iteratively so scope filters still fill k.
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { MEMORY_COLUMNS, toMemory, type MemoryRow } from './memory-rows.js';
 import { ScopeBuilder } from './memory-scope.js';
-import { beginHnswSearch, vectorLiteral } from './pgvector.js';
+import { beginHnswSearch, hnswIndexSql, indexedDistance, vectorLiteral } from './pgvector.js';
 import { withTransaction } from './transaction.js';
 
 export class PostgresMemoryVectors {
@@ -24,12 +24,13 @@ export class PostgresMemoryVectors {
     const where = scope.add(input);
     const limit = scope.param(input.k);
     const distance = `m.embedding::vector(${dim}) <=> $1::vector(${dim})`;
+    const ordered = indexedDistance('m.embedding', '$1', dim);
     const rows = await withTransaction(this.pool, async (client) => {
       await beginHnswSearch(client, input.k);
       const result = await client.query<MemoryRow & { distance: number }>(
         `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
          WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}
-         ORDER BY ${distance} LIMIT ${limit}`,
+         ORDER BY ${ordered} LIMIT ${limit}`,
         scope.values,
       );
       return result.rows;
@@ -45,11 +46,15 @@ export class PostgresMemoryVectors {
 
   private async ensureVectorIndex(dim: number): Promise<void> {
     if (this.indexedDimensions.has(dim)) return;
+    const index = hnswIndexSql(
+      `memories_embedding_hnsw_${dim}`,
+      'memories',
+      'embedding',
+      dim,
+      `WHERE embedding_dim = ${dim}`,
+    );
     try {
-      await this.pool.query(
-        `CREATE INDEX IF NOT EXISTS memories_embedding_hnsw_${dim} ON memories
-         USING hnsw ((embedding::vector(${dim})) vector_cosine_ops) WHERE embedding_dim = ${dim}`,
-      );
+      if (index !== undefined) await this.pool.query(index);
     } catch (error) {
       // Two processes creating the same index at once: the loser sees a duplicate; fine.
       if (

@@ -6,6 +6,44 @@ export function vectorLiteral(vector: Float32Array): string {
 }
 
 /**
+ * How vectors of `dimension` are held in an HNSW index and ordered by it. pgvector indexes at
+ * most 2,000 dimensions as vectors and 4,000 as half-precision vectors (`halfvec`), so a
+ * 3,072-dimension embedder (OpenAI's text-embedding-3-large) is indexed in half precision, and
+ * past 4,000 there is no index: searches score every vector of the scope exactly. Scores are
+ * always computed in full precision; only the index's order is approximate.
+ */
+export function hnswForm(
+  dimension: number,
+): { type: 'vector' | 'halfvec'; opclass: string } | undefined {
+  if (dimension <= 2000) return { type: 'vector', opclass: 'vector_cosine_ops' };
+  if (dimension <= 4000) return { type: 'halfvec', opclass: 'halfvec_cosine_ops' };
+  return undefined;
+}
+
+/**
+ * The cosine distance from `column` to the query vector `param`, as the HNSW index of `dimension`
+ * orders it (an ORDER BY that uses the index); without an index, the exact distance.
+ */
+export function indexedDistance(column: string, param: string, dimension: number): string {
+  const type = hnswForm(dimension)?.type ?? 'vector';
+  return `${column}::${type}(${dimension}) <=> ${param}::${type}(${dimension})`;
+}
+
+/** The index over `column` holding vectors of `dimension`, or undefined (see hnswForm). */
+export function hnswIndexSql(
+  name: string,
+  table: string,
+  column: string,
+  dimension: number,
+  where = '',
+): string | undefined {
+  const form = hnswForm(dimension);
+  if (form === undefined) return undefined;
+  return `CREATE INDEX IF NOT EXISTS ${name} ON ${table}
+    USING hnsw ((${column}::${form.type}(${dimension})) ${form.opclass}) ${where}`;
+}
+
+/**
  * The HNSW search breadth (`hnsw.ef_search`) for a query that wants `rows` neighbours from the
  * index: that many, at least 200, at most pgvector's 1000. Iterative scans go on past it when
  * filters drop rows. Measured over 100k memories (k = 200, tenant-wide; docs/performance.md):
