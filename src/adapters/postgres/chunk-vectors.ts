@@ -1,6 +1,7 @@
 // PostgreSQL document store, chunk vectors: the store's one vector space (embedder and
-// dimension) and the pgvector table it implies ((re)made, with its HNSW index, when an embedder
-// is bound to a store holding no vectors, or the table is missing), and each chunk's vector.
+// dimension) and the pgvector table it implies ((re)made, with its HNSW index (none past 4,000
+// dimensions: pgvector.ts), when an embedder is bound to a store holding no vectors, or the table
+// is missing), and each chunk's vector.
 import { AppError } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -22,12 +23,18 @@ export interface PostgresChunkVectors {
   upsert(tenantId: string, vectors: ChunkVector[]): Promise<void>;
 }
 
+/**
+ * Whether this store's schema holds the vector table. Looked up in the schema itself: by name
+ * alone, a store without one would find a `chunk_vectors` in `public` (on the search path).
+ */
+const VECTOR_TABLE_PRESENT = `SELECT to_regclass(format('%I.chunk_vectors', current_schema())) IS NOT NULL AS present`;
+
 export function createPostgresChunkVectors(pool: Queryable, clock: Clock): PostgresChunkVectors {
   let vectorTableReady = false;
 
   async function hasVectorTable(client: Queryable = pool): Promise<boolean> {
     if (vectorTableReady) return true;
-    const result = await client.query(`SELECT to_regclass('chunk_vectors') IS NOT NULL AS present`);
+    const result = await client.query(VECTOR_TABLE_PRESENT);
     vectorTableReady = (result.rows[0] as { present: boolean }).present;
     return vectorTableReady;
   }
@@ -63,9 +70,7 @@ export function createPostgresChunkVectors(pool: Queryable, clock: Clock): Postg
         `SELECT pg_advisory_xact_lock(hashtext('engram-vector-space:' || current_schema()))`,
       );
       const recorded = await readSpace(client);
-      const present = (
-        await client.query(`SELECT to_regclass('chunk_vectors') IS NOT NULL AS present`)
-      ).rows[0] as {
+      const present = (await client.query(VECTOR_TABLE_PRESENT)).rows[0] as {
         present: boolean;
       };
       if (
@@ -81,7 +86,8 @@ export function createPostgresChunkVectors(pool: Queryable, clock: Clock): Postg
         const n = held.rows[0]?.n ?? 0;
         if (n > 0) throw embedderMismatch(recorded, space, n);
       }
-      await client.query('DROP TABLE IF EXISTS chunk_vectors');
+      // This schema's table only: unqualified, a missing one would resolve to public's.
+      if (present.present) await client.query('DROP TABLE chunk_vectors');
       await client.query(
         `CREATE TABLE chunk_vectors (
            chunk_id TEXT PRIMARY KEY REFERENCES chunks (id) ON DELETE CASCADE,

@@ -45,9 +45,10 @@ function filters(input: ChunkSearchInput, params: unknown[]): string {
 
 /**
  * Chunks a full-text search may rank here: a quarter of the shared posting budget. Ranking a
- * chunk reads its tsvector (about 2 kB, kept out of line in TOAST) and scores it, 10–25 µs a row
- * warm, where FTS5 reads a posting in under one and a memory's short tsvector costs a few
- * (`npx tsx bench/lab/pg-text-parts.ts`; docs/performance.md).
+ * chunk reads its tsvector (about 2 kB) and scores it: 10–25 µs a row warm while tsvectors lived
+ * in TOAST, about a third less in the row (migration 106), where FTS5 reads a posting in under
+ * one and a memory's short tsvector costs a few (`npx tsx bench/lab/pg-text-parts.ts`;
+ * docs/performance.md).
  */
 export function chunkPostingBudget(candidates: number): number {
   return Math.ceil(postingBudget(candidates) / 4);

@@ -9,8 +9,10 @@ export function vectorLiteral(vector: Float32Array): string {
  * How vectors of `dimension` are held in an HNSW index and ordered by it. pgvector indexes at
  * most 2,000 dimensions as vectors and 4,000 as half-precision vectors (`halfvec`), so a
  * 3,072-dimension embedder (OpenAI's text-embedding-3-large) is indexed in half precision, and
- * past 4,000 there is no index: searches score every vector of the scope exactly. Scores are
- * always computed in full precision; only the index's order is approximate.
+ * past 4,000 there is no index: searches score every vector of the scope exactly. Returned
+ * scores are in full precision, but between 2,001 and 4,000 dimensions the k nearest are chosen in
+ * half precision, also when the planner scores a small scope without the index (at several
+ * times the cost of full precision there).
  */
 export function hnswForm(
   dimension: number,

@@ -3,7 +3,7 @@
 // failed on PostgreSQL when its first vector was stored, because the index could not be made.
 // Now such vectors are indexed in half precision, longer ones not at all, and search finds the
 // nearest with full-precision scores either way, for chunks and for memories, in scope.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, test } from 'vitest';
 import {
   dropSchema,
   POSTGRES_URL,
@@ -14,6 +14,7 @@ import { chunkInputs, newDocument } from '../../../test/ingest/document-store-co
 import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { hnswForm, hnswIndexSql, indexedDistance } from './pgvector.js';
 
 const available = await postgresAvailable();
 
@@ -141,4 +142,36 @@ describe.runIf(available)('PostgreSQL vectors past pgvector’s index limits', (
       expect(hits[0]!.score).toBeCloseTo(1, 6);
     });
   }
+
+  it('the ORDER BY the searches use is the one their index serves, at each limit', async () => {
+    const database = await open();
+    for (const dimension of [2000, 2001, 4000]) {
+      const table = `v${dimension}`;
+      await database.pool.query(`CREATE TABLE ${table} (id int, embedding vector)`);
+      await database.pool.query(hnswIndexSql(`${table}_hnsw`, table, 'embedding', dimension)!);
+      const client = await database.pool.connect();
+      try {
+        await client.query('BEGIN; SET LOCAL enable_seqscan = off');
+        const literal = `'[${Array.from({ length: dimension }, () => '0.5').join(',')}]'`;
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN SELECT id FROM ${table}
+           ORDER BY ${indexedDistance('embedding', literal, dimension)} LIMIT 5`,
+        );
+        expect(rows.map((row) => row['QUERY PLAN']).join('\n')).toContain(
+          `Index Scan using ${table}_hnsw`,
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }
+  });
+});
+
+test('hnswForm: vectors to 2,000 dimensions, half precision to 4,000, no index beyond', () => {
+  expect(hnswForm(2000)?.type).toBe('vector');
+  expect(hnswForm(2001)?.type).toBe('halfvec');
+  expect(hnswForm(4000)?.type).toBe('halfvec');
+  expect(hnswForm(4001)).toBeUndefined();
+  expect(hnswIndexSql('i', 't', 'e', 4001)).toBeUndefined();
 });

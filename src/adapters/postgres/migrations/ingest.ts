@@ -113,13 +113,14 @@ export const ingestMigrations: Migration[] = [
     name: 'chunk-rows-inline',
     // A chunk's tsvector (about 2 kB) and its vector stay in their rows (pgvector.ts,
     // ROWS_INLINE): ranking a chunk read its tsvector out of line. The vector table exists once an
-    // embedder is bound, and is made with the option from then on. Rows written before keep their
-    // values in TOAST until next written (or the table is rewritten: VACUUM FULL).
+    // embedder is bound (this schema's own: by name alone, one in public would be found), and is
+    // made with the option from then on. Rows written before keep a value in TOAST until that
+    // value is written again (or the table is rewritten: VACUUM FULL).
     sql: `
       ALTER TABLE chunks SET (${ROWS_INLINE});
       DO $$ BEGIN
-        IF to_regclass('chunk_vectors') IS NOT NULL THEN
-          ALTER TABLE chunk_vectors SET (${ROWS_INLINE});
+        IF to_regclass(format('%I.chunk_vectors', current_schema())) IS NOT NULL THEN
+          EXECUTE format('ALTER TABLE %I.chunk_vectors SET (${ROWS_INLINE})', current_schema());
         END IF;
       END $$;
     `,

@@ -66,7 +66,8 @@ export const memoryMigrations: Migration[] = [
     version: 202,
     name: 'memory-rows-inline',
     // A memory's vector stays in its row (pgvector.ts, ROWS_INLINE). Rows written before keep
-    // theirs in TOAST until they are next updated (or the table is rewritten: VACUUM FULL).
+    // theirs in TOAST until a new vector is written (updating other columns leaves it there), or
+    // the table is rewritten (VACUUM FULL).
     sql: `ALTER TABLE memories SET (${ROWS_INLINE});`,
   },
 ];
