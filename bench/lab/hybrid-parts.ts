@@ -2,7 +2,6 @@
 //   tsx bench/lab/hybrid-parts.ts <dir> <chunks>   (env: QUERYSET, ORDER, CACHE_MB, SEARCH_THREADS)
 //   BACKEND=postgres tsx bench/lab/hybrid-parts.ts <schema> <chunks>   (ENGRAM_BENCH_DATABASE_URL)
 import { join } from 'node:path';
-import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
@@ -12,8 +11,8 @@ import { createSilentLogger } from '../../src/domain/logger.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
 import { random } from '../../test/telemetry/generate.js';
 import type { DocumentStore } from '../../src/ports/document-store.js';
-import { POSTGRES_URL } from '../../test/support/backends.js';
 import { quantile } from '../harness.js';
+import { openLabSchema } from './pg-lab-schema.js';
 import {
   BENCH_TENANT,
   clusteredVectors,
@@ -28,12 +27,7 @@ const size = Number(sizeArg);
 /** The lab's store: SQLite in a directory, or PostgreSQL in a schema (BACKEND=postgres). */
 async function openLabStore(): Promise<{ store: DocumentStore; close(): Promise<void> }> {
   if (process.env.BACKEND === 'postgres') {
-    const database = await openPostgres({
-      url: process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL,
-      schema: where,
-      poolMax: 4,
-      statementTimeoutMs: 3_600_000,
-    });
+    const database = await openLabSchema(where);
     return {
       store: createPostgresDocumentStore({ pool: database.pool }),
       close: () => database.close(),

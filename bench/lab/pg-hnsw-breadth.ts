@@ -2,21 +2,15 @@
 // (hnsw.ef_search, iterative scans as the store runs them): time, and how much of the exact top
 // 10 and top 200 each finds. On a kept schema filled by recall-parts.ts (BACKEND=postgres).
 //   tsx bench/lab/pg-hnsw-breadth.ts <schema>   (env: ENGRAM_BENCH_DATABASE_URL, BREADTHS=400,200,100,40)
-import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { MEMORY_COLUMNS } from '../../src/adapters/postgres/memory-rows.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
-import { POSTGRES_URL } from '../../test/support/backends.js';
 import { quantile } from '../harness.js';
+import { openLabSchema } from './pg-lab-schema.js';
 import { BENCH_TENANT } from '../suites/synthetic-store.js';
 
 const [schema = 'lab_pgmem100k'] = process.argv.slice(2);
 const breadths = (process.env.BREADTHS ?? '400,200,100,40').split(',').map(Number);
-const database = await openPostgres({
-  url: process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL,
-  schema,
-  poolMax: 2,
-  statementTimeoutMs: 600_000,
-});
+const database = await openLabSchema(schema, 2);
 const pool = database.pool;
 const dim = LOCAL_EMBEDDER_DIMENSION;
 const K = 200;

@@ -4,7 +4,6 @@
 // For each of the scale bench's 100 queries: the store's searchText (limit 30), and by parts the
 // plan's statistics, the rows it selects (its window included) counted, and those rows ranked by
 // ts_rank_cd (the store's) and by ts_rank.
-import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { createTermPostings } from '../../src/adapters/postgres/term-postings.js';
 import {
@@ -17,7 +16,7 @@ import { chunkPostingBudget } from '../../src/adapters/postgres/document-search.
 import { systemClock } from '../../src/domain/clock.js';
 import { searchTerms } from '../../src/ports/document-store.js';
 import { quantile } from '../harness.js';
-import { POSTGRES_URL } from '../../test/support/backends.js';
+import { openLabSchema } from './pg-lab-schema.js';
 import {
   BENCH_TENANT,
   clusteredVectors,
@@ -26,12 +25,7 @@ import {
 } from '../suites/synthetic-store.js';
 
 const [schema = 'lab_pg100k', sizeArg = '100000'] = process.argv.slice(2);
-const database = await openPostgres({
-  url: process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL,
-  schema,
-  poolMax: 4,
-  statementTimeoutMs: 3_600_000,
-});
+const database = await openLabSchema(schema);
 const pool = database.pool;
 const store = createPostgresDocumentStore({ pool });
 await fillChunks(store, Number(sizeArg), {

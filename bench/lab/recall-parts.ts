@@ -2,7 +2,6 @@
 //   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES)
 //   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (ENGRAM_BENCH_DATABASE_URL)
 import { join } from 'node:path';
-import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
@@ -13,9 +12,9 @@ import { createIntentClassifier } from '../../src/memory/recall/intent.js';
 import { createRecallService } from '../../src/memory/recall/recall-service.js';
 import type { MemoryStore } from '../../src/ports/memory-store.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
-import { POSTGRES_URL } from '../../test/support/backends.js';
 import { random } from '../../test/telemetry/generate.js';
 import { quantile } from '../harness.js';
+import { openLabSchema } from './pg-lab-schema.js';
 import { fillMemories } from '../suites/scale.js';
 import { BENCH_TENANT, nearby, searchQueries } from '../suites/synthetic-store.js';
 import { VectorBank } from '../suites/vector-bank.js';
@@ -59,12 +58,7 @@ async function openSqliteLab(dir: string): Promise<LabStore> {
 }
 
 async function openPostgresLab(schema: string): Promise<LabStore> {
-  const database = await openPostgres({
-    url: process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL,
-    schema,
-    poolMax: 4,
-    statementTimeoutMs: 3_600_000,
-  });
+  const database = await openLabSchema(schema);
   const pool = database.pool;
   return {
     memories: new PostgresMemoryStore(pool),

@@ -16,7 +16,7 @@ import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { ingestMigrations } from './migrations/ingest.js';
-import { ROWS_INLINE } from './pgvector.js';
+import { ROWS_INLINE, vectorLiteral } from './pgvector.js';
 
 const available = await postgresAvailable();
 
@@ -82,7 +82,7 @@ describe.runIf(available)('PostgreSQL keeps vectors and tsvectors in their rows'
     await database.pool.query(
       `UPDATE memories SET embedding = $1::vector, embedding_dim = 3000, embedder_id = 'test:huge'
        WHERE tenant_id = 't1' AND id = 'm2'`,
-      [`[${Array.from(huge).join(',')}]`],
+      [vectorLiteral(huge)],
     );
     expect(await toastRows('memories')).toBeGreaterThan(0);
     const { rows } = await database.pool.query<{ v: string }>(
@@ -111,7 +111,7 @@ describe.runIf(available)('PostgreSQL keeps vectors and tsvectors in their rows'
     expect(await toastRows('chunk_vectors')).toBe(0);
     const { rows } = await database.pool.query<{ score: number }>(
       `SELECT 1 - (embedding <=> $1::vector) AS score FROM chunk_vectors WHERE chunk_id = $2`,
-      [`[${Array.from(vector).join(',')}]`, chunk!.id],
+      [vectorLiteral(vector), chunk!.id],
     );
     expect(rows[0]!.score).toBeCloseTo(1, 5);
   });
