@@ -10,7 +10,7 @@ import {
 } from '../../ports/document-store.js';
 import type { PostgresChunkVectors } from './chunk-vectors.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
-import { beginHnswSearch, indexedDistance, vectorLiteral } from './pgvector.js';
+import { beginHnswSearch, exactDistance, indexedDistance, vectorLiteral } from './pgvector.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
 import {
   anyTermQuery,
@@ -145,13 +145,13 @@ export async function searchVector(
       params,
     );
     if (result.rows.length >= input.limit) return result.rows.map(toHit);
-    // The filters removed too many of the tenant's nearest: search within them instead (the
-    // planner picks the filtered rows, or an iterative index scan that skips the others).
+    // The filters removed too many of the tenant's nearest: score every chunk that passes them,
+    // exactly (an index scan within them could give up before reaching them: pgvector.ts).
     const within = await client.query<HitRow>(
       `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
        FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
        WHERE v.tenant_id = $2 AND ${where}
-       ORDER BY ${indexedDistance('v.embedding', '$1', space.dimension)}, c.id LIMIT ${limit}`,
+       ORDER BY ${exactDistance('v.embedding', '$1', space.dimension)}, c.id LIMIT ${limit}`,
       params,
     );
     return within.rows.map(toHit);

@@ -1,12 +1,19 @@
 // PostgreSQL memory store, vectors: pgvector in an untyped column with one partial HNSW index per
 // dimension (cosine; half precision past 2,000 dimensions, none past 4,000: pgvector.ts), created
-// on first use; searches scan iteratively so scope filters still fill k.
+// on first use; searches scan iteratively so scope filters still fill k, and score the scope
+// exactly when the scan comes back short.
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
 import { MEMORY_COLUMNS, toMemory, type MemoryRow } from './memory-rows.js';
 import { ScopeBuilder } from './memory-scope.js';
-import { beginHnswSearch, hnswIndexSql, indexedDistance, vectorLiteral } from './pgvector.js';
+import {
+  beginHnswSearch,
+  exactDistance,
+  hnswIndexSql,
+  indexedDistance,
+  vectorLiteral,
+} from './pgvector.js';
 import { withTransaction } from './transaction.js';
 
 export class PostgresMemoryVectors {
@@ -24,16 +31,25 @@ export class PostgresMemoryVectors {
     const where = scope.add(input);
     const limit = scope.param(input.k);
     const distance = `m.embedding::vector(${dim}) <=> $1::vector(${dim})`;
-    const ordered = indexedDistance('m.embedding', '$1', dim);
+    const search = (order: string) =>
+      `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
+       WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}
+       ORDER BY ${order} LIMIT ${limit}`;
     const rows = await withTransaction(this.pool, async (client) => {
       await beginHnswSearch(client, input.k);
-      const result = await client.query<MemoryRow & { distance: number }>(
-        `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
-         WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}
-         ORDER BY ${ordered} LIMIT ${limit}`,
+      type Row = MemoryRow & { distance: number };
+      const nearest = await client.query<Row>(
+        search(indexedDistance('m.embedding', '$1', dim)),
         scope.values,
       );
-      return result.rows;
+      if (nearest.rows.length >= input.k) return nearest.rows;
+      // Short: the scope holds fewer than k, or the index scan gave up before reaching its rows
+      // (hnswSearchBreadth). Score the scope exactly; cheap when it is small, as it usually is.
+      const exact = await client.query<Row>(
+        search(`${exactDistance('m.embedding', '$1', dim)}, m.id`),
+        scope.values,
+      );
+      return exact.rows;
     });
     // relaxed_order may return rows slightly out of order.
     rows.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : 1));

@@ -31,6 +31,15 @@ export function indexedDistance(column: string, param: string, dimension: number
   return `${column}::${type}(${dimension}) <=> ${param}::${type}(${dimension})`;
 }
 
+/**
+ * The exact cosine distance from `column` to the query vector `param`, in full precision, as a
+ * function call: no index serves it, so an ORDER BY on it scores every row that passes the
+ * query's filters. For the searches that must not come back short (hnswSearchBreadth).
+ */
+export function exactDistance(column: string, param: string, dimension: number): string {
+  return `cosine_distance(${column}::vector(${dimension}), ${param}::vector(${dimension}))`;
+}
+
 /** The index over `column` holding vectors of `dimension`, or undefined (see hnswForm). */
 export function hnswIndexSql(
   name: string,
@@ -48,7 +57,9 @@ export function hnswIndexSql(
 /**
  * The HNSW search breadth (`hnsw.ef_search`) for a query that wants `rows` neighbours from the
  * index: that many, at least 200, at most pgvector's 1000. Iterative scans go on past it when
- * filters drop rows. Measured over 100k memories (k = 200, tenant-wide; docs/performance.md):
+ * filters drop rows, but give up after `hnsw.max_scan_tuples` index tuples (20,000 by default):
+ * a scope whose rows are few and far from the query comes back short, so a search that does
+ * searches again by exactDistance. Measured over 100k memories (k = 200, tenant-wide; docs/performance.md):
  * a breadth of 200 found 0.995 of the exact top 200 and 0.998 of the top 10, as 400 did
  * (0.996, 0.998), in two thirds of the time.
  */
