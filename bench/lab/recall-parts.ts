@@ -1,5 +1,5 @@
 // Lab: where recall spends its time on a kept store of memories (fills it first if empty).
-//   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES)
+//   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES, QUERIES)
 //   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (ENGRAM_BENCH_DATABASE_URL)
 import { join } from 'node:path';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
@@ -16,7 +16,7 @@ import { random } from '../../test/telemetry/generate.js';
 import { quantile } from '../harness.js';
 import { openLabSchema } from './pg-lab-schema.js';
 import { fillMemories } from '../suites/scale.js';
-import { BENCH_TENANT, nearby, searchQueries } from '../suites/synthetic-store.js';
+import { BENCH_TENANT, nearby, searchQueries, VOCABULARY } from '../suites/synthetic-store.js';
 import { VectorBank } from '../suites/vector-bank.js';
 
 const [where = '/work/lab/db1m', sizeArg = '1000000'] = process.argv.slice(2);
@@ -87,7 +87,19 @@ if ((await lab.count()) === 0) {
   await lab.analyze();
 }
 const next = random(size);
-const queries = searchQueries(100);
+// QUERIES=common: questions whose every word is a common one (each in ~4% of the memories), the
+// case a full-text plan cannot select by a rare term.
+const queries =
+  process.env.QUERIES === 'common'
+    ? Array.from({ length: 100 }, (_, i) => {
+        const pick = random(5000 + i);
+        const words = Array.from(
+          { length: 2 + (i % 3) },
+          () => VOCABULARY[Math.floor(pick() * VOCABULARY.length)]!,
+        );
+        return `what about ${words.join(' ')}?`;
+      })
+    : searchQueries(100);
 const probe: Float32Array[] = [];
 for (let i = 0; i < 2000; i++) probe.push(await lab.vectorOf(Math.floor(next() * size)));
 const qv = queries.map(() => nearby(probe[Math.floor(next() * probe.length)]!, 1, next));

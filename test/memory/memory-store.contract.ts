@@ -549,5 +549,49 @@ export function describeMemoryStore(
         await own.close();
       }
     });
+
+    it('ranks the newest matches when every term of a query is common, not every match', async (ctx) => {
+      if (fixture === undefined) return ctx.skip();
+      const own = (await makeStore())!;
+      try {
+        const tenant = 't-newest';
+        // 3,000 memories hold "deploy", past the budget (2,000 for k = 10). The oldest thousand
+        // say only that and outrank the rest in a full ranking (a shorter text scores higher);
+        // the window holds the newest 2,000 matches, so none of them is found.
+        const item = (i: number): NewMemory => ({
+          id: `nw${i}`,
+          kind: 'turn',
+          tier: 'episodic',
+          userId: 'u',
+          sessionId: 's',
+          agentId: null,
+          speaker: 'ann',
+          text: i < 1_000 ? 'deploy' : `deploy the billing service to the cluster, step ${i}`,
+          seq: i + 1,
+          occurredAt: T0 + i * 1000,
+        });
+        await own.store.insertMemories(
+          tenant,
+          Array.from({ length: 3_000 }, (_, i) => item(i)),
+          T0,
+        );
+        await own.analyze?.();
+        // SQLite's window is one user's newest rows; tenant-wide it ranks every match.
+        const scopes = name === 'postgres' ? [{ userId: 'u' }, {}] : [{ userId: 'u' }];
+        for (const scope of scopes) {
+          const hits = await own.store.searchText({
+            tenantId: tenant,
+            ...scope,
+            query: 'deploy',
+            k: 10,
+          });
+          expect(hits).toHaveLength(10);
+          for (const hit of hits)
+            expect(Number(hit.memory.id.slice(2))).toBeGreaterThanOrEqual(1_000);
+        }
+      } finally {
+        await own.close();
+      }
+    });
   });
 }

@@ -100,13 +100,18 @@ export interface SelectedRowsSource {
   selecting: string | null;
   scoring: string;
   /** The plan's window: this many rows holding a scored term, the first the index and the table
-   *  yield (a bitmap scan stops there; no ORDER BY, which would read every match). */
+   *  yield (a bitmap scan stops there; no ORDER BY, which would read every match), or with
+   *  `newest`, the newest of them. */
   windowRows: number | null;
+  /** The window's rows are the newest by `column` (SQL on the alias) among those at or after
+   *  `since` (SQL of a bound the caller finds cheaply in an index on the column, so that the
+   *  rows read are the matches past it, not every match). */
+  newest?: { column: string; since: string };
 }
 
 /** SQL of the (id, score) rows a plan selects: its conjunctions' rows and its window's. */
 export function selectedRows(source: SelectedRowsSource): string {
-  const { from, id, tsv, score, where, selecting, scoring, windowRows } = source;
+  const { from, id, tsv, score, where, selecting, scoring, windowRows, newest } = source;
   const parts: string[] = [];
   if (selecting !== null) {
     parts.push(
@@ -119,7 +124,9 @@ export function selectedRows(source: SelectedRowsSource): string {
     parts.push(
       `SELECT w.id, w.score FROM (
          SELECT ${id} AS id, ${score} AS score FROM ${from}, to_tsquery('english', ${scoring}) q
-         WHERE ${tsv} @@ q AND ${where} LIMIT ${windowRows}
+         WHERE ${tsv} @@ q AND ${where}
+         ${newest === undefined ? '' : `AND ${newest.column} >= ${newest.since} ORDER BY ${newest.column} DESC`}
+         LIMIT ${windowRows}
        ) w`,
     );
   }

@@ -70,4 +70,11 @@ export const memoryMigrations: Migration[] = [
     // the table is rewritten (VACUUM FULL).
     sql: `ALTER TABLE memories SET (${ROWS_INLINE});`,
   },
+  {
+    version: 203,
+    name: 'memory-tenant-time',
+    // The newest memories of a tenant, for the full-text window (memory-text-search.ts); one
+    // user's come from memories_user_time.
+    sql: `CREATE INDEX memories_tenant_time ON memories (tenant_id, occurred_at);`,
+  },
 ];
