@@ -72,7 +72,7 @@ async function openPostgresLab(schema: string): Promise<LabStore> {
       return Float32Array.from(JSON.parse(rows[0]!.v) as number[]);
     },
     analyze: async () => {
-      await pool.query('ANALYZE memories');
+      await pool.query('VACUUM (ANALYZE) memories'); // as autovacuum would (synthetic-store.ts)
     },
     close: () => database.close(),
   };
