@@ -139,7 +139,8 @@ export interface BenchStore {
    * close them before the store.
    */
   openAgain(): Promise<{ store: DocumentStore; memories: MemoryStore; close(): Promise<void> }>;
-  /** Fresh planner statistics and visibility map after a bulk fill (PostgreSQL; autovacuum would do it later). */
+  /** Planner statistics and a visibility map after a bulk fill (PostgreSQL; autovacuum would
+   *  make them later). */
   analyze(): Promise<void>;
   /**
    * The ids of the `k` best chunks of the tenant by the plain OR query of the search's terms,
