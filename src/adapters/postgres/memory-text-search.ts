@@ -22,7 +22,8 @@ import {
  * scope's index past that time meet in a bitmap, so the rows read are the matches among the
  * newest, not every match: over 100k memories with every row's vector inline, a query of four
  * terms each in 4% of them read 1,640 pages instead of 20,310 (docs/performance.md). Only the
- * tenant and user narrow the count (their indexes order by time); other filters apply after it.
+ * tenant, the user and the end of a time range narrow the count (the indexes order by time);
+ * other filters apply after it.
  */
 export function newestSince(
   scope: ScopeBuilder,
@@ -37,8 +38,12 @@ export function newestSince(
       : input.userId === null
         ? 'AND x.user_id IS NULL'
         : `AND x.user_id = ${scope.param(input.userId)}`;
+  const before =
+    input.timeRange?.to === undefined
+      ? ''
+      : `AND x.occurred_at < ${scope.param(input.timeRange.to)}`;
   return `coalesce((SELECT x.occurred_at FROM memories x
-    WHERE x.tenant_id = ${scope.param(input.tenantId)} ${user}
+    WHERE x.tenant_id = ${scope.param(input.tenantId)} ${user} ${before}
     ORDER BY x.occurred_at DESC OFFSET ${span - 1} LIMIT 1), ${Number.MIN_SAFE_INTEGER})`;
 }
 
