@@ -1,7 +1,13 @@
 // The one contract every MemoryStore adapter must pass (run by each adapter's test file).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
-import type { MemoryStore, NewMemory, NewTurn } from '../../src/ports/memory-store.js';
+import type {
+  MemoryHit,
+  MemoryScope,
+  MemoryStore,
+  NewMemory,
+  NewTurn,
+} from '../../src/ports/memory-store.js';
 import type { MemoryBackend } from './backends.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -550,44 +556,79 @@ export function describeMemoryStore(
       }
     });
 
-    it('ranks the newest matches when every term of a query is common, not every match', async (ctx) => {
+    it('ranks the newest matches when every term of a query is common, and every match when a scope holds few', async (ctx) => {
       if (fixture === undefined) return ctx.skip();
       const own = (await makeStore())!;
       try {
-        const tenant = 't-newest';
-        // 3,000 memories hold "deploy", past the budget (2,000 for k = 10). The oldest thousand
-        // say only that and outrank the rest in a full ranking (a shorter text scores higher);
-        // the window holds the newest 2,000 matches, so none of them is found.
-        const item = (i: number): NewMemory => ({
+        const item = (i: number, fields: Partial<NewMemory>): NewMemory => ({
           id: `nw${i}`,
           kind: 'turn',
           tier: 'episodic',
           userId: 'u',
-          sessionId: 's',
+          sessionId: 'new',
           agentId: null,
           speaker: 'ann',
-          text: i < 1_000 ? 'deploy' : `deploy the billing service to the cluster, step ${i}`,
+          text: `deploy the billing service to the cluster, step ${i}`,
           seq: i + 1,
           occurredAt: T0 + i * 1000,
+          ...fields,
         });
+        const number = (hit: MemoryHit) => Number(hit.memory.id.replace(/^\D+/, ''));
+        // 5,000 memories hold "deploy", past the budget (2,000 for k = 10) and past twice it.
+        // The oldest thousand say only that and outrank the rest in a full ranking (a shorter
+        // text scores higher); they and the ten newest are session "old".
         await own.store.insertMemories(
-          tenant,
-          Array.from({ length: 3_000 }, (_, i) => item(i)),
+          't-newest',
+          Array.from({ length: 5_000 }, (_, i) =>
+            item(
+              i,
+              i < 1_000
+                ? { text: 'deploy', sessionId: 'old' }
+                : i >= 4_990
+                  ? { sessionId: 'old' }
+                  : {},
+            ),
+          ),
+          T0,
+        );
+        // Another tenant where "deploy" is rare (60 of 4,000), its best matches the oldest.
+        await own.store.insertMemories(
+          't-rare',
+          Array.from({ length: 4_000 }, (_, i) =>
+            item(
+              i,
+              i % 66 !== 0 || i / 66 >= 60
+                ? { id: `rare${i}`, text: `status report number ${i}` }
+                : { id: `rare${i}`, ...(i < 12 * 66 ? { text: 'deploy' } : {}) },
+            ),
+          ),
           T0,
         );
         await own.analyze?.();
+        const search = (scope: Partial<MemoryScope>) =>
+          own.store.searchText({ tenantId: 't-newest', query: 'deploy', k: 10, ...scope });
+        // The window: the newest 2,000 matches, so none of the best thousand is found.
         // SQLite's window is one user's newest rows; tenant-wide it ranks every match.
-        const scopes = name === 'postgres' ? [{ userId: 'u' }, {}] : [{ userId: 'u' }];
-        for (const scope of scopes) {
-          const hits = await own.store.searchText({
-            tenantId: tenant,
-            ...scope,
-            query: 'deploy',
-            k: 10,
-          });
+        for (const scope of name === 'postgres' ? [{ userId: 'u' }, {}] : [{ userId: 'u' }]) {
+          const hits = await search(scope);
           expect(hits).toHaveLength(10);
-          for (const hit of hits)
-            expect(Number(hit.memory.id.slice(2))).toBeGreaterThanOrEqual(1_000);
+          for (const hit of hits) expect(number(hit)).toBeGreaterThanOrEqual(3_000);
+        }
+        // A session whose matches are mostly old: its best, not its newest.
+        const session = await search({ userId: 'u', sessionId: 'old' });
+        for (const hit of session) expect(number(hit)).toBeLessThan(1_000);
+        // A tenant where the term is rare ranks all its matches: the best are the oldest.
+        const rare = await own.store.searchText({ tenantId: 't-rare', query: 'deploy', k: 10 });
+        expect(rare).toHaveLength(10);
+        for (const hit of rare) expect(hit.memory.text).toBe('deploy');
+        if (name === 'postgres') {
+          // Before a time: the newest matches before it (PostgreSQL's window counts its end).
+          const before = await search({ userId: 'u', timeRange: { to: T0 + 2_500 * 1000 } });
+          expect(before).toHaveLength(10);
+          for (const hit of before) {
+            expect(number(hit)).toBeGreaterThanOrEqual(500);
+            expect(hit.memory.text).toBe('deploy');
+          }
         }
       } finally {
         await own.close();

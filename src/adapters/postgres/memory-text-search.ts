@@ -12,6 +12,8 @@ import {
   anyTermQuery,
   selectedRows,
   selectingQuery,
+  windowRowsSql,
+  type SelectedRowsSource,
   type TermPostingsReader,
 } from './term-postings.js';
 
@@ -72,23 +74,30 @@ export async function searchMemoryText(
     held.values,
   );
   const stats = counted[0]!.n <= budget ? undefined : await termPostings(pool, words);
-  const plan = stats && rareTermsFirst(stats.terms, stats.rows, budget, { windowed: true });
-  // The share of rows holding a scored term, the terms taken as independent.
+  // The share of rows holding a query term, the terms taken as independent (store-wide).
   const share =
-    stats && plan
-      ? 1 -
-        stats.terms
-          .filter((t) => plan.score.includes(t.term))
-          .reduce((none, t) => none * (1 - Math.min(1, t.postings / Math.max(1, stats.rows))), 1)
-      : 1;
+    stats === undefined
+      ? 1
+      : 1 -
+        stats.terms.reduce(
+          (none, t) => none * (1 - Math.min(1, t.postings / Math.max(1, stats.rows))),
+          1,
+        );
+  // A window pays when its bound is near: the newest `span` memories it passes are a small part
+  // of the scope. With the matches under twice the window, ranking them all costs less.
+  const plan =
+    stats &&
+    rareTermsFirst(stats.terms, stats.rows, budget, {
+      windowed: share * stats.rows >= 2 * budget,
+    });
   // The plan picks the rows; every row is scored by the plain OR query, on (id, score) only,
-  // and the k best are read whole.
+  // and the k best are read whole, with how many rows the window held.
   const run = async (complete: boolean) => {
     const scope = new ScopeBuilder([anyTermQuery(words)]);
     const where = scope.add(input);
     const selecting = complete ? anyTermQuery(words) : selectingQuery(plan!);
     const windowRows = complete ? null : plan!.windowRows;
-    const ranked = selectedRows({
+    const source: SelectedRowsSource = {
       from: 'memories m',
       id: 'm.id',
       tsv: 'm.text_search',
@@ -103,23 +112,36 @@ export async function searchMemoryText(
             newest: {
               column: 'm.occurred_at',
               since: newestSince(scope, input, windowRows, share),
+              order: 'm.occurred_at DESC, m.inserted DESC',
             },
           }),
-    });
-    const result = await pool.query<MemoryRow & { score: number }>(
-      `SELECT ${MEMORY_COLUMNS}, r.score FROM (${ranked}) r JOIN memories m ON m.id = r.id
+    };
+    const window = windowRowsSql(source);
+    const ranked = selectedRows(source, window === null ? null : 'SELECT id, score FROM win');
+    const result = await pool.query<MemoryRow & { score: number; window_rows: number | null }>(
+      `${window === null ? '' : `WITH win AS MATERIALIZED (${window})`}
+       SELECT ${MEMORY_COLUMNS}, r.score,
+         ${window === null ? 'NULL::int' : '(SELECT count(*)::int FROM win)'} AS window_rows
+       FROM (${ranked}) r JOIN memories m ON m.id = r.id
        ORDER BY r.score DESC, m.id LIMIT ${scope.param(input.k)}`,
       scope.values,
     );
-    return result.rows;
+    return { rows: result.rows, windowHeld: result.rows[0]?.window_rows ?? null };
   };
   const complete = plan === undefined || plan.complete;
-  let rows = await run(complete);
-  if (rows.length < input.k && !complete) {
+  const first = await run(complete);
+  let rows = first.rows;
+  if (first.windowHeld !== null && first.windowHeld < plan!.windowRows! / 2) {
+    // The window's bound held under half the matches it was sized for: the terms are rarer in
+    // this scope than in the store, or filters the bound does not count (a session, a tier)
+    // passed few of them. The scope's matches are then few enough to rank them all, and the
+    // newest alone would not be the best.
+    rows = (await run(true)).rows;
+  } else if (rows.length < input.k && !complete) {
     // Fewer rows hold a selecting term, or pass the scope, than asked for: after them come the
     // plain OR query's rows (a full ranking, as before plans).
     const found = new Set(rows.map((row) => row.id));
-    const whole = await run(true);
+    const whole = (await run(true)).rows;
     rows = [...rows, ...whole.filter((row) => !found.has(row.id))].slice(0, input.k);
   }
   return rows.map((row, index) => ({

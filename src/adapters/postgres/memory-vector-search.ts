@@ -10,6 +10,7 @@ import { ScopeBuilder } from './memory-scope.js';
 import {
   beginHnswSearch,
   exactDistance,
+  hnswForm,
   hnswIndexSql,
   indexedDistance,
   vectorLiteral,
@@ -42,9 +43,12 @@ export class PostgresMemoryVectors {
         search(indexedDistance('m.embedding', '$1', dim)),
         scope.values,
       );
-      if (nearest.rows.length >= input.k) return nearest.rows;
+      // Past 4,000 dimensions there is no index: that search was exact.
+      if (nearest.rows.length >= input.k || hnswForm(dim) === undefined) return nearest.rows;
       // Short: the scope holds fewer than k, or the index scan gave up before reaching its rows
-      // (hnswSearchBreadth). Score the scope exactly; cheap when it is small, as it usually is.
+      // (hnswSearchBreadth). Score the scope exactly: its rows come from the user's or the
+      // embedder's index (memories_embedded, for a backlog or a new embedder), so a small scope
+      // is cheap; a narrow tier or kind across a big tenant reads the tenant's embedded rows.
       const exact = await client.query<Row>(
         search(`${exactDistance('m.embedding', '$1', dim)}, m.id`),
         scope.values,

@@ -103,15 +103,32 @@ export interface SelectedRowsSource {
    *  yield (a bitmap scan stops there; no ORDER BY, which would read every match), or with
    *  `newest`, the newest of them. */
   windowRows: number | null;
-  /** The window's rows are the newest by `column` (SQL on the alias) among those at or after
-   *  `since` (SQL of a bound the caller finds cheaply in an index on the column, so that the
-   *  rows read are the matches past it, not every match). */
-  newest?: { column: string; since: string };
+  /** The window's rows are the newest, in `order` (SQL on the alias, newest first), among those
+   *  whose `column` is at or after `since` (SQL of a bound the caller finds cheaply in an index
+   *  on the column, so that the rows read are the matches past it, not every match). */
+  newest?: { column: string; since: string; order: string };
 }
 
-/** SQL of the (id, score) rows a plan selects: its conjunctions' rows and its window's. */
-export function selectedRows(source: SelectedRowsSource): string {
-  const { from, id, tsv, score, where, selecting, scoring, windowRows, newest } = source;
+/** SQL of the plan's window: its (id, score) rows; null when the plan has none. */
+export function windowRowsSql(source: SelectedRowsSource): string | null {
+  const { from, id, tsv, score, where, scoring, windowRows, newest } = source;
+  if (windowRows === null) return null;
+  return `SELECT ${id} AS id, ${score} AS score FROM ${from}, to_tsquery('english', ${scoring}) q
+    WHERE ${tsv} @@ q AND ${where}
+    ${newest === undefined ? '' : `AND ${newest.column} >= ${newest.since} ORDER BY ${newest.order}`}
+    LIMIT ${windowRows}`;
+}
+
+/**
+ * SQL of the (id, score) rows a plan selects: its conjunctions' rows and its window's (`window`:
+ * SQL of the window's rows, by default windowRowsSql's; a caller that also counts them passes
+ * where it holds them).
+ */
+export function selectedRows(
+  source: SelectedRowsSource,
+  window: string | null = windowRowsSql(source),
+): string {
+  const { from, id, tsv, score, where, selecting, scoring } = source;
   const parts: string[] = [];
   if (selecting !== null) {
     parts.push(
@@ -120,16 +137,7 @@ export function selectedRows(source: SelectedRowsSource): string {
        WHERE ${tsv} @@ s AND ${where}`,
     );
   }
-  if (windowRows !== null) {
-    parts.push(
-      `SELECT w.id, w.score FROM (
-         SELECT ${id} AS id, ${score} AS score FROM ${from}, to_tsquery('english', ${scoring}) q
-         WHERE ${tsv} @@ q AND ${where}
-         ${newest === undefined ? '' : `AND ${newest.column} >= ${newest.since} ORDER BY ${newest.column} DESC`}
-         LIMIT ${windowRows}
-       ) w`,
-    );
-  }
+  if (window !== null) parts.push(`SELECT w.id, w.score FROM (${window}) w`);
   // Neither: no rows (the scoring parameter still named, as the caller passes it).
   if (parts.length === 0)
     return `SELECT NULL::text AS id, NULL::real AS score WHERE ${scoring}::text IS NULL AND false`;

@@ -4,7 +4,7 @@
 // rowids carry tenant and user bits above the pk (migration 201), so a MATCH only visits the
 // scope's rowid range: a user with 1,000 memories among 100k no longer pays for the other 99k.
 // BM25 statistics stay store-wide, so scores are unchanged.
-import type { MemoryHit, MemoryScope } from '../../ports/memory-store.js';
+import { MEMORY_TIERS, type MemoryHit, type MemoryScope } from '../../ports/memory-store.js';
 import type { SqliteHandle } from './database.js';
 import { statement } from './statement-cache.js';
 import { Fts5Frequencies } from './fts5-frequencies.js';
@@ -70,6 +70,21 @@ export function scopeRowids(db: SqliteHandle, scope: MemoryScope): ScopeRowids |
   return { from, to: from + PK_MASK };
 }
 
+/**
+ * Whether the scope filters within its user: a session, kinds, a time range, not every tier.
+ * The window is the user's newest rows holding a term, checked against such filters after
+ * ranking, so it may hold few of the scope's matches, and the best of those are the scope's
+ * newest, not its best (a session whose matches are mostly old): such a scope ranks them all.
+ */
+function narrowerThanUser(scope: MemoryScope): boolean {
+  return (
+    scope.sessionId !== undefined ||
+    scope.kinds !== undefined ||
+    scope.timeRange !== undefined ||
+    (scope.tiers !== undefined && MEMORY_TIERS.some((tier) => !scope.tiers!.includes(tier)))
+  );
+}
+
 export class SqliteMemoryTextSearch {
   /** Rows holding each term, store-wide, for the scores (BM25 statistics are store-wide). */
   private readonly frequencies: Fts5Frequencies;
@@ -94,7 +109,7 @@ export class SqliteMemoryTextSearch {
       rows,
       postingBudget(input.k),
       // Within one user the rowid orders as the pk; tenant-wide it orders by user first.
-      { windowed: input.userId !== undefined },
+      { windowed: input.userId !== undefined && !narrowerThanUser(input) },
     );
   }
 

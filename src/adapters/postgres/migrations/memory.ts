@@ -77,4 +77,13 @@ export const memoryMigrations: Migration[] = [
     // user's come from memories_user_time.
     sql: `CREATE INDEX memories_tenant_time ON memories (tenant_id, occurred_at);`,
   },
+  {
+    version: 204,
+    name: 'memory-embedded-rows',
+    // A tenant's memories with a vector from one embedder, for the exact search that follows a
+    // short HNSW search (memory-vector-search.ts): while a backlog is embedded, or after the
+    // embedder changed, few rows have one, and without this it read every row of the tenant.
+    sql: `CREATE INDEX memories_embedded ON memories (tenant_id, embedder_id, embedding_dim)
+      WHERE embedder_id IS NOT NULL;`,
+  },
 ];
