@@ -25,9 +25,9 @@ import {
  * newest, not every match: over 100k memories with every row's vector inline, a query of four
  * terms each in 4% of them read 1,640 pages instead of 20,310 (docs/performance.md). Only the
  * tenant, the user and the end of a time range narrow the count (the indexes order by time);
- * other filters apply after it.
+ * other filters apply after it, and a window they leave under half full ranks every match.
  */
-export function newestSince(
+function newestSince(
   scope: ScopeBuilder,
   input: MemoryScope,
   windowRows: number,
