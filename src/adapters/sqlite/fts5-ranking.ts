@@ -113,14 +113,16 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
   const best = plan.complete ? plain(plan.score) : selected;
   /** Each ranked row's score, by key (every ranking here scores a row alike). */
   const scores = new Map<number, number>();
-  /** The rows of `rank` that pass the filters, all of them checked when the best are too few. */
-  const ranked = (rank: (cap: number | null) => Ranked[]) => {
+  /** The rows of `rank` not `held` already that pass the filters, all of them checked when the
+   *  best are too few (a held row must not take the place of one the caller's limit admits). */
+  const ranked = (rank: (cap: number | null) => Ranked[], held = new Set<number>()) => {
+    const fresh = (rows: Ranked[]) => rows.filter((row) => !held.has(row.key));
     let found = rank(candidates);
-    let result = passing(found);
+    let result = passing(fresh(found));
     // Filters left fewer than asked for of the best candidates: check every ranked row.
-    if (result.length < limit && found.length === candidates) {
+    if (result.length + held.size < limit && found.length === candidates) {
       found = rank(null);
-      result = passing(found);
+      result = passing(fresh(found));
     }
     for (const row of found) if (!scores.has(row.key)) scores.set(row.key, row.score);
     return result;
@@ -138,8 +140,7 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
   for (const fill of fills) {
     if (result.length >= limit) break;
     filled = true;
-    const held = new Set(result.map(keyOf));
-    result = [...result, ...ranked(fill).filter((row) => !held.has(keyOf(row)))];
+    result = [...result, ...ranked(fill, new Set(result.map(keyOf)))];
   }
   // A fill's rows can outscore the selected ones (a row holding one common term, left out by
   // the plan, may beat a selected row the filters kept): all go in score order, as the plain
