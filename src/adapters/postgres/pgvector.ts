@@ -59,9 +59,9 @@ export function hnswIndexSql(
  * index: that many, at least 200, at most pgvector's 1000. Iterative scans go on past it when
  * filters drop rows, but give up after `hnsw.max_scan_tuples` index tuples (20,000 by default):
  * a scope whose rows are few and far from the query comes back short, so a search that does
- * searches again by exactDistance. Measured over 100k memories (k = 200, tenant-wide; docs/performance.md):
- * a breadth of 200 found 0.995 of the exact top 200 and 0.998 of the top 10, as 400 did
- * (0.996, 0.998), in two thirds of the time.
+ * searches again by exactDistance. Measured over 100k memories (k = 200, tenant-wide;
+ * docs/performance.md): a breadth of 200 found 0.995 of the exact top 200 and 0.998 of the top
+ * 10, as 400 did (0.996, 0.998), in two thirds of the time.
  */
 export function hnswSearchBreadth(rows: number): number {
   return Math.min(1000, Math.max(200, rows));

@@ -111,7 +111,8 @@ function rankInSnapshot<Row>(request: RankingRequest<Row>): Row[] {
   };
   const whole = plain(plan.all);
   const best = plan.complete ? plain(plan.score) : selected;
-  /** Each ranked row's score, by key (every ranking here scores a row alike). */
+  /** Each ranked row's score, by key: the first ranking that found it (the plain query of the
+   *  scored terms comes before that of every term, whose weightless terms add a little). */
   const scores = new Map<number, number>();
   /** The rows of `rank` not `held` already that pass the filters, all of them checked when the
    *  best are too few (a held row must not take the place of one the caller's limit admits). */
