@@ -122,8 +122,10 @@ export async function searchMemoryText(
       `${window === null ? '' : `WITH win AS MATERIALIZED (${window})`}
        SELECT ${MEMORY_COLUMNS}, r.score,
          ${window === null ? 'NULL::int' : '(SELECT count(*)::int FROM win)'} AS window_rows
-       FROM (${ranked}) r JOIN memories m ON m.id = r.id
-       ORDER BY r.score DESC, m.id LIMIT ${scope.param(input.k)}`,
+       FROM (SELECT t.id, t.score FROM (${ranked}) t
+         ORDER BY t.score DESC, t.id LIMIT ${scope.param(input.k)}) r
+       JOIN memories m ON m.id = r.id
+       ORDER BY r.score DESC, m.id`,
       scope.values,
     );
     return { rows: result.rows, windowHeld: result.rows[0]?.window_rows ?? null };
