@@ -25,7 +25,8 @@ import { breaksAfter, foldPunctuation, has, isCapitalised, type TermJson } from 
 import { predicateOf } from './verb-phrase.js';
 import { verbRelations } from './verb-relations.js';
 
-interface SentenceJson {
+/** A sentence of compromise's JSON output (`json({ offset: true })`), as the extractor reads it. */
+export interface SentenceJson {
   text: string;
   terms: TermJson[];
 }
@@ -327,10 +328,14 @@ function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
 }
 
 export function extractChunk(chunk: ChunkText): Extraction {
-  const doc = nlp(chunk.text);
+  return extractTagged(chunk, nlp(chunk.text).json({ offset: true }) as SentenceJson[]);
+}
+
+/** The extraction of a chunk from its sentences' tagged terms (compromise's, or a lab's tagger). */
+export function extractTagged(chunk: ChunkText, parsed: SentenceJson[]): Extraction {
   const sentences = splitSentences(
     chunk.text,
-    (doc.json({ offset: true }) as SentenceJson[]).filter((s) => s.terms.length > 0),
+    parsed.filter((s) => s.terms.length > 0),
   );
   const knownNames = new Set<string>();
   for (const sentence of sentences) {
