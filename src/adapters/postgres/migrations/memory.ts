@@ -86,4 +86,22 @@ export const memoryMigrations: Migration[] = [
     sql: `CREATE INDEX memories_embedded ON memories (tenant_id, embedder_id, embedding_dim)
       WHERE embedder_id IS NOT NULL;`,
   },
+  {
+    version: 205,
+    name: 'memory-user-terms',
+    // Full-text postings kept per user: each lexeme of a memory prefixed with a key of its tenant
+    // and user, so one user's search reads that user's postings (memory-text-search.ts), not the
+    // whole table's, as SQLite's rowid ranges do. The function reads only built-ins, so the
+    // index evaluates it under any search_path (ANALYZE, autovacuum). The key is the first 16
+    // hex digits of an MD5 of the tenant (length-prefixed) and the user (or none).
+    sql: `
+      CREATE FUNCTION memory_user_terms(tenant TEXT, usr TEXT, tsv TSVECTOR) RETURNS TEXT[]
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$ SELECT array_agg(k.key || ' ' || lexeme)
+              FROM (SELECT left(md5(length(tenant) || ':' || tenant || coalesce('u' || usr, 'n')), 16) AS key) k,
+                unnest(tsvector_to_array(tsv)) AS lexeme $$;
+      CREATE INDEX memories_user_terms ON memories
+        USING gin (memory_user_terms(tenant_id, user_id, text_search));
+    `,
+  },
 ];
