@@ -91,14 +91,15 @@ export const memoryMigrations: Migration[] = [
     name: 'memory-user-terms',
     // Full-text postings kept per user: each lexeme of a memory prefixed with a key of its tenant
     // and user, so one user's search reads that user's postings (memory-text-search.ts), not the
-    // whole table's, as SQLite's rowid ranges do. The function reads only built-ins, so the
-    // index evaluates it under any search_path (ANALYZE, autovacuum). The key is the first 16
-    // hex digits of an MD5 of the tenant (length-prefixed) and the user (or none).
+    // whole table's, as SQLite's rowid ranges do. The key is a 64-bit hash (the one hash
+    // partitioning uses, stable across versions); two scopes sharing one only widen the rows the
+    // search checks, as its other conditions decide. The function reads only built-ins, so the
+    // index evaluates it under any search_path (ANALYZE, autovacuum).
     sql: `
       CREATE FUNCTION memory_user_terms(tenant TEXT, usr TEXT, tsv TSVECTOR) RETURNS TEXT[]
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
         AS $$ SELECT array_agg(k.key || ' ' || lexeme)
-              FROM (SELECT left(md5(length(tenant) || ':' || tenant || coalesce('u' || usr, 'n')), 16) AS key) k,
+              FROM (SELECT to_hex(hashtextextended(tenant || coalesce('/u' || usr, '/n'), 0)) AS key) k,
                 unnest(tsvector_to_array(tsv)) AS lexeme $$;
       CREATE INDEX memories_user_terms ON memories
         USING gin (memory_user_terms(tenant_id, user_id, text_search));
