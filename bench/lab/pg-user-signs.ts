@@ -1,0 +1,106 @@
+// Lab: one user's memory vector search (k = 200) on PostgreSQL, as the store does it (every
+// vector of the user's rows read from the heap and scored exactly) against a sign-bit prefilter:
+// the user's pgvector `binary_quantize` bits, read by an index-only scan of a side table, the
+// `candidates` nearest by Hamming distance, then only those scored exactly. Reports p50 / p95
+// and how many of the exact top 200 and top 10 each returns. A measurement for a choice, not
+// the store's code: the side table is the lab's (`lab_user_signs`, built once in the schema).
+//   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (fills the schema)
+//   USER_ID=user-7 tsx bench/lab/pg-user-signs.ts <schema>
+import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
+import { vectorLiteral } from '../../src/adapters/postgres/pgvector.js';
+import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
+import { random } from '../../test/telemetry/generate.js';
+import { quantile } from '../harness.js';
+import { BENCH_TENANT, nearby } from '../suites/synthetic-store.js';
+import { openLabSchema } from './pg-lab-schema.js';
+
+const schema = process.argv[2] ?? 'lab_pgmem1m';
+const userId = process.env.USER_ID ?? 'user-7';
+const K = 200;
+const dim = LOCAL_EMBEDDER_DIMENSION;
+const database = await openLabSchema(schema);
+const pool = database.pool;
+const store = new PostgresMemoryStore(pool);
+
+const exists = await pool.query(`SELECT to_regclass('lab_user_signs') IS NOT NULL AS built`);
+if (!(exists.rows[0] as { built: boolean }).built) {
+  const t0 = performance.now();
+  await pool.query(`CREATE TABLE lab_user_signs AS
+    SELECT tenant_id, user_id, id, tier, binary_quantize(embedding)::bit varying AS signs
+    FROM memories WHERE embedder_id = '${LOCAL_EMBEDDER_ID}' AND embedding_dim = ${dim}`);
+  await pool.query(
+    'CREATE INDEX lab_user_signs_scope ON lab_user_signs (tenant_id, user_id) INCLUDE (tier, id, signs)',
+  );
+  await pool.query('VACUUM (ANALYZE) lab_user_signs');
+  console.log(`side table built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+const size = await pool.query<{ rows: number; users: number }>(
+  `SELECT count(*)::int AS rows, count(*) FILTER (WHERE user_id = $1)::int AS users FROM lab_user_signs`,
+  [userId],
+);
+console.log(`${size.rows[0]!.rows} rows, ${size.rows[0]!.users} of them ${userId}'s`);
+
+// Queries near random memories of the store (as recall-parts.ts), not of the user alone.
+const next = random(11);
+const seeds = await pool.query<{ v: string }>(
+  `SELECT embedding::text AS v FROM memories TABLESAMPLE SYSTEM (1) WHERE embedder_id IS NOT NULL LIMIT 100`,
+);
+const queries = seeds.rows.map((row) =>
+  nearby(Float32Array.from(JSON.parse(row.v) as number[]), 1, next),
+);
+
+const exact = async (vector: Float32Array) =>
+  (
+    await store.searchVector({
+      tenantId: BENCH_TENANT,
+      userId,
+      vector,
+      embedderId: LOCAL_EMBEDDER_ID,
+      k: K,
+    })
+  ).map((hit) => hit.memory.id);
+
+const prefiltered = (candidates: number) => async (vector: Float32Array) => {
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH near AS (
+       SELECT s.id FROM lab_user_signs s
+       WHERE s.tenant_id = $2 AND s.user_id = $3
+       ORDER BY s.signs::bit(${dim}) <~> binary_quantize($1::vector(${dim}))::bit(${dim})
+       LIMIT ${candidates})
+     SELECT m.id, m.tenant_id, m.kind, m.tier, m.user_id, m.session_id, m.agent_id, m.speaker,
+       m.text, m.seq, m.occurred_at, m.created_at, m.salience, m.salience_updated_at, m.source,
+       m.metadata, m.promoted_id, m.embedder_id,
+       cosine_distance(m.embedding::vector(${dim}), $1::vector(${dim})) AS distance
+     FROM near JOIN memories m ON m.id = near.id
+     ORDER BY distance, m.id LIMIT ${K}`,
+    [vectorLiteral(vector), BENCH_TENANT, userId],
+  );
+  return rows.map((row) => row.id);
+};
+
+const truth: string[][] = [];
+for (const vector of queries) truth.push(await exact(vector));
+
+async function measure(name: string, search: (v: Float32Array) => Promise<string[]>) {
+  for (const vector of queries.slice(0, 10)) await search(vector); // warm
+  const ms: number[] = [];
+  let at200 = 0;
+  let at10 = 0;
+  for (const [i, vector] of queries.entries()) {
+    const t0 = performance.now();
+    const ids = await search(vector);
+    ms.push(performance.now() - t0);
+    const want = truth[i]!;
+    at200 += ids.filter((id) => want.includes(id)).length / Math.max(1, want.length);
+    at10 += ids.slice(0, 10).filter((id) => want.slice(0, 10).includes(id)).length / 10;
+  }
+  console.log(
+    `${name.padEnd(34)} p50 ${quantile(ms, 0.5).toFixed(1)} p95 ${quantile(ms, 0.95).toFixed(1)}` +
+      `  top-200 found ${(at200 / queries.length).toFixed(3)}, top-10 ${(at10 / queries.length).toFixed(3)}`,
+  );
+}
+await measure('exact (the store)', exact);
+for (const candidates of [400, 800, 1600])
+  await measure(`signs, ${candidates} scored exactly`, prefiltered(candidates));
+await measure('exact (the store), again', exact);
+await database.close();
