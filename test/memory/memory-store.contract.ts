@@ -279,6 +279,59 @@ export function describeMemoryStore(
       expect(await store.countMemories({ tenantId: 't-fts', userId: 'alice' })).toBe(3);
     });
 
+    it("finds a user's memories as tenant-wide search does, whatever their words and the user's name", async (ctx) => {
+      if (fixture === undefined) return ctx.skip();
+      // One user's search takes its own way to the rows (PostgreSQL: postings kept per user,
+      // migration 205; SQLite: the user's rowid range); it must find what tenant-wide search
+      // finds for that user, for words the parsers treat unevenly.
+      const users = ['alice', "o'brien", 'u/n', 'Ünï 東京', null];
+      const texts = [
+        'naïve café au lait',
+        "don't e-mail the C++ ab12cd 3d snake_case notes",
+        'Москва и 東京タワー 🎉 2024 1.5 https://example.com/a?b=c a@b.co',
+        `${'x'.repeat(300)} long words and ${'y'.repeat(40)}`,
+        'The the THE of and plain words',
+        'Caffè latte naive resume résumé',
+      ];
+      for (const [u, userId] of users.entries()) {
+        const s = await session('t-any', userId);
+        await store.appendTurns({
+          tenantId: 't-any',
+          sessionId: s.id,
+          turns: texts.slice(u % 2).map((text) => turn(`${text} u${u}`, 'x', T0)),
+          now: T0,
+          ttlMs: DAY,
+          wmMaxTurns: 10,
+        });
+      }
+      const questions = [
+        'naïve café',
+        'naive cafe',
+        "don't e-mail",
+        'C++ ab12cd 3d',
+        'snake_case',
+        'Москва',
+        '東京タワー',
+        '🎉 2024 1.5',
+        'example.com a@b.co',
+        'x'.repeat(300),
+        'y'.repeat(40),
+        'the of and',
+        'résumé latte',
+        'u0 u1 u2 u3 u4',
+      ];
+      for (const query of questions) {
+        const all = await store.searchText({ tenantId: 't-any', query, k: 100 });
+        for (const userId of users) {
+          const mine = await store.searchText({ tenantId: 't-any', userId, query, k: 100 });
+          expect(
+            mine.map((h) => h.memory.id),
+            `${query} for ${userId}`,
+          ).toEqual(all.filter((h) => h.memory.userId === userId).map((h) => h.memory.id));
+        }
+      }
+    });
+
     it('searches vectors by cosine within scope and embedder, and lists what still needs a vector', async (ctx) => {
       if (fixture === undefined) return ctx.skip();
       const a = await session('t-vec', 'alice');
