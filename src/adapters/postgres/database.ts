@@ -71,6 +71,9 @@ export async function migratePostgres(
         if (applied.has(migration.version)) continue;
         await client.query('BEGIN');
         try {
+          // A migration may build an index over a whole table: the pool's per-statement limit is
+          // for requests, and a migration cut short by it would fail every start the same way.
+          await client.query('SET LOCAL statement_timeout = 0');
           await client.query(migration.sql);
           await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
             migration.version,

@@ -93,14 +93,18 @@ export const memoryMigrations: Migration[] = [
     // and user, so one user's search reads that user's postings (memory-text-search.ts), not the
     // whole table's, as SQLite's rowid ranges do. The key is a 64-bit hash (the one hash
     // partitioning uses, stable across versions); two scopes sharing one only widen the rows the
-    // search checks, as its other conditions decide. The function reads only built-ins, so the
-    // index evaluates it under any search_path (ANALYZE, autovacuum).
+    // search checks, as its other conditions decide. Every name in the body is pg_catalog's, so
+    // a function or operator of the same name elsewhere on a search_path (ANALYZE, autovacuum, a
+    // later session) cannot change the keys. ANALYZE computes it for every sampled row (slower);
+    // without those statistics the planner misjudged it and read the table-wide GIN as well.
     sql: `
       CREATE FUNCTION memory_user_terms(tenant TEXT, usr TEXT, tsv TSVECTOR) RETURNS TEXT[]
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
-        AS $$ SELECT array_agg(k.key || ' ' || lexeme)
-              FROM (SELECT to_hex(hashtextextended(tenant || coalesce('/u' || usr, '/n'), 0)) AS key) k,
-                unnest(tsvector_to_array(tsv)) AS lexeme $$;
+        AS $$ SELECT pg_catalog.array_agg(k.key OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) lexeme)
+              FROM (SELECT pg_catalog.to_hex(pg_catalog.hashtextextended(
+                      tenant OPERATOR(pg_catalog.||) coalesce('/u' OPERATOR(pg_catalog.||) usr, '/n'),
+                      0::pg_catalog.int8)) AS key) k,
+                pg_catalog.unnest(pg_catalog.tsvector_to_array(tsv)) AS lexeme $$;
       CREATE INDEX memories_user_terms ON memories
         USING gin (memory_user_terms(tenant_id, user_id, text_search));
     `,
