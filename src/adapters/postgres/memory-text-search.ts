@@ -53,7 +53,7 @@ function newestSince(
  * SQL of a condition that adds nothing to a user's scope but a fast way to its rows: they hold a
  * lexeme of the question in that user's own postings (migration 205, `memory_user_terms`). The
  * GIN index on the whole table's tsvectors finds a common term's rows for every user; at 1M
- * memories a four-word question put 84,800 of them in a bitmap (40 ms) to keep the 2,200 of one
+ * memories a four-word question put 84,800 of them in a bitmap (23–41 ms) to keep the 2,200 of one
  * user's 10,000 (docs/performance.md). The question's lexemes are a superset of what its
  * queries match, so the full-text conditions still decide which rows match.
  */
