@@ -6,9 +6,10 @@
 // extractor finds from its tags: the same mentions and relations as from compromise's, and
 // CoNLL04's gold entities and relations (the graph evaluation's scoring).
 //   tsx bench/lab/distilled-tagger.ts   (env: EPOCHS, default 5)
-import { readFileSync } from 'node:fs';
 import nlp from 'compromise/two';
+import { loadBeamConversation } from '../../src/eval/beam-data.js';
 import { loadGraphSentences } from '../../src/eval/graph-data.js';
+import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import { runGraphEval } from '../../src/eval/graph-eval.js';
 import { extractChunk, extractTagged, type SentenceJson } from '../../src/graph/local-extractor.js';
 import type { TermJson } from '../../src/graph/tagged-terms.js';
@@ -26,33 +27,22 @@ const READ_TAGS = new Set(
   ).split(' '),
 );
 
-interface BeamBatch {
-  turns: Array<Array<{ content: string }>>;
-}
-
-function beamTexts(from: number, to: number): string[] {
+/** BEAM messages and LoCoMo turns as the evaluations read them (src/eval), one paragraph each. */
+async function beamTexts(from: number, to: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = from; i <= to; i++) {
-    const batches = JSON.parse(
-      readFileSync(`../shared/data/beam/500K/${i}/chat.json`, 'utf8'),
-    ) as BeamBatch[];
+    const { batches } = await loadBeamConversation(`../shared/data/beam/500K/${i}`);
     for (const batch of batches)
-      for (const turn of batch.turns.flat()) out.push(...turn.content.split('\n\n'));
+      for (const message of batch.messages) out.push(...message.content.split('\n\n'));
   }
   return out.filter((text) => text.trim() !== '');
 }
 
-function locomoTexts(names: string[]): string[] {
+async function locomoTexts(names: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const name of names) {
-    const file = JSON.parse(readFileSync(`../shared/data/locomo/${name}.json`, 'utf8')) as Record<
-      string,
-      unknown
-    > & { conversation?: Record<string, unknown> };
-    const sessions = file.conversation ?? file;
-    for (const [key, turns] of Object.entries(sessions))
-      if (/^session_\d+$/.test(key))
-        for (const turn of turns as Array<{ text: string }>) out.push(turn.text);
+    const { sessions } = await loadLocomoFile(`../shared/data/locomo/${name}.json`);
+    for (const session of sessions) for (const turn of session.turns) out.push(turn.content);
   }
   return out;
 }
@@ -61,13 +51,13 @@ const benchDocs = generateCorpus(768 * 1024).flatMap((d) => d.split('\n\n'));
 const cut = Math.floor(benchDocs.length * 0.75);
 const train = [
   ...benchDocs.slice(0, cut),
-  ...beamTexts(1, 7).slice(0, 12000),
-  ...locomoTexts(['conv-26', 'conv-30', 'conv-41']),
+  ...(await beamTexts(1, 7)).slice(0, 12000),
+  ...(await locomoTexts(['conv-26', 'conv-30', 'conv-41'])),
 ];
 const test: Record<string, string[]> = {
   bench: benchDocs.slice(cut),
-  beam: beamTexts(8, 10).slice(0, 3000),
-  locomo: locomoTexts(['conv-42', 'conv-43']),
+  beam: (await beamTexts(8, 10)).slice(0, 3000),
+  locomo: await locomoTexts(['conv-42', 'conv-43']),
 };
 
 const parse = (text: string) => nlp(text).json({ offset: true }) as SentenceJson[];

@@ -6,8 +6,9 @@
 // the store's code: the side table is the lab's (`lab_user_signs`, built once in the schema).
 //   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (fills the schema)
 //   USER_ID=user-7 tsx bench/lab/pg-user-signs.ts <schema>
+import { MEMORY_COLUMNS } from '../../src/adapters/postgres/memory-rows.js';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
-import { vectorLiteral } from '../../src/adapters/postgres/pgvector.js';
+import { exactDistance, vectorLiteral } from '../../src/adapters/postgres/pgvector.js';
 import { LOCAL_EMBEDDER_DIMENSION, LOCAL_EMBEDDER_ID } from '../../src/providers/local-embedder.js';
 import { random } from '../../test/telemetry/generate.js';
 import { quantile } from '../harness.js';
@@ -67,10 +68,8 @@ const prefiltered = (candidates: number) => async (vector: Float32Array) => {
        WHERE s.tenant_id = $2 AND s.user_id = $3
        ORDER BY s.signs::bit(${dim}) <~> binary_quantize($1::vector(${dim}))::bit(${dim})
        LIMIT ${candidates})
-     SELECT m.id, m.tenant_id, m.kind, m.tier, m.user_id, m.session_id, m.agent_id, m.speaker,
-       m.text, m.seq, m.occurred_at, m.created_at, m.salience, m.salience_updated_at, m.source,
-       m.metadata, m.promoted_id, m.embedder_id,
-       cosine_distance(m.embedding::vector(${dim}), $1::vector(${dim})) AS distance
+     SELECT ${MEMORY_COLUMNS},
+       ${exactDistance('m.embedding', '$1', dim)} AS distance
      FROM near JOIN memories m ON m.id = near.id
      ORDER BY distance, m.id LIMIT ${K}`,
     [vectorLiteral(vector), BENCH_TENANT, userId],
