@@ -1,5 +1,6 @@
 // Lab: where recall spends its time on a kept store of memories (fills it first if empty).
-//   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES, QUERIES)
+//   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES, QUERIES,
+//   USERS: the users the fill spreads the memories over, 100 by default; USER_ID: the one timed, user-7)
 //   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (ENGRAM_BENCH_DATABASE_URL)
 import { join } from 'node:path';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
@@ -83,7 +84,7 @@ const lab =
 const memories = lab.memories;
 const bank = new VectorBank(LOCAL_EMBEDDER_DIMENSION);
 if ((await lab.count()) === 0) {
-  await fillMemories(memories, bank, size, (m) => console.log(m));
+  await fillMemories(memories, bank, size, (m) => console.log(m), Number(process.env.USERS ?? 100));
   await lab.analyze();
 }
 const next = random(size);
@@ -143,7 +144,8 @@ async function time(name: string, run: (i: number) => Promise<unknown>): Promise
 const K = Number(process.env.K ?? 200);
 // WARM: recalls of other queries first (tenant-wide, then one user), as a server has run some.
 const warm = searchQueries(100 + Number(process.env.WARM ?? 0)).slice(100);
-for (const userId of [undefined, 'user-7'])
+const USER = process.env.USER_ID ?? 'user-7';
+for (const userId of [undefined, USER])
   for (const query of warm) {
     current = nearby(probe[Math.floor(next() * probe.length)]!, 1, next);
     await recall.recall({
@@ -153,7 +155,7 @@ for (const userId of [undefined, 'user-7'])
       k: 10,
     });
   }
-for (const userId of [undefined, 'user-7']) {
+for (const userId of [undefined, USER]) {
   const scope = userId === undefined ? 'tenant' : 'user';
   const base = { tenantId: BENCH_TENANT, ...(userId === undefined ? {} : { userId }) };
   await time(`${scope} recall k=10`, (i) => recall.recall({ ...base, query: queries[i]!, k: 10 }));

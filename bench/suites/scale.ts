@@ -66,6 +66,7 @@ export async function fillMemories(
   bank: VectorBank,
   target: number,
   log: (m: string) => void,
+  users = USERS,
 ): Promise<number> {
   const next = random(7);
   const vectors = clusteredVectors(11);
@@ -76,7 +77,7 @@ export async function fillMemories(
     const batch: NewMemory[] = [];
     const withVectors: Array<{ memoryId: string; vector: Float32Array }> = [];
     for (let i = from; i < Math.min(target, from + 2000); i++) {
-      const user = i % USERS;
+      const user = i % users;
       const id = `mem-${i}`;
       const vector = vectors();
       batch.push({
@@ -84,11 +85,11 @@ export async function fillMemories(
         kind: 'turn',
         tier: 'episodic',
         userId: `user-${user}`,
-        sessionId: `ses-${user}-${Math.floor(i / USERS) % SESSIONS_PER_USER}`,
+        sessionId: `ses-${user}-${Math.floor(i / users) % SESSIONS_PER_USER}`,
         agentId: null,
         speaker: next() < 0.5 ? 'user' : 'assistant',
         text: `${texts[i % texts.length]!.replace('what about ', '')} ${texts[(i * 7) % texts.length]!.replace('what about ', '')}`,
-        seq: Math.floor(i / (USERS * SESSIONS_PER_USER)) + 1,
+        seq: Math.floor(i / (users * SESSIONS_PER_USER)) + 1,
         occurredAt: t0 + i * 60_000,
       });
       withVectors.push({ memoryId: id, vector });

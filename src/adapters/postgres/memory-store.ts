@@ -32,16 +32,21 @@ import { ScopeBuilder } from './memory-scope.js';
 import { systemClock } from '../../domain/clock.js';
 import { searchMemoryText } from './memory-text-search.js';
 import { createTermPostings } from './term-postings.js';
+import { createValueShares } from './value-shares.js';
 import { PostgresMemoryVectors } from './memory-vector-search.js';
 import { withTransaction } from './transaction.js';
 
 export class PostgresMemoryStore implements MemoryStore {
   private readonly vectors: PostgresMemoryVectors;
-  /** Term statistics of this store's schema, for the full-text plan. */
-  private readonly termPostings = createTermPostings(systemClock, 'memories', 'text_search');
+  /** Statistics of this store's schema that searches plan by. */
+  private readonly statistics = {
+    termPostings: createTermPostings(systemClock, 'memories', 'text_search'),
+    userShares: createValueShares(systemClock, 'memories', 'user_id'),
+    tenantShares: createValueShares(systemClock, 'memories', 'tenant_id'),
+  };
 
   constructor(private readonly pool: pg.Pool) {
-    this.vectors = new PostgresMemoryVectors(pool);
+    this.vectors = new PostgresMemoryVectors(pool, this.statistics);
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -365,7 +370,7 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   async searchText(input: MemoryScope & { query: string; k: number }): Promise<MemoryHit[]> {
-    return searchMemoryText(this.pool, this.termPostings, input);
+    return searchMemoryText(this.pool, this.statistics, input);
   }
 
   async searchVector(

@@ -16,6 +16,7 @@ import {
   type SelectedRowsSource,
   type TermPostingsReader,
 } from './term-postings.js';
+import type { ValueSharesReader } from './value-shares.js';
 
 /**
  * SQL of the bound for a window of the newest matches: the occurrence time of the scope's
@@ -50,15 +51,30 @@ function newestSince(
 }
 
 /**
+ * Below this share of the table, one user's search reads that user's own postings (userTerms);
+ * at or above it, the table's. Over 100k memories (docs/performance.md), questions of common
+ * words, p95 ms with and without them: a user holding a quarter 25.7 / 28.7, half 18.6 / 20.1,
+ * three quarters 33.8 / 22.6, all 31.1 / 23.6; one of 100 users at 1M 28.8 against 115.6.
+ */
+export const USER_TERMS_BELOW_SHARE = 0.6;
+
+/**
  * SQL of a condition that adds nothing to a user's scope but a fast way to its rows: they hold a
  * lexeme of the question in that user's own postings (migration 205, `memory_user_terms`). The
  * GIN index on the whole table's tsvectors finds a common term's rows for every user; at 1M
  * memories a four-word question put 84,800 of them in a bitmap (23–41 ms) to keep the 2,200 of one
  * user's 10,000 (docs/performance.md). The question's lexemes are a superset of what its
- * queries match, so the full-text conditions still decide which rows match.
+ * queries match, so the full-text conditions still decide which rows match. For a user holding
+ * much of the table (`share`, USER_TERMS_BELOW_SHARE) the user's postings are nearly the table's,
+ * and a plan that walks the user's newest rows would compute the keys of each: left out.
  */
-function userTerms(scope: ScopeBuilder, input: MemoryScope, words: string[]): string {
-  if (input.userId === undefined) return '';
+function userTerms(
+  scope: ScopeBuilder,
+  input: MemoryScope,
+  words: string[],
+  share: number,
+): string {
+  if (input.userId === undefined || share >= USER_TERMS_BELOW_SHARE) return '';
   return `AND memory_user_terms(m.tenant_id, m.user_id, m.text_search) &&
     memory_user_terms(${scope.param(input.tenantId)}, ${scope.param(input.userId)}::text,
       to_tsvector('english', ${scope.param(words.join(' '))}))`;
@@ -74,13 +90,24 @@ export function queryWords(query: string): string[] {
   return [...terms];
 }
 
+/** The table's statistics a search plans by. */
+export interface MemoryTextStatistics {
+  termPostings: TermPostingsReader;
+  userShares: ValueSharesReader;
+}
+
 export async function searchMemoryText(
   pool: pg.Pool,
-  termPostings: TermPostingsReader,
+  statistics: MemoryTextStatistics,
   input: MemoryScope & { query: string; k: number },
 ): Promise<MemoryHit[]> {
   const words = queryWords(input.query);
   if (words.length === 0 || input.k <= 0) return [];
+  // Unknown before the first ANALYZE: as a small share.
+  const userShare =
+    input.userId === undefined
+      ? 1
+      : ((await statistics.userShares(pool, input.userId))?.share ?? 0);
   const budget = postingBudget(input.k);
   // A scope of at most `budget` memories cannot match more: it ranks every match.
   const held = new ScopeBuilder([]);
@@ -88,7 +115,7 @@ export async function searchMemoryText(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM memories m WHERE ${held.add(input)} LIMIT ${budget + 1}) x`,
     held.values,
   );
-  const stats = counted[0]!.n <= budget ? undefined : await termPostings(pool, words);
+  const stats = counted[0]!.n <= budget ? undefined : await statistics.termPostings(pool, words);
   // The share of rows holding a query term, the terms taken as independent (store-wide).
   const share =
     stats === undefined
@@ -109,7 +136,7 @@ export async function searchMemoryText(
   // and the k best are read whole, with how many rows the window held.
   const run = async (complete: boolean) => {
     const scope = new ScopeBuilder([anyTermQuery(words)]);
-    const where = `${scope.add(input)} ${userTerms(scope, input, words)}`;
+    const where = `${scope.add(input)} ${userTerms(scope, input, words, userShare)}`;
     const selecting = complete ? anyTermQuery(words) : selectingQuery(plan!);
     const windowRows = complete ? null : plan!.windowRows;
     const source: SelectedRowsSource = {

@@ -1,0 +1,135 @@
+// Searches planned by the scope's share of the table (the planner's statistics, value-shares.ts),
+// seen in the SQL they send. Full text: a user with a small share reads their own postings
+// (memory_user_terms); one holding most of the table the table's, as theirs would be nearly as
+// many and a plan walking the user's newest rows would compute each row's keys. Vectors: a scope
+// too small a part of the table for the HNSW scan to reach k of its rows sooner is scored
+// exactly at once; a big one walks the index. Either way the hits are the scope's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dropSchema,
+  POSTGRES_URL,
+  postgresAvailable,
+  uniqueName,
+} from '../../../test/support/backends.js';
+import type { NewMemory } from '../../ports/memory-store.js';
+import { openPostgres, type PostgresDatabase } from './database.js';
+import { PostgresMemoryStore } from './memory-store.js';
+
+const available = await postgresAvailable();
+const TENANT = 't1';
+const DIMENSION = 16;
+const EMBEDDER = 'test-embedder';
+
+/** 2,800 memories of "heavy" and two of each of 100 other users. */
+const HEAVY = 2800;
+const USERS = Array.from({ length: HEAVY + 200 }, (_, i) =>
+  i < HEAVY ? 'heavy' : `light-${i % 100}`,
+);
+
+function vectorOf(i: number): Float32Array {
+  const vector = Float32Array.from({ length: DIMENSION }, (_, d) => Math.sin(i * 1.7 + d * 0.9));
+  const norm = Math.hypot(...vector);
+  return vector.map((x) => x / norm);
+}
+
+describe.runIf(available)("PostgreSQL searches planned by the scope's share", () => {
+  const schema = uniqueName('shareplans');
+  let database: PostgresDatabase;
+  const sql: string[] = [];
+  let store: PostgresMemoryStore;
+
+  beforeAll(async () => {
+    database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 2 });
+    // The store's pool, recording the SQL of every query sent through it.
+    const pool = new Proxy(database.pool, {
+      get(target, name, receiver) {
+        if (name !== 'query') return Reflect.get(target, name, receiver) as unknown;
+        return (text: unknown, ...rest: unknown[]) => {
+          if (typeof text === 'string') sql.push(text);
+          return (target.query as (...args: unknown[]) => unknown)(text, ...rest);
+        };
+      },
+    });
+    store = new PostgresMemoryStore(pool);
+    const memories: NewMemory[] = USERS.map((userId, i) => ({
+      id: `m${i}`,
+      kind: 'turn',
+      tier: 'episodic',
+      userId,
+      sessionId: `s-${userId}`,
+      agentId: null,
+      speaker: 'user',
+      text: `quarterly invoice number ${i}`,
+      seq: 1,
+      occurredAt: i,
+    }));
+    for (let from = 0; from < memories.length; from += 500) {
+      const batch = memories.slice(from, from + 500);
+      await store.insertMemories(TENANT, batch, 1);
+      await store.putVectors(
+        TENANT,
+        EMBEDDER,
+        batch.map((memory) => ({
+          memoryId: memory.id,
+          vector: vectorOf(Number(memory.id.slice(1))),
+        })),
+      );
+    }
+    await database.pool.query('ANALYZE memories');
+  });
+  afterAll(async () => {
+    await database.close();
+    await dropSchema(schema);
+  });
+
+  /** What a search found, and which path its SQL took. */
+  async function searched(search: () => Promise<Array<{ memory: { userId: string | null } }>>) {
+    sql.length = 0;
+    const hits = await search();
+    return {
+      users: [...new Set(hits.map((hit) => hit.memory.userId))].sort(),
+      count: hits.length,
+      userTerms: sql.some((text) => text.includes('memory_user_terms')),
+      // The index's search runs in a transaction on a client of its own, the exact one at once
+      // on the pool.
+      exactAtOnce: sql.some((text) => text.includes('cosine_distance(')),
+    };
+  }
+  const text = (userId: string) => () =>
+    store.searchText({ tenantId: TENANT, userId, query: 'invoice', k: 5000 });
+  const vector = (userId?: string) => () =>
+    store.searchVector({
+      tenantId: TENANT,
+      ...(userId === undefined ? {} : { userId }),
+      vector: vectorOf(0.5),
+      embedderId: EMBEDDER,
+      k: 10,
+    });
+
+  it("reads a user's own postings only when the user holds a small share", async () => {
+    expect(await searched(text('heavy'))).toMatchObject({
+      users: ['heavy'],
+      count: HEAVY,
+      userTerms: false,
+    });
+    expect(await searched(text('light-3'))).toMatchObject({
+      users: ['light-3'],
+      count: 2,
+      userTerms: true,
+    });
+  });
+
+  it('scores a small scope exactly at once and walks the index for a big one', async () => {
+    expect(await searched(vector())).toMatchObject({ count: 10, exactAtOnce: false });
+    expect(await searched(vector('heavy'))).toMatchObject({
+      users: ['heavy'],
+      count: 10,
+      exactAtOnce: false,
+    });
+    expect(await searched(vector('light-3'))).toMatchObject({
+      users: ['light-3'],
+      count: 2,
+      exactAtOnce: true,
+    });
+  });
+});
