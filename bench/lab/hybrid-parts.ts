@@ -1,5 +1,6 @@
 // Lab: where hybrid chunk search spends its time on a kept store (fills it first if empty).
-//   tsx bench/lab/hybrid-parts.ts <dir> <chunks>   (env: QUERYSET, ORDER, CACHE_MB, SEARCH_THREADS)
+//   tsx bench/lab/hybrid-parts.ts <dir> <chunks>   (env: QUERYSET, ORDER, CACHE_MB, SEARCH_THREADS,
+//   TENANTS: the tenants a fill spreads the documents over, the searched one first; 1 by default)
 //   BACKEND=postgres tsx bench/lab/hybrid-parts.ts <schema> <chunks>   (ENGRAM_BENCH_DATABASE_URL)
 import { join } from 'node:path';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
@@ -57,6 +58,7 @@ const kept: Float32Array[] = [];
 await fillChunks(store, size, {
   log: (m) => console.log(m),
   vectors,
+  tenants: Number(process.env.TENANTS ?? 1),
   onVector: (_id, v) => {
     if (kept.length < 2000) kept.push(v);
   },

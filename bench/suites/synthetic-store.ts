@@ -280,10 +280,13 @@ export async function fillChunks(
     log: (m: string) => void;
     vectors: () => Float32Array;
     onVector?: (chunkId: string, vector: Float32Array) => void;
+    /** Tenants the documents go to in turn (the first is BENCH_TENANT's): 1 by default. */
+    tenants?: number;
   },
 ): Promise<number> {
   const next = random(42);
-  let have = (await store.countChunks(BENCH_TENANT)).chunks;
+  const tenants = options.tenants ?? 1;
+  let have = (await store.countChunks(BENCH_TENANT)).chunks * tenants;
   const started = Date.now();
   await store.bindVectorSpace({
     embedderId: LOCAL_EMBEDDER_ID,
@@ -296,9 +299,11 @@ export async function fillChunks(
       Array.from({ length: 12 }, () => syntheticSentence(next)).join(' '),
     );
     const content = texts.join('\n\n');
+    const turn = Math.floor(have / 100) % tenants;
+    const tenantId = turn === 0 ? BENCH_TENANT : `${BENCH_TENANT}-${turn}`;
     const { document } = await store.createDocument({
       id: newId('doc'),
-      tenantId: BENCH_TENANT,
+      tenantId,
       namespace: 'bench',
       contentHash: sha256Hex(`${have}:${content}`),
       content,
@@ -322,13 +327,13 @@ export async function fillChunks(
       offset += text.length + 2;
       return chunk;
     });
-    await store.replaceChunks(BENCH_TENANT, document.id, chunks);
-    const stored = await store.listChunks(BENCH_TENANT, document.id);
+    await store.replaceChunks(tenantId, document.id, chunks);
+    const stored = await store.listChunks(tenantId, document.id);
     const vectors = stored.map((chunk) => ({ chunkId: chunk.id, vector: options.vectors() }));
     for (const { chunkId, vector } of vectors) options.onVector?.(chunkId, vector);
-    await store.upsertVectors(BENCH_TENANT, vectors);
-    await store.indexDocument(BENCH_TENANT, document.id);
-    await store.updateDocument(BENCH_TENANT, document.id, {
+    await store.upsertVectors(tenantId, vectors);
+    await store.indexDocument(tenantId, document.id);
+    await store.updateDocument(tenantId, document.id, {
       status: 'completed',
       chunkCount: count,
       now: Date.now(),

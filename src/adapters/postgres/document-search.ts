@@ -10,7 +10,14 @@ import {
 } from '../../ports/document-store.js';
 import type { PostgresChunkVectors } from './chunk-vectors.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
-import { beginHnswSearch, exactDistance, indexedDistance, vectorLiteral } from './pgvector.js';
+import {
+  beginHnswSearch,
+  exactDistance,
+  exactFirst,
+  indexedDistance,
+  vectorLiteral,
+} from './pgvector.js';
+import type { ValueSharesReader } from './value-shares.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
 import {
   anyTermQuery,
@@ -26,6 +33,8 @@ type VectorSearchInput = Parameters<DocumentStore['searchVector']>[0];
 export interface VectorSearchContext {
   pool: Queryable;
   vectors: PostgresChunkVectors;
+  /** Each tenant's share of the vectors, for whether the index or an exact search is sooner. */
+  tenantShares: ValueSharesReader;
 }
 
 function filters(input: ChunkSearchInput, params: unknown[]): string {
@@ -128,11 +137,25 @@ export async function searchVector(
   // planner cannot turn into a join-then-sort); the status, namespace and metadata filters
   // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
   const candidates = Math.min(1000, Math.max(64, input.limit * 4));
+  const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
+  const where = filters(input, params);
+  const limit = `$${params.push(input.limit)}`;
+  // Every chunk of the tenant that passes the filters, scored exactly (an index scan within
+  // them could give up before reaching them: pgvector.ts).
+  const within = `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
+    FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
+    WHERE v.tenant_id = $2 AND ${where}
+    ORDER BY ${exactDistance('v.embedding', '$1', space.dimension)}, c.id LIMIT ${limit}`;
+  // A tenant holding a small part of the store: its chunks scored exactly cost less than the
+  // index scan that would pass over other tenants' to reach them.
+  const tenant = await context.tenantShares(pool, input.tenantId);
+  if (
+    tenant !== undefined &&
+    exactFirst(tenant.share * tenant.tableRows, tenant.tableRows, candidates)
+  )
+    return (await pool.query<HitRow>(within, params)).rows.map(toHit);
   return withTransaction(pool, async (client) => {
     await beginHnswSearch(client, candidates);
-    const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
-    const where = filters(input, params);
-    const limit = `$${params.push(input.limit)}`;
     const result = await client.query<HitRow>(
       `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
        FROM (
@@ -145,15 +168,7 @@ export async function searchVector(
       params,
     );
     if (result.rows.length >= input.limit) return result.rows.map(toHit);
-    // The filters removed too many of the tenant's nearest: score every chunk that passes them,
-    // exactly (an index scan within them could give up before reaching them: pgvector.ts).
-    const within = await client.query<HitRow>(
-      `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
-       FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
-       WHERE v.tenant_id = $2 AND ${where}
-       ORDER BY ${exactDistance('v.embedding', '$1', space.dimension)}, c.id LIMIT ${limit}`,
-      params,
-    );
-    return within.rows.map(toHit);
+    // The filters removed too many of the tenant's nearest.
+    return (await client.query<HitRow>(within, params)).rows.map(toHit);
   });
 }

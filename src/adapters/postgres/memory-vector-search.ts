@@ -11,31 +11,14 @@ import { ScopeBuilder } from './memory-scope.js';
 import {
   beginHnswSearch,
   exactDistance,
+  exactFirst,
   hnswForm,
   hnswIndexSql,
-  hnswSearchBreadth,
   indexedDistance,
   vectorLiteral,
 } from './pgvector.js';
 import { withTransaction } from './transaction.js';
 import type { ValueSharesReader } from './value-shares.js';
-
-/**
- * What visiting one tuple of an HNSW index costs, in rows scored exactly. An iterative scan
- * visits about k / (the scope's share of the table) tuples before k pass the scope's filters, at
- * 15–25 µs each with their rows; the exact search reads the scope's rows through its index at
- * 1.3–2.1 µs each (100k and 1M memories, docs/performance.md).
- */
-export const HNSW_VISIT_COST = 12;
-
-/**
- * Whether scoring the scope's `scopeRows` exactly costs less than an HNSW scan to its k nearest:
- * for one user of ten over 100k memories, 13 ms exact against 31 ms through the index.
- */
-export function exactFirst(scopeRows: number, tableRows: number, k: number): boolean {
-  const visits = Math.max(hnswSearchBreadth(k), (k * tableRows) / Math.max(1, scopeRows));
-  return scopeRows < HNSW_VISIT_COST * visits;
-}
 
 export class PostgresMemoryVectors {
   private readonly indexedDimensions = new Set<number>();

@@ -68,6 +68,24 @@ export function hnswSearchBreadth(rows: number): number {
 }
 
 /**
+ * What visiting one tuple of an HNSW index costs, in rows scored exactly. An iterative scan
+ * visits about k / (the scope's share of the table) tuples before k pass the scope's filters, at
+ * 15–25 µs each with their rows; the exact search reads the scope's rows through its index at
+ * 1.3–2.1 µs each (100k and 1M memories, docs/performance.md).
+ */
+export const HNSW_VISIT_COST = 12;
+
+/**
+ * Whether scoring a scope of `scopeRows` of the table's `tableRows` exactly costs less than an
+ * HNSW scan to its `k` nearest: for one user of ten over 100k memories, 13 ms exact against 31 ms
+ * through the index. A caller that knows its scope's rows (value-shares.ts) asks before the scan.
+ */
+export function exactFirst(scopeRows: number, tableRows: number, k: number): boolean {
+  const visits = Math.max(hnswSearchBreadth(k), (k * tableRows) / Math.max(1, scopeRows));
+  return scopeRows < HNSW_VISIT_COST * visits;
+}
+
+/**
  * Sets up an HNSW search for `rows` neighbours in the caller's transaction, in one round trip:
  * its breadth, and an iterative scan (pgvector 0.8) that goes on until the query's filters
  * have passed enough rows (relaxed order: callers sort what it returns).

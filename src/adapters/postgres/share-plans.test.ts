@@ -3,7 +3,8 @@
 // (memory_user_terms); one holding most of the table the table's, as theirs would be nearly as
 // many and a plan walking the user's newest rows would compute each row's keys. Vectors: a scope
 // too small a part of the table for the HNSW scan to reach k of its rows sooner is scored
-// exactly at once; a big one walks the index. Either way the hits are the scope's.
+// exactly at once; a big one walks the index; chunks alike, by their tenant's share. Either way
+// the hits are the scope's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
@@ -11,8 +12,11 @@ import {
   postgresAvailable,
   uniqueName,
 } from '../../../test/support/backends.js';
+import { chunkInputs, newDocument } from '../../../test/ingest/document-store-contract.js';
+import type { DocumentStore } from '../../ports/document-store.js';
 import type { NewMemory } from '../../ports/memory-store.js';
 import { openPostgres, type PostgresDatabase } from './database.js';
+import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
 
 const available = await postgresAvailable();
@@ -37,6 +41,7 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
   let database: PostgresDatabase;
   const sql: string[] = [];
   let store: PostgresMemoryStore;
+  let documents: DocumentStore;
 
   beforeAll(async () => {
     database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 2 });
@@ -75,14 +80,38 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
         })),
       );
     }
-    await database.pool.query('ANALYZE memories');
+    // Chunks: tenant "big" holds 3,000 of them, "small" 3.
+    documents = createPostgresDocumentStore({ pool });
+    await documents.bindVectorSpace({ embedderId: EMBEDDER, dimension: DIMENSION });
+    for (const [tenant, count] of [
+      ['big', 3000],
+      ['small', 3],
+    ] as const) {
+      const { document } = await documents.createDocument(newDocument(tenant, tenant));
+      await documents.replaceChunks(
+        tenant,
+        document.id,
+        chunkInputs(Array.from({ length: count }, (_, i) => `${tenant} chunk ${i}`)),
+      );
+      const chunks = await documents.listChunks(tenant, document.id);
+      await documents.upsertVectors(
+        tenant,
+        chunks.map((chunk) => ({ chunkId: chunk.id, vector: vectorOf(chunk.ordinal) })),
+      );
+      await documents.updateDocument(tenant, document.id, {
+        status: 'completed',
+        stage: null,
+        now: 2,
+      });
+    }
+    await database.pool.query('ANALYZE memories; ANALYZE chunk_vectors');
   });
   afterAll(async () => {
     await database.close();
     await dropSchema(schema);
   });
 
-  /** What a search found, and which path its SQL took. */
+  /** What a search found (its hits' users or tenants), and which path its SQL took. */
   async function searched(search: () => Promise<Array<{ memory: { userId: string | null } }>>) {
     sql.length = 0;
     const hits = await search();
@@ -131,5 +160,19 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
       count: 2,
       exactAtOnce: true,
     });
+  });
+
+  it("scores a small tenant's chunks exactly at once and walks the index for a big one", async () => {
+    const chunks = async (tenantId: string) => {
+      sql.length = 0;
+      const hits = await documents.searchVector({ tenantId, vector: vectorOf(0.5), limit: 10 });
+      return {
+        tenants: [...new Set(hits.map((hit) => hit.chunk.tenantId))],
+        count: hits.length,
+        exactAtOnce: sql.some((text) => text.includes('cosine_distance(')),
+      };
+    };
+    expect(await chunks('big')).toEqual({ tenants: ['big'], count: 10, exactAtOnce: false });
+    expect(await chunks('small')).toEqual({ tenants: ['small'], count: 3, exactAtOnce: true });
   });
 });
