@@ -95,6 +95,8 @@ export function createPostgresChunkVectors(pool: Queryable, clock: Clock): Postg
            embedding vector(${space.dimension}) NOT NULL
          ) WITH (${ROWS_INLINE})`,
       );
+      // A tenant's vectors, for an exact search within them (migration chunk-vectors-tenant).
+      await client.query('CREATE INDEX chunk_vectors_tenant ON chunk_vectors (tenant_id)');
       const index = hnswIndexSql(
         'chunk_vectors_hnsw',
         'chunk_vectors',

@@ -133,42 +133,49 @@ export async function searchVector(
       `Query vector of length ${input.vector.length} does not fit the store's ${space.embedderId} (dimension ${space.dimension}).`,
     );
   }
-  // The nearest vectors of the tenant come from the HNSW index alone (an inner query the
-  // planner cannot turn into a join-then-sort); the status, namespace and metadata filters
-  // apply to those candidates. An iterative scan keeps the tenant filter from starving it.
+  // The tenant's nearest vectors are found first (an inner query the planner cannot turn into a
+  // join-then-sort), from the HNSW index or, for a tenant holding a small part of the store's
+  // vectors, scored exactly through its own index (cheaper than a scan passing over other
+  // tenants': exactFirst); the status, namespace and metadata filters apply to those candidates.
+  // An iterative scan keeps the tenant filter from starving the index's.
   const candidates = Math.min(1000, Math.max(64, input.limit * 4));
   const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
   const where = filters(input, params);
   const limit = `$${params.push(input.limit)}`;
-  // Every chunk of the tenant that passes the filters, scored exactly (an index scan within
-  // them could give up before reaching them: pgvector.ts).
-  const within = `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - (v.embedding <=> $1::vector) AS score
-    FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
-    WHERE v.tenant_id = $2 AND ${where}
-    ORDER BY ${exactDistance('v.embedding', '$1', space.dimension)}, c.id LIMIT ${limit}`;
-  // A tenant holding a small part of the store: its chunks scored exactly cost less than the
-  // index scan that would pass over other tenants' to reach them.
+  const nearest = (order: string) =>
+    `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
+     FROM (
+       SELECT v.chunk_id, v.embedding <=> $1::vector AS distance
+       FROM chunk_vectors v WHERE v.tenant_id = $2
+       ORDER BY ${order} LIMIT ${candidates}
+     ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
+     WHERE ${where}
+     ORDER BY knn.distance, c.id LIMIT ${limit}`;
+  // When the filters leave fewer than asked of those: every chunk of the tenant that passes
+  // them, scored exactly (an index scan within them could give up before reaching them:
+  // pgvector.ts).
+  const within = `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
+    FROM (
+      SELECT v.chunk_id, ${exactDistance('v.embedding', '$1', space.dimension)} AS distance
+      FROM chunk_vectors v WHERE v.tenant_id = $2
+    ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
+    WHERE ${where}
+    ORDER BY knn.distance, c.id LIMIT ${limit}`;
   const tenant = await context.tenantShares(pool, input.tenantId);
-  if (
+  const exact =
     tenant !== undefined &&
-    exactFirst(tenant.share * tenant.tableRows, tenant.tableRows, candidates)
-  )
-    return (await pool.query<HitRow>(within, params)).rows.map(toHit);
+    exactFirst(tenant.share * tenant.tableRows, tenant.tableRows, candidates);
   return withTransaction(pool, async (client) => {
-    await beginHnswSearch(client, candidates);
-    const result = await client.query<HitRow>(
-      `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
-       FROM (
-         SELECT v.chunk_id, v.embedding <=> $1::vector AS distance
-         FROM chunk_vectors v WHERE v.tenant_id = $2
-         ORDER BY ${indexedDistance('v.embedding', '$1', space.dimension)} LIMIT ${candidates}
-       ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
-       WHERE ${where}
-       ORDER BY knn.distance, c.id LIMIT ${limit}`,
+    if (!exact) await beginHnswSearch(client, candidates);
+    const first = await client.query<HitRow>(
+      nearest(
+        exact
+          ? `${exactDistance('v.embedding', '$1', space.dimension)}, v.chunk_id`
+          : indexedDistance('v.embedding', '$1', space.dimension),
+      ),
       params,
     );
-    if (result.rows.length >= input.limit) return result.rows.map(toHit);
-    // The filters removed too many of the tenant's nearest.
+    if (first.rows.length >= input.limit) return first.rows.map(toHit);
     return (await client.query<HitRow>(within, params)).rows.map(toHit);
   });
 }

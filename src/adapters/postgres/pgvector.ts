@@ -69,11 +69,13 @@ export function hnswSearchBreadth(rows: number): number {
 
 /**
  * What visiting one tuple of an HNSW index costs, in rows scored exactly. An iterative scan
- * visits about k / (the scope's share of the table) tuples before k pass the scope's filters, at
- * 15–25 µs each with their rows; the exact search reads the scope's rows through its index at
- * 1.3–2.1 µs each (100k and 1M memories, docs/performance.md).
+ * visits about k / (the scope's share of the table) tuples before k pass the scope's filters:
+ * 15–34 µs each with their rows, against 1.3–2.1 µs a row for the exact search through the
+ * scope's index (memories at 100k and 1M, chunks at 100k; docs/performance.md), a ratio of
+ * 12–21. And a scan whose query lies among other scopes' rows visits more than that: one
+ * tenant of ten's 10 nearest chunks took 22 ms p50 and 370 ms p95 through the index.
  */
-export const HNSW_VISIT_COST = 12;
+export const HNSW_VISIT_COST = 20;
 
 /**
  * Whether scoring a scope of `scopeRows` of the table's `tableRows` exactly costs less than an

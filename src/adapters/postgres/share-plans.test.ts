@@ -18,14 +18,17 @@ import type { NewMemory } from '../../ports/memory-store.js';
 import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { HNSW_VISIT_COST } from './pgvector.js';
 
 const available = await postgresAvailable();
 const TENANT = 't1';
 const DIMENSION = 16;
 const EMBEDDER = 'test-embedder';
 
-/** 2,800 memories of "heavy" and two of each of 100 other users. */
-const HEAVY = 2800;
+/** More rows than an HNSW scan's least breadth (200) costs: the big scopes walk the index. */
+const BIG = HNSW_VISIT_COST * 200 + 800;
+/** BIG memories of "heavy" and two of each of 100 other users. */
+const HEAVY = BIG;
 const USERS = Array.from({ length: HEAVY + 200 }, (_, i) =>
   i < HEAVY ? 'heavy' : `light-${i % 100}`,
 );
@@ -34,6 +37,23 @@ function vectorOf(i: number): Float32Array {
   const vector = Float32Array.from({ length: DIMENSION }, (_, d) => Math.sin(i * 1.7 + d * 0.9));
   const norm = Math.hypot(...vector);
   return vector.map((x) => x / norm);
+}
+
+/** `target`, recording the SQL of each query sent through it (and through clients it lends). */
+function recording<T extends object>(target: T, sql: string[]): T {
+  return new Proxy(target, {
+    get(object, name, receiver) {
+      const value = Reflect.get(object, name, receiver) as unknown;
+      if (name === 'query')
+        return (text: unknown, ...rest: unknown[]) => {
+          if (typeof text === 'string') sql.push(text);
+          return (value as (...args: unknown[]) => unknown).call(object, text, ...rest);
+        };
+      if (name === 'connect')
+        return async () => recording(await (value as () => Promise<object>).call(object), sql);
+      return value;
+    },
+  });
 }
 
 describe.runIf(available)("PostgreSQL searches planned by the scope's share", () => {
@@ -45,16 +65,8 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
 
   beforeAll(async () => {
     database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 2 });
-    // The store's pool, recording the SQL of every query sent through it.
-    const pool = new Proxy(database.pool, {
-      get(target, name, receiver) {
-        if (name !== 'query') return Reflect.get(target, name, receiver) as unknown;
-        return (text: unknown, ...rest: unknown[]) => {
-          if (typeof text === 'string') sql.push(text);
-          return (target.query as (...args: unknown[]) => unknown)(text, ...rest);
-        };
-      },
-    });
+    // The store's pool, recording the SQL of every query sent through it or its clients.
+    const pool = recording(database.pool, sql);
     store = new PostgresMemoryStore(pool);
     const memories: NewMemory[] = USERS.map((userId, i) => ({
       id: `m${i}`,
@@ -80,11 +92,11 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
         })),
       );
     }
-    // Chunks: tenant "big" holds 3,000 of them, "small" 3.
+    // Chunks: tenant "big" holds BIG of them, "small" 3.
     documents = createPostgresDocumentStore({ pool });
     await documents.bindVectorSpace({ embedderId: EMBEDDER, dimension: DIMENSION });
     for (const [tenant, count] of [
-      ['big', 3000],
+      ['big', BIG],
       ['small', 3],
     ] as const) {
       const { document } = await documents.createDocument(newDocument(tenant, tenant));
@@ -119,9 +131,7 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
       users: [...new Set(hits.map((hit) => hit.memory.userId))].sort(),
       count: hits.length,
       userTerms: sql.some((text) => text.includes('memory_user_terms')),
-      // The index's search runs in a transaction on a client of its own, the exact one at once
-      // on the pool.
-      exactAtOnce: sql.some((text) => text.includes('cosine_distance(')),
+      walkedIndex: sql.some((text) => text.includes('hnsw.ef_search')),
     };
   }
   const text = (userId: string) => () =>
@@ -149,16 +159,16 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
   });
 
   it('scores a small scope exactly at once and walks the index for a big one', async () => {
-    expect(await searched(vector())).toMatchObject({ count: 10, exactAtOnce: false });
+    expect(await searched(vector())).toMatchObject({ count: 10, walkedIndex: true });
     expect(await searched(vector('heavy'))).toMatchObject({
       users: ['heavy'],
       count: 10,
-      exactAtOnce: false,
+      walkedIndex: true,
     });
     expect(await searched(vector('light-3'))).toMatchObject({
       users: ['light-3'],
       count: 2,
-      exactAtOnce: true,
+      walkedIndex: false,
     });
   });
 
@@ -169,10 +179,10 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
       return {
         tenants: [...new Set(hits.map((hit) => hit.chunk.tenantId))],
         count: hits.length,
-        exactAtOnce: sql.some((text) => text.includes('cosine_distance(')),
+        walkedIndex: sql.some((text) => text.includes('hnsw.ef_search')),
       };
     };
-    expect(await chunks('big')).toEqual({ tenants: ['big'], count: 10, exactAtOnce: false });
-    expect(await chunks('small')).toEqual({ tenants: ['small'], count: 3, exactAtOnce: true });
+    expect(await chunks('big')).toEqual({ tenants: ['big'], count: 10, walkedIndex: true });
+    expect(await chunks('small')).toEqual({ tenants: ['small'], count: 3, walkedIndex: false });
   });
 });

@@ -125,4 +125,20 @@ export const ingestMigrations: Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 107,
+    name: 'chunk-vectors-tenant',
+    // A tenant's vectors, for the exact search of a tenant holding a small part of the store
+    // (document-search.ts, exactFirst): without it that search read every tenant's vectors. The
+    // vector table exists once an embedder is bound (chunk-vectors.ts makes it with the index
+    // from then on).
+    sql: `
+      DO $$ BEGIN
+        IF to_regclass(format('%I.chunk_vectors', current_schema())) IS NOT NULL THEN
+          EXECUTE format('CREATE INDEX IF NOT EXISTS chunk_vectors_tenant ON %I.chunk_vectors (tenant_id)',
+            current_schema());
+        END IF;
+      END $$;
+    `,
+  },
 ];
