@@ -1,5 +1,8 @@
 // Migrations run to the end however long they take: an index over a big table can take longer
 // than the pool's per-statement limit, and a migration cut short would fail every start alike.
+// And they reach tables made after the first migrations ran: the chunk vector table, made when
+// an embedder is bound, gains its tenant index in a store made before it was.
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
   dropSchema,
@@ -8,6 +11,8 @@ import {
   uniqueName,
 } from '../../../test/support/backends.js';
 import { openPostgres } from './database.js';
+import { createPostgresDocumentStore } from './document-store.js';
+import { postgresMigrations } from './migrations/index.js';
 
 const available = await postgresAvailable();
 
@@ -29,6 +34,41 @@ describe.runIf(available)('PostgreSQL migrations', () => {
       );
     } finally {
       await database.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('give a vector table made before them its tenant index', async () => {
+    const schema = uniqueName('migrate');
+    const indexes = async (pool: pg.Pool) =>
+      (
+        await pool.query<{ name: string }>(
+          `SELECT indexname AS name FROM pg_indexes
+           WHERE schemaname = current_schema() AND tablename = 'chunk_vectors' ORDER BY 1`,
+        )
+      ).rows.map((row) => row.name);
+    const before = await openPostgres({
+      url: POSTGRES_URL,
+      schema,
+      poolMax: 1,
+      migrations: postgresMigrations.filter((migration) => migration.version < 107),
+    });
+    try {
+      await createPostgresDocumentStore({ pool: before.pool }).bindVectorSpace({
+        embedderId: 'test',
+        dimension: 8,
+      });
+      // As a table made before the index was: without it.
+      await before.pool.query('DROP INDEX chunk_vectors_tenant');
+      expect(await indexes(before.pool)).not.toContain('chunk_vectors_tenant');
+    } finally {
+      await before.close();
+    }
+    const after = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 1 });
+    try {
+      expect(await indexes(after.pool)).toContain('chunk_vectors_tenant');
+    } finally {
+      await after.close();
       await dropSchema(schema);
     }
   });
