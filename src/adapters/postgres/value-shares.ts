@@ -2,7 +2,7 @@
 // value's frequency in the column's most common values (ANALYZE keeps them), else an equal part
 // of what they leave to the other distinct values. Read at most once a minute; across the whole
 // table (two tenants' users of one name count together). Before the first ANALYZE nothing is
-// known (undefined).
+// known (undefined), nor while the table's rows are uncounted.
 import type { Clock } from '../../domain/clock.js';
 import type { Queryable } from './transaction.js';
 
@@ -49,10 +49,11 @@ export function createValueShares(clock: Clock, table: string, column: string): 
       read = {
         at: now,
         stats:
-          row === undefined
+          // reltuples is -1 until a VACUUM or ANALYZE has counted the table (PostgreSQL 14+).
+          row === undefined || row.rows < 0
             ? undefined
             : {
-                rows: Math.max(0, row.rows),
+                rows: row.rows,
                 nullShare: row.null_frac,
                 // Negative: a share of the rows, as the values grow with the table.
                 distinct: row.n_distinct < 0 ? -row.n_distinct * row.rows : row.n_distinct,
