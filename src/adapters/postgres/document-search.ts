@@ -17,7 +17,7 @@ import {
   indexedDistance,
   vectorLiteral,
 } from './pgvector.js';
-import type { ValueSharesReader } from './value-shares.js';
+import type { ValueRowsReader } from './value-rows.js';
 import { postingBudget, rareTermsFirst } from '../rare-terms-first.js';
 import {
   anyTermQuery,
@@ -34,7 +34,7 @@ export interface VectorSearchContext {
   pool: Queryable;
   vectors: PostgresChunkVectors;
   /** Each tenant's share of the vectors, for whether the index or an exact search is sooner. */
-  tenantShares: ValueSharesReader;
+  tenantRows: ValueRowsReader;
 }
 
 function filters(input: ChunkSearchInput, params: unknown[]): string {
@@ -161,10 +161,8 @@ export async function searchVector(
     ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
     WHERE ${where}
     ORDER BY knn.distance, c.id LIMIT ${limit}`;
-  const tenant = await context.tenantShares(pool, input.tenantId);
-  const exact =
-    tenant !== undefined &&
-    exactFirst(tenant.share * tenant.tableRows, tenant.tableRows, candidates);
+  const tenant = await context.tenantRows(pool, input.tenantId);
+  const exact = tenant !== undefined && exactFirst(tenant.rows, tenant.tableRows, candidates);
   return withTransaction(pool, async (client) => {
     if (!exact) await beginHnswSearch(client, candidates);
     const first = await client.query<HitRow>(

@@ -17,7 +17,7 @@ import {
 import { createPostgresChunkVectors } from './chunk-vectors.js';
 import { searchText, searchVector } from './document-search.js';
 import { createTermPostings } from './term-postings.js';
-import { createValueShares } from './value-shares.js';
+import { createValueRows } from './value-rows.js';
 import {
   decodeCursor,
   documentNotFound,
@@ -40,7 +40,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
   const { pool } = options;
   const clock = options.clock ?? systemClock;
   const termPostings = createTermPostings(clock, 'chunks', 'tsv');
-  const tenantShares = createValueShares(clock, 'chunk_vectors', 'tenant_id');
+  const tenantRows = createValueRows(clock, 'chunk_vectors', 'tenant_id');
   const vectors = createPostgresChunkVectors(pool, clock);
 
   async function getDocument(client: Queryable, tenantId: string, documentId: string) {
@@ -417,7 +417,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async searchVector(input) {
-      return searchVector({ pool, vectors, tenantShares }, input);
+      return searchVector({ pool, vectors, tenantRows }, input);
     },
 
     async countChunks(tenantId) {

@@ -32,7 +32,7 @@ import { ScopeBuilder } from './memory-scope.js';
 import { systemClock } from '../../domain/clock.js';
 import { searchMemoryText } from './memory-text-search.js';
 import { createTermPostings } from './term-postings.js';
-import { createValueShares } from './value-shares.js';
+import { createValueRows } from './value-rows.js';
 import { PostgresMemoryVectors } from './memory-vector-search.js';
 import { withTransaction } from './transaction.js';
 
@@ -41,8 +41,8 @@ export class PostgresMemoryStore implements MemoryStore {
   /** Statistics of this store's schema that searches plan by. */
   private readonly statistics = {
     termPostings: createTermPostings(systemClock, 'memories', 'text_search'),
-    userShares: createValueShares(systemClock, 'memories', 'user_id'),
-    tenantShares: createValueShares(systemClock, 'memories', 'tenant_id'),
+    userRows: createValueRows(systemClock, 'memories', 'user_id'),
+    tenantRows: createValueRows(systemClock, 'memories', 'tenant_id'),
   };
 
   constructor(private readonly pool: pg.Pool) {

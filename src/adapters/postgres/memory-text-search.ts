@@ -16,7 +16,7 @@ import {
   type SelectedRowsSource,
   type TermPostingsReader,
 } from './term-postings.js';
-import type { ValueSharesReader } from './value-shares.js';
+import { memoryScopeRows, type ScopeRowsReaders } from './value-rows.js';
 
 /**
  * SQL of the bound for a window of the newest matches: the occurrence time of the scope's
@@ -91,9 +91,8 @@ export function queryWords(query: string): string[] {
 }
 
 /** The table's statistics a search plans by. */
-export interface MemoryTextStatistics {
+export interface MemoryTextStatistics extends ScopeRowsReaders {
   termPostings: TermPostingsReader;
-  userShares: ValueSharesReader;
 }
 
 export async function searchMemoryText(
@@ -103,11 +102,16 @@ export async function searchMemoryText(
 ): Promise<MemoryHit[]> {
   const words = queryWords(input.query);
   if (words.length === 0 || input.k <= 0) return [];
-  // Unknown before the first ANALYZE: as a small share.
+  // The user's rows, or their tenant's when fewer (a user id many tenants share); unknown before
+  // the first ANALYZE: as a small share.
+  const scopeRows =
+    input.userId === undefined ? undefined : await memoryScopeRows(statistics, pool, input);
   const userShare =
     input.userId === undefined
       ? 1
-      : ((await statistics.userShares(pool, input.userId))?.share ?? 0);
+      : scopeRows === undefined
+        ? 0
+        : scopeRows.rows / Math.max(1, scopeRows.tableRows);
   const budget = postingBudget(input.k);
   // A scope of at most `budget` memories cannot match more: it ranks every match.
   const held = new ScopeBuilder([]);

@@ -18,30 +18,15 @@ import {
   vectorLiteral,
 } from './pgvector.js';
 import { withTransaction } from './transaction.js';
-import type { ValueSharesReader } from './value-shares.js';
+import { memoryScopeRows, type ScopeRowsReaders } from './value-rows.js';
 
 export class PostgresMemoryVectors {
   private readonly indexedDimensions = new Set<number>();
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly shares: { userShares: ValueSharesReader; tenantShares: ValueSharesReader },
+    private readonly scopeRows: ScopeRowsReaders,
   ) {}
-
-  /** The planner's estimate of the scope's rows (its user's, else its tenant's), if known. */
-  private async scopeRows(
-    input: MemoryScope,
-  ): Promise<{ scopeRows: number; tableRows: number } | undefined> {
-    const tenant = await this.shares.tenantShares(this.pool, input.tenantId);
-    const user =
-      input.userId === undefined
-        ? undefined
-        : await this.shares.userShares(this.pool, input.userId);
-    const known = [tenant, user].filter((share) => share !== undefined);
-    if (known.length === 0) return undefined;
-    const tableRows = known[0]!.tableRows;
-    return { scopeRows: Math.min(...known.map((s) => s.share)) * tableRows, tableRows };
-  }
 
   async search(
     input: MemoryScope & { vector: Float32Array; embedderId: string; k: number },
@@ -59,9 +44,9 @@ export class PostgresMemoryVectors {
        ORDER BY ${order} LIMIT ${limit}`;
     type Row = MemoryRow & { distance: number };
     const exact = search(`${exactDistance('m.embedding', '$1', dim)}, m.id`);
-    const estimate = await this.scopeRows(input);
+    const estimate = await memoryScopeRows(this.scopeRows, this.pool, input);
     const rows =
-      estimate !== undefined && exactFirst(estimate.scopeRows, estimate.tableRows, input.k)
+      estimate !== undefined && exactFirst(estimate.rows, estimate.tableRows, input.k)
         ? (await this.pool.query<Row>(exact, scope.values)).rows
         : await withTransaction(this.pool, async (client) => {
             await beginHnswSearch(client, input.k);

@@ -186,3 +186,49 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
     expect(await chunks('small')).toEqual({ tenants: ['small'], count: 3, walkedIndex: false });
   });
 });
+
+describe.runIf(available)(
+  'PostgreSQL searches planned by the share of one user id many tenants use',
+  () => {
+    const schema = uniqueName('sharedids');
+    let database: PostgresDatabase;
+    afterAll(async () => {
+      await database.close();
+      await dropSchema(schema);
+    });
+
+    it("read the user's own postings: their rows in one tenant are a tenth of the table", async () => {
+      database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 2 });
+      const sql: string[] = [];
+      const store = new PostgresMemoryStore(recording(database.pool, sql));
+      // "default" in each of ten tenants: every row of the table is that user id's.
+      for (let t = 0; t < 10; t++)
+        await store.insertMemories(
+          `t${t}`,
+          Array.from({ length: 300 }, (_, i) => ({
+            id: `t${t}m${i}`,
+            kind: 'turn' as const,
+            tier: 'episodic' as const,
+            userId: 'default',
+            sessionId: 's',
+            agentId: null,
+            speaker: 'user' as const,
+            text: `quarterly invoice ${i}`,
+            seq: i + 1,
+            occurredAt: i,
+          })),
+          1,
+        );
+      await database.pool.query('ANALYZE memories');
+      const hits = await store.searchText({
+        tenantId: 't3',
+        userId: 'default',
+        query: 'invoice',
+        k: 500,
+      });
+      expect(new Set(hits.map((hit) => hit.memory.tenantId))).toEqual(new Set(['t3']));
+      expect(hits.length).toBe(300);
+      expect(sql.some((text) => text.includes('memory_user_terms'))).toBe(true);
+    });
+  },
+);
