@@ -17,10 +17,13 @@ import { chunkInputs, newDocument } from '../../../test/ingest/document-store-co
 import { openPostgres } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { HNSW_VISIT_COST } from './pgvector.js';
 
 const available = await postgresAvailable();
 const DIMENSION = 16;
-const NEAR = 3000;
+// More near rows than an exact search would score sooner (pgvector.ts, exactFirst): the tenant's
+// scope walks the index, and one user's small scope is scored exactly at once.
+const NEAR = HNSW_VISIT_COST * 200 + 1000;
 const FAR = 600;
 
 /** A unit vector pointing mostly along `direction` (+1 near the query, -1 away from it). */

@@ -62,6 +62,7 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
   const sql: string[] = [];
   let store: PostgresMemoryStore;
   let documents: DocumentStore;
+  const smallChunks: Array<{ chunkId: string; vector: Float32Array; namespace: string }> = [];
 
   beforeAll(async () => {
     database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 2 });
@@ -92,24 +93,30 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
         })),
       );
     }
-    // Chunks: tenant "big" holds BIG of them, "small" 3.
+    // Chunks: tenant "big" holds BIG of them; "small" 150, 50 of them in namespace "other".
     documents = createPostgresDocumentStore({ pool });
     await documents.bindVectorSpace({ embedderId: EMBEDDER, dimension: DIMENSION });
-    for (const [tenant, count] of [
-      ['big', BIG],
-      ['small', 3],
+    let seen = 0;
+    for (const [tenant, namespace, count] of [
+      ['big', 'default', BIG],
+      ['small', 'default', 100],
+      ['small', 'other', 50],
     ] as const) {
-      const { document } = await documents.createDocument(newDocument(tenant, tenant));
+      const { document } = await documents.createDocument(
+        newDocument(tenant, `${tenant} ${namespace}`, { namespace }),
+      );
       await documents.replaceChunks(
         tenant,
         document.id,
         chunkInputs(Array.from({ length: count }, (_, i) => `${tenant} chunk ${i}`)),
       );
-      const chunks = await documents.listChunks(tenant, document.id);
-      await documents.upsertVectors(
-        tenant,
-        chunks.map((chunk) => ({ chunkId: chunk.id, vector: vectorOf(chunk.ordinal) })),
-      );
+      const vectors = (await documents.listChunks(tenant, document.id)).map((chunk) => ({
+        chunkId: chunk.id,
+        vector: vectorOf(seen + chunk.ordinal),
+      }));
+      seen += count;
+      await documents.upsertVectors(tenant, vectors);
+      if (tenant === 'small') smallChunks.push(...vectors.map((v) => ({ ...v, namespace })));
       await documents.updateDocument(tenant, document.id, {
         status: 'completed',
         stage: null,
@@ -172,18 +179,45 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
     });
   });
 
-  it("scores a small tenant's chunks exactly at once and walks the index for a big one", async () => {
-    const chunks = async (tenantId: string) => {
+  it("scores a small tenant's chunks exactly at once, nearest first, and walks the index for a big one", async () => {
+    const query = vectorOf(0.5);
+    const chunks = async (tenantId: string, namespace?: string) => {
       sql.length = 0;
-      const hits = await documents.searchVector({ tenantId, vector: vectorOf(0.5), limit: 10 });
+      const hits = await documents.searchVector({
+        tenantId,
+        ...(namespace === undefined ? {} : { namespace }),
+        vector: query,
+        limit: 10,
+      });
       return {
+        ids: hits.map((hit) => hit.chunk.id),
         tenants: [...new Set(hits.map((hit) => hit.chunk.tenantId))],
-        count: hits.length,
         walkedIndex: sql.some((text) => text.includes('hnsw.ef_search')),
       };
     };
-    expect(await chunks('big')).toEqual({ tenants: ['big'], count: 10, walkedIndex: true });
-    expect(await chunks('small')).toEqual({ tenants: ['small'], count: 3, walkedIndex: false });
+    /** The exact order: nearest first by cosine (the vectors are unit length). */
+    const nearest = (rows: typeof smallChunks) =>
+      rows
+        .map((row) => ({
+          id: row.chunkId,
+          score: row.vector.reduce((s, x, d) => s + x * query[d]!, 0),
+        }))
+        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+        .slice(0, 10)
+        .map((row) => row.id);
+    expect(await chunks('big')).toMatchObject({ tenants: ['big'], walkedIndex: true });
+    expect(await chunks('small')).toEqual({
+      ids: nearest(smallChunks),
+      tenants: ['small'],
+      walkedIndex: false,
+    });
+    // A namespace holding a third of the tenant's chunks: the nearest candidates leave fewer than
+    // asked, or not; either way the namespace's own nearest.
+    expect(await chunks('small', 'other')).toEqual({
+      ids: nearest(smallChunks.filter((chunk) => chunk.namespace === 'other')),
+      tenants: ['small'],
+      walkedIndex: false,
+    });
   });
 });
 
