@@ -31,12 +31,41 @@ const VECTOR_TABLE_PRESENT = `SELECT to_regclass(format('%I.chunk_vectors', curr
 
 export function createPostgresChunkVectors(pool: Queryable, clock: Clock): PostgresChunkVectors {
   let vectorTableReady = false;
+  let tenantIndexChecked = false;
 
-  async function hasVectorTable(client: Queryable = pool): Promise<boolean> {
-    if (vectorTableReady) return true;
-    const result = await client.query(VECTOR_TABLE_PRESENT);
-    vectorTableReady = (result.rows[0] as { present: boolean }).present;
+  /** Whether the vector table exists; `client`: a transaction's, else the pool. */
+  async function hasVectorTable(client?: Queryable): Promise<boolean> {
+    if (!vectorTableReady) {
+      const result = await (client ?? pool).query(VECTOR_TABLE_PRESENT);
+      vectorTableReady = (result.rows[0] as { present: boolean }).present;
+    }
+    // Never inside a caller's transaction: the index waits for other writers of the table.
+    if (vectorTableReady && client === undefined && !tenantIndexChecked) {
+      await ensureTenantIndex();
+      tenantIndexChecked = true;
+    }
     return vectorTableReady;
+  }
+
+  /**
+   * The tenant index on a vector table made without it: by a process older than migration
+   * chunk-vectors-tenant, after this schema's migrations had run (a rolling upgrade). Two
+   * processes making it at once: the loser sees a duplicate; fine.
+   */
+  async function ensureTenantIndex(): Promise<void> {
+    const held = await pool.query(
+      `SELECT 1 FROM pg_indexes WHERE schemaname = current_schema()
+         AND tablename = 'chunk_vectors' AND indexname = 'chunk_vectors_tenant'`,
+    );
+    if (held.rows.length > 0) return;
+    try {
+      await pool.query(
+        'CREATE INDEX IF NOT EXISTS chunk_vectors_tenant ON chunk_vectors (tenant_id)',
+      );
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '23505' && code !== '42P07') throw error;
+    }
   }
 
   async function readSpace(client: Queryable = pool): Promise<VectorSpace | undefined> {

@@ -142,10 +142,10 @@ export async function searchVector(
   const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
   const where = filters(input, params);
   const limit = `$${params.push(input.limit)}`;
-  const nearest = (order: string) =>
+  const nearest = (distance: string, order: string) =>
     `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
      FROM (
-       SELECT v.chunk_id, v.embedding <=> $1::vector AS distance
+       SELECT v.chunk_id, ${distance} AS distance
        FROM chunk_vectors v WHERE v.tenant_id = $2
        ORDER BY ${order} LIMIT ${candidates}
      ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
@@ -166,11 +166,12 @@ export async function searchVector(
   return withTransaction(pool, async (client) => {
     if (!exact) await beginHnswSearch(client, candidates);
     const first = await client.query<HitRow>(
-      nearest(
-        exact
-          ? `${exactDistance('v.embedding', '$1', space.dimension)}, v.chunk_id`
-          : indexedDistance('v.embedding', '$1', space.dimension),
-      ),
+      exact
+        ? nearest(exactDistance('v.embedding', '$1', space.dimension), 'distance, v.chunk_id')
+        : nearest(
+            'v.embedding <=> $1::vector',
+            indexedDistance('v.embedding', '$1', space.dimension),
+          ),
       params,
     );
     if (first.rows.length >= input.limit) return first.rows.map(toHit);

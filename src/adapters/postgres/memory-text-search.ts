@@ -52,9 +52,11 @@ function newestSince(
 
 /**
  * Below this share of the table, one user's search reads that user's own postings (userTerms);
- * at or above it, the table's. Over 100k memories (docs/performance.md), questions of common
- * words, p95 ms with and without them: a user holding a quarter 25.7 / 28.7, half 18.6 / 20.1,
- * three quarters 33.8 / 22.6, all 31.1 / 23.6; one of 100 users at 1M 28.8 against 115.6.
+ * at or above it, the table's. A trade-off, from runs over 100k memories (docs/performance.md),
+ * p95 ms with and without them, usual questions and questions of common words: a user holding a
+ * quarter 14.8 / 23.7 and 25.7 / 28.7, half 17.8 / 28.8 and 18.6 / 20.1, three quarters
+ * 14.5 / 18.5 but 33.8 / 22.6, all 11.4 / 8.2 and 31.1 / 23.6; one of 100 users at 1M 28.8
+ * against 115.6 (common words).
  */
 export const USER_TERMS_BELOW_SHARE = 0.6;
 

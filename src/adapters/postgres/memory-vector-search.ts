@@ -37,13 +37,14 @@ export class PostgresMemoryVectors {
     const scope = new ScopeBuilder([vectorLiteral(input.vector), input.embedderId]);
     const where = scope.add(input);
     const limit = scope.param(input.k);
-    const distance = `m.embedding::vector(${dim}) <=> $1::vector(${dim})`;
-    const search = (order: string) =>
+    // Each row's distance computed once: the index's search orders by the indexed form, the exact
+    // one by the distance it selects.
+    const search = (distance: string, order: string) =>
       `SELECT ${MEMORY_COLUMNS}, ${distance} AS distance FROM memories m
        WHERE m.embedder_id = $2 AND m.embedding_dim = ${dim} AND ${where}
        ORDER BY ${order} LIMIT ${limit}`;
     type Row = MemoryRow & { distance: number };
-    const exact = search(`${exactDistance('m.embedding', '$1', dim)}, m.id`);
+    const exact = search(exactDistance('m.embedding', '$1', dim), 'distance, m.id');
     const estimate = await memoryScopeRows(this.scopeRows, this.pool, input);
     const rows =
       estimate !== undefined && exactFirst(estimate.rows, estimate.tableRows, input.k)
@@ -51,7 +52,10 @@ export class PostgresMemoryVectors {
         : await withTransaction(this.pool, async (client) => {
             await beginHnswSearch(client, input.k);
             const nearest = await client.query<Row>(
-              search(indexedDistance('m.embedding', '$1', dim)),
+              search(
+                `m.embedding::vector(${dim}) <=> $1::vector(${dim})`,
+                indexedDistance('m.embedding', '$1', dim),
+              ),
               scope.values,
             );
             // Past 4,000 dimensions there is no index: that search was exact.

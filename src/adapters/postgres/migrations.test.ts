@@ -40,36 +40,61 @@ describe.runIf(available)('PostgreSQL migrations', () => {
 
   it('give a vector table made before them its tenant index', async () => {
     const schema = uniqueName('migrate');
-    const indexes = async (pool: pg.Pool) =>
-      (
-        await pool.query<{ name: string }>(
-          `SELECT indexname AS name FROM pg_indexes
-           WHERE schemaname = current_schema() AND tablename = 'chunk_vectors' ORDER BY 1`,
-        )
-      ).rows.map((row) => row.name);
-    const before = await openPostgres({
-      url: POSTGRES_URL,
-      schema,
-      poolMax: 1,
-      migrations: postgresMigrations.filter((migration) => migration.version < 107),
-    });
     try {
-      await createPostgresDocumentStore({ pool: before.pool }).bindVectorSpace({
+      const before = await openPostgres({
+        url: POSTGRES_URL,
+        schema,
+        poolMax: 1,
+        migrations: postgresMigrations.filter((migration) => migration.version < 107),
+      });
+      try {
+        await createPostgresDocumentStore({ pool: before.pool }).bindVectorSpace({
+          embedderId: 'test',
+          dimension: 8,
+        });
+        // As a table made before the index was: without it.
+        await before.pool.query('DROP INDEX chunk_vectors_tenant');
+        expect(await vectorIndexes(before.pool)).not.toContain('chunk_vectors_tenant');
+      } finally {
+        await before.close();
+      }
+      const after = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 1 });
+      try {
+        expect(await vectorIndexes(after.pool)).toContain('chunk_vectors_tenant');
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
+  it('and a process finding one made without it by an older process, after them, adds it', async () => {
+    const schema = uniqueName('migrate');
+    const database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 2 });
+    try {
+      // The older process: its table, made after this schema's migrations, has no tenant index.
+      await createPostgresDocumentStore({ pool: database.pool }).bindVectorSpace({
         embedderId: 'test',
         dimension: 8,
       });
-      // As a table made before the index was: without it.
-      await before.pool.query('DROP INDEX chunk_vectors_tenant');
-      expect(await indexes(before.pool)).not.toContain('chunk_vectors_tenant');
+      await database.pool.query('DROP INDEX chunk_vectors_tenant');
+      // A process of this version starts and searches.
+      const store = createPostgresDocumentStore({ pool: database.pool });
+      await store.searchVector({ tenantId: 't1', vector: new Float32Array(8).fill(0.5), limit: 5 });
+      expect(await vectorIndexes(database.pool)).toContain('chunk_vectors_tenant');
     } finally {
-      await before.close();
-    }
-    const after = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 1 });
-    try {
-      expect(await indexes(after.pool)).toContain('chunk_vectors_tenant');
-    } finally {
-      await after.close();
+      await database.close();
       await dropSchema(schema);
     }
   });
 });
+
+/** The indexes of this schema's vector table. */
+async function vectorIndexes(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>(
+    `SELECT indexname AS name FROM pg_indexes
+     WHERE schemaname = current_schema() AND tablename = 'chunk_vectors' ORDER BY 1`,
+  );
+  return rows.map((row) => row.name);
+}

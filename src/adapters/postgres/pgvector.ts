@@ -10,9 +10,10 @@ export function vectorLiteral(vector: Float32Array): string {
  * most 2,000 dimensions as vectors and 4,000 as half-precision vectors (`halfvec`), so a
  * 3,072-dimension embedder (OpenAI's text-embedding-3-large) is indexed in half precision, and
  * past 4,000 there is no index: searches score every vector of the scope exactly. Returned
- * scores are in full precision, but between 2,001 and 4,000 dimensions the k nearest are chosen in
- * half precision, also when the planner scores a small scope without the index (at several
- * times the cost of full precision there).
+ * scores are in full precision, but between 2,001 and 4,000 dimensions the index's search chooses
+ * the k nearest in half precision, also when the planner scores the scope without the index (at
+ * several times the cost of full precision there); an exact search (exactFirst, or after a short
+ * scan) chooses them in full precision.
  */
 export function hnswForm(
   dimension: number,
@@ -72,7 +73,8 @@ export function hnswSearchBreadth(rows: number): number {
  * visits about k / (the scope's share of the table) tuples before k pass the scope's filters:
  * 15–34 µs each with their rows, against 1.3–2.1 µs a row for the exact search through the
  * scope's index (memories at 100k and 1M, chunks at 100k; docs/performance.md), a ratio of
- * 12–21. And a scan whose query lies among other scopes' rows visits more than that: one
+ * 11–21. Measured at 512 dimensions with the vectors in their rows; wider vectors kept out of
+ * line (past about 2,040 dimensions) make exact rows dearer, which this does not weigh. And a scan whose query lies among other scopes' rows visits more than that: one
  * tenant of ten's 10 nearest chunks took 22 ms p50 and 370 ms p95 through the index.
  */
 export const HNSW_VISIT_COST = 20;
