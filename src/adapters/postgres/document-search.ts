@@ -142,39 +142,33 @@ export async function searchVector(
   const params: unknown[] = [vectorLiteral(input.vector), input.tenantId];
   const where = filters(input, params);
   const limit = `$${params.push(input.limit)}`;
-  const nearest = (distance: string, order: string) =>
+  // The tenant's chunks ranked by `distance`, the inner query's `nearest` (an ORDER BY and LIMIT,
+  // or none) taken before the filters.
+  const ranked = (distance: string, nearest: string) =>
     `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
      FROM (
        SELECT v.chunk_id, ${distance} AS distance
-       FROM chunk_vectors v WHERE v.tenant_id = $2
-       ORDER BY ${order} LIMIT ${candidates}
+       FROM chunk_vectors v WHERE v.tenant_id = $2 ${nearest}
      ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
      WHERE ${where}
      ORDER BY knn.distance, c.id LIMIT ${limit}`;
-  // When the filters leave fewer than asked of those: every chunk of the tenant that passes
-  // them, scored exactly (an index scan within them could give up before reaching them:
-  // pgvector.ts).
-  const within = `SELECT ${CHUNK_COLUMNS}, d.title AS document_title, 1 - knn.distance AS score
-    FROM (
-      SELECT v.chunk_id, ${exactDistance('v.embedding', '$1', space.dimension)} AS distance
-      FROM chunk_vectors v WHERE v.tenant_id = $2
-    ) knn JOIN chunks c ON c.id = knn.chunk_id JOIN documents d ON d.id = c.document_id
-    WHERE ${where}
-    ORDER BY knn.distance, c.id LIMIT ${limit}`;
+  const exactly = exactDistance('v.embedding', '$1', space.dimension);
   const tenant = await context.tenantRows(pool, input.tenantId);
   const exact = tenant !== undefined && exactFirst(tenant.rows, tenant.tableRows, candidates);
   return withTransaction(pool, async (client) => {
     if (!exact) await beginHnswSearch(client, candidates);
     const first = await client.query<HitRow>(
       exact
-        ? nearest(exactDistance('v.embedding', '$1', space.dimension), 'distance, v.chunk_id')
-        : nearest(
+        ? ranked(exactly, `ORDER BY distance, v.chunk_id LIMIT ${candidates}`)
+        : ranked(
             'v.embedding <=> $1::vector',
-            indexedDistance('v.embedding', '$1', space.dimension),
+            `ORDER BY ${indexedDistance('v.embedding', '$1', space.dimension)} LIMIT ${candidates}`,
           ),
       params,
     );
     if (first.rows.length >= input.limit) return first.rows.map(toHit);
-    return (await client.query<HitRow>(within, params)).rows.map(toHit);
+    // The filters left fewer than asked of those: every chunk of the tenant that passes them,
+    // scored exactly (an index scan within them could give up before reaching them: pgvector.ts).
+    return (await client.query<HitRow>(ranked(exactly, ''), params)).rows.map(toHit);
   });
 }

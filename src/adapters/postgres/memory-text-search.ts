@@ -105,15 +105,10 @@ export async function searchMemoryText(
   const words = queryWords(input.query);
   if (words.length === 0 || input.k <= 0) return [];
   // The user's rows, or their tenant's when fewer (a user id many tenants share); unknown before
-  // the first ANALYZE: as a small share.
+  // the first ANALYZE: as a small share. Tenant-wide searches take no user terms.
   const scopeRows =
     input.userId === undefined ? undefined : await memoryScopeRows(statistics, pool, input);
-  const userShare =
-    input.userId === undefined
-      ? 1
-      : scopeRows === undefined
-        ? 0
-        : scopeRows.rows / Math.max(1, scopeRows.tableRows);
+  const userShare = scopeRows === undefined ? 0 : scopeRows.rows / Math.max(1, scopeRows.tableRows);
   const budget = postingBudget(input.k);
   // A scope of at most `budget` memories cannot match more: it ranks every match.
   const held = new ScopeBuilder([]);
