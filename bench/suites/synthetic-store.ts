@@ -15,6 +15,7 @@ import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-stor
 import { createPostgresStoreTransaction } from '../../src/adapters/postgres/store-transaction.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
+import { hnswIndexSql } from '../../src/adapters/postgres/pgvector.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
 import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
@@ -143,6 +144,15 @@ export interface BenchStore {
    *  make them later). */
   analyze(): Promise<void>;
   /**
+   * A bulk load: drops the vector indexes that writes would otherwise maintain one row at a time
+   * (PostgreSQL's HNSW indexes, which made a 1M fill take hours), so that `buildVectorIndexes`
+   * builds them once after the fill, as an operator loading a big store would. SQLite's sign-bit
+   * index is kept by the writes themselves: nothing to drop.
+   */
+  dropVectorIndexes(): Promise<void>;
+  /** Builds what dropVectorIndexes dropped; the seconds it took, or undefined when nothing was. */
+  buildVectorIndexes(): Promise<number | undefined>;
+  /**
    * The ids of the `k` best chunks of the tenant by the plain OR query of the search's terms,
    * every row holding a term ranked (the engine's own ranking, as the search scores it): what
    * full-text search is compared with.
@@ -185,6 +195,37 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
         // cannot run in the implicit transaction of several.
         for (const table of ['chunk_vectors', 'chunks', 'documents', 'memories'])
           await database.pool.query(`VACUUM (ANALYZE) ${table}`);
+      },
+      dropVectorIndexes: async () => {
+        await database.pool.query(
+          `DROP INDEX IF EXISTS chunk_vectors_hnsw; DROP INDEX IF EXISTS memories_embedding_hnsw_${LOCAL_EMBEDDER_DIMENSION}`,
+        );
+      },
+      buildVectorIndexes: async () => {
+        const dim = LOCAL_EMBEDDER_DIMENSION;
+        const indexes = [
+          hnswIndexSql('chunk_vectors_hnsw', 'chunk_vectors', 'embedding', dim),
+          hnswIndexSql(
+            `memories_embedding_hnsw_${dim}`,
+            'memories',
+            'embedding',
+            dim,
+            `WHERE embedding_dim = ${dim}`,
+          ),
+        ];
+        const started = Date.now();
+        const client = await database.pool.connect();
+        try {
+          // The build's graph in memory (1M vectors of 512 dimensions need about 2.5 GB; past
+          // maintenance_work_mem pgvector goes on much slower), one parallel worker on 2 cores.
+          await client.query(
+            `SET maintenance_work_mem = '${process.env.ENGRAM_SCALE_INDEX_MEMORY ?? '4GB'}'; SET max_parallel_maintenance_workers = 1`,
+          );
+          for (const sql of indexes) if (sql !== undefined) await client.query(sql);
+        } finally {
+          client.release();
+        }
+        return (Date.now() - started) / 1000;
       },
       plainText: async (query, k) => {
         const { rows } = await database.pool.query<{ id: string }>(
@@ -243,6 +284,8 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
       };
     },
     analyze: async () => undefined,
+    dropVectorIndexes: async () => undefined,
+    buildVectorIndexes: async () => undefined,
     plainText: async (query, k) =>
       (
         database.db
