@@ -35,6 +35,34 @@ if (!(exists.rows[0] as { built: boolean }).built) {
   await pool.query('VACUUM (ANALYZE) lab_user_signs');
   console.log(`side table built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
+const halves = await pool.query(`SELECT to_regclass('lab_user_halves') IS NOT NULL AS built`);
+if (!(halves.rows[0] as { built: boolean }).built) {
+  const t0 = performance.now();
+  await pool.query(`CREATE TABLE lab_user_halves AS
+    SELECT tenant_id, user_id, id, embedding::halfvec(${dim}) AS half
+    FROM memories WHERE embedder_id = '${LOCAL_EMBEDDER_ID}' AND embedding_dim = ${dim}`);
+  await pool.query(
+    'CREATE INDEX lab_user_halves_scope ON lab_user_halves (tenant_id, user_id) INCLUDE (id, half)',
+  );
+  await pool.query('VACUUM (ANALYZE) lab_user_halves');
+  console.log(`halves built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+const covering = await pool.query(`SELECT to_regclass('lab_user_vectors') IS NOT NULL AS built`);
+if (!(covering.rows[0] as { built: boolean }).built) {
+  const t0 = performance.now();
+  await pool.query(
+    `CREATE INDEX lab_user_vectors ON memories (tenant_id, user_id) INCLUDE (id, embedding) WHERE embedding_dim = ${dim}`,
+  );
+  await pool.query('VACUUM (ANALYZE) memories');
+  console.log(`covering index built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+const sizes = await pool.query(
+  `SELECT relname, pg_size_pretty(pg_relation_size(oid)) AS size FROM pg_class
+   WHERE relname IN ('lab_user_halves', 'lab_user_halves_scope', 'lab_user_vectors', 'lab_user_signs_scope', 'memories')`,
+);
+console.log(
+  sizes.rows.map((r: { relname: string; size: string }) => `${r.relname} ${r.size}`).join(', '),
+);
 const size = await pool.query<{ rows: number; users: number }>(
   `SELECT count(*)::int AS rows, count(*) FILTER (WHERE user_id = $1)::int AS users FROM lab_user_signs`,
   [userId],
@@ -77,6 +105,36 @@ const prefiltered = (candidates: number) => async (vector: Float32Array) => {
   return rows.map((row) => row.id);
 };
 
+const halved = (candidates: number) => async (vector: Float32Array) => {
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH near AS (
+       SELECT h.id FROM lab_user_halves h
+       WHERE h.tenant_id = $2 AND h.user_id = $3
+       ORDER BY h.half <=> $1::halfvec(${dim})
+       LIMIT ${candidates})
+     SELECT ${MEMORY_COLUMNS},
+       ${exactDistance('m.embedding', '$1', dim)} AS distance
+     FROM near JOIN memories m ON m.id = near.id
+     ORDER BY distance, m.id LIMIT ${K}`,
+    [vectorLiteral(vector), BENCH_TENANT, userId],
+  );
+  return rows.map((row) => row.id);
+};
+
+const coveringSearch = async (vector: Float32Array) => {
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH near AS (
+       SELECT m.id, ${exactDistance('m.embedding', '$1', dim)} AS distance FROM memories m
+       WHERE m.tenant_id = $2 AND m.user_id = $3 AND m.embedding_dim = ${dim}
+       ORDER BY distance, m.id LIMIT ${K})
+     SELECT ${MEMORY_COLUMNS}, near.distance
+     FROM near JOIN memories m ON m.id = near.id AND m.tenant_id = $2
+     ORDER BY near.distance, m.id`,
+    [vectorLiteral(vector), BENCH_TENANT, userId],
+  );
+  return rows.map((row) => row.id);
+};
+
 const truth: string[][] = [];
 for (const vector of queries) truth.push(await exact(vector));
 
@@ -99,7 +157,10 @@ async function measure(name: string, search: (v: Float32Array) => Promise<string
   );
 }
 await measure('exact (the store)', exact);
-for (const candidates of [400, 800, 1600])
+for (const candidates of (process.env.SIGNS ?? '400').split(',').map(Number))
   await measure(`signs, ${candidates} scored exactly`, prefiltered(candidates));
+for (const candidates of [200, 250, 400])
+  await measure(`halves, ${candidates} scored exactly`, halved(candidates));
+await measure('covering index, index-only', coveringSearch);
 await measure('exact (the store), again', exact);
 await database.close();

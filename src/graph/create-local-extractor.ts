@@ -6,12 +6,12 @@ import type { ChunkText, Extraction, ExtractOptions, Extractor } from '../ports/
 import { createThreadPool } from '../providers/thread-pool.js';
 import { extractChunk } from './local-extractor.js';
 
-export const LOCAL_EXTRACTOR_ID = 'local:compromise';
+export const LOCAL_EXTRACTOR_ID = 'local:wink';
 
 export interface LocalExtractorOptions {
   /**
    * Worker threads that read chunks (ENGRAM_EXTRACTOR_THREADS); 0 reads them on the calling
-   * thread, between other work. Tagging is CPU-bound (about 6 ms for a 400-token chunk).
+   * thread, between other work. Tagging is CPU-bound (about 1 ms for a 400-token chunk).
    */
   threads?: number;
   logger?: Logger;

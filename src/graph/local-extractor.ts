@@ -1,12 +1,11 @@
-// The offline extractor: compromise's part-of-speech tags give names (people, organisations,
-// places, products/topics), dates and values; a second look types and trims each name from its
-// words and context (span-typing.ts); relations come from the verb phrase between two names
-// ("Alice Smith joined Globex" → Alice Smith —join→ Globex, verb-relations.ts) and from the
-// shape of the sentence (appositions, titles, locatives, datelines: relation-patterns.ts). No
-// model, no network, deterministic: re-extracting a chunk gives the same result. docs/graph.md.
-// It imports compromise's tagger alone (compromise/two): the full build adds a chunker pass to
-// every parse that nothing here reads (same output on 3,487 CoNLL04, LoCoMo and bench texts).
-import nlp from 'compromise/two';
+// The offline extractor: part-of-speech tags give names (people, organisations, places,
+// products/topics), dates and values; a second look types and trims each name from its words and
+// context (span-typing.ts); relations come from the verb phrase between two names ("Alice Smith
+// joined Globex" → Alice Smith —join→ Globex, verb-relations.ts) and from the shape of the
+// sentence (appositions, titles, locatives, datelines: relation-patterns.ts). No model download,
+// no network, deterministic: re-extracting a chunk gives the same result. docs/graph.md.
+// The tags are wink-nlp's, read into compromise's tag names (wink-terms.ts): the same rules read
+// compromise's own tags as well (extractTagged), which the lab comparing the two uses.
 import type {
   ChunkText,
   EntityType,
@@ -21,11 +20,19 @@ import { isPlaceAbbreviation, leadsOf } from './entity-cues.js';
 import { carryAlongPlaces, patternRelations } from './relation-patterns.js';
 import { surfaceOf, type Span } from './span.js';
 import { refineSpans } from './span-typing.js';
-import { breaksAfter, foldPunctuation, has, isCapitalised, type TermJson } from './tagged-terms.js';
+import {
+  breaksAfter,
+  foldPunctuation,
+  has,
+  hasAny,
+  isCapitalised,
+  type TermJson,
+} from './tagged-terms.js';
 import { predicateOf } from './verb-phrase.js';
 import { verbRelations } from './verb-relations.js';
+import { winkSentences } from './wink-terms.js';
 
-/** A sentence of compromise's JSON output (`json({ offset: true })`), as the extractor reads it. */
+/** A sentence of tagged terms in the shape of compromise's JSON output (`json({ offset: true })`). */
 export interface SentenceJson {
   text: string;
   terms: TermJson[];
@@ -33,7 +40,7 @@ export interface SentenceJson {
 
 const CANONICAL: ReadonlySet<string> = new Set(CANONICAL_PREDICATES);
 
-const NAME_BLOCKERS = new Set([
+const NAME_BLOCKERS = [
   'Pronoun',
   'Determiner',
   'Actor',
@@ -43,9 +50,14 @@ const NAME_BLOCKERS = new Set([
   'Preposition',
   'Conjunction',
   'QuestionWord',
-]);
+];
 const DATE_TAGS = ['Date', 'Month', 'WeekDay', 'Year'];
 const VALUE_TAGS = ['Money', 'Percent', 'Value'];
+// The lists the hot paths test, made once.
+const DATE_OR_VALUE_TAGS = [...DATE_TAGS, ...VALUE_TAGS];
+const NOT_CONTINUING_TAGS = [...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS];
+const DATE_GOES_ON_TAGS = [...DATE_TAGS, 'Value'];
+const NOT_VERSION_TAGS = [...DATE_TAGS, 'Money', 'Percent'];
 const CORPORATE_FORMS = new Set([
   'inc',
   'ltd',
@@ -129,12 +141,19 @@ function strongType(term: TermJson): EntityType | undefined {
 /** What may follow a sentence's first word when that word is a name: "Cheek, 53,", "Starr, who", "Derwinski, a Republican". */
 const APPOSITION_OPENERS = new Set(['who', 'a', 'an', 'the']);
 
+const LOWERCASE_WORD = /^[a-z]+$/;
+/** "GRAND", "RAPIDS": a word of three or more capitals. */
+const inCapitals = (term: TermJson | undefined) =>
+  term !== undefined && /^\p{Lu}{3,}$/u.test(term.text);
+
 function isNameTerm(
   term: TermJson,
   index: number,
   knownNames: Set<string>,
   next?: TermJson,
 ): boolean {
+  // Most terms: a lowercase word, which none of the tests below takes for a name.
+  if (LOWERCASE_WORD.test(term.text)) return false;
   // "Walter R. Mears": an initial, even "A." or "I.".
   if (/^\p{Lu}$/u.test(term.text) && term.post.trim() === '.' && next !== undefined)
     return isCapitalised(next.text);
@@ -143,14 +162,13 @@ function isNameTerm(
   if (has(term, 'Pronoun', 'Determiner') || FUNCTION_WORDS.has(term.normal)) return false;
   if (/\d{5,}/.test(term.text)) return false;
   // "GRAND RAPIDS, Mich.": a dateline's words in capitals, whatever the tagger made of them.
-  const capitals = (t: TermJson | undefined) => t !== undefined && /^\p{Lu}{3,}$/u.test(t.text);
-  if (index === 0 && capitals(term) && capitals(next) && term.post.trim() === '') return true;
+  if (index === 0 && inCapitals(term) && inCapitals(next) && term.post.trim() === '') return true;
   if (!(isCapitalised(term.text) || looksLikeProduct(term.text))) return false;
   if (strongType(term) !== undefined) return true;
   // "Redmond, Wash.": a state's short form, whatever the tagger made of it.
   if (index > 0 && isPlaceAbbreviation(term)) return true;
-  if (has(term, ...NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
-  if (has(term, ...DATE_TAGS, ...VALUE_TAGS)) return false;
+  if (hasAny(term, NAME_BLOCKERS) && !has(term, 'ProperNoun')) return false;
+  if (hasAny(term, DATE_OR_VALUE_TAGS)) return false;
   if (looksLikeProduct(term.text)) return true;
   if (has(term, 'ProperNoun', 'Acronym')) return true;
   if (!has(term, 'Noun') || !isCapitalised(term.text)) return false;
@@ -172,7 +190,7 @@ function isNameContinuation(term: TermJson): boolean {
     isCapitalised(term.text) &&
     !/\d{5,}/.test(term.text) &&
     has(term, 'Noun') &&
-    !has(term, ...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS) &&
+    !hasAny(term, NOT_CONTINUING_TAGS) &&
     !breaksAfter(term)
   );
 }
@@ -202,14 +220,14 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
   let i = 0;
   while (i < terms.length) {
     const term = terms[i]!;
-    const isDate = has(term, ...DATE_TAGS);
-    const isValue = !isDate && has(term, ...VALUE_TAGS);
+    const isDate = hasAny(term, DATE_TAGS);
+    const isValue = !isDate && hasAny(term, VALUE_TAGS);
     if (isDate || isValue) {
       let j = i + 1;
       while (
         j < terms.length &&
         !breaksAfter(terms[j - 1]!) &&
-        has(terms[j]!, ...(isDate ? [...DATE_TAGS, 'Value'] : VALUE_TAGS))
+        hasAny(terms[j]!, isDate ? DATE_GOES_ON_TAGS : VALUE_TAGS)
       )
         j++;
       // "June 4, 2018": the comma inside a date does not end it.
@@ -234,8 +252,7 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
     let j = i + 1;
     while (j < terms.length && !breaksAfter(terms[j - 1]!)) {
       const next = terms[j]!;
-      const version =
-        /\d/.test(next.text) && has(next, 'Value') && !has(next, ...DATE_TAGS, 'Money', 'Percent');
+      const version = /\d/.test(next.text) && has(next, 'Value') && !hasAny(next, NOT_VERSION_TAGS);
       // "University of Paris", "Ludwig van Beethoven": a lowercase particle between two name words.
       // A person's name does not go on with "of": "Brian Michaud of Millinocket".
       const particle =
@@ -294,7 +311,7 @@ function leadingReference(
 }
 
 /**
- * compromise keeps "Acme Corp. She left." as one sentence (an abbreviation's period is not an
+ * A tagger may keep "Acme Corp. She left." as one sentence (an abbreviation's period is not an
  * end); a capitalised pronoun or article after such a period starts a new one.
  */
 function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
@@ -328,10 +345,10 @@ function splitSentences(text: string, parsed: SentenceJson[]): SentenceJson[] {
 }
 
 export function extractChunk(chunk: ChunkText): Extraction {
-  return extractTagged(chunk, nlp(chunk.text).json({ offset: true }) as SentenceJson[]);
+  return extractTagged(chunk, winkSentences(chunk.text));
 }
 
-/** The extraction of a chunk from its sentences' tagged terms (compromise's, or a lab's tagger). */
+/** The extraction of a chunk from its sentences' tagged terms (wink-terms.ts's, or compromise's). */
 export function extractTagged(chunk: ChunkText, parsed: SentenceJson[]): Extraction {
   const sentences = splitSentences(
     chunk.text,

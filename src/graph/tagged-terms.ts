@@ -1,4 +1,5 @@
-// Tagged terms: the slice of compromise's JSON output the extractor reads, and small tests on it.
+// Tagged terms: the slice of compromise's JSON shape the extractor reads (wink-terms.ts fills it),
+// and small tests on it.
 
 export interface TermJson {
   text: string;
@@ -11,7 +12,13 @@ export interface TermJson {
 }
 
 export function has(term: TermJson, ...tags: string[]): boolean {
-  return tags.some((tag) => term.tags.includes(tag));
+  return hasAny(term, tags);
+}
+
+/** Whether the term holds any of `tags`: for hot paths, with a list made once. */
+export function hasAny(term: TermJson, tags: readonly string[]): boolean {
+  for (const tag of tags) if (term.tags.includes(tag)) return true;
+  return false;
 }
 
 export function isCapitalised(text: string): boolean {

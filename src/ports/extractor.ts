@@ -60,7 +60,7 @@ export interface ExtractOptions {
 }
 
 export interface Extractor {
-  /** e.g. `local:compromise`, `openai:gpt-4o-mini`. */
+  /** e.g. `local:wink`, `openai:gpt-4o-mini`. */
   readonly id: string;
   extract(chunks: ChunkText[], options?: ExtractOptions): Promise<Extraction>;
   /** Stops what the extractor runs on (threads); later calls fail. */

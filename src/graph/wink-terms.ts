@@ -1,0 +1,423 @@
+// Tagged terms from wink-nlp: its English model's sentences, universal part-of-speech tags,
+// lemmas and entities (dates, money, percentages, numbers), read into the shape of compromise's
+// JSON that the extractor reads (tagged-terms.ts), with compromise's own tag names. Names are
+// typed from compromise's lexicon (people's first and last names, places, organisations,
+// honorifics, roles) without running its tagger: a word wink calls a proper noun takes the
+// lexicon's noun tags. Tagging this way costs a fraction of compromise's parse (measured in
+// docs/performance.md); the extractor's rules stay as they are.
+import nlp from 'compromise/two';
+import winkNLP, { type ItemEntity, type ItemSentence } from 'wink-nlp';
+import model from 'wink-eng-lite-web-model';
+import type { SentenceJson } from './local-extractor.js';
+import { typeNameRuns } from './name-runs.js';
+import type { TermJson } from './tagged-terms.js';
+
+const wink = winkNLP(model, ['sbd', 'pos', 'ner']);
+// wink's `its` helpers are plain functions wink calls with the document's data; none reads `this`.
+/* eslint-disable @typescript-eslint/unbound-method */
+const {
+  value: itsValue,
+  pos: itsPos,
+  normal: itsNormal,
+  precedingSpaces: itsSpaces,
+  span: itsSpan,
+  type: itsType,
+} = wink.its;
+// The lemma's declared type asks for the model's add-ons, which readDoc passes itself.
+const itsLemma = wink.its.lemma as unknown as typeof itsNormal;
+/* eslint-enable @typescript-eslint/unbound-method */
+
+interface CompromiseWorld {
+  model: {
+    one: {
+      lexicon: Record<string, string | string[]>;
+      tagSet: Record<string, { parents: string[] } | undefined>;
+    };
+    /** By suffix length, a suffix's tag ("elist": Actor). */
+    two: { suffixPatterns: Array<Record<string, string> | null> };
+  };
+}
+const world = (nlp as unknown as { world(): CompromiseWorld }).world();
+const lexicon = world.model.one.lexicon;
+const tagSet = world.model.one.tagSet;
+const suffixPatterns = world.model.two.suffixPatterns;
+
+/** compromise's guess from a word's ending, longest first, for a word its lexicon lacks. */
+function suffixTag(word: string): string | undefined {
+  for (let n = Math.min(word.length - 1, suffixPatterns.length - 1); n > 0; n--) {
+    const tag = suffixPatterns[n]?.[word.slice(-n)];
+    if (tag !== undefined) return tag;
+  }
+  return undefined;
+}
+
+/** A lexicon tag with every tag it implies ("MaleName" → Person, FirstName, ProperNoun, Noun…). */
+const expanded = new Map<string, string[]>();
+function withParents(tag: string): string[] {
+  let tags = expanded.get(tag);
+  if (tags === undefined) {
+    tags = [...new Set([...(tagSet[tag]?.parents ?? []), tag])];
+    expanded.set(tag, tags);
+  }
+  return tags;
+}
+
+const NONE: readonly string[] = [];
+const lexiconCache = new Map<string, readonly string[]>();
+/** The lexicon's tags for a word or phrase, with the tags they imply; none when it has none. */
+function lexiconTags(key: string): readonly string[] {
+  const entry = lexicon[key];
+  if (entry === undefined) return NONE;
+  let tags = lexiconCache.get(key);
+  if (tags === undefined) {
+    tags = [...new Set((Array.isArray(entry) ? entry : [entry]).flatMap(withParents))];
+    lexiconCache.set(key, tags);
+  }
+  return tags;
+}
+
+const MODALS = new Set([
+  'can',
+  'could',
+  'will',
+  'would',
+  'shall',
+  'should',
+  'may',
+  'might',
+  'must',
+]);
+const POSSESSIVE_PRONOUNS = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
+const QUESTION_WORDS = new Set([
+  'who',
+  'whom',
+  'whose',
+  'what',
+  'which',
+  'where',
+  'when',
+  'why',
+  'how',
+]);
+
+/** The tense compromise would give a verb, from its form and wink's lemma. */
+function tenseOf(normal: string, lemma: string, previous: string | undefined): string {
+  if (normal.endsWith('ing')) return 'Gerund';
+  if (normal === lemma) {
+    return previous === 'to' || (previous !== undefined && MODALS.has(previous))
+      ? 'Infinitive'
+      : 'PresentTense';
+  }
+  if (normal.endsWith('s') && (normal === `${lemma}s` || normal === `${lemma}es`))
+    return 'PresentTense';
+  return 'PastTense';
+}
+
+interface Token {
+  value: string;
+  pos: string;
+  normal: string;
+  lemma: string;
+  spaces: string;
+}
+
+/** Whether a verb follows within the next few words ("was not quickly acquired"). */
+function verbFollows(tokens: Token[], i: number, end: number): boolean {
+  for (let j = i + 1; j <= Math.min(end, i + 3); j++) {
+    const pos = tokens[j]!.pos;
+    if (pos === 'VERB') return true;
+    if (pos !== 'ADV' && pos !== 'PART') return false;
+  }
+  return false;
+}
+
+/** Whether a word starts with a capital letter (ASCII first, then any script). */
+function startsUpper(value: string): boolean {
+  const c = value.charCodeAt(0);
+  if (c < 128) return c >= 65 && c <= 90;
+  return /^\p{Lu}/u.test(value);
+}
+
+const OPENING_MARKS = new Set(['PUNCT', 'SYM', 'NUM']);
+
+/** Word classes a capitalised word inside a sentence is taken out of: there it is a name. */
+const NAMED_WHEN_CAPITALISED = new Set(['NOUN', 'VERB', 'ADJ', 'X']);
+
+function tagsOf(tokens: Token[], i: number, start: number, end: number): string[] {
+  const { normal, lemma, value } = tokens[i]!;
+  // "The Associated Press", "Ms. Say", "the Soviet Union": capitalised past the first word.
+  const pos =
+    i !== start && NAMED_WHEN_CAPITALISED.has(tokens[i]!.pos) && startsUpper(value)
+      ? 'PROPN'
+      : tokens[i]!.pos;
+  const previous = i > 0 ? tokens[i - 1]!.normal : undefined;
+  const word = normal.endsWith('.') ? normal.slice(0, -1) : normal;
+  const tags: string[] = [];
+  switch (pos) {
+    case 'PROPN':
+    case 'NOUN':
+    case 'X': {
+      tags.push('Noun');
+      // A word the lexicon lacks, opening a sentence, read by its ending ("Novelist Paul Varga");
+      // inside a sentence a capitalised one is a name whatever its ending ("Maria Quist").
+      const guessed = lexicon[word] === undefined && i === start ? suffixTag(word) : undefined;
+      const known = guessed === undefined ? lexiconTags(word) : withParents(guessed);
+      // Only the lexicon's noun readings ("may" is a month and a modal; here it is a noun).
+      const nounReadings = known.includes('Noun') || known.includes('Honorific') ? known : NONE;
+      // wink calls most capitalised first words proper nouns ("Payments are late"); there a word
+      // is a name only as the lexicon knows it, and the extractor's own rules judge the rest.
+      // A role is not a name ("the CEO of Microsoft"), unless it titles one (name-runs.ts).
+      const named = NAME_TYPES.some((t) => nounReadings.includes(t));
+      const role = !named && nounReadings.includes('Actor');
+      if (pos === 'PROPN' && !role && (i !== start || named)) tags.push('ProperNoun');
+      for (const tag of nounReadings) if (!tags.includes(tag)) tags.push(tag);
+      if (role) return tags;
+      break;
+    }
+    case 'VERB':
+      tags.push('Verb', tenseOf(normal, lemma, previous));
+      break;
+    case 'AUX':
+      tags.push('Verb');
+      if (MODALS.has(normal)) tags.push('Auxiliary', 'Modal');
+      else if (verbFollows(tokens, i, end)) tags.push('Auxiliary');
+      else if (lemma === 'be') tags.push('Copula', tenseOf(normal, lemma, previous));
+      else tags.push(tenseOf(normal, lemma, previous));
+      break;
+    case 'ADJ':
+      tags.push('Adjective');
+      if (lexiconTags(word).includes('Demonym')) tags.push('Demonym');
+      break;
+    case 'ADV':
+      tags.push('Adverb');
+      if (normal === 'not' || normal === "n't") tags.push('Negative');
+      if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
+      break;
+    case 'ADP':
+      tags.push('Preposition');
+      break;
+    case 'CCONJ':
+    case 'SCONJ':
+      tags.push('Conjunction');
+      if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
+      break;
+    case 'DET':
+      tags.push('Determiner');
+      if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
+      break;
+    case 'PRON':
+      tags.push('Pronoun');
+      if (POSSESSIVE_PRONOUNS.has(normal)) tags.push('Possessive');
+      if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
+      break;
+    case 'PART':
+      if (normal === 'not') tags.push('Negative');
+      else if (normal === 'to') tags.push('Preposition');
+      else tags.push('Particle');
+      break;
+    case 'NUM':
+      tags.push('Value', 'Cardinal');
+      break;
+    case 'INTJ':
+      tags.push('Expression');
+      break;
+  }
+  if (value.length > 1 && startsUpper(value)) {
+    if (/^\p{Lu}+$/u.test(value) || /^(?:\p{Lu}\.){2,}$/u.test(value)) tags.push('Acronym');
+  }
+  if (
+    value.length > 2 &&
+    value.endsWith('.') &&
+    /\p{L}\.$/u.test(value) &&
+    !tags.includes('Abbreviation')
+  )
+    tags.push('Abbreviation');
+  return tags;
+}
+
+const DATE_WORDS = new Set(['Month', 'WeekDay']);
+const NAME_TYPES = ['Person', 'Place', 'Organization'];
+
+/** Tags an entity adds to each of its tokens (wink's dates, money, percentages and numbers). */
+function entityTags(type: string, token: Token): string[] {
+  switch (type) {
+    case 'DATE':
+    case 'TIME': {
+      const tags = ['Date'];
+      for (const tag of lexiconTags(token.normal)) if (DATE_WORDS.has(tag)) tags.push(tag);
+      if (/^\d{4}$/u.test(token.value)) tags.push('Year');
+      return tags;
+    }
+    case 'MONEY':
+      return ['Money', 'Value'];
+    case 'PERCENT':
+      return ['Percent', 'Value'];
+    case 'CARDINAL':
+      return ['Value'];
+    case 'ORDINAL':
+      // "21st" is a value; "first" orders ("the first mayor", "First, add"), never a name.
+      return /\d/u.test(token.value) ? ['Value'] : ['Ordinal', 'Adjective'];
+    default:
+      return [];
+  }
+}
+
+/** Tags of the longest phrase of two or three words the lexicon holds ("new york": Region). */
+function applyPhrases(tokens: Token[], tags: string[][], from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    if (tokens[i]!.pos !== 'PROPN' || tokens[i + 1]!.pos !== 'PROPN') continue;
+    for (const length of [3, 2]) {
+      if (i + length - 1 > to) continue;
+      const words = tokens.slice(i, i + length);
+      if (!words.every((t) => t.pos === 'PROPN')) continue;
+      const known = lexiconTags(words.map((t) => t.normal).join(' '));
+      if (!known.includes('Noun')) continue;
+      for (let j = i; j < i + length; j++) {
+        const termTags = tags[j - from]!;
+        for (const tag of known) if (!termTags.includes(tag)) termTags.push(tag);
+      }
+      break;
+    }
+  }
+}
+
+/**
+ * "O'Brien", "Bin-Nun": wink splits a name at an apostrophe or hyphen written without spaces;
+ * compromise keeps it one word, and so does the extractor.
+ */
+function joinNameParts(terms: TermJson[]): void {
+  for (let k = terms.length - 3; k >= 0; k--) {
+    const [head, joint, tail] = [terms[k]!, terms[k + 1]!, terms[k + 2]!];
+    const apostrophe = /^['’]$/u.test(joint.text) && /^\p{Lu}$/u.test(head.text);
+    const hyphen = joint.text === '-' && startsUpper(head.text);
+    if (head.post !== '' || joint.post !== '' || !(apostrophe || hyphen)) continue;
+    if (!startsUpper(tail.text)) continue;
+    const tags = [...head.tags];
+    for (const tag of tail.tags) if (!tags.includes(tag)) tags.push(tag);
+    terms.splice(k, 3, {
+      ...head,
+      text: `${head.text}${joint.text}${tail.text}`,
+      normal: `${head.normal}${joint.text}${tail.normal}`,
+      post: tail.post,
+      tags: tags.includes('ProperNoun') ? tags : [...tags, 'ProperNoun'],
+      offset: {
+        start: head.offset.start,
+        length: tail.offset.start + tail.offset.length - head.offset.start,
+      },
+    });
+  }
+}
+
+/** `text` as sentences of tagged terms, in the shape the extractor reads. */
+export function winkSentences(text: string): SentenceJson[] {
+  const doc = wink.readDoc(text);
+  const all = doc.tokens();
+  const values = all.out(itsValue);
+  const pos = all.out(itsPos);
+  const normals = all.out(itsNormal);
+  const lemmas = all.out(itsLemma);
+  const spaces = all.out(itsSpaces);
+  const tokens: Token[] = values.map((value, i) => ({
+    value,
+    // wink reads "I'm", "I'd" as one proper noun; it is the pronoun.
+    pos: /^i['’](?:m|d|ll|ve)$/iu.test(value) ? 'PRON' : pos[i]!,
+    // wink keeps some names' capitals in its normal form ("Steve"); compromise's is lowercase.
+    normal: normals[i]!.toLowerCase(),
+    lemma: lemmas[i]!,
+    spaces: spaces[i]!,
+  }));
+  const starts: number[] = [];
+  let at = 0;
+  for (const token of tokens) {
+    at += token.spaces.length;
+    starts.push(at);
+    at += token.value.length;
+  }
+  const entityTagsAt = new Map<number, string[]>();
+  doc.entities().each((entity: ItemEntity) => {
+    const [from, to] = entity.out(itsSpan) as unknown as [number, number];
+    const type = entity.out(itsType);
+    for (let i = from; i <= to; i++) {
+      const added = entityTags(type, tokens[i]!);
+      if (added.length > 0) entityTagsAt.set(i, added);
+    }
+  });
+  const sentences: SentenceJson[] = [];
+  doc.sentences().each((sentence: ItemSentence) => {
+    const [from, to] = sentence.out(itsSpan) as unknown as [number, number];
+    // The sentence's first word, past any opening quote, bracket, list number or markup.
+    let opening = from;
+    while (opening < to && OPENING_MARKS.has(tokens[opening]!.pos)) opening++;
+    const tags: string[][] = [];
+    for (let i = from; i <= to; i++) tags.push(tagsOf(tokens, i, opening, to));
+    applyPhrases(tokens, tags, from, to);
+    const terms: TermJson[] = [];
+    // A currency sign written against its number ("$26.2"), carried into the number's term.
+    let sign: { text: string; start: number } | undefined;
+    for (let i = from; i <= to; i++) {
+      const token = tokens[i]!;
+      const next = tokens[i + 1];
+      if (
+        token.pos === 'SYM' &&
+        /^\p{Sc}$/u.test(token.value) &&
+        i < to &&
+        next !== undefined &&
+        next.spaces === '' &&
+        next.pos === 'NUM'
+      ) {
+        sign = { text: token.value, start: starts[i]! };
+        continue;
+      }
+      const post = i < to && next !== undefined ? next.spaces : '';
+      const previous = terms[terms.length - 1];
+      // "Japan's": the possessive is punctuation after its owner, as the extractor reads it.
+      if (token.pos === 'PART' && /^['’]s$/u.test(token.value) && previous !== undefined) {
+        previous.post = `${previous.post}${token.value}${post}`;
+        continue;
+      }
+      let termTags = tags[i - from]!;
+      const dated = entityTagsAt.get(i);
+      if (dated !== undefined) {
+        // A date's words are dates, not names ("January", "Monday").
+        if (dated.includes('Date') || dated.includes('Ordinal'))
+          termTags = termTags.filter((t) => t !== 'ProperNoun');
+        for (const tag of dated) if (!termTags.includes(tag)) termTags.push(tag);
+      }
+      // "Mr.", "Wash.", "R.": the period is punctuation after the word, as compromise has it.
+      const possessed =
+        i < to && next !== undefined && next.pos === 'PART' && /^['’]s$/u.test(next.value);
+      const abbreviated =
+        !possessed &&
+        token.value.length > 1 &&
+        token.value.endsWith('.') &&
+        /\p{L}\.$/u.test(token.value) &&
+        !/^(?:\p{L}\.){2,}$/u.test(token.value);
+      const word = abbreviated ? token.value.slice(0, -1) : token.value;
+      const textOf = sign === undefined ? word : `${sign.text}${word}`;
+      const start = sign?.start ?? starts[i]!;
+      sign = undefined;
+      terms.push({
+        text: textOf,
+        pre: '',
+        post: abbreviated ? `.${post}` : post,
+        normal:
+          token.pos === 'PUNCT' || token.pos === 'SYM' || !token.normal.endsWith('.')
+            ? token.normal
+            : token.normal.slice(0, -1),
+        tags: termTags,
+        id: `${from}-${i}`,
+        offset: { start, length: textOf.length },
+      });
+    }
+    joinNameParts(terms);
+    typeNameRuns(terms);
+    const first = terms[0];
+    const last = terms[terms.length - 1];
+    if (first === undefined || last === undefined) return;
+    sentences.push({
+      text: text.slice(first.offset.start, last.offset.start + last.offset.length),
+      terms,
+    });
+  });
+  return sentences;
+}
