@@ -2,8 +2,12 @@
 // vector of the user's rows read from the heap and scored exactly) against a sign-bit prefilter:
 // the user's pgvector `binary_quantize` bits, read by an index-only scan of a side table, the
 // `candidates` nearest by Hamming distance, then only those scored exactly. Reports p50 / p95
-// and how many of the exact top 200 and top 10 each returns. A measurement for a choice, not
-// the store's code: the side table is the lab's (`lab_user_signs`, built once in the schema).
+// and how many of the exact top 200 and top 10 each returns. Also two narrower rows to read: the
+// user's vectors in half precision in a side table read index-only (`lab_user_halves`), the
+// nearest of them scored exactly, and a covering index on the memories holding each full vector
+// (`lab_user_vectors`, index-only, exact). A measurement for a choice, not the store's code: the
+// side tables and the index are the lab's (built once in the schema; SIGNS=400,800 sets the
+// sign-bit candidate counts).
 //   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (fills the schema)
 //   USER_ID=user-7 tsx bench/lab/pg-user-signs.ts <schema>
 import { MEMORY_COLUMNS } from '../../src/adapters/postgres/memory-rows.js';

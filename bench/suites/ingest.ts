@@ -109,7 +109,7 @@ export function generateCorpus(totalBytes: number, documentBytes = 64 * 1024): s
 }
 
 /** Embedding excluded: every text gets the same unit vector at no cost. */
-function constantEmbedder(): Embedder {
+export function constantEmbedder(): Embedder {
   const vector = new Float32Array(LOCAL_EMBEDDER_DIMENSION).fill(
     1 / Math.sqrt(LOCAL_EMBEDDER_DIMENSION),
   );
@@ -130,7 +130,7 @@ function staticEmbedder(): Embedder {
 const WORKER_CONCURRENCY = 2;
 const THREADS = DEFAULT_POOL_THREADS;
 
-async function runPipeline(
+export async function runPipeline(
   documents: string[],
   embedder: Embedder,
   label: string,
