@@ -1,9 +1,9 @@
 // Lab: the ingestion pipeline (embedding excluded) with graph extraction on the event loop or in
 // threads, once, for a CPU profile of where its time goes.
-//   node --import tsx --cpu-prof --cpu-prof-dir=<dir> bench/lab/ingest-parts.ts [threads] [MB]
+//   node --import tsx --cpu-prof --cpu-prof-dir=<dir> bench/lab/ingest-parts.ts [threads|none] [MB]
 import { constantEmbedder, generateCorpus, runPipeline } from '../suites/ingest.js';
 
-const threads = Number(process.argv[2] ?? 0);
+const threads = process.argv[2] === 'none' ? 'none' : Number(process.argv[2] ?? 0);
 const corpus = generateCorpus(Number(process.argv[3] ?? 2) * 1024 * 1024);
 const result = await runPipeline(corpus, constantEmbedder(), 'lab', threads);
 console.log(

@@ -1,7 +1,7 @@
 // Lab: the offline extractor on wink-nlp's tags (src/graph/wink-terms.ts) against the same
 // extractor on compromise's: CoNLL04's gold entities and relations (typed entity F1, relation
 // F1), agreement with compromise's mentions and relations on the ingest bench's corpus, BEAM
-// messages and LoCoMo turns, and speed over the bench's corpus (the two alternate in blocks, so
+// messages and LoCoMo turns, and speed over each of those and CoNLL04 (alternating in blocks, so
 // a loaded machine slows both alike). A measurement for a choice.
 //   tsx bench/lab/wink-tagger.ts [rounds]
 import { loadBeamConversation } from '../../src/eval/beam-data.js';
@@ -108,29 +108,31 @@ for (const extractor of [
   );
 }
 
-// Speed over the bench's corpus, the two alternating in blocks of 50 paragraphs.
-const texts = corpora.bench!;
-const words = texts.reduce((n, text) => n + text.split(/\s+/).length, 0);
-const spent = { compromise: 0, wink: 0 };
-for (const text of texts.slice(0, 100)) {
-  extractChunk({ id: 'w', ordinal: 0, text });
-  extractWink({ id: 'w', ordinal: 0, text });
-}
-for (let round = 0; round < rounds; round++) {
-  for (let from = 0; from < texts.length; from += 50) {
-    const block = texts.slice(from, from + 50);
-    const order = (round + from / 50) % 2 === 0 ? ['compromise', 'wink'] : ['wink', 'compromise'];
-    for (const which of order as Array<keyof typeof spent>) {
-      const t0 = performance.now();
-      for (const [i, text] of block.entries())
-        (which === 'wink' ? extractWink : extractChunk)({ id: `s${i}`, ordinal: 0, text });
-      spent[which] += performance.now() - t0;
+// Speed over each corpus (CoNLL04's sentences too), the two alternating in blocks of 50 texts.
+corpora.conll04 = gold.map((sentence) => sentence.text);
+for (const [name, texts] of Object.entries(corpora)) {
+  const words = texts.reduce((n, text) => n + text.split(/\s+/).length, 0);
+  const spent = { compromise: 0, wink: 0 };
+  for (const text of texts.slice(0, 100)) {
+    extractChunk({ id: 'w', ordinal: 0, text });
+    extractWink({ id: 'w', ordinal: 0, text });
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (let from = 0; from < texts.length; from += 50) {
+      const block = texts.slice(from, from + 50);
+      const order = (round + from / 50) % 2 === 0 ? ['compromise', 'wink'] : ['wink', 'compromise'];
+      for (const which of order as Array<keyof typeof spent>) {
+        const t0 = performance.now();
+        for (const [i, text] of block.entries())
+          (which === 'wink' ? extractWink : extractChunk)({ id: `s${i}`, ordinal: 0, text });
+        spent[which] += performance.now() - t0;
+      }
     }
   }
+  const rate = (ms: number) => Math.round((words * rounds) / (ms / 1000)).toLocaleString('en');
+  console.log(
+    `extraction, ${name} (${texts.length} texts, ${words} words, ${rounds} rounds): ` +
+      `compromise ${rate(spent.compromise)} words/s, wink ${rate(spent.wink)} words/s ` +
+      `(${(spent.compromise / spent.wink).toFixed(2)}×)`,
+  );
 }
-const rate = (ms: number) => Math.round((words * rounds) / (ms / 1000));
-console.log(
-  `extraction over the bench corpus (${texts.length} paragraphs, ${words} words, ${rounds} rounds): ` +
-    `compromise ${rate(spent.compromise).toLocaleString('en')} words/s, wink ${rate(spent.wink).toLocaleString('en')} words/s ` +
-    `(${(spent.compromise / spent.wink).toFixed(2)}×)`,
-);

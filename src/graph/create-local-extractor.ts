@@ -11,7 +11,7 @@ export const LOCAL_EXTRACTOR_ID = 'local:wink';
 export interface LocalExtractorOptions {
   /**
    * Worker threads that read chunks (ENGRAM_EXTRACTOR_THREADS); 0 reads them on the calling
-   * thread, between other work. Tagging is CPU-bound (about 1 ms for a 400-token chunk).
+   * thread, between other work. Tagging is CPU-bound (1–5 ms for a 400-token chunk, by the text).
    */
   threads?: number;
   logger?: Logger;

@@ -67,6 +67,11 @@ const TITLES = new Set([
 ]);
 
 type NameType = 'Person' | 'Place' | 'Organization';
+/**
+ * The most words a run is typed over from one word: no name is longer, and walking back through
+ * a whole capitalised run from each of its words took time growing with its square.
+ */
+const MAX_NAME_TERMS = 8;
 const FIRST_NAME_TAGS = new Set(['FirstName', 'MaleName', 'FemaleName']);
 
 /** Gives a term one name type, dropping the tags that type excludes (as compromise's setTag). */
@@ -104,32 +109,32 @@ function runFrom(terms: TermJson[], i: number): number {
  * Whether a term may be part of a name a word types: a name, or a capitalised word past the
  * sentence's first ("the report of The Daily Herald"), where capitals are not the sentence's.
  */
-function nameLike(terms: TermJson[], j: number): boolean {
+function nameLike(terms: TermJson[], j: number, firstWord: number): boolean {
   const term = terms[j]!;
-  if (isName(term)) return true;
-  return isTitleCase(term.text) && terms.slice(0, j).some((t) => /[\p{L}\p{N}]/u.test(t.text));
+  return isName(term) || (j > firstWord && isTitleCase(term.text));
 }
 
-function typeOrganizations(terms: TermJson[]): void {
+function typeOrganizations(terms: TermJson[], firstWord: number): void {
   terms.forEach((term, i) => {
     if (orgWords[term.normal] !== true || i === 0) return;
-    const orgLike = (j: number) => nameLike(terms, j) && !has(terms[j]!, 'FirstName', 'Place');
+    const orgLike = (j: number) =>
+      nameLike(terms, j, firstWord) && !has(terms[j]!, 'FirstName', 'Place');
     if (!orgLike(i - 1) || endsRun(terms[i - 1]!)) return;
     setType(term, 'Organization');
-    for (let j = i - 1; j >= 0; j--) {
+    for (let j = i - 1; j >= Math.max(0, i - MAX_NAME_TERMS); j--) {
       if (!orgLike(j) || (j < i - 1 && endsRun(terms[j]!))) break;
       setType(terms[j]!, 'Organization');
     }
   });
 }
 
-function typePlaces(terms: TermJson[]): void {
+function typePlaces(terms: TermJson[], firstWord: number): void {
   const placeLike = (j: number): boolean =>
-    !has(terms[j]!, 'Organization', 'Possessive') && nameLike(terms, j);
+    !has(terms[j]!, 'Organization', 'Possessive') && nameLike(terms, j, firstWord);
   terms.forEach((term, i) => {
     if (placeWords[term.normal] !== true || !isTitleCase(term.text)) return;
     let from = i;
-    for (let j = i - 1; j >= 0; j--) {
+    for (let j = i - 1; j >= Math.max(0, i - MAX_NAME_TERMS); j--) {
       const t = terms[j]!;
       if (endsRun(t)) break;
       if (PLACE_INSIDE.has(t.normal) || placeLike(j)) from = j;
@@ -137,7 +142,7 @@ function typePlaces(terms: TermJson[]): void {
     }
     let to = i;
     if (!NOT_FORWARD.has(term.normal) && !endsRun(term)) {
-      for (let j = i + 1; j < terms.length; j++) {
+      for (let j = i + 1; j < Math.min(terms.length, i + MAX_NAME_TERMS); j++) {
         const t = terms[j]!;
         if (placeLike(j)) {
           to = j;
@@ -201,7 +206,9 @@ function typePeople(terms: TermJson[]): void {
 
 /** Types the names of one sentence's terms in place: organisations, places, then people. */
 export function typeNameRuns(terms: TermJson[]): void {
-  typeOrganizations(terms);
-  typePlaces(terms);
+  // The sentence's first word, past any opening punctuation: its capital is the sentence's.
+  const firstWord = terms.findIndex((t) => /[\p{L}\p{N}]/u.test(t.text));
+  typeOrganizations(terms, firstWord);
+  typePlaces(terms, firstWord);
   typePeople(terms);
 }

@@ -308,9 +308,21 @@ function joinNameParts(terms: TermJson[]): void {
   }
 }
 
+/** A run this long without a space is no name, date or value: base64, a data URI, a long URL. */
+const LONG_RUN = /\S{100,}/gu;
+
+/**
+ * `text` with each very long run of non-space characters blanked to spaces of the same length,
+ * so offsets stay the text's: wink's tokeniser takes time growing with the square of a token's
+ * length (32k characters of base64: 4.3 s), and such a run tags as nothing the extractor keeps.
+ */
+function maskLongRuns(text: string): string {
+  return text.replace(LONG_RUN, (run) => ' '.repeat(run.length));
+}
+
 /** `text` as sentences of tagged terms, in the shape the extractor reads. */
 export function winkSentences(text: string): SentenceJson[] {
-  const doc = wink.readDoc(text);
+  const doc = wink.readDoc(maskLongRuns(text));
   const all = doc.tokens();
   const values = all.out(itsValue);
   const pos = all.out(itsPos);
@@ -326,12 +338,17 @@ export function winkSentences(text: string): SentenceJson[] {
     lemma: lemmas[i]!,
     spaces: spaces[i]!,
   }));
+  // Where each token starts: after its preceding spaces, as wink gives them, unless wink left a
+  // character out of both (a form feed, U+2028, U+3000, a BOM…): then where its text is next.
   const starts: number[] = [];
   let at = 0;
   for (const token of tokens) {
-    at += token.spaces.length;
-    starts.push(at);
-    at += token.value.length;
+    const expected = at + token.spaces.length;
+    const start = text.startsWith(token.value, expected)
+      ? expected
+      : Math.max(expected, text.indexOf(token.value, at));
+    starts.push(start);
+    at = start + token.value.length;
   }
   const entityTagsAt = new Map<number, string[]>();
   doc.entities().each((entity: ItemEntity) => {

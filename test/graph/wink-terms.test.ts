@@ -50,16 +50,30 @@ const PIECES = [
   'CEO',
   'of',
   'Microsoft.',
+  // Characters wink leaves out of both its tokens and their spaces.
+  '\f',
+  '\u000b',
+  '\u1680',
+  '\u2000',
+  '\u2028',
+  '\u2029',
+  '\u3000',
+  '\ufeff',
+  'QUJD'.repeat(40),
 ];
 
 describe('terms from wink-nlp', () => {
   it('points every term at its own text, whatever the text', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 12 })), {
+        fc.array(
+          fc.oneof(fc.constantFrom(...PIECES), fc.string({ unit: 'binary', maxLength: 12 })),
+          { maxLength: 40 },
+        ),
+        fc.array(fc.constantFrom(' ', '', '\n', '\f', '\u3000'), {
+          minLength: 40,
           maxLength: 40,
         }),
-        fc.array(fc.constantFrom(' ', '', '\n'), { minLength: 40, maxLength: 40 }),
         (pieces, gaps) => {
           const text = pieces.map((piece, i) => `${piece}${gaps[i]}`).join('');
           for (const sentence of winkSentences(text)) {
@@ -72,6 +86,16 @@ describe('terms from wink-nlp', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('finds names after characters wink leaves out, and reads past a run too long to be a word', () => {
+    const text = `Page one.\f\u3000Alice Smith joined Globex. ${'QUJD'.repeat(500)} Bob Jones left.`;
+    const terms = termsOf(text);
+    for (const word of ['Alice', 'Smith', 'Globex', 'Bob', 'Jones']) {
+      const t = terms.find((x) => x.text === word)!;
+      expect(text.slice(t.offset.start, t.offset.start + t.offset.length)).toBe(word);
+    }
+    expect(terms.some((t) => t.text.startsWith('QUJD'))).toBe(false);
   });
 
   it('keeps the period of an abbreviation or initial after the word, as compromise does', () => {
