@@ -7,14 +7,13 @@
 // CoNLL04's gold entities and relations (the graph evaluation's scoring).
 //   tsx bench/lab/distilled-tagger.ts   (env: EPOCHS, default 5)
 import nlp from 'compromise/two';
-import { loadBeamConversation } from '../../src/eval/beam-data.js';
 import { loadGraphSentences } from '../../src/eval/graph-data.js';
-import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import { runGraphEval } from '../../src/eval/graph-eval.js';
 import { extractChunk, extractTagged, type SentenceJson } from '../../src/graph/local-extractor.js';
 import type { TermJson } from '../../src/graph/tagged-terms.js';
 import type { ChunkText, Extraction, Extractor } from '../../src/ports/extractor.js';
 import { generateCorpus } from '../suites/ingest.js';
+import { beamTexts, locomoTexts } from './lab-texts.js';
 
 /** Every tag the extractor's code tests for (src/graph/*.ts). */
 const READ_TAGS = new Set(
@@ -26,26 +25,6 @@ const READ_TAGS = new Set(
     'Infinitive'
   ).split(' '),
 );
-
-/** BEAM messages and LoCoMo turns as the evaluations read them (src/eval), one paragraph each. */
-async function beamTexts(from: number, to: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = from; i <= to; i++) {
-    const { batches } = await loadBeamConversation(`../shared/data/beam/500K/${i}`);
-    for (const batch of batches)
-      for (const message of batch.messages) out.push(...message.content.split('\n\n'));
-  }
-  return out.filter((text) => text.trim() !== '');
-}
-
-async function locomoTexts(names: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of names) {
-    const { sessions } = await loadLocomoFile(`../shared/data/locomo/${name}.json`);
-    for (const session of sessions) for (const turn of session.turns) out.push(turn.content);
-  }
-  return out;
-}
 
 const benchDocs = generateCorpus(768 * 1024).flatMap((d) => d.split('\n\n'));
 const cut = Math.floor(benchDocs.length * 0.75);

@@ -93,37 +93,28 @@ const exact = async (vector: Float32Array) =>
     })
   ).map((hit) => hit.memory.id);
 
-const prefiltered = (candidates: number) => async (vector: Float32Array) => {
-  const { rows } = await pool.query<{ id: string }>(
-    `WITH near AS (
-       SELECT s.id FROM lab_user_signs s
+/** The `candidates` nearest of a side table by `order` (its own distance), then scored exactly. */
+const rescored =
+  (table: string, order: string) => (candidates: number) => async (vector: Float32Array) => {
+    const { rows } = await pool.query<{ id: string }>(
+      `WITH near AS (
+       SELECT s.id FROM ${table} s
        WHERE s.tenant_id = $2 AND s.user_id = $3
-       ORDER BY s.signs::bit(${dim}) <~> binary_quantize($1::vector(${dim}))::bit(${dim})
+       ORDER BY ${order}
        LIMIT ${candidates})
      SELECT ${MEMORY_COLUMNS},
        ${exactDistance('m.embedding', '$1', dim)} AS distance
      FROM near JOIN memories m ON m.id = near.id
      ORDER BY distance, m.id LIMIT ${K}`,
-    [vectorLiteral(vector), BENCH_TENANT, userId],
-  );
-  return rows.map((row) => row.id);
-};
-
-const halved = (candidates: number) => async (vector: Float32Array) => {
-  const { rows } = await pool.query<{ id: string }>(
-    `WITH near AS (
-       SELECT h.id FROM lab_user_halves h
-       WHERE h.tenant_id = $2 AND h.user_id = $3
-       ORDER BY h.half <=> $1::halfvec(${dim})
-       LIMIT ${candidates})
-     SELECT ${MEMORY_COLUMNS},
-       ${exactDistance('m.embedding', '$1', dim)} AS distance
-     FROM near JOIN memories m ON m.id = near.id
-     ORDER BY distance, m.id LIMIT ${K}`,
-    [vectorLiteral(vector), BENCH_TENANT, userId],
-  );
-  return rows.map((row) => row.id);
-};
+      [vectorLiteral(vector), BENCH_TENANT, userId],
+    );
+    return rows.map((row) => row.id);
+  };
+const prefiltered = rescored(
+  'lab_user_signs',
+  `s.signs::bit(${dim}) <~> binary_quantize($1::vector(${dim}))::bit(${dim})`,
+);
+const halved = rescored('lab_user_halves', `s.half <=> $1::halfvec(${dim})`);
 
 const coveringSearch = async (vector: Float32Array) => {
   const { rows } = await pool.query<{ id: string }>(

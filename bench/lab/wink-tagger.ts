@@ -4,10 +4,8 @@
 // messages and LoCoMo turns, and speed over each of those and CoNLL04 (alternating in blocks, so
 // a loaded machine slows both alike). A measurement for a choice.
 //   tsx bench/lab/wink-tagger.ts [rounds]
-import { loadBeamConversation } from '../../src/eval/beam-data.js';
 import { loadGraphSentences } from '../../src/eval/graph-data.js';
 import { runGraphEval } from '../../src/eval/graph-eval.js';
-import { loadLocomoFile } from '../../src/eval/locomo-data.js';
 import nlp from 'compromise/two';
 import { extractTagged, type SentenceJson } from '../../src/graph/local-extractor.js';
 const extractChunk = (chunk: ChunkText) =>
@@ -15,29 +13,11 @@ const extractChunk = (chunk: ChunkText) =>
 import { winkSentences } from '../../src/graph/wink-terms.js';
 import type { ChunkText, Extraction, Extractor } from '../../src/ports/extractor.js';
 import { generateCorpus } from '../suites/ingest.js';
+import { beamTexts, locomoTexts } from './lab-texts.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const extractWink = (chunk: ChunkText): Extraction =>
   extractTagged(chunk, winkSentences(chunk.text));
-
-async function beamTexts(from: number, to: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = from; i <= to; i++) {
-    const { batches } = await loadBeamConversation(`../shared/data/beam/500K/${i}`);
-    for (const batch of batches)
-      for (const message of batch.messages) out.push(...message.content.split('\n\n'));
-  }
-  return out.filter((text) => text.trim() !== '');
-}
-
-async function locomoTexts(names: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of names) {
-    const { sessions } = await loadLocomoFile(`../shared/data/locomo/${name}.json`);
-    for (const session of sessions) for (const turn of session.turns) out.push(turn.content);
-  }
-  return out;
-}
 
 const corpora: Record<string, string[]> = {
   bench: generateCorpus(512 * 1024).flatMap((d) => d.split('\n\n')),
