@@ -93,8 +93,11 @@ export function searchQueries(count: number): string[] {
 
 const CENTRES = 256;
 
-/** Clustered unit vectors of the default embedder's dimension, deterministic from `seed`. */
-export function clusteredVectors(seed: number): () => Float32Array {
+/**
+ * Clustered unit vectors of the default embedder's dimension, deterministic from `seed`, around
+ * `centres` topics (a lab gives fewer to make a smaller store's clusters as big as 1M's).
+ */
+export function clusteredVectors(seed: number, centres = CENTRES): () => Float32Array {
   const next = random(seed);
   const dimension = LOCAL_EMBEDDER_DIMENSION;
   const unit = (v: Float32Array) => {
@@ -105,11 +108,11 @@ export function clusteredVectors(seed: number): () => Float32Array {
     return v;
   };
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  const centres = Array.from({ length: CENTRES }, () =>
+  const topics = Array.from({ length: centres }, () =>
     unit(Float32Array.from({ length: dimension }, gaussian)),
   );
   return () => {
-    const centre = centres[Math.floor(next() * CENTRES)]!;
+    const centre = topics[Math.floor(next() * centres)]!;
     // Noise of about the centre's length: neighbours share a topic without being copies.
     return unit(Float32Array.from(centre, (x) => x + gaussian() / Math.sqrt(dimension)));
   };
@@ -215,14 +218,21 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
         ];
         const started = Date.now();
         const client = await database.pool.connect();
+        // pgvector says when the graph outgrew maintenance_work_mem: the run's log shows it.
+        const notice = (message: { message?: string | undefined }): void => {
+          process.stderr.write(`postgres: ${message.message ?? ''}\n`);
+        };
+        client.on('notice', notice);
         try {
-          // The build's graph in memory (1M vectors of 512 dimensions need about 2.5 GB; past
-          // maintenance_work_mem pgvector goes on much slower), one parallel worker on 2 cores.
+          // The build's graph in memory (1M vectors of 512 dimensions with 32 links a node need
+          // about 3.5 GB; past maintenance_work_mem pgvector goes on much slower), one parallel
+          // worker on 2 cores.
           await client.query(
-            `SET maintenance_work_mem = '${process.env.ENGRAM_SCALE_INDEX_MEMORY ?? '4GB'}'; SET max_parallel_maintenance_workers = 1`,
+            `SET maintenance_work_mem = '${process.env.ENGRAM_SCALE_INDEX_MEMORY ?? '6GB'}'; SET max_parallel_maintenance_workers = 1`,
           );
           for (const sql of indexes) if (sql !== undefined) await client.query(sql);
         } finally {
+          client.off('notice', notice);
           client.release();
         }
         return (Date.now() - started) / 1000;

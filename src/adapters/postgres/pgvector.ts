@@ -41,6 +41,20 @@ export function exactDistance(column: string, param: string, dimension: number):
   return `cosine_distance(${column}::vector(${dimension}), ${param}::vector(${dimension}))`;
 }
 
+/**
+ * How HNSW indexes are built: each node linked to 32 others (64 on the bottom layer; pgvector's
+ * default is 16) and 128 candidates weighed per link (default 64). Neighbours that are nearly as
+ * far from a query as one another (many vectors on one topic) leave pgvector's default graph
+ * short of the true nearest: over 250k clustered 512-dimension vectors of about 3,900 to a
+ * cluster (as the scale suite's 1M store has), the default found 0.750 of the exact top 10 at a
+ * breadth of 200 (0.952 at 1,000); these settings 0.979 at 200 (0.998 at 400), 14 against 12 ms a
+ * query, for 2.5 times the build time (235 against 92 s) and 3.2 times the cost of a row inserted
+ * one at a time (19.5 against 6.0 ms). Measured in psql on vectors made as the suite makes them;
+ * `tsx bench/lab/pg-hnsw-graph.ts` repeats it (docs/performance.md, 2026-12-06). Indexes built
+ * before keep their settings until rebuilt (REINDEX, docs/performance.md).
+ */
+export const HNSW_BUILD = 'm = 32, ef_construction = 128';
+
 /** The index over `column` holding vectors of `dimension`, or undefined (see hnswForm). */
 export function hnswIndexSql(
   name: string,
@@ -52,7 +66,7 @@ export function hnswIndexSql(
   const form = hnswForm(dimension);
   if (form === undefined) return undefined;
   return `CREATE INDEX IF NOT EXISTS ${name} ON ${table}
-    USING hnsw ((${column}::${form.type}(${dimension})) ${form.opclass}) ${where}`;
+    USING hnsw ((${column}::${form.type}(${dimension})) ${form.opclass}) WITH (${HNSW_BUILD}) ${where}`;
 }
 
 /**
