@@ -67,7 +67,7 @@ console.log(`${ROWS} vectors around ${CENTRES} topics; ${queries.length} queries
 
 for (const { m, efc } of BUILDS) {
   await pool.query('DROP INDEX IF EXISTS items_hnsw');
-  await pool.query(`SET maintenance_work_mem = '4GB'`);
+  await pool.query(`SET maintenance_work_mem = '4GB'; SET max_parallel_maintenance_workers = 1`);
   const built = process.hrtime.bigint();
   await pool.query(
     `CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops)

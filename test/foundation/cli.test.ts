@@ -40,6 +40,9 @@ describe('engram CLI', () => {
     expect(first.stdout).toMatch(/applied migrations? /);
     const second = await runCli(['migrate'], { ENGRAM_DATA_DIR: join(dir, 'm') });
     expect(second.stdout).toContain('up to date');
+    const rebuild = await runCli(['rebuild-vector-indexes'], { ENGRAM_DATA_DIR: join(dir, 'm') });
+    expect(rebuild.code).toBe(0);
+    expect(rebuild.stdout).toContain('nothing to rebuild');
   });
 
   it('fails with one clear line for an unknown command', async () => {

@@ -1,8 +1,7 @@
 // Migrations run to the end however long they take: an index over a big table can take longer
 // than the pool's per-statement limit, and a migration cut short would fail every start alike.
 // And they reach tables made after the first migrations ran: the chunk vector table, made when
-// an embedder is bound, gains its tenant index in a store made before it was; HNSW indexes built
-// with pgvector's defaults are given this version's build settings for their next rebuild.
+// an embedder is bound, gains its tenant index in a store made before it was.
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,7 +13,6 @@ import {
 import { openPostgres } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { postgresMigrations } from './migrations/index.js';
-import { HNSW_BUILD } from './pgvector.js';
 
 const available = await postgresAvailable();
 
@@ -91,83 +89,6 @@ describe.runIf(available)('PostgreSQL migrations', () => {
     }
   });
 });
-
-describe.runIf(available)('PostgreSQL HNSW indexes', () => {
-  const settings = `{${HNSW_BUILD.replaceAll(' ', '')}}`;
-
-  it('are built with the settings of HNSW_BUILD', async () => {
-    const schema = uniqueName('migrate');
-    const database = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 1 });
-    try {
-      await createPostgresDocumentStore({ pool: database.pool }).bindVectorSpace({
-        embedderId: 'test',
-        dimension: 8,
-      });
-      expect(await hnswSettings(database.pool)).toEqual({ chunk_vectors_hnsw: settings });
-    } finally {
-      await database.close();
-      await dropSchema(schema);
-    }
-  });
-
-  it("built before them with pgvector's defaults are given those settings, for their rebuild", async () => {
-    const schema = uniqueName('migrate');
-    try {
-      const before = await openPostgres({
-        url: POSTGRES_URL,
-        schema,
-        poolMax: 1,
-        migrations: postgresMigrations.filter(
-          (migration) => migration.version !== 108 && migration.version !== 206,
-        ),
-      });
-      try {
-        await createPostgresDocumentStore({ pool: before.pool }).bindVectorSpace({
-          embedderId: 'test',
-          dimension: 8,
-        });
-        // As an older version built them: without settings.
-        await before.pool.query(`
-          DROP INDEX chunk_vectors_hnsw;
-          CREATE INDEX chunk_vectors_hnsw ON chunk_vectors
-            USING hnsw ((embedding::vector(8)) vector_cosine_ops);
-          CREATE INDEX memories_embedding_hnsw_8 ON memories
-            USING hnsw ((embedding::vector(8)) vector_cosine_ops) WHERE embedding_dim = 8;
-          CREATE INDEX memories_embedding_hnsw_3 ON memories
-            USING hnsw ((embedding::vector(3)) vector_cosine_ops) WHERE embedding_dim = 3;
-          CREATE INDEX memories_embedding_hnsw_note ON memories (id);`);
-        expect(Object.values(await hnswSettings(before.pool))).toEqual([null, null, null]);
-      } finally {
-        await before.close();
-      }
-      const after = await openPostgres({ url: POSTGRES_URL, schema, poolMax: 1 });
-      try {
-        expect(await hnswSettings(after.pool)).toEqual({
-          chunk_vectors_hnsw: settings,
-          memories_embedding_hnsw_3: settings,
-          memories_embedding_hnsw_8: settings,
-        });
-        // The next rebuild uses them.
-        await after.pool.query('REINDEX INDEX chunk_vectors_hnsw');
-        expect((await hnswSettings(after.pool)).chunk_vectors_hnsw).toBe(settings);
-      } finally {
-        await after.close();
-      }
-    } finally {
-      await dropSchema(schema);
-    }
-  });
-});
-
-/** This schema's HNSW indexes and their settings (null: pgvector's defaults). */
-async function hnswSettings(pool: pg.Pool): Promise<Record<string, string | null>> {
-  const { rows } = await pool.query<{ name: string; settings: string | null }>(
-    `SELECT c.relname AS name, c.reloptions::text AS settings FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam
-     WHERE n.nspname = current_schema() AND a.amname = 'hnsw' ORDER BY 1`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.name, row.settings]));
-}
 
 /** The indexes of this schema's vector table. */
 async function vectorIndexes(pool: pg.Pool): Promise<string[]> {

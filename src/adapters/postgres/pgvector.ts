@@ -43,17 +43,22 @@ export function exactDistance(column: string, param: string, dimension: number):
 
 /**
  * How HNSW indexes are built: each node linked to 32 others (64 on the bottom layer; pgvector's
- * default is 16) and 128 candidates weighed per link (default 64). Neighbours that are nearly as
- * far from a query as one another (many vectors on one topic) leave pgvector's default graph
- * short of the true nearest: over 250k clustered 512-dimension vectors of about 3,900 to a
- * cluster (as the scale suite's 1M store has), the default found 0.750 of the exact top 10 at a
- * breadth of 200 (0.952 at 1,000); these settings 0.979 at 200 (0.998 at 400), 14 against 12 ms a
- * query, for 2.5 times the build time (235 against 92 s) and 3.2 times the cost of a row inserted
- * one at a time (19.5 against 6.0 ms). Measured in psql on vectors made as the suite makes them;
- * `tsx bench/lab/pg-hnsw-graph.ts` repeats it (docs/performance.md, 2026-12-06). Indexes built
- * before keep their settings until rebuilt (REINDEX, docs/performance.md).
+ * default is 16), its links chosen from the 128 nearest nodes a search for it finds (default 64).
+ * Over 250k clustered 512-dimension vectors of about 3,900 to a cluster (the size of the scale
+ * suite's clusters at 1M), pgvector's defaults found 0.750 of the exact top 10 at a breadth of
+ * 200 (0.952 at 1,000), as they found 0.707 at 1M; these settings 0.979 at 200 (0.998 at 400),
+ * 13.9 against 12.1 ms a query at 200, for 2.5 times the build time (235 against 92 s) and 3.2
+ * times the cost of a row inserted (19.5 against 6.0 ms). Measured in psql on vectors made as
+ * the suite makes them; `tsx bench/lab/pg-hnsw-graph.ts` repeats it (docs/performance.md,
+ * session 28). An index built with other settings keeps its graph until `engram
+ * rebuild-vector-indexes` rebuilds it (hnsw-rebuild.ts).
  */
-export const HNSW_BUILD = 'm = 32, ef_construction = 128';
+export const HNSW_BUILD_OPTIONS = { m: 32, ef_construction: 128 } as const;
+
+/** HNSW_BUILD_OPTIONS as an index's WITH clause lists them. */
+export const HNSW_BUILD_SQL = Object.entries(HNSW_BUILD_OPTIONS)
+  .map(([name, value]) => `${name} = ${value}`)
+  .join(', ');
 
 /** The index over `column` holding vectors of `dimension`, or undefined (see hnswForm). */
 export function hnswIndexSql(
@@ -66,7 +71,7 @@ export function hnswIndexSql(
   const form = hnswForm(dimension);
   if (form === undefined) return undefined;
   return `CREATE INDEX IF NOT EXISTS ${name} ON ${table}
-    USING hnsw ((${column}::${form.type}(${dimension})) ${form.opclass}) WITH (${HNSW_BUILD}) ${where}`;
+    USING hnsw ((${column}::${form.type}(${dimension})) ${form.opclass}) WITH (${HNSW_BUILD_SQL})${where === '' ? '' : ` ${where}`}`;
 }
 
 /**
@@ -87,8 +92,10 @@ export function hnswSearchBreadth(rows: number): number {
  * visits about k / (the scope's share of the table) tuples before k pass the scope's filters:
  * 15–34 µs each with their rows, against 1.3–2.1 µs a row for the exact search through the
  * scope's index (memories at 100k and 1M, chunks at 100k; docs/performance.md), a ratio of
- * 11–21. Measured at 512 dimensions with the vectors in their rows; wider vectors kept out of
- * line (past about 2,040 dimensions) make exact rows dearer, which this does not weigh. And a scan whose query lies among other scopes' rows visits more than that: one
+ * 11–21. Measured at 512 dimensions with the vectors in their rows, on pgvector's default graph
+ * (16 links a node; with 32 a visit weighs up to twice the neighbours); wider vectors kept out of
+ * line (past about 2,040 dimensions) make exact rows dearer, which this does not weigh. And a
+ * scan whose query lies among other scopes' rows visits more than that: one
  * tenant of ten's 10 nearest chunks took 22 ms p50 and 370 ms p95 through the index.
  */
 export const HNSW_VISIT_COST = 20;

@@ -2,7 +2,7 @@
 // record of which embedder's vectors the store holds. The pgvector table and its HNSW index are
 // created on first use by the adapter, because the dimension comes from the embedder.
 import type { Migration } from '../../migration.js';
-import { HNSW_BUILD, ROWS_INLINE } from '../pgvector.js';
+import { ROWS_INLINE } from '../pgvector.js';
 
 export const ingestMigrations: Migration[] = [
   {
@@ -137,21 +137,6 @@ export const ingestMigrations: Migration[] = [
         IF to_regclass(format('%I.chunk_vectors', current_schema())) IS NOT NULL THEN
           EXECUTE format('CREATE INDEX IF NOT EXISTS chunk_vectors_tenant ON %I.chunk_vectors (tenant_id)',
             current_schema());
-        END IF;
-      END $$;
-    `,
-  },
-  {
-    version: 108,
-    name: 'chunk-hnsw-build',
-    // The chunk vectors' HNSW index is built with more links a node (pgvector.ts, HNSW_BUILD).
-    // One built before keeps its graph until rebuilt: this records the settings at once (no
-    // rebuild, a moment's lock), so that the operator's REINDEX builds the new graph
-    // (docs/performance.md).
-    sql: `
-      DO $$ BEGIN
-        IF to_regclass(format('%I.chunk_vectors_hnsw', current_schema())) IS NOT NULL THEN
-          EXECUTE format('ALTER INDEX %I.chunk_vectors_hnsw SET (${HNSW_BUILD})', current_schema());
         END IF;
       END $$;
     `,

@@ -2,7 +2,7 @@
 // tsvector (GIN) for full-text search and a pgvector column. The HNSW index needs a fixed
 // dimension, so the store creates one partial index per dimension when it first stores vectors.
 import type { Migration } from '../../migration.js';
-import { HNSW_BUILD, ROWS_INLINE } from '../pgvector.js';
+import { ROWS_INLINE } from '../pgvector.js';
 
 export const memoryMigrations: Migration[] = [
   {
@@ -107,23 +107,6 @@ export const memoryMigrations: Migration[] = [
                 pg_catalog.unnest(pg_catalog.tsvector_to_array(tsv)) AS lexeme $$;
       CREATE INDEX memories_user_terms ON memories
         USING gin (memory_user_terms(tenant_id, user_id, text_search));
-    `,
-  },
-  {
-    version: 206,
-    name: 'memory-hnsw-build',
-    // As chunk-hnsw-build (ingest.ts), for the memories' HNSW indexes, one per dimension.
-    sql: `
-      DO $$ DECLARE index_name TEXT; BEGIN
-        FOR index_name IN
-          SELECT c.relname FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam
-          WHERE n.nspname = current_schema() AND c.relkind = 'i' AND a.amname = 'hnsw'
-            AND c.relname LIKE 'memories\\_embedding\\_hnsw\\_%'
-        LOOP
-          EXECUTE format('ALTER INDEX %I.%I SET (${HNSW_BUILD})', current_schema(), index_name);
-        END LOOP;
-      END $$;
     `,
   },
 ];
