@@ -2,13 +2,20 @@
 // version's (HNSW_BUILD_OPTIONS: an earlier version built them with pgvector's defaults, which
 // miss nearest neighbours at 1M; pgvector.ts). `CREATE INDEX IF NOT EXISTS` leaves such an index
 // as it is, and a rebuild at start would hold a large store's start for tens of minutes, so an
-// operator runs it (`engram rebuild-vector-indexes`). Each index: its settings recorded
-// (`ALTER INDEX … SET`, which waits for an exclusive lock: bounded by `lockWaitMs`, tried
-// again, undone if the rebuild fails), then `REINDEX INDEX CONCURRENTLY`, which builds the new
-// graph beside the old one while reads and writes go on. Leftovers of a rebuild that died (the
-// invalid `…_ccnew` copies REINDEX CONCURRENTLY leaves) are dropped first.
+// operator runs it (`engram rebuild-vector-indexes`). Only Engram's own indexes
+// (`chunk_vectors_hnsw`, `memories_embedding_hnsw_<dimension>`), each in three steps that take no
+// lock reads or writes wait for:
+//   1. `CREATE INDEX CONCURRENTLY <name>_rebuild … WITH (these settings)`: the new graph, built
+//      beside the old one (it first waits for transactions older than it);
+//   2. in one transaction, the old index renamed `<name>_old` and the new one `<name>`;
+//   3. `DROP INDEX CONCURRENTLY <name>_old`.
+// An index's recorded settings are its graph's, so they say what needs rebuilding. A run that
+// died part-way is finished by the next: an invalid `_rebuild` (a build cut short) is dropped, a
+// valid one swapped in, an `_old` dropped. One run at a time a schema (an advisory lock, held
+// by the server session: a build the command's process left running counts as a run).
 import type pg from 'pg';
-import { HNSW_BUILD_OPTIONS, HNSW_BUILD_SQL } from './pgvector.js';
+import { AppError } from '../../domain/errors.js';
+import { HNSW_BUILD_OPTIONS, hnswIndexSql } from './pgvector.js';
 
 export interface HnswRebuildOptions {
   /**
@@ -16,37 +23,48 @@ export interface HnswRebuildOptions {
    * dimensions need about 3.5 GB; with less, pgvector says so (onNotice) and builds far slower.
    */
   memory?: string;
-  /** PostgreSQL's notices during the rebuild (pgvector's about memory among them). */
-  onNotice?: (message: string) => void;
-  /** Rebuild every HNSW index, also those whose recorded settings are this version's. */
+  /** Rebuild every one of Engram's HNSW indexes, also those built with these settings. */
   all?: boolean;
-  /** How long one attempt waits for the lock that records an index's settings. */
-  lockWaitMs?: number;
-  /** Attempts at that lock before giving up on the index. */
-  lockAttempts?: number;
-  /** Told before each index is rebuilt, with the settings it had. */
-  onRebuild?: (index: string, settings: string) => void;
+  /** Told as each step starts. */
+  onStep?: (step: string) => void;
+  /** PostgreSQL's notices (pgvector's about memory among them). */
+  onNotice?: (message: string) => void;
 }
 
 export interface HnswRebuildReport {
   rebuilt: Array<{ index: string; settings: string; seconds: number }>;
-  /** Indexes whose settings were this version's already. */
-  current: string[];
-  /** Invalid copies left by a concurrent rebuild that did not finish. */
-  dropped: string[];
+  /** Indexes already built with these settings. */
+  upToDate: string[];
+  /** What a run that died part-way left, dropped or swapped in by this one. */
+  finished: string[];
 }
 
-const MEMORY = /^\d+\s*(kB|MB|GB|TB)$/;
-const LOCK_NOT_AVAILABLE = '55P03';
+/** A size PostgreSQL reads for a memory setting: 512MB, 4GB. */
+export const MEMORY_SIZE = /^[1-9]\d{0,6}(kB|MB|GB|TB)$/;
 
-/** This schema's HNSW indexes (valid ones, or the invalid copies a failed rebuild left). */
+const CHUNK_INDEX = 'chunk_vectors_hnsw';
+const MEMORY_INDEX = /^memories_embedding_hnsw_(\d+)$/;
+const REBUILD = '_rebuild';
+const OLD = '_old';
+
+interface IndexRow {
+  name: string;
+  valid: boolean;
+  settings: string;
+  dimension: number | null;
+}
+
+/** This schema's HNSW indexes, their validity, recorded settings and vector dimension. */
 const HNSW_INDEXES = `
-  SELECT c.relname AS name, coalesce(array_to_string(c.reloptions, ' '), '') AS settings
+  SELECT c.relname AS name, i.indisvalid AS valid,
+    coalesce(array_to_string(c.reloptions, ' '), '') AS settings,
+    (SELECT nullif(a.atttypmod, -1) FROM pg_attribute a
+     WHERE a.attrelid = i.indrelid AND a.attname = 'embedding') AS dimension
   FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_am a ON a.oid = c.relam
+    JOIN pg_am am ON am.oid = c.relam
     JOIN pg_index i ON i.indexrelid = c.oid
-  WHERE n.nspname = current_schema() AND a.amname = 'hnsw' AND i.indisvalid = $1
+  WHERE n.nspname = current_schema() AND am.amname = 'hnsw'
   ORDER BY c.oid`;
 
 /** Whether an index's recorded settings (`m=32 ef_construction=128`) are this version's. */
@@ -62,94 +80,130 @@ export function hasBuildOptions(settings: string): boolean {
   );
 }
 
+/** Whether `name` is one of the HNSW indexes Engram makes. */
+function isEngramIndex(name: string): boolean {
+  return name === CHUNK_INDEX || MEMORY_INDEX.test(name);
+}
+
+/**
+ * How Engram builds its index `name` (over vectors of `dimension`, its column's), under the
+ * name `as`, beside the table's writes; undefined when `name` is not Engram's or has no index.
+ */
+function rebuildSql(
+  name: string,
+  dimension: number | null,
+  as: string,
+  table: (name: string) => string,
+): string | undefined {
+  if (name === CHUNK_INDEX && dimension !== null) {
+    return hnswIndexSql(as, table('chunk_vectors'), 'embedding', dimension, '', 'concurrently');
+  }
+  const memory = MEMORY_INDEX.exec(name);
+  if (memory === null) return undefined;
+  const dim = Number(memory[1]);
+  const where = `WHERE embedding_dim = ${dim}`;
+  return hnswIndexSql(as, table('memories'), 'embedding', dim, where, 'concurrently');
+}
+
 export async function rebuildHnswIndexes(
   pool: pg.Pool,
   options: HnswRebuildOptions = {},
 ): Promise<HnswRebuildReport> {
   const { memory } = options;
-  if (memory !== undefined && !MEMORY.test(memory)) {
-    throw new Error(`Invalid memory "${memory}": a size such as 512MB or 4GB.`);
+  if (memory !== undefined && !MEMORY_SIZE.test(memory)) {
+    throw new AppError('VALIDATION_FAILED', `Invalid memory "${memory}": a size such as 4GB.`);
   }
+  const step = options.onStep ?? (() => undefined);
   const client = await pool.connect();
+  // A connection lost mid-build rejects the statement; without a listener it would also crash.
+  const lost = (): void => undefined;
   const notice = (message: { message?: string | undefined }): void =>
     options.onNotice?.(message.message ?? '');
+  client.on('error', lost);
   client.on('notice', notice);
-  const report: HnswRebuildReport = { rebuilt: [], current: [], dropped: [] };
+  const report: HnswRebuildReport = { rebuilt: [], upToDate: [], finished: [] };
+  let broken = false;
   try {
-    // pgvector declares its settings to need an exclusive lock once its library is loaded in the
-    // session (before that, PostgreSQL takes a weaker one): loaded first, every change of
-    // settings takes the same lock, and waits for it no longer than lockWaitMs.
-    await client.query('SET statement_timeout = 0; SELECT NULL::vector');
-    if (memory !== undefined) await client.query(`SET maintenance_work_mem = '${memory}'`);
-    const leftovers = await client.query<{ name: string }>(HNSW_INDEXES, [false]);
-    for (const { name } of leftovers.rows) {
-      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${client.escapeIdentifier(name)}`);
-      report.dropped.push(name);
+    const schema = await client.query<{ schema: string }>('SELECT current_schema() AS schema');
+    const qualified = (name: string) =>
+      `${client.escapeIdentifier(schema.rows[0]!.schema)}.${client.escapeIdentifier(name)}`;
+    const locked = await client.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_lock(hashtext('engram:hnsw-rebuild:' || current_schema())) AS locked`,
+    );
+    if (locked.rows[0]?.locked !== true) {
+      throw new AppError(
+        'CONFLICT',
+        'Another rebuild of these vector indexes is running (or its build goes on after its command ended); see pg_stat_progress_create_index.',
+      );
     }
-    const indexes = await client.query<{ name: string; settings: string }>(HNSW_INDEXES, [true]);
-    for (const { name, settings } of indexes.rows) {
+    // pgvector reads the memory setting per session: this client's, reset before release.
+    await client.query(
+      "SELECT set_config('statement_timeout', '0', false), set_config('maintenance_work_mem', coalesce($1, current_setting('maintenance_work_mem')), false)",
+      [memory ?? null],
+    );
+
+    const indexes = (await client.query<IndexRow>(HNSW_INDEXES)).rows;
+    const named = new Map(indexes.map((index) => [index.name, index]));
+    const swap = async (name: string) => {
+      step(`${name}: swapping in the new graph`);
+      await client.query(
+        `BEGIN; ALTER INDEX ${qualified(name)} RENAME TO ${client.escapeIdentifier(name + OLD)};
+         ALTER INDEX ${qualified(name + REBUILD)} RENAME TO ${client.escapeIdentifier(name)}; COMMIT`,
+      );
+      step(`${name}: dropping the old graph`);
+      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(name + OLD)}`);
+    };
+
+    // What a run that died part-way left.
+    for (const index of indexes) {
+      if (index.name.endsWith(OLD) && isEngramIndex(index.name.slice(0, -OLD.length))) {
+        step(`${index.name}: dropping (left by an earlier run)`);
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(index.name)}`);
+        report.finished.push(index.name);
+      }
+      const base = index.name.slice(0, -REBUILD.length);
+      if (!index.name.endsWith(REBUILD) || !isEngramIndex(base)) continue;
+      if (index.valid && named.has(base)) {
+        await swap(base);
+      } else if (index.valid) {
+        step(`${index.name}: renaming to ${base} (left by an earlier run)`);
+        await client.query(
+          `ALTER INDEX ${qualified(index.name)} RENAME TO ${client.escapeIdentifier(base)}`,
+        );
+      } else {
+        step(`${index.name}: dropping (a build cut short)`);
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(index.name)}`);
+      }
+      report.finished.push(index.name);
+    }
+
+    const current = (await client.query<IndexRow>(HNSW_INDEXES)).rows;
+    for (const { name, valid, settings, dimension } of current) {
+      const build = rebuildSql(name, dimension, client.escapeIdentifier(name + REBUILD), qualified);
+      if (build === undefined || !valid) continue;
       if (options.all !== true && hasBuildOptions(settings)) {
-        report.current.push(name);
+        report.upToDate.push(name);
         continue;
       }
-      options.onRebuild?.(name, settings === '' ? "pgvector's defaults" : settings);
-      const index = client.escapeIdentifier(name);
       const started = Date.now();
-      await alterIndex(client, index, `SET (${HNSW_BUILD_SQL})`, options);
-      try {
-        // Waits for the transactions older than it to end, blocking no reads or writes meanwhile.
-        await client.query(`REINDEX INDEX CONCURRENTLY ${index}`);
-      } catch (error) {
-        // The old graph stays; so do its settings, or a later run would take it for rebuilt.
-        await alterIndex(
-          client,
-          index,
-          settings === ''
-            ? `RESET (${Object.keys(HNSW_BUILD_OPTIONS).join(', ')})`
-            : `SET (${settings.split(' ').join(', ')})`,
-          options,
-        );
-        throw error;
-      }
+      step(`${name}: building a new graph beside the old (was ${settings || 'no settings'})`);
+      await client.query(build);
+      await swap(name);
       report.rebuilt.push({ index: name, settings, seconds: (Date.now() - started) / 1000 });
     }
     return report;
+  } catch (error) {
+    broken = !(error instanceof AppError);
+    throw error;
   } finally {
     client.off('notice', notice);
-    client.release();
-  }
-}
-
-/**
- * `ALTER INDEX … SET` takes an exclusive lock on the index (pgvector declares its settings so),
- * queued behind every open transaction that has read the table, and every query planned after
- * it queues behind it: each attempt waits at most `lockWaitMs`.
- */
-async function alterIndex(
-  client: pg.PoolClient,
-  index: string,
-  change: string,
-  options: HnswRebuildOptions,
-): Promise<void> {
-  const attempts = options.lockAttempts ?? 10;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.query(
-        `SET lock_timeout = ${Math.max(1, Math.trunc(options.lockWaitMs ?? 2_000))}`,
-      );
-      await client.query(`ALTER INDEX ${index} ${change}`);
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt >= attempts) {
-        if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
-          throw new Error(
-            `Could not lock index ${index} to change its settings (${attempts} attempts): a long transaction holds the table; try again when it ends.`,
-          );
-        }
-        throw error;
-      }
-    } finally {
-      await client.query('SET lock_timeout = 0');
+    if (broken) {
+      // The session may be gone or mid-transaction: not given back to the pool.
+      client.release(true);
+    } else {
+      await client.query('RESET ALL; SELECT pg_advisory_unlock_all()');
+      client.off('error', lost);
+      client.release();
     }
   }
 }

@@ -60,17 +60,22 @@ export const HNSW_BUILD_SQL = Object.entries(HNSW_BUILD_OPTIONS)
   .map(([name, value]) => `${name} = ${value}`)
   .join(', ');
 
-/** The index over `column` holding vectors of `dimension`, or undefined (see hnswForm). */
+/**
+ * The index over `column` holding vectors of `dimension`, or undefined (see hnswForm): made if
+ * missing, or (`concurrently`, for a rebuild: hnsw-rebuild.ts) built beside the table's writes.
+ */
 export function hnswIndexSql(
   name: string,
   table: string,
   column: string,
   dimension: number,
   where = '',
+  how: 'if-missing' | 'concurrently' = 'if-missing',
 ): string | undefined {
   const form = hnswForm(dimension);
   if (form === undefined) return undefined;
-  return `CREATE INDEX IF NOT EXISTS ${name} ON ${table}
+  const create = how === 'if-missing' ? 'CREATE INDEX IF NOT EXISTS' : 'CREATE INDEX CONCURRENTLY';
+  return `${create} ${name} ON ${table}
     USING hnsw ((${column}::${form.type}(${dimension})) ${form.opclass}) WITH (${HNSW_BUILD_SQL})${where === '' ? '' : ` ${where}`}`;
 }
 
