@@ -174,6 +174,9 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
   it('holds no lock that reads or writes wait for, while its build waits for an old transaction', async () => {
     const { database, memories } = await store();
     await asBuiltBefore(database.pool);
+    // Only the memories' index to rebuild (the chunks' taken for current), so the build that
+    // waits is on the table the new process writes.
+    await database.pool.query('ALTER INDEX chunk_vectors_hnsw SET (m = 32, ef_construction = 128)');
     const reader = await database.pool.connect();
     const traffic = await database.pool.connect();
     try {
@@ -187,8 +190,22 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
       await traffic.query('SELECT count(*) FROM chunk_vectors');
       await traffic.query(`UPDATE memories SET text = text || '.' WHERE id = 'm1'`);
       expect((await nearest(memories)).length).toBe(5);
+      // As does a process that starts meanwhile and writes its first vectors.
+      const started = await openPostgres({
+        url: DATABASE_URL,
+        schema: database.schema,
+        poolMax: 1,
+        statementTimeoutMs: 2_000,
+      });
+      try {
+        await new PostgresMemoryStore(started.pool).putVectors('t1', 'test', [
+          { memoryId: 'm2', vector: nearAxis(5) },
+        ]);
+      } finally {
+        await started.close();
+      }
       await reader.query('COMMIT');
-      expect((await rebuilding).rebuilt).toHaveLength(2);
+      expect((await rebuilding).rebuilt).toHaveLength(1);
     } finally {
       await reader.query('ROLLBACK').catch(() => undefined);
       reader.release();
@@ -243,6 +260,25 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
       `memories_embedding_hnsw_${DIM}_old`,
     ]);
     expect(report.rebuilt).toEqual([]);
+    expect(await hnswSettings(database.pool)).toEqual({
+      chunk_vectors_hnsw: THESE,
+      [`memories_embedding_hnsw_${DIM}`]: THESE,
+    });
+  });
+
+  it('names an old graph back when its name holds none, and rebuilds an invalid one', async () => {
+    const { database } = await store();
+    await asBuiltBefore(database.pool);
+    await database.pool.query(`
+      ALTER INDEX chunk_vectors_hnsw RENAME TO chunk_vectors_hnsw_old;
+      UPDATE pg_index SET indisvalid = false
+        WHERE indexrelid = 'memories_embedding_hnsw_${DIM}'::regclass;`);
+    const report = await rebuildHnswIndexes(database.pool);
+    expect(report.finished).toEqual(['chunk_vectors_hnsw_old']);
+    expect(report.rebuilt.map((rebuilt) => rebuilt.index).sort()).toEqual([
+      'chunk_vectors_hnsw',
+      `memories_embedding_hnsw_${DIM}`,
+    ]);
     expect(await hnswSettings(database.pool)).toEqual({
       chunk_vectors_hnsw: THESE,
       [`memories_embedding_hnsw_${DIM}`]: THESE,

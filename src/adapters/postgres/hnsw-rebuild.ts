@@ -4,7 +4,8 @@
 // as it is, and a rebuild at start would hold a large store's start for tens of minutes, so an
 // operator runs it (`engram rebuild-vector-indexes`). Only Engram's own indexes
 // (`chunk_vectors_hnsw`, `memories_embedding_hnsw_<dimension>`), each in three steps that take no
-// lock reads or writes wait for:
+// lock reads or writes wait for (a process that starts meanwhile finds its index by name before
+// any CREATE INDEX: memory-vector-search.ts):
 //   1. `CREATE INDEX CONCURRENTLY <name>_rebuild … WITH (these settings)`: the new graph, built
 //      beside the old one (it first waits for transactions older than it);
 //   2. in one transaction, the old index renamed `<name>_old` and the new one `<name>`;
@@ -42,6 +43,8 @@ export interface HnswRebuildReport {
 /** A size PostgreSQL reads for a memory setting: 512MB, 4GB. */
 export const MEMORY_SIZE = /^[1-9]\d{0,6}(kB|MB|GB|TB)$/;
 
+/** One run at a time a schema: a session advisory lock on this key. */
+const LOCK_KEY = "hashtext('engram:hnsw-rebuild:' || current_schema())";
 const CHUNK_INDEX = 'chunk_vectors_hnsw';
 const MEMORY_INDEX = /^memories_embedding_hnsw_(\d+)$/;
 const REBUILD = '_rebuild';
@@ -128,12 +131,12 @@ export async function rebuildHnswIndexes(
     const qualified = (name: string) =>
       `${client.escapeIdentifier(schema.rows[0]!.schema)}.${client.escapeIdentifier(name)}`;
     const locked = await client.query<{ locked: boolean }>(
-      `SELECT pg_try_advisory_lock(hashtext('engram:hnsw-rebuild:' || current_schema())) AS locked`,
+      `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`,
     );
     if (locked.rows[0]?.locked !== true) {
       throw new AppError(
         'CONFLICT',
-        'Another rebuild of these vector indexes is running (or its build goes on after its command ended); see pg_stat_progress_create_index.',
+        'Another rebuild of these vector indexes is running (or its build goes on after its command ended): pg_locks shows the advisory lock, pg_stat_progress_create_index a build.',
       );
     }
     // pgvector reads the memory setting per session: this client's, reset before release.
@@ -154,16 +157,29 @@ export async function rebuildHnswIndexes(
       await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(name + OLD)}`);
     };
 
-    // What a run that died part-way left.
+    // What a run that died part-way left: an old graph renamed away (dropped once its name holds
+    // a valid graph, else named back), then a new graph (swapped in when valid, else dropped).
     for (const index of indexes) {
-      if (index.name.endsWith(OLD) && isEngramIndex(index.name.slice(0, -OLD.length))) {
+      const base = index.name.slice(0, -OLD.length);
+      if (!index.name.endsWith(OLD) || !isEngramIndex(base)) continue;
+      if (named.get(base)?.valid === true) {
         step(`${index.name}: dropping (left by an earlier run)`);
         await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(index.name)}`);
-        report.finished.push(index.name);
-      }
+      } else if (!named.has(base)) {
+        step(`${index.name}: renaming back to ${base} (left by an earlier run)`);
+        await client.query(
+          `ALTER INDEX ${qualified(index.name)} RENAME TO ${client.escapeIdentifier(base)}`,
+        );
+      } else continue;
+      report.finished.push(index.name);
+    }
+    const kept = new Map(
+      (await client.query<IndexRow>(HNSW_INDEXES)).rows.map((index) => [index.name, index]),
+    );
+    for (const index of kept.values()) {
       const base = index.name.slice(0, -REBUILD.length);
       if (!index.name.endsWith(REBUILD) || !isEngramIndex(base)) continue;
-      if (index.valid && named.has(base)) {
+      if (index.valid && kept.has(base)) {
         await swap(base);
       } else if (index.valid) {
         step(`${index.name}: renaming to ${base} (left by an earlier run)`);
@@ -180,8 +196,9 @@ export async function rebuildHnswIndexes(
     const current = (await client.query<IndexRow>(HNSW_INDEXES)).rows;
     for (const { name, valid, settings, dimension } of current) {
       const build = rebuildSql(name, dimension, client.escapeIdentifier(name + REBUILD), qualified);
-      if (build === undefined || !valid) continue;
-      if (options.all !== true && hasBuildOptions(settings)) {
+      if (build === undefined) continue;
+      // An invalid one (a build of it cut short by hand) serves no search: rebuilt whatever it says.
+      if (valid && options.all !== true && hasBuildOptions(settings)) {
         report.upToDate.push(name);
         continue;
       }
@@ -197,13 +214,17 @@ export async function rebuildHnswIndexes(
     throw error;
   } finally {
     client.off('notice', notice);
-    if (broken) {
-      // The session may be gone or mid-transaction: not given back to the pool.
-      client.release(true);
-    } else {
-      await client.query('RESET ALL; SELECT pg_advisory_unlock_all()');
-      client.off('error', lost);
-      client.release();
+    // A session that may be gone or mid-transaction is not given back to the pool; ending it
+    // releases its lock.
+    let ended: Error | boolean = broken;
+    if (!broken) {
+      try {
+        await client.query(`RESET ALL; SELECT pg_advisory_unlock(${LOCK_KEY})`);
+        client.off('error', lost);
+      } catch (error) {
+        ended = error instanceof Error ? error : true;
+      }
     }
+    client.release(ended);
   }
 }

@@ -78,13 +78,18 @@ export class PostgresMemoryVectors {
 
   private async ensureVectorIndex(dim: number): Promise<void> {
     if (this.indexedDimensions.has(dim)) return;
-    const index = hnswIndexSql(
-      `memories_embedding_hnsw_${dim}`,
-      'memories',
-      'embedding',
-      dim,
-      `WHERE embedding_dim = ${dim}`,
+    const name = `memories_embedding_hnsw_${dim}`;
+    // Found by name first: CREATE INDEX IF NOT EXISTS takes a lock on the table that waits for a
+    // concurrent build (engram rebuild-vector-indexes) before it looks, and every write behind it.
+    const present = await this.pool.query<{ present: boolean }>(
+      `SELECT to_regclass(format('%I.%I', current_schema(), $1::text)) IS NOT NULL AS present`,
+      [name],
     );
+    if (present.rows[0]?.present === true) {
+      this.indexedDimensions.add(dim);
+      return;
+    }
+    const index = hnswIndexSql(name, 'memories', 'embedding', dim, `WHERE embedding_dim = ${dim}`);
     try {
       if (index !== undefined) await this.pool.query(index);
     } catch (error) {
