@@ -15,7 +15,11 @@ import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-stor
 import { createPostgresStoreTransaction } from '../../src/adapters/postgres/store-transaction.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
-import { hnswIndexSql } from '../../src/adapters/postgres/pgvector.js';
+import {
+  CHUNK_VECTOR_INDEX,
+  memoryVectorIndex,
+  vectorIndexSql,
+} from '../../src/adapters/postgres/pgvector.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteDocumentStore } from '../../src/adapters/sqlite/document-store.js';
 import { createSqliteGraphStore } from '../../src/adapters/sqlite/graph-store.js';
@@ -201,21 +205,12 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
       },
       dropVectorIndexes: async () => {
         await database.pool.query(
-          `DROP INDEX IF EXISTS chunk_vectors_hnsw; DROP INDEX IF EXISTS memories_embedding_hnsw_${LOCAL_EMBEDDER_DIMENSION}`,
+          `DROP INDEX IF EXISTS ${CHUNK_VECTOR_INDEX}; DROP INDEX IF EXISTS ${memoryVectorIndex(LOCAL_EMBEDDER_DIMENSION)}`,
         );
       },
       buildVectorIndexes: async () => {
         const dim = LOCAL_EMBEDDER_DIMENSION;
-        const indexes = [
-          hnswIndexSql('chunk_vectors_hnsw', 'chunk_vectors', 'embedding', dim),
-          hnswIndexSql(
-            `memories_embedding_hnsw_${dim}`,
-            'memories',
-            'embedding',
-            dim,
-            `WHERE embedding_dim = ${dim}`,
-          ),
-        ];
+        const indexes = [vectorIndexSql('chunks', dim), vectorIndexSql('memories', dim)];
         const started = Date.now();
         const client = await database.pool.connect();
         // pgvector says when the graph outgrew maintenance_work_mem: the run's log shows it.

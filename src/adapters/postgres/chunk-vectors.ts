@@ -9,7 +9,7 @@ import {
   type ChunkVector,
   type VectorSpace,
 } from '../../ports/document-store.js';
-import { hnswIndexSql, ROWS_INLINE, vectorLiteral } from './pgvector.js';
+import { ROWS_INLINE, vectorIndexSql, vectorLiteral } from './pgvector.js';
 import { withTransaction, type Queryable } from './transaction.js';
 
 export interface PostgresChunkVectors {
@@ -126,12 +126,7 @@ export function createPostgresChunkVectors(pool: Queryable, clock: Clock): Postg
       );
       // A tenant's vectors, for an exact search within them (migration chunk-vectors-tenant).
       await client.query('CREATE INDEX chunk_vectors_tenant ON chunk_vectors (tenant_id)');
-      const index = hnswIndexSql(
-        'chunk_vectors_hnsw',
-        'chunk_vectors',
-        'embedding',
-        space.dimension,
-      );
+      const index = vectorIndexSql('chunks', space.dimension);
       if (index !== undefined) await client.query(index);
       await client.query(
         `INSERT INTO vector_space (id, embedder_id, dimension, created_at) VALUES (1, $1, $2, $3)

@@ -16,7 +16,7 @@
 // by the server session: a build the command's process left running counts as a run).
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
-import { HNSW_BUILD_OPTIONS, hnswIndexSql } from './pgvector.js';
+import { CHUNK_VECTOR_INDEX, HNSW_BUILD_OPTIONS, vectorIndexSql } from './pgvector.js';
 
 export interface HnswRebuildOptions {
   /**
@@ -45,7 +45,7 @@ export const MEMORY_SIZE = /^[1-9]\d{0,6}(kB|MB|GB|TB)$/;
 
 /** One run at a time a schema: a session advisory lock on this key. */
 const LOCK_KEY = "hashtext('engram:hnsw-rebuild:' || current_schema())";
-const CHUNK_INDEX = 'chunk_vectors_hnsw';
+/** memoryVectorIndex's names, their dimension captured. */
 const MEMORY_INDEX = /^memories_embedding_hnsw_(\d+)$/;
 const REBUILD = '_rebuild';
 const OLD = '_old';
@@ -85,27 +85,23 @@ export function hasBuildOptions(settings: string): boolean {
 
 /** Whether `name` is one of the HNSW indexes Engram makes. */
 function isEngramIndex(name: string): boolean {
-  return name === CHUNK_INDEX || MEMORY_INDEX.test(name);
+  return name === CHUNK_VECTOR_INDEX || MEMORY_INDEX.test(name);
 }
 
 /**
- * How Engram builds its index `name` (over vectors of `dimension`, its column's), under the
- * name `as`, beside the table's writes; undefined when `name` is not Engram's or has no index.
+ * Engram's index `name` (over vectors of `dimension`, its column's) built under the name `as`
+ * beside the table's writes; undefined when `name` is not Engram's or has no index.
  */
 function rebuildSql(
   name: string,
   dimension: number | null,
-  as: string,
-  table: (name: string) => string,
+  rebuild: { as: string; table: (name: string) => string },
 ): string | undefined {
-  if (name === CHUNK_INDEX && dimension !== null) {
-    return hnswIndexSql(as, table('chunk_vectors'), 'embedding', dimension, '', 'concurrently');
+  if (name === CHUNK_VECTOR_INDEX && dimension !== null) {
+    return vectorIndexSql('chunks', dimension, rebuild);
   }
   const memory = MEMORY_INDEX.exec(name);
-  if (memory === null) return undefined;
-  const dim = Number(memory[1]);
-  const where = `WHERE embedding_dim = ${dim}`;
-  return hnswIndexSql(as, table('memories'), 'embedding', dim, where, 'concurrently');
+  return memory === null ? undefined : vectorIndexSql('memories', Number(memory[1]), rebuild);
 }
 
 export async function rebuildHnswIndexes(
@@ -195,7 +191,8 @@ export async function rebuildHnswIndexes(
 
     const current = (await client.query<IndexRow>(HNSW_INDEXES)).rows;
     for (const { name, valid, settings, dimension } of current) {
-      const build = rebuildSql(name, dimension, client.escapeIdentifier(name + REBUILD), qualified);
+      const as = client.escapeIdentifier(name + REBUILD);
+      const build = rebuildSql(name, dimension, { as, table: qualified });
       if (build === undefined) continue;
       // An invalid one (a build of it cut short by hand) serves no search: rebuilt whatever it says.
       if (valid && options.all !== true && hasBuildOptions(settings)) {

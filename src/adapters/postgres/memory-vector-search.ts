@@ -13,8 +13,9 @@ import {
   exactDistance,
   exactFirst,
   hnswForm,
-  hnswIndexSql,
   indexedDistance,
+  memoryVectorIndex,
+  vectorIndexSql,
   vectorLiteral,
 } from './pgvector.js';
 import { withTransaction } from './transaction.js';
@@ -78,7 +79,7 @@ export class PostgresMemoryVectors {
 
   private async ensureVectorIndex(dim: number): Promise<void> {
     if (this.indexedDimensions.has(dim)) return;
-    const name = `memories_embedding_hnsw_${dim}`;
+    const name = memoryVectorIndex(dim);
     // Found by name first: CREATE INDEX IF NOT EXISTS takes a lock on the table that waits for a
     // concurrent build (engram rebuild-vector-indexes) before it looks, and every write behind it.
     const present = await this.pool.query<{ present: boolean }>(
@@ -89,7 +90,7 @@ export class PostgresMemoryVectors {
       this.indexedDimensions.add(dim);
       return;
     }
-    const index = hnswIndexSql(name, 'memories', 'embedding', dim, `WHERE embedding_dim = ${dim}`);
+    const index = vectorIndexSql('memories', dim);
     try {
       if (index !== undefined) await this.pool.query(index);
     } catch (error) {

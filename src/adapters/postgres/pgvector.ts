@@ -79,6 +79,35 @@ export function hnswIndexSql(
     USING hnsw ((${column}::${form.type}(${dimension})) ${form.opclass}) WITH (${HNSW_BUILD_SQL})${where === '' ? '' : ` ${where}`}`;
 }
 
+/** The name of Engram's HNSW index over the chunk vectors. */
+export const CHUNK_VECTOR_INDEX = 'chunk_vectors_hnsw';
+
+/** The name of Engram's HNSW index over the memory vectors of `dimension` (one per dimension). */
+export function memoryVectorIndex(dimension: number): string {
+  return `memories_embedding_hnsw_${dimension}`;
+}
+
+/**
+ * Engram's HNSW index over the chunk vectors or the memory vectors of `dimension`, as the stores
+ * make it (if missing) or a rebuild builds it beside the old (`concurrently`, under the name `as`,
+ * on the schema-qualified `table`); undefined past hnswForm's dimensions.
+ */
+export function vectorIndexSql(
+  kind: 'chunks' | 'memories',
+  dimension: number,
+  rebuild?: { as: string; table: (name: string) => string },
+): string | undefined {
+  const table = kind === 'chunks' ? 'chunk_vectors' : 'memories';
+  return hnswIndexSql(
+    rebuild?.as ?? (kind === 'chunks' ? CHUNK_VECTOR_INDEX : memoryVectorIndex(dimension)),
+    rebuild?.table(table) ?? table,
+    'embedding',
+    dimension,
+    kind === 'chunks' ? '' : `WHERE embedding_dim = ${dimension}`,
+    rebuild === undefined ? 'if-missing' : 'concurrently',
+  );
+}
+
 /**
  * The HNSW search breadth (`hnsw.ef_search`) for a query that wants `rows` neighbours from the
  * index: that many, at least 200, at most pgvector's 1000. Iterative scans go on past it when
