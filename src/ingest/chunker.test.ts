@@ -137,6 +137,23 @@ describe('chunker', () => {
     }
   });
 
+  it('counts each unit once and each chunk a few times, not once for every unit it might take', () => {
+    // 300 paragraphs in one section: growing a chunk by counting its whole slice again for each
+    // paragraph made packing quadratic in a chunk's paragraphs.
+    const text = Array.from({ length: 300 }, (_, i) => `Paragraph ${i} is short.`).join('\n\n');
+    let counts = 0;
+    const counting = (slice: string) => {
+      counts += 1;
+      return countTokens(slice);
+    };
+    for (const chunkTokens of [64, 400, 2000]) {
+      counts = 0;
+      const chunks = chunkMarkdown(text, { chunkTokens, overlap: 0, countTokens: counting });
+      expect(chunks.map((c) => c.tokenCount)).toEqual(chunks.map((c) => countTokens(c.text)));
+      expect(counts).toBeLessThanOrEqual(300 + 6 * chunks.length);
+    }
+  });
+
   it('keeps heading paths and starts a chunk at each heading', () => {
     const text =
       '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two\n\n## Use\n\nCall it.\n\n### Deep\n\nMore.';

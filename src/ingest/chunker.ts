@@ -41,6 +41,11 @@ interface Unit {
   end: number;
 }
 
+/** A unit that fits the budget, with its own token count (what packing estimates from). */
+interface CountedUnit extends Unit {
+  tokens: number;
+}
+
 interface Section {
   headingPath: string[];
   page: number | null;
@@ -109,30 +114,68 @@ export function chunkStructuredText(structured: StructuredText, options: Chunker
     packSection(units, section.headingPath, section.page);
   }
 
-  function packSection(units: Unit[], headingPath: string[], page: number | null): void {
+  // A chunk grows by whole units while its exact slice fits the budget. Counting the slice again
+  // for every unit it might take made packing quadratic in a chunk's units, and the main thread's
+  // largest cost in ingestion. The units' own counts (and what a gap between two cost in the
+  // chunk before) say where the chunk is likely to end; exact counts settle it there, galloping
+  // away from the guess and then halving, so a guess off by d units costs about 2·log2(d) more.
+  function packSection(units: CountedUnit[], headingPath: string[], page: number | null): void {
     let i = 0;
     let previous: Unit | undefined;
+    // What joining two units adds to their counts (the text between them, less what merges),
+    // as the section's last chunk measured it.
+    let gapTokens = 1;
     while (i < units.length) {
       let start = units[i]!.start;
       if (previous !== undefined && overlapTokens > 0) {
         start = overlapStart(text, previous, overlapTokens, count) ?? start;
       }
-      let j = i + 1;
-      let tokens = count(start, units[i]!.end);
+      let tokens = start === units[i]!.start ? units[i]!.tokens : count(start, units[i]!.end);
       if (tokens > budget) {
         start = units[i]!.start; // the overlap and this unit do not fit together: drop the overlap
-        tokens = count(start, units[i]!.end);
+        tokens = units[i]!.tokens;
       }
-      // Grow while the exact slice stays within budget.
-      while (j < units.length) {
-        const next = count(start, units[j]!.end);
-        if (next > budget) break;
-        tokens = next;
-        j += 1;
+      let guess = i;
+      for (let estimate = tokens; guess + 1 < units.length; guess += 1) {
+        estimate += units[guess + 1]!.tokens + gapTokens;
+        if (estimate > budget) break;
       }
-      emit(start, units[j - 1]!.end, headingPath, page, tokens);
-      previous = { start, end: units[j - 1]!.end };
-      i = j;
+      const last = lastFitting(i, tokens, guess, (j) => count(start, units[j]!.end));
+      if (last.unit > i) {
+        let joined = tokens;
+        for (let k = i + 1; k <= last.unit; k += 1) joined += units[k]!.tokens;
+        gapTokens = (last.tokens - joined) / (last.unit - i);
+      }
+      emit(start, units[last.unit]!.end, headingPath, page, last.tokens);
+      previous = { start, end: units[last.unit]!.end };
+      i = last.unit + 1;
+    }
+
+    /** The last unit whose slice from the chunk's start fits, given that `first`'s does. */
+    function lastFitting(
+      first: number,
+      firstTokens: number,
+      guess: number,
+      countTo: (unit: number) => number,
+    ): { unit: number; tokens: number } {
+      let fit = { unit: first, tokens: firstTokens };
+      let over = units.length; // the first unit known not to fit (or past the end)
+      const fitsTo = (unit: number): boolean => {
+        const tokensTo = countTo(unit);
+        if (tokensTo > budget) over = unit;
+        else fit = { unit, tokens: tokensTo };
+        return tokensTo <= budget;
+      };
+      // Gallop from the guess (far probes count long slices), then halve what is left.
+      if (guess === first || fitsTo(guess)) {
+        for (let step = 1; fit.unit + 1 < over; step *= 2)
+          if (!fitsTo(Math.min(fit.unit + step, over - 1))) break;
+      } else {
+        for (let step = 1; fit.unit + 1 < over; step *= 2)
+          if (fitsTo(Math.max(over - step, fit.unit + 1))) break;
+      }
+      while (fit.unit + 1 < over) fitsTo(Math.floor((fit.unit + over) / 2));
+      return fit;
     }
   }
 
@@ -160,19 +203,23 @@ function toSections(blocks: Block[]): Section[] {
   return sections;
 }
 
-/** Splits a unit over budget at sentences, then words, then characters. */
+/** Splits a unit over budget at sentences, then words, then characters; each piece counted. */
 function fitUnit(
   text: string,
   unit: Unit,
   budget: number,
   count: (s: number, e: number) => number,
-): Unit[] {
-  if (count(unit.start, unit.end) <= budget) return [unit];
+): CountedUnit[] {
+  const tokens = count(unit.start, unit.end);
+  if (tokens <= budget) return [{ ...unit, tokens }];
   for (const pattern of [/(?<=[.!?。！？])\s+|\n+/g, /\s+/g]) {
     const pieces = splitAt(text, unit, pattern);
     if (pieces.length > 1) return pieces.flatMap((piece) => fitUnit(text, piece, budget, count));
   }
-  return splitByCharacters(text, unit, budget, count);
+  return splitByCharacters(text, unit, budget, count).map((piece) => ({
+    ...piece,
+    tokens: count(piece.start, piece.end),
+  }));
 }
 
 function splitAt(text: string, unit: Unit, pattern: RegExp): Unit[] {
