@@ -289,10 +289,18 @@ function applyPhrases(tokens: Token[], tags: string[][], from: number, to: numbe
  */
 function joinNameParts(terms: TermJson[]): void {
   for (let k = terms.length - 3; k >= 0; k--) {
-    const [head, joint, tail] = [terms[k]!, terms[k + 1]!, terms[k + 2]!];
+    // A join below shortens the list: the term after a joined one may be gone.
+    const [head, joint, tail] = [terms[k]!, terms[k + 1]!, terms[k + 2]];
+    if (tail === undefined) continue;
     const apostrophe = /^['’]$/u.test(joint.text) && /^\p{Lu}$/u.test(head.text);
     const hyphen = joint.text === '-' && startsUpper(head.text);
-    if (head.post !== '' || joint.post !== '' || !(apostrophe || hyphen)) continue;
+    // Written together: nothing between the three, not even a character wink leaves out ("\f").
+    const together =
+      head.post === '' &&
+      joint.post === '' &&
+      joint.offset.start === head.offset.start + head.offset.length &&
+      tail.offset.start === joint.offset.start + joint.offset.length;
+    if (!together || !(apostrophe || hyphen)) continue;
     if (!startsUpper(tail.text)) continue;
     const tags = [...head.tags];
     for (const tag of tail.tags) if (!tags.includes(tag)) tags.push(tag);

@@ -255,6 +255,12 @@ export function describeGraphStore(
         entities: before.entities,
         relations: before.relations,
       });
+      // Each entity's count is its mentions, however often they were written (and a second
+      // chunk naming Acme Corp again counts once more).
+      const acme = await graph.searchEntities({ tenantId: t, query: 'Acme Corp' });
+      const detail = await graph.getEntity(t, acme[0]!.id);
+      expect(detail.mentions).toHaveLength(2);
+      expect(detail.entity.mentionCount).toBe(2);
     });
 
     it("lists a document's entities, most mentioned in it first, for its tenant only", async (ctx) => {

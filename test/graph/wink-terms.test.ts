@@ -88,6 +88,13 @@ describe('terms from wink-nlp', () => {
     );
   });
 
+  it('joins the parts of a name only when nothing stands between them', () => {
+    // wink drops a form feed from both the token and its spaces: "U.S.\f-\fMr." is not one word.
+    const text = 'U.S.\f-\fMr. Smith';
+    for (const t of termsOf(text))
+      expect(text.slice(t.offset.start, t.offset.start + t.offset.length)).toBe(t.text);
+  });
+
   it('finds names after characters wink leaves out, and reads past a run too long to be a word', () => {
     const text = `Page one.\f\u3000Alice Smith joined Globex. ${'QUJD'.repeat(500)} Bob Jones left.`;
     const terms = termsOf(text);

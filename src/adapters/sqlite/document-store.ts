@@ -31,6 +31,7 @@ import { createSqliteDocumentSearch } from './document-search.js';
 import type { SqliteSearchThreads } from './search-threads.js';
 import { ChunkFtsRows } from './chunk-fts-rows.js';
 import { SqliteChunkVectors } from './chunk-vectors.js';
+import { statement } from './statement-cache.js';
 
 export interface SqliteDocumentStoreOptions {
   db: SqliteHandle;
@@ -46,9 +47,10 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
   const ftsRows = new ChunkFtsRows(db);
 
   function getDocumentSync(tenantId: string, documentId: string): DocumentRecord | undefined {
-    const row = db
-      .prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND id = ?`)
-      .get(tenantId, documentId) as DocumentRow | undefined;
+    const row = statement(
+      db,
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND id = ?`,
+    ).get(tenantId, documentId) as DocumentRow | undefined;
     return row === undefined ? undefined : toDocument(row);
   }
 
@@ -61,12 +63,13 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
   /** A document's chunks with their index rows and vectors; inside the caller's transaction. */
   function dropChunks(tenantId: string, documentId: string): DeletedDocument {
     const seqs = (
-      db
-        .prepare('SELECT seq FROM chunks WHERE tenant_id = ? AND document_id = ?')
-        .all(tenantId, documentId) as { seq: number }[]
+      statement(db, 'SELECT seq FROM chunks WHERE tenant_id = ? AND document_id = ?').all(
+        tenantId,
+        documentId,
+      ) as { seq: number }[]
     ).map((row) => row.seq);
     const removed = dropChunkDerivatives(seqs);
-    db.prepare('DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?').run(
+    statement(db, 'DELETE FROM chunks WHERE tenant_id = ? AND document_id = ?').run(
       tenantId,
       documentId,
     );
@@ -75,14 +78,15 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
   function dropRow(tenantId: string, documentId: string): void {
     dropChunks(tenantId, documentId);
-    db.prepare('DELETE FROM documents WHERE tenant_id = ? AND id = ?').run(tenantId, documentId);
+    statement(db, 'DELETE FROM documents WHERE tenant_id = ? AND id = ?').run(tenantId, documentId);
   }
 
   function findTarget(input: NewDocument): DocumentRecord | undefined {
     const select = (where: string, ...params: unknown[]) => {
-      const row = db
-        .prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND ${where}`)
-        .get(input.tenantId, ...params) as DocumentRow | undefined;
+      const row = statement(
+        db,
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = ? AND ${where}`,
+      ).get(input.tenantId, ...params) as DocumentRow | undefined;
       return row === undefined ? undefined : toDocument(row);
     };
     if (input.documentId !== undefined) {
@@ -102,7 +106,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     input: NewDocument,
     identity: { key: string | null; version: number; replaces: string | null },
   ): void {
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO documents (id, tenant_id, namespace, key, version, replaces, content_hash, title, mime_type,
          metadata, content, size_bytes, status, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
@@ -145,7 +150,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         const plan = planSubmission(target, input);
         if (plan.dropStaged !== undefined) dropRow(input.tenantId, plan.dropStaged);
         if (plan.action === 'replace-first') {
-          db.prepare(
+          statement(
+            db,
             `UPDATE documents SET content = ?, content_hash = ?, title = ?, mime_type = ?, metadata = ?, size_bytes = ?,
                version = version + 1, status = 'pending', stage = NULL, attempts = 0, error = NULL, timings = '{}',
                started_at = NULL, completed_at = NULL, updated_at = ? WHERE id = ?`,
@@ -183,12 +189,12 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         if (target === undefined) throw documentNotFound(staged.replaces);
         dropChunks(tenantId, target.id);
         // The version's chunks keep their seq, so their index rows and vectors follow them.
-        db.prepare('UPDATE chunks SET document_id = ? WHERE tenant_id = ? AND document_id = ?').run(
-          target.id,
-          tenantId,
-          versionId,
-        );
-        db.prepare(
+        statement(
+          db,
+          'UPDATE chunks SET document_id = ? WHERE tenant_id = ? AND document_id = ?',
+        ).run(target.id, tenantId, versionId);
+        statement(
+          db,
           `UPDATE documents AS d SET (content, content_hash, title, mime_type, metadata, size_bytes, version, status,
              stage, attempts, error, chunk_count, entity_count, relation_count, extracted_chunks, failed_chunks,
              extraction_failure, timings, started_at, completed_at, updated_at) = (SELECT v.content, v.content_hash, coalesce(v.title, d.title), v.mime_type, v.metadata,
@@ -210,7 +216,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
           versionId,
           target.id,
         );
-        db.prepare('DELETE FROM documents WHERE id = ?').run(versionId);
+        statement(db, 'DELETE FROM documents WHERE id = ?').run(versionId);
         return getDocumentSync(tenantId, target.id)!;
       });
       return complete.immediate();
@@ -221,9 +227,10 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async getDocumentContent(tenantId, documentId) {
-      const row = db
-        .prepare('SELECT content FROM documents WHERE tenant_id = ? AND id = ?')
-        .get(tenantId, documentId) as { content: string } | undefined;
+      const row = statement(db, 'SELECT content FROM documents WHERE tenant_id = ? AND id = ?').get(
+        tenantId,
+        documentId,
+      ) as { content: string } | undefined;
       return row?.content;
     },
 
@@ -242,11 +249,10 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         parts.push('id < ?');
         params.push(decodeCursor(input.cursor));
       }
-      const rows = db
-        .prepare(
-          `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${parts.join(' AND ')} ORDER BY id DESC LIMIT ?`,
-        )
-        .all(...params, input.limit + 1) as DocumentRow[];
+      const rows = statement(
+        db,
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${parts.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+      ).all(...params, input.limit + 1) as DocumentRow[];
       const items = rows.slice(0, input.limit).map(toDocument);
       const last = items.at(-1);
       return {
@@ -257,22 +263,20 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
     async countDocumentsByStatus(tenantId) {
       const counts = { pending: 0, processing: 0, completed: 0, failed: 0 };
-      const rows = db
-        .prepare(
-          `SELECT status, count(*) AS n FROM documents WHERE tenant_id = ? AND replaces IS NULL GROUP BY status`,
-        )
-        .all(tenantId) as { status: keyof typeof counts; n: number }[];
+      const rows = statement(
+        db,
+        `SELECT status, count(*) AS n FROM documents WHERE tenant_id = ? AND replaces IS NULL GROUP BY status`,
+      ).all(tenantId) as { status: keyof typeof counts; n: number }[];
       for (const row of rows) counts[row.status] = row.n;
       return counts;
     },
 
     async listStalled(input) {
-      const rows = db
-        .prepare(
-          `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('pending', 'processing') AND updated_at < ?
+      const rows = statement(
+        db,
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('pending', 'processing') AND updated_at < ?
            ORDER BY updated_at LIMIT ?`,
-        )
-        .all(input.updatedBefore, input.limit) as DocumentRow[];
+      ).all(input.updatedBefore, input.limit) as DocumentRow[];
       return rows.map(toDocument);
     },
 
@@ -298,23 +302,26 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       if (patch.timings !== undefined) column('timings', JSON.stringify(patch.timings));
       if (patch.startedAt !== undefined) column('started_at', patch.startedAt);
       if (patch.completedAt !== undefined) column('completed_at', patch.completedAt);
-      const result = db
-        .prepare(`UPDATE documents SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`)
-        .run(...params, tenantId, documentId);
+      const result = statement(
+        db,
+        `UPDATE documents SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`,
+      ).run(...params, tenantId, documentId);
       if (result.changes === 0) throw documentNotFound(documentId);
       return getDocumentSync(tenantId, documentId)!;
     },
 
     async deleteDocument(tenantId, documentId): Promise<DeletedDocument | false> {
       const remove = db.transaction(() => {
-        const staged = db
-          .prepare('SELECT id FROM documents WHERE tenant_id = ? AND replaces = ?')
-          .get(tenantId, documentId) as { id: string } | undefined;
+        const staged = statement(
+          db,
+          'SELECT id FROM documents WHERE tenant_id = ? AND replaces = ?',
+        ).get(tenantId, documentId) as { id: string } | undefined;
         if (staged !== undefined) dropRow(tenantId, staged.id);
         const removed = dropChunks(tenantId, documentId);
-        const deleted = db
-          .prepare('DELETE FROM documents WHERE tenant_id = ? AND id = ?')
-          .run(tenantId, documentId);
+        const deleted = statement(db, 'DELETE FROM documents WHERE tenant_id = ? AND id = ?').run(
+          tenantId,
+          documentId,
+        );
         return deleted.changes === 0 ? (false as const) : removed;
       });
       return remove.immediate();
@@ -322,24 +329,26 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
     async replaceChunks(tenantId, documentId, chunks: ChunkInput[]) {
       const replace = db.transaction(() => {
-        const document = db
-          .prepare('SELECT namespace FROM documents WHERE tenant_id = ? AND id = ?')
-          .get(tenantId, documentId) as { namespace: string } | undefined;
+        const document = statement(
+          db,
+          'SELECT namespace FROM documents WHERE tenant_id = ? AND id = ?',
+        ).get(tenantId, documentId) as { namespace: string } | undefined;
         if (document === undefined) throw documentNotFound(documentId);
         const existing = new Map<number, { seq: number; content_hash: string }>();
-        for (const row of db
-          .prepare(
-            'SELECT seq, ordinal, content_hash FROM chunks WHERE tenant_id = ? AND document_id = ?',
-          )
-          .all(tenantId, documentId) as { seq: number; ordinal: number; content_hash: string }[]) {
+        for (const row of statement(
+          db,
+          'SELECT seq, ordinal, content_hash FROM chunks WHERE tenant_id = ? AND document_id = ?',
+        ).all(tenantId, documentId) as { seq: number; ordinal: number; content_hash: string }[]) {
           existing.set(row.ordinal, row);
         }
-        const insert = db.prepare(
+        const insert = statement(
+          db,
           `INSERT INTO chunks (id, tenant_id, namespace, document_id, ordinal, text, heading_path, token_count,
              start_offset, end_offset, page, content_hash)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         );
-        const update = db.prepare(
+        const update = statement(
+          db,
           `UPDATE chunks SET text = ?, heading_path = ?, token_count = ?, start_offset = ?, end_offset = ?,
              page = ?, content_hash = ?, has_vector = 0, indexed = 0 WHERE seq = ?`,
         );
@@ -380,18 +389,17 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
           .filter(([ordinal]) => ordinal >= chunks.length)
           .map(([, row]) => row.seq);
         dropChunkDerivatives([...changed, ...stale]);
-        const deleteChunk = db.prepare('DELETE FROM chunks WHERE seq = ?');
+        const deleteChunk = statement(db, 'DELETE FROM chunks WHERE seq = ?');
         for (const seq of stale) deleteChunk.run(seq);
       });
       replace.immediate();
     },
 
     async listChunks(tenantId, documentId) {
-      const rows = db
-        .prepare(
-          `SELECT ${CHUNK_COLUMNS} FROM chunks c WHERE c.tenant_id = ? AND c.document_id = ? ORDER BY c.ordinal`,
-        )
-        .all(tenantId, documentId) as ChunkRow[];
+      const rows = statement(
+        db,
+        `SELECT ${CHUNK_COLUMNS} FROM chunks c WHERE c.tenant_id = ? AND c.document_id = ? ORDER BY c.ordinal`,
+      ).all(tenantId, documentId) as ChunkRow[];
       return rows.map(toChunk);
     },
 
@@ -409,11 +417,10 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
 
     async indexDocument(tenantId, documentId) {
       const index = db.transaction(() => {
-        const rows = db
-          .prepare(
-            'SELECT seq, text, heading_path FROM chunks WHERE tenant_id = ? AND document_id = ? AND indexed = 0',
-          )
-          .all(tenantId, documentId) as { seq: number; text: string; heading_path: string }[];
+        const rows = statement(
+          db,
+          'SELECT seq, text, heading_path FROM chunks WHERE tenant_id = ? AND document_id = ? AND indexed = 0',
+        ).all(tenantId, documentId) as { seq: number; text: string; heading_path: string }[];
         ftsRows.put(
           rows.map((row) => ({
             seq: row.seq,
@@ -421,7 +428,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
             headings: (JSON.parse(row.heading_path) as string[]).join(' / '),
           })),
         );
-        const mark = db.prepare('UPDATE chunks SET indexed = 1 WHERE seq = ?');
+        const mark = statement(db, 'UPDATE chunks SET indexed = 1 WHERE seq = ?');
         for (const row of rows) mark.run(row.seq);
       });
       index.immediate();
@@ -431,12 +438,11 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     searchVector: search.searchVector,
 
     async countChunks(tenantId) {
-      const row = db
-        .prepare(
-          `SELECT count(*) AS chunks, coalesce(sum(has_vector), 0) AS vectors, coalesce(sum(indexed), 0) AS indexed
+      const row = statement(
+        db,
+        `SELECT count(*) AS chunks, coalesce(sum(has_vector), 0) AS vectors, coalesce(sum(indexed), 0) AS indexed
            FROM chunks WHERE tenant_id = ?`,
-        )
-        .get(tenantId) as { chunks: number; vectors: number; indexed: number };
+      ).get(tenantId) as { chunks: number; vectors: number; indexed: number };
       return row;
     },
 

@@ -22,6 +22,7 @@ import type { SourceRow } from '../graph-sources.js';
 import { likeEscape } from '../like-pattern.js';
 import type { SqliteHandle } from './database.js';
 import { vectorBlob } from './vector-blob.js';
+import { statement } from './statement-cache.js';
 
 /** Recounts the mentions of some entities (after mentions were added or removed). */
 export const RECOUNT = `UPDATE graph_entities AS e SET mention_count = (
@@ -31,55 +32,71 @@ export const RECOUNT = `UPDATE graph_entities AS e SET mention_count = (
 export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
   const candidatesFor = (tenantId: string, entityIds: string[]): EntityCandidate[] => {
     if (entityIds.length === 0) return [];
-    const entities = db
-      .prepare(
-        `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id IN (SELECT value FROM json_each(?)) ORDER BY e.created_at, e.id`,
-      )
-      .all(tenantId, JSON.stringify(entityIds)) as EntityRow[];
-    const aliases = db
-      .prepare(
-        `SELECT entity_id, key FROM graph_aliases WHERE tenant_id = ? AND entity_id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(tenantId, JSON.stringify(entityIds)) as AliasKeyRow[];
+    const entities = statement(
+      db,
+      `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id IN (SELECT value FROM json_each(?)) ORDER BY e.created_at, e.id`,
+    ).all(tenantId, JSON.stringify(entityIds)) as EntityRow[];
+    const aliases = statement(
+      db,
+      `SELECT entity_id, key FROM graph_aliases WHERE tenant_id = ? AND entity_id IN (SELECT value FROM json_each(?))`,
+    ).all(tenantId, JSON.stringify(entityIds)) as AliasKeyRow[];
     return toCandidates(entities, aliases);
   };
 
-  const insertAlias = db.prepare(`INSERT INTO graph_aliases
+  const insertAlias = statement(
+    db,
+    `INSERT INTO graph_aliases
       (tenant_id, entity_id, alias, key, prefix, type_class, method, score, document_id, chunk_id, created_at)
     SELECT @tenantId, @entityId, @surface, @aliasKey, substr(@aliasKey, 1, 2), e.type_class, @method, @score, @documentId, @chunkId, @createdAt
     FROM graph_entities e WHERE e.tenant_id = @tenantId AND e.id = @entityId
-    ON CONFLICT (entity_id, alias) DO NOTHING`);
-  const insertMention = db.prepare(`INSERT INTO graph_mentions
+    ON CONFLICT (entity_id, alias) DO NOTHING`,
+  );
+  const insertMention = statement(
+    db,
+    `INSERT INTO graph_mentions
       (tenant_id, entity_id, document_id, chunk_id, surface, type, method, score, created_at)
     VALUES (@tenantId, @entityId, @documentId, @chunkId, @surface, @type, @method, @score, @createdAt)
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`,
+  );
 
-  const recount = db.prepare(RECOUNT);
+  const addToCount = statement(
+    db,
+    'UPDATE graph_entities SET mention_count = mention_count + ? WHERE tenant_id = ? AND id = ?',
+  );
+  // A document names the same entity the same way many times: its alias is tried once (a later
+  // insert of the same pair would do nothing), and each entity's count grows by the mentions that
+  // went in (counting every mention of the entity again cost more as the store grew).
   const saveMentions = db.transaction((tenantId: string, mentions: NewMention[]) => {
+    const aliasesTried = new Set<string>();
+    const added = new Map<string, number>();
     for (const mention of mentions) {
       const params = { tenantId, ...mention };
-      insertMention.run(params);
+      const { changes } = insertMention.run(params);
+      added.set(mention.entityId, (added.get(mention.entityId) ?? 0) + changes);
+      const alias = `${mention.entityId}\u0000${mention.surface}`;
+      if (aliasesTried.has(alias)) continue;
+      aliasesTried.add(alias);
       insertAlias.run(params);
     }
-    recount.run(tenantId, JSON.stringify([...new Set(mentions.map((m) => m.entityId))]));
+    for (const [entityId, count] of added)
+      if (count > 0) addToCount.run(count, tenantId, entityId);
   });
 
   return {
     async findEntitiesByKeys(tenantId, typeClass, keys) {
       if (keys.length === 0) return [];
-      const ids = db
-        .prepare(
-          `SELECT DISTINCT entity_id FROM graph_aliases WHERE tenant_id = ? AND type_class = ? AND key IN (SELECT value FROM json_each(?))
+      const ids = statement(
+        db,
+        `SELECT DISTINCT entity_id FROM graph_aliases WHERE tenant_id = ? AND type_class = ? AND key IN (SELECT value FROM json_each(?))
           UNION SELECT id FROM graph_entities WHERE tenant_id = ? AND type_class = ? AND key IN (SELECT value FROM json_each(?))`,
-        )
-        .all(
-          tenantId,
-          typeClass,
-          JSON.stringify(keys),
-          tenantId,
-          typeClass,
-          JSON.stringify(keys),
-        ) as { entity_id: string }[];
+      ).all(
+        tenantId,
+        typeClass,
+        JSON.stringify(keys),
+        tenantId,
+        typeClass,
+        JSON.stringify(keys),
+      ) as { entity_id: string }[];
       return candidatesFor(
         tenantId,
         ids.map((r) => r.entity_id),
@@ -87,11 +104,10 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
     },
 
     async findEntityCandidates(tenantId, typeClass, prefix, limit) {
-      const ids = db
-        .prepare(
-          `SELECT DISTINCT entity_id FROM graph_aliases WHERE tenant_id = ? AND type_class = ? AND prefix = ? LIMIT ?`,
-        )
-        .all(tenantId, typeClass, prefix, limit) as { entity_id: string }[];
+      const ids = statement(
+        db,
+        `SELECT DISTINCT entity_id FROM graph_aliases WHERE tenant_id = ? AND type_class = ? AND prefix = ? LIMIT ?`,
+      ).all(tenantId, typeClass, prefix, limit) as { entity_id: string }[];
       return candidatesFor(
         tenantId,
         ids.map((r) => r.entity_id),
@@ -99,24 +115,24 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
     },
 
     async nearestEntities(tenantId, query) {
-      const rows = db
-        .prepare(
-          `SELECT ${ENTITY_COLUMNS}, vec_distance_cosine(e.embedding, ?) AS distance FROM graph_entities e
+      const rows = statement(
+        db,
+        `SELECT ${ENTITY_COLUMNS}, vec_distance_cosine(e.embedding, ?) AS distance FROM graph_entities e
           WHERE e.tenant_id = ? AND e.type_class = ? AND e.embedder_id = ? AND e.embedding IS NOT NULL
           ORDER BY distance LIMIT ?`,
-        )
-        .all(
-          vectorBlob(query.vector),
-          tenantId,
-          query.typeClass,
-          query.embedderId,
-          query.limit,
-        ) as (EntityRow & { distance: number })[];
+      ).all(
+        vectorBlob(query.vector),
+        tenantId,
+        query.typeClass,
+        query.embedderId,
+        query.limit,
+      ) as (EntityRow & { distance: number })[];
       return rows.map((row) => ({ entity: toEntity(row), similarity: 1 - row.distance }));
     },
 
     async createEntity(tenantId, entity: NewEntity) {
-      db.prepare(
+      statement(
+        db,
         `INSERT INTO graph_entities (id, tenant_id, name, type, type_class, key, created_at, updated_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, type_class, key) DO NOTHING`,
       ).run(
@@ -129,22 +145,22 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
         entity.createdAt,
         entity.createdAt,
       );
-      const row = db
-        .prepare(
-          `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.type_class = ? AND e.key = ?`,
-        )
-        .get(tenantId, entity.typeClass, entity.key) as EntityRow;
+      const row = statement(
+        db,
+        `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.type_class = ? AND e.key = ?`,
+      ).get(tenantId, entity.typeClass, entity.key) as EntityRow;
       return toEntity(row);
     },
 
     async setEntityEmbedding(tenantId, entityId, embedderId, vector) {
-      db.prepare(
+      statement(
+        db,
         `UPDATE graph_entities SET embedder_id = ?, embedding = ? WHERE tenant_id = ? AND id = ?`,
       ).run(embedderId, vectorBlob(vector), tenantId, entityId);
     },
 
     async setEntityType(tenantId, entityId, type) {
-      db.prepare(`UPDATE graph_entities SET type = ? WHERE tenant_id = ? AND id = ?`).run(
+      statement(db, `UPDATE graph_entities SET type = ? WHERE tenant_id = ? AND id = ?`).run(
         type,
         tenantId,
         entityId,
@@ -157,71 +173,65 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
 
     async searchEntities(tenantId, key, limit) {
       const pattern = likeEscape(key);
-      const rows = db
-        .prepare(
-          `WITH hits AS (
+      const rows = statement(
+        db,
+        `WITH hits AS (
             SELECT entity_id, MIN(CASE WHEN key = @key THEN 0 WHEN key LIKE @prefix ESCAPE '\\' THEN 1 ELSE 2 END) AS rank
             FROM graph_aliases WHERE tenant_id = @tenantId AND key LIKE @infix ESCAPE '\\' GROUP BY entity_id)
           SELECT ${ENTITY_COLUMNS}, h.rank FROM hits h JOIN graph_entities e ON e.id = h.entity_id AND e.tenant_id = @tenantId
           ORDER BY h.rank, mention_count DESC, e.name LIMIT @limit`,
-        )
-        .all({ tenantId, key, prefix: `${pattern}%`, infix: `%${pattern}%`, limit }) as EntityRow[];
+      ).all({ tenantId, key, prefix: `${pattern}%`, infix: `%${pattern}%`, limit }) as EntityRow[];
       return rows.map(toEntity);
     },
 
     async getEntity(tenantId, entityId, limits) {
-      const row = db
-        .prepare(
-          `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id = ?`,
-        )
-        .get(tenantId, entityId) as EntityRow | undefined;
+      const row = statement(
+        db,
+        `SELECT ${ENTITY_COLUMNS} FROM graph_entities e WHERE e.tenant_id = ? AND e.id = ?`,
+      ).get(tenantId, entityId) as EntityRow | undefined;
       if (row === undefined) return null;
-      const aliases = db
-        .prepare(
-          `SELECT alias, key, method, score, document_id, chunk_id FROM graph_aliases WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, alias`,
-        )
-        .all(tenantId, entityId) as AliasRow[];
-      const facts = db
-        .prepare(
-          `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
+      const aliases = statement(
+        db,
+        `SELECT alias, key, method, score, document_id, chunk_id FROM graph_aliases WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, alias`,
+      ).all(tenantId, entityId) as AliasRow[];
+      const facts = statement(
+        db,
+        `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
           WHERE r.tenant_id = ? AND (r.subject_id = ? OR r.object_id = ?) ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`,
-        )
-        .all(tenantId, entityId, entityId, limits.facts + 1) as RelationRow[];
-      const sources = db
-        .prepare(
-          `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
+      ).all(tenantId, entityId, entityId, limits.facts + 1) as RelationRow[];
+      const sources = statement(
+        db,
+        `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
             WHERE tenant_id = ? AND relation_id IN (SELECT value FROM json_each(?)) ORDER BY relation_id, document_id, chunk_id`,
-        )
-        .all(tenantId, JSON.stringify(facts.map((f) => f.id))) as SourceRow[];
-      const mentions = db
-        .prepare(
-          `SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`,
-        )
-        .all(tenantId, entityId, limits.mentions + 1) as MentionRow[];
+      ).all(tenantId, JSON.stringify(facts.map((f) => f.id))) as SourceRow[];
+      const mentions = statement(
+        db,
+        `SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ? ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`,
+      ).all(tenantId, entityId, limits.mentions + 1) as MentionRow[];
       return toEntityDetail({ entity: row, aliases, facts, sources, mentions }, limits);
     },
 
     async entityMentions(tenantId, entityId, after, limit) {
-      const exists = db
-        .prepare(`SELECT 1 FROM graph_entities WHERE tenant_id = ? AND id = ?`)
-        .get(tenantId, entityId);
+      const exists = statement(
+        db,
+        `SELECT 1 FROM graph_entities WHERE tenant_id = ? AND id = ?`,
+      ).get(tenantId, entityId);
       if (exists === undefined) return null;
       const position = after ?? { createdAt: -1, documentId: '', chunkId: '', surface: '' };
-      const rows = db
-        .prepare(
-          `SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ?
+      const rows = statement(
+        db,
+        `SELECT * FROM graph_mentions WHERE tenant_id = ? AND entity_id = ?
             AND (created_at, document_id, chunk_id, surface) > (?, ?, ?, ?)
             ORDER BY created_at, document_id, chunk_id, surface LIMIT ?`,
-        )
-        .all(
-          tenantId,
-          entityId,
-          position.createdAt,
-          position.documentId,
-          position.chunkId,
-          position.surface,
-          limit,
-        ) as MentionRow[];
+      ).all(
+        tenantId,
+        entityId,
+        position.createdAt,
+        position.documentId,
+        position.chunkId,
+        position.surface,
+        limit,
+      ) as MentionRow[];
       return rows.map(toMention);
     },
   };

@@ -11,17 +11,23 @@ import {
 } from '../graph-rows.js';
 import type { GraphRelationsPart } from '../graph-store-parts.js';
 import type { SqliteHandle } from './database.js';
+import { statement } from './statement-cache.js';
 
 export function createSqliteGraphRelations(db: SqliteHandle): GraphRelationsPart {
-  const insertRelation =
-    db.prepare(`INSERT INTO graph_relations (id, tenant_id, subject_id, predicate, object_id, valid_at, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, subject_id, predicate, object_id) DO NOTHING`);
-  const selectRelation = db.prepare(
+  const insertRelation = statement(
+    db,
+    `INSERT INTO graph_relations (id, tenant_id, subject_id, predicate, object_id, valid_at, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, subject_id, predicate, object_id) DO NOTHING`,
+  );
+  const selectRelation = statement(
+    db,
     `SELECT * FROM graph_relations WHERE tenant_id = ? AND subject_id = ? AND predicate = ? AND object_id = ?`,
   );
-  const insertSource =
-    db.prepare(`INSERT INTO graph_relation_sources (tenant_id, relation_id, document_id, chunk_id, sentence)
-    VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+  const insertSource = statement(
+    db,
+    `INSERT INTO graph_relation_sources (tenant_id, relation_id, document_id, chunk_id, sentence)
+    VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
   const upsertRelations = db.transaction((tenantId: string, relations: NewRelation[]) =>
     relations.map((relation) => {
       const inserted = insertRelation.run(
@@ -50,7 +56,8 @@ export function createSqliteGraphRelations(db: SqliteHandle): GraphRelationsPart
     }),
   );
 
-  const invalidate = db.prepare(
+  const invalidate = statement(
+    db,
     `UPDATE graph_relations SET invalid_at = ?, invalidated_by = ? WHERE tenant_id = ? AND id = ?`,
   );
   const invalidateRelations = db.transaction(
@@ -67,16 +74,15 @@ export function createSqliteGraphRelations(db: SqliteHandle): GraphRelationsPart
 
     async relationsOf(tenantId, pairs) {
       if (pairs.length === 0) return [];
-      const rows = db
-        .prepare(
-          `SELECT r.* FROM json_each(?) p CROSS JOIN graph_relations r
+      const rows = statement(
+        db,
+        `SELECT r.* FROM json_each(?) p CROSS JOIN graph_relations r
           WHERE r.tenant_id = ? AND r.subject_id = json_extract(p.value, '$[0]') AND r.predicate = json_extract(p.value, '$[1]')
           ORDER BY r.valid_at, r.id`,
-        )
-        .all(
-          JSON.stringify(pairs.map((p) => [p.subjectId, p.predicate])),
-          tenantId,
-        ) as RelationRow[];
+      ).all(
+        JSON.stringify(pairs.map((p) => [p.subjectId, p.predicate])),
+        tenantId,
+      ) as RelationRow[];
       return rows.map(toRelation);
     },
 
@@ -85,7 +91,8 @@ export function createSqliteGraphRelations(db: SqliteHandle): GraphRelationsPart
     },
 
     async reviveRelation(tenantId, relationId, validAt) {
-      db.prepare(
+      statement(
+        db,
         `UPDATE graph_relations SET valid_at = ?, invalid_at = NULL, invalidated_by = NULL WHERE tenant_id = ? AND id = ?`,
       ).run(validAt, tenantId, relationId);
     },
@@ -93,13 +100,12 @@ export function createSqliteGraphRelations(db: SqliteHandle): GraphRelationsPart
     async factsOf(tenantId, entityIds, limit) {
       if (entityIds.length === 0) return [];
       const ids = JSON.stringify(entityIds);
-      const rows = db
-        .prepare(
-          `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
+      const rows = statement(
+        db,
+        `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
           WHERE r.tenant_id = ? AND (r.subject_id IN (SELECT value FROM json_each(?)) OR r.object_id IN (SELECT value FROM json_each(?)))
           ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`,
-        )
-        .all(tenantId, ids, ids, limit) as RelationRow[];
+      ).all(tenantId, ids, ids, limit) as RelationRow[];
       return rows.map(toNamedRelation);
     },
   };
