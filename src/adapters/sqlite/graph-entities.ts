@@ -78,8 +78,7 @@ export function createSqliteGraphEntities(db: SqliteHandle): GraphEntitiesPart {
       aliasesTried.add(alias);
       insertAlias.run(params);
     }
-    for (const [entityId, count] of added)
-      if (count > 0) addToCount.run(count, tenantId, entityId);
+    for (const [entityId, count] of added) if (count > 0) addToCount.run(count, tenantId, entityId);
   });
 
   return {
