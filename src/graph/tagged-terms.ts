@@ -7,7 +7,6 @@ export interface TermJson {
   post: string;
   normal: string;
   tags: string[];
-  id: string;
   offset: { start: number; length: number };
 }
 

@@ -43,13 +43,21 @@ const lexicon = world.model.one.lexicon;
 const tagSet = world.model.one.tagSet;
 const suffixPatterns = world.model.two.suffixPatterns;
 
+/** Guesses kept by word (each tries every ending of the word), up to this many words. */
+const MAX_GUESSES_KEPT = 50_000;
+const guesses = new Map<string, string | undefined>();
+
 /** compromise's guess from a word's ending, longest first, for a word its lexicon lacks. */
 function suffixTag(word: string): string | undefined {
+  if (guesses.has(word)) return guesses.get(word);
+  let guess: string | undefined;
   for (let n = Math.min(word.length - 1, suffixPatterns.length - 1); n > 0; n--) {
-    const tag = suffixPatterns[n]?.[word.slice(-n)];
-    if (tag !== undefined) return tag;
+    guess = suffixPatterns[n]?.[word.slice(-n)];
+    if (guess !== undefined) break;
   }
-  return undefined;
+  if (guesses.size >= MAX_GUESSES_KEPT) guesses.clear();
+  guesses.set(word, guess);
+  return guess;
 }
 
 /** A lexicon tag with every tag it implies ("MaleName" → Person, FirstName, ProperNoun, Noun…). */
@@ -352,7 +360,7 @@ export function winkSentences(text: string): SentenceJson[] {
   const tokens: Token[] = values.map((value, i) => ({
     value,
     // wink reads "I'm", "I'd" as one proper noun; it is the pronoun.
-    pos: /^i['’](?:m|d|ll|ve)$/iu.test(value) ? 'PRON' : pos[i]!,
+    pos: value.length <= 4 && /^i['’](?:m|d|ll|ve)$/iu.test(value) ? 'PRON' : pos[i]!,
     // wink keeps some names' capitals in its normal form ("Steve"); compromise's is lowercase.
     normal: normals[i]!.toLowerCase(),
     lemma: lemmas[i]!,
@@ -442,7 +450,6 @@ export function winkSentences(text: string): SentenceJson[] {
             ? token.normal
             : token.normal.slice(0, -1),
         tags: termTags,
-        id: `${from}-${i}`,
         offset: { start, length: textOf.length },
       });
     }
