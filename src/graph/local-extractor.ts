@@ -40,7 +40,8 @@ export interface SentenceJson {
 
 const CANONICAL: ReadonlySet<string> = new Set(CANONICAL_PREDICATES);
 
-const NAME_BLOCKERS = [
+// Sets made once: the hot paths ask whether a term holds any of them.
+const NAME_BLOCKERS = new Set([
   'Pronoun',
   'Determiner',
   'Actor',
@@ -50,14 +51,13 @@ const NAME_BLOCKERS = [
   'Preposition',
   'Conjunction',
   'QuestionWord',
-];
-const DATE_TAGS = ['Date', 'Month', 'WeekDay', 'Year'];
-const VALUE_TAGS = ['Money', 'Percent', 'Value'];
-// The lists the hot paths test, made once.
-const DATE_OR_VALUE_TAGS = [...DATE_TAGS, ...VALUE_TAGS];
-const NOT_CONTINUING_TAGS = [...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS];
-const DATE_GOES_ON_TAGS = [...DATE_TAGS, 'Value'];
-const NOT_VERSION_TAGS = [...DATE_TAGS, 'Money', 'Percent'];
+]);
+const DATE_TAGS = new Set(['Date', 'Month', 'WeekDay', 'Year']);
+const VALUE_TAGS = new Set(['Money', 'Percent', 'Value']);
+const DATE_OR_VALUE_TAGS = new Set([...DATE_TAGS, ...VALUE_TAGS]);
+const NOT_CONTINUING_TAGS = new Set([...NAME_BLOCKERS, ...DATE_TAGS, ...VALUE_TAGS]);
+const DATE_GOES_ON_TAGS = new Set([...DATE_TAGS, 'Value']);
+const NOT_VERSION_TAGS = new Set([...DATE_TAGS, 'Money', 'Percent']);
 const CORPORATE_FORMS = new Set([
   'inc',
   'ltd',
