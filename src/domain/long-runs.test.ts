@@ -1,5 +1,6 @@
-// The scan for long runs against the regular expression it replaced, `\S{n+1,}`, over every
-// character JavaScript's `\s` matches and some that look like space but are not.
+// The scan for long runs against the regular expressions it replaced, `\S{n+1,}` and the same
+// with the u flag (code points), over every character JavaScript's `\s` matches, some that look
+// like space but are not, surrogate pairs and lone surrogates.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { longRuns } from './long-runs.js';
@@ -22,10 +23,10 @@ const SPACES = [
   '\u3000',
   '\ufeff',
 ];
-const NOT_SPACES = ['\u200b', '\u0085', '\u180e', 'x', '>', '東', '😀'];
+const NOT_SPACES = ['\u200b', '\u0085', '\u180e', 'x', '>', '東', '😀', '𝐀', '\ud83d', '\ude00'];
 
-const byRegex = (text: string, maxChars: number) =>
-  [...text.matchAll(new RegExp(`\\S{${maxChars + 1},}`, 'g'))].map((run) => [
+const byRegex = (text: string, maxChars: number, flags = 'g') =>
+  [...text.matchAll(new RegExp(`\\S{${maxChars + 1},}`, flags))].map((run) => [
     run.index,
     run.index + run[0].length,
   ]);
@@ -46,6 +47,7 @@ describe('longRuns', () => {
         (pieces, n) => {
           const text = pieces.join('');
           expect(longRuns(text, n)).toEqual(byRegex(text, n));
+          expect(longRuns(text, n, { codePoints: true })).toEqual(byRegex(text, n, 'gu'));
         },
       ),
       { numRuns: 500 },

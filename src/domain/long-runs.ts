@@ -11,15 +11,40 @@ function isWhitespace(code: number): boolean {
   return WHITESPACE.test(String.fromCharCode(code));
 }
 
-/** Each run of more than `maxChars` characters without whitespace, as [start, end). */
-export function longRuns(text: string, maxChars: number): Array<[number, number]> {
+/**
+ * Each run of more than `maxChars` characters without whitespace, as [start, end) in UTF-16 code
+ * units. Characters are code units (`\S{n,}`), or with `codePoints` code points (`\S{n,}` with
+ * the u flag: an emoji is one character, not two).
+ */
+export function longRuns(
+  text: string,
+  maxChars: number,
+  options: { codePoints?: boolean } = {},
+): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
   if (text.length <= maxChars) return runs;
   let start = 0;
+  let length = 0;
   for (let at = 0; at <= text.length; at += 1) {
-    if (at < text.length && !isWhitespace(text.charCodeAt(at))) continue;
-    if (at - start > maxChars) runs.push([start, at]);
+    const code = at < text.length ? text.charCodeAt(at) : 32;
+    if (!isWhitespace(code)) {
+      // The second half of a surrogate pair adds no code point.
+      const trailing =
+        options.codePoints === true &&
+        code >= 0xdc00 &&
+        code <= 0xdfff &&
+        at > start &&
+        isLeadingSurrogate(text.charCodeAt(at - 1));
+      if (!trailing) length += 1;
+      continue;
+    }
+    if (length > maxChars) runs.push([start, at]);
     start = at + 1;
+    length = 0;
   }
   return runs;
+}
+
+function isLeadingSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

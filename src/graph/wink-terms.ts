@@ -337,7 +337,7 @@ const MAX_RUN_CHARS = 99;
 function maskLongRuns(text: string): string {
   let masked = '';
   let last = 0;
-  for (const [start, end] of longRuns(text, MAX_RUN_CHARS)) {
+  for (const [start, end] of longRuns(text, MAX_RUN_CHARS, { codePoints: true })) {
     masked += `${text.slice(last, start)}${' '.repeat(end - start)}`;
     last = end;
   }

@@ -154,6 +154,26 @@ describe('chunker', () => {
     }
   });
 
+  it('counts a long paragraph about a dozen times over, even where a word counts less after a space', () => {
+    // "congratulations" is 3 tokens alone and 1 after a space: joining units measures a negative
+    // gap, which once let the guess run to the paragraph's end (50 times its text counted here;
+    // the old scan of every unit counted it over 200 times).
+    const text = Array.from(
+      { length: 10 },
+      () => `${'congratulations '.repeat(500)}${'a '.repeat(500)}`,
+    )
+      .join('')
+      .trim();
+    let counted = 0;
+    const counting = (slice: string) => {
+      counted += slice.length;
+      return countTokens(slice);
+    };
+    const chunks = chunkMarkdown(text, { chunkTokens: 400, overlap: 0, countTokens: counting });
+    expect(chunks.map((c) => c.tokenCount)).toEqual(chunks.map((c) => countTokens(c.text)));
+    expect(counted).toBeLessThanOrEqual(25 * text.length);
+  });
+
   it('keeps heading paths and starts a chunk at each heading', () => {
     const text =
       '# Guide\n\n## Install\n\nRun npm.\n\n- one\n- two\n\n## Use\n\nCall it.\n\n### Deep\n\nMore.';

@@ -137,7 +137,9 @@ export function chunkStructuredText(structured: StructuredText, options: Chunker
       }
       let guess = i;
       for (let estimate = tokens; guess + 1 < units.length; guess += 1) {
-        estimate += units[guess + 1]!.tokens + gapTokens;
+        // At least a token a unit: a gap measured as negative (a word that counts less after a
+        // space) must not let the guess run to the section's end, and the counts after it.
+        estimate += Math.max(1, units[guess + 1]!.tokens + gapTokens);
         if (estimate > budget) break;
       }
       const last = lastFitting(i, tokens, guess, (j) => count(start, units[j]!.end));
