@@ -11,6 +11,7 @@ import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { hasBuildOptions, rebuildHnswIndexes } from './hnsw-rebuild.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { userTurn } from '../../../test/support/memories.js';
 
 const available = await postgresAvailable();
 const THESE = 'm=32 ef_construction=128';
@@ -77,18 +78,7 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
     const ids = Array.from({ length: 40 }, (_, i) => `m${i}`);
     await memories.insertMemories(
       't1',
-      ids.map((id, seq) => ({
-        id,
-        kind: 'turn' as const,
-        tier: 'episodic' as const,
-        userId: 'u1',
-        sessionId: 's1',
-        agentId: null,
-        speaker: 'user',
-        text: `memory ${id}`,
-        seq,
-        occurredAt: seq,
-      })),
+      ids.map((id, seq) => userTurn(id, { seq, occurredAt: seq })),
       1,
     );
     await memories.putVectors(

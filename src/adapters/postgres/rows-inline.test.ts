@@ -17,6 +17,7 @@ import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { ingestMigrations } from './migrations/ingest.js';
 import { ROWS_INLINE, vectorLiteral } from './pgvector.js';
+import { userTurn } from '../../../test/support/memories.js';
 
 const available = await postgresAvailable();
 
@@ -52,18 +53,7 @@ describe.runIf(available)('PostgreSQL keeps vectors and tsvectors in their rows'
 
   it('memories: a 512-dimension vector stays in the row; a 3,000-dimension one goes to TOAST', async () => {
     const store = new PostgresMemoryStore(database.pool);
-    const memory = (id: string) => ({
-      id,
-      kind: 'turn' as const,
-      tier: 'episodic' as const,
-      userId: 'u1',
-      sessionId: 's1',
-      agentId: null,
-      speaker: 'user',
-      text: `a memory called ${id}`,
-      seq: 1,
-      occurredAt: 1,
-    });
+    const memory = (id: string) => userTurn(id, { text: `a memory called ${id}` });
     await store.insertMemories('t1', [memory('m1'), memory('m2')], 1);
     const wide = unitVector(512, 1);
     await store.putVectors('t1', 'test:wide', [{ memoryId: 'm1', vector: wide }]);

@@ -19,6 +19,7 @@ import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { HNSW_VISIT_COST } from './pgvector.js';
+import { userTurn } from '../../../test/support/memories.js';
 
 const available = await postgresAvailable();
 const TENANT = 't1';
@@ -241,18 +242,15 @@ describe.runIf(available)(
       for (let t = 0; t < 10; t++)
         await store.insertMemories(
           `t${t}`,
-          Array.from({ length: 300 }, (_, i) => ({
-            id: `t${t}m${i}`,
-            kind: 'turn' as const,
-            tier: 'episodic' as const,
-            userId: 'default',
-            sessionId: 's',
-            agentId: null,
-            speaker: 'user' as const,
-            text: `quarterly invoice ${i}`,
-            seq: i + 1,
-            occurredAt: i,
-          })),
+          Array.from({ length: 300 }, (_, i) =>
+            userTurn(`t${t}m${i}`, {
+              userId: 'default',
+              sessionId: 's',
+              text: `quarterly invoice ${i}`,
+              seq: i + 1,
+              occurredAt: i,
+            }),
+          ),
           1,
         );
       await database.pool.query('ANALYZE memories');

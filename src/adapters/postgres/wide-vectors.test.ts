@@ -15,6 +15,7 @@ import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { hnswForm, hnswIndexSql, indexedDistance } from './pgvector.js';
+import { userTurn } from '../../../test/support/memories.js';
 
 const available = await postgresAvailable();
 
@@ -56,18 +57,7 @@ describe.runIf(available)('PostgreSQL vectors past pgvector’s index limits', (
     it(`memories of ${dimension} dimensions: ${index ?? 'no'} index, the nearest found in scope`, async () => {
       const database = await open();
       const store = new PostgresMemoryStore(database.pool);
-      const memory = (id: string, userId: string) => ({
-        id,
-        kind: 'turn' as const,
-        tier: 'episodic' as const,
-        userId,
-        sessionId: 's1',
-        agentId: null,
-        speaker: 'user',
-        text: `memory ${id}`,
-        seq: 1,
-        occurredAt: 1,
-      });
+      const memory = (id: string, userId: string) => userTurn(id, { userId });
       const ids = ['m0', 'm1', 'm2', 'm3'];
       await store.insertMemories(
         't1',
