@@ -139,7 +139,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const stores =
       config.databaseUrl === undefined
         ? createSqliteStores(config, clock, logger)
-        : await createPostgresStores({ ...config, databaseUrl: config.databaseUrl }, clock);
+        : await createPostgresStores({ ...config, databaseUrl: config.databaseUrl }, clock, logger);
     releasers.push(() => stores.close());
     readiness.push({ name: stores.backend, check: () => stores.ping() });
 

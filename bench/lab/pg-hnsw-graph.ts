@@ -3,8 +3,11 @@
 // time a query, time a row inserted into the built index. A store of ROWS vectors (250k) around
 // CENTRES topics (64: about 3,900 to a topic, as the scale suite's 1M store has around 256),
 // 100 queries near stored vectors (the suite's `nearby`), the exact top 10 by a scan in this
-// process. Kept schema lab_hnsw_graph (filled once; DROP SCHEMA to refill).
-//   tsx bench/lab/pg-hnsw-graph.ts   (env: ROWS, CENTRES, BUILDS='16/64,32/128', BREADTHS='100,200,400,1000')
+// process. Kept schema lab_hnsw_graph (filled once; DROP SCHEMA to refill). KEEP=1 searches an
+// index a run left (built with the one build asked for) instead of building it again, and inserts
+// nothing: to measure the same graph under another server setting (shared_buffers). Each breadth
+// runs its queries PASSES times (2): the first pass reads what the server has not cached.
+//   tsx bench/lab/pg-hnsw-graph.ts   (env: ROWS, CENTRES, BUILDS='16/64,32/128', BREADTHS='100,200,400,1000', KEEP, PASSES)
 import pg from 'pg';
 import { vectorLiteral } from '../../src/adapters/postgres/pgvector.js';
 import { LOCAL_EMBEDDER_DIMENSION } from '../../src/providers/local-embedder.js';
@@ -21,7 +24,9 @@ const BUILDS = (process.env.BUILDS ?? '16/64,32/128').split(',').map((pair) => {
   return { m: m!, efc: efc! };
 });
 const BREADTHS = (process.env.BREADTHS ?? '100,200,400,1000').split(',').map(Number);
-const INSERTED = 2_000;
+const KEEP = process.env.KEEP === '1';
+const PASSES = Number(process.env.PASSES ?? 2);
+const INSERTED = KEEP ? 0 : 2_000;
 const dim = LOCAL_EMBEDDER_DIMENSION;
 
 const pool = new pg.Pool({
@@ -63,36 +68,48 @@ const queries = Array.from({ length: 100 }, () =>
 );
 const exact = bank.exactTop(queries, 10);
 const extra = Array.from({ length: INSERTED }, () => vectorLiteral(next()));
-console.log(`${ROWS} vectors around ${CENTRES} topics; ${queries.length} queries`);
+const { rows: settings } = await pool.query<{ shared_buffers: string }>('SHOW shared_buffers');
+console.log(
+  `${ROWS} vectors around ${CENTRES} topics; ${queries.length} queries; shared_buffers ${settings[0]!.shared_buffers}`,
+);
 
 for (const { m, efc } of BUILDS) {
-  await pool.query('DROP INDEX IF EXISTS items_hnsw');
-  await pool.query(`SET maintenance_work_mem = '4GB'; SET max_parallel_maintenance_workers = 1`);
-  const built = process.hrtime.bigint();
-  await pool.query(
-    `CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops)
-     WITH (m = ${m}, ef_construction = ${efc})`,
+  let buildMs = 0;
+  const { rows: kept } = await pool.query(
+    "SELECT 1 FROM pg_indexes WHERE schemaname = 'lab_hnsw_graph' AND indexname = 'items_hnsw'",
   );
-  const buildMs = ms(built);
+  if (!KEEP || kept.length === 0) {
+    await pool.query('DROP INDEX IF EXISTS items_hnsw');
+    await pool.query(`SET maintenance_work_mem = '4GB'; SET max_parallel_maintenance_workers = 1`);
+    const built = process.hrtime.bigint();
+    await pool.query(
+      `CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops)
+       WITH (m = ${m}, ef_construction = ${efc})`,
+    );
+    buildMs = ms(built);
+  }
   for (const breadth of BREADTHS) {
     await pool.query(`SET hnsw.ef_search = ${breadth}`);
-    const times: number[] = [];
-    let found = 0;
-    for (const [i, query] of queries.entries()) {
-      const start = process.hrtime.bigint();
-      const { rows } = await pool.query<{ id: number }>(
-        'SELECT id FROM items ORDER BY embedding <=> $1::vector LIMIT 10',
-        [vectorLiteral(query)],
+    for (let pass = 1; pass <= PASSES; pass++) {
+      const times: number[] = [];
+      let found = 0;
+      for (const [i, query] of queries.entries()) {
+        const start = process.hrtime.bigint();
+        const { rows } = await pool.query<{ id: number }>(
+          'SELECT id FROM items ORDER BY embedding <=> $1::vector LIMIT 10',
+          [vectorLiteral(query)],
+        );
+        times.push(ms(start));
+        found += rows.filter((row) => exact[i]!.has(String(row.id))).length;
+      }
+      console.log(
+        `m ${m} ef_construction ${efc}: build ${(buildMs / 1000).toFixed(0)} s; ef_search ${breadth}, pass ${pass}: ` +
+          `recall@10 ${(found / (10 * queries.length)).toFixed(3)}, ` +
+          `p50/p95 ${quantile(times, 0.5).toFixed(1)} / ${quantile(times, 0.95).toFixed(1)} ms`,
       );
-      times.push(ms(start));
-      found += rows.filter((row) => exact[i]!.has(String(row.id))).length;
     }
-    console.log(
-      `m ${m} ef_construction ${efc}: build ${(buildMs / 1000).toFixed(0)} s; ef_search ${breadth}: ` +
-        `recall@10 ${(found / (10 * queries.length)).toFixed(3)}, ` +
-        `p50/p95 ${quantile(times, 0.5).toFixed(1)} / ${quantile(times, 0.95).toFixed(1)} ms`,
-    );
   }
+  if (INSERTED === 0) continue;
   const inserting = process.hrtime.bigint();
   for (const [i, vector] of extra.entries())
     await pool.query('INSERT INTO items VALUES ($1, $2::vector)', [ROWS + i, vector]);

@@ -16,7 +16,13 @@
 // by the server session: a build the command's process left running counts as a run).
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
-import { CHUNK_VECTOR_INDEX, HNSW_BUILD_OPTIONS, vectorIndexSql } from './pgvector.js';
+import {
+  CHUNK_VECTOR_INDEX,
+  HNSW_BUILD_OPTIONS,
+  isEngramIndex,
+  MEMORY_VECTOR_INDEX,
+  vectorIndexSql,
+} from './pgvector.js';
 
 export interface HnswRebuildOptions {
   /**
@@ -45,8 +51,6 @@ export const MEMORY_SIZE = /^[1-9]\d{0,6}(kB|MB|GB|TB)$/;
 
 /** One run at a time a schema: a session advisory lock on this key. */
 const LOCK_KEY = "hashtext('engram:hnsw-rebuild:' || current_schema())";
-/** memoryVectorIndex's names, their dimension captured. */
-const MEMORY_INDEX = /^memories_embedding_hnsw_(\d+)$/;
 const REBUILD = '_rebuild';
 const OLD = '_old';
 
@@ -83,11 +87,6 @@ export function hasBuildOptions(settings: string): boolean {
   );
 }
 
-/** Whether `name` is one of the HNSW indexes Engram makes. */
-function isEngramIndex(name: string): boolean {
-  return name === CHUNK_VECTOR_INDEX || MEMORY_INDEX.test(name);
-}
-
 /**
  * Engram's index `name` (over vectors of `dimension`, its column's) built under the name `as`
  * beside the table's writes; undefined when `name` is not Engram's or has no index.
@@ -100,7 +99,7 @@ function rebuildSql(
   if (name === CHUNK_VECTOR_INDEX && dimension !== null) {
     return vectorIndexSql('chunks', dimension, rebuild);
   }
-  const memory = MEMORY_INDEX.exec(name);
+  const memory = MEMORY_VECTOR_INDEX.exec(name);
   return memory === null ? undefined : vectorIndexSql('memories', Number(memory[1]), rebuild);
 }
 

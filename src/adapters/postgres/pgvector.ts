@@ -87,6 +87,14 @@ export function memoryVectorIndex(dimension: number): string {
   return `memories_embedding_hnsw_${dimension}`;
 }
 
+/** memoryVectorIndex's names, their dimension captured. */
+export const MEMORY_VECTOR_INDEX = /^memories_embedding_hnsw_(\d+)$/;
+
+/** Whether `name` is one of the HNSW indexes Engram makes. */
+export function isEngramIndex(name: string): boolean {
+  return name === CHUNK_VECTOR_INDEX || MEMORY_VECTOR_INDEX.test(name);
+}
+
 /**
  * Engram's HNSW index over the chunk vectors or the memory vectors of `dimension`, as the stores
  * make it (if missing) or a rebuild builds it beside the old (`concurrently`, under the name `as`,

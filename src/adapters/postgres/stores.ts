@@ -1,10 +1,12 @@
 // Builds every PostgreSQL-backed port on one pool.
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/logger.js';
 import type { Stores } from '../../ports/stores.js';
 import { openPostgres } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { createPostgresGraphStore } from './graph-store.js';
+import { warnIfIndexesOutgrowCache } from './index-cache.js';
 import { createPostgresJobQueue } from './job-queue.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { createPostgresMetricSeriesStore } from './metric-series-store.js';
@@ -14,6 +16,7 @@ import { createPostgresUnmappedStore } from './unmapped-store.js';
 export async function createPostgresStores(
   config: Config & { databaseUrl: string },
   clock: Clock,
+  logger: Logger,
 ): Promise<Stores> {
   const database = await openPostgres({
     url: config.databaseUrl,
@@ -23,6 +26,7 @@ export async function createPostgresStores(
     statementTimeoutMs: config.pgStatementTimeoutMs,
   });
   const { pool } = database;
+  await warnIfIndexesOutgrowCache(pool, logger);
   return {
     backend: 'postgres',
     jobQueue: createPostgresJobQueue(pool, clock, {
