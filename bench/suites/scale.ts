@@ -8,8 +8,9 @@
 // agreement with the plain OR query of every term (ranked by the engine), recall (memories) p50/p95
 // in tenant and user scope (after ten recalls of other queries, reported apart), the first vector
 // query after the fill, fill time (on PostgreSQL without its HNSW indexes, then built once: their
-// build time is reported apart), this process's RSS and the bytes on disk. It ends with one line
-// per backend and size:
+// build time is reported apart), this process's RSS and the bytes on disk, and on PostgreSQL the
+// HNSW indexes' size beside the server's shared_buffers (searches run about twice as fast when
+// the graphs fit: index-cache.ts). It ends with one line per backend and size:
 //   scale <sqlite|postgres> <chunks> search_p95_ms=… recall_p95_ms=… ann_recall10=… rss_mb=…
 // Ingestion throughput is `npm run bench -- ingest`. Only when named: a 1M run takes an hour or more.
 import { createSilentLogger } from '../../src/domain/logger.js';
@@ -309,6 +310,12 @@ async function measureBackend(
 
     const rssMb = process.memoryUsage().rss / 2 ** 20;
     const diskMb = (await bench.diskBytes()) / 2 ** 20;
+    // PostgreSQL: whether the graphs fit in the server's buffer cache, which sets their speed.
+    const cache = await bench.indexCache?.();
+    const cacheMb =
+      cache === undefined
+        ? undefined
+        : { hnsw: cache.indexBytes / 2 ** 20, sharedBuffers: cache.sharedBuffersBytes / 2 ** 20 };
     const annChunks = mean(chunkRecall);
     const annMemories = mean(memoryRecall);
     const textAgreement10 = mean(textAgreement);
@@ -390,10 +397,20 @@ async function measureBackend(
       { name: `${tag} fill, memories`, unit: 's', value: memoryFill },
       { name: `${tag} resident memory of this process`, unit: 'MB', value: rssMb },
       { name: `${tag} on disk`, unit: 'MB', value: diskMb },
+      ...(cacheMb === undefined
+        ? []
+        : [
+            { name: `${tag} HNSW indexes`, unit: 'MB', value: cacheMb.hnsw },
+            {
+              name: `${tag} the server's shared_buffers`,
+              unit: 'MB',
+              value: cacheMb.sharedBuffers,
+            },
+          ]),
     );
     const p95 = (xs: number[]) => quantile(xs, 0.95).toFixed(1);
     lines.push(
-      `scale ${bench.backend} ${size} search_p95_ms=${p95(hybrid)} recall_p95_ms=${p95(recallSamples.tenant)} user_recall_p95_ms=${p95(recallSamples.user)} ann_recall10=${Math.min(annChunks, annMemories).toFixed(3)} text_top10=${textAgreement10.toFixed(3)} rss_mb=${rssMb.toFixed(0)} disk_mb=${diskMb.toFixed(0)}`,
+      `scale ${bench.backend} ${size} search_p95_ms=${p95(hybrid)} recall_p95_ms=${p95(recallSamples.tenant)} user_recall_p95_ms=${p95(recallSamples.user)} ann_recall10=${Math.min(annChunks, annMemories).toFixed(3)} text_top10=${textAgreement10.toFixed(3)} rss_mb=${rssMb.toFixed(0)} disk_mb=${diskMb.toFixed(0)}${cacheMb === undefined ? '' : ` hnsw_mb=${cacheMb.hnsw.toFixed(0)} shared_buffers_mb=${cacheMb.sharedBuffers.toFixed(0)}`}`,
     );
   }
   chunkBank.close();
