@@ -18,23 +18,23 @@ export interface IndexCache {
 }
 
 export async function readIndexCache(db: Queryable): Promise<IndexCache> {
-  const { rows } = await db.query<{ name: string; bytes: string; shared: string }>(
-    `SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes,
-       pg_size_bytes(current_setting('shared_buffers')) AS shared
-     FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_am am ON am.oid = c.relam
-       JOIN pg_index i ON i.indexrelid = c.oid
-     WHERE n.nspname = current_schema() AND am.amname = 'hnsw' AND i.indisvalid
-     UNION ALL SELECT NULL, NULL, pg_size_bytes(current_setting('shared_buffers'))`,
+  const { rows } = await db.query<{
+    shared: string;
+    indexes: Array<{ name: string; bytes: number }>;
+  }>(
+    `SELECT pg_size_bytes(current_setting('shared_buffers')) AS shared,
+       coalesce((SELECT json_agg(json_build_object('name', c.relname, 'bytes', pg_relation_size(c.oid)))
+         FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_am am ON am.oid = c.relam
+           JOIN pg_index i ON i.indexrelid = c.oid
+         WHERE n.nspname = current_schema() AND am.amname = 'hnsw' AND i.indisvalid), '[]') AS indexes`,
   );
-  const indexes = rows
-    .filter((row) => row.name !== null && isEngramIndex(row.name))
-    .map((row) => ({ name: row.name, bytes: Number(row.bytes) }));
+  const indexes = rows[0]!.indexes.filter((index) => isEngramIndex(index.name));
   return {
     indexes,
     indexBytes: indexes.reduce((sum, index) => sum + index.bytes, 0),
-    sharedBuffersBytes: Number(rows[rows.length - 1]!.shared),
+    sharedBuffersBytes: Number(rows[0]!.shared),
   };
 }
 
