@@ -156,7 +156,7 @@ export async function searchVector(
   const tenant = await context.tenantRows(pool, input.tenantId);
   const exact = tenant !== undefined && exactFirst(tenant.rows, tenant.tableRows, candidates);
   return withTransaction(pool, async (client) => {
-    if (!exact) await beginHnswSearch(client, candidates);
+    if (!exact) await beginHnswSearch(client, candidates, tenant?.tableRows ?? 0);
     const first = await client.query<HitRow>(
       exact
         ? ranked(exactly, `ORDER BY distance, v.chunk_id LIMIT ${candidates}`)

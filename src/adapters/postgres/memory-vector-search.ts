@@ -51,7 +51,7 @@ export class PostgresMemoryVectors {
       estimate !== undefined && exactFirst(estimate.rows, estimate.tableRows, input.k)
         ? (await this.pool.query<Row>(exact, scope.values)).rows
         : await withTransaction(this.pool, async (client) => {
-            await beginHnswSearch(client, input.k);
+            await beginHnswSearch(client, input.k, estimate?.tableRows ?? 0);
             const nearest = await client.query<Row>(
               search(
                 `m.embedding::vector(${dim}) <=> $1::vector(${dim})`,

@@ -117,16 +117,19 @@ export function vectorIndexSql(
 }
 
 /**
- * The HNSW search breadth (`hnsw.ef_search`) for a query that wants `rows` neighbours from the
- * index: that many, at least 200, at most pgvector's 1000. Iterative scans go on past it when
- * filters drop rows, but give up after `hnsw.max_scan_tuples` index tuples (20,000 by default):
- * a scope whose rows are few and far from the query comes back short, so a search that does
- * searches again by exactDistance. Measured over 100k memories (k = 200, tenant-wide;
- * docs/performance.md): a breadth of 200 found 0.995 of the exact top 200 and 0.998 of the top
- * 10, as 400 did (0.996, 0.998), in two thirds of the time.
+ * The HNSW search breadth (`hnsw.ef_search`) for a query that wants `rows` neighbours from an
+ * index over about `tableRows` vectors: that many, at least 200, and one for each 1,000 vectors
+ * indexed, at most pgvector's 1,000. A graph finds less of the exact top 10 at the same breadth
+ * as it grows: with 32 links a node, 0.969–0.979 at a breadth of 200 over 250k vectors, but 0.885
+ * over 1M, where 1,000 finds 0.970 (docs/performance.md, sessions 28–30). Iterative scans go on
+ * past it when filters drop rows, but give up after `hnsw.max_scan_tuples` index tuples (20,000
+ * by default): a scope whose rows are few and far from the query comes back short, so a search
+ * that does searches again by exactDistance. Over 100k memories (k = 200, tenant-wide) a breadth
+ * of 200 found 0.995 of the exact top 200 and 0.998 of the top 10, as 400 did, in two thirds of
+ * the time.
  */
-export function hnswSearchBreadth(rows: number): number {
-  return Math.min(1000, Math.max(200, rows));
+export function hnswSearchBreadth(rows: number, tableRows = 0): number {
+  return Math.min(1000, Math.max(200, rows, Math.ceil(tableRows / 1000)));
 }
 
 /**
@@ -148,18 +151,26 @@ export const HNSW_VISIT_COST = 20;
  * through the index. A caller that knows its scope's rows (value-shares.ts) asks before the scan.
  */
 export function exactFirst(scopeRows: number, tableRows: number, k: number): boolean {
-  const visits = Math.max(hnswSearchBreadth(k), (k * tableRows) / Math.max(1, scopeRows));
+  const visits = Math.max(
+    hnswSearchBreadth(k, tableRows),
+    (k * tableRows) / Math.max(1, scopeRows),
+  );
   return scopeRows < HNSW_VISIT_COST * visits;
 }
 
 /**
- * Sets up an HNSW search for `rows` neighbours in the caller's transaction, in one round trip:
- * its breadth, and an iterative scan (pgvector 0.8) that goes on until the query's filters
- * have passed enough rows (relaxed order: callers sort what it returns).
+ * Sets up an HNSW search for `rows` neighbours of an index over about `tableRows` vectors (0 when
+ * not known) in the caller's transaction, in one round trip: its breadth, and an iterative scan
+ * (pgvector 0.8) that goes on until the query's filters have passed enough rows (relaxed order:
+ * callers sort what it returns).
  */
-export async function beginHnswSearch(client: Queryable, rows: number): Promise<void> {
+export async function beginHnswSearch(
+  client: Queryable,
+  rows: number,
+  tableRows: number,
+): Promise<void> {
   await client.query(
-    `SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(rows)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
+    `SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(rows, tableRows)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
   );
 }
 
