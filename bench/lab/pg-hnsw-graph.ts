@@ -6,7 +6,8 @@
 // process. Kept schema lab_hnsw_graph (filled once; DROP SCHEMA to refill). KEEP=1 searches an
 // index a run left (built with the one build asked for) instead of building it again, and inserts
 // nothing: to measure the same graph under another server setting (shared_buffers). Each breadth
-// runs its queries PASSES times (2): the first pass reads what the server has not cached.
+// runs its queries PASSES times (2): the first pass reads what the server has not cached. A run
+// without KEEP inserts 2,000 rows and deletes them, which stay in the graph until a VACUUM.
 //   tsx bench/lab/pg-hnsw-graph.ts   (env: ROWS, CENTRES, BUILDS='16/64,32/128', BREADTHS='100,200,400,1000', KEEP, PASSES)
 import pg from 'pg';
 import { vectorLiteral } from '../../src/adapters/postgres/pgvector.js';
@@ -26,6 +27,10 @@ const BUILDS = (process.env.BUILDS ?? '16/64,32/128').split(',').map((pair) => {
 const BREADTHS = (process.env.BREADTHS ?? '100,200,400,1000').split(',').map(Number);
 const KEEP = process.env.KEEP === '1';
 const PASSES = Number(process.env.PASSES ?? 2);
+if (!Number.isInteger(PASSES) || PASSES < 1)
+  throw new Error(`PASSES=${process.env.PASSES}: a count`);
+// A kept index is one graph: which build made it is not recorded, so one build is named.
+if (KEEP && BUILDS.length !== 1) throw new Error('KEEP=1 searches one kept graph: name one build');
 const INSERTED = KEEP ? 0 : 2_000;
 const dim = LOCAL_EMBEDDER_DIMENSION;
 
@@ -74,19 +79,19 @@ console.log(
 );
 
 for (const { m, efc } of BUILDS) {
-  let buildMs = 0;
+  let built = 'kept';
   const { rows: kept } = await pool.query(
     "SELECT 1 FROM pg_indexes WHERE schemaname = 'lab_hnsw_graph' AND indexname = 'items_hnsw'",
   );
   if (!KEEP || kept.length === 0) {
     await pool.query('DROP INDEX IF EXISTS items_hnsw');
     await pool.query(`SET maintenance_work_mem = '4GB'; SET max_parallel_maintenance_workers = 1`);
-    const built = process.hrtime.bigint();
+    const start = process.hrtime.bigint();
     await pool.query(
       `CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops)
        WITH (m = ${m}, ef_construction = ${efc})`,
     );
-    buildMs = ms(built);
+    built = `build ${(ms(start) / 1000).toFixed(0)} s`;
   }
   for (const breadth of BREADTHS) {
     await pool.query(`SET hnsw.ef_search = ${breadth}`);
@@ -103,7 +108,7 @@ for (const { m, efc } of BUILDS) {
         found += rows.filter((row) => exact[i]!.has(String(row.id))).length;
       }
       console.log(
-        `m ${m} ef_construction ${efc}: build ${(buildMs / 1000).toFixed(0)} s; ef_search ${breadth}, pass ${pass}: ` +
+        `m ${m} ef_construction ${efc}: ${built}; ef_search ${breadth}, pass ${pass}: ` +
           `recall@10 ${(found / (10 * queries.length)).toFixed(3)}, ` +
           `p50/p95 ${quantile(times, 0.5).toFixed(1)} / ${quantile(times, 0.95).toFixed(1)} ms`,
       );

@@ -10,7 +10,7 @@
 // query after the fill, fill time (on PostgreSQL without its HNSW indexes, then built once: their
 // build time is reported apart), this process's RSS and the bytes on disk, and on PostgreSQL the
 // HNSW indexes' size beside the server's shared_buffers (searches run about twice as fast when
-// the graphs fit: index-cache.ts). It ends with one line per backend and size:
+// the graphs fit: hnsw-sizes.ts). It ends with one line per backend and size:
 //   scale <sqlite|postgres> <chunks> search_p95_ms=… recall_p95_ms=… ann_recall10=… rss_mb=…
 // Ingestion throughput is `npm run bench -- ingest`. Only when named: a 1M run takes an hour or more.
 import { createSilentLogger } from '../../src/domain/logger.js';
@@ -311,7 +311,7 @@ async function measureBackend(
     const rssMb = process.memoryUsage().rss / 2 ** 20;
     const diskMb = (await bench.diskBytes()) / 2 ** 20;
     // PostgreSQL: whether the graphs fit in the server's buffer cache, which sets their speed.
-    const cache = await bench.indexCache?.();
+    const cache = await bench.hnswSizes?.();
     const cacheMb =
       cache === undefined
         ? undefined

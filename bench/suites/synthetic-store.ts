@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresDocumentStore } from '../../src/adapters/postgres/document-store.js';
 import { createPostgresGraphStore } from '../../src/adapters/postgres/graph-store.js';
-import { readIndexCache, type IndexCache } from '../../src/adapters/postgres/index-cache.js';
+import { readHnswSizes, type HnswSizes } from '../../src/adapters/postgres/hnsw-sizes.js';
 import { createPostgresStoreTransaction } from '../../src/adapters/postgres/store-transaction.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { PostgresMemoryStore } from '../../src/adapters/postgres/memory-store.js';
@@ -168,8 +168,8 @@ export interface BenchStore {
   plainText(query: string, k: number): Promise<string[]>;
   /** Bytes on disk: the SQLite files, or the PostgreSQL schema's tables and indexes. */
   diskBytes(): Promise<number>;
-  /** PostgreSQL: the schema's HNSW indexes and the server's shared_buffers (index-cache.ts). */
-  indexCache?(): Promise<IndexCache>;
+  /** PostgreSQL: the schema's HNSW indexes and the server's shared_buffers (hnsw-sizes.ts). */
+  hnswSizes?(): Promise<HnswSizes>;
   close(): Promise<void>;
 }
 
@@ -252,7 +252,7 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
         );
         return Number(rows[0]!.bytes);
       },
-      indexCache: () => readIndexCache(database.pool),
+      hnswSizes: () => readHnswSizes(database.pool),
       close: async () => {
         await database.pool.query(`DROP SCHEMA "${schema}" CASCADE`);
         await database.close();

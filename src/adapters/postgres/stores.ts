@@ -6,7 +6,7 @@ import type { Stores } from '../../ports/stores.js';
 import { openPostgres } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { createPostgresGraphStore } from './graph-store.js';
-import { warnIfIndexesOutgrowCache } from './index-cache.js';
+import { warnIfHnswOutgrowsBuffers } from './hnsw-sizes.js';
 import { createPostgresJobQueue } from './job-queue.js';
 import { PostgresMemoryStore } from './memory-store.js';
 import { createPostgresMetricSeriesStore } from './metric-series-store.js';
@@ -26,7 +26,7 @@ export async function createPostgresStores(
     statementTimeoutMs: config.pgStatementTimeoutMs,
   });
   const { pool } = database;
-  await warnIfIndexesOutgrowCache(pool, logger);
+  await warnIfHnswOutgrowsBuffers(pool, logger);
   return {
     backend: 'postgres',
     jobQueue: createPostgresJobQueue(pool, clock, {

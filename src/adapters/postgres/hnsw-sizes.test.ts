@@ -1,4 +1,4 @@
-// A server whose HNSW graphs outgrow shared_buffers says so at start (index-cache.ts): the sizes
+// A server whose HNSW graphs outgrow shared_buffers says so at start (hnsw-sizes.ts): the sizes
 // read are this schema's valid Engram indexes (not another schema's, not an index Engram did not
 // make, not an invalid one) and the server's own setting; the warning comes exactly when the
 // graphs are larger; a server that cannot be asked logs that and does not stop the start.
@@ -12,7 +12,12 @@ import {
   postgresAvailable,
   uniqueName,
 } from '../../../test/support/backends.js';
-import { indexCacheWarning, readIndexCache, warnIfIndexesOutgrowCache } from './index-cache.js';
+import {
+  hnswSizesWarning,
+  logHnswSizes,
+  readHnswSizes,
+  warnIfHnswOutgrowsBuffers,
+} from './hnsw-sizes.js';
 import { CHUNK_VECTOR_INDEX, memoryVectorIndex, vectorLiteral } from './pgvector.js';
 
 const available = await postgresAvailable();
@@ -30,26 +35,41 @@ function capturingLogger() {
   return { logger: createLogger('info', destination), lines };
 }
 
-describe('indexCacheWarning', () => {
-  const cache = (indexBytes: number, sharedBuffersBytes: number) => ({
+describe('hnswSizesWarning and logHnswSizes', () => {
+  const sizes = (indexBytes: number, sharedBuffersBytes: number) => ({
     indexes: [{ name: CHUNK_VECTOR_INDEX, bytes: indexBytes }],
     indexBytes,
     sharedBuffersBytes,
   });
 
   it('says nothing while the graphs fit, and names both sizes once they do not', () => {
-    expect(indexCacheWarning(cache(0, 128 * 2 ** 20))).toBeUndefined();
-    expect(indexCacheWarning(cache(128 * 2 ** 20, 128 * 2 ** 20))).toBeUndefined();
-    const warning = indexCacheWarning(cache(128 * 2 ** 20 + 1, 128 * 2 ** 20));
+    expect(hnswSizesWarning(sizes(0, 128 * 2 ** 20))).toBeUndefined();
+    expect(hnswSizesWarning(sizes(128 * 2 ** 20, 128 * 2 ** 20))).toBeUndefined();
+    const warning = hnswSizesWarning(sizes(128 * 2 ** 20 + 1, 128 * 2 ** 20));
     expect(warning).toContain('take 129 MB');
     expect(warning).toContain('shared_buffers (128 MB)');
     expect(warning).toContain('Set shared_buffers above 129 MB');
   });
+
+  it('logs the warning with the sizes once, and nothing while the graphs fit', () => {
+    const { logger, lines } = capturingLogger();
+    logHnswSizes(sizes(128 * 2 ** 20, 128 * 2 ** 20), logger);
+    expect(lines).toEqual([]);
+    logHnswSizes(sizes(3 * 2 ** 30, 128 * 2 ** 20), logger);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      indexMb: 3072,
+      sharedBuffersMb: 128,
+      indexes: [CHUNK_VECTOR_INDEX],
+      msg: hnswSizesWarning(sizes(3 * 2 ** 30, 128 * 2 ** 20)),
+    });
+  });
 });
 
 describe.runIf(available)('the HNSW indexes against shared_buffers, on PostgreSQL', () => {
-  const schema = uniqueName('index_cache');
-  const other = uniqueName('index_cache_other');
+  const schema = uniqueName('hnsw_sizes');
+  const other = uniqueName('hnsw_sizes_other');
   let pool: pg.Pool;
 
   beforeAll(async () => {
@@ -91,7 +111,7 @@ describe.runIf(available)('the HNSW indexes against shared_buffers, on PostgreSQ
   });
 
   it("reads this schema's valid Engram indexes and the server's shared_buffers", async () => {
-    const cache = await readIndexCache(pool);
+    const sizes = await readHnswSizes(pool);
     const { rows } = await pool.query<{ name: string; bytes: string; shared: string }>(
       `SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes,
          pg_size_bytes(current_setting('shared_buffers')) AS shared
@@ -99,20 +119,20 @@ describe.runIf(available)('the HNSW indexes against shared_buffers, on PostgreSQ
          AND c.relname IN ($2, $3) ORDER BY c.relname`,
       [schema, CHUNK_VECTOR_INDEX, memoryVectorIndex(8)],
     );
-    expect(cache.indexes.map((index) => index.name).sort()).toEqual(
+    expect(sizes.indexes.map((index) => index.name).sort()).toEqual(
       [CHUNK_VECTOR_INDEX, memoryVectorIndex(8)].sort(),
     );
     for (const row of rows) {
       expect(Number(row.bytes)).toBeGreaterThan(8192);
-      expect(cache.indexes.find((index) => index.name === row.name)!.bytes).toBe(Number(row.bytes));
+      expect(sizes.indexes.find((index) => index.name === row.name)!.bytes).toBe(Number(row.bytes));
     }
-    expect(cache.indexBytes).toBe(rows.reduce((sum, row) => sum + Number(row.bytes), 0));
-    expect(cache.sharedBuffersBytes).toBe(Number(rows[0]!.shared));
-    expect(cache.sharedBuffersBytes).toBeGreaterThan(0);
+    expect(sizes.indexBytes).toBe(rows.reduce((sum, row) => sum + Number(row.bytes), 0));
+    expect(sizes.sharedBuffersBytes).toBe(Number(rows[0]!.shared));
+    expect(sizes.sharedBuffersBytes).toBeGreaterThan(0);
   });
 
   it('reads no indexes in a schema without any', async () => {
-    const empty = uniqueName('index_cache_empty');
+    const empty = uniqueName('hnsw_sizes_empty');
     const client = new pg.Pool({
       connectionString: POSTGRES_URL,
       max: 1,
@@ -120,24 +140,38 @@ describe.runIf(available)('the HNSW indexes against shared_buffers, on PostgreSQ
     });
     try {
       await client.query(`CREATE SCHEMA ${empty}`);
-      const cache = await readIndexCache(client);
-      expect(cache.indexes).toEqual([]);
-      expect(cache.indexBytes).toBe(0);
-      expect(cache.sharedBuffersBytes).toBeGreaterThan(0);
+      const sizes = await readHnswSizes(client);
+      expect(sizes.indexes).toEqual([]);
+      expect(sizes.indexBytes).toBe(0);
+      expect(sizes.sharedBuffersBytes).toBeGreaterThan(0);
     } finally {
       await client.end();
       await dropSchema(empty);
     }
   });
 
+  it('reads the sizes without waiting for a lock someone holds on an index', async () => {
+    const holder = new pg.Client({ connectionString: POSTGRES_URL });
+    await holder.connect();
+    try {
+      await holder.query(`BEGIN; REINDEX INDEX ${schema}.${CHUNK_VECTOR_INDEX}`);
+      await pool.query(`SET statement_timeout = '2s'`);
+      expect((await readHnswSizes(pool)).indexes).toHaveLength(2);
+    } finally {
+      await pool.query('RESET statement_timeout');
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  });
+
   it('logs nothing while the graphs fit, and a warning when the server cannot be asked', async () => {
     const { logger, lines } = capturingLogger();
-    await warnIfIndexesOutgrowCache(pool, logger);
+    await warnIfHnswOutgrowsBuffers(pool, logger);
     expect(lines).toEqual([]);
 
     const closed = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
     await closed.end();
-    await expect(warnIfIndexesOutgrowCache(closed, logger)).resolves.toBeUndefined();
+    await expect(warnIfHnswOutgrowsBuffers(closed, logger)).resolves.toBeUndefined();
     expect(lines.map((line) => line.msg)).toEqual([
       'could not compare the HNSW indexes with shared_buffers',
     ]);
