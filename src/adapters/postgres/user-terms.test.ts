@@ -11,6 +11,7 @@ import {
 } from '../../../test/support/backends.js';
 import { openPostgres, type PostgresDatabase } from './database.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { userTurn } from '../../../test/support/memories.js';
 
 const available = await postgresAvailable();
 
@@ -30,24 +31,7 @@ describe.runIf(available)("PostgreSQL: one user's postings", () => {
 
   it('are found alike whatever else is on the search_path', async () => {
     const store = new PostgresMemoryStore(database.pool);
-    await store.insertMemories(
-      't1',
-      [
-        {
-          id: 'm1',
-          kind: 'turn',
-          tier: 'episodic',
-          userId: 'u1',
-          sessionId: 's1',
-          agentId: null,
-          speaker: 'user',
-          text: 'hello world',
-          seq: 1,
-          occurredAt: 1,
-        },
-      ],
-      1,
-    );
+    await store.insertMemories('t1', [userTurn('m1', { text: 'hello world' })], 1);
     await database.pool.query(`CREATE SCHEMA ${shadow}`);
     await database.pool.query(
       `CREATE FUNCTION ${shadow}.hashtextextended(text, integer) RETURNS bigint
