@@ -311,11 +311,11 @@ async function measureBackend(
     const rssMb = process.memoryUsage().rss / 2 ** 20;
     const diskMb = (await bench.diskBytes()) / 2 ** 20;
     // PostgreSQL: whether the graphs fit in the server's buffer cache, which sets their speed.
-    const cache = await bench.hnswSizes?.();
-    const cacheMb =
-      cache === undefined
+    const sizes = await bench.hnswSizes?.();
+    const sizesMb =
+      sizes === undefined
         ? undefined
-        : { hnsw: cache.indexBytes / 2 ** 20, sharedBuffers: cache.sharedBuffersBytes / 2 ** 20 };
+        : { hnsw: sizes.indexBytes / 2 ** 20, sharedBuffers: sizes.sharedBuffersBytes / 2 ** 20 };
     const annChunks = mean(chunkRecall);
     const annMemories = mean(memoryRecall);
     const textAgreement10 = mean(textAgreement);
@@ -397,20 +397,20 @@ async function measureBackend(
       { name: `${tag} fill, memories`, unit: 's', value: memoryFill },
       { name: `${tag} resident memory of this process`, unit: 'MB', value: rssMb },
       { name: `${tag} on disk`, unit: 'MB', value: diskMb },
-      ...(cacheMb === undefined
+      ...(sizesMb === undefined
         ? []
         : [
-            { name: `${tag} HNSW indexes`, unit: 'MB', value: cacheMb.hnsw },
+            { name: `${tag} HNSW indexes`, unit: 'MB', value: sizesMb.hnsw },
             {
               name: `${tag} the server's shared_buffers`,
               unit: 'MB',
-              value: cacheMb.sharedBuffers,
+              value: sizesMb.sharedBuffers,
             },
           ]),
     );
     const p95 = (xs: number[]) => quantile(xs, 0.95).toFixed(1);
     lines.push(
-      `scale ${bench.backend} ${size} search_p95_ms=${p95(hybrid)} recall_p95_ms=${p95(recallSamples.tenant)} user_recall_p95_ms=${p95(recallSamples.user)} ann_recall10=${Math.min(annChunks, annMemories).toFixed(3)} text_top10=${textAgreement10.toFixed(3)} rss_mb=${rssMb.toFixed(0)} disk_mb=${diskMb.toFixed(0)}${cacheMb === undefined ? '' : ` hnsw_mb=${cacheMb.hnsw.toFixed(0)} shared_buffers_mb=${cacheMb.sharedBuffers.toFixed(0)}`}`,
+      `scale ${bench.backend} ${size} search_p95_ms=${p95(hybrid)} recall_p95_ms=${p95(recallSamples.tenant)} user_recall_p95_ms=${p95(recallSamples.user)} ann_recall10=${Math.min(annChunks, annMemories).toFixed(3)} text_top10=${textAgreement10.toFixed(3)} rss_mb=${rssMb.toFixed(0)} disk_mb=${diskMb.toFixed(0)}${sizesMb === undefined ? '' : ` hnsw_mb=${sizesMb.hnsw.toFixed(0)} shared_buffers_mb=${sizesMb.sharedBuffers.toFixed(0)}`}`,
     );
   }
   chunkBank.close();

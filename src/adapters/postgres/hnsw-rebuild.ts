@@ -19,6 +19,7 @@ import { AppError } from '../../domain/errors.js';
 import {
   CHUNK_VECTOR_INDEX,
   HNSW_BUILD_OPTIONS,
+  HNSW_INDEX_CATALOG,
   isEngramIndex,
   MEMORY_VECTOR_INDEX,
   vectorIndexSql,
@@ -67,11 +68,7 @@ const HNSW_INDEXES = `
     coalesce(array_to_string(c.reloptions, ' '), '') AS settings,
     (SELECT nullif(a.atttypmod, -1) FROM pg_attribute a
      WHERE a.attrelid = i.indrelid AND a.attname = 'embedding') AS dimension
-  FROM pg_class c
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_am am ON am.oid = c.relam
-    JOIN pg_index i ON i.indexrelid = c.oid
-  WHERE n.nspname = current_schema() AND am.amname = 'hnsw'
+  ${HNSW_INDEX_CATALOG}
   ORDER BY c.oid`;
 
 /** Whether an index's recorded settings (`m=32 ef_construction=128`) are this version's. */

@@ -5,7 +5,7 @@
 // with the graph held in them (docs/performance.md, session 30). A server that cannot hold its
 // graphs says so when it starts, with the sizes to set.
 import type { Logger } from '../../domain/logger.js';
-import { isEngramIndex } from './pgvector.js';
+import { HNSW_INDEX_CATALOG, isEngramIndex } from './pgvector.js';
 import type { Queryable } from './transaction.js';
 
 export interface HnswSizes {
@@ -31,11 +31,7 @@ export async function readHnswSizes(db: Queryable): Promise<HnswSizes> {
        coalesce((SELECT json_agg(json_build_object(
            'name', c.relname,
            'bytes', c.relpages::bigint * current_setting('block_size')::bigint))
-         FROM pg_class c
-           JOIN pg_namespace n ON n.oid = c.relnamespace
-           JOIN pg_am am ON am.oid = c.relam
-           JOIN pg_index i ON i.indexrelid = c.oid
-         WHERE n.nspname = current_schema() AND am.amname = 'hnsw' AND i.indisvalid), '[]') AS indexes`,
+         ${HNSW_INDEX_CATALOG} AND i.indisvalid), '[]') AS indexes`,
   );
   const indexes = rows[0]!.indexes.filter((index) => isEngramIndex(index.name));
   return {

@@ -96,6 +96,16 @@ export function isEngramIndex(name: string): boolean {
 }
 
 /**
+ * The FROM and WHERE of a catalog query over this schema's HNSW indexes (hnsw-rebuild.ts,
+ * hnsw-sizes.ts): `c` is each index's pg_class row, `i` its pg_index row.
+ */
+export const HNSW_INDEX_CATALOG = `FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_am am ON am.oid = c.relam
+    JOIN pg_index i ON i.indexrelid = c.oid
+  WHERE n.nspname = current_schema() AND am.amname = 'hnsw'`;
+
+/**
  * Engram's HNSW index over the chunk vectors or the memory vectors of `dimension`, as the stores
  * make it (if missing) or a rebuild builds it beside the old (`concurrently`, under the name `as`,
  * on the schema-qualified `table`); undefined past hnswForm's dimensions.
@@ -120,8 +130,8 @@ export function vectorIndexSql(
  * The HNSW search breadth (`hnsw.ef_search`) for a query that wants `rows` neighbours from an
  * index over about `tableRows` vectors: that many, at least 200, and one for each 1,000 vectors
  * indexed, at most pgvector's 1,000. A graph finds less of the exact top 10 at the same breadth
- * as it grows: with 32 links a node, 0.969–0.979 at a breadth of 200 over 250k vectors, but 0.885
- * over 1M, where 1,000 finds 0.970 (docs/performance.md, sessions 28–30). Iterative scans go on
+ * as it grows: with 32 links a node, 0.969–0.979 at a breadth of 200 over 250k vectors, 0.858–0.885
+ * over 1M, where 1,000 finds 0.970–0.993 (docs/performance.md, sessions 28–30). Iterative scans go on
  * past it when filters drop rows, but give up after `hnsw.max_scan_tuples` index tuples (20,000
  * by default): a scope whose rows are few and far from the query comes back short, so a search
  * that does searches again by exactDistance. Over 100k memories (k = 200, tenant-wide) a breadth
