@@ -3,8 +3,8 @@
 // (memory_user_terms); one holding most of the table the table's, as theirs would be nearly as
 // many and a plan walking the user's newest rows would compute each row's keys. Vectors: a scope
 // too small a part of the table for the HNSW scan to reach k of its rows sooner is scored
-// exactly at once; a big one walks the index; chunks alike, by their tenant's share. Either way
-// the hits are the scope's.
+// exactly at once; a big one walks the index, as wide as the table is large; chunks alike, by
+// their tenant's share. Either way the hits are the scope's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
@@ -221,6 +221,41 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
       tenants: ['small'],
       searchedIndex: false,
     });
+  });
+
+  // Last: it leaves the statistics saying the tables hold 600,000 rows.
+  it('walks the index as wide as the table is large', async () => {
+    /** The breadth a search set (hnsw.ef_search), or undefined when it scored exactly. */
+    const breadth = async (search: () => Promise<unknown>) => {
+      sql.length = 0;
+      await search();
+      const set = sql.map((text) => /hnsw\.ef_search = (\d+)/.exec(text)).find(Boolean);
+      return set === undefined || set === null ? undefined : Number(set[1]);
+    };
+    const pool = recording(database.pool, sql);
+    const searchBoth = (memories: PostgresMemoryStore, chunks: DocumentStore) => ({
+      memories: () =>
+        memories.searchVector({
+          tenantId: TENANT,
+          userId: 'heavy',
+          vector: vectorOf(0.5),
+          embedderId: EMBEDDER,
+          k: 10,
+        }),
+      chunks: () => chunks.searchVector({ tenantId: 'big', vector: vectorOf(0.5), limit: 10 }),
+    });
+    // As the tables are: fewer than 200,000 rows, the least breadth.
+    const now = searchBoth(store, documents);
+    expect(await breadth(now.memories)).toBe(200);
+    expect(await breadth(now.chunks)).toBe(200);
+    // As if they held 600,000 rows each, the shares the same: one wider for each 1,000 rows. New
+    // stores, as a store reads the statistics at most once a minute.
+    await database.pool.query(
+      `UPDATE pg_class SET reltuples = 600000 WHERE oid IN ('memories'::regclass, 'chunk_vectors'::regclass)`,
+    );
+    const grown = searchBoth(new PostgresMemoryStore(pool), createPostgresDocumentStore({ pool }));
+    expect(await breadth(grown.memories)).toBe(600);
+    expect(await breadth(grown.chunks)).toBe(600);
   });
 });
 
