@@ -6,18 +6,17 @@
 // lexicon's noun tags. Tagging this way costs a fraction of compromise's parse (measured in
 // docs/performance.md); the extractor's rules stay as they are.
 import nlp from 'compromise/two';
-import winkNLP, { type ItemEntity, type ItemSentence } from 'wink-nlp';
-import model from 'wink-eng-lite-web-model';
+import type { Document, ItemEntity, ItemSentence } from 'wink-nlp';
 import type { SentenceJson } from './local-extractor.js';
 import { longRuns } from '../domain/long-runs.js';
 import { typeNameRuns } from './name-runs.js';
 import type { TermJson } from './tagged-terms.js';
+import { createWinkReader } from './wink-reader.js';
 
-const wink = winkNLP(model, ['sbd', 'pos', 'ner']);
+const wink = createWinkReader();
 // wink's `its` helpers are plain functions wink calls with the document's data; none reads `this`.
 /* eslint-disable @typescript-eslint/unbound-method */
 const {
-  value: itsValue,
   pos: itsPos,
   normal: itsNormal,
   precedingSpaces: itsSpaces,
@@ -122,19 +121,21 @@ function tenseOf(normal: string, lemma: string, previous: string | undefined): s
   return 'PastTense';
 }
 
-interface Token {
-  value: string;
-  pos: string;
-  normal: string;
+/** A text's tokens as wink gives them, an array a property (the reader's texts as they come). */
+interface Tokens {
+  value: string[];
+  pos: string[];
+  /** Lowercase. */
+  normal: string[];
   /** Empty but for verbs and auxiliaries. */
-  lemma: string;
-  spaces: string;
+  lemma: string[];
+  spaces: string[];
 }
 
 /** Whether a verb follows within the next few words ("was not quickly acquired"). */
-function verbFollows(tokens: Token[], i: number, end: number): boolean {
+function verbFollows(tokens: Tokens, i: number, end: number): boolean {
   for (let j = i + 1; j <= Math.min(end, i + 3); j++) {
-    const pos = tokens[j]!.pos;
+    const pos = tokens.pos[j]!;
     if (pos === 'VERB') return true;
     if (pos !== 'ADV' && pos !== 'PART') return false;
   }
@@ -153,14 +154,15 @@ const OPENING_MARKS = new Set(['PUNCT', 'SYM', 'NUM']);
 /** Word classes a capitalised word inside a sentence is taken out of: there it is a name. */
 const NAMED_WHEN_CAPITALISED = new Set(['NOUN', 'VERB', 'ADJ', 'X']);
 
-function tagsOf(tokens: Token[], i: number, start: number, end: number): string[] {
-  const { normal, lemma, value } = tokens[i]!;
+function tagsOf(tokens: Tokens, i: number, start: number, end: number): string[] {
+  const normal = tokens.normal[i]!;
+  const lemma = tokens.lemma[i]!;
+  const value = tokens.value[i]!;
+  const winkPos = tokens.pos[i]!;
   // "The Associated Press", "Ms. Say", "the Soviet Union": capitalised past the first word.
   const pos =
-    i !== start && NAMED_WHEN_CAPITALISED.has(tokens[i]!.pos) && startsUpper(value)
-      ? 'PROPN'
-      : tokens[i]!.pos;
-  const previous = i > 0 ? tokens[i - 1]!.normal : undefined;
+    i !== start && NAMED_WHEN_CAPITALISED.has(winkPos) && startsUpper(value) ? 'PROPN' : winkPos;
+  const previous = i > 0 ? tokens.normal[i - 1]! : undefined;
   const word = normal.endsWith('.') ? normal.slice(0, -1) : normal;
   const tags: string[] = [];
   switch (pos) {
@@ -249,13 +251,13 @@ const DATE_WORDS = new Set(['Month', 'WeekDay']);
 const NAME_TYPES = ['Person', 'Place', 'Organization'];
 
 /** Tags an entity adds to each of its tokens (wink's dates, money, percentages and numbers). */
-function entityTags(type: string, token: Token): string[] {
+function entityTags(type: string, value: string, normal: string): string[] {
   switch (type) {
     case 'DATE':
     case 'TIME': {
       const tags = ['Date'];
-      for (const tag of lexiconTags(token.normal)) if (DATE_WORDS.has(tag)) tags.push(tag);
-      if (/^\d{4}$/u.test(token.value)) tags.push('Year');
+      for (const tag of lexiconTags(normal)) if (DATE_WORDS.has(tag)) tags.push(tag);
+      if (/^\d{4}$/u.test(value)) tags.push('Year');
       return tags;
     }
     case 'MONEY':
@@ -266,21 +268,21 @@ function entityTags(type: string, token: Token): string[] {
       return ['Value'];
     case 'ORDINAL':
       // "21st" is a value; "first" orders ("the first mayor", "First, add"), never a name.
-      return /\d/u.test(token.value) ? ['Value'] : ['Ordinal', 'Adjective'];
+      return /\d/u.test(value) ? ['Value'] : ['Ordinal', 'Adjective'];
     default:
       return [];
   }
 }
 
 /** Tags of the longest phrase of two or three words the lexicon holds ("new york": Region). */
-function applyPhrases(tokens: Token[], tags: string[][], from: number, to: number): void {
+function applyPhrases(tokens: Tokens, tags: string[][], from: number, to: number): void {
+  const { pos } = tokens;
   for (let i = from; i < to; i++) {
-    if (tokens[i]!.pos !== 'PROPN' || tokens[i + 1]!.pos !== 'PROPN') continue;
+    if (pos[i] !== 'PROPN' || pos[i + 1] !== 'PROPN') continue;
     for (const length of [3, 2]) {
       if (i + length - 1 > to) continue;
-      const words = tokens.slice(i, i + length);
-      if (!words.every((t) => t.pos === 'PROPN')) continue;
-      const known = lexiconTags(words.map((t) => t.normal).join(' '));
+      if (!pos.slice(i, i + length).every((tag) => tag === 'PROPN')) continue;
+      const known = lexiconTags(tokens.normal.slice(i, i + length).join(' '));
       if (!known.includes('Noun')) continue;
       for (let j = i; j < i + length; j++) {
         const termTags = tags[j - from]!;
@@ -344,46 +346,60 @@ function maskLongRuns(text: string): string {
   return last === 0 ? text : `${masked}${text.slice(last)}`;
 }
 
-/** `text` as sentences of tagged terms, in the shape the extractor reads. */
-export function winkSentences(text: string): SentenceJson[] {
-  const doc = wink.readDoc(maskLongRuns(text));
+/** wink reads "I'm", "I'd" as one proper noun; it is the pronoun. */
+function isIContraction(value: string): boolean {
+  return (
+    value.length <= 4 && (value.charCodeAt(0) | 32) === 105 && /^i['’](?:m|d|ll|ve)$/iu.test(value)
+  );
+}
+
+/** "'s", "’s": a possessive. */
+function isPossessive(value: string): boolean {
+  return value.length === 2 && /^['’]s$/u.test(value);
+}
+
+/** `text`'s tokens, as wink read them, with the fixes the extractor needs. */
+function tokensOf(doc: Document, value: string[]): Tokens {
   const all = doc.tokens();
-  const values = all.out(itsValue);
   const pos = all.out(itsPos);
-  const normals = all.out(itsNormal);
-  // A lemma only where one is read (a verb's tense, "be"): lemmatising every token cost a twentieth
-  // of the tagging.
-  const lemmas = pos.map((tag, i) =>
+  const normal = all.out(itsNormal);
+  // A lemma only where one is read (a verb's tense, "be"): lemmatising every token cost a
+  // twentieth of the tagging.
+  const lemma = pos.map((tag, i) =>
     tag === 'VERB' || tag === 'AUX' ? all.itemAt(i).out(itsLemma) : '',
   );
-  const spaces = all.out(itsSpaces);
-  const tokens: Token[] = values.map((value, i) => ({
-    value,
-    // wink reads "I'm", "I'd" as one proper noun; it is the pronoun.
-    pos: value.length <= 4 && /^i['’](?:m|d|ll|ve)$/iu.test(value) ? 'PRON' : pos[i]!,
+  for (let i = 0; i < value.length; i++) {
+    if (isIContraction(value[i]!)) pos[i] = 'PRON';
     // wink keeps some names' capitals in its normal form ("Steve"); compromise's is lowercase.
-    normal: normals[i]!.toLowerCase(),
-    lemma: lemmas[i]!,
-    spaces: spaces[i]!,
-  }));
+    normal[i] = normal[i]!.toLowerCase();
+  }
+  return { value, pos, normal, lemma, spaces: all.out(itsSpaces) };
+}
+
+/** `text` as sentences of tagged terms, in the shape the extractor reads. */
+export function winkSentences(text: string): SentenceJson[] {
+  const { doc, values: read } = wink.readDoc(maskLongRuns(text));
+  const tokens = tokensOf(doc, read);
+  const { value, pos, normal, spaces } = tokens;
+  const count = value.length;
   // Where each token starts: after its preceding spaces, as wink gives them, unless wink left a
   // character out of both (a form feed, U+2028, U+3000, a BOM…): then where its text is next.
-  const starts: number[] = [];
+  const starts: number[] = new Array<number>(count);
   let at = 0;
-  for (const token of tokens) {
-    const expected = at + token.spaces.length;
-    const start = text.startsWith(token.value, expected)
+  for (let i = 0; i < count; i++) {
+    const expected = at + spaces[i]!.length;
+    const start = text.startsWith(value[i]!, expected)
       ? expected
-      : Math.max(expected, text.indexOf(token.value, at));
-    starts.push(start);
-    at = start + token.value.length;
+      : Math.max(expected, text.indexOf(value[i]!, at));
+    starts[i] = start;
+    at = start + value[i]!.length;
   }
   const entityTagsAt = new Map<number, string[]>();
   doc.entities().each((entity: ItemEntity) => {
     const [from, to] = entity.out(itsSpan) as unknown as [number, number];
     const type = entity.out(itsType);
     for (let i = from; i <= to; i++) {
-      const added = entityTags(type, tokens[i]!);
+      const added = entityTags(type, value[i]!, normal[i]!);
       if (added.length > 0) entityTagsAt.set(i, added);
     }
   });
@@ -392,7 +408,7 @@ export function winkSentences(text: string): SentenceJson[] {
     const [from, to] = sentence.out(itsSpan) as unknown as [number, number];
     // The sentence's first word, past any opening quote, bracket, list number or markup.
     let opening = from;
-    while (opening < to && OPENING_MARKS.has(tokens[opening]!.pos)) opening++;
+    while (opening < to && OPENING_MARKS.has(pos[opening]!)) opening++;
     const tags: string[][] = [];
     for (let i = from; i <= to; i++) tags.push(tagsOf(tokens, i, opening, to));
     applyPhrases(tokens, tags, from, to);
@@ -400,24 +416,25 @@ export function winkSentences(text: string): SentenceJson[] {
     // A currency sign written against its number ("$26.2"), carried into the number's term.
     let sign: { text: string; start: number } | undefined;
     for (let i = from; i <= to; i++) {
-      const token = tokens[i]!;
-      const next = tokens[i + 1];
+      const word = value[i]!;
+      const tag = pos[i]!;
+      // The next token of the sentence, if any.
+      const next = i < to && i + 1 < count ? i + 1 : -1;
       if (
-        token.pos === 'SYM' &&
-        /^\p{Sc}$/u.test(token.value) &&
-        i < to &&
-        next !== undefined &&
-        next.spaces === '' &&
-        next.pos === 'NUM'
+        tag === 'SYM' &&
+        next !== -1 &&
+        spaces[next] === '' &&
+        pos[next] === 'NUM' &&
+        /^\p{Sc}$/u.test(word)
       ) {
-        sign = { text: token.value, start: starts[i]! };
+        sign = { text: word, start: starts[i]! };
         continue;
       }
-      const post = i < to && next !== undefined ? next.spaces : '';
+      const post = next === -1 ? '' : spaces[next]!;
       const previous = terms[terms.length - 1];
       // "Japan's": the possessive is punctuation after its owner, as the extractor reads it.
-      if (token.pos === 'PART' && /^['’]s$/u.test(token.value) && previous !== undefined) {
-        previous.post = `${previous.post}${token.value}${post}`;
+      if (tag === 'PART' && previous !== undefined && isPossessive(word)) {
+        previous.post = `${previous.post}${word}${post}`;
         continue;
       }
       let termTags = tags[i - from]!;
@@ -426,29 +443,27 @@ export function winkSentences(text: string): SentenceJson[] {
         // A date's words are dates, not names ("January", "Monday").
         if (dated.includes('Date') || dated.includes('Ordinal'))
           termTags = termTags.filter((t) => t !== 'ProperNoun');
-        for (const tag of dated) if (!termTags.includes(tag)) termTags.push(tag);
+        for (const added of dated) if (!termTags.includes(added)) termTags.push(added);
       }
       // "Mr.", "Wash.", "R.": the period is punctuation after the word, as compromise has it.
-      const possessed =
-        i < to && next !== undefined && next.pos === 'PART' && /^['’]s$/u.test(next.value);
       const abbreviated =
-        !possessed &&
-        token.value.length > 1 &&
-        token.value.endsWith('.') &&
-        /\p{L}\.$/u.test(token.value) &&
-        !/^(?:\p{L}\.){2,}$/u.test(token.value);
-      const word = abbreviated ? token.value.slice(0, -1) : token.value;
-      const textOf = sign === undefined ? word : `${sign.text}${word}`;
+        word.length > 1 &&
+        word.endsWith('.') &&
+        !(next !== -1 && pos[next] === 'PART' && isPossessive(value[next]!)) &&
+        /\p{L}\.$/u.test(word) &&
+        !/^(?:\p{L}\.){2,}$/u.test(word);
+      const kept = abbreviated ? word.slice(0, -1) : word;
+      const textOf = sign === undefined ? kept : `${sign.text}${kept}`;
       const start = sign?.start ?? starts[i]!;
       sign = undefined;
+      const termNormal = normal[i]!;
       terms.push({
         text: textOf,
-        pre: '',
         post: abbreviated ? `.${post}` : post,
         normal:
-          token.pos === 'PUNCT' || token.pos === 'SYM' || !token.normal.endsWith('.')
-            ? token.normal
-            : token.normal.slice(0, -1),
+          tag === 'PUNCT' || tag === 'SYM' || !termNormal.endsWith('.')
+            ? termNormal
+            : termNormal.slice(0, -1),
         tags: termTags,
         offset: { start, length: textOf.length },
       });
