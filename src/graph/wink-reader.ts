@@ -1,16 +1,17 @@
 // wink-nlp's documents, read by an instance replaced before what it has learnt grows past a
 // bound. wink keeps every word it has not met before (a number, an id, a hash, a misspelling) in
-// its lexicon for good: about 180 bytes each, so a thread extracting a store's chunks grew by
-// about 0.7 MB for every 1,000 short texts of four new words (`bench/lab/wink-growth.ts`), without
-// end. A new instance starts from the model's own lexicon (132 ms to make); words are counted as
-// they are first met, so a text of known words costs a set look-up a token. What an instance has
-// met also changes how it splits a few words: "Newton's" is two tokens until the instance has
+// its lexicon for good, with its lowercase form and any new shape, suffix or prefix: 160 to 640
+// bytes a word. One instance grew by about 140 MB over 200,000 short texts of four new words
+// (`bench/lab/wink-growth.ts`), without end; through this reader the heap stayed within 31 MB.
+// A new instance starts from the model's own lexicon (about 130 ms to make); words are counted
+// as they are first met, so a text of known words costs a set look-up a token. What an instance
+// has met also changes how it splits a few words: "Newton's" is two tokens until the instance has
 // kept it whole once (15 of BEAM's 10,080 messages read differently in reverse order, their
 // extraction the same), so a new instance reads as the first one did, not as its predecessor.
 import winkNLP, { type Document, type ItsHelpers } from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
 
-/** New words an instance may learn before it is replaced: a few tens of MB at most. */
+/** New words an instance may learn before it is replaced: some tens of MB, by the words. */
 export const MAX_LEARNT_WORDS = 100_000;
 
 export interface WinkReader {
@@ -22,8 +23,18 @@ export interface WinkReader {
   stats(): { instances: number; learntWords: number };
 }
 
+/**
+ * The model with its custom-entity meta-model read once: the model's loader escapes its module's
+ * copy of that JSON again at every call (`machines = JSON.stringify(machines)`), so the string
+ * doubled with each instance made and the 21st instance threw `Invalid string length`. Engram
+ * does not learn custom entities, which is all wink reads it for.
+ */
+// The declared types leave the model's parts `unknown`: they are its loaders.
+const cerMetaModel: unknown = (model.metaCER as () => unknown)();
+const stableModel: typeof model = { ...model, metaCER: () => cerMetaModel };
+
 export function createWinkReader(maxLearntWords = MAX_LEARNT_WORDS): WinkReader {
-  const make = () => winkNLP(model, ['sbd', 'pos', 'ner']);
+  const make = () => winkNLP(stableModel, ['sbd', 'pos', 'ner']);
   let wink = make();
   let instances = 1;
   // Every distinct token text the current instance has read (known words are bounded by its

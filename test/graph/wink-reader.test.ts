@@ -39,6 +39,24 @@ describe('the wink reader', () => {
     expect(reader.stats().instances).toBeGreaterThanOrEqual(8);
   });
 
+  it('starts each instance afresh: its documents are its own, and words it meets again count', () => {
+    const reader = createWinkReader(1);
+    const before = reader.readDoc(novel(1)).doc;
+    const learnt = reader.stats().learntWords;
+    const after = reader.readDoc(novel(1)).doc;
+    // A document asks its own instance whether a word is new to it.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- compared, not called
+    expect(after.isOOV).not.toBe(before.isOOV);
+    expect(reader.stats()).toEqual({ instances: 2, learntWords: learnt });
+  });
+
+  it('makes as many instances as it needs', () => {
+    // wink's model escaped a part of itself again at each instance made: the 21st threw.
+    const reader = createWinkReader(1);
+    for (let i = 0; i < 24; i++) reader.readDoc(novel(i));
+    expect(reader.stats().instances).toBe(24);
+  });
+
   it('reads a text the same after its instance is replaced', () => {
     const reader = createWinkReader(50);
     const text =

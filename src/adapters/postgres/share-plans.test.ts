@@ -253,9 +253,14 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
     await database.pool.query(
       `UPDATE pg_class SET reltuples = 600000 WHERE oid IN ('memories'::regclass, 'chunk_vectors'::regclass)`,
     );
+    // The table's rows are the counted ones and those written since: writes of the set-up that
+    // reach the statistics after its ANALYZE add a few.
     const grown = searchBoth(new PostgresMemoryStore(pool), createPostgresDocumentStore({ pool }));
-    expect(await breadth(grown.memories)).toBe(600);
-    expect(await breadth(grown.chunks)).toBe(600);
+    for (const search of [grown.memories, grown.chunks]) {
+      const set = await breadth(search);
+      expect(set).toBeGreaterThanOrEqual(600);
+      expect(set).toBeLessThanOrEqual(610);
+    }
   });
 });
 
