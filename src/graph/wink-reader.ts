@@ -27,9 +27,9 @@ export interface WinkReader {
  * The model with its custom-entity meta-model read once: the model's loader escapes its module's
  * copy of that JSON again at every call (`machines = JSON.stringify(machines)`), so the string
  * doubled with each instance made and the 21st instance threw `Invalid string length`. Engram
- * does not learn custom entities, which is all wink reads it for.
+ * does not learn custom entities, which is all wink reads it for. (The declared types leave the
+ * model's parts `unknown`: they are its loaders.)
  */
-// The declared types leave the model's parts `unknown`: they are its loaders.
 const cerMetaModel: unknown = (model.metaCER as () => unknown)();
 const stableModel: typeof model = { ...model, metaCER: () => cerMetaModel };
 

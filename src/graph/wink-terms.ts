@@ -358,7 +358,7 @@ function isPossessive(value: string): boolean {
   return value.length === 2 && /^['’]s$/u.test(value);
 }
 
-/** `text`'s tokens, as wink read them, with the fixes the extractor needs. */
+/** A document's tokens (`value`: their texts, as the reader gives them), with the fixes the extractor needs. */
 function tokensOf(doc: Document, value: string[]): Tokens {
   const all = doc.tokens();
   const pos = all.out(itsPos);
