@@ -8,7 +8,9 @@
 // nothing: to measure the same graph under another server setting (shared_buffers). Each breadth
 // runs its queries PASSES times (2): the first pass reads what the server has not cached. A run
 // without KEEP inserts 2,000 rows and deletes them, which stay in the graph until a VACUUM.
-//   tsx bench/lab/pg-hnsw-graph.ts   (env: ROWS, CENTRES, BUILDS='16/64,32/128', BREADTHS='100,200,400,1000', KEEP, PASSES)
+// FORM=halfvec indexes and orders the vectors in half precision (`embedding::halfvec`), as
+// pgvector.ts's hnswForm says which form a store's index takes.
+//   tsx bench/lab/pg-hnsw-graph.ts   (env: ROWS, CENTRES, BUILDS='16/64,32/128', BREADTHS='100,200,400,1000', KEEP, PASSES, FORM=vector)
 import pg from 'pg';
 import { vectorLiteral } from '../../src/adapters/postgres/pgvector.js';
 import { LOCAL_EMBEDDER_DIMENSION } from '../../src/providers/local-embedder.js';
@@ -33,6 +35,9 @@ if (!Number.isInteger(PASSES) || PASSES < 1)
 if (KEEP && BUILDS.length !== 1) throw new Error('KEEP=1 searches one kept graph: name one build');
 const INSERTED = KEEP ? 0 : 2_000;
 const dim = LOCAL_EMBEDDER_DIMENSION;
+const FORM = process.env.FORM ?? 'vector';
+if (FORM !== 'vector' && FORM !== 'halfvec') throw new Error(`FORM=${FORM}: vector or halfvec`);
+const indexed = `embedding::${FORM}(${dim})`;
 
 const pool = new pg.Pool({
   connectionString: process.env.ENGRAM_BENCH_DATABASE_URL ?? POSTGRES_URL,
@@ -88,10 +93,16 @@ for (const { m, efc } of BUILDS) {
     await pool.query(`SET maintenance_work_mem = '4GB'; SET max_parallel_maintenance_workers = 1`);
     const start = process.hrtime.bigint();
     await pool.query(
-      `CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops)
+      `CREATE INDEX items_hnsw ON items USING hnsw ((${indexed}) ${FORM}_cosine_ops)
        WITH (m = ${m}, ef_construction = ${efc})`,
     );
     built = `build ${(ms(start) / 1000).toFixed(0)} s`;
+  }
+  {
+    const { rows: size } = await pool.query<{ mb: number }>(
+      "SELECT (pg_relation_size('items_hnsw') / 1048576)::int AS mb",
+    );
+    built = `${FORM}, ${built}, ${size[0]!.mb} MB`;
   }
   for (const breadth of BREADTHS) {
     await pool.query(`SET hnsw.ef_search = ${breadth}`);
@@ -101,7 +112,7 @@ for (const { m, efc } of BUILDS) {
       for (const [i, query] of queries.entries()) {
         const start = process.hrtime.bigint();
         const { rows } = await pool.query<{ id: number }>(
-          'SELECT id FROM items ORDER BY embedding <=> $1::vector LIMIT 10',
+          `SELECT id FROM items ORDER BY ${indexed} <=> $1::${FORM}(${dim}) LIMIT 10`,
           [vectorLiteral(query)],
         );
         times.push(ms(start));
