@@ -12,6 +12,7 @@ import type { PostgresChunkVectors } from './chunk-vectors.js';
 import { CHUNK_COLUMNS, toHit, type HitRow } from './document-rows.js';
 import {
   beginHnswSearch,
+  CHUNK_VECTOR_INDEX,
   exactDistance,
   exactFirst,
   indexedDistance,
@@ -156,13 +157,16 @@ export async function searchVector(
   const tenant = await context.tenantRows(pool, input.tenantId);
   const exact = tenant !== undefined && exactFirst(tenant.rows, tenant.tableRows, candidates);
   return withTransaction(pool, async (client) => {
-    if (!exact) await beginHnswSearch(client, candidates, tenant?.tableRows ?? 0);
+    // The index's form, or none (then, as for a small tenant, every vector scored exactly).
+    const indexed = exact
+      ? undefined
+      : await beginHnswSearch(client, candidates, tenant?.tableRows ?? 0, CHUNK_VECTOR_INDEX);
     const first = await client.query<HitRow>(
-      exact
+      indexed === undefined
         ? ranked(exactly, `ORDER BY distance, v.chunk_id LIMIT ${candidates}`)
         : ranked(
             'v.embedding <=> $1::vector',
-            `ORDER BY ${indexedDistance('v.embedding', '$1', space.dimension)} LIMIT ${candidates}`,
+            `ORDER BY ${indexedDistance('v.embedding', '$1', space.dimension, indexed)} LIMIT ${candidates}`,
           ),
       params,
     );

@@ -1,6 +1,6 @@
-// HNSW indexes are built with this version's settings (pgvector.ts, HNSW_BUILD_OPTIONS), and
-// `engram rebuild-vector-indexes` (hnsw-rebuild.ts) brings indexes an earlier version built with
-// pgvector's defaults to them: rebuilt beside the old while reads and writes go on, searches the
+// HNSW indexes are built with this version's settings and form (pgvector.ts, HNSW_BUILD_OPTIONS,
+// hnswForm), and `engram rebuild-vector-indexes` (hnsw-rebuild.ts) brings indexes an earlier
+// version built with pgvector's defaults, or over full-precision vectors, to them: rebuilt beside the old while reads and writes go on, searches the
 // same after, a second run rebuilding nothing, a build killed midway or a run stopped between its
 // steps finished by the next run, other HNSW indexes of the schema left alone, one run at a time.
 import pg from 'pg';
@@ -11,6 +11,7 @@ import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { hasBuildOptions, rebuildHnswIndexes } from './hnsw-rebuild.js';
 import { PostgresMemoryStore } from './memory-store.js';
+import { vectorIndexSql } from './pgvector.js';
 import { userTurn } from '../../../test/support/memories.js';
 
 const available = await postgresAvailable();
@@ -33,6 +34,18 @@ async function hnswSettings(pool: pg.Pool): Promise<Record<string, string>> {
      WHERE n.nspname = current_schema() AND a.amname = 'hnsw' ORDER BY 1`,
   );
   return Object.fromEntries(rows.map((row) => [row.name, row.settings]));
+}
+
+/** The form each of this schema's HNSW indexes holds its vectors in (`vector`, `halfvec`). */
+async function hnswForms(pool: pg.Pool): Promise<Record<string, string>> {
+  const { rows } = await pool.query<{ name: string; type: string }>(
+    `SELECT c.relname AS name, t.typname AS type
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam
+       JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_opclass o ON o.oid = i.indclass[0]
+       JOIN pg_type t ON t.oid = o.opcintype
+     WHERE n.nspname = current_schema() AND a.amname = 'hnsw' ORDER BY 1`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.name, row.type]));
 }
 
 /** Runs `sql` on the server's database `database` (the tests' own when not given). */
@@ -100,23 +113,52 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
     return hits.map((hit) => hit.memory.id);
   }
 
-  /** Replaces the store's indexes with ones as an earlier version built them: no settings. */
-  async function asBuiltBefore(pool: pg.Pool): Promise<void> {
+  /**
+   * Replaces the store's indexes with ones as an earlier version built them: over full-precision
+   * vectors, with `settings` (none: pgvector's defaults).
+   */
+  async function asBuiltBefore(pool: pg.Pool, settings = ''): Promise<void> {
+    const options = settings === '' ? '' : ` WITH (${settings})`;
     await pool.query(`
       DROP INDEX chunk_vectors_hnsw;
       CREATE INDEX chunk_vectors_hnsw ON chunk_vectors
-        USING hnsw ((embedding::vector(${DIM})) vector_cosine_ops);
+        USING hnsw ((embedding::vector(${DIM})) vector_cosine_ops)${options};
       DROP INDEX memories_embedding_hnsw_${DIM};
       CREATE INDEX memories_embedding_hnsw_${DIM} ON memories
-        USING hnsw ((embedding::vector(${DIM})) vector_cosine_ops) WHERE embedding_dim = ${DIM};`);
+        USING hnsw ((embedding::vector(${DIM})) vector_cosine_ops)${options}
+        WHERE embedding_dim = ${DIM};`);
   }
 
-  it('are built with 32 links a node, for chunks and for memories', async () => {
+  it('are built with 32 links a node over half-precision vectors, for chunks and for memories', async () => {
     const { database } = await store();
     expect(await hnswSettings(database.pool)).toEqual({
       chunk_vectors_hnsw: THESE,
       [`memories_embedding_hnsw_${DIM}`]: THESE,
     });
+    expect(await hnswForms(database.pool)).toEqual({
+      chunk_vectors_hnsw: 'halfvec',
+      [`memories_embedding_hnsw_${DIM}`]: 'halfvec',
+    });
+  });
+
+  it('built over full-precision vectors with these settings are rebuilt in half precision', async () => {
+    const { database, memories } = await store();
+    const expected = await nearest(memories);
+    await asBuiltBefore(database.pool, 'm = 32, ef_construction = 128');
+    expect(Object.values(await hnswSettings(database.pool))).toEqual([THESE, THESE]);
+    expect(await nearest(memories)).toEqual(expected);
+    const steps: string[] = [];
+    const report = await rebuildHnswIndexes(database.pool, { onStep: (s) => steps.push(s) });
+    expect(report.rebuilt).toHaveLength(2);
+    expect(steps).toContain(
+      `chunk_vectors_hnsw: building a new graph beside the old (was vector, ${THESE})`,
+    );
+    expect(await hnswForms(database.pool)).toEqual({
+      chunk_vectors_hnsw: 'halfvec',
+      [`memories_embedding_hnsw_${DIM}`]: 'halfvec',
+    });
+    expect(await nearest(memories)).toEqual(expected);
+    expect((await rebuildHnswIndexes(database.pool)).upToDate).toHaveLength(2);
   });
 
   it('built by an earlier version are rebuilt with them, once, searching the same', async () => {
@@ -137,7 +179,7 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
       `memories_embedding_hnsw_${DIM}`,
     ]);
     expect(steps).toContain(
-      'chunk_vectors_hnsw: building a new graph beside the old (was no settings)',
+      'chunk_vectors_hnsw: building a new graph beside the old (was vector, no settings)',
     );
     expect(await hnswSettings(database.pool)).toEqual({
       chunk_vectors_hnsw: THESE,
@@ -164,9 +206,9 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
   it('holds no lock that reads or writes wait for, while its build waits for an old transaction', async () => {
     const { database, memories } = await store();
     await asBuiltBefore(database.pool);
-    // Only the memories' index to rebuild (the chunks' taken for current), so the build that
-    // waits is on the table the new process writes.
-    await database.pool.query('ALTER INDEX chunk_vectors_hnsw SET (m = 32, ef_construction = 128)');
+    // Only the memories' index to rebuild (the chunks' as this version builds it), so the build
+    // that waits is on the table the new process writes.
+    await database.pool.query(`DROP INDEX chunk_vectors_hnsw; ${vectorIndexSql('chunks', DIM)!}`);
     const reader = await database.pool.connect();
     const traffic = await database.pool.connect();
     try {
@@ -239,10 +281,10 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
     // As a run stopped after building chunks' new graph, and one after swapping memories'.
     await database.pool.query(`
       CREATE INDEX chunk_vectors_hnsw_rebuild ON chunk_vectors
-        USING hnsw ((embedding::vector(${DIM})) vector_cosine_ops) WITH (m = 32, ef_construction = 128);
+        USING hnsw ((embedding::halfvec(${DIM})) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128);
       ALTER INDEX memories_embedding_hnsw_${DIM} RENAME TO memories_embedding_hnsw_${DIM}_old;
       CREATE INDEX memories_embedding_hnsw_${DIM} ON memories
-        USING hnsw ((embedding::vector(${DIM})) vector_cosine_ops) WITH (m = 32, ef_construction = 128)
+        USING hnsw ((embedding::halfvec(${DIM})) halfvec_cosine_ops) WITH (m = 32, ef_construction = 128)
         WHERE embedding_dim = ${DIM};`);
     const report = await rebuildHnswIndexes(database.pool);
     expect(report.finished.sort()).toEqual([

@@ -1,8 +1,10 @@
 // Rebuilds this schema's HNSW indexes whose graphs were built with other settings than this
 // version's (HNSW_BUILD_OPTIONS: an earlier version built them with pgvector's defaults, which
-// miss nearest neighbours at 1M; pgvector.ts). `CREATE INDEX IF NOT EXISTS` leaves such an index
-// as it is, and a rebuild at start would hold a large store's start for tens of minutes, so an
-// operator runs it (`engram rebuild-vector-indexes`). Only Engram's own indexes
+// miss nearest neighbours at 1M; pgvector.ts) or over vectors in another form (hnswForm: an
+// earlier version indexed full-precision vectors, in a graph two thirds larger). `CREATE INDEX
+// IF NOT EXISTS` leaves such an index as it is (searches order by the form it holds:
+// beginHnswSearch), and a rebuild at start would hold a large store's start for tens of minutes,
+// so an operator runs it (`engram rebuild-vector-indexes`). Only Engram's own indexes
 // (`chunk_vectors_hnsw`, `memories_embedding_hnsw_<dimension>`), each in three steps that take no
 // lock reads or writes wait for (a process that starts meanwhile finds its index by name before
 // any CREATE INDEX: memory-vector-search.ts):
@@ -10,7 +12,8 @@
 //      beside the old one (it first waits for transactions older than it);
 //   2. in one transaction, the old index renamed `<name>_old` and the new one `<name>`;
 //   3. `DROP INDEX CONCURRENTLY <name>_old`.
-// An index's recorded settings are its graph's, so they say what needs rebuilding. A run that
+// An index's recorded settings and operator class are its graph's, so they say what needs
+// rebuilding. A run that
 // died part-way is finished by the next: an invalid `_rebuild` (a build cut short) is dropped, a
 // valid one swapped in, an `_old` dropped. One run at a time a schema (an advisory lock, held
 // by the server session: a build the command's process left running counts as a run).
@@ -20,6 +23,7 @@ import {
   CHUNK_VECTOR_INDEX,
   HNSW_BUILD_OPTIONS,
   HNSW_INDEX_CATALOG,
+  hnswForm,
   isEngramIndex,
   MEMORY_VECTOR_INDEX,
   vectorIndexSql,
@@ -59,15 +63,20 @@ interface IndexRow {
   name: string;
   valid: boolean;
   settings: string;
+  /** The vector column's dimension (a chunk table's; memories' column has none). */
   dimension: number | null;
+  /** The form it holds its vectors in: `vector` or `halfvec` (pgvector.ts, hnswForm). */
+  type: string;
 }
 
-/** This schema's HNSW indexes, their validity, recorded settings and vector dimension. */
+/** This schema's HNSW indexes, their validity, recorded settings, vector dimension and form. */
 const HNSW_INDEXES = `
   SELECT c.relname AS name, i.indisvalid AS valid,
     coalesce(array_to_string(c.reloptions, ' '), '') AS settings,
     (SELECT nullif(a.atttypmod, -1) FROM pg_attribute a
-     WHERE a.attrelid = i.indrelid AND a.attname = 'embedding') AS dimension
+     WHERE a.attrelid = i.indrelid AND a.attname = 'embedding') AS dimension,
+    (SELECT t.typname FROM pg_opclass o JOIN pg_type t ON t.oid = o.opcintype
+     WHERE o.oid = i.indclass[0]) AS type
   ${HNSW_INDEX_CATALOG}
   ORDER BY c.oid`;
 
@@ -84,20 +93,23 @@ export function hasBuildOptions(settings: string): boolean {
   );
 }
 
+/** The dimension of Engram's index `name` (a chunk index's column's: `columnDimension`). */
+function indexDimension(name: string, columnDimension: number | null): number | undefined {
+  if (name === CHUNK_VECTOR_INDEX) return columnDimension ?? undefined;
+  const memory = MEMORY_VECTOR_INDEX.exec(name);
+  return memory === null ? undefined : Number(memory[1]);
+}
+
 /**
- * Engram's index `name` (over vectors of `dimension`, its column's) built under the name `as`
- * beside the table's writes; undefined when `name` is not Engram's or has no index.
+ * Engram's index `name` (over vectors of `dimension`) built under the name `as` beside the
+ * table's writes; undefined past pgvector's dimensions (no index).
  */
 function rebuildSql(
   name: string,
-  dimension: number | null,
+  dimension: number,
   rebuild: { as: string; table: (name: string) => string },
 ): string | undefined {
-  if (name === CHUNK_VECTOR_INDEX && dimension !== null) {
-    return vectorIndexSql('chunks', dimension, rebuild);
-  }
-  const memory = MEMORY_VECTOR_INDEX.exec(name);
-  return memory === null ? undefined : vectorIndexSql('memories', Number(memory[1]), rebuild);
+  return vectorIndexSql(name === CHUNK_VECTOR_INDEX ? 'chunks' : 'memories', dimension, rebuild);
 }
 
 export async function rebuildHnswIndexes(
@@ -186,17 +198,22 @@ export async function rebuildHnswIndexes(
     }
 
     const current = (await client.query<IndexRow>(HNSW_INDEXES)).rows;
-    for (const { name, valid, settings, dimension } of current) {
+    for (const { name, valid, settings, dimension: column, type } of current) {
       const as = client.escapeIdentifier(name + REBUILD);
+      const dimension = indexDimension(name, column);
+      if (dimension === undefined) continue;
       const build = rebuildSql(name, dimension, { as, table: qualified });
       if (build === undefined) continue;
       // An invalid one (a build of it cut short by hand) serves no search: rebuilt whatever it says.
-      if (valid && options.all !== true && hasBuildOptions(settings)) {
+      const upToDate = hasBuildOptions(settings) && type === hnswForm(dimension)?.type;
+      if (valid && options.all !== true && upToDate) {
         report.upToDate.push(name);
         continue;
       }
       const started = Date.now();
-      step(`${name}: building a new graph beside the old (was ${settings || 'no settings'})`);
+      step(
+        `${name}: building a new graph beside the old (was ${type}, ${settings || 'no settings'})`,
+      );
       await client.query(build);
       await swap(name);
       report.rebuilt.push({ index: name, settings, seconds: (Date.now() - started) / 1000 });

@@ -1,5 +1,5 @@
 // PostgreSQL memory store, vectors: pgvector in an untyped column with one partial HNSW index per
-// dimension (cosine; half precision past 2,000 dimensions, none past 4,000: pgvector.ts), created
+// dimension (cosine, in half precision; none past 4,000 dimensions: pgvector.ts), created
 // on first use; searches scan iteratively so scope filters still fill k, and score the scope
 // exactly when the scan comes back short, or at once when the scope is too small a part of the
 // table for the index to reach k of its rows sooner (exactFirst).
@@ -12,7 +12,6 @@ import {
   beginHnswSearch,
   exactDistance,
   exactFirst,
-  hnswForm,
   indexedDistance,
   memoryVectorIndex,
   vectorIndexSql,
@@ -51,16 +50,22 @@ export class PostgresMemoryVectors {
       estimate !== undefined && exactFirst(estimate.rows, estimate.tableRows, input.k)
         ? (await this.pool.query<Row>(exact, scope.values)).rows
         : await withTransaction(this.pool, async (client) => {
-            await beginHnswSearch(client, input.k, estimate?.tableRows ?? 0);
+            const indexed = await beginHnswSearch(
+              client,
+              input.k,
+              estimate?.tableRows ?? 0,
+              memoryVectorIndex(dim),
+            );
+            // No index (past 4,000 dimensions, or none made yet): every vector scored exactly.
+            if (indexed === undefined) return (await client.query<Row>(exact, scope.values)).rows;
             const nearest = await client.query<Row>(
               search(
                 `m.embedding::vector(${dim}) <=> $1::vector(${dim})`,
-                indexedDistance('m.embedding', '$1', dim),
+                indexedDistance('m.embedding', '$1', dim, indexed),
               ),
               scope.values,
             );
-            // Past 4,000 dimensions there is no index: that search was exact.
-            if (nearest.rows.length >= input.k || hnswForm(dim) === undefined) return nearest.rows;
+            if (nearest.rows.length >= input.k) return nearest.rows;
             // Short: the scope holds fewer than k, or the index scan gave up before reaching its
             // rows (hnswSearchBreadth). Score the scope exactly: its rows come from the user's or
             // the embedder's index (memories_embedded, for a backlog or a new embedder), so a

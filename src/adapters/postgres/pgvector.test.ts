@@ -1,10 +1,16 @@
 // The HNSW search breadth grows with the index (pgvector.ts, hnswSearchBreadth): a graph finds
 // less of the exact top 10 at one breadth as it grows, so a 1M-vector index is searched wider
-// than a 100k one; and the breadth a search sets is the one its transaction runs with.
+// than a 100k one; and the breadth a search sets is the one its transaction runs with, and the
+// form it orders by the one its index holds.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_URL, postgresAvailable } from '../../../test/support/backends.js';
-import { beginHnswSearch, exactFirst, hnswSearchBreadth } from './pgvector.js';
+import {
+  dropSchema,
+  POSTGRES_URL,
+  postgresAvailable,
+  uniqueName,
+} from '../../../test/support/backends.js';
+import { beginHnswSearch, exactFirst, hnswIndexSql, hnswSearchBreadth } from './pgvector.js';
 
 const available = await postgresAvailable();
 
@@ -37,14 +43,61 @@ describe('hnswSearchBreadth', () => {
 
 describe.runIf(available)('beginHnswSearch, on PostgreSQL', () => {
   let client: pg.Client;
+  const schema = uniqueName('hnswform');
+  const other = uniqueName('hnswother');
   beforeAll(async () => {
     client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
     // Loads pgvector's library, which defines its settings (ef_search 40 by default).
     await client.query(`SELECT '[1]'::vector`);
+    for (const name of [schema, other])
+      await client.query(
+        `CREATE SCHEMA ${name}; CREATE TABLE ${name}.items (id int, embedding vector(8))`,
+      );
+    await client.query(`SET search_path = ${schema}, public`);
   });
   afterAll(async () => {
     await client.end();
+    await dropSchema(schema);
+    await dropSchema(other);
+  });
+
+  /** What beginHnswSearch says of the index `name`, in a transaction of its own. */
+  async function formOf(name: string) {
+    await client.query('BEGIN');
+    try {
+      return await beginHnswSearch(client as unknown as pg.PoolClient, 10, 0, name);
+    } finally {
+      await client.query('COMMIT');
+    }
+  }
+
+  it('says which form the named index of this schema holds its vectors in, if there is one', async () => {
+    expect(await formOf('items_hnsw')).toBeUndefined();
+    // One of another schema is not this one's.
+    await client.query(
+      `CREATE INDEX items_hnsw ON ${other}.items USING hnsw ((embedding::vector(8)) vector_cosine_ops)`,
+    );
+    expect(await formOf('items_hnsw')).toBeUndefined();
+    // As an earlier version built them.
+    await client.query(
+      'CREATE INDEX items_hnsw ON items USING hnsw ((embedding::vector(8)) vector_cosine_ops)',
+    );
+    expect(await formOf('items_hnsw')).toBe('vector');
+    // As this one does.
+    await client.query(
+      `DROP INDEX items_hnsw; ${hnswIndexSql('items_hnsw', 'items', 'embedding', 8)!}`,
+    );
+    expect(await formOf('items_hnsw')).toBe('halfvec');
+    // An invalid index serves no search.
+    await client.query(
+      `UPDATE pg_index SET indisvalid = false WHERE indexrelid = '${schema}.items_hnsw'::regclass`,
+    );
+    expect(await formOf('items_hnsw')).toBeUndefined();
+  });
+
+  it('takes only the names Engram gives its indexes', async () => {
+    await expect(formOf("x'; DROP TABLE items; --")).rejects.toThrow(/not an index name/);
   });
 
   it("sets the breadth for the index's size and an iterative scan, for its transaction only", async () => {
@@ -56,7 +109,7 @@ describe.runIf(available)('beginHnswSearch, on PostgreSQL', () => {
       ).rows[0]!.value;
     const outside = await setting('hnsw.ef_search');
     await client.query('BEGIN');
-    await beginHnswSearch(client as unknown as pg.PoolClient, 10, 640_000);
+    await beginHnswSearch(client as unknown as pg.PoolClient, 10, 640_000, 'items_hnsw');
     expect(await setting('hnsw.ef_search')).toBe('640');
     expect(await setting('hnsw.iterative_scan')).toBe('relaxed_order');
     await client.query('COMMIT');

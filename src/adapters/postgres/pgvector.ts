@@ -5,30 +5,37 @@ export function vectorLiteral(vector: Float32Array): string {
   return `[${Array.from(vector).join(',')}]`;
 }
 
+/** How an HNSW index holds its vectors: in full precision or in half (`halfvec`). */
+export type HnswType = 'vector' | 'halfvec';
+
 /**
- * How vectors of `dimension` are held in an HNSW index and ordered by it. pgvector indexes at
- * most 2,000 dimensions as vectors and 4,000 as half-precision vectors (`halfvec`), so a
- * 3,072-dimension embedder (OpenAI's text-embedding-3-large) is indexed in half precision, and
- * past 4,000 there is no index: searches score every vector of the scope exactly. Returned
- * scores are in full precision, but between 2,001 and 4,000 dimensions the index's search chooses
- * the k nearest in half precision, also when the planner scores the scope without the index (at
- * several times the cost of full precision there); an exact search (exactFirst, or after a short
- * scan) chooses them in full precision.
+ * How this version builds an HNSW index over vectors of `dimension`: in half precision
+ * (`halfvec`, 2 bytes a value), to pgvector's limit of 4,000 dimensions; past it there is no
+ * index and searches score every vector of the scope exactly. Over 250k clustered vectors of 512
+ * dimensions the half-precision graph took 390 MB against 651 MB, found as much of the exact
+ * top 10 (0.946 / 0.997 at a breadth of 200 / 1,000, against 0.947 / 0.995) and answered in
+ * about three quarters of the time (`FORM=halfvec tsx bench/lab/pg-hnsw-graph.ts`,
+ * docs/performance.md, session 32): a graph search reads pages all over its index, and the
+ * smaller the index, the more of it the server's caches hold. The index chooses candidates in half
+ * precision; the searches score and order what it returns in full precision. An index an earlier
+ * version built over full-precision vectors serves its searches in that form (beginHnswSearch
+ * reads it from the catalog) until `engram rebuild-vector-indexes` rebuilds it (hnsw-rebuild.ts).
  */
-export function hnswForm(
-  dimension: number,
-): { type: 'vector' | 'halfvec'; opclass: string } | undefined {
-  if (dimension <= 2000) return { type: 'vector', opclass: 'vector_cosine_ops' };
+export function hnswForm(dimension: number): { type: HnswType; opclass: string } | undefined {
   if (dimension <= 4000) return { type: 'halfvec', opclass: 'halfvec_cosine_ops' };
   return undefined;
 }
 
 /**
- * The cosine distance from `column` to the query vector `param`, as the HNSW index of `dimension`
- * orders it (an ORDER BY that uses the index); without an index, the exact distance.
+ * The cosine distance from `column` to the query vector `param` in the form (`type`) the HNSW
+ * index of `dimension` holds: an ORDER BY that the index serves.
  */
-export function indexedDistance(column: string, param: string, dimension: number): string {
-  const type = hnswForm(dimension)?.type ?? 'vector';
+export function indexedDistance(
+  column: string,
+  param: string,
+  dimension: number,
+  type: HnswType,
+): string {
   return `${column}::${type}(${dimension}) <=> ${param}::${type}(${dimension})`;
 }
 
@@ -168,20 +175,34 @@ export function exactFirst(scopeRows: number, tableRows: number, k: number): boo
   return scopeRows < HNSW_VISIT_COST * visits;
 }
 
+/** An index name as Engram makes them, safe to write into SQL as a literal. */
+const INDEX_NAME = /^[a-z0-9_]+$/;
+
 /**
- * Sets up an HNSW search for `rows` neighbours of an index over about `tableRows` vectors (0 when
- * not known) in the caller's transaction, in one round trip: its breadth, and an iterative scan
- * (pgvector 0.8) that goes on until the query's filters have passed enough rows (relaxed order:
- * callers sort what it returns).
+ * Sets up an HNSW search for `rows` neighbours of the index `index` over about `tableRows` vectors
+ * (0 when not known) in the caller's transaction, in one round trip: its breadth, an iterative
+ * scan (pgvector 0.8) that goes on until the query's filters have passed enough rows (relaxed
+ * order: callers sort what it returns), and the form the index holds its vectors in, read from
+ * the catalog just before the search, so the search orders by the expression the index serves
+ * (a graph of an earlier version's form keeps serving until it is rebuilt; during a rebuild's
+ * swap the old graph serves until it is dropped). Undefined when the schema holds no valid index
+ * of that name (past 4,000 dimensions, or before the first vector): the caller scores exactly.
  */
 export async function beginHnswSearch(
   client: Queryable,
   rows: number,
   tableRows: number,
-): Promise<void> {
-  await client.query(
-    `SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(rows, tableRows)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
-  );
+  index: string,
+): Promise<HnswType | undefined> {
+  if (!INDEX_NAME.test(index)) throw new Error(`not an index name of Engram's: ${index}`);
+  const results = (await client.query(
+    `SET LOCAL hnsw.ef_search = ${hnswSearchBreadth(rows, tableRows)}; SET LOCAL hnsw.iterative_scan = relaxed_order;
+     SELECT t.typname AS type FROM pg_index i
+       JOIN pg_opclass o ON o.oid = i.indclass[0] JOIN pg_type t ON t.oid = o.opcintype
+     WHERE i.indexrelid = to_regclass(format('%I.%I', current_schema(), '${index}')) AND i.indisvalid`,
+  )) as unknown as Array<{ rows: Array<{ type: string }> }>;
+  const type = results[2]?.rows[0]?.type;
+  return type === 'vector' || type === 'halfvec' ? type : undefined;
 }
 
 /**

@@ -40,18 +40,29 @@ function vectorOf(i: number): Float32Array {
   return vector.map((x) => x / norm);
 }
 
-/** `target`, recording the SQL of each query sent through it (and through clients it lends). */
-function recording<T extends object>(target: T, sql: string[]): T {
+/**
+ * `target`, recording the SQL of each query sent through it (and through clients it lends) in
+ * `sql`, and its text and values in `sent` when given.
+ */
+function recording<T extends object>(
+  target: T,
+  sql: string[],
+  sent?: Array<{ text: string; values: unknown }>,
+): T {
   return new Proxy(target, {
     get(object, name, receiver) {
       const value = Reflect.get(object, name, receiver) as unknown;
       if (name === 'query')
         return (text: unknown, ...rest: unknown[]) => {
-          if (typeof text === 'string') sql.push(text);
+          if (typeof text === 'string') {
+            sql.push(text);
+            sent?.push({ text, values: rest[0] });
+          }
           return (value as (...args: unknown[]) => unknown).call(object, text, ...rest);
         };
       if (name === 'connect')
-        return async () => recording(await (value as () => Promise<object>).call(object), sql);
+        return async () =>
+          recording(await (value as () => Promise<object>).call(object), sql, sent);
       return value;
     },
   });
@@ -221,6 +232,64 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
       tenants: ['small'],
       searchedIndex: false,
     });
+  });
+
+  it('orders the walk by the form its index holds its vectors in, as built now or before', async () => {
+    const sent: Array<{ text: string; values: unknown }> = [];
+    const pool = recording(database.pool, [], sent);
+    const memories = new PostgresMemoryStore(pool);
+    const chunks = createPostgresDocumentStore({ pool });
+    /** The plan of the walk a search sent (its ORDER BY the index's), sequential scans off. */
+    const walked = async (search: () => Promise<unknown>) => {
+      sent.length = 0;
+      await search();
+      const walk = sent.find(({ text }) => /ORDER BY [^;]*::(?:half)?vec(?:tor)?\(/.test(text));
+      if (walk === undefined) return 'no walk sent';
+      const client = await database.pool.connect();
+      try {
+        await client.query('BEGIN; SET LOCAL enable_seqscan = off');
+        const plan = await client.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN ${walk.text}`,
+          walk.values as unknown[],
+        );
+        await client.query('COMMIT');
+        return plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+      } finally {
+        client.release();
+      }
+    };
+    const memoryWalk = () =>
+      walked(() =>
+        memories.searchVector({
+          tenantId: TENANT,
+          userId: 'heavy',
+          vector: vectorOf(0.5),
+          embedderId: EMBEDDER,
+          k: 10,
+        }),
+      );
+    const chunkWalk = () =>
+      walked(() => chunks.searchVector({ tenantId: 'big', vector: vectorOf(0.5), limit: 10 }));
+    const memoryIndex = `memories_embedding_hnsw_${DIMENSION}`;
+    expect(await memoryWalk()).toContain(`Index Scan using ${memoryIndex}`);
+    expect(await chunkWalk()).toContain('Index Scan using chunk_vectors_hnsw');
+    // As an earlier version built them, over full-precision vectors.
+    const rebuild = (type: 'vector' | 'halfvec') =>
+      database.pool.query(`
+        DROP INDEX chunk_vectors_hnsw;
+        CREATE INDEX chunk_vectors_hnsw ON chunk_vectors
+          USING hnsw ((embedding::${type}(${DIMENSION})) ${type}_cosine_ops);
+        DROP INDEX ${memoryIndex};
+        CREATE INDEX ${memoryIndex} ON memories
+          USING hnsw ((embedding::${type}(${DIMENSION})) ${type}_cosine_ops)
+          WHERE embedding_dim = ${DIMENSION};`);
+    await rebuild('vector');
+    try {
+      expect(await memoryWalk()).toContain(`Index Scan using ${memoryIndex}`);
+      expect(await chunkWalk()).toContain('Index Scan using chunk_vectors_hnsw');
+    } finally {
+      await rebuild('halfvec');
+    }
   });
 
   // Last: it leaves the statistics saying the tables hold 600,000 rows.

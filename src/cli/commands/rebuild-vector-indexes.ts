@@ -1,5 +1,6 @@
-// `engram rebuild-vector-indexes`: rebuilds PostgreSQL HNSW indexes built with other settings
-// than this version's (hnsw-rebuild.ts), while the store stays in use.
+// `engram rebuild-vector-indexes`: rebuilds PostgreSQL HNSW indexes built with other settings,
+// or over vectors in another form, than this version's (hnsw-rebuild.ts), while the store stays
+// in use.
 import type { Command } from 'commander';
 import { MEMORY_SIZE, rebuildHnswIndexes } from '../../adapters/postgres/hnsw-rebuild.js';
 import { openPostgres } from '../../adapters/postgres/database.js';
@@ -10,7 +11,7 @@ export function registerRebuildVectorIndexesCommand(program: Command, env: Env):
   program
     .command('rebuild-vector-indexes')
     .description(
-      "Rebuild PostgreSQL's HNSW indexes built with other settings than this version's, each beside the old one while reads and writes go on (a build stopped midway is finished by the next run)",
+      "Rebuild PostgreSQL's HNSW indexes built with other settings (or over vectors in another form) than this version's, each beside the old one while reads and writes go on (a build stopped midway is finished by the next run)",
     )
     .option(
       '--memory <size>',
