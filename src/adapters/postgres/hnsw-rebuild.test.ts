@@ -357,7 +357,9 @@ describe.runIf(available)('PostgreSQL HNSW indexes', () => {
     expect(first.stdout).toContain('chunk_vectors_hnsw: building a new graph beside the old');
     expect(first.stdout).toMatch(/memories_embedding_hnsw_8: rebuilt in \d+\.\d s/);
     const second = await runCli(['rebuild-vector-indexes'], env);
-    expect(second.stdout).toContain('chunk_vectors_hnsw: already built with these settings');
+    expect(second.stdout).toContain(
+      'chunk_vectors_hnsw: already built with these settings and form',
+    );
     const wrong = await runCli(['rebuild-vector-indexes', '--memory', "1GB'; DROP"], env);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('Invalid --memory');

@@ -45,7 +45,7 @@ export interface HnswRebuildOptions {
 
 export interface HnswRebuildReport {
   rebuilt: Array<{ index: string; settings: string; seconds: number }>;
-  /** Indexes already built with these settings. */
+  /** Indexes already built with these settings, in this form. */
   upToDate: string[];
   /** What a run that died part-way left, dropped or swapped in by this one. */
   finished: string[];

@@ -54,7 +54,8 @@ describe.runIf(available)('beginHnswSearch, on PostgreSQL', () => {
       await client.query(
         `CREATE SCHEMA ${name}; CREATE TABLE ${name}.items (id int, embedding vector(8))`,
       );
-    await client.query(`SET search_path = ${schema}, public`);
+    // The other schema on the path too: an index found by name alone would be its.
+    await client.query(`SET search_path = ${schema}, ${other}, public`);
   });
   afterAll(async () => {
     await client.end();
@@ -74,7 +75,7 @@ describe.runIf(available)('beginHnswSearch, on PostgreSQL', () => {
 
   it('says which form the named index of this schema holds its vectors in, if there is one', async () => {
     expect(await formOf('items_hnsw')).toBeUndefined();
-    // One of another schema is not this one's.
+    // One of another schema (on the search path) is not this one's.
     await client.query(
       `CREATE INDEX items_hnsw ON ${other}.items USING hnsw ((embedding::vector(8)) vector_cosine_ops)`,
     );

@@ -12,14 +12,20 @@ export type HnswType = 'vector' | 'halfvec';
  * How this version builds an HNSW index over vectors of `dimension`: in half precision
  * (`halfvec`, 2 bytes a value), to pgvector's limit of 4,000 dimensions; past it there is no
  * index and searches score every vector of the scope exactly. Over 250k clustered vectors of 512
- * dimensions the half-precision graph took 390 MB against 651 MB, found as much of the exact
- * top 10 (0.946 / 0.997 at a breadth of 200 / 1,000, against 0.947 / 0.995) and answered in
- * about three quarters of the time (`FORM=halfvec tsx bench/lab/pg-hnsw-graph.ts`,
- * docs/performance.md, session 32): a graph search reads pages all over its index, and the
- * smaller the index, the more of it the server's caches hold. The index chooses candidates in half
- * precision; the searches score and order what it returns in full precision. An index an earlier
- * version built over full-precision vectors serves its searches in that form (beginHnswSearch
- * reads it from the catalog) until `engram rebuild-vector-indexes` rebuilds it (hnsw-rebuild.ts).
+ * dimensions (no filters) the half-precision graph took 390 MB against 651 MB, found the same
+ * share of the exact top 10 within noise (0.946 / 0.997 at a breadth of 200 / 1,000, against
+ * 0.947 / 0.995), and answered in 0.67–0.75 of the time, in one run on a busy machine
+ * (`FORM=halfvec tsx bench/lab/pg-hnsw-graph.ts`, docs/performance.md, session 32). The index
+ * chooses candidates by half-precision distance, and so does the planner when it sorts a scope
+ * by the index's expression instead of walking the index (a filter exactFirst cannot weigh: a
+ * session, a tier, a time range): there the k nearest are chosen in half precision (rows whose
+ * distances differ by less than its rounding may trade places at the k-th: a review found
+ * near-duplicates 3e-6 apart reordered, 4e-4 apart not) and each row is cast as it is sorted, which a review measured at two to three times the full-precision
+ * sort of 5,000 rows. Scores, and the order of what is returned, are in full precision. An index
+ * an earlier version built over full-precision vectors serves its searches in that form
+ * (beginHnswSearch reads it from the catalog) until `engram rebuild-vector-indexes` rebuilds it
+ * (hnsw-rebuild.ts), which is for once every process runs this version: an earlier version's
+ * searches order by the full-precision form, which a half-precision index does not serve.
  */
 export function hnswForm(dimension: number): { type: HnswType; opclass: string } | undefined {
   if (dimension <= 4000) return { type: 'halfvec', opclass: 'halfvec_cosine_ops' };
@@ -184,9 +190,11 @@ const INDEX_NAME = /^[a-z0-9_]+$/;
  * scan (pgvector 0.8) that goes on until the query's filters have passed enough rows (relaxed
  * order: callers sort what it returns), and the form the index holds its vectors in, read from
  * the catalog just before the search, so the search orders by the expression the index serves
- * (a graph of an earlier version's form keeps serving until it is rebuilt; during a rebuild's
- * swap the old graph serves until it is dropped). Undefined when the schema holds no valid index
- * of that name (past 4,000 dimensions, or before the first vector): the caller scores exactly.
+ * (a graph of an earlier version's form keeps serving until it is rebuilt). A search that reads
+ * the old form as a rebuild swaps the new graph in and drops the old may plan its one query
+ * after the old graph is gone: that query sorts the scope (the same rows, slower). Undefined when
+ * the schema holds no valid index of that name (past 4,000 dimensions, or before the first
+ * vector): the caller scores exactly.
  */
 export async function beginHnswSearch(
   client: Queryable,

@@ -18,7 +18,7 @@ import type { NewMemory } from '../../ports/memory-store.js';
 import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './document-store.js';
 import { PostgresMemoryStore } from './memory-store.js';
-import { HNSW_VISIT_COST } from './pgvector.js';
+import { HNSW_VISIT_COST, vectorIndexSql } from './pgvector.js';
 import { userTurn } from '../../../test/support/memories.js';
 
 const available = await postgresAvailable();
@@ -274,21 +274,21 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
     expect(await memoryWalk()).toContain(`Index Scan using ${memoryIndex}`);
     expect(await chunkWalk()).toContain('Index Scan using chunk_vectors_hnsw');
     // As an earlier version built them, over full-precision vectors.
-    const rebuild = (type: 'vector' | 'halfvec') =>
-      database.pool.query(`
-        DROP INDEX chunk_vectors_hnsw;
-        CREATE INDEX chunk_vectors_hnsw ON chunk_vectors
-          USING hnsw ((embedding::${type}(${DIMENSION})) ${type}_cosine_ops);
-        DROP INDEX ${memoryIndex};
-        CREATE INDEX ${memoryIndex} ON memories
-          USING hnsw ((embedding::${type}(${DIMENSION})) ${type}_cosine_ops)
-          WHERE embedding_dim = ${DIMENSION};`);
-    await rebuild('vector');
+    const drop = `DROP INDEX chunk_vectors_hnsw; DROP INDEX ${memoryIndex};`;
+    await database.pool.query(`${drop}
+      CREATE INDEX chunk_vectors_hnsw ON chunk_vectors
+        USING hnsw ((embedding::vector(${DIMENSION})) vector_cosine_ops);
+      CREATE INDEX ${memoryIndex} ON memories
+        USING hnsw ((embedding::vector(${DIMENSION})) vector_cosine_ops)
+        WHERE embedding_dim = ${DIMENSION};`);
     try {
       expect(await memoryWalk()).toContain(`Index Scan using ${memoryIndex}`);
       expect(await chunkWalk()).toContain('Index Scan using chunk_vectors_hnsw');
     } finally {
-      await rebuild('halfvec');
+      // As the stores build them.
+      await database.pool.query(
+        `${drop} ${vectorIndexSql('chunks', DIMENSION)!}; ${vectorIndexSql('memories', DIMENSION)!}`,
+      );
     }
   });
 

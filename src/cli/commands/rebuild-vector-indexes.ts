@@ -15,7 +15,7 @@ export function registerRebuildVectorIndexesCommand(program: Command, env: Env):
     )
     .option(
       '--memory <size>',
-      "maintenance_work_mem for the builds (the server's when not given; 1M 512-d vectors need about 4GB)",
+      "maintenance_work_mem for the builds (the server's when not given; 1M 512-d vectors in full precision needed about 3.5GB)",
     )
     .option('--all', 'rebuild every HNSW index of Engram, also those built with these settings')
     .action(async (options: { memory?: string; all?: boolean }, command: Command) => {
@@ -47,7 +47,7 @@ export function registerRebuildVectorIndexesCommand(program: Command, env: Env):
         for (const { index, seconds } of report.rebuilt)
           console.log(`${index}: rebuilt in ${seconds.toFixed(1)} s`);
         for (const name of report.upToDate)
-          console.log(`${name}: already built with these settings`);
+          console.log(`${name}: already built with these settings and form`);
         if (report.rebuilt.length + report.upToDate.length === 0)
           console.log(`PostgreSQL schema ${config.databaseSchema}: no HNSW index yet.`);
       } finally {
