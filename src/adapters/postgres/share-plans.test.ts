@@ -234,6 +234,19 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
     });
   });
 
+  /** The big scopes' vector searches: user "heavy"'s memories and tenant "big"'s chunks. */
+  const searchBoth = (memories: PostgresMemoryStore, chunks: DocumentStore) => ({
+    memories: () =>
+      memories.searchVector({
+        tenantId: TENANT,
+        userId: 'heavy',
+        vector: vectorOf(0.5),
+        embedderId: EMBEDDER,
+        k: 10,
+      }),
+    chunks: () => chunks.searchVector({ tenantId: 'big', vector: vectorOf(0.5), limit: 10 }),
+  });
+
   it('orders the walk by the form its index holds its vectors in, as built now or before', async () => {
     const sent: Array<{ text: string; values: unknown }> = [];
     const pool = recording(database.pool, [], sent);
@@ -258,18 +271,9 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
         client.release();
       }
     };
-    const memoryWalk = () =>
-      walked(() =>
-        memories.searchVector({
-          tenantId: TENANT,
-          userId: 'heavy',
-          vector: vectorOf(0.5),
-          embedderId: EMBEDDER,
-          k: 10,
-        }),
-      );
-    const chunkWalk = () =>
-      walked(() => chunks.searchVector({ tenantId: 'big', vector: vectorOf(0.5), limit: 10 }));
+    const both = searchBoth(memories, chunks);
+    const memoryWalk = () => walked(both.memories);
+    const chunkWalk = () => walked(both.chunks);
     const memoryIndex = `memories_embedding_hnsw_${DIMENSION}`;
     expect(await memoryWalk()).toContain(`Index Scan using ${memoryIndex}`);
     expect(await chunkWalk()).toContain('Index Scan using chunk_vectors_hnsw');
@@ -302,17 +306,6 @@ describe.runIf(available)("PostgreSQL searches planned by the scope's share", ()
       return set === undefined || set === null ? undefined : Number(set[1]);
     };
     const pool = recording(database.pool, sql);
-    const searchBoth = (memories: PostgresMemoryStore, chunks: DocumentStore) => ({
-      memories: () =>
-        memories.searchVector({
-          tenantId: TENANT,
-          userId: 'heavy',
-          vector: vectorOf(0.5),
-          embedderId: EMBEDDER,
-          k: 10,
-        }),
-      chunks: () => chunks.searchVector({ tenantId: 'big', vector: vectorOf(0.5), limit: 10 }),
-    });
     // As the tables are: fewer than 200,000 rows, the least breadth.
     const now = searchBoth(store, documents);
     expect(await breadth(now.memories)).toBe(200);
