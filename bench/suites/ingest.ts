@@ -14,7 +14,10 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { DEFAULT_POOL_THREADS } from '../../src/config/settings/ingest.js';
+import {
+  DEFAULT_EXTRACTOR_THREADS,
+  DEFAULT_POOL_THREADS,
+} from '../../src/config/settings/ingest.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
 import { newId } from '../../src/domain/ids.js';
@@ -126,16 +129,24 @@ function staticEmbedder(): Embedder {
   return createStaticEmbedder({ logger: createSilentLogger() });
 }
 
-/** The defaults a server ingests with: documents in flight (ENGRAM_WORKER_CONCURRENCY), extractor threads. */
+/** The defaults a server ingests with: documents in flight (ENGRAM_WORKER_CONCURRENCY), threads. */
 const WORKER_CONCURRENCY = 2;
-const THREADS = DEFAULT_POOL_THREADS;
+const EXTRACTOR_THREADS = DEFAULT_EXTRACTOR_THREADS;
+const EMBEDDER_THREADS = DEFAULT_POOL_THREADS;
 
 export async function runPipeline(
   documents: string[],
   embedder: Embedder,
   label: string,
   extractorThreads: number | 'none',
-): Promise<{ chunks: number; bytes: number; seconds: number; stageMs: Record<string, number> }> {
+): Promise<{
+  chunks: number;
+  bytes: number;
+  seconds: number;
+  /** CPU time of every thread of the process (the extractor's included) while the documents ran. */
+  cpuSeconds: number;
+  stageMs: Record<string, number>;
+}> {
   const bench = await openBenchStore(label, process.env.ENGRAM_BENCH_DATABASE_URL);
   const extractor =
     extractorThreads === 'none' ? undefined : createLocalExtractor({ threads: extractorThreads });
@@ -165,12 +176,20 @@ export async function runPipeline(
     });
     // One chunk per thread: every thread has loaded the tagger before the clock starts.
     await extractor?.extract(
-      Array.from({ length: THREADS }, (_, i) => ({ id: `warm${i}`, ordinal: i, text: 'Warm up.' })),
+      Array.from(
+        { length: Math.max(1, extractorThreads === 'none' ? 0 : extractorThreads) },
+        (_, i) => ({
+          id: `warm${i}`,
+          ordinal: i,
+          text: 'Warm up.',
+        }),
+      ),
     );
     let chunks = 0;
     let bytes = 0;
     const stageMs: Record<string, number> = {};
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     // As the ingest worker runs them: up to WORKER_CONCURRENCY documents at a time.
     let next = 0;
     const lane = async () => {
@@ -205,7 +224,8 @@ export async function runPipeline(
     const lanes = await Promise.allSettled(Array.from({ length: WORKER_CONCURRENCY }, lane));
     for (const outcome of lanes) if (outcome.status === 'rejected') throw outcome.reason;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { chunks, bytes, seconds, stageMs };
+    const cpu = process.cpuUsage(cpuBefore);
+    return { chunks, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, stageMs };
   } finally {
     await extractor?.close();
     await bench.close();
@@ -260,11 +280,30 @@ export const ingestSuite: BenchSuite = {
     // 0. Parse + chunk MB/s per format (PDF, DOCX, HTML, Markdown, text, CSV, JSON).
     if (parts.includes('formats'))
       measurements.push(...(await measureFormats(corpus.slice(0, quick ? 2 : 8), log)));
+    const threads = (n: number) => `${n} extractor thread${n === 1 ? '' : 's'}`;
     const runs: Array<[string, () => Embedder, number | 'none']> = [
-      [`pipeline, embedding excluded (${THREADS} extractor threads)`, constantEmbedder, THREADS],
+      [
+        `pipeline, embedding excluded (${threads(EXTRACTOR_THREADS)})`,
+        constantEmbedder,
+        EXTRACTOR_THREADS,
+      ],
+      // The default leaves the event loop a core; one thread a core, for comparison.
+      ...(DEFAULT_POOL_THREADS === EXTRACTOR_THREADS
+        ? []
+        : [
+            [
+              `pipeline, embedding excluded (${threads(DEFAULT_POOL_THREADS)}, one a core)`,
+              constantEmbedder,
+              DEFAULT_POOL_THREADS,
+            ] satisfies [string, () => Embedder, number],
+          ]),
       ['pipeline, embedding excluded (extraction on the event loop)', constantEmbedder, 0],
       ['pipeline, embedding and extraction excluded', constantEmbedder, 'none'],
-      [`pipeline, static embedder (${THREADS} extractor threads)`, staticEmbedder, THREADS],
+      [
+        `pipeline, static embedder (${threads(EXTRACTOR_THREADS)})`,
+        staticEmbedder,
+        EXTRACTOR_THREADS,
+      ],
       ['pipeline, static embedder, extraction excluded', staticEmbedder, 'none'],
     ];
     for (const [name, makeEmbedder, extractorThreads] of parts.includes('pipeline') ? runs : []) {
@@ -276,26 +315,28 @@ export const ingestSuite: BenchSuite = {
       measurements.push(
         { name, unit: 'chunks/s', value: fast.chunks / fast.seconds, note },
         { name, unit: 'MB/s', value: fast.bytes / MB / fast.seconds, note },
+        // Every thread's CPU (the event loop's, the extractor's, the GC's) over the chunks.
+        { name, unit: 'CPU ms/chunk', value: (fast.cpuSeconds * 1000) / fast.chunks, note },
       );
     }
 
     // 2. Pipeline with the default embedder (USE lite, a thread per core), on a slice of the corpus.
     const embedder = createLocalEmbedder({
       logger: createSilentLogger(),
-      threads: THREADS,
+      threads: EMBEDDER_THREADS,
       batchSize: 32,
     });
     try {
       // One text per idle thread: every thread loads the model before the clock starts.
-      await embedder.embed(Array.from({ length: THREADS }, (_, i) => `warm up ${i}`));
+      await embedder.embed(Array.from({ length: EMBEDDER_THREADS }, (_, i) => `warm up ${i}`));
       const slice = corpus.slice(0, quick ? 1 : 4);
       const slow = parts.includes('pipeline')
-        ? await runPipeline(slice, embedder, 'embed', THREADS)
+        ? await runPipeline(slice, embedder, 'embed', EXTRACTOR_THREADS)
         : { chunks: 0, bytes: 0, seconds: 1, stageMs: {} };
       log(
         `pipeline with local embedder: ${slow.chunks} chunks in ${slow.seconds.toFixed(1)} s; stage ms ${JSON.stringify(slow.stageMs)}`,
       );
-      const slowNote = `${(slow.bytes / MB).toFixed(2)} MB slice, ${slow.chunks} chunks, USE lite and extraction in ${THREADS} threads each, ${backend}`;
+      const slowNote = `${(slow.bytes / MB).toFixed(2)} MB slice, ${slow.chunks} chunks, USE lite in ${EMBEDDER_THREADS} threads, extraction in ${EXTRACTOR_THREADS}, ${backend}`;
       if (slow.chunks > 0)
         measurements.push(
           {

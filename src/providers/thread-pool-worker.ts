@@ -1,6 +1,6 @@
 // The worker side of a thread pool (thread-pool.ts): answers each batch the main thread sends
-// with its results, in order, or with the error that stopped it. The main thread sends a thread
-// at most one batch at a time.
+// with its results, or with the error that stopped it, one batch at a time in the order they
+// came. The main thread may send a thread several (the pool's `depth`).
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../domain/errors.js';
 import type { PoolRequest, PoolResponse } from './thread-pool.js';
@@ -15,8 +15,11 @@ export interface BatchHandler<I, R> {
 export function serveThreadPool<I, R>(handler: BatchHandler<I, R>): void {
   const port = parentPort;
   if (port === null) throw new Error('a thread pool worker must run in a worker thread');
+  // One batch at a time, in the order they came, even when the handler awaits: the main thread
+  // takes the batches queued behind a dying thread's running one for never started.
+  let previous: Promise<void> = Promise.resolve();
   port.on('message', (request: PoolRequest<I>) => {
-    Promise.resolve()
+    previous = previous
       .then(() => handler.run(request.items))
       .then(
         ({ results, loadMs }) => {

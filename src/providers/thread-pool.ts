@@ -1,7 +1,9 @@
 // A pool of worker threads for CPU-bound work made of items (texts to embed, chunks to read), so
 // the work never blocks the event loop and uses every core it is given. Items from all callers go
-// into one queue; an idle thread takes the next batch, filled round-robin across waiting calls,
-// so a one-item call rides in the very next batch instead of waiting behind a 10 000-item one.
+// into one queue; a thread with room takes the next batch, filled round-robin across waiting
+// calls, so a one-item call rides in the very next batch instead of waiting behind a 10 000-item
+// one. A thread holds one batch, or with `depth` more, the next ones waiting in its message queue
+// so it never idles while the event loop is busy elsewhere.
 // Threads start on first use. A thread that dies fails only the calls in its batch (retryable)
 // and is replaced by the next batch. The worker side is `serveThreadPool` (thread-pool-worker.ts).
 import { createRequire } from 'node:module';
@@ -39,6 +41,13 @@ export interface ThreadPoolOptions<I> {
   threads: number;
   /** Most items per batch. */
   batchSize: number;
+  /**
+   * Batches a thread holds at once (1 by default): the one it runs, and the rest queued behind it
+   * so it starts the next the moment it ends, without waiting for the event loop to hand it
+   * over. More keeps the threads busy while the event loop runs long synchronous work (ingestion's
+   * writes); a one-item call then waits behind up to `depth` batches of a thread.
+   */
+  depth?: number;
   /** A batch also stops at this total cost (its first item always goes). */
   maxBatchCost?: number;
   costOf?: (item: I) => number;
@@ -65,28 +74,37 @@ interface Job<I, R> {
   cleanup(): void;
 }
 
+interface Batch<I, R> {
+  requestId: number;
+  parts: Array<{ job: Job<I, R>; index: number }>;
+  /** When it was handed to the thread (behind the thread's earlier batches, with `depth`). */
+  startedAt: number;
+}
+
 interface Slot<I, R> {
   worker: Worker | undefined;
   /** The worker answered a batch: it started. One that dies before it ever does cannot start. */
   answered: boolean;
-  batch:
-    | { requestId: number; parts: Array<{ job: Job<I, R>; index: number }>; startedAt: number }
-    | undefined;
+  /** Batches handed to the thread, in the order it answers them. */
+  batches: Array<Batch<I, R>>;
 }
 
 export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPool<I, R> {
   const { name, logger } = options;
   const batchSize = Math.max(1, options.batchSize);
+  const depth = Math.max(1, options.depth ?? 1);
   const maxBatchCost = options.maxBatchCost ?? Infinity;
   const costOf = options.costOf ?? (() => 1);
   const slots: Array<Slot<I, R>> = Array.from({ length: Math.max(1, options.threads) }, () => ({
     worker: undefined,
     answered: false,
-    batch: undefined,
+    batches: [],
   }));
   const live = new Set<Worker>();
   /** Calls with items not yet handed to a thread, oldest first. */
   const waiting: Array<Job<I, R>> = [];
+  /** Batches a dead thread held but had not started: handed to the next thread with room first. */
+  const resend: Array<Batch<I, R>['parts']> = [];
   let nextRequestId = 1;
   /** Where the next batch starts taking items, so every waiting call gets its turn. */
   let cursor = 0;
@@ -102,15 +120,25 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     else job.reject(error);
   }
 
-  /** Stops a thread whose batch no caller waits for any more (all aborted): it is needed elsewhere. */
+  /** Fails every call with items no thread holds. */
+  function settleQueued(error: unknown) {
+    for (const job of [...waiting]) settle(job, error);
+    for (const parts of resend.splice(0)) for (const part of parts) settle(part.job, error);
+  }
+
+  /**
+   * Stops a thread whose running batch no caller waits for any more (all aborted): it is needed
+   * elsewhere. The batches queued behind it go to the next thread with room.
+   */
   function releaseAbandoned() {
     let released = false;
     for (const slot of slots) {
-      const batch = slot.batch;
-      if (batch === undefined || !batch.parts.every((part) => part.job.settled)) continue;
+      const running = slot.batches[0];
+      if (running === undefined || !running.parts.every((part) => part.job.settled)) continue;
       const worker = slot.worker;
       slot.worker = undefined;
-      slot.batch = undefined;
+      resend.unshift(...slot.batches.slice(1).map((batch) => batch.parts));
+      slot.batches = [];
       if (worker !== undefined) void worker.terminate();
       released = true;
     }
@@ -134,16 +162,19 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     void worker.terminate();
-    const batch = slot.batch;
-    slot.batch = undefined;
+    const held = slot.batches;
+    slot.batches = [];
     if (closed) return;
     logger.error({ err: cause }, `${name} thread died; a new one starts with the next batch`);
-    if (batch !== undefined) {
-      // A thread that never answered did not start (a broken install): retrying cannot help.
-      const error = new AppError('PROVIDER_FAILED', `${name} thread died: ${errorMessage(cause)}`, {
-        cause,
-        retryable: slot.answered,
-      });
+    // A thread that never answered did not start (a broken install): retrying cannot help, and
+    // every batch it held fails. Otherwise only the batch it ran fails (retryably); those queued
+    // behind it never ran (a worker takes one at a time) and go to the next thread with room.
+    const failed = slot.answered ? held.slice(0, 1) : held;
+    const error = new AppError('PROVIDER_FAILED', `${name} thread died: ${errorMessage(cause)}`, {
+      cause,
+      retryable: slot.answered,
+    });
+    for (const batch of failed) {
       options.onBatch?.({
         latencyMs: performance.now() - batch.startedAt,
         items: batch.parts.length,
@@ -151,13 +182,14 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       });
       for (const part of batch.parts) settle(part.job, error);
     }
+    resend.unshift(...held.slice(failed.length).map((batch) => batch.parts));
     dispatch();
   }
 
   function onResponse(slot: Slot<I, R>, response: PoolResponse<R>) {
-    const batch = slot.batch;
+    const batch = slot.batches[0];
     if (batch === undefined || batch.requestId !== response.requestId) return;
-    slot.batch = undefined;
+    slot.batches.shift();
     slot.answered = true;
     const latencyMs = performance.now() - batch.startedAt;
     if (response.type === 'result' && response.results.length !== batch.parts.length) {
@@ -202,43 +234,65 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
         { cause, retryable: false },
       );
       logger.error({ err: cause }, `${name} could not start a thread`);
-      for (const job of [...waiting]) settle(job, error);
+      settleQueued(error);
       return false;
     }
   }
 
-  /** Hands batches to idle threads, one item per waiting call in turn. */
+  /** The next thread to hand a batch: the one holding fewest, if it has room. */
+  function slotWithRoom(): Slot<I, R> | undefined {
+    const slot = slots.reduce((least, s) => (s.batches.length < least.batches.length ? s : least));
+    if (slot.batches.length >= depth) return undefined;
+    if (slot.worker === undefined && !start(slot)) return undefined;
+    return slot;
+  }
+
+  function send(slot: Slot<I, R>, parts: Batch<I, R>['parts']) {
+    const request: PoolRequest<I> = {
+      requestId: nextRequestId++,
+      items: parts.map((part) => part.job.items[part.index]!),
+    };
+    slot.batches.push({ requestId: request.requestId, parts, startedAt: performance.now() });
+    slot.worker!.postMessage(request);
+  }
+
+  /** Hands batches to threads with room, the least loaded first, one item per waiting call in turn. */
   function dispatch() {
     if (closed) return;
-    for (const slot of slots) {
-      if (waiting.length === 0) return;
-      if (slot.batch !== undefined) continue;
-      // Share what is queued among the idle threads: 20 items and two idle threads make two
-      // batches of 10, not one of 20 while the other thread sits idle.
-      const idle = slots.filter((s) => s.batch === undefined).length;
+    while (resend.length > 0) {
+      const parts = resend[0]!.filter((part) => !part.job.settled);
+      if (parts.length === 0) {
+        resend.shift();
+        continue;
+      }
+      const slot = slotWithRoom();
+      if (slot === undefined) return;
+      resend.shift();
+      send(slot, parts);
+    }
+    while (waiting.length > 0) {
+      const slot = slotWithRoom();
+      if (slot === undefined) return;
+      // Share what is queued among the room the threads have: 20 items and two idle threads
+      // make two batches of 10, not one of 20 while the other thread sits idle.
+      const room = slots.reduce((sum, s) => sum + depth - s.batches.length, 0);
       const queued = waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0);
-      const limit = Math.min(batchSize, Math.ceil(queued / idle));
-      if (slot.worker === undefined && !start(slot)) return;
-      const parts: Array<{ job: Job<I, R>; index: number }> = [];
-      const items: I[] = [];
+      const limit = Math.min(batchSize, Math.ceil(queued / room));
+      const parts: Batch<I, R>['parts'] = [];
       let cost = 0;
       let turn = cursor;
       while (parts.length < limit && waiting.length > 0) {
         turn %= waiting.length;
         const job = waiting[turn]!;
-        const item = job.items[job.nextIndex]!;
-        const itemCost = costOf(item);
+        const itemCost = costOf(job.items[job.nextIndex]!);
         if (parts.length > 0 && cost + itemCost > maxBatchCost) break;
         cost += itemCost;
-        items.push(item);
         parts.push({ job, index: job.nextIndex++ });
         if (job.nextIndex >= job.items.length) waiting.splice(turn, 1);
         else turn++;
       }
       cursor = turn;
-      const request: PoolRequest<I> = { requestId: nextRequestId++, items };
-      slot.batch = { requestId: request.requestId, parts, startedAt: performance.now() };
-      slot.worker!.postMessage(request);
+      send(slot, parts);
     }
   }
 
@@ -270,7 +324,9 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     stats() {
       return {
         threads: live.size,
-        queuedItems: waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0),
+        queuedItems:
+          waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0) +
+          resend.reduce((sum, parts) => sum + parts.filter((part) => !part.job.settled).length, 0),
       };
     },
     async close() {
@@ -280,10 +336,10 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       }
       closed = true;
       const error = new AppError('UNAVAILABLE', `${name} was closed`);
-      for (const job of [...waiting]) settle(job, error);
+      settleQueued(error);
       for (const slot of slots) {
-        for (const part of slot.batch?.parts ?? []) settle(part.job, error);
-        slot.batch = undefined;
+        for (const batch of slot.batches) for (const part of batch.parts) settle(part.job, error);
+        slot.batches = [];
         slot.worker = undefined;
       }
       await Promise.all([...live].map((worker) => worker.terminate()));

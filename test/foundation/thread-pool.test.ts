@@ -1,6 +1,7 @@
 // The thread pool the local embedder and the local extractor run on, with a tiny worker: results
 // come back in order whatever the interleaving of calls, a dying thread fails only its batch's
-// calls (retryably) and is replaced, an abort drops only its own call, close() stops everything.
+// calls (retryably) and is replaced, an abort drops only its own call, close() stops everything;
+// with a depth, a thread holds its next batches and runs them while the event loop is busy.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/domain/logger.js';
@@ -11,6 +12,7 @@ function echoPool(
   batchSize: number,
   batches: PoolBatch[] = [],
   worker = './fixtures/echo-pool-worker',
+  depth = 1,
 ) {
   return createThreadPool<string, string>({
     name: 'echo',
@@ -18,6 +20,7 @@ function echoPool(
     callerUrl: import.meta.url,
     threads,
     batchSize,
+    depth,
     maxBatchCost: 12,
     costOf: (item) => item.length,
     logger: createSilentLogger(),
@@ -26,23 +29,63 @@ function echoPool(
 }
 
 describe('thread pool', () => {
-  it('answers every call with its own results in order, however calls interleave', async () => {
-    const pool = echoPool(2, 3);
+  it.each([1, 3])(
+    'answers every call with its own results in order, however calls interleave (depth %i)',
+    async (depth) => {
+      const pool = echoPool(2, 3, [], undefined, depth);
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.array(fc.stringMatching(/^[a-z]{0,8}$/), { maxLength: 12 }), {
+              minLength: 1,
+              maxLength: 6,
+            }),
+            async (calls) => {
+              const answers = await Promise.all(calls.map((items) => pool.run(items)));
+              expect(answers).toEqual(
+                calls.map((items) => items.map((item) => item.toUpperCase())),
+              );
+            },
+          ),
+          { numRuns: 40 },
+        );
+        expect(pool.stats()).toEqual({ threads: 2, queuedItems: 0 });
+      } finally {
+        await pool.close();
+      }
+    },
+  );
+
+  it.each([
+    [1, 1],
+    [3, 3],
+  ])(
+    'with depth %i, a thread runs %i batches while the event loop is blocked',
+    async (depth, ran) => {
+      const pool = echoPool(1, 1, [], undefined, depth);
+      try {
+        await pool.run(['started']);
+        const stamps = pool.run(['!stamp', '!stamp', '!stamp']);
+        const blockedUntil = Date.now() + 300;
+        while (Date.now() < blockedUntil) {
+          // The event loop is busy, as with a long synchronous write: nothing is dispatched.
+        }
+        const before = (await stamps).filter((stamp) => Number(stamp) < blockedUntil);
+        expect(before).toHaveLength(ran);
+      } finally {
+        await pool.close();
+      }
+    },
+  );
+
+  it('answers a thread’s batches in the order it took them, a slow one first', async () => {
+    const pool = echoPool(1, 1, [], undefined, 3);
     try {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.array(fc.stringMatching(/^[a-z]{0,8}$/), { maxLength: 12 }), {
-            minLength: 1,
-            maxLength: 6,
-          }),
-          async (calls) => {
-            const answers = await Promise.all(calls.map((items) => pool.run(items)));
-            expect(answers).toEqual(calls.map((items) => items.map((item) => item.toUpperCase())));
-          },
-        ),
-        { numRuns: 40 },
+      const finished: string[] = [];
+      await Promise.all(
+        ['!slow', 'quick'].map((item) => pool.run([item]).then(() => finished.push(item))),
       );
-      expect(pool.stats()).toEqual({ threads: 2, queuedItems: 0 });
+      expect(finished).toEqual(['!slow', 'quick']);
     } finally {
       await pool.close();
     }
@@ -55,6 +98,22 @@ describe('thread pool', () => {
       await pool.run(['aaaaa', 'bbbbb', 'ccccc', 'd', 'e', 'f', 'g']);
       // 5 + 5 fit in 12, 15 does not; then 5 + 1 + 1 stop at three items; then 1.
       expect(batches.map((batch) => batch.items)).toEqual([2, 3, 2]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails only the calls in a dying thread’s running batch; those queued behind it run on its successor', async () => {
+    const pool = echoPool(1, 1, [], undefined, 3);
+    try {
+      await pool.run(['started']);
+      const dying = pool.run(['!die']).catch((error: unknown) => error);
+      const queued = pool.run(['a']);
+      const later = pool.run(['b', 'c']);
+      expect(await dying).toMatchObject({ code: 'PROVIDER_FAILED', retryable: true });
+      await expect(queued).resolves.toEqual(['A']);
+      await expect(later).resolves.toEqual(['B', 'C']);
+      expect(pool.stats()).toEqual({ threads: 1, queuedItems: 0 });
     } finally {
       await pool.close();
     }
@@ -105,6 +164,24 @@ describe('thread pool', () => {
     }
   });
 
+  it('frees a thread whose running batch every caller abandoned; its queued batches run elsewhere', async () => {
+    const pool = echoPool(1, 1, [], undefined, 3);
+    try {
+      await pool.run(['started']);
+      const controller = new AbortController();
+      const hung = pool.run(['!hang'], controller.signal);
+      const queued = pool.run(['queued']);
+      const abandoned = pool.run(['gone'], controller.signal);
+      controller.abort();
+      await expect(hung).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(abandoned).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(queued).resolves.toEqual(['QUEUED']);
+      expect(pool.stats()).toEqual({ threads: 1, queuedItems: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('frees a thread whose batch every caller abandoned, even one that never answers', async () => {
     const pool = echoPool(1, 1);
     try {
@@ -138,14 +215,19 @@ describe('thread pool', () => {
   });
 
   it('fails calls permanently when a thread dies before it ever answers (a broken install)', async () => {
-    const pool = echoPool(1, 1, [], './fixtures/broken-pool-worker');
+    const pool = echoPool(1, 1, [], './fixtures/broken-pool-worker', 3);
     try {
-      const error = await pool.run(['a']).catch((caught: unknown) => caught);
-      expect(error).toMatchObject({
-        code: 'PROVIDER_FAILED',
-        retryable: false,
-        message: expect.stringContaining('cannot start') as string,
-      });
+      // Three batches held by a thread that never starts: each fails, none is handed on.
+      const errors = await Promise.all(
+        ['a', 'b', 'c'].map((item) => pool.run([item]).catch((caught: unknown) => caught)),
+      );
+      for (const error of errors)
+        expect(error).toMatchObject({
+          code: 'PROVIDER_FAILED',
+          retryable: false,
+          message: expect.stringContaining('cannot start') as string,
+        });
+      expect(pool.stats().queuedItems).toBe(0);
     } finally {
       await pool.close();
     }

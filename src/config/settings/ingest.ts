@@ -4,11 +4,20 @@ import { z } from 'zod';
 import { integer, number, secret } from '../rules.js';
 
 /**
- * Threads per CPU-bound pool (embedder, extractor) by default: one per core, at most four (each
+ * Threads per CPU-bound pool (embedder, search) by default: one per core, at most four (each
  * embedder thread holds its own ~250 MB model). Node counts the host's cores, not a container's
- * CPU quota: in a container, set ENGRAM_EMBEDDER_THREADS and ENGRAM_EXTRACTOR_THREADS to its limit.
+ * CPU quota: in a container, set ENGRAM_EMBEDDER_THREADS and ENGRAM_EXTRACTOR_THREADS to its limit
+ * (the extractor one less, as below).
  */
 export const DEFAULT_POOL_THREADS = Math.min(availableParallelism(), 4);
+
+/**
+ * The local extractor's threads by default: one per core but the event loop's, at least one, at
+ * most four. Ingestion keeps the event loop busy too (chunking, indexing, the graph's writes):
+ * on 2 cores one extractor thread ingested 791–838 chunks/s and two 630–735, which cost more CPU
+ * a chunk (`npm run bench -- ingest`, docs/performance.md).
+ */
+export const DEFAULT_EXTRACTOR_THREADS = Math.min(Math.max(availableParallelism() - 1, 1), 4);
 
 export const ingestSettings = {
   chunkTokens: integer(32, 8192).default(400),
@@ -27,7 +36,7 @@ export const ingestSettings = {
   embedderCacheEntries: integer(0, 10_000_000).default(10_000),
   extractor: z.enum(['local', 'openai']).default('local'),
   /** Threads the local extractor reads chunks in; 0 reads them on the event loop's thread. */
-  extractorThreads: integer(0, 64).default(DEFAULT_POOL_THREADS),
+  extractorThreads: integer(0, 64).default(DEFAULT_EXTRACTOR_THREADS),
   llmUrl: z.string().url('must be a URL such as http://127.0.0.1:11434/v1').optional(),
   llmApiKey: secret().optional(),
   llmModel: z.string().min(1).default('gpt-4o-mini'),
