@@ -139,6 +139,7 @@ export async function runPipeline(
   embedder: Embedder,
   label: string,
   extractorThreads: number | 'none',
+  extractorDepth?: number,
 ): Promise<{
   chunks: number;
   bytes: number;
@@ -149,7 +150,12 @@ export async function runPipeline(
 }> {
   const bench = await openBenchStore(label, process.env.ENGRAM_BENCH_DATABASE_URL);
   const extractor =
-    extractorThreads === 'none' ? undefined : createLocalExtractor({ threads: extractorThreads });
+    extractorThreads === 'none'
+      ? undefined
+      : createLocalExtractor({
+          threads: extractorThreads,
+          ...(extractorDepth === undefined ? {} : { depth: extractorDepth }),
+        });
   try {
     const graph =
       extractor === undefined

@@ -14,6 +14,8 @@ export interface LocalExtractorOptions {
    * thread, between other work. Tagging is CPU-bound (1–5 ms for a 400-token chunk, by the text).
    */
   threads?: number;
+  /** Batches a thread holds at once (the pool's `depth`); 8 by default, measured below. */
+  depth?: number;
   logger?: Logger;
 }
 
@@ -37,7 +39,7 @@ export function createLocalExtractor(options: LocalExtractorOptions = {}): Local
       // ms), and a thread holding one batch sat idle 40% of the time. With one thread on 2 cores,
       // depth 1 ingested 529–533 chunks/s, 4 643–676, 8 782–838, 16 789–811 (5.2 MB, embedding
       // excluded; bench/lab/ingest-parts.ts).
-      depth: 8,
+      depth: options.depth ?? 8,
       logger: options.logger ?? createSilentLogger(),
     });
     return {

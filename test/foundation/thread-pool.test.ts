@@ -60,7 +60,7 @@ describe('thread pool', () => {
     [1, 1],
     [3, 3],
   ])(
-    'with depth %i, a thread runs %i batches while the event loop is blocked',
+    'with depth %i, a thread runs %i batch(es) while the event loop is blocked',
     async (depth, ran) => {
       const pool = echoPool(1, 1, [], undefined, depth);
       try {
