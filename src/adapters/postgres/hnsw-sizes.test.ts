@@ -1,7 +1,8 @@
 // A server whose HNSW graphs outgrow shared_buffers says so at start (hnsw-sizes.ts): the sizes
 // read are this schema's valid Engram indexes (not another schema's, not an index Engram did not
-// make, not an invalid one) and the server's own setting; the warning comes exactly when the
-// graphs are larger; a server that cannot be asked logs that and does not stop the start.
+// make, not an invalid one), the server's own setting and the database's size; the warning comes
+// exactly when the graphs are larger, with the database's size to weigh the advice against; a
+// server that cannot be asked logs that and does not stop the start.
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,7 @@ describe('hnswSizesWarning and logHnswSizes', () => {
     indexes: [{ name: CHUNK_VECTOR_INDEX, bytes: indexBytes }],
     indexBytes,
     sharedBuffersBytes,
+    databaseBytes: 7 * 2 ** 30,
   });
 
   it('says nothing while the graphs fit, and names both sizes once they do not', () => {
@@ -49,6 +51,8 @@ describe('hnswSizesWarning and logHnswSizes', () => {
     expect(warning).toContain('take 129 MB');
     expect(warning).toContain('shared_buffers (128 MB)');
     expect(warning).toContain('Set shared_buffers above 129 MB');
+    expect(warning).toContain('only if');
+    expect(warning).toContain('(7168 MB on disk)');
   });
 
   it('logs the warning with the sizes once, and nothing while the graphs fit', () => {
@@ -61,6 +65,7 @@ describe('hnswSizesWarning and logHnswSizes', () => {
       level: 40,
       indexMb: 3072,
       sharedBuffersMb: 128,
+      databaseMb: 7168,
       indexes: [CHUNK_VECTOR_INDEX],
       msg: hnswSizesWarning(sizes(3 * 2 ** 30, 128 * 2 ** 20)),
     });
@@ -112,9 +117,15 @@ describe.runIf(available)('the HNSW indexes against shared_buffers, on PostgreSQ
 
   it("reads this schema's valid Engram indexes and the server's shared_buffers", async () => {
     const sizes = await readHnswSizes(pool);
-    const { rows } = await pool.query<{ name: string; bytes: string; shared: string }>(
+    const { rows } = await pool.query<{
+      name: string;
+      bytes: string;
+      shared: string;
+      database: string;
+    }>(
       `SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes,
-         pg_size_bytes(current_setting('shared_buffers')) AS shared
+         pg_size_bytes(current_setting('shared_buffers')) AS shared,
+         pg_database_size(current_database()) AS database
        FROM pg_class c WHERE c.relnamespace = $1::regnamespace
          AND c.relname IN ($2, $3) ORDER BY c.relname`,
       [schema, CHUNK_VECTOR_INDEX, memoryVectorIndex(8)],
@@ -129,6 +140,10 @@ describe.runIf(available)('the HNSW indexes against shared_buffers, on PostgreSQ
     expect(sizes.indexBytes).toBe(rows.reduce((sum, row) => sum + Number(row.bytes), 0));
     expect(sizes.sharedBuffersBytes).toBe(Number(rows[0]!.shared));
     expect(sizes.sharedBuffersBytes).toBeGreaterThan(0);
+    // Other suites write to the same database meanwhile: within a few MB of the size read here,
+    // and at least these two schemas' tables and indexes.
+    expect(Math.abs(sizes.databaseBytes - Number(rows[0]!.database))).toBeLessThan(64 * 2 ** 20);
+    expect(sizes.databaseBytes).toBeGreaterThan(sizes.indexBytes);
   });
 
   it('reads no indexes in a schema without any', async () => {
