@@ -16,26 +16,27 @@ export function serveThreadPool<I, R>(handler: BatchHandler<I, R>): void {
   const port = parentPort;
   if (port === null) throw new Error('a thread pool worker must run in a worker thread');
   // One batch at a time, in the order they came, even when the handler awaits: the main thread
-  // takes the batches queued behind a dying thread's running one for never started.
+  // takes the batches queued behind a dying thread's running one for never started. A link never
+  // rejects: a batch whose answer cannot be sent (a result that cannot be cloned) is answered
+  // with that error, under its own id, and the next batch runs.
   let previous: Promise<void> = Promise.resolve();
+  const answer = async (request: PoolRequest<I>): Promise<void> => {
+    try {
+      const { results, loadMs } = await handler.run(request.items);
+      const response: PoolResponse<R> =
+        loadMs === undefined
+          ? { type: 'result', requestId: request.requestId, results }
+          : { type: 'result', requestId: request.requestId, results, loadMs };
+      port.postMessage(response, handler.transfer?.(results) ?? []);
+    } catch (error) {
+      port.postMessage({
+        type: 'error',
+        requestId: request.requestId,
+        message: errorMessage(error),
+      } satisfies PoolResponse<R>);
+    }
+  };
   port.on('message', (request: PoolRequest<I>) => {
-    previous = previous
-      .then(() => handler.run(request.items))
-      .then(
-        ({ results, loadMs }) => {
-          const response: PoolResponse<R> =
-            loadMs === undefined
-              ? { type: 'result', requestId: request.requestId, results }
-              : { type: 'result', requestId: request.requestId, results, loadMs };
-          port.postMessage(response, handler.transfer?.(results) ?? []);
-        },
-        (error: unknown) => {
-          port.postMessage({
-            type: 'error',
-            requestId: request.requestId,
-            message: errorMessage(error),
-          } satisfies PoolResponse<R>);
-        },
-      );
+    previous = previous.then(() => answer(request));
   });
 }

@@ -4,8 +4,10 @@
 // calls, so a one-item call rides in the very next batch instead of waiting behind a 10 000-item
 // one. A thread holds one batch, or with `depth` more, the next ones waiting in its message queue
 // so it never idles while the event loop is busy elsewhere.
-// Threads start on first use. A thread that dies fails only the calls in its batch (retryable)
-// and is replaced by the next batch. The worker side is `serveThreadPool` (thread-pool-worker.ts).
+// Threads start on first use. A thread that dies fails only the calls in the batch it ran
+// (retryably, or for good when the thread never answered any: a broken install); the batches
+// queued behind it go to the next thread with room, and a new thread starts with the next batch.
+// The worker side is `serveThreadPool` (thread-pool-worker.ts).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +27,7 @@ export type PoolResponse<R> =
 
 /** One batch a thread ran, for telemetry. */
 export interface PoolBatch {
+  /** From handing the batch to the thread to its answer (with `depth`, its wait behind others too). */
   latencyMs: number;
   items: number;
   /** How long the thread took to load what it needs (a model), on its first batch. */
@@ -58,7 +61,7 @@ export interface ThreadPoolOptions<I> {
 export interface ThreadPool<I, R> {
   /** The results of `items`, in their order. */
   run(items: I[], signal?: AbortSignal): Promise<R[]>;
-  /** For tests and /ready: threads alive now, items waiting for a thread. */
+  /** For tests and /ready: threads alive now, items no thread has started (queued in one or not). */
   stats(): { threads: number; queuedItems: number };
   close(): Promise<void>;
 }
@@ -127,14 +130,17 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
   }
 
   /**
-   * Stops a thread whose running batch no caller waits for any more (all aborted): it is needed
-   * elsewhere. The batches queued behind it go to the next thread with room.
+   * Stops a thread whose running batch no caller waits for any more (aborted, or failed in
+   * another batch): it is needed elsewhere. The batches queued behind it go to the next thread
+   * with room. `queuedOnly`: only threads that hold others (a thread running its only batch may
+   * finish it; one stopped must load what it needs again).
    */
-  function releaseAbandoned() {
+  function releaseAbandoned(queuedOnly: boolean) {
     let released = false;
     for (const slot of slots) {
       const running = slot.batches[0];
       if (running === undefined || !running.parts.every((part) => part.job.settled)) continue;
+      if (queuedOnly && slot.batches.length < 2) continue;
       const worker = slot.worker;
       slot.worker = undefined;
       resend.unshift(...slot.batches.slice(1).map((batch) => batch.parts));
@@ -149,11 +155,16 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     const worker = startWorkerThread(options.callerUrl, options.worker, `engram-${name}`);
     live.add(worker);
     worker.on('message', (response: PoolResponse<R>) => onResponse(slot, response));
-    worker.on('error', (error) => onWorkerDied(slot, worker, error));
+    // An uncaught error can be reported before answers the thread posted ahead of it arrive;
+    // 'exit' comes after them all, so the thread's death is handled there, with the error's cause.
+    let error: unknown;
+    worker.on('error', (cause) => {
+      error = cause;
+    });
     worker.on('exit', (code) => {
       live.delete(worker);
       if (!closed && slot.worker === worker)
-        onWorkerDied(slot, worker, new Error(`worker exited with code ${code}`));
+        onWorkerDied(slot, worker, error ?? new Error(`worker exited with code ${code}`));
     });
     return worker;
   }
@@ -166,23 +177,24 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     slot.batches = [];
     if (closed) return;
     logger.error({ err: cause }, `${name} thread died; a new one starts with the next batch`);
-    // A thread that never answered did not start (a broken install): retrying cannot help, and
-    // every batch it held fails. Otherwise only the batch it ran fails (retryably); those queued
-    // behind it never ran (a worker takes one at a time) and go to the next thread with room.
-    const failed = slot.answered ? held.slice(0, 1) : held;
-    const error = new AppError('PROVIDER_FAILED', `${name} thread died: ${errorMessage(cause)}`, {
-      cause,
-      retryable: slot.answered,
-    });
-    for (const batch of failed) {
+    // Only the batch it ran fails: those queued behind it never ran (a worker takes one at a time)
+    // and go to the next thread with room. A thread that never answered did not start (a broken
+    // install, or a batch that kills a thread at once): retrying that batch cannot help.
+    const [running, ...queued] = held;
+    if (running !== undefined) {
+      const error = new AppError('PROVIDER_FAILED', `${name} thread died: ${errorMessage(cause)}`, {
+        cause,
+        retryable: slot.answered,
+      });
       options.onBatch?.({
-        latencyMs: performance.now() - batch.startedAt,
-        items: batch.parts.length,
+        latencyMs: performance.now() - running.startedAt,
+        items: running.parts.length,
         error: error.message,
       });
-      for (const part of batch.parts) settle(part.job, error);
+      for (const part of running.parts) settle(part.job, error);
     }
-    resend.unshift(...held.slice(failed.length).map((batch) => batch.parts));
+    resend.unshift(...queued.map((batch) => batch.parts));
+    releaseAbandoned(true);
     dispatch();
   }
 
@@ -218,6 +230,7 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
         if (--part.job.remaining === 0) settle(part.job);
       });
     }
+    releaseAbandoned(true);
     dispatch();
   }
 
@@ -273,11 +286,12 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     while (waiting.length > 0) {
       const slot = slotWithRoom();
       if (slot === undefined) return;
-      // Share what is queued among the room the threads have: 20 items and two idle threads
-      // make two batches of 10, not one of 20 while the other thread sits idle.
-      const room = slots.reduce((sum, s) => sum + depth - s.batches.length, 0);
+      // Share what is queued among the threads with room: 20 items and two idle threads make two
+      // batches of 10, not one of 20 while the other thread sits idle. (Not among the batches
+      // a thread may hold: cutting a thread's share smaller gains nothing and costs messages.)
+      const withRoom = slots.filter((s) => s.batches.length < depth).length;
       const queued = waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0);
-      const limit = Math.min(batchSize, Math.ceil(queued / room));
+      const limit = Math.min(batchSize, Math.ceil(queued / withRoom));
       const parts: Batch<I, R>['parts'] = [];
       let cost = 0;
       let turn = cursor;
@@ -304,7 +318,7 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       return new Promise<R[]>((resolve, reject) => {
         const onAbort = () => {
           settle(job, abortError(signal!));
-          releaseAbandoned();
+          releaseAbandoned(false);
         };
         const job: Job<I, R> = {
           items: [...items],
@@ -326,7 +340,9 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
         threads: live.size,
         queuedItems:
           waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0) +
-          resend.reduce((sum, parts) => sum + parts.filter((part) => !part.job.settled).length, 0),
+          [...resend, ...slots.flatMap((slot) => slot.batches.slice(1).map((b) => b.parts))]
+            .flat()
+            .filter((part) => !part.job.settled).length,
       };
     },
     async close() {

@@ -91,6 +91,76 @@ describe('thread pool', () => {
     }
   });
 
+  it('answers a batch whose results cannot be sent with that error, and runs the next', async () => {
+    const pool = echoPool(1, 1, [], undefined, 3);
+    try {
+      await pool.run(['started']);
+      const failing = pool.run(['!uncloneable']).catch((error: unknown) => error);
+      const next = pool.run(['a']);
+      expect(await failing).toMatchObject({
+        code: 'PROVIDER_FAILED',
+        message: expect.stringContaining('could not be cloned') as string,
+      });
+      await expect(next).resolves.toEqual(['A']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails only the batch that kills a new thread; the batches it held run on the next', async () => {
+    const pool = echoPool(1, 1, [], undefined, 3);
+    try {
+      const dying = pool.run(['!die']).catch((error: unknown) => error);
+      const a = pool.run(['a']);
+      const b = pool.run(['b']);
+      expect(await dying).toMatchObject({ code: 'PROVIDER_FAILED', retryable: false });
+      await expect(a).resolves.toEqual(['A']);
+      await expect(b).resolves.toEqual(['B']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('frees a thread whose running batch belongs to a call that failed elsewhere', async () => {
+    const pool = echoPool(2, 1, [], undefined, 2);
+    try {
+      await pool.run(['w1', 'w2']);
+      // One call over both threads: its second batch fails, its first hangs for good.
+      await expect(pool.run(['!hang', '!throw'])).rejects.toMatchObject({
+        code: 'PROVIDER_FAILED',
+      });
+      await expect(pool.run(['x', 'y'])).resolves.toEqual(['X', 'Y']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives a thread one batch of a small call, not one per batch it may hold', async () => {
+    const batches: PoolBatch[] = [];
+    const pool = echoPool(1, 3, batches, undefined, 3);
+    try {
+      await pool.run(['a', 'b', 'c']);
+      expect(batches.map((batch) => batch.items)).toEqual([3]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('counts the items a thread holds but has not started as queued', async () => {
+    const pool = echoPool(1, 1, [], undefined, 3);
+    try {
+      const controller = new AbortController();
+      const hung = pool.run(['!hang'], controller.signal).catch(() => undefined);
+      const held = pool.run(['a', 'b'], controller.signal).catch(() => undefined);
+      expect(pool.stats().queuedItems).toBe(2);
+      controller.abort();
+      await Promise.all([hung, held]);
+      expect(pool.stats().queuedItems).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('splits a batch by cost and by count', async () => {
     const batches: PoolBatch[] = [];
     const pool = echoPool(1, 3, batches);
