@@ -37,8 +37,8 @@ export function createLocalExtractor(options: LocalExtractorOptions = {}): Local
       // Eight batches held a thread (about a document's chunks): the event loop hands a thread
       // its next batch only between its own synchronous work (a document's writes take tens of
       // ms), and a thread holding one batch sat idle 40% of the time. With one thread on 2 cores,
-      // depth 1 ingested 529–533 chunks/s, 4 643–676, 8 782–838, 16 789–811 (5.2 MB, embedding
-      // excluded; bench/lab/ingest-parts.ts).
+      // depth 1 ingested 532–537 chunks/s and depth 8 645–775 (three runs each, 10 MB, embedding
+      // excluded; bench/lab/ingest-parts.ts, docs/performance.md).
       depth: options.depth ?? 8,
       logger: options.logger ?? createSilentLogger(),
     });

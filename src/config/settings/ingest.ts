@@ -14,8 +14,8 @@ export const DEFAULT_POOL_THREADS = Math.min(availableParallelism(), 4);
 /**
  * The local extractor's threads by default: one per core but the event loop's, at least one, at
  * most four. Ingestion keeps the event loop busy too (chunking, indexing, the graph's writes):
- * on 2 cores one extractor thread ingested 791–838 chunks/s and two 630–735, which cost more CPU
- * a chunk (`npm run bench -- ingest`, docs/performance.md).
+ * on 2 cores one extractor thread ingested 645–775 chunks/s and two 595–681, at more CPU a chunk
+ * (three runs each of bench/lab/ingest-parts.ts; `npm run bench -- ingest`: 714 against 645).
  */
 export const DEFAULT_EXTRACTOR_THREADS = Math.min(Math.max(availableParallelism() - 1, 1), 4);
 
