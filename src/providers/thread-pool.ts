@@ -104,6 +104,9 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     batches: [],
   }));
   const live = new Set<Worker>();
+  /** Threads that reported an uncaught error: exiting, they take no more batches. */
+  const dying = new WeakSet<Worker>();
+  const open = (slot: Slot<I, R>) => slot.worker === undefined || !dying.has(slot.worker);
   /** Calls with items not yet handed to a thread, oldest first. */
   const waiting: Array<Job<I, R>> = [];
   /** Batches a dead thread held but had not started: handed to the next thread with room first. */
@@ -160,6 +163,7 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
     let error: unknown;
     worker.on('error', (cause) => {
       error = cause;
+      dying.add(worker);
     });
     worker.on('exit', (code) => {
       live.delete(worker);
@@ -254,7 +258,11 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
 
   /** The next thread to hand a batch: the one holding fewest, if it has room. */
   function slotWithRoom(): Slot<I, R> | undefined {
-    const slot = slots.reduce((least, s) => (s.batches.length < least.batches.length ? s : least));
+    const candidates = slots.filter(open);
+    if (candidates.length === 0) return undefined;
+    const slot = candidates.reduce((least, s) =>
+      s.batches.length < least.batches.length ? s : least,
+    );
     if (slot.batches.length >= depth) return undefined;
     if (slot.worker === undefined && !start(slot)) return undefined;
     return slot;
@@ -289,7 +297,7 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       // Share what is queued among the threads with room: 20 items and two idle threads make two
       // batches of 10, not one of 20 while the other thread sits idle. (Not among the batches
       // a thread may hold: cutting a thread's share smaller gains nothing and costs messages.)
-      const withRoom = slots.filter((s) => s.batches.length < depth).length;
+      const withRoom = slots.filter((s) => open(s) && s.batches.length < depth).length;
       const queued = waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0);
       const limit = Math.min(batchSize, Math.ceil(queued / withRoom));
       const parts: Batch<I, R>['parts'] = [];
