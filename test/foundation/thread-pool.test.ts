@@ -7,13 +7,22 @@ import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { createThreadPool, type PoolBatch } from '../../src/providers/thread-pool.js';
 
-function echoPool(
-  threads: number,
-  batchSize: number,
-  batches: PoolBatch[] = [],
-  worker = './fixtures/echo-pool-worker',
+interface EchoPoolSettings {
+  threads: number;
+  batchSize: number;
+  depth?: number;
+  /** Collects the pool's telemetry, one entry a batch. */
+  batches?: PoolBatch[];
+  worker?: string;
+}
+
+function echoPool({
+  threads,
+  batchSize,
   depth = 1,
-) {
+  batches = [],
+  worker = './fixtures/echo-pool-worker',
+}: EchoPoolSettings) {
   return createThreadPool<string, string>({
     name: 'echo',
     worker,
@@ -28,12 +37,24 @@ function echoPool(
   });
 }
 
+/** Runs `body` with a new echo pool, closed afterwards whatever happens. */
+async function withEchoPool(
+  settings: EchoPoolSettings,
+  body: (pool: ReturnType<typeof echoPool>) => Promise<void>,
+): Promise<void> {
+  const pool = echoPool(settings);
+  try {
+    await body(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe('thread pool', () => {
   it.each([1, 3])(
     'answers every call with its own results in order, however calls interleave (depth %i)',
     async (depth) => {
-      const pool = echoPool(2, 3, [], undefined, depth);
-      try {
+      await withEchoPool({ threads: 2, batchSize: 3, depth }, async (pool) => {
         await fc.assert(
           fc.asyncProperty(
             fc.array(fc.array(fc.stringMatching(/^[a-z]{0,8}$/), { maxLength: 12 }), {
@@ -50,9 +71,7 @@ describe('thread pool', () => {
           { numRuns: 40 },
         );
         expect(pool.stats()).toEqual({ threads: 2, queuedItems: 0 });
-      } finally {
-        await pool.close();
-      }
+      });
     },
   );
 
@@ -62,8 +81,7 @@ describe('thread pool', () => {
   ])(
     'with depth %i, a thread runs %i batch(es) while the event loop is blocked',
     async (depth, ran) => {
-      const pool = echoPool(1, 1, [], undefined, depth);
-      try {
+      await withEchoPool({ threads: 1, batchSize: 1, depth }, async (pool) => {
         await pool.run(['started']);
         const stamps = pool.run(['!stamp', '!stamp', '!stamp']);
         const blockedUntil = Date.now() + 300;
@@ -72,28 +90,22 @@ describe('thread pool', () => {
         }
         const before = (await stamps).filter((stamp) => Number(stamp) < blockedUntil);
         expect(before).toHaveLength(ran);
-      } finally {
-        await pool.close();
-      }
+      });
     },
   );
 
   it('answers a thread’s batches in the order it took them, a slow one first', async () => {
-    const pool = echoPool(1, 1, [], undefined, 3);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1, depth: 3 }, async (pool) => {
       const finished: string[] = [];
       await Promise.all(
         ['!slow', 'quick'].map((item) => pool.run([item]).then(() => finished.push(item))),
       );
       expect(finished).toEqual(['!slow', 'quick']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('answers a batch whose results cannot be sent with that error, and runs the next', async () => {
-    const pool = echoPool(1, 1, [], undefined, 3);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1, depth: 3 }, async (pool) => {
       await pool.run(['started']);
       const failing = pool.run(['!uncloneable']).catch((error: unknown) => error);
       const next = pool.run(['a']);
@@ -102,53 +114,41 @@ describe('thread pool', () => {
         message: expect.stringContaining('could not be cloned') as string,
       });
       await expect(next).resolves.toEqual(['A']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('fails only the batch that kills a new thread; the batches it held run on the next', async () => {
-    const pool = echoPool(1, 1, [], undefined, 3);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1, depth: 3 }, async (pool) => {
       const dying = pool.run(['!die']).catch((error: unknown) => error);
       const a = pool.run(['a']);
       const b = pool.run(['b']);
       expect(await dying).toMatchObject({ code: 'PROVIDER_FAILED', retryable: false });
       await expect(a).resolves.toEqual(['A']);
       await expect(b).resolves.toEqual(['B']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('frees a thread whose running batch belongs to a call that failed elsewhere', async () => {
-    const pool = echoPool(2, 1, [], undefined, 2);
-    try {
+    await withEchoPool({ threads: 2, batchSize: 1, depth: 2 }, async (pool) => {
       await pool.run(['w1', 'w2']);
       // One call over both threads: its second batch fails, its first hangs for good.
       await expect(pool.run(['!hang', '!throw'])).rejects.toMatchObject({
         code: 'PROVIDER_FAILED',
       });
       await expect(pool.run(['x', 'y'])).resolves.toEqual(['X', 'Y']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('gives a thread one batch of a small call, not one per batch it may hold', async () => {
     const batches: PoolBatch[] = [];
-    const pool = echoPool(1, 3, batches, undefined, 3);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 3, batches, depth: 3 }, async (pool) => {
       await pool.run(['a', 'b', 'c']);
       expect(batches.map((batch) => batch.items)).toEqual([3]);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('counts the items a thread holds but has not started as queued', async () => {
-    const pool = echoPool(1, 1, [], undefined, 3);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1, depth: 3 }, async (pool) => {
       const controller = new AbortController();
       const hung = pool.run(['!hang'], controller.signal).catch(() => undefined);
       const held = pool.run(['a', 'b'], controller.signal).catch(() => undefined);
@@ -156,26 +156,20 @@ describe('thread pool', () => {
       controller.abort();
       await Promise.all([hung, held]);
       expect(pool.stats().queuedItems).toBe(0);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('splits a batch by cost and by count', async () => {
     const batches: PoolBatch[] = [];
-    const pool = echoPool(1, 3, batches);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 3, batches }, async (pool) => {
       await pool.run(['aaaaa', 'bbbbb', 'ccccc', 'd', 'e', 'f', 'g']);
       // 5 + 5 fit in 12, 15 does not; then 5 + 1 + 1 stop at three items; then 1.
       expect(batches.map((batch) => batch.items)).toEqual([2, 3, 2]);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('fails only the calls in a dying thread’s running batch; those queued behind it run on its successor', async () => {
-    const pool = echoPool(1, 1, [], undefined, 3);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1, depth: 3 }, async (pool) => {
       await pool.run(['started']);
       const dying = pool.run(['!die']).catch((error: unknown) => error);
       const queued = pool.run(['a']);
@@ -184,28 +178,22 @@ describe('thread pool', () => {
       await expect(queued).resolves.toEqual(['A']);
       await expect(later).resolves.toEqual(['B', 'C']);
       expect(pool.stats()).toEqual({ threads: 1, queuedItems: 0 });
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('fails only the calls in a dying thread’s batch, retryably, and starts a new thread', async () => {
-    const pool = echoPool(1, 1);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1 }, async (pool) => {
       await pool.run(['started']);
       const dying = pool.run(['!die']).catch((error: unknown) => error);
       const after = pool.run(['still', 'here']);
       expect(await dying).toMatchObject({ code: 'PROVIDER_FAILED', retryable: true });
       await expect(after).resolves.toEqual(['STILL', 'HERE']);
       expect(pool.stats().threads).toBe(1);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('reports a worker’s error as a permanent failure of that call alone', async () => {
-    const pool = echoPool(1, 1);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1 }, async (pool) => {
       const failing = pool.run(['!throw']).catch((error: unknown) => error);
       const other = pool.run(['fine']);
       expect(await failing).toMatchObject({
@@ -214,14 +202,11 @@ describe('thread pool', () => {
         message: expect.stringContaining('asked to throw') as string,
       });
       await expect(other).resolves.toEqual(['FINE']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('drops an aborted call, queued or running, and answers the others', async () => {
-    const pool = echoPool(1, 1);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1 }, async (pool) => {
       const controller = new AbortController();
       const aborted = pool.run(['!slow', 'a', 'b', 'c'], controller.signal);
       const other = pool.run(['x']);
@@ -229,14 +214,11 @@ describe('thread pool', () => {
       await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
       await expect(other).resolves.toEqual(['X']);
       expect(pool.stats().queuedItems).toBe(0);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('frees a thread whose running batch every caller abandoned; its queued batches run elsewhere', async () => {
-    const pool = echoPool(1, 1, [], undefined, 3);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1, depth: 3 }, async (pool) => {
       await pool.run(['started']);
       const controller = new AbortController();
       const hung = pool.run(['!hang'], controller.signal);
@@ -247,29 +229,23 @@ describe('thread pool', () => {
       await expect(abandoned).rejects.toMatchObject({ name: 'AbortError' });
       await expect(queued).resolves.toEqual(['QUEUED']);
       expect(pool.stats()).toEqual({ threads: 1, queuedItems: 0 });
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('frees a thread whose batch every caller abandoned, even one that never answers', async () => {
-    const pool = echoPool(1, 1);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 1 }, async (pool) => {
       const controller = new AbortController();
       const hung = pool.run(['!hang'], controller.signal);
       const next = pool.run(['next']);
       controller.abort();
       await expect(hung).rejects.toMatchObject({ name: 'AbortError' });
       await expect(next).resolves.toEqual(['NEXT']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('gives every waiting call a turn: a small call behind several large ones rides early', async () => {
     const batches: PoolBatch[] = [];
-    const pool = echoPool(1, 2, batches);
-    try {
+    await withEchoPool({ threads: 1, batchSize: 2, batches }, async (pool) => {
       const finished: string[] = [];
       const calls = ['a', 'b', 'c'].map((name) =>
         pool.run(Array.from({ length: 4 }, () => name)).then(() => finished.push(name)),
@@ -279,28 +255,26 @@ describe('thread pool', () => {
       // Batches of two taken in turn: (a a) (b c) (d a) (b c) (a b) (c b) (c); the small call is
       // done with the third batch, not after every large call that came before it.
       expect(finished).toEqual(['d', 'a', 'b', 'c']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('fails calls permanently when a thread dies before it ever answers (a broken install)', async () => {
-    const pool = echoPool(1, 1, [], './fixtures/broken-pool-worker', 3);
-    try {
-      // Three batches held by a thread that never starts: each fails, none is handed on.
-      const errors = await Promise.all(
-        ['a', 'b', 'c'].map((item) => pool.run([item]).catch((caught: unknown) => caught)),
-      );
-      for (const error of errors)
-        expect(error).toMatchObject({
-          code: 'PROVIDER_FAILED',
-          retryable: false,
-          message: expect.stringContaining('cannot start') as string,
-        });
-      expect(pool.stats().queuedItems).toBe(0);
-    } finally {
-      await pool.close();
-    }
+    await withEchoPool(
+      { threads: 1, batchSize: 1, worker: './fixtures/broken-pool-worker', depth: 3 },
+      async (pool) => {
+        // Three batches held by a thread that never starts: each fails, none is handed on.
+        const errors = await Promise.all(
+          ['a', 'b', 'c'].map((item) => pool.run([item]).catch((caught: unknown) => caught)),
+        );
+        for (const error of errors)
+          expect(error).toMatchObject({
+            code: 'PROVIDER_FAILED',
+            retryable: false,
+            message: expect.stringContaining('cannot start') as string,
+          });
+        expect(pool.stats().queuedItems).toBe(0);
+      },
+    );
   });
 
   it('fails waiting calls, saying why, when no thread can be created', async () => {
@@ -329,7 +303,7 @@ describe('thread pool', () => {
   });
 
   it('starts threads on first use; close() stops them and fails pending and later calls', async () => {
-    const pool = echoPool(2, 1);
+    const pool = echoPool({ threads: 2, batchSize: 1 });
     expect(pool.stats().threads).toBe(0);
     await pool.run(['a', 'b']);
     expect(pool.stats().threads).toBe(2);
