@@ -129,10 +129,8 @@ function staticEmbedder(): Embedder {
   return createStaticEmbedder({ logger: createSilentLogger() });
 }
 
-/** The defaults a server ingests with: documents in flight (ENGRAM_WORKER_CONCURRENCY), threads. */
+/** The default a server ingests with: documents in flight (ENGRAM_WORKER_CONCURRENCY). */
 const WORKER_CONCURRENCY = 2;
-const EXTRACTOR_THREADS = DEFAULT_EXTRACTOR_THREADS;
-const EMBEDDER_THREADS = DEFAULT_POOL_THREADS;
 
 export async function runPipeline(
   documents: string[],
@@ -181,16 +179,14 @@ export async function runPipeline(
       logger: createSilentLogger(),
     });
     // One chunk per thread: every thread has loaded the tagger before the clock starts.
-    await extractor?.extract(
-      Array.from(
-        { length: Math.max(1, extractorThreads === 'none' ? 0 : extractorThreads) },
-        (_, i) => ({
+    if (extractorThreads !== 'none')
+      await extractor?.extract(
+        Array.from({ length: Math.max(1, extractorThreads) }, (_, i) => ({
           id: `warm${i}`,
           ordinal: i,
           text: 'Warm up.',
-        }),
-      ),
-    );
+        })),
+      );
     let chunks = 0;
     let bytes = 0;
     const stageMs: Record<string, number> = {};
@@ -289,12 +285,12 @@ export const ingestSuite: BenchSuite = {
     const threads = (n: number) => `${n} extractor thread${n === 1 ? '' : 's'}`;
     const runs: Array<[string, () => Embedder, number | 'none']> = [
       [
-        `pipeline, embedding excluded (${threads(EXTRACTOR_THREADS)})`,
+        `pipeline, embedding excluded (${threads(DEFAULT_EXTRACTOR_THREADS)})`,
         constantEmbedder,
-        EXTRACTOR_THREADS,
+        DEFAULT_EXTRACTOR_THREADS,
       ],
       // The default leaves the event loop a core; one thread a core, for comparison.
-      ...(DEFAULT_POOL_THREADS === EXTRACTOR_THREADS
+      ...(DEFAULT_POOL_THREADS === DEFAULT_EXTRACTOR_THREADS
         ? []
         : [
             [
@@ -306,9 +302,9 @@ export const ingestSuite: BenchSuite = {
       ['pipeline, embedding excluded (extraction on the event loop)', constantEmbedder, 0],
       ['pipeline, embedding and extraction excluded', constantEmbedder, 'none'],
       [
-        `pipeline, static embedder (${threads(EXTRACTOR_THREADS)})`,
+        `pipeline, static embedder (${threads(DEFAULT_EXTRACTOR_THREADS)})`,
         staticEmbedder,
-        EXTRACTOR_THREADS,
+        DEFAULT_EXTRACTOR_THREADS,
       ],
       ['pipeline, static embedder, extraction excluded', staticEmbedder, 'none'],
     ];
@@ -329,20 +325,20 @@ export const ingestSuite: BenchSuite = {
     // 2. Pipeline with the default embedder (USE lite, a thread per core), on a slice of the corpus.
     const embedder = createLocalEmbedder({
       logger: createSilentLogger(),
-      threads: EMBEDDER_THREADS,
+      threads: DEFAULT_POOL_THREADS,
       batchSize: 32,
     });
     try {
       // One text per idle thread: every thread loads the model before the clock starts.
-      await embedder.embed(Array.from({ length: EMBEDDER_THREADS }, (_, i) => `warm up ${i}`));
+      await embedder.embed(Array.from({ length: DEFAULT_POOL_THREADS }, (_, i) => `warm up ${i}`));
       const slice = corpus.slice(0, quick ? 1 : 4);
       const slow = parts.includes('pipeline')
-        ? await runPipeline(slice, embedder, 'embed', EXTRACTOR_THREADS)
+        ? await runPipeline(slice, embedder, 'embed', DEFAULT_EXTRACTOR_THREADS)
         : { chunks: 0, bytes: 0, seconds: 1, stageMs: {} };
       log(
         `pipeline with local embedder: ${slow.chunks} chunks in ${slow.seconds.toFixed(1)} s; stage ms ${JSON.stringify(slow.stageMs)}`,
       );
-      const slowNote = `${(slow.bytes / MB).toFixed(2)} MB slice, ${slow.chunks} chunks, USE lite in ${EMBEDDER_THREADS} threads, extraction in ${EXTRACTOR_THREADS}, ${backend}`;
+      const slowNote = `${(slow.bytes / MB).toFixed(2)} MB slice, ${slow.chunks} chunks, USE lite in ${DEFAULT_POOL_THREADS} threads, extraction in ${DEFAULT_EXTRACTOR_THREADS}, ${backend}`;
       if (slow.chunks > 0)
         measurements.push(
           {
