@@ -5,7 +5,8 @@
 
 const WHITESPACE = /\s/;
 
-function isWhitespace(code: number): boolean {
+/** Whether a UTF-16 code unit is whitespace as `\s` has it. */
+export function isWhitespace(code: number): boolean {
   if (code < 128) return code === 32 || (code >= 9 && code <= 13);
   // Every character `\s` matches is one UTF-16 code unit.
   return WHITESPACE.test(String.fromCharCode(code));

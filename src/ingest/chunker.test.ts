@@ -98,6 +98,18 @@ describe('chunker', () => {
     );
   });
 
+  it("chunks the same with slices counted from the text's running total as with each counted alone", () => {
+    const alone = (slice: string) => countTokens(slice);
+    fc.assert(
+      fc.property(markdownDocument, options, (text, opts) => {
+        expect(chunkMarkdown(text, { ...opts, countTokens })).toEqual(
+          chunkMarkdown(text, { ...opts, countTokens: alone }),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('numbers chunks 0..n-1 in document order, the same way every time, and appending a section keeps earlier chunks', () => {
     fc.assert(
       fc.property(markdownDocument, options, paragraph, (text, opts, extra) => {

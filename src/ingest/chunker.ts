@@ -73,7 +73,9 @@ export function chunkStructuredText(structured: StructuredText, options: Chunker
   const { text, blocks } = structured;
   const budget = options.chunkTokens;
   const overlapTokens = Math.floor(budget * options.overlap);
-  const count = (start: number, end: number) => options.countTokens(text.slice(start, end));
+  const { countTokens } = options;
+  const count =
+    countTokens.slicesOf?.(text) ?? ((start, end) => countTokens(text.slice(start, end)));
   const chunks: Chunk[] = [];
 
   const emit = (
