@@ -28,6 +28,7 @@ import { createSqliteStoreTransaction } from '../../src/adapters/sqlite/store-tr
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { SqliteMemoryStore } from '../../src/adapters/sqlite/memory-store.js';
 import { createSqliteSearchThreads } from '../../src/adapters/sqlite/search-threads.js';
+import { startWalCheckpoints } from '../../src/adapters/sqlite/wal-checkpoints.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createSilentLogger } from '../../src/domain/logger.js';
 import { sha256Hex } from '../../src/domain/hashing.js';
@@ -267,6 +268,8 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
     threads: DEFAULT_POOL_THREADS,
     logger: createSilentLogger(),
   });
+  // The log checkpointed in a thread of its own, as the server does.
+  const checkpoints = startWalCheckpoints({ db: database.db, logger: createSilentLogger() });
   const store = createSqliteDocumentStore({ db: database.db, searchThreads });
   const graphStore = createSqliteGraphStore(database.db);
   return {
@@ -314,6 +317,7 @@ export async function openBenchStore(label: string, postgresUrl?: string): Promi
       readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0),
     close: async () => {
       await searchThreads?.close();
+      await checkpoints?.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },

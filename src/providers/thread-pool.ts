@@ -8,13 +8,11 @@
 // (retryably, or for good when the thread never answered any: a broken install); the batches
 // queued behind it go to the next thread with room, and a new thread starts with the next batch.
 // The worker side is `serveThreadPool` (thread-pool-worker.ts).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError, errorMessage } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { abortError } from './abort.js';
+import { startWorkerThread } from './worker-thread.js';
 
 export interface PoolRequest<I> {
   requestId: number;
@@ -369,23 +367,4 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       await Promise.all([...live].map((worker) => worker.terminate()));
     },
   };
-}
-
-/**
- * Compiled, the worker is the .js beside the caller. From source (vitest, tsx) it is the .ts,
- * which plain Node cannot load: `execArgv: ['--import', 'tsx']` does not work on Node 20
- * (tsx's loader registers itself only on the main thread), so a two-line bootstrap registers
- * tsx's ESM hooks through its API inside the thread and then imports the worker.
- */
-function startWorkerThread(callerUrl: string, worker: string, name: string): Worker {
-  if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`${worker}.js`, callerUrl), { name });
-  const tsxApi = pathToFileURL(
-    join(dirname(createRequire(callerUrl).resolve('tsx')), 'esm/api/index.mjs'),
-  ).href;
-  const entry = new URL(`${worker}.ts`, callerUrl).href;
-  const bootstrap =
-    // Only dynamic import(): the eval runs as CommonJS or, under --input-type=module, as ESM.
-    "import('node:worker_threads').then(({ workerData }) => import(workerData.tsxApi)" +
-    '.then((tsx) => { tsx.register(); return import(workerData.entry); }));';
-  return new Worker(bootstrap, { eval: true, name, workerData: { tsxApi, entry } });
 }

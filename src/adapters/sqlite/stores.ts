@@ -12,6 +12,7 @@ import { createSqliteSearchThreads } from './search-threads.js';
 import { createSqliteMetricSeriesStore } from './metric-series-store.js';
 import { createSqliteStoreTransaction } from './store-transaction.js';
 import { createSqliteUnmappedStore } from './unmapped-store.js';
+import { startWalCheckpoints } from './wal-checkpoints.js';
 import { join, resolve } from 'node:path';
 
 export function sqlitePathFor(config: Config): string {
@@ -22,6 +23,7 @@ export function createSqliteStores(config: Config, clock: Clock, logger: Logger)
   const database = openSqlite({ path: sqlitePathFor(config) });
   const { db } = database;
   const searchThreads = createSqliteSearchThreads({ db, threads: config.searchThreads, logger });
+  const checkpoints = startWalCheckpoints({ db, logger });
   const documentStore = createSqliteDocumentStore({
     db,
     clock,
@@ -46,6 +48,7 @@ export function createSqliteStores(config: Config, clock: Clock, logger: Logger)
     },
     close: async () => {
       await searchThreads?.close();
+      await checkpoints?.close();
       database.close();
     },
   };
