@@ -1,5 +1,10 @@
 // SQLite graph store, neighbourhood: one recursive CTE whose step follows relations out and in
 // through their own indexes (pinned with INDEXED BY), then the relations among the entities reached.
+//
+// Plans: SQLite's planner has no statistics, and took `tenant_id = ?` over `id IN (…)`, reading
+// every row of the tenant's index to find a few named by id. Such statements write `+tenant_id`
+// (the test still applied, no longer choosing the index); graph-store.test.ts checks the plan of
+// every statement the graph contract runs.
 import type { Neighborhood } from '../../ports/graph-store.js';
 import {
   ENTITY_COLUMNS,
@@ -28,7 +33,7 @@ export function createSqliteGraphNeighbourhood(db: SqliteHandle): GraphNeighbour
             UNION
             SELECT r.subject_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r INDEXED BY graph_relations_object
             WHERE r.tenant_id = @tenantId AND r.object_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL))
-          SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w JOIN graph_entities e ON e.id = w.id AND e.tenant_id = @tenantId
+          SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w JOIN graph_entities e ON e.id = w.id AND +e.tenant_id = @tenantId
           GROUP BY e.id ORDER BY depth, mention_count DESC, e.id LIMIT @cap`,
         )
         .all({
@@ -53,7 +58,7 @@ export function createSqliteGraphNeighbourhood(db: SqliteHandle): GraphNeighbour
         db
           .prepare(
             `SELECT relation_id, document_id, chunk_id, sentence FROM graph_relation_sources
-            WHERE tenant_id = ? AND relation_id IN (SELECT value FROM json_each(?)) ORDER BY relation_id, document_id, chunk_id`,
+            WHERE +tenant_id = ? AND relation_id IN (SELECT value FROM json_each(?)) ORDER BY relation_id, document_id, chunk_id`,
           )
           .all(tenantId, JSON.stringify(shown.map((r) => r.id))) as SourceRow[],
       );

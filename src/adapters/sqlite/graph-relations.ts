@@ -1,6 +1,11 @@
 // SQLite graph store, relations (facts): idempotent upserts with their sources in one
 // transaction, lookups by subject and predicate, invalidation and revival, and the facts
 // touching a set of entities.
+//
+// Plans: SQLite's planner has no statistics, and searched the facts touching some entities by
+// the tenant alone, reading every fact of the tenant. The tenant is repeated in each arm of their
+// OR, so each arm searches its own index by tenant and entity; graph-store.test.ts checks the
+// plan of every statement the graph contract runs.
 import type { NewRelation } from '../../ports/graph-store.js';
 import {
   RELATION_COLUMNS,
@@ -103,9 +108,9 @@ export function createSqliteGraphRelations(db: SqliteHandle): GraphRelationsPart
       const rows = statement(
         db,
         `SELECT ${RELATION_COLUMNS} FROM graph_relations r ${RELATION_JOINS}
-          WHERE r.tenant_id = ? AND (r.subject_id IN (SELECT value FROM json_each(?)) OR r.object_id IN (SELECT value FROM json_each(?)))
+          WHERE (r.tenant_id = ? AND r.subject_id IN (SELECT value FROM json_each(?))) OR (r.tenant_id = ? AND r.object_id IN (SELECT value FROM json_each(?)))
           ORDER BY r.invalid_at IS NOT NULL, r.valid_at DESC, r.id LIMIT ?`,
-      ).all(tenantId, ids, ids, limit) as RelationRow[];
+      ).all(tenantId, ids, tenantId, ids, limit) as RelationRow[];
       return rows.map(toNamedRelation);
     },
   };

@@ -272,7 +272,8 @@ export class SqliteMemoryStore implements MemoryStore {
     if (ids.length === 0) return true;
     const row = this.db
       .prepare(
-        'SELECT count(*) AS n FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))',
+        // `+tenant_id`: found by id; the planner, without statistics, took the tenant's whole index.
+        'SELECT count(*) AS n FROM memories WHERE +tenant_id = ? AND id IN (SELECT value FROM json_each(?))',
       )
       .get(tenantId, JSON.stringify(ids)) as { n: number };
     return row.n === new Set(ids).size;
