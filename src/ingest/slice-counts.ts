@@ -6,7 +6,9 @@
 //   and a match preferred to it can succeed alone only through its end, so it is the whole piece.
 // - Once a slice's own pre-tokens end where one of its text's ends, the two go on in step, one
 //   pre-token for one, as long as they start before the slice's trailing whitespace (only there
-//   can the slice's end change a match).
+//   can the slice's end change a match), and end before the last character the slice changes:
+//   a slice that ends inside a surrogate pair ends in a lone half, which reads as another
+//   character than the pair.
 // So a slice counts as its own first pre-tokens until they fall in step with the text's, plus
 // the text's running total from there to its last pre-token end before the slice's trailing
 // whitespace, plus the rest of the slice counted alone. slice-counts.test.ts holds every slice of
@@ -14,6 +16,13 @@
 // the count of the slice alone, for both encodings; the chunker's own tests do the same on
 // documents.
 import { isWhitespace } from '../domain/long-runs.js';
+
+/** Whether `at` falls between the two halves of a surrogate pair of `text`. */
+function splitsPair(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  const after = text.charCodeAt(at);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+}
 
 /** The token count of text.slice(start, end), counted alone. */
 export type SliceCounter = (start: number, end: number) => number;
@@ -72,9 +81,14 @@ export function createSliceCounter(
 
   return (start, end) => {
     if (end <= start) return 0;
-    let beforeSpace = end;
-    while (beforeSpace > start && isWhitespace(text.charCodeAt(beforeSpace - 1))) beforeSpace -= 1;
-    const last = lastEndUpTo(beforeSpace);
+    // The slice's pre-tokens are the text's up to where the slice's end can change a match:
+    // the start of its trailing whitespace, or, where the slice splits a surrogate pair, before
+    // the pair's first half (a pre-token reads the character after it, and alone that half is
+    // another character).
+    let inStepUpTo = end;
+    while (inStepUpTo > start && isWhitespace(text.charCodeAt(inStepUpTo - 1))) inStepUpTo -= 1;
+    if (inStepUpTo === end && splitsPair(text, end)) inStepUpTo = end - 2;
+    const last = lastEndUpTo(inStepUpTo);
     const lastEnd = ends[last]!;
     const slice = text.slice(start, end);
     if (lastEnd <= start) return countAlone(slice);
