@@ -512,6 +512,32 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
   );
 
   it(
+    'counts a growing scope only near the sizes that ask for a new centre, not at every batch',
+    withStore(async (open) => {
+      const { database, store } = open();
+      const { db } = database;
+      let counts = 0;
+      const prepare = db.prepare.bind(db);
+      db.prepare = ((sql: string) => {
+        const prepared = prepare(sql);
+        if (!sql.startsWith('SELECT count(*) AS n FROM chunk_vectors')) return prepared;
+        const get = prepared.get.bind(prepared);
+        prepared.get = (...params: unknown[]) => {
+          counts += 1;
+          return get(...params);
+        };
+        return prepared;
+      }) as typeof db.prepare;
+      await store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
+      for (let d = 0; d < 40; d += 1) await addDocument(store, 5, d + 1);
+      // 200 rows: the centre taken again once 64 are in (sample 5 → 65; the next at 260).
+      expect(centre(database)).toEqual({ sample_size: 65, version: 2 });
+      expect(counts).toBeLessThanOrEqual(6);
+      expect(signless(database)).toBe(0);
+    }),
+  );
+
+  it(
     "a new vector space bound through another connection replaces the reader's index",
     withStore(async (open) => {
       const reader = open();

@@ -68,6 +68,8 @@ type StoredRow = {
 export class SignedVectors {
   private readonly indexes = new Map<string, { index: SignBitIndex; version: number }>();
   private readonly pendingChanges = new Map<string, Set<number>>();
+  /** Each scope's rows as last counted, with those signed here since (wantsRecentre). */
+  private readonly scopeRows = new Map<string, number>();
 
   constructor(
     private readonly db: SqliteHandle,
@@ -115,7 +117,8 @@ export class SignedVectors {
     let centre = this.readCentre(scope);
     if (centre === undefined || centre.centre.length !== dimension)
       centre = this.writeCentre(scope, meanOf(batch, dimension), batch.length);
-    else if (this.wantsRecentre(scope, centre)) centre = this.recentre(scope, dimension);
+    else if (this.wantsRecentre(scope, centre, batch.length))
+      centre = this.recentre(scope, dimension);
     const { centre: around } = centre;
     return (vector) => ({
       signs: signsBlob(signBits(vector, around)),
@@ -131,6 +134,7 @@ export class SignedVectors {
   reset(): void {
     this.indexes.clear();
     this.pendingChanges.clear();
+    this.scopeRows.clear();
     this.db
       .prepare(
         `UPDATE vector_centres SET sample_size = -1, version = version + 1 WHERE name >= ? AND name < ?`,
@@ -266,12 +270,28 @@ export class SignedVectors {
     return filled;
   }
 
-  private wantsRecentre(scope: readonly unknown[], centre: Centre): boolean {
+  /**
+   * Whether a scope has outgrown its centre's sample, `adding` rows about to be written. A scope
+   * is counted again only once the rows it held at its last count, and those signed here since,
+   * reach the size that asks for a new centre: counting it at every batch and every search read
+   * every row of a scope of up to 40,000, each time. Rows deleted since make the estimate high,
+   * which brings the count early; rows another process wrote are seen at the next count.
+   */
+  private wantsRecentre(scope: readonly unknown[], centre: Centre, adding = 0): boolean {
     if (centre.sampleSize >= STABLE_SAMPLE) return false;
-    const { n } = this.db
-      .prepare(`SELECT count(*) AS n FROM ${this.spec.table} v WHERE ${this.spec.scope}`)
-      .get(...scope) as { n: number };
-    return n >= Math.max(MIN_RECENTRE_SIZE, centre.sampleSize * 4);
+    const size = Math.max(MIN_RECENTRE_SIZE, centre.sampleSize * 4);
+    const name = this.name(scope);
+    const estimate = this.scopeRows.get(name);
+    if (estimate !== undefined && estimate + adding < size) {
+      this.scopeRows.set(name, estimate + adding);
+      return false;
+    }
+    const { n } = statement(
+      this.db,
+      `SELECT count(*) AS n FROM ${this.spec.table} v WHERE ${this.spec.scope}`,
+    ).get(...scope) as { n: number };
+    this.scopeRows.set(name, n + adding);
+    return n >= size;
   }
 
   /** A centre from the scope's recent vectors; every row of the scope signed around it. */
