@@ -2,9 +2,10 @@
 // through their own indexes (pinned with INDEXED BY), then the relations among the entities reached.
 //
 // Plans: SQLite's planner has no statistics, and took `tenant_id = ?` over `id IN (…)`, reading
-// every row of the tenant's index to find a few named by id. Such statements write `+tenant_id`
-// (the test still applied, no longer choosing the index); graph-store.test.ts checks the plan of
-// every statement the graph contract runs.
+// every row of the tenant's index to find a few named by id. The entities reached are looked up
+// by id from the walk (CROSS JOIN fixes that order; `+tenant_id` alone let GROUP BY e.id walk
+// every tenant's entities), and the relations among them by the tenant and their ids;
+// graph-store.test.ts checks the plan of every statement the graph contract runs.
 import type { Neighborhood } from '../../ports/graph-store.js';
 import {
   ENTITY_COLUMNS,
@@ -33,7 +34,7 @@ export function createSqliteGraphNeighbourhood(db: SqliteHandle): GraphNeighbour
             UNION
             SELECT r.subject_id, w.depth + 1 FROM walk w CROSS JOIN graph_relations r INDEXED BY graph_relations_object
             WHERE r.tenant_id = @tenantId AND r.object_id = w.id AND w.depth < @depth AND (@all = 1 OR r.invalid_at IS NULL))
-          SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w JOIN graph_entities e ON e.id = w.id AND +e.tenant_id = @tenantId
+          SELECT ${ENTITY_COLUMNS}, MIN(w.depth) AS depth FROM walk w CROSS JOIN graph_entities e ON e.id = w.id AND e.tenant_id = @tenantId
           GROUP BY e.id ORDER BY depth, mention_count DESC, e.id LIMIT @cap`,
         )
         .all({

@@ -30,9 +30,12 @@ function recordStatements(db: SqliteHandle): Map<string, unknown[]> {
   return runs;
 }
 
-/** Plan lines that read a graph table, or an index of one, by nothing narrower than the tenant. */
+/**
+ * Plan lines that read a graph table, or an index of one, by nothing narrower than the tenant:
+ * a full scan of the table or of an index (every tenant's rows), or a search by the tenant alone.
+ */
 const WHOLE_TENANT =
-  /^(?:SCAN \w+$|(?:SEARCH|SCAN) \w+(?: AS \w+)? USING (?:COVERING )?INDEX \w+ \(tenant_id=\?\)$)/;
+  /^(?:SCAN \w+(?: AS \w+)?(?: USING (?:COVERING )?INDEX \w+)?$|(?:SEARCH|SCAN) \w+(?: AS \w+)? USING (?:COVERING )?INDEX \w+ \(tenant_id=\?\)$)/;
 
 /**
  * The one statement that reads a tenant's whole index by design: name search by a key's infix

@@ -330,9 +330,11 @@ export class SqliteMemoryStore implements MemoryStore {
     const found = new Map<string, MemoryItem>();
     for (let offset = 0; offset < ids.length; offset += 500) {
       const slice = ids.slice(offset, offset + 500);
+      // `+tenant_id`: found by id (with four ids or more the planner, without statistics, read
+      // the tenant's whole index: 117 ms at 100,000 memories against 0.2).
       const rows = this.db
         .prepare(
-          `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.tenant_id = ? AND m.id IN (${slice.map(() => '?').join(', ')})`,
+          `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE +m.tenant_id = ? AND m.id IN (${slice.map(() => '?').join(', ')})`,
         )
         .all(tenantId, ...slice) as MemoryRow[];
       for (const row of rows) found.set(row.id, toMemory(row));

@@ -1,13 +1,17 @@
 // The WAL checkpoint thread (wal-checkpoints.ts): its own connection to the store's file, a
 // PASSIVE checkpoint at every interval (it neither waits for nor blocks the writer or a reader),
-// until it is told to stop. A checkpoint that fails is reported and the thread stops: the
-// store's own connection then checkpoints again, as SQLite does by default.
+// until it is told to stop. Past `backstopPages` the store's connection checkpoints too, and that
+// checkpoint is what lets the log start again (wal-checkpoints.ts): the thread then sits one
+// interval out, so as not to hold the checkpoint lock when the connection wants it. A checkpoint
+// that fails is reported and the thread stops: the store's own connection then checkpoints
+// again, as SQLite does by default.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 export interface CheckpointThreadData {
   path: string;
   intervalMs: number;
+  backstopPages: number;
 }
 
 export type CheckpointThreadMessage =
@@ -16,13 +20,17 @@ export type CheckpointThreadMessage =
   | { type: 'checkpointed'; frames: number; backfilled: number; ms: number }
   | { type: 'failed'; message: string };
 
-const { path, intervalMs } = (workerData as { data: CheckpointThreadData }).data;
+const { path, intervalMs, backstopPages } = (workerData as { data: CheckpointThreadData }).data;
 const post = (message: CheckpointThreadMessage) => parentPort!.postMessage(message);
 
 const db = new Database(path, { fileMustExist: true });
 /** The last checkpoint's figures: one that copied nothing new is not reported. */
 let last = { log: 0, checkpointed: 0 };
 const timer = setInterval(() => {
+  if (last.log >= backstopPages) {
+    last = { log: 0, checkpointed: 0 };
+    return;
+  }
   try {
     const started = performance.now();
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{

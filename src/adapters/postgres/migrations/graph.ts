@@ -93,4 +93,21 @@ export const graphMigrations: Migration[] = [
         SELECT count(*) FROM graph_mentions m WHERE m.tenant_id = graph_entities.tenant_id AND m.entity_id = graph_entities.id);
     `,
   },
+  {
+    version: 153,
+    name: 'graph child keys lead their indexes',
+    // Deleting an entity looks up the mentions and relations that refer to it by entity id alone
+    // (its foreign keys' cascades); with the tenant first in their indexes, every deleted entity
+    // read all mentions and relations of every tenant (4 s to delete 50 entities next to 300,000
+    // mentions). Led by the entity's id, the same indexes serve the cascades and every look-up by
+    // tenant and entity.
+    sql: `
+      DROP INDEX graph_mentions_entity;
+      CREATE INDEX graph_mentions_entity ON graph_mentions (entity_id, tenant_id);
+      DROP INDEX graph_relations_subject;
+      CREATE INDEX graph_relations_subject ON graph_relations (subject_id, tenant_id);
+      DROP INDEX graph_relations_object;
+      CREATE INDEX graph_relations_object ON graph_relations (object_id, tenant_id);
+    `,
+  },
 ];
