@@ -167,6 +167,35 @@ describe('term-docs tables', () => {
     );
   });
 
+  it('count a token FTS5 cut inside a character as its own bytes', async () => {
+    const database = openSqlite({ path: ':memory:' });
+    try {
+      // 11,000 CJK characters: 33,000 bytes, cut at 32,768, inside the 10,923rd character.
+      const texts = [`${'漢'.repeat(11_000)} kettle`, 'kettle run'];
+      await apply(database.db, [{ op: 'document', slot: 0, texts, headings: ['Kettle'] }]);
+      const mismatched = () =>
+        database.db
+          .prepare(
+            `SELECT hex(v.term) AS term FROM temp.chunks_fts_check v
+             LEFT JOIN chunk_term_docs t ON t.term = v.term WHERE t.docs IS NOT v.doc
+             UNION ALL SELECT hex(t.term) FROM chunk_term_docs t
+             WHERE NOT EXISTS (SELECT 1 FROM temp.chunks_fts_check v WHERE v.term = t.term)`,
+          )
+          .all();
+      counts(database.db, 'chunks_fts', 'chunk_term_docs'); // makes the fts5vocab table
+      expect(mismatched()).toEqual([]);
+      expect(
+        database.db
+          .prepare('SELECT docs FROM chunk_term_docs WHERE length(CAST(term AS BLOB)) = 32768')
+          .all(),
+      ).toEqual([{ docs: 1 }]);
+      await apply(database.db, [{ op: 'delete document', slot: 0 }]);
+      expect(mismatched()).toEqual([]);
+    } finally {
+      database.close();
+    }
+  });
+
   it('are filled from the index when a store that holds rows is migrated', async () => {
     const operations = fc.sample(fc.array(operation, { minLength: 20, maxLength: 20 }), {
       numRuns: 1,

@@ -53,15 +53,24 @@ export function termDocsStatements(
 }
 
 /**
+ * A term this long may be a token FTS5 cut at 32,768 bytes, perhaps inside a character: such
+ * bytes do not pass through a JavaScript string unchanged, so a row holding one is counted in SQL.
+ */
+const MAX_TERM_CHARS_IN_JS = 8_192;
+
+/**
  * Counts the rows of an FTS5 table written from code (not by triggers) in and out. The rows'
  * terms come from engram_fts_tokens as in termDocsStatements, but each row's distinct terms are
  * counted here, and each term's count is written once: SQLite's DISTINCT and GROUP BY over every
- * token of a document's chunks cost 0.15–0.19 ms a chunk in the ingest bench, this 0.07.
+ * token of a document's chunks cost 0.15–0.19 ms a chunk in the ingest bench, this 0.07. A row
+ * with a term of MAX_TERM_CHARS_IN_JS or more is counted by termDocsStatements' own SQL.
  */
 export class TermDocsWriter {
   private readonly tokens: Statement;
   private readonly countIn: Statement;
   private readonly countOut: Statement[];
+  private readonly rowsIn: Statement[];
+  private readonly rowsOut: Statement[];
 
   constructor(db: SqliteHandle, fts: Fts5Table, columns: number) {
     const values = Array.from({ length: columns }, () => '?').join(', ');
@@ -78,30 +87,48 @@ export class TermDocsWriter {
          WHERE ${fts.termDocs}.term = gone.term`,
       ),
     ];
+    const inSql = termDocsStatements(fts, '?', columns);
+    this.rowsIn = inSql.countIn.map((sql) => db.prepare(sql));
+    this.rowsOut = inSql.countOut.map((sql) => db.prepare(sql));
   }
 
   /** Rows with these column values were inserted. */
   added(rows: Array<Array<string | null>>): void {
     if (rows.length === 0) return;
-    this.countIn.run(this.perTerm(rows));
+    const { counts, long } = this.perTerm(rows);
+    this.countIn.run(counts);
+    if (long.length > 0) for (const statement of this.rowsIn) statement.run(JSON.stringify(long));
   }
 
   /** Rows with these column values were deleted. */
   removed(rows: Array<Array<string | null>>): void {
     if (rows.length === 0) return;
-    const json = this.perTerm(rows);
-    for (const statement of this.countOut) statement.run(json);
+    const { counts, long } = this.perTerm(rows);
+    for (const statement of this.countOut) statement.run(counts);
+    if (long.length > 0) for (const statement of this.rowsOut) statement.run(JSON.stringify(long));
   }
 
-  /** Each term the rows hold and how many of them hold it, as JSON pairs in term order. */
-  private perTerm(rows: Array<Array<string | null>>): string {
+  /**
+   * Each term the rows hold and how many of them hold it, as JSON pairs in term order; and the
+   * rows left to SQL.
+   */
+  private perTerm(rows: Array<Array<string | null>>): {
+    counts: string;
+    long: Array<Array<string | null>>;
+  } {
     const counts = new Map<string, number>();
+    const long: Array<Array<string | null>> = [];
     for (const row of rows) {
       const terms = new Set(JSON.parse(this.tokens.get(...row) as string) as string[]);
+      if ([...terms].some((term) => term.length >= MAX_TERM_CHARS_IN_JS)) {
+        long.push(row);
+        continue;
+      }
       for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
     }
     // In order, the upserts walk the table's B-tree one way.
-    return JSON.stringify([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const pairs = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { counts: JSON.stringify(pairs), long };
   }
 }
 
