@@ -3,7 +3,7 @@
 // like space but are not, surrogate pairs and lone surrogates.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { longRuns } from './long-runs.js';
+import { longRuns, longSpaceRuns } from './long-runs.js';
 
 const SPACES = [
   ' ',
@@ -61,5 +61,32 @@ describe('longRuns', () => {
       const text = `${run}${other}${run}`;
       expect(longRuns(text, 8), JSON.stringify(other)).toEqual([[0, text.length]]);
     }
+  });
+});
+
+describe('longSpaceRuns', () => {
+  it('finds exactly the runs `\\s{n+1,}` finds', () => {
+    const piece = fc.oneof(
+      fc
+        .constantFrom(...SPACES)
+        .chain((c) => fc.integer({ min: 1, max: 40 }).map((n) => c.repeat(n))),
+      fc.constantFrom(...NOT_SPACES),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 16 }),
+        fc.integer({ min: 1, max: 60 }),
+        (pieces, n) => {
+          const text = pieces.join('');
+          const byRegex = [...text.matchAll(new RegExp(`\\s{${n + 1},}`, 'g'))].map((run) => [
+            run.index,
+            run.index + run[0].length,
+          ]);
+          expect(longSpaceRuns(text, n)).toEqual(byRegex);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -46,6 +46,19 @@ export function longRuns(
   return runs;
 }
 
+/** Each run of more than `maxChars` whitespace characters (`\s{n,}`), as [start, end). */
+export function longSpaceRuns(text: string, maxChars: number): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  if (text.length <= maxChars) return runs;
+  let start = 0;
+  for (let at = 0; at <= text.length; at += 1) {
+    if (at < text.length && isWhitespace(text.charCodeAt(at))) continue;
+    if (at - start > maxChars) runs.push([start, at]);
+    start = at + 1;
+  }
+  return runs;
+}
+
 function isLeadingSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }

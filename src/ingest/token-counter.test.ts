@@ -1,6 +1,6 @@
 // The token counter against its rule, written the plain way: text counted exactly, except that
-// each run of more than MAX_RUN_CHARS characters without whitespace is counted in pieces of that
-// size (the runs are found by a scan, long-runs.ts, held to `\S` by its own tests).
+// each run of more than MAX_RUN_CHARS characters without whitespace, or of whitespace, is counted
+// in pieces of that size (the runs are found by scans, long-runs.ts, held to `\S` and `\s`).
 import fc from 'fast-check';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ const exact = (text: string) => (text.length === 0 ? 0 : countTokens(text, NO_SP
 function byTheRule(text: string): number {
   let total = 0;
   let last = 0;
-  for (const run of text.matchAll(new RegExp(`\\S{${MAX_RUN_CHARS + 1},}`, 'g'))) {
+  const runs = new RegExp(`\\S{${MAX_RUN_CHARS + 1},}|\\s{${MAX_RUN_CHARS + 1},}`, 'g');
+  for (const run of text.matchAll(runs)) {
     total += exact(text.slice(last, run.index));
     for (let at = 0; at < run[0].length; at += MAX_RUN_CHARS)
       total += exact(run[0].slice(at, at + MAX_RUN_CHARS));
@@ -23,6 +24,9 @@ function byTheRule(text: string): number {
 
 const piece = fc.oneof(
   fc.constantFrom(' ', '\n', '\u3000', '\u200b'),
+  fc
+    .constantFrom(' ', '\u00a0', '\n')
+    .chain((c) => fc.integer({ min: 900, max: 2500 }).map((n) => c.repeat(n))),
   fc
     .constantFrom('x', 'Hello', '>', '東', '😀')
     .chain((c) => fc.integer({ min: 1, max: 400 }).map((n) => c.repeat(n))),

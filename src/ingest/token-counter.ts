@@ -1,9 +1,10 @@
 // Token counting for chunk sizes: gpt-tokenizer's o200k_base (or cl100k_base). Special-token
 // text such as "<|endoftext|>" in a document is counted as ordinary text, never rejected.
 // BPE is quadratic in the length of one pre-token, and a run without whitespace is one: 100k
-// ">" took seconds per count, so a hostile Markdown file held a worker for minutes. Runs longer
-// than MAX_RUN_CHARS are counted in pieces of that size: such a run's count may be off by about
-// a token per piece (measured: 5,377 against 5,378 exact for prose with a 3,000-character run).
+// ">" took seconds per count, so a hostile Markdown file held a worker for minutes; so is a run of
+// whitespace (40,000 no-break spaces: 9 s). Runs of either longer than MAX_RUN_CHARS are counted
+// in pieces of that size: such a run's count may be off by about a token per piece (measured:
+// 5,377 against 5,378 exact for prose with a 3,000-character run).
 //
 // The chunker counts many overlapping slices of one text (each unit, then a chunk's slice at a
 // few candidate ends, then overlap tails): 3.5 times the text's length in the ingest bench.
@@ -15,7 +16,7 @@ import {
   CL100K_TOKEN_SPLIT_REGEX,
   O200K_TOKEN_SPLIT_REGEX,
 } from 'gpt-tokenizer/encodingParams/constants';
-import { longRuns } from '../domain/long-runs.js';
+import { longRuns, longSpaceRuns } from '../domain/long-runs.js';
 import { createSliceCounter, type SliceCounter } from './slice-counts.js';
 
 export interface TokenCounter {
@@ -41,7 +42,7 @@ export function createTokenCounter(encoding: ChunkEncoding = 'o200k_base'): Toke
     if (text.length <= MAX_RUN_CHARS) return count(text);
     let total = 0;
     let last = 0;
-    for (const [start, end] of longRuns(text, MAX_RUN_CHARS)) {
+    for (const [start, end] of runsCountedInPieces(text)) {
       total += count(text.slice(last, start));
       for (let at = start; at < end; at += MAX_RUN_CHARS)
         total += count(text.slice(at, Math.min(at + MAX_RUN_CHARS, end)));
@@ -63,8 +64,15 @@ export function createTokenCounter(encoding: ChunkEncoding = 'o200k_base'): Toke
   const split = encoding === 'cl100k_base' ? CL100K_TOKEN_SPLIT_REGEX : O200K_TOKEN_SPLIT_REGEX;
   counter.slicesOf = (text) =>
     // A text with a run counted in pieces is counted slice by slice, by the rule above.
-    longRuns(text, MAX_RUN_CHARS).length > 0
+    runsCountedInPieces(text).length > 0
       ? (start, end) => counter(text.slice(start, end))
       : createSliceCounter(text, split, countPiece);
   return counter;
+}
+
+/** The runs, of whitespace or of anything else, longer than MAX_RUN_CHARS, in text order. */
+function runsCountedInPieces(text: string): Array<[number, number]> {
+  return [...longRuns(text, MAX_RUN_CHARS), ...longSpaceRuns(text, MAX_RUN_CHARS)].sort(
+    (a, b) => a[0] - b[0],
+  );
 }
