@@ -6,8 +6,8 @@
 // every row of the tenant's index to find a few named by id. Such statements write `+tenant_id`
 // (the test still applied, no longer choosing the index); graph-store.test.ts checks the plan of
 // every statement the graph contract runs.
-// Mentions by document are grouped by `+entity_id`, so that no index's order of entities tempts
-// the planner away from the document's own key.
+// A mention of an alias is found through graph_mentions_entity by name (INDEXED BY): left to
+// itself the planner searched the mentions' key by the tenant alone.
 import type { ChunkScope, RemovedGraph } from '../../ports/graph-store.js';
 import { ENTITY_COLUMNS, toEntity, type EntityRow } from '../graph-rows.js';
 import type { GraphRemovalPart } from '../graph-store-parts.js';
@@ -37,7 +37,7 @@ export function createSqliteGraphRemoval(db: SqliteHandle): GraphRemovalPart {
       const touchedEntities = (
         db
           .prepare(
-            `SELECT DISTINCT +entity_id AS entity_id FROM graph_mentions WHERE tenant_id = ? AND document_id = ? ${scope.sql}`,
+            `SELECT DISTINCT entity_id FROM graph_mentions WHERE tenant_id = ? AND document_id = ? ${scope.sql}`,
           )
           .all(tenantId, documentId, ...scope.params) as { entity_id: string }[]
       ).map((r) => r.entity_id);
@@ -119,8 +119,8 @@ export function createSqliteGraphRemoval(db: SqliteHandle): GraphRemovalPart {
       const rows = db
         .prepare(
           `WITH mentioned AS (
-            SELECT +entity_id AS entity_id, count(*) AS here FROM graph_mentions
-            WHERE tenant_id = @tenantId AND document_id = @documentId GROUP BY +entity_id)
+            SELECT entity_id, count(*) AS here FROM graph_mentions
+            WHERE tenant_id = @tenantId AND document_id = @documentId GROUP BY entity_id)
           SELECT ${ENTITY_COLUMNS} FROM mentioned m JOIN graph_entities e ON e.id = m.entity_id AND +e.tenant_id = @tenantId
           ORDER BY m.here DESC, e.name, e.id LIMIT @limit`,
         )
@@ -132,7 +132,7 @@ export function createSqliteGraphRemoval(db: SqliteHandle): GraphRemovalPart {
       const row = db
         .prepare(
           `SELECT
-            (SELECT count(DISTINCT +entity_id) FROM graph_mentions WHERE tenant_id = @tenantId AND document_id = @documentId) AS entities,
+            (SELECT count(DISTINCT entity_id) FROM graph_mentions WHERE tenant_id = @tenantId AND document_id = @documentId) AS entities,
             (SELECT count(DISTINCT relation_id) FROM graph_relation_sources WHERE tenant_id = @tenantId AND document_id = @documentId) AS relations`,
         )
         .get({ tenantId, documentId }) as { entities: number; relations: number };
