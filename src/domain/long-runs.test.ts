@@ -3,7 +3,7 @@
 // like space but are not, surrogate pairs and lone surrogates.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { longRuns, longSpaceRuns } from './long-runs.js';
+import { longRuns } from './long-runs.js';
 
 const SPACES = [
   ' ',
@@ -25,16 +25,22 @@ const SPACES = [
 ];
 const NOT_SPACES = ['\u200b', '\u0085', '\u180e', 'x', '>', '東', '😀', '𝐀', '\ud83d', '\ude00'];
 
-const byRegex = (text: string, maxChars: number, flags = 'g') =>
-  [...text.matchAll(new RegExp(`\\S{${maxChars + 1},}`, flags))].map((run) => [
+const byRegex = (text: string, maxChars: number, flags = 'g', spaces = false) => {
+  const n = maxChars + 1;
+  const pattern = spaces ? `\\S{${n},}|\\s{${n},}` : `\\S{${n},}`;
+  return [...text.matchAll(new RegExp(pattern, flags))].map((run) => [
     run.index,
     run.index + run[0].length,
   ]);
+};
 
 describe('longRuns', () => {
-  it('finds exactly the runs `\\S{n+1,}` finds', () => {
+  it('finds exactly the runs `\\S{n+1,}` finds (and with spaces, `\\S{n+1,}|\\s{n+1,}`)', () => {
     const piece = fc.oneof(
       fc.constantFrom(...SPACES),
+      fc
+        .constantFrom(...SPACES)
+        .chain((c) => fc.integer({ min: 1, max: 40 }).map((n) => c.repeat(n))),
       fc
         .constantFrom(...NOT_SPACES)
         .chain((c) => fc.integer({ min: 1, max: 40 }).map((n) => c.repeat(n))),
@@ -48,6 +54,7 @@ describe('longRuns', () => {
           const text = pieces.join('');
           expect(longRuns(text, n)).toEqual(byRegex(text, n));
           expect(longRuns(text, n, { codePoints: true })).toEqual(byRegex(text, n, 'gu'));
+          expect(longRuns(text, n, { spaces: true })).toEqual(byRegex(text, n, 'g', true));
         },
       ),
       { numRuns: 500 },
@@ -61,32 +68,5 @@ describe('longRuns', () => {
       const text = `${run}${other}${run}`;
       expect(longRuns(text, 8), JSON.stringify(other)).toEqual([[0, text.length]]);
     }
-  });
-});
-
-describe('longSpaceRuns', () => {
-  it('finds exactly the runs `\\s{n+1,}` finds', () => {
-    const piece = fc.oneof(
-      fc
-        .constantFrom(...SPACES)
-        .chain((c) => fc.integer({ min: 1, max: 40 }).map((n) => c.repeat(n))),
-      fc.constantFrom(...NOT_SPACES),
-      fc.string({ maxLength: 20 }),
-    );
-    fc.assert(
-      fc.property(
-        fc.array(piece, { maxLength: 16 }),
-        fc.integer({ min: 1, max: 60 }),
-        (pieces, n) => {
-          const text = pieces.join('');
-          const byRegex = [...text.matchAll(new RegExp(`\\s{${n + 1},}`, 'g'))].map((run) => [
-            run.index,
-            run.index + run[0].length,
-          ]);
-          expect(longSpaceRuns(text, n)).toEqual(byRegex);
-        },
-      ),
-      { numRuns: 500 },
-    );
   });
 });

@@ -14,48 +14,42 @@ export function isWhitespace(code: number): boolean {
 
 /**
  * Each run of more than `maxChars` characters without whitespace, as [start, end) in UTF-16 code
- * units. Characters are code units (`\S{n,}`), or with `codePoints` code points (`\S{n,}` with
- * the u flag: an emoji is one character, not two).
+ * units, in text order; with `spaces`, each such run of whitespace too (`\S{n,}|\s{n,}`).
+ * Characters are code units (`\S{n,}`), or with `codePoints` code points (`\S{n,}` with the u
+ * flag: an emoji is one character, not two; every whitespace character is one code unit).
  */
 export function longRuns(
   text: string,
   maxChars: number,
-  options: { codePoints?: boolean } = {},
+  options: { codePoints?: boolean; spaces?: boolean } = {},
 ): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
   if (text.length <= maxChars) return runs;
   let start = 0;
   let length = 0;
-  for (let at = 0; at <= text.length; at += 1) {
-    const code = at < text.length ? text.charCodeAt(at) : 32;
-    if (!isWhitespace(code)) {
-      // The second half of a surrogate pair adds no code point.
-      const trailing =
-        options.codePoints === true &&
-        code >= 0xdc00 &&
-        code <= 0xdfff &&
-        at > start &&
-        isLeadingSurrogate(text.charCodeAt(at - 1));
-      if (!trailing) length += 1;
-      continue;
+  let inSpaces = false;
+  const close = (end: number) => {
+    if (length > maxChars && (!inSpaces || options.spaces === true)) runs.push([start, end]);
+  };
+  for (let at = 0; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    const space = isWhitespace(code);
+    if (space !== inSpaces) {
+      close(at);
+      start = at;
+      length = 0;
+      inSpaces = space;
     }
-    if (length > maxChars) runs.push([start, at]);
-    start = at + 1;
-    length = 0;
+    // The second half of a surrogate pair adds no code point.
+    const trailing =
+      options.codePoints === true &&
+      code >= 0xdc00 &&
+      code <= 0xdfff &&
+      at > start &&
+      isLeadingSurrogate(text.charCodeAt(at - 1));
+    if (!trailing) length += 1;
   }
-  return runs;
-}
-
-/** Each run of more than `maxChars` whitespace characters (`\s{n,}`), as [start, end). */
-export function longSpaceRuns(text: string, maxChars: number): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  if (text.length <= maxChars) return runs;
-  let start = 0;
-  for (let at = 0; at <= text.length; at += 1) {
-    if (at < text.length && isWhitespace(text.charCodeAt(at))) continue;
-    if (at - start > maxChars) runs.push([start, at]);
-    start = at + 1;
-  }
+  close(text.length);
   return runs;
 }
 

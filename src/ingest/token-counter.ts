@@ -16,7 +16,7 @@ import {
   CL100K_TOKEN_SPLIT_REGEX,
   O200K_TOKEN_SPLIT_REGEX,
 } from 'gpt-tokenizer/encodingParams/constants';
-import { longRuns, longSpaceRuns } from '../domain/long-runs.js';
+import { longRuns } from '../domain/long-runs.js';
 import { createSliceCounter, type SliceCounter } from './slice-counts.js';
 
 export interface TokenCounter {
@@ -32,6 +32,8 @@ export type ChunkEncoding = 'o200k_base' | 'cl100k_base';
 
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 export const MAX_RUN_CHARS = 1000;
+/** Runs of whitespace are counted in pieces too. */
+const PIECEWISE = { spaces: true };
 /** Pre-tokens whose counts are kept (a word's count is a look-up the second time). */
 const MAX_KEPT_PIECES = 50_000;
 
@@ -42,7 +44,7 @@ export function createTokenCounter(encoding: ChunkEncoding = 'o200k_base'): Toke
     if (text.length <= MAX_RUN_CHARS) return count(text);
     let total = 0;
     let last = 0;
-    for (const [start, end] of runsCountedInPieces(text)) {
+    for (const [start, end] of longRuns(text, MAX_RUN_CHARS, PIECEWISE)) {
       total += count(text.slice(last, start));
       for (let at = start; at < end; at += MAX_RUN_CHARS)
         total += count(text.slice(at, Math.min(at + MAX_RUN_CHARS, end)));
@@ -64,15 +66,8 @@ export function createTokenCounter(encoding: ChunkEncoding = 'o200k_base'): Toke
   const split = encoding === 'cl100k_base' ? CL100K_TOKEN_SPLIT_REGEX : O200K_TOKEN_SPLIT_REGEX;
   counter.slicesOf = (text) =>
     // A text with a run counted in pieces is counted slice by slice, by the rule above.
-    runsCountedInPieces(text).length > 0
+    longRuns(text, MAX_RUN_CHARS, PIECEWISE).length > 0
       ? (start, end) => counter(text.slice(start, end))
       : createSliceCounter(text, split, countPiece);
   return counter;
-}
-
-/** The runs, of whitespace or of anything else, longer than MAX_RUN_CHARS, in text order. */
-function runsCountedInPieces(text: string): Array<[number, number]> {
-  return [...longRuns(text, MAX_RUN_CHARS), ...longSpaceRuns(text, MAX_RUN_CHARS)].sort(
-    (a, b) => a[0] - b[0],
-  );
 }
