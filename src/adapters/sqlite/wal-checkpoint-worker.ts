@@ -16,8 +16,8 @@ export interface CheckpointThreadData {
 
 export type CheckpointThreadMessage =
   | { type: 'ready' }
-  /** A checkpoint that copied pages: the log's frames, and how many of them are in the file now. */
-  | { type: 'checkpointed'; frames: number; backfilled: number; ms: number }
+  /** A checkpoint that copied pages. */
+  | { type: 'checkpointed' }
   | { type: 'failed'; message: string };
 
 const { path, intervalMs, backstopPages } = (workerData as { data: CheckpointThreadData }).data;
@@ -32,7 +32,6 @@ const timer = setInterval(() => {
     return;
   }
   try {
-    const started = performance.now();
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{
       log: number;
       checkpointed: number;
@@ -42,12 +41,7 @@ const timer = setInterval(() => {
       result.checkpointed > 0 &&
       (result.log !== last.log || result.checkpointed !== last.checkpointed)
     )
-      post({
-        type: 'checkpointed',
-        frames: result.log,
-        backfilled: result.checkpointed,
-        ms: performance.now() - started,
-      });
+      post({ type: 'checkpointed' });
     last = result;
   } catch (error) {
     post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });

@@ -30,9 +30,8 @@ const STOP_MS = 5_000;
 export interface WalCheckpointStats {
   /** Whether the thread runs (started, its connection open, not failed or gone). */
   running: boolean;
-  /** Checkpoints of the thread that copied pages, and the pages of the last one's log. */
+  /** Checkpoints of the thread that copied pages. */
   checkpoints: number;
-  lastFrames: number;
 }
 
 export interface WalCheckpoints {
@@ -62,7 +61,7 @@ export function startWalCheckpoints(options: WalCheckpointOptions): WalCheckpoin
     intervalMs: options.intervalMs ?? 100,
     backstopPages: BACKSTOP_PAGES,
   };
-  const stats: WalCheckpointStats = { running: false, checkpoints: 0, lastFrames: 0 };
+  const stats: WalCheckpointStats = { running: false, checkpoints: 0 };
   let thread: Worker | undefined;
   let threadExit: Promise<void> | undefined;
   let closing = false;
@@ -99,10 +98,8 @@ export function startWalCheckpoints(options: WalCheckpointOptions): WalCheckpoin
         if (closing || failed) return;
         stats.running = true;
         autocheckpoint(BACKSTOP_PAGES);
-      } else if (message.type === 'checkpointed') {
-        stats.checkpoints += 1;
-        stats.lastFrames = message.frames;
-      } else fallBack(`failed (${message.message})`);
+      } else if (message.type === 'checkpointed') stats.checkpoints += 1;
+      else fallBack(`failed (${message.message})`);
     });
     thread.on('error', (error) => fallBack('failed', error));
     thread.on('exit', () => fallBack('stopped'));
