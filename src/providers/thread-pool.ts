@@ -107,6 +107,8 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
   const open = (slot: Slot<I, R>) => slot.worker === undefined || !dying.has(slot.worker);
   /** Calls with items not yet handed to a thread, oldest first. */
   const waiting: Array<Job<I, R>> = [];
+  const waitingItems = () =>
+    waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0);
   /** Batches a dead thread held but had not started: handed to the next thread with room first. */
   const resend: Array<Batch<I, R>['parts']> = [];
   let nextRequestId = 1;
@@ -296,7 +298,7 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       // batches of 10, not one of 20 while the other thread sits idle. (Not among the batches
       // a thread may hold: cutting a thread's share smaller gains nothing and costs messages.)
       const withRoom = slots.filter((s) => open(s) && s.batches.length < depth).length;
-      const queued = waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0);
+      const queued = waitingItems();
       const limit = Math.min(batchSize, Math.ceil(queued / withRoom));
       const parts: Batch<I, R>['parts'] = [];
       let cost = 0;
@@ -345,7 +347,7 @@ export function createThreadPool<I, R>(options: ThreadPoolOptions<I>): ThreadPoo
       return {
         threads: live.size,
         queuedItems:
-          waiting.reduce((sum, job) => sum + job.items.length - job.nextIndex, 0) +
+          waitingItems() +
           [...resend, ...slots.flatMap((slot) => slot.batches.slice(1).map((b) => b.parts))]
             .flat()
             .filter((part) => !part.job.settled).length,

@@ -21,8 +21,9 @@ export type HnswType = 'vector' | 'halfvec';
  * session, a tier, a time range): there the k nearest are chosen in half precision (rows whose
  * distances differ by less than its rounding may trade places at the k-th: a review found
  * near-duplicates 3e-6 apart reordered, 4e-4 apart not) and each row is cast as it is sorted,
- * which a review measured at two to three times the full-precision sort of 5,000 rows. Scores, and the order of what is returned, are in full precision. An index
- * an earlier version built over full-precision vectors serves its searches in that form
+ * which a review measured at two to three times the full-precision sort of 5,000 rows. Scores,
+ * and the order of what is returned, are in full precision. An index an earlier version built
+ * over full-precision vectors serves its searches in that form
  * (beginHnswSearch reads it from the catalog) until `engram rebuild-vector-indexes` rebuilds it
  * (hnsw-rebuild.ts), which is for once every process runs this version: an earlier version's
  * searches order by the full-precision form, which a half-precision index does not serve.
