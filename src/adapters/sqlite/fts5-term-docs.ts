@@ -119,12 +119,12 @@ export class TermDocsWriter {
     const counts = new Map<string, number>();
     const long: Array<Array<string | null>> = [];
     for (const row of rows) {
-      const terms = new Set(JSON.parse(this.tokens.get(...row) as string) as string[]);
-      if ([...terms].some((term) => term.length >= MAX_TERM_CHARS_IN_JS)) {
+      const tokens = JSON.parse(this.tokens.get(...row) as string) as string[];
+      if (tokens.some((token) => token.length >= MAX_TERM_CHARS_IN_JS)) {
         long.push(row);
         continue;
       }
-      for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+      for (const term of new Set(tokens)) counts.set(term, (counts.get(term) ?? 0) + 1);
     }
     // In order, the upserts walk the table's B-tree one way.
     const pairs = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
