@@ -270,6 +270,7 @@ export function createPostgresDocumentStore(options: PostgresDocumentStoreOption
     },
 
     async listStalled(input) {
+      // Through documents_unfinished (migration 108), whose condition this repeats word for word.
       const result = await pool.query<DocumentRow>(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('pending', 'processing') AND updated_at < $1
          ORDER BY updated_at LIMIT $2`,

@@ -259,8 +259,9 @@ export class PostgresMemoryStore implements MemoryStore {
     limit: number;
   }): Promise<Session[]> {
     const result = await this.pool.query<SessionRow>(
-      `SELECT * FROM memory_sessions WHERE turn_count - $1 - distilled_through >= $2 ORDER BY last_active_at LIMIT $3`,
-      [input.wmMaxTurns, input.minTurns, input.limit],
+      // The expression of the index memory_sessions_due (migration 206), as it is written there.
+      `SELECT * FROM memory_sessions WHERE (turn_count - distilled_through) >= $1 ORDER BY last_active_at LIMIT $2`,
+      [input.wmMaxTurns + input.minTurns, input.limit],
     );
     return result.rows.map(toSession);
   }

@@ -11,6 +11,12 @@ import {
 import { describeDocumentVersions } from '../../../test/ingest/document-versions-contract.js';
 import type { DocumentStore } from '../../ports/document-store.js';
 import { createSilentLogger } from '../../domain/logger.js';
+import {
+  plansOf,
+  recordStatements,
+  wholeTenantReads,
+  type StatementPlan,
+} from '../../../test/support/sqlite-plans.js';
 import { openSqlite } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
 import { createSqliteSearchThreads } from './search-threads.js';
@@ -197,5 +203,55 @@ describe('SQLite full-text search in a large store', () => {
       database.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Statements that read by the tenant alone or whole, by design. */
+const DOCUMENT_READS_BY_DESIGN = [
+  // A page of a tenant's documents, newest first, in the index's order.
+  {
+    sql: /FROM documents WHERE tenant_id = \? AND replaces IS NULL (?:AND namespace = \? )?ORDER BY id DESC LIMIT/,
+    line: /^SEARCH documents USING INDEX documents_list \(tenant_id=\?\)$/,
+  },
+  // A tenant's counts (the stats endpoint).
+  { sql: /^SELECT status, count\(\*\) AS n FROM documents WHERE tenant_id = \?/, line: /./ },
+  { sql: /^SELECT count\(\*\) AS chunks, .* FROM chunks WHERE tenant_id = \?$/, line: /./ },
+  // A sign-bit scope's size, counted near a new centre's (signed-vectors.ts), and the newest
+  // 10,000 vectors a centre is taken from, in the index's order.
+  { sql: /^SELECT count\(\*\) AS n FROM chunk_vectors v WHERE v.tenant_id = \?$/, line: /./ },
+  {
+    sql: /^SELECT v.vector FROM chunk_vectors v WHERE v.tenant_id = \? ORDER BY v.id DESC LIMIT 10000$/,
+    line: /./,
+  },
+  // Whether any tenant holds vectors, when another embedder is bound to the store.
+  { sql: /^SELECT count\(\*\) AS n FROM chunks WHERE has_vector = 1$/, line: /^SCAN chunks$/ },
+];
+
+/** Every statement the contracts run, for its plan (the full text on the calling thread). */
+const documentPlans: StatementPlan[] = [];
+async function openRecordedStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  const runs = recordStatements(database.db);
+  const store = createSqliteDocumentStore({ db: database.db });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      documentPlans.push(...plansOf(database.db, runs));
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+describeDocumentStore('sqlite, every statement planned', openRecordedStore);
+describeDocumentVersions('sqlite, every statement planned', openRecordedStore);
+
+describe('document store query plans (sqlite)', () => {
+  it('read no tenant whole where the rows are named by id', () => {
+    expect(documentPlans.length).toBeGreaterThan(20);
+    expect(
+      wholeTenantReads(documentPlans, /^(?:documents|chunk|vector_)/, DOCUMENT_READS_BY_DESIGN),
+    ).toEqual([]);
   });
 });

@@ -272,6 +272,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async listStalled(input) {
+      // Through documents_unfinished (migration 108), whose condition this repeats word for word.
       const rows = statement(
         db,
         `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('pending', 'processing') AND updated_at < ?

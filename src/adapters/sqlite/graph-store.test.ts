@@ -8,34 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeGraphStore, type GraphTables } from '../../../test/graph/graph-contract.js';
-import { openSqlite, type SqliteHandle } from './database.js';
+import {
+  plansOf,
+  recordStatements,
+  wholeTenantReads,
+  type StatementPlan,
+} from '../../../test/support/sqlite-plans.js';
+import { openSqlite } from './database.js';
 import { createSqliteGraphStore } from './graph-store.js';
-
-/** Each statement the store prepares, with the parameters of its first run. */
-function recordStatements(db: SqliteHandle): Map<string, unknown[]> {
-  const runs = new Map<string, unknown[]>();
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    const prepared = prepare(sql);
-    const methods = prepared as unknown as Record<string, (...params: unknown[]) => unknown>;
-    for (const method of ['run', 'get', 'all']) {
-      const original = methods[method]!.bind(prepared);
-      methods[method] = (...params: unknown[]) => {
-        if (!runs.has(sql)) runs.set(sql, params);
-        return original(...params);
-      };
-    }
-    return prepared;
-  }) as SqliteHandle['prepare'];
-  return runs;
-}
-
-/**
- * Plan lines that read a graph table, or an index of one, by nothing narrower than the tenant:
- * a full scan of the table or of an index (every tenant's rows), or a search by the tenant alone.
- */
-const WHOLE_TENANT =
-  /^(?:SCAN \w+(?: AS \w+)?(?: USING (?:COVERING )?INDEX \w+)?$|(?:SEARCH|SCAN) \w+(?: AS \w+)? USING (?:COVERING )?INDEX \w+ \(tenant_id=\?\)$)/;
 
 /**
  * The one statement that reads a tenant's whole index by design: name search by a key's infix
@@ -48,12 +28,7 @@ const ALLOWED = [
   },
 ];
 
-/** Whether a plan line's table is one of the graph's (by name, or by its alias in `sql`). */
-function readsGraphTable(sql: string, table: string): boolean {
-  return table.startsWith('graph_') || new RegExp(`\\bgraph_\\w+ (?:AS )?${table}\\b`).test(sql);
-}
-
-const plans: Array<{ sql: string; lines: string[] }> = [];
+const plans: StatementPlan[] = [];
 
 describeGraphStore('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'engram-graph-'));
@@ -81,17 +56,11 @@ describeGraphStore('sqlite', async () => {
         .get({ t: tenantId }) as GraphTables;
     },
     async close() {
-      for (const [sql, params] of runs) {
-        if (
-          !/^\s*(?:SELECT|WITH|UPDATE|DELETE|INSERT)/i.test(sql) ||
-          sql.includes('count(*) FROM graph_entities WHERE tenant_id = @t')
-        )
-          continue;
-        const lines = (
-          db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>
-        ).map((row) => row.detail);
-        plans.push({ sql: sql.replace(/\s+/g, ' ').trim(), lines });
-      }
+      // The suite's own count of a tenant's rows (above) is not the store's.
+      runs.forEach((_, sql) => {
+        if (sql.includes('count(*) FROM graph_entities WHERE tenant_id = @t')) runs.delete(sql);
+      });
+      plans.push(...plansOf(db, runs));
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -101,14 +70,7 @@ describeGraphStore('sqlite', async () => {
 describe('graph store query plans (sqlite)', () => {
   it('read no tenant whole where the rows are named by id', () => {
     expect(plans.length).toBeGreaterThan(20);
-    const offenders = plans.flatMap(({ sql, lines }) =>
-      lines
-        .filter((line) => WHOLE_TENANT.test(line) && readsGraphTable(sql, line.split(' ')[1]!))
-        .filter(
-          (line) => !ALLOWED.some((allowed) => allowed.sql.test(sql) && allowed.line.test(line)),
-        )
-        .map((line) => `${line}  ←  ${sql.slice(0, 200)}`),
-    );
+    const offenders = wholeTenantReads(plans, /^graph_/, ALLOWED);
     expect(offenders).toEqual([]);
   });
 });

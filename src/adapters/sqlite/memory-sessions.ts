@@ -61,9 +61,10 @@ export class SqliteMemorySessions {
   dueForDistillation(input: { wmMaxTurns: number; minTurns: number; limit: number }): Session[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM memory_sessions WHERE turn_count - ? - distilled_through >= ? ORDER BY last_active_at LIMIT ?`,
+        // The expression of the index memory_sessions_due (migration 206), as it is written there.
+        `SELECT * FROM memory_sessions WHERE turn_count - distilled_through >= ? ORDER BY last_active_at LIMIT ?`,
       )
-      .all(input.wmMaxTurns, input.minTurns, input.limit) as SessionRow[];
+      .all(input.wmMaxTurns + input.minTurns, input.limit) as SessionRow[];
     return rows.map(toSession);
   }
 

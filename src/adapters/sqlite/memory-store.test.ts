@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteMemoryBackend } from '../../../test/memory/backends.js';
 import { describeMemoryStore } from '../../../test/memory/memory-store.contract.js';
+import {
+  plansOf,
+  recordStatements,
+  wholeTenantReads,
+  type StatementPlan,
+} from '../../../test/support/sqlite-plans.js';
 import { openSqlite } from './database.js';
 import { SqliteMemoryStore } from './memory-store.js';
 import { ftsQuery } from './memory-text-search.js';
@@ -285,5 +291,44 @@ describe('SQLite full-text search in a store of several tenants', () => {
       database.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Statements that read by the tenant alone or whole, by design. */
+const MEMORY_READS_BY_DESIGN = [
+  // One row per tenant, keyed by it: a look-up, and whether any other tenant wrote (its first row).
+  { sql: /FROM memory_fts_tenants WHERE/, line: /^(?:SEARCH|SCAN) memory_fts_tenants\b/ },
+  // A scope's row count for a full-text plan, kept ten minutes (memory-term-counts.ts).
+  {
+    sql: /^SELECT count\(\*\) AS n FROM memories WHERE tenant_id = \?$/,
+    line: /\(tenant_id=\?\)$/,
+  },
+  // Every tenant's memories waiting for a vector, in a partial index of those alone.
+  {
+    sql: /WHERE embedder_id IS NULL ORDER BY pk/,
+    line: /^SCAN memories USING INDEX memories_unembedded$/,
+  },
+];
+
+/** Every statement the contract runs, for its plan (the full text on the calling thread). */
+const memoryPlans: StatementPlan[] = [];
+describeMemoryStore('sqlite, every statement planned', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  const runs = recordStatements(database.db);
+  return {
+    store: new SqliteMemoryStore(database.db),
+    close: async () => {
+      memoryPlans.push(...plansOf(database.db, runs));
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('memory store query plans (sqlite)', () => {
+  it('read no tenant whole where the rows are named by id', () => {
+    expect(memoryPlans.length).toBeGreaterThan(20);
+    expect(wholeTenantReads(memoryPlans, /^memor/, MEMORY_READS_BY_DESIGN)).toEqual([]);
   });
 });

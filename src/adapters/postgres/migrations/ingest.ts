@@ -141,4 +141,12 @@ export const ingestMigrations: Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 108,
+    name: 'documents unfinished',
+    // The documents the stalled-job sweep (every minute) reads: through this index, not by a scan
+    // of every tenant's documents, which on SQLite also read each one's content to reach the
+    // columns after it (195 ms a sweep at 4,000 documents of 64 KB; 0.05 ms through the index).
+    sql: `CREATE INDEX documents_unfinished ON documents (updated_at) WHERE status IN ('pending', 'processing');`,
+  },
 ];

@@ -109,4 +109,12 @@ export const memoryMigrations: Migration[] = [
         USING gin (memory_user_terms(tenant_id, user_id, text_search));
     `,
   },
+  {
+    version: 206,
+    name: 'memory sessions due for distillation',
+    // The sessions the distillation sweep (every few seconds) reads are those with enough
+    // undistilled turns: found through this index, not by scanning and sorting every session of
+    // every tenant.
+    sql: `CREATE INDEX memory_sessions_due ON memory_sessions ((turn_count - distilled_through));`,
+  },
 ];

@@ -1,0 +1,78 @@
+// The query plans of every statement a SQLite store ran, for tests that hold a store to reading
+// rows it names by id (or by a narrower key) without reading a tenant whole: SQLite's planner,
+// without statistics, takes `tenant_id = ?` on a low-selectivity index over `id IN (…)`, and
+// each such statement costs time growing with the tenant.
+import type { SqliteHandle } from '../../src/adapters/sqlite/database.js';
+
+/** Each statement prepared on `db` from now on, with the parameters of its first run. */
+export function recordStatements(db: SqliteHandle): Map<string, unknown[]> {
+  const runs = new Map<string, unknown[]>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    const prepared = prepare(sql);
+    const methods = prepared as unknown as Record<string, (...params: unknown[]) => unknown>;
+    for (const method of ['run', 'get', 'all', 'iterate']) {
+      const original = methods[method]!.bind(prepared);
+      methods[method] = (...params: unknown[]) => {
+        if (!runs.has(sql)) runs.set(sql, params);
+        return original(...params);
+      };
+    }
+    return prepared;
+  }) as SqliteHandle['prepare'];
+  return runs;
+}
+
+export interface StatementPlan {
+  /** The statement on one line. */
+  sql: string;
+  lines: string[];
+}
+
+/** The plans of the recorded statements that read or write rows (not pragmas or DDL). */
+export function plansOf(db: SqliteHandle, runs: Map<string, unknown[]>): StatementPlan[] {
+  const plans: StatementPlan[] = [];
+  for (const [sql, params] of runs) {
+    if (!/^\s*(?:SELECT|WITH|UPDATE|DELETE|INSERT)/i.test(sql)) continue;
+    const lines = (
+      db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>
+    ).map((row) => row.detail);
+    plans.push({ sql: sql.replace(/\s+/g, ' ').trim(), lines });
+  }
+  return plans;
+}
+
+/**
+ * Plan lines that read a table, or an index of one, by nothing narrower than the tenant: a full
+ * scan of the table or of an index (every tenant's rows), or a search by the tenant alone.
+ */
+const WHOLE_TENANT =
+  /^(?:SCAN \w+(?: AS \w+)?(?: USING (?:COVERING )?INDEX \w+)?$|(?:SEARCH|SCAN) \w+(?: AS \w+)? USING (?:COVERING )?INDEX \w+ \(tenant_id=\?\)$)/;
+
+/** A statement allowed to read a tenant whole by design (`sql` matches it, `line` its plan line). */
+export interface WholeTenantRead {
+  sql: RegExp;
+  line: RegExp;
+}
+
+/**
+ * Plan lines that read one of `tables` (`prefix` names them; an alias in the statement counts)
+ * by the tenant alone or whole, outside the `allowed` reads; each with its statement.
+ */
+export function wholeTenantReads(
+  plans: StatementPlan[],
+  prefix: RegExp,
+  allowed: WholeTenantRead[] = [],
+): string[] {
+  const readsTable = (sql: string, table: string) =>
+    prefix.test(table) ||
+    [...sql.matchAll(new RegExp(`\\b(\\w+) (?:AS )?${table}\\b`, 'g'))].some((m) =>
+      prefix.test(m[1]!),
+    );
+  return plans.flatMap(({ sql, lines }) =>
+    lines
+      .filter((line) => WHOLE_TENANT.test(line) && readsTable(sql, line.split(' ')[1]!))
+      .filter((line) => !allowed.some((read) => read.sql.test(sql) && read.line.test(line)))
+      .map((line) => `${line}  ←  ${sql.slice(0, 240)}`),
+  );
+}
