@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
@@ -19,16 +19,48 @@ import {
   uniqueName,
 } from '../support/backends.js';
 import { describeJobQueue } from '../contracts/job-queue.js';
+import { plansOf, recordStatements, type StatementPlan } from '../support/sqlite-plans.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-jobs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Every statement the SQLite queue ran, for its plan. */
+const plans: StatementPlan[] = [];
 describeJobQueue('sqlite', async (clock, options) => {
   const database = openSqlite({ path: join(dir, `${uniqueName('q')}.db`) });
+  const runs = recordStatements(database.db);
   return {
     queue: createSqliteJobQueue(database.db, clock, options),
-    close: async () => database.close(),
+    close: async () => {
+      plans.push(...plansOf(database.db, runs));
+      database.close();
+    },
   };
+});
+
+describe('job queue query plans (sqlite)', () => {
+  // The queue outlives every job: a sweep that read all of a queue's jobs, or all of one state,
+  // to find the few that are due would cost more each minute as jobs accumulate (the pruner read
+  // every finished job still inside the retention: 10 ms a pass at 100,000).
+  it('find jobs through an index that bounds each condition, never by a scan', () => {
+    expect(plans.length).toBeGreaterThan(5);
+    const unbounded = plans.flatMap(({ sql, lines }) => {
+      const ranged = [...sql.matchAll(/\b(\w+) <=? \?/g)].map((m) => m[1]!);
+      return lines
+        .filter(
+          (line) =>
+            /^SCAN jobs\b/.test(line) ||
+            (/^SEARCH jobs\b/.test(line) &&
+              ranged.length > 0 &&
+              // A job found by its id (the rows a subquery chose) is one row.
+              !/\(id=\?\)$/.test(line) &&
+              // An arm of an OR bounds its own column.
+              !ranged.some((column) => line.includes(`${column}<`))),
+        )
+        .map((line) => `${line}  ←  ${sql}`);
+    });
+    expect(unbounded).toEqual([]);
+  });
 });
 
 let pgUp = false;
