@@ -354,23 +354,33 @@ export function extractTagged(chunk: ChunkText, parsed: SentenceJson[]): Extract
     chunk.text,
     parsed.filter((s) => s.terms.length > 0),
   );
+  // A first pass learns the chunk's names; the second reads each sentence with all of them.
+  // findSpans reads the names only for a sentence's first term (isNameTerm at index 0), so a
+  // sentence whose first word's standing did not change keeps its first pass's spans.
   const knownNames = new Set<string>();
-  for (const sentence of sentences) {
-    for (const span of findSpans(chunk.text, sentence.terms, knownNames)) {
+  const firstPass = sentences.map((sentence) => {
+    const opening = sentence.terms[0]!.normal;
+    const knewOpening = knownNames.has(opening);
+    const spans = findSpans(chunk.text, sentence.terms, knownNames);
+    for (const span of spans) {
       if (span.type !== 'date' && span.type !== 'value')
-        for (const t of sentence.terms.slice(span.start, span.end)) knownNames.add(t.normal);
+        for (let i = span.start; i < span.end; i++) knownNames.add(sentence.terms[i]!.normal);
     }
-  }
+    return { opening, knewOpening, spans };
+  });
   const mentions: ExtractedMention[] = [];
   const relations: ExtractedRelation[] = [];
   const retyped = new Map<string, EntityType>();
   // The last person and organisation named, for a sentence that opens with "She" or "The company".
   const last: Partial<Record<'person' | 'organization', Span>> = {};
-  for (const sentence of sentences) {
+  for (const [index, sentence] of sentences.entries()) {
+    const first = firstPass[index]!;
     const spans = refineSpans(
       chunk.text,
       sentence.terms,
-      findSpans(chunk.text, sentence.terms, knownNames),
+      knownNames.has(first.opening) === first.knewOpening
+        ? first.spans
+        : findSpans(chunk.text, sentence.terms, knownNames),
       spanType,
     );
     for (const span of spans)
