@@ -8,7 +8,7 @@
 //   npm run build && cp -r dist /tmp/before   (then change, npm run build)
 //   npx tsx bench/lab/extractor-ab.ts /tmp/before dist [rounds]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,8 +82,10 @@ const texts = benchChunks(3 * 1024 * 1024);
   );
   console.log(`${corpus.length} texts, ${differ.length} extracted differently`);
   for (const text of differ.slice(0, 3)) console.log(`  ${JSON.stringify(text.slice(0, 160))}`);
-  const file = join(mkdtempSync(join(tmpdir(), 'engram-extractor-ab-')), 'chunks.json');
+  const dir = mkdtempSync(join(tmpdir(), 'engram-extractor-ab-'));
+  const file = join(dir, 'chunks.json');
   writeFileSync(file, JSON.stringify(texts));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const child = (dist: string) => timeBuild(dist, file);
   const times: Record<'before' | 'after', number[]> = { before: [], after: [] };
   for (let round = 0; round < Number(rounds ?? 6); round++) {

@@ -146,10 +146,14 @@ const LOWERCASE_WORD = /^[a-z]+$/;
 const inCapitals = (term: TermJson | undefined) =>
   term !== undefined && /^\p{Lu}{3,}$/u.test(term.text);
 
+/**
+ * Whether `term`, at `index` in its sentence, is a name word. `openingKnown`: whether the
+ * sentence's first word is named elsewhere in the chunk, which only a first word is judged by.
+ */
 function isNameTerm(
   term: TermJson,
   index: number,
-  knownNames: Set<string>,
+  openingKnown: boolean,
   next?: TermJson,
 ): boolean {
   // Most terms: a lowercase word, which none of the tests below takes for a name.
@@ -175,7 +179,7 @@ function isNameTerm(
   // A capitalised noun opening a sentence is usually just capitalised; accept it only when the
   // same word appears as a name elsewhere in the chunk, is written in capitals (a dateline's
   // "DAYTON, Ohio"), or opens an apposition ("Cheek, 53, is", "Starr, who served").
-  if (index > 0 || knownNames.has(term.normal)) return true;
+  if (index > 0 || openingKnown) return true;
   if (next === undefined || term.post.trim() !== ',') return false;
   return (
     /^\p{Lu}{3,}$/u.test(term.text) ||
@@ -215,7 +219,8 @@ function spanType(terms: TermJson[]): EntityType {
     : 'topic';
 }
 
-function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Span[] {
+/** A sentence's spans; `openingKnown` as isNameTerm has it. */
+function findSpans(text: string, terms: TermJson[], openingKnown: boolean): Span[] {
   const spans: Span[] = [];
   let i = 0;
   while (i < terms.length) {
@@ -243,7 +248,7 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
       i = j;
       continue;
     }
-    if (!isNameTerm(term, i, knownNames, terms[i + 1])) {
+    if (!isNameTerm(term, i, openingKnown, terms[i + 1])) {
       i++;
       continue;
     }
@@ -265,11 +270,11 @@ function findSpans(text: string, terms: TermJson[], knownNames: Set<string>): Sp
         ) &&
         j + 1 < terms.length &&
         !breaksAfter(next) &&
-        isNameTerm(terms[j + 1]!, j + 1, knownNames, terms[j + 2]);
+        isNameTerm(terms[j + 1]!, j + 1, openingKnown, terms[j + 2]);
       // "Martin Luther King III", "Sammy Davis Jr.".
       const generation = /^(II|III|IV|Jr|Sr)$/.test(next.text);
       if (
-        !isNameTerm(next, j, knownNames, terms[j + 1]) &&
+        !isNameTerm(next, j, openingKnown, terms[j + 1]) &&
         !version &&
         !particle &&
         !generation &&
@@ -355,18 +360,18 @@ export function extractTagged(chunk: ChunkText, parsed: SentenceJson[]): Extract
     parsed.filter((s) => s.terms.length > 0),
   );
   // A first pass learns the chunk's names; the second reads each sentence with all of them.
-  // findSpans reads the names only for a sentence's first term (isNameTerm at index 0), so a
-  // sentence whose first word's standing did not change keeps its first pass's spans.
+  // A sentence's spans depend on the names only through whether its first word is one, so a
+  // sentence whose first word was named already (or is named nowhere) keeps its first pass's.
   const knownNames = new Set<string>();
   const firstPass = sentences.map((sentence) => {
     const opening = sentence.terms[0]!.normal;
-    const knewOpening = knownNames.has(opening);
-    const spans = findSpans(chunk.text, sentence.terms, knownNames);
+    const openingKnown = knownNames.has(opening);
+    const spans = findSpans(chunk.text, sentence.terms, openingKnown);
     for (const span of spans) {
       if (span.type !== 'date' && span.type !== 'value')
         for (let i = span.start; i < span.end; i++) knownNames.add(sentence.terms[i]!.normal);
     }
-    return { opening, knewOpening, spans };
+    return { opening, openingKnown, spans };
   });
   const mentions: ExtractedMention[] = [];
   const relations: ExtractedRelation[] = [];
@@ -378,9 +383,9 @@ export function extractTagged(chunk: ChunkText, parsed: SentenceJson[]): Extract
     const spans = refineSpans(
       chunk.text,
       sentence.terms,
-      knownNames.has(first.opening) === first.knewOpening
+      knownNames.has(first.opening) === first.openingKnown
         ? first.spans
-        : findSpans(chunk.text, sentence.terms, knownNames),
+        : findSpans(chunk.text, sentence.terms, true),
       spanType,
     );
     for (const span of spans)

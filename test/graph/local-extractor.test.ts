@@ -94,6 +94,27 @@ describe('local extractor (compromise)', () => {
     );
   });
 
+  it("takes a sentence's capitalised first word for a name when a later sentence names it", async () => {
+    // The first sentence's spans are found again once the chunk's names are known; a reading that
+    // kept the first pass's spans would lose these.
+    const { mentions } = await extractor.extract([
+      {
+        id: 'r',
+        ordinal: 0,
+        text: 'Reactor shipped a new release. Engineers at Reactor praised it.',
+      },
+      {
+        id: 'm',
+        ordinal: 1,
+        text: 'Mercury joined Globex in 2019. Bob Smith met Mercury in Paris.',
+      },
+    ]);
+    const surfaces = (chunkId: string, surface: string) =>
+      mentions.filter((m) => m.chunkId === chunkId && m.surface === surface);
+    expect(surfaces('r', 'Reactor')).toHaveLength(2);
+    expect(surfaces('m', 'Mercury')).toHaveLength(2);
+  });
+
   it('gives the same answer twice', async () => {
     const chunks = [{ id: 'a', ordinal: 0, text: `${NEO4J} ${MICROSOFT}` }];
     expect(await extractor.extract(chunks)).toEqual(await extractor.extract(chunks));

@@ -29,7 +29,11 @@ export interface StatementPlan {
   lines: string[];
 }
 
-/** The plans of the recorded statements that read or write rows (not pragmas or DDL). */
+/**
+ * The plans of the recorded statements that read or write rows (not pragmas or DDL). A test that
+ * checks them runs after the suites that recorded them, in the same file (a `-t` filter that
+ * leaves those out leaves it nothing to check, and it fails on its count of statements).
+ */
 export function plansOf(db: SqliteHandle, runs: Map<string, unknown[]>): StatementPlan[] {
   const plans: StatementPlan[] = [];
   for (const [sql, params] of runs) {
@@ -47,7 +51,7 @@ export function plansOf(db: SqliteHandle, runs: Map<string, unknown[]>): Stateme
  * scan of the table or of an index (every tenant's rows), or a search by the tenant alone.
  */
 const WHOLE_TENANT =
-  /^(?:SCAN \w+(?: AS \w+)?(?: USING (?:COVERING )?INDEX \w+)?$|(?:SEARCH|SCAN) \w+(?: AS \w+)? USING (?:COVERING )?INDEX \w+ \(tenant_id=\?\)$)/;
+  /^(?:SCAN \w+(?: AS \w+)?(?: USING (?:(?:COVERING )?INDEX \w+|PRIMARY KEY))?$|(?:SEARCH|SCAN) \w+(?: AS \w+)? USING (?:(?:COVERING )?INDEX \w+|PRIMARY KEY) \(tenant_id=\?\)$)/;
 
 /** A statement allowed to read a tenant whole by design (`sql` matches it, `line` its plan line). */
 export interface WholeTenantRead {
@@ -75,4 +79,9 @@ export function wholeTenantReads(
       .filter((line) => !allowed.some((read) => read.sql.test(sql) && read.line.test(line)))
       .map((line) => `${line}  ←  ${sql.slice(0, 240)}`),
   );
+}
+
+/** How many different statements the plans are of (a test's check that recording worked). */
+export function distinctStatements(plans: StatementPlan[]): number {
+  return new Set(plans.map((plan) => plan.sql)).size;
 }

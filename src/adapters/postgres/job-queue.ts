@@ -219,9 +219,11 @@ export function createPostgresJobQueue(
 
     pruneFinished: async ({ queue, finishedBefore, limit }) => {
       const result = await pool.query(
-        `DELETE FROM jobs WHERE id IN (
+        // `= ANY (ARRAY(…))`, not `IN (…)`: for a full batch the planner joined IN's rows to a
+        // scan of the whole table (22 ms at 200,000 jobs); the array's ids are found by key.
+        `DELETE FROM jobs WHERE id = ANY (ARRAY(
            SELECT id FROM jobs WHERE queue = $1 AND state IN ('completed', 'dead') AND updated_at < $2
-           LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+           LIMIT $3 FOR UPDATE SKIP LOCKED))`,
         [queue, finishedBefore, limit],
       );
       return result.rowCount ?? 0;

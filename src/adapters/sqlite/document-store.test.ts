@@ -12,6 +12,7 @@ import { describeDocumentVersions } from '../../../test/ingest/document-versions
 import type { DocumentStore } from '../../ports/document-store.js';
 import { createSilentLogger } from '../../domain/logger.js';
 import {
+  distinctStatements,
   plansOf,
   recordStatements,
   wholeTenantReads,
@@ -51,9 +52,7 @@ async function addDocument(store: DocumentStore, name: string, texts: string[]):
   return document.id;
 }
 
-describeDocumentStore('sqlite', () => openStore());
 describeDocumentStore('sqlite, full text in a search thread', () => openStore(1));
-describeDocumentVersions('sqlite', () => openStore());
 
 describe('SQLite full-text search in a large store', () => {
   it('ranks the rows holding a rarer term first and then what the plain OR query ranks next', async () => {
@@ -206,7 +205,9 @@ describe('SQLite full-text search in a large store', () => {
   });
 });
 
-/** Statements that read by the tenant alone or whole, by design. */
+/** A plan line that reads one tenant's rows by the tenant (a scan of every tenant's still fails). */
+const BY_TENANT = /\(tenant_id=\?\)$/;
+/** Statements that read a tenant's rows by the tenant alone, by design. */
 const DOCUMENT_READS_BY_DESIGN = [
   // A page of a tenant's documents, newest first, in the index's order.
   {
@@ -214,14 +215,14 @@ const DOCUMENT_READS_BY_DESIGN = [
     line: /^SEARCH documents USING INDEX documents_list \(tenant_id=\?\)$/,
   },
   // A tenant's counts (the stats endpoint).
-  { sql: /^SELECT status, count\(\*\) AS n FROM documents WHERE tenant_id = \?/, line: /./ },
-  { sql: /^SELECT count\(\*\) AS chunks, .* FROM chunks WHERE tenant_id = \?$/, line: /./ },
+  { sql: /^SELECT status, count\(\*\) AS n FROM documents WHERE tenant_id = \?/, line: BY_TENANT },
+  { sql: /^SELECT count\(\*\) AS chunks, .* FROM chunks WHERE tenant_id = \?$/, line: BY_TENANT },
   // A sign-bit scope's size, counted near a new centre's (signed-vectors.ts), and the newest
   // 10,000 vectors a centre is taken from, in the index's order.
-  { sql: /^SELECT count\(\*\) AS n FROM chunk_vectors v WHERE v.tenant_id = \?$/, line: /./ },
+  { sql: /^SELECT count\(\*\) AS n FROM chunk_vectors v WHERE v.tenant_id = \?$/, line: BY_TENANT },
   {
     sql: /^SELECT v.vector FROM chunk_vectors v WHERE v.tenant_id = \? ORDER BY v.id DESC LIMIT 10000$/,
-    line: /./,
+    line: BY_TENANT,
   },
   // Whether any tenant holds vectors, when another embedder is bound to the store.
   { sql: /^SELECT count\(\*\) AS n FROM chunks WHERE has_vector = 1$/, line: /^SCAN chunks$/ },
@@ -244,12 +245,12 @@ async function openRecordedStore() {
     },
   };
 }
-describeDocumentStore('sqlite, every statement planned', openRecordedStore);
-describeDocumentVersions('sqlite, every statement planned', openRecordedStore);
+describeDocumentStore('sqlite', openRecordedStore);
+describeDocumentVersions('sqlite', openRecordedStore);
 
 describe('document store query plans (sqlite)', () => {
   it('read no tenant whole where the rows are named by id', () => {
-    expect(documentPlans.length).toBeGreaterThan(20);
+    expect(distinctStatements(documentPlans)).toBeGreaterThan(20);
     expect(
       wholeTenantReads(documentPlans, /^(?:documents|chunk|vector_)/, DOCUMENT_READS_BY_DESIGN),
     ).toEqual([]);
