@@ -85,3 +85,41 @@ export function wholeTenantReads(
 export function distinctStatements(plans: StatementPlan[]): number {
   return new Set(plans.map((plan) => plan.sql)).size;
 }
+
+/**
+ * Plan lines of `tables` (a pattern of their names) that scan them, or search them without
+ * bounding any of the ranges the statement asks for (a column compared with a parameter by <,
+ * <=, > or >=, written either way round): what a sweep for the few rows that are due reads when
+ * it reads them all. The rows a subquery chose (`id IN (SELECT …)`, `(a, b) IN (SELECT …)`), found
+ * by those columns alone, are not a range; an arm of an OR bounds its own column.
+ */
+export function unboundedReads(plans: StatementPlan[], tables: RegExp): string[] {
+  return plans.flatMap(({ sql, lines }) => {
+    const ranged = [...sql.matchAll(/\b(\w+) [<>]=? \?|\? [<>]=? (\w+)\b/g)].map(
+      (m) => (m[1] ?? m[2])!,
+    );
+    const chosen = new Set(
+      [...sql.matchAll(/(?:\(([\w, ]+)\)|(\w+)) IN \(\s*SELECT\b/gi)].flatMap((m) =>
+        (m[1] ?? m[2])!.split(',').map((column) => column.trim()),
+      ),
+    );
+    /** A search by equalities on the columns a subquery chose. */
+    const byChosen = (line: string) => {
+      const terms = /\(([^()]*)\)$/.exec(line)?.[1]?.split(' AND ') ?? [];
+      return terms.length > 0 && terms.every((term) => chosen.has(term.replace(/=\?$/, '')));
+    };
+    return lines
+      .filter((line) => {
+        const [verb, table] = line.split(' ');
+        if (table === undefined || !tables.test(table)) return false;
+        if (verb === 'SCAN') return true;
+        return (
+          verb === 'SEARCH' &&
+          ranged.length > 0 &&
+          !byChosen(line) &&
+          !ranged.some((column) => new RegExp(`\\b${column}[<>]`).test(line))
+        );
+      })
+      .map((line) => `${line}  ←  ${sql.slice(0, 240)}`);
+  });
+}
