@@ -363,15 +363,15 @@ export function extractTagged(chunk: ChunkText, parsed: SentenceJson[]): Extract
   // A sentence's spans depend on the names only through whether its first word is one, so a
   // sentence whose first word was named already (or is named nowhere) keeps its first pass's.
   const knownNames = new Set<string>();
+  const opening = (sentence: SentenceJson) => sentence.terms[0]!.normal;
   const firstPass = sentences.map((sentence) => {
-    const opening = sentence.terms[0]!.normal;
-    const openingKnown = knownNames.has(opening);
+    const openingKnown = knownNames.has(opening(sentence));
     const spans = findSpans(chunk.text, sentence.terms, openingKnown);
     for (const span of spans) {
       if (span.type !== 'date' && span.type !== 'value')
         for (let i = span.start; i < span.end; i++) knownNames.add(sentence.terms[i]!.normal);
     }
-    return { opening, openingKnown, spans };
+    return { openingKnown, spans };
   });
   const mentions: ExtractedMention[] = [];
   const relations: ExtractedRelation[] = [];
@@ -383,7 +383,7 @@ export function extractTagged(chunk: ChunkText, parsed: SentenceJson[]): Extract
     const spans = refineSpans(
       chunk.text,
       sentence.terms,
-      knownNames.has(first.opening) === first.openingKnown
+      knownNames.has(opening(sentence)) === first.openingKnown
         ? first.spans
         : findSpans(chunk.text, sentence.terms, true),
       spanType,

@@ -1,11 +1,7 @@
 // The JobQueue contract on every adapter: SQLite, PostgreSQL and Redis.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { createPostgresJobQueue } from '../../src/adapters/postgres/job-queue.js';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/job-queue.js';
 import { closeRedis, openRedis } from '../../src/adapters/redis/connection.js';
 import { createRedisJobQueue } from '../../src/adapters/redis/job-queue.js';
@@ -21,25 +17,19 @@ import {
 import { describeJobQueue } from '../contracts/job-queue.js';
 import {
   distinctStatements,
-  plansOf,
-  recordStatements,
+  openRecordedSqlite,
   unboundedReads,
   type StatementPlan,
 } from '../support/sqlite-plans.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'engram-jobs-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 /** Every statement the SQLite queue ran, for its plan. */
 const plans: StatementPlan[] = [];
 describeJobQueue('sqlite', async (clock, options) => {
-  const database = openSqlite({ path: join(dir, `${uniqueName('q')}.db`) });
-  const runs = recordStatements(database.db);
+  const database = openRecordedSqlite();
   return {
     queue: createSqliteJobQueue(database.db, clock, options),
     close: async () => {
-      plans.push(...plansOf(database.db, runs));
-      database.close();
+      plans.push(...database.close());
     },
   };
 });

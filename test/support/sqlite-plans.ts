@@ -2,10 +2,29 @@
 // rows it names by id (or by a narrower key) without reading a tenant whole: SQLite's planner,
 // without statistics, takes `tenant_id = ?` on a low-selectivity index over `id IN (…)`, and
 // each such statement costs time growing with the tenant.
-import type { SqliteHandle } from '../../src/adapters/sqlite/database.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite, type SqliteHandle } from '../../src/adapters/sqlite/database.js';
+
+/** A new SQLite file whose statements are recorded; `close()` returns their plans and removes it. */
+export function openRecordedSqlite(): { db: SqliteHandle; close(): StatementPlan[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-plans-'));
+  const database = openSqlite({ path: join(dir, 'engram.db') });
+  const runs = recordStatements(database.db);
+  return {
+    db: database.db,
+    close() {
+      const plans = plansOf(database.db, runs);
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+      return plans;
+    },
+  };
+}
 
 /** Each statement prepared on `db` from now on, with the parameters of its first run. */
-export function recordStatements(db: SqliteHandle): Map<string, unknown[]> {
+function recordStatements(db: SqliteHandle): Map<string, unknown[]> {
   const runs = new Map<string, unknown[]>();
   const prepare = db.prepare.bind(db);
   db.prepare = ((sql: string) => {
@@ -34,7 +53,7 @@ export interface StatementPlan {
  * checks them runs after the suites that recorded them, in the same file (a `-t` filter that
  * leaves those out leaves it nothing to check, and it fails on its count of statements).
  */
-export function plansOf(db: SqliteHandle, runs: Map<string, unknown[]>): StatementPlan[] {
+function plansOf(db: SqliteHandle, runs: Map<string, unknown[]>): StatementPlan[] {
   const plans: StatementPlan[] = [];
   for (const [sql, params] of runs) {
     if (!/^\s*(?:SELECT|WITH|UPDATE|DELETE|INSERT)/i.test(sql)) continue;

@@ -5,19 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuantileSketch } from '../../src/telemetry/sketch.js';
 import { foldOf, minuteOf } from '../../src/telemetry/fold-ops.js';
 import { parseEvent, type TelemetryEventInput } from '../../src/telemetry/events.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { createSqliteMetricSeriesStore } from '../../src/adapters/sqlite/metric-series-store.js';
 import { createSqliteMetricStore } from '../../src/adapters/sqlite/metric-store.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { dropRedisPrefix, REDIS_URL, redisAvailable, uniqueName } from '../support/backends.js';
 import {
   distinctStatements,
-  plansOf,
-  recordStatements,
+  openRecordedSqlite,
+  type StatementPlan,
   unboundedReads,
 } from '../support/sqlite-plans.js';
 import {
@@ -106,10 +102,9 @@ describe('SQL metric store pruning plans (sqlite)', () => {
   // sessions and points to find the old ones held the store's writers for a time growing with
   // all of them.
   it('finds what is old by its age through an index, never by a scan', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engram-telemetry-plans-'));
-    const database = openSqlite({ path: join(dir, 'telemetry.db') });
+    const database = openRecordedSqlite();
+    let plans: StatementPlan[];
     try {
-      const runs = recordStatements(database.db);
       const metrics = createSqliteMetricStore(database.db, { clock: systemClock });
       const series = createSqliteMetricSeriesStore(database.db);
       await metrics.fold([
@@ -137,14 +132,12 @@ describe('SQL metric store pruning plans (sqlite)', () => {
       );
       await metrics.prune({ processedBeforeMs: NOW, minuteBefore: minuteOf(NOW) - 60 });
       await series.prune(NOW - 3_600_000);
-      const plans = plansOf(database.db, runs).filter((plan) => plan.sql.startsWith('DELETE'));
-      expect(distinctStatements(plans)).toBeGreaterThanOrEqual(5);
-      // Series are bounded per tenant; the points and every table of the fold are not.
-      expect(unboundedReads(plans, /^(?:telemetry_\w+|otlp_points)$/)).toEqual([]);
     } finally {
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
+      plans = database.close().filter((plan) => plan.sql.startsWith('DELETE'));
     }
+    expect(distinctStatements(plans)).toBeGreaterThanOrEqual(5);
+    // Series are bounded per tenant; the points and every table of the fold are not.
+    expect(unboundedReads(plans, /^(?:telemetry_\w+|otlp_points)$/)).toEqual([]);
   });
 });
 

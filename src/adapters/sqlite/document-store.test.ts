@@ -13,8 +13,7 @@ import type { DocumentStore } from '../../ports/document-store.js';
 import { createSilentLogger } from '../../domain/logger.js';
 import {
   distinctStatements,
-  plansOf,
-  recordStatements,
+  openRecordedSqlite,
   wholeTenantReads,
   type StatementPlan,
 } from '../../../test/support/sqlite-plans.js';
@@ -231,17 +230,13 @@ const DOCUMENT_READS_BY_DESIGN = [
 /** Every statement the contracts run, for its plan (the full text on the calling thread). */
 const documentPlans: StatementPlan[] = [];
 async function openRecordedStore() {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-docs-'));
-  const database = openSqlite({ path: join(dir, 'engram.db') });
-  const runs = recordStatements(database.db);
+  const database = openRecordedSqlite();
   const store = createSqliteDocumentStore({ db: database.db });
   return {
     store,
     close: async () => {
       await store.close();
-      documentPlans.push(...plansOf(database.db, runs));
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
+      documentPlans.push(...database.close());
     },
   };
 }

@@ -3,19 +3,14 @@
 // (SQLite's planner, without statistics, took `tenant_id = ?` over `id IN (…)`: each entity
 // look-up of a graph write read every entity and alias of the tenant, a cost that grew with
 // the store).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeGraphStore, type GraphTables } from '../../../test/graph/graph-contract.js';
 import {
   distinctStatements,
-  plansOf,
-  recordStatements,
+  openRecordedSqlite,
   wholeTenantReads,
   type StatementPlan,
 } from '../../../test/support/sqlite-plans.js';
-import { openSqlite } from './database.js';
 import { createSqliteGraphStore } from './graph-store.js';
 
 /**
@@ -32,10 +27,8 @@ const ALLOWED = [
 const plans: StatementPlan[] = [];
 
 describeGraphStore('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-graph-'));
-  const database = openSqlite({ path: join(dir, 'graph.db') });
+  const database = openRecordedSqlite();
   const { db } = database;
-  const runs = recordStatements(db);
   return {
     store: createSqliteGraphStore(db),
     async tables(tenantId) {
@@ -58,12 +51,13 @@ describeGraphStore('sqlite', async () => {
     },
     async close() {
       // The suite's own count of a tenant's rows (above) is not the store's.
-      runs.forEach((_, sql) => {
-        if (sql.includes('count(*) FROM graph_entities WHERE tenant_id = @t')) runs.delete(sql);
-      });
-      plans.push(...plansOf(db, runs));
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
+      plans.push(
+        ...database
+          .close()
+          .filter(
+            (plan) => !plan.sql.includes('count(*) FROM graph_entities WHERE tenant_id = @t'),
+          ),
+      );
     },
   };
 });

@@ -6,8 +6,7 @@ import { openSqliteMemoryBackend } from '../../../test/memory/backends.js';
 import { describeMemoryStore } from '../../../test/memory/memory-store.contract.js';
 import {
   distinctStatements,
-  plansOf,
-  recordStatements,
+  openRecordedSqlite,
   wholeTenantReads,
   type StatementPlan,
 } from '../../../test/support/sqlite-plans.js';
@@ -313,15 +312,11 @@ const MEMORY_READS_BY_DESIGN = [
 /** Every statement the contract runs, for its plan (the full text on the calling thread). */
 const memoryPlans: StatementPlan[] = [];
 describeMemoryStore('sqlite, full text on the calling thread', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-memory-'));
-  const database = openSqlite({ path: join(dir, 'engram.db') });
-  const runs = recordStatements(database.db);
+  const database = openRecordedSqlite();
   return {
     store: new SqliteMemoryStore(database.db),
     close: async () => {
-      memoryPlans.push(...plansOf(database.db, runs));
-      database.close();
-      rmSync(dir, { recursive: true, force: true });
+      memoryPlans.push(...database.close());
     },
   };
 });
