@@ -4,7 +4,7 @@
 // Forest") types the run; a title or honorific, a first name or an initial makes a run a person
 // ("President Lincoln", "Kevin Smith", "Guy M. Struve").
 import nlp from 'compromise/two';
-import { has, type TermJson } from './tagged-terms.js';
+import { has, hasAny, type TermJson } from './tagged-terms.js';
 
 interface CompromiseModel {
   one: { tagSet: Record<string, { parents: string[]; not: string[] } | undefined> };
@@ -90,8 +90,15 @@ function setType(term: TermJson, type: NameType): void {
 }
 
 const isTitleCase = (text: string) => /^\p{Lu}[\p{Ll}'’]/u.test(text);
+const NAME_TAGS: ReadonlySet<string> = new Set([
+  'ProperNoun',
+  'Acronym',
+  'Organization',
+  'Place',
+  'Person',
+]);
 const isName = (term: TermJson | undefined): boolean =>
-  term !== undefined && has(term, 'ProperNoun', 'Acronym', 'Organization', 'Place', 'Person');
+  term !== undefined && hasAny(term, NAME_TAGS);
 const isInitial = (term: TermJson | undefined) =>
   term !== undefined && /^\p{Lu}$/u.test(term.text) && term.post.startsWith('.');
 /** A term that ends a run: punctuation after it, other than an initial's or abbreviation's period. */
@@ -162,11 +169,11 @@ function typePeople(terms: TermJson[]): void {
     const term = terms[i]!;
     const next = terms[i + 1];
     // "Ms. Carpenter": after an honorific any capitalised word is a name, even a role's.
-    const honoured =
-      has(term, 'Honorific') && next !== undefined && isTitleCase(next.text) && !isName(next);
+    const honorific = term.tags.includes('Honorific');
+    const honoured = honorific && next !== undefined && isTitleCase(next.text) && !isName(next);
     if (honoured) next.tags.push('ProperNoun');
     const titled =
-      (has(term, 'Honorific') || (TITLES.has(term.normal) && isTitleCase(term.text))) &&
+      (honorific || (TITLES.has(term.normal) && isTitleCase(term.text))) &&
       !endsRun(term) &&
       isName(next);
     if (titled) {

@@ -50,8 +50,9 @@ const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
 
 /** "Japan's" as one term becomes "Japan" with "'s" after it, as a tokenised "Japan 's" does. */
 function splitPossessive(term: TermJson): TermJson {
+  if (!term.text.endsWith('s') || !has(term, 'Possessive')) return term;
   const match = /^(.+)(['’]s)$/u.exec(term.text);
-  if (match === null || !has(term, 'Possessive')) return term;
+  if (match === null) return term;
   return {
     ...term,
     text: match[1]!,
@@ -72,14 +73,15 @@ export function foldPunctuation(terms: TermJson[]): TermJson[] {
   for (const original of terms) {
     let term = splitPossessive(original);
     // "Japan 's Sony": the tokenised possessive joins the previous term as punctuation.
-    if (term.text === 's' && /['’]/.test(term.pre ?? '') && out.length > 0) {
+    const pre = term.pre;
+    if (term.text === 's' && pre !== undefined && /['’]/.test(pre) && out.length > 0) {
       const owner = out[out.length - 1]!;
       out[out.length - 1] = { ...owner, post: `${owner.post.trimEnd()}'s${term.post}` };
       continue;
     }
     const previous = out[out.length - 1];
     // "Italy (AP)": an opening bracket or quote is punctuation after the previous term too.
-    if (previous !== undefined && /[([{"“]/.test(term.pre ?? '')) {
+    if (previous !== undefined && pre !== undefined && /[([{"“]/.test(pre)) {
       out[out.length - 1] = { ...previous, post: `${previous.post}${term.pre}` };
       term = { ...term, pre: '' };
     }

@@ -179,7 +179,10 @@ function tagsOf(tokens: Tokens, i: number, start: number, end: number): string[]
       // wink calls most capitalised first words proper nouns ("Payments are late"); there a word
       // is a name only as the lexicon knows it, and the extractor's own rules judge the rest.
       // A role is not a name ("the CEO of Microsoft"), unless it titles one (name-runs.ts).
-      const named = NAME_TYPES.some((t) => nounReadings.includes(t));
+      const named =
+        nounReadings.includes('Person') ||
+        nounReadings.includes('Place') ||
+        nounReadings.includes('Organization');
       const role = !named && nounReadings.includes('Actor');
       if (pos === 'PROPN' && !role && (i !== start || named)) tags.push('ProperNoun');
       for (const tag of nounReadings) if (!tags.includes(tag)) tags.push(tag);
@@ -248,7 +251,6 @@ function tagsOf(tokens: Tokens, i: number, start: number, end: number): string[]
 }
 
 const DATE_WORDS = new Set(['Month', 'WeekDay']);
-const NAME_TYPES = ['Person', 'Place', 'Organization'];
 
 /** Tags an entity adds to each of its tokens (wink's dates, money, percentages and numbers). */
 function entityTags(type: string, value: string, normal: string): string[] {
@@ -300,17 +302,20 @@ function applyPhrases(tokens: Tokens, tags: string[][], from: number, to: number
 function joinNameParts(terms: TermJson[]): void {
   for (let k = terms.length - 3; k >= 0; k--) {
     // A join below shortens the list: the term after a joined one may be gone.
-    const [head, joint, tail] = [terms[k]!, terms[k + 1]!, terms[k + 2]];
+    const head = terms[k]!;
+    const joint = terms[k + 1]!;
+    const tail = terms[k + 2];
     if (tail === undefined) continue;
-    const apostrophe = /^['’]$/u.test(joint.text) && /^\p{Lu}$/u.test(head.text);
-    const hyphen = joint.text === '-' && startsUpper(head.text);
     // Written together: nothing between the three, not even a character wink leaves out ("\f").
     const together =
       head.post === '' &&
       joint.post === '' &&
       joint.offset.start === head.offset.start + head.offset.length &&
       tail.offset.start === joint.offset.start + joint.offset.length;
-    if (!together || !(apostrophe || hyphen)) continue;
+    if (!together) continue;
+    const apostrophe = /^['’]$/u.test(joint.text) && /^\p{Lu}$/u.test(head.text);
+    const hyphen = joint.text === '-' && startsUpper(head.text);
+    if (!(apostrophe || hyphen)) continue;
     if (!startsUpper(tail.text)) continue;
     const tags = [...head.tags];
     for (const tag of tail.tags) if (!tags.includes(tag)) tags.push(tag);

@@ -109,8 +109,8 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     statement(
       db,
       `INSERT INTO documents (id, tenant_id, namespace, key, version, replaces, content_hash, title, mime_type,
-         metadata, content, size_bytes, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+         metadata, size_bytes, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
     ).run(
       input.id,
       input.tenantId,
@@ -122,10 +122,13 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       input.title,
       input.mimeType,
       JSON.stringify(input.metadata),
-      input.content,
       Buffer.byteLength(input.content, 'utf8'),
       input.now,
       input.now,
+    );
+    statement(db, 'INSERT INTO document_contents (document_id, content) VALUES (?, ?)').run(
+      input.id,
+      input.content,
     );
   }
 
@@ -152,17 +155,20 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         if (plan.action === 'replace-first') {
           statement(
             db,
-            `UPDATE documents SET content = ?, content_hash = ?, title = ?, mime_type = ?, metadata = ?, size_bytes = ?,
+            `UPDATE documents SET content_hash = ?, title = ?, mime_type = ?, metadata = ?, size_bytes = ?,
                version = version + 1, status = 'pending', stage = NULL, attempts = 0, error = NULL, timings = '{}',
                started_at = NULL, completed_at = NULL, updated_at = ? WHERE id = ?`,
           ).run(
-            input.content,
             input.contentHash,
             input.title ?? target.title,
             input.mimeType,
             JSON.stringify(plan.metadata),
             Buffer.byteLength(input.content, 'utf8'),
             input.now,
+            target.id,
+          );
+          statement(db, 'UPDATE document_contents SET content = ? WHERE document_id = ?').run(
+            input.content,
             target.id,
           );
         } else if (plan.action === 'stage') {
@@ -195,9 +201,9 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
         ).run(target.id, tenantId, versionId);
         statement(
           db,
-          `UPDATE documents AS d SET (content, content_hash, title, mime_type, metadata, size_bytes, version, status,
+          `UPDATE documents AS d SET (content_hash, title, mime_type, metadata, size_bytes, version, status,
              stage, attempts, error, chunk_count, entity_count, relation_count, extracted_chunks, failed_chunks,
-             extraction_failure, timings, started_at, completed_at, updated_at) = (SELECT v.content, v.content_hash, coalesce(v.title, d.title), v.mime_type, v.metadata,
+             extraction_failure, timings, started_at, completed_at, updated_at) = (SELECT v.content_hash, coalesce(v.title, d.title), v.mime_type, v.metadata,
                v.size_bytes, v.version, 'completed', NULL, v.attempts, NULL, ?, ?, ?, ?, ?, ?, ?, v.started_at, ?, ?
              FROM documents v WHERE v.id = ?)
            WHERE d.id = ?`,
@@ -216,6 +222,11 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
           versionId,
           target.id,
         );
+        statement(
+          db,
+          `UPDATE document_contents SET content = (SELECT content FROM document_contents WHERE document_id = ?)
+           WHERE document_id = ?`,
+        ).run(versionId, target.id);
         statement(db, 'DELETE FROM documents WHERE id = ?').run(versionId);
         return getDocumentSync(tenantId, target.id)!;
       });
@@ -227,10 +238,11 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
     },
 
     async getDocumentContent(tenantId, documentId) {
-      const row = statement(db, 'SELECT content FROM documents WHERE tenant_id = ? AND id = ?').get(
-        tenantId,
-        documentId,
-      ) as { content: string } | undefined;
+      const row = statement(
+        db,
+        `SELECT c.content FROM documents d JOIN document_contents c ON c.document_id = d.id
+         WHERE d.tenant_id = ? AND d.id = ?`,
+      ).get(tenantId, documentId) as { content: string } | undefined;
       return row?.content;
     },
 

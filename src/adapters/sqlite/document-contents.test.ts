@@ -1,0 +1,104 @@
+// A document's content lives apart from its row (migration 109): a status update writes a few
+// pages, not the content again, and a store made before the migration keeps every content.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newDocument } from '../../../test/ingest/document-store-contract.js';
+import { migrateSqlite, openSqlite, type SqliteDatabase } from './database.js';
+import { createSqliteDocumentStore } from './document-store.js';
+import { sqliteMigrations } from './migrations/index.js';
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function openFile(migrations = sqliteMigrations): SqliteDatabase {
+  dir = mkdtempSync(join(tmpdir(), 'engram-contents-'));
+  return openSqlite({ path: join(dir, 'engram.db'), migrations });
+}
+
+/** Frames in the write-ahead log (checkpointed or not) since it was last truncated. */
+function walFrames(database: SqliteDatabase): number {
+  const [result] = database.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
+  return result!.log;
+}
+
+describe('SQLite document contents', () => {
+  it('a status update of a 1 MB document writes a few pages, not its content', async () => {
+    const database = openFile();
+    try {
+      const store = createSqliteDocumentStore({ db: database.db });
+      const content = 'The handbook says the same thing again. '.repeat(26_000);
+      const { document } = await store.createDocument(newDocument('t', content));
+      database.db.pragma('wal_checkpoint(TRUNCATE)');
+      for (const stage of ['chunk', 'embed', 'extract', 'index'] as const)
+        await store.updateDocument('t', document.id, { status: 'processing', stage, now: 2 });
+      // Four updates of the row alone: a page or two each. The content is 256 pages of 4 KB.
+      expect(walFrames(database)).toBeLessThan(20);
+      expect(await store.getDocumentContent('t', document.id)).toBe(content);
+      expect(await store.getDocumentContent('other', document.id)).toBeUndefined();
+      await store.close();
+    } finally {
+      database.close();
+    }
+  });
+
+  it('a replaced, a versioned and a deleted document keep or drop their content with their row', async () => {
+    const database = openFile();
+    try {
+      const store = createSqliteDocumentStore({ db: database.db });
+      const first = await store.createDocument(newDocument('t', 'first', { key: 'k' }));
+      // Not completed yet: the first version is replaced in place.
+      await store.createDocument(newDocument('t', 'second', { key: 'k' }));
+      expect(await store.getDocumentContent('t', first.document.id)).toBe('second');
+      await store.updateDocument('t', first.document.id, { status: 'completed', now: 2 });
+      const staged = newDocument('t', 'third', { key: 'k' });
+      await store.createDocument(staged);
+      expect(await store.getDocumentContent('t', first.document.id)).toBe('second');
+      await store.completeVersion('t', staged.id, { now: 3 });
+      expect(await store.getDocumentContent('t', first.document.id)).toBe('third');
+      const count = () =>
+        (database.db.prepare('SELECT count(*) AS n FROM document_contents').get() as { n: number })
+          .n;
+      expect(count()).toBe(1);
+      await store.deleteDocument('t', first.document.id);
+      expect(count()).toBe(0);
+      await store.close();
+    } finally {
+      database.close();
+    }
+  });
+
+  it('a store made before migration 109 keeps each document content', async () => {
+    const database = openFile(sqliteMigrations.filter((m) => m.version !== 109));
+    try {
+      const store = createSqliteDocumentStore({ db: database.db });
+      // Rows as the store wrote them before: the content in the document's row.
+      const contents = ['alpha', 'beta '.repeat(5_000), ''];
+      const ids: string[] = [];
+      for (const [i, content] of contents.entries()) {
+        const input = newDocument('t', `${i}`);
+        ids.push(input.id);
+        database.db
+          .prepare(
+            `INSERT INTO documents (id, tenant_id, namespace, content_hash, mime_type, content, size_bytes,
+               status, created_at, updated_at) VALUES (?, 't', 'default', ?, 'text/plain', ?, ?, 'completed', 1, 1)`,
+          )
+          .run(input.id, input.contentHash, content, content.length);
+      }
+      await store.close();
+      migrateSqlite(database.db, sqliteMigrations);
+      const columns = database.db.pragma('table_info(documents)') as Array<{ name: string }>;
+      expect(columns.map((c) => c.name)).not.toContain('content');
+      const migrated = createSqliteDocumentStore({ db: database.db });
+      for (const [i, id] of ids.entries())
+        expect(await migrated.getDocumentContent('t', id)).toBe(contents[i]);
+      await migrated.close();
+    } finally {
+      database.close();
+    }
+  });
+});
