@@ -6,7 +6,7 @@
 // lexicon's noun tags. Tagging this way costs a fraction of compromise's parse (measured in
 // docs/performance.md); the extractor's rules stay as they are.
 import nlp from 'compromise/two';
-import type { Document, ItemEntity, ItemSentence } from 'wink-nlp';
+import type { Document } from 'wink-nlp';
 import type { SentenceJson } from './local-extractor.js';
 import { longRuns } from '../domain/long-runs.js';
 import { typeNameRuns } from './name-runs.js';
@@ -164,12 +164,15 @@ function tagsOf(tokens: Tokens, i: number, start: number, end: number): string[]
     i !== start && NAMED_WHEN_CAPITALISED.has(winkPos) && startsUpper(value) ? 'PROPN' : winkPos;
   const previous = i > 0 ? tokens.normal[i - 1]! : undefined;
   const word = normal.endsWith('.') ? normal.slice(0, -1) : normal;
-  const tags: string[] = [];
+  // Array literals of constant tags share their elements until written to (V8 copies on write):
+  // most words' tags then cost no list of their own. Pushing onto an empty list allocated one of
+  // 16 slots a word, the extractor's largest allocation.
+  let tags: string[];
   switch (pos) {
     case 'PROPN':
     case 'NOUN':
     case 'X': {
-      tags.push('Noun');
+      tags = ['Noun'];
       // A word the lexicon lacks, opening a sentence, read by its ending ("Novelist Paul Varga");
       // inside a sentence a capitalised one is a name whatever its ending ("Maria Quist").
       const guessed = lexicon[word] === undefined && i === start ? suffixTag(word) : undefined;
@@ -190,52 +193,50 @@ function tagsOf(tokens: Tokens, i: number, start: number, end: number): string[]
       break;
     }
     case 'VERB':
-      tags.push('Verb', tenseOf(normal, lemma, previous));
+      tags = ['Verb', tenseOf(normal, lemma, previous)];
       break;
     case 'AUX':
-      tags.push('Verb');
-      if (MODALS.has(normal)) tags.push('Auxiliary', 'Modal');
-      else if (verbFollows(tokens, i, end)) tags.push('Auxiliary');
-      else if (lemma === 'be') tags.push('Copula', tenseOf(normal, lemma, previous));
-      else tags.push(tenseOf(normal, lemma, previous));
+      if (MODALS.has(normal)) tags = ['Verb', 'Auxiliary', 'Modal'];
+      else if (verbFollows(tokens, i, end)) tags = ['Verb', 'Auxiliary'];
+      else if (lemma === 'be') tags = ['Verb', 'Copula', tenseOf(normal, lemma, previous)];
+      else tags = ['Verb', tenseOf(normal, lemma, previous)];
       break;
     case 'ADJ':
-      tags.push('Adjective');
-      if (lexiconTags(word).includes('Demonym')) tags.push('Demonym');
+      tags = lexiconTags(word).includes('Demonym') ? ['Adjective', 'Demonym'] : ['Adjective'];
       break;
     case 'ADV':
-      tags.push('Adverb');
+      tags = ['Adverb'];
       if (normal === 'not' || normal === "n't") tags.push('Negative');
       if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
       break;
     case 'ADP':
-      tags.push('Preposition');
+      tags = ['Preposition'];
       break;
     case 'CCONJ':
     case 'SCONJ':
-      tags.push('Conjunction');
-      if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
+      tags = QUESTION_WORDS.has(normal) ? ['Conjunction', 'QuestionWord'] : ['Conjunction'];
       break;
     case 'DET':
-      tags.push('Determiner');
-      if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
+      tags = QUESTION_WORDS.has(normal) ? ['Determiner', 'QuestionWord'] : ['Determiner'];
       break;
     case 'PRON':
-      tags.push('Pronoun');
+      tags = ['Pronoun'];
       if (POSSESSIVE_PRONOUNS.has(normal)) tags.push('Possessive');
       if (QUESTION_WORDS.has(normal)) tags.push('QuestionWord');
       break;
     case 'PART':
-      if (normal === 'not') tags.push('Negative');
-      else if (normal === 'to') tags.push('Preposition');
-      else tags.push('Particle');
+      if (normal === 'not') tags = ['Negative'];
+      else if (normal === 'to') tags = ['Preposition'];
+      else tags = ['Particle'];
       break;
     case 'NUM':
-      tags.push('Value', 'Cardinal');
+      tags = ['Value', 'Cardinal'];
       break;
     case 'INTJ':
-      tags.push('Expression');
+      tags = ['Expression'];
       break;
+    default:
+      tags = [];
   }
   if (value.length > 1 && startsUpper(value)) {
     if (/^\p{Lu}+$/u.test(value) || /^(?:\p{Lu}\.){2,}$/u.test(value)) tags.push('Acronym');
@@ -399,18 +400,21 @@ export function winkSentences(text: string): SentenceJson[] {
     starts[i] = start;
     at = start + value[i]!.length;
   }
+  // Spans and types read as lists: an item of wink's for each entity and sentence (its methods
+  // made anew for each) allocated a tenth as much as the rest of the tagging.
   const entityTagsAt = new Map<number, string[]>();
-  doc.entities().each((entity: ItemEntity) => {
-    const [from, to] = entity.out(itsSpan) as unknown as [number, number];
-    const type = entity.out(itsType);
+  const entities = doc.entities();
+  const entitySpans = entities.out(itsSpan) as unknown as Array<[number, number]>;
+  const entityTypes = entities.out(itsType);
+  for (const [e, [from, to]] of entitySpans.entries()) {
+    const type = entityTypes[e]!;
     for (let i = from; i <= to; i++) {
       const added = entityTags(type, value[i]!, normal[i]!);
       if (added.length > 0) entityTagsAt.set(i, added);
     }
-  });
+  }
   const sentences: SentenceJson[] = [];
-  doc.sentences().each((sentence: ItemSentence) => {
-    const [from, to] = sentence.out(itsSpan) as unknown as [number, number];
+  for (const [from, to] of doc.sentences().out(itsSpan) as unknown as Array<[number, number]>) {
     // The sentence's first word, past any opening quote, bracket, list number or markup.
     let opening = from;
     while (opening < to && OPENING_MARKS.has(pos[opening]!)) opening++;
@@ -477,11 +481,11 @@ export function winkSentences(text: string): SentenceJson[] {
     typeNameRuns(terms);
     const first = terms[0];
     const last = terms[terms.length - 1];
-    if (first === undefined || last === undefined) return;
+    if (first === undefined || last === undefined) continue;
     sentences.push({
       text: text.slice(first.offset.start, last.offset.start + last.offset.length),
       terms,
     });
-  });
+  }
   return sentences;
 }
