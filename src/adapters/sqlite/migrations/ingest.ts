@@ -181,8 +181,8 @@ export const ingestMigrations: Migration[] = [
     version: 109,
     name: 'document contents apart',
     // A document's content in a table of its own. In the document's row it sat before the status,
-    // stage and timings: SQLite rewrites a whole row on any update (a 64 KB document's six status
-    // updates during ingestion wrote 384 KB of pages to the WAL, a 5 MB one's 30 MB) and reads a
+    // stage and timings: SQLite rewrites a whole row on any update (a 5 MB document's five or six
+    // status updates during ingestion wrote 25–30 MB of pages to the WAL) and reads a
     // column after a large one through its overflow pages (migrations 105 and 108 worked around
     // that for two reads; every status read still paid it). PostgreSQL keeps such a value out of
     // line already (TOAST) and neither rewrites nor reads it for the other columns.
