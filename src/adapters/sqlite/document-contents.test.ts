@@ -72,6 +72,33 @@ describe('SQLite document contents', () => {
     }
   });
 
+  it('a version completes onto a target whose content row went missing; one without content fails whole', async () => {
+    const database = openFile();
+    try {
+      const store = createSqliteDocumentStore({ db: database.db });
+      const { document } = await store.createDocument(newDocument('t', 'first', { key: 'k' }));
+      await store.updateDocument('t', document.id, { status: 'completed', now: 2 });
+      const drop = database.db.prepare('DELETE FROM document_contents WHERE document_id = ?');
+      const second = newDocument('t', 'second', { key: 'k' });
+      await store.createDocument(second);
+      drop.run(document.id);
+      await store.completeVersion('t', second.id, { now: 3 });
+      expect(await store.getDocumentContent('t', document.id)).toBe('second');
+      const third = newDocument('t', 'third', { key: 'k' });
+      await store.createDocument(third);
+      drop.run(third.id);
+      await expect(store.completeVersion('t', third.id, { now: 4 })).rejects.toThrow(
+        `Document version ${third.id} has no content.`,
+      );
+      // Rolled back: the document and its staged version are as they were.
+      expect(await store.getDocumentContent('t', document.id)).toBe('second');
+      expect((await store.getDocument('t', third.id))?.replaces).toBe(document.id);
+      await store.close();
+    } finally {
+      database.close();
+    }
+  });
+
   it('a store made before migration 109 keeps each document content', async () => {
     const database = openFile(sqliteMigrations.filter((m) => m.version !== 109));
     try {

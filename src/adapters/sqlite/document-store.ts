@@ -1,6 +1,7 @@
 // SQLite document store: documents and chunks in tables, text search in FTS5 (porter,
 // unicode61), vectors in a table keyed by chunks.seq (chunk-vectors.ts) and searched through a
 // sign-bit index per tenant (signed-vectors.ts).
+import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import {
@@ -222,11 +223,16 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
           versionId,
           target.id,
         );
-        statement(
+        // An upsert, so the target's content is written even if its row went missing; a version
+        // without content (a store changed by hand) fails here, the transaction rolled back.
+        const copied = statement(
           db,
-          `UPDATE document_contents SET content = (SELECT content FROM document_contents WHERE document_id = ?)
-           WHERE document_id = ?`,
-        ).run(versionId, target.id);
+          `INSERT INTO document_contents (document_id, content)
+           SELECT ?, content FROM document_contents WHERE document_id = ?
+           ON CONFLICT (document_id) DO UPDATE SET content = excluded.content`,
+        ).run(target.id, versionId);
+        if (copied.changes === 0)
+          throw new AppError('INTERNAL', `Document version ${versionId} has no content.`);
         statement(db, 'DELETE FROM documents WHERE id = ?').run(versionId);
         return getDocumentSync(tenantId, target.id)!;
       });
