@@ -169,7 +169,7 @@ function typePeople(terms: TermJson[]): void {
     const term = terms[i]!;
     const next = terms[i + 1];
     // "Ms. Carpenter": after an honorific any capitalised word is a name, even a role's.
-    const honorific = term.tags.includes('Honorific');
+    const honorific = has(term, 'Honorific');
     const honoured = honorific && next !== undefined && isTitleCase(next.text) && !isName(next);
     if (honoured) next.tags.push('ProperNoun');
     const titled =
