@@ -1,14 +1,13 @@
 // Lab: the ingestion pipeline (embedding excluded) with graph extraction on the event loop or in
-// threads, once, for a CPU profile of where its time goes; `depth` is the batches an extractor
-// thread holds (its default otherwise). On Linux it also prints each thread's CPU around the run
-// (store opened and closed, the extractor's start included), read from /proc: the event loop,
+// threads, once, for a CPU profile of where its time goes; `warm MB` are ingested first, before
+// the clock starts (none by default); `depth` is the batches an extractor thread holds (its
+// default otherwise). On Linux it also prints each thread's CPU from the clock's start to the
+// store's close, read from /proc: the event loop,
 // the threads still alive at the end (V8's helpers, libuv's, the checkpoint thread), and those
 // that ended (the extractor's).
-//   node --import tsx --cpu-prof --cpu-prof-dir=<dir> bench/lab/ingest-parts.ts [threads|none] [MB] [depth]
-// The build's JavaScript, as `engram serve` runs it, in plain Node:
-//   npx tsc -p tsconfig.json --noEmit false --outDir /tmp/build && mkdir -p /tmp/build/build &&
-//   ln -sfn $PWD/build/native /tmp/build/build/native && ln -sfn $PWD/node_modules /tmp/node_modules &&
-//   node /tmp/build/bench/lab/ingest-parts.js 1 10
+//   npx tsx bench/built.ts bench/lab/ingest-parts.ts [threads|none] [MB] [warm MB] [depth]
+// (the build's JavaScript, as `engram serve` runs it; `npx tsx bench/lab/ingest-parts.ts …` runs
+// the source through tsx; add `--cpu-prof --cpu-prof-dir=<dir>` after tsx for a profile).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { constantEmbedder, generateCorpus, runPipeline } from '../suites/ingest.js';
 
@@ -32,21 +31,28 @@ function threadCpu(): { process: number; threads: Map<string, number> } {
 }
 
 const threads = process.argv[2] === 'none' ? 'none' : Number(process.argv[2] ?? 0);
-const corpus = generateCorpus(Number(process.argv[3] ?? 2) * 1024 * 1024);
-const depth = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+const MB = 1024 * 1024;
+const corpus = generateCorpus(Number(process.argv[3] ?? 2) * MB);
+const warmup = generateCorpus(Number(process.argv[4] ?? 0) * MB, { firstIndex: corpus.length });
+const extractorDepth = process.argv[5] === undefined ? undefined : Number(process.argv[5]);
 const onLinux = existsSync('/proc/self/task');
-const before = onLinux ? threadCpu() : undefined;
-const result = await runPipeline(corpus, constantEmbedder(), 'lab', threads, depth);
+const atClockStart: { cpu?: ReturnType<typeof threadCpu> } = {};
+const result = await runPipeline(corpus, constantEmbedder(), 'lab', threads, {
+  warmup,
+  onClockStart: () => onLinux && (atClockStart.cpu = threadCpu()),
+  ...(extractorDepth === undefined ? {} : { extractorDepth }),
+});
 console.log(
   `${result.chunks} chunks in ${result.seconds.toFixed(1)} s (${Math.round(result.chunks / result.seconds)} chunks/s, ${((result.cpuSeconds * 1000) / result.chunks).toFixed(2)} CPU ms a chunk); stage ms ${JSON.stringify(result.stageMs)}`,
 );
-if (before !== undefined) {
+const start = atClockStart.cpu;
+if (start !== undefined) {
   const after = threadCpu();
   const eventLoop = String(process.pid);
-  const delta = (tid: string) => after.threads.get(tid)! - (before.threads.get(tid) ?? 0);
+  const delta = (tid: string) => after.threads.get(tid)! - (start.threads.get(tid) ?? 0);
   const others = [...after.threads.keys()].filter((tid) => tid !== eventLoop).map(delta);
   const alive = others.reduce((sum, ms) => sum + ms, 0);
-  const ended = after.process - before.process - delta(eventLoop) - alive;
+  const ended = after.process - start.process - delta(eventLoop) - alive;
   console.log(
     `thread CPU ms: event loop ${delta(eventLoop)}, ended threads ${ended}, live threads ${alive} (${others
       .filter((ms) => ms > 0)

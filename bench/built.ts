@@ -1,0 +1,20 @@
+// `tsx bench/built.ts <bench or lab> [args…]` runs the script with the modules of src/ it imports
+// loaded from the build in dist/, the JavaScript `engram serve` runs (rebuilt first when a source
+// is newer), instead of tsx's compilation of the source, which runs slower (esbuild's keepNames
+// wraps functions) and is compiled again in every worker thread. The script's own files, and
+// test/'s, still run through tsx. A resolve hook registered here, in the main thread, does the
+// mapping: a flag such as `--import` would be inherited by worker threads, where tsx cannot load it.
+import { register } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ensureBuild from '../test/support/global-setup.js';
+
+const script = process.argv[2];
+if (script === undefined) {
+  console.error('usage: tsx bench/built.ts <script> [args…]');
+  process.exit(2);
+}
+ensureBuild();
+register('./built-hooks.ts', import.meta.url);
+process.argv.splice(1, 2, resolve(script));
+await import(pathToFileURL(resolve(script)).href);
