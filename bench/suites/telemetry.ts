@@ -12,6 +12,7 @@ import { createSilentLogger } from '../../src/domain/logger.js';
 import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { REDIS_URL, dropRedisPrefix } from '../../test/support/backends.js';
+import { CLI_PATH } from '../../test/support/cli.js';
 import { generateEvents } from '../../test/telemetry/generate.js';
 import type { BenchContext, BenchSuite, Measurement } from '../harness.js';
 const BATCH = 1000;
@@ -106,7 +107,7 @@ async function startApi(
 }
 
 function startWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+  return spawn(process.execPath, [CLI_PATH, 'worker'], {
     env: { ...process.env, ENGRAM_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
