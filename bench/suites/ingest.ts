@@ -4,8 +4,8 @@
 // chunks per second), and p50/p95 of POST /v1/search
 // at 10k and 100k chunks. The search store is topped up with synthetic chunks and clustered unit
 // vectors written straight through the DocumentStore port, which saves hours of embedding and
-// does not change what a search costs. The extract stage runs the graph's local extractor, in a
-// thread per core (the default) and, for comparison, on the event loop. Backend: SQLite, or
+// does not change what a search costs. The extract stage runs the graph's local extractor, in its
+// default threads (a core left to the event loop), in a thread per core and on the event loop. Backend: SQLite, or
 // PostgreSQL with ENGRAM_BENCH_DATABASE_URL. The pipeline runs in this process as the ingest
 // worker runs it, two documents at a time, without the job queue. Each pipeline run ingests 2 MB
 // of other documents first, before its clock starts, as a server does that has been running (its
