@@ -17,9 +17,15 @@ export async function resolve(
   nextResolve: (specifier: string, context: unknown) => Promise<Resolved>,
 ): Promise<Resolved> {
   const resolved = await nextResolve(specifier, context);
-  if (!resolved.url.startsWith(SOURCE) || !resolved.url.endsWith('.ts')) return resolved;
-  const built = `${BUILD}${resolved.url.slice(SOURCE.length, -'.ts'.length)}.js`;
+  const url = new URL(resolved.url);
+  const path = `${url.protocol}//${url.pathname}`;
+  if (!path.startsWith(SOURCE) || !path.endsWith('.ts')) return resolved;
+  const built = new URL(`${BUILD}${path.slice(SOURCE.length, -'.ts'.length)}.js`);
   if (!existsSync(fileURLToPath(built)))
-    throw new Error(`${fileURLToPath(built)} is missing: run npm run build`);
-  return { url: built, format: 'module' };
+    throw new Error(
+      `${fileURLToPath(resolved.url)} has no build in ${fileURLToPath(BUILD)} (tests and files ` +
+        'tsconfig.build.json leaves out have none; otherwise run npm run build)',
+    );
+  built.search = url.search;
+  return { url: built.href, format: 'module' };
 }

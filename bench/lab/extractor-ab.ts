@@ -44,8 +44,8 @@ function benchChunks(bytes: number): string[] {
 
 /**
  * One build's ms a chunk over the chunks in `file`, after 300 chunks to warm it, in a child
- * process of plain Node as `engram serve` runs it (under tsx, which compiles the build's
- * JavaScript again, the same change measured four times as large).
+ * process of plain Node as `engram serve` runs it (loaded through tsx's loader, the same change
+ * measured four times as large).
  */
 function timeBuild(dist: string, file: string): number {
   const script = `

@@ -1,11 +1,11 @@
 // Lab: the ingestion pipeline (embedding excluded) with graph extraction on the event loop or in
-// threads, once, for a CPU profile of where its time goes; `warm MB` are ingested first, before
-// the clock starts (none by default); `depth` is the batches an extractor thread holds (its
-// default otherwise). On Linux it also prints each thread's CPU from the clock's start to the
+// threads, once, for a CPU profile of where its time goes; `depth` is the batches an extractor
+// thread holds (its default when absent or 0); `warm MB` are ingested for another tenant first,
+// before the clock starts (none by default). On Linux it also prints each thread's CPU from the clock's start to the
 // store's close, read from /proc: the event loop,
 // the threads still alive at the end (V8's helpers, libuv's, the checkpoint thread), and those
 // that ended (the extractor's).
-//   npx tsx bench/built.ts bench/lab/ingest-parts.ts [threads|none] [MB] [warm MB] [depth]
+//   npx tsx bench/built.ts bench/lab/ingest-parts.ts [threads|none] [MB] [depth] [warm MB]
 // (the build's JavaScript, as `engram serve` runs it; `npx tsx bench/lab/ingest-parts.ts …` runs
 // the source through tsx; add `--cpu-prof --cpu-prof-dir=<dir>` after tsx for a profile).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -33,8 +33,8 @@ function threadCpu(): { process: number; threads: Map<string, number> } {
 const threads = process.argv[2] === 'none' ? 'none' : Number(process.argv[2] ?? 0);
 const MB = 1024 * 1024;
 const corpus = generateCorpus(Number(process.argv[3] ?? 2) * MB);
-const warmup = generateCorpus(Number(process.argv[4] ?? 0) * MB, { firstIndex: corpus.length });
-const extractorDepth = process.argv[5] === undefined ? undefined : Number(process.argv[5]);
+const extractorDepth = Number(process.argv[4] ?? 0) || undefined;
+const warmup = generateCorpus(Number(process.argv[5] ?? 0) * MB, { firstIndex: corpus.length });
 const onLinux = existsSync('/proc/self/task');
 const atClockStart: { cpu?: ReturnType<typeof threadCpu> } = {};
 const result = await runPipeline(corpus, constantEmbedder(), 'lab', threads, {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { newId } from './ids.js';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -26,5 +26,34 @@ describe('newId', () => {
     expect([...seen.keys()].sort()).toEqual([...ALPHABET].sort());
     const expected = (count * 12) / 32;
     for (const n of seen.values()) expect(Math.abs(n - expected) / expected).toBeLessThan(0.05);
+  });
+
+  // With the system's generator replaced by a counter, every id's twelve characters must be the
+  // next twelve bytes of the pool, a pool is used to its last whole id and then filled again:
+  // a byte used twice, skipped or left unfilled shows.
+  it('uses each byte of its pool once, in order, and fills it again when it runs short', async () => {
+    let next = 0;
+    const fills: number[] = [];
+    vi.resetModules();
+    vi.doMock('node:crypto', () => ({
+      randomFillSync: (buffer: Buffer) => {
+        fills.push(next);
+        for (let i = 0; i < buffer.length; i++) buffer[i] = next++ % 256;
+        return buffer;
+      },
+    }));
+    try {
+      const { newId: counted } = await import('./ids.js');
+      const perFill = Math.floor(4096 / 12);
+      for (let j = 0; j < 3 * perFill + 5; j++) {
+        const first = Math.floor(j / perFill) * 4096 + (j % perFill) * 12;
+        const expected = Array.from({ length: 12 }, (_, p) => ALPHABET[(first + p) % 32]).join('');
+        expect(counted('x', 0).slice(-12)).toBe(expected);
+      }
+      expect(fills).toEqual([0, 4096, 8192, 12288]);
+    } finally {
+      vi.doUnmock('node:crypto');
+      vi.resetModules();
+    }
   });
 });
