@@ -1,10 +1,9 @@
 // Lab: the ingestion pipeline (embedding excluded) with graph extraction on the event loop or in
 // threads, once, for a CPU profile of where its time goes; `depth` is the batches an extractor
 // thread holds (its default when absent or 0); `warm MB` are ingested for another tenant first,
-// before the clock starts (none by default). On Linux it also prints each thread's CPU from the clock's start to the
-// store's close, read from /proc: the event loop,
-// the threads still alive at the end (V8's helpers, libuv's, the checkpoint thread), and those
-// that ended (the extractor's).
+// before the clock starts (none by default). On Linux it also prints each thread's CPU from the
+// clock's start to the store's close, read from /proc: the event loop, the threads still alive at
+// the end (V8's helpers, libuv's, the checkpoint thread), and those that ended (the extractor's).
 //   npx tsx bench/built.ts bench/lab/ingest-parts.ts [threads|none] [MB] [depth] [warm MB]
 // (the build's JavaScript, as `engram serve` runs it; `npx tsx bench/lab/ingest-parts.ts …` runs
 // the source through tsx; add `--cpu-prof --cpu-prof-dir=<dir>` after tsx for a profile).
