@@ -1,11 +1,11 @@
 // Ingestion: pipeline throughput (chunks/s, MB/s) over a generated Markdown corpus (≥ 5 MB), with
 // embedding excluded (a constant-vector embedder), with the static embedder
 // (ENGRAM_EMBEDDER=static), and with the default local embedder (on a slice of the corpus: USE lite
-// embeds a few chunks per second), and p50/p95 of POST /v1/search at 10k and 100k chunks. The search store is
-// topped up with synthetic chunks and clustered unit vectors written straight through the
-// DocumentStore port, which saves hours of embedding and does not change what a search costs. The
-// extract stage runs the graph's local extractor, in its default threads (a core left to the event
-// loop), in a thread per core and on the event loop. Backend: SQLite, or PostgreSQL with
+// embeds a few chunks per second), and p50/p95 of POST /v1/search at 10k and 100k chunks. The
+// search store is topped up with synthetic chunks and clustered unit vectors written straight
+// through the DocumentStore port, which saves hours of embedding and does not change what a search
+// costs. The extract stage runs the graph's local extractor, in its default threads (a core left to
+// the event loop), in a thread per core and on the event loop. Backend: SQLite, or PostgreSQL with
 // ENGRAM_BENCH_DATABASE_URL. The pipeline runs in this process as the ingest worker runs it, two
 // documents at a time, without the job queue. Each pipeline run without the default embedder first
 // ingests 2 MB of other documents for another tenant of its store, before its clock starts, as a
