@@ -127,10 +127,16 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
       input.now,
       input.now,
     );
-    statement(db, 'INSERT INTO document_contents (document_id, content) VALUES (?, ?)').run(
-      input.id,
-      input.content,
-    );
+    writeContent(input.id, input.content);
+  }
+
+  /** A document's content, written or replaced (its row may have gone missing by hand). */
+  function writeContent(documentId: string, content: string): void {
+    statement(
+      db,
+      `INSERT INTO document_contents (document_id, content) VALUES (?, ?)
+       ON CONFLICT (document_id) DO UPDATE SET content = excluded.content`,
+    ).run(documentId, content);
   }
 
   const search = createSqliteDocumentSearch({
@@ -168,10 +174,7 @@ export function createSqliteDocumentStore(options: SqliteDocumentStoreOptions): 
             input.now,
             target.id,
           );
-          statement(db, 'UPDATE document_contents SET content = ? WHERE document_id = ?').run(
-            input.content,
-            target.id,
-          );
+          writeContent(target.id, input.content);
         } else if (plan.action === 'stage') {
           insertRow(
             { ...input, namespace: target.namespace, metadata: plan.metadata },
