@@ -39,6 +39,11 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     // or a tagger per core (the pools' own tests run several threads).
     ENGRAM_EMBEDDER_THREADS: '1',
     ENGRAM_EXTRACTOR_THREADS: '1',
+    // Test files share two cores, so a fork can be starved for longer than the server's 500 ms
+    // Redis command timeout while a reply already waits in its socket: a timeout that says the
+    // machine was busy, not that Redis failed (CI twice: a 503 from the metrics summary, and
+    // "Command timed out" reading it in the backlog test). Tests of timeouts set their own.
+    ENGRAM_REDIS_COMMAND_TIMEOUT_MS: '5000',
     ...(options.backend === 'postgres'
       ? { ENGRAM_DATABASE_URL: POSTGRES_URL, ENGRAM_DATABASE_SCHEMA: schema }
       : {}),
