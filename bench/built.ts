@@ -1,6 +1,6 @@
 // `tsx bench/built.ts <bench or lab> [args…]` runs the script with the modules of src/ it imports
-// loaded from the build in dist/, the JavaScript `engram serve` runs (rebuilt first when a source
-// is newer), instead of tsx's compilation of the source (esbuild's, names kept, made again in every
+// loaded from the build in dist/, the JavaScript `engram serve` runs (rebuilt first when its inputs
+// changed), instead of tsx's compilation of the source (esbuild's, names kept, made again in every
 // worker thread). The script's own files, and test/'s, still run through tsx, and so does the main
 // thread's loader (source maps on), so the main thread is close to, not exactly, what `node
 // dist/cli/main.js` runs; worker threads started from dist/ run plain Node. A resolve hook

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** Built by `npm test` (and by test/support/global-setup.ts when sources are newer). */
+/** Built by `npm test` (and by test/support/global-setup.ts when its inputs changed). */
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
