@@ -9,14 +9,14 @@
 import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import ensureBuild from '../test/support/global-setup.js';
+import { buildStale } from '../scripts/build.js';
 
 const script = process.argv[2];
 if (script === undefined) {
   console.error('usage: tsx bench/built.ts <script> [args…]');
   process.exit(2);
 }
-ensureBuild();
+buildStale();
 register('./built-hooks.ts', import.meta.url);
 process.argv.splice(1, 2, resolve(script));
 await import(pathToFileURL(resolve(script)).href);

@@ -97,27 +97,27 @@ function signature(root: string, step: BuildStep): string {
 
 const stampOf = (root: string, step: BuildStep) => join(root, STAMPS, step.name);
 
-/** Whether the step last succeeded from these very inputs, and its output is still there. */
-function upToDate(root: string, step: BuildStep): boolean {
+/** Whether the step last succeeded from inputs of this signature, and its output is still there. */
+function upToDate(root: string, step: BuildStep, inputsHash: string): boolean {
   const stamp = stampOf(root, step);
   return (
     existsSync(stamp) &&
     existsSync(join(root, step.output)) &&
-    readFileSync(stamp, 'utf8') === signature(root, step)
+    readFileSync(stamp, 'utf8') === inputsHash
   );
 }
 
 /**
- * Runs the step (its output streamed), then records what it built from. Throws if it fails; its
- * stamp is removed first, so a step that failed runs again next time whatever caused it.
+ * Runs the step (its output streamed), then records the inputs it built from (their signature,
+ * taken before it ran). Throws if it fails; its stamp is removed first, so a step that failed
+ * runs again next time whatever caused it.
  */
-function run(root: string, step: BuildStep): void {
+function run(root: string, step: BuildStep, inputsHash = signature(root, step)): void {
   const stamp = stampOf(root, step);
   rmSync(stamp, { force: true });
-  const from = signature(root, step);
   execFileSync(process.execPath, step.args, { cwd: root, stdio: 'inherit' });
   mkdirSync(dirname(stamp), { recursive: true });
-  writeFileSync(stamp, from);
+  writeFileSync(stamp, inputsHash);
 }
 
 /** Runs every step, in order (`npm run build`). */
@@ -129,8 +129,9 @@ export function runAll(root: string, steps: BuildStep[]): void {
 export function runStale(root: string, steps: BuildStep[]): string[] {
   const ran: string[] = [];
   for (const step of steps) {
-    if (upToDate(root, step)) continue;
-    run(root, step);
+    const inputsHash = signature(root, step);
+    if (upToDate(root, step, inputsHash)) continue;
+    run(root, step, inputsHash);
     ran.push(step.name);
   }
   return ran;
