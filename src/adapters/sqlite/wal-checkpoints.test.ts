@@ -176,9 +176,10 @@ describe('WAL checkpoints in a thread', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       // The backstop, and what the writer adds while the thread's checkpoint holds the lock the
-      // connection's own needs (6,900–8,200 pages here; without the connection's checkpoint the
-      // log only grows, to 30,000).
-      expect(largest).toBeLessThan(3 * BACKSTOP_PAGES);
+      // connection's own needs: 6,900–8,200 pages on a quiet machine, 12,428 once in CI, where
+      // the thread's checkpoint ran on a busy core. Without the connection's checkpoint the log
+      // only grows, to 30,000.
+      expect(largest).toBeLessThan(5 * BACKSTOP_PAGES);
     } finally {
       await checkpoints.close();
       db.close();
