@@ -121,6 +121,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     ENGRAM_REDIS_KEY_PREFIX: `${uniqueName('faults')}:`,
     ENGRAM_API_KEYS: TWO_TENANT_API_KEYS,
     ENGRAM_LOG_LEVEL: 'info',
+    // Two API nodes, two workers, PostgreSQL and a Redis share two cores with other test files:
+    // a 500 ms Redis command timeout (the server's default) expired in CI while a node was merely
+    // starved (a document's enqueue during the SIGTERM drain test). Freezing and killing Redis
+    // still hits this timeout.
+    ENGRAM_REDIS_COMMAND_TIMEOUT_MS: '2000',
     ...embedder.env,
     ...options.env,
   };
