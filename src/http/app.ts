@@ -86,7 +86,15 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
   installInputGuard(app);
   const limiter = await installRateLimit(app, {
     perMinute: config.rateLimitPerMinute,
-    redis: runtime.redis,
+    redis:
+      config.redisUrl === undefined
+        ? undefined
+        : {
+            url: config.redisUrl,
+            keyPrefix: config.redisKeyPrefix,
+            timeoutMs: Math.min(config.redisCommandTimeoutMs, config.rateLimitRedisTimeoutMs),
+          },
+    logger: runtime.logger,
   });
   installNotFoundHandler(app, limiter === undefined ? {} : { preHandler: limiter });
 

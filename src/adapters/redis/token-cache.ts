@@ -17,16 +17,6 @@
 //   tc:evictions    entries evicted for the budget
 // An entry that expired by TTL stays accounted until the LRU pops it, so the accounted total is
 // never below what is really stored.
-import {
-  circuitBreaker,
-  ConsecutiveBreaker,
-  CircuitState,
-  handleAll,
-  timeout,
-  TimeoutStrategy,
-  wrap,
-} from 'cockatiel';
-import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/logger.js';
@@ -39,6 +29,7 @@ import {
   type TokenCacheStats,
   type TokenCacheTtls,
 } from '../../ports/token-cache.js';
+import { guardRedisCalls } from './guarded-calls.js';
 
 /** Per-entry bookkeeping charged on top of the value: LRU member, size field, key overhead. */
 const ENTRY_OVERHEAD_BYTES = 160;
@@ -128,12 +119,6 @@ const BYTES_KEY = 'tc:bytes';
 const EVICTIONS_KEY = 'tc:evictions';
 const VALUE_PREFIX = 'tc:v:';
 
-function breakerStateOf(state: CircuitState): BreakerState {
-  if (state === CircuitState.Closed) return 'closed';
-  if (state === CircuitState.HalfOpen) return 'half-open';
-  return 'open';
-}
-
 export interface RedisTokenCache extends TokenCache {
   /** Current breaker state, without touching Redis. */
   breakerState(): BreakerState;
@@ -159,37 +144,24 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
         (...a: Array<string | number | Buffer>) => Promise<unknown>
       >
     )[SET_COMMAND]!(...args);
-  const breaker = circuitBreaker(handleAll, {
-    halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5_000,
-    breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5),
+  const guard = guardRedisCalls({
+    redis,
+    timeoutMs: options.callTimeoutMs,
+    threshold: options.breakerThreshold ?? 5,
+    halfOpenAfterMs: options.breakerHalfOpenAfterMs ?? 5_000,
+    onStateChange: (breaker) =>
+      logger.warn({ breaker }, 'token cache: Redis circuit breaker changed state'),
   });
-  const policy = wrap(breaker, timeout(options.callTimeoutMs, TimeoutStrategy.Aggressive));
   let errors = 0;
   let lastStats = { entries: 0, bytes: 0, evictions: 0 };
-  breaker.onStateChange((state) => {
-    logger.warn(
-      { breaker: breakerStateOf(state) },
-      'token cache: Redis circuit breaker changed state',
-    );
-  });
 
-  /**
-   * Runs `call` under the breaker; failures are logged, counted and answered by `fallback`. A
-   * fail-fast connection refuses commands until connected, so a call waits for it — within the
-   * call's timeout — instead of failing while the first connection is still being made.
-   */
+  /** Runs `call` under the guard; failures are logged, counted and answered by `fallback`. */
   async function guarded<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
     try {
-      return await policy.execute(async ({ signal }) => {
-        if (redis.status !== 'ready') {
-          if (redis.status === 'end') throw new Error('the token cache connection is closed');
-          await once(redis, 'ready', { signal });
-        }
-        return call();
-      });
+      return await guard.run(call);
     } catch (error) {
       errors += 1;
-      if (breaker.state === CircuitState.Closed) {
+      if (guard.state() === 'closed') {
         logger.debug({ err: error, what }, 'token cache: Redis call failed, computing locally');
       }
       return fallback;
@@ -263,11 +235,11 @@ export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTok
         ...lastStats,
         maxBytes: options.maxBytes,
         errors,
-        breaker: breakerStateOf(breaker.state),
+        breaker: guard.state(),
       };
     },
 
-    breakerState: () => breakerStateOf(breaker.state),
+    breakerState: () => guard.state(),
 
     async close() {
       // The connection belongs to whoever opened it.
