@@ -1,4 +1,5 @@
-// Lab: where recall spends its time on a kept store of memories (fills it first if empty).
+// Lab: where recall spends its time on a kept store of memories (fills it first if empty); each
+// phase of the recalls timed again is printed as p50/p95.
 //   tsx bench/lab/recall-parts.ts <dir> <memories>   (env: SEARCH_THREADS, K, WARM, SAMPLES, QUERIES,
 //   USERS: the users the fill spreads the memories over, 100 by default; USER_ID: the one timed, user-7)
 //   BACKEND=postgres tsx bench/lab/recall-parts.ts <schema> <memories>   (ENGRAM_BENCH_DATABASE_URL)
@@ -172,7 +173,10 @@ for (const userId of [undefined, USER]) {
   });
   console.log(
     Object.entries(phases)
-      .map(([phase, ms]) => `${phase} ${quantile(ms, 0.5).toFixed(1)}`)
+      .map(
+        ([phase, ms]) =>
+          `${phase} ${quantile(ms, 0.5).toFixed(1)}/${quantile(ms, 0.95).toFixed(1)}`,
+      )
       .join(', '),
   );
 }

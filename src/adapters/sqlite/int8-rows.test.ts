@@ -1,5 +1,6 @@
 // Int8 copies of vectors: the bound on their approximate cosine holds for vectors of any length
-// and spread, and a vector without a direction is never left out.
+// and spread, before and after their residual codes narrow it, and a vector without a direction
+// is never left out.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Int8Rows, quantise, reachable } from './int8-rows.js';
@@ -48,6 +49,76 @@ describe('Int8Rows', () => {
     );
   });
 
+  it('keeps every exact cosine within the interval its residual codes narrow it to', () => {
+    fc.assert(
+      fc.property(
+        fc.array(vectorArb, { minLength: 1, maxLength: 20 }),
+        vectorArb,
+        fc.boolean(),
+        (rows, query, odd) => {
+          // An odd length too: its last residual code has a byte to itself.
+          const dimension = odd ? DIMENSION - 1 : DIMENSION;
+          const cut = rows.map((row) => row.subarray(0, dimension));
+          const q = query.subarray(0, dimension);
+          const held = new Int8Rows(dimension, cut.length);
+          cut.forEach((row, at) => held.set(at, quantise(row)));
+          const positions = cut.map((_, at) => at);
+          const approximations = held.approximate(q, positions);
+          const before = Float64Array.from(approximations.bounds);
+          held.refine(q, positions, approximations, new Uint8Array(cut.length).fill(1));
+          cut.forEach((row, at) => {
+            const exact = cosine(q, row);
+            const { scores, bounds } = approximations;
+            if (Number.isNaN(exact)) expect(bounds[at]).toBe(Infinity);
+            else expect(Math.abs(exact - scores[at]!)).toBeLessThanOrEqual(bounds[at]!);
+            expect(bounds[at]).toBeLessThanOrEqual(before[at]!);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('narrows the interval of an embedding-like vector about tenfold, and only the rows kept', () => {
+    const dimension = 512;
+    let state = 7;
+    const gaussian = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const u = (state + 1) / 2 ** 32;
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const w = state / 2 ** 32;
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
+    };
+    const rows = Array.from({ length: 4 }, () =>
+      Float32Array.from({ length: dimension }, gaussian),
+    );
+    const query = Float32Array.from({ length: dimension }, gaussian);
+    const held = new Int8Rows(dimension, rows.length);
+    rows.forEach((row, at) => held.set(at, quantise(row)));
+    const approximations = held.approximate(query, [0, 1, 2, 3]);
+    const before = Float64Array.from(approximations.bounds);
+    held.refine(query, [0, 1, 2, 3], approximations, Uint8Array.from([1, 1, 1, 0]));
+    for (const at of [0, 1, 2]) {
+      expect(approximations.bounds[at]).toBeLessThan(before[at]! / 8);
+      expect(Math.abs(cosine(query, rows[at]!) - approximations.scores[at]!)).toBeLessThanOrEqual(
+        approximations.bounds[at]!,
+      );
+    }
+    expect(approximations.bounds[3]).toBe(before[3]);
+  });
+
+  it('reads a copy stored before residual codes, and leaves its interval as the int8 copy gives it', () => {
+    const row = Float32Array.from({ length: 16 }, (_, d) => Math.sin(d + 1));
+    const query = Float32Array.from({ length: 16 }, (_, d) => Math.cos(d));
+    const held = new Int8Rows(16, 1);
+    held.set(0, quantise(row).subarray(0, 8 + 16));
+    const approximations = held.approximate(query, [0]);
+    const before = approximations.bounds[0]!;
+    expect(before).toBeLessThan(Infinity);
+    held.refine(query, [0], approximations, Uint8Array.from([1]));
+    expect(approximations.bounds[0]).toBe(before);
+  });
+
   it('never leaves out a zero vector, a row without a copy, or one against a zero query', () => {
     const held = new Int8Rows(3, 4);
     held.set(0, quantise(new Float32Array([1, 0, 0])));
@@ -81,11 +152,15 @@ describe('Int8Rows', () => {
     }
   });
 
-  it('moves a row with its step and error when compacted', () => {
-    const held = new Int8Rows(2, 2);
-    held.set(1, quantise(new Float32Array([0, 1])));
+  it('moves a row with its step, error and residual codes when compacted', () => {
+    const held = new Int8Rows(3, 2);
+    const row = new Float32Array([0.3, 1, -0.2]);
+    held.set(1, quantise(row));
+    held.set(0, quantise(new Float32Array([-1, 0.5, 0.1])));
     held.move(0, 1);
-    const { scores } = held.approximate(new Float32Array([0, 1]), [0]);
-    expect(scores[0]).toBeCloseTo(1, 2);
+    const query = new Float32Array([0.1, 1, 0.4]);
+    const approximations = held.approximate(query, [0]);
+    held.refine(query, [0], approximations, Uint8Array.from([1]));
+    expect(approximations.scores[0]).toBeCloseTo(cosine(query, row), 3);
   });
 });

@@ -478,7 +478,10 @@ export class SignBitIndex {
     { k, limit }: { k: number; limit: number },
   ): { ids: number[]; others: number[]; matched: number; floor: number } {
     const { positions, matched } = this.select(query, filter, limit);
-    const { keep, floor } = reachable(this.int8.approximate(query, positions), k);
+    const approximations = this.int8.approximate(query, positions);
+    // Those that can reach the top k by their int8 copies, narrowed by their residual codes.
+    this.int8.refine(query, positions, approximations, reachable(approximations, k).keep);
+    const { keep, floor } = reachable(approximations, k);
     const ids: number[] = [];
     const others: number[] = [];
     positions.forEach((at, j) => (keep[j] === 1 ? ids : others).push(this.ids[at]!));

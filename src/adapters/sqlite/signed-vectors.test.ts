@@ -358,7 +358,7 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
       .get(`chunks\u0000${TENANT}`) as { sample_size: number; version: number };
 
   it(
-    'survives a restart on its stored bits and int8 copies, and fills in rows missing either',
+    'survives a restart on its stored bits and int8 copies, fills in rows missing either, and reads copies without residual codes',
     withStore(async (open) => {
       const first = open();
       await first.store.bindVectorSpace({ embedderId: 'test:48', dimension: DIMENSION });
@@ -395,6 +395,21 @@ describe('SQLite chunk vectors through the sign-bit index', () => {
       for (const probe of probes)
         expect(await nearest(fourth.store, probe.vector)).toEqual([probe.chunkId]);
       expect(unquantised(fourth.database)).toBe(0);
+      // Int8 copies without their residual codes (as written before them): searched right as
+      // they are, not rewritten (a large store would wait on its first search for all of them).
+      const current = quantise(floats).length;
+      const withoutResidual = 8 + DIMENSION;
+      fourth.database.db.exec(
+        `UPDATE chunk_vectors SET quantised = substr(quantised, 1, ${withoutResidual}) WHERE id % 3 = 0`,
+      );
+      fourth.database.close();
+      const fifth = open();
+      for (const probe of probes)
+        expect(await nearest(fifth.store, probe.vector)).toEqual([probe.chunkId]);
+      const lengths = fifth.database.db
+        .prepare('SELECT DISTINCT length(quantised) AS n FROM chunk_vectors ORDER BY n')
+        .all() as Array<{ n: number }>;
+      expect(lengths).toEqual([{ n: withoutResidual }, { n: current }]);
     }),
   );
 
