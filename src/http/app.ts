@@ -65,7 +65,19 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
     frameworkErrors: sendFrameworkError,
     routerOptions: { maxParamLength: 512 },
   }).withTypeProvider<ZodTypeProvider>();
+  try {
+    await assemble(app, runtime);
+  } catch (error) {
+    // What a part opened before the failure (the rate limiter's connection) closes with the app.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
 
+/** Hooks, the rate limiter, the API's documentation and every route, in that order. */
+async function assemble(app: EngramApp, runtime: Runtime): Promise<void> {
+  const { config } = runtime;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
@@ -135,5 +147,4 @@ export async function buildApp(runtime: Runtime): Promise<EngramApp> {
       authRequired: apiKeys.size > 0,
     }),
   );
-  return app;
 }

@@ -1,6 +1,6 @@
 // The in-process windows the rate limiter counts in without Redis (or while it is down): a window
 // per key from its first request, a fresh one after it ends, and a bounded number of keys however
-// many addresses call (the oldest open windows go first once the ended ones are gone).
+// many addresses call (ended windows go first, then the one that started longest ago).
 import { describe, expect, it } from 'vitest';
 import { LocalWindows } from './rate-limit-counters.js';
 
@@ -30,5 +30,21 @@ describe('LocalWindows', () => {
     expect(windows.size).toBe(10_000);
     expect(windows.incr('newest', 60_000).current).toBe(2);
     expect(windows.incr('new-0', 60_000).current).toBe(1);
+  });
+
+  it('evicts the window that started longest ago, not the key seen first', () => {
+    let now = 0;
+    const windows = new LocalWindows(() => now);
+    windows.incr('busy', 1_000);
+    now = 500;
+    for (let i = 0; i < 9_999; i += 1) windows.incr(`other-${i}`, 1_000);
+    now = 1_000; // busy's window ends and starts again; the others' are open until 1,500
+    expect(windows.incr('busy', 1_000).current).toBe(1);
+    now = 1_100;
+    windows.incr('newcomer', 1_000); // full: the oldest open window goes (other-0's)
+    expect(windows.size).toBe(10_000);
+    expect(windows.incr('busy', 1_000).current).toBe(2);
+    expect(windows.incr('other-1', 1_000).current).toBe(2);
+    expect(windows.incr('other-0', 1_000).current).toBe(1);
   });
 });

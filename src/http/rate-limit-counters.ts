@@ -19,7 +19,7 @@ export interface WindowCount {
 const BREAKER_THRESHOLD = 3;
 const BREAKER_HALF_OPEN_MS = 2_000;
 
-/** Keys counted in process at once; past it, the windows that ended are dropped, then the oldest. */
+/** Keys counted in process at once (see LocalWindows). */
 const LOCAL_MAX_KEYS = 10_000;
 
 const REDIS_PREFIX = 'ratelimit:';
@@ -36,7 +36,12 @@ end
 return {current, ttl}
 `;
 
-/** Fixed windows counted in this process, at most LOCAL_MAX_KEYS keys. */
+/**
+ * Fixed windows counted in this process, at most LOCAL_MAX_KEYS keys. The map is kept in the
+ * order the windows started (a window that starts again moves to the end), and every window is as
+ * long, so the ended ones are at its front: eviction takes them from there, then the oldest open
+ * one, each in constant time.
+ */
 export class LocalWindows {
   private readonly windows = new Map<string, { count: number; endsAt: number }>();
 
@@ -46,7 +51,8 @@ export class LocalWindows {
     const now = this.now();
     let window = this.windows.get(key);
     if (window === undefined || window.endsAt <= now) {
-      if (window === undefined && this.windows.size >= LOCAL_MAX_KEYS) this.evict(now);
+      this.windows.delete(key);
+      this.evict(now);
       window = { count: 0, endsAt: now + timeWindow };
       this.windows.set(key, window);
     }
@@ -58,11 +64,10 @@ export class LocalWindows {
     return this.windows.size;
   }
 
+  /** Makes room for one key: the ended windows go, then the oldest open one if still full. */
   private evict(now: number): void {
-    for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
-    // Every window still open: the oldest keys go (a Map iterates in insertion order).
-    for (const key of this.windows.keys()) {
-      if (this.windows.size < LOCAL_MAX_KEYS) break;
+    for (const [key, window] of this.windows) {
+      if (window.endsAt > now && this.windows.size < LOCAL_MAX_KEYS) return;
       this.windows.delete(key);
     }
   }

@@ -54,12 +54,24 @@ export function guardRedisCalls(options: GuardOptions): GuardedCalls {
   if (onStateChange !== undefined) {
     breaker.onStateChange((state) => onStateChange(breakerStateOf(state)));
   }
+  // One wait for the connection, shared by every call waiting on it (a listener each would pass
+  // Node's limit of ten under load); it fails on the connection's next error, as a call would.
+  let connecting: Promise<unknown> | undefined;
+  const ready = (signal: AbortSignal): Promise<unknown> => {
+    connecting ??= once(redis, 'ready').finally(() => (connecting = undefined));
+    const wait = connecting;
+    return new Promise((resolve, reject) => {
+      const abort = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', abort, { once: true });
+      wait.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
+  };
   return {
     run: (call) =>
       policy.execute(async ({ signal }) => {
         if (redis.status !== 'ready') {
           if (redis.status === 'end') throw new Error('the Redis connection is closed');
-          await once(redis, 'ready', { signal });
+          await ready(signal);
         }
         return call();
       }),

@@ -107,6 +107,32 @@ describe('Int8Rows', () => {
     expect(approximations.bounds[3]).toBe(before[3]);
   });
 
+  it('holds a query along the residual error itself, where the error is its largest', () => {
+    // The query points along e′ = v̂ − s·c − t·r, decoded from the stored copy: the refined score
+    // then misses the cosine by all of ‖e′‖, so a bound much below E′ fails here.
+    const dimension = 512;
+    const row = Float32Array.from({ length: dimension }, (_, d) => Math.sin(d * 1.7) + 0.3);
+    const bytes = quantise(row);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const step = view.getFloat32(0, true);
+    const norm = Math.hypot(...row);
+    const left = Float64Array.from(row, (value, d) => {
+      const code = view.getInt8(8 + d);
+      const byte = bytes[8 + dimension + 4 + (d >> 1)]!;
+      const residual = ((d & 1) === 0 ? byte & 15 : byte >> 4) - 8;
+      return value / norm - step * code - (step / 14) * residual;
+    });
+    const query = Float32Array.from(left);
+    const held = new Int8Rows(dimension, 2);
+    held.set(0, bytes);
+    held.set(1, quantise(query)); // a second row, so that one is narrowed among two
+    const approximations = held.approximate(query, [0, 1]);
+    held.refine(query, [0, 1], approximations, Uint8Array.from([1, 1]));
+    const off = Math.abs(cosine(query, row) - approximations.scores[0]!);
+    expect(off).toBeLessThanOrEqual(approximations.bounds[0]!);
+    expect(off).toBeGreaterThan(approximations.bounds[0]! / 2);
+  });
+
   it('reads a copy stored before residual codes, and leaves its interval as the int8 copy gives it', () => {
     const row = Float32Array.from({ length: 16 }, (_, d) => Math.sin(d + 1));
     const query = Float32Array.from({ length: 16 }, (_, d) => Math.cos(d));

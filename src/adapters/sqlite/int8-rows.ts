@@ -140,7 +140,8 @@ export class Int8Rows {
   }
 
   grow(capacity: number): void {
-    this.kernel.grow(capacity);
+    // The arrays first: when one cannot be had, the kernel's memory (shared with the sign bits)
+    // has not moved yet, and the index stays as it was.
     const steps = new Float32Array(capacity);
     steps.set(this.steps);
     const errors = new Float32Array(capacity);
@@ -149,6 +150,7 @@ export class Int8Rows {
     residualErrors.set(this.residualErrors);
     const residuals = new Uint8Array(capacity * this.residualStride);
     residuals.set(this.residuals);
+    this.kernel.grow(capacity);
     [this.steps, this.errors, this.residualErrors, this.residuals] = [
       steps,
       errors,
@@ -258,7 +260,8 @@ export class Int8Rows {
       const at = positions[j]!;
       const step = steps[at]!;
       const residualError = residualErrors[at]!;
-      if (step === 0 || Number.isNaN(residualError)) continue;
+      // NaN: stored without residual codes; a negative norm is no bound at all.
+      if (step === 0 || !(residualError >= 0)) continue;
       let dot = 0;
       let residualDot = 0;
       const row = at * stride;
@@ -273,6 +276,7 @@ export class Int8Rows {
       const bound = residualError + slack;
       const low = Math.max(scores[j]! - bounds[j]!, score - bound);
       const high = Math.min(scores[j]! + bounds[j]!, score + bound);
+      if (!(low <= high)) continue; // disjoint: one of them is wrong; the int8 interval stands
       scores[j] = (low + high) / 2;
       bounds[j] = (high - low) / 2;
     }

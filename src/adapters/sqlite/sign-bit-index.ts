@@ -479,8 +479,10 @@ export class SignBitIndex {
   ): { ids: number[]; others: number[]; matched: number; floor: number } {
     const { positions, matched } = this.select(query, filter, limit);
     const approximations = this.int8.approximate(query, positions);
-    // Those that can reach the top k by their int8 copies, narrowed by their residual codes.
-    this.int8.refine(query, positions, approximations, reachable(approximations, k).keep);
+    // Those that can reach the top k by their int8 copies, narrowed by their residual codes
+    // (k or fewer are all kept whatever their intervals).
+    if (positions.length > k)
+      this.int8.refine(query, positions, approximations, reachable(approximations, k).keep);
     const { keep, floor } = reachable(approximations, k);
     const ids: number[] = [];
     const others: number[] = [];

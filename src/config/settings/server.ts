@@ -40,8 +40,11 @@ export const serverSettings = {
   bodyLimitBytes: integer(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
   requestTimeoutMs: integer(100, 600_000).default(30_000),
   rateLimitPerMinute: integer(0, 10_000_000).default(6000),
-  /** How long the rate limiter waits for Redis before counting the request in process. */
-  rateLimitRedisTimeoutMs: integer(5, 10_000).default(100),
+  /**
+   * How long the rate limiter waits for Redis before counting the request in process (an event
+   * loop held by other work counts too: a reply read late is a reply timed out).
+   */
+  rateLimitRedisTimeoutMs: integer(5, 10_000).default(250),
   shutdownTimeoutMs: integer(100, 120_000).default(10_000),
   pgPoolMax: integer(1, 200).default(10),
   pgConnectTimeoutMs: integer(100, 120_000).default(5_000),
