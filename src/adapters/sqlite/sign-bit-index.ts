@@ -183,8 +183,16 @@ export class SignBitIndex {
     return this.length - this.removed;
   }
 
-  private grow(): void {
-    const capacity = this.capacity * 2;
+  /**
+   * Room for `rows` entries made at once, for a load whose size is known: doubling up to it would
+   * copy the rows made so far at every step, into pages the system then faults in anew (at 300k
+   * rows of 512 dimensions, a quarter of a load's time).
+   */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.grow(rows);
+  }
+
+  private grow(capacity = this.capacity * 2): void {
     // The kernels' memory first: when it cannot grow (past 4 GiB), the index stays as it was.
     this.int8.grow(capacity);
     this.bits = this.kernel.rows(capacity); // rows kept in order

@@ -186,45 +186,49 @@ describe('SignBitIndex, a narrow key filter', () => {
 });
 
 describe('SignBitIndex as it grows', () => {
-  it('keeps every row through the growth of its WebAssembly memory, and ranks them by exact distance', () => {
-    // 96 dimensions: three words a row, so each row has a padding word the kernel skips over.
-    const dimension = 96;
-    const centre = new Float32Array(dimension);
-    const index = new SignBitIndex(centre, 1);
-    let state = 11;
-    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
-    const query = Float32Array.from({ length: dimension }, next);
-    const stored: Uint8Array[] = [];
-    for (let id = 1; id <= 20_000; id += 1) {
-      const signs = signBits(Float32Array.from({ length: dimension }, next), centre);
-      stored.push(signs);
-      index.add({ id, signs, quantised: null, keys: [id % 2 === 0 ? 'even' : 'odd'], time: id });
-      // A search before each growth leaves distances where the next rows will be written.
-      if ((id & (id - 1)) === 0 && id >= 1024) index.candidates(query, {}, 10);
-    }
-    const q = signBits(query, centre);
-    const byDistance = stored
-      .map((signs, i) => ({ id: i + 1, distance: hamming(signs, q) }))
-      .filter(({ id }) => id % 2 === 1);
-    const { ids, matched } = index.candidates(query, { keys: [['odd']] }, 100);
-    expect(matched).toBe(10_000);
-    expect(ids).toHaveLength(100);
-    const returned = ids.map((id) => hamming(stored[id - 1]!, q)).sort((a, b) => a - b);
-    const best = byDistance
-      .map(({ distance }) => distance)
-      .sort((a, b) => a - b)
-      .slice(0, 100);
-    expect(returned).toEqual(best);
-    for (const id of ids) expect(id % 2).toBe(1);
-    // The first and the last row written are where they were put.
-    expect(index.candidates(query, { from: 1, to: 2 }, 5).ids).toEqual([1]);
-    expect(index.candidates(query, { from: 20_000 }, 5).ids).toEqual([20_000]);
-    // A row equal to the query is at distance 0: first among any number of candidates.
-    index.add({ id: 20_001, signs: q, quantised: null, keys: ['odd'], time: 0 });
-    const nearest = index.candidates(query, { keys: [['odd']] }, 1).ids;
-    expect(nearest).toContain(20_001);
-    expect(nearest.length).toBe(Math.ceil(10_001 / 300)); // the share of a large scope
-  });
+  it.each([0, 5_000])(
+    'keeps every row through the growth of its WebAssembly memory (room for %i made first), and ranks them by exact distance',
+    (reserved) => {
+      // 96 dimensions: three words a row, so each row has a padding word the kernel skips over.
+      const dimension = 96;
+      const centre = new Float32Array(dimension);
+      const index = new SignBitIndex(centre, 1);
+      index.reserve(reserved);
+      let state = 11;
+      const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+      const query = Float32Array.from({ length: dimension }, next);
+      const stored: Uint8Array[] = [];
+      for (let id = 1; id <= 20_000; id += 1) {
+        const signs = signBits(Float32Array.from({ length: dimension }, next), centre);
+        stored.push(signs);
+        index.add({ id, signs, quantised: null, keys: [id % 2 === 0 ? 'even' : 'odd'], time: id });
+        // A search before each growth leaves distances where the next rows will be written.
+        if ((id & (id - 1)) === 0 && id >= 1024) index.candidates(query, {}, 10);
+      }
+      const q = signBits(query, centre);
+      const byDistance = stored
+        .map((signs, i) => ({ id: i + 1, distance: hamming(signs, q) }))
+        .filter(({ id }) => id % 2 === 1);
+      const { ids, matched } = index.candidates(query, { keys: [['odd']] }, 100);
+      expect(matched).toBe(10_000);
+      expect(ids).toHaveLength(100);
+      const returned = ids.map((id) => hamming(stored[id - 1]!, q)).sort((a, b) => a - b);
+      const best = byDistance
+        .map(({ distance }) => distance)
+        .sort((a, b) => a - b)
+        .slice(0, 100);
+      expect(returned).toEqual(best);
+      for (const id of ids) expect(id % 2).toBe(1);
+      // The first and the last row written are where they were put.
+      expect(index.candidates(query, { from: 1, to: 2 }, 5).ids).toEqual([1]);
+      expect(index.candidates(query, { from: 20_000 }, 5).ids).toEqual([20_000]);
+      // A row equal to the query is at distance 0: first among any number of candidates.
+      index.add({ id: 20_001, signs: q, quantised: null, keys: ['odd'], time: 0 });
+      const nearest = index.candidates(query, { keys: [['odd']] }, 1).ids;
+      expect(nearest).toContain(20_001);
+      expect(nearest.length).toBe(Math.ceil(10_001 / 300)); // the share of a large scope
+    },
+  );
 });
 
 describe('SignBitIndex large enough to be sampled', () => {

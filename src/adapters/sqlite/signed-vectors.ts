@@ -197,6 +197,10 @@ export class SignedVectors {
       held = { index: new SignBitIndex(centre.centre, spec.keys.length), version: centre.version };
       this.indexes.set(name, held);
       this.pendingChanges.delete(name);
+      // Loaded whole below: its room made once for the rows there are (an eighth more for those
+      // written next), not by doubling.
+      const rows = this.countRows(scope);
+      held.index.reserve(rows + (rows >> 3));
     }
     const { index } = held;
     const pending = this.pendingChanges.get(name);
@@ -286,12 +290,19 @@ export class SignedVectors {
       this.scopeRows.set(name, estimate + adding);
       return false;
     }
-    const { n } = statement(
-      this.db,
-      `SELECT count(*) AS n FROM ${this.spec.table} v WHERE ${this.spec.scope}`,
-    ).get(...scope) as { n: number };
+    const n = this.countRows(scope);
     this.scopeRows.set(name, n + adding);
     return n >= size;
+  }
+
+  /** The scope's rows, counted (a pass over its entries in the covering index). */
+  private countRows(scope: readonly unknown[]): number {
+    return (
+      statement(
+        this.db,
+        `SELECT count(*) AS n FROM ${this.spec.table} v WHERE ${this.spec.scope}`,
+      ).get(...scope) as { n: number }
+    ).n;
   }
 
   /** A centre from the scope's recent vectors; every row of the scope signed around it. */
