@@ -186,18 +186,22 @@ export class SignBitIndex {
   /**
    * Room for `rows` entries made at once, for a load whose size is known: doubling up to it would
    * copy the rows made so far at every step, into pages the system then faults in anew (at 300k
-   * rows of 512 dimensions, a quarter of a load's time).
+   * rows of 512 dimensions, a quarter of a load's time). A hint: when that much room cannot be
+   * had, the index stays as it was and grows by doubling as before.
    */
   reserve(rows: number): void {
-    if (rows > this.capacity) this.grow(rows);
+    if (rows <= this.capacity) return;
+    try {
+      this.grow(rows);
+    } catch {
+      // Past what one memory holds: the rows themselves may still fit, doubling decides.
+    }
   }
 
   private grow(capacity = this.capacity * 2): void {
-    // The kernels' memory first: when it cannot grow (past 4 GiB), the index stays as it was.
-    this.int8.grow(capacity);
-    this.bits = this.kernel.rows(capacity); // rows kept in order
-    this.capacity = capacity;
-    const grow = <T extends Int32Array | Uint8Array | Float64Array>(
+    // Everything allocated before anything changes: when memory cannot be had (the kernels'
+    // past 4 GiB), the index stays as it was.
+    const grown = <T extends Int32Array | Uint8Array | Float64Array>(
       old: T,
       make: (n: number) => T,
     ): T => {
@@ -205,11 +209,15 @@ export class SignBitIndex {
       next.set(old);
       return next;
     };
-    this.ids = grow(this.ids, (n) => new Float64Array(n));
-    this.live = grow(this.live, (n) => new Uint8Array(n));
-    this.times = grow(this.times, (n) => new Float64Array(n));
-    this.codes = this.codes.map((codes) => grow(codes, (n) => new Int32Array(n)));
+    const ids = grown(this.ids, (n) => new Float64Array(n));
+    const live = grown(this.live, (n) => new Uint8Array(n));
+    const times = grown(this.times, (n) => new Float64Array(n));
+    const codes = this.codes.map((column) => grown(column, (n) => new Int32Array(n)));
+    this.int8.grow(capacity);
+    this.bits = this.kernel.rows(capacity); // rows kept in order
+    [this.ids, this.live, this.times, this.codes] = [ids, live, times, codes];
     for (const chains of this.chains) chains.grow(capacity);
+    this.capacity = capacity;
   }
 
   /** Adds a row, replacing the entry of the same id if there is one. */

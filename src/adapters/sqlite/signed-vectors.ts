@@ -197,10 +197,10 @@ export class SignedVectors {
       held = { index: new SignBitIndex(centre.centre, spec.keys.length), version: centre.version };
       this.indexes.set(name, held);
       this.pendingChanges.delete(name);
-      // Loaded whole below: its room made once for the rows there are (an eighth more for those
-      // written next), not by doubling.
-      const rows = this.countRows(scope);
-      held.index.reserve(rows + (rows >> 3));
+      // Loaded whole below: its room made once for the rows there are (as just counted, or
+      // counted now; an eighth more for those written next), not by doubling.
+      const rows = this.scopeRows.get(name) ?? this.countRows(scope);
+      held.index.reserve(rows + Math.floor(rows / 8));
     }
     const { index } = held;
     const pending = this.pendingChanges.get(name);
