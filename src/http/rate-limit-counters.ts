@@ -6,8 +6,7 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../domain/logger.js';
-import type { BreakerState } from '../ports/token-cache.js';
-import { guardRedisCalls, type GuardedCalls } from '../adapters/redis/guarded-calls.js';
+import { guardRedisCalls } from '../adapters/redis/guarded-calls.js';
 
 /** A key's count in its window and the milliseconds the window has left. */
 export interface WindowCount {
@@ -81,20 +80,18 @@ export interface RateLimitRedis {
 
 /** Counts requests per key in fixed windows of `windowMs`: in Redis when set, else in process. */
 export class RateLimitCounters {
-  private readonly local: LocalWindows;
-  private readonly guard: GuardedCalls | undefined;
-  private readonly script: ((key: string) => Promise<[number, number]>) | undefined;
+  private readonly local = new LocalWindows();
+  /** The guarded Redis call counting a key there, when Redis is set. */
+  private readonly shared: ((key: string) => Promise<[number, number]>) | undefined;
 
   constructor(
     private readonly windowMs: number,
     redis: RateLimitRedis | undefined,
     logger: Logger,
-    now: () => number = Date.now,
   ) {
-    this.local = new LocalWindows(now);
     if (redis === undefined) return;
     const { connection } = redis;
-    this.guard = guardRedisCalls({
+    const guard = guardRedisCalls({
       redis: connection,
       timeoutMs: redis.timeoutMs,
       threshold: BREAKER_THRESHOLD,
@@ -113,24 +110,19 @@ export class RateLimitCounters {
     const run = (connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
       INCR_COMMAND
     ]!.bind(connection);
-    this.script = async (key) => (await run(`${REDIS_PREFIX}${key}`, windowMs)) as [number, number];
+    this.shared = (key) =>
+      guard.run(async () => (await run(`${REDIS_PREFIX}${key}`, windowMs)) as [number, number]);
   }
 
   /** Counts one request of `key`: shared when Redis answers in time, else in this process. */
   async incr(key: string): Promise<WindowCount> {
-    const { guard, script } = this;
-    if (guard === undefined || script === undefined) return this.local.incr(key, this.windowMs);
+    if (this.shared === undefined) return this.local.incr(key, this.windowMs);
     try {
-      const [current, ttl] = await guard.run(() => script(key));
+      const [current, ttl] = await this.shared(key);
       return { current, ttl };
     } catch {
       return this.local.incr(key, this.windowMs);
     }
-  }
-
-  /** The breaker's state ('none' without Redis). */
-  breakerState(): BreakerState {
-    return this.guard?.state() ?? 'none';
   }
 }
 

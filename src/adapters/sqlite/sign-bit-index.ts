@@ -10,13 +10,14 @@
 // not the vector.
 
 import { HammingKernel } from './hamming-kernel.js';
+import { popcount, signWords } from './sign-bits.js';
 import { KernelMemory } from './kernel-memory.js';
 import { Int8Rows, reachable } from './int8-rows.js';
 import { ValueChains } from './value-chains.js';
 
 /**
  * A row of the index: its id in the vector table, its sign bits (signBits' words as bytes, as
- * stored), its int8 copy (quantise's bytes, as stored; null: none, always scored exactly), its
+ * stored, sign-bits.ts), its int8 copy (quantise's bytes, as stored; null: none, always scored exactly), its
  * key fields, its time.
  */
 export interface SignBitEntry {
@@ -77,28 +78,6 @@ function sum(counts: Uint32Array): number {
   let total = 0;
   for (const count of counts) total += count;
   return total;
-}
-
-/** Bits set in a 32-bit word. */
-function popcount(word: number): number {
-  word -= (word >>> 1) & 0x55555555;
-  word = (word & 0x33333333) + ((word >>> 2) & 0x33333333);
-  word = (word + (word >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(word, 0x01010101) >>> 24;
-}
-
-/** The sign bits of `vector` around `centre`, packed 32 dimensions to a word. */
-function signWords(vector: Float32Array, centre: Float32Array): Uint32Array {
-  const out = new Uint32Array(Math.ceil(centre.length / 32));
-  for (let d = 0; d < centre.length; d += 1) {
-    if (vector[d]! > centre[d]!) out[d >>> 5]! |= 1 << (d & 31);
-  }
-  return out;
-}
-
-/** The sign bits of `vector` around `centre`, as the bytes stored beside it. */
-export function signBits(vector: Float32Array, centre: Float32Array): Uint8Array {
-  return new Uint8Array(signWords(vector, centre).buffer);
 }
 
 /** The candidates of a scan: their positions in the index, and how many entries passed. */

@@ -13,7 +13,8 @@ import type { DocumentStore } from '../../ports/document-store.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { createSqliteDocumentStore } from './document-store.js';
 import { quantise } from './int8-rows.js';
-import { SignBitIndex, signBits } from './sign-bit-index.js';
+import { SignBitIndex } from './sign-bit-index.js';
+import { signBits } from './sign-bits.js';
 
 function hamming(a: Uint8Array, b: Uint8Array): number {
   let distance = 0;
@@ -242,7 +243,7 @@ describe('SignBitIndex.reserve', () => {
         () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5,
       );
     };
-    for (let id = 1; id <= 3; id += 1)
+    const add = (id: number) =>
       index.add({
         id,
         signs: signBits(vector(id), centre),
@@ -250,15 +251,9 @@ describe('SignBitIndex.reserve', () => {
         keys: ['a'],
         time: id,
       });
+    for (let id = 1; id <= 3; id += 1) add(id);
     index.reserve(2 ** 31); // 16 GiB of ids alone: no typed array that long
-    for (let id = 4; id <= 3_000; id += 1)
-      index.add({
-        id,
-        signs: signBits(vector(id), centre),
-        quantised: null,
-        keys: ['a'],
-        time: id,
-      });
+    for (let id = 4; id <= 3_000; id += 1) add(id);
     expect(index.size).toBe(3_000);
     expect(index.candidates(vector(2), {}, 1).ids).toContain(2);
     expect(index.candidates(vector(2_999), {}, 1).ids).toContain(2_999);

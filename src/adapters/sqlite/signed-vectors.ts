@@ -14,7 +14,8 @@
 import type { SqliteHandle } from './database.js';
 import { statement } from './statement-cache.js';
 import { quantise } from './int8-rows.js';
-import { SignBitIndex, signBits } from './sign-bit-index.js';
+import { SignBitIndex } from './sign-bit-index.js';
+import { signBits } from './sign-bits.js';
 import { blobVector, vectorBlob } from './vector-blob.js';
 
 /** Where a kind of vector lives, and the fields its index filters on. */
