@@ -17,8 +17,8 @@ import { ValueChains } from './value-chains.js';
 
 /**
  * A row of the index: its id in the vector table, its sign bits (signBits' words as bytes, as
- * stored, sign-bits.ts), its int8 copy (quantise's bytes, as stored; null: none, always scored exactly), its
- * key fields, its time.
+ * stored; sign-bits.ts), its int8 copy (quantise's bytes, as stored; null: none, always scored
+ * exactly), its key fields, its time.
  */
 export interface SignBitEntry {
   id: number;
